@@ -1,0 +1,43 @@
+/*
+ * auth.h - turn a request's Cookie header into a Galaxy user.
+ *
+ * Decodes galaxysession (cookie.c), asks Galaxy's database (galaxydb.c) and
+ * caches the answer per cookie value for at most cfg->auth_cache_seconds, so
+ * a logged-out cookie stops working within that bound while thousands of
+ * polls a minute cost at most one database query per session per window.
+ * Thread-safe: a bounded pool of Galaxy database handles serves all threads,
+ * and no handle is held while a poll waits.
+ */
+#ifndef GC_AUTH_H
+#define GC_AUTH_H
+
+#include <stddef.h>
+#include "user.h"
+
+struct cfg;
+struct auth;
+
+enum auth_result {
+	AUTH_OK = 0,
+	AUTH_NO_COOKIE,    /* no galaxysession cookie */
+	AUTH_BAD_COOKIE,   /* does not decode with id_secret */
+	AUTH_NO_SESSION,   /* decodes, but Galaxy has no logged-in session for it */
+	AUTH_UNAVAILABLE   /* Galaxy's database could not be asked */
+};
+
+/* Makes the authenticator for cfg (which must outlive it). Returns 0, or -1
+ * with a message in err (bad database_connection, bad id_secret). Caller
+ * frees with auth_free(). Does not connect yet. */
+int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen);
+void auth_free(struct auth *a);
+
+/* cookie_header is the raw HTTP Cookie header (may be NULL). On AUTH_OK fills
+ * user, including admin from cfg->admin_users (compared as Galaxy does). On
+ * other results err says why, for logs; it is never shown to the client. */
+enum auth_result auth_check(struct auth *a, const char *cookie_header,
+                            struct user *user, char *err, size_t errlen);
+
+/* Asks Galaxy's database how many users it can see. 0, or -1 with err. */
+int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen);
+
+#endif

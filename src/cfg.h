@@ -1,0 +1,56 @@
+/*
+ * cfg.h - the process's configuration: our [chat] INI file merged with the
+ * Galaxy keys read from Galaxy's own config (galaxy_config.c).
+ *
+ * Parsed and validated once at start; read-only afterwards and shared by
+ * every thread. A key set in [chat] wins over Galaxy's files and environment.
+ */
+#ifndef GC_CFG_H
+#define GC_CFG_H
+
+#include <stddef.h>
+
+#define GALAXY_DEFAULT_ID_SECRET "USING THE DEFAULT IS NOT SECURE!"
+#define GALAXY_DEFAULT_DATABASE "sqlite:///./database/universe.sqlite?isolation_level=IMMEDIATE"
+
+struct cfg {
+	char *path;                 /* the file read, or NULL when none */
+	char *galaxy_config;        /* Galaxy's galaxy.yml / galaxy.ini, or NULL */
+	char *galaxy_root;          /* base for relative sqlite paths */
+
+	/* Galaxy keys */
+	char *id_secret;            /* raw bytes of Galaxy's id_secret */
+	int id_secret_is_default;   /* 1 when Galaxy's insecure default is used */
+	char *id_secret_source;     /* where it came from, for `check` */
+	char *database_connection;  /* SQLAlchemy URL of Galaxy's database */
+	char *admin_users;          /* comma-separated emails, as in Galaxy */
+	char **persistent_rooms;    /* persistent_communication_rooms, stripped */
+	size_t n_persistent_rooms;
+	int session_duration;       /* minutes, 0 = off */
+
+	/* our own keys */
+	char *store;                /* message store: path or postgresql:// URL */
+	char **allowed_origins;     /* extra origins for POST/DELETE */
+	size_t n_allowed_origins;
+	int poll_timeout;           /* seconds, maximum and default long-poll wait */
+	size_t max_message_bytes;   /* message text limit */
+	size_t max_body_bytes;      /* request body limit */
+	int auth_cache_seconds;     /* freshness bound of a cached session check */
+	int workers;                /* --listen: worker threads */
+	int max_connections;        /* --listen: requests held at once */
+};
+
+/* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in
+ * default (a missing default file is fine: built-in defaults apply).
+ * Returns 0 and a new cfg the caller frees with cfg_free(), or -1 with a
+ * message naming the key and the file in err. Warnings (the insecure default
+ * secret) are logged, not errors. */
+int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen);
+
+void cfg_free(struct cfg *c);
+
+/* 1 when email is one of admin_users (split on ',', whitespace stripped,
+ * compared exactly as Galaxy does). */
+int cfg_is_admin(const struct cfg *c, const char *email);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * galaxydb.h - look a session key up in Galaxy's own database, PostgreSQL
+ * (libpq) or SQLite (opened read-only), with prepared statements only.
+ *
+ * One interface, two implementations (galaxydb_pg.c, galaxydb_sqlite.c).
+ * A handle is one connection: not for concurrent use by several threads
+ * (auth.c keeps a small pool). Connections are made lazily and remade after
+ * a failure, so a database that comes back is used again by itself.
+ */
+#ifndef GC_GALAXYDB_H
+#define GC_GALAXYDB_H
+
+#include <stddef.h>
+#include "user.h"
+
+struct dburl;
+struct galaxydb;
+
+enum galaxydb_result {
+	GALAXYDB_FOUND = 0,     /* valid, logged-in session; user filled */
+	GALAXYDB_NOT_FOUND = 1, /* no such key, not is_valid, anonymous, user
+	                           deleted or purged, or expired by session_duration */
+	GALAXYDB_ERROR = -1     /* could not ask: unreachable, query failed */
+};
+
+/* Makes a handle for url (copied). session_duration is in minutes, 0 = off.
+ * Does not connect yet. Caller frees with galaxydb_free(). NULL on ENOMEM. */
+struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration);
+void galaxydb_free(struct galaxydb *db);
+
+/* Looks up key. Fills user (id, username, email, gravatar; admin left 0)
+ * on GALAXYDB_FOUND; on GALAXYDB_ERROR writes a message to err. */
+enum galaxydb_result galaxydb_lookup(struct galaxydb *db, const char *key,
+                                     struct user *user, char *err, size_t errlen);
+
+/* Counts users that are neither deleted nor purged into *count.
+ * Returns 0, or -1 with a message (used by health and `check`). */
+int galaxydb_count_users(struct galaxydb *db, long long *count,
+                         char *err, size_t errlen);
+
+#endif
