@@ -23,6 +23,7 @@ BUILDDIR = os.environ.get("GC_BUILDDIR", SRCDIR)
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
 
 import pgserver                                                     # noqa: E402
+from tap import ok, skip, run                                       # noqa: E402
 from galaxy_fixture import (GalaxyDB, make_cookie, new_session_key,  # noqa: E402
                             write_galaxy_ini, write_galaxy_yml)
 
@@ -34,29 +35,6 @@ DURATION = 10                                 # session_duration (minutes) in th
 # A zone far from UTC, so comparing Galaxy's local last_action with UTC would show.
 os.environ["TZ"] = "XST-5:30"
 time.tzset()
-
-_n = 0
-_failed = 0
-
-
-def ok(cond, name, diag=None):
-    global _n, _failed
-    _n += 1
-    if not cond:
-        _failed += 1
-    print("%sok %d - %s" % ("" if cond else "not ", _n, name))
-    if not cond and diag is not None:
-        for line in str(diag).splitlines():
-            print("#   " + line)
-    sys.stdout.flush()
-    return cond
-
-
-def skip(name, why):
-    global _n
-    _n += 1
-    print("ok %d - %s # SKIP %s" % (_n, name, why))
-
 
 class Probe:
     """One auth_probe process; ask() sends a line and returns the answer."""
@@ -350,16 +328,14 @@ def run_postgres(tmp):
 def main():
     if not os.access(PROBE, os.X_OK):
         print("Bail out! %s not built" % PROBE)
-        return 1
+        sys.exit(1)
     tmp = tempfile.mkdtemp(prefix="gc-auth-")
     try:
         run_sqlite(tmp)
         run_postgres(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % _n)
-    return 1 if _failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)
