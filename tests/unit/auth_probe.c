@@ -58,7 +58,8 @@ int main(int argc, char **argv)
 	struct cfg cfg = { .auth_cache_seconds = 0 };
 	struct galaxy_config *gc = NULL;
 	struct auth *a;
-	char err[512], line[8192];
+	char err[512], *line = NULL;
+	size_t cap = 0;
 	const char *v;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -105,10 +106,11 @@ int main(int argc, char **argv)
 	}
 	printf("{\"result\":\"ready\"}\n");
 	fflush(stdout);
-	while (fgets(line, sizeof line, stdin)) {
+	while (getline(&line, &cap, stdin) >= 0) {
 		line[strcspn(line, "\r\n")] = '\0';
 		probe_answer(a, line);
 	}
+	free(line);
 	auth_free(a);
 	galaxy_config_free(gc);
 	return 0;
