@@ -178,6 +178,8 @@ class ChatEnv:
         os.makedirs(ndir)
         with open(os.path.join(ndir, "galaxy-chat.conf"), "w") as f:
             f.write(sample)
+        # the sample includes Debian's fastcgi_params relative to the config's directory
+        shutil.copy("/etc/nginx/fastcgi_params", ndir)
         conf = os.path.join(ndir, "nginx.conf")
         user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
         with open(conf, "w") as f:
@@ -239,8 +241,6 @@ http {
                 self.nginx.wait()
         if self.procs:
             self.stop_chat(timeout=10)
-        if getattr(self, "galaxy_db", None):
-            self.galaxy_db.close()
         problems = self.sanitizer_reports()
         if getattr(self, "dir", None) and not self.workdir and not os.environ.get("GC_KEEP_TMP"):
             shutil.rmtree(self.dir, ignore_errors=True)
