@@ -61,9 +61,13 @@ enum store_result store_user_seen(struct store *st, const struct user *u,
                                   char *err, size_t errlen);
 
 /* Joins room (validated by the caller), creating it if new. *event_id is the
- * new join event's id, or 0 when u was already a member (nothing stored). */
+ * new join event's id, or 0 when u was already a member (nothing stored).
+ * With max_rooms > 0, STORE_FORBIDDEN (nothing stored) when room is an
+ * ad-hoc room u is not in and u is in max_rooms ad-hoc rooms already;
+ * `all` and persistent rooms neither count nor are refused. Checked in the
+ * joining transaction, so concurrent joins cannot overshoot. */
 enum store_result store_join(struct store *st, const struct user *u, const char *room,
-                             long long *event_id, char *err, size_t errlen);
+                             int max_rooms, long long *event_id, char *err, size_t errlen);
 
 /* Leaves room: STORE_FORBIDDEN for `all`, STORE_NOT_FOUND for an unknown
  * room; *event_id 0 when u was not a member. */

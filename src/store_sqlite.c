@@ -109,7 +109,7 @@ enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_USER_WRITE, S_USER_BY_NAME,
 	S_ROOM_FIND, S_ROOM_ENSURE,
-	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS,
+	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
 	S_MEMBERSHIPS, S_ROOMS, S_WHO,
@@ -138,6 +138,12 @@ static const char *const stmt_sql[S_COUNT] = {
 		" ON CONFLICT DO NOTHING",
 	[S_MEMBER_DEL] = "DELETE FROM members WHERE room_id = ?1 AND user_id = ?2",
 	[S_MEMBER_IS] = "SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2",
+	/* 1 when joining ad-hoc room ?1 would put user ?2 in more than ?3
+	 * ad-hoc rooms (persistent rooms and `all` do not count) */
+	[S_JOIN_LIMIT] =
+		"SELECT NOT persistent AND (SELECT count(*) FROM members m JOIN rooms r"
+		"  ON r.id = m.room_id WHERE m.user_id = ?2 AND NOT r.persistent AND r.id <> ?1) >= ?3"
+		" FROM rooms WHERE id = ?1",
 	[S_EVENT_BY_CLIENT] = "SELECT id, ts FROM events WHERE user_id = ?1 AND client_id = ?2",
 	[S_EVENT_ADD] =
 		"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id)"
@@ -686,10 +692,10 @@ enum store_result store_user_seen(struct store *st, const struct user *u,
 }
 
 enum store_result store_join(struct store *st, const struct user *u, const char *room,
-                             long long *event_id, char *err, size_t errlen)
+                             int max_rooms, long long *event_id, char *err, size_t errlen)
 {
 	sqlite3_stmt *s;
-	long long room_id;
+	long long room_id, over = 0;
 	char ts[32];
 
 	*event_id = 0;
@@ -697,6 +703,21 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 	if (tx_begin(st) < 0 || user_write(st, u, ts) < 0 ||
 	    room_ensure(st, room, 0, ts, &room_id) < 0)
 		return store_fail(st, "joining a room", err, errlen);
+	if (room_id != st->all_id && max_rooms > 0) {
+		s = stmt(st, S_JOIN_LIMIT);
+		sqlite3_bind_int64(s, 1, room_id);
+		sqlite3_bind_int64(s, 2, u->id);
+		sqlite3_bind_int(s, 3, max_rooms);
+		if (sql_int(s, &over) < 0)
+			return store_fail(st, "joining a room", err, errlen);
+		if (over) {
+			tx_rollback(st);
+			snprintf(err, errlen, "%s is already in %d rooms besides all and the site's "
+			         "persistent rooms, the most allowed (max_rooms_per_user); leave one first",
+			         u->username, max_rooms);
+			return STORE_FORBIDDEN;
+		}
+	}
 	if (room_id != st->all_id) {
 		s = stmt(st, S_MEMBER_ADD);
 		sqlite3_bind_int64(s, 1, room_id);

@@ -110,7 +110,7 @@ static long long join(struct store *st, const struct user *u, const char *room)
 {
 	long long id = -1;
 
-	if (store_join(st, u, room, &id, err, sizeof err) != STORE_OK)
+	if (store_join(st, u, room, 0, &id, err, sizeof err) != STORE_OK)
 		printf("# join: %s\n", err);
 	return id;
 }
@@ -223,6 +223,29 @@ static void test_join_leave(struct store *st, const struct user *alice)
 	is_int(id, 0, "leaving again makes none");
 	is_int(raw_int("SELECT count(*) FROM events WHERE user_id = 1 AND type IN ('join', 'leave')"),
 	       3, "exactly three membership events");
+}
+
+/* max_rooms_per_user: ad-hoc rooms only, checked in the joining transaction. */
+static void test_join_limit(struct store *st, const struct user *dave)
+{
+	long long id, before = raw_int("SELECT count(*) FROM rooms");
+
+	ok(store_join(st, dave, "lim-1", 2, &id, err, sizeof err) == STORE_OK && id > 0, "1st ad-hoc room");
+	ok(store_join(st, dave, "lim-2", 2, &id, err, sizeof err) == STORE_OK && id > 0, "2nd ad-hoc room");
+	is_int(store_join(st, dave, "lim-3", 2, &id, err, sizeof err), STORE_FORBIDDEN,
+	       "a 3rd ad-hoc room with max_rooms 2: forbidden");
+	ok(strstr(err, "max_rooms_per_user") != NULL, "the message names the key");
+	is_int(raw_int("SELECT count(*) FROM rooms WHERE name = 'lim-3'"), 0,
+	       "the refused room was not created");
+	ok(store_join(st, dave, "lim-2", 2, &id, err, sizeof err) == STORE_OK && id == 0,
+	   "rejoining a room one is in is still fine");
+	ok(store_join(st, dave, NGS, 2, &id, err, sizeof err) == STORE_OK && id > 0,
+	   "persistent rooms do not count");
+	ok(store_join(st, dave, "all", 2, &id, err, sizeof err) == STORE_OK, "all does not count");
+	store_leave(st, dave, "lim-1", &id, err, sizeof err);
+	ok(store_join(st, dave, "lim-3", 2, &id, err, sizeof err) == STORE_OK && id > 0,
+	   "after leaving one, another may be joined");
+	is_int(raw_int("SELECT count(*) FROM rooms") - before, 3, "three rooms made in all");
 }
 
 static void test_post(struct store *st, const struct user *alice, const struct user *bob)
@@ -694,7 +717,7 @@ int main(void)
 {
 	const char *rooms[] = { NGS };
 	struct user alice = user_make(1, "alice"), bob = user_make(2, "bob"),
-	            carol = user_make(3, "carol");
+	            carol = user_make(3, "carol"), dave = user_make(4, "dave");
 	struct store *st;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -716,6 +739,7 @@ int main(void)
 	test_visibility(st, &alice, &bob, &carol);
 	test_history(st, &alice, &bob);
 	test_rooms_who(st, &alice, &bob);
+	test_join_limit(st, &dave);
 	test_ids(st);
 	test_processes(st);
 	test_locked(st, &alice);
