@@ -2,12 +2,15 @@
  * api.c - what the route handlers share: store failures mapped to replies,
  * and the JSON body reader.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "cfg.h"
 #include "hub.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "store.h"
 
 int api_store_unusable(struct call *c)
@@ -17,6 +20,21 @@ int api_store_unusable(struct call *c)
 	log_error("store: %s", c->store_error ? c->store_error : "not open");
 	reply_header(c->rep, "Retry-After", "5");
 	reply_error(c->rep, 503, "the message store is unavailable; try again shortly");
+	return 1;
+}
+
+int api_rate_limited(struct call *c, int kind)
+{
+	const struct cfg_rate *lim = kind == RATE_SEND ? &c->cfg->rate : &c->cfg->join_rate;
+	long long wait_ms = c->rate ? rate_take(c->rate, (enum rate_kind)kind, &c->user) : 0;
+	char secs[24];
+
+	if (wait_ms <= 0)
+		return 0;
+	snprintf(secs, sizeof secs, "%lld", (wait_ms + 999) / 1000);
+	reply_header(c->rep, "Retry-After", secs);
+	reply_error(c->rep, 429, "%d %s per %d s; retry in %s s", lim->count,
+	            kind == RATE_SEND ? "messages" : "room joins", lim->seconds, secs);
 	return 1;
 }
 

@@ -15,11 +15,13 @@ struct auth;
 struct store;
 struct hub;
 struct hub_waiter;
+struct rate;
 
 struct call {
 	const struct cfg *cfg;
 	struct auth *auth;
 	struct hub *hub;
+	struct rate *rate;         /* per-user rate limits of the host */
 	struct store *store;       /* this thread's store connection, NULL if it failed */
 	const char *store_error;   /* why store is NULL */
 	struct request *req;
@@ -47,6 +49,10 @@ void api_events(struct call *c);
 /* Shared by handlers: answers 503 naming the store problem and returns 1
  * when the store is not usable, else 0. */
 int api_store_unusable(struct call *c);
+
+/* Counts one action of kind (a ratelimit.h enum rate_kind) by c->user;
+ * when over the limit answers 429 with Retry-After and returns 1, else 0. */
+int api_rate_limited(struct call *c, int kind);
 
 /* Maps a store result that is not STORE_OK to a reply. */
 void api_store_failed(struct call *c, int result, const char *err);

@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "cfg.h"
+#include "ratelimit.h"
 #include "room.h"
 #include "store.h"
 
@@ -72,7 +73,7 @@ void api_post_message(struct call *c)
 		reply_error(c->rep, 400, "client_id must be 1 to %d printable bytes", CLIENT_ID_MAX);
 		goto out;
 	}
-	if (api_store_unusable(c))
+	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND))
 		goto out;
 	rc = store_post(c->store, &c->user, room, to, text, client_id, &id, ts, &created,
 	                err, sizeof err);

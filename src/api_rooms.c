@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "api.h"
+#include "cfg.h"
 #include "hub.h"
 #include "httpparse.h"
+#include "ratelimit.h"
 #include "room.h"
 #include "store.h"
 
@@ -49,9 +51,10 @@ static void api_room_change(struct call *c, int join)
 	long long id = 0;
 	int rc;
 
-	if (api_room_arg(c) < 0 || api_store_unusable(c))
+	if (api_room_arg(c) < 0 || api_store_unusable(c) || (join && api_rate_limited(c, RATE_JOIN)))
 		return;
-	rc = join ? store_join(c->store, &c->user, c->arg, &id, err, sizeof err)
+	rc = join ? store_join(c->store, &c->user, c->arg, c->cfg->max_rooms_per_user, &id,
+	                       err, sizeof err)
 	          : store_leave(c->store, &c->user, c->arg, &id, err, sizeof err);
 	if (rc != STORE_OK) {
 		api_store_failed(c, rc, err);

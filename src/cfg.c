@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -22,6 +23,8 @@
 #endif
 #define CFG_DEFAULT_PATH SYSCONFDIR "/galaxy-chat/galaxy-chat.ini"
 #define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
+#define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
+#define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */
 
 /* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
 static const char *const cfg_galaxy_keys[] = {
@@ -33,7 +36,7 @@ static const char *const cfg_galaxy_keys[] = {
 static const char *const cfg_chat_keys[] = {
 	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
-	"max_connections", NULL
+	"max_connections", "rate", "join_rate", "rate_exempt_admins", "max_rooms_per_user", NULL
 };
 
 /* Raw [chat] values as read, index-aligned with the two key lists. */
@@ -143,6 +146,57 @@ static int cfg_number(const char *value, const char *key, const char *file,
 	return 0;
 }
 
+/* Parses a rate limit for key: "COUNT/PERIOD" where PERIOD is seconds,
+ * optionally with a unit (s, m, h: "20/10s", "30/1m"), or "off" / "0". */
+static int cfg_rate_parse(const char *value, const char *key, const char *file,
+                          struct cfg_rate *out, char *err, size_t errlen)
+{
+	char *end;
+	long count, period = 0;
+
+	if (strcmp(value, "off") == 0 || strcmp(value, "0") == 0) {
+		out->count = out->seconds = 0;
+		return 0;
+	}
+	errno = 0;
+	count = strtol(value, &end, 10);
+	if (end != value && *end == '/' && count >= 1 && count <= 1000000 && !errno) {
+		const char *p = end + 1;
+		period = strtol(p, &end, 10);
+		if (end == p || errno || period < 1)
+			period = 0;
+		else if (strcmp(end, "m") == 0)
+			period *= 60;
+		else if (strcmp(end, "h") == 0)
+			period *= 3600;
+		else if (*end && strcmp(end, "s") != 0)
+			period = 0;
+	}
+	if (period < 1 || period > 86400) {
+		snprintf(err, errlen, "%s: %s must be COUNT/PERIOD such as 20/10s or 30/1m "
+		         "(a period of at most one day), or off; not \"%s\"", file, key, value);
+		return -1;
+	}
+	out->count = (int)count;
+	out->seconds = (int)period;
+	return 0;
+}
+
+/* Parses yes/no, true/false, on/off, 1/0 for key. */
+static int cfg_bool(const char *value, const char *key, const char *file, int *out,
+                    char *err, size_t errlen)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+			*out = strcasecmp(value, yes[i]) == 0;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "%s: %s must be yes or no, not \"%s\"", file, key, value);
+	return -1;
+}
+
 /* Galaxy's root: galaxy_root when set, else the directory of Galaxy's config
  * file, or its parent when that directory is named "config". */
 static char *cfg_guess_galaxy_root(const char *galaxy_config)
@@ -200,7 +254,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	/* index names for readability */
 	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
-	       C_WORKERS, C_MAXCONN };
+	       C_WORKERS, C_MAXCONN, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -281,6 +335,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_AUTH, "auth_cache_seconds", 0, 300, 5 },
 		{ C_WORKERS, "workers", 1, 256, 8 },
 		{ C_MAXCONN, "max_connections", 1, 1000000, 4096 },
+		{ C_MAXROOMS, "max_rooms_per_user", 0, 1000000, 50 },
 	};
 	long got[sizeof nums / sizeof *nums];
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
@@ -296,6 +351,18 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->auth_cache_seconds = (int)got[3];
 	c->workers = (int)got[4];
 	c->max_connections = (int)got[5];
+	c->max_rooms_per_user = (int)got[6];
+	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
+	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
+	c->rate_exempt_admins = 1;
+	if ((raw->chat[C_RATE] &&
+	     cfg_rate_parse(raw->chat[C_RATE], "rate", file, &c->rate, err, errlen) < 0) ||
+	    (raw->chat[C_JOIN_RATE] &&
+	     cfg_rate_parse(raw->chat[C_JOIN_RATE], "join_rate", file, &c->join_rate, err, errlen) < 0) ||
+	    (raw->chat[C_EXEMPT] &&
+	     cfg_bool(raw->chat[C_EXEMPT], "rate_exempt_admins", file, &c->rate_exempt_admins,
+	              err, errlen) < 0))
+		goto out;
 	if (c->max_body_bytes < c->max_message_bytes + 256) {
 		snprintf(err, errlen, "%s: max_body_bytes (%zu) must leave room for a message of "
 		         "max_message_bytes (%zu) plus 256 bytes of JSON", file,

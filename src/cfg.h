@@ -13,6 +13,12 @@
 #define GALAXY_DEFAULT_ID_SECRET "USING THE DEFAULT IS NOT SECURE!"
 #define GALAXY_DEFAULT_DATABASE "sqlite:///./database/universe.sqlite?isolation_level=IMMEDIATE"
 
+/* A rate limit: count actions per seconds; count 0 means no limit. */
+struct cfg_rate {
+	int count;
+	int seconds;
+};
+
 struct cfg {
 	char *path;                 /* the file read, or NULL when none */
 	char *galaxy_config;        /* Galaxy's galaxy.yml / galaxy.ini, or NULL */
@@ -38,6 +44,10 @@ struct cfg {
 	int auth_cache_seconds;     /* freshness bound of a cached session check */
 	int workers;                /* --listen: worker threads */
 	int max_connections;        /* --listen: requests held at once */
+	struct cfg_rate rate;       /* messages (room and direct) per user */
+	struct cfg_rate join_rate;  /* room joins per user */
+	int rate_exempt_admins;     /* admin_users are not rate limited */
+	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in

@@ -24,6 +24,7 @@
 #include "cfg.h"
 #include "hub.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "router.h"
 #include "server.h"
 #include "store.h"
@@ -46,6 +47,7 @@ struct server {
 	const struct cfg *cfg;
 	struct auth *auth;
 	struct hub *hub;
+	struct rate *rate;
 	int listen_fd;
 	int cgi;
 	pthread_mutex_t lock;
@@ -169,7 +171,7 @@ static void server_handle(struct worker *wk, FCGX_Request *fcgx)
 		                             wk->store_error, sizeof wk->store_error) < 0)
 			wk->store = NULL;
 		struct call c = {
-			.cfg = s->cfg, .auth = s->auth, .hub = s->hub,
+			.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate,
 			.store = wk->store, .store_error = wk->store_error,
 			.req = &req, .rep = &rep,
 			.park_done = server_park_done, .park_ctx = fcgx,
@@ -325,8 +327,10 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 		struct timeval tv = { .tv_sec = SERVER_RECV_TIMEOUT_S };
 		setsockopt(s.listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	}
-	if (auth_new(cfg, &s.auth, err, sizeof err) < 0 || hub_new(cfg, &s.hub, err, sizeof err) < 0) {
+	if (auth_new(cfg, &s.auth, err, sizeof err) < 0 || hub_new(cfg, &s.hub, err, sizeof err) < 0 ||
+	    rate_open(cfg, &s.rate, err, sizeof err) < 0) {
 		log_error("%s", err);
+		hub_free(s.hub);
 		auth_free(s.auth);
 		return 1;
 	}
@@ -370,6 +374,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	for (int i = 0; i < nworkers; i++)
 		pthread_join(workers[i], NULL);
 	auth_free(s.auth);
+	rate_close(s.rate);
 	server_instance = NULL;
 	if (listen_addr && (listen_addr[0] == '/' || strncmp(listen_addr, "unix:", 5) == 0))
 		unlink(listen_addr[0] == '/' ? listen_addr : listen_addr + 5);

@@ -19,7 +19,8 @@ def err_code(resp):
 
 def main():
     with ChatEnv(users=["alice", "bob", "carol"], processes=2, admins=["alice"],
-                 options={"max_message_bytes": "100", "max_body_bytes": "1024"}) as env:
+                 options={"max_message_bytes": "100", "max_body_bytes": "1024",
+                          "rate": "off", "join_rate": "off"}) as env:
         api = env.api
 
         # --- health, auth, routing ------------------------------------

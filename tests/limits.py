@@ -1,0 +1,119 @@
+"""Every size and count limit through the real binary, each with API.md's
+error: request body, message text, room names, rooms per user, query string,
+Cookie header, Content-Length, poll timeout; and bad limit settings refused
+at start with a message naming the key."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from chatenv import ChatEnv, BINARY  # noqa: E402
+from tap import ok, eq, run  # noqa: E402
+
+
+def err_code(resp):
+    st, _, body = resp
+    return st, (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
+
+
+def main():
+    with ChatEnv(users=["alice", "bob"], processes=1,
+                 options={"max_message_bytes": "200", "max_body_bytes": "512",
+                          "max_rooms_per_user": "3", "poll_timeout": "2",
+                          "rate": "off", "join_rate": "off"}) as env:
+        api = env.api
+
+        def post(body, **kw):
+            if isinstance(body, dict):   # UTF-8 on the wire, not \u escapes
+                body = json.dumps(body, ensure_ascii=False).encode()
+                kw.setdefault("content_type", "application/json")
+            return api("alice", "POST", "/v1/messages", body=body, **kw)
+
+        # request body and message text
+        st, _, body = post({"room": "all", "text": "x" * 201})
+        eq(err_code((st, _, body)), (413, "too_large"), "text one byte over max_message_bytes: 413")
+        ok("200" in body["error"]["message"], "the message names the limit", body)
+        eq(post({"room": "all", "text": "x" * 200})[0], 201, "text of exactly max_message_bytes: 201")
+        eq(post({"room": "all", "text": "\u00e9" * 100})[0], 201, "200 bytes of two-byte characters: 201")
+        eq(err_code(post({"room": "all", "text": "\u00e9" * 101})), (413, "too_large"),
+           "limits are bytes, not characters")
+        eq(err_code(post({"room": "all", "text": "x", "pad": "y" * 600})), (413, "too_large"),
+           "body over max_body_bytes: 413")
+        eq(err_code(api("alice", "POST", "/v1/messages", body=b"{}", content_type="application/json",
+                        extra={"CONTENT_LENGTH": "99999999999"})),
+           (413, "too_large"), "a huge Content-Length is refused before reading")
+        for cl in ["-1", "abc", "1e3", " 5"]:
+            eq(err_code(api("alice", "POST", "/v1/messages", body=b"{}", content_type="application/json",
+                            extra={"CONTENT_LENGTH": cl})),
+               (400, "bad_request"), "Content-Length %r: 400" % cl)
+
+        # room names
+        eq(api("alice", "POST", "/v1/rooms/" + "r" * 64 + "/join")[0], 200, "64-character room name")
+        eq(err_code(api("alice", "POST", "/v1/rooms/" + "r" * 65 + "/join")), (400, "bad_request"),
+           "65-character room name: 400")
+        eq(err_code(post({"room": "r" * 65, "text": "hi"})), (400, "bad_request"),
+           "65-character room in a message: 400")
+        eq(err_code(api("alice", "GET", "/v1/rooms/" + "r" * 2000 + "/messages")), (404, "not_found"),
+           "a path too long for any room: 404")
+        api("alice", "POST", "/v1/rooms/" + "r" * 64 + "/leave")
+
+        # rooms per user: ad-hoc rooms only
+        eq([api("bob", "POST", "/v1/rooms/adhoc-%d/join" % i)[0] for i in range(3)], [200] * 3,
+           "three ad-hoc rooms (max_rooms_per_user = 3)")
+        st, _, body = api("bob", "POST", "/v1/rooms/adhoc-3/join")
+        eq(err_code((st, _, body)), (403, "forbidden"), "a fourth ad-hoc room: 403")
+        ok("max_rooms_per_user" in body["error"]["message"] and "leave one" in body["error"]["message"],
+           "the message names the limit and the way out", body)
+        ok("adhoc-3" not in [r["name"] for r in api("bob", "GET", "/v1/rooms")[2]["rooms"]],
+           "the refused room was not created")
+        eq(api("bob", "POST", "/v1/rooms/adhoc-0/join")[0], 200, "rejoining a room one is in: fine")
+        eq([api("bob", "POST", "/v1/rooms/%s/join" % r)[0] for r in ("NGS", "RNA-Seq")], [200, 200],
+           "persistent rooms do not count")
+        api("bob", "POST", "/v1/rooms/adhoc-0/leave")
+        eq(api("bob", "POST", "/v1/rooms/adhoc-3/join")[0], 200, "after leaving one, another")
+
+        # query string and Cookie header
+        eq(err_code(api("alice", "GET", "/v1/events", query="since=0&x=" + "a" * 4100)),
+           (400, "bad_request"), "query string over 4096 bytes: 400")
+        eq(api("alice", "GET", "/v1/events", query="since=0&x=" + "a" * 4000)[0], 200,
+           "a 4 KB query string is fine")
+        big = env.cookie_header("alice") + "; other=" + "b" * 8200
+        eq(err_code(api(None, "GET", "/v1/me", extra={"HTTP_COOKIE": big})), (400, "bad_request"),
+           "Cookie header over 8192 bytes: 400")
+        ok(api(None, "GET", "/v1/me", extra={"HTTP_COOKIE": "a=" + "b" * 6000 + "; " +
+                                             env.cookie_header("alice")})[0] == 200,
+           "a 6 KB Cookie header with galaxysession last is fine")
+        eq(err_code(api(None, "GET", "/v1/me", extra={"HTTP_COOKIE": "galaxysession=" + "ab" * 300})),
+           (401, "unauthorized"), "an over-long galaxysession value: 401")
+        eq(err_code(api("alice", "GET", "/v1/events", query="since=" + "9" * 30)), (400, "bad_request"),
+           "a 30-digit since: 400")
+
+        # the poll timeout is clamped to poll_timeout
+        cursor = api("alice", "GET", "/v1/events")[2]["cursor"]
+        t = time.monotonic()
+        st, _, body = api("alice", "GET", "/v1/events", query="since=%d&timeout=3600" % cursor)
+        took = time.monotonic() - t
+        ok(st == 200 and body["events"] == [] and 1.8 <= took < 4,
+           "timeout=3600 is clamped to poll_timeout = 2 (%.1f s)" % took)
+
+    # limits that cannot work are refused at start, naming the key
+    d = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gc-limits-%d" % os.getpid())
+    os.makedirs(d, exist_ok=True)
+    for line, key in [("rate = 20", "rate"), ("rate = 20/0s", "rate"), ("rate = x/10s", "rate"),
+                      ("join_rate = 5/2d", "join_rate"), ("rate_exempt_admins = maybe", "rate_exempt_admins"),
+                      ("max_rooms_per_user = -1", "max_rooms_per_user"),
+                      ("max_body_bytes = 1000\nmax_message_bytes = 900", "max_body_bytes")]:
+        ini = os.path.join(d, "bad.ini")
+        with open(ini, "w") as f:
+            f.write("[chat]\nstore = %s/chat.sqlite\nid_secret = s\n%s\n" % (d, line))
+        p = subprocess.run([BINARY, "check", "-c", ini], capture_output=True, text=True, timeout=30)
+        ok(p.returncode != 0 and key in p.stderr and ini in p.stderr,
+           "refused at start: %s" % line.replace("\n", "; "), p.stderr)
+    os.unlink(ini)
+    os.rmdir(d)
+
+
+run(main)
