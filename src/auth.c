@@ -4,7 +4,8 @@
  *
  * The cookie: the first "galaxysession" of the header is used (browsers send
  * the cookie with the most specific path first, RFC 6265 5.4); surrounding
- * white space and double quotes around the value are removed.
+ * white space and double quotes around the value are removed
+ * (http_cookie_get).
  *
  * The cache: answers are kept per cookie value (by its SHA-256) for
  * cfg->auth_cache_seconds, positive ones and "no such session" alike, so a
@@ -31,6 +32,7 @@
 #include "cookie.h"
 #include "dburl.h"
 #include "galaxydb.h"
+#include "httpparse.h"
 
 #define AUTH_COOKIE_NAME "galaxysession"
 #define AUTH_CACHE_SETS 512
@@ -153,41 +155,6 @@ static void auth_pool_give(struct auth *a, int slot)
 	pthread_mutex_unlock(&a->lock);
 }
 
-/* Finds the first galaxysession in header; sets value and len to point
- * into header. 1 when found, else 0. */
-static int auth_cookie_value(const char *header, const char **value, size_t *len)
-{
-	const char *p = header;
-
-	while (p && *p) {
-		size_t n = strcspn(p, ";"), nl;
-		const char *v, *end = p + n, *eq;
-
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		eq = memchr(p, '=', (size_t)(end - p));
-		nl = eq ? (size_t)(eq - p) : 0;
-		while (nl && (p[nl - 1] == ' ' || p[nl - 1] == '\t'))
-			nl--;
-		if (eq && nl == strlen(AUTH_COOKIE_NAME) && memcmp(p, AUTH_COOKIE_NAME, nl) == 0) {
-			v = eq + 1;
-			while (v < end && (*v == ' ' || *v == '\t'))
-				v++;
-			while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-				end--;
-			if (end - v >= 2 && *v == '"' && end[-1] == '"') {
-				v++;
-				end--;
-			}
-			*value = v;
-			*len = (size_t)(end - v);
-			return 1;
-		}
-		p = *end ? end + 1 : end;
-	}
-	return 0;
-}
-
 /* The cache set for id. */
 static struct auth_entry *auth_cache_set(struct auth *a, const unsigned char id[32])
 {
@@ -275,7 +242,7 @@ enum auth_result auth_check(struct auth *a, const char *cookie_header,
 	enum auth_result res;
 
 	memset(user, 0, sizeof *user);
-	if (!auth_cookie_value(cookie_header, &value, &len)) {
+	if (!http_cookie_get(cookie_header, AUTH_COOKIE_NAME, &value, &len)) {
 		snprintf(err, errlen, "no %s cookie", AUTH_COOKIE_NAME);
 		return AUTH_NO_COOKIE;
 	}

@@ -1,8 +1,12 @@
 /*
- * httpparse.c - percent-decoding, query-string lookup and number parsing
- * for request handling (see httpparse.h). Bounds are checked on every byte.
+ * httpparse.c - percent-decoding, query-string and Cookie lookup, origins
+ * and number parsing for request handling (see httpparse.h). Bounds are
+ * checked on every byte.
  */
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "httpparse.h"
 
@@ -92,5 +96,104 @@ int http_parse_int(const char *s, long long min, long long max, long long *out)
 	if (v < min || v > max)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+int http_cookie_get(const char *header, const char *name, const char **value, size_t *len)
+{
+	const char *p = header;
+	size_t namelen = strlen(name);
+
+	while (p && *p) {
+		size_t n = strcspn(p, ";"), nl;
+		const char *v, *end = p + n, *eq;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		eq = memchr(p, '=', (size_t)(end - p));
+		nl = eq ? (size_t)(eq - p) : 0;
+		while (nl && (p[nl - 1] == ' ' || p[nl - 1] == '\t'))
+			nl--;
+		if (eq && nl == namelen && memcmp(p, name, nl) == 0) {
+			v = eq + 1;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+				end--;
+			if (end - v >= 2 && *v == '"' && end[-1] == '"') {
+				v++;
+				end--;
+			}
+			*value = v;
+			*len = (size_t)(end - v);
+			return 1;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+int http_origin_normalize(const char *in, char *out, size_t outlen)
+{
+	static const struct { const char *scheme; long port; } schemes[] = {
+		{ "http://", 80 }, { "https://", 443 },
+	};
+	size_t hostlen, len;
+	long port = -1;
+	const char *host, *colon;
+	int si = -1;
+
+	for (int i = 0; i < 2; i++)
+		if (strncasecmp(in, schemes[i].scheme, strlen(schemes[i].scheme)) == 0)
+			si = i;
+	if (si < 0)
+		return -1;
+	host = in + strlen(schemes[si].scheme);
+	len = strlen(host);
+	if (len && host[len - 1] == '/')
+		len--;
+	/* host: a name, an IPv4 address or a bracketed IPv6 address */
+	if (host[0] == '[') {
+		const char *close = memchr(host, ']', len);
+		if (!close || close == host + 1)
+			return -1;
+		hostlen = (size_t)(close - host) + 1;
+		for (size_t i = 1; i + 1 < hostlen; i++)
+			if (!isxdigit((unsigned char)host[i]) && host[i] != ':' && host[i] != '.')
+				return -1;
+	} else {
+		hostlen = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._");
+		if (hostlen == 0)
+			return -1;
+	}
+	if (hostlen > len)
+		return -1;
+	colon = host + hostlen;
+	if (hostlen < len) {
+		size_t digits = len - hostlen - 1;
+		if (*colon != ':' || digits < 1 || digits > 5)
+			return -1;
+		port = 0;
+		for (size_t i = 1; i <= digits; i++) {
+			if (!isdigit((unsigned char)colon[i]))
+				return -1;
+			port = port * 10 + (colon[i] - '0');
+		}
+		if (port < 1 || port > 65535)
+			return -1;
+		if (port == schemes[si].port)
+			port = -1;
+	}
+	int n = snprintf(out, outlen, "%s%.*s", schemes[si].scheme, (int)hostlen, host);
+	if (n < 0 || (size_t)n >= outlen)
+		return -1;
+	for (char *c = out; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	if (port > 0) {
+		size_t used = (size_t)n;
+		n = snprintf(out + used, outlen - used, ":%ld", port);
+		if (n < 0 || (size_t)n >= outlen - used)
+			return -1;
+	}
 	return 0;
 }

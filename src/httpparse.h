@@ -1,6 +1,6 @@
 /*
  * httpparse.h - pure parsers for the parts of an HTTP request we read:
- * percent-decoding and query strings. No allocation, no globals; every
+ * percent-decoding, query strings, the Cookie header, origins. No allocation, no globals; every
  * function is safe on any input (they are fuzzed).
  */
 #ifndef GC_HTTPPARSE_H
@@ -20,6 +20,18 @@ long http_percent_decode(const char *in, size_t len, int plus_is_space,
  * found, 0 when absent, -1 when the query string is malformed anywhere
  * (bad percent-encoding, a NUL byte) or the value does not fit. */
 int http_query_get(const char *qs, const char *name, char *out, size_t outlen);
+
+/* Finds the first cookie called name in a Cookie header (may be NULL): the
+ * value, with surrounding white space and one pair of double quotes
+ * removed, as value and len pointing into header. 1 when found, else 0. */
+int http_cookie_get(const char *header, const char *name, const char **value, size_t *len);
+
+/* Normalizes a Web origin ("scheme://host[:port]", RFC 6454) into out:
+ * scheme and host lowercased, one trailing '/' dropped, a default port
+ * (80 for http, 443 for https) dropped. Returns 0, or -1 when in is not an
+ * http or https origin (a path, user info, "null", anything odd) or does
+ * not fit. Two origins are the same when their normal forms are equal. */
+int http_origin_normalize(const char *in, char *out, size_t outlen);
 
 /* Parses a whole decimal number (no sign, no spaces) in [min, max] from s.
  * Returns 0 and sets *out, or -1. */

@@ -1,6 +1,8 @@
 /*
- * test_httpparse.c - percent-decoding, query strings and numbers, good and bad.
+ * test_httpparse.c - percent-decoding, query strings, numbers, Cookie headers
+ * and origins, good and bad.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "httpparse.h"
@@ -54,5 +56,50 @@ int main(void)
 	is_int(http_parse_int("11", 0, 10, &v), -1, "over max refused");
 	is_int(http_parse_int("99999999999999999999999", 0, 1LL << 53, &v), -1, "huge refused");
 	is_int(http_parse_int(NULL, 0, 10, &v), -1, "NULL refused");
+
+	const char *cv;
+	size_t cl;
+	is_int(http_cookie_get("a=1; galaxysession=abc; b=2", "galaxysession", &cv, &cl), 1, "cookie found");
+	ok(cl == 3 && memcmp(cv, "abc", 3) == 0, "its value");
+	is_int(http_cookie_get("galaxysession=x; galaxysession=y", "galaxysession", &cv, &cl), 1, "first of two");
+	ok(cl == 1 && *cv == 'x', "the first wins");
+	is_int(http_cookie_get(" galaxysession = \"q\" ;", "galaxysession", &cv, &cl), 1, "spaces and quotes");
+	ok(cl == 1 && *cv == 'q', "stripped");
+	is_int(http_cookie_get("xgalaxysession=1; galaxysessionx=2", "galaxysession", &cv, &cl), 0,
+	       "prefix and suffix names are other cookies");
+	is_int(http_cookie_get("galaxysession", "galaxysession", &cv, &cl), 0, "a name without = is no cookie");
+	is_int(http_cookie_get(NULL, "galaxysession", &cv, &cl), 0, "no header");
+	is_int(http_cookie_get("galaxysession=\"", "galaxysession", &cv, &cl), 1, "a lone quote");
+	is_int(cl, 1, "is kept");
+
+	static const struct { const char *in, *want; } origins[] = {
+		{ "https://galaxy.example.org", "https://galaxy.example.org" },
+		{ "HTTPS://Galaxy.Example.ORG/", "https://galaxy.example.org" },
+		{ "https://galaxy.example.org:443", "https://galaxy.example.org" },
+		{ "http://galaxy.example.org:80", "http://galaxy.example.org" },
+		{ "http://galaxy.example.org:443", "http://galaxy.example.org:443" },
+		{ "https://galaxy.example.org:8443", "https://galaxy.example.org:8443" },
+		{ "http://127.0.0.1:8080", "http://127.0.0.1:8080" },
+		{ "http://[::1]:8080", "http://[::1]:8080" },
+		{ "http://[::1]", "http://[::1]" },
+		{ "null", NULL }, { "", NULL }, { "*", NULL }, { "https://", NULL },
+		{ "ftp://galaxy.example.org", NULL }, { "https://galaxy.example.org/x", NULL },
+		{ "https://galaxy.example.org//", NULL }, { "https://user@galaxy.example.org", NULL },
+		{ "https://galaxy.example.org:", NULL }, { "https://galaxy.example.org:0", NULL },
+		{ "https://galaxy.example.org:65536", NULL }, { "https://galaxy.example.org:123456", NULL },
+		{ "https://galaxy.example.org:-1", NULL }, { "https://galaxy.example.org evil", NULL },
+		{ "https://[::1", NULL }, { "https://[]", NULL }, { "https://[::1]x", NULL },
+		{ "https://galaxy.example.org?x", NULL }, { "https://galaxy.example.org#x", NULL },
+	};
+	for (size_t i = 0; i < sizeof origins / sizeof *origins; i++) {
+		char norm[64], name[128];
+		int rc = http_origin_normalize(origins[i].in, norm, sizeof norm);
+		snprintf(name, sizeof name, "origin \"%s\"", origins[i].in);
+		if (origins[i].want)
+			ok(rc == 0 && strcmp(norm, origins[i].want) == 0, name);
+		else
+			is_int(rc, -1, name);
+	}
+	is_int(http_origin_normalize("https://galaxy.example.org", out, 10), -1, "origin that does not fit");
 	return done_testing();
 }
