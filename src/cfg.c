@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "cookie.h"
 #include "galaxy_config.h"
+#include "httpparse.h"
 #include "ini.h"
 #include "log.h"
 
@@ -327,6 +328,18 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	}
 	if (cfg_split(raw->chat[C_ORIGINS], 1, &c->allowed_origins, &c->n_allowed_origins) < 0)
 		goto oom;
+	for (size_t i = 0; i < c->n_allowed_origins; i++) {
+		char norm[512];
+		if (http_origin_normalize(c->allowed_origins[i], norm, sizeof norm) < 0) {
+			snprintf(err, errlen, "%s: allowed_origins: \"%s\" is not an origin such as "
+			         "https://galaxy.example.org or http://host:8080 (no path, no *)",
+			         file, c->allowed_origins[i]);
+			goto out;
+		}
+		free(c->allowed_origins[i]);
+		if (!(c->allowed_origins[i] = strdup(norm)))
+			goto oom;
+	}
 
 	struct { int idx; const char *key; long min, max, def; } nums[] = {
 		{ C_POLL, "poll_timeout", 1, 3600, 25 },

@@ -1,6 +1,8 @@
 /*
  * reply.c - build and serialize responses (see reply.h). Every response
- * carries Cache-Control: no-store and X-Content-Type-Options: nosniff.
+ * carries Cache-Control: no-store, X-Content-Type-Options: nosniff, and,
+ * as it is never a page to frame or load anything, X-Frame-Options: DENY,
+ * a Content-Security-Policy allowing nothing, and Referrer-Policy.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@ static const struct {
 } reply_statuses[] = {
 	{ 200, "OK", NULL },
 	{ 201, "Created", NULL },
+	{ 204, "No Content", NULL },
 	{ 400, "Bad Request", "bad_request" },
 	{ 401, "Unauthorized", "unauthorized" },
 	{ 403, "Forbidden", "forbidden" },
@@ -101,7 +104,7 @@ char *reply_serialize(const struct reply *r, size_t *len)
 	int status = r->status ? r->status : 500;
 	int i = reply_index(status);
 	const char *reason = i >= 0 ? reply_statuses[i].reason : "Unknown";
-	size_t cap = 256 + r->body_len;
+	size_t cap = 512 + r->body_len;
 	for (int h = 0; h < r->n_headers; h++)
 		cap += strlen(r->headers[h]) + 2;
 	char *buf = malloc(cap);
@@ -112,7 +115,10 @@ char *reply_serialize(const struct reply *r, size_t *len)
 	                 "Content-Type: application/json; charset=utf-8\r\n"
 	                 "Content-Length: %zu\r\n"
 	                 "Cache-Control: no-store\r\n"
-	                 "X-Content-Type-Options: nosniff\r\n",
+	                 "X-Content-Type-Options: nosniff\r\n"
+	                 "X-Frame-Options: DENY\r\n"
+	                 "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+	                 "Referrer-Policy: no-referrer\r\n",
 	                 status, reason, r->body_len);
 	size_t o = (size_t)n;
 	for (int h = 0; h < r->n_headers; h++)

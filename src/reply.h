@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-#define REPLY_MAX_HEADERS 4
+#define REPLY_MAX_HEADERS 10
 
 struct reply {
 	int status;                     /* 0 until set */

@@ -1,6 +1,7 @@
 /*
  * router.c - the route table and the checks in front of every handler:
- * 404 / 405, API.md's cross-site rules, and authentication.
+ * 404 / 405, OPTIONS (CORS preflight), API.md's cross-site rules, and
+ * authentication.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,19 +64,44 @@ static int router_is_json(const char *ct)
 	return *ct == '\0' || *ct == ';';
 }
 
+/* 1 when origin (may be NULL) is one of allowed_origins. */
+static int router_origin_listed(const struct cfg *cfg, const char *origin)
+{
+	char norm[512];
+
+	if (!origin || http_origin_normalize(origin, norm, sizeof norm) < 0)
+		return 0;
+	for (size_t i = 0; i < cfg->n_allowed_origins; i++)
+		if (strcmp(norm, cfg->allowed_origins[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int router_origin_allowed(const struct cfg *cfg, const struct request *req)
 {
-	char own[512];
+	char own[512], own_norm[512], norm[512];
 
 	if (!req->origin)
 		return 1;   /* not a browser's cross-site request */
-	for (size_t i = 0; i < cfg->n_allowed_origins; i++)
-		if (strcmp(req->origin, cfg->allowed_origins[i]) == 0)
-			return 1;
-	if (!req->host)
+	if (router_origin_listed(cfg, req->origin))
+		return 1;
+	/* The request's own host, as the web server passed it (HTTP_HOST and
+	 * HTTPS; never X-Forwarded-*). A forged Host gains nothing: the browser
+	 * sends Galaxy's cookie only to Galaxy's own host. */
+	if (!req->host || http_origin_normalize(req->origin, norm, sizeof norm) < 0)
 		return 0;
 	snprintf(own, sizeof own, "%s://%s", req->https ? "https" : "http", req->host);
-	return strcmp(req->origin, own) == 0;
+	return http_origin_normalize(own, own_norm, sizeof own_norm) == 0 &&
+	       strcmp(norm, own_norm) == 0;
+}
+
+void router_cors(const struct cfg *cfg, const char *origin, struct reply *rep)
+{
+	if (!router_origin_listed(cfg, origin))
+		return;
+	reply_header(rep, "Access-Control-Allow-Origin", origin);
+	reply_header(rep, "Access-Control-Allow-Credentials", "true");
+	reply_header(rep, "Vary", "Origin");
 }
 
 /* Authenticates c; on failure fills the reply and returns -1. */
@@ -118,6 +144,18 @@ void router_dispatch(struct call *c)
 		if (!strstr(allow, routes[i].method))
 			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
 			         allow[0] ? ", " : "", routes[i].method);
+	}
+	if (!hit && allow[0] && strcmp(req->method, "OPTIONS") == 0) {
+		/* a CORS preflight: approved (by router_cors' headers, added to
+		 * every response) only for allowed_origins */
+		reply_header(c->rep, "Allow", allow);
+		if (router_origin_listed(c->cfg, req->origin)) {
+			reply_header(c->rep, "Access-Control-Allow-Methods", allow);
+			reply_header(c->rep, "Access-Control-Allow-Headers", "Content-Type");
+			reply_header(c->rep, "Access-Control-Max-Age", "600");
+		}
+		c->rep->status = 204;
+		return;
 	}
 	if (!hit) {
 		if (allow[0]) {

@@ -8,11 +8,19 @@
 #include "api.h"
 
 /* Runs the route for c->req, filling c->rep (or c->park for a waiting poll).
- * Unknown paths get 404; known paths with another method 405 with Allow. */
+ * Unknown paths get 404; known paths with another method 405 with Allow,
+ * or for OPTIONS 204 with Allow (and the CORS preflight answer when the
+ * Origin is one of allowed_origins). */
 void router_dispatch(struct call *c);
 
-/* 1 when a state-changing request passes API.md's cross-site rules
- * (Content-Type application/json; Origin, if sent, allowed). Exposed for tests. */
+/* 1 when a request's Origin is allowed for a state-changing request: none
+ * sent, one of allowed_origins, or the request's own scheme://HTTP_HOST
+ * (compared in normal form: case, trailing '/', default ports). */
 int router_origin_allowed(const struct cfg *cfg, const struct request *req);
+
+/* Adds CORS headers (Access-Control-Allow-Origin/-Credentials, Vary) to rep
+ * when origin (the request's Origin, may be NULL) is one of allowed_origins;
+ * nothing otherwise. Called for every response, parked polls included. */
+void router_cors(const struct cfg *cfg, const char *origin, struct reply *rep);
 
 #endif

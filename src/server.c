@@ -94,10 +94,17 @@ static void server_finish(struct server *s, FCGX_Request *fcgx, const char *resp
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void server_finish_reply(struct server *s, FCGX_Request *fcgx, const struct reply *rep)
+/* rep serialized, with CORS headers when the request's Origin asks for them. */
+static char *server_serialize(struct server *s, FCGX_Request *fcgx, struct reply *rep, size_t *len)
+{
+	router_cors(s->cfg, request_env(fcgx ? fcgx->envp : environ, "HTTP_ORIGIN"), rep);
+	return reply_serialize(rep, len);
+}
+
+static void server_finish_reply(struct server *s, FCGX_Request *fcgx, struct reply *rep)
 {
 	size_t len;
-	char *resp = reply_serialize(rep, &len);
+	char *resp = server_serialize(s, fcgx, rep, &len);
 	static const char oom[] = "Status: 500 Internal Server Error\r\n\r\n";
 	server_finish(s, fcgx, resp ? resp : oom, resp ? len : sizeof oom - 1);
 	free(resp);
@@ -117,7 +124,7 @@ static void server_park_done(struct hub_waiter *w, char *body, size_t len)
 	free(body);
 	if (j) {
 		j->fcgx = w->ctx;
-		j->resp = reply_serialize(&rep, &j->len);
+		j->resp = server_serialize(s, w->ctx, &rep, &j->len);
 	}
 	if (j && j->resp) {
 		server_push(s, j);

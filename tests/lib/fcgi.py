@@ -25,6 +25,8 @@ def _nv_len(n):
 def _params(params):
     data = b""
     for k, v in params.items():
+        if v is None:   # a parameter the web server would not send
+            continue
         k, v = k.encode(), v.encode("utf-8", "surrogateescape")
         data += _nv_len(len(k)) + _nv_len(len(v)) + k + v
     return data
@@ -88,7 +90,7 @@ def read_response(sock):
 def request(addr, method, path, query="", cookie=None, body=None, content_type=None,
             origin=None, host="127.0.0.1", extra=None, timeout=60):
     """One HTTP-like request over FastCGI. body may be bytes, str or a JSON
-    value (then sent as application/json). Returns (status, headers, json or bytes)."""
+    value (then sent as application/json); host=None sends no HTTP_HOST. Returns (status, headers, json or bytes)."""
     if body is not None and not isinstance(body, (bytes, str)):
         body = json.dumps(body)
         content_type = content_type or "application/json"
