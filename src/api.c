@@ -3,6 +3,7 @@
  * and the JSON body reader.
  */
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,35 +55,34 @@ void api_store_failed(struct call *c, int result, const char *err)
 	}
 }
 
-json_object *api_body_object(struct call *c)
+json_object *api_json_object(const char *body, size_t len, char *err, size_t errlen)
 {
-	const struct request *req = c->req;
 	json_tokener *tok;
 	json_object *obj;
 
-	if (!req->body || req->body_len == 0) {
-		reply_error(c->rep, 400, "the request needs a JSON object as its body");
+	if (!body || len == 0) {
+		snprintf(err, errlen, "the request needs a JSON object as its body");
 		return NULL;
 	}
-	if (!(tok = json_tokener_new_ex(16))) {
-		reply_error(c->rep, 500, "out of memory");
+	if (len > INT_MAX || !(tok = json_tokener_new_ex(16))) {
+		snprintf(err, errlen, "the body is too large to parse");
 		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	obj = json_tokener_parse_ex(tok, body, (int)len);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	size_t used = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	if (!obj || jerr != json_tokener_success || used != req->body_len) {
+	if (!obj || jerr != json_tokener_success || used != len) {
 		json_object_put(obj);
-		reply_error(c->rep, 400, "the body is not valid JSON%s%s",
-		            jerr != json_tokener_success ? ": " : "",
-		            jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "");
+		snprintf(err, errlen, "the body is not valid JSON%s%s",
+		         jerr != json_tokener_success ? ": " : "",
+		         jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "");
 		return NULL;
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
-		reply_error(c->rep, 400, "the body must be a JSON object");
+		snprintf(err, errlen, "the body must be a JSON object");
 		return NULL;
 	}
 	return obj;

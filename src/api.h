@@ -64,8 +64,20 @@ json_object *api_user_json(const struct user *u);
 struct store_events;
 void api_reply_events(struct call *c, const struct store_events *evs, const char *tail);
 
-/* Parses c->req's JSON body into a new object (caller puts it), or answers
- * 400 and returns NULL. */
-json_object *api_body_object(struct call *c);
+/* Parses body (len bytes) as one strict JSON object of valid UTF-8, nothing
+ * after it: a new object the caller puts, or NULL with the reason in err. */
+json_object *api_json_object(const char *body, size_t len, char *err, size_t errlen);
+
+/* A POST /v1/messages body (API.md), checked; the strings belong to obj. */
+struct api_message {
+	json_object *obj;
+	const char *room, *to, *text, *client_id;   /* room xor to; client_id may be NULL */
+};
+
+/* Parses and checks a message body against API.md and max_text bytes of
+ * text. Returns 0 and fills m (the caller puts m->obj), or the status to
+ * answer (400, 413) with the reason in err. Pure: fuzzed. */
+int api_message_parse(const char *body, size_t len, size_t max_text, struct api_message *m,
+                      char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * api_messages.c - POST /v1/messages: a message to a room, or a direct
- * message to one user; client_id makes retries safe.
+ * message to one user; client_id makes retries safe. The body is checked
+ * by api_message_parse(), a pure function the fuzzer drives.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,69 +14,95 @@
 
 #define CLIENT_ID_MAX 128
 
-/* The string member key of o, or NULL when absent. Answers 400 and sets
- * *bad when it is present but not a string or holds a NUL byte. */
-static const char *api_string_member(struct call *c, json_object *o, const char *key, int *bad)
+/* The string member key of o into *out (NULL when absent or null). -1 with
+ * err when it is present but not a string or holds a NUL byte. */
+static int api_string_member(json_object *o, const char *key, const char **out,
+                             char *err, size_t errlen)
 {
 	json_object *v;
+
+	*out = NULL;
 	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return NULL;
+		return 0;
 	const char *s = json_object_get_string(v);
 	if (!json_object_is_type(v, json_type_string) ||
 	    strlen(s) != (size_t)json_object_get_string_len(v)) {
-		if (!*bad)
-			reply_error(c->rep, 400, "%s must be a string", key);
-		*bad = 1;
-		return NULL;
+		snprintf(err, errlen, "%s must be a string", key);
+		return -1;
 	}
-	return s;
+	*out = s;
+	return 0;
+}
+
+/* The checks of api_message_parse on m's strings: 0, or a status with err. */
+static int api_message_check(const struct api_message *m, size_t max_text, char *err, size_t errlen)
+{
+	size_t chars;
+
+	if (!m->room == !m->to) {
+		snprintf(err, errlen, "give either \"room\" or \"to\"");
+		return 400;
+	}
+	if (m->room && room_validate(m->room, strlen(m->room), err, errlen) < 0)
+		return 400;
+	if (m->to && (!*m->to || strlen(m->to) >= USER_NAME_MAX)) {
+		snprintf(err, errlen, "\"to\" must be a username");
+		return 400;
+	}
+	if (!m->text || strspn(m->text, " \t\r\n") == strlen(m->text)) {
+		snprintf(err, errlen, "\"text\" must be a non-empty string");
+		return 400;
+	}
+	if (strlen(m->text) > max_text) {
+		snprintf(err, errlen, "text is %zu bytes, over the limit of %zu", strlen(m->text), max_text);
+		return 413;
+	}
+	if (m->client_id && (!*m->client_id || strlen(m->client_id) > CLIENT_ID_MAX ||
+	                     room_utf8_check(m->client_id, strlen(m->client_id), 1, &chars) < 0)) {
+		snprintf(err, errlen, "client_id must be 1 to %d printable bytes", CLIENT_ID_MAX);
+		return 400;
+	}
+	return 0;
+}
+
+int api_message_parse(const char *body, size_t len, size_t max_text, struct api_message *m,
+                      char *err, size_t errlen)
+{
+	int status;
+
+	memset(m, 0, sizeof *m);
+	if (!(m->obj = api_json_object(body, len, err, errlen)))
+		return 400;
+	if (api_string_member(m->obj, "room", &m->room, err, errlen) < 0 ||
+	    api_string_member(m->obj, "to", &m->to, err, errlen) < 0 ||
+	    api_string_member(m->obj, "text", &m->text, err, errlen) < 0 ||
+	    api_string_member(m->obj, "client_id", &m->client_id, err, errlen) < 0)
+		status = 400;
+	else
+		status = api_message_check(m, max_text, err, errlen);
+	if (status) {
+		json_object_put(m->obj);
+		memset(m, 0, sizeof *m);
+	}
+	return status;
 }
 
 void api_post_message(struct call *c)
 {
 	char err[256] = "", ts[32] = "";
 	long long id = 0;
-	int created = 0, bad = 0, rc;
-	size_t chars;
-	json_object *body = api_body_object(c);
+	int created = 0, rc;
+	struct api_message m;
 
-	if (!body)
+	rc = api_message_parse(c->req->body, c->req->body_len, c->cfg->max_message_bytes, &m,
+	                       err, sizeof err);
+	if (rc) {
+		reply_error(c->rep, rc, "%s", err);
 		return;
-	const char *room = api_string_member(c, body, "room", &bad);
-	const char *to = api_string_member(c, body, "to", &bad);
-	const char *text = api_string_member(c, body, "text", &bad);
-	const char *client_id = api_string_member(c, body, "client_id", &bad);
-	if (bad)
-		goto out;
-	if (!room == !to) {
-		reply_error(c->rep, 400, "give either \"room\" or \"to\"");
-		goto out;
-	}
-	if (room && room_validate(room, strlen(room), err, sizeof err) < 0) {
-		reply_error(c->rep, 400, "%s", err);
-		goto out;
-	}
-	if (to && (!*to || strlen(to) >= USER_NAME_MAX)) {
-		reply_error(c->rep, 400, "\"to\" must be a username");
-		goto out;
-	}
-	if (!text || strspn(text, " \t\r\n") == strlen(text)) {
-		reply_error(c->rep, 400, "\"text\" must be a non-empty string");
-		goto out;
-	}
-	if (strlen(text) > c->cfg->max_message_bytes) {
-		reply_error(c->rep, 413, "text is %zu bytes, over the limit of %zu",
-		            strlen(text), c->cfg->max_message_bytes);
-		goto out;
-	}
-	if (client_id && (!*client_id || strlen(client_id) > CLIENT_ID_MAX ||
-	                  room_utf8_check(client_id, strlen(client_id), 1, &chars) < 0)) {
-		reply_error(c->rep, 400, "client_id must be 1 to %d printable bytes", CLIENT_ID_MAX);
-		goto out;
 	}
 	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND))
 		goto out;
-	rc = store_post(c->store, &c->user, room, to, text, client_id, &id, ts, &created,
+	rc = store_post(c->store, &c->user, m.room, m.to, m.text, m.client_id, &id, ts, &created,
 	                err, sizeof err);
 	if (rc != STORE_OK) {
 		api_store_failed(c, rc, err);
@@ -86,5 +113,5 @@ void api_post_message(struct call *c)
 	json_object_object_add(o, "ts", json_object_new_string(ts));
 	reply_json(c->rep, created ? 201 : 200, o);
 out:
-	json_object_put(body);
+	json_object_put(m.obj);
 }
