@@ -1,0 +1,30 @@
+/*
+ * fuzz_message.c - libFuzzer target: api_message_parse, the checks of a
+ * POST /v1/messages body. An accepted message must hold what API.md says:
+ * a room name that validates or a recipient, non-blank text within the limit.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "room.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct api_message m;
+	char err[256];
+	int rc = api_message_parse((const char *)data, size, 100, &m, err, sizeof err);
+
+	if (rc == 0) {
+		if (!m.room == !m.to || !m.text || strlen(m.text) > 100 ||
+		    (m.room && room_validate(m.room, strlen(m.room), err, sizeof err) != 0))
+			abort();
+		json_object_put(m.obj);
+	} else if ((rc != 400 && rc != 413) || m.obj || !err[0]) {
+		abort();
+	}
+	return 0;
+}
