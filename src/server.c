@@ -1,14 +1,17 @@
 /*
  * server.c - the FastCGI life cycle (see server.h).
  *
- * Acceptor threads take requests off the socket (libfcgi FCGX_Accept_r) and
- * queue them; a bounded pool of workers runs them. A long poll with nothing
+ * The listener (listener.c) accepts connections and holds each, without a
+ * thread, until its whole request has arrived; then libfcgi parses it
+ * (FCGX_Accept_r on that descriptor) and a bounded pool of workers runs it,
+ * so slow clients cannot stall anyone. A long poll with nothing
  * to say is parked in the hub and gives its worker back; when the hub
  * completes it, the finished response is queued to the workers like a new
  * request. Each worker has its own store connection. SIGTERM stops the
- * acceptors, answers every parked poll, drains the queue and exits.
+ * listener, answers every parked poll, drains the queue and exits.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <fcgiapp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,14 +26,15 @@
 #include "auth.h"
 #include "cfg.h"
 #include "hub.h"
+#include "listener.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "server.h"
 #include "store.h"
 
-#define SERVER_ACCEPTORS 4
-#define SERVER_RECV_TIMEOUT_S 10   /* a client silent this long mid-request is dropped */
+#define SERVER_HEAD_TIMEOUT_MS 10000   /* a client has this long to send its whole request */
+#define SERVER_IO_TIMEOUT_S 10         /* then each read and write on it may take this long */
 
 extern char **environ;
 
@@ -74,12 +78,32 @@ static void server_push(struct server *s, struct job *j)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Closes a finished request's connection without waiting for the client:
+ * what it has sent is read and dropped (so closing does not reset the
+ * connection under the reply), then the descriptor is closed. libfcgi's
+ * own close would keep reading for as long as the client trickles bytes,
+ * holding this worker. */
+static void server_close(int fd)
+{
+	char trash[4096];
+
+	shutdown(fd, SHUT_WR);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	for (int i = 0; i < 64 && read(fd, trash, sizeof trash) > 0; i++)
+		;
+	close(fd);
+}
+
 /* Writes a whole response and ends the request; frees fcgx. */
 static void server_finish(struct server *s, FCGX_Request *fcgx, const char *resp, size_t len)
 {
 	if (fcgx) {
 		FCGX_PutStr(resp, (int)len, fcgx->out);
+		fcgx->keepConnection = 1;   /* flush and end, but leave closing to us */
 		FCGX_Finish_r(fcgx);
+		if (fcgx->ipcFd >= 0)
+			server_close(fcgx->ipcFd);
+		fcgx->ipcFd = -1;
 		FCGX_Free(fcgx, 1);
 		free(fcgx);
 	} else {
@@ -229,56 +253,49 @@ static void *server_worker(void *arg)
 	return NULL;
 }
 
-static void *server_acceptor(void *arg)
+/* The listener's callback: fd has a whole request buffered; libfcgi reads
+ * its parameters from there without waiting, and a worker runs it. */
+static void server_ready(int fd, void *arg)
 {
 	struct server *s = arg;
+	FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
+	struct job *j = calloc(1, sizeof *j);
 
-	for (;;) {
-		FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
-		struct job *j = calloc(1, sizeof *j);
-		if (!fcgx || !j || FCGX_InitRequest(fcgx, s->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-			free(fcgx);
-			free(j);
-			log_error("out of memory accepting a request");
-			sleep(1);
-			continue;
-		}
-		int rc = FCGX_Accept_r(fcgx);
-		pthread_mutex_lock(&s->lock);
-		int stopping = s->stopping;
-		if (rc == 0)
-			s->in_flight++;
-		int busy = s->in_flight > s->cfg->max_connections;
-		pthread_mutex_unlock(&s->lock);
-		if (rc != 0) {
-			FCGX_Free(fcgx, 1);
-			free(fcgx);
-			free(j);
-			if (stopping)
-				break;
-			if (errno != EINTR)
-				log_warning("accept: %s", strerror(errno));
-			continue;
-		}
-		if (busy) {
-			struct reply rep = { 0 };
-			reply_header(&rep, "Retry-After", "5");
-			reply_error(&rep, 503, "too many requests in flight (max_connections = %d)",
-			            s->cfg->max_connections);
-			server_finish_reply(s, fcgx, &rep);
-			reply_clear(&rep);
-			free(j);
-			continue;
-		}
-		j->fcgx = fcgx;
-		server_push(s, j);
+	/* No listening socket (-1): on a malformed request libfcgi closes fd
+	 * and fails instead of accepting another connection itself.
+	 * keepConnection keeps fd across the FCGX_Finish_r FCGX_Accept_r starts
+	 * with; it is then set from the request. */
+	if (!fcgx || !j || FCGX_InitRequest(fcgx, -1, 0) != 0) {
+		free(fcgx);
+		free(j);
+		close(fd);
+		log_error("out of memory accepting a request");
+		return;
 	}
-	return NULL;
-}
-
-static void server_noop(int sig)
-{
-	(void)sig;
+	fcgx->ipcFd = fd;
+	fcgx->keepConnection = 1;
+	if (FCGX_Accept_r(fcgx) != 0) {
+		log_info("a malformed FastCGI request: connection closed");
+		FCGX_Free(fcgx, 1);
+		free(fcgx);
+		free(j);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	int busy = ++s->in_flight > s->cfg->max_connections;
+	pthread_mutex_unlock(&s->lock);
+	if (busy) {
+		struct reply rep = { 0 };
+		reply_header(&rep, "Retry-After", "5");
+		reply_error(&rep, 503, "too many requests in flight (max_connections = %d)",
+		            s->cfg->max_connections);
+		server_finish_reply(s, fcgx, &rep);
+		reply_clear(&rep);
+		free(j);
+		return;
+	}
+	j->fcgx = fcgx;
+	server_push(s, j);
 }
 
 /* Opens --listen's socket: "unix:/path", "/path", "host:port", ":port". */
@@ -300,8 +317,8 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	struct server s = { .cfg = cfg, .listen_fd = 0 };
 	char err[512];
 	int nworkers = cfg->workers, status = 0;
-	pthread_t workers[256], acceptors[SERVER_ACCEPTORS];
-	int nacceptors = 0;
+	pthread_t workers[256];
+	struct listener *listener = NULL;
 	sigset_t stopset;
 
 	pthread_mutex_init(&s.lock, NULL);
@@ -309,8 +326,6 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	pthread_cond_init(&s.idle, NULL);
 	server_instance = &s;
 	signal(SIGPIPE, SIG_IGN);
-	struct sigaction sa = { .sa_handler = server_noop };   /* no SA_RESTART: accept sees EINTR */
-	sigaction(SIGUSR2, &sa, NULL);
 	sigemptyset(&stopset);
 	sigaddset(&stopset, SIGTERM);
 	sigaddset(&stopset, SIGINT);
@@ -329,10 +344,6 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 		log_info("listening on %s", listen_addr);
 	} else {
 		s.cgi = FCGX_IsCGI();
-	}
-	if (!s.cgi) {
-		struct timeval tv = { .tv_sec = SERVER_RECV_TIMEOUT_S };
-		setsockopt(s.listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	}
 	if (auth_new(cfg, &s.auth, err, sizeof err) < 0 || hub_new(cfg, &s.hub, err, sizeof err) < 0 ||
 	    rate_open(cfg, &s.rate, err, sizeof err) < 0) {
@@ -355,20 +366,15 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 			pthread_cond_wait(&s.idle, &s.lock);
 		pthread_mutex_unlock(&s.lock);
 	} else {
-		for (; nacceptors < SERVER_ACCEPTORS; nacceptors++)
-			pthread_create(&acceptors[nacceptors], NULL, server_acceptor, &s);
-		int sig = 0;
-		sigwait(&stopset, &sig);
-		log_info("signal %d: answering waiting polls and stopping", sig);
-		pthread_mutex_lock(&s.lock);
-		s.stopping = 1;
-		pthread_mutex_unlock(&s.lock);
-		FCGX_ShutdownPending();
-		for (int i = 0; i < nacceptors; i++) {
-			/* repeat until the acceptor has left accept() */
-			while (pthread_kill(acceptors[i], SIGUSR2) == 0 &&
-			       pthread_tryjoin_np(acceptors[i], NULL) == EBUSY)
-				usleep(20000);
+		if (listener_new(s.listen_fd, cfg->max_connections, SERVER_HEAD_TIMEOUT_MS,
+		                 SERVER_IO_TIMEOUT_S, server_ready, &s, &listener, err, sizeof err) < 0) {
+			log_error("%s", err);
+			status = 1;
+		} else {
+			int sig = 0;
+			sigwait(&stopset, &sig);
+			log_info("signal %d: answering waiting polls and stopping", sig);
+			listener_free(listener);
 		}
 	}
 	hub_free(s.hub);   /* answers every parked poll through the queue */

@@ -1,0 +1,265 @@
+/*
+ * listener.c - accept, and wait without a thread for whole requests (see
+ * listener.h).
+ *
+ * New connections are non-blocking and watched edge-triggered: each arrival
+ * of data wakes the thread once, which peeks at everything buffered so far
+ * and walks the FastCGI records (listener_complete). Connections wait in
+ * accept order, and all get the same deadline, so the list is sorted by
+ * deadline and expiry only ever looks at its head.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "log.h"
+
+#define FCGI_HEADER_LEN 8
+#define FCGI_VERSION_1 1
+#define FCGI_PARAMS 4
+#define FCGI_STDIN 5
+
+struct listener_conn {
+	int fd;
+	long long deadline;              /* monotonic ms */
+	struct listener_conn *prev, *next;
+};
+
+struct listener {
+	int listen_fd, epfd, stop[2];
+	int max_pending, head_timeout_ms, io_timeout_s, npending;
+	listener_ready_fn ready;
+	void *ctx;
+	struct listener_conn *head, *tail;
+	unsigned char *buf;              /* LISTENER_PEEK_MAX bytes */
+	pthread_t thread;
+};
+
+int listener_complete(const unsigned char *buf, size_t len, size_t cap)
+{
+	size_t off = 0;
+	int params_done = 0;
+
+	while (len - off >= FCGI_HEADER_LEN) {
+		const unsigned char *h = buf + off;
+		size_t clen = (size_t)h[4] << 8 | h[5];
+
+		if (h[0] != FCGI_VERSION_1)
+			return -1;
+		if (len - off < FCGI_HEADER_LEN + clen + h[6])
+			break;
+		if (h[1] == FCGI_STDIN && clen == 0)
+			return 1;
+		if (h[1] == FCGI_PARAMS && clen == 0)
+			params_done = 1;
+		off += FCGI_HEADER_LEN + clen + h[6];
+	}
+	if (len >= cap)
+		return params_done ? 1 : -1;
+	return 0;
+}
+
+static long long listener_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void listener_unlink(struct listener *l, struct listener_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	l->npending--;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+}
+
+static void listener_drop(struct listener *l, struct listener_conn *c)
+{
+	listener_unlink(l, c);
+	close(c->fd);
+	free(c);
+}
+
+/* Gives c's connection, now blocking with I/O timeouts, to the callback. */
+static void listener_hand_on(struct listener *l, struct listener_conn *c)
+{
+	struct timeval tv = { .tv_sec = l->io_timeout_s };
+	int fd = c->fd;
+
+	listener_unlink(l, c);
+	free(c);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	l->ready(fd, l->ctx);
+}
+
+/* Looks at what c has sent so far; hands it on or drops it when that is
+ * decided. hup: the client will send nothing more. */
+static void listener_look(struct listener *l, struct listener_conn *c, int hup)
+{
+	ssize_t n = recv(c->fd, l->buf, LISTENER_PEEK_MAX, MSG_PEEK | MSG_DONTWAIT);
+	int done;
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		done = hup ? -1 : 0;
+	else if (n <= 0)
+		done = -1;
+	else if ((done = listener_complete(l->buf, (size_t)n, LISTENER_PEEK_MAX)) == 0 && hup)
+		done = -1;
+	if (done > 0)
+		listener_hand_on(l, c);
+	else if (done < 0)
+		listener_drop(l, c);
+}
+
+static void listener_accept(struct listener *l)
+{
+	for (;;) {
+		int fd = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				log_warning("accept: %s; pausing", strerror(errno));
+				usleep(100000);
+			}
+			return;   /* EAGAIN: another process took it, or none left */
+		}
+		struct listener_conn *c = l->npending < l->max_pending ? calloc(1, sizeof *c) : NULL;
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET };
+		if (!c) {
+			log_warning("%d connections are waiting for their request: closing a new one",
+			            l->npending);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->deadline = listener_now_ms() + l->head_timeout_ms;
+		c->prev = l->tail;
+		if (l->tail)
+			l->tail->next = c;
+		else
+			l->head = c;
+		l->tail = c;
+		l->npending++;
+		ev.data.ptr = c;
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			log_warning("epoll: %s", strerror(errno));
+			listener_drop(l, c);
+		}
+		/* data that arrived before the add is reported by the add itself */
+	}
+}
+
+static void *listener_main(void *arg)
+{
+	struct listener *l = arg;
+	struct epoll_event evs[64];
+
+	for (;;) {
+		int timeout = -1;
+		if (l->head) {
+			long long left = l->head->deadline - listener_now_ms();
+			timeout = left < 0 ? 0 : (int)left;
+		}
+		int n = epoll_wait(l->epfd, evs, 64, timeout);
+		if (n < 0 && errno != EINTR) {
+			log_error("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &l->stop)
+				goto out;
+			if (evs[i].data.ptr == l)
+				listener_accept(l);
+			else
+				listener_look(l, evs[i].data.ptr,
+				              (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+		}
+		for (long long now = listener_now_ms(); l->head && l->head->deadline <= now;) {
+			log_info("a client sent no whole request in %d ms: closing it", l->head_timeout_ms);
+			listener_drop(l, l->head);
+		}
+	}
+out:
+	while (l->head)
+		listener_drop(l, l->head);
+	return NULL;
+}
+
+int listener_new(int listen_fd, int max_pending, int head_timeout_ms, int io_timeout_s,
+                 listener_ready_fn ready, void *ctx, struct listener **out,
+                 char *err, size_t errlen)
+{
+	struct listener *l = calloc(1, sizeof *l);
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	*out = NULL;
+	if (!l || !(l->buf = malloc(LISTENER_PEEK_MAX))) {
+		free(l);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	l->listen_fd = listen_fd;
+	l->max_pending = max_pending;
+	l->head_timeout_ms = head_timeout_ms;
+	l->io_timeout_s = io_timeout_s;
+	l->ready = ready;
+	l->ctx = ctx;
+	l->stop[0] = l->stop[1] = l->epfd = -1;
+	/* non-blocking: other processes may take a connection first */
+	if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) < 0 ||
+	    pipe2(l->stop, O_CLOEXEC) < 0 ||
+	    (l->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		goto fail;
+	ev.data.ptr = l;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
+		goto fail;
+	ev.data.ptr = &l->stop;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->stop[0], &ev) < 0)
+		goto fail;
+	if ((errno = pthread_create(&l->thread, NULL, listener_main, l)) != 0)
+		goto fail;
+	*out = l;
+	return 0;
+fail:
+	snprintf(err, errlen, "listener: %s", strerror(errno));
+	if (l->epfd >= 0)
+		close(l->epfd);
+	if (l->stop[0] >= 0) {
+		close(l->stop[0]);
+		close(l->stop[1]);
+	}
+	free(l->buf);
+	free(l);
+	return -1;
+}
+
+void listener_free(struct listener *l)
+{
+	if (!l)
+		return;
+	if (write(l->stop[1], "x", 1) != 1)
+		log_warning("listener: cannot signal the stop: %s", strerror(errno));
+	pthread_join(l->thread, NULL);
+	close(l->epfd);
+	close(l->stop[0]);
+	close(l->stop[1]);
+	free(l->buf);
+	free(l);
+}

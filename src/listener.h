@@ -1,0 +1,46 @@
+/*
+ * listener.h - accept FastCGI connections and hold each one, without a
+ * thread, until its whole request has arrived; only then hand it on.
+ *
+ * libfcgi's FCGX_Accept_r reads a request's parameters with blocking reads,
+ * so a client that trickles its request (slow-loris) would hold whichever
+ * thread reads it. Here one thread accepts, watches every new connection
+ * with epoll and peeks (MSG_PEEK, nothing consumed) until the FastCGI
+ * records up to the end of the body are in the socket buffer; libfcgi then
+ * reads them from the same descriptor without waiting. A connection that
+ * has not sent its request within the deadline is closed.
+ */
+#ifndef GC_LISTENER_H
+#define GC_LISTENER_H
+
+#include <stddef.h>
+
+#define LISTENER_PEEK_MAX (256 * 1024)   /* how far ahead a request is looked at */
+
+struct listener;
+
+/* Called on the listener's thread with a connection whose request is
+ * complete (or whose parameters are complete and whose body is larger than
+ * LISTENER_PEEK_MAX). fd is blocking, each read and write on it times out
+ * after io_timeout_s, and it belongs to the callee. */
+typedef void (*listener_ready_fn)(int fd, void *ctx);
+
+/* Starts accepting on listen_fd: at most max_pending connections wait for
+ * their request at once (more are closed at once), each for at most
+ * head_timeout_ms. Returns 0 and a handle for listener_free(), or -1 with
+ * err. */
+int listener_new(int listen_fd, int max_pending, int head_timeout_ms, int io_timeout_s,
+                 listener_ready_fn ready, void *ctx, struct listener **out,
+                 char *err, size_t errlen);
+
+/* Stops accepting, closes the connections still waiting, joins the thread. */
+void listener_free(struct listener *l);
+
+/* Whether buf (len bytes peeked from a connection, of at most cap) holds a
+ * whole FastCGI request: 1 when it does (through the empty FCGI_STDIN
+ * record, or through the parameters when the body does not fit in cap),
+ * 0 when more is needed, -1 when it never will (not FastCGI, parameters
+ * larger than cap). Pure: fuzzed. */
+int listener_complete(const unsigned char *buf, size_t len, size_t cap);
+
+#endif
