@@ -213,6 +213,7 @@ struct store {
 	char *path;
 	struct wake *wake;
 	long long all_id;              /* rooms.id of `all` */
+	int moved;                     /* the file at path is no longer ours */
 	sqlite3_stmt *stmt[S_COUNT];   /* prepared on first use */
 	struct store_seen seen[STORE_SEEN_SLOTS];
 };
@@ -237,7 +238,8 @@ static enum store_result store_fail(struct store *st, const char *what, char *er
 {
 	int i;
 
-	snprintf(err, errlen, "store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	snprintf(err, errlen, "store %s: %s: %s", st->path, what,
+	         st->moved ? "the file was deleted or replaced while open" : sqlite3_errmsg(st->db));
 	for (i = 0; i < S_COUNT; i++)
 		if (st->stmt[i])
 			sqlite3_reset(st->stmt[i]);
@@ -297,8 +299,18 @@ static int sql_int(sqlite3_stmt *s, long long *v)
 	return r;
 }
 
+/* Starts a write, unless the file was deleted or replaced since it was
+ * opened: writing on would acknowledge events into a file nobody else sees
+ * (and that vanishes when closed), so refuse; the caller's 503 drops this
+ * connection and the next one opens whatever file is at the path now. */
 static int tx_begin(struct store *st)
 {
+	int moved = 0;
+
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+		st->moved = 1;
+		return -1;
+	}
 	return sql_exec(stmt(st, S_BEGIN));
 }
 

@@ -693,6 +693,35 @@ static void test_read_only(void)
 	chmod(dir, 0700);
 }
 
+/* A store file deleted (or replaced) under an open connection: writes are
+ * refused by name instead of going into a file nobody else will see. */
+static void test_moved(const struct user *alice)
+{
+	char mdir[600], mpath[700], side[720];
+	struct store *st;
+	long long id;
+
+	snprintf(mdir, sizeof mdir, "%s/moved", dir);
+	snprintf(mpath, sizeof mpath, "%s/chat.sqlite", mdir);
+	mkdir(mdir, 0755);
+	if (store_open(mpath, NULL, 0, &st, err, sizeof err) < 0) {
+		ok(0, "open a store to delete");
+		return;
+	}
+	ok(store_join(st, alice, "before", 0, &id, err, sizeof err) == STORE_OK, "writes before");
+	unlink(mpath);
+	snprintf(side, sizeof side, "%s-wal", mpath);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", mpath);
+	unlink(side);
+	is_int(store_join(st, alice, "after", 0, &id, err, sizeof err), STORE_ERROR,
+	       "a write after the file was deleted: refused");
+	ok(strstr(err, "deleted or replaced") && strstr(err, mpath), "naming the file and why");
+	store_close(st);
+	ok(store_open(mpath, NULL, 0, &st, err, sizeof err) == 0, "opening again makes a new store");
+	store_close(st);
+}
+
 static void rm_rf(const char *d)
 {
 	struct dirent *e;
@@ -747,6 +776,7 @@ int main(void)
 	test_doc_queries();
 	store_close(st);
 	test_read_only();
+	test_moved(&alice);
 	rm_rf(dir);
 	return done_testing();
 }
