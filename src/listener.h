@@ -15,13 +15,14 @@
 
 #include <stddef.h>
 
-#define LISTENER_PEEK_MAX (256 * 1024)   /* how far ahead a request is looked at */
+#define LISTENER_PEEK_MAX (64 * 1024)   /* how far ahead a request is looked at */
 
 struct listener;
 
 /* Called on the listener's thread with a connection whose request is
- * complete (or whose parameters are complete and whose body is larger than
- * LISTENER_PEEK_MAX). fd is blocking, each read and write on it times out
+ * complete, or whose parameters are complete and whose body goes on beyond
+ * LISTENER_PEEK_MAX (a client sending that much is not trickling; its
+ * body is read by the callee, each read bounded by io_timeout_s). fd is blocking, each read and write on it times out
  * after io_timeout_s, and it belongs to the callee. */
 typedef void (*listener_ready_fn)(int fd, void *ctx);
 
@@ -38,9 +39,9 @@ void listener_free(struct listener *l);
 
 /* Whether buf (len bytes peeked from a connection, of at most cap) holds a
  * whole FastCGI request: 1 when it does (through the empty FCGI_STDIN
- * record, or through the parameters when the body does not fit in cap),
- * 0 when more is needed, -1 when it never will (not FastCGI, parameters
- * larger than cap). Pure: fuzzed. */
+ * record, or through the parameters when len reaches cap), 0 when more is
+ * needed, -1 when it never will (not FastCGI, parameters of cap bytes or
+ * more). Pure: fuzzed. */
 int listener_complete(const unsigned char *buf, size_t len, size_t cap);
 
 #endif

@@ -336,22 +336,23 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 		log_error("cannot initialise libfcgi");
 		return 1;
 	}
-	if (listen_addr) {
-		if ((s.listen_fd = server_open_listen(listen_addr)) < 0) {
-			log_error("--listen %s: cannot open the socket: %s", listen_addr, strerror(errno));
-			return 1;
-		}
-		log_info("listening on %s", listen_addr);
-	} else {
-		s.cgi = FCGX_IsCGI();
-	}
+	/* everything that can fail first, so a failed start leaves no socket */
 	if (auth_new(cfg, &s.auth, err, sizeof err) < 0 || hub_new(cfg, &s.hub, err, sizeof err) < 0 ||
-	    rate_open(cfg, &s.rate, err, sizeof err) < 0) {
-		log_error("%s", err);
+	    rate_open(cfg, &s.rate, err, sizeof err) < 0 ||
+	    (listen_addr && (s.listen_fd = server_open_listen(listen_addr)) < 0)) {
+		if (s.listen_fd < 0)
+			log_error("--listen %s: cannot open the socket: %s", listen_addr, strerror(errno));
+		else
+			log_error("%s", err);
+		rate_close(s.rate);
 		hub_free(s.hub);
 		auth_free(s.auth);
 		return 1;
 	}
+	if (listen_addr)
+		log_info("listening on %s", listen_addr);
+	else
+		s.cgi = FCGX_IsCGI();
 	if (s.cgi)
 		nworkers = 1;
 	for (int i = 0; i < nworkers; i++)

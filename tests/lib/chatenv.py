@@ -98,7 +98,8 @@ class ChatEnv:
         with open(os.path.join(galaxy, "config", "galaxy.ini"), "w") as f:
             f.write("[app:main]\n")
             f.write("id_secret = %s\n" % self.secret)
-            f.write("database_connection = %s\n" % self.galaxy_db.url)
+            # galaxy.ini interpolates: a URL-quoted password's '%' is written '%%'
+            f.write("database_connection = %s\n" % self.galaxy_db.url.replace("%", "%%"))
             f.write("admin_users = %s\n" % ",".join(a + "@example.org" for a in self.admins))
             f.write("persistent_communication_rooms = %s\n" % ",".join(self.rooms))
         self.store = os.path.join(self.dir, "store", "chat.sqlite")

@@ -1,0 +1,357 @@
+"""Faults, each against the real binary on loopback, each bounded in time:
+slow and malformed clients, SIGTERM mid-poll, clients leaving mid-poll,
+SIGKILL of workers mid-send with retrying senders, Galaxy's database down
+at start and mid-run, the store deleted, the disk full, the store
+read-only. ChatEnv.close() fails on any sanitizer report in the logs."""
+
+import json
+import os
+import random
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import fcgi  # noqa: E402
+import pgserver  # noqa: E402
+from chatenv import ChatEnv, BINARY, wait_for  # noqa: E402
+from tap import ok, eq, skip, diag, run  # noqa: E402
+
+HEAD_TIMEOUT = 10    # server.c: a request must arrive whole within this
+
+
+def code(resp):
+    st, _, body = resp
+    return st, (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
+
+
+def restart(env, i, sig=signal.SIGKILL):
+    """Kills responder i with sig and starts a new one on its socket."""
+    p = env.procs[i]
+    if p.poll() is None:
+        p.send_signal(sig)
+    p.wait(15)
+    if os.path.exists(env.sockets[i]):
+        os.unlink(env.sockets[i])   # left behind by SIGKILL
+    with open(os.path.join(env.dir, "chat-%d.log" % i), "ab") as log:
+        env.procs[i] = subprocess.Popen([BINARY, "-c", env.config, "--listen", "unix:" + env.sockets[i]],
+                                        stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    wait_for(lambda: os.path.exists(env.sockets[i]) or env.procs[i].poll() is not None, 10, "restart")
+
+
+def closed_by_server(s, within):
+    """True when the server closes s (EOF or reset) within `within` seconds."""
+    s.settimeout(within)
+    try:
+        while s.recv(4096):
+            pass
+        return True
+    except (ConnectionError, OSError) as e:
+        return not isinstance(e, socket.timeout)
+
+
+def slow_clients():
+    with ChatEnv(users=["alice", "bob"], processes=1,
+                 options={"workers": "2", "max_message_bytes": "600000", "max_body_bytes": "1000000"}) as env:
+        sock = env.sockets[0]
+        begin = fcgi._record(fcgi.BEGIN_REQUEST, struct.pack("!HB5x", 1, 0))
+        params = fcgi._record(fcgi.PARAMS, fcgi._params({
+            "REQUEST_METHOD": "POST", "PATH_INFO": "/v1/messages", "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": "100"})) + fcgi._record(fcgi.PARAMS, b"")
+        slow = []
+        for i in range(30):                       # connect and say nothing
+            slow.append(fcgi.connect(sock, 5))
+        for i in range(30):                       # half a record header
+            s = fcgi.connect(sock, 5)
+            s.sendall(begin[:5])
+            slow.append(s)
+        for i in range(10):                       # the whole head, a tenth of the body
+            s = fcgi.connect(sock, 5)
+            s.sendall(begin + params + fcgi._record(fcgi.STDIN, b"x" * 10)[:18])
+            slow.append(s)
+        trickle = []
+        for i in range(4):                        # a whole request, then bytes after the reply
+            s = fcgi.connect(sock, 5)
+            fcgi.send_request(s, {"REQUEST_METHOD": "GET", "PATH_INFO": "/v1/health"})
+            fcgi.read_response(s)
+            trickle.append(s)
+        stop = threading.Event()
+
+        def dribble():
+            while not stop.is_set():
+                for s in trickle + slow[30:40]:
+                    try:
+                        s.send(b"\0")
+                    except OSError:
+                        pass
+                time.sleep(0.5)
+        th = threading.Thread(target=dribble)
+        th.start()
+        try:
+            time.sleep(0.5)
+            t = time.monotonic()
+            codes = [env.api("alice", "GET", "/v1/me", timeout=10)[0] for _ in range(10)]
+            took = time.monotonic() - t
+            ok(codes == [200] * 10 and took < 3,
+               "74 slow clients (2 workers): 10 requests from others served in %.2f s" % took, codes)
+            eq(env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "still here"})[0], 201,
+               "and a message is stored")
+            t = time.monotonic()
+            st = env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "y" * 500000})[0]
+            ok(st == 201 and time.monotonic() - t < 3,
+               "a 500 KB body (beyond what the listener looks at) is read and stored at once")
+
+            # not FastCGI at all, and a head larger than the server looks at
+            s = fcgi.connect(sock, 5)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            ok(closed_by_server(s, 3), "an HTTP request on the FastCGI socket: closed at once")
+            s.close()
+            s = fcgi.connect(sock, 5)
+            big = fcgi._record(fcgi.PARAMS, fcgi._params({"HTTP_X_BIG": "b" * 300000}))
+            try:
+                s.sendall(begin + big)
+            except OSError:
+                pass
+            ok(closed_by_server(s, 3), "parameters over 64 KiB: closed at once")
+            s.close()
+
+            # the slow ones are cut off once their time is up
+            t = time.monotonic()
+            closed = sum(closed_by_server(s, max(0.1, HEAD_TIMEOUT + 3 - (time.monotonic() - t)))
+                         for s in slow)
+            eq(closed, len(slow), "every client that sent no whole request in %d s was closed" % HEAD_TIMEOUT)
+        finally:
+            stop.set()
+            th.join()
+            for s in slow + trickle:
+                s.close()
+        eq(env.api("alice", "GET", "/v1/me")[0], 200, "served as before afterwards")
+
+
+def sigterm_and_disconnects():
+    with ChatEnv(users=["alice", "bob"], processes=1) as env:
+        cursor = env.api("alice", "GET", "/v1/events")[2]["cursor"]
+        # pollers that go away while waiting: some before an event, some after
+        gone = []
+        for i in range(6):
+            s = fcgi.connect(env.sockets[0], 5)
+            fcgi.send_request(s, {"REQUEST_METHOD": "GET", "PATH_INFO": "/v1/events",
+                                  "QUERY_STRING": "since=%d&timeout=8" % cursor,
+                                  "HTTP_COOKIE": env.cookie_header("bob")})
+            gone.append(s)
+        time.sleep(0.3)
+        for s in gone[:3]:
+            s.close()
+        st, _, m = env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "to nobody"})
+        eq(st, 201, "an event for pollers that left")
+        for s in gone[3:]:
+            s.close()
+        eq(env.api("bob", "GET", "/v1/events", query="since=%d" % cursor)[2]["events"][0]["id"], m["id"],
+           "the process serves on after writing to closed connections")
+
+        # SIGTERM while a poll waits: it gets its 200 at once, the process exits 0
+        cursor = m["id"]
+        box = {}
+
+        def poll():
+            t = time.monotonic()
+            box["r"] = env.api("bob", "GET", "/v1/events", query="since=%d&timeout=8" % cursor)
+            box["t"] = time.monotonic() - t
+        th = threading.Thread(target=poll)
+        th.start()
+        time.sleep(0.5)
+        env.procs[0].send_signal(signal.SIGTERM)
+        th.join(10)
+        st, _, body = box.get("r", (None, None, None))
+        ok(st == 200 and body == {"events": [], "cursor": cursor} and box["t"] < 3,
+           "SIGTERM mid-poll: a clean empty 200 with the cursor (%.2f s)" % box.get("t", -1), box)
+        try:
+            rc = env.procs[0].wait(10)
+        except subprocess.TimeoutExpired:
+            rc = "still running"
+        eq(rc, 0, "and the process exits 0 (no stuck thread)")
+        # ChatEnv.close() fails on any LeakSanitizer report: no waiter leaked
+
+
+def sigkill_mid_send():
+    senders, per = 3, 25
+    with ChatEnv(users=["alice", "bob", "carol", "dave"], processes=2,
+                 options={"rate": "off", "workers": "4"}) as env:
+        acked = {}
+        lock = threading.Lock()
+        done = threading.Event()
+
+        def sender(t):
+            user = ["alice", "bob", "carol"][t]
+            for i in range(per):
+                cid = "s%d-%d" % (t, i)
+                for attempt in range(200):
+                    try:
+                        st, _, body = env.api(user, "POST", "/v1/messages", proc=(i + attempt) % 2,
+                                              body={"room": "all", "text": cid, "client_id": cid}, timeout=10)
+                    except (OSError, ConnectionError):
+                        st = None
+                    if st in (200, 201):
+                        with lock:
+                            if cid in acked and acked[cid] != body["id"]:
+                                acked[cid] = ("two ids", acked[cid], body["id"])
+                            else:
+                                acked[cid] = body["id"]
+                        break
+                    time.sleep(0.05)
+
+        def killer():
+            rng = random.Random(8)
+            while not done.is_set():
+                time.sleep(rng.uniform(0.2, 0.5))
+                restart(env, rng.randrange(2))
+        threads = [threading.Thread(target=sender, args=(t,)) for t in range(senders)]
+        k = threading.Thread(target=killer)
+        k.start()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(120)
+        done.set()
+        k.join(30)
+        eq(len(acked), senders * per, "every message was eventually acknowledged despite SIGKILLs")
+        ok(all(isinstance(v, int) for v in acked.values()), "a retried client_id always got the same id")
+        for i in range(2):
+            if env.procs[i].poll() is not None:
+                restart(env, i)
+        cursor, seen = 0, []
+        for _ in range(20):
+            b = env.api("dave", "GET", "/v1/events", query="since=%d" % cursor, proc=_ % 2)[2]
+            seen += [(e["id"], e["text"]) for e in b["events"] if e["type"] == "message"]
+            if b["cursor"] == cursor:
+                break
+            cursor = b["cursor"]
+        texts = [t for _, t in seen]
+        eq(sorted(texts), sorted(acked), "a poller following cursors sees each message exactly once")
+        ids = [i for i, _ in seen]
+        eq(ids, sorted(set(ids)), "in strictly increasing id order")
+        eq({t: i for i, t in seen}, acked, "with the ids the senders were given")
+
+
+def galaxy_db_down():
+    why = pgserver.available()
+    if why:
+        skip("Galaxy's database down", why)
+        return
+    with pgserver.PgServer() as pg, ChatEnv(users=["alice"], processes=1, pg=pg) as env:
+        eq(env.api("alice", "GET", "/v1/me")[0], 200, "Galaxy on PostgreSQL: works")
+        pg.stop()
+        time.sleep(2.2)   # auth_cache_seconds = 2: cached sessions stay good that long
+        st, h, body = env.api("alice", "GET", "/v1/me")
+        ok((st, body["error"]["code"]) == (503, "unavailable") and h.get("retry-after"),
+           "database stopped mid-run: 503 unavailable with Retry-After", (st, h, body))
+        st, _, body = env.api(None, "GET", "/v1/health")
+        eq((st, body), (503, {"ok": False, "store": "ok", "galaxy_db": "down"}), "health names what is down")
+        pg.start()
+        wait_for(lambda: env.api("alice", "GET", "/v1/me")[0] == 200, 15, "recovery")
+        ok(True, "database back: requests work again without a restart")
+
+        env.stop_chat()
+        pg.stop()
+        env.start_chat()
+        eq(code(env.api("alice", "GET", "/v1/me")), (503, "unavailable"),
+           "database down at start: the responder starts, and answers 503")
+        pg.start()
+        wait_for(lambda: env.api("alice", "GET", "/v1/me")[0] == 200, 15, "recovery")
+        ok(True, "database up later: requests work")
+
+
+def store_deleted():
+    # one worker per process: the connection that saw the old file answers next
+    with ChatEnv(users=["alice"], processes=2, options={"rate": "off", "workers": "1"}) as env:
+        post = lambda proc, text: env.api("alice", "POST", "/v1/messages",  # noqa: E731
+                                         body={"room": "all", "text": text}, proc=proc)
+        eq([post(0, "before")[0], post(1, "before")[0]], [201, 201], "messages before, through both")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(env.store + suffix):
+                os.unlink(env.store + suffix)
+        for proc in (0, 1):
+            codes = []
+            for i in range(20):
+                codes.append(post(proc, "after %d" % i)[0])
+                if codes[-1] == 201:
+                    break
+            ok(503 in codes and codes[-1] == 201 and set(codes) <= {201, 503},
+               "store deleted: process %d answers 503, then works on a new store" % proc, codes)
+        ok(os.path.exists(env.store), "a new store file exists")
+        ok("deleted or replaced" in env.log(0), "the log says the file was deleted or replaced")
+
+
+def disk_full_and_read_only():
+    mnt = tempfile.mkdtemp(prefix="gc-full-")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], capture_output=True, text=True)
+    if r.returncode != 0:
+        skip("disk full", "cannot mount a tmpfs here: " + r.stderr.strip())
+        skip("read-only store", "cannot mount a tmpfs here")
+        os.rmdir(mnt)
+        return
+    try:
+        store = os.path.join(mnt, "chat.sqlite")
+        with ChatEnv(users=["alice"], processes=1, options={"store": store, "rate": "off"}) as env:
+            filler = os.path.join(mnt, "filler")
+            with open(filler, "wb") as f:
+                f.write(b"\0" * 300 * 1024)
+            acked, codes = [], []
+            for i in range(400):
+                st, _, body = env.api("alice", "POST", "/v1/messages",
+                                      body={"room": "all", "text": "%d " % i + "x" * 3000})
+                codes.append(st)
+                if st == 201:
+                    acked.append(body["id"])
+                elif st != 503:
+                    break
+                if codes[-3:] == [503] * 3:
+                    break
+            ok(codes[-1] == 503 and set(codes) <= {201, 503},
+               "disk full: 503 (after %d stored), never another error" % len(acked), codes[-5:])
+            st, h, body = env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "x" * 3000})
+            ok(st == 503 and body["error"]["code"] == "unavailable" and h.get("retry-after"),
+               "a full disk is unavailable with Retry-After", (st, body))
+            ok(env.procs[0].poll() is None, "no crash")
+            os.unlink(filler)
+            wait_for(lambda: env.api("alice", "POST", "/v1/messages",
+                                     body={"room": "all", "text": "room again"})[0] == 201, 10, "space")
+            ok(True, "space freed: messages are stored again")
+            b = env.api("alice", "GET", "/v1/events", query="since=0")[2]
+            got = [e["id"] for e in b["events"] if e["type"] == "message"]
+            ok(set(acked) <= set(got), "every message acknowledged before the disk filled is there")
+
+            # read-only: a process (re)starting on a read-only store refuses by name
+            env.stop_chat()
+            r = subprocess.run(["mount", "-o", "remount,ro", mnt], capture_output=True, text=True)
+            if r.returncode != 0:
+                skip("read-only store", "cannot remount read-only: " + r.stderr.strip())
+            else:
+                try:
+                    env.start_chat()
+                    ok(False, "a read-only store is refused at start")
+                except RuntimeError as e:
+                    ok(store in str(e) and ("read-only" in str(e) or "not writable" in str(e)),
+                       "a read-only store is refused at start, naming it", str(e)[-300:])
+                subprocess.run(["mount", "-o", "remount,rw", mnt], check=True)
+                env.start_chat()
+                eq(env.api("alice", "GET", "/v1/me")[0], 200, "writable again: starts and serves")
+    finally:
+        subprocess.run(["umount", mnt])
+        os.rmdir(mnt)
+
+
+def main():
+    for part in (slow_clients, sigterm_and_disconnects, sigkill_mid_send, galaxy_db_down,
+                 store_deleted, disk_full_and_read_only):
+        t = time.monotonic()
+        part()
+        diag("%s: %.1f s" % (part.__name__, time.monotonic() - t))
+
+
+run(main)
