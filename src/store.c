@@ -32,8 +32,7 @@ int store_open(const char *where, const char *const *persistent, size_t n,
 	if (url.kind == DBURL_SQLITE) {
 		rc = store_sqlite_open(url.sqlite_path, persistent, n, out, err, errlen);
 	} else {
-		snprintf(err, errlen, "store: PostgreSQL is not supported yet");
-		rc = -1;
+		rc = store_pg_open(url.pg_conninfo, persistent, n, out, err, errlen);
 	}
 	dburl_free(&url);
 	return rc;

@@ -109,5 +109,7 @@ void store_seen_done(struct store_seen seen[STORE_SEEN_SLOTS], const struct user
  * name, conninfo a libpq connection string. */
 int store_sqlite_open(const char *path, const char *const *persistent, size_t n,
                       struct store **out, char *err, size_t errlen);
+int store_pg_open(const char *conninfo, const char *const *persistent, size_t n,
+                  struct store **out, char *err, size_t errlen);
 
 #endif

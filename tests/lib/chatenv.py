@@ -2,8 +2,9 @@
 directory on loopback: a Galaxy database (SQLite with Galaxy's schema, or a
 real PostgreSQL) with users and genuine galaxysession cookies, Galaxy's own
 galaxy.ini, our galaxy-chat.ini, one or more `galaxy-chat --listen`
-processes sharing one store, and optionally real nginx in front, configured
-from etc/nginx/galaxy-chat.conf.
+processes sharing one store (an SQLite file, or the PostgreSQL database
+given as store_url=), and optionally real nginx in front, configured from
+etc/nginx/galaxy-chat.conf.
 
     with ChatEnv(users=["alice", "bob"], processes=2, nginx=True) as env:
         env.api("alice", "POST", "/v1/rooms/NGS/join", body={})
@@ -46,7 +47,7 @@ def wait_for(pred, timeout, what):
 class ChatEnv:
     def __init__(self, users=("alice", "bob"), processes=1, nginx=False, admins=(),
                  rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
-                 port=None, workdir=None, demo_logins=False):
+                 port=None, workdir=None, demo_logins=False, store_url=None):
         self.users = list(users)
         self.nprocs = processes
         self.want_nginx = nginx
@@ -58,6 +59,7 @@ class ChatEnv:
         self.port = port            # nginx's port (default: a free one)
         self.workdir = workdir      # kept after close (default: a temporary directory)
         self.demo_logins = demo_logins
+        self.store_url = store_url  # `store =` for a PostgreSQL store, or None: an SQLite file
         self.procs = []
         self.nginx = None
         self.cookies = {}
@@ -103,6 +105,8 @@ class ChatEnv:
             f.write("persistent_communication_rooms = %s\n" % ",".join(self.rooms))
         self.store = os.path.join(self.dir, "store", "chat.sqlite")
         os.makedirs(os.path.dirname(self.store))
+        if self.store_url:
+            self.store = self.store_url
         self.config = os.path.join(self.dir, "galaxy-chat.ini")
         opts = {"galaxy_config": os.path.join(galaxy, "config", "galaxy.ini"),
                 "store": self.store, "poll_timeout": "10", "auth_cache_seconds": "2"}
