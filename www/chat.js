@@ -130,6 +130,7 @@ class Chat {
       this.saveCursor();
     }
 
+    const want = this.prefixed('active', 'room:all');
     this.addTab('room', 'all');
     for (const r of this.rooms) if (r.joined && r.name !== 'all') this.addTab('room', r.name);
     this.dms = this.prefixed('dms', {});
@@ -144,7 +145,6 @@ class Chat {
         for (const ev of this.dms[peer]) this.showEvent(t, ev);
       }
     }
-    const want = this.prefixed('active', 'room:all');
     this.activate(this.tabs.has(want) ? want : 'room:all', { focus: false });
 
     this.outbox = this.prefixed('outbox', []);
@@ -166,7 +166,7 @@ class Chat {
   saveCursor() { this.setPrefixed('cursor', this.cursor); }
   saveTabs() {
     this.setPrefixed('tabs', this.order.filter((k) => k.startsWith('dm:')));
-    this.setPrefixed('active', this.active);
+    if (this.active) this.setPrefixed('active', this.active);
   }
 
   // ---------------------------------------------------------------- shell
@@ -923,6 +923,8 @@ class Chat {
           const r = await this.api.send(item.target, item.text, item.clientId);
           if (!r || !Number.isInteger(r.id)) throw new ApiError(201, 'bad_response', 'the server did not return the message id');
           this.confirm(item, r);
+          // The server is back: no need for the long poll to sit out its backoff.
+          if (this.connState === 'reconnecting') this.pollWaker.wake();
         } catch (e) {
           if (e.status === 401) {
             this.showGate('login');
