@@ -1,0 +1,89 @@
+/*
+ * api.c - what the route handlers share: store failures mapped to replies,
+ * and the JSON body reader.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "hub.h"
+#include "log.h"
+#include "store.h"
+
+int api_store_unusable(struct call *c)
+{
+	if (c->store)
+		return 0;
+	log_error("store: %s", c->store_error ? c->store_error : "not open");
+	reply_header(c->rep, "Retry-After", "5");
+	reply_error(c->rep, 503, "the message store is unavailable; try again shortly");
+	return 1;
+}
+
+void api_store_failed(struct call *c, int result, const char *err)
+{
+	switch (result) {
+	case STORE_NOT_FOUND:
+		reply_error(c->rep, 404, "%s", err);
+		break;
+	case STORE_FORBIDDEN:
+		reply_error(c->rep, 403, "%s", err);
+		break;
+	default:
+		log_error("store: %s", err);
+		reply_header(c->rep, "Retry-After", "5");
+		reply_error(c->rep, 503, "the message store is unavailable; try again shortly");
+	}
+}
+
+json_object *api_body_object(struct call *c)
+{
+	const struct request *req = c->req;
+	json_tokener *tok;
+	json_object *obj;
+
+	if (!req->body || req->body_len == 0) {
+		reply_error(c->rep, 400, "the request needs a JSON object as its body");
+		return NULL;
+	}
+	if (!(tok = json_tokener_new_ex(16))) {
+		reply_error(c->rep, 500, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t used = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!obj || jerr != json_tokener_success || used != req->body_len) {
+		json_object_put(obj);
+		reply_error(c->rep, 400, "the body is not valid JSON%s%s",
+		            jerr != json_tokener_success ? ": " : "",
+		            jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "");
+		return NULL;
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		reply_error(c->rep, 400, "the body must be a JSON object");
+		return NULL;
+	}
+	return obj;
+}
+
+void api_reply_events(struct call *c, const struct store_events *evs, const char *tail)
+{
+	struct store_event **ptrs = calloc(evs->n + 1, sizeof *ptrs);
+	char *body = NULL;
+	size_t len = 0;
+
+	for (size_t i = 0; ptrs && i < evs->n; i++)
+		ptrs[i] = &evs->v[i];
+	if (ptrs)
+		body = hub_events_body(ptrs, evs->n, tail, &len);
+	if (body)
+		reply_raw(c->rep, 200, body, len);
+	else
+		reply_error(c->rep, 500, "out of memory");
+	free(body);
+	free(ptrs);
+}

@@ -1,0 +1,65 @@
+/*
+ * api.h - what a route handler gets (struct call) and the handlers
+ * themselves, one file per group of routes: api_health.c, api_me.c,
+ * api_rooms.c, api_messages.c, api_events.c.
+ */
+#ifndef GC_API_H
+#define GC_API_H
+
+#include "request.h"
+#include "reply.h"
+#include "user.h"
+
+struct cfg;
+struct auth;
+struct store;
+struct hub;
+struct hub_waiter;
+
+struct call {
+	const struct cfg *cfg;
+	struct auth *auth;
+	struct hub *hub;
+	struct store *store;       /* this thread's store connection, NULL if it failed */
+	const char *store_error;   /* why store is NULL */
+	struct request *req;
+	struct reply *rep;
+	struct user user;          /* set for authenticated routes */
+	char arg[1024];            /* the {room} or {id} of the path, decoded */
+	/* set by the server: how a parked long poll is finished later */
+	void (*park_done)(struct hub_waiter *w, char *body, size_t len);
+	void *park_ctx;
+	int parked;                /* api_events parked the request: no reply now */
+};
+
+typedef void (*api_fn)(struct call *c);
+
+void api_health(struct call *c);
+void api_me(struct call *c);
+void api_rooms(struct call *c);
+void api_room_join(struct call *c);
+void api_room_leave(struct call *c);
+void api_room_history(struct call *c);
+void api_room_who(struct call *c);
+void api_post_message(struct call *c);
+void api_events(struct call *c);
+
+/* Shared by handlers: answers 503 naming the store problem and returns 1
+ * when the store is not usable, else 0. */
+int api_store_unusable(struct call *c);
+
+/* Maps a store result that is not STORE_OK to a reply. */
+void api_store_failed(struct call *c, int result, const char *err);
+
+/* {"id","username","gravatar"}: how a user appears in responses (new object). */
+json_object *api_user_json(const struct user *u);
+
+/* Answers 200 {"events": [...evs], <tail>}; evs is left to the caller. */
+struct store_events;
+void api_reply_events(struct call *c, const struct store_events *evs, const char *tail);
+
+/* Parses c->req's JSON body into a new object (caller puts it), or answers
+ * 400 and returns NULL. */
+json_object *api_body_object(struct call *c);
+
+#endif

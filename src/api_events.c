@@ -1,0 +1,100 @@
+/*
+ * api_events.c - GET /v1/events, the long poll (API.md "The long poll").
+ *
+ * Events the user may see after `since` are answered at once from the
+ * store. Otherwise the request is parked in the hub, which completes it when
+ * a visible event arrives (from any process) or the timeout passes.
+ */
+#include <stdio.h>
+
+#include "api.h"
+#include "cfg.h"
+#include "hub.h"
+#include "httpparse.h"
+#include "log.h"
+#include "store.h"
+
+#define EVENTS_MAX 500
+#define PARK_TRIES 3
+
+void api_events(struct call *c)
+{
+	char err[256] = "", v[32], tail[48];
+	long long since = 0, timeout = c->cfg->poll_timeout, newest = 0;
+	int has_since, rc;
+
+	has_since = http_query_get(c->req->query, "since", v, sizeof v);
+	if (has_since < 0 || (has_since == 1 && http_parse_int(v, 0, 1LL << 53, &since) < 0)) {
+		reply_error(c->rep, 400, "since must be an event id (a whole number)");
+		return;
+	}
+	rc = http_query_get(c->req->query, "timeout", v, sizeof v);
+	if (rc < 0 || (rc == 1 && http_parse_int(v, 0, 1LL << 31, &timeout) < 0)) {
+		reply_error(c->rep, 400, "timeout must be a whole number of seconds");
+		return;
+	}
+	if (timeout > c->cfg->poll_timeout)
+		timeout = c->cfg->poll_timeout;
+	if (api_store_unusable(c))
+		return;
+
+	long long scan_from = since;
+	for (int tries = 0; tries < PARK_TRIES; tries++) {
+		struct store_events evs = { 0 };
+		/* newest first: every event up to it is covered by the query below */
+		if ((rc = store_max_id(c->store, &newest, err, sizeof err)) != STORE_OK) {
+			api_store_failed(c, rc, err);
+			return;
+		}
+		if (!has_since) {
+			snprintf(tail, sizeof tail, "\"cursor\":%lld", newest);
+			api_reply_events(c, &evs, tail);
+			return;
+		}
+		if (since > newest) {
+			reply_error(c->rep, 400, "since=%lld is beyond the newest event id %lld",
+			            since, newest);
+			return;
+		}
+		rc = store_events_visible(c->store, c->user.id, scan_from, EVENTS_MAX, &evs,
+		                          err, sizeof err);
+		if (rc != STORE_OK || evs.n || timeout == 0) {
+			if (rc != STORE_OK)
+				api_store_failed(c, rc, err);
+			else {
+				snprintf(tail, sizeof tail, "\"cursor\":%lld",
+				         evs.n ? evs.v[evs.n - 1].id : since);
+				api_reply_events(c, &evs, tail);
+			}
+			store_events_clear(&evs);
+			return;
+		}
+		if (newest > scan_from)
+			scan_from = newest;
+
+		char **rooms = NULL;
+		if ((rc = store_memberships(c->store, c->user.id, &rooms, err, sizeof err)) != STORE_OK) {
+			api_store_failed(c, rc, err);
+			return;
+		}
+		struct hub_waiter *w = hub_waiter_new(c->user.id, rooms);
+		if (!w) {
+			reply_error(c->rep, 500, "out of memory");
+			return;
+		}
+		w->since = since;
+		w->checked = scan_from;
+		w->deadline = hub_now_ms() + timeout * 1000;
+		w->done = c->park_done;
+		w->ctx = c->park_ctx;
+		if (hub_park(c->hub, w) == 0) {
+			c->parked = 1;
+			return;
+		}
+		hub_waiter_free(w);   /* the hub has moved past scan_from: look again */
+	}
+	log_warning("events: poll of user %lld could not be parked; answering empty", c->user.id);
+	snprintf(tail, sizeof tail, "\"cursor\":%lld", since);
+	struct store_events none = { 0 };
+	api_reply_events(c, &none, tail);
+}

@@ -1,0 +1,38 @@
+/*
+ * api_me.c - GET /v1/me: who the cookie belongs to, per Galaxy's database,
+ * the rooms to show, and the current cursor.
+ */
+#include "api.h"
+#include "store.h"
+
+json_object *api_user_json(const struct user *u)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(u->id));
+	json_object_object_add(o, "username", json_object_new_string(u->username));
+	json_object_object_add(o, "gravatar", json_object_new_string(u->gravatar));
+	return o;
+}
+
+void api_me(struct call *c)
+{
+	char err[256] = "";
+	json_object *rooms = NULL;
+	long long cursor = 0;
+	int rc;
+
+	if (api_store_unusable(c))
+		return;
+	if ((rc = store_rooms(c->store, c->user.id, 1, &rooms, err, sizeof err)) != STORE_OK ||
+	    (rc = store_max_id(c->store, &cursor, err, sizeof err)) != STORE_OK) {
+		json_object_put(rooms);
+		api_store_failed(c, rc, err);
+		return;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "user", api_user_json(&c->user));
+	json_object_object_add(o, "admin", json_object_new_boolean(c->user.admin));
+	json_object_object_add(o, "rooms", rooms);
+	json_object_object_add(o, "cursor", json_object_new_int64(cursor));
+	reply_json(c->rep, 200, o);
+}

@@ -1,0 +1,125 @@
+/*
+ * api_rooms.c - the room routes: list, join, leave, history, who.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "hub.h"
+#include "httpparse.h"
+#include "room.h"
+#include "store.h"
+
+#define HISTORY_DEFAULT 50
+#define HISTORY_MAX 500
+
+/* Validates the {room} of the path; answers 400 and returns -1 when bad. */
+static int api_room_arg(struct call *c)
+{
+	char err[128];
+	if (room_validate(c->arg, strlen(c->arg), err, sizeof err) < 0) {
+		reply_error(c->rep, 400, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+void api_rooms(struct call *c)
+{
+	char err[256] = "";
+	json_object *rooms = NULL;
+	int rc;
+
+	if (api_store_unusable(c))
+		return;
+	if ((rc = store_rooms(c->store, c->user.id, 0, &rooms, err, sizeof err)) != STORE_OK) {
+		api_store_failed(c, rc, err);
+		return;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "rooms", rooms);
+	reply_json(c->rep, 200, o);
+}
+
+/* Join and leave answer alike: {"room": name, "joined": bool, "event": id|null}. */
+static void api_room_change(struct call *c, int join)
+{
+	char err[256] = "";
+	long long id = 0;
+	int rc;
+
+	if (api_room_arg(c) < 0 || api_store_unusable(c))
+		return;
+	rc = join ? store_join(c->store, &c->user, c->arg, &id, err, sizeof err)
+	          : store_leave(c->store, &c->user, c->arg, &id, err, sizeof err);
+	if (rc != STORE_OK) {
+		api_store_failed(c, rc, err);
+		return;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "room", json_object_new_string(c->arg));
+	json_object_object_add(o, "joined", json_object_new_boolean(join));
+	json_object_object_add(o, "event", id ? json_object_new_int64(id) : NULL);
+	reply_json(c->rep, 200, o);
+}
+
+void api_room_join(struct call *c)
+{
+	api_room_change(c, 1);
+}
+
+void api_room_leave(struct call *c)
+{
+	api_room_change(c, 0);
+}
+
+void api_room_history(struct call *c)
+{
+	char err[256] = "", v[32];
+	long long before = 0, limit = HISTORY_DEFAULT;
+	struct store_events evs = { 0 };
+	int more = 0, rc;
+
+	if (api_room_arg(c) < 0)
+		return;
+	rc = http_query_get(c->req->query, "before", v, sizeof v);
+	if (rc < 0 || (rc == 1 && http_parse_int(v, 1, (1LL << 53), &before) < 0)) {
+		reply_error(c->rep, 400, "before must be a positive event id");
+		return;
+	}
+	rc = http_query_get(c->req->query, "limit", v, sizeof v);
+	if (rc < 0 || (rc == 1 && http_parse_int(v, 1, HISTORY_MAX, &limit) < 0)) {
+		reply_error(c->rep, 400, "limit must be a whole number from 1 to %d", HISTORY_MAX);
+		return;
+	}
+	if (api_store_unusable(c))
+		return;
+	rc = store_history(c->store, c->user.id, c->arg, before, (int)limit, &evs, &more,
+	                   err, sizeof err);
+	if (rc != STORE_OK) {
+		store_events_clear(&evs);
+		api_store_failed(c, rc, err);
+		return;
+	}
+	api_reply_events(c, &evs, more ? "\"more\":true" : "\"more\":false");
+	store_events_clear(&evs);
+}
+
+void api_room_who(struct call *c)
+{
+	char err[256] = "";
+	json_object *users = NULL;
+	int rc;
+
+	if (api_room_arg(c) < 0 || api_store_unusable(c))
+		return;
+	if ((rc = store_who(c->store, c->arg, &users, err, sizeof err)) != STORE_OK) {
+		api_store_failed(c, rc, err);
+		return;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "room", json_object_new_string(c->arg));
+	json_object_object_add(o, "users", users);
+	reply_json(c->rep, 200, o);
+}

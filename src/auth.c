@@ -1,0 +1,316 @@
+/*
+ * auth.c - Cookie header to Galaxy user, with a bounded cache and a bounded
+ * pool of Galaxy database handles. See auth.h.
+ *
+ * The cookie: the first "galaxysession" of the header is used (browsers send
+ * the cookie with the most specific path first, RFC 6265 5.4); surrounding
+ * white space and double quotes around the value are removed.
+ *
+ * The cache: answers are kept per cookie value (by its SHA-256) for
+ * cfg->auth_cache_seconds, positive ones and "no such session" alike, so a
+ * flood of replayed dead cookies costs one query per cookie per window.
+ * Database errors are never cached. It is a set-associative table of
+ * AUTH_CACHE_SETS x AUTH_CACHE_WAYS entries: memory is fixed, and a full set
+ * drops its oldest entry. admin is not cached: it is computed from cfg.
+ *
+ * The pool: AUTH_POOL_SIZE handles, each used by one thread at a time; a
+ * thread waits at most AUTH_POOL_WAIT_SECONDS for one, and holds it only
+ * for the query.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <errno.h>
+#include <openssl/evp.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "cookie.h"
+#include "dburl.h"
+#include "galaxydb.h"
+
+#define AUTH_COOKIE_NAME "galaxysession"
+#define AUTH_CACHE_SETS 512
+#define AUTH_CACHE_WAYS 4
+#define AUTH_POOL_SIZE 4
+#define AUTH_POOL_WAIT_SECONDS 10
+
+struct auth_entry {
+	unsigned char id[32];     /* SHA-256 of the cookie value */
+	int64_t stored_ms;        /* monotonic time of the answer; 0 = empty */
+	enum auth_result result;  /* AUTH_OK or AUTH_NO_SESSION */
+	struct user user;         /* AUTH_OK: admin left 0 */
+};
+
+struct auth {
+	const struct cfg *cfg;
+	const char *secret;
+	size_t secretlen;
+	struct dburl url;
+	pthread_mutex_t lock;     /* guards cache and busy */
+	pthread_cond_t freed;     /* a pool handle was given back */
+	struct galaxydb *pool[AUTH_POOL_SIZE];
+	int busy[AUTH_POOL_SIZE];
+	struct auth_entry cache[AUTH_CACHE_SETS][AUTH_CACHE_WAYS];
+};
+
+static int64_t auth_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
+{
+	struct auth *a;
+	pthread_condattr_t ca;
+	const char *url = cfg->database_connection ? cfg->database_connection
+	                                           : GALAXY_DEFAULT_DATABASE;
+
+	*out = NULL;
+	if (!(a = calloc(1, sizeof *a))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	a->cfg = cfg;
+	a->secret = cfg->id_secret ? cfg->id_secret : GALAXY_DEFAULT_ID_SECRET;
+	a->secretlen = strlen(a->secret);
+	if (!cookie_secret_ok(a->secret, a->secretlen)) {
+		snprintf(err, errlen, "id_secret: must be 1 to 56 bytes long, as in Galaxy (it is %zu)",
+		         a->secretlen);
+		free(a);
+		return -1;
+	}
+	if (dburl_parse(url, cfg->galaxy_root, &a->url, err, errlen) < 0) {
+		free(a);
+		return -1;
+	}
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->freed, &ca);
+	pthread_condattr_destroy(&ca);
+	for (int i = 0; i < AUTH_POOL_SIZE; i++) {
+		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration))) {
+			snprintf(err, errlen, "out of memory");
+			auth_free(a);
+			return -1;
+		}
+	}
+	*out = a;
+	return 0;
+}
+
+void auth_free(struct auth *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < AUTH_POOL_SIZE; i++)
+		galaxydb_free(a->pool[i]);
+	dburl_free(&a->url);
+	pthread_cond_destroy(&a->freed);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+/* The index of a free pool handle, now marked busy, or -1 with err after
+ * AUTH_POOL_WAIT_SECONDS. */
+static int auth_pool_take(struct auth *a, char *err, size_t errlen)
+{
+	struct timespec deadline;
+	int slot = -1, rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += AUTH_POOL_WAIT_SECONDS;
+	pthread_mutex_lock(&a->lock);
+	while (rc != ETIMEDOUT) {
+		for (int i = 0; i < AUTH_POOL_SIZE && slot < 0; i++)
+			if (!a->busy[i])
+				slot = i;
+		if (slot >= 0) {
+			a->busy[slot] = 1;
+			break;
+		}
+		rc = pthread_cond_timedwait(&a->freed, &a->lock, &deadline);
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (slot < 0)
+		snprintf(err, errlen, "all %d Galaxy database handles stayed busy for %d s",
+		         AUTH_POOL_SIZE, AUTH_POOL_WAIT_SECONDS);
+	return slot;
+}
+
+static void auth_pool_give(struct auth *a, int slot)
+{
+	pthread_mutex_lock(&a->lock);
+	a->busy[slot] = 0;
+	pthread_cond_signal(&a->freed);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Finds the first galaxysession in header; sets value and len to point
+ * into header. 1 when found, else 0. */
+static int auth_cookie_value(const char *header, const char **value, size_t *len)
+{
+	const char *p = header;
+
+	while (p && *p) {
+		size_t n = strcspn(p, ";"), nl;
+		const char *v, *end = p + n, *eq;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		eq = memchr(p, '=', (size_t)(end - p));
+		nl = eq ? (size_t)(eq - p) : 0;
+		while (nl && (p[nl - 1] == ' ' || p[nl - 1] == '\t'))
+			nl--;
+		if (eq && nl == strlen(AUTH_COOKIE_NAME) && memcmp(p, AUTH_COOKIE_NAME, nl) == 0) {
+			v = eq + 1;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+				end--;
+			if (end - v >= 2 && *v == '"' && end[-1] == '"') {
+				v++;
+				end--;
+			}
+			*value = v;
+			*len = (size_t)(end - v);
+			return 1;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* The cache set for id. */
+static struct auth_entry *auth_cache_set(struct auth *a, const unsigned char id[32])
+{
+	uint32_t h = (uint32_t)id[0] | (uint32_t)id[1] << 8 | (uint32_t)id[2] << 16;
+	return a->cache[h % AUTH_CACHE_SETS];
+}
+
+/* Copies a fresh cached answer for id into *res/user. 1 on a hit. */
+static int auth_cache_get(struct auth *a, const unsigned char id[32], enum auth_result *res,
+                          struct user *user)
+{
+	int64_t ttl = (int64_t)a->cfg->auth_cache_seconds * 1000, now = auth_now_ms();
+	struct auth_entry *set = auth_cache_set(a, id);
+	int hit = 0;
+
+	if (ttl <= 0)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	for (int i = 0; i < AUTH_CACHE_WAYS && !hit; i++) {
+		if (set[i].stored_ms && now - set[i].stored_ms < ttl &&
+		    memcmp(set[i].id, id, 32) == 0) {
+			*res = set[i].result;
+			*user = set[i].user;
+			hit = 1;
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	return hit;
+}
+
+/* Stores an answer for id over the same id, else an empty or the oldest way. */
+static void auth_cache_put(struct auth *a, const unsigned char id[32], enum auth_result res,
+                           const struct user *user)
+{
+	struct auth_entry *set = auth_cache_set(a, id), *e;
+	int64_t now = auth_now_ms();
+
+	if (a->cfg->auth_cache_seconds <= 0)
+		return;
+	pthread_mutex_lock(&a->lock);
+	e = &set[0];
+	for (int i = 0; i < AUTH_CACHE_WAYS; i++) {
+		if (set[i].stored_ms && memcmp(set[i].id, id, 32) == 0) {
+			e = &set[i];
+			break;
+		}
+		if (set[i].stored_ms < e->stored_ms)
+			e = &set[i];
+	}
+	memcpy(e->id, id, 32);
+	e->stored_ms = now ? now : 1;
+	e->result = res;
+	e->user = *user;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Asks Galaxy's database through a pool handle. */
+static enum auth_result auth_ask(struct auth *a, const char *key, struct user *user,
+                                 char *err, size_t errlen)
+{
+	int slot = auth_pool_take(a, err, errlen);
+	enum galaxydb_result r;
+
+	if (slot < 0)
+		return AUTH_UNAVAILABLE;
+	r = galaxydb_lookup(a->pool[slot], key, user, err, errlen);
+	auth_pool_give(a, slot);
+	if (r == GALAXYDB_FOUND)
+		return AUTH_OK;
+	if (r == GALAXYDB_NOT_FOUND) {
+		snprintf(err, errlen, "no logged-in Galaxy session for this cookie");
+		return AUTH_NO_SESSION;
+	}
+	return AUTH_UNAVAILABLE;
+}
+
+enum auth_result auth_check(struct auth *a, const char *cookie_header,
+                            struct user *user, char *err, size_t errlen)
+{
+	const char *value;
+	size_t len;
+	unsigned char id[32];
+	unsigned int idlen = 0;
+	char key[SESSION_KEY_MAX + 1];
+	enum auth_result res;
+
+	memset(user, 0, sizeof *user);
+	if (!auth_cookie_value(cookie_header, &value, &len)) {
+		snprintf(err, errlen, "no %s cookie", AUTH_COOKIE_NAME);
+		return AUTH_NO_COOKIE;
+	}
+	if (len == 0 || len > COOKIE_MAX_HEX) {
+		snprintf(err, errlen, "%s cookie: %s", AUTH_COOKIE_NAME, len ? "too long" : "empty");
+		return AUTH_BAD_COOKIE;
+	}
+	if (!EVP_Digest(value, len, id, &idlen, EVP_sha256(), NULL) || idlen != 32) {
+		snprintf(err, errlen, "SHA-256 failed");
+		return AUTH_UNAVAILABLE;
+	}
+	if (!auth_cache_get(a, id, &res, user)) {
+		if (cookie_decode(a->secret, a->secretlen, value, len, key, sizeof key) < 0) {
+			snprintf(err, errlen, "%s cookie does not decode with id_secret", AUTH_COOKIE_NAME);
+			return AUTH_BAD_COOKIE;
+		}
+		res = auth_ask(a, key, user, err, errlen);
+		if (res == AUTH_UNAVAILABLE)
+			return res;
+		auth_cache_put(a, id, res, user);
+	} else if (res == AUTH_NO_SESSION) {
+		snprintf(err, errlen, "no logged-in Galaxy session for this cookie (cached)");
+	}
+	if (res == AUTH_OK)
+		user->admin = cfg_is_admin(a->cfg, user->email);
+	return res;
+}
+
+int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen)
+{
+	int slot = auth_pool_take(a, err, errlen), rc;
+
+	if (slot < 0)
+		return -1;
+	rc = galaxydb_count_users(a->pool[slot], count, err, errlen);
+	auth_pool_give(a, slot);
+	return rc;
+}

@@ -1,0 +1,389 @@
+/*
+ * cfg.c - load the [chat] file, fill in Galaxy's keys from Galaxy's own
+ * configuration (galaxy_config.c), apply defaults, and refuse a config that
+ * cannot work with a message naming the key and the file.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "cookie.h"
+#include "galaxy_config.h"
+#include "ini.h"
+#include "log.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define CFG_DEFAULT_PATH SYSCONFDIR "/galaxy-chat/galaxy-chat.ini"
+#define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
+
+/* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
+static const char *const cfg_galaxy_keys[] = {
+	"id_secret", "database_connection", "database_file", "admin_users",
+	"persistent_communication_rooms", "session_duration", NULL
+};
+
+/* Our own keys. */
+static const char *const cfg_chat_keys[] = {
+	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
+	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
+	"max_connections", NULL
+};
+
+/* Raw [chat] values as read, index-aligned with the two key lists. */
+struct cfg_raw {
+	char *galaxy[sizeof cfg_galaxy_keys / sizeof *cfg_galaxy_keys];
+	char *chat[sizeof cfg_chat_keys / sizeof *cfg_chat_keys];
+	const char *file;
+	char *err;
+	size_t errlen;
+};
+
+static int cfg_key_index(const char *const *keys, const char *key)
+{
+	for (int i = 0; keys[i]; i++)
+		if (strcmp(keys[i], key) == 0)
+			return i;
+	return -1;
+}
+
+static int cfg_on_key(const char *section, const char *key, const char *value,
+                      int lineno, void *ud)
+{
+	struct cfg_raw *raw = ud;
+	char **slot;
+	int i;
+
+	if (strcmp(section, "chat") != 0)
+		return 0;   /* other sections are for other programs */
+	if ((i = cfg_key_index(cfg_galaxy_keys, key)) >= 0)
+		slot = &raw->galaxy[i];
+	else if ((i = cfg_key_index(cfg_chat_keys, key)) >= 0)
+		slot = &raw->chat[i];
+	else {
+		snprintf(raw->err, raw->errlen, "%s:%d: unknown key \"%s\" in [chat]",
+		         raw->file, lineno, key);
+		return -1;
+	}
+	free(*slot);
+	if (!(*slot = strdup(value))) {
+		snprintf(raw->err, raw->errlen, "%s: out of memory", raw->file);
+		return -1;
+	}
+	return 0;
+}
+
+/* Splits a list on commas (and, with spaces_too, white space), stripping
+ * each item and dropping empty ones. Returns 0 and a new array (caller frees
+ * each string and the array) or -1 on ENOMEM. */
+static int cfg_split(const char *list, int spaces_too, char ***out, size_t *n)
+{
+	const char *seps = spaces_too ? ", \t\n" : ",";
+	char **v = NULL;
+	size_t cnt = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!list)
+		return 0;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, seps);
+		const char *s = p, *e = p + len;
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		if (e > s) {
+			char **nv = realloc(v, (cnt + 1) * sizeof *v);
+			if (!nv || !(nv[cnt] = strndup(s, (size_t)(e - s)))) {
+				v = nv ? nv : v;
+				while (cnt)
+					free(v[--cnt]);
+				free(v);
+				return -1;
+			}
+			v = nv;
+			cnt++;
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static void cfg_free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Parses a whole decimal number in [min, max] for key. */
+static int cfg_number(const char *value, const char *key, const char *file,
+                      long min, long max, long *out, char *err, size_t errlen)
+{
+	char *end;
+	errno = 0;
+	long v = value ? strtol(value, &end, 10) : 0;
+	if (!value || end == value || *end || errno || v < min || v > max) {
+		snprintf(err, errlen, "%s: %s must be a whole number from %ld to %ld, not \"%s\"",
+		         file, key, min, max, value ? value : "");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Galaxy's root: galaxy_root when set, else the directory of Galaxy's config
+ * file, or its parent when that directory is named "config". */
+static char *cfg_guess_galaxy_root(const char *galaxy_config)
+{
+	if (!galaxy_config)
+		return getcwd(NULL, 0);
+	char *dir = strdup(galaxy_config);
+	if (!dir)
+		return NULL;
+	char *slash = strrchr(dir, '/');
+	if (!slash) {
+		free(dir);
+		return getcwd(NULL, 0);
+	}
+	*slash = '\0';
+	if (dir[0] == '\0')
+		strcpy(dir, "/");
+	const char *base = strrchr(dir, '/');
+	base = base ? base + 1 : dir;
+	if (strcmp(base, "config") == 0) {
+		char *up = strrchr(dir, '/');
+		if (up == dir)
+			up[1] = '\0';
+		else if (up)
+			*up = '\0';
+		else
+			strcpy(dir, ".");
+	}
+	return dir;
+}
+
+/* The value of Galaxy key i: [chat] first, then Galaxy's config/environment.
+ * *source says where it came from. Returns a new string or NULL when unset. */
+static char *cfg_galaxy_value(const struct cfg_raw *raw, const struct galaxy_config *gc,
+                              int i, const char *chat_file, const char **source)
+{
+	if (raw->galaxy[i]) {
+		*source = chat_file;
+		return strdup(raw->galaxy[i]);
+	}
+	const char *v = galaxy_config_get(gc, cfg_galaxy_keys[i]);
+	*source = galaxy_config_source(gc, cfg_galaxy_keys[i]);
+	return v ? strdup(v) : NULL;
+}
+
+static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen)
+{
+	const char *file = c->path ? c->path : "(built-in defaults)";
+	struct galaxy_config *gc = NULL;
+	char *v[sizeof cfg_galaxy_keys / sizeof *cfg_galaxy_keys] = { 0 };
+	const char *src[sizeof cfg_galaxy_keys / sizeof *cfg_galaxy_keys] = { 0 };
+	long num;
+	int rc = -1;
+
+	/* index names for readability */
+	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION };
+	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
+	       C_WORKERS, C_MAXCONN };
+
+	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
+		goto oom;
+	if (galaxy_config_open(c->galaxy_config, &gc, err, errlen) < 0) {
+		size_t l = strlen(err);
+		snprintf(err + l, errlen - l, " (galaxy_config in %s)", file);
+		goto out;
+	}
+	for (int i = 0; cfg_galaxy_keys[i]; i++)
+		v[i] = cfg_galaxy_value(raw, gc, i, file, &src[i]);
+
+	c->galaxy_root = raw->chat[C_ROOT] ? strdup(raw->chat[C_ROOT])
+	                                   : cfg_guess_galaxy_root(c->galaxy_config);
+	if (!c->galaxy_root)
+		goto oom;
+
+	/* id_secret: Galaxy's default, loudly, when unset; refused when Galaxy
+	 * itself would refuse it */
+	if (!v[K_SECRET]) {
+		if (!(v[K_SECRET] = strdup(GALAXY_DEFAULT_ID_SECRET)))
+			goto oom;
+		src[K_SECRET] = "Galaxy's built-in default";
+		c->id_secret_is_default = 1;
+		log_warning("id_secret is not set in %s%s%s: using Galaxy's default \"%s\", "
+		            "which is NOT SECURE; set id_secret in Galaxy's config",
+		            file, c->galaxy_config ? " nor in " : "",
+		            c->galaxy_config ? c->galaxy_config : "", GALAXY_DEFAULT_ID_SECRET);
+	} else if (strcmp(v[K_SECRET], GALAXY_DEFAULT_ID_SECRET) == 0) {
+		c->id_secret_is_default = 1;
+		log_warning("id_secret in %s is Galaxy's insecure default", src[K_SECRET]);
+	}
+	if (!cookie_secret_ok(v[K_SECRET], strlen(v[K_SECRET]))) {
+		snprintf(err, errlen, "%s: id_secret must be 1 to 56 bytes long (Galaxy refuses "
+		         "longer ones), this one has %zu", src[K_SECRET], strlen(v[K_SECRET]));
+		goto out;
+	}
+	c->id_secret = v[K_SECRET];
+	v[K_SECRET] = NULL;
+	if (!(c->id_secret_source = strdup(src[K_SECRET] ? src[K_SECRET] : file)))
+		goto oom;
+
+	/* database_connection, else legacy database_file, else Galaxy's default */
+	if (v[K_DBCONN]) {
+		c->database_connection = v[K_DBCONN];
+		v[K_DBCONN] = NULL;
+	} else if (v[K_DBFILE]) {
+		size_t n = strlen(v[K_DBFILE]) + 64;
+		if (!(c->database_connection = malloc(n)))
+			goto oom;
+		snprintf(c->database_connection, n, "sqlite:///%s?isolation_level=IMMEDIATE", v[K_DBFILE]);
+	} else if (!(c->database_connection = strdup(GALAXY_DEFAULT_DATABASE)))
+		goto oom;
+
+	if (v[K_ADMINS] && !(c->admin_users = strdup(v[K_ADMINS])))
+		goto oom;
+	if (cfg_split(v[K_ROOMS], 0, &c->persistent_rooms, &c->n_persistent_rooms) < 0)
+		goto oom;
+	if (v[K_DURATION]) {
+		if (cfg_number(v[K_DURATION], "session_duration", src[K_DURATION], 0, 10L * 365 * 24 * 60,
+		               &num, err, errlen) < 0)
+			goto out;
+		c->session_duration = (int)num;
+	}
+
+	if (!(c->store = strdup(raw->chat[C_STORE] ? raw->chat[C_STORE] : CFG_DEFAULT_STORE)))
+		goto oom;
+	if (c->store[0] != '/' && strncmp(c->store, "postgresql:", 11) != 0) {
+		snprintf(err, errlen, "%s: store must be an absolute path, not \"%s\"", file, c->store);
+		goto out;
+	}
+	if (cfg_split(raw->chat[C_ORIGINS], 1, &c->allowed_origins, &c->n_allowed_origins) < 0)
+		goto oom;
+
+	struct { int idx; const char *key; long min, max, def; } nums[] = {
+		{ C_POLL, "poll_timeout", 1, 3600, 25 },
+		{ C_MSG, "max_message_bytes", 1, 1L << 20, 4000 },
+		{ C_BODY, "max_body_bytes", 256, 16L << 20, 65536 },
+		{ C_AUTH, "auth_cache_seconds", 0, 300, 5 },
+		{ C_WORKERS, "workers", 1, 256, 8 },
+		{ C_MAXCONN, "max_connections", 1, 1000000, 4096 },
+	};
+	long got[sizeof nums / sizeof *nums];
+	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+		got[i] = nums[i].def;
+		if (raw->chat[nums[i].idx] &&
+		    cfg_number(raw->chat[nums[i].idx], nums[i].key, file, nums[i].min, nums[i].max,
+		               &got[i], err, errlen) < 0)
+			goto out;
+	}
+	c->poll_timeout = (int)got[0];
+	c->max_message_bytes = (size_t)got[1];
+	c->max_body_bytes = (size_t)got[2];
+	c->auth_cache_seconds = (int)got[3];
+	c->workers = (int)got[4];
+	c->max_connections = (int)got[5];
+	if (c->max_body_bytes < c->max_message_bytes + 256) {
+		snprintf(err, errlen, "%s: max_body_bytes (%zu) must leave room for a message of "
+		         "max_message_bytes (%zu) plus 256 bytes of JSON", file,
+		         c->max_body_bytes, c->max_message_bytes);
+		goto out;
+	}
+	if (c->poll_timeout >= 40)
+		log_warning("%s: poll_timeout %d is not below mod_fcgid's FcgidIOTimeout default (40 s); "
+		            "raise the web server's timeouts to match", file, c->poll_timeout);
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "%s: out of memory", file);
+out:
+	for (int i = 0; cfg_galaxy_keys[i]; i++)
+		free(v[i]);
+	galaxy_config_free(gc);
+	return rc;
+}
+
+int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
+{
+	struct cfg_raw raw = { .err = err, .errlen = errlen };
+	struct cfg *c = calloc(1, sizeof *c);
+	int explicit = 1;
+	int rc = -1;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!path || !*path) {
+		path = getenv("GALAXY_CHAT_CONFIG");
+		if (!path || !*path) {
+			path = CFG_DEFAULT_PATH;
+			explicit = access(path, F_OK) == 0;
+		}
+	}
+	if (explicit) {
+		if (!(c->path = strdup(path))) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		raw.file = c->path;
+		if (ini_parse_file(c->path, cfg_on_key, &raw, err, errlen) != 0)
+			goto out;
+	}
+	rc = cfg_fill(c, &raw, err, errlen);
+out:
+	for (size_t i = 0; i < sizeof raw.galaxy / sizeof *raw.galaxy; i++)
+		free(raw.galaxy[i]);
+	for (size_t i = 0; i < sizeof raw.chat / sizeof *raw.chat; i++)
+		free(raw.chat[i]);
+	if (rc < 0) {
+		cfg_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+void cfg_free(struct cfg *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->galaxy_config);
+	free(c->galaxy_root);
+	free(c->id_secret);
+	free(c->id_secret_source);
+	free(c->database_connection);
+	free(c->admin_users);
+	cfg_free_list(c->persistent_rooms, c->n_persistent_rooms);
+	free(c->store);
+	cfg_free_list(c->allowed_origins, c->n_allowed_origins);
+	free(c);
+}
+
+int cfg_is_admin(const struct cfg *c, const char *email)
+{
+	char **admins;
+	size_t n;
+	int found = 0;
+
+	if (!email || !c->admin_users || cfg_split(c->admin_users, 0, &admins, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		found |= strcmp(admins[i], email) == 0;
+	cfg_free_list(admins, n);
+	return found;
+}

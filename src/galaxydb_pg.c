@@ -1,0 +1,174 @@
+/*
+ * galaxydb_pg.c - the Galaxy session lookup on PostgreSQL (libpq).
+ *
+ * One connection per handle, made on first use with a short connect_timeout
+ * and a statement_timeout, statements prepared once per connection and run
+ * with PQexecPrepared only. A query that fails on a connection that was
+ * already up is retried once on a fresh one, so a restarted server is
+ * picked up by the very next request; a failed connection is dropped and
+ * made again on the next call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "dburl.h"
+#include "galaxydb_impl.h"
+
+#define PG_CONNECT_TIMEOUT "3"        /* seconds; the URL may override it */
+#define PG_STATEMENT_TIMEOUT "5000"   /* milliseconds */
+
+/* PostgreSQL booleans are native: is_valid, deleted and purged are tested
+ * as booleans (comparing them to 1 is an error there). NULL deleted/purged count as false,
+ * as Python's truth test on them does. */
+static const char pg_sql_lookup[] =
+	"SELECT u.id, u.username, u.email, extract(epoch FROM s.last_action)::text"
+	" FROM galaxy_session s JOIN galaxy_user u ON u.id = s.user_id"
+	" WHERE s.session_key = $1 AND s.is_valid AND s.user_id IS NOT NULL"
+	" AND u.deleted IS NOT TRUE AND u.purged IS NOT TRUE";
+static const char pg_sql_count[] =
+	"SELECT count(*) FROM galaxy_user WHERE deleted IS NOT TRUE AND purged IS NOT TRUE";
+static const char pg_sql_timeout[] =
+	"SELECT set_config('statement_timeout', '" PG_STATEMENT_TIMEOUT "', false)";
+
+struct pg {
+	char *conninfo;
+	PGconn *conn;
+};
+
+static void *pg_open(const struct dburl *url)
+{
+	struct pg *pg = calloc(1, sizeof *pg);
+	size_t n = strlen(url->pg_conninfo) + 64;
+
+	if (!pg || !(pg->conninfo = malloc(n))) {
+		free(pg);
+		return NULL;
+	}
+	/* ours first: a later keyword from the URL wins in libpq */
+	snprintf(pg->conninfo, n, "connect_timeout=" PG_CONNECT_TIMEOUT
+	         " application_name=galaxy-chat %s", url->pg_conninfo);
+	return pg;
+}
+
+static void pg_drop(struct pg *pg)
+{
+	PQfinish(pg->conn);
+	pg->conn = NULL;
+}
+
+/* Copies libpq's message to err on one line. */
+static void pg_error(char *err, size_t errlen, const char *what, const char *msg)
+{
+	snprintf(err, errlen, "PostgreSQL: %s: %s", what, msg && *msg ? msg : "unknown error");
+	for (char *p = err; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+}
+
+static int pg_prepare(struct pg *pg, const char *name, const char *sql, int nparams,
+                      char *err, size_t errlen)
+{
+	PGresult *r = PQprepare(pg->conn, name, sql, nparams, NULL);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		pg_error(err, errlen, "prepare", PQerrorMessage(pg->conn));
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* Connects and prepares unless connected. 0, or -1 with err. */
+static int pg_connect(struct pg *pg, char *err, size_t errlen)
+{
+	PGresult *r;
+
+	if (pg->conn)
+		return 0;
+	pg->conn = PQconnectdb(pg->conninfo);
+	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
+		pg_error(err, errlen, "connect", pg->conn ? PQerrorMessage(pg->conn) : "out of memory");
+		pg_drop(pg);
+		return -1;
+	}
+	if (pg_prepare(pg, "gc_timeout", pg_sql_timeout, 0, err, errlen) < 0 ||
+	    pg_prepare(pg, "gc_lookup", pg_sql_lookup, 1, err, errlen) < 0 ||
+	    pg_prepare(pg, "gc_count", pg_sql_count, 0, err, errlen) < 0)
+		goto fail;
+	r = PQexecPrepared(pg->conn, "gc_timeout", 0, NULL, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_error(err, errlen, "statement_timeout", PQerrorMessage(pg->conn));
+		PQclear(r);
+		goto fail;
+	}
+	PQclear(r);
+	return 0;
+fail:
+	pg_drop(pg);
+	return -1;
+}
+
+/* Runs a prepared statement, reconnecting once if a connection that was
+ * up has gone away. The result (caller PQclear()s) or NULL with err. */
+static PGresult *pg_exec(struct pg *pg, const char *name, int nparams, const char *const *params,
+                         char *err, size_t errlen)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int was_up = pg->conn != NULL;
+		if (pg_connect(pg, err, errlen) < 0)
+			return NULL;
+		PGresult *r = PQexecPrepared(pg->conn, name, nparams, params, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			return r;
+		pg_error(err, errlen, "query", PQerrorMessage(pg->conn));
+		PQclear(r);
+		int lost = PQstatus(pg->conn) != CONNECTION_OK;
+		pg_drop(pg);   /* a failed query may leave the session in any state */
+		if (!lost || !was_up)
+			return NULL;
+	}
+	return NULL;
+}
+
+static enum galaxydb_result pg_lookup(void *st, const struct galaxydb *db, const char *key,
+                                      struct user *user, char *err, size_t errlen)
+{
+	PGresult *r = pg_exec(st, "gc_lookup", 1, &key, err, errlen);
+	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
+
+	if (!r)
+		return GALAXYDB_ERROR;
+	if (PQntuples(r) > 0)
+		res = galaxydb_row(db, strtoll(PQgetvalue(r, 0, 0), NULL, 10),
+		                   PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1),
+		                   PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2),
+		                   PQgetisnull(r, 0, 3) ? NULL : PQgetvalue(r, 0, 3),
+		                   user, err, errlen);
+	PQclear(r);
+	return res;
+}
+
+static int pg_count_users(void *st, long long *count, char *err, size_t errlen)
+{
+	PGresult *r = pg_exec(st, "gc_count", 0, NULL, err, errlen);
+
+	if (!r)
+		return -1;
+	*count = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+static void pg_close(void *st)
+{
+	struct pg *pg = st;
+
+	pg_drop(pg);
+	free(pg->conninfo);
+	free(pg);
+}
+
+const struct galaxydb_backend galaxydb_pg_backend = {
+	pg_open, pg_lookup, pg_count_users, pg_close
+};

@@ -1,0 +1,134 @@
+/*
+ * galaxydb_sqlite.c - the Galaxy session lookup on SQLite.
+ *
+ * Galaxy's database file is opened read-only (it is Galaxy's, not ours)
+ * with a short busy timeout, so a Galaxy write in progress delays us briefly
+ * and never the other way round: each statement runs in its own autocommit
+ * read and is reset at once, so no transaction outlives a lookup. The file
+ * is opened on first use and reopened after any error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "dburl.h"
+#include "galaxydb_impl.h"
+
+#define SQ_BUSY_TIMEOUT_MS 1000
+
+/* SQLAlchemy stores booleans as 0/1 on SQLite. strftime('%s') reads the
+ * naive ISO timestamp as if UTC, giving the seconds galaxydb_row() wants. */
+static const char sq_sql_lookup[] =
+	"SELECT u.id, u.username, u.email, strftime('%s', s.last_action)"
+	" FROM galaxy_session s JOIN galaxy_user u ON u.id = s.user_id"
+	" WHERE s.session_key = ?1 AND s.is_valid = 1 AND s.user_id IS NOT NULL"
+	" AND coalesce(u.deleted, 0) = 0 AND coalesce(u.purged, 0) = 0";
+static const char sq_sql_count[] =
+	"SELECT count(*) FROM galaxy_user"
+	" WHERE coalesce(deleted, 0) = 0 AND coalesce(purged, 0) = 0";
+
+struct sq {
+	char *path;
+	sqlite3 *db;
+	sqlite3_stmt *lookup, *count;
+};
+
+static void *sq_open(const struct dburl *url)
+{
+	struct sq *sq = calloc(1, sizeof *sq);
+
+	if (!sq || !(sq->path = strdup(url->sqlite_path))) {
+		free(sq);
+		return NULL;
+	}
+	return sq;
+}
+
+static void sq_drop(struct sq *sq)
+{
+	sqlite3_finalize(sq->lookup);
+	sqlite3_finalize(sq->count);
+	sqlite3_close(sq->db);
+	sq->lookup = sq->count = NULL;
+	sq->db = NULL;
+}
+
+/* Writes "SQLite <path>: what: message" to err and drops the handle. */
+static int sq_fail(struct sq *sq, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "SQLite %s: %s: %s", sq->path, what,
+	         sq->db ? sqlite3_errmsg(sq->db) : "out of memory");
+	sq_drop(sq);
+	return -1;
+}
+
+/* Opens and prepares unless open. 0, or -1 with err. */
+static int sq_connect(struct sq *sq, char *err, size_t errlen)
+{
+	if (sq->db)
+		return 0;
+	if (sqlite3_open_v2(sq->path, &sq->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK)
+		return sq_fail(sq, "open", err, errlen);
+	sqlite3_busy_timeout(sq->db, SQ_BUSY_TIMEOUT_MS);
+	if (sqlite3_prepare_v2(sq->db, sq_sql_lookup, -1, &sq->lookup, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sq->db, sq_sql_count, -1, &sq->count, NULL) != SQLITE_OK)
+		return sq_fail(sq, "prepare", err, errlen);
+	return 0;
+}
+
+static const char *sq_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+static enum galaxydb_result sq_lookup(void *p, const struct galaxydb *db, const char *key,
+                                      struct user *user, char *err, size_t errlen)
+{
+	struct sq *sq = p;
+	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
+	int rc;
+
+	if (sq_connect(sq, err, errlen) < 0)
+		return GALAXYDB_ERROR;
+	sqlite3_bind_text(sq->lookup, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(sq->lookup);
+	if (rc == SQLITE_ROW)
+		res = galaxydb_row(db, sqlite3_column_int64(sq->lookup, 0), sq_text(sq->lookup, 1),
+		                   sq_text(sq->lookup, 2), sq_text(sq->lookup, 3), user, err, errlen);
+	else if (rc != SQLITE_DONE)
+		res = GALAXYDB_ERROR;
+	sqlite3_reset(sq->lookup);
+	sqlite3_clear_bindings(sq->lookup);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		sq_fail(sq, "lookup", err, errlen);
+	return res;
+}
+
+static int sq_count_users(void *p, long long *count, char *err, size_t errlen)
+{
+	struct sq *sq = p;
+	int rc;
+
+	if (sq_connect(sq, err, errlen) < 0)
+		return -1;
+	rc = sqlite3_step(sq->count);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(sq->count, 0);
+	sqlite3_reset(sq->count);
+	return rc == SQLITE_ROW ? 0 : sq_fail(sq, "count", err, errlen);
+}
+
+static void sq_close(void *p)
+{
+	struct sq *sq = p;
+
+	sq_drop(sq);
+	free(sq->path);
+	free(sq);
+}
+
+const struct galaxydb_backend galaxydb_sqlite_backend = {
+	sq_open, sq_lookup, sq_count_users, sq_close
+};

@@ -1,0 +1,28 @@
+/*
+ * httpparse.h - pure parsers for the parts of an HTTP request we read:
+ * percent-decoding and query strings. No allocation, no globals; every
+ * function is safe on any input (they are fuzzed).
+ */
+#ifndef GC_HTTPPARSE_H
+#define GC_HTTPPARSE_H
+
+#include <stddef.h>
+
+/* Decodes in[0..len) ('%XX', and '+' as a space when plus_is_space) into out
+ * (outlen bytes, always NUL-terminated on success). Returns the decoded
+ * length, or -1 when a '%' is not followed by two hex digits, the result
+ * contains a NUL byte, or it does not fit. */
+long http_percent_decode(const char *in, size_t len, int plus_is_space,
+                         char *out, size_t outlen);
+
+/* Looks name up in the query string qs ("a=1&b=2", may be NULL). On success
+ * copies the decoded value of its first occurrence into out. Returns 1 when
+ * found, 0 when absent, -1 when the query string is malformed anywhere
+ * (bad percent-encoding, a NUL byte) or the value does not fit. */
+int http_query_get(const char *qs, const char *name, char *out, size_t outlen);
+
+/* Parses a whole decimal number (no sign, no spaces) in [min, max] from s.
+ * Returns 0 and sets *out, or -1. */
+int http_parse_int(const char *s, long long min, long long max, long long *out);
+
+#endif

@@ -1,0 +1,376 @@
+/*
+ * hub.c - this process's waiting long polls and the thread that completes
+ * them (see hub.h). One store read per change of the store's counter, then
+ * fan-out from memory.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "hub.h"
+#include "log.h"
+#include "room.h"
+#include "store.h"
+
+#define HUB_RING 4096        /* recent events kept for polls being parked */
+#define HUB_BATCH 1000       /* events read per store query */
+#define HUB_MAX_EVENTS 500   /* events per response (API.md) */
+#define HUB_TICK_MS 250      /* longest sleep, so deadlines are kept */
+
+struct hub {
+	const struct cfg *cfg;
+	struct store *st;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	int stopping;
+	struct hub_waiter head;     /* circular list of parked polls */
+	size_t waiting;
+	long long last_id;          /* newest event read */
+	long long ring_from;        /* the ring holds every event in (ring_from, last_id] */
+	struct store_event ring[HUB_RING];
+	size_t ring_start, ring_n;
+};
+
+long long hub_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct hub_waiter *hub_waiter_new(long long user_id, char **rooms)
+{
+	struct hub_waiter *w = calloc(1, sizeof *w);
+	if (!w) {
+		store_free_names(rooms);
+		return NULL;
+	}
+	w->user_id = user_id;
+	w->rooms = rooms;
+	return w;
+}
+
+void hub_waiter_free(struct hub_waiter *w)
+{
+	if (!w)
+		return;
+	store_free_names(w->rooms);
+	free(w);
+}
+
+char *hub_events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len)
+{
+	size_t cap = 16 + strlen(tail);
+	for (size_t i = 0; i < n; i++)
+		cap += strlen(evs[i]->json) + 1;
+	char *buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	size_t o = 0;
+	memcpy(buf, "{\"events\":[", 11);
+	o = 11;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(evs[i]->json);
+		if (i)
+			buf[o++] = ',';
+		memcpy(buf + o, evs[i]->json, l);
+		o += l;
+	}
+	o += (size_t)snprintf(buf + o, cap - o, "],%s}", tail);
+	*len = o;
+	return buf;
+}
+
+static int hub_in_rooms(char **rooms, const char *room)
+{
+	for (size_t i = 0; rooms && rooms[i]; i++)
+		if (strcmp(rooms[i], room) == 0)
+			return 1;
+	return 0;
+}
+
+/* Keeps w->rooms in step with the user's own join and leave events. */
+static void hub_track_membership(struct hub_waiter *w, const struct store_event *ev)
+{
+	size_t n = 0;
+	if (ev->user_id != w->user_id || !ev->room)
+		return;
+	while (w->rooms && w->rooms[n])
+		n++;
+	if (ev->type == EV_JOIN && !hub_in_rooms(w->rooms, ev->room)) {
+		char **r = realloc(w->rooms, (n + 2) * sizeof *r);
+		if (!r)
+			return;
+		w->rooms = r;
+		if ((r[n] = strdup(ev->room)))
+			r[n + 1] = NULL;
+	} else if (ev->type == EV_LEAVE) {
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(w->rooms[i], ev->room) == 0) {
+				free(w->rooms[i]);
+				w->rooms[i] = w->rooms[n - 1];
+				w->rooms[n - 1] = NULL;
+				break;
+			}
+	}
+}
+
+/* HACKING.md "Events and visibility", for a waiter's user. */
+static int hub_visible(const struct hub_waiter *w, const struct store_event *ev)
+{
+	if (ev->type == EV_DIRECT)
+		return ev->user_id == w->user_id || ev->to_user_id == w->user_id;
+	if (!ev->room)
+		return 0;
+	if ((ev->type == EV_JOIN || ev->type == EV_LEAVE) && ev->user_id == w->user_id)
+		return 1;
+	return strcmp(ev->room, ROOM_ALL) == 0 || hub_in_rooms(w->rooms, ev->room);
+}
+
+static struct store_event *hub_ring_at(struct hub *h, size_t i)
+{
+	return &h->ring[(h->ring_start + i) % HUB_RING];
+}
+
+/* Moves ev into the ring (taking its strings), dropping the oldest if full. */
+static void hub_ring_push(struct hub *h, struct store_event *ev)
+{
+	if (h->ring_n == HUB_RING) {
+		struct store_event *old = hub_ring_at(h, 0);
+		h->ring_from = old->id;
+		free(old->room);
+		free(old->json);
+		h->ring_start = (h->ring_start + 1) % HUB_RING;
+		h->ring_n--;
+	}
+	*hub_ring_at(h, h->ring_n++) = *ev;
+	h->last_id = ev->id;
+	memset(ev, 0, sizeof *ev);
+}
+
+static void hub_unlink(struct hub *h, struct hub_waiter *w)
+{
+	w->prev->next = w->next;
+	w->next->prev = w->prev;
+	w->next = w->prev = NULL;
+	h->waiting--;
+}
+
+/* A finished waiter and its body, to be handed over outside the lock. */
+struct hub_done {
+	struct hub_waiter *w;
+	char *body;
+	size_t len;
+};
+
+struct hub_done_list {
+	struct hub_done *v;
+	size_t n, cap;
+};
+
+static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waiter *w,
+                       struct store_event *const *evs, size_t n)
+{
+	char tail[48];
+	snprintf(tail, sizeof tail, "\"cursor\":%lld", n ? evs[n - 1]->id : w->since);
+	hub_unlink(h, w);
+	if (dl->n == dl->cap) {
+		size_t cap = dl->cap ? dl->cap * 2 : 64;
+		struct hub_done *v = realloc(dl->v, cap * sizeof *v);
+		if (!v) {
+			log_error("hub: out of memory; a poll waits for its deadline");
+			return;
+		}
+		dl->v = v;
+		dl->cap = cap;
+	}
+	struct hub_done *d = &dl->v[dl->n++];
+	d->w = w;
+	d->body = hub_events_body(evs, n, tail, &d->len);
+}
+
+/* Hands every finished waiter to its done callback (lock not held). */
+static void hub_deliver(struct hub_done_list *dl)
+{
+	for (size_t i = 0; i < dl->n; i++)
+		dl->v[i].w->done(dl->v[i].w, dl->v[i].body, dl->v[i].body ? dl->v[i].len : 0);
+	dl->n = 0;
+}
+
+/* Offers the ring's events from index first on to every waiter. */
+static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
+{
+	struct store_event *pick[HUB_MAX_EVENTS];
+	struct hub_waiter *w = h->head.next;
+
+	while (w != &h->head) {
+		struct hub_waiter *next = w->next;
+		size_t n = 0;
+		for (size_t i = first; i < h->ring_n && n < HUB_MAX_EVENTS; i++) {
+			struct store_event *ev = hub_ring_at(h, i);
+			if (ev->id <= w->checked)
+				continue;
+			hub_track_membership(w, ev);
+			if (hub_visible(w, ev))
+				pick[n++] = ev;
+		}
+		if (n)
+			hub_finish(h, dl, w, pick, n);
+		else if (h->ring_n)
+			w->checked = h->last_id;
+		w = next;
+	}
+}
+
+/* Completes waiters whose deadline has passed; returns ms to the next one. */
+static long long hub_expire(struct hub *h, struct hub_done_list *dl)
+{
+	long long now = hub_now_ms(), next = HUB_TICK_MS;
+	struct hub_waiter *w = h->head.next;
+	while (w != &h->head) {
+		struct hub_waiter *nx = w->next;
+		if (w->deadline <= now || h->stopping)
+			hub_finish(h, dl, w, NULL, 0);
+		else if (w->deadline - now < next)
+			next = w->deadline - now;
+		w = nx;
+	}
+	return next;
+}
+
+static void *hub_main(void *arg)
+{
+	struct hub *h = arg;
+	struct hub_done_list dl = { 0 };
+	char err[256];
+
+	for (;;) {
+		unsigned seq = store_seq(h->st);
+		struct store_events evs = { 0 };
+		long long last;
+
+		pthread_mutex_lock(&h->lock);
+		last = h->last_id;
+		int stopping = h->stopping;
+		pthread_mutex_unlock(&h->lock);
+		if (stopping)
+			break;
+
+		int rc = STORE_OK;
+		do {
+			evs.n = 0;
+			rc = store_events_all(h->st, last, HUB_BATCH, &evs, err, sizeof err);
+			if (rc != STORE_OK) {
+				log_error("hub: reading new events: %s", err);
+				break;
+			}
+			pthread_mutex_lock(&h->lock);
+			for (size_t i = 0; i < evs.n; i++)
+				hub_ring_push(h, &evs.v[i]);
+			if (evs.n)   /* the new events are the ring's last evs.n (or all of it) */
+				hub_fan_out(h, evs.n > h->ring_n ? 0 : h->ring_n - evs.n, &dl);
+			last = h->last_id;
+			pthread_mutex_unlock(&h->lock);
+			hub_deliver(&dl);
+		} while (evs.n == HUB_BATCH);
+		store_events_clear(&evs);
+
+		pthread_mutex_lock(&h->lock);
+		long long wait = hub_expire(h, &dl);
+		pthread_mutex_unlock(&h->lock);
+		hub_deliver(&dl);
+		store_wait(h->st, seq, (int)(wait > 0 ? wait : 1));
+	}
+	pthread_mutex_lock(&h->lock);
+	hub_expire(h, &dl);
+	pthread_mutex_unlock(&h->lock);
+	hub_deliver(&dl);
+	free(dl.v);
+	return NULL;
+}
+
+int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen)
+{
+	struct hub *h = calloc(1, sizeof *h);
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	h->cfg = cfg;
+	h->head.next = h->head.prev = &h->head;
+	pthread_mutex_init(&h->lock, NULL);
+	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
+	               cfg->n_persistent_rooms, &h->st, err, errlen) < 0 ||
+	    store_max_id(h->st, &h->last_id, err, errlen) != STORE_OK) {
+		hub_free(h);
+		return -1;
+	}
+	h->ring_from = h->last_id;
+	if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
+		snprintf(err, errlen, "cannot start the hub thread");
+		h->thread = 0;
+		hub_free(h);
+		return -1;
+	}
+	*out = h;
+	return 0;
+}
+
+void hub_free(struct hub *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->stopping = 1;
+	pthread_mutex_unlock(&h->lock);
+	if (h->thread)
+		pthread_join(h->thread, NULL);
+	for (size_t i = 0; i < h->ring_n; i++) {
+		free(hub_ring_at(h, i)->room);
+		free(hub_ring_at(h, i)->json);
+	}
+	store_close(h->st);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+int hub_park(struct hub *h, struct hub_waiter *w)
+{
+	int retry = 0;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->stopping || w->checked < h->ring_from) {
+		/* shutting down, or events after w->checked left the ring */
+		pthread_mutex_unlock(&h->lock);
+		return 1;
+	}
+	for (size_t i = 0; i < h->ring_n && !retry; i++) {
+		struct store_event *ev = hub_ring_at(h, i);
+		if (ev->id <= w->checked)
+			continue;
+		hub_track_membership(w, ev);
+		retry = hub_visible(w, ev);
+	}
+	if (!retry) {
+		if (h->last_id > w->checked)
+			w->checked = h->last_id;
+		w->next = &h->head;
+		w->prev = h->head.prev;
+		h->head.prev->next = w;
+		h->head.prev = w;
+		h->waiting++;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return retry;
+}
+
+size_t hub_waiting(struct hub *h)
+{
+	pthread_mutex_lock(&h->lock);
+	size_t n = h->waiting;
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}

@@ -1,0 +1,63 @@
+/*
+ * hub.h - the long polls waiting in this process, and the one thread that
+ * wakes them.
+ *
+ * The hub thread sleeps on the store's change counter (store_wait). When it
+ * changes, the hub reads the new events once, keeps the most recent in a
+ * ring, and completes every waiting poll that may see one of them, from
+ * memory: no database query per waiter. Deadlines complete the others with
+ * no events. Waiting polls hold no thread, no store or Galaxy connection.
+ */
+#ifndef GC_HUB_H
+#define GC_HUB_H
+
+#include <stddef.h>
+
+struct cfg;
+struct hub;
+struct hub_waiter;
+
+/* Called exactly once per parked waiter, from the hub thread, with a new
+ * 200 response body (the caller owns body). The callback must eventually
+ * free the waiter with hub_waiter_free(). */
+typedef void (*hub_done_fn)(struct hub_waiter *w, char *body, size_t len);
+
+struct hub_waiter {
+	long long user_id;
+	char **rooms;          /* rooms the user is in, NULL-terminated, owned */
+	long long since;       /* the client's cursor */
+	long long checked;     /* every event <= checked was already looked at */
+	long long deadline;    /* monotonic milliseconds */
+	hub_done_fn done;
+	void *ctx;             /* for done */
+	struct hub_waiter *prev, *next;
+};
+
+/* A new waiter for user_id, taking ownership of rooms (may be NULL on ENOMEM). */
+struct hub_waiter *hub_waiter_new(long long user_id, char **rooms);
+void hub_waiter_free(struct hub_waiter *w);
+
+/* Starts the hub for cfg->store (its own store connection and thread).
+ * Returns 0, or -1 with err. Caller stops it with hub_free(). */
+int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen);
+
+/* Completes every waiting poll at once (shutdown), stops the thread, frees. */
+void hub_free(struct hub *h);
+
+/* Parks w. Returns 0 when parked (the hub owns w until w->done is called),
+ * or 1 when events after w->checked may already have passed the hub: the
+ * caller should query the store again from w->checked. */
+int hub_park(struct hub *h, struct hub_waiter *w);
+
+/* How many polls are waiting. */
+size_t hub_waiting(struct hub *h);
+
+/* Monotonic clock in milliseconds. */
+long long hub_now_ms(void);
+
+/* The events response body: {"events": [evs...], <tail>} where each event is
+ * already JSON and tail is e.g. "\"cursor\":12". New buffer, caller frees. */
+struct store_event;
+char *hub_events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len);
+
+#endif

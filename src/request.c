@@ -1,0 +1,84 @@
+/*
+ * request.c - take a request apart: CGI variables and a size-limited body.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "httpparse.h"
+#include "request.h"
+
+const char *request_env(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+enum request_problem request_read(struct request *r, char *const *envp,
+                                  request_read_fn read, void *rd, size_t max_body,
+                                  char *err, size_t errlen)
+{
+	const char *v;
+	long long clen = 0;
+
+	memset(r, 0, sizeof *r);
+	r->method = request_env(envp, "REQUEST_METHOD");
+	r->path = request_env(envp, "PATH_INFO");
+	r->query = request_env(envp, "QUERY_STRING");
+	r->cookie = request_env(envp, "HTTP_COOKIE");
+	r->content_type = request_env(envp, "CONTENT_TYPE");
+	r->origin = request_env(envp, "HTTP_ORIGIN");
+	r->host = request_env(envp, "HTTP_HOST");
+	v = request_env(envp, "HTTPS");
+	r->https = v && (strcmp(v, "on") == 0 || strcmp(v, "1") == 0);
+	if (!r->path)
+		r->path = "";
+	if (!r->query)
+		r->query = "";
+	if (!r->method || !*r->method) {
+		snprintf(err, errlen, "no REQUEST_METHOD: is this running behind a web server?");
+		return REQUEST_BAD;
+	}
+	if (strlen(r->query) > REQUEST_MAX_QUERY) {
+		snprintf(err, errlen, "query string longer than %d bytes", REQUEST_MAX_QUERY);
+		return REQUEST_BAD;
+	}
+	if (r->cookie && strlen(r->cookie) > REQUEST_MAX_COOKIE) {
+		snprintf(err, errlen, "Cookie header longer than %d bytes", REQUEST_MAX_COOKIE);
+		return REQUEST_BAD;
+	}
+	v = request_env(envp, "CONTENT_LENGTH");
+	if (v && *v && http_parse_int(v, 0, 1LL << 40, &clen) < 0) {
+		snprintf(err, errlen, "malformed Content-Length");
+		return REQUEST_BAD;
+	}
+	if (clen == 0)
+		return REQUEST_OK;
+	if ((unsigned long long)clen > max_body) {
+		snprintf(err, errlen, "request body of %lld bytes is over the limit of %zu", clen, max_body);
+		return REQUEST_TOO_LARGE;
+	}
+	if (!(r->body = malloc((size_t)clen + 1))) {
+		snprintf(err, errlen, "out of memory");
+		return REQUEST_IO;
+	}
+	while (r->body_len < (size_t)clen) {
+		long n = read(rd, r->body + r->body_len, (size_t)clen - r->body_len);
+		if (n <= 0) {
+			snprintf(err, errlen, "client sent %zu of %lld body bytes", r->body_len, clen);
+			return REQUEST_IO;
+		}
+		r->body_len += (size_t)n;
+	}
+	r->body[r->body_len] = '\0';
+	return REQUEST_OK;
+}
+
+void request_free(struct request *r)
+{
+	free(r->body);
+	r->body = NULL;
+}

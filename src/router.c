@@ -1,0 +1,144 @@
+/*
+ * router.c - the route table and the checks in front of every handler:
+ * 404 / 405, API.md's cross-site rules, and authentication.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "httpparse.h"
+#include "log.h"
+#include "router.h"
+#include "store.h"
+
+/* A route's path is either exact, or "prefix{arg}suffix". */
+struct route {
+	const char *method;
+	const char *prefix;
+	const char *suffix;    /* NULL: exact match on prefix */
+	api_fn fn;
+	int open;              /* no authentication */
+};
+
+static const struct route routes[] = {
+	{ "GET", "/v1/health", NULL, api_health, 1 },
+	{ "GET", "/v1/me", NULL, api_me, 0 },
+	{ "GET", "/v1/rooms", NULL, api_rooms, 0 },
+	{ "POST", "/v1/rooms/", "/join", api_room_join, 0 },
+	{ "POST", "/v1/rooms/", "/leave", api_room_leave, 0 },
+	{ "GET", "/v1/rooms/", "/messages", api_room_history, 0 },
+	{ "GET", "/v1/rooms/", "/who", api_room_who, 0 },
+	{ "POST", "/v1/messages", NULL, api_post_message, 0 },
+	{ "GET", "/v1/events", NULL, api_events, 0 },
+};
+
+/* 1 when path matches r; the argument (if any) goes to arg. */
+static int router_match(const struct route *r, const char *path, char *arg, size_t arglen)
+{
+	size_t plen = strlen(r->prefix), len = strlen(path);
+	if (!r->suffix)
+		return strcmp(path, r->prefix) == 0;
+	size_t slen = strlen(r->suffix);
+	if (len <= plen + slen || strncmp(path, r->prefix, plen) != 0 ||
+	    strcmp(path + len - slen, r->suffix) != 0)
+		return 0;
+	size_t alen = len - plen - slen;
+	if (alen >= arglen)
+		return 0;
+	memcpy(arg, path + plen, alen);
+	arg[alen] = '\0';
+	return 1;
+}
+
+static int router_is_json(const char *ct)
+{
+	static const char want[] = "application/json";
+	if (!ct || strncasecmp(ct, want, sizeof want - 1) != 0)
+		return 0;
+	ct += sizeof want - 1;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+int router_origin_allowed(const struct cfg *cfg, const struct request *req)
+{
+	char own[512];
+
+	if (!req->origin)
+		return 1;   /* not a browser's cross-site request */
+	for (size_t i = 0; i < cfg->n_allowed_origins; i++)
+		if (strcmp(req->origin, cfg->allowed_origins[i]) == 0)
+			return 1;
+	if (!req->host)
+		return 0;
+	snprintf(own, sizeof own, "%s://%s", req->https ? "https" : "http", req->host);
+	return strcmp(req->origin, own) == 0;
+}
+
+/* Authenticates c; on failure fills the reply and returns -1. */
+static int router_authenticate(struct call *c)
+{
+	char err[256] = "";
+	switch (auth_check(c->auth, c->req->cookie, &c->user, err, sizeof err)) {
+	case AUTH_OK:
+		break;
+	case AUTH_UNAVAILABLE:
+		log_error("Galaxy database: %s", err);
+		reply_header(c->rep, "Retry-After", "5");
+		reply_error(c->rep, 503, "Galaxy's database cannot be reached; try again shortly");
+		return -1;
+	case AUTH_NO_COOKIE:
+		reply_error(c->rep, 401, "no galaxysession cookie: log in to Galaxy first");
+		return -1;
+	default:
+		reply_error(c->rep, 401, "the galaxysession cookie is not a logged-in Galaxy session");
+		return -1;
+	}
+	if (c->store && store_user_seen(c->store, &c->user, err, sizeof err) != STORE_OK)
+		log_warning("store: recording %s as seen: %s", c->user.username, err);
+	return 0;
+}
+
+void router_dispatch(struct call *c)
+{
+	const struct request *req = c->req;
+	const struct route *hit = NULL;
+	char allow[64] = "";
+
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+		if (!router_match(&routes[i], req->path, c->arg, sizeof c->arg))
+			continue;
+		if (strcmp(routes[i].method, req->method) == 0) {
+			hit = &routes[i];
+			break;
+		}
+		if (!strstr(allow, routes[i].method))
+			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
+			         allow[0] ? ", " : "", routes[i].method);
+	}
+	if (!hit) {
+		if (allow[0]) {
+			reply_header(c->rep, "Allow", allow);
+			reply_error(c->rep, 405, "%s is not allowed here; use %s", req->method, allow);
+		} else {
+			reply_error(c->rep, 404, "no such route: %s", req->path);
+		}
+		return;
+	}
+	if (strcmp(hit->method, "GET") != 0) {
+		if (!router_is_json(req->content_type)) {
+			reply_error(c->rep, 403, "state-changing requests need Content-Type: application/json");
+			return;
+		}
+		if (!router_origin_allowed(c->cfg, req)) {
+			reply_error(c->rep, 403, "requests from origin %s are not allowed", req->origin);
+			return;
+		}
+	}
+	if (!hit->open && router_authenticate(c) < 0)
+		return;
+	hit->fn(c);
+}

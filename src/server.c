@@ -1,0 +1,377 @@
+/*
+ * server.c - the FastCGI life cycle (see server.h).
+ *
+ * Acceptor threads take requests off the socket (libfcgi FCGX_Accept_r) and
+ * queue them; a bounded pool of workers runs them. A long poll with nothing
+ * to say is parked in the hub and gives its worker back; when the hub
+ * completes it, the finished response is queued to the workers like a new
+ * request. Each worker has its own store connection. SIGTERM stops the
+ * acceptors, answers every parked poll, drains the queue and exits.
+ */
+#include <errno.h>
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "auth.h"
+#include "cfg.h"
+#include "hub.h"
+#include "log.h"
+#include "router.h"
+#include "server.h"
+#include "store.h"
+
+#define SERVER_ACCEPTORS 4
+#define SERVER_RECV_TIMEOUT_S 10   /* a client silent this long mid-request is dropped */
+
+extern char **environ;
+
+/* A queued piece of work: a new request (resp NULL), or a parked poll's
+ * finished response to write. */
+struct job {
+	FCGX_Request *fcgx;   /* NULL in CGI mode */
+	char *resp;
+	size_t len;
+	struct job *next;
+};
+
+struct server {
+	const struct cfg *cfg;
+	struct auth *auth;
+	struct hub *hub;
+	int listen_fd;
+	int cgi;
+	pthread_mutex_t lock;
+	pthread_cond_t more;        /* the queue got a job, or stopping */
+	pthread_cond_t idle;        /* in_flight dropped */
+	struct job *head, *tail;
+	int in_flight;              /* accepted and not yet finished */
+	int stopping;
+	int cgi_done;
+};
+
+static struct server *server_instance;  /* for the hub's done callback */
+
+static void server_push(struct server *s, struct job *j)
+{
+	pthread_mutex_lock(&s->lock);
+	j->next = NULL;
+	if (s->tail)
+		s->tail->next = j;
+	else
+		s->head = j;
+	s->tail = j;
+	pthread_cond_signal(&s->more);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Writes a whole response and ends the request; frees fcgx. */
+static void server_finish(struct server *s, FCGX_Request *fcgx, const char *resp, size_t len)
+{
+	if (fcgx) {
+		FCGX_PutStr(resp, (int)len, fcgx->out);
+		FCGX_Finish_r(fcgx);
+		FCGX_Free(fcgx, 1);
+		free(fcgx);
+	} else {
+		fwrite(resp, 1, len, stdout);
+		fflush(stdout);
+	}
+	pthread_mutex_lock(&s->lock);
+	s->in_flight--;
+	if (!fcgx)
+		s->cgi_done = 1;
+	pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void server_finish_reply(struct server *s, FCGX_Request *fcgx, const struct reply *rep)
+{
+	size_t len;
+	char *resp = reply_serialize(rep, &len);
+	static const char oom[] = "Status: 500 Internal Server Error\r\n\r\n";
+	server_finish(s, fcgx, resp ? resp : oom, resp ? len : sizeof oom - 1);
+	free(resp);
+}
+
+/* The hub's callback: queue the parked poll's 200 for a worker to write. */
+static void server_park_done(struct hub_waiter *w, char *body, size_t len)
+{
+	struct server *s = server_instance;
+	struct reply rep = { 0 };
+	struct job *j = calloc(1, sizeof *j);
+
+	if (body)
+		reply_raw(&rep, 200, body, len);
+	else
+		reply_error(&rep, 500, "out of memory");
+	free(body);
+	if (j) {
+		j->fcgx = w->ctx;
+		j->resp = reply_serialize(&rep, &j->len);
+	}
+	if (j && j->resp) {
+		server_push(s, j);
+	} else {
+		free(j);
+		server_finish_reply(s, w->ctx, &rep);
+	}
+	reply_clear(&rep);
+	hub_waiter_free(w);
+}
+
+static long server_fcgx_read(void *rd, char *buf, size_t len)
+{
+	return FCGX_GetStr(buf, len > 1 << 20 ? 1 << 20 : (int)len, ((FCGX_Request *)rd)->in);
+}
+
+static long server_stdin_read(void *rd, char *buf, size_t len)
+{
+	(void)rd;
+	size_t n = fread(buf, 1, len, stdin);
+	return n ? (long)n : (ferror(stdin) ? -1 : 0);
+}
+
+/* This worker's store connection, (re)opened when needed. */
+struct worker {
+	struct server *s;
+	struct store *store;
+	char store_error[256];
+};
+
+static void server_handle(struct worker *wk, FCGX_Request *fcgx)
+{
+	struct server *s = wk->s;
+	struct request req;
+	struct reply rep = { 0 };
+	char err[256] = "";
+	enum request_problem p;
+
+	p = fcgx ? request_read(&req, fcgx->envp, server_fcgx_read, fcgx, s->cfg->max_body_bytes, err, sizeof err)
+	         : request_read(&req, environ, server_stdin_read, NULL, s->cfg->max_body_bytes, err, sizeof err);
+	if (p == REQUEST_IO) {
+		log_info("request dropped: %s", err);
+		reply_error(&rep, 400, "%s", err);
+	} else if (p == REQUEST_TOO_LARGE) {
+		reply_error(&rep, 413, "%s", err);
+	} else if (p == REQUEST_BAD) {
+		reply_error(&rep, 400, "%s", err);
+	} else {
+		if (!wk->store && store_open(s->cfg->store, (const char *const *)s->cfg->persistent_rooms,
+		                             s->cfg->n_persistent_rooms, &wk->store,
+		                             wk->store_error, sizeof wk->store_error) < 0)
+			wk->store = NULL;
+		struct call c = {
+			.cfg = s->cfg, .auth = s->auth, .hub = s->hub,
+			.store = wk->store, .store_error = wk->store_error,
+			.req = &req, .rep = &rep,
+			.park_done = server_park_done, .park_ctx = fcgx,
+		};
+		router_dispatch(&c);
+		if (c.parked) {
+			request_free(&req);
+			reply_clear(&rep);
+			return;
+		}
+		if (rep.status >= 500 && wk->store) {
+			/* a failing connection is remade on the next request */
+			store_close(wk->store);
+			wk->store = NULL;
+		}
+	}
+	server_finish_reply(s, fcgx, &rep);
+	request_free(&req);
+	reply_clear(&rep);
+}
+
+static void *server_worker(void *arg)
+{
+	struct worker wk = { .s = arg };
+	struct server *s = wk.s;
+
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		while (!s->head && !s->stopping)
+			pthread_cond_wait(&s->more, &s->lock);
+		struct job *j = s->head;
+		if (!j) {  /* stopping and nothing queued */
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		s->head = j->next;
+		if (!s->head)
+			s->tail = NULL;
+		pthread_mutex_unlock(&s->lock);
+		if (j->resp)
+			server_finish(s, j->fcgx, j->resp, j->len);
+		else
+			server_handle(&wk, j->fcgx);
+		free(j->resp);
+		free(j);
+	}
+	store_close(wk.store);
+	return NULL;
+}
+
+static void *server_acceptor(void *arg)
+{
+	struct server *s = arg;
+
+	for (;;) {
+		FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
+		struct job *j = calloc(1, sizeof *j);
+		if (!fcgx || !j || FCGX_InitRequest(fcgx, s->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+			free(fcgx);
+			free(j);
+			log_error("out of memory accepting a request");
+			sleep(1);
+			continue;
+		}
+		int rc = FCGX_Accept_r(fcgx);
+		pthread_mutex_lock(&s->lock);
+		int stopping = s->stopping;
+		if (rc == 0)
+			s->in_flight++;
+		int busy = s->in_flight > s->cfg->max_connections;
+		pthread_mutex_unlock(&s->lock);
+		if (rc != 0) {
+			FCGX_Free(fcgx, 1);
+			free(fcgx);
+			free(j);
+			if (stopping)
+				break;
+			if (errno != EINTR)
+				log_warning("accept: %s", strerror(errno));
+			continue;
+		}
+		if (busy) {
+			struct reply rep = { 0 };
+			reply_header(&rep, "Retry-After", "5");
+			reply_error(&rep, 503, "too many requests in flight (max_connections = %d)",
+			            s->cfg->max_connections);
+			server_finish_reply(s, fcgx, &rep);
+			reply_clear(&rep);
+			free(j);
+			continue;
+		}
+		j->fcgx = fcgx;
+		server_push(s, j);
+	}
+	return NULL;
+}
+
+static void server_noop(int sig)
+{
+	(void)sig;
+}
+
+/* Opens --listen's socket: "unix:/path", "/path", "host:port", ":port". */
+static int server_open_listen(const char *addr)
+{
+	const char *path = strncmp(addr, "unix:", 5) == 0 ? addr + 5 : addr;
+	if (path[0] == '/')
+		unlink(path);
+	int fd = FCGX_OpenSocket(path, 1024);
+	if (fd < 0)
+		return -1;
+	if (path[0] == '/')
+		chmod(path, 0666);   /* anyone may connect: every request is still authenticated */
+	return fd;
+}
+
+int server_run(const struct cfg *cfg, const char *listen_addr)
+{
+	struct server s = { .cfg = cfg, .listen_fd = 0 };
+	char err[512];
+	int nworkers = cfg->workers, status = 0;
+	pthread_t workers[256], acceptors[SERVER_ACCEPTORS];
+	int nacceptors = 0;
+	sigset_t stopset;
+
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.more, NULL);
+	pthread_cond_init(&s.idle, NULL);
+	server_instance = &s;
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = { .sa_handler = server_noop };   /* no SA_RESTART: accept sees EINTR */
+	sigaction(SIGUSR2, &sa, NULL);
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGINT);
+	sigaddset(&stopset, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stopset, NULL);   /* inherited by every thread */
+
+	if (FCGX_Init() != 0) {
+		log_error("cannot initialise libfcgi");
+		return 1;
+	}
+	if (listen_addr) {
+		if ((s.listen_fd = server_open_listen(listen_addr)) < 0) {
+			log_error("--listen %s: cannot open the socket: %s", listen_addr, strerror(errno));
+			return 1;
+		}
+		log_info("listening on %s", listen_addr);
+	} else {
+		s.cgi = FCGX_IsCGI();
+	}
+	if (!s.cgi) {
+		struct timeval tv = { .tv_sec = SERVER_RECV_TIMEOUT_S };
+		setsockopt(s.listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	}
+	if (auth_new(cfg, &s.auth, err, sizeof err) < 0 || hub_new(cfg, &s.hub, err, sizeof err) < 0) {
+		log_error("%s", err);
+		auth_free(s.auth);
+		return 1;
+	}
+	if (s.cgi)
+		nworkers = 1;
+	for (int i = 0; i < nworkers; i++)
+		pthread_create(&workers[i], NULL, server_worker, &s);
+
+	if (s.cgi) {
+		struct job *j = calloc(1, sizeof *j);
+		s.in_flight = 1;
+		server_push(&s, j);
+		pthread_mutex_lock(&s.lock);
+		while (!s.cgi_done)
+			pthread_cond_wait(&s.idle, &s.lock);
+		pthread_mutex_unlock(&s.lock);
+	} else {
+		for (; nacceptors < SERVER_ACCEPTORS; nacceptors++)
+			pthread_create(&acceptors[nacceptors], NULL, server_acceptor, &s);
+		int sig = 0;
+		sigwait(&stopset, &sig);
+		log_info("signal %d: answering waiting polls and stopping", sig);
+		pthread_mutex_lock(&s.lock);
+		s.stopping = 1;
+		pthread_mutex_unlock(&s.lock);
+		FCGX_ShutdownPending();
+		for (int i = 0; i < nacceptors; i++) {
+			/* repeat until the acceptor has left accept() */
+			while (pthread_kill(acceptors[i], SIGUSR2) == 0 &&
+			       pthread_tryjoin_np(acceptors[i], NULL) == EBUSY)
+				usleep(20000);
+		}
+	}
+	hub_free(s.hub);   /* answers every parked poll through the queue */
+	pthread_mutex_lock(&s.lock);
+	while (s.in_flight > 0)
+		pthread_cond_wait(&s.idle, &s.lock);
+	s.stopping = 1;
+	pthread_cond_broadcast(&s.more);
+	pthread_mutex_unlock(&s.lock);
+	for (int i = 0; i < nworkers; i++)
+		pthread_join(workers[i], NULL);
+	auth_free(s.auth);
+	server_instance = NULL;
+	if (listen_addr && (listen_addr[0] == '/' || strncmp(listen_addr, "unix:", 5) == 0))
+		unlink(listen_addr[0] == '/' ? listen_addr : listen_addr + 5);
+	return status;
+}

@@ -1,0 +1,132 @@
+/*
+ * store.h - the message store: rooms, members, users seen, and the event log
+ * with strictly increasing ids. One interface; store_sqlite.c implements it
+ * (a PostgreSQL implementation may follow behind the same functions).
+ *
+ * A struct store is one connection: use it from one thread at a time (the
+ * server gives each worker thread its own). Every function that writes an
+ * event commits before it returns (a 201 means the event is on disk) and
+ * then wakes every process waiting in store_wait() on the same store.
+ *
+ * Errors: functions return enum store_result; on STORE_ERROR err says why
+ * (the HTTP layer answers 503). Strings passed in are copied as needed.
+ */
+#ifndef GC_STORE_H
+#define GC_STORE_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "user.h"
+
+enum store_result {
+	STORE_OK = 0,
+	STORE_NOT_FOUND = 1,   /* no such room / user / message */
+	STORE_FORBIDDEN = 2,   /* e.g. posting to a room one is not in, leaving `all` */
+	STORE_ERROR = -1       /* the store failed (I/O, full disk, locked too long) */
+};
+
+enum event_type { EV_MESSAGE, EV_JOIN, EV_LEAVE, EV_DIRECT, EV_DELETE };
+
+/* One event, as the hub and the handlers need it. */
+struct store_event {
+	long long id;
+	enum event_type type;
+	char *room;            /* NULL for direct messages */
+	long long user_id;     /* author, joiner, leaver */
+	long long to_user_id;  /* direct messages: the recipient, else 0 */
+	char *json;            /* the event as API.md shows it, serialized once */
+};
+
+/* A growable list of events; zero-initialise, free with store_events_clear(). */
+struct store_events {
+	struct store_event *v;
+	size_t n, cap;
+};
+void store_events_clear(struct store_events *evs);
+
+struct store;
+
+/* Opens the store at path (a file; its directory must exist and be writable),
+ * creating or migrating the schema, and making sure the rooms `all` and each
+ * of persistent[0..n) exist. Returns 0 and a handle the caller closes with
+ * store_close(), or -1 with a message naming the path in err. */
+int store_open(const char *path, const char *const *persistent, size_t n,
+               struct store **out, char *err, size_t errlen);
+void store_close(struct store *st);
+
+/* Records that user made a request now: keeps the users row (id, username,
+ * email, gravatar) current and last_seen for presence. Cheap to call often. */
+enum store_result store_user_seen(struct store *st, const struct user *u,
+                                  char *err, size_t errlen);
+
+/* Joins room (validated by the caller), creating it if new. *event_id is the
+ * new join event's id, or 0 when u was already a member (nothing stored). */
+enum store_result store_join(struct store *st, const struct user *u, const char *room,
+                             long long *event_id, char *err, size_t errlen);
+
+/* Leaves room: STORE_FORBIDDEN for `all`, STORE_NOT_FOUND for an unknown
+ * room; *event_id 0 when u was not a member. */
+enum store_result store_leave(struct store *st, const struct user *u, const char *room,
+                              long long *event_id, char *err, size_t errlen);
+
+/* Stores a message to room, or a direct message when to_username is given
+ * (room NULL). client_id (may be NULL) makes retries safe: the same user's
+ * repeated client_id returns the first event's id and ts and stores nothing
+ * (*created = 0). ts receives "YYYY-MM-DDTHH:MM:SS.mmmZ".
+ * STORE_FORBIDDEN when u is not in room, STORE_NOT_FOUND for an unknown room
+ * or a recipient who has never used the chat. */
+enum store_result store_post(struct store *st, const struct user *u,
+                             const char *room, const char *to_username,
+                             const char *text, const char *client_id,
+                             long long *id, char ts[32], int *created,
+                             char *err, size_t errlen);
+
+/* Appends to out the events with id > since that user_id may see (see
+ * HACKING.md "Events and visibility"), oldest first, at most limit. */
+enum store_result store_events_visible(struct store *st, long long user_id,
+                                       long long since, int limit,
+                                       struct store_events *out,
+                                       char *err, size_t errlen);
+
+/* Appends to out every event with id > since, oldest first, at most limit
+ * (the hub's one read per wakeup). */
+enum store_result store_events_all(struct store *st, long long since, int limit,
+                                   struct store_events *out, char *err, size_t errlen);
+
+/* The newest event id (0 for an empty store). */
+enum store_result store_max_id(struct store *st, long long *id, char *err, size_t errlen);
+
+/* The rooms user_id is a member of (always including `all`): a NULL-terminated
+ * array of strings the caller frees with store_free_names(). */
+enum store_result store_memberships(struct store *st, long long user_id, char ***rooms,
+                                   char *err, size_t errlen);
+void store_free_names(char **names);
+
+/* History of room: events with id < before (before <= 0: newest), at most
+ * limit, oldest first; *more is 1 when older ones exist. STORE_NOT_FOUND for
+ * an unknown room, STORE_FORBIDDEN when user_id is not a member (except `all`). */
+enum store_result store_history(struct store *st, long long user_id, const char *room,
+                                long long before, int limit, struct store_events *out,
+                                int *more, char *err, size_t errlen);
+
+/* GET /v1/rooms and the rooms of GET /v1/me: a new JSON array the caller
+ * releases with json_object_put(). Each room: name, persistent, joined,
+ * members, online (members seen in the last 60 s), last_id. With brief != 0
+ * only name, persistent, joined (for /v1/me), and only joined or persistent rooms. */
+enum store_result store_rooms(struct store *st, long long user_id, int brief,
+                              json_object **out, char *err, size_t errlen);
+
+/* Members of room seen in the last 60 s: a new JSON array of user objects
+ * ({"id","username","gravatar"}). STORE_NOT_FOUND for an unknown room. */
+enum store_result store_who(struct store *st, const char *room, json_object **out,
+                            char *err, size_t errlen);
+
+/* Cross-process change notification. store_seq() reads the store's change
+ * counter; store_wait() sleeps until it differs from seq or timeout_ms
+ * passes, without touching the database and without CPU use while asleep.
+ * Returns the counter's value then. */
+unsigned store_seq(struct store *st);
+unsigned store_wait(struct store *st, unsigned seq, int timeout_ms);
+
+#endif

@@ -1,0 +1,118 @@
+"""A minimal FastCGI client, so tests can talk to one particular galaxy-chat
+process directly (the web-server tests go through real nginx and Apache)."""
+
+import json
+import socket
+import struct
+
+BEGIN_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT, STDERR = 1, 3, 4, 5, 6, 7
+RESPONDER = 1
+
+
+def _record(rtype, content, req_id=1):
+    out = b""
+    chunks = [content[i:i + 65535] for i in range(0, len(content), 65535)] or [b""]
+    for chunk in chunks:
+        pad = (8 - len(chunk) % 8) % 8
+        out += struct.pack("!BBHHBx", 1, rtype, req_id, len(chunk), pad) + chunk + b"\0" * pad
+    return out
+
+
+def _nv_len(n):
+    return bytes([n]) if n < 128 else struct.pack("!I", n | 0x80000000)
+
+
+def _params(params):
+    data = b""
+    for k, v in params.items():
+        k, v = k.encode(), v.encode("utf-8", "surrogateescape")
+        data += _nv_len(len(k)) + _nv_len(len(v)) + k + v
+    return data
+
+
+def connect(addr, timeout):
+    """addr: '/path/to.sock' or ('127.0.0.1', port)."""
+    if isinstance(addr, str):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(addr)
+    return s
+
+
+def send_request(sock, params, body=b""):
+    """Sends one whole request on an open socket."""
+    msg = _record(BEGIN_REQUEST, struct.pack("!HB5x", RESPONDER, 0))
+    msg += _record(PARAMS, _params(params)) + _record(PARAMS, b"")
+    if body:
+        msg += _record(STDIN, body)
+    msg += _record(STDIN, b"")
+    sock.sendall(msg)
+
+
+def read_response(sock):
+    """Reads records until END_REQUEST; returns (status, headers, body, stderr)."""
+    buf, out, err = b"", b"", b""
+    while True:
+        while len(buf) < 8:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("connection closed before END_REQUEST")
+            buf += chunk
+        _, rtype, _, clen, pad = struct.unpack("!BBHHBx", buf[:8])
+        while len(buf) < 8 + clen + pad:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("connection closed inside a record")
+            buf += chunk
+        content, buf = buf[8:8 + clen], buf[8 + clen + pad:]
+        if rtype == STDOUT:
+            out += content
+        elif rtype == STDERR:
+            err += content
+        elif rtype == END_REQUEST:
+            break
+    head, _, body = out.partition(b"\r\n\r\n")
+    headers = {}
+    status = 200
+    for line in head.decode("latin-1").split("\r\n"):
+        if ":" in line:
+            k, v = line.split(":", 1)
+            headers[k.strip().lower()] = v.strip()
+    if "status" in headers:
+        status = int(headers["status"].split()[0])
+    return status, headers, body, err
+
+
+def request(addr, method, path, query="", cookie=None, body=None, content_type=None,
+            origin=None, host="127.0.0.1", extra=None, timeout=60):
+    """One HTTP-like request over FastCGI. body may be bytes, str or a JSON
+    value (then sent as application/json). Returns (status, headers, json or bytes)."""
+    if body is not None and not isinstance(body, (bytes, str)):
+        body = json.dumps(body)
+        content_type = content_type or "application/json"
+    if isinstance(body, str):
+        body = body.encode()
+    body = body or b""
+    params = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+        "SCRIPT_NAME": "/chat/api", "SERVER_PROTOCOL": "HTTP/1.1",
+        "GATEWAY_INTERFACE": "CGI/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": host,
+        "CONTENT_LENGTH": str(len(body)) if body else "",
+    }
+    if cookie is not None:
+        params["HTTP_COOKIE"] = cookie
+    if content_type:
+        params["CONTENT_TYPE"] = content_type
+    if origin:
+        params["HTTP_ORIGIN"] = origin
+    params.update(extra or {})
+    with connect(addr, timeout) as s:
+        send_request(s, params, body)
+        status, headers, raw, _ = read_response(s)
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        data = raw
+    return status, headers, data

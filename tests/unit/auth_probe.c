@@ -1,0 +1,117 @@
+/*
+ * auth_probe.c - drives auth_check() for tests/auth.py: builds a struct cfg
+ * from options (and optionally a Galaxy config file, read with
+ * galaxy_config.c), then reads one request per stdin line and prints one
+ * JSON line per answer, so one process (one cache) can be probed over time.
+ *
+ *   auth_probe [--galaxy-config FILE] [--db URL] [--secret S] [--root DIR]
+ *              [--duration MIN] [--cache SEC] [--admins LIST]
+ * stdin lines:  "cookie <Cookie header>" | "nocookie" | "count"
+ * stdout:       {"result":"ok","user":{...},"admin":false,"err":""}
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "galaxy_config.h"
+
+static const char *const results[] = {
+	"ok", "no_cookie", "bad_cookie", "no_session", "unavailable"
+};
+
+static void probe_answer(struct auth *a, const char *line)
+{
+	struct json_object *o = json_object_new_object();
+	char err[512] = "";
+
+	if (strcmp(line, "count") == 0) {
+		long long n = -1;
+		int rc = auth_count_users(a, &n, err, sizeof err);
+		json_object_object_add(o, "result", json_object_new_string(rc == 0 ? "ok" : "unavailable"));
+		json_object_object_add(o, "count", json_object_new_int64(n));
+	} else {
+		struct user u;
+		const char *hdr = strncmp(line, "cookie ", 7) == 0 ? line + 7 : NULL;
+		enum auth_result r = auth_check(a, hdr, &u, err, sizeof err);
+		json_object_object_add(o, "result", json_object_new_string(results[r]));
+		if (r == AUTH_OK) {
+			struct json_object *j = json_object_new_object();
+			json_object_object_add(j, "id", json_object_new_int64(u.id));
+			json_object_object_add(j, "username", json_object_new_string(u.username));
+			json_object_object_add(j, "email", json_object_new_string(u.email));
+			json_object_object_add(j, "gravatar", json_object_new_string(u.gravatar));
+			json_object_object_add(o, "user", j);
+			json_object_object_add(o, "admin", json_object_new_boolean(u.admin));
+		}
+	}
+	json_object_object_add(o, "err", json_object_new_string(err));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fflush(stdout);
+	json_object_put(o);
+}
+
+int main(int argc, char **argv)
+{
+	struct cfg cfg = { .auth_cache_seconds = 0 };
+	struct galaxy_config *gc = NULL;
+	struct auth *a;
+	char err[512], *line = NULL;
+	size_t cap = 0;
+	const char *v;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		const char *opt = argv[i], *val = argv[i + 1];
+		if (strcmp(opt, "--galaxy-config") == 0) {
+			if (galaxy_config_open(val, &gc, err, sizeof err) < 0) {
+				printf("{\"result\":\"config_error\",\"err\":\"%s\"}\n", err);
+				return 2;
+			}
+			cfg.galaxy_config = (char *)val;
+			if ((v = galaxy_config_get(gc, "id_secret")))
+				cfg.id_secret = (char *)v;
+			if ((v = galaxy_config_get(gc, "database_connection")))
+				cfg.database_connection = (char *)v;
+			if ((v = galaxy_config_get(gc, "session_duration")))
+				cfg.session_duration = atoi(v);
+			if ((v = galaxy_config_get(gc, "admin_users")))
+				cfg.admin_users = (char *)v;
+		} else if (strcmp(opt, "--db") == 0) {
+			cfg.database_connection = (char *)val;
+		} else if (strcmp(opt, "--secret") == 0) {
+			cfg.id_secret = (char *)val;
+		} else if (strcmp(opt, "--root") == 0) {
+			cfg.galaxy_root = (char *)val;
+		} else if (strcmp(opt, "--duration") == 0) {
+			cfg.session_duration = atoi(val);
+		} else if (strcmp(opt, "--cache") == 0) {
+			cfg.auth_cache_seconds = atoi(val);
+		} else if (strcmp(opt, "--admins") == 0) {
+			cfg.admin_users = (char *)val;
+		} else {
+			fprintf(stderr, "auth_probe: unknown option %s\n", opt);
+			return 2;
+		}
+	}
+	if (auth_new(&cfg, &a, err, sizeof err) < 0) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "result", json_object_new_string("config_error"));
+		json_object_object_add(o, "err", json_object_new_string(err));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		galaxy_config_free(gc);
+		return 2;
+	}
+	printf("{\"result\":\"ready\"}\n");
+	fflush(stdout);
+	while (getline(&line, &cap, stdin) >= 0) {
+		line[strcspn(line, "\r\n")] = '\0';
+		probe_answer(a, line);
+	}
+	free(line);
+	auth_free(a);
+	galaxy_config_free(gc);
+	return 0;
+}
