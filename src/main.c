@@ -11,7 +11,6 @@
 
 #include "cfg.h"
 #include "check.h"
-#include "config.h"
 #include "log.h"
 #include "server.h"
 

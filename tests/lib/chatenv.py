@@ -45,7 +45,8 @@ def wait_for(pred, timeout, what):
 
 class ChatEnv:
     def __init__(self, users=("alice", "bob"), processes=1, nginx=False, admins=(),
-                 rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET):
+                 rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
+                 port=None, workdir=None, demo_logins=False):
         self.users = list(users)
         self.nprocs = processes
         self.want_nginx = nginx
@@ -54,6 +55,9 @@ class ChatEnv:
         self.options = dict(options or {})
         self.pg = pg            # a running pgserver.PgServer for Galaxy's database, or None
         self.secret = secret
+        self.port = port            # nginx's port (default: a free one)
+        self.workdir = workdir      # kept after close (default: a temporary directory)
+        self.demo_logins = demo_logins
         self.procs = []
         self.nginx = None
         self.cookies = {}
@@ -72,7 +76,12 @@ class ChatEnv:
         self.close()
 
     def _setup(self):
-        self.dir = tempfile.mkdtemp(prefix="gc-test-")
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            os.makedirs(self.workdir)
+            self.dir = self.workdir
+        else:
+            self.dir = tempfile.mkdtemp(prefix="gc-test-")
         os.chmod(self.dir, 0o755)   # nginx workers and PostgreSQL may run as nobody
         galaxy = os.path.join(self.dir, "galaxy")
         os.makedirs(os.path.join(galaxy, "config"))
@@ -140,8 +149,27 @@ class ChatEnv:
         with open(os.path.join(self.dir, "chat-%d.log" % i), errors="replace") as f:
             return f.read()
 
+    def _demo_locations(self):
+        """nginx locations of the demo's login page: each sets a genuine
+        galaxysession cookie for one demo user. Demo only: written into the
+        demo's nginx.conf, never part of an installed galaxy-chat."""
+        page = os.path.join(self.dir, "nginx", "demo")
+        os.makedirs(page)
+        links = "".join('<li><a href="/demo/login/%s">Log in as %s</a></li>' % (u, u) for u in self.users)
+        with open(os.path.join(page, "index.html"), "w") as f:
+            f.write("<!doctype html><meta charset=utf-8><title>galaxy-chat demo</title>"
+                    "<h1>galaxy-chat demo</h1><p>Pick a demo user (use another browser or a "
+                    "private window for a second user):</p><ul>%s</ul>"
+                    "<p>Then the chat opens at <a href=\"/chat/\">/chat/</a>.</p>" % links)
+        out = "        location = / { root %s; try_files /index.html =404; }\n" % page
+        for u in self.users:
+            out += ('        location = /demo/login/%s { add_header Set-Cookie '
+                    '"galaxysession=%s; Path=/; HttpOnly; SameSite=Lax"; return 302 /chat/; }\n'
+                    % (u, self.cookies[u]))
+        return out
+
     def _start_nginx(self):
-        self.port = free_port()
+        self.port = self.port or free_port()
         with open(os.path.join(SRCDIR, "etc", "nginx", "galaxy-chat.conf")) as f:
             sample = f.read()
         sample = sample.replace("/run/galaxy-chat/galaxy-chat.sock", self.sockets[0])
@@ -150,6 +178,8 @@ class ChatEnv:
         os.makedirs(ndir)
         with open(os.path.join(ndir, "galaxy-chat.conf"), "w") as f:
             f.write(sample)
+        # the sample includes Debian's fastcgi_params relative to the config's directory
+        shutil.copy("/etc/nginx/fastcgi_params", ndir)
         conf = os.path.join(ndir, "nginx.conf")
         user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
         with open(conf, "w") as f:
@@ -169,11 +199,11 @@ http {
     server {
         listen 127.0.0.1:%(port)d;
         server_name localhost;
-        location = / { return 302 /chat/; }
-        include %(d)s/galaxy-chat.conf;
+%(root)s        include %(d)s/galaxy-chat.conf;
     }
 }
-""" % {"user": user, "d": ndir, "port": self.port})
+""" % {"user": user, "d": ndir, "port": self.port,
+       "root": self._demo_locations() if self.demo_logins else "        location = / { return 302 /chat/; }\n"})
         self.nginx = subprocess.Popen(["nginx", "-c", conf, "-p", ndir],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -211,7 +241,22 @@ http {
                 self.nginx.wait()
         if self.procs:
             self.stop_chat(timeout=10)
-        if getattr(self, "galaxy_db", None):
-            self.galaxy_db.close()
-        if getattr(self, "dir", None) and not os.environ.get("GC_KEEP_TMP"):
+        problems = self.sanitizer_reports()
+        if getattr(self, "dir", None) and not self.workdir and not os.environ.get("GC_KEEP_TMP"):
             shutil.rmtree(self.dir, ignore_errors=True)
+        if problems:
+            raise AssertionError("sanitizer reports in galaxy-chat's log:\n" + problems)
+
+    def sanitizer_reports(self):
+        """AddressSanitizer/UBSan/LeakSanitizer findings in the responders' logs."""
+        found = ""
+        for i in range(len(getattr(self, "sockets", []))):
+            try:
+                text = self.log(i)
+            except OSError:
+                continue
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                if marker in text:
+                    at = text.index(marker)
+                    found += text[max(0, at - 200):at + 3000]
+        return found

@@ -1,0 +1,1051 @@
+/*
+ * store_sqlite.c - the message store in one SQLite file (see store.h).
+ *
+ * One struct store is one connection, used by one thread at a time; any
+ * number of processes and threads share the file. The file is in WAL mode
+ * with synchronous=FULL, so a committed event is in the fsynced WAL before
+ * store_post returns: it survives a SIGKILL of the worker and a power cut.
+ * Every write runs in BEGIN IMMEDIATE, so checks and inserts in one call
+ * see no other writer between them, and SQLite's single writer hands out
+ * event ids that become visible in id order. After each commit that stored
+ * an event the writer bumps the shared counter in "<store>-wake" (wake.c).
+ *
+ * The schema is for people as much as for us: readable UTC text times,
+ * usernames copied into events, and a chat_log view. doc/store-schema.md
+ * describes it; PRAGMA user_version numbers it and store_schema[] holds one
+ * upgrade step per version.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "wake.h"
+
+#define STORE_BUSY_MS 5000       /* how long a write waits for the lock */
+#define STORE_MAX_LIMIT 500      /* most events one read returns */
+#define STORE_ONLINE_S 60        /* "online": seen this recently */
+#define STORE_SEEN_WRITE_S 15    /* store_user_seen writes at most this often */
+#define STORE_SEEN_SLOTS 256     /* users remembered per connection */
+
+/* store_schema[v] upgrades a store from user_version v to v + 1. */
+static const char *const store_schema[] = {
+	/* 1: users, rooms, members, events, chat_log */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"          /* galaxy_user.id */
+	"  username TEXT NOT NULL,"
+	"  email TEXT NOT NULL,"
+	"  gravatar TEXT NOT NULL,"
+	"  first_seen TEXT NOT NULL,"
+	"  last_seen TEXT NOT NULL);"
+	"CREATE INDEX users_username ON users (username);"
+	"CREATE INDEX users_last_seen ON users (last_seen);"
+	"CREATE TABLE rooms ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  persistent INTEGER NOT NULL DEFAULT 0,"
+	"  created TEXT NOT NULL);"
+	"CREATE TABLE members ("             /* no rows for `all`: everyone is in it */
+	"  room_id INTEGER NOT NULL REFERENCES rooms (id),"
+	"  user_id INTEGER NOT NULL REFERENCES users (id),"
+	"  joined_at TEXT NOT NULL,"
+	"  PRIMARY KEY (room_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX members_user ON members (user_id, room_id);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  ts TEXT NOT NULL,"
+	"  type TEXT NOT NULL CHECK (type IN ('message', 'join', 'leave', 'direct', 'delete')),"
+	"  room_id INTEGER REFERENCES rooms (id),"   /* NULL for direct */
+	"  user_id INTEGER NOT NULL,"
+	"  username TEXT NOT NULL,"                  /* as it was then */
+	"  to_user_id INTEGER,"                      /* direct only */
+	"  text TEXT,"
+	"  client_id TEXT,"
+	"  target INTEGER,"                          /* delete only */
+	"  deleted_by INTEGER,"
+	"  deleted_at TEXT);"
+	"CREATE INDEX events_room ON events (room_id, id);"
+	"CREATE INDEX events_to ON events (to_user_id, id) WHERE to_user_id IS NOT NULL;"
+	"CREATE INDEX events_own ON events (user_id, id)"
+	"  WHERE type IN ('direct', 'join', 'leave');"
+	"CREATE UNIQUE INDEX events_client ON events (user_id, client_id)"
+	"  WHERE client_id IS NOT NULL;"
+	"CREATE VIEW chat_log (time, room, user, text) AS"
+	"  SELECT e.ts,"
+	"         CASE e.type WHEN 'direct' THEN '@' || coalesce(t.username, '?') ELSE r.name END,"
+	"         e.username,"
+	"         CASE WHEN e.deleted_at IS NOT NULL THEN '(deleted)'"
+	"              WHEN e.type = 'join' THEN '* joined'"
+	"              WHEN e.type = 'leave' THEN '* left'"
+	"              WHEN e.type = 'delete' THEN '* deleted message ' || e.target"
+	"              ELSE e.text END"
+	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id"
+	"  LEFT JOIN users t ON t.id = e.to_user_id ORDER BY e.id;",
+};
+#define STORE_VERSION ((int)(sizeof store_schema / sizeof *store_schema))
+
+static const char *const event_type_names[] = {
+	[EV_MESSAGE] = "message", [EV_JOIN] = "join", [EV_LEAVE] = "leave",
+	[EV_DIRECT] = "direct", [EV_DELETE] = "delete",
+};
+
+/* Every event read selects these columns, in this order (events_append). */
+#define EVENT_COLS \
+	"SELECT e.id, e.type, e.ts, r.name, e.user_id, e.username, u.gravatar," \
+	" e.to_user_id, t.username, e.text, e.target FROM "
+#define EVENT_JOINS \
+	" LEFT JOIN rooms r ON r.id = e.room_id" \
+	" LEFT JOIN users u ON u.id = e.user_id" \
+	" LEFT JOIN users t ON t.id = e.to_user_id"
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_USER_WRITE, S_USER_BY_NAME,
+	S_ROOM_FIND, S_ROOM_ENSURE,
+	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS,
+	S_EVENT_BY_CLIENT, S_EVENT_ADD,
+	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
+	S_MEMBERSHIPS, S_ROOMS, S_WHO,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_USER_WRITE] =
+		"INSERT INTO users (id, username, email, gravatar, first_seen, last_seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO UPDATE SET"
+		" username = excluded.username, email = excluded.email,"
+		" gravatar = excluded.gravatar, last_seen = excluded.last_seen",
+	/* Galaxy usernames are unique, but names derived from emails may not
+	 * be: the one seen last wins. */
+	[S_USER_BY_NAME] =
+		"SELECT id FROM users WHERE username = ?1 ORDER BY last_seen DESC LIMIT 1",
+	[S_ROOM_FIND] = "SELECT id FROM rooms WHERE name = ?1",
+	[S_ROOM_ENSURE] =
+		"INSERT INTO rooms (name, persistent, created) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (name) DO UPDATE SET persistent = 1 WHERE ?2 = 1",
+	[S_MEMBER_ADD] =
+		"INSERT INTO members (room_id, user_id, joined_at) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT DO NOTHING",
+	[S_MEMBER_DEL] = "DELETE FROM members WHERE room_id = ?1 AND user_id = ?2",
+	[S_MEMBER_IS] = "SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2",
+	[S_EVENT_BY_CLIENT] = "SELECT id, ts FROM events WHERE user_id = ?1 AND client_id = ?2",
+	[S_EVENT_ADD] =
+		"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_EVENTS_ALL] = EVENT_COLS "events e" EVENT_JOINS
+		" WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
+	/* The ids a user sees: a merge of index range scans, each already in id
+	 * order, so the LIMIT stops them early: `all` (?4), direct messages to
+	 * the user, the user's own direct/join/leave events, and the rooms the
+	 * user is in. That last arm joins several rooms and must be sorted, so
+	 * it is cut at `bound`: the limit-th event after since in the quietest
+	 * busy room; no answer can reach past it, and the sort stays under
+	 * rooms * limit rows however old since is. */
+	[S_EVENTS_VISIBLE] =
+		"WITH bound (b) AS ("
+		"  SELECT coalesce(min((SELECT id FROM events WHERE room_id = m.room_id AND id > ?2"
+		"                       ORDER BY id LIMIT 1 OFFSET ?3 - 1)), 9223372036854775807)"
+		"  FROM members m WHERE m.user_id = ?1),"
+		" ids (id) AS ("
+		"  SELECT id FROM events WHERE room_id = ?4 AND id > ?2"
+		"  UNION SELECT id FROM events WHERE to_user_id = ?1 AND id > ?2"
+		"  UNION SELECT id FROM events WHERE user_id = ?1 AND id > ?2"
+		"   AND type IN ('direct', 'join', 'leave')"
+		"  UNION SELECT e.id FROM members m CROSS JOIN events e"
+		"   WHERE m.user_id = ?1 AND e.room_id = m.room_id AND e.id > ?2"
+		"   AND e.id <= (SELECT b FROM bound)"
+		"  ORDER BY 1 LIMIT ?3)"
+		EVENT_COLS "ids CROSS JOIN events e ON e.id = ids.id" EVENT_JOINS " ORDER BY e.id",
+	[S_HISTORY] = EVENT_COLS "events e" EVENT_JOINS
+		" WHERE e.room_id = ?1 AND e.id < ?2 ORDER BY e.id DESC LIMIT ?3",
+	[S_MAX_ID] = "SELECT coalesce(max(id), 0) FROM events",
+	[S_MEMBERSHIPS] =
+		"SELECT r.name FROM members m JOIN rooms r ON r.id = m.room_id"
+		" WHERE m.user_id = ?1 ORDER BY r.name",
+	/* ?1 user, ?2 the id of `all`, ?3 online since, ?4 brief */
+	[S_ROOMS] =
+		"SELECT r.name, r.persistent,"
+		" r.id = ?2 OR EXISTS (SELECT 1 FROM members WHERE room_id = r.id AND user_id = ?1)"
+		"  AS joined,"
+		" CASE WHEN ?4 THEN NULL WHEN r.id = ?2 THEN (SELECT count(*) FROM users)"
+		"  ELSE (SELECT count(*) FROM members WHERE room_id = r.id) END,"
+		" CASE WHEN ?4 THEN NULL"
+		"  WHEN r.id = ?2 THEN (SELECT count(*) FROM users WHERE last_seen >= ?3)"
+		"  ELSE (SELECT count(*) FROM members m JOIN users u ON u.id = m.user_id"
+		"        WHERE m.room_id = r.id AND u.last_seen >= ?3) END,"
+		" CASE WHEN ?4 THEN NULL"
+		"  ELSE (SELECT coalesce(max(id), 0) FROM events WHERE room_id = r.id) END"
+		" FROM rooms r WHERE NOT ?4 OR r.persistent OR joined"
+		" ORDER BY r.id <> ?2, r.persistent DESC, r.name",
+	/* ?1 room, ?2 online since, ?3 the id of `all` */
+	[S_WHO] =
+		"SELECT u.id, u.username, u.gravatar FROM users u WHERE u.last_seen >= ?2"
+		" AND (?1 = ?3 OR EXISTS (SELECT 1 FROM members m"
+		"                          WHERE m.room_id = ?1 AND m.user_id = u.id))"
+		" ORDER BY u.username",
+};
+
+/* The last users store_user_seen wrote, so most calls write nothing. */
+struct store_seen {
+	long long id;
+	uint64_t hash;                 /* of username, email, gravatar */
+	time_t written;                /* CLOCK_MONOTONIC seconds */
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	struct wake *wake;
+	long long all_id;              /* rooms.id of `all` */
+	sqlite3_stmt *stmt[S_COUNT];   /* prepared on first use */
+	struct store_seen seen[STORE_SEEN_SLOTS];
+};
+
+/* now + offset_s as "YYYY-MM-DDTHH:MM:SS.mmmZ", the one time format. */
+static void store_time(char out[32], int offset_s)
+{
+	struct timespec ts;
+	struct tm tm;
+	time_t sec;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sec = ts.tv_sec + offset_s;
+	gmtime_r(&sec, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + 19, 32 - 19, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+/* Formats SQLite's last error into err, abandons any open transaction and
+ * every statement in progress, and returns STORE_ERROR. */
+static enum store_result store_fail(struct store *st, const char *what, char *err, size_t errlen)
+{
+	int i;
+
+	snprintf(err, errlen, "store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	for (i = 0; i < S_COUNT; i++)
+		if (st->stmt[i])
+			sqlite3_reset(st->stmt[i]);
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return STORE_ERROR;
+}
+
+static enum store_result store_oom(struct store *st, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "store %s: out of memory", st->path);
+	return STORE_ERROR;
+}
+
+/* The cached statement id, ready for binding; NULL (SQLite's error set) if
+ * it cannot be prepared. */
+static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
+{
+	if (!st->stmt[id])
+		sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		                   &st->stmt[id], NULL);
+	return st->stmt[id];
+}
+
+/* Steps s once: 1 with a row to read (the caller resets s after reading),
+ * 0 when there is none (s is reset), -1 on error. */
+static int sql_row(sqlite3_stmt *s)
+{
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* Runs a statement that returns no rows: 0 or -1. */
+static int sql_exec(sqlite3_stmt *s)
+{
+	return sql_row(s) == 0 ? 0 : -1;
+}
+
+/* Runs a one-row query for its first column: 1 (*v set), 0 (no row), -1. */
+static int sql_int(sqlite3_stmt *s, long long *v)
+{
+	int r = sql_row(s);
+
+	if (r == 1) {
+		*v = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	return r;
+}
+
+static int tx_begin(struct store *st)
+{
+	return sql_exec(stmt(st, S_BEGIN));
+}
+
+static void tx_rollback(struct store *st)
+{
+	sql_exec(stmt(st, S_ROLLBACK));
+}
+
+/* Commits, then wakes the waiting polls of every process if an event was
+ * stored. */
+static enum store_result tx_commit(struct store *st, int stored, const char *what,
+                                   char *err, size_t errlen)
+{
+	if (sql_exec(stmt(st, S_COMMIT)) < 0)
+		return store_fail(st, what, err, errlen);
+	if (stored)
+		wake_bump(st->wake);
+	return STORE_OK;
+}
+
+/* Inserts or refreshes u's users row, last seen at ts. */
+static int user_write(struct store *st, const struct user *u, const char *ts)
+{
+	sqlite3_stmt *s = stmt(st, S_USER_WRITE);
+
+	sqlite3_bind_int64(s, 1, u->id);
+	sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, u->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, u->gravatar, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, ts, -1, SQLITE_STATIC);
+	return sql_exec(s);
+}
+
+/* The id of room name: 1 (*id set), 0 (no such room), -1. */
+static int room_find(struct store *st, const char *name, long long *id)
+{
+	sqlite3_stmt *s = stmt(st, S_ROOM_FIND);
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	return sql_int(s, id);
+}
+
+/* Creates room name if missing (marking it persistent when asked); its id. */
+static int room_ensure(struct store *st, const char *name, int persistent,
+                       const char *ts, long long *id)
+{
+	sqlite3_stmt *s = stmt(st, S_ROOM_ENSURE);
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, persistent);
+	sqlite3_bind_text(s, 3, ts, -1, SQLITE_STATIC);
+	if (sql_exec(s) < 0)
+		return -1;
+	return room_find(st, name, id) == 1 ? 0 : -1;
+}
+
+/* 1 when user_id is in room_id (always for `all`), 0 when not, -1. */
+static int member_is(struct store *st, long long room_id, long long user_id)
+{
+	sqlite3_stmt *s;
+	long long one;
+
+	if (room_id == st->all_id)
+		return 1;
+	s = stmt(st, S_MEMBER_IS);
+	sqlite3_bind_int64(s, 1, room_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	return sql_int(s, &one);
+}
+
+/* Inserts one event row (room_id or to_user_id 0 for none); *id gets its id. */
+static int event_add(struct store *st, const struct user *u, enum event_type type,
+                     long long room_id, long long to_user_id, const char *text,
+                     const char *client_id, const char *ts, long long *id)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT_ADD);
+
+	sqlite3_bind_text(s, 1, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, event_type_names[type], -1, SQLITE_STATIC);
+	if (room_id)
+		sqlite3_bind_int64(s, 3, room_id);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_int64(s, 4, u->id);
+	sqlite3_bind_text(s, 5, u->username, -1, SQLITE_STATIC);
+	if (to_user_id)
+		sqlite3_bind_int64(s, 6, to_user_id);
+	else
+		sqlite3_bind_null(s, 6);
+	sqlite3_bind_text(s, 7, text, -1, SQLITE_STATIC);      /* NULL binds NULL */
+	sqlite3_bind_text(s, 8, client_id, -1, SQLITE_STATIC);
+	if (sql_exec(s) < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : "";
+}
+
+static json_object *user_json(long long id, const char *username, const char *gravatar)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "username", json_object_new_string(username));
+	json_object_object_add(o, "gravatar", json_object_new_string(gravatar));
+	return o;
+}
+
+static enum event_type event_type_parse(const char *name)
+{
+	int t;
+
+	for (t = EV_MESSAGE; t < EV_DELETE; t++)
+		if (strcmp(name, event_type_names[t]) == 0)
+			break;
+	return t;
+}
+
+/* Appends the event in s's current row (EVENT_COLS) to out, its JSON built
+ * here once. 0, or -1 when out of memory. */
+static int events_append(struct store_events *out, sqlite3_stmt *s)
+{
+	struct store_event *ev;
+	json_object *o;
+
+	if (out->n == out->cap) {
+		size_t cap = out->cap ? out->cap * 2 : 16;
+		struct store_event *v = realloc(out->v, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		out->v = v;
+		out->cap = cap;
+	}
+	ev = &out->v[out->n];
+	ev->id = sqlite3_column_int64(s, 0);
+	ev->type = event_type_parse(col_text(s, 1));
+	ev->user_id = sqlite3_column_int64(s, 4);
+	ev->to_user_id = sqlite3_column_int64(s, 7);
+	ev->room = NULL;
+	if (sqlite3_column_type(s, 3) != SQLITE_NULL && !(ev->room = strdup(col_text(s, 3))))
+		return -1;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(ev->id));
+	json_object_object_add(o, "type", json_object_new_string(event_type_names[ev->type]));
+	json_object_object_add(o, "ts", json_object_new_string(col_text(s, 2)));
+	if (ev->room)
+		json_object_object_add(o, "room", json_object_new_string(ev->room));
+	json_object_object_add(o, "user", user_json(ev->user_id, col_text(s, 5), col_text(s, 6)));
+	if (ev->type == EV_MESSAGE || ev->type == EV_DIRECT)
+		json_object_object_add(o, "text", json_object_new_string(col_text(s, 9)));
+	if (ev->type == EV_DIRECT)
+		json_object_object_add(o, "to", json_object_new_string(col_text(s, 8)));
+	if (ev->type == EV_DELETE)
+		json_object_object_add(o, "target", json_object_new_int64(sqlite3_column_int64(s, 10)));
+	ev->json = strdup(json_object_to_json_string_ext(o,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	if (!ev->json) {
+		free(ev->room);
+		return -1;
+	}
+	out->n++;
+	return 0;
+}
+
+/* Runs the bound event query s and appends every row to out. */
+static enum store_result events_query(struct store *st, sqlite3_stmt *s,
+                                      struct store_events *out, char *err, size_t errlen)
+{
+	int r;
+
+	while ((r = sql_row(s)) == 1) {
+		if (events_append(out, s) < 0) {
+			sqlite3_reset(s);
+			return store_oom(st, err, errlen);
+		}
+	}
+	return r < 0 ? store_fail(st, "reading events", err, errlen) : STORE_OK;
+}
+
+void store_events_clear(struct store_events *evs)
+{
+	size_t i;
+
+	for (i = 0; i < evs->n; i++) {
+		free(evs->v[i].room);
+		free(evs->v[i].json);
+	}
+	free(evs->v);
+	evs->v = NULL;
+	evs->n = evs->cap = 0;
+}
+
+static int store_clamp(int limit)
+{
+	return limit < 1 ? 1 : limit > STORE_MAX_LIMIT ? STORE_MAX_LIMIT : limit;
+}
+
+/* Checks that the store's directory exists and is writable (SQLite needs
+ * to create the -wal and -shm files beside it). */
+static int store_check_dir(const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat sb;
+
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "store %s: directory %s does not exist", path, dir);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		snprintf(err, errlen, "store %s: directory %s is not writable: %s",
+		         path, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Brings the schema to STORE_VERSION, one step per version, in one write
+ * transaction so concurrent openers migrate once. */
+static int store_migrate(struct store *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	long long version = 0;
+	char sql[64];
+
+	if (tx_begin(st) < 0 ||
+	    sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
+	    sql_int(s, &version) < 0) {
+		sqlite3_finalize(s);
+		return store_fail(st, "reading the schema version", err, errlen);
+	}
+	sqlite3_finalize(s);
+	if (version > STORE_VERSION) {
+		tx_rollback(st);
+		snprintf(err, errlen, "store %s: schema version %lld is newer than this "
+		         "galaxy-chat knows (%d)", st->path, version, STORE_VERSION);
+		return -1;
+	}
+	for (; version < STORE_VERSION; version++) {
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", version + 1);
+		if (sqlite3_exec(st->db, store_schema[version], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return store_fail(st, "upgrading the schema", err, errlen);
+	}
+	return tx_commit(st, 0, "upgrading the schema", err, errlen);
+}
+
+/* Makes `all` and the configured rooms exist and be the persistent ones. */
+static int store_ensure_rooms(struct store *st, const char *const *persistent, size_t n,
+                              char *err, size_t errlen)
+{
+	char ts[32];
+	long long id;
+	size_t i;
+
+	store_time(ts, 0);
+	if (tx_begin(st) < 0 ||
+	    sqlite3_exec(st->db, "UPDATE rooms SET persistent = 0 WHERE name <> 'all'",
+	                 NULL, NULL, NULL) != SQLITE_OK ||
+	    room_ensure(st, "all", 1, ts, &st->all_id) < 0)
+		return store_fail(st, "creating rooms", err, errlen);
+	for (i = 0; i < n; i++)
+		if (room_ensure(st, persistent[i], 1, ts, &id) < 0)
+			return store_fail(st, "creating rooms", err, errlen);
+	return tx_commit(st, 0, "creating rooms", err, errlen);
+}
+
+int store_open(const char *path, const char *const *persistent, size_t n,
+               struct store **out, char *err, size_t errlen)
+{
+	struct store *st;
+	char wake_path[4096];
+	sqlite3_stmt *s = NULL;
+	struct stat sb;
+	const char *mode = NULL;
+
+	*out = NULL;
+	if (store_check_dir(path, err, errlen) < 0)
+		return -1;
+	st = calloc(1, sizeof *st);
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		snprintf(err, errlen, "store %s: out of memory", path);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		snprintf(err, errlen, "store %s: the file is read-only", path);
+		goto fail_msg;
+	}
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
+	    sql_row(s) != 1)
+		goto fail;
+	mode = (const char *)sqlite3_column_text(s, 0);
+	if (!mode || strcmp(mode, "wal") != 0) {
+		snprintf(err, errlen, "store %s: cannot use WAL mode (journal_mode is %s)",
+		         path, mode ? mode : "unknown");
+		goto fail_msg;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_exec(st->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (store_migrate(st, err, errlen) < 0 ||
+	    store_ensure_rooms(st, persistent, n, err, errlen) < 0)
+		goto fail_msg;
+	snprintf(wake_path, sizeof wake_path, "%s-wake", path);
+	if (stat(path, &sb) < 0) {
+		snprintf(err, errlen, "store %s: %s", path, strerror(errno));
+		goto fail_msg;
+	}
+	if (wake_open(wake_path, sb.st_mode & 0666, &st->wake, err, errlen) < 0)
+		goto fail_msg;
+	*out = st;
+	return 0;
+
+fail:
+	snprintf(err, errlen, "store %s: %s", path,
+	         st->db ? sqlite3_errmsg(st->db) : "out of memory");
+fail_msg:
+	sqlite3_finalize(s);
+	store_close(st);
+	return -1;
+}
+
+void store_close(struct store *st)
+{
+	int i;
+
+	if (!st)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	wake_close(st->wake);
+	free(st->path);
+	free(st);
+}
+
+static uint64_t user_hash(const struct user *u)
+{
+	const char *fields[] = { u->username, u->email, u->gravatar };
+	uint64_t h = 14695981039346656037ULL;   /* FNV-1a */
+	size_t i;
+	const char *p;
+
+	for (i = 0; i < sizeof fields / sizeof *fields; i++)
+		for (p = fields[i]; ; p++) {
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+			if (!*p)
+				break;
+		}
+	return h;
+}
+
+enum store_result store_user_seen(struct store *st, const struct user *u,
+                                  char *err, size_t errlen)
+{
+	struct store_seen *seen = &st->seen[(unsigned long long)u->id % STORE_SEEN_SLOTS];
+	uint64_t hash = user_hash(u);
+	struct timespec mono;
+	char ts[32];
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	if (seen->id == u->id && seen->hash == hash &&
+	    mono.tv_sec - seen->written < STORE_SEEN_WRITE_S)
+		return STORE_OK;
+	store_time(ts, 0);
+	if (user_write(st, u, ts) < 0)
+		return store_fail(st, "recording the user", err, errlen);
+	seen->id = u->id;
+	seen->hash = hash;
+	seen->written = mono.tv_sec;
+	return STORE_OK;
+}
+
+enum store_result store_join(struct store *st, const struct user *u, const char *room,
+                             long long *event_id, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	long long room_id;
+	char ts[32];
+
+	*event_id = 0;
+	store_time(ts, 0);
+	if (tx_begin(st) < 0 || user_write(st, u, ts) < 0 ||
+	    room_ensure(st, room, 0, ts, &room_id) < 0)
+		return store_fail(st, "joining a room", err, errlen);
+	if (room_id != st->all_id) {
+		s = stmt(st, S_MEMBER_ADD);
+		sqlite3_bind_int64(s, 1, room_id);
+		sqlite3_bind_int64(s, 2, u->id);
+		sqlite3_bind_text(s, 3, ts, -1, SQLITE_STATIC);
+		if (sql_exec(s) < 0 ||
+		    (sqlite3_changes(st->db) == 1 &&
+		     event_add(st, u, EV_JOIN, room_id, 0, NULL, NULL, ts, event_id) < 0))
+			return store_fail(st, "joining a room", err, errlen);
+	}
+	return tx_commit(st, *event_id != 0, "joining a room", err, errlen);
+}
+
+enum store_result store_leave(struct store *st, const struct user *u, const char *room,
+                              long long *event_id, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	long long room_id;
+	char ts[32];
+	int found;
+
+	*event_id = 0;
+	if (strcmp(room, "all") == 0) {
+		snprintf(err, errlen, "nobody can leave the room all");
+		return STORE_FORBIDDEN;
+	}
+	store_time(ts, 0);
+	if (tx_begin(st) < 0 || user_write(st, u, ts) < 0 ||
+	    (found = room_find(st, room, &room_id)) < 0)
+		return store_fail(st, "leaving a room", err, errlen);
+	if (!found) {
+		tx_rollback(st);
+		snprintf(err, errlen, "no room %s", room);
+		return STORE_NOT_FOUND;
+	}
+	s = stmt(st, S_MEMBER_DEL);
+	sqlite3_bind_int64(s, 1, room_id);
+	sqlite3_bind_int64(s, 2, u->id);
+	if (sql_exec(s) < 0 ||
+	    (sqlite3_changes(st->db) == 1 &&
+	     event_add(st, u, EV_LEAVE, room_id, 0, NULL, NULL, ts, event_id) < 0))
+		return store_fail(st, "leaving a room", err, errlen);
+	return tx_commit(st, *event_id != 0, "leaving a room", err, errlen);
+}
+
+/* Inside store_post's transaction: where the message goes. STORE_OK with
+ * *room_id or *to_user_id set, or why it cannot go there. */
+static enum store_result post_target(struct store *st, const struct user *u,
+                                     const char *room, const char *to_username,
+                                     long long *room_id, long long *to_user_id,
+                                     char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if (room) {
+		if ((r = room_find(st, room, room_id)) == 0) {
+			snprintf(err, errlen, "no room %s", room);
+			return STORE_NOT_FOUND;
+		}
+		if (r == 1 && (r = member_is(st, *room_id, u->id)) == 0) {
+			snprintf(err, errlen, "%s is not in the room %s", u->username, room);
+			return STORE_FORBIDDEN;
+		}
+	} else {
+		s = stmt(st, S_USER_BY_NAME);
+		sqlite3_bind_text(s, 1, to_username, -1, SQLITE_STATIC);
+		if ((r = sql_int(s, to_user_id)) == 0) {
+			snprintf(err, errlen, "no chat user %s", to_username);
+			return STORE_NOT_FOUND;
+		}
+	}
+	return r < 0 ? store_fail(st, "posting", err, errlen) : STORE_OK;
+}
+
+enum store_result store_post(struct store *st, const struct user *u,
+                             const char *room, const char *to_username,
+                             const char *text, const char *client_id,
+                             long long *id, char ts[32], int *created,
+                             char *err, size_t errlen)
+{
+	long long room_id = 0, to_user_id = 0;
+	enum store_result res;
+	sqlite3_stmt *s;
+	int r;
+
+	*id = 0;
+	*created = 0;
+	ts[0] = '\0';
+	if (!room == !to_username) {
+		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
+		return STORE_ERROR;
+	}
+	if (tx_begin(st) < 0)
+		return store_fail(st, "posting", err, errlen);
+	/* A retry finds the first attempt here: the transaction holds the write
+	 * lock, so no other attempt can commit between this check and the
+	 * insert, and the UNIQUE index makes a second row impossible anyway. */
+	if (client_id) {
+		s = stmt(st, S_EVENT_BY_CLIENT);
+		sqlite3_bind_int64(s, 1, u->id);
+		sqlite3_bind_text(s, 2, client_id, -1, SQLITE_STATIC);
+		if ((r = sql_row(s)) < 0)
+			return store_fail(st, "posting", err, errlen);
+		if (r == 1) {
+			*id = sqlite3_column_int64(s, 0);
+			snprintf(ts, 32, "%s", col_text(s, 1));
+			sqlite3_reset(s);
+			tx_rollback(st);
+			return STORE_OK;
+		}
+	}
+	res = post_target(st, u, room, to_username, &room_id, &to_user_id, err, errlen);
+	if (res != STORE_OK) {
+		if (res != STORE_ERROR)
+			tx_rollback(st);
+		return res;
+	}
+	store_time(ts, 0);
+	if (user_write(st, u, ts) < 0 ||
+	    event_add(st, u, room ? EV_MESSAGE : EV_DIRECT, room_id, to_user_id,
+	              text, client_id, ts, id) < 0)
+		return store_fail(st, "posting", err, errlen);
+	res = tx_commit(st, 1, "posting", err, errlen);
+	if (res == STORE_OK)
+		*created = 1;
+	else
+		*id = 0;
+	return res;
+}
+
+enum store_result store_events_visible(struct store *st, long long user_id,
+                                       long long since, int limit,
+                                       struct store_events *out,
+                                       char *err, size_t errlen)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENTS_VISIBLE);
+
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int(s, 3, store_clamp(limit));
+	sqlite3_bind_int64(s, 4, st->all_id);
+	return events_query(st, s, out, err, errlen);
+}
+
+enum store_result store_events_all(struct store *st, long long since, int limit,
+                                   struct store_events *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENTS_ALL);
+
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_int(s, 2, store_clamp(limit));
+	return events_query(st, s, out, err, errlen);
+}
+
+enum store_result store_max_id(struct store *st, long long *id, char *err, size_t errlen)
+{
+	if (sql_int(stmt(st, S_MAX_ID), id) < 0)
+		return store_fail(st, "reading the newest id", err, errlen);
+	return STORE_OK;
+}
+
+/* Appends a copy of name to the NULL-terminated *names of *n entries. */
+static int names_add(char ***names, size_t *n, const char *name)
+{
+	char **v = realloc(*names, (*n + 2) * sizeof *v);
+
+	if (!v)
+		return -1;
+	*names = v;
+	v[*n + 1] = NULL;
+	if (!(v[*n] = strdup(name)))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+void store_free_names(char **names)
+{
+	char **p;
+
+	if (!names)
+		return;
+	for (p = names; *p; p++)
+		free(*p);
+	free(names);
+}
+
+enum store_result store_memberships(struct store *st, long long user_id, char ***rooms,
+                                   char *err, size_t errlen)
+{
+	sqlite3_stmt *s = stmt(st, S_MEMBERSHIPS);
+	char **names = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	*rooms = NULL;
+	sqlite3_bind_int64(s, 1, user_id);
+	if (names_add(&names, &n, "all") < 0)
+		goto oom;
+	while ((r = sql_row(s)) == 1)
+		if (names_add(&names, &n, col_text(s, 0)) < 0)
+			goto oom;
+	if (r < 0) {
+		store_free_names(names);
+		return store_fail(st, "reading memberships", err, errlen);
+	}
+	*rooms = names;
+	return STORE_OK;
+oom:
+	if (s)
+		sqlite3_reset(s);
+	store_free_names(names);
+	return store_oom(st, err, errlen);
+}
+
+/* The room's id, or STORE_NOT_FOUND / STORE_ERROR with err set. */
+static enum store_result room_lookup(struct store *st, const char *room, long long *room_id,
+                                     char *err, size_t errlen)
+{
+	int r = room_find(st, room, room_id);
+
+	if (r < 0)
+		return store_fail(st, "finding a room", err, errlen);
+	if (r == 0) {
+		snprintf(err, errlen, "no room %s", room);
+		return STORE_NOT_FOUND;
+	}
+	return STORE_OK;
+}
+
+enum store_result store_history(struct store *st, long long user_id, const char *room,
+                                long long before, int limit, struct store_events *out,
+                                int *more, char *err, size_t errlen)
+{
+	size_t first = out->n, i, j;
+	enum store_result res;
+	long long room_id;
+	sqlite3_stmt *s;
+	int r;
+
+	*more = 0;
+	limit = store_clamp(limit);
+	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	if ((r = member_is(st, room_id, user_id)) < 0)
+		return store_fail(st, "reading history", err, errlen);
+	if (r == 0) {
+		snprintf(err, errlen, "not a member of the room %s", room);
+		return STORE_FORBIDDEN;
+	}
+	/* Newest first with one extra row to learn whether older ones exist,
+	 * then turned around. */
+	s = stmt(st, S_HISTORY);
+	sqlite3_bind_int64(s, 1, room_id);
+	sqlite3_bind_int64(s, 2, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int(s, 3, limit + 1);
+	if ((res = events_query(st, s, out, err, errlen)) != STORE_OK)
+		return res;
+	if (out->n - first > (size_t)limit) {
+		*more = 1;
+		out->n--;
+		free(out->v[out->n].room);
+		free(out->v[out->n].json);
+	}
+	for (i = first, j = out->n; i + 1 < j; i++, j--) {
+		struct store_event t = out->v[i];
+
+		out->v[i] = out->v[j - 1];
+		out->v[j - 1] = t;
+	}
+	return STORE_OK;
+}
+
+enum store_result store_rooms(struct store *st, long long user_id, int brief,
+                              json_object **out, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = stmt(st, S_ROOMS);
+	json_object *arr = json_object_new_array();
+	char since[32];
+	int r;
+
+	store_time(since, -STORE_ONLINE_S);
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, st->all_id);
+	sqlite3_bind_text(s, 3, since, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, brief != 0);
+	while ((r = sql_row(s)) == 1) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(col_text(s, 0)));
+		json_object_object_add(o, "persistent",
+		                       json_object_new_boolean(sqlite3_column_int(s, 1)));
+		json_object_object_add(o, "joined", json_object_new_boolean(sqlite3_column_int(s, 2)));
+		if (!brief) {
+			json_object_object_add(o, "members",
+			                       json_object_new_int64(sqlite3_column_int64(s, 3)));
+			json_object_object_add(o, "online",
+			                       json_object_new_int64(sqlite3_column_int64(s, 4)));
+			json_object_object_add(o, "last_id",
+			                       json_object_new_int64(sqlite3_column_int64(s, 5)));
+		}
+		json_object_array_add(arr, o);
+	}
+	if (r < 0) {
+		json_object_put(arr);
+		*out = NULL;
+		return store_fail(st, "listing rooms", err, errlen);
+	}
+	*out = arr;
+	return STORE_OK;
+}
+
+enum store_result store_who(struct store *st, const char *room, json_object **out,
+                            char *err, size_t errlen)
+{
+	enum store_result res;
+	long long room_id;
+	json_object *arr;
+	sqlite3_stmt *s;
+	char since[32];
+	int r;
+
+	*out = NULL;
+	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	store_time(since, -STORE_ONLINE_S);
+	s = stmt(st, S_WHO);
+	sqlite3_bind_int64(s, 1, room_id);
+	sqlite3_bind_text(s, 2, since, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, st->all_id);
+	arr = json_object_new_array();
+	while ((r = sql_row(s)) == 1)
+		json_object_array_add(arr, user_json(sqlite3_column_int64(s, 0),
+		                                     col_text(s, 1), col_text(s, 2)));
+	if (r < 0) {
+		json_object_put(arr);
+		return store_fail(st, "listing who is online", err, errlen);
+	}
+	*out = arr;
+	return STORE_OK;
+}
+
+unsigned store_seq(struct store *st)
+{
+	return wake_seq(st->wake);
+}
+
+unsigned store_wait(struct store *st, unsigned seq, int timeout_ms)
+{
+	return wake_wait(st->wake, seq, timeout_ms);
+}

@@ -1,0 +1,33 @@
+/*
+ * wake.h - cross-process wakeup beside the message store: a 32-bit counter
+ * in a small file mapped MAP_SHARED by every process using the store. A
+ * writer bumps it after each commit and wakes every waiter with a shared
+ * (not process-private) futex; waiters sleep in the kernel, using no CPU and
+ * touching no database, until the counter moves or their timeout passes.
+ */
+#ifndef GC_WAKE_H
+#define GC_WAKE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct wake;
+
+/* Opens (creating it with mode if missing, whatever the umask) the counter
+ * file at path and maps it. Safe when several processes create it at once.
+ * Returns 0 and a handle the caller frees with wake_close(), or -1 with a
+ * message naming path in err. */
+int wake_open(const char *path, mode_t mode, struct wake **out, char *err, size_t errlen);
+void wake_close(struct wake *w);
+
+/* The counter's current value. */
+unsigned wake_seq(const struct wake *w);
+
+/* Increments the counter and wakes every waiter in every process. */
+void wake_bump(struct wake *w);
+
+/* Sleeps until the counter differs from seq or timeout_ms passes
+ * (timeout_ms < 0: no limit; 0: do not sleep). Returns the counter then. */
+unsigned wake_wait(struct wake *w, unsigned seq, int timeout_ms);
+
+#endif

@@ -1,0 +1,346 @@
+#!/usr/bin/python3
+"""auth.py - Galaxy authentication (cookie.c, galaxydb*.c, auth.c,
+galaxy_config.c) against real Galaxy databases: SQLite and a throwaway
+PostgreSQL 15 over TCP and over its Unix socket. Prints TAP.
+
+Drives tests/unit/auth_probe, which keeps one authenticator (one cache)
+alive and answers one JSON line per stdin line.
+"""
+import datetime
+import hashlib
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SRCDIR = os.environ.get("GC_SRCDIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+BUILDDIR = os.environ.get("GC_BUILDDIR", SRCDIR)
+sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
+
+import pgserver                                                     # noqa: E402
+from tap import ok, skip, run                                       # noqa: E402
+from galaxy_fixture import (GalaxyDB, make_cookie, new_session_key,  # noqa: E402
+                            write_galaxy_ini, write_galaxy_yml)
+
+PROBE = os.path.join(BUILDDIR, "tests", "unit", "auth_probe")
+SECRET = "test secret \u2603 with UTF-8"      # Galaxy keys Blowfish with its UTF-8 bytes
+OTHER_SECRET = "some other Galaxy's secret"
+CACHE = 2                                     # auth_cache_seconds in the freshness test
+DURATION = 10                                 # session_duration (minutes) in the expiry test
+# A zone far from UTC, so comparing Galaxy's local last_action with UTC would show.
+os.environ["TZ"] = "XST-5:30"
+time.tzset()
+
+class Probe:
+    """One auth_probe process; ask() sends a line and returns the answer."""
+
+    def __init__(self, *args, env=None):
+        self.p = subprocess.Popen([PROBE] + [str(a) for a in args], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, env=env)
+        self.q = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.ready = self._get()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.q.put(line)
+        self.q.put(None)
+
+    def _get(self):
+        try:
+            line = self.q.get(timeout=30)
+        except queue.Empty:
+            return {"result": "timeout"}
+        return json.loads(line) if line else {"result": "exited"}
+
+    def ask(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        return self._get()
+
+    def cookie(self, value):
+        return self.ask("cookie galaxysession=" + value)
+
+    def close(self):
+        try:
+            self.p.stdin.close()
+            self.p.wait(timeout=20)
+        except Exception:
+            self.p.kill()
+            self.p.wait()
+        return self.p.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def gravatar(email):
+    return hashlib.md5(email.strip().lower().encode()).hexdigest()
+
+
+def populate(db):
+    """The cast of users and sessions every backend gets; returns a dict."""
+    c = {}
+    c["alice"] = db.add_user("alice@example.org", "alice")
+    c["bob"] = db.add_user(" Bob.Smith@Example.ORG ", None)          # NULL username
+    c["carol"] = db.add_user("carol@example.org", "carol", deleted=True)
+    c["dave"] = db.add_user("dave@example.org", "dave", deleted=True, purged=True)
+    c["erin"] = db.add_user("erin@example.org", "erin", purged=True)
+    c["frank"] = db.add_user("frank@example.org", "frank", external=True)
+    c["k_alice"] = db.add_session(c["alice"])
+    c["k_bob"] = db.add_session(c["bob"])
+    c["k_carol"] = db.add_session(c["carol"])
+    c["k_dave"] = db.add_session(c["dave"])
+    c["k_erin"] = db.add_session(c["erin"])
+    c["k_frank"] = db.add_session(c["frank"])
+    c["k_anon"] = db.add_session(None)
+    c["k_out"] = db.add_session(c["alice"], valid=False)
+    now = datetime.datetime.now()                          # naive local, as Galaxy
+    c["k_recent"] = db.add_session(c["alice"], last_action=now - datetime.timedelta(minutes=1))
+    c["k_old"] = db.add_session(c["alice"], last_action=now - datetime.timedelta(minutes=DURATION + 5))
+    return c
+
+
+def check_lookups(label, db, url, c):
+    """Every session kind through one probe with caching off."""
+    def res(r):
+        return r.get("result")
+    with Probe("--db", url, "--secret", SECRET, "--admins", "nobody@x, alice@example.org") as p:
+        ok(p.ready.get("result") == "ready", "%s: probe starts" % label, p.ready)
+        r = p.cookie(make_cookie(SECRET, c["k_alice"]))
+        ok(res(r) == "ok" and r["user"] == {"id": c["alice"], "username": "alice",
+           "email": "alice@example.org", "gravatar": gravatar("alice@example.org")},
+           "%s: valid session gives the user" % label, r)
+        ok(r.get("admin") is True, "%s: admin_users makes alice admin" % label, r)
+        r = p.cookie(make_cookie(SECRET, c["k_bob"]))
+        ok(res(r) == "ok" and r["user"]["username"] == " Bob.Smith"
+           and r["user"]["gravatar"] == gravatar("bob.smith@example.org") and r["admin"] is False,
+           "%s: NULL username -> local part; gravatar of trimmed lowercased email" % label, r)
+        r = p.cookie(make_cookie(SECRET, c["k_frank"]))
+        ok(res(r) == "ok", "%s: external (remote-user) account accepted" % label, r)
+        for who, why in (("k_out", "logged out (is_valid false)"), ("k_anon", "anonymous (user_id NULL)"),
+                         ("k_carol", "deleted user"), ("k_dave", "deleted and purged user"),
+                         ("k_erin", "purged user")):
+            r = p.cookie(make_cookie(SECRET, c[who]))
+            ok(res(r) == "no_session", "%s: %s refused" % (label, why), r)
+        r = p.cookie(make_cookie(SECRET, new_session_key()))
+        ok(res(r) == "no_session", "%s: unknown session key refused" % label, r)
+        r = p.cookie(make_cookie(OTHER_SECRET, c["k_alice"]))
+        ok(res(r) == "bad_cookie", "%s: cookie of another id_secret refused" % label, r)
+        good = make_cookie(SECRET, c["k_alice"])
+        r = p.cookie(good[:-16])
+        ok(res(r) == "no_session", "%s: cookie cut by a block decodes to a key with no session" % label, r)
+        for value, why in ((good[:-1], "truncated (odd length)"),
+                           (good[:-2], "truncated (not a multiple of 8 bytes)"),
+                           ("x" + good[1:], "non-hex"), ("ab" * 5000, "huge"), ("", "empty")):
+            r = p.cookie(value)
+            ok(res(r) == "bad_cookie", "%s: %s cookie refused" % (label, why), r)
+        r = p.ask("nocookie")
+        ok(res(r) == "no_cookie", "%s: no Cookie header" % label, r)
+        r = p.ask("cookie galaxysessionx=%s; other=1" % good)
+        ok(res(r) == "no_cookie", "%s: Cookie header without galaxysession" % label, r)
+        r = p.ask('cookie a=b;  galaxysession = "%s" ;c=d' % good)
+        ok(res(r) == "ok", "%s: quoted value among other cookies, spaces" % label, r)
+        r = p.ask("cookie galaxysession=%s; galaxysession=%s" % (good, "00" * 8))
+        ok(res(r) == "ok", "%s: duplicate galaxysession: the first counts" % label, r)
+        r = p.ask("cookie galaxysession=%s; galaxysession=%s" % ("00" * 8, good))
+        ok(res(r) == "bad_cookie", "%s: duplicate galaxysession: the later one is ignored" % label, r)
+        r = p.ask("parallel 16 galaxysession=" + good)
+        ok(r.get("ok") == r.get("total") == 16 * 50,
+           "%s: 16 threads x 50 checks share the handle pool, all ok" % label, r)
+        r = p.ask("count")
+        ok(res(r) == "ok" and r["count"] == 3, "%s: counts users neither deleted nor purged" % label, r)
+
+    with Probe("--db", url, "--secret", SECRET, "--duration", DURATION) as p:
+        r = p.cookie(make_cookie(SECRET, c["k_old"]))
+        ok(res(r) == "no_session", "%s: session_duration: idle too long -> expired" % label, r)
+        r = p.cookie(make_cookie(SECRET, c["k_recent"]))
+        ok(res(r) == "ok", "%s: session_duration: recent last_action (local time) -> ok" % label, r)
+        r = p.cookie(make_cookie(SECRET, c["k_alice"]))
+        ok(res(r) == "ok", "%s: session_duration: NULL last_action -> ok" % label, r)
+    with Probe("--db", url, "--secret", SECRET) as p:
+        r = p.cookie(make_cookie(SECRET, c["k_old"]))
+        ok(res(r) == "ok", "%s: session_duration 0: old last_action is fine" % label, r)
+
+
+def check_freshness(label, db, url, c):
+    """A logged-out cookie keeps working at most CACHE s (plus a margin)."""
+    uid = db.add_user("fresh-%s@example.org" % label.replace(" ", ""), None)
+    key = db.add_session(uid)
+    cookie = make_cookie(SECRET, key)
+    with Probe("--db", url, "--secret", SECRET, "--cache", CACHE) as p:
+        r = p.cookie(cookie)
+        ok(r.get("result") == "ok", "%s: fresh session ok" % label, r)
+        r = p.ask("parallel 16 galaxysession=" + cookie)
+        ok(r.get("ok") == r.get("total") == 16 * 50, "%s: 16 threads on the cache, all ok" % label, r)
+        db.invalidate(key)
+        t0 = time.monotonic()
+        r = p.cookie(cookie)
+        ok(r.get("result") == "ok", "%s: answer cached right after logout" % label, r)
+        while r.get("result") == "ok" and time.monotonic() - t0 < CACHE + 5:
+            time.sleep(0.1)
+            r = p.cookie(cookie)
+        took = time.monotonic() - t0
+        ok(r.get("result") == "no_session" and took <= CACHE + 1,
+           "%s: logout seen within auth_cache_seconds + 1 s (%.1f s)" % (label, took), r)
+        # negative answers are cached as well: a new valid row for the same
+        # key would not show within the window (Galaxy never revives keys,
+        # this only proves the database is not asked again)
+        db.execute("UPDATE galaxy_session SET is_valid = ? WHERE session_key = ?", (True, key))
+        r = p.cookie(cookie)
+        ok(r.get("result") == "no_session", "%s: negative answer cached too" % label, r)
+
+
+def check_configs(label, tmp, url, c):
+    """galaxy.yml / galaxy.ini and GALAXY_CONFIG_* feed the same lookup."""
+    yml = os.path.join(tmp, "galaxy.yml")
+    write_galaxy_yml(yml, {"id_secret": SECRET, "database_connection": url,
+                           "admin_users": ["x@y", "alice@example.org"], "session_duration": 0})
+    good = make_cookie(SECRET, c["k_alice"])
+    with Probe("--galaxy-config", yml) as p:
+        r = p.cookie(good)
+        ok(r.get("result") == "ok" and r.get("admin") is True,
+           "%s: galaxy.yml (secret, database, admin_users list)" % label, r)
+
+    ini = os.path.join(tmp, "galaxy.ini")
+    write_galaxy_ini(ini, {"id_secret": SECRET, "database_connection": url,
+                           "admin_users": "alice@example.org"})
+    with Probe("--galaxy-config", ini) as p:
+        r = p.cookie(good)
+        ok(r.get("result") == "ok" and r.get("admin") is True, "%s: galaxy.ini" % label, r)
+
+    env = dict(os.environ, GALAXY_CONFIG_OVERRIDE_ID_SECRET=OTHER_SECRET)
+    with Probe("--galaxy-config", yml, env=env) as p:
+        r1 = p.cookie(make_cookie(OTHER_SECRET, c["k_alice"]))
+        r2 = p.cookie(good)
+        ok(r1.get("result") == "ok" and r2.get("result") == "bad_cookie",
+           "%s: GALAXY_CONFIG_OVERRIDE_ID_SECRET beats the file" % label, (r1, r2))
+
+    bare = os.path.join(tmp, "bare.yml")
+    write_galaxy_yml(bare, {"id_secret": SECRET})
+    env = dict(os.environ, GALAXY_CONFIG_DATABASE_CONNECTION=url,
+               GALAXY_CONFIG_ID_SECRET=OTHER_SECRET)
+    with Probe("--galaxy-config", bare, env=env) as p:
+        r = p.cookie(good)
+        ok(r.get("result") == "ok",
+           "%s: GALAXY_CONFIG_ fills database_connection, does not beat the file's id_secret" % label, r)
+
+
+def run_sqlite(tmp):
+    label = "sqlite"
+    dbdir = os.path.join(tmp, "galaxy")
+    os.makedirs(os.path.join(dbdir, "database"))
+    path = os.path.join(dbdir, "database", "universe.sqlite")
+    db = GalaxyDB.sqlite(path)
+    c = populate(db)
+    check_lookups(label, db, db.url + "?isolation_level=IMMEDIATE", c)
+    check_freshness(label, db, db.url, c)
+    check_configs(label, tmp, db.url, c)
+
+    good = make_cookie(SECRET, c["k_alice"])
+    with Probe("--db", "sqlite:///./database/universe.sqlite?isolation_level=IMMEDIATE",
+               "--root", dbdir, "--secret", SECRET) as p:
+        r = p.cookie(good)
+        ok(r.get("result") == "ok", "sqlite: Galaxy's default relative URL under galaxy_root", r)
+    with open(os.path.join(dbdir, "galaxy.ini"), "w") as f:
+        f.write("[app:main]\nid_secret = %s\n"
+                "database_connection = sqlite:///%%(here)s/database/universe.sqlite"
+                "?isolation_level=IMMEDIATE\n" % SECRET.replace("%", "%%"))
+    with Probe("--galaxy-config", os.path.join(dbdir, "galaxy.ini")) as p:
+        r = p.cookie(good)
+        ok(r.get("result") == "ok", "sqlite: galaxy.ini with %(here)s", r)
+
+    # never in Galaxy's way: Galaxy writes while the chat has the file open
+    with Probe("--db", db.url, "--secret", SECRET) as p:
+        p.cookie(good)
+        t0 = time.monotonic()
+        key = db.add_session(c["alice"])
+        ok(time.monotonic() - t0 < 2, "sqlite: Galaxy can write while the chat has the file open")
+        r = p.cookie(make_cookie(SECRET, key))
+        ok(r.get("result") == "ok", "sqlite: and the chat sees the new session", r)
+    # read-only: lookups leave the file and its directory untouched
+    before = (os.stat(path).st_mtime_ns, sorted(os.listdir(os.path.dirname(path))))
+    os.chmod(path, 0o444)
+    with Probe("--db", db.url, "--secret", SECRET) as p:
+        r = p.cookie(good)
+        ok(r.get("result") == "ok", "sqlite: a read-only database file is enough", r)
+    os.chmod(path, 0o644)
+    after = (os.stat(path).st_mtime_ns, sorted(os.listdir(os.path.dirname(path))))
+    ok(before == after, "sqlite: lookups do not modify the database", (before, after))
+
+    missing = os.path.join(tmp, "nope.sqlite")
+    with Probe("--db", "sqlite:///" + missing, "--secret", SECRET) as p:
+        r = p.cookie(good)
+        ok(r.get("result") == "unavailable", "sqlite: missing database file -> unavailable", r)
+    ok(not os.path.exists(missing), "sqlite: a missing file is not created")
+
+
+def run_postgres(tmp):
+    why = pgserver.available()
+    if why:
+        print("# PostgreSQL tests cannot run: %s" % why)
+        skip("postgresql: all", why)
+        return
+    with pgserver.PgServer() as pg:
+        db = GalaxyDB.postgres(pg)
+        c = populate(db)
+        for label, url in (("pg tcp", db.url), ("pg unix", db.url_unix),
+                           ("pg psycopg2 alias", db.url.replace("postgresql://", "postgresql+psycopg2://"))):
+            check_lookups(label, db, url, c)
+        check_freshness("pg tcp", db, db.url, c)
+        check_configs("pg tcp", tmp, db.url, c)
+
+        bad_pw = db.url.replace("p%40ss", "wrong")
+        with Probe("--db", bad_pw, "--secret", SECRET) as p:
+            r = p.cookie(make_cookie(SECRET, c["k_alice"]))
+            ok(r.get("result") == "unavailable" and "p@ss" not in r.get("err", ""),
+               "pg: wrong password -> unavailable, password not in the message", r)
+
+        # outage: stop the server under a running probe, then bring it back
+        good = make_cookie(SECRET, c["k_alice"])
+        with Probe("--db", db.url, "--secret", SECRET, "--cache", 0) as p:
+            r = p.cookie(good)
+            ok(r.get("result") == "ok", "pg outage: ok before", r)
+            pg.stop()
+            t0 = time.monotonic()
+            r = p.cookie(good)
+            ok(r.get("result") == "unavailable" and time.monotonic() - t0 < 10,
+               "pg outage: server stopped -> unavailable, quickly", r)
+            r = p.ask("count")
+            ok(r.get("result") == "unavailable", "pg outage: count -> unavailable", r)
+            pg.start()
+            t0 = time.monotonic()
+            r = p.cookie(good)
+            while r.get("result") != "ok" and time.monotonic() - t0 < 10:
+                time.sleep(0.2)
+                r = p.cookie(good)
+            ok(r.get("result") == "ok", "pg outage: restarted -> ok again by itself", r)
+            # a restart under an idle connection costs no failed request
+            pg.stop()
+            pg.start()
+            r = p.cookie(good)
+            ok(r.get("result") == "ok", "pg restart between requests: next request ok", r)
+
+
+def main():
+    if not os.access(PROBE, os.X_OK):
+        print("Bail out! %s not built" % PROBE)
+        sys.exit(1)
+    tmp = tempfile.mkdtemp(prefix="gc-auth-")
+    try:
+        run_sqlite(tmp)
+        run_postgres(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run(main)

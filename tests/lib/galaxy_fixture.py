@@ -1,0 +1,228 @@
+"""galaxy_fixture.py - a Galaxy database and Galaxy config files, made the
+way Galaxy makes them, for tests.
+
+Schema: GALAXY.md section 2.5 (galaxy_user, galaxy_session, user_preference),
+on SQLite or on PostgreSQL (a pgserver.PgServer). Cookies: Galaxy's
+encode_guid with pycryptodome (Debian's python3-pycryptodome, imported as
+Cryptodome): hex(Blowfish-ECB(id_secret, "!" * (8 - len % 8) + key)).
+Timestamps are naive like Galaxy's: create/update times in UTC,
+last_action in local time (Galaxy's datetime.now()).
+
+    from galaxy_fixture import GalaxyDB, make_cookie, write_galaxy_yml
+    db = GalaxyDB.sqlite("/tmp/x/universe.sqlite")    # or GalaxyDB.postgres(pg)
+    uid = db.add_user("alice@example.org", "alice")
+    key = db.add_session(uid)                          # valid, logged in
+    cookie = make_cookie("my id_secret", key)          # value of galaxysession
+    db.invalidate(key)                                 # Galaxy's logout
+    write_galaxy_yml(path, {"id_secret": "...", "database_connection": db.url})
+
+Stdlib plus Cryptodome only.
+"""
+import datetime
+import json
+import os
+import secrets
+import sqlite3
+
+from Cryptodome.Cipher import Blowfish
+
+_SCHEMA = """
+CREATE TABLE galaxy_user (
+    id {serial} PRIMARY KEY,
+    create_time {ts}, update_time {ts},
+    email VARCHAR(255) NOT NULL,
+    username VARCHAR(255) UNIQUE,
+    password VARCHAR(255) NOT NULL,
+    last_password_change {ts},
+    external BOOLEAN DEFAULT {false},
+    form_values_id INTEGER,
+    deleted BOOLEAN DEFAULT {false},
+    purged BOOLEAN DEFAULT {false},
+    disk_usage NUMERIC(15,0),
+    active BOOLEAN NOT NULL DEFAULT {true},
+    activation_token VARCHAR(64)
+);
+CREATE INDEX ix_galaxy_user_email ON galaxy_user (email);
+CREATE INDEX ix_galaxy_user_username ON galaxy_user (username);
+CREATE INDEX ix_galaxy_user_deleted ON galaxy_user (deleted);
+CREATE INDEX ix_galaxy_user_purged ON galaxy_user (purged);
+CREATE INDEX ix_galaxy_user_active ON galaxy_user (active);
+CREATE TABLE galaxy_session (
+    id {serial} PRIMARY KEY,
+    create_time {ts}, update_time {ts},
+    user_id INTEGER NULL REFERENCES galaxy_user(id),
+    remote_host VARCHAR(255),
+    remote_addr VARCHAR(255),
+    referer TEXT,
+    current_history_id INTEGER NULL,
+    session_key VARCHAR(255),
+    is_valid BOOLEAN DEFAULT {false},
+    prev_session_id INTEGER,
+    disk_usage NUMERIC(15,0),
+    last_action {ts} NULL
+);
+CREATE UNIQUE INDEX ix_galaxy_session_session_key ON galaxy_session (session_key);
+CREATE INDEX ix_galaxy_session_user_id ON galaxy_session (user_id);
+CREATE TABLE user_preference (
+    id {serial} PRIMARY KEY,
+    user_id INTEGER REFERENCES galaxy_user(id),
+    name VARCHAR(255),
+    value TEXT
+);
+CREATE INDEX ix_user_preference_user_id ON user_preference (user_id);
+CREATE INDEX ix_user_preference_name ON user_preference (name);
+"""
+
+
+def new_session_key():
+    """A session key as Galaxy makes one: 16 random bytes, 32 lowercase hex."""
+    return secrets.token_hex(16)
+
+
+def make_cookie(secret, session_key):
+    """The galaxysession cookie value Galaxy sets for session_key (encode_guid).
+    pycryptodome, like current Galaxy, wants a secret of 4 to 56 bytes."""
+    key = session_key.encode("utf-8")
+    pad = 8 - len(key) % 8          # always 1..8, a whole block for 32 chars
+    cipher = Blowfish.new(secret.encode("utf-8"), Blowfish.MODE_ECB)
+    return cipher.encrypt(b"!" * pad + key).hex()
+
+
+def _utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class GalaxyDB:
+    """Galaxy's user and session tables in a fresh database.
+
+    url is the SQLAlchemy URL to give galaxy-chat (database_connection);
+    for PostgreSQL, url_unix is the same database over the Unix socket."""
+
+    def __init__(self, kind, url, execute):
+        self.kind = kind
+        self.url = url
+        self.url_unix = None
+        self._execute = execute   # (sql, params) -> rows; params use ? markers
+
+    @classmethod
+    def sqlite(cls, path):
+        """A new SQLite file at path (its directory must exist)."""
+        def execute(sql, params=()):
+            con = sqlite3.connect(path, timeout=10, isolation_level=None)
+            try:
+                return con.execute(sql, params).fetchall()
+            finally:
+                con.close()
+        con = sqlite3.connect(path)
+        con.executescript(_SCHEMA.format(serial="INTEGER", ts="DATETIME", false="0", true="1"))
+        con.close()
+        return cls("sqlite", "sqlite:///" + os.path.abspath(path), execute)
+
+    @classmethod
+    def postgres(cls, pg, name="galaxy", password="p@ss w'rd/%"):
+        """A new role and database called name on pgserver.PgServer pg; the
+        password (deliberately full of URL-special characters) is needed
+        over TCP."""
+        pg.create_role_and_db(name, password=password)
+
+        def execute(sql, params=()):
+            parts = sql.split("?")
+            assert len(parts) == len(params) + 1, sql
+            text = parts[0] + "".join(_pg_literal(p) + rest for p, rest in zip(params, parts[1:]))
+            out = pg.psql(text + ";", db=name, user=name)
+            return [tuple(line.split("|")) for line in out.splitlines() if line]
+        pg.psql(_SCHEMA.format(serial="SERIAL", ts="TIMESTAMP WITHOUT TIME ZONE",
+                               false="FALSE", true="TRUE"), db=name, user=name)
+        db = cls("postgresql", pg.url(name, user=name, password=password), execute)
+        db.url_unix = pg.url(name, user=name, unix=True)
+        return db
+
+    def execute(self, sql, params=()):
+        """Runs one statement with ? placeholders; returns the rows (as text
+        on PostgreSQL)."""
+        return self._execute(sql, tuple(self._value(p) for p in params))
+
+    def _value(self, v):
+        """v as SQLAlchemy would store it: 0/1 booleans on SQLite, naive
+        ISO text timestamps."""
+        if isinstance(v, bool) and self.kind == "sqlite":
+            return int(v)
+        if isinstance(v, datetime.datetime):
+            return v.isoformat(" ")
+        return v
+
+    def add_user(self, email, username=None, deleted=False, purged=False, external=False):
+        """Adds a galaxy_user row; returns its id."""
+        now = _utcnow()
+        rows = self.execute(
+            "INSERT INTO galaxy_user (create_time, update_time, email, username, password,"
+            " external, deleted, purged, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (now, now, email, username, "PBKDF2$sha256$x$y$z", external, deleted, purged, True))
+        return int(rows[0][0])
+
+    def add_session(self, user_id, valid=True, last_action=None, key=None):
+        """Adds a galaxy_session row (user_id None: anonymous); last_action
+        is a naive local datetime or None. Returns the session key."""
+        key = key or new_session_key()
+        now = _utcnow()
+        self.execute(
+            "INSERT INTO galaxy_session (create_time, update_time, user_id, remote_addr,"
+            " session_key, is_valid, last_action) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (now, now, user_id, "127.0.0.1", key, valid, last_action))
+        return key
+
+    def invalidate(self, session_key):
+        """Marks the session logged out, as Galaxy's logout does."""
+        self.execute("UPDATE galaxy_session SET is_valid = ?, update_time = ? WHERE session_key = ?",
+                     (False, _utcnow(), session_key))
+
+    def set_last_action(self, session_key, last_action):
+        self.execute("UPDATE galaxy_session SET last_action = ? WHERE session_key = ?",
+                     (last_action, session_key))
+
+    def set_user(self, user_id, **columns):
+        """Updates columns of a user, e.g. set_user(3, deleted=True)."""
+        cols = sorted(columns)
+        self.execute("UPDATE galaxy_user SET %s WHERE id = ?" % ", ".join("%s = ?" % c for c in cols),
+                     tuple(columns[c] for c in cols) + (user_id,))
+
+    def set_preference(self, user_id, name, value):
+        """Adds a user_preference row (e.g. communication_server = 'true')."""
+        self.execute("INSERT INTO user_preference (user_id, name, value) VALUES (?, ?, ?)",
+                     (user_id, name, value))
+
+
+def _pg_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def write_galaxy_ini(path, keys, raw=()):
+    """Writes a galaxy.ini with keys in [app:main]; '%' is escaped as '%%'
+    except in the keys named in raw (for %(here)s tests)."""
+    with open(path, "w") as f:
+        f.write("[server:main]\nuse = egg:Paste#http\nport = 8080\n\n[app:main]\n")
+        f.write("paste.app_factory = galaxy.web.buildapp:app_factory\n")
+        for k, v in keys.items():
+            if isinstance(v, (list, tuple)):
+                v = ",".join(v)
+            v = str(v)
+            f.write("%s = %s\n" % (k, v if k in raw else v.replace("%", "%%")))
+
+
+def write_galaxy_yml(path, keys):
+    """Writes a galaxy.yml with keys under galaxy: (lists as YAML lists)."""
+    with open(path, "w") as f:
+        f.write("uwsgi:\n  http: 127.0.0.1:8080\n  threads: 4\n\ngalaxy:\n")
+        for k, v in keys.items():
+            if isinstance(v, (list, tuple)):
+                f.write("  %s:\n" % k + "".join("    - %s\n" % json.dumps(i) for i in v))
+            elif isinstance(v, (bool, int)):
+                f.write("  %s: %s\n" % (k, str(v).lower()))
+            else:
+                f.write("  %s: %s\n" % (k, json.dumps(str(v))))
