@@ -127,6 +127,11 @@ def main_fcgid():
                         headers={"Content-Type": "application/json"})
         tap.ok(is_json_error(resp, 413, "too_large"),
                "a 100 kB body gets galaxy-chat's JSON 413, not Apache's page", resp)
+        big = b'{"room": "NGS", "text": "' + b"x" * 1000000 + b'", "client_id": "big"}'
+        resp = env.http("alice", "POST", "/v1/messages", body=big,
+                        headers={"Content-Type": "application/json"})
+        tap.ok(is_json_error(resp, 413, "too_large"),
+               "so does a 1 MB body (more than a socket buffer holds)", resp)
 
         # Galaxy 16.07-20.09: the masthead probes the chat's / cross-origin,
         # then opens it in an iframe with ?username=...

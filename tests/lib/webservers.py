@@ -236,6 +236,8 @@ StartServers 1
 ServerLimit 2
 ThreadsPerChild 25
 MaxRequestWorkers 50
+MinSpareThreads 5
+MaxSpareThreads 50
 DocumentRoot %(d)s/htdocs
 <Directory />
     AllowOverride None
