@@ -10,13 +10,32 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import pgserver  # noqa: E402
 from chatenv import ChatEnv, BINARY  # noqa: E402
-from tap import ok, eq, run  # noqa: E402
+from tap import ok, eq, run, skip  # noqa: E402
 
 
 def err_code(resp):
     st, _, body = resp
     return st, (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
+
+
+def rooms_per_user(env, store):
+    """max_rooms_per_user = 3 on env's store: ad-hoc rooms only."""
+    api = env.api
+    eq([api("bob", "POST", "/v1/rooms/adhoc-%d/join" % i)[0] for i in range(3)], [200] * 3,
+       "%s: three ad-hoc rooms (max_rooms_per_user = 3)" % store)
+    st, _, body = api("bob", "POST", "/v1/rooms/adhoc-3/join")
+    eq(err_code((st, _, body)), (403, "forbidden"), "%s: a fourth ad-hoc room: 403" % store)
+    ok("max_rooms_per_user" in body["error"]["message"] and "leave one" in body["error"]["message"],
+       "%s: the message names the limit and the way out" % store, body)
+    ok("adhoc-3" not in [r["name"] for r in api("bob", "GET", "/v1/rooms")[2]["rooms"]],
+       "%s: the refused room was not created" % store)
+    eq(api("bob", "POST", "/v1/rooms/adhoc-0/join")[0], 200, "%s: rejoining a room one is in: fine" % store)
+    eq([api("bob", "POST", "/v1/rooms/%s/join" % r)[0] for r in ("NGS", "RNA-Seq")], [200, 200],
+       "%s: persistent rooms do not count" % store)
+    api("bob", "POST", "/v1/rooms/adhoc-0/leave")
+    eq(api("bob", "POST", "/v1/rooms/adhoc-3/join")[0], 200, "%s: after leaving one, another" % store)
 
 
 def main():
@@ -60,20 +79,7 @@ def main():
            "a path too long for any room: 404")
         api("alice", "POST", "/v1/rooms/" + "r" * 64 + "/leave")
 
-        # rooms per user: ad-hoc rooms only
-        eq([api("bob", "POST", "/v1/rooms/adhoc-%d/join" % i)[0] for i in range(3)], [200] * 3,
-           "three ad-hoc rooms (max_rooms_per_user = 3)")
-        st, _, body = api("bob", "POST", "/v1/rooms/adhoc-3/join")
-        eq(err_code((st, _, body)), (403, "forbidden"), "a fourth ad-hoc room: 403")
-        ok("max_rooms_per_user" in body["error"]["message"] and "leave one" in body["error"]["message"],
-           "the message names the limit and the way out", body)
-        ok("adhoc-3" not in [r["name"] for r in api("bob", "GET", "/v1/rooms")[2]["rooms"]],
-           "the refused room was not created")
-        eq(api("bob", "POST", "/v1/rooms/adhoc-0/join")[0], 200, "rejoining a room one is in: fine")
-        eq([api("bob", "POST", "/v1/rooms/%s/join" % r)[0] for r in ("NGS", "RNA-Seq")], [200, 200],
-           "persistent rooms do not count")
-        api("bob", "POST", "/v1/rooms/adhoc-0/leave")
-        eq(api("bob", "POST", "/v1/rooms/adhoc-3/join")[0], 200, "after leaving one, another")
+        rooms_per_user(env, "SQLite")
 
         # query string and Cookie header
         eq(err_code(api("alice", "GET", "/v1/events", query="since=0&x=" + "a" * 4100)),
@@ -98,6 +104,17 @@ def main():
         took = time.monotonic() - t
         ok(st == 200 and body["events"] == [] and 1.8 <= took < 4,
            "timeout=3600 is clamped to poll_timeout = 2 (%.1f s)" % took)
+
+    # the same bound on a PostgreSQL store
+    why = pgserver.available()
+    if why:
+        skip("max_rooms_per_user on a PostgreSQL store", why)
+    else:
+        with pgserver.PgServer() as pg:
+            pg.create_role_and_db("chat", password="chat pw")
+            with ChatEnv(users=["bob"], processes=1, store_url=pg.url("chat", user="chat", password="chat pw"),
+                         options={"max_rooms_per_user": "3", "rate": "off", "join_rate": "off"}) as env:
+                rooms_per_user(env, "PostgreSQL")
 
     # limits that cannot work are refused at start, naming the key
     d = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gc-limits-%d" % os.getpid())
