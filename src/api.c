@@ -27,7 +27,7 @@ int api_store_unusable(struct call *c)
 int api_rate_limited(struct call *c, int kind)
 {
 	const struct cfg_rate *lim = kind == RATE_SEND ? &c->cfg->rate : &c->cfg->join_rate;
-	long long wait_ms = c->rate ? rate_take(c->rate, (enum rate_kind)kind, &c->user) : 0;
+	long long wait_ms = rate_take(c->rate, (enum rate_kind)kind, &c->user);
 	char secs[24];
 
 	if (wait_ms <= 0)

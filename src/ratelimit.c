@@ -73,6 +73,8 @@ int rate_open(const struct cfg *cfg, struct rate **out, char *err, size_t errlen
 	int fd;
 
 	*out = NULL;
+	if (cfg->rate.count == 0 && cfg->join_rate.count == 0)
+		return 0;   /* both off: no file */
 	rate_path(cfg, path, sizeof path);
 	if (cfg->store[0] == '/' && stat(cfg->store, &sb) == 0)
 		mode = sb.st_mode & 0666;   /* readable by whoever may read the store */
@@ -143,10 +145,10 @@ static struct rate_slot *rate_slot(struct rate *r, int64_t user_id, int kind, in
 
 long long rate_take(struct rate *r, enum rate_kind kind, const struct user *u)
 {
-	const struct cfg_rate *lim = kind == RATE_SEND ? &r->cfg->rate : &r->cfg->join_rate;
+	const struct cfg_rate *lim = !r ? NULL : kind == RATE_SEND ? &r->cfg->rate : &r->cfg->join_rate;
 	long long wait_ms = 0;
 
-	if (lim->count == 0 || (u->admin && r->cfg->rate_exempt_admins))
+	if (!lim || lim->count == 0 || (u->admin && r->cfg->rate_exempt_admins))
 		return 0;
 	int64_t period = (int64_t)lim->seconds * 1000000;
 	int64_t interval = period / lim->count;

@@ -23,14 +23,16 @@ struct rate;
 enum rate_kind { RATE_SEND, RATE_JOIN };
 
 /* Opens (creating it if needed) the shared state for cfg (which must outlive
- * it). Returns 0 and a handle the caller frees with rate_close(), or -1 with
- * a message naming the file in err. */
+ * it). Returns 0 and a handle the caller frees with rate_close() (NULL, and
+ * no file, when both limits are off), or -1 with a message naming the file
+ * in err. */
 int rate_open(const struct cfg *cfg, struct rate **out, char *err, size_t errlen);
 void rate_close(struct rate *r);
 
 /* Counts one action of kind by u. Returns 0 when it is allowed (and counted),
  * else the milliseconds until it would be (nothing counted). Always 0 when
- * the limit is off, or for admins when cfg->rate_exempt_admins. Thread-safe. */
+ * r is NULL or the limit is off, and for admins when cfg->rate_exempt_admins.
+ * Thread-safe. */
 long long rate_take(struct rate *r, enum rate_kind kind, const struct user *u);
 
 /* The file the state of cfg lives in, into out. */

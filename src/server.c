@@ -402,12 +402,12 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 		}
 	}
 	/* the socket last, so a start that fails leaves none behind */
-	if (rate_open(cfg, &s.rate, err, sizeof err) < 0 ||
-	    (listen_addr && (s.listen_fd = server_open_listen(listen_addr)) < 0)) {
-		if (s.rate)
-			log_error("--listen %s: cannot open the socket: %s", listen_addr, strerror(errno));
-		else
+	int rate_failed = rate_open(cfg, &s.rate, err, sizeof err) < 0;
+	if (rate_failed || (listen_addr && (s.listen_fd = server_open_listen(listen_addr)) < 0)) {
+		if (rate_failed)
 			log_error("%s", err);
+		else
+			log_error("--listen %s: cannot open the socket: %s", listen_addr, strerror(errno));
 		rate_close(s.rate);
 		hub_free(s.hub);
 		auth_free(s.auth);
