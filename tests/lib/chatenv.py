@@ -2,8 +2,9 @@
 directory on loopback: a Galaxy database (SQLite with Galaxy's schema, or a
 real PostgreSQL) with users and genuine galaxysession cookies, Galaxy's own
 galaxy.ini, our galaxy-chat.ini, one or more `galaxy-chat --listen`
-processes sharing one store, and optionally real nginx in front, configured
-from etc/nginx/galaxy-chat.conf, or real Apache starting galaxy-chat itself
+processes sharing one store (an SQLite file, or the PostgreSQL database
+given as store_url=), and optionally real nginx in front, configured from
+etc/nginx/galaxy-chat.conf, or real Apache starting galaxy-chat itself
 (mod_fcgid, or CGI), configured from etc/apache/ (see webservers.py).
 
     with ChatEnv(users=["alice", "bob"], processes=2, nginx=True) as env:
@@ -57,7 +58,8 @@ def wait_for(pred, timeout, what):
 class ChatEnv:
     def __init__(self, users=("alice", "bob"), processes=1, nginx=False, admins=(),
                  rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
-                 port=None, workdir=None, demo_logins=False, apache=None, store_writable=True):
+                 port=None, workdir=None, demo_logins=False, store_url=None,
+                 apache=None, store_writable=True):
         self.users = list(users)
         self.nprocs = processes
         self.want_nginx = nginx
@@ -69,6 +71,7 @@ class ChatEnv:
         self.port = port            # nginx's port (default: a free one)
         self.workdir = workdir      # kept after close (default: a temporary directory)
         self.demo_logins = demo_logins
+        self.store_url = store_url  # `store =` for a PostgreSQL store, or None: an SQLite file
         self.want_apache = "fcgid" if apache is True else apache   # None, "fcgid" or "cgi"
         self.store_writable = store_writable
         # as root, run galaxy-chat as the web server's unprivileged user
@@ -139,6 +142,8 @@ class ChatEnv:
             os.chmod(os.path.dirname(self.store), 0o555)
             if self.as_worker:
                 os.chown(os.path.dirname(self.store), 0, 0)
+        if self.store_url:
+            self.store = self.store_url
         self.config = os.path.join(self.dir, "galaxy-chat.ini")
         opts = {"galaxy_config": os.path.join(galaxy, "config", "galaxy.ini"),
                 "store": self.store, "poll_timeout": "10", "auth_cache_seconds": "2"}
