@@ -324,6 +324,13 @@ static int server_open_listen(const char *addr)
 	return fd;
 }
 
+/* Removes --listen's socket file, so nothing connects to a dead socket. */
+static void server_unlink_listen(const char *listen_addr)
+{
+	if (listen_addr && (listen_addr[0] == '/' || strncmp(listen_addr, "unix:", 5) == 0))
+		unlink(listen_addr[0] == '/' ? listen_addr : listen_addr + 5);
+}
+
 int server_run(const struct cfg *cfg, const char *listen_addr)
 {
 	struct server s = { .cfg = cfg, .listen_fd = 0 };
@@ -365,6 +372,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	}
 	if (auth_new(cfg, &s.auth, err, sizeof err) < 0) {
 		log_error("%s", err);
+		server_unlink_listen(listen_addr);
 		return 1;
 	}
 	for (int tries = 0; hub_new(cfg, &s.hub, err, sizeof err) < 0; tries++) {
@@ -372,6 +380,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 			log_error("%s", err);
 		if (listen_addr) {   /* refused at start: systemd or supervisord shows why */
 			auth_free(s.auth);
+			server_unlink_listen(listen_addr);
 			return 1;
 		}
 		/* On standard input (mod_fcgid, spawn-fcgi, CGI), exiting would get
@@ -425,7 +434,6 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 		pthread_join(workers[i], NULL);
 	auth_free(s.auth);
 	server_instance = NULL;
-	if (listen_addr && (listen_addr[0] == '/' || strncmp(listen_addr, "unix:", 5) == 0))
-		unlink(listen_addr[0] == '/' ? listen_addr : listen_addr + 5);
+	server_unlink_listen(listen_addr);
 	return status;
 }
