@@ -151,6 +151,7 @@ def main_unwritable():
         tap.ok(code == 1 and "not writable" in text and os.path.dirname(env.store) in text,
                "store directory not writable: --listen refuses to start, naming the directory",
                (code, text))
+        tap.ok(not os.path.exists(sock), "... and leaves no socket behind")
 
         nginx = webservers.Nginx(env.dir, sock, env.www)
         try:
