@@ -150,6 +150,12 @@ def main_fcgid():
                and "access-control-allow-origin" not in hdrs,
                "7070 vhost: the API at /api/ (relative to the page), not opened to other origins",
                (st, hdrs, body[:300]))
+        st, hdrs, body = webservers.http_request(
+            p7070, "POST", "/api/v1/messages",
+            body=b'{"room": "NGS", "text": "from the iframe", "client_id": "i-1"}',
+            headers={"Cookie": env.cookie_header("alice"), "Host": "127.0.0.1:%d" % p7070,
+                     "Origin": "http://127.0.0.1:%d" % p7070, "Content-Type": "application/json"})
+        tap.ok(st == 201, "7070 vhost: the page may send (its own origin)", (st, hdrs, body))
 
         idle.join(POLL_TIMEOUT + 20)
         ok = (not idle.is_alive() and idle.error is None and idle.result and idle.result[0] == 200
