@@ -109,7 +109,7 @@ def main_fcgid():
                    and e.get("user", {}).get("username") == "alice" for e in evs),
                "bob's poll carries alice's message", poll.result)
         after = poll.ended - t_sent if poll.ended else None
-        tap.ok(woke < 5.0 and after is not None and after < 0.5,
+        tap.ok(woke < 5.0 and after is not None and after < 2.0,
                "the poll woke as the message was stored, not at its timeout", (woke, after))
         # mod_fcgid hands a process one request at a time: while bob's (and
         # carol's) polls waited, alice's message needed another process.
@@ -189,6 +189,11 @@ def main_unwritable():
         tap.ok(st == 503 and pids and pids <= after,
                "... the same galaxy-chat processes keep answering (nothing crashed)",
                "before %r, after %r" % (sorted(pids), sorted(after)))
+        store_dir = os.path.dirname(env.store)
+        os.chmod(store_dir, 0o755)
+        webservers.give_to_worker(store_dir)
+        resp = env.http(None, "GET", "/v1/health")
+        tap.ok(resp[0] == 200, "once the directory is fixed, the next request works, no restart", resp)
 
 
 def main():
