@@ -40,6 +40,7 @@
 
 #include <libpq-fe.h>
 
+#include "log.h"
 #include "store_impl.h"
 
 #define PGS_CHANNEL "galaxy_chat"
@@ -212,6 +213,7 @@ struct pgs {
 	char label[160];               /* "PostgreSQL db on host:port", for messages */
 	long long all_id;              /* rooms.id of `all` */
 	unsigned char prepared[S_COUNT]; /* on this connection */
+	int up;                        /* conn was made and set up */
 	int in_tx;                     /* inside BEGIN .. COMMIT/ROLLBACK */
 	int listening;                 /* store_seq/store_wait used: this handle LISTENs */
 	int listened;                  /* ... and has on this connection */
@@ -308,6 +310,18 @@ static int res_ok(const PGresult *r)
 	return r && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK);
 }
 
+/* libpq's notices (NOTICE from the schema upgrade, a FATAL as the server
+ * shuts down) go to the log at debug level, not raw onto stderr. */
+static void pgs_notice(void *arg, const char *msg)
+{
+	struct pgs *st = arg;
+	int n = (int)strlen(msg);
+
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	log_debug("store %s: %.*s", st->label, n, msg);
+}
+
 /* Makes sure the connection is up (outside transactions only): a dead one
  * is remade, its statements prepared afresh as used; a listening handle
  * LISTENs on it and counts that as a change (events may have been missed).
@@ -319,18 +333,23 @@ static int pgs_connect(struct pgs *st)
 	if (st->in_tx)
 		return 0;
 	if (!pgs_alive(st)) {
+		if (st->up)
+			log_info("store %s: connection lost, reconnecting", st->label);
+		st->up = 0;
 		PQfinish(st->conn);
 		memset(st->prepared, 0, sizeof st->prepared);
 		st->listened = 0;
 		st->conn = PQconnectdb(st->conninfo);
 		if (!st->conn || PQstatus(st->conn) != CONNECTION_OK)
 			return -1;
+		PQsetNoticeProcessor(st->conn, pgs_notice, st);
 		r = pgs_exec(st, S_TIMEOUT, 0, NULL);
 		if (!res_ok(r)) {
 			PQclear(r);
 			return -1;
 		}
 		PQclear(r);
+		st->up = 1;
 	}
 	if (st->listening && !st->listened) {
 		r = pgs_exec(st, S_LISTEN, 0, NULL);

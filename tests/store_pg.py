@@ -6,13 +6,14 @@ number of connections however many polls wait; 200 waiting polls woken by
 one message; and the database restarted under running traffic."""
 
 import os
+import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import pgserver  # noqa: E402
-from chatenv import ChatEnv  # noqa: E402
+from chatenv import BINARY, ChatEnv  # noqa: E402
 from tap import ok, eq, run, skip, done, diag  # noqa: E402
 
 WORKERS = 4
@@ -20,8 +21,8 @@ WORKERS = 4
 
 def main():
     with pgserver.PgServer() as pg:
-        pg.create_role_and_db("chat", password="pw")
-        url = pg.url("chat", user="chat", password="pw")
+        pg.create_role_and_db("chat", password="s3cret-pw")
+        url = pg.url("chat", user="chat", password="s3cret-pw")
         with ChatEnv(users=["alice", "bob"], processes=2, store_url=url,
                      options={"workers": str(WORKERS), "poll_timeout": "30"}) as env:
             run_tests(env, pg)
@@ -46,6 +47,11 @@ def run_tests(env, pg):
     for proc in (0, 1):   # a process answers once its store is open
         eq(api(None, "GET", "/v1/health", proc=proc)[0], 200, "process %d is up" % proc)
     eq(pg.psql("SELECT version FROM chat_schema", db="chat").strip(), "1", "schema version 1")
+    p = subprocess.run([BINARY, "check", "-c", env.config], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=60)
+    ok(p.returncode == 0 and "postgresql://chat:***@" in p.stdout and "newest event" in p.stdout,
+       "check reports the PostgreSQL store", p.stdout)
+    ok("s3cret-pw" not in p.stdout, "check never prints the password")
     wake_files = [f for _, _, fs in os.walk(env.dir) for f in fs if f.endswith("-wake")]
     eq(wake_files, [], "no wake file: the processes share nothing but the database")
 
