@@ -48,7 +48,7 @@
 #define PGS_SCHEMA_LOCK "7305423311276556290"   /* and: schema upgrades */
 #define PGS_CONNECT_TIMEOUT "5"                 /* seconds; the URL may override it */
 #define PGS_STATEMENT_TIMEOUT "10000"           /* milliseconds */
-#define PGS_RETRY_MS 250                        /* store_wait: reconnect attempts */
+#define PGS_RETRY_MS 250                        /* between reconnect attempts */
 
 /* pgs_schema[v] upgrades a database from version v to v + 1. */
 static const char *const pgs_schema[] = {
@@ -214,6 +214,7 @@ struct pgs {
 	long long all_id;              /* rooms.id of `all` */
 	unsigned char prepared[S_COUNT]; /* on this connection */
 	int up;                        /* conn was made and set up */
+	long long retry_at;            /* if not, no new attempt before (mono_ms) */
 	int in_tx;                     /* inside BEGIN .. COMMIT/ROLLBACK */
 	int listening;                 /* store_seq/store_wait used: this handle LISTENs */
 	int listened;                  /* ... and has on this connection */
@@ -310,6 +311,14 @@ static int res_ok(const PGresult *r)
 	return r && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK);
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 /* libpq's notices (NOTICE from the schema upgrade, a FATAL as the server
  * shuts down) go to the log at debug level, not raw onto stderr. */
 static void pgs_notice(void *arg, const char *msg)
@@ -333,6 +342,8 @@ static int pgs_connect(struct pgs *st)
 	if (st->in_tx)
 		return 0;
 	if (!pgs_alive(st)) {
+		if (!st->up && st->conn && mono_ms() < st->retry_at)
+			return -1;   /* failed a moment ago: do not hammer the server */
 		if (st->up)
 			log_info("store %s: connection lost, reconnecting", st->label);
 		st->up = 0;
@@ -340,8 +351,10 @@ static int pgs_connect(struct pgs *st)
 		memset(st->prepared, 0, sizeof st->prepared);
 		st->listened = 0;
 		st->conn = PQconnectdb(st->conninfo);
-		if (!st->conn || PQstatus(st->conn) != CONNECTION_OK)
+		if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {
+			st->retry_at = mono_ms() + PGS_RETRY_MS;
 			return -1;
+		}
 		PQsetNoticeProcessor(st->conn, pgs_notice, st);
 		r = pgs_exec(st, S_TIMEOUT, 0, NULL);
 		if (!res_ok(r)) {
@@ -1035,14 +1048,6 @@ static void pgs_drain(struct pgs *st)
 		st->seq++;
 		PQfreemem(n);
 	}
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static unsigned pgs_seq(struct store *base)
