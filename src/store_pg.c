@@ -47,7 +47,9 @@
 #define PGS_WRITE_LOCK "7305423311276556289"    /* pg_advisory_xact_lock key: writers */
 #define PGS_SCHEMA_LOCK "7305423311276556290"   /* and: schema upgrades */
 #define PGS_CONNECT_TIMEOUT "5"                 /* seconds; the URL may override it */
-#define PGS_STATEMENT_TIMEOUT "10000"           /* milliseconds */
+#define PGS_STATEMENT_TIMEOUT "10000"           /* milliseconds, for statements and for
+                                                   a transaction left idle (by a frozen
+                                                   process holding the writers' lock) */
 #define PGS_RETRY_MS 250                        /* between reconnect attempts */
 
 /* pgs_schema[v] upgrades a database from version v to v + 1. */
@@ -134,7 +136,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_WRITE_LOCK] = "SELECT pg_advisory_xact_lock(" PGS_WRITE_LOCK ")",
 	[S_LISTEN] = "LISTEN " PGS_CHANNEL,
-	[S_TIMEOUT] = "SELECT set_config('statement_timeout', '" PGS_STATEMENT_TIMEOUT "', false)",
+	[S_TIMEOUT] = "SELECT set_config('statement_timeout', '" PGS_STATEMENT_TIMEOUT "', false),"
+		" set_config('idle_in_transaction_session_timeout', '" PGS_STATEMENT_TIMEOUT "', false)",
 	[S_USER_WRITE] =
 		"INSERT INTO users (id, username, email, gravatar, first_seen, last_seen)"
 		" VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO UPDATE SET"
