@@ -75,6 +75,16 @@ def run_tests(env, pg):
            % (i, lat * 1000, (acked_at - sent) * 1000))
         cursor = box["b"]["cursor"]
 
+    # --- idle hubs do not poll the database: statements logged over 3 s
+    pg.psql("ALTER SYSTEM SET log_statement = 'all'; SELECT pg_reload_conf();")
+    time.sleep(0.5)
+    with open(pg.log, errors="replace") as f:
+        f.seek(0, 2)
+        time.sleep(3)
+        reads = f.read().count("WHERE e.id > $1")
+    pg.psql("ALTER SYSTEM RESET log_statement; SELECT pg_reload_conf();")
+    ok(reads <= 2, "two idle processes read the events %d times in 3 s (at most one each)" % reads)
+
     # --- concurrent writers on both hosts; a cursor walk misses nothing
     acked, lock = [], threading.Lock()
 
