@@ -945,6 +945,7 @@ static enum store_result pgs_history(struct store *base, long long user_id, cons
 	size_t first = out->n;
 	enum store_result res;
 	char rid[24], b[24], l[24];
+	const char *v[3];
 	long long room_id;
 	PGresult *bad;
 	int r;
@@ -957,13 +958,12 @@ static enum store_result pgs_history(struct store *base, long long user_id, cons
 		snprintf(err, errlen, "not a member of the room %s", room);
 		return STORE_FORBIDDEN;
 	}
-	{
-		const char *v[] = { num(rid, room_id), num(b, before > 0 ? before : INT64_MAX),
-		                    num(l, limit + 1) };
-
-		if ((res = events_query(st, S_HISTORY, 3, v, out, err, errlen)) != STORE_OK)
-			return res;
-	}
+	/* newest first with one extra row, turned around by store_history_finish */
+	v[0] = num(rid, room_id);
+	v[1] = num(b, before > 0 ? before : INT64_MAX);
+	v[2] = num(l, limit + 1);
+	if ((res = events_query(st, S_HISTORY, 3, v, out, err, errlen)) != STORE_OK)
+		return res;
 	store_history_finish(out, first, limit, more);
 	return STORE_OK;
 }
@@ -1015,6 +1015,7 @@ static enum store_result pgs_who(struct store *base, const char *room, json_obje
 	struct pgs *st = (struct pgs *)base;
 	enum store_result res;
 	char rid[24], a[24], since[32];
+	const char *v[3];
 	long long room_id;
 	PGresult *bad, *r;
 	json_object *arr;
@@ -1023,12 +1024,11 @@ static enum store_result pgs_who(struct store *base, const char *room, json_obje
 	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
 	store_time(since, -STORE_ONLINE_S);
-	{
-		const char *v[] = { num(rid, room_id), since, num(a, st->all_id) };
-
-		if (!(r = pgs_run(st, S_WHO, 3, v, &bad)))
-			return pgs_fail(st, "listing who is online", bad, err, errlen);
-	}
+	v[0] = num(rid, room_id);
+	v[1] = since;
+	v[2] = num(a, st->all_id);
+	if (!(r = pgs_run(st, S_WHO, 3, v, &bad)))
+		return pgs_fail(st, "listing who is online", bad, err, errlen);
 	arr = json_object_new_array();
 	for (i = 0; i < PQntuples(r); i++)
 		json_object_array_add(arr, store_user_json(strtoll(PQgetvalue(r, i, 0), NULL, 10),

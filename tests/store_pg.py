@@ -107,10 +107,12 @@ def run_tests(env, pg):
     tw = threading.Thread(target=walker)
     tw.start()
     ws = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    t0 = time.monotonic()
     for w in ws:
         w.start()
     for w in ws:
         w.join(120)
+    diag("160 posts from 4 clients through 2 processes in %.2f s" % (time.monotonic() - t0))
     tw.join(90)
     eq(len(acked), 160, "160 concurrent posts acknowledged")
     eq(sorted(acked), walked, "the cursor walk saw every acknowledged id, in order, once")
