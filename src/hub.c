@@ -20,6 +20,7 @@
 #define HUB_MAX_EVENTS 500   /* events per response (API.md) */
 #define HUB_TICK_MS 250      /* longest sleep, so deadlines are kept */
 #define HUB_REREAD_MS 5000   /* longest time without reading the store */
+#define HUB_ERROR_LOG_MS 30000 /* a failing store is logged this often */
 
 struct hub {
 	const struct cfg *cfg;
@@ -267,8 +268,8 @@ static void *hub_main(void *arg)
 	 * failed, and every HUB_REREAD_MS in case a writer died between its
 	 * commit and its wakeup: an idle hub sends almost no query. */
 	unsigned read_seq = 0;
-	long long read_at = 0;
-	int stale = 1;
+	long long read_at = 0, logged_at = 0;
+	int stale = 1, failing = 0;
 
 	for (;;) {
 		unsigned seq = store_seq(h->st);
@@ -288,10 +289,17 @@ static void *hub_main(void *arg)
 			evs.n = 0;
 			read_at = hub_now_ms();
 			if (store_events_all(h->st, last, HUB_BATCH, &evs, err, sizeof err) != STORE_OK) {
-				log_error("hub: reading new events: %s", err);
-				stale = 1;
+				/* once per HUB_ERROR_LOG_MS while the store is away */
+				if (!failing || read_at - logged_at >= HUB_ERROR_LOG_MS) {
+					log_error("hub: reading new events: %s", err);
+					logged_at = read_at;
+				}
+				failing = stale = 1;
 				break;
 			}
+			if (failing)
+				log_info("hub: reading new events again");
+			failing = 0;
 			pthread_mutex_lock(&h->lock);
 			for (size_t i = 0; i < evs.n; i++)
 				hub_ring_push(h, &evs.v[i]);
