@@ -19,7 +19,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import fcgi  # noqa: E402
 import pgserver  # noqa: E402
-from chatenv import ChatEnv, BINARY, wait_for  # noqa: E402
+from chatenv import ChatEnv, BINARY, connectable, wait_for  # noqa: E402
 from tap import ok, eq, skip, diag, run  # noqa: E402
 
 HEAD_TIMEOUT = 10    # server.c: a request must arrive whole within this
@@ -41,7 +41,7 @@ def restart(env, i, sig=signal.SIGKILL):
     with open(os.path.join(env.dir, "chat-%d.log" % i), "ab") as log:
         env.procs[i] = subprocess.Popen([BINARY, "-c", env.config, "--listen", "unix:" + env.sockets[i]],
                                         stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-    wait_for(lambda: os.path.exists(env.sockets[i]) or env.procs[i].poll() is not None, 10, "restart")
+    wait_for(lambda: connectable(env.sockets[i]) or env.procs[i].poll() is not None, 10, "restart")
 
 
 def closed_by_server(s, within):
