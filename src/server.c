@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -348,6 +349,22 @@ static void server_degraded_answer(struct server *s, FCGX_Request *fcgx, const c
 	s->no_store = 0;
 }
 
+/* Raises the soft limit on open files towards the hard one, enough for
+ * max_connections connections and some to spare: the default soft limit
+ * (1024) would let a few hundred idle connections starve accept(). */
+static void server_raise_nofile(int max_connections)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_connections + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		log_warning("only %llu open files allowed (ulimit -n) for max_connections = %d",
+		            (unsigned long long)rl.rlim_cur, max_connections);
+}
+
 /* Opens --listen's socket: "unix:/path", "/path", "host:port", ":port". */
 static int server_open_listen(const char *addr)
 {
@@ -393,22 +410,14 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 		log_error("cannot initialise libfcgi");
 		return 1;
 	}
-	if (listen_addr) {
-		if ((s.listen_fd = server_open_listen(listen_addr)) < 0) {
-			log_error("--listen %s: cannot open the socket: %s", listen_addr, strerror(errno));
-			return 1;
-		}
-		log_info("listening on %s", listen_addr);
-	} else {
-		s.cgi = FCGX_IsCGI();
-	}
-	if (!s.cgi) {
+	if (!listen_addr && !(s.cgi = FCGX_IsCGI())) {
+		/* accept() in the degraded mode below gives up after this long,
+		 * to try the store again */
 		struct timeval tv = { .tv_sec = SERVER_IO_TIMEOUT_S };
 		setsockopt(s.listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	}
 	if (auth_new(cfg, &s.auth, err, sizeof err) < 0) {
 		log_error("%s", err);
-		server_unlink_listen(listen_addr);
 		return 1;
 	}
 	/* On standard input (mod_fcgid, spawn-fcgi, CGI), exiting because the
@@ -422,7 +431,6 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 			log_error("%s", err);
 		if (listen_addr) {   /* refused at start: systemd or supervisord shows why */
 			auth_free(s.auth);
-			server_unlink_listen(listen_addr);
 			return 1;
 		}
 		if (s.cgi) {
@@ -439,13 +447,23 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 			pending = server_degraded_accept(&s);
 		}
 	}
-	if (rate_open(cfg, &s.rate, err, sizeof err) < 0) {
-		log_error("%s", err);
+	server_raise_nofile(cfg->max_connections);
+	/* --listen's socket last: while it exists, clients may connect, so a
+	 * start that fails must fail before it (removing it afterwards races
+	 * with clients, and supervisors, that already saw it answer) */
+	int rate_failed = rate_open(cfg, &s.rate, err, sizeof err) < 0;
+	if (rate_failed || (listen_addr && (s.listen_fd = server_open_listen(listen_addr)) < 0)) {
+		if (rate_failed)
+			log_error("%s", err);
+		else
+			log_error("--listen %s: cannot open the socket: %s", listen_addr, strerror(errno));
+		rate_close(s.rate);
 		hub_free(s.hub);
 		auth_free(s.auth);
-		server_unlink_listen(listen_addr);
 		return 1;
 	}
+	if (listen_addr)
+		log_info("listening on %s", listen_addr);
 	if (s.cgi)
 		nworkers = 1;
 	for (int i = 0; i < nworkers; i++)

@@ -131,6 +131,11 @@ def slow_clients():
             for s in slow + trickle:
                 s.close()
         eq(env.api("alice", "GET", "/v1/me")[0], 200, "served as before afterwards")
+        with open("/proc/%d/limits" % env.procs[0].pid) as f:
+            soft, hard = [line.split()[3:5] for line in f if line.startswith("Max open files")][0]
+        want = 4096 + 256 if hard == "unlimited" else min(int(hard), 4096 + 256)
+        ok(soft != "unlimited" and int(soft) >= want,
+           "open files raised for max_connections (soft %s, hard %s)" % (soft, hard))
 
 
 def sigterm_and_disconnects():
