@@ -1,9 +1,9 @@
 /*
- * api.c - what the route handlers share: store failures mapped to replies,
- * and the JSON body reader.
+ * api.c - what the route handlers share: store failures and rate limits
+ * mapped to replies, and the JSON body reader.
  */
-#include <stdio.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -165,8 +165,8 @@ static int cfg_rate_parse(const char *value, const char *key, const char *file,
 	if (end != value && *end == '/' && count >= 1 && count <= 1000000 && !errno) {
 		const char *p = end + 1;
 		period = strtol(p, &end, 10);
-		if (end == p || errno || period < 1)
-			period = 0;
+		if (end == p || errno || period < 1 || period > 86400)
+			period = 0;   /* also keeps the products below from overflowing */
 		else if (strcmp(end, "m") == 0)
 			period *= 60;
 		else if (strcmp(end, "h") == 0)
@@ -188,7 +188,9 @@ static int cfg_rate_parse(const char *value, const char *key, const char *file,
 static int cfg_bool(const char *value, const char *key, const char *file, int *out,
                     char *err, size_t errlen)
 {
-	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
 	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
 		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
 			*out = strcasecmp(value, yes[i]) == 0;

@@ -90,7 +90,9 @@ int router_origin_allowed(const struct cfg *cfg, const struct request *req)
 	 * sends Galaxy's cookie only to Galaxy's own host. */
 	if (!req->host || http_origin_normalize(req->origin, norm, sizeof norm) < 0)
 		return 0;
-	snprintf(own, sizeof own, "%s://%s", req->https ? "https" : "http", req->host);
+	if ((size_t)snprintf(own, sizeof own, "%s://%s", req->https ? "https" : "http",
+	                     req->host) >= sizeof own)
+		return 0;
 	return http_origin_normalize(own, own_norm, sizeof own_norm) == 0 &&
 	       strcmp(norm, own_norm) == 0;
 }

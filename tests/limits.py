@@ -120,7 +120,8 @@ def main():
     d = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gc-limits-%d" % os.getpid())
     os.makedirs(d, exist_ok=True)
     for line, key in [("rate = 20", "rate"), ("rate = 20/0s", "rate"), ("rate = x/10s", "rate"),
-                      ("join_rate = 5/2d", "join_rate"), ("rate_exempt_admins = maybe", "rate_exempt_admins"),
+                      ("join_rate = 5/2d", "join_rate"),
+                      ("rate = 5/9999999999999999h", "rate"), ("rate = 5/25h", "rate"), ("rate_exempt_admins = maybe", "rate_exempt_admins"),
                       ("max_rooms_per_user = -1", "max_rooms_per_user"),
                       ("max_body_bytes = 1000\nmax_message_bytes = 900", "max_body_bytes")]:
         ini = os.path.join(d, "bad.ini")
