@@ -1,0 +1,53 @@
+/*
+ * fuzz_cfg.c - libFuzzer target: cfg_load on any [chat] file, read from a
+ * file as the server does. A config it accepts must hold what the rest of
+ * the code relies on: limits in range, origins in normal form, a body
+ * limit that leaves room for a whole message.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "httpparse.h"
+#include "log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int fuzz_rate_ok(const struct cfg_rate *r)
+{
+	return r->count == 0 || (r->count >= 1 && r->seconds >= 1 && r->seconds <= 86400);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char path[64];
+	struct cfg *c = NULL;
+	char err[1024], norm[512];
+	FILE *f;
+
+	if (!path[0]) {
+		snprintf(path, sizeof path, "/tmp/gc-fuzz-cfg-%d.ini", (int)getpid());
+		log_set_level(LOG_LVL_ERROR);   /* not the insecure-secret warning every time */
+	}
+	if (!(f = fopen(path, "wb")))
+		return 0;
+	fwrite(data, 1, size, f);
+	fclose(f);
+	if (cfg_load(path, &c, err, sizeof err) == 0) {
+		if (!fuzz_rate_ok(&c->rate) || !fuzz_rate_ok(&c->join_rate) || c->max_rooms_per_user < 0 ||
+		    c->max_body_bytes < c->max_message_bytes + 256 || c->poll_timeout < 1 ||
+		    !c->store || (c->store[0] != '/' && strncmp(c->store, "postgres", 8) != 0 &&
+		                  strncmp(c->store, "sqlite:", 7) != 0))
+			abort();
+		for (size_t i = 0; i < c->n_allowed_origins; i++)
+			if (http_origin_normalize(c->allowed_origins[i], norm, sizeof norm) != 0 ||
+			    strcmp(norm, c->allowed_origins[i]) != 0)
+				abort();
+		cfg_free(c);
+	}
+	unlink(path);
+	return 0;
+}
