@@ -24,6 +24,7 @@
 
 #define FCGI_HEADER_LEN 8
 #define FCGI_VERSION_1 1
+#define FCGI_BEGIN_REQUEST 1
 #define FCGI_PARAMS 4
 #define FCGI_STDIN 5
 
@@ -52,12 +53,14 @@ int listener_complete(const unsigned char *buf, size_t len, size_t cap)
 		const unsigned char *h = buf + off;
 		size_t clen = (size_t)h[4] << 8 | h[5];
 
-		if (h[0] != FCGI_VERSION_1)
+		/* libfcgi will read the head in the listener's thread: anything
+		 * it could wait on (a head out of order) is refused here */
+		if (h[0] != FCGI_VERSION_1 || (off == 0 && h[1] != FCGI_BEGIN_REQUEST))
 			return -1;
 		if (len - off < FCGI_HEADER_LEN + clen + h[6])
 			break;
 		if (h[1] == FCGI_STDIN && clen == 0)
-			return 1;
+			return params_done ? 1 : -1;
 		if (h[1] == FCGI_PARAMS && clen == 0)
 			params_done = 1;
 		off += FCGI_HEADER_LEN + clen + h[6];

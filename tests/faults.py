@@ -119,6 +119,15 @@ def slow_clients():
                 pass
             ok(closed_by_server(s, 3), "parameters over 64 KiB: closed at once")
             s.close()
+            # heads libfcgi would wait on, in the listener's thread, if they were let through
+            for bad, why in [(begin + fcgi._record(fcgi.STDIN, b""), "a body before the parameters end"),
+                             (params + fcgi._record(fcgi.STDIN, b""), "no FCGI_BEGIN_REQUEST first")]:
+                s = fcgi.connect(sock, 5)
+                s.sendall(bad)
+                t = time.monotonic()
+                ok(closed_by_server(s, 3) and env.api("alice", "GET", "/v1/me")[0] == 200 and
+                   time.monotonic() - t < 2, "%s: closed at once, others served" % why)
+                s.close()
 
             # the slow ones are cut off once their time is up
             t = time.monotonic()
