@@ -54,20 +54,22 @@ int listener_complete(const unsigned char *buf, size_t len, size_t cap)
 		const unsigned char *h = buf + off;
 		size_t clen = (size_t)h[4] << 8 | h[5];
 
-		/* libfcgi will read the head in the listener's thread: anything
-		 * it could wait on (a head out of order) is refused here, and only
-		 * the request's own records end its parameters and body (libfcgi
-		 * skips the others) */
-		if (h[0] != FCGI_VERSION_1 || (off == 0 && h[1] != FCGI_BEGIN_REQUEST))
+		/* libfcgi reads the head in the listener's thread, skipping
+		 * records of other requests and answering management records
+		 * as it goes: anything but what web servers send (BEGIN_REQUEST,
+		 * then this request's PARAMS, then its STDIN) could make it wait
+		 * or write there, so it is refused */
+		if (h[0] != FCGI_VERSION_1 ||
+		    (off == 0 ? h[1] != FCGI_BEGIN_REQUEST
+		              : ((unsigned)h[2] << 8 | h[3]) != id ||
+		                h[1] != (params_done ? FCGI_STDIN : FCGI_PARAMS)))
 			return -1;
 		if (len - off < FCGI_HEADER_LEN + clen + h[6])
 			break;
-		if (((unsigned)h[2] << 8 | h[3]) == id && clen == 0) {
-			if (h[1] == FCGI_STDIN)
-				return params_done ? 1 : -1;
-			if (h[1] == FCGI_PARAMS)
-				params_done = 1;
-		}
+		if (h[1] == FCGI_STDIN && clen == 0)
+			return 1;
+		if (h[1] == FCGI_PARAMS && clen == 0)
+			params_done = 1;
 		off += FCGI_HEADER_LEN + clen + h[6];
 	}
 	if (len >= cap)

@@ -40,9 +40,9 @@ void listener_free(struct listener *l);
 /* Whether buf (len bytes peeked from a connection, of at most cap) holds a
  * whole FastCGI request: 1 when it does (through the empty FCGI_STDIN
  * record, or through the parameters when len reaches cap), 0 when more is
- * needed, -1 when it never will (not FastCGI, not starting with
- * FCGI_BEGIN_REQUEST, a body before the end of the parameters, parameters
- * of cap bytes or more). Pure: fuzzed. */
+ * needed, -1 when it never will (not FastCGI; records other than
+ * BEGIN_REQUEST, then this request's PARAMS, then its STDIN; parameters of
+ * cap bytes or more). Pure: fuzzed. */
 int listener_complete(const unsigned char *buf, size_t len, size_t cap);
 
 #endif
