@@ -167,6 +167,8 @@ def main_fcgid():
         log = env.apache.error_log()
         tap.ok("exit(" not in log and "Segmentation" not in log and "mod_fcgid: error" not in log,
                "no galaxy-chat process died or misbehaved (Apache's error log)", log[-3000:])
+        noise = [line for line in log.splitlines() if "galaxy-chat[" in line and " warning: " in line]
+        tap.ok(not noise, "processes idle for %d s logged no warnings" % POLL_TIMEOUT, "\n".join(noise[:10]))
 
 
 def main_unwritable():
