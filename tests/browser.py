@@ -81,6 +81,12 @@ class Control(BaseHTTPRequestHandler):
         sys.stderr.write("control: " + (fmt % args) + "\n")
 
 
+def cookie(env, user):
+    """The galaxysession value ChatEnv made for `user` the way Galaxy does."""
+    cookies = getattr(env, "cookies", None)
+    return cookies[user] if isinstance(cookies, dict) else env.cookie(user)
+
+
 def main():
     node = shutil.which("node")
     if not node:
@@ -93,9 +99,14 @@ def main():
     if not os.access(chromium, os.X_OK):
         bail(f"{chromium} is missing (Debian: apt-get install chromium)")
 
-    from chatenv import ChatEnv
+    import chatenv
 
-    with ChatEnv(users=["alice", "bob"]) as env:
+    # The site's own URL is an allowed origin, as an admin configures it
+    # (allowed_origins = https://galaxy.example.org); the browser sends it
+    # with every POST.
+    port = chatenv.free_port()
+    with chatenv.ChatEnv(users=["alice", "bob"], nginx=True, port=port,
+                         options={"allowed_origins": "http://127.0.0.1:%d" % port}) as env:
         ctl = ThreadingHTTPServer(("127.0.0.1", 0), Control)
         ctl.env = env
         ctl.lock = threading.Lock()
@@ -104,8 +115,8 @@ def main():
             child_env = dict(os.environ)
             child_env.update({
                 "GC_BASE_URL": env.base_url,
-                "GC_COOKIE_ALICE": env.cookie("alice"),
-                "GC_COOKIE_BOB": env.cookie("bob"),
+                "GC_COOKIE_ALICE": cookie(env, "alice"),
+                "GC_COOKIE_BOB": cookie(env, "bob"),
                 "GC_CONTROL_URL": "http://127.0.0.1:%d" % ctl.server_address[1],
                 "GC_PLAYWRIGHT_CORE": playwright,
                 "GC_CHROMIUM": chromium,
