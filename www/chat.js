@@ -193,6 +193,7 @@ class Chat {
     this.input.addEventListener('input', () => this.autosize());
     this.tablist.addEventListener('keydown', (e) => this.tabKeys(e));
     document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.closeWhoPopup();
       if (e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey && (e.key === 'l' || e.key === 'L')) {
         e.preventDefault();
         this.clearView();
@@ -246,15 +247,17 @@ class Chat {
     $('gate').hidden = true;
   }
 
-  retryAfterLogin() {
-    if (!this.gate) return;
-    if (this.me) {
-      // Still the same page: just try the poll again.
-      this.hideGate();
-      $('app').dataset.state = 'ready';
-      if (this.online) this.goOnline();
-    } else {
+  /** After a login elsewhere: start afresh once /v1/me answers (the user may have changed). */
+  async retryAfterLogin() {
+    if (!this.gate || this.probing) return;
+    this.probing = true;
+    try {
+      await this.api.me();
       location.reload();
+    } catch (e) {
+      if (this.gate === 'login' && e.status !== 401) this.showGate('error', e.message);
+    } finally {
+      this.probing = false;
     }
   }
 
@@ -434,6 +437,7 @@ class Chat {
   }
 
   addRoomTab(room) {
+    if (this.tabs.has('room:' + room)) return this.tabs.get('room:' + room);
     const t = this.addTab('room', room);
     this.loadOlder(t);
     this.renderJoinPanel();
@@ -675,6 +679,16 @@ class Chat {
     if (t.kind === 'join') this.refreshRooms();
     this.syncWho(t);
     this.refreshWho();
+  }
+
+  /** Escape closes the who drop-down of narrow screens. */
+  closeWhoPopup() {
+    const t = this.tabs.get(this.active);
+    if (!t || !t.conv || !t.conv.whoBtn || !window.matchMedia('(max-width: 719px)').matches) return;
+    if (!t.panel.classList.contains('who-open')) return;
+    t.panel.classList.remove('who-open');
+    this.syncWho(t);
+    t.conv.whoBtn.focus();
   }
 
   /** The who list is a sidebar on wide screens and a drop-down on narrow ones. */

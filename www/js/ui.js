@@ -124,6 +124,13 @@ function userButton(user, isMe, onUser) {
   });
 }
 
+/** Names in the message list are mouse shortcuts; keyboard users reach people through the who list. */
+function quietUserButton(user, isMe, onUser) {
+  const b = userButton(user, isMe, onUser);
+  if (!isMe) b.tabIndex = -1;
+  return b;
+}
+
 function timeNode(iso) {
   const t = formatTime(iso);
   return el('time', { datetime: t.iso, title: t.full, text: t.short });
@@ -134,8 +141,11 @@ export function buildMessage(ev, { isMe, onUser }) {
   const user = ev.user || {};
   const text = el('div', { class: 'text' });
   appendLinkified(text, typeof ev.text === 'string' ? ev.text : '');
-  const meta = el('div', { class: 'meta' }, userButton(user, isMe, onUser), ' ', timeNode(ev.ts));
-  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), el('div', { class: 'msg-body' }, meta, text));
+  const meta = el('div', { class: 'meta' }, quietUserButton(user, isMe, onUser), ' ', timeNode(ev.ts));
+  const gutter = timeNode(ev.ts);
+  gutter.classList.add('gutter-time');
+  gutter.setAttribute('aria-hidden', 'true');
+  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), gutter, el('div', { class: 'msg-body' }, meta, text));
   li.dataset.user = String(user.id ?? user.username ?? '');
   li.dataset.time = String(Date.parse(ev.ts) || 0);
   return li;
