@@ -18,10 +18,12 @@ install it with `npm ci --prefix tests/browser`.  A browser is never
 downloaded; $GC_CHROMIUM (default /usr/bin/chromium) is used.
 """
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -60,14 +62,17 @@ class Control(BaseHTTPRequestHandler):
     """POST /stop_chat, POST /start_chat: the responder goes away and comes back."""
 
     def do_POST(self):
-        action = {"/stop_chat": self.server.env.stop_chat,
-                  "/start_chat": self.server.env.start_chat}.get(self.path)
-        if action is None:
+        if self.path not in ("/stop_chat", "/start_chat"):
             self.send_error(404)
             return
+        want_up = self.path == "/start_chat"
         try:
             with self.server.lock:
-                action()
+                # Idempotent: ChatEnv.start_chat on a running responder would
+                # start a second one and orphan the first.
+                if want_up != self.server.up:
+                    (self.server.env.start_chat if want_up else self.server.env.stop_chat)()
+                    self.server.up = want_up
             status, body = 200, b"ok\n"
         except Exception as e:  # reported to the node test, which fails on it
             status, body = 500, f"{type(e).__name__}: {e}\n".encode()
@@ -79,6 +84,19 @@ class Control(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         sys.stderr.write("control: " + (fmt % args) + "\n")
+
+
+def screenshot_path():
+    """doc/screenshot.png in a build in the source tree (the README shows it);
+    in a VPATH build such as `make distcheck`, a file in a temporary
+    directory, so nothing is left behind in the build tree."""
+    if os.environ.get("GC_SCREENSHOT"):
+        return os.environ["GC_SCREENSHOT"]
+    if os.path.realpath(SRCDIR) == os.path.realpath(BUILDDIR):
+        return os.path.join(SRCDIR, "doc", "screenshot.png")
+    d = tempfile.mkdtemp(prefix="gc-browser-")
+    atexit.register(shutil.rmtree, d, True)
+    return os.path.join(d, "screenshot.png")
 
 
 def cookie(env, user):
@@ -104,12 +122,16 @@ def main():
     # The site's own URL is an allowed origin, as an admin configures it
     # (allowed_origins = https://galaxy.example.org); the browser sends it
     # with every POST.
+    # A work directory of our own (ChatEnv keeps a given one; we remove it).
     port = chatenv.free_port()
-    with chatenv.ChatEnv(users=["alice", "bob"], nginx=True, port=port,
+    workdir = tempfile.mkdtemp(prefix="gc-browser-")
+    atexit.register(shutil.rmtree, workdir, True)
+    with chatenv.ChatEnv(users=["alice", "bob"], nginx=True, port=port, workdir=workdir,
                          options={"allowed_origins": "http://127.0.0.1:%d" % port}) as env:
         ctl = ThreadingHTTPServer(("127.0.0.1", 0), Control)
         ctl.env = env
         ctl.lock = threading.Lock()
+        ctl.up = True
         threading.Thread(target=ctl.serve_forever, daemon=True).start()
         try:
             child_env = dict(os.environ)
@@ -120,8 +142,7 @@ def main():
                 "GC_CONTROL_URL": "http://127.0.0.1:%d" % ctl.server_address[1],
                 "GC_PLAYWRIGHT_CORE": playwright,
                 "GC_CHROMIUM": chromium,
-                "GC_SCREENSHOT": os.environ.get("GC_SCREENSHOT")
-                or os.path.join(BUILDDIR, "doc", "screenshot.png"),
+                "GC_SCREENSHOT": screenshot_path(),
             })
             if getattr(env, "api_url", None):
                 child_env["GC_API_URL"] = env.api_url
