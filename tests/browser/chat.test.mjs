@@ -381,6 +381,87 @@ test('the responder going away and coming back loses and doubles nothing', { tim
   assert.deepEqual(alice.errors, []);
 });
 
+test('a second tab of mine follows my joins and leaves', { timeout: 60000 }, async () => {
+  const one = await openAs('alice');
+  const two = await one.context.newPage();
+  const events2 = [];
+  two.on('request', (r) => {
+    if (new URL(r.url()).pathname.endsWith('/v1/events')) events2.push(r.url());
+  });
+  await two.goto(BASE);
+  await live(two, events2);
+  const room = 'follow me ' + uniq();
+  await joinRoom(one.page, room);
+  await until('the other tab to show the room', () => tab(two, room).count(), 20000);
+  await openTab(one.page, room);
+  await panel(one.page).getByRole('button', { name: 'Leave room ' + room }).click();
+  await until('the other tab to drop the room', async () => (await tab(two, room).count()) === 0, 20000);
+  assert.deepEqual(one.errors, []);
+});
+
+test('the page title counts messages that arrive while I look away', { timeout: 60000 }, async () => {
+  const alice = await openAs('alice');
+  const { page } = alice;
+  assert.equal(await page.title(), 'galaxy-chat');
+  await page.evaluate(() => {
+    document.hasFocus = () => false;
+    window.dispatchEvent(new Event('blur'));
+  });
+  const m1 = 'while you were away 1 ' + uniq();
+  const m2 = 'while you were away 2 ' + uniq();
+  await say('bob', 'all', m1);
+  await seeOnce(page, m1);
+  await say('bob', 'all', m2);
+  await seeOnce(page, m2);
+  assert.equal(await page.title(), '(2) galaxy-chat');
+  assert.match(await page.locator('#announcer').textContent(), new RegExp('bob in all: ' + m2), 'told to screen readers');
+  await page.evaluate(() => {
+    delete document.hasFocus;
+    window.dispatchEvent(new Event('focus'));
+  });
+  await until('the title to reset', async () => (await page.title()) === 'galaxy-chat');
+});
+
+test('a burst of messages lands once each and in order, however fast', { timeout: 120000 }, async () => {
+  const alice = await openAs('alice');
+  const { page } = alice;
+  const tag = uniq();
+  const texts = Array.from({ length: 15 }, (_, i) => `burst ${tag} #${String(i).padStart(2, '0')}`);
+  for (const t of texts) await send(page, t);
+  // A rate limit (429) only delays them: the outbox waits for Retry-After.
+  await until('every message confirmed', async () => (await page.locator('li[data-client-id]').count()) === 0, 90000);
+  const shownTexts = await panel(page).locator('li.msg[data-id] .text').evaluateAll((ts) => ts.map((t) => t.textContent));
+  assert.deepEqual(shownTexts.filter((t) => t.includes(tag)), texts, 'each once, in the order typed');
+  const hist = await api('bob', 'GET', 'v1/rooms/all/messages?limit=100');
+  assert.deepEqual(hist.events.map((e) => e.text).filter((t) => t && t.includes(tag)), texts, 'stored once each, in order');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('a deleted message disappears', { timeout: 60000 }, async (t) => {
+  const alice = await openAs('alice');
+  const { page } = alice;
+  const oops = 'posted by mistake ' + uniq();
+  const { id } = await say('bob', 'all', oops);
+  await seeOnce(page, oops);
+  const res = await fetch(API + 'v1/messages/' + id, {
+    method: 'DELETE',
+    headers: { Cookie: 'galaxysession=' + COOKIES.bob, 'Content-Type': 'application/json' },
+  });
+  const body = await res.clone().text();
+  if (res.status === 405 || (res.status === 404 && /route/i.test(body))) {
+    // Deletion is another issue's work; the client already handles the event.
+    t.skip(`the responder has no DELETE /v1/messages/{id} yet (${res.status})`);
+    return;
+  }
+  assert.ok(res.ok, `DELETE answered ${res.status}`);
+  await until('the message to go', async () => (await shown(page, oops)) === 0);
+  await page.reload();
+  await until('ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'));
+  await page.waitForTimeout(1000);
+  assert.equal(await shown(page, oops), 0, 'still gone after a reload');
+  assert.deepEqual(alice.errors, []);
+});
+
 test('without a Galaxy login the page says so', { timeout: 30000 }, async () => {
   const anon = await openAs(null, { wait: false, viewport: { width: 600, height: 350 } });
   await until('the login notice', () => anon.page.getByRole('heading', { name: 'Please log in to Galaxy' }).isVisible());
