@@ -116,6 +116,11 @@ class Chat {
     $('me-name').textContent = this.me.username || '';
 
     this.cursor = this.loadCursor();
+    if (this.cursor != null && this.meCursor != null && this.cursor > this.meCursor) {
+      // Ahead of the server: a new message store.  Start afresh.
+      this.cursor = null;
+      this.setPrefixed('dms', {});
+    }
     if (this.cursor == null) {
       // Take the cursor before fetching any history, so nothing falls between.
       if (this.online) {

@@ -88,7 +88,7 @@ export function buildConversation(kind, name) {
 /** The "+ Rooms" panel: join by name, persistent rooms, other rooms. */
 export function buildJoinPanel() {
   const input = el('input', {
-    id: nextId('room-name'), type: 'text', maxlength: '64', autocomplete: 'off', spellcheck: 'false',
+    id: nextId('room-name'), type: 'text', autocomplete: 'off', spellcheck: 'false',
     placeholder: 'Type a room name to join…', 'aria-describedby': '',
   });
   const error = el('p', { class: 'form-error', id: nextId('join-error'), role: 'alert' });
@@ -139,7 +139,7 @@ function timeNode(iso) {
 /** One chat line: avatar, name (a DM button unless it is me), time, text. */
 export function buildMessage(ev, { isMe, onUser }) {
   const user = ev.user || {};
-  const text = el('div', { class: 'text' });
+  const text = el('div', { class: 'text', dir: 'auto' });
   appendLinkified(text, typeof ev.text === 'string' ? ev.text : '');
   const meta = el('div', { class: 'meta' }, quietUserButton(user, isMe, onUser), ' ', timeNode(ev.ts));
   const gutter = timeNode(ev.ts);
