@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "galaxy_config.h"
@@ -183,13 +184,24 @@ oom:
 static int gc_read_ini(struct galaxy_config *gc, const char *path, char *err, size_t errlen)
 {
 	struct gc_ini st = { gc, path };
-	char here[4096], msg[256];
+	char here[4096], cwd[4096], msg[256];
 	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (slash == path ? 1 : (int)(slash - path)) : 0;
 
-	if (!slash)
-		snprintf(here, sizeof here, ".");
+	/* %(here)s is os.path.dirname(os.path.abspath(file)) in Galaxy */
+	int n;
+	if (path[0] == '/')
+		n = snprintf(here, sizeof here, "%.*s", dirlen, path);
+	else if (!getcwd(cwd, sizeof cwd))
+		n = snprintf(here, sizeof here, "%s%.*s", dirlen ? "" : ".", dirlen, path);
+	else if (dirlen)
+		n = snprintf(here, sizeof here, "%s/%.*s", cwd, dirlen, path);
 	else
-		snprintf(here, sizeof here, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+		n = snprintf(here, sizeof here, "%s", cwd);
+	if (n < 0 || (size_t)n >= sizeof here) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
 	int rc = ini_parse_file(path, gc_ini_cb, &st, err, errlen);
 	if (rc > 0)
 		snprintf(err, errlen, "%s: out of memory", path);

@@ -135,6 +135,21 @@ static struct store_event *hub_ring_at(struct hub *h, size_t i)
 	return &h->ring[(h->ring_start + i) % HUB_RING];
 }
 
+/* The index of the ring's first event with an id above id (ring_n if none):
+ * a binary search, as the ring is in id order. */
+static size_t hub_ring_after(struct hub *h, long long id)
+{
+	size_t lo = 0, hi = h->ring_n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (hub_ring_at(h, mid)->id <= id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Moves ev into the ring (taking its strings), dropping the oldest if full. */
 static void hub_ring_push(struct hub *h, struct store_event *ev)
 {
@@ -347,10 +362,8 @@ int hub_park(struct hub *h, struct hub_waiter *w)
 		pthread_mutex_unlock(&h->lock);
 		return 1;
 	}
-	for (size_t i = 0; i < h->ring_n && !retry; i++) {
+	for (size_t i = hub_ring_after(h, w->checked); i < h->ring_n && !retry; i++) {
 		struct store_event *ev = hub_ring_at(h, i);
-		if (ev->id <= w->checked)
-			continue;
 		hub_track_membership(w, ev);
 		retry = hub_visible(w, ev);
 	}

@@ -26,14 +26,10 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store_impl.h"
 #include "wake.h"
 
 #define STORE_BUSY_MS 5000       /* how long a write waits for the lock */
-#define STORE_MAX_LIMIT 500      /* most events one read returns */
-#define STORE_ONLINE_S 60        /* "online": seen this recently */
-#define STORE_SEEN_WRITE_S 15    /* store_user_seen writes at most this often */
-#define STORE_SEEN_SLOTS 256     /* users remembered per connection */
 
 /* store_schema[v] upgrades a store from user_version v to v + 1. */
 static const char *const store_schema[] = {
@@ -90,11 +86,6 @@ static const char *const store_schema[] = {
 	"  LEFT JOIN users t ON t.id = e.to_user_id ORDER BY e.id;",
 };
 #define STORE_VERSION ((int)(sizeof store_schema / sizeof *store_schema))
-
-static const char *const event_type_names[] = {
-	[EV_MESSAGE] = "message", [EV_JOIN] = "join", [EV_LEAVE] = "leave",
-	[EV_DIRECT] = "direct", [EV_DELETE] = "delete",
-};
 
 /* Every event read selects these columns, in this order (events_append). */
 #define EVENT_COLS \
@@ -195,14 +186,11 @@ static const char *const stmt_sql[S_COUNT] = {
 		" ORDER BY u.username",
 };
 
-/* The last users store_user_seen wrote, so most calls write nothing. */
-struct store_seen {
-	long long id;
-	uint64_t hash;                 /* of username, email, gravatar */
-	time_t written;                /* CLOCK_MONOTONIC seconds */
-};
+static const struct store_ops sqls_ops;
+static void sqls_close(struct store *base);
 
-struct store {
+struct sqls {
+	struct store base;             /* first: ops = &sqls_ops */
 	sqlite3 *db;
 	char *path;
 	struct wake *wake;
@@ -211,23 +199,9 @@ struct store {
 	struct store_seen seen[STORE_SEEN_SLOTS];
 };
 
-/* now + offset_s as "YYYY-MM-DDTHH:MM:SS.mmmZ", the one time format. */
-static void store_time(char out[32], int offset_s)
-{
-	struct timespec ts;
-	struct tm tm;
-	time_t sec;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	sec = ts.tv_sec + offset_s;
-	gmtime_r(&sec, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + 19, 32 - 19, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
-}
-
 /* Formats SQLite's last error into err, abandons any open transaction and
  * every statement in progress, and returns STORE_ERROR. */
-static enum store_result store_fail(struct store *st, const char *what, char *err, size_t errlen)
+static enum store_result store_fail(struct sqls *st, const char *what, char *err, size_t errlen)
 {
 	int i;
 
@@ -240,7 +214,7 @@ static enum store_result store_fail(struct store *st, const char *what, char *er
 	return STORE_ERROR;
 }
 
-static enum store_result store_oom(struct store *st, char *err, size_t errlen)
+static enum store_result store_oom(struct sqls *st, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "store %s: out of memory", st->path);
 	return STORE_ERROR;
@@ -248,7 +222,7 @@ static enum store_result store_oom(struct store *st, char *err, size_t errlen)
 
 /* The cached statement id, ready for binding; NULL (SQLite's error set) if
  * it cannot be prepared. */
-static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
+static sqlite3_stmt *stmt(struct sqls *st, enum stmt_id id)
 {
 	if (!st->stmt[id])
 		sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
@@ -291,19 +265,19 @@ static int sql_int(sqlite3_stmt *s, long long *v)
 	return r;
 }
 
-static int tx_begin(struct store *st)
+static int tx_begin(struct sqls *st)
 {
 	return sql_exec(stmt(st, S_BEGIN));
 }
 
-static void tx_rollback(struct store *st)
+static void tx_rollback(struct sqls *st)
 {
 	sql_exec(stmt(st, S_ROLLBACK));
 }
 
 /* Commits, then wakes the waiting polls of every process if an event was
  * stored. */
-static enum store_result tx_commit(struct store *st, int stored, const char *what,
+static enum store_result tx_commit(struct sqls *st, int stored, const char *what,
                                    char *err, size_t errlen)
 {
 	if (sql_exec(stmt(st, S_COMMIT)) < 0)
@@ -314,7 +288,7 @@ static enum store_result tx_commit(struct store *st, int stored, const char *wha
 }
 
 /* Inserts or refreshes u's users row, last seen at ts. */
-static int user_write(struct store *st, const struct user *u, const char *ts)
+static int user_write(struct sqls *st, const struct user *u, const char *ts)
 {
 	sqlite3_stmt *s = stmt(st, S_USER_WRITE);
 
@@ -327,7 +301,7 @@ static int user_write(struct store *st, const struct user *u, const char *ts)
 }
 
 /* The id of room name: 1 (*id set), 0 (no such room), -1. */
-static int room_find(struct store *st, const char *name, long long *id)
+static int room_find(struct sqls *st, const char *name, long long *id)
 {
 	sqlite3_stmt *s = stmt(st, S_ROOM_FIND);
 
@@ -336,7 +310,7 @@ static int room_find(struct store *st, const char *name, long long *id)
 }
 
 /* Creates room name if missing (marking it persistent when asked); its id. */
-static int room_ensure(struct store *st, const char *name, int persistent,
+static int room_ensure(struct sqls *st, const char *name, int persistent,
                        const char *ts, long long *id)
 {
 	sqlite3_stmt *s = stmt(st, S_ROOM_ENSURE);
@@ -350,7 +324,7 @@ static int room_ensure(struct store *st, const char *name, int persistent,
 }
 
 /* 1 when user_id is in room_id (always for `all`), 0 when not, -1. */
-static int member_is(struct store *st, long long room_id, long long user_id)
+static int member_is(struct sqls *st, long long room_id, long long user_id)
 {
 	sqlite3_stmt *s;
 	long long one;
@@ -364,14 +338,14 @@ static int member_is(struct store *st, long long room_id, long long user_id)
 }
 
 /* Inserts one event row (room_id or to_user_id 0 for none); *id gets its id. */
-static int event_add(struct store *st, const struct user *u, enum event_type type,
+static int event_add(struct sqls *st, const struct user *u, enum event_type type,
                      long long room_id, long long to_user_id, const char *text,
                      const char *client_id, const char *ts, long long *id)
 {
 	sqlite3_stmt *s = stmt(st, S_EVENT_ADD);
 
 	sqlite3_bind_text(s, 1, ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, event_type_names[type], -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, store_event_type_names[type], -1, SQLITE_STATIC);
 	if (room_id)
 		sqlite3_bind_int64(s, 3, room_id);
 	else
@@ -397,77 +371,24 @@ static const char *col_text(sqlite3_stmt *s, int i)
 	return t ? (const char *)t : "";
 }
 
-static json_object *user_json(long long id, const char *username, const char *gravatar)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "username", json_object_new_string(username));
-	json_object_object_add(o, "gravatar", json_object_new_string(gravatar));
-	return o;
-}
-
-static enum event_type event_type_parse(const char *name)
-{
-	int t;
-
-	for (t = EV_MESSAGE; t < EV_DELETE; t++)
-		if (strcmp(name, event_type_names[t]) == 0)
-			break;
-	return t;
-}
-
-/* Appends the event in s's current row (EVENT_COLS) to out, its JSON built
- * here once. 0, or -1 when out of memory. */
+/* Appends the event in s's current row (EVENT_COLS) to out: 0, or -1 when
+ * out of memory. */
 static int events_append(struct store_events *out, sqlite3_stmt *s)
 {
-	struct store_event *ev;
-	json_object *o;
+	struct store_row r = {
+		.id = sqlite3_column_int64(s, 0), .type = col_text(s, 1), .ts = col_text(s, 2),
+		.room = (const char *)sqlite3_column_text(s, 3),
+		.user_id = sqlite3_column_int64(s, 4), .username = col_text(s, 5),
+		.gravatar = col_text(s, 6), .to_user_id = sqlite3_column_int64(s, 7),
+		.to_username = col_text(s, 8), .text = col_text(s, 9),
+		.target = sqlite3_column_int64(s, 10),
+	};
 
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 16;
-		struct store_event *v = realloc(out->v, cap * sizeof *v);
-
-		if (!v)
-			return -1;
-		out->v = v;
-		out->cap = cap;
-	}
-	ev = &out->v[out->n];
-	ev->id = sqlite3_column_int64(s, 0);
-	ev->type = event_type_parse(col_text(s, 1));
-	ev->user_id = sqlite3_column_int64(s, 4);
-	ev->to_user_id = sqlite3_column_int64(s, 7);
-	ev->room = NULL;
-	if (sqlite3_column_type(s, 3) != SQLITE_NULL && !(ev->room = strdup(col_text(s, 3))))
-		return -1;
-
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_int64(ev->id));
-	json_object_object_add(o, "type", json_object_new_string(event_type_names[ev->type]));
-	json_object_object_add(o, "ts", json_object_new_string(col_text(s, 2)));
-	if (ev->room)
-		json_object_object_add(o, "room", json_object_new_string(ev->room));
-	json_object_object_add(o, "user", user_json(ev->user_id, col_text(s, 5), col_text(s, 6)));
-	if (ev->type == EV_MESSAGE || ev->type == EV_DIRECT)
-		json_object_object_add(o, "text", json_object_new_string(col_text(s, 9)));
-	if (ev->type == EV_DIRECT)
-		json_object_object_add(o, "to", json_object_new_string(col_text(s, 8)));
-	if (ev->type == EV_DELETE)
-		json_object_object_add(o, "target", json_object_new_int64(sqlite3_column_int64(s, 10)));
-	ev->json = strdup(json_object_to_json_string_ext(o,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	if (!ev->json) {
-		free(ev->room);
-		return -1;
-	}
-	out->n++;
-	return 0;
+	return store_events_push(out, &r);
 }
 
 /* Runs the bound event query s and appends every row to out. */
-static enum store_result events_query(struct store *st, sqlite3_stmt *s,
+static enum store_result events_query(struct sqls *st, sqlite3_stmt *s,
                                       struct store_events *out, char *err, size_t errlen)
 {
 	int r;
@@ -479,24 +400,6 @@ static enum store_result events_query(struct store *st, sqlite3_stmt *s,
 		}
 	}
 	return r < 0 ? store_fail(st, "reading events", err, errlen) : STORE_OK;
-}
-
-void store_events_clear(struct store_events *evs)
-{
-	size_t i;
-
-	for (i = 0; i < evs->n; i++) {
-		free(evs->v[i].room);
-		free(evs->v[i].json);
-	}
-	free(evs->v);
-	evs->v = NULL;
-	evs->n = evs->cap = 0;
-}
-
-static int store_clamp(int limit)
-{
-	return limit < 1 ? 1 : limit > STORE_MAX_LIMIT ? STORE_MAX_LIMIT : limit;
 }
 
 /* Checks that the store's directory exists and is writable (SQLite needs
@@ -525,7 +428,7 @@ static int store_check_dir(const char *path, char *err, size_t errlen)
 
 /* Brings the schema to STORE_VERSION, one step per version, in one write
  * transaction so concurrent openers migrate once. */
-static int store_migrate(struct store *st, char *err, size_t errlen)
+static int store_migrate(struct sqls *st, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	long long version = 0;
@@ -554,7 +457,7 @@ static int store_migrate(struct store *st, char *err, size_t errlen)
 }
 
 /* Makes `all` and the configured rooms exist and be the persistent ones. */
-static int store_ensure_rooms(struct store *st, const char *const *persistent, size_t n,
+static int store_ensure_rooms(struct sqls *st, const char *const *persistent, size_t n,
                               char *err, size_t errlen)
 {
 	char ts[32];
@@ -573,10 +476,29 @@ static int store_ensure_rooms(struct store *st, const char *const *persistent, s
 	return tx_commit(st, 0, "creating rooms", err, errlen);
 }
 
-int store_open(const char *path, const char *const *persistent, size_t n,
-               struct store **out, char *err, size_t errlen)
+/* Switches db to WAL mode, leaving the answer row in *s. Another process
+ * creating the same store may hold the lock while SQLite, to avoid a
+ * deadlock, gives up at once without its busy handler: retry for as long as
+ * the busy timeout would have waited. Returns 0, or -1 with db's error. */
+static int store_wal_mode(sqlite3 *db, sqlite3_stmt **s)
 {
-	struct store *st;
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, s, NULL) != SQLITE_OK)
+		return -1;
+	for (int waited = 0;; waited += 10) {
+		int rc = sqlite3_step(*s);
+		if (rc == SQLITE_ROW)
+			return 0;
+		if (rc != SQLITE_BUSY || waited >= STORE_BUSY_MS)
+			return -1;
+		sqlite3_reset(*s);
+		usleep(10000);
+	}
+}
+
+int store_sqlite_open(const char *path, const char *const *persistent, size_t n,
+                      struct store **out, char *err, size_t errlen)
+{
+	struct sqls *st;
 	char wake_path[4096];
 	sqlite3_stmt *s = NULL;
 	struct stat sb;
@@ -586,6 +508,8 @@ int store_open(const char *path, const char *const *persistent, size_t n,
 	if (store_check_dir(path, err, errlen) < 0)
 		return -1;
 	st = calloc(1, sizeof *st);
+	if (st)
+		st->base.ops = &sqls_ops;
 	if (!st || !(st->path = strdup(path))) {
 		free(st);
 		snprintf(err, errlen, "store %s: out of memory", path);
@@ -599,8 +523,7 @@ int store_open(const char *path, const char *const *persistent, size_t n,
 		goto fail_msg;
 	}
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
-	    sql_row(s) != 1)
+	if (store_wal_mode(st->db, &s) < 0)
 		goto fail;
 	mode = (const char *)sqlite3_column_text(s, 0);
 	if (!mode || strcmp(mode, "wal") != 0) {
@@ -622,7 +545,7 @@ int store_open(const char *path, const char *const *persistent, size_t n,
 	}
 	if (wake_open(wake_path, sb.st_mode & 0666, &st->wake, err, errlen) < 0)
 		goto fail_msg;
-	*out = st;
+	*out = &st->base;
 	return 0;
 
 fail:
@@ -630,12 +553,13 @@ fail:
 	         st->db ? sqlite3_errmsg(st->db) : "out of memory");
 fail_msg:
 	sqlite3_finalize(s);
-	store_close(st);
+	sqls_close(&st->base);
 	return -1;
 }
 
-void store_close(struct store *st)
+static void sqls_close(struct store *base)
 {
+	struct sqls *st = (struct sqls *)base;
 	int i;
 
 	if (!st)
@@ -648,46 +572,25 @@ void store_close(struct store *st)
 	free(st);
 }
 
-static uint64_t user_hash(const struct user *u)
-{
-	const char *fields[] = { u->username, u->email, u->gravatar };
-	uint64_t h = 14695981039346656037ULL;   /* FNV-1a */
-	size_t i;
-	const char *p;
-
-	for (i = 0; i < sizeof fields / sizeof *fields; i++)
-		for (p = fields[i]; ; p++) {
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-			if (!*p)
-				break;
-		}
-	return h;
-}
-
-enum store_result store_user_seen(struct store *st, const struct user *u,
+static enum store_result sqls_user_seen(struct store *base, const struct user *u,
                                   char *err, size_t errlen)
 {
-	struct store_seen *seen = &st->seen[(unsigned long long)u->id % STORE_SEEN_SLOTS];
-	uint64_t hash = user_hash(u);
-	struct timespec mono;
+	struct sqls *st = (struct sqls *)base;
 	char ts[32];
 
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	if (seen->id == u->id && seen->hash == hash &&
-	    mono.tv_sec - seen->written < STORE_SEEN_WRITE_S)
+	if (!store_seen_due(st->seen, u))
 		return STORE_OK;
 	store_time(ts, 0);
 	if (user_write(st, u, ts) < 0)
 		return store_fail(st, "recording the user", err, errlen);
-	seen->id = u->id;
-	seen->hash = hash;
-	seen->written = mono.tv_sec;
+	store_seen_done(st->seen, u);
 	return STORE_OK;
 }
 
-enum store_result store_join(struct store *st, const struct user *u, const char *room,
+static enum store_result sqls_join(struct store *base, const struct user *u, const char *room,
                              long long *event_id, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s;
 	long long room_id;
 	char ts[32];
@@ -710,9 +613,10 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 	return tx_commit(st, *event_id != 0, "joining a room", err, errlen);
 }
 
-enum store_result store_leave(struct store *st, const struct user *u, const char *room,
+static enum store_result sqls_leave(struct store *base, const struct user *u, const char *room,
                               long long *event_id, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s;
 	long long room_id;
 	char ts[32];
@@ -744,7 +648,7 @@ enum store_result store_leave(struct store *st, const struct user *u, const char
 
 /* Inside store_post's transaction: where the message goes. STORE_OK with
  * *room_id or *to_user_id set, or why it cannot go there. */
-static enum store_result post_target(struct store *st, const struct user *u,
+static enum store_result post_target(struct sqls *st, const struct user *u,
                                      const char *room, const char *to_username,
                                      long long *room_id, long long *to_user_id,
                                      char *err, size_t errlen)
@@ -772,24 +676,18 @@ static enum store_result post_target(struct store *st, const struct user *u,
 	return r < 0 ? store_fail(st, "posting", err, errlen) : STORE_OK;
 }
 
-enum store_result store_post(struct store *st, const struct user *u,
+static enum store_result sqls_post(struct store *base, const struct user *u,
                              const char *room, const char *to_username,
                              const char *text, const char *client_id,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	long long room_id = 0, to_user_id = 0;
 	enum store_result res;
 	sqlite3_stmt *s;
 	int r;
 
-	*id = 0;
-	*created = 0;
-	ts[0] = '\0';
-	if (!room == !to_username) {
-		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
-		return STORE_ERROR;
-	}
 	if (tx_begin(st) < 0)
 		return store_fail(st, "posting", err, errlen);
 	/* A retry finds the first attempt here: the transaction holds the write
@@ -828,77 +726,54 @@ enum store_result store_post(struct store *st, const struct user *u,
 	return res;
 }
 
-enum store_result store_events_visible(struct store *st, long long user_id,
+static enum store_result sqls_events_visible(struct store *base, long long user_id,
                                        long long since, int limit,
                                        struct store_events *out,
                                        char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s = stmt(st, S_EVENTS_VISIBLE);
 
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_int64(s, 2, since);
-	sqlite3_bind_int(s, 3, store_clamp(limit));
+	sqlite3_bind_int(s, 3, limit);
 	sqlite3_bind_int64(s, 4, st->all_id);
 	return events_query(st, s, out, err, errlen);
 }
 
-enum store_result store_events_all(struct store *st, long long since, int limit,
+static enum store_result sqls_events_all(struct store *base, long long since, int limit,
                                    struct store_events *out, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s = stmt(st, S_EVENTS_ALL);
 
 	sqlite3_bind_int64(s, 1, since);
-	sqlite3_bind_int(s, 2, store_clamp(limit));
+	sqlite3_bind_int(s, 2, limit);
 	return events_query(st, s, out, err, errlen);
 }
 
-enum store_result store_max_id(struct store *st, long long *id, char *err, size_t errlen)
+static enum store_result sqls_max_id(struct store *base, long long *id, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	if (sql_int(stmt(st, S_MAX_ID), id) < 0)
 		return store_fail(st, "reading the newest id", err, errlen);
 	return STORE_OK;
 }
 
-/* Appends a copy of name to the NULL-terminated *names of *n entries. */
-static int names_add(char ***names, size_t *n, const char *name)
-{
-	char **v = realloc(*names, (*n + 2) * sizeof *v);
-
-	if (!v)
-		return -1;
-	*names = v;
-	v[*n + 1] = NULL;
-	if (!(v[*n] = strdup(name)))
-		return -1;
-	(*n)++;
-	return 0;
-}
-
-void store_free_names(char **names)
-{
-	char **p;
-
-	if (!names)
-		return;
-	for (p = names; *p; p++)
-		free(*p);
-	free(names);
-}
-
-enum store_result store_memberships(struct store *st, long long user_id, char ***rooms,
+static enum store_result sqls_memberships(struct store *base, long long user_id, char ***rooms,
                                    char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s = stmt(st, S_MEMBERSHIPS);
 	char **names = NULL;
 	size_t n = 0;
 	int r = 0;
 
-	*rooms = NULL;
 	sqlite3_bind_int64(s, 1, user_id);
-	if (names_add(&names, &n, "all") < 0)
+	if (store_names_add(&names, &n, "all") < 0)
 		goto oom;
 	while ((r = sql_row(s)) == 1)
-		if (names_add(&names, &n, col_text(s, 0)) < 0)
+		if (store_names_add(&names, &n, col_text(s, 0)) < 0)
 			goto oom;
 	if (r < 0) {
 		store_free_names(names);
@@ -914,7 +789,7 @@ oom:
 }
 
 /* The room's id, or STORE_NOT_FOUND / STORE_ERROR with err set. */
-static enum store_result room_lookup(struct store *st, const char *room, long long *room_id,
+static enum store_result room_lookup(struct sqls *st, const char *room, long long *room_id,
                                      char *err, size_t errlen)
 {
 	int r = room_find(st, room, room_id);
@@ -928,18 +803,17 @@ static enum store_result room_lookup(struct store *st, const char *room, long lo
 	return STORE_OK;
 }
 
-enum store_result store_history(struct store *st, long long user_id, const char *room,
+static enum store_result sqls_history(struct store *base, long long user_id, const char *room,
                                 long long before, int limit, struct store_events *out,
                                 int *more, char *err, size_t errlen)
 {
-	size_t first = out->n, i, j;
+	struct sqls *st = (struct sqls *)base;
+	size_t first = out->n;
 	enum store_result res;
 	long long room_id;
 	sqlite3_stmt *s;
 	int r;
 
-	*more = 0;
-	limit = store_clamp(limit);
 	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
 	if ((r = member_is(st, room_id, user_id)) < 0)
@@ -956,24 +830,14 @@ enum store_result store_history(struct store *st, long long user_id, const char 
 	sqlite3_bind_int(s, 3, limit + 1);
 	if ((res = events_query(st, s, out, err, errlen)) != STORE_OK)
 		return res;
-	if (out->n - first > (size_t)limit) {
-		*more = 1;
-		out->n--;
-		free(out->v[out->n].room);
-		free(out->v[out->n].json);
-	}
-	for (i = first, j = out->n; i + 1 < j; i++, j--) {
-		struct store_event t = out->v[i];
-
-		out->v[i] = out->v[j - 1];
-		out->v[j - 1] = t;
-	}
+	store_history_finish(out, first, limit, more);
 	return STORE_OK;
 }
 
-enum store_result store_rooms(struct store *st, long long user_id, int brief,
+static enum store_result sqls_rooms(struct store *base, long long user_id, int brief,
                               json_object **out, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s = stmt(st, S_ROOMS);
 	json_object *arr = json_object_new_array();
 	char since[32];
@@ -1010,9 +874,10 @@ enum store_result store_rooms(struct store *st, long long user_id, int brief,
 	return STORE_OK;
 }
 
-enum store_result store_who(struct store *st, const char *room, json_object **out,
+static enum store_result sqls_who(struct store *base, const char *room, json_object **out,
                             char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	enum store_result res;
 	long long room_id;
 	json_object *arr;
@@ -1030,7 +895,7 @@ enum store_result store_who(struct store *st, const char *room, json_object **ou
 	sqlite3_bind_int64(s, 3, st->all_id);
 	arr = json_object_new_array();
 	while ((r = sql_row(s)) == 1)
-		json_object_array_add(arr, user_json(sqlite3_column_int64(s, 0),
+		json_object_array_add(arr, store_user_json(sqlite3_column_int64(s, 0),
 		                                     col_text(s, 1), col_text(s, 2)));
 	if (r < 0) {
 		json_object_put(arr);
@@ -1040,12 +905,22 @@ enum store_result store_who(struct store *st, const char *room, json_object **ou
 	return STORE_OK;
 }
 
-unsigned store_seq(struct store *st)
+static unsigned sqls_seq(struct store *base)
 {
+	struct sqls *st = (struct sqls *)base;
 	return wake_seq(st->wake);
 }
 
-unsigned store_wait(struct store *st, unsigned seq, int timeout_ms)
+static unsigned sqls_wait(struct store *base, unsigned seq, int timeout_ms)
 {
+	struct sqls *st = (struct sqls *)base;
 	return wake_wait(st->wake, seq, timeout_ms);
 }
+
+static const struct store_ops sqls_ops = {
+	.close = sqls_close, .user_seen = sqls_user_seen, .join = sqls_join,
+	.leave = sqls_leave, .post = sqls_post, .events_visible = sqls_events_visible,
+	.events_all = sqls_events_all, .max_id = sqls_max_id,
+	.memberships = sqls_memberships, .history = sqls_history, .rooms = sqls_rooms,
+	.who = sqls_who, .seq = sqls_seq, .wait = sqls_wait,
+};

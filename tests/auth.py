@@ -153,6 +153,9 @@ def check_lookups(label, db, url, c):
         ok(res(r) == "ok", "%s: duplicate galaxysession: the first counts" % label, r)
         r = p.ask("cookie galaxysession=%s; galaxysession=%s" % ("00" * 8, good))
         ok(res(r) == "bad_cookie", "%s: duplicate galaxysession: the later one is ignored" % label, r)
+        r = p.ask("parallel 16 galaxysession=" + good)
+        ok(r.get("ok") == r.get("total") == 16 * 50,
+           "%s: 16 threads x 50 checks share the handle pool, all ok" % label, r)
         r = p.ask("count")
         ok(res(r) == "ok" and r["count"] == 3, "%s: counts users neither deleted nor purged" % label, r)
 
@@ -176,6 +179,8 @@ def check_freshness(label, db, url, c):
     with Probe("--db", url, "--secret", SECRET, "--cache", CACHE) as p:
         r = p.cookie(cookie)
         ok(r.get("result") == "ok", "%s: fresh session ok" % label, r)
+        r = p.ask("parallel 16 galaxysession=" + cookie)
+        ok(r.get("ok") == r.get("total") == 16 * 50, "%s: 16 threads on the cache, all ok" % label, r)
         db.invalidate(key)
         t0 = time.monotonic()
         r = p.cookie(cookie)

@@ -80,7 +80,8 @@ def new_session_key():
 
 
 def make_cookie(secret, session_key):
-    """The galaxysession cookie value Galaxy sets for session_key (encode_guid)."""
+    """The galaxysession cookie value Galaxy sets for session_key (encode_guid).
+    pycryptodome, like current Galaxy, wants a secret of 4 to 56 bytes."""
     key = session_key.encode("utf-8")
     pad = 8 - len(key) % 8          # always 1..8, a whole block for 32 chars
     cipher = Blowfish.new(secret.encode("utf-8"), Blowfish.MODE_ECB)

@@ -6,9 +6,12 @@
  *
  *   auth_probe [--galaxy-config FILE] [--db URL] [--secret S] [--root DIR]
  *              [--duration MIN] [--cache SEC] [--admins LIST]
- * stdin lines:  "cookie <Cookie header>" | "nocookie" | "count"
+ * stdin lines:  "cookie <Cookie header>" | "nocookie" | "count" |
+ *               "parallel <threads> <Cookie header>" (each thread checks
+ *               PROBE_ROUNDS times; answers {"result":..., "ok": n, "total": m})
  * stdout:       {"result":"ok","user":{...},"admin":false,"err":""}
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +25,57 @@ static const char *const results[] = {
 	"ok", "no_cookie", "bad_cookie", "no_session", "unavailable"
 };
 
+#define PROBE_ROUNDS 50
+#define PROBE_MAX_THREADS 64
+
+struct probe_thread {
+	struct auth *a;
+	const char *header;
+	int ok;
+};
+
+static void *probe_thread_run(void *arg)
+{
+	struct probe_thread *t = arg;
+	struct user u;
+	char err[256];
+
+	for (int i = 0; i < PROBE_ROUNDS; i++)
+		t->ok += auth_check(t->a, t->header, &u, err, sizeof err) == AUTH_OK && u.id > 0;
+	return NULL;
+}
+
+/* Runs n threads against one authenticator at once; fills o. */
+static void probe_parallel(struct auth *a, int n, const char *header, struct json_object *o)
+{
+	struct probe_thread t[PROBE_MAX_THREADS];
+	pthread_t tid[PROBE_MAX_THREADS];
+	int total = 0, started = 0;
+
+	n = n < 1 ? 1 : n > PROBE_MAX_THREADS ? PROBE_MAX_THREADS : n;
+	for (int i = 0; i < n; i++) {
+		t[i] = (struct probe_thread){ a, header, 0 };
+		started += pthread_create(&tid[i], NULL, probe_thread_run, &t[i]) == 0;
+	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(tid[i], NULL);
+		total += t[i].ok;
+	}
+	json_object_object_add(o, "result", json_object_new_string("done"));
+	json_object_object_add(o, "ok", json_object_new_int(total));
+	json_object_object_add(o, "total", json_object_new_int(n * PROBE_ROUNDS));
+}
+
 static void probe_answer(struct auth *a, const char *line)
 {
 	struct json_object *o = json_object_new_object();
 	char err[512] = "";
 
-	if (strcmp(line, "count") == 0) {
+	if (strncmp(line, "parallel ", 9) == 0) {
+		char *rest;
+		int n = (int)strtol(line + 9, &rest, 10);
+		probe_parallel(a, n, rest + (*rest == ' '), o);
+	} else if (strcmp(line, "count") == 0) {
 		long long n = -1;
 		int rc = auth_count_users(a, &n, err, sizeof err);
 		json_object_object_add(o, "result", json_object_new_string(rc == 0 ? "ok" : "unavailable"));

@@ -68,6 +68,16 @@ static void test_ini(void)
 	is_str(galaxy_config_source(gc, "nope"), NULL, "no source when unset");
 	galaxy_config_free(gc);
 
+	/* a relative path: %(here)s is still absolute, as Galaxy's abspath */
+	char cwd[512];
+	if (getcwd(cwd, sizeof cwd) && chdir(dir) == 0) {
+		ok(galaxy_config_open("galaxy.ini", &gc, err, sizeof err) == 0, "relative ini path opens");
+		snprintf(want, sizeof want, "sqlite:///%s/database/universe.sqlite?isolation_level=IMMEDIATE", dir);
+		is_str(galaxy_config_get(gc, "database_connection"), want, "%(here)s made absolute");
+		galaxy_config_free(gc);
+		ok(chdir(cwd) == 0, "back to the build directory");
+	}
+
 	/* .ini.sample is an ini too; no [app:main] means no keys */
 	path = put("galaxy.ini.sample", "[uwsgi]\nid_secret = x\n");
 	ok(galaxy_config_open(path, &gc, err, sizeof err) == 0, ".ini.sample opens");
