@@ -106,7 +106,7 @@ class Chat {
         if (e.status === 401) return this.showGate('login');
         if (!e.transient) return this.showGate('error', e.message);
         this.setStatus('reconnecting', 'Cannot reach the chat server. Retrying…', e);
-        await this.pollWaker.sleep(e.retryAfterMs ?? backoff(attempt++));
+        await this.pollWaker.sleep(Math.max(e.retryAfterMs ?? 0, backoff(attempt++)));
       }
     }
     this.hideGate();
@@ -371,7 +371,8 @@ class Chat {
           this.cursor = null;
           continue;
         }
-        const wait = e.retryAfterMs ?? backoff(attempt);
+        // Retry-After is the least we wait; repeated failures back off further.
+        const wait = Math.max(e.retryAfterMs ?? 0, backoff(attempt));
         attempt++;
         const msg = e.status === 429 ? 'The server asks us to slow down. Reconnecting…' : 'Lost the connection to the chat server. Reconnecting…';
         this.setStatus('reconnecting', `${msg} next try in ${Math.ceil(wait / 1000)} s`, e);
@@ -952,7 +953,7 @@ class Chat {
           if (e.transient) {
             item.attempts++;
             item.state = 'retrying';
-            const ms = e.retryAfterMs ?? backoff(item.attempts - 1);
+            const ms = Math.max(e.retryAfterMs ?? 0, backoff(item.attempts - 1));
             item.notBefore = Date.now() + ms;
             this.renderItemState(item, e.status === 429 ? 'sending too fast' : e.status ? `server answered ${e.status}` : 'no connection');
           } else {
