@@ -349,7 +349,10 @@ class Chat {
           continue;
         }
         if (attempt > 0 || this.connState !== 'ok') this.setStatus(attempt ? 'reconnecting' : 'connecting', attempt ? 'Reconnecting…' : '');
-        const r = await this.api.events(this.cursor, { timeout: POLL_TIMEOUT, signal: ctl.signal });
+        // After a failure, first a poll that answers at once, so "reconnecting"
+        // goes away as soon as the server is back, not when something is said.
+        const timeout = attempt > 0 ? 0 : POLL_TIMEOUT;
+        const r = await this.api.events(this.cursor, { timeout, signal: ctl.signal });
         if (gen !== this.pollGen) return;
         if (!r || !Array.isArray(r.events) || !Number.isInteger(r.cursor)) throw new ApiError(200, 'bad_response', 'unexpected answer from /v1/events');
         this.setStatus('ok');
@@ -362,13 +365,14 @@ class Chat {
         }
         // An empty answer that came back at once is not a long poll (a proxy
         // or a misconfigured server); do not spin.
-        if (!r.events.length && Date.now() - started < 1000) await this.pollWaker.sleep(2000);
+        if (timeout && !r.events.length && Date.now() - started < 1000) await this.pollWaker.sleep(2000);
       } catch (e) {
         if (gen !== this.pollGen || e.code === 'aborted') return;
         if (e.status === 401) return this.showGate('login');
         if (e.status === 400) {
           // The server does not know our cursor (a new message store?): start from now.
           this.cursor = null;
+          await this.pollWaker.sleep(backoff(attempt++));
           continue;
         }
         // Retry-After is the least we wait; repeated failures back off further.
