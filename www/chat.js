@@ -306,9 +306,9 @@ class Chat {
 
   renderOnline() {
     const b = $('online-toggle');
-    b.setAttribute('aria-pressed', String(this.online));
+    // A switch named "Online", on or off: the name stays, the state changes.
+    b.setAttribute('aria-checked', String(this.online));
     b.classList.toggle('is-online', this.online);
-    b.querySelector('.label').textContent = this.online ? 'Online' : 'Offline';
     b.title = this.online ? 'You are online. Press to go offline.' : 'You are offline. Press to go online.';
     this.renderComposer();
   }

@@ -352,9 +352,9 @@ test('the offline toggle stops polling and survives a reload', { timeout: 90000 
   const alice = await openAs('alice');
   const { page, events } = alice;
   const toggle = page.locator('#online-toggle');
-  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  assert.equal(await toggle.getAttribute('aria-checked'), 'true');
   await toggle.click();
-  assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+  assert.equal(await toggle.getAttribute('aria-checked'), 'false');
   await page.waitForTimeout(300);
   const n = events.length;
   const m = 'said while alice was offline ' + uniq();
@@ -366,12 +366,12 @@ test('the offline toggle stops polling and survives a reload', { timeout: 90000 
 
   await page.reload();
   await until('ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'));
-  assert.equal(await toggle.getAttribute('aria-pressed'), 'false', 'still offline after the reload');
+  assert.equal(await toggle.getAttribute('aria-checked'), 'false', 'still offline after the reload');
   await page.waitForTimeout(3000);
   assert.equal(events.length, n, 'no /v1/events request after the reload either');
 
   await toggle.click();
-  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  assert.equal(await toggle.getAttribute('aria-checked'), 'true');
   await live(page, events, n);
   await seeOnce(page, m);
   const m2 = 'after alice came back ' + uniq();
