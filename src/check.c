@@ -11,7 +11,7 @@
 
 int check_run(const struct cfg *cfg, FILE *out)
 {
-	char err[512] = "";
+	char err[512] = "", where[1024];
 	struct auth *auth = NULL;
 	struct store *st = NULL;
 	long long users = 0, newest = 0;
@@ -33,7 +33,8 @@ int check_run(const struct cfg *cfg, FILE *out)
 	}
 	auth_free(auth);
 
-	fprintf(out, "store:         %s: ", cfg->store);
+	store_describe(cfg->store, where, sizeof where);
+	fprintf(out, "store:         %s: ", where);
 	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
 	               cfg->n_persistent_rooms, &st, err, sizeof err) < 0 ||
 	    store_max_id(st, &newest, err, sizeof err) != STORE_OK) {
