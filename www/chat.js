@@ -80,7 +80,7 @@ class Chat {
     this.outbox = [];
     this.outWaker = new Waker();
     this.pumping = false;
-    this.dms = {};
+    this.dms = Object.create(null); // peer -> direct message events, kept for reloads
     this.rooms = []; // from /v1/me
     this.titleCount = 0;
     this.whoTimer = null;
@@ -138,7 +138,8 @@ class Chat {
     const want = this.prefixed('active', 'room:all');
     this.addTab('room', 'all');
     for (const r of this.rooms) if (r.joined && r.name !== 'all') this.addTab('room', r.name);
-    this.dms = this.prefixed('dms', {});
+    // Keyed by username, and "__proto__" is a valid Galaxy username: no prototype.
+    this.dms = Object.assign(Object.create(null), this.prefixed('dms', {}));
     for (const key of this.prefixed('tabs', [])) {
       if (key.startsWith('dm:')) this.addTab('dm', key.slice(3));
     }

@@ -29,7 +29,12 @@ function need(name) {
 
 const BASE = need('GC_BASE_URL');
 const API = process.env.GC_API_URL || new URL('api/', BASE).href;
-const COOKIES = { alice: need('GC_COOKIE_ALICE'), bob: need('GC_COOKIE_BOB') };
+const MALLORY = process.env.GC_MALLORY; // a username full of HTML
+const COOKIES = Object.create(null); // keyed by username, and one of them is "__proto__"
+COOKIES.alice = need('GC_COOKIE_ALICE');
+COOKIES.bob = need('GC_COOKIE_BOB');
+if (MALLORY) COOKIES[MALLORY] = need('GC_COOKIE_MALLORY');
+if (process.env.GC_COOKIE_PROTO) COOKIES.__proto__ = process.env.GC_COOKIE_PROTO;
 const CONTROL = process.env.GC_CONTROL_URL;
 const SCREENSHOT = process.env.GC_SCREENSHOT || fileURLToPath(new URL('../../doc/screenshot.png', import.meta.url));
 const pw = await import(process.env.GC_PLAYWRIGHT_CORE || 'playwright-core');
@@ -321,6 +326,19 @@ test('message text is shown as text and runs nothing', { timeout: 60000 }, async
     await seeOnce(page, t);
     assert.equal(await messages(page, t).locator('.text').textContent(), t, 'the text, character for character');
   }
+  if (MALLORY) {
+    // A username is user data too: in the message, the DM tab, the who list.
+    await api(MALLORY, 'POST', 'v1/rooms/all/join', {}).catch(() => {});
+    const hi = 'hi from mallory ' + uniq();
+    await say(MALLORY, 'all', hi);
+    await seeOnce(page, hi);
+    assert.equal(await messages(page, hi).locator('.user').textContent(), MALLORY);
+    await dm(MALLORY, 'alice', 'psst ' + hi);
+    await until('the DM tab named after mallory', () => tab(page, '@' + MALLORY).count());
+    await openTab(page, '@' + MALLORY);
+    await seeOnce(page, 'psst ' + hi);
+    await openTab(page, 'all');
+  }
   const inside = await panel(page).locator('.messages .text').evaluateAll((ts) => ts.map((t) => [...t.querySelectorAll('*')].map((e) => e.tagName)).flat());
   assert.deepEqual(inside.filter((n) => n !== 'A'), [], 'no elements but links inside message text');
   assert.equal(await panel(page).locator('.messages .text a[href^="javascript"]').count(), 0);
@@ -411,6 +429,25 @@ test('the responder going away and coming back loses and doubles nothing', { tim
   } finally {
     await control('start_chat').catch(() => {});
   }
+  assert.deepEqual(alice.errors, []);
+});
+
+test('"__proto__" is just another username', { timeout: 60000 }, async (t) => {
+  if (!process.env.GC_COOKIE_PROTO) return t.skip('no such user in this environment');
+  const alice = await openAs('alice');
+  const { page } = alice;
+  const m = 'a direct message from a tricky name ' + uniq();
+  await api('__proto__', 'POST', 'v1/messages', { to: 'alice', text: m, client_id: 'p' + uniq() });
+  await until('the DM tab', () => tab(page, '@__proto__').count());
+  await openTab(page, '@__proto__');
+  await seeOnce(page, m);
+  const reply = 'and a reply ' + uniq();
+  await send(page, reply);
+  await seeOnce(page, reply);
+  await page.reload();
+  await until('the DM tab after a reload', async () => (await tab(page, '@__proto__').getAttribute('aria-selected')) === 'true');
+  await seeOnce(page, m);
+  await seeOnce(page, reply);
   assert.deepEqual(alice.errors, []);
 });
 
