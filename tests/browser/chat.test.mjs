@@ -106,8 +106,8 @@ async function control(what) {
  * open and polling.  Returns {page, events, errors}: `events` lists every
  * /v1/events URL the page requested.
  */
-async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '', wait = true, base = BASE, cookie = COOKIES[user] } = {}) {
-  const context = await browser.newContext({ viewport });
+async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '', wait = true, base = BASE, cookie = COOKIES[user], ...more } = {}) {
+  const context = await browser.newContext({ viewport, ...more });
   contexts.push(context);
   const origin = new URL(base).origin;
   await context.route((url) => url.origin !== origin && url.origin !== ORIGIN && !url.href.startsWith(API), (route) => route.abort());
@@ -202,7 +202,8 @@ test('Retry-After in seconds or as a date', () => {
 
 test('alice and bob chat in a room and by direct message', { timeout: 90000 }, async () => {
   const room = 'HISAT2 help'; // a fresh ChatEnv per run: a plain name reads well in the screenshot
-  const alice = await openAs('alice', { viewport: { width: 960, height: 560 } });
+  // Alice is in Kolkata (UTC+5:30) and writes 24-hour times.
+  const alice = await openAs('alice', { viewport: { width: 960, height: 560 }, timezoneId: 'Asia/Kolkata', locale: 'en-GB' });
   const bob = await openAs('bob');
   await joinRoom(alice.page, room);
   await joinRoom(bob.page, room);
@@ -219,6 +220,12 @@ test('alice and bob chat in a room and by direct message', { timeout: 90000 }, a
   assert.equal(await link.getAttribute('target'), '_blank');
   assert.match(await link.getAttribute('rel'), /noopener/);
   await seeOnce(alice.page, q);
+
+  // Times are the reader's local time.
+  const time = messages(alice.page, a).locator('.meta time');
+  const iso = await time.getAttribute('datetime');
+  const local = new Date(iso).toLocaleTimeString('en-GB', { timeZone: 'Asia/Kolkata', hour: '2-digit', minute: '2-digit' });
+  assert.equal(await time.textContent(), local, `${iso} in Kolkata`);
 
   // Multi-line messages: Shift+Enter is a new line, Enter sends.
   await alice.page.locator('#input').fill('Thanks! I will try the');
