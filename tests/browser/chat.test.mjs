@@ -562,6 +562,33 @@ test("Galaxy 16.07's chat vhost: the page at /, the API at /api/", { timeout: 60
   assert.deepEqual(alice.errors, []);
 });
 
+test('refusals are shown where they happen, and nothing is retried for ever', { timeout: 60000 }, async () => {
+  const alice = await openAs('alice');
+  const { page } = alice;
+  // Too long for the server (max_message_bytes, 4000 by default): failed, with a way out.
+  const long = 'x'.repeat(5000) + uniq();
+  await send(page, long);
+  const failed = page.locator('li.msg.failed');
+  await until('the failed state', () => failed.count());
+  assert.match(await failed.locator('.send-state').textContent(), /Not sent/);
+  await failed.getByRole('button', { name: 'Discard' }).click();
+  assert.equal(await page.locator('li[data-client-id]').count(), 0, 'discarded');
+  const hist = await api('bob', 'GET', 'v1/rooms/all/messages?limit=50');
+  assert.equal(hist.events.filter((e) => e.text === long).length, 0, 'nothing stored');
+
+  // Room names: the client's own check, then the server's word.
+  await openTab(page, 'Rooms');
+  const input = panel(page).getByLabel('Join or create a room');
+  await input.fill('y'.repeat(65));
+  await input.press('Enter');
+  assert.match(await panel(page).locator('.form-error').textContent(), /64/);
+  await input.fill('   ');
+  await input.press('Enter');
+  assert.match(await panel(page).locator('.form-error').textContent(), /room name/i);
+  assert.equal(await tab(page, 'y'.repeat(65)).count(), 0);
+  assert.deepEqual(alice.errors, []);
+});
+
 test('without a Galaxy login the page says so', { timeout: 30000 }, async () => {
   const anon = await openAs(null, { wait: false, viewport: { width: 600, height: 350 } });
   await until('the login notice', () => anon.page.getByRole('heading', { name: 'Please log in to Galaxy' }).isVisible());
