@@ -71,7 +71,12 @@ export function buildConversation(kind, name) {
     el('h2', { class: 'title', text: title }), whoBtn, action);
   const older = el('button', { type: 'button', class: 'older quiet', hidden: true, text: 'Load older messages' });
   const list = el('ol', { class: 'messages' });
-  const empty = el('p', { class: 'empty', text: kind === 'dm' ? `No messages with ${name} yet. Say hello!` : 'No messages yet.' });
+  const empty = el('p', {
+    class: 'empty',
+    text: kind === 'dm' ? `No messages with ${name} yet. Say hello!`
+      : name === 'all' ? 'Nothing said yet. Everyone on this Galaxy reads this room; topic rooms are under + Rooms.'
+        : 'No messages yet.',
+  });
   const scroller = el('div', {
     class: 'scroller', tabindex: '0', role: 'log', 'aria-live': 'off',
     'aria-label': kind === 'dm' ? 'Messages with ' + name : 'Messages in ' + name,
