@@ -1075,13 +1075,14 @@ static unsigned pgs_wait(struct store *base, unsigned seq, int timeout_ms)
 		if (st->conn && PQstatus(st->conn) == CONNECTION_OK) {
 			p.fd = PQsocket(st->conn);
 			p.events = POLLIN;
-			if (poll(&p, 1, (int)(left < INT32_MAX ? left : INT32_MAX)) < 0 && errno != EINTR)
-				return st->seq;
+			if (poll(&p, 1, (int)(left < INT32_MAX ? left : INT32_MAX)) < 0)
+				return st->seq;   /* a signal ends the wait, as in wake.c */
 		} else {
 			/* the server is away: try again a little later */
 			struct timespec ts = { 0, (left < PGS_RETRY_MS ? left : PGS_RETRY_MS) * 1000000L };
 
-			nanosleep(&ts, NULL);
+			if (nanosleep(&ts, NULL) < 0)
+				return st->seq;
 		}
 	}
 }
