@@ -91,13 +91,12 @@ class Control(BaseHTTPRequestHandler):
 
 
 def screenshot_path():
-    """doc/screenshot.png in a build in the source tree (the README shows it);
-    in a VPATH build such as `make distcheck`, a file in a temporary
-    directory, so nothing is left behind in the build tree."""
+    """$GC_SCREENSHOT when set (to refresh the README's picture:
+    GC_SCREENSHOT=$PWD/doc/screenshot.png make check TESTS=tests/browser.py),
+    else a file in a temporary directory, so a test run changes nothing in
+    the source tree."""
     if os.environ.get("GC_SCREENSHOT"):
         return os.environ["GC_SCREENSHOT"]
-    if os.path.realpath(SRCDIR) == os.path.realpath(BUILDDIR):
-        return os.path.join(SRCDIR, "doc", "screenshot.png")
     d = tempfile.mkdtemp(prefix="gc-browser-")
     atexit.register(shutil.rmtree, d, True)
     return os.path.join(d, "screenshot.png")
