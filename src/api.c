@@ -30,6 +30,7 @@ void api_store_failed(struct call *c, int result, const char *err)
 		reply_error(c->rep, 403, "%s", err);
 		break;
 	default:
+		c->store_failed = 1;
 		log_error("store: %s", err);
 		reply_header(c->rep, "Retry-After", "5");
 		reply_error(c->rep, 503, "the message store is unavailable; try again shortly");

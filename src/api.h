@@ -22,6 +22,7 @@ struct call {
 	struct hub *hub;
 	struct store *store;       /* this thread's store connection, NULL if it failed */
 	const char *store_error;   /* why store is NULL */
+	int store_failed;          /* set when the store failed: the server remakes the connection */
 	struct request *req;
 	struct reply *rep;
 	struct user user;          /* set for authenticated routes */

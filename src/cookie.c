@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "cookie.h"
+#include "httpparse.h"
 
 #define COOKIE_SECRET_MAX 56   /* 448 bits: Galaxy's MAXIMUM_ID_SECRET_LENGTH */
 #define COOKIE_BLOCK 8
@@ -22,17 +23,6 @@
 int cookie_secret_ok(const char *secret, size_t len)
 {
 	return secret && len >= 1 && len <= COOKIE_SECRET_MAX;
-}
-
-static int cookie_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Runs Blowfish-ECB over buf (len, a multiple of 8) in place. */
@@ -58,7 +48,7 @@ int cookie_decode(const char *secret, size_t secretlen, const char *value,
 	if (len == 0 || len > COOKIE_MAX_HEX || len % 2 || n % COOKIE_BLOCK)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int hi = cookie_hexval(value[2 * i]), lo = cookie_hexval(value[2 * i + 1]);
+		int hi = http_hexval(value[2 * i]), lo = http_hexval(value[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		buf[i] = (unsigned char)(hi << 4 | lo);
@@ -69,7 +59,7 @@ int cookie_decode(const char *secret, size_t secretlen, const char *value,
 	if (start == n || n - start >= keylen)
 		return -1;
 	for (size_t i = start; i < n; i++)
-		if (cookie_hexval((char)buf[i]) < 0)
+		if (http_hexval((char)buf[i]) < 0)
 			return -1;
 	memcpy(key, buf + start, n - start);
 	key[n - start] = '\0';

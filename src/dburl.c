@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "dburl.h"
+#include "httpparse.h"
 
 /* A growing string; on ENOMEM ok drops to 0 and appends become no-ops. */
 struct dburl_buf {
@@ -59,38 +60,17 @@ static void dburl_add_param(struct dburl_buf *b, const char *kw, const char *v)
 	dburl_append(b, "'", 1);
 }
 
-static int dburl_hexval(char c)
-{
-	if (isdigit((unsigned char)c))
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decodes s[0..n) into a new string (caller frees). NULL on a bad
  * escape, an escaped NUL, or ENOMEM; *oom says which. */
 static char *dburl_unquote(const char *s, size_t n, int *oom)
 {
-	char *out = malloc(n + 1), *o = out;
+	char *out = malloc(n + 1);
 
 	*oom = !out;
-	if (!out)
+	if (out && http_percent_decode(s, n, 0, out, n + 1) < 0) {
+		free(out);
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			int hi = i + 2 < n ? dburl_hexval(s[i + 1]) : -1;
-			int lo = hi >= 0 ? dburl_hexval(s[i + 2]) : -1;
-			if (lo < 0 || (hi | lo) == 0) {
-				free(out);
-				return NULL;
-			}
-			*o++ = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
 	}
-	*o = '\0';
 	return out;
 }
 

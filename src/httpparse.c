@@ -6,7 +6,7 @@
 
 #include "httpparse.h"
 
-static int http_hexval(char c)
+int http_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

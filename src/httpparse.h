@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 
+/* The value of hex digit c (either case), or -1. */
+int http_hexval(char c);
+
 /* Decodes in[0..len) ('%XX', and '+' as a space when plus_is_space) into out
  * (outlen bytes, always NUL-terminated on success). Returns the decoded
  * length, or -1 when a '%' is not followed by two hex digits, the result

@@ -133,28 +133,41 @@ static struct store_event *hub_ring_at(struct hub *h, size_t i)
 	return &h->ring[(h->ring_start + i) % HUB_RING];
 }
 
+/* The index of the ring's first event with an id above id (ring_n if none):
+ * a binary search, as the ring is in id order. */
+static size_t hub_ring_after(struct hub *h, long long id)
+{
+	size_t lo = 0, hi = h->ring_n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (hub_ring_at(h, mid)->id <= id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* A delete event has just arrived: the message it removes, if still in the
  * ring, must no longer show its text to polls parked later. Rewritten the
  * way the store now reads it: "deleted": true, no "text". */
 static void hub_ring_redact(struct hub *h, long long target)
 {
-	for (size_t i = 0; i < h->ring_n; i++) {
-		struct store_event *ev = hub_ring_at(h, i);
-		if (ev->id != target)
-			continue;
-		json_object *o = json_tokener_parse(ev->json);
-		if (!o)
-			return;
-		json_object_object_del(o, "text");
-		json_object_object_add(o, "deleted", json_object_new_boolean(1));
-		char *json = strdup(json_object_to_json_string_ext(o,
-			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-		if (json) {
-			free(ev->json);
-			ev->json = json;
-		}
+	size_t i = hub_ring_after(h, target - 1);
+	if (i == h->ring_n || hub_ring_at(h, i)->id != target)
 		return;
+	struct store_event *ev = hub_ring_at(h, i);
+	json_object *o = json_tokener_parse(ev->json);
+	if (!o)
+		return;
+	json_object_object_del(o, "text");
+	json_object_object_add(o, "deleted", json_object_new_boolean(1));
+	char *json = strdup(json_object_to_json_string_ext(o,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	if (json) {
+		free(ev->json);
+		ev->json = json;
 	}
 }
 
@@ -372,10 +385,8 @@ int hub_park(struct hub *h, struct hub_waiter *w)
 		pthread_mutex_unlock(&h->lock);
 		return 1;
 	}
-	for (size_t i = 0; i < h->ring_n && !retry; i++) {
+	for (size_t i = hub_ring_after(h, w->checked); i < h->ring_n && !retry; i++) {
 		struct store_event *ev = hub_ring_at(h, i);
-		if (ev->id <= w->checked)
-			continue;
 		hub_track_membership(w, ev);
 		retry = hub_visible(w, ev);
 	}

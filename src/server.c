@@ -180,7 +180,7 @@ static void server_handle(struct worker *wk, FCGX_Request *fcgx)
 			reply_clear(&rep);
 			return;
 		}
-		if (rep.status >= 500 && wk->store) {
+		if (c.store_failed && wk->store) {
 			/* a failing connection is remade on the next request */
 			store_close(wk->store);
 			wk->store = NULL;

@@ -735,6 +735,25 @@ static int store_ensure_rooms(struct store *st, const char *const *persistent, s
 	return tx_commit(st, 0, "creating rooms", err, errlen);
 }
 
+/* Switches db to WAL mode, leaving the answer row in *s. Another process
+ * creating the same store may hold the lock while SQLite, to avoid a
+ * deadlock, gives up at once without its busy handler: retry for as long as
+ * the busy timeout would have waited. Returns 0, or -1 with db's error. */
+static int store_wal_mode(sqlite3 *db, sqlite3_stmt **s)
+{
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, s, NULL) != SQLITE_OK)
+		return -1;
+	for (int waited = 0;; waited += 10) {
+		int rc = sqlite3_step(*s);
+		if (rc == SQLITE_ROW)
+			return 0;
+		if (rc != SQLITE_BUSY || waited >= STORE_BUSY_MS)
+			return -1;
+		sqlite3_reset(*s);
+		usleep(10000);
+	}
+}
+
 int store_open(const char *path, const char *const *persistent, size_t n,
                struct store **out, char *err, size_t errlen)
 {
@@ -761,8 +780,7 @@ int store_open(const char *path, const char *const *persistent, size_t n,
 		goto fail_msg;
 	}
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
-	    sql_row(s) != 1)
+	if (store_wal_mode(st->db, &s) < 0)
 		goto fail;
 	mode = (const char *)sqlite3_column_text(s, 0);
 	if (!mode || strcmp(mode, "wal") != 0) {

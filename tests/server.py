@@ -75,8 +75,12 @@ def threads(pid):
 
 
 def main():
+    global POLLS
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    if hard < 2 * POLLS + 200:   # each poll is a socket here and one in the responder
+        POLLS = (hard - 200) // 2
+        print("# RLIMIT_NOFILE hard limit %d: testing %d polls" % (hard, POLLS))
     users = ["u%02d" % i for i in range(20)]
     with ChatEnv(users=users, options={"workers": "4", "poll_timeout": "30"}) as env:
         pid = env.procs[0].pid

@@ -1,0 +1,413 @@
+// Browser tests of www/ against the real thing: headless Debian chromium
+// driven by playwright-core, nginx serving the page and the API, the
+// galaxy-chat responder, a Galaxy database fixture and genuine galaxysession
+// cookies.  tests/browser.py starts all that and runs this file with:
+//
+//   GC_BASE_URL         the page, e.g. http://127.0.0.1:PORT/chat/
+//   GC_API_URL          the API root (default: GC_BASE_URL + "api/")
+//   GC_COOKIE_ALICE     galaxysession cookie values of two users
+//   GC_COOKIE_BOB
+//   GC_CONTROL_URL      POST {url}/stop_chat and {url}/start_chat stop and start the responder
+//   GC_PLAYWRIGHT_CORE  where playwright-core is (default: resolved from here)
+//   GC_CHROMIUM         the browser (default /usr/bin/chromium)
+//   GC_SCREENSHOT       where the two-user screenshot goes (default doc/screenshot.png)
+//
+// Every request the page makes to anything but the test servers (gravatar)
+// is aborted, so the run never leaves the machine.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run this through tests/browser.py`);
+  return v;
+}
+
+const BASE = need('GC_BASE_URL');
+const API = process.env.GC_API_URL || new URL('api/', BASE).href;
+const COOKIES = { alice: need('GC_COOKIE_ALICE'), bob: need('GC_COOKIE_BOB') };
+const CONTROL = process.env.GC_CONTROL_URL;
+const SCREENSHOT = process.env.GC_SCREENSHOT || fileURLToPath(new URL('../../doc/screenshot.png', import.meta.url));
+const pw = await import(process.env.GC_PLAYWRIGHT_CORE || 'playwright-core');
+const { chromium } = pw.default ?? pw;
+
+const ORIGIN = new URL(BASE).origin;
+const uniq = () => Math.random().toString(36).slice(2, 8);
+
+let browser;
+const contexts = [];
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.GC_CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  if (browser) await browser.close();
+});
+
+// ------------------------------------------------------------------ helpers
+
+/** Poll `fn` until it returns something truthy; fail with `what` after `ms`. */
+async function until(what, fn, ms = 15000) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The API as a script would use it, with a user's cookie. */
+async function api(user, method, path, body) {
+  const res = await fetch(API + path, {
+    method,
+    headers: {
+      Cookie: 'galaxysession=' + COOKIES[user],
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(`${method} ${path} as ${user}: ${res.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+const say = (user, room, text) => api(user, 'POST', 'v1/messages', { room, text, client_id: 'test-' + uniq() + uniq() });
+const dm = (user, to, text) => api(user, 'POST', 'v1/messages', { to, text, client_id: 'test-' + uniq() + uniq() });
+
+async function control(what) {
+  assert.ok(CONTROL, 'GC_CONTROL_URL is needed to stop and start the responder');
+  const res = await fetch(`${CONTROL}/${what}`, { method: 'POST' });
+  assert.equal(res.status, 200, `${what}: ${await res.text()}`);
+}
+
+/**
+ * A browser context logged in as `user` (or not logged in), with the page
+ * open and polling.  Returns {page, events, errors}: `events` lists every
+ * /v1/events URL the page requested.
+ */
+async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '', wait = true } = {}) {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  await context.route((url) => url.origin !== ORIGIN && !url.href.startsWith(API), (route) => route.abort());
+  if (user) await context.addCookies([{ name: 'galaxysession', value: COOKIES[user], url: BASE }]);
+  const page = await context.newPage();
+  const events = [];
+  const errors = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.endsWith('/v1/events')) events.push(r.url());
+  });
+  page.on('pageerror', (e) => errors.push(e));
+  page.on('dialog', (d) => {
+    errors.push(new Error('unexpected dialog: ' + d.message()));
+    d.dismiss();
+  });
+  await page.goto(BASE + query);
+  if (wait) await live(page, events);
+  return { context, page, events, errors };
+}
+
+/** The page has loaded and has a long poll with a cursor out. */
+async function live(page, events, from = 0) {
+  await until('the chat to be ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'));
+  await until('a long poll with a cursor', () => events.slice(from).some((u) => u.includes('since=')));
+}
+
+const tab = (page, label) => page.locator('[role=tab]').filter({ has: page.locator('.tab-label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+const panel = (page) => page.locator('[role=tabpanel]:not([hidden])');
+const messages = (page, text) => panel(page).locator('li.msg[data-id]').filter({ hasText: text });
+
+/** How many times `text` is shown as a confirmed message in the active tab. */
+const shown = (page, text) => messages(page, text).count();
+
+async function seeOnce(page, text, what = text, ms = 15000) {
+  await until(`"${what}" to be shown`, async () => (await shown(page, text)) >= 1, ms);
+  await page.waitForTimeout(300); // a duplicate would arrive in the same breath
+  assert.equal(await shown(page, text), 1, `"${what}" is shown exactly once`);
+}
+
+async function openTab(page, label) {
+  await tab(page, label).click();
+  await until(`tab ${label} to be selected`, async () => (await tab(page, label).getAttribute('aria-selected')) === 'true');
+}
+
+async function joinRoom(page, room) {
+  await openTab(page, 'Rooms');
+  const input = panel(page).getByLabel('Join or create a room');
+  await input.fill(room);
+  await input.press('Enter');
+  await until(`room ${room} to be joined`, async () => (await tab(page, room).getAttribute('aria-selected')) === 'true');
+}
+
+async function send(page, text) {
+  const box = page.locator('#input');
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+// ------------------------------------------------------------------ tests
+
+test('alice and bob chat in a room and by direct message', { timeout: 90000 }, async () => {
+  const room = 'HISAT2 help'; // a fresh ChatEnv per run: a plain name reads well in the screenshot
+  const alice = await openAs('alice', { viewport: { width: 960, height: 560 } });
+  const bob = await openAs('bob');
+  await joinRoom(alice.page, room);
+  await joinRoom(bob.page, room);
+  await until('bob\'s join to reach alice', () => panel(alice.page).locator('li.notice', { hasText: 'bob joined' }).count());
+
+  const q = 'Has anyone run HISAT2 on paired-end data here?';
+  await send(alice.page, q);
+  await seeOnce(bob.page, q);
+  const a = 'Yes, works fine with the defaults. My history: https://usegalaxy.org/u/bob/h/hisat2-pe';
+  await send(bob.page, a);
+  await seeOnce(alice.page, a);
+  const link = messages(alice.page, a).locator('a');
+  assert.equal(await link.getAttribute('href'), 'https://usegalaxy.org/u/bob/h/hisat2-pe');
+  assert.equal(await link.getAttribute('target'), '_blank');
+  assert.match(await link.getAttribute('rel'), /noopener/);
+  await seeOnce(alice.page, q);
+
+  // Multi-line messages: Shift+Enter is a new line, Enter sends.
+  await alice.page.locator('#input').fill('Thanks! I will try the');
+  await alice.page.locator('#input').press('Shift+Enter');
+  await alice.page.locator('#input').pressSequentially('defaults then.');
+  await alice.page.locator('#input').press('Enter');
+  await seeOnce(bob.page, 'defaults then.');
+  assert.equal(await messages(bob.page, 'defaults then.').locator('.text').textContent(), 'Thanks! I will try the\ndefaults then.');
+
+  // Who is online: both of them, after a refresh.
+  await until('bob in alice\'s who list', async () => {
+    await alice.page.evaluate(() => window.galaxyChat.refreshWho());
+    return panel(alice.page).locator('.who-list', { hasText: 'bob' }).count();
+  });
+
+  // A direct message: alice clicks bob's name.
+  await messages(alice.page, a).getByRole('button', { name: 'bob' }).click();
+  await until('the DM tab', async () => (await tab(alice.page, '@bob').getAttribute('aria-selected')) === 'true');
+  const secret = 'psst: the reference genome is in my shared data ' + uniq();
+  await send(alice.page, secret);
+  await until('the DM tab at bob\'s', () => tab(bob.page, '@alice').count());
+  assert.equal((await tab(bob.page, '@alice').locator('.badge').textContent()).trim(), '1', 'an unread badge');
+  await openTab(bob.page, '@alice');
+  await seeOnce(bob.page, secret, 'the direct message');
+  assert.equal(await tab(bob.page, '@alice').locator('.badge').isHidden(), true, 'the badge goes when the tab is read');
+  const reply = 'Got it, thanks!';
+  await send(bob.page, reply);
+  await seeOnce(alice.page, reply);
+  // The DM stays between the two: not in the room.
+  await openTab(bob.page, room);
+  assert.equal(await shown(bob.page, secret), 0);
+
+  // For the README: alice back in the room, a new DM waiting in its tab.
+  await openTab(alice.page, room);
+  await send(bob.page, 'Ping me if the alignment rate looks low.');
+  await seeOnce(alice.page, 'alignment rate');
+  await dm('bob', 'alice', 'Also: which GTF did you use?');
+  await until('a badge on @bob', () => tab(alice.page, '@bob').locator('.badge').isVisible());
+  await alice.page.waitForTimeout(500); // let the badge settle
+  mkdirSync(dirname(SCREENSHOT), { recursive: true });
+  await alice.page.screenshot({ path: SCREENSHOT });
+
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
+test('a reload keeps the history and the cursor: nothing doubled, nothing missing', { timeout: 90000 }, async () => {
+  const alice = await openAs('alice');
+  const { page, events } = alice;
+  const m1 = 'before the reload ' + uniq();
+  await say('bob', 'all', m1);
+  await seeOnce(page, m1);
+  const cursor = await page.evaluate(() => window.galaxyChat.cursor);
+  assert.ok(Number.isInteger(cursor));
+
+  // Away from the page while bob writes, to the room and to alice alone.
+  await page.goto('about:blank');
+  const m2 = 'while alice was away ' + uniq();
+  const d1 = 'a direct message while away ' + uniq();
+  await say('bob', 'all', m2);
+  await dm('bob', 'alice', d1);
+
+  const from = events.length;
+  await page.goto(BASE);
+  await live(page, events, from);
+  const first = events.slice(from).find((u) => u.includes('since='));
+  assert.equal(events.slice(from).filter((u) => !u.includes('since=')).length, 0, 'no fresh cursor was asked for');
+  assert.equal(Number(new URL(first).searchParams.get('since')), cursor, 'the poll continues from the stored cursor');
+
+  await seeOnce(page, m1);
+  await seeOnce(page, m2);
+  await until('the DM tab', () => tab(page, '@bob').count());
+  await openTab(page, '@bob');
+  await seeOnce(page, d1);
+
+  // A plain reload, with a message racing it.
+  const m3 = 'during the reload ' + uniq();
+  await Promise.all([page.reload(), say('bob', 'all', m3)]);
+  await until('ready again', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'));
+  await until('the DM tab kept', async () => (await tab(page, '@bob').getAttribute('aria-selected')) === 'true');
+  await seeOnce(page, d1, 'the DM after a reload');
+  await openTab(page, 'all');
+  for (const m of [m1, m2, m3]) await seeOnce(page, m);
+  const ids = await panel(page).locator('li[data-id]').evaluateAll((ls) => ls.map((l) => Number(l.dataset.id)));
+  assert.deepEqual(ids, [...new Set(ids)].sort((x, y) => x - y), 'each event once, in id order');
+
+  // Ctrl+L clears the view, not the history.
+  await page.locator('#input').press('Control+l');
+  assert.equal(await shown(page, m1), 0);
+  await page.reload();
+  await seeOnce(page, m1);
+  assert.deepEqual(alice.errors, []);
+});
+
+test('message text is shown as text and runs nothing', { timeout: 60000 }, async () => {
+  const alice = await openAs('alice');
+  const { page } = alice;
+  const nasty = [
+    '<script>window.__pwned = "script"</script>',
+    '<img src=x onerror="window.__pwned = \'img\'">',
+    '<a href="javascript:window.__pwned=\'href\'">click me</a> javascript:window.__pwned=1',
+    '<svg onload="window.__pwned=\'svg\'"></svg> &lt;b&gt;not bold&lt;/b&gt;',
+  ];
+  for (const t of nasty) await say('bob', 'all', t);
+  for (const t of nasty) {
+    await seeOnce(page, t);
+    assert.equal(await messages(page, t).locator('.text').textContent(), t, 'the text, character for character');
+  }
+  const inside = await panel(page).locator('.messages .text').evaluateAll((ts) => ts.map((t) => [...t.querySelectorAll('*')].map((e) => e.tagName)).flat());
+  assert.deepEqual(inside.filter((n) => n !== 'A'), [], 'no elements but links inside message text');
+  assert.equal(await panel(page).locator('.messages .text a[href^="javascript"]').count(), 0);
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'nothing ran');
+  assert.deepEqual(alice.errors, []);
+});
+
+test("Galaxy's iframe URL offers rooms but does not say who I am", { timeout: 60000 }, async () => {
+  const room = 'R&D <lab> ' + uniq();
+  // Galaxy HTML-escaped the values (_.escape), it did not URL-encode them.
+  const escaped = room.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const alice = await openAs('alice', { query: `?username=bob&persistent_communication_rooms=${escaped},NGS` });
+  const { page } = alice;
+  assert.equal(await page.locator('#me-name').textContent(), 'alice');
+  await openTab(page, 'Rooms');
+  const button = panel(page).locator('.room-button', { has: page.locator('.room-name', { hasText: room }) });
+  await button.click();
+  await until('the room from the URL to be joined', async () => (await tab(page, room).getAttribute('aria-selected')) === 'true');
+  const me = await api('alice', 'GET', 'v1/me');
+  assert.ok(me.rooms.some((r) => r.name === room && r.joined), 'joined on the server');
+  // Leave it again with the keyboard: the panel's Leave button.
+  await panel(page).getByRole('button', { name: 'Leave room ' + room }).click();
+  await until('the tab to go', async () => (await tab(page, room).count()) === 0);
+  assert.deepEqual(alice.errors, []);
+});
+
+test('the offline toggle stops polling and survives a reload', { timeout: 90000 }, async () => {
+  const alice = await openAs('alice');
+  const { page, events } = alice;
+  const toggle = page.locator('#online-toggle');
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+  await page.waitForTimeout(300);
+  const n = events.length;
+  const m = 'said while alice was offline ' + uniq();
+  await say('bob', 'all', m);
+  await page.waitForTimeout(3000);
+  assert.equal(events.length, n, 'no /v1/events request while offline');
+  assert.equal(await shown(page, m), 0, 'nothing arrives while offline');
+  assert.equal(await page.locator('#input').isDisabled(), true, 'cannot type while offline');
+
+  await page.reload();
+  await until('ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'));
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'false', 'still offline after the reload');
+  await page.waitForTimeout(3000);
+  assert.equal(events.length, n, 'no /v1/events request after the reload either');
+
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  await live(page, events, n);
+  await seeOnce(page, m);
+  const m2 = 'after alice came back ' + uniq();
+  await say('bob', 'all', m2);
+  await seeOnce(page, m2);
+  assert.deepEqual(alice.errors, []);
+});
+
+test('the responder going away and coming back loses and doubles nothing', { timeout: 120000 }, async () => {
+  const alice = await openAs('alice');
+  const { page } = alice;
+  const before = 'before the outage ' + uniq();
+  await say('bob', 'all', before);
+  await seeOnce(page, before);
+
+  await control('stop_chat');
+  try {
+    await until('the reconnecting state', () => page.locator('#status', { hasText: /reconnect/i }).isVisible(), 40000);
+    const during = 'sent during the outage ' + uniq();
+    await send(page, during);
+    await until('the message to wait for a retry', () => page.locator('li.msg.retrying', { hasText: during }).count(), 20000);
+    await page.waitForTimeout(1500);
+    await control('start_chat');
+    const right = 'right after the restart ' + uniq();
+    await until('bob to be able to write again', () => say('bob', 'all', right).then(() => true), 20000);
+
+    await until('the outage message to be confirmed', async () => (await page.locator('li[data-client-id]').count()) === 0, 40000);
+    await seeOnce(page, during);
+    await seeOnce(page, right, right, 30000);
+    await until('the status line to clear', () => page.locator('#status').isHidden());
+    const hist = await api('bob', 'GET', 'v1/rooms/all/messages?limit=100');
+    assert.equal(hist.events.filter((e) => e.text === during).length, 1, 'stored exactly once');
+    const after = 'after the outage ' + uniq();
+    await say('bob', 'all', after);
+    await seeOnce(page, after);
+    await seeOnce(page, before);
+  } finally {
+    await control('start_chat').catch(() => {});
+  }
+  assert.deepEqual(alice.errors, []);
+});
+
+test('without a Galaxy login the page says so', { timeout: 30000 }, async () => {
+  const anon = await openAs(null, { wait: false, viewport: { width: 600, height: 350 } });
+  await until('the login notice', () => anon.page.getByRole('heading', { name: 'Please log in to Galaxy' }).isVisible());
+  assert.equal(anon.events.filter((u) => u.includes('since=')).length, 0, 'no polling without a login');
+});
+
+test('usable in Galaxy\'s 600x350 modal, with the keyboard alone', { timeout: 60000 }, async () => {
+  const alice = await openAs('alice', { viewport: { width: 600, height: 350 } });
+  const { page } = alice;
+  for (const sel of ['[role=tablist]', '#online-toggle', '#input', '.composer .send']) {
+    const b = await page.locator(sel).boundingBox();
+    assert.ok(b && b.x >= 0 && b.y >= 0 && b.x + b.width <= 600 && b.y + b.height <= 350, `${sel} inside the modal: ${JSON.stringify(b)}`);
+  }
+  // Tab into the tab bar, arrows between tabs.
+  await tab(page, 'all').focus();
+  await page.keyboard.press('End');
+  assert.equal(await tab(page, 'Rooms').getAttribute('aria-selected'), 'true');
+  await page.keyboard.press('Home');
+  assert.equal(await tab(page, 'all').getAttribute('aria-selected'), 'true');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await tab(page, 'Rooms').getAttribute('aria-selected'), 'true', 'arrows wrap around');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('role')), 'tab');
+  const m = 'typed without a mouse ' + uniq();
+  await page.locator('#input').focus();
+  await page.keyboard.type(m);
+  await page.keyboard.press('Enter');
+  await seeOnce(page, m);
+  assert.deepEqual(alice.errors, []);
+});

@@ -1,0 +1,129 @@
+// api.js - the only code that speaks HTTP to the galaxy-chat responder.
+//
+// Every call goes through request(), which turns any failure into an
+// ApiError carrying what the caller needs to decide what to do next: the
+// HTTP status (0 for a network failure), the API's error code, and the
+// server's Retry-After in milliseconds.  Nothing here retries; the poller
+// and the outbox own their retry policies.
+
+/** Where the API lives: <meta name="galaxy-chat-api">, else api/ beside the page. */
+export function apiBase(doc = document) {
+  const meta = doc.querySelector('meta[name="galaxy-chat-api"]');
+  const given = meta && meta.content.trim();
+  const url = new URL(given || 'api/', doc.baseURI);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  url.search = '';
+  url.hash = '';
+  return url.href;
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message, retryAfterMs = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;        // 0: no HTTP answer at all
+    this.code = code;            // API error code, or 'network' / 'bad_response' / 'aborted'
+    this.retryAfterMs = retryAfterMs;
+  }
+  /** Worth trying again later: network trouble, 429, 5xx (502/504 from a proxy). */
+  get transient() {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/** Retry-After is seconds or an HTTP date (RFC 9110 10.2.3). */
+export function parseRetryAfter(value, now = Date.now()) {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const when = Date.parse(v);
+  return Number.isNaN(when) ? null : Math.max(0, when - now);
+}
+
+export function roomPath(room) {
+  return 'v1/rooms/' + encodeURIComponent(room);
+}
+
+export class Api {
+  constructor(base) {
+    this.base = base;
+  }
+
+  /**
+   * One request.  Resolves with the parsed JSON body of a 2xx answer, rejects
+   * with ApiError otherwise.  `signal` aborts it; `timeoutMs` bounds it so a
+   * connection that silently died does not hang the caller for ever.
+   */
+  async request(method, path, { body, signal, timeoutMs = 30000 } = {}) {
+    const ctl = new AbortController();
+    const onAbort = () => ctl.abort();
+    if (signal) {
+      if (signal.aborted) throw new ApiError(0, 'aborted', 'aborted');
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    const timer = setTimeout(() => ctl.abort(), timeoutMs);
+    const init = {
+      method,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { Accept: 'application/json' },
+      signal: ctl.signal,
+    };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(this.base + path, init);
+    } catch (e) {
+      if (signal && signal.aborted) throw new ApiError(0, 'aborted', 'aborted');
+      throw new ApiError(0, 'network', ctl.signal.aborted ? 'the server did not answer in time' : 'cannot reach the chat server');
+    } finally {
+      clearTimeout(timer);
+      if (signal) signal.removeEventListener('abort', onAbort);
+    }
+    let data = null;
+    const text = await res.text().catch(() => '');
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null;
+    }
+    if (res.ok) {
+      if (data === null && text) throw new ApiError(res.status, 'bad_response', 'the chat server sent something that is not JSON');
+      return data;
+    }
+    const err = (data && data.error) || {};
+    throw new ApiError(
+      res.status,
+      err.code || (res.status >= 500 ? 'unavailable' : 'http_' + res.status),
+      err.message || `${res.status} ${res.statusText || 'error'}`,
+      parseRetryAfter(res.headers.get('Retry-After')),
+    );
+  }
+
+  me() { return this.request('GET', 'v1/me'); }
+  rooms() { return this.request('GET', 'v1/rooms'); }
+  join(room) { return this.request('POST', roomPath(room) + '/join', { body: {} }); }
+  leave(room) { return this.request('POST', roomPath(room) + '/leave', { body: {} }); }
+  who(room) { return this.request('GET', roomPath(room) + '/who'); }
+
+  history(room, { before, limit = 50 } = {}) {
+    const q = new URLSearchParams();
+    if (before != null) q.set('before', String(before));
+    q.set('limit', String(limit));
+    return this.request('GET', roomPath(room) + '/messages?' + q);
+  }
+
+  /** The long poll; without `since` it answers at once with the current cursor. */
+  events(since, { timeout = 25, signal } = {}) {
+    const q = since == null ? '' : `?since=${encodeURIComponent(since)}&timeout=${timeout}`;
+    return this.request('GET', 'v1/events' + q, { signal, timeoutMs: (timeout + 20) * 1000 });
+  }
+
+  /** target is {room} or {to}; client_id makes retries safe. */
+  send(target, text, clientId) {
+    return this.request('POST', 'v1/messages', { body: { ...target, text, client_id: clientId } });
+  }
+}

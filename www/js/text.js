@@ -1,0 +1,118 @@
+// text.js - pure helpers: room names, Galaxy's iframe parameters, links,
+// timestamps.  Everything that turns user data into DOM builds nodes with
+// textContent; nothing in the client ever assigns user data to innerHTML.
+
+/** API.md: 1 to 64 characters of printable UTF-8, no control characters. */
+export function roomNameProblem(name) {
+  const chars = [...name];
+  if (chars.length === 0) return 'Type a room name.';
+  if (chars.length > 64) return 'A room name has at most 64 characters.';
+  if (/[\p{Cc}\p{Cs}\u2028\u2029]/u.test(name)) return 'A room name cannot contain control characters.';
+  if (name.trim() !== name) return 'A room name cannot start or end with a space.';
+  return null;
+}
+
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#x27': "'", '#39': "'", '#96': '`', '#x60': '`', '#x2F': '/', '#x2f': '/' };
+
+/** Undo underscore's _.escape (what Galaxy applied to the iframe parameters). */
+export function htmlUnescape(s) {
+  return s.replace(/&(amp|lt|gt|quot|apos|#x27|#39|#96|#x60|#x2[fF]);/g, (_, e) => ENTITIES[e]);
+}
+
+function decodeParam(v) {
+  v = v.replace(/\+/g, ' ');
+  try {
+    v = decodeURIComponent(v);
+  } catch {
+    /* a lone % is not an encoding: keep it as it is */
+  }
+  return htmlUnescape(v);
+}
+
+/**
+ * Galaxy 16.07-20.09 opened the chat at
+ * ?username=<_.escape(u)>&persistent_communication_rooms=<_.escape(a,b)>
+ * and its client read the parameters by position.  The values are HTML-escaped,
+ * not URL-encoded, so an "&amp;" inside a value is not a separator.
+ * Returns {username, rooms}; the username is a hint only (GET /v1/me decides).
+ */
+export function galaxyParams(search) {
+  const q = search.replace(/^\?/, '');
+  if (!q) return { username: null, rooms: [] };
+  const params = q.split(/&(?!(?:amp|lt|gt|quot|apos|#x27|#39|#96|#x60|#x2[fF]);)/).map((p) => {
+    const i = p.indexOf('=');
+    return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
+  });
+  const named = (n) => params.find(([k]) => k === n);
+  const u = named('username') || params[0];
+  const r = named('persistent_communication_rooms') || params[1];
+  const rooms = r
+    ? decodeParam(r[1]).split(',').map((s) => s.trim()).filter((s) => s && !roomNameProblem(s))
+    : [];
+  return { username: u ? decodeParam(u[1]) : null, rooms: [...new Set(rooms)] };
+}
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+
+/**
+ * Append `text` to `parent` as text nodes, with http(s) URLs as links that
+ * open in a new tab and pass no referrer.
+ */
+export function appendLinkified(parent, text) {
+  let last = 0;
+  for (const m of text.matchAll(URL_RE)) {
+    let url = m[0];
+    // Trailing punctuation belongs to the sentence, not the link; a closing
+    // bracket stays when the link itself opened one.
+    while (/[.,;:!?'")\]}>]$/.test(url)) {
+      const c = url.at(-1);
+      const open = { ')': '(', ']': '[', '}': '{' }[c];
+      if (open && url.split(open).length > url.split(c).length - 1) break;
+      url = url.slice(0, -1);
+    }
+    let href = null;
+    try {
+      const u = new URL(url);
+      if (u.protocol === 'http:' || u.protocol === 'https:') href = u.href;
+    } catch {
+      href = null;
+    }
+    if (!href) continue;
+    if (m.index > last) parent.append(document.createTextNode(text.slice(last, m.index)));
+    const a = document.createElement('a');
+    a.href = href;
+    a.textContent = url;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer nofollow';
+    parent.append(a);
+    last = m.index + url.length;
+  }
+  if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
+}
+
+const sameDay = (a, b) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+
+/** Short local time for the list ("14:05", or "Mon 3 Nov, 14:05" when not today) and a full one for the tooltip. */
+export function formatTime(iso, now = new Date()) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return { short: '', full: '', iso: '' };
+  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const short = sameDay(d, now)
+    ? time
+    : d.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short', ...(d.getFullYear() !== now.getFullYear() ? { year: 'numeric' } : {}) }) + ', ' + time;
+  return { short, full: d.toLocaleString([], { dateStyle: 'full', timeStyle: 'medium' }), iso: d.toISOString() };
+}
+
+/** A random id for client_id: crypto.randomUUID where the page is a secure context, else random hex. */
+export function randomId() {
+  if (globalThis.crypto && crypto.randomUUID) {
+    try {
+      return crypto.randomUUID();
+    } catch {
+      /* not a secure context */
+    }
+  }
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,175 @@
+// ui.js - DOM builders for tabs, panels and messages.  No state lives here:
+// chat.js decides what to show, these functions only build and update nodes.
+// User data (usernames, room names, message text) only ever reaches the DOM
+// through textContent and createTextNode.
+
+import { avatar } from './avatar.js';
+import { appendLinkified, formatTime } from './text.js';
+
+let uid = 0;
+const nextId = (p) => `${p}-${++uid}`;
+
+export function el(tag, attrs = {}, ...children) {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k === 'class') n.className = v;
+    else if (k === 'text') n.textContent = v;
+    else if (k.startsWith('on')) n.addEventListener(k.slice(2), v);
+    else if (k in n && typeof v !== 'string') n[k] = v;
+    else n.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) if (c != null) n.append(c);
+  return n;
+}
+
+/** What a tab shows in the tab bar: "all", "NGS", "@bob". */
+export function tabLabel(kind, name) {
+  return kind === 'dm' ? '@' + name : kind === 'join' ? 'Rooms' : name;
+}
+
+/**
+ * A tab and its panel.  kind: 'room' | 'dm' | 'join'.  Returns the parts
+ * chat.js keeps in its tab record.
+ */
+export function buildTab(kind, name) {
+  const tabId = nextId('tab');
+  const panelId = nextId('panel');
+  const label = tabLabel(kind, name);
+  const badge = el('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
+  const unreadText = el('span', { class: 'sr-only' });
+  const tab = el('button', {
+    type: 'button', role: 'tab', id: tabId, class: 'tab tab-' + kind,
+    'aria-selected': 'false', 'aria-controls': panelId, tabindex: '-1',
+  });
+  if (kind === 'join') tab.append(el('span', { class: 'plus', 'aria-hidden': 'true', text: '+' }));
+  tab.append(el('span', { class: 'tab-label', text: label }), badge, unreadText);
+  let close = null;
+  if (kind !== 'join' && !(kind === 'room' && name === 'all')) {
+    close = el('span', { class: 'tab-close', 'aria-hidden': 'true', title: kind === 'dm' ? 'Close' : 'Leave ' + name, text: '×' });
+    tab.append(close);
+  }
+  const panel = el('section', { role: 'tabpanel', id: panelId, class: 'panel panel-' + kind, 'aria-labelledby': tabId, hidden: true });
+  return { tab, panel, badge, unreadText, close };
+}
+
+/** The inside of a room or DM panel: toolbar, scrollable log, who list. */
+export function buildConversation(kind, name) {
+  const title = kind === 'dm' ? 'Direct messages with ' + name : kind === 'room' && name === 'all' ? 'all — everyone on this Galaxy' : name;
+  const whoId = nextId('who');
+  const whoCount = el('span', { class: 'who-count', text: '' });
+  const whoBtn = kind === 'room'
+    ? el('button', { type: 'button', class: 'who-toggle quiet', 'aria-expanded': 'false', 'aria-controls': whoId, title: 'Who is online in this room' },
+      el('span', { class: 'dot online', 'aria-hidden': 'true' }), whoCount)
+    : null;
+  const action = kind === 'dm'
+    ? el('button', { type: 'button', class: 'quiet leave', text: 'Close' })
+    : name === 'all' ? null : el('button', { type: 'button', class: 'quiet leave', text: 'Leave' });
+  if (action && kind === 'room') action.setAttribute('aria-label', 'Leave room ' + name);
+  if (action && kind === 'dm') action.setAttribute('aria-label', 'Close direct messages with ' + name);
+  const toolbar = el('div', { class: 'toolbar' },
+    el('h2', { class: 'title', text: title }), whoBtn, action);
+  const older = el('button', { type: 'button', class: 'older quiet', hidden: true, text: 'Load older messages' });
+  const list = el('ol', { class: 'messages' });
+  const empty = el('p', { class: 'empty', text: kind === 'dm' ? `No messages with ${name} yet. Say hello!` : 'No messages yet.' });
+  const scroller = el('div', {
+    class: 'scroller', tabindex: '0', role: 'log', 'aria-live': 'off',
+    'aria-label': kind === 'dm' ? 'Messages with ' + name : 'Messages in ' + name,
+  }, older, empty, list);
+  const jump = el('button', { type: 'button', class: 'jump', hidden: true, text: 'New messages ↓' });
+  const who = kind === 'room'
+    ? el('aside', { class: 'who', id: whoId, 'aria-label': 'Online in ' + name },
+      el('h3', { text: 'Online' }), el('ul', { class: 'who-list' }))
+    : null;
+  const body = el('div', { class: 'conv-body' }, el('div', { class: 'conv-main' }, scroller, jump), who);
+  return { toolbar, whoBtn, whoCount, action, older, list, empty, scroller, jump, who, body };
+}
+
+/** The "+ Rooms" panel: join by name, persistent rooms, other rooms. */
+export function buildJoinPanel() {
+  const input = el('input', {
+    id: nextId('room-name'), type: 'text', maxlength: '64', autocomplete: 'off', spellcheck: 'false',
+    placeholder: 'Type a room name to join…', 'aria-describedby': '',
+  });
+  const error = el('p', { class: 'form-error', id: nextId('join-error'), role: 'alert' });
+  input.setAttribute('aria-describedby', error.id);
+  const form = el('form', { class: 'join-form' },
+    el('label', { for: input.id, text: 'Join or create a room' }),
+    el('div', { class: 'row' }, input, el('button', { type: 'submit', class: 'primary', text: 'Join' })),
+    error);
+  const persistent = el('div', { class: 'room-buttons' });
+  const others = el('div', { class: 'room-buttons' });
+  const persistentSection = el('section', { class: 'room-section', hidden: true },
+    el('h3', { text: 'Rooms of this Galaxy' }), persistent);
+  const othersSection = el('section', { class: 'room-section', hidden: true },
+    el('h3', { text: 'Other open rooms' }), others);
+  const body = el('div', { class: 'join-body' }, form, persistentSection, othersSection);
+  return { body, form, input, error, persistent, persistentSection, others, othersSection };
+}
+
+export function roomButton(name, detail, onclick) {
+  const b = el('button', { type: 'button', class: 'room-button', onclick },
+    el('span', { class: 'room-name', text: name }));
+  if (detail) b.append(el('span', { class: 'room-detail', text: detail }));
+  b.setAttribute('aria-label', 'Join ' + name + (detail ? ', ' + detail : ''));
+  return b;
+}
+
+function userButton(user, isMe, onUser) {
+  const name = (user && user.username) || 'unknown';
+  if (isMe) return el('span', { class: 'user me', text: name });
+  return el('button', {
+    type: 'button', class: 'user', text: name, title: `Send ${name} a direct message`,
+    onclick: () => onUser(name),
+  });
+}
+
+function timeNode(iso) {
+  const t = formatTime(iso);
+  return el('time', { datetime: t.iso, title: t.full, text: t.short });
+}
+
+/** One chat line: avatar, name (a DM button unless it is me), time, text. */
+export function buildMessage(ev, { isMe, onUser }) {
+  const user = ev.user || {};
+  const text = el('div', { class: 'text' });
+  appendLinkified(text, typeof ev.text === 'string' ? ev.text : '');
+  const meta = el('div', { class: 'meta' }, userButton(user, isMe, onUser), ' ', timeNode(ev.ts));
+  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), el('div', { class: 'msg-body' }, meta, text));
+  li.dataset.user = String(user.id ?? user.username ?? '');
+  li.dataset.time = String(Date.parse(ev.ts) || 0);
+  return li;
+}
+
+/** A quiet line for joins and leaves. */
+export function buildNotice(ev, isMe) {
+  const who = (ev.user && ev.user.username) || 'someone';
+  const what = ev.type === 'join' ? ' joined' : ' left';
+  return el('li', { class: 'notice' },
+    el('span', { text: (isMe ? 'You' : who) + what + (ev.room && ev.room !== 'all' ? ' ' + ev.room : '') }),
+    ' ', timeNode(ev.ts));
+}
+
+/** Sending state under a message of mine that the server has not confirmed. */
+export function setPendingState(li, state, message, { onRetry, onDiscard } = {}) {
+  li.classList.remove('pending', 'retrying', 'failed');
+  let st = li.querySelector('.send-state');
+  if (state === 'sent') {
+    if (st) st.remove();
+    return;
+  }
+  li.classList.add(state);
+  if (!st) {
+    st = el('div', { class: 'send-state' });
+    li.querySelector('.msg-body').append(st);
+  }
+  st.replaceChildren();
+  const label = { pending: 'Sending…', retrying: 'Not sent yet — retrying', failed: 'Not sent' }[state];
+  st.append(el('span', { text: message ? `${label}: ${message}` : label }));
+  if (state !== 'pending' && onRetry) st.append(' ', el('button', { type: 'button', class: 'link', text: 'Retry now', onclick: onRetry }));
+  if (state === 'failed' && onDiscard) st.append(' ', el('button', { type: 'button', class: 'link', text: 'Discard', onclick: onDiscard }));
+}
+
+export function whoItem(user, isMe, onUser) {
+  return el('li', {}, avatar(user, 22), userButton(user, isMe, onUser));
+}
