@@ -4,21 +4,33 @@
  *   galaxy-chat [-c FILE]                    responder on stdin (mod_fcgid, spawn-fcgi, CGI)
  *   galaxy-chat [-c FILE] --listen ADDR      standalone FastCGI server for nginx
  *   galaxy-chat check [-c FILE]              validate config, reach both databases, report
+ *   galaxy-chat prune [-c FILE] [...]        delete old events (prune.c)
+ *   galaxy-chat export [-c FILE] --room ...  one room's log for a report (export.c)
  *   galaxy-chat --help | --version
+ *
+ * The global options may stand anywhere; every other argument after prune
+ * or export belongs to that command.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cfg.h"
 #include "check.h"
+#include "export.h"
 #include "log.h"
+#include "prune.h"
 #include "server.h"
+
+#define MAX_ARGS 64
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: galaxy-chat [-c FILE] [--listen ADDR]\n"
 	        "       galaxy-chat check [-c FILE]\n"
+	        "       galaxy-chat prune [-c FILE] [--older-than DAYS] [--dry-run] [--batch N]\n"
+	        "       galaxy-chat export [-c FILE] --room NAME --since DATE [--until DATE]\n"
+	        "                          [--format text|json|csv]\n"
 	        "       galaxy-chat --help | --version\n"
 	        "\n"
 	        "Without --listen, serves FastCGI on standard input (mod_fcgid, spawn-fcgi),\n"
@@ -27,18 +39,26 @@ static void usage(FILE *out)
 	        "                 %s/galaxy-chat/galaxy-chat.ini)\n"
 	        "  --listen ADDR  serve FastCGI on unix:/PATH, /PATH, HOST:PORT or :PORT\n"
 	        "  -v, --verbose  log debugging detail\n"
+	        "prune deletes events older than retention_days (or DAYS) in short batches;\n"
+	        "export writes one room's log, UTC dates, --until exclusive, to stdout.\n"
 	        "See galaxy-chat(8) and galaxy-chat.ini(5).\n", SYSCONFDIR);
 }
 
+enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT };
+
 int main(int argc, char **argv)
 {
+	static const char *const names[] = { NULL, "check", "prune", "export" };
 	const char *config = NULL, *listen_addr = NULL;
-	int check = 0;
+	enum command cmd = CMD_SERVE;
+	char *cmd_argv[MAX_ARGS];
+	int cmd_argc = 0, status;
 	char err[1024];
 	struct cfg *cfg;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		enum command c;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -47,27 +67,44 @@ int main(int argc, char **argv)
 			return 0;
 		} else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
 			config = argv[++i];
-		} else if (strcmp(a, "--listen") == 0 && i + 1 < argc) {
+			continue;
+		} else if (strcmp(a, "--listen") == 0 && i + 1 < argc && cmd == CMD_SERVE) {
 			listen_addr = argv[++i];
+			continue;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			log_set_level(LOG_LVL_DEBUG);
-		} else if (strcmp(a, "check") == 0 && !check) {
-			check = 1;
+			continue;
+		}
+		for (c = CMD_CHECK; c <= CMD_EXPORT; c++)
+			if (strcmp(a, names[c]) == 0)
+				break;
+		if (cmd == CMD_SERVE && c <= CMD_EXPORT && !listen_addr) {
+			cmd = c;
+		} else if ((cmd == CMD_PRUNE || cmd == CMD_EXPORT) && cmd_argc < MAX_ARGS) {
+			cmd_argv[cmd_argc++] = argv[i];
 		} else {
 			fprintf(stderr, "galaxy-chat: unexpected argument \"%s\"\n", a);
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (check && listen_addr) {
-		fprintf(stderr, "galaxy-chat: check does not take --listen\n");
-		return 2;
-	}
 	if (cfg_load(config, &cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "galaxy-chat: %s\n", err);
 		return 1;
 	}
-	int status = check ? check_run(cfg, stdout) : server_run(cfg, listen_addr);
+	switch (cmd) {
+	case CMD_CHECK:
+		status = check_run(cfg, stdout);
+		break;
+	case CMD_PRUNE:
+		status = prune_main(cfg, cmd_argc, cmd_argv, stdout);
+		break;
+	case CMD_EXPORT:
+		status = export_main(cfg, cmd_argc, cmd_argv, stdout);
+		break;
+	default:
+		status = server_run(cfg, listen_addr);
+	}
 	cfg_free(cfg);
 	return status;
 }

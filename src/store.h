@@ -183,7 +183,8 @@ typedef int (*store_log_fn)(const struct store_log_row *row, void *ctx);
 
 /* Calls fn for every event of room with since <= ts < until (until NULL:
  * no end; both store time strings or prefixes of one), oldest first. fn
- * returns 0, or -1 to stop (STORE_ERROR). */
+ * returns 0, or -1 to stop (STORE_ERROR). STORE_NOT_FOUND for an unknown
+ * room. */
 enum store_result store_log(struct store *st, const char *room, const char *since,
                             const char *until, store_log_fn fn, void *ctx,
                             char *err, size_t errlen);

@@ -1462,10 +1462,15 @@ enum store_result store_log(struct store *st, const char *room, const char *sinc
                             const char *until, store_log_fn fn, void *ctx,
                             char *err, size_t errlen)
 {
-	sqlite3_stmt *s = stmt(st, S_LOG);
 	struct store_log_row row;
+	enum store_result res;
+	long long room_id;
+	sqlite3_stmt *s;
 	int r;
 
+	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	s = stmt(st, S_LOG);
 	sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, since, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, until, -1, SQLITE_STATIC);   /* NULL binds NULL */
