@@ -129,13 +129,20 @@ function timeNode(iso) {
   return el('time', { datetime: t.iso, title: t.full, text: t.short });
 }
 
-/** One chat line: avatar, name (a DM button unless it is me), time, text. */
-export function buildMessage(ev, { isMe, onUser }) {
+/**
+ * One chat line: avatar, name (a DM button unless it is me), time, text, and
+ * a Delete button when onDelete is given (my messages; everyone's for admins).
+ */
+export function buildMessage(ev, { isMe, onUser, onDelete }) {
   const user = ev.user || {};
   const text = el('div', { class: 'text' });
   appendLinkified(text, typeof ev.text === 'string' ? ev.text : '');
   const meta = el('div', { class: 'meta' }, userButton(user, isMe, onUser), ' ', timeNode(ev.ts));
-  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), el('div', { class: 'msg-body' }, meta, text));
+  const del = onDelete ? el('button', {
+    type: 'button', class: 'link delete', text: 'Delete', onclick: onDelete,
+    'aria-label': `Delete this message by ${user.username || 'unknown'}`,
+  }) : null;
+  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), el('div', { class: 'msg-body' }, meta, text), del);
   li.dataset.user = String(user.id ?? user.username ?? '');
   li.dataset.time = String(Date.parse(ev.ts) || 0);
   return li;
