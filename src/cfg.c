@@ -16,6 +16,7 @@
 #include "galaxy_config.h"
 #include "ini.h"
 #include "log.h"
+#include "store.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -267,8 +268,10 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 
 	if (!(c->store = strdup(raw->chat[C_STORE] ? raw->chat[C_STORE] : CFG_DEFAULT_STORE)))
 		goto oom;
-	if (c->store[0] != '/' && strncmp(c->store, "postgresql:", 11) != 0) {
-		snprintf(err, errlen, "%s: store must be an absolute path, not \"%s\"", file, c->store);
+	if (c->store[0] != '/' && !store_is_postgresql(c->store) &&
+	    strncmp(c->store, "sqlite:////", 11) != 0) {
+		snprintf(err, errlen, "%s: store must be an absolute path, sqlite:////path or "
+		         "a postgresql:// URL, not \"%s\"", file, c->store);
 		goto out;
 	}
 	if (cfg_split(raw->chat[C_ORIGINS], 1, &c->allowed_origins, &c->n_allowed_origins) < 0)

@@ -6,10 +6,11 @@
  *   galaxy-chat check [-c FILE]              validate config, reach both databases, report
  *   galaxy-chat prune [-c FILE] [...]        delete old events (prune.c)
  *   galaxy-chat export [-c FILE] --room ...  one room's log for a report (export.c)
+ *   galaxy-chat migrate --from SQLITE --to POSTGRESQL   copy the store into PostgreSQL
  *   galaxy-chat --help | --version
  *
- * The global options may stand anywhere; every other argument after prune
- * or export belongs to that command.
+ * The global options may stand anywhere; every other argument after prune,
+ * export or migrate belongs to that command.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "check.h"
 #include "export.h"
 #include "log.h"
+#include "migrate.h"
 #include "prune.h"
 #include "server.h"
 
@@ -31,6 +33,7 @@ static void usage(FILE *out)
 	        "       galaxy-chat prune [-c FILE] [--older-than DAYS] [--dry-run] [--batch N]\n"
 	        "       galaxy-chat export [-c FILE] --room NAME --since DATE [--until DATE]\n"
 	        "                          [--format text|json|csv]\n"
+	        "       galaxy-chat migrate --from PATH --to postgresql://...\n"
 	        "       galaxy-chat --help | --version\n"
 	        "\n"
 	        "Without --listen, serves FastCGI on standard input (mod_fcgid, spawn-fcgi),\n"
@@ -41,14 +44,36 @@ static void usage(FILE *out)
 	        "  -v, --verbose  log debugging detail\n"
 	        "prune deletes events older than retention_days (or DAYS) in short batches;\n"
 	        "export writes one room's log, UTC dates, --until exclusive, to stdout.\n"
+	        "migrate copies an SQLite store (a path or sqlite:////PATH) into an empty\n"
+	        "PostgreSQL store, ids and times kept.\n"
 	        "See galaxy-chat(8) and galaxy-chat.ini(5).\n", SYSCONFDIR);
 }
 
-enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT };
+enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT, CMD_MIGRATE };
+
+/* migrate: --from and --to, nothing else (it needs no configuration). */
+static int main_migrate(int argc, char **argv, int configured)
+{
+	const char *from = NULL, *to = NULL;
+
+	for (int i = 0; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--from") == 0)
+			from = argv[i + 1];
+		else if (strcmp(argv[i], "--to") == 0)
+			to = argv[i + 1];
+		else
+			break;
+	}
+	if (!from || !to || argc != 4 || configured) {
+		fprintf(stderr, "galaxy-chat: migrate takes --from and --to, nothing else\n");
+		return 2;
+	}
+	return migrate_run(from, to, stdout, stderr);
+}
 
 int main(int argc, char **argv)
 {
-	static const char *const names[] = { NULL, "check", "prune", "export" };
+	static const char *const names[] = { NULL, "check", "prune", "export", "migrate" };
 	const char *config = NULL, *listen_addr = NULL;
 	enum command cmd = CMD_SERVE;
 	char *cmd_argv[MAX_ARGS];
@@ -75,12 +100,12 @@ int main(int argc, char **argv)
 			log_set_level(LOG_LVL_DEBUG);
 			continue;
 		}
-		for (c = CMD_CHECK; c <= CMD_EXPORT; c++)
+		for (c = CMD_CHECK; c <= CMD_MIGRATE; c++)
 			if (strcmp(a, names[c]) == 0)
 				break;
-		if (cmd == CMD_SERVE && c <= CMD_EXPORT && !listen_addr) {
+		if (cmd == CMD_SERVE && c <= CMD_MIGRATE && !listen_addr) {
 			cmd = c;
-		} else if ((cmd == CMD_PRUNE || cmd == CMD_EXPORT) && cmd_argc < MAX_ARGS) {
+		} else if (cmd >= CMD_PRUNE && cmd_argc < MAX_ARGS) {
 			cmd_argv[cmd_argc++] = argv[i];
 		} else {
 			fprintf(stderr, "galaxy-chat: unexpected argument \"%s\"\n", a);
@@ -88,6 +113,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (cmd == CMD_MIGRATE)
+		return main_migrate(cmd_argc, cmd_argv, config != NULL);
 	if (cfg_load(config, &cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "galaxy-chat: %s\n", err);
 		return 1;

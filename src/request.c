@@ -58,6 +58,17 @@ enum request_problem request_read(struct request *r, char *const *envp,
 	if (clen == 0)
 		return REQUEST_OK;
 	if ((unsigned long long)clen > max_body) {
+		/* Read the refused body before answering: a web server still
+		 * writing it into a pipe or socket nobody reads (CGI under
+		 * mod_cgid, mod_fcgid with big bodies) would otherwise cut the 413
+		 * short with a connection reset. */
+		char sink[16384];
+		for (long long left = clen <= REQUEST_MAX_DRAIN ? clen : 0; left > 0;) {
+			long n = read(rd, sink, left < (long long)sizeof sink ? (size_t)left : sizeof sink);
+			if (n <= 0)
+				break;
+			left -= n;
+		}
 		snprintf(err, errlen, "request body of %lld bytes is over the limit of %zu", clen, max_body);
 		return REQUEST_TOO_LARGE;
 	}

@@ -9,6 +9,7 @@
 
 #define REQUEST_MAX_QUERY 4096    /* longer query strings are refused (400) */
 #define REQUEST_MAX_COOKIE 8192   /* longer Cookie headers are refused (400) */
+#define REQUEST_MAX_DRAIN (16 << 20) /* a refused body up to this size is read and dropped */
 
 /* Reads up to len bytes of the body into buf; returns the count, 0 at end,
  * -1 on error. */

@@ -55,6 +55,7 @@ struct server {
 	int in_flight;              /* accepted and not yet finished */
 	int stopping;
 	int cgi_done;
+	int no_store;               /* the store cannot be opened: see server_run */
 };
 
 static struct server *server_instance;  /* for the hub's done callback */
@@ -164,7 +165,7 @@ static void server_handle(struct worker *wk, FCGX_Request *fcgx)
 	} else if (p == REQUEST_BAD) {
 		reply_error(&rep, 400, "%s", err);
 	} else {
-		if (!wk->store && store_open(s->cfg->store, (const char *const *)s->cfg->persistent_rooms,
+		if (!wk->store && !s->no_store && store_open(s->cfg->store, (const char *const *)s->cfg->persistent_rooms,
 		                             s->cfg->n_persistent_rooms, &wk->store,
 		                             wk->store_error, sizeof wk->store_error) < 0)
 			wk->store = NULL;
@@ -267,6 +268,43 @@ static void *server_acceptor(void *arg)
 	return NULL;
 }
 
+/* Answers one request while the store cannot be opened (see server_run):
+ * JSON 503s naming the store, from the routes' own checks. */
+static void server_degraded_one(struct server *s, const char *why)
+{
+	struct worker wk = { .s = s };
+	FCGX_Request *fcgx = NULL;
+	sigset_t stopset;
+
+	snprintf(wk.store_error, sizeof wk.store_error, "%.255s", why);
+	if (!s->cgi) {
+		if (!(fcgx = calloc(1, sizeof *fcgx)) || FCGX_InitRequest(fcgx, s->listen_fd, 0) != 0) {
+			free(fcgx);
+			sleep(1);
+			return;
+		}
+		/* nothing waits in this process: a stop signal may end it at once */
+		sigemptyset(&stopset);
+		sigaddset(&stopset, SIGTERM);
+		sigaddset(&stopset, SIGINT);
+		sigaddset(&stopset, SIGHUP);
+		pthread_sigmask(SIG_UNBLOCK, &stopset, NULL);
+		int rc = FCGX_Accept_r(fcgx);
+		pthread_sigmask(SIG_BLOCK, &stopset, NULL);
+		if (rc != 0) {   /* e.g. SO_RCVTIMEO: try the store again */
+			FCGX_Free(fcgx, 1);
+			free(fcgx);
+			return;
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	s->in_flight++;
+	pthread_mutex_unlock(&s->lock);
+	s->no_store = 1;
+	server_handle(&wk, fcgx);
+	s->no_store = 0;
+}
+
 static void server_noop(int sig)
 {
 	(void)sig;
@@ -325,10 +363,26 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 		struct timeval tv = { .tv_sec = SERVER_RECV_TIMEOUT_S };
 		setsockopt(s.listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	}
-	if (auth_new(cfg, &s.auth, err, sizeof err) < 0 || hub_new(cfg, &s.hub, err, sizeof err) < 0) {
+	if (auth_new(cfg, &s.auth, err, sizeof err) < 0) {
 		log_error("%s", err);
-		auth_free(s.auth);
 		return 1;
+	}
+	for (int tries = 0; hub_new(cfg, &s.hub, err, sizeof err) < 0; tries++) {
+		if (tries == 0)
+			log_error("%s", err);
+		if (listen_addr) {   /* refused at start: systemd or supervisord shows why */
+			auth_free(s.auth);
+			return 1;
+		}
+		/* On standard input (mod_fcgid, spawn-fcgi, CGI), exiting would get
+		 * the client only the web server's HTML 500 and, under mod_fcgid, a
+		 * new process for every request: answer JSON 503s instead, and try
+		 * the store again before each request. */
+		server_degraded_one(&s, err);
+		if (s.cgi) {
+			auth_free(s.auth);
+			return 0;
+		}
 	}
 	if (s.cgi)
 		nworkers = 1;

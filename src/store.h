@@ -1,7 +1,8 @@
 /*
  * store.h - the message store: rooms, members, users seen, and the event log
- * with strictly increasing ids. One interface; store_sqlite.c implements it
- * (a PostgreSQL implementation may follow behind the same functions).
+ * with strictly increasing ids. One interface (store.c) with two
+ * implementations: one SQLite file per host (store_sqlite.c) or a PostgreSQL
+ * database shared by many hosts (store_pg.c).
  *
  * A struct store is one connection: use it from one thread at a time (the
  * server gives each worker thread its own). Every function that writes an
@@ -51,11 +52,16 @@ void store_events_clear(struct store_events *evs);
 
 struct store;
 
-/* Opens the store at path (a file; its directory must exist and be writable),
- * creating or migrating the schema, and making sure the rooms `all` and each
- * of persistent[0..n) exist. Returns 0 and a handle the caller closes with
- * store_close(), or -1 with a message naming the path in err. */
-int store_open(const char *path, const char *const *persistent, size_t n,
+/* 1 when where (a `store =` value) names a PostgreSQL database
+ * (postgresql://, postgres://, postgresql+driver://), 0 for SQLite. */
+int store_is_postgresql(const char *where);
+
+/* Opens the store at where: an SQLite file path or sqlite:/// URL (its
+ * directory must exist and be writable), or a PostgreSQL URL; creates or
+ * migrates the schema, and makes sure the rooms `all` and each of
+ * persistent[0..n) exist. Returns 0 and a handle the caller closes with
+ * store_close(), or -1 with a message naming the store in err. */
+int store_open(const char *where, const char *const *persistent, size_t n,
                struct store **out, char *err, size_t errlen);
 void store_close(struct store *st);
 

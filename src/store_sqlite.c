@@ -11,7 +11,8 @@
  * an event the writer bumps the shared counter in "<store>-wake" (wake.c).
  *
  * The schema is for people as much as for us: readable UTC text times,
- * usernames copied into events, and a chat_log view. doc/store-schema.md
+ * usernames copied into events, a chat_log view and the admin views, and
+ * a full-text index kept in step by triggers. doc/store-schema.md
  * describes it; PRAGMA user_version numbers it and store_schema[] holds one
  * upgrade step per version.
  */
@@ -27,14 +28,10 @@
 #include <sqlite3.h>
 
 #include "search.h"
-#include "store.h"
+#include "store_impl.h"
 #include "wake.h"
 
 #define STORE_BUSY_MS 5000       /* how long a write waits for the lock */
-#define STORE_MAX_LIMIT 500      /* most events one read returns */
-#define STORE_ONLINE_S 60        /* "online": seen this recently */
-#define STORE_SEEN_WRITE_S 15    /* store_user_seen writes at most this often */
-#define STORE_SEEN_SLOTS 256     /* users remembered per connection */
 
 /* store_schema[v] upgrades a store from user_version v to v + 1. */
 static const char *const store_schema[] = {
@@ -158,11 +155,6 @@ static const char *const store_schema[] = {
 	"  GROUP BY u.id ORDER BY count(e.id) DESC, u.username;",
 };
 #define STORE_VERSION ((int)(sizeof store_schema / sizeof *store_schema))
-
-static const char *const event_type_names[] = {
-	[EV_MESSAGE] = "message", [EV_JOIN] = "join", [EV_LEAVE] = "leave",
-	[EV_DIRECT] = "direct", [EV_DELETE] = "delete",
-};
 
 /* Every event read selects these columns, in this order (event_read);
  * g is the message a delete event removed. Search adds the highlighted
@@ -313,14 +305,11 @@ static const char *const stmt_sql[S_COUNT] = {
 		" (SELECT ts FROM events ORDER BY id DESC LIMIT 1)",
 };
 
-/* The last users store_user_seen wrote, so most calls write nothing. */
-struct store_seen {
-	long long id;
-	uint64_t hash;                 /* of username, email, gravatar */
-	time_t written;                /* CLOCK_MONOTONIC seconds */
-};
+static const struct store_ops sqls_ops;
+static void sqls_close(struct store *base);
 
-struct store {
+struct sqls {
+	struct store base;             /* first: ops = &sqls_ops */
 	sqlite3 *db;
 	char *path;
 	struct wake *wake;
@@ -329,23 +318,9 @@ struct store {
 	struct store_seen seen[STORE_SEEN_SLOTS];
 };
 
-/* now + offset_s as "YYYY-MM-DDTHH:MM:SS.mmmZ", the one time format. */
-static void store_time(char out[32], long long offset_s)
-{
-	struct timespec ts;
-	struct tm tm;
-	time_t sec;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	sec = ts.tv_sec + (time_t)offset_s;
-	gmtime_r(&sec, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + 19, 32 - 19, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
-}
-
 /* Formats SQLite's last error into err, abandons any open transaction and
  * every statement in progress, and returns STORE_ERROR. */
-static enum store_result store_fail(struct store *st, const char *what, char *err, size_t errlen)
+static enum store_result store_fail(struct sqls *st, const char *what, char *err, size_t errlen)
 {
 	int i;
 
@@ -358,7 +333,7 @@ static enum store_result store_fail(struct store *st, const char *what, char *er
 	return STORE_ERROR;
 }
 
-static enum store_result store_oom(struct store *st, char *err, size_t errlen)
+static enum store_result store_oom(struct sqls *st, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "store %s: out of memory", st->path);
 	return STORE_ERROR;
@@ -366,7 +341,7 @@ static enum store_result store_oom(struct store *st, char *err, size_t errlen)
 
 /* The cached statement id, ready for binding; NULL (SQLite's error set) if
  * it cannot be prepared. */
-static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
+static sqlite3_stmt *stmt(struct sqls *st, enum stmt_id id)
 {
 	if (!st->stmt[id])
 		sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
@@ -409,19 +384,19 @@ static int sql_int(sqlite3_stmt *s, long long *v)
 	return r;
 }
 
-static int tx_begin(struct store *st)
+static int tx_begin(struct sqls *st)
 {
 	return sql_exec(stmt(st, S_BEGIN));
 }
 
-static void tx_rollback(struct store *st)
+static void tx_rollback(struct sqls *st)
 {
 	sql_exec(stmt(st, S_ROLLBACK));
 }
 
 /* Commits, then wakes the waiting polls of every process if an event was
  * stored. */
-static enum store_result tx_commit(struct store *st, int stored, const char *what,
+static enum store_result tx_commit(struct sqls *st, int stored, const char *what,
                                    char *err, size_t errlen)
 {
 	if (sql_exec(stmt(st, S_COMMIT)) < 0)
@@ -432,7 +407,7 @@ static enum store_result tx_commit(struct store *st, int stored, const char *wha
 }
 
 /* Inserts or refreshes u's users row, last seen at ts. */
-static int user_write(struct store *st, const struct user *u, const char *ts)
+static int user_write(struct sqls *st, const struct user *u, const char *ts)
 {
 	sqlite3_stmt *s = stmt(st, S_USER_WRITE);
 
@@ -445,7 +420,7 @@ static int user_write(struct store *st, const struct user *u, const char *ts)
 }
 
 /* The id of room name: 1 (*id set), 0 (no such room), -1. */
-static int room_find(struct store *st, const char *name, long long *id)
+static int room_find(struct sqls *st, const char *name, long long *id)
 {
 	sqlite3_stmt *s = stmt(st, S_ROOM_FIND);
 
@@ -454,7 +429,7 @@ static int room_find(struct store *st, const char *name, long long *id)
 }
 
 /* Creates room name if missing (marking it persistent when asked); its id. */
-static int room_ensure(struct store *st, const char *name, int persistent,
+static int room_ensure(struct sqls *st, const char *name, int persistent,
                        const char *ts, long long *id)
 {
 	sqlite3_stmt *s = stmt(st, S_ROOM_ENSURE);
@@ -468,7 +443,7 @@ static int room_ensure(struct store *st, const char *name, int persistent,
 }
 
 /* 1 when user_id is in room_id (always for `all`), 0 when not, -1. */
-static int member_is(struct store *st, long long room_id, long long user_id)
+static int member_is(struct sqls *st, long long room_id, long long user_id)
 {
 	sqlite3_stmt *s;
 	long long one;
@@ -483,14 +458,14 @@ static int member_is(struct store *st, long long room_id, long long user_id)
 
 /* Inserts one event row (room_id, to_user_id or target 0 for none); *id
  * gets its id. */
-static int event_add(struct store *st, const struct user *u, enum event_type type,
+static int event_add(struct sqls *st, const struct user *u, enum event_type type,
                      long long room_id, long long to_user_id, const char *text,
                      const char *client_id, long long target, const char *ts, long long *id)
 {
 	sqlite3_stmt *s = stmt(st, S_EVENT_ADD);
 
 	sqlite3_bind_text(s, 1, ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, event_type_names[type], -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, store_event_type_names[type], -1, SQLITE_STATIC);
 	if (room_id)
 		sqlite3_bind_int64(s, 3, room_id);
 	else
@@ -520,116 +495,33 @@ static const char *col_text(sqlite3_stmt *s, int i)
 	return t ? (const char *)t : "";
 }
 
-static json_object *user_json(long long id, const char *username, const char *gravatar)
+/* The event in s's current row (EVENT_COLS); strings valid until s moves. */
+static struct store_row row_read(sqlite3_stmt *s)
 {
-	json_object *o = json_object_new_object();
+	struct store_row r = {
+		.id = sqlite3_column_int64(s, 0), .type = col_text(s, 1), .ts = col_text(s, 2),
+		.room = (const char *)sqlite3_column_text(s, 3),
+		.user_id = sqlite3_column_int64(s, 4), .username = col_text(s, 5),
+		.gravatar = col_text(s, 6), .to_user_id = sqlite3_column_int64(s, 7),
+		.to_username = col_text(s, 8), .text = col_text(s, 9),
+		.target = sqlite3_column_int64(s, 10), .deleted = sqlite3_column_int(s, 11),
+		.target_user_id = sqlite3_column_int64(s, 12),
+		.target_to_user_id = sqlite3_column_int64(s, 13),
+	};
 
-	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "username", json_object_new_string(username));
-	json_object_object_add(o, "gravatar", json_object_new_string(gravatar));
-	return o;
+	return r;
 }
 
-static enum event_type event_type_parse(const char *name)
-{
-	int t;
-
-	for (t = EV_MESSAGE; t < EV_DELETE; t++)
-		if (strcmp(name, event_type_names[t]) == 0)
-			break;
-	return t;
-}
-
-/* Reads the event in s's current row (EVENT_COLS) into ev (ev->room is a
- * new string, ev->json untouched) and returns it as a new JSON object, or
- * NULL when out of memory. A removed message keeps its place with
- * "deleted": true and no text. A delete event of a direct message carries
- * the two users of that message in ev->user_id and ev->to_user_id: they
- * are the ones who must see it (store.h). */
-static json_object *event_read(sqlite3_stmt *s, struct store_event *ev)
-{
-	json_object *o;
-
-	ev->id = sqlite3_column_int64(s, 0);
-	ev->type = event_type_parse(col_text(s, 1));
-	ev->user_id = sqlite3_column_int64(s, 4);
-	ev->to_user_id = sqlite3_column_int64(s, 7);
-	ev->target = sqlite3_column_int64(s, 10);
-	ev->room = NULL;
-	if (sqlite3_column_type(s, 3) != SQLITE_NULL && !(ev->room = strdup(col_text(s, 3))))
-		return NULL;
-	if (!(o = json_object_new_object())) {
-		free(ev->room);
-		return NULL;
-	}
-	json_object_object_add(o, "id", json_object_new_int64(ev->id));
-	json_object_object_add(o, "type", json_object_new_string(event_type_names[ev->type]));
-	json_object_object_add(o, "ts", json_object_new_string(col_text(s, 2)));
-	if (ev->room)
-		json_object_object_add(o, "room", json_object_new_string(ev->room));
-	json_object_object_add(o, "user", user_json(ev->user_id, col_text(s, 5), col_text(s, 6)));
-	if (ev->type == EV_DIRECT)
-		json_object_object_add(o, "to", json_object_new_string(col_text(s, 8)));
-	if (sqlite3_column_int(s, 11))
-		json_object_object_add(o, "deleted", json_object_new_boolean(1));
-	else if (ev->type == EV_MESSAGE || ev->type == EV_DIRECT)
-		json_object_object_add(o, "text", json_object_new_string(col_text(s, 9)));
-	if (ev->type == EV_DELETE) {
-		json_object_object_add(o, "target", json_object_new_int64(ev->target));
-		if (!ev->room) {
-			ev->user_id = sqlite3_column_int64(s, 12);
-			ev->to_user_id = sqlite3_column_int64(s, 13);
-		}
-	}
-	return o;
-}
-
-/* The one way events become JSON text. New string, or NULL. */
-static char *event_serialize(json_object *o)
-{
-	return strdup(json_object_to_json_string_ext(o,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
-/* Makes room for one more event in out: 0, or -1 when out of memory. */
-static int events_grow(struct store_events *out)
-{
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 16;
-		struct store_event *v = realloc(out->v, cap * sizeof *v);
-
-		if (!v)
-			return -1;
-		out->v = v;
-		out->cap = cap;
-	}
-	return 0;
-}
-
-/* Appends the event in s's current row to out, its JSON built here once.
- * 0, or -1 when out of memory. */
+/* Appends the event in s's current row to out: 0, or -1 when out of memory. */
 static int events_append(struct store_events *out, sqlite3_stmt *s)
 {
-	struct store_event *ev;
-	json_object *o;
+	struct store_row r = row_read(s);
 
-	if (events_grow(out) < 0)
-		return -1;
-	ev = &out->v[out->n];
-	if (!(o = event_read(s, ev)))
-		return -1;
-	ev->json = event_serialize(o);
-	json_object_put(o);
-	if (!ev->json) {
-		free(ev->room);
-		return -1;
-	}
-	out->n++;
-	return 0;
+	return store_events_push(out, &r);
 }
 
 /* Runs the bound event query s and appends every row to out. */
-static enum store_result events_query(struct store *st, sqlite3_stmt *s,
+static enum store_result events_query(struct sqls *st, sqlite3_stmt *s,
                                       struct store_events *out, char *err, size_t errlen)
 {
 	int r;
@@ -641,24 +533,6 @@ static enum store_result events_query(struct store *st, sqlite3_stmt *s,
 		}
 	}
 	return r < 0 ? store_fail(st, "reading events", err, errlen) : STORE_OK;
-}
-
-void store_events_clear(struct store_events *evs)
-{
-	size_t i;
-
-	for (i = 0; i < evs->n; i++) {
-		free(evs->v[i].room);
-		free(evs->v[i].json);
-	}
-	free(evs->v);
-	evs->v = NULL;
-	evs->n = evs->cap = 0;
-}
-
-static int store_clamp(int limit)
-{
-	return limit < 1 ? 1 : limit > STORE_MAX_LIMIT ? STORE_MAX_LIMIT : limit;
 }
 
 /* Checks that the store's directory exists and is writable (SQLite needs
@@ -687,7 +561,7 @@ static int store_check_dir(const char *path, char *err, size_t errlen)
 
 /* Brings the schema to STORE_VERSION, one step per version, in one write
  * transaction so concurrent openers migrate once. */
-static int store_migrate(struct store *st, char *err, size_t errlen)
+static int store_migrate(struct sqls *st, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	long long version = 0;
@@ -716,7 +590,7 @@ static int store_migrate(struct store *st, char *err, size_t errlen)
 }
 
 /* Makes `all` and the configured rooms exist and be the persistent ones. */
-static int store_ensure_rooms(struct store *st, const char *const *persistent, size_t n,
+static int store_ensure_rooms(struct sqls *st, const char *const *persistent, size_t n,
                               char *err, size_t errlen)
 {
 	char ts[32];
@@ -754,10 +628,10 @@ static int store_wal_mode(sqlite3 *db, sqlite3_stmt **s)
 	}
 }
 
-int store_open(const char *path, const char *const *persistent, size_t n,
-               struct store **out, char *err, size_t errlen)
+int store_sqlite_open(const char *path, const char *const *persistent, size_t n,
+                      struct store **out, char *err, size_t errlen)
 {
-	struct store *st;
+	struct sqls *st;
 	char wake_path[4096];
 	sqlite3_stmt *s = NULL;
 	struct stat sb;
@@ -767,6 +641,8 @@ int store_open(const char *path, const char *const *persistent, size_t n,
 	if (store_check_dir(path, err, errlen) < 0)
 		return -1;
 	st = calloc(1, sizeof *st);
+	if (st)
+		st->base.ops = &sqls_ops;
 	if (!st || !(st->path = strdup(path))) {
 		free(st);
 		snprintf(err, errlen, "store %s: out of memory", path);
@@ -802,7 +678,7 @@ int store_open(const char *path, const char *const *persistent, size_t n,
 	}
 	if (wake_open(wake_path, sb.st_mode & 0666, &st->wake, err, errlen) < 0)
 		goto fail_msg;
-	*out = st;
+	*out = &st->base;
 	return 0;
 
 fail:
@@ -810,12 +686,13 @@ fail:
 	         st->db ? sqlite3_errmsg(st->db) : "out of memory");
 fail_msg:
 	sqlite3_finalize(s);
-	store_close(st);
+	sqls_close(&st->base);
 	return -1;
 }
 
-void store_close(struct store *st)
+static void sqls_close(struct store *base)
 {
+	struct sqls *st = (struct sqls *)base;
 	int i;
 
 	if (!st)
@@ -828,46 +705,25 @@ void store_close(struct store *st)
 	free(st);
 }
 
-static uint64_t user_hash(const struct user *u)
-{
-	const char *fields[] = { u->username, u->email, u->gravatar };
-	uint64_t h = 14695981039346656037ULL;   /* FNV-1a */
-	size_t i;
-	const char *p;
-
-	for (i = 0; i < sizeof fields / sizeof *fields; i++)
-		for (p = fields[i]; ; p++) {
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-			if (!*p)
-				break;
-		}
-	return h;
-}
-
-enum store_result store_user_seen(struct store *st, const struct user *u,
+static enum store_result sqls_user_seen(struct store *base, const struct user *u,
                                   char *err, size_t errlen)
 {
-	struct store_seen *seen = &st->seen[(unsigned long long)u->id % STORE_SEEN_SLOTS];
-	uint64_t hash = user_hash(u);
-	struct timespec mono;
+	struct sqls *st = (struct sqls *)base;
 	char ts[32];
 
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	if (seen->id == u->id && seen->hash == hash &&
-	    mono.tv_sec - seen->written < STORE_SEEN_WRITE_S)
+	if (!store_seen_due(st->seen, u))
 		return STORE_OK;
 	store_time(ts, 0);
 	if (user_write(st, u, ts) < 0)
 		return store_fail(st, "recording the user", err, errlen);
-	seen->id = u->id;
-	seen->hash = hash;
-	seen->written = mono.tv_sec;
+	store_seen_done(st->seen, u);
 	return STORE_OK;
 }
 
-enum store_result store_join(struct store *st, const struct user *u, const char *room,
+static enum store_result sqls_join(struct store *base, const struct user *u, const char *room,
                              long long *event_id, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s;
 	long long room_id;
 	char ts[32];
@@ -890,9 +746,10 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 	return tx_commit(st, *event_id != 0, "joining a room", err, errlen);
 }
 
-enum store_result store_leave(struct store *st, const struct user *u, const char *room,
+static enum store_result sqls_leave(struct store *base, const struct user *u, const char *room,
                               long long *event_id, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s;
 	long long room_id;
 	char ts[32];
@@ -923,7 +780,7 @@ enum store_result store_leave(struct store *st, const struct user *u, const char
 }
 
 /* Whether user_id is muted now: 1 (until set), 0 (until ""), -1. */
-static int mute_find(struct store *st, long long user_id, char until[32])
+static int mute_find(struct sqls *st, long long user_id, char until[32])
 {
 	sqlite3_stmt *s = stmt(st, S_MUTED);
 	char now[32];
@@ -942,7 +799,7 @@ static int mute_find(struct store *st, long long user_id, char until[32])
 
 /* Inside store_post's transaction: where the message goes. STORE_OK with
  * *room_id or *to_user_id set, or why it cannot go there. */
-static enum store_result post_target(struct store *st, const struct user *u,
+static enum store_result post_target(struct sqls *st, const struct user *u,
                                      const char *room, const char *to_username,
                                      long long *room_id, long long *to_user_id,
                                      char *err, size_t errlen)
@@ -977,24 +834,18 @@ static enum store_result post_target(struct store *st, const struct user *u,
 	return r < 0 ? store_fail(st, "posting", err, errlen) : STORE_OK;
 }
 
-enum store_result store_post(struct store *st, const struct user *u,
+static enum store_result sqls_post(struct store *base, const struct user *u,
                              const char *room, const char *to_username,
                              const char *text, const char *client_id,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	long long room_id = 0, to_user_id = 0;
 	enum store_result res;
 	sqlite3_stmt *s;
 	int r;
 
-	*id = 0;
-	*created = 0;
-	ts[0] = '\0';
-	if (!room == !to_username) {
-		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
-		return STORE_ERROR;
-	}
 	if (tx_begin(st) < 0)
 		return store_fail(st, "posting", err, errlen);
 	/* A retry finds the first attempt here: the transaction holds the write
@@ -1033,77 +884,54 @@ enum store_result store_post(struct store *st, const struct user *u,
 	return res;
 }
 
-enum store_result store_events_visible(struct store *st, long long user_id,
+static enum store_result sqls_events_visible(struct store *base, long long user_id,
                                        long long since, int limit,
                                        struct store_events *out,
                                        char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s = stmt(st, S_EVENTS_VISIBLE);
 
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_int64(s, 2, since);
-	sqlite3_bind_int(s, 3, store_clamp(limit));
+	sqlite3_bind_int(s, 3, limit);
 	sqlite3_bind_int64(s, 4, st->all_id);
 	return events_query(st, s, out, err, errlen);
 }
 
-enum store_result store_events_all(struct store *st, long long since, int limit,
+static enum store_result sqls_events_all(struct store *base, long long since, int limit,
                                    struct store_events *out, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s = stmt(st, S_EVENTS_ALL);
 
 	sqlite3_bind_int64(s, 1, since);
-	sqlite3_bind_int(s, 2, store_clamp(limit));
+	sqlite3_bind_int(s, 2, limit);
 	return events_query(st, s, out, err, errlen);
 }
 
-enum store_result store_max_id(struct store *st, long long *id, char *err, size_t errlen)
+static enum store_result sqls_max_id(struct store *base, long long *id, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	if (sql_int(stmt(st, S_MAX_ID), id) < 0)
 		return store_fail(st, "reading the newest id", err, errlen);
 	return STORE_OK;
 }
 
-/* Appends a copy of name to the NULL-terminated *names of *n entries. */
-static int names_add(char ***names, size_t *n, const char *name)
-{
-	char **v = realloc(*names, (*n + 2) * sizeof *v);
-
-	if (!v)
-		return -1;
-	*names = v;
-	v[*n + 1] = NULL;
-	if (!(v[*n] = strdup(name)))
-		return -1;
-	(*n)++;
-	return 0;
-}
-
-void store_free_names(char **names)
-{
-	char **p;
-
-	if (!names)
-		return;
-	for (p = names; *p; p++)
-		free(*p);
-	free(names);
-}
-
-enum store_result store_memberships(struct store *st, long long user_id, char ***rooms,
+static enum store_result sqls_memberships(struct store *base, long long user_id, char ***rooms,
                                    char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s = stmt(st, S_MEMBERSHIPS);
 	char **names = NULL;
 	size_t n = 0;
 	int r = 0;
 
-	*rooms = NULL;
 	sqlite3_bind_int64(s, 1, user_id);
-	if (names_add(&names, &n, "all") < 0)
+	if (store_names_add(&names, &n, "all") < 0)
 		goto oom;
 	while ((r = sql_row(s)) == 1)
-		if (names_add(&names, &n, col_text(s, 0)) < 0)
+		if (store_names_add(&names, &n, col_text(s, 0)) < 0)
 			goto oom;
 	if (r < 0) {
 		store_free_names(names);
@@ -1119,7 +947,7 @@ oom:
 }
 
 /* The room's id, or STORE_NOT_FOUND / STORE_ERROR with err set. */
-static enum store_result room_lookup(struct store *st, const char *room, long long *room_id,
+static enum store_result room_lookup(struct sqls *st, const char *room, long long *room_id,
                                      char *err, size_t errlen)
 {
 	int r = room_find(st, room, room_id);
@@ -1133,18 +961,17 @@ static enum store_result room_lookup(struct store *st, const char *room, long lo
 	return STORE_OK;
 }
 
-enum store_result store_history(struct store *st, long long user_id, const char *room,
+static enum store_result sqls_history(struct store *base, long long user_id, const char *room,
                                 long long before, int limit, struct store_events *out,
                                 int *more, char *err, size_t errlen)
 {
-	size_t first = out->n, i, j;
+	struct sqls *st = (struct sqls *)base;
+	size_t first = out->n;
 	enum store_result res;
 	long long room_id;
 	sqlite3_stmt *s;
 	int r;
 
-	*more = 0;
-	limit = store_clamp(limit);
 	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
 	if ((r = member_is(st, room_id, user_id)) < 0)
@@ -1161,24 +988,14 @@ enum store_result store_history(struct store *st, long long user_id, const char 
 	sqlite3_bind_int(s, 3, limit + 1);
 	if ((res = events_query(st, s, out, err, errlen)) != STORE_OK)
 		return res;
-	if (out->n - first > (size_t)limit) {
-		*more = 1;
-		out->n--;
-		free(out->v[out->n].room);
-		free(out->v[out->n].json);
-	}
-	for (i = first, j = out->n; i + 1 < j; i++, j--) {
-		struct store_event t = out->v[i];
-
-		out->v[i] = out->v[j - 1];
-		out->v[j - 1] = t;
-	}
+	store_history_finish(out, first, limit, more);
 	return STORE_OK;
 }
 
-enum store_result store_rooms(struct store *st, long long user_id, int brief,
+static enum store_result sqls_rooms(struct store *base, long long user_id, int brief,
                               json_object **out, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s = stmt(st, S_ROOMS);
 	json_object *arr = json_object_new_array();
 	char since[32];
@@ -1215,9 +1032,10 @@ enum store_result store_rooms(struct store *st, long long user_id, int brief,
 	return STORE_OK;
 }
 
-enum store_result store_who(struct store *st, const char *room, json_object **out,
+static enum store_result sqls_who(struct store *base, const char *room, json_object **out,
                             char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	enum store_result res;
 	long long room_id;
 	json_object *arr;
@@ -1235,7 +1053,7 @@ enum store_result store_who(struct store *st, const char *room, json_object **ou
 	sqlite3_bind_int64(s, 3, st->all_id);
 	arr = json_object_new_array();
 	while ((r = sql_row(s)) == 1)
-		json_object_array_add(arr, user_json(sqlite3_column_int64(s, 0),
+		json_object_array_add(arr, store_user_json(sqlite3_column_int64(s, 0),
 		                                     col_text(s, 1), col_text(s, 2)));
 	if (r < 0) {
 		json_object_put(arr);
@@ -1245,15 +1063,15 @@ enum store_result store_who(struct store *st, const char *room, json_object **ou
 	return STORE_OK;
 }
 
-enum store_result store_delete(struct store *st, const struct user *u, long long id,
-                               long long *event_id, char *err, size_t errlen)
+static enum store_result sqls_delete(struct store *base, const struct user *u, long long id,
+                                    long long *event_id, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	long long room_id = 0, author = 0, to_user_id = 0;
 	sqlite3_stmt *s;
 	char ts[32];
 	int r, gone = 0, sees = 1;
 
-	*event_id = 0;
 	if (tx_begin(st) < 0)
 		return store_fail(st, "removing a message", err, errlen);
 	s = stmt(st, S_TARGET);
@@ -1292,17 +1110,16 @@ enum store_result store_delete(struct store *st, const struct user *u, long long
 	return tx_commit(st, 1, "removing a message", err, errlen);
 }
 
-enum store_result store_mute(struct store *st, const struct user *u, const char *username,
-                             int minutes, char until[32], long long *event_id,
-                             char *err, size_t errlen)
+static enum store_result sqls_mute(struct store *base, const struct user *u,
+                                  const char *username, const char *until, const char *notice,
+                                  long long *event_id, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	long long user_id;
-	char now[32], text[USER_NAME_MAX + 96];
 	sqlite3_stmt *s;
+	char now[32];
 	int r;
 
-	*event_id = 0;
-	until[0] = '\0';
 	store_time(now, 0);
 	if (tx_begin(st) < 0 || user_write(st, u, now) < 0)
 		return store_fail(st, "muting", err, errlen);
@@ -1315,114 +1132,96 @@ enum store_result store_mute(struct store *st, const struct user *u, const char 
 		snprintf(err, errlen, "no chat user %s", username);
 		return STORE_NOT_FOUND;
 	}
-	if (minutes > 0) {
-		store_time(until, (long long)minutes * 60);
+	if (until[0]) {
 		s = stmt(st, S_MUTE_SET);
 		sqlite3_bind_int64(s, 1, user_id);
 		sqlite3_bind_text(s, 2, until, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, u->id);
 		sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-		snprintf(text, sizeof text, "You are muted until %s (UTC) by %s.", until, u->username);
 	} else {
 		s = stmt(st, S_MUTE_DEL);
 		sqlite3_bind_int64(s, 1, user_id);
 		sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-		snprintf(text, sizeof text, "You may post again: %s lifted your mute.", u->username);
 	}
 	if (sql_exec(s) < 0)
 		return store_fail(st, "muting", err, errlen);
-	if (sqlite3_changes(st->db) == 0) {   /* unmuting someone not muted */
+	if (sqlite3_changes(st->db) == 0) {   /* lifting a mute that was not there */
 		tx_rollback(st);
 		return STORE_OK;
 	}
-	/* The notice: a direct message from the admin to the muted user. */
-	if (event_add(st, u, EV_DIRECT, 0, user_id, text, NULL, 0, now, event_id) < 0)
+	if (event_add(st, u, EV_DIRECT, 0, user_id, notice, NULL, 0, now, event_id) < 0)
 		return store_fail(st, "muting", err, errlen);
 	return tx_commit(st, 1, "muting", err, errlen);
 }
 
-enum store_result store_muted_until(struct store *st, long long user_id, char until[32],
-                                    char *err, size_t errlen)
+static enum store_result sqls_muted_until(struct store *base, long long user_id,
+                                         char until[32], char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
+
 	if (mute_find(st, user_id, until) < 0)
 		return store_fail(st, "reading mutes", err, errlen);
 	return STORE_OK;
 }
 
-enum store_result store_search(struct store *st, long long user_id, const char *words,
-                               const char *room, long long before, int limit,
-                               json_object **out, int *more, char *err, size_t errlen)
+static enum store_result sqls_search(struct store *base, long long user_id, const char *q,
+                                    const char *room, long long before, int limit,
+                                    json_object *out, int *more, char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	enum store_result res = STORE_OK;
 	long long room_id = 0;
-	json_object *arr;
 	sqlite3_stmt *s;
 	char *match;
 	int r, n = 0;
 
-	*out = NULL;
-	*more = 0;
-	if (!(match = search_fts5_query(words)))
-		return store_oom(st, err, errlen);
 	if (room && (res = room_lookup(st, room, &room_id, err, errlen)) == STORE_OK &&
 	    (r = member_is(st, room_id, user_id)) <= 0) {
 		res = r < 0 ? store_fail(st, "searching", err, errlen) : STORE_FORBIDDEN;
 		if (r == 0)
 			snprintf(err, errlen, "not a member of the room %s", room);
 	}
-	if (res != STORE_OK) {
-		free(match);
+	if (res != STORE_OK)
 		return res;
-	}
-	limit = store_clamp(limit);
+	if (!(match = search_fts5_query(q)))
+		return store_oom(st, err, errlen);
 	s = stmt(st, S_SEARCH);
 	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, user_id);
-	sqlite3_bind_int64(s, 3, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int64(s, 3, before);
 	sqlite3_bind_int(s, 4, limit + 1);
 	sqlite3_bind_int64(s, 5, st->all_id);
 	if (room)
 		sqlite3_bind_int64(s, 6, room_id);
 	else
 		sqlite3_bind_null(s, 6);
-	arr = json_object_new_array();
 	while ((r = sql_row(s)) == 1) {
-		struct store_event ev;
-		json_object *o, *frags;
+		struct store_row row = row_read(s);
 
 		if (++n > limit) {
 			*more = 1;
 			sqlite3_reset(s);
 			break;
 		}
-		if (!(o = event_read(s, &ev))) {
+		if (store_search_add(out, &row, col_text(s, EVENT_NCOLS)) < 0) {
 			sqlite3_reset(s);
-			break;
+			free(match);
+			return store_oom(st, err, errlen);
 		}
-		free(ev.room);
-		frags = search_fragments(col_text(s, EVENT_NCOLS), col_text(s, 9));
-		json_object_object_add(o, "fragments", frags);
-		json_object_array_add(arr, o);
 	}
 	free(match);
-	if (r < 0) {
-		json_object_put(arr);
-		return store_fail(st, "searching", err, errlen);
-	}
-	*out = arr;
-	return STORE_OK;
+	return r < 0 ? store_fail(st, "searching", err, errlen) : STORE_OK;
 }
 
-enum store_result store_prune(struct store *st, int days, int batch, int dry_run,
-                              char cutoff[32], long long *events, long long *messages,
-                              char *err, size_t errlen)
+static enum store_result sqls_prune(struct store *base, const char *cutoff, int batch,
+                                   int dry_run, long long *events, long long *messages,
+                                   char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	long long bound;
 	sqlite3_stmt *s;
 	int r, n;
 
-	*events = *messages = 0;
-	store_time(cutoff, -(long long)days * 86400);
 	/* Read only: the last event to go. Nothing after it is ever touched,
 	 * so events stored while we prune are safe whatever their ts. */
 	s = stmt(st, S_PRUNE_BOUND);
@@ -1458,10 +1257,11 @@ enum store_result store_prune(struct store *st, int days, int batch, int dry_run
 	return STORE_OK;
 }
 
-enum store_result store_log(struct store *st, const char *room, const char *since,
-                            const char *until, store_log_fn fn, void *ctx,
-                            char *err, size_t errlen)
+static enum store_result sqls_log(struct store *base, const char *room, const char *since,
+                                 const char *until, store_log_fn fn, void *ctx,
+                                 char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	struct store_log_row row;
 	enum store_result res;
 	long long room_id;
@@ -1493,12 +1293,12 @@ enum store_result store_log(struct store *st, const char *room, const char *sinc
 	return r < 0 ? store_fail(st, "reading the log", err, errlen) : STORE_OK;
 }
 
-enum store_result store_stats(struct store *st, struct store_stats *out,
-                              char *err, size_t errlen)
+static enum store_result sqls_stats(struct store *base, struct store_stats *out,
+                                   char *err, size_t errlen)
 {
+	struct sqls *st = (struct sqls *)base;
 	sqlite3_stmt *s = stmt(st, S_STATS);
 
-	memset(out, 0, sizeof *out);
 	if (sql_row(s) != 1)
 		return store_fail(st, "counting", err, errlen);
 	out->events = sqlite3_column_int64(s, 0);
@@ -1511,12 +1311,24 @@ enum store_result store_stats(struct store *st, struct store_stats *out,
 	return STORE_OK;
 }
 
-unsigned store_seq(struct store *st)
+static unsigned sqls_seq(struct store *base)
 {
+	struct sqls *st = (struct sqls *)base;
 	return wake_seq(st->wake);
 }
 
-unsigned store_wait(struct store *st, unsigned seq, int timeout_ms)
+static unsigned sqls_wait(struct store *base, unsigned seq, int timeout_ms)
 {
+	struct sqls *st = (struct sqls *)base;
 	return wake_wait(st->wake, seq, timeout_ms);
 }
+
+static const struct store_ops sqls_ops = {
+	.close = sqls_close, .user_seen = sqls_user_seen, .join = sqls_join,
+	.leave = sqls_leave, .post = sqls_post, .events_visible = sqls_events_visible,
+	.events_all = sqls_events_all, .max_id = sqls_max_id,
+	.memberships = sqls_memberships, .history = sqls_history, .rooms = sqls_rooms,
+	.who = sqls_who, .delete = sqls_delete, .mute = sqls_mute,
+	.muted_until = sqls_muted_until, .search = sqls_search, .prune = sqls_prune,
+	.log = sqls_log, .stats = sqls_stats, .seq = sqls_seq, .wait = sqls_wait,
+};

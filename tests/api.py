@@ -1,6 +1,9 @@
 """The HTTP API of API.md against the real binary: two responder processes
 sharing one store, Galaxy's schema in SQLite, genuine cookies. Every route,
-every error, visibility, idempotency, ordering and cross-process wakeup."""
+every error, visibility, idempotency, ordering and cross-process wakeup.
+
+The store is an SQLite file; tests/api_pg.py runs this same main() against
+a PostgreSQL store (store_url)."""
 
 import os
 import sys
@@ -17,9 +20,10 @@ def err_code(resp):
     return st, (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
 
 
-def main():
+def main(store_url=None):
     with ChatEnv(users=["alice", "bob", "carol"], processes=2, admins=["alice"],
-                 options={"max_message_bytes": "100", "max_body_bytes": "1024"}) as env:
+                 options={"max_message_bytes": "100", "max_body_bytes": "1024"},
+                 store_url=store_url) as env:
         api = env.api
 
         # --- health, auth, routing ------------------------------------
@@ -255,4 +259,5 @@ def main():
         eq(len(b2["events"]), 20, "the rest follow from the cursor")
 
 
-run(main)
+if __name__ == "__main__":
+    run(main)

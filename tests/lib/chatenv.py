@@ -2,15 +2,26 @@
 directory on loopback: a Galaxy database (SQLite with Galaxy's schema, or a
 real PostgreSQL) with users and genuine galaxysession cookies, Galaxy's own
 galaxy.ini, our galaxy-chat.ini, one or more `galaxy-chat --listen`
-processes sharing one store, and optionally real nginx in front, configured
-from etc/nginx/galaxy-chat.conf.
+processes sharing one store (an SQLite file, or the PostgreSQL database
+given as store_url=), and optionally real nginx in front, configured from
+etc/nginx/galaxy-chat.conf, or real Apache starting galaxy-chat itself
+(mod_fcgid, or CGI), configured from etc/apache/ (see webservers.py).
 
     with ChatEnv(users=["alice", "bob"], processes=2, nginx=True) as env:
         env.api("alice", "POST", "/v1/rooms/NGS/join", body={})
         env.api("bob", "GET", "/v1/events", query="since=0&timeout=5", proc=1)
         env.base_url          # http://127.0.0.1:PORT/chat/ (with nginx)
+
+    with ChatEnv(processes=0, apache="fcgid") as env:   # or apache="cgi"
+        env.http("alice", "GET", "/v1/me")                # through Apache
+        env.apache.url_7070                               # the old-Galaxy vhost
+
+As root, apache=... and store_writable=False run every galaxy-chat process
+as nobody:nogroup (Apache's workers and the --listen responders alike), from
+a copy of the binary in the test directory, so permissions mean something.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -21,6 +32,7 @@ import time
 
 import fcgi
 import galaxy_fixture
+import webservers
 
 SRCDIR = os.environ.get("GC_SRCDIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILDDIR = os.environ.get("GC_BUILDDIR") or SRCDIR
@@ -46,7 +58,8 @@ def wait_for(pred, timeout, what):
 class ChatEnv:
     def __init__(self, users=("alice", "bob"), processes=1, nginx=False, admins=(),
                  rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
-                 port=None, workdir=None, demo_logins=False):
+                 port=None, workdir=None, demo_logins=False, store_url=None,
+                 apache=None, store_writable=True):
         self.users = list(users)
         self.nprocs = processes
         self.want_nginx = nginx
@@ -58,8 +71,14 @@ class ChatEnv:
         self.port = port            # nginx's port (default: a free one)
         self.workdir = workdir      # kept after close (default: a temporary directory)
         self.demo_logins = demo_logins
+        self.store_url = store_url  # `store =` for a PostgreSQL store, or None: an SQLite file
+        self.want_apache = "fcgid" if apache is True else apache   # None, "fcgid" or "cgi"
+        self.store_writable = store_writable
+        # as root, run galaxy-chat as the web server's unprivileged user
+        self.as_worker = bool(self.want_apache or not store_writable) and os.geteuid() == 0
         self.procs = []
         self.nginx = None
+        self.apache = None
         self.cookies = {}
         self.user_ids = {}
 
@@ -103,6 +122,28 @@ class ChatEnv:
             f.write("persistent_communication_rooms = %s\n" % ",".join(self.rooms))
         self.store = os.path.join(self.dir, "store", "chat.sqlite")
         os.makedirs(os.path.dirname(self.store))
+        self.binary = BINARY
+        self.www = os.path.join(SRCDIR, "www")
+        if self.want_apache or self.as_worker:
+            # copies the web server's user may execute and read wherever the
+            # build tree is (CI builds under /root)
+            os.makedirs(os.path.join(self.dir, "bin"))
+            self.binary = os.path.join(self.dir, "bin", "galaxy-chat")
+            shutil.copy2(BINARY, self.binary)
+            os.chmod(self.binary, 0o755)
+            self.www = os.path.join(self.dir, "www")
+            if os.path.isdir(os.path.join(SRCDIR, "www")):
+                shutil.copytree(os.path.join(SRCDIR, "www"), self.www)
+            else:
+                os.makedirs(self.www)
+        if self.as_worker:
+            webservers.give_to_worker(os.path.dirname(self.store))
+        if not self.store_writable:
+            os.chmod(os.path.dirname(self.store), 0o555)
+            if self.as_worker:
+                os.chown(os.path.dirname(self.store), 0, 0)
+        if self.store_url:
+            self.store = self.store_url
         self.config = os.path.join(self.dir, "galaxy-chat.ini")
         opts = {"galaxy_config": os.path.join(galaxy, "config", "galaxy.ini"),
                 "store": self.store, "poll_timeout": "10", "auth_cache_seconds": "2"}
@@ -111,18 +152,29 @@ class ChatEnv:
             f.write("[chat]\n")
             for k, v in opts.items():
                 f.write("%s = %s\n" % (k, v))
-        self.sockets = [os.path.join(self.dir, "chat-%d.sock" % i) for i in range(self.nprocs)]
+        os.chmod(self.config, 0o644)
+        rundir = self.dir
+        if self.as_worker:
+            rundir = os.path.join(self.dir, "run")
+            os.makedirs(rundir)
+            webservers.give_to_worker(rundir)
+        self.sockets = [os.path.join(rundir, "chat-%d.sock" % i) for i in range(self.nprocs)]
         self.start_chat()
         if self.want_nginx:
             self._start_nginx()
+        if self.want_apache:
+            self.apache = webservers.Apache(self.dir, self.want_apache, self.binary, self.config, self.www)
+            self.port = self.apache.port
+            self.base_url = self.apache.url
 
     def start_chat(self):
         """Starts the responder processes (again, after stop_chat)."""
         self.procs = []
         for i, sock in enumerate(self.sockets):
             log = open(os.path.join(self.dir, "chat-%d.log" % i), "ab")
-            p = subprocess.Popen([BINARY, "-c", self.config, "--listen", "unix:" + sock],
-                                 stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+            p = subprocess.Popen([self.binary, "-c", self.config, "--listen", "unix:" + sock],
+                                 stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                                 preexec_fn=self._drop if self.as_worker else None)
             log.close()
             self.procs.append(p)
         for i, sock in enumerate(self.sockets):
@@ -144,6 +196,13 @@ class ChatEnv:
                 p.kill()
                 codes.append(p.wait())
         return codes
+
+    @staticmethod
+    def _drop():
+        uid, gid = webservers.drop_user()
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
 
     def log(self, i=0):
         with open(os.path.join(self.dir, "chat-%d.log" % i), errors="replace") as f:
@@ -169,54 +228,10 @@ class ChatEnv:
         return out
 
     def _start_nginx(self):
-        self.port = self.port or free_port()
-        with open(os.path.join(SRCDIR, "etc", "nginx", "galaxy-chat.conf")) as f:
-            sample = f.read()
-        sample = sample.replace("/run/galaxy-chat/galaxy-chat.sock", self.sockets[0])
-        sample = sample.replace("/usr/local/share/galaxy-chat/www/", os.path.join(SRCDIR, "www") + "/")
-        ndir = os.path.join(self.dir, "nginx")
-        os.makedirs(ndir)
-        with open(os.path.join(ndir, "galaxy-chat.conf"), "w") as f:
-            f.write(sample)
-        # the sample includes Debian's fastcgi_params relative to the config's directory
-        shutil.copy("/etc/nginx/fastcgi_params", ndir)
-        conf = os.path.join(ndir, "nginx.conf")
-        user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
-        with open(conf, "w") as f:
-            f.write("""%(user)sworker_processes 1;
-pid %(d)s/nginx.pid;
-error_log %(d)s/error.log info;
-daemon off;
-events { worker_connections 4096; }
-http {
-    include /etc/nginx/mime.types;
-    access_log %(d)s/access.log;
-    client_body_temp_path %(d)s/body;
-    fastcgi_temp_path %(d)s/fastcgi;
-    proxy_temp_path %(d)s/proxy;
-    uwsgi_temp_path %(d)s/uwsgi;
-    scgi_temp_path %(d)s/scgi;
-    server {
-        listen 127.0.0.1:%(port)d;
-        server_name localhost;
-%(root)s        include %(d)s/galaxy-chat.conf;
-    }
-}
-""" % {"user": user, "d": ndir, "port": self.port,
-       "root": self._demo_locations() if self.demo_logins else "        location = / { return 302 /chat/; }\n"})
-        self.nginx = subprocess.Popen(["nginx", "-c", conf, "-p", ndir],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def up():
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return True
-            except OSError:
-                return False
-        wait_for(lambda: up() or self.nginx.poll() is not None, 10, "nginx")
-        if self.nginx.poll() is not None:
-            raise RuntimeError("nginx exited at start")
-        self.base_url = "http://127.0.0.1:%d/chat/" % self.port
+        self.nginx = webservers.Nginx(self.dir, self.sockets[0], self.www, port=self.port,
+                                      locations=self._demo_locations() if self.demo_logins else None)
+        self.port = self.nginx.port
+        self.base_url = self.nginx.url
 
     # --- requests ------------------------------------------------------
     def cookie_header(self, user):
@@ -230,15 +245,35 @@ http {
         return fcgi.request(self.sockets[proc], method, path, query=query,
                             cookie=self.cookie_header(user), body=body, **kw)
 
+    def http(self, user, method, path, body=None, query="", headers=None, api=True, timeout=90):
+        """A request through the web server (nginx or Apache) as user (None:
+        no cookie), to the API (path /v1/...) or, with api=False, to path
+        under /chat/. A JSON body is sent as application/json. Returns
+        (status, headers, json or bytes)."""
+        hdrs = {"Host": "127.0.0.1:%d" % self.port}
+        if user:
+            hdrs["Cookie"] = self.cookie_header(user)
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+            hdrs["Content-Type"] = "application/json"
+        if isinstance(body, str):
+            body = body.encode()
+        if method in ("POST", "DELETE") and body is None:
+            body, hdrs["Content-Type"] = b"{}", "application/json"
+        hdrs.update(headers or {})
+        url = "/chat/" + ("api" + path if api else path.lstrip("/")) + ("?" + query if query else "")
+        status, rh, raw = webservers.http_request(self.port, method, url, body, hdrs, timeout)
+        try:
+            data = json.loads(raw) if raw and rh.get("content-type", "").startswith("application/json") else raw
+        except ValueError:
+            data = raw
+        return status, rh, data
+
     # --- teardown ------------------------------------------------------
     def close(self):
-        if self.nginx and self.nginx.poll() is None:
-            self.nginx.terminate()
-            try:
-                self.nginx.wait(10)
-            except subprocess.TimeoutExpired:
-                self.nginx.kill()
-                self.nginx.wait()
+        for server in (self.nginx, self.apache):
+            if server:
+                server.stop(keep=[p.pid for p in self.procs])
         if self.procs:
             self.stop_chat(timeout=10)
         problems = self.sanitizer_reports()
@@ -255,6 +290,12 @@ http {
                 text = self.log(i)
             except OSError:
                 continue
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                if marker in text:
+                    at = text.index(marker)
+                    found += text[max(0, at - 200):at + 3000]
+        if self.apache:   # Apache's galaxy-chat processes write to its error log
+            text = self.apache.error_log()
             for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
                 if marker in text:
                     at = text.index(marker)

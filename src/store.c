@@ -1,0 +1,244 @@
+/*
+ * store.c - the message store's one interface (store.h) over its two
+ * implementations: store_open() picks SQLite (store_sqlite.c) or
+ * PostgreSQL (store_pg.c) from the `store =` value, and every other
+ * function calls through the handle's ops table, so no caller ever asks
+ * which store it has.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dburl.h"
+#include "store_impl.h"
+
+int store_is_postgresql(const char *where)
+{
+	return strncmp(where, "postgresql:", 11) == 0 || strncmp(where, "postgresql+", 11) == 0 ||
+	       strncmp(where, "postgres:", 9) == 0;
+}
+
+int store_open(const char *where, const char *const *persistent, size_t n,
+               struct store **out, char *err, size_t errlen)
+{
+	struct dburl url;
+	int rc;
+
+	*out = NULL;
+	if (!store_is_postgresql(where) && strncmp(where, "sqlite:", 7) != 0)
+		return store_sqlite_open(where, persistent, n, out, err, errlen);
+	if (dburl_parse(where, NULL, &url, err, errlen) < 0)
+		return -1;
+	if (url.kind == DBURL_SQLITE) {
+		rc = store_sqlite_open(url.sqlite_path, persistent, n, out, err, errlen);
+	} else {
+		rc = store_pg_open(url.pg_conninfo, persistent, n, out, err, errlen);
+	}
+	dburl_free(&url);
+	return rc;
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+enum store_result store_user_seen(struct store *st, const struct user *u,
+                                  char *err, size_t errlen)
+{
+	return st->ops->user_seen(st, u, err, errlen);
+}
+
+enum store_result store_join(struct store *st, const struct user *u, const char *room,
+                             long long *event_id, char *err, size_t errlen)
+{
+	return st->ops->join(st, u, room, event_id, err, errlen);
+}
+
+enum store_result store_leave(struct store *st, const struct user *u, const char *room,
+                              long long *event_id, char *err, size_t errlen)
+{
+	return st->ops->leave(st, u, room, event_id, err, errlen);
+}
+
+enum store_result store_post(struct store *st, const struct user *u,
+                             const char *room, const char *to_username,
+                             const char *text, const char *client_id,
+                             long long *id, char ts[32], int *created,
+                             char *err, size_t errlen)
+{
+	*id = 0;
+	*created = 0;
+	ts[0] = '\0';
+	if (!room == !to_username) {
+		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
+		return STORE_ERROR;
+	}
+	return st->ops->post(st, u, room, to_username, text, client_id, id, ts, created,
+	                     err, errlen);
+}
+
+enum store_result store_events_visible(struct store *st, long long user_id,
+                                       long long since, int limit,
+                                       struct store_events *out,
+                                       char *err, size_t errlen)
+{
+	return st->ops->events_visible(st, user_id, since, store_clamp(limit), out, err, errlen);
+}
+
+enum store_result store_events_all(struct store *st, long long since, int limit,
+                                   struct store_events *out, char *err, size_t errlen)
+{
+	return st->ops->events_all(st, since, store_clamp(limit), out, err, errlen);
+}
+
+enum store_result store_max_id(struct store *st, long long *id, char *err, size_t errlen)
+{
+	return st->ops->max_id(st, id, err, errlen);
+}
+
+enum store_result store_memberships(struct store *st, long long user_id, char ***rooms,
+                                   char *err, size_t errlen)
+{
+	*rooms = NULL;
+	return st->ops->memberships(st, user_id, rooms, err, errlen);
+}
+
+void store_free_names(char **names)
+{
+	char **p;
+
+	if (!names)
+		return;
+	for (p = names; *p; p++)
+		free(*p);
+	free(names);
+}
+
+enum store_result store_history(struct store *st, long long user_id, const char *room,
+                                long long before, int limit, struct store_events *out,
+                                int *more, char *err, size_t errlen)
+{
+	*more = 0;
+	return st->ops->history(st, user_id, room, before, store_clamp(limit), out, more,
+	                        err, errlen);
+}
+
+enum store_result store_rooms(struct store *st, long long user_id, int brief,
+                              json_object **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	return st->ops->rooms(st, user_id, brief, out, err, errlen);
+}
+
+enum store_result store_who(struct store *st, const char *room, json_object **out,
+                            char *err, size_t errlen)
+{
+	*out = NULL;
+	return st->ops->who(st, room, out, err, errlen);
+}
+
+void store_events_clear(struct store_events *evs)
+{
+	size_t i;
+
+	for (i = 0; i < evs->n; i++) {
+		free(evs->v[i].room);
+		free(evs->v[i].json);
+	}
+	free(evs->v);
+	evs->v = NULL;
+	evs->n = evs->cap = 0;
+}
+
+enum store_result store_delete(struct store *st, const struct user *u, long long id,
+                               long long *event_id, char *err, size_t errlen)
+{
+	*event_id = 0;
+	return st->ops->delete(st, u, id, event_id, err, errlen);
+}
+
+enum store_result store_mute(struct store *st, const struct user *u, const char *username,
+                             int minutes, char until[32], long long *event_id,
+                             char *err, size_t errlen)
+{
+	char notice[USER_NAME_MAX + 96];
+	enum store_result res;
+
+	*event_id = 0;
+	until[0] = '\0';
+	if (minutes > 0) {
+		store_time(until, (long long)minutes * 60);
+		snprintf(notice, sizeof notice, "You are muted until %s (UTC) by %s.",
+		         until, u->username);
+	} else {
+		snprintf(notice, sizeof notice, "You may post again: %s lifted your mute.",
+		         u->username);
+	}
+	res = st->ops->mute(st, u, username, until, notice, event_id, err, errlen);
+	if (res != STORE_OK)
+		until[0] = '\0';
+	return res;
+}
+
+enum store_result store_muted_until(struct store *st, long long user_id, char until[32],
+                                    char *err, size_t errlen)
+{
+	until[0] = '\0';
+	return st->ops->muted_until(st, user_id, until, err, errlen);
+}
+
+enum store_result store_search(struct store *st, long long user_id, const char *q,
+                               const char *room, long long before, int limit,
+                               json_object **out, int *more, char *err, size_t errlen)
+{
+	enum store_result res;
+
+	*more = 0;
+	if (!(*out = json_object_new_array())) {
+		snprintf(err, errlen, "out of memory");
+		return STORE_ERROR;
+	}
+	res = st->ops->search(st, user_id, q, room, before > 0 ? before : INT64_MAX,
+	                      store_clamp(limit), *out, more, err, errlen);
+	if (res != STORE_OK) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return res;
+}
+
+enum store_result store_prune(struct store *st, int days, int batch, int dry_run,
+                              char cutoff[32], long long *events, long long *messages,
+                              char *err, size_t errlen)
+{
+	*events = *messages = 0;
+	store_time(cutoff, -(long long)days * 86400);
+	return st->ops->prune(st, cutoff, batch, dry_run, events, messages, err, errlen);
+}
+
+enum store_result store_log(struct store *st, const char *room, const char *since,
+                            const char *until, store_log_fn fn, void *ctx,
+                            char *err, size_t errlen)
+{
+	return st->ops->log(st, room, since, until, fn, ctx, err, errlen);
+}
+
+enum store_result store_stats(struct store *st, struct store_stats *out,
+                              char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	return st->ops->stats(st, out, err, errlen);
+}
+
+unsigned store_seq(struct store *st)
+{
+	return st->ops->seq(st);
+}
+
+unsigned store_wait(struct store *st, unsigned seq, int timeout_ms)
+{
+	return st->ops->wait(st, seq, timeout_ms);
+}

@@ -1,0 +1,146 @@
+/*
+ * store_impl.h - what a message store implementation provides (store.c
+ * dispatches every store_ function of store.h through it). Only store*.c
+ * include this file.
+ *
+ * An implementation's handle starts with a struct store whose ops point to
+ * its table; each op has the meaning, ownership and errors of the store.h
+ * function of the same name.
+ */
+#ifndef GC_STORE_IMPL_H
+#define GC_STORE_IMPL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "store.h"
+
+struct store_ops {
+	void (*close)(struct store *st);
+	enum store_result (*user_seen)(struct store *st, const struct user *u,
+	                               char *err, size_t errlen);
+	enum store_result (*join)(struct store *st, const struct user *u, const char *room,
+	                          long long *event_id, char *err, size_t errlen);
+	enum store_result (*leave)(struct store *st, const struct user *u, const char *room,
+	                           long long *event_id, char *err, size_t errlen);
+	enum store_result (*post)(struct store *st, const struct user *u,
+	                          const char *room, const char *to_username,
+	                          const char *text, const char *client_id,
+	                          long long *id, char ts[32], int *created,
+	                          char *err, size_t errlen);
+	enum store_result (*events_visible)(struct store *st, long long user_id,
+	                                    long long since, int limit,
+	                                    struct store_events *out, char *err, size_t errlen);
+	enum store_result (*events_all)(struct store *st, long long since, int limit,
+	                                struct store_events *out, char *err, size_t errlen);
+	enum store_result (*max_id)(struct store *st, long long *id, char *err, size_t errlen);
+	enum store_result (*memberships)(struct store *st, long long user_id, char ***rooms,
+	                                 char *err, size_t errlen);
+	enum store_result (*history)(struct store *st, long long user_id, const char *room,
+	                             long long before, int limit, struct store_events *out,
+	                             int *more, char *err, size_t errlen);
+	enum store_result (*rooms)(struct store *st, long long user_id, int brief,
+	                           json_object **out, char *err, size_t errlen);
+	enum store_result (*who)(struct store *st, const char *room, json_object **out,
+	                         char *err, size_t errlen);
+	/* store_mute with the time already worked out: until is the new end,
+	 * "" to lift the mute; notice the direct message that tells the user. */
+	enum store_result (*delete)(struct store *st, const struct user *u, long long id,
+	                            long long *event_id, char *err, size_t errlen);
+	enum store_result (*mute)(struct store *st, const struct user *u, const char *username,
+	                          const char *until, const char *notice, long long *event_id,
+	                          char *err, size_t errlen);
+	enum store_result (*muted_until)(struct store *st, long long user_id, char until[32],
+	                                 char *err, size_t errlen);
+	/* store_search with limit clamped, appending to the array out with
+	 * store_search_add(). */
+	enum store_result (*search)(struct store *st, long long user_id, const char *q,
+	                            const char *room, long long before, int limit,
+	                            json_object *out, int *more, char *err, size_t errlen);
+	/* store_prune with the cut-off time worked out. */
+	enum store_result (*prune)(struct store *st, const char *cutoff, int batch, int dry_run,
+	                           long long *events, long long *messages,
+	                           char *err, size_t errlen);
+	enum store_result (*log)(struct store *st, const char *room, const char *since,
+	                         const char *until, store_log_fn fn, void *ctx,
+	                         char *err, size_t errlen);
+	enum store_result (*stats)(struct store *st, struct store_stats *out,
+	                           char *err, size_t errlen);
+	unsigned (*seq)(struct store *st);
+	unsigned (*wait)(struct store *st, unsigned seq, int timeout_ms);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+#define STORE_MAX_LIMIT 500      /* most events one read returns */
+#define STORE_ONLINE_S 60        /* "online": seen this recently */
+#define STORE_SEEN_WRITE_S 15    /* store_user_seen writes at most this often */
+#define STORE_SEEN_SLOTS 256     /* users remembered per connection */
+
+/* --- helpers shared by the implementations (store_common.c) --- */
+
+/* "message", "join", ... indexed by enum event_type. */
+extern const char *const store_event_type_names[];
+
+/* now + offset_s as "YYYY-MM-DDTHH:MM:SS.mmmZ", the one time format. */
+void store_time(char out[32], long long offset_s);
+
+/* limit brought into 1..STORE_MAX_LIMIT. */
+int store_clamp(int limit);
+
+/* A new {"id","username","gravatar"} object (caller puts it). */
+json_object *store_user_json(long long id, const char *username, const char *gravatar);
+
+/* One event row as both stores read it; NULL strings read as "". */
+struct store_row {
+	long long id;
+	const char *type, *ts;
+	const char *room;              /* NULL for direct messages */
+	long long user_id;
+	const char *username, *gravatar;
+	long long to_user_id;          /* 0 for none */
+	const char *to_username, *text;
+	long long target;
+	int deleted;                   /* a removed message: no text shown */
+	long long target_user_id;      /* delete: the removed message's author */
+	long long target_to_user_id;   /* and its recipient, for a direct message */
+};
+
+/* Appends r to out with its JSON (API.md) serialized once. 0, or -1 when
+ * out of memory (out unchanged). */
+int store_events_push(struct store_events *out, const struct store_row *r);
+
+/* Appends the event r, matched by a search, to the JSON array out, with
+ * the "fragments" of marked (its text with search.h's markers around the
+ * matches). 0, or -1 when out of memory. */
+int store_search_add(json_object *out, const struct store_row *r, const char *marked);
+
+/* store_history's last step: out[first..] was read newest first with one
+ * extra row; drops that row (setting *more) and puts the rest oldest first. */
+void store_history_finish(struct store_events *out, size_t first, int limit, int *more);
+
+/* Appends a copy of name to the NULL-terminated *names of *n entries: 0, or
+ * -1 when out of memory (*names still valid for store_free_names). */
+int store_names_add(char ***names, size_t *n, const char *name);
+
+/* The last users a connection wrote in store_user_seen, so most calls write
+ * nothing: store_seen_due() is 1 when u's row needs writing (new, changed
+ * or older than STORE_SEEN_WRITE_S), store_seen_done() records the write. */
+struct store_seen {
+	long long id;
+	uint64_t hash;                 /* of username, email, gravatar */
+	time_t written;                /* CLOCK_MONOTONIC seconds */
+};
+int store_seen_due(const struct store_seen seen[STORE_SEEN_SLOTS], const struct user *u);
+void store_seen_done(struct store_seen seen[STORE_SEEN_SLOTS], const struct user *u);
+
+/* The implementations' openers, with store_open's contract: path is a file
+ * name, conninfo a libpq connection string. */
+int store_sqlite_open(const char *path, const char *const *persistent, size_t n,
+                      struct store **out, char *err, size_t errlen);
+int store_pg_open(const char *conninfo, const char *const *persistent, size_t n,
+                  struct store **out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,99 @@
+"""`galaxy-chat migrate --from SQLITE --to POSTGRESQL`: a store with some
+history is copied, the chat then runs on PostgreSQL with the same events,
+ids, times, rooms and memberships, and new ids continue past the old; a
+second run refuses the non-empty target and changes nothing."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import pgserver  # noqa: E402
+from chatenv import ChatEnv, BINARY  # noqa: E402
+from tap import ok, eq, run, skip, done  # noqa: E402
+
+
+def migrate(*args):
+    p = subprocess.run([BINARY, "migrate"] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def main():
+    with pgserver.PgServer() as pg, ChatEnv(users=["alice", "bob", "carol"]) as env:
+        pg.create_role_and_db("chat", password="pw")
+        url = pg.url("chat", user="chat", password="pw")
+        api = env.api
+
+        def post(user, body):
+            st, _, m = api(user, "POST", "/v1/messages", body=body)
+            assert st == 201, (st, m)
+            return m
+
+        def state():
+            s = {}
+            for u in ("alice", "bob", "carol"):
+                s[u, "events"] = api(u, "GET", "/v1/events", query="since=0")[2]
+                s[u, "rooms"] = [(r["name"], r["persistent"], r["joined"], r["members"], r["last_id"])
+                                 for r in api(u, "GET", "/v1/rooms")[2]["rooms"]]
+            s["history"] = api("alice", "GET", "/v1/rooms/NGS/messages")[2]
+            return s
+
+        api("alice", "POST", "/v1/rooms/NGS/join")
+        api("bob", "POST", "/v1/rooms/NGS/join")
+        api("carol", "POST", "/v1/rooms/ad hoc/join")
+        for i in range(5):
+            post("alice", {"room": "NGS", "text": "hello %d" % i, "client_id": "c%d" % i})
+        post("bob", {"to": "carol", "text": "psst \u00e9"})
+        post("carol", {"room": "all", "text": "everyone"})
+        api("carol", "POST", "/v1/rooms/ad hoc/leave")
+        before = state()
+        env.stop_chat()
+        with sqlite3.connect(env.store) as db:
+            log_before = db.execute("SELECT * FROM chat_log").fetchall()
+            newest = db.execute("SELECT max(id) FROM events").fetchone()[0]
+
+        eq(migrate("--from", env.store)[0], 2, "migrate without --to: usage error")
+        rc, _, err = migrate("--from", url, "--to", url)
+        ok(rc == 1 and "SQLite store" in err, "PostgreSQL to PostgreSQL is refused", err)
+        rc, out, err = migrate("--from", env.store, "--to", url)
+        eq(rc, 0, "migrate succeeds")
+        ok("events" in out and "%d rows" % len(log_before) in out, "it reports what it copied", out + err)
+        ok("pw" not in out + err, "the password is never printed")
+
+        log_after = [tuple(line.split("|", 3)) for line in
+                     pg.psql("SELECT * FROM chat_log", db="chat").splitlines()]
+        eq(log_after, [tuple(str(c) for c in r) for r in log_before], "chat_log reads the same")
+
+        rc, _, err = migrate("--from", "sqlite:///" + env.store, "--to", url)
+        ok(rc == 1 and "already holds chat data" in err, "a second run refuses the non-empty target", err)
+        eq(pg.psql("SELECT count(*) FROM events", db="chat").strip(), str(len(log_before)),
+           "and changes nothing")
+
+        with open(env.config) as f:
+            conf = f.read().replace("store = " + env.store, "store = " + url)
+        with open(env.config, "w") as f:
+            f.write(conf)
+        env.start_chat()
+        after = state()
+        for key in before:
+            eq(after[key], before[key], "on PostgreSQL: the same %s" % (key,))
+        m = post("alice", {"room": "NGS", "text": "first on PostgreSQL"})
+        eq(m["id"], newest + 1, "new ids continue after the old ones")
+        st, _, again = api("alice", "POST", "/v1/messages", body={"room": "NGS", "text": "hello 0",
+                                                                  "client_id": "c0"})
+        first = [e["id"] for e in before["history"]["events"] if e.get("text") == "hello 0"]
+        eq((st, [again["id"]]), (200, first),
+           "client_ids carried over: a retry of an old post is recognised")
+        api("bob", "POST", "/v1/rooms/brand new/join")
+        ok(any(r["name"] == "brand new" for r in api("bob", "GET", "/v1/rooms")[2]["rooms"]),
+           "new rooms get fresh ids")
+
+
+if __name__ == "__main__":
+    why = pgserver.available()
+    if why:
+        skip("migrate to PostgreSQL", why)
+        done()
+    run(main)
