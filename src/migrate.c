@@ -5,7 +5,7 @@
  * The target is opened once with store_open(), which creates its schema
  * and nothing but the room `all`. Then, in one PostgreSQL transaction
  * holding its tables locked: the target must be empty (else nothing is
- * changed), its `all` goes, and users, rooms, members and events are
+ * changed), its `all` goes, and users, mutes, rooms, members and events are
  * copied row by row with their ids, every column the source has, through
  * prepared INSERTs (so columns later schema versions add are copied too);
  * last, the id sequences are set past the largest ids. The source is read
@@ -24,7 +24,8 @@
 #include "store.h"
 
 /* In the order foreign keys need. */
-static const char *const migrate_tables[] = { "users", "rooms", "members", "events" };
+static const char *const migrate_tables[] = { "users", "mutes", "rooms", "members",
+                                               "events" };
 
 /* "PostgreSQL: what: libpq's message" on one line into err. */
 static void pg_error(PGconn *pg, const char *what, char *err, size_t errlen)
