@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "cfg.h"
 #include "check.h"
+#include "dburl.h"
 #include "store.h"
 
 #define CHECK_SECRET_MIN 16   /* bytes; shorter secrets are guessable */
@@ -20,12 +21,31 @@ static long long check_size(const char *path)
 	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
 }
 
+/* The SQLite store's file and WAL sizes (where is a path or sqlite: URL). */
+static void check_sizes(const char *where, FILE *out)
+{
+	char err[256], wal[4096];
+	struct dburl url;
+	const char *path = where;
+
+	if (strncmp(where, "sqlite:", 7) == 0) {
+		if (dburl_parse(where, NULL, &url, err, sizeof err) < 0)
+			return;
+		path = url.sqlite_path;
+	}
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	fprintf(out, "store size:    %lld bytes, WAL %lld bytes\n",
+	        check_size(path), check_size(wal) < 0 ? 0 : check_size(wal));
+	if (path != where)
+		dburl_free(&url);
+}
+
 /* Reports the store; 0 when it works, -1. */
 static int check_store(const struct cfg *cfg, FILE *out)
 {
 	struct store_stats stats;
 	struct store *st = NULL;
-	char err[512] = "", wal[4096];
+	char err[512] = "";
 	int rc = 0;
 
 	fprintf(out, "store:         %s: ", cfg->store);
@@ -40,11 +60,8 @@ static int check_store(const struct cfg *cfg, FILE *out)
 			fprintf(out, " at %s", stats.newest_ts);
 		fprintf(out, "\nstore events:  %lld (%lld messages), %lld users, %lld rooms\n",
 		        stats.events, stats.messages, stats.users, stats.rooms);
-		if (strncmp(cfg->store, "postgresql:", 11) != 0) {
-			snprintf(wal, sizeof wal, "%s-wal", cfg->store);
-			fprintf(out, "store size:    %lld bytes, WAL %lld bytes\n",
-			        check_size(cfg->store), check_size(wal) < 0 ? 0 : check_size(wal));
-		}
+		if (!store_is_postgresql(cfg->store))
+			check_sizes(cfg->store, out);
 	}
 	store_close(st);
 	return rc;

@@ -277,7 +277,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* ?1 FTS query, ?2 user, ?3 before, ?4 limit, ?5 the id of `all`,
 	 * ?6 one room's id or NULL for every room the user sees. FTS5 walks
 	 * the matches newest first; the visibility test filters them. */
-	[S_SEARCH] = EVENT_SELECT ", highlight(messages_fts, 0, '" SEARCH_MARK_ON "', '" SEARCH_MARK_OFF "')"
+	[S_SEARCH] = EVENT_SELECT
+		", highlight(messages_fts, 0, '" SEARCH_MARK_ON "', '" SEARCH_MARK_OFF "')"
 		" FROM messages_fts f CROSS JOIN events e ON e.id = f.rowid" EVENT_JOINS
 		" WHERE messages_fts MATCH ?1 AND f.rowid < ?3"
 		" AND CASE WHEN ?6 IS NOT NULL THEN e.room_id = ?6"
