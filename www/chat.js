@@ -845,9 +845,11 @@ class Chat {
     this.input.disabled = !this.online;
     this.composer.querySelector('button').disabled = !this.online;
     if (!t) return;
+    const muted = this.mutedUntil && Date.parse(this.mutedUntil) > Date.now();
     this.input.placeholder = !this.online
       ? 'You are offline. Go online to send messages.'
-      : t.kind === 'dm' ? `Message @${t.name}` : `Message ${t.name}`;
+      : muted ? `An admin muted you until ${new Date(this.mutedUntil).toLocaleString()}.`
+        : t.kind === 'dm' ? `Message @${t.name}` : `Message ${t.name}`;
     $('input-label').textContent = t.kind === 'dm' ? `Message to ${t.name}` : `Message to room ${t.name}`;
   }
 
@@ -958,6 +960,12 @@ class Chat {
             item.notBefore = Date.now() + ms;
             this.renderItemState(item, e.status === 429 ? 'sending too fast' : e.status ? `server answered ${e.status}` : 'no connection');
           } else {
+            // "you are muted until <time>" (doc/api.md): say so in the composer too
+            const muted = e.status === 403 && /muted until (\S+)/.exec(e.message);
+            if (muted) {
+              this.mutedUntil = muted[1];
+              this.renderComposer();
+            }
             item.state = 'failed';
             if (item.li) item.li.hidden = false;
             item.shadowed = null;
