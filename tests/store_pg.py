@@ -45,7 +45,7 @@ def run_tests(env, pg):
 
     for proc in (0, 1):   # a process answers once its store is open
         eq(api(None, "GET", "/v1/health", proc=proc)[0], 200, "process %d is up" % proc)
-    eq(pg.psql("SELECT version FROM chat_schema", db="chat").strip(), "1", "schema version 1")
+    eq(pg.psql("SELECT version FROM chat_schema", db="chat").strip(), "2", "schema version 2")
     wake_files = [f for _, _, fs in os.walk(env.dir) for f in fs if f.endswith("-wake")]
     eq(wake_files, [], "no wake file: the processes share nothing but the database")
 
