@@ -45,10 +45,11 @@ static int check_store(const struct cfg *cfg, FILE *out)
 {
 	struct store_stats stats;
 	struct store *st = NULL;
-	char err[512] = "";
+	char err[512] = "", where[1024];
 	int rc = 0;
 
-	fprintf(out, "store:         %s: ", cfg->store);
+	store_describe(cfg->store, where, sizeof where);
+	fprintf(out, "store:         %s: ", where);
 	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
 	               cfg->n_persistent_rooms, &st, err, sizeof err) < 0 ||
 	    store_stats(st, &stats, err, sizeof err) != STORE_OK) {

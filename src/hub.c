@@ -19,6 +19,8 @@
 #define HUB_BATCH 1000       /* events read per store query */
 #define HUB_MAX_EVENTS 500   /* events per response (API.md) */
 #define HUB_TICK_MS 250      /* longest sleep, so deadlines are kept */
+#define HUB_REREAD_MS 5000   /* longest time without reading the store */
+#define HUB_ERROR_LOG_MS 30000 /* a failing store is logged this often */
 
 struct hub {
 	const struct cfg *cfg;
@@ -285,6 +287,13 @@ static void *hub_main(void *arg)
 	struct hub_done_list dl = { 0 };
 	char err[256];
 
+	/* The store is read when its change counter moved, when the last read
+	 * failed, and every HUB_REREAD_MS in case a writer died between its
+	 * commit and its wakeup: an idle hub sends almost no query. */
+	unsigned read_seq = 0;
+	long long read_at = 0, logged_at = 0;
+	int stale = 1, failing = 0;
+
 	for (;;) {
 		unsigned seq = store_seq(h->st);
 		struct store_events evs = { 0 };
@@ -297,14 +306,23 @@ static void *hub_main(void *arg)
 		if (stopping)
 			break;
 
-		int rc = STORE_OK;
-		do {
+		if (hub_now_ms() - read_at >= HUB_REREAD_MS)
+			stale = 1;
+		while (stale || seq != read_seq) {
 			evs.n = 0;
-			rc = store_events_all(h->st, last, HUB_BATCH, &evs, err, sizeof err);
-			if (rc != STORE_OK) {
-				log_error("hub: reading new events: %s", err);
+			read_at = hub_now_ms();
+			if (store_events_all(h->st, last, HUB_BATCH, &evs, err, sizeof err) != STORE_OK) {
+				/* once per HUB_ERROR_LOG_MS while the store is away */
+				if (!failing || read_at - logged_at >= HUB_ERROR_LOG_MS) {
+					log_error("hub: reading new events: %s", err);
+					logged_at = read_at;
+				}
+				failing = stale = 1;
 				break;
 			}
+			if (failing)
+				log_info("hub: reading new events again");
+			failing = 0;
 			pthread_mutex_lock(&h->lock);
 			for (size_t i = 0; i < evs.n; i++)
 				hub_ring_push(h, &evs.v[i]);
@@ -313,7 +331,11 @@ static void *hub_main(void *arg)
 			last = h->last_id;
 			pthread_mutex_unlock(&h->lock);
 			hub_deliver(&dl);
-		} while (evs.n == HUB_BATCH);
+			if (evs.n < HUB_BATCH) {
+				stale = 0;
+				read_seq = seq;
+			}
+		}
 		store_events_clear(&evs);
 
 		pthread_mutex_lock(&h->lock);

@@ -23,9 +23,13 @@
 #include "migrate.h"
 #include "store.h"
 
-/* In the order foreign keys need. */
-static const char *const migrate_tables[] = { "users", "mutes", "rooms", "members",
-                                               "events" };
+/* In the order foreign keys need, each read in its key's order. */
+static const struct {
+	const char *name, *order;
+} migrate_tables[] = {
+	{ "users", "id" }, { "mutes", "user_id" }, { "rooms", "id" },
+	{ "members", "room_id, user_id" }, { "events", "id" },
+};
 
 /* "PostgreSQL: what: libpq's message" on one line into err. */
 static void pg_error(PGconn *pg, const char *what, char *err, size_t errlen)
@@ -89,9 +93,10 @@ static int migrate_check_empty(PGconn *pg, char *err, size_t errlen)
 	return 0;
 }
 
-/* Copies every row of table from src to pg; *rows gets their number. */
-static int migrate_table(sqlite3 *src, PGconn *pg, const char *table, long long *rows,
-                         char *err, size_t errlen)
+/* Copies every row of table (read in order) from src to pg; *rows gets
+ * their number. */
+static int migrate_table(sqlite3 *src, PGconn *pg, const char *table, const char *order,
+                         long long *rows, char *err, size_t errlen)
 {
 	char sql[4096], ins[4096];
 	sqlite3_stmt *s = NULL;
@@ -101,9 +106,7 @@ static int migrate_table(sqlite3 *src, PGconn *pg, const char *table, long long 
 	PGresult *r;
 
 	*rows = 0;
-	snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY rowid", table);
-	if (strcmp(table, "members") == 0)   /* WITHOUT ROWID */
-		snprintf(sql, sizeof sql, "SELECT * FROM members ORDER BY room_id, user_id");
+	snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY %s", table, order);
 	if (sqlite3_prepare_v2(src, sql, -1, &s, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "SQLite: reading %s: %s", table, sqlite3_errmsg(src));
 		return -1;
@@ -193,9 +196,10 @@ static int migrate_copy(sqlite3 *src, PGconn *pg, FILE *out, char *err, size_t e
 	    pg_run(pg, "DELETE FROM rooms", 0, NULL, NULL, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < sizeof migrate_tables / sizeof *migrate_tables; i++) {
-		if (migrate_table(src, pg, migrate_tables[i], &rows, err, errlen) < 0)
+		if (migrate_table(src, pg, migrate_tables[i].name, migrate_tables[i].order,
+		                  &rows, err, errlen) < 0)
 			return -1;
-		fprintf(out, "%-8s %lld rows\n", migrate_tables[i], rows);
+		fprintf(out, "%-8s %lld rows\n", migrate_tables[i].name, rows);
 	}
 	for (i = 0; i < 2; i++) {
 		const char *table = i ? "events" : "rooms";

@@ -268,38 +268,50 @@ static void *server_acceptor(void *arg)
 	return NULL;
 }
 
-/* Answers one request while the store cannot be opened (see server_run):
- * JSON 503s naming the store, from the routes' own checks. */
-static void server_degraded_one(struct server *s, const char *why)
+/* While the store cannot be opened (see server_run): waits for the next
+ * FastCGI request. Returns it, or NULL when accept gave up (e.g. after
+ * SO_RCVTIMEO), so the caller tries the store again either way. */
+static FCGX_Request *server_degraded_accept(struct server *s)
 {
-	struct worker wk = { .s = s };
-	FCGX_Request *fcgx = NULL;
+	FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
 	sigset_t stopset;
 
-	snprintf(wk.store_error, sizeof wk.store_error, "%.255s", why);
-	if (!s->cgi) {
-		if (!(fcgx = calloc(1, sizeof *fcgx)) || FCGX_InitRequest(fcgx, s->listen_fd, 0) != 0) {
-			free(fcgx);
-			sleep(1);
-			return;
-		}
-		/* nothing waits in this process: a stop signal may end it at once */
-		sigemptyset(&stopset);
-		sigaddset(&stopset, SIGTERM);
-		sigaddset(&stopset, SIGINT);
-		sigaddset(&stopset, SIGHUP);
-		pthread_sigmask(SIG_UNBLOCK, &stopset, NULL);
-		int rc = FCGX_Accept_r(fcgx);
-		pthread_sigmask(SIG_BLOCK, &stopset, NULL);
-		if (rc != 0) {   /* e.g. SO_RCVTIMEO: try the store again */
-			FCGX_Free(fcgx, 1);
-			free(fcgx);
-			return;
-		}
+	if (!fcgx || FCGX_InitRequest(fcgx, s->listen_fd, 0) != 0) {
+		free(fcgx);
+		sleep(1);
+		return NULL;
+	}
+	/* nothing waits in this process: a stop signal may end it at once */
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGINT);
+	sigaddset(&stopset, SIGHUP);
+	pthread_sigmask(SIG_UNBLOCK, &stopset, NULL);
+	int rc = FCGX_Accept_r(fcgx);
+	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
+	if (rc != 0) {
+		FCGX_Free(fcgx, 1);
+		free(fcgx);
+		return NULL;
 	}
 	pthread_mutex_lock(&s->lock);
 	s->in_flight++;
 	pthread_mutex_unlock(&s->lock);
+	return fcgx;
+}
+
+/* Answers a request (fcgx, or the CGI request when NULL) without a store:
+ * JSON 503s naming it, from the routes' own checks. */
+static void server_degraded_answer(struct server *s, FCGX_Request *fcgx, const char *why)
+{
+	struct worker wk = { .s = s };
+
+	snprintf(wk.store_error, sizeof wk.store_error, "%.255s", why);
+	if (!fcgx) {
+		pthread_mutex_lock(&s->lock);
+		s->in_flight++;
+		pthread_mutex_unlock(&s->lock);
+	}
 	s->no_store = 1;
 	server_handle(&wk, fcgx);
 	s->no_store = 0;
@@ -322,6 +334,13 @@ static int server_open_listen(const char *addr)
 	if (path[0] == '/')
 		chmod(path, 0666);   /* anyone may connect: every request is still authenticated */
 	return fd;
+}
+
+/* Removes --listen's socket file, so nothing connects to a dead socket. */
+static void server_unlink_listen(const char *listen_addr)
+{
+	if (listen_addr && (listen_addr[0] == '/' || strncmp(listen_addr, "unix:", 5) == 0))
+		unlink(listen_addr[0] == '/' ? listen_addr : listen_addr + 5);
 }
 
 int server_run(const struct cfg *cfg, const char *listen_addr)
@@ -365,23 +384,35 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	}
 	if (auth_new(cfg, &s.auth, err, sizeof err) < 0) {
 		log_error("%s", err);
+		server_unlink_listen(listen_addr);
 		return 1;
 	}
+	/* On standard input (mod_fcgid, spawn-fcgi, CGI), exiting because the
+	 * store cannot be opened would get the client only the web server's
+	 * HTML 500 and, under mod_fcgid, a new process for every request:
+	 * answer JSON 503s instead, trying the store again as each request
+	 * arrives, so the first request after the fix is served normally. */
+	FCGX_Request *pending = NULL;   /* accepted while the store was down */
 	for (int tries = 0; hub_new(cfg, &s.hub, err, sizeof err) < 0; tries++) {
 		if (tries == 0)
 			log_error("%s", err);
 		if (listen_addr) {   /* refused at start: systemd or supervisord shows why */
 			auth_free(s.auth);
+			server_unlink_listen(listen_addr);
 			return 1;
 		}
-		/* On standard input (mod_fcgid, spawn-fcgi, CGI), exiting would get
-		 * the client only the web server's HTML 500 and, under mod_fcgid, a
-		 * new process for every request: answer JSON 503s instead, and try
-		 * the store again before each request. */
-		server_degraded_one(&s, err);
 		if (s.cgi) {
+			if (tries == 0)
+				continue;   /* one more try for the one request */
+			server_degraded_answer(&s, NULL, err);
 			auth_free(s.auth);
 			return 0;
+		}
+		if (pending) {
+			server_degraded_answer(&s, pending, err);
+			pending = NULL;
+		} else {
+			pending = server_degraded_accept(&s);
 		}
 	}
 	if (s.cgi)
@@ -398,6 +429,15 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 			pthread_cond_wait(&s.idle, &s.lock);
 		pthread_mutex_unlock(&s.lock);
 	} else {
+		if (pending) {   /* in_flight counts it already */
+			struct job *j = calloc(1, sizeof *j);
+			if (j) {
+				j->fcgx = pending;
+				server_push(&s, j);
+			} else {
+				server_degraded_answer(&s, pending, "out of memory");
+			}
+		}
 		for (; nacceptors < SERVER_ACCEPTORS; nacceptors++)
 			pthread_create(&acceptors[nacceptors], NULL, server_acceptor, &s);
 		int sig = 0;
@@ -425,7 +465,6 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 		pthread_join(workers[i], NULL);
 	auth_free(s.auth);
 	server_instance = NULL;
-	if (listen_addr && (listen_addr[0] == '/' || strncmp(listen_addr, "unix:", 5) == 0))
-		unlink(listen_addr[0] == '/' ? listen_addr : listen_addr + 5);
+	server_unlink_listen(listen_addr);
 	return status;
 }

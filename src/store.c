@@ -19,6 +19,24 @@ int store_is_postgresql(const char *where)
 	       strncmp(where, "postgres:", 9) == 0;
 }
 
+void store_describe(const char *where, char *out, size_t outlen)
+{
+	const char *user = strstr(where, "://"), *end, *at, *colon;
+
+	if (!store_is_postgresql(where) || !user) {
+		snprintf(out, outlen, "%s", where);
+		return;
+	}
+	user += 3;
+	end = user + strcspn(user, "/?");
+	at = memchr(user, '@', (size_t)(end - user));
+	colon = at ? memchr(user, ':', (size_t)(at - user)) : NULL;
+	if (colon)
+		snprintf(out, outlen, "%.*s:***%s", (int)(colon - where), where, at);
+	else
+		snprintf(out, outlen, "%s", where);
+}
+
 int store_open(const char *where, const char *const *persistent, size_t n,
                struct store **out, char *err, size_t errlen)
 {

@@ -56,6 +56,9 @@ struct store;
  * (postgresql://, postgres://, postgresql+driver://), 0 for SQLite. */
 int store_is_postgresql(const char *where);
 
+/* where as it may be shown: a URL's password replaced by ***. */
+void store_describe(const char *where, char *out, size_t outlen);
+
 /* Opens the store at where: an SQLite file path or sqlite:/// URL (its
  * directory must exist and be writable), or a PostgreSQL URL; creates or
  * migrates the schema, and makes sure the rooms `all` and each of

@@ -40,14 +40,17 @@
 
 #include <libpq-fe.h>
 
+#include "log.h"
 #include "store_impl.h"
 
 #define PGS_CHANNEL "galaxy_chat"
 #define PGS_WRITE_LOCK "7305423311276556289"    /* pg_advisory_xact_lock key: writers */
 #define PGS_SCHEMA_LOCK "7305423311276556290"   /* and: schema upgrades */
 #define PGS_CONNECT_TIMEOUT "5"                 /* seconds; the URL may override it */
-#define PGS_STATEMENT_TIMEOUT "10000"           /* milliseconds */
-#define PGS_RETRY_MS 250                        /* store_wait: reconnect attempts */
+#define PGS_STATEMENT_TIMEOUT "10000"           /* milliseconds, for statements and for
+                                                   a transaction left idle (by a frozen
+                                                   process holding the writers' lock) */
+#define PGS_RETRY_MS 250                        /* between reconnect attempts */
 
 /* pgs_schema[v] upgrades a database from version v to v + 1. */
 static const char *const pgs_schema[] = {
@@ -190,7 +193,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_WRITE_LOCK] = "SELECT pg_advisory_xact_lock(" PGS_WRITE_LOCK ")",
 	[S_LISTEN] = "LISTEN " PGS_CHANNEL,
-	[S_TIMEOUT] = "SELECT set_config('statement_timeout', '" PGS_STATEMENT_TIMEOUT "', false)",
+	[S_TIMEOUT] = "SELECT set_config('statement_timeout', '" PGS_STATEMENT_TIMEOUT "', false),"
+		" set_config('idle_in_transaction_session_timeout', '" PGS_STATEMENT_TIMEOUT "', false)",
 	[S_USER_WRITE] =
 		"INSERT INTO users (id, username, email, gravatar, first_seen, last_seen)"
 		" VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO UPDATE SET"
@@ -314,6 +318,8 @@ struct pgs {
 	char label[160];               /* "PostgreSQL db on host:port", for messages */
 	long long all_id;              /* rooms.id of `all` */
 	unsigned char prepared[S_COUNT]; /* on this connection */
+	int up;                        /* conn was made and set up */
+	long long retry_at;            /* if not, no new attempt before (mono_ms) */
 	int in_tx;                     /* inside BEGIN .. COMMIT/ROLLBACK */
 	int listening;                 /* store_seq/store_wait used: this handle LISTENs */
 	int listened;                  /* ... and has on this connection */
@@ -410,6 +416,26 @@ static int res_ok(const PGresult *r)
 	return r && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK);
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* libpq's notices (NOTICE from the schema upgrade, a FATAL as the server
+ * shuts down) go to the log at debug level, not raw onto stderr. */
+static void pgs_notice(void *arg, const char *msg)
+{
+	struct pgs *st = arg;
+	int n = (int)strlen(msg);
+
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	log_debug("store %s: %.*s", st->label, n, msg);
+}
+
 /* Makes sure the connection is up (outside transactions only): a dead one
  * is remade, its statements prepared afresh as used; a listening handle
  * LISTENs on it and counts that as a change (events may have been missed).
@@ -421,18 +447,27 @@ static int pgs_connect(struct pgs *st)
 	if (st->in_tx)
 		return 0;
 	if (!pgs_alive(st)) {
+		if (!st->up && st->conn && mono_ms() < st->retry_at)
+			return -1;   /* failed a moment ago: do not hammer the server */
+		if (st->up)
+			log_info("store %s: connection lost, reconnecting", st->label);
+		st->up = 0;
 		PQfinish(st->conn);
 		memset(st->prepared, 0, sizeof st->prepared);
 		st->listened = 0;
 		st->conn = PQconnectdb(st->conninfo);
-		if (!st->conn || PQstatus(st->conn) != CONNECTION_OK)
+		if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {
+			st->retry_at = mono_ms() + PGS_RETRY_MS;
 			return -1;
+		}
+		PQsetNoticeProcessor(st->conn, pgs_notice, st);
 		r = pgs_exec(st, S_TIMEOUT, 0, NULL);
 		if (!res_ok(r)) {
 			PQclear(r);
 			return -1;
 		}
 		PQclear(r);
+		st->up = 1;
 	}
 	if (st->listening && !st->listened) {
 		r = pgs_exec(st, S_LISTEN, 0, NULL);
@@ -1050,6 +1085,7 @@ static enum store_result pgs_history(struct store *base, long long user_id, cons
 	size_t first = out->n;
 	enum store_result res;
 	char rid[24], b[24], l[24];
+	const char *v[3];
 	long long room_id;
 	PGresult *bad;
 	int r;
@@ -1062,13 +1098,12 @@ static enum store_result pgs_history(struct store *base, long long user_id, cons
 		snprintf(err, errlen, "not a member of the room %s", room);
 		return STORE_FORBIDDEN;
 	}
-	{
-		const char *v[] = { num(rid, room_id), num(b, before > 0 ? before : INT64_MAX),
-		                    num(l, limit + 1) };
-
-		if ((res = events_query(st, S_HISTORY, 3, v, out, err, errlen)) != STORE_OK)
-			return res;
-	}
+	/* newest first with one extra row, turned around by store_history_finish */
+	v[0] = num(rid, room_id);
+	v[1] = num(b, before > 0 ? before : INT64_MAX);
+	v[2] = num(l, limit + 1);
+	if ((res = events_query(st, S_HISTORY, 3, v, out, err, errlen)) != STORE_OK)
+		return res;
 	store_history_finish(out, first, limit, more);
 	return STORE_OK;
 }
@@ -1120,6 +1155,7 @@ static enum store_result pgs_who(struct store *base, const char *room, json_obje
 	struct pgs *st = (struct pgs *)base;
 	enum store_result res;
 	char rid[24], a[24], since[32];
+	const char *v[3];
 	long long room_id;
 	PGresult *bad, *r;
 	json_object *arr;
@@ -1128,12 +1164,11 @@ static enum store_result pgs_who(struct store *base, const char *room, json_obje
 	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
 	store_time(since, -STORE_ONLINE_S);
-	{
-		const char *v[] = { num(rid, room_id), since, num(a, st->all_id) };
-
-		if (!(r = pgs_run(st, S_WHO, 3, v, &bad)))
-			return pgs_fail(st, "listing who is online", bad, err, errlen);
-	}
+	v[0] = num(rid, room_id);
+	v[1] = since;
+	v[2] = num(a, st->all_id);
+	if (!(r = pgs_run(st, S_WHO, 3, v, &bad)))
+		return pgs_fail(st, "listing who is online", bad, err, errlen);
 	arr = json_object_new_array();
 	for (i = 0; i < PQntuples(r); i++)
 		json_object_array_add(arr, store_user_json(strtoll(PQgetvalue(r, i, 0), NULL, 10),
@@ -1398,14 +1433,6 @@ static void pgs_drain(struct pgs *st)
 		st->seq++;
 		PQfreemem(n);
 	}
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static unsigned pgs_seq(struct store *base)

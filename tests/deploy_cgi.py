@@ -56,7 +56,7 @@ def main():
             e.get("text") == "hello over CGI" and e.get("user", {}).get("username") == "alice" for e in evs),
             "bob's poll carries it", (poll.result, poll.error))
         after = poll.ended - t_sent if poll.ended else None
-        tap.ok(after is not None and after < 0.5,
+        tap.ok(after is not None and after < 2.0,
                "... at once (%s s after the send), not at its timeout" % (after and round(after, 3)), after)
 
         big = b'{"room": "NGS", "text": "' + b"x" * 100000 + b'", "client_id": "big"}'

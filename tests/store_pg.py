@@ -6,13 +6,14 @@ number of connections however many polls wait; 200 waiting polls woken by
 one message; and the database restarted under running traffic."""
 
 import os
+import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import pgserver  # noqa: E402
-from chatenv import ChatEnv  # noqa: E402
+from chatenv import BINARY, ChatEnv  # noqa: E402
 from tap import ok, eq, run, skip, done, diag  # noqa: E402
 
 WORKERS = 4
@@ -20,8 +21,8 @@ WORKERS = 4
 
 def main():
     with pgserver.PgServer() as pg:
-        pg.create_role_and_db("chat", password="pw")
-        url = pg.url("chat", user="chat", password="pw")
+        pg.create_role_and_db("chat", password="s3cret-pw")
+        url = pg.url("chat", user="chat", password="s3cret-pw")
         with ChatEnv(users=["alice", "bob"], processes=2, store_url=url,
                      options={"workers": str(WORKERS), "poll_timeout": "30"}) as env:
             run_tests(env, pg)
@@ -46,6 +47,11 @@ def run_tests(env, pg):
     for proc in (0, 1):   # a process answers once its store is open
         eq(api(None, "GET", "/v1/health", proc=proc)[0], 200, "process %d is up" % proc)
     eq(pg.psql("SELECT version FROM chat_schema", db="chat").strip(), "2", "schema version 2")
+    p = subprocess.run([BINARY, "check", "-c", env.config], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=60)
+    ok(p.returncode == 0 and "postgresql://chat:***@" in p.stdout and "newest event" in p.stdout,
+       "check reports the PostgreSQL store", p.stdout)
+    ok("s3cret-pw" not in p.stdout, "check never prints the password")
     wake_files = [f for _, _, fs in os.walk(env.dir) for f in fs if f.endswith("-wake")]
     eq(wake_files, [], "no wake file: the processes share nothing but the database")
 
@@ -69,6 +75,16 @@ def run_tests(env, pg):
            % (i, lat * 1000, (acked_at - sent) * 1000))
         cursor = box["b"]["cursor"]
 
+    # --- idle hubs do not poll the database: statements logged over 3 s
+    pg.psql("ALTER SYSTEM SET log_statement = 'all'; SELECT pg_reload_conf();")
+    time.sleep(0.5)
+    with open(pg.log, errors="replace") as f:
+        f.seek(0, 2)
+        time.sleep(3)
+        reads = f.read().count("WHERE e.id > $1")
+    pg.psql("ALTER SYSTEM RESET log_statement; SELECT pg_reload_conf();")
+    ok(reads <= 2, "two idle processes read the events %d times in 3 s (at most one each)" % reads)
+
     # --- concurrent writers on both hosts; a cursor walk misses nothing
     acked, lock = [], threading.Lock()
 
@@ -91,10 +107,12 @@ def run_tests(env, pg):
     tw = threading.Thread(target=walker)
     tw.start()
     ws = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    t0 = time.monotonic()
     for w in ws:
         w.start()
     for w in ws:
         w.join(120)
+    diag("160 posts from 4 clients through 2 processes in %.2f s" % (time.monotonic() - t0))
     tw.join(90)
     eq(len(acked), 160, "160 concurrent posts acknowledged")
     eq(sorted(acked), walked, "the cursor walk saw every acknowledged id, in order, once")

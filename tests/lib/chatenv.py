@@ -46,6 +46,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def connectable(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def wait_for(pred, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -179,7 +190,8 @@ class ChatEnv:
             self.procs.append(p)
         for i, sock in enumerate(self.sockets):
             p = self.procs[i]
-            wait_for(lambda: os.path.exists(sock) or p.poll() is not None, 10, "socket " + sock)
+            # the socket file appears at bind(), before listen(): wait until it answers
+            wait_for(lambda: connectable(sock) or p.poll() is not None, 10, "socket " + sock)
             if p.poll() is not None:
                 raise RuntimeError("galaxy-chat exited at start:\n" + self.log(i))
 
