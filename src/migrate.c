@@ -189,7 +189,7 @@ static int migrate_copy(sqlite3 *src, PGconn *pg, FILE *out, char *err, size_t e
 		return -1;
 	}
 	if (pg_run(pg, "BEGIN", 0, NULL, NULL, err, errlen) < 0 ||
-	    pg_run(pg, "LOCK TABLE users, rooms, members, events IN EXCLUSIVE MODE",
+	    pg_run(pg, "LOCK TABLE users, mutes, rooms, members, events IN EXCLUSIVE MODE",
 	           0, NULL, NULL, err, errlen) < 0 ||
 	    migrate_versions(src, pg, err, errlen) < 0 ||
 	    migrate_check_empty(pg, err, errlen) < 0 ||
