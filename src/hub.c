@@ -3,11 +3,14 @@
  * them (see hub.h). One store read per change of the store's counter, then
  * fan-out from memory.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cfg.h"
 #include "hub.h"
@@ -352,6 +355,11 @@ static void *hub_main(void *arg)
 	return NULL;
 }
 
+static void hub_no_op(int sig)
+{
+	(void)sig;
+}
+
 int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen)
 {
 	struct hub *h = calloc(1, sizeof *h);
@@ -369,6 +377,10 @@ int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen)
 		return -1;
 	}
 	h->ring_from = h->last_id;
+	/* hub_free() interrupts the hub thread's wait with SIGUSR2: a handler
+	 * that does nothing, installed without SA_RESTART */
+	struct sigaction sa = { .sa_handler = hub_no_op };
+	sigaction(SIGUSR2, &sa, NULL);
 	if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
 		snprintf(err, errlen, "cannot start the hub thread");
 		h->thread = 0;
@@ -386,8 +398,11 @@ void hub_free(struct hub *h)
 	pthread_mutex_lock(&h->lock);
 	h->stopping = 1;
 	pthread_mutex_unlock(&h->lock);
-	if (h->thread)
-		pthread_join(h->thread, NULL);
+	/* store_wait() returns early on a signal: poke the thread until it has
+	 * seen `stopping`, rather than let every exit wait out a tick */
+	while (h->thread && pthread_kill(h->thread, SIGUSR2) == 0 &&
+	       pthread_tryjoin_np(h->thread, NULL) == EBUSY)
+		usleep(2000);
 	for (size_t i = 0; i < h->ring_n; i++) {
 		free(hub_ring_at(h, i)->room);
 		free(hub_ring_at(h, i)->json);

@@ -248,7 +248,10 @@ static void *server_acceptor(void *arg)
 			free(j);
 			if (stopping)
 				break;
-			if (errno != EINTR)
+			/* EAGAIN: SO_RCVTIMEO (meant for the accepted connections,
+			 * which inherit it) also bounds accept(); an idle process
+			 * sees it every SERVER_RECV_TIMEOUT_S seconds. */
+			if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
 				log_warning("accept: %s", strerror(errno));
 			continue;
 		}

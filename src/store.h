@@ -207,9 +207,9 @@ enum store_result store_stats(struct store *st, struct store_stats *out,
                               char *err, size_t errlen);
 
 /* Cross-process change notification. store_seq() reads the store's change
- * counter; store_wait() sleeps until it differs from seq or timeout_ms
- * passes, without touching the database and without CPU use while asleep.
- * Returns the counter's value then. */
+ * counter; store_wait() sleeps until it differs from seq, timeout_ms
+ * passes or a signal arrives, without touching the database and without
+ * CPU use while asleep. Returns the counter's value then. */
 unsigned store_seq(struct store *st);
 unsigned store_wait(struct store *st, unsigned seq, int timeout_ms);
 

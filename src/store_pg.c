@@ -219,23 +219,24 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_NOTIFY] = "SELECT pg_notify('" PGS_CHANNEL "', $1)",
 	[S_EVENTS_ALL] = EVENT_COLS "events e" EVENT_JOINS
 		" WHERE e.id > $1 ORDER BY e.id LIMIT $2",
-	/* As store_sqlite.c's: index range scans in id order merged, the
-	 * rooms arm cut at `bound` so its sort stays small. */
+	/* The ids of each kind the user sees (`all` is $4), each a range scan
+	 * of its index cut at the limit, then merged: at most (3 + rooms) *
+	 * limit ids to sort however old since is. ORDER BY the index's whole
+	 * key, so the planner walks that index and not the primary key's. */
 	[S_EVENTS_VISIBLE] =
-		"WITH bound (b) AS ("
-		"  SELECT coalesce(min((SELECT id FROM events WHERE room_id = m.room_id AND id > $2"
-		"                       ORDER BY id LIMIT 1 OFFSET $3 - 1)), 9223372036854775807)"
-		"  FROM members m WHERE m.user_id = $1),"
-		" ids (id) AS ("
-		"  SELECT id FROM events WHERE room_id = $4 AND id > $2"
-		"  UNION SELECT id FROM events WHERE to_user_id = $1 AND id > $2"
-		"  UNION SELECT id FROM events WHERE user_id = $1 AND id > $2"
-		"   AND type IN ('direct', 'join', 'leave')"
-		"  UNION SELECT d.id FROM events d JOIN events g ON g.id = d.target"
+		"WITH ids (id) AS ("
+		"  (SELECT id FROM events WHERE room_id = $4 AND id > $2"
+		"   ORDER BY room_id, id LIMIT $3)"
+		"  UNION (SELECT id FROM events WHERE to_user_id = $1 AND id > $2"
+		"   ORDER BY to_user_id, id LIMIT $3)"
+		"  UNION (SELECT id FROM events WHERE user_id = $1 AND id > $2"
+		"   AND type IN ('direct', 'join', 'leave') ORDER BY user_id, id LIMIT $3)"
+		"  UNION (SELECT d.id FROM events d JOIN events g ON g.id = d.target"
 		"   WHERE d.type = 'delete' AND d.room_id IS NULL AND d.id > $2"
-		"   AND (g.user_id = $1 OR g.to_user_id = $1)"
-		"  UNION SELECT e.id FROM members m JOIN events e ON e.room_id = m.room_id"
-		"   WHERE m.user_id = $1 AND e.id > $2 AND e.id <= (SELECT b FROM bound)"
+		"   AND (g.user_id = $1 OR g.to_user_id = $1) ORDER BY d.id LIMIT $3)"
+		"  UNION (SELECT x.id FROM members m CROSS JOIN LATERAL"
+		"   (SELECT id FROM events WHERE room_id = m.room_id AND id > $2"
+		"    ORDER BY room_id, id LIMIT $3) x WHERE m.user_id = $1)"
 		"  ORDER BY 1 LIMIT $3)"
 		EVENT_COLS "ids JOIN events e ON e.id = ids.id" EVENT_JOINS " ORDER BY e.id",
 	[S_HISTORY] = EVENT_COLS "events e" EVENT_JOINS
@@ -1457,13 +1458,14 @@ static unsigned pgs_wait(struct store *base, unsigned seq, int timeout_ms)
 		if (st->conn && PQstatus(st->conn) == CONNECTION_OK) {
 			p.fd = PQsocket(st->conn);
 			p.events = POLLIN;
-			if (poll(&p, 1, (int)(left < INT32_MAX ? left : INT32_MAX)) < 0 && errno != EINTR)
-				return st->seq;
+			if (poll(&p, 1, (int)(left < INT32_MAX ? left : INT32_MAX)) < 0)
+				return st->seq;   /* a signal ends the wait, as in wake.c */
 		} else {
 			/* the server is away: try again a little later */
 			struct timespec ts = { 0, (left < PGS_RETRY_MS ? left : PGS_RETRY_MS) * 1000000L };
 
-			nanosleep(&ts, NULL);
+			if (nanosleep(&ts, NULL) < 0)
+				return st->seq;
 		}
 	}
 }

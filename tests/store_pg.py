@@ -117,6 +117,23 @@ def run_tests(env, pg):
     eq(len(acked), 160, "160 concurrent posts acknowledged")
     eq(sorted(acked), walked, "the cursor walk saw every acknowledged id, in order, once")
 
+    # --- the same client_id posted at once through both hosts: one message
+    same = True
+    for r in range(10):
+        res = [None, None]
+
+        def send(k):
+            st, _, m = api("alice", "POST", "/v1/messages", proc=k,
+                           body={"room": "all", "text": "once", "client_id": "race-%d" % r})
+            res[k] = (st, m.get("id"))
+        ts = [threading.Thread(target=send, args=(k,)) for k in (0, 1)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(30)
+        same &= sorted(st for st, _ in res) == [200, 201] and res[0][1] == res[1][1]
+    ok(same, "a client_id raced through two hosts: stored once, both told its id")
+
     # --- many waiting polls, few connections, one message wakes them all
     n = 200
     cursor = events("bob", 0)["cursor"]
