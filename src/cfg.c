@@ -34,7 +34,7 @@ static const char *const cfg_galaxy_keys[] = {
 static const char *const cfg_chat_keys[] = {
 	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
-	"max_connections", NULL
+	"max_connections", "retention_days", NULL
 };
 
 /* Raw [chat] values as read, index-aligned with the two key lists. */
@@ -201,7 +201,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	/* index names for readability */
 	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
-	       C_WORKERS, C_MAXCONN };
+	       C_WORKERS, C_MAXCONN, C_RETENTION };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -284,6 +284,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_AUTH, "auth_cache_seconds", 0, 300, 5 },
 		{ C_WORKERS, "workers", 1, 256, 8 },
 		{ C_MAXCONN, "max_connections", 1, 1000000, 4096 },
+		{ C_RETENTION, "retention_days", 0, CFG_MAX_DAYS, 0 },
 	};
 	long got[sizeof nums / sizeof *nums];
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
@@ -299,6 +300,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->auth_cache_seconds = (int)got[3];
 	c->workers = (int)got[4];
 	c->max_connections = (int)got[5];
+	c->retention_days = (int)got[6];
 	if (c->max_body_bytes < c->max_message_bytes + 256) {
 		snprintf(err, errlen, "%s: max_body_bytes (%zu) must leave room for a message of "
 		         "max_message_bytes (%zu) plus 256 bytes of JSON", file,

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #define GALAXY_DEFAULT_ID_SECRET "USING THE DEFAULT IS NOT SECURE!"
+#define CFG_MAX_DAYS 36500          /* retention_days, prune --older-than */
 #define GALAXY_DEFAULT_DATABASE "sqlite:///./database/universe.sqlite?isolation_level=IMMEDIATE"
 
 struct cfg {
@@ -38,6 +39,7 @@ struct cfg {
 	int auth_cache_seconds;     /* freshness bound of a cached session check */
 	int workers;                /* --listen: worker threads */
 	int max_connections;        /* --listen: requests held at once */
+	int retention_days;         /* `prune` deletes events older; 0 = keep forever */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in

@@ -99,6 +99,8 @@ class Chat {
         const me = await this.api.me();
         if (!me || !me.user) throw new ApiError(200, 'bad_response', 'GET /v1/me did not name a user');
         this.me = me.user;
+        this.admin = me.admin === true;
+        this.mutedUntil = typeof me.muted_until === 'string' ? me.muted_until : null;
         this.rooms = Array.isArray(me.rooms) ? me.rooms : [];
         this.meCursor = Number.isInteger(me.cursor) ? me.cursor : null;
         break;
@@ -114,6 +116,7 @@ class Chat {
     $('app').dataset.state = 'ready';
     this.prefix = `galaxy-chat:${this.api.base}:${this.me.id ?? this.me.username}:`;
     $('me-name').textContent = this.me.username || '';
+    if (this.mutedUntil) this.flash(`An admin muted you until ${new Date(this.mutedUntil).toLocaleString()}: you can read but not post.`);
 
     this.cursor = this.loadCursor();
     if (this.cursor != null && this.meCursor != null && this.cursor > this.meCursor) {
@@ -457,11 +460,16 @@ class Chat {
 
   /** Put an event into a tab's list, in id order, once.  Returns true if it was new there. */
   showEvent(t, ev) {
+    if (ev.deleted === true) this.deleted.add(ev.id); // removed: the server sends no text
     if (t.nodes.has(ev.id) || this.deleted.has(ev.id)) return false;
     let li;
     if (ev.type === 'message' || ev.type === 'direct') {
       const mine = this.isMe(ev.user);
-      li = ui.buildMessage(ev, { isMe: mine, onUser: (name) => this.openDm(name) });
+      li = ui.buildMessage(ev, {
+        isMe: mine,
+        onUser: (name) => this.openDm(name),
+        onDelete: mine || this.admin ? () => this.deleteMessage(ev.id) : null,
+      });
       if (mine) this.shadowPending(t, ev);
     } else if (ev.type === 'join' || ev.type === 'leave') {
       li = ui.buildNotice(ev, this.isMe(ev.user));
@@ -493,6 +501,19 @@ class Chat {
     const cont = prev && prev.classList.contains('msg') && prev.dataset.user === li.dataset.user &&
       Math.abs(Number(li.dataset.time) - Number(prev.dataset.time)) < 5 * 60 * 1000;
     li.classList.toggle('cont', !!cont);
+  }
+
+  /** The Delete button: after a confirmation, the server removes it for everyone. */
+  async deleteMessage(id) {
+    if (!window.confirm('Delete this message for everyone?')) return;
+    try {
+      await this.api.deleteMessage(id);
+      this.hideMessage(id); // the delete event will follow; hiding twice is harmless
+    } catch (e) {
+      if (e.status === 401) return this.showGate('login');
+      if (e.status === 404) this.hideMessage(id);
+      else this.flash(`Could not delete the message: ${e.message}`);
+    }
   }
 
   hideMessage(id) {
@@ -849,9 +870,11 @@ class Chat {
     this.input.disabled = !this.online;
     this.composer.querySelector('button').disabled = !this.online;
     if (!t) return;
+    const muted = this.mutedUntil && Date.parse(this.mutedUntil) > Date.now();
     this.input.placeholder = !this.online
       ? 'You are offline. Go online to send messages.'
-      : t.kind === 'dm' ? `Message @${t.name}` : `Message ${t.name}`;
+      : muted ? `An admin muted you until ${new Date(this.mutedUntil).toLocaleString()}.`
+        : t.kind === 'dm' ? `Message @${t.name}` : `Message ${t.name}`;
     $('input-label').textContent = t.kind === 'dm' ? `Message to ${t.name}` : `Message to room ${t.name}`;
   }
 
@@ -962,6 +985,12 @@ class Chat {
             item.notBefore = Date.now() + ms;
             this.renderItemState(item, e.status === 429 ? 'sending too fast' : e.status ? `server answered ${e.status}` : 'no connection');
           } else {
+            // "you are muted until <time>" (doc/api.md): say so in the composer too
+            const muted = e.status === 403 && /muted until (\S+)/.exec(e.message);
+            if (muted) {
+              this.mutedUntil = muted[1];
+              this.renderComposer();
+            }
             item.state = 'failed';
             if (item.li) item.li.hidden = false;
             item.shadowed = null;

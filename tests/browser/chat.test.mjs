@@ -271,6 +271,34 @@ test('alice and bob chat in a room and by direct message', { timeout: 90000 }, a
   assert.deepEqual(alice.errors.concat(bob.errors), []);
 });
 
+test('Delete: on my own messages only; the removal reaches the other page and survives a reload', { timeout: 90000 }, async () => {
+  const room = 'tidy-' + uniq();
+  const alice = await openAs('alice');
+  const bob = await openAs('bob');
+  await joinRoom(alice.page, room);
+  await joinRoom(bob.page, room);
+  const mine = 'a typo ' + uniq();
+  await send(alice.page, mine);
+  await seeOnce(bob.page, mine);
+  await seeOnce(alice.page, mine);
+  const his = 'bob stays ' + uniq();
+  await say('bob', room, his);
+  await seeOnce(alice.page, his);
+  const del = (page, text) => messages(page, text).getByRole('button', { name: /^Delete this message/ });
+  assert.equal(await del(alice.page, his).count(), 0, 'no Delete on someone else\'s message');
+  assert.equal(await del(bob.page, mine).count(), 0, 'nor for bob on alice\'s');
+  await alice.page.evaluate(() => { window.confirm = () => true; });
+  await del(alice.page, mine).click();
+  await until('the message to go from bob\'s page', async () => (await shown(bob.page, mine)) === 0);
+  await until('and from alice\'s', async () => (await shown(alice.page, mine)) === 0);
+  await bob.page.reload();
+  await live(bob.page, bob.events, bob.events.length);
+  await openTab(bob.page, room);
+  await seeOnce(bob.page, his);
+  assert.equal(await shown(bob.page, mine), 0, 'history does not bring it back');
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
 test('a reload keeps the history and the cursor: nothing doubled, nothing missing', { timeout: 90000 }, async () => {
   const alice = await openAs('alice');
   const { page, events } = alice;

@@ -141,8 +141,11 @@ function timeNode(iso) {
   return el('time', { datetime: t.iso, title: t.full, text: t.short });
 }
 
-/** One chat line: avatar, name (a DM button unless it is me), time, text. */
-export function buildMessage(ev, { isMe, onUser }) {
+/**
+ * One chat line: avatar, name (a DM button unless it is me), time, text, and
+ * a Delete button when onDelete is given (my messages; everyone's for admins).
+ */
+export function buildMessage(ev, { isMe, onUser, onDelete }) {
   const user = ev.user || {};
   const text = el('div', { class: 'text', dir: 'auto' });
   appendLinkified(text, typeof ev.text === 'string' ? ev.text : '');
@@ -150,7 +153,11 @@ export function buildMessage(ev, { isMe, onUser }) {
   const gutter = timeNode(ev.ts);
   gutter.classList.add('gutter-time');
   gutter.setAttribute('aria-hidden', 'true');
-  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), gutter, el('div', { class: 'msg-body' }, meta, text));
+  const del = onDelete ? el('button', {
+    type: 'button', class: 'link delete', text: 'Delete', onclick: onDelete,
+    'aria-label': `Delete this message by ${user.username || 'unknown'}`,
+  }) : null;
+  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), gutter, el('div', { class: 'msg-body' }, meta, text), del);
   li.dataset.user = String(user.id ?? user.username ?? '');
   li.dataset.time = String(Date.parse(ev.ts) || 0);
   return li;
