@@ -89,6 +89,16 @@ json_object *api_json_object(const char *body, size_t len, char *err, size_t err
 	return obj;
 }
 
+json_object *api_body_object(struct call *c)
+{
+	char err[256];
+	json_object *obj = api_json_object(c->req->body, c->req->body_len, err, sizeof err);
+
+	if (!obj)
+		reply_error(c->rep, 400, "%s", err);
+	return obj;
+}
+
 void api_reply_events(struct call *c, const struct store_events *evs, const char *tail)
 {
 	struct store_event **ptrs = calloc(evs->n + 1, sizeof *ptrs);

@@ -1,7 +1,7 @@
 /*
  * api.h - what a route handler gets (struct call) and the handlers
  * themselves, one file per group of routes: api_health.c, api_me.c,
- * api_rooms.c, api_messages.c, api_events.c.
+ * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c.
  */
 #ifndef GC_API_H
 #define GC_API_H
@@ -46,6 +46,10 @@ void api_room_history(struct call *c);
 void api_room_who(struct call *c);
 void api_post_message(struct call *c);
 void api_events(struct call *c);
+void api_delete_message(struct call *c);
+void api_mute(struct call *c);
+void api_unmute(struct call *c);
+void api_search(struct call *c);
 
 /* Shared by handlers: answers 503 naming the store problem and returns 1
  * when the store is not usable, else 0. */
@@ -68,6 +72,9 @@ void api_reply_events(struct call *c, const struct store_events *evs, const char
 /* Parses body (len bytes) as one strict JSON object of valid UTF-8, nothing
  * after it: a new object the caller puts, or NULL with the reason in err. */
 json_object *api_json_object(const char *body, size_t len, char *err, size_t errlen);
+
+/* api_json_object() of c->req's body, answering 400 when it returns NULL. */
+json_object *api_body_object(struct call *c);
 
 /* A POST /v1/messages body (API.md), checked; the strings belong to obj. */
 struct api_message {

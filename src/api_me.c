@@ -1,6 +1,6 @@
 /*
  * api_me.c - GET /v1/me: who the cookie belongs to, per Galaxy's database,
- * the rooms to show, and the current cursor.
+ * the rooms to show, the current cursor, and until when the user is muted.
  */
 #include "api.h"
 #include "store.h"
@@ -16,7 +16,7 @@ json_object *api_user_json(const struct user *u)
 
 void api_me(struct call *c)
 {
-	char err[256] = "";
+	char err[256] = "", muted[32] = "";
 	json_object *rooms = NULL;
 	long long cursor = 0;
 	int rc;
@@ -24,7 +24,8 @@ void api_me(struct call *c)
 	if (api_store_unusable(c))
 		return;
 	if ((rc = store_rooms(c->store, c->user.id, 1, &rooms, err, sizeof err)) != STORE_OK ||
-	    (rc = store_max_id(c->store, &cursor, err, sizeof err)) != STORE_OK) {
+	    (rc = store_max_id(c->store, &cursor, err, sizeof err)) != STORE_OK ||
+	    (rc = store_muted_until(c->store, c->user.id, muted, err, sizeof err)) != STORE_OK) {
 		json_object_put(rooms);
 		api_store_failed(c, rc, err);
 		return;
@@ -34,5 +35,6 @@ void api_me(struct call *c)
 	json_object_object_add(o, "admin", json_object_new_boolean(c->user.admin));
 	json_object_object_add(o, "rooms", rooms);
 	json_object_object_add(o, "cursor", json_object_new_int64(cursor));
+	json_object_object_add(o, "muted_until", muted[0] ? json_object_new_string(muted) : NULL);
 	reply_json(c->rep, 200, o);
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #define GALAXY_DEFAULT_ID_SECRET "USING THE DEFAULT IS NOT SECURE!"
+#define CFG_MAX_DAYS 36500          /* retention_days, prune --older-than */
 #define GALAXY_DEFAULT_DATABASE "sqlite:///./database/universe.sqlite?isolation_level=IMMEDIATE"
 
 /* A rate limit: count actions per seconds; count 0 means no limit. */
@@ -44,6 +45,7 @@ struct cfg {
 	int auth_cache_seconds;     /* freshness bound of a cached session check */
 	int workers;                /* --listen: worker threads */
 	int max_connections;        /* --listen: requests held at once */
+	int retention_days;         /* `prune` deletes events older; 0 = keep forever */
 	struct cfg_rate rate;       /* messages (room and direct) per user */
 	struct cfg_rate join_rate;  /* room joins per user */
 	int rate_exempt_admins;     /* admin_users are not rate limited */

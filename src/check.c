@@ -1,5 +1,7 @@
 /*
- * check.c - the health report of `galaxy-chat check` (see check.h).
+ * check.c - the health report of `galaxy-chat check` (see check.h): where
+ * the configuration came from, how strong the secret is, both databases
+ * reached, and the store's size, contents and newest event.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -7,21 +9,84 @@
 #include "auth.h"
 #include "cfg.h"
 #include "check.h"
+#include "dburl.h"
 #include "store.h"
+
+#define CHECK_SECRET_MIN 16   /* bytes; shorter secrets are guessable */
+
+/* The size of path in bytes, or -1 when it does not exist. */
+static long long check_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/* The SQLite store's file and WAL sizes (where is a path or sqlite: URL). */
+static void check_sizes(const char *where, FILE *out)
+{
+	char err[256], wal[4096];
+	struct dburl url;
+	const char *path = where;
+
+	if (strncmp(where, "sqlite:", 7) == 0) {
+		if (dburl_parse(where, NULL, &url, err, sizeof err) < 0)
+			return;
+		path = url.sqlite_path;
+	}
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	fprintf(out, "store size:    %lld bytes, WAL %lld bytes\n",
+	        check_size(path), check_size(wal) < 0 ? 0 : check_size(wal));
+	if (path != where)
+		dburl_free(&url);
+}
+
+/* Reports the store; 0 when it works, -1. */
+static int check_store(const struct cfg *cfg, FILE *out)
+{
+	struct store_stats stats;
+	struct store *st = NULL;
+	char err[512] = "", where[1024];
+	int rc = 0;
+
+	store_describe(cfg->store, where, sizeof where);
+	fprintf(out, "store:         %s: ", where);
+	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
+	               cfg->n_persistent_rooms, &st, err, sizeof err) < 0 ||
+	    store_stats(st, &stats, err, sizeof err) != STORE_OK) {
+		fprintf(out, "FAILED: %s\n", err);
+		rc = -1;
+	} else {
+		fprintf(out, "ok, newest event %lld", stats.newest_id);
+		if (stats.newest_ts[0])
+			fprintf(out, " at %s", stats.newest_ts);
+		fprintf(out, "\nstore events:  %lld (%lld messages), %lld users, %lld rooms\n",
+		        stats.events, stats.messages, stats.users, stats.rooms);
+		if (!store_is_postgresql(cfg->store))
+			check_sizes(cfg->store, out);
+	}
+	store_close(st);
+	return rc;
+}
 
 int check_run(const struct cfg *cfg, FILE *out)
 {
-	char err[512] = "", where[1024];
+	char err[512] = "";
 	struct auth *auth = NULL;
-	struct store *st = NULL;
-	long long users = 0, newest = 0;
-	int ok = 1;
+	long long users = 0;
+	size_t secret_len = strlen(cfg->id_secret);
+	int ok = 1, warnings = 0;
 
 	fprintf(out, "config:        %s\n", cfg->path ? cfg->path : "(none: built-in defaults)");
 	fprintf(out, "galaxy_config: %s\n", cfg->galaxy_config ? cfg->galaxy_config : "(not set)");
-	fprintf(out, "id_secret:     from %s, %zu bytes%s\n", cfg->id_secret_source,
-	        strlen(cfg->id_secret),
-	        cfg->id_secret_is_default ? " -- WARNING: Galaxy's insecure default" : "");
+	fprintf(out, "id_secret:     from %s, %zu bytes", cfg->id_secret_source, secret_len);
+	if (cfg->id_secret_is_default) {
+		fprintf(out, " -- WARNING: Galaxy's insecure default");
+		warnings++;
+	} else if (secret_len < CHECK_SECRET_MIN) {
+		fprintf(out, " -- WARNING: shorter than %d bytes", CHECK_SECRET_MIN);
+		warnings++;
+	}
+	fprintf(out, "\n");
 
 	fprintf(out, "galaxy db:     ");
 	if (auth_new(cfg, &auth, err, sizeof err) < 0 ||
@@ -33,22 +98,19 @@ int check_run(const struct cfg *cfg, FILE *out)
 	}
 	auth_free(auth);
 
-	store_describe(cfg->store, where, sizeof where);
-	fprintf(out, "store:         %s: ", where);
-	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
-	               cfg->n_persistent_rooms, &st, err, sizeof err) < 0 ||
-	    store_max_id(st, &newest, err, sizeof err) != STORE_OK) {
-		fprintf(out, "FAILED: %s\n", err);
+	if (check_store(cfg, out) < 0)
 		ok = 0;
-	} else {
-		struct stat sb;
-		fprintf(out, "ok, newest event %lld", newest);
-		if (stat(cfg->store, &sb) == 0)
-			fprintf(out, ", %lld bytes", (long long)sb.st_size);
-		fprintf(out, "\n");
-	}
-	store_close(st);
+	if (cfg->retention_days)
+		fprintf(out, "retention:     %d days (run galaxy-chat prune daily)\n",
+		        cfg->retention_days);
+	else
+		fprintf(out, "retention:     keep forever (retention_days = 0)\n");
 	fprintf(out, "poll_timeout:  %d s\n", cfg->poll_timeout);
-	fprintf(out, "%s\n", ok ? "all good" : "PROBLEMS FOUND");
+	if (!ok)
+		fprintf(out, "PROBLEMS FOUND\n");
+	else if (warnings)
+		fprintf(out, "all good, with %d warning%s above\n", warnings, warnings > 1 ? "s" : "");
+	else
+		fprintf(out, "all good\n");
 	return ok ? 0 : 1;
 }

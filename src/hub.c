@@ -3,11 +3,14 @@
  * them (see hub.h). One store read per change of the store's counter, then
  * fan-out from memory.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cfg.h"
 #include "hub.h"
@@ -123,10 +126,8 @@ static void hub_track_membership(struct hub_waiter *w, const struct store_event 
 /* HACKING.md "Events and visibility", for a waiter's user. */
 static int hub_visible(const struct hub_waiter *w, const struct store_event *ev)
 {
-	if (ev->type == EV_DIRECT)
+	if (!ev->room)   /* a direct message, or the delete of one (store.h) */
 		return ev->user_id == w->user_id || ev->to_user_id == w->user_id;
-	if (!ev->room)
-		return 0;
 	if ((ev->type == EV_JOIN || ev->type == EV_LEAVE) && ev->user_id == w->user_id)
 		return 1;
 	return strcmp(ev->room, ROOM_ALL) == 0 || hub_in_rooms(w->rooms, ev->room);
@@ -152,6 +153,29 @@ static size_t hub_ring_after(struct hub *h, long long id)
 	return lo;
 }
 
+/* A delete event has just arrived: the message it removes, if still in the
+ * ring, must no longer show its text to polls parked later. Rewritten the
+ * way the store now reads it: "deleted": true, no "text". */
+static void hub_ring_redact(struct hub *h, long long target)
+{
+	size_t i = hub_ring_after(h, target - 1);
+	if (i == h->ring_n || hub_ring_at(h, i)->id != target)
+		return;
+	struct store_event *ev = hub_ring_at(h, i);
+	json_object *o = json_tokener_parse(ev->json);
+	if (!o)
+		return;
+	json_object_object_del(o, "text");
+	json_object_object_add(o, "deleted", json_object_new_boolean(1));
+	char *json = strdup(json_object_to_json_string_ext(o,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	if (json) {
+		free(ev->json);
+		ev->json = json;
+	}
+}
+
 /* Moves ev into the ring (taking its strings), dropping the oldest if full. */
 static void hub_ring_push(struct hub *h, struct store_event *ev)
 {
@@ -163,6 +187,8 @@ static void hub_ring_push(struct hub *h, struct store_event *ev)
 		h->ring_start = (h->ring_start + 1) % HUB_RING;
 		h->ring_n--;
 	}
+	if (ev->type == EV_DELETE)
+		hub_ring_redact(h, ev->target);
 	*hub_ring_at(h, h->ring_n++) = *ev;
 	h->last_id = ev->id;
 	memset(ev, 0, sizeof *ev);
@@ -329,6 +355,11 @@ static void *hub_main(void *arg)
 	return NULL;
 }
 
+static void hub_no_op(int sig)
+{
+	(void)sig;
+}
+
 int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen)
 {
 	struct hub *h = calloc(1, sizeof *h);
@@ -346,6 +377,10 @@ int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen)
 		return -1;
 	}
 	h->ring_from = h->last_id;
+	/* hub_free() interrupts the hub thread's wait with SIGUSR2: a handler
+	 * that does nothing, installed without SA_RESTART */
+	struct sigaction sa = { .sa_handler = hub_no_op };
+	sigaction(SIGUSR2, &sa, NULL);
 	if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
 		snprintf(err, errlen, "cannot start the hub thread");
 		h->thread = 0;
@@ -363,8 +398,11 @@ void hub_free(struct hub *h)
 	pthread_mutex_lock(&h->lock);
 	h->stopping = 1;
 	pthread_mutex_unlock(&h->lock);
-	if (h->thread)
-		pthread_join(h->thread, NULL);
+	/* store_wait() returns early on a signal: poke the thread until it has
+	 * seen `stopping`, rather than let every exit wait out a tick */
+	while (h->thread && pthread_kill(h->thread, SIGUSR2) == 0 &&
+	       pthread_tryjoin_np(h->thread, NULL) == EBUSY)
+		usleep(2000);
 	for (size_t i = 0; i < h->ring_n; i++) {
 		free(hub_ring_at(h, i)->room);
 		free(hub_ring_at(h, i)->json);

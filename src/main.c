@@ -4,23 +4,35 @@
  *   galaxy-chat [-c FILE]                    responder on stdin (mod_fcgid, spawn-fcgi, CGI)
  *   galaxy-chat [-c FILE] --listen ADDR      standalone FastCGI server for nginx
  *   galaxy-chat check [-c FILE]              validate config, reach both databases, report
+ *   galaxy-chat prune [-c FILE] [...]        delete old events (prune.c)
+ *   galaxy-chat export [-c FILE] --room ...  one room's log for a report (export.c)
  *   galaxy-chat migrate --from SQLITE --to POSTGRESQL   copy the store into PostgreSQL
  *   galaxy-chat --help | --version
+ *
+ * The global options may stand anywhere; every other argument after prune,
+ * export or migrate belongs to that command.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cfg.h"
 #include "check.h"
+#include "export.h"
 #include "log.h"
 #include "migrate.h"
+#include "prune.h"
 #include "server.h"
+
+#define MAX_ARGS 64
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: galaxy-chat [-c FILE] [--listen ADDR]\n"
 	        "       galaxy-chat check [-c FILE]\n"
+	        "       galaxy-chat prune [-c FILE] [--older-than DAYS] [--dry-run] [--batch N]\n"
+	        "       galaxy-chat export [-c FILE] --room NAME --since DATE [--until DATE]\n"
+	        "                          [--format text|json|csv]\n"
 	        "       galaxy-chat migrate --from PATH --to postgresql://...\n"
 	        "       galaxy-chat --help | --version\n"
 	        "\n"
@@ -30,20 +42,48 @@ static void usage(FILE *out)
 	        "                 %s/galaxy-chat/galaxy-chat.ini)\n"
 	        "  --listen ADDR  serve FastCGI on unix:/PATH, /PATH, HOST:PORT or :PORT\n"
 	        "  -v, --verbose  log debugging detail\n"
+	        "prune deletes events older than retention_days (or DAYS) in short batches;\n"
+	        "export writes one room's log, UTC dates, --until exclusive, to stdout.\n"
 	        "migrate copies an SQLite store (a path or sqlite:////PATH) into an empty\n"
 	        "PostgreSQL store, ids and times kept.\n"
 	        "See galaxy-chat(8) and galaxy-chat.ini(5).\n", SYSCONFDIR);
 }
 
+enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT, CMD_MIGRATE };
+
+/* migrate: --from and --to, nothing else (it needs no configuration). */
+static int main_migrate(int argc, char **argv, int configured)
+{
+	const char *from = NULL, *to = NULL;
+
+	for (int i = 0; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--from") == 0)
+			from = argv[i + 1];
+		else if (strcmp(argv[i], "--to") == 0)
+			to = argv[i + 1];
+		else
+			break;
+	}
+	if (!from || !to || argc != 4 || configured) {
+		fprintf(stderr, "galaxy-chat: migrate takes --from and --to, nothing else\n");
+		return 2;
+	}
+	return migrate_run(from, to, stdout, stderr);
+}
+
 int main(int argc, char **argv)
 {
-	const char *config = NULL, *listen_addr = NULL, *from = NULL, *to = NULL;
-	int check = 0, migrate = 0;
+	static const char *const names[] = { NULL, "check", "prune", "export", "migrate" };
+	const char *config = NULL, *listen_addr = NULL;
+	enum command cmd = CMD_SERVE;
+	char *cmd_argv[MAX_ARGS];
+	int cmd_argc = 0, status;
 	char err[1024];
 	struct cfg *cfg;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		enum command c;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -52,40 +92,46 @@ int main(int argc, char **argv)
 			return 0;
 		} else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
 			config = argv[++i];
-		} else if (strcmp(a, "--listen") == 0 && i + 1 < argc) {
+			continue;
+		} else if (strcmp(a, "--listen") == 0 && i + 1 < argc && cmd == CMD_SERVE) {
 			listen_addr = argv[++i];
+			continue;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			log_set_level(LOG_LVL_DEBUG);
-		} else if (strcmp(a, "check") == 0 && !check && !migrate) {
-			check = 1;
-		} else if (strcmp(a, "migrate") == 0 && !check && !migrate) {
-			migrate = 1;
-		} else if (strcmp(a, "--from") == 0 && migrate && i + 1 < argc) {
-			from = argv[++i];
-		} else if (strcmp(a, "--to") == 0 && migrate && i + 1 < argc) {
-			to = argv[++i];
+			continue;
+		}
+		for (c = CMD_CHECK; c <= CMD_MIGRATE; c++)
+			if (strcmp(a, names[c]) == 0)
+				break;
+		if (cmd == CMD_SERVE && c <= CMD_MIGRATE && !listen_addr) {
+			cmd = c;
+		} else if (cmd >= CMD_PRUNE && cmd_argc < MAX_ARGS) {
+			cmd_argv[cmd_argc++] = argv[i];
 		} else {
 			fprintf(stderr, "galaxy-chat: unexpected argument \"%s\"\n", a);
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (check && listen_addr) {
-		fprintf(stderr, "galaxy-chat: check does not take --listen\n");
-		return 2;
-	}
-	if (migrate) {
-		if (!from || !to || listen_addr || config) {
-			fprintf(stderr, "galaxy-chat: migrate takes --from and --to, nothing else\n");
-			return 2;
-		}
-		return migrate_run(from, to, stdout, stderr);
-	}
+	if (cmd == CMD_MIGRATE)
+		return main_migrate(cmd_argc, cmd_argv, config != NULL);
 	if (cfg_load(config, &cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "galaxy-chat: %s\n", err);
 		return 1;
 	}
-	int status = check ? check_run(cfg, stdout) : server_run(cfg, listen_addr);
+	switch (cmd) {
+	case CMD_CHECK:
+		status = check_run(cfg, stdout);
+		break;
+	case CMD_PRUNE:
+		status = prune_main(cfg, cmd_argc, cmd_argv, stdout);
+		break;
+	case CMD_EXPORT:
+		status = export_main(cfg, cmd_argc, cmd_argv, stdout);
+		break;
+	default:
+		status = server_run(cfg, listen_addr);
+	}
 	cfg_free(cfg);
 	return status;
 }

@@ -14,7 +14,8 @@
 #include "router.h"
 #include "store.h"
 
-/* A route's path is either exact, or "prefix{arg}suffix". */
+/* A route's path is either exact, or "prefix{arg}suffix" (suffix "": the
+ * argument runs to the end). */
 struct route {
 	const char *method;
 	const char *prefix;
@@ -33,6 +34,10 @@ static const struct route routes[] = {
 	{ "GET", "/v1/rooms/", "/who", api_room_who, 0 },
 	{ "POST", "/v1/messages", NULL, api_post_message, 0 },
 	{ "GET", "/v1/events", NULL, api_events, 0 },
+	{ "DELETE", "/v1/messages/", "", api_delete_message, 0 },
+	{ "POST", "/v1/users/", "/mute", api_mute, 0 },
+	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0 },
+	{ "GET", "/v1/search", NULL, api_search, 0 },
 };
 
 /* 1 when path matches r; the argument (if any) goes to arg. */

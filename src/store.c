@@ -5,6 +5,7 @@
  * function calls through the handle's ops table, so no caller ever asks
  * which store it has.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,86 @@ void store_events_clear(struct store_events *evs)
 	free(evs->v);
 	evs->v = NULL;
 	evs->n = evs->cap = 0;
+}
+
+enum store_result store_delete(struct store *st, const struct user *u, long long id,
+                               long long *event_id, char *err, size_t errlen)
+{
+	*event_id = 0;
+	return st->ops->delete(st, u, id, event_id, err, errlen);
+}
+
+enum store_result store_mute(struct store *st, const struct user *u, const char *username,
+                             int minutes, char until[32], long long *event_id,
+                             char *err, size_t errlen)
+{
+	char notice[USER_NAME_MAX + 96];
+	enum store_result res;
+
+	*event_id = 0;
+	until[0] = '\0';
+	if (minutes > 0) {
+		store_time(until, (long long)minutes * 60);
+		snprintf(notice, sizeof notice, "You are muted until %s (UTC) by %s.",
+		         until, u->username);
+	} else {
+		snprintf(notice, sizeof notice, "You may post again: %s lifted your mute.",
+		         u->username);
+	}
+	res = st->ops->mute(st, u, username, until, notice, event_id, err, errlen);
+	if (res != STORE_OK)
+		until[0] = '\0';
+	return res;
+}
+
+enum store_result store_muted_until(struct store *st, long long user_id, char until[32],
+                                    char *err, size_t errlen)
+{
+	until[0] = '\0';
+	return st->ops->muted_until(st, user_id, until, err, errlen);
+}
+
+enum store_result store_search(struct store *st, long long user_id, const char *q,
+                               const char *room, long long before, int limit,
+                               json_object **out, int *more, char *err, size_t errlen)
+{
+	enum store_result res;
+
+	*more = 0;
+	if (!(*out = json_object_new_array())) {
+		snprintf(err, errlen, "out of memory");
+		return STORE_ERROR;
+	}
+	res = st->ops->search(st, user_id, q, room, before > 0 ? before : INT64_MAX,
+	                      store_clamp(limit), *out, more, err, errlen);
+	if (res != STORE_OK) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return res;
+}
+
+enum store_result store_prune(struct store *st, int days, int batch, int dry_run,
+                              char cutoff[32], long long *events, long long *messages,
+                              char *err, size_t errlen)
+{
+	*events = *messages = 0;
+	store_time(cutoff, -(long long)days * 86400);
+	return st->ops->prune(st, cutoff, batch, dry_run, events, messages, err, errlen);
+}
+
+enum store_result store_log(struct store *st, const char *room, const char *since,
+                            const char *until, store_log_fn fn, void *ctx,
+                            char *err, size_t errlen)
+{
+	return st->ops->log(st, room, since, until, fn, ctx, err, errlen);
+}
+
+enum store_result store_stats(struct store *st, struct store_stats *out,
+                              char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	return st->ops->stats(st, out, err, errlen);
 }
 
 unsigned store_seq(struct store *st)

@@ -34,9 +34,13 @@ struct store_event {
 	long long id;
 	enum event_type type;
 	char *room;            /* NULL for direct messages */
-	long long user_id;     /* author, joiner, leaver */
+	long long user_id;     /* author, joiner, leaver, remover */
 	long long to_user_id;  /* direct messages: the recipient, else 0 */
+	long long target;      /* delete: the removed message's id, else 0 */
 	char *json;            /* the event as API.md shows it, serialized once */
+	/* A delete of a direct message has no room; its user_id and to_user_id
+	 * are the two users of the removed message, who alone see it. A removed
+	 * message itself reads {..., "deleted": true} without "text". */
 };
 
 /* A growable list of events; zero-initialise, free with store_events_clear(). */
@@ -135,10 +139,81 @@ enum store_result store_rooms(struct store *st, long long user_id, int brief,
 enum store_result store_who(struct store *st, const char *room, json_object **out,
                             char *err, size_t errlen);
 
+/* Removes message id (type message or direct) for u: its author may, and an
+ * admin (u->admin) may remove any. The text stays in the store with
+ * deleted_by and deleted_at, leaves the search index, and is never shown
+ * again; a delete event naming it goes to everyone who could see it.
+ * *event_id is that event's id, or 0 when the message was already removed
+ * (nothing stored). STORE_NOT_FOUND when there is no such message or u
+ * cannot see it; STORE_FORBIDDEN when u sees it but may not remove it. */
+enum store_result store_delete(struct store *st, const struct user *u, long long id,
+                               long long *event_id, char *err, size_t errlen);
+
+/* As admin u (the caller checks u->admin), mutes the chat user named
+ * username for minutes from now, or lifts the mute when minutes is 0.
+ * A muted user's store_post fails with STORE_FORBIDDEN "you are muted until
+ * ...". The user is told by a direct message from u; *event_id is its id,
+ * or 0 when lifting a mute that was not there. until receives the end of
+ * the mute ("" when lifted). STORE_NOT_FOUND for a user never seen. */
+enum store_result store_mute(struct store *st, const struct user *u, const char *username,
+                             int minutes, char until[32], long long *event_id,
+                             char *err, size_t errlen);
+
+/* When user_id's mute ends, or "" when not muted now. */
+enum store_result store_muted_until(struct store *st, long long user_id, char until[32],
+                                    char *err, size_t errlen);
+
+/* Full-text search for the words of q (checked with search_check(), see
+ * search.h) over the messages user_id may see: rooms they are in, `all`,
+ * their direct messages; only room's when room is not NULL (STORE_NOT_FOUND
+ * / STORE_FORBIDDEN as for store_history). Newest first, ids < before
+ * (before <= 0: newest), at most limit; *more is 1 when older matches
+ * exist. *out: a new JSON array (caller puts it) of events as API.md shows
+ * them, each with "fragments" (search_fragments()). */
+enum store_result store_search(struct store *st, long long user_id, const char *q,
+                               const char *room, long long before, int limit,
+                               json_object **out, int *more, char *err, size_t errlen);
+
+/* Deletes every event older than days before now, at most batch rows per
+ * write transaction so other writers wait at most one batch; an event
+ * stored after pruning started is never touched. With dry_run only counts.
+ * cutoff receives the cut-off time, *events and *messages how many events
+ * (of them messages and direct messages) went or would go. The search
+ * index follows. */
+enum store_result store_prune(struct store *st, int days, int batch, int dry_run,
+                              char cutoff[32], long long *events, long long *messages,
+                              char *err, size_t errlen);
+
+/* One event of a room's log (store_log); strings valid during the call. */
+struct store_log_row {
+	long long id;
+	const char *ts, *room, *user, *type;
+	const char *text;      /* NULL for joins, leaves, deletes, removed messages */
+	int deleted;           /* a removed message */
+	long long target;      /* delete: the removed message */
+};
+typedef int (*store_log_fn)(const struct store_log_row *row, void *ctx);
+
+/* Calls fn for every event of room with since <= ts < until (until NULL:
+ * no end; both store time strings or prefixes of one), oldest first. fn
+ * returns 0, or -1 to stop (STORE_ERROR). STORE_NOT_FOUND for an unknown
+ * room. */
+enum store_result store_log(struct store *st, const char *room, const char *since,
+                            const char *until, store_log_fn fn, void *ctx,
+                            char *err, size_t errlen);
+
+/* What `galaxy-chat check` reports. */
+struct store_stats {
+	long long events, messages, users, rooms, newest_id;
+	char newest_ts[32];    /* "" for an empty store */
+};
+enum store_result store_stats(struct store *st, struct store_stats *out,
+                              char *err, size_t errlen);
+
 /* Cross-process change notification. store_seq() reads the store's change
- * counter; store_wait() sleeps until it differs from seq or timeout_ms
- * passes, without touching the database and without CPU use while asleep.
- * Returns the counter's value then. */
+ * counter; store_wait() sleeps until it differs from seq, timeout_ms
+ * passes or a signal arrives, without touching the database and without
+ * CPU use while asleep. Returns the counter's value then. */
 unsigned store_seq(struct store *st);
 unsigned store_wait(struct store *st, unsigned seq, int timeout_ms);
 

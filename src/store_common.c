@@ -1,12 +1,14 @@
 /*
  * store_common.c - what the SQLite and PostgreSQL stores share: the time
- * format, an event's JSON (built once, here, for both), history order,
+ * format, an event's JSON (built once, here, for both; also a search
+ * result's), history order,
  * name lists, and the user_seen write throttle (see store_impl.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "search.h"
 #include "store_impl.h"
 
 const char *const store_event_type_names[] = {
@@ -14,14 +16,14 @@ const char *const store_event_type_names[] = {
 	[EV_DIRECT] = "direct", [EV_DELETE] = "delete",
 };
 
-void store_time(char out[32], int offset_s)
+void store_time(char out[32], long long offset_s)
 {
 	struct timespec ts;
 	struct tm tm;
 	time_t sec;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	sec = ts.tv_sec + offset_s;
+	sec = ts.tv_sec + (time_t)offset_s;
 	gmtime_r(&sec, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out + 19, 32 - 19, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
@@ -57,6 +59,30 @@ static const char *str(const char *s)
 	return s ? s : "";
 }
 
+/* The event r as API.md shows it (a new object). A removed message keeps
+ * its place with "deleted": true and no text. */
+static json_object *store_row_json(const struct store_row *r, enum event_type type)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(r->id));
+	json_object_object_add(o, "type", json_object_new_string(store_event_type_names[type]));
+	json_object_object_add(o, "ts", json_object_new_string(str(r->ts)));
+	if (r->room)
+		json_object_object_add(o, "room", json_object_new_string(r->room));
+	json_object_object_add(o, "user", store_user_json(r->user_id, str(r->username),
+	                                                  str(r->gravatar)));
+	if (type == EV_DIRECT)
+		json_object_object_add(o, "to", json_object_new_string(str(r->to_username)));
+	if (r->deleted)
+		json_object_object_add(o, "deleted", json_object_new_boolean(1));
+	else if (type == EV_MESSAGE || type == EV_DIRECT)
+		json_object_object_add(o, "text", json_object_new_string(str(r->text)));
+	if (type == EV_DELETE)
+		json_object_object_add(o, "target", json_object_new_int64(r->target));
+	return o;
+}
+
 int store_events_push(struct store_events *out, const struct store_row *r)
 {
 	struct store_event *ev;
@@ -76,24 +102,15 @@ int store_events_push(struct store_events *out, const struct store_row *r)
 	ev->type = event_type_parse(str(r->type));
 	ev->user_id = r->user_id;
 	ev->to_user_id = r->to_user_id;
+	ev->target = r->target;
+	if (ev->type == EV_DELETE && !r->room) {   /* only these two see it (store.h) */
+		ev->user_id = r->target_user_id;
+		ev->to_user_id = r->target_to_user_id;
+	}
 	ev->room = NULL;
 	if (r->room && !(ev->room = strdup(r->room)))
 		return -1;
-
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_int64(ev->id));
-	json_object_object_add(o, "type", json_object_new_string(store_event_type_names[ev->type]));
-	json_object_object_add(o, "ts", json_object_new_string(str(r->ts)));
-	if (ev->room)
-		json_object_object_add(o, "room", json_object_new_string(ev->room));
-	json_object_object_add(o, "user", store_user_json(ev->user_id, str(r->username),
-	                                                  str(r->gravatar)));
-	if (ev->type == EV_MESSAGE || ev->type == EV_DIRECT)
-		json_object_object_add(o, "text", json_object_new_string(str(r->text)));
-	if (ev->type == EV_DIRECT)
-		json_object_object_add(o, "to", json_object_new_string(str(r->to_username)));
-	if (ev->type == EV_DELETE)
-		json_object_object_add(o, "target", json_object_new_int64(r->target));
+	o = store_row_json(r, ev->type);
 	ev->json = strdup(json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -103,6 +120,20 @@ int store_events_push(struct store_events *out, const struct store_row *r)
 	}
 	out->n++;
 	return 0;
+}
+
+int store_search_add(json_object *out, const struct store_row *r, const char *marked)
+{
+	json_object *o = store_row_json(r, event_type_parse(str(r->type)));
+	json_object *frags = search_fragments(str(marked), str(r->text));
+
+	if (!o || !frags) {
+		json_object_put(o);
+		json_object_put(frags);
+		return -1;
+	}
+	json_object_object_add(o, "fragments", frags);
+	return json_object_array_add(out, o) == 0 ? 0 : -1;
 }
 
 void store_history_finish(struct store_events *out, size_t first, int limit, int *more)

@@ -43,6 +43,29 @@ struct store_ops {
 	                           json_object **out, char *err, size_t errlen);
 	enum store_result (*who)(struct store *st, const char *room, json_object **out,
 	                         char *err, size_t errlen);
+	/* store_mute with the time already worked out: until is the new end,
+	 * "" to lift the mute; notice the direct message that tells the user. */
+	enum store_result (*delete)(struct store *st, const struct user *u, long long id,
+	                            long long *event_id, char *err, size_t errlen);
+	enum store_result (*mute)(struct store *st, const struct user *u, const char *username,
+	                          const char *until, const char *notice, long long *event_id,
+	                          char *err, size_t errlen);
+	enum store_result (*muted_until)(struct store *st, long long user_id, char until[32],
+	                                 char *err, size_t errlen);
+	/* store_search with limit clamped, appending to the array out with
+	 * store_search_add(). */
+	enum store_result (*search)(struct store *st, long long user_id, const char *q,
+	                            const char *room, long long before, int limit,
+	                            json_object *out, int *more, char *err, size_t errlen);
+	/* store_prune with the cut-off time worked out. */
+	enum store_result (*prune)(struct store *st, const char *cutoff, int batch, int dry_run,
+	                           long long *events, long long *messages,
+	                           char *err, size_t errlen);
+	enum store_result (*log)(struct store *st, const char *room, const char *since,
+	                         const char *until, store_log_fn fn, void *ctx,
+	                         char *err, size_t errlen);
+	enum store_result (*stats)(struct store *st, struct store_stats *out,
+	                           char *err, size_t errlen);
 	unsigned (*seq)(struct store *st);
 	unsigned (*wait)(struct store *st, unsigned seq, int timeout_ms);
 };
@@ -62,7 +85,7 @@ struct store {
 extern const char *const store_event_type_names[];
 
 /* now + offset_s as "YYYY-MM-DDTHH:MM:SS.mmmZ", the one time format. */
-void store_time(char out[32], int offset_s);
+void store_time(char out[32], long long offset_s);
 
 /* limit brought into 1..STORE_MAX_LIMIT. */
 int store_clamp(int limit);
@@ -80,11 +103,19 @@ struct store_row {
 	long long to_user_id;          /* 0 for none */
 	const char *to_username, *text;
 	long long target;
+	int deleted;                   /* a removed message: no text shown */
+	long long target_user_id;      /* delete: the removed message's author */
+	long long target_to_user_id;   /* and its recipient, for a direct message */
 };
 
 /* Appends r to out with its JSON (API.md) serialized once. 0, or -1 when
  * out of memory (out unchanged). */
 int store_events_push(struct store_events *out, const struct store_row *r);
+
+/* Appends the event r, matched by a search, to the JSON array out, with
+ * the "fragments" of marked (its text with search.h's markers around the
+ * matches). 0, or -1 when out of memory. */
+int store_search_add(json_object *out, const struct store_row *r, const char *marked);
 
 /* store_history's last step: out[first..] was read newest first with one
  * extra row; drops that row (setting *more) and puts the rest oldest first. */

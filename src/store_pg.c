@@ -105,17 +105,72 @@ static const char *const pgs_schema[] = {
 	"              ELSE e.text END"
 	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id"
 	"  LEFT JOIN users t ON t.id = e.to_user_id ORDER BY e.id;",
+	/* 2: mutes, the search index, admin views (as store_sqlite.c's 2; the
+	 * index is a GIN index over the 'simple' configuration, whole words) */
+	"CREATE TABLE mutes ("
+	"  user_id bigint PRIMARY KEY,"
+	"  until text NOT NULL,"
+	"  muted_by bigint NOT NULL,"
+	"  muted_at text NOT NULL);"
+	"CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;"
+	"CREATE INDEX events_direct_delete ON events (id)"
+	"  WHERE type = 'delete' AND room_id IS NULL;"
+	"CREATE INDEX events_fts ON events USING gin (to_tsvector('simple', text))"
+	"  WHERE type IN ('message', 'direct') AND deleted_at IS NULL;"
+	"CREATE OR REPLACE VIEW chat_log (time, room, \"user\", text) AS"
+	"  SELECT e.ts,"
+	"         CASE WHEN e.room_id IS NULL"
+	"              THEN '@' || coalesce(t.username, gt.username, '?') ELSE r.name END,"
+	"         e.username,"
+	"         CASE WHEN e.deleted_at IS NOT NULL THEN '(deleted)'"
+	"              WHEN e.type = 'join' THEN '* joined'"
+	"              WHEN e.type = 'leave' THEN '* left'"
+	"              WHEN e.type = 'delete' THEN '* deleted message ' || e.target"
+	"              ELSE e.text END"
+	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id"
+	"  LEFT JOIN users t ON t.id = e.to_user_id"
+	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id"
+	"  ORDER BY e.id;"
+	"CREATE VIEW room_activity (room, persistent, members, messages, deleted, authors,"
+	"  last_7_days, first_message, last_message) AS"
+	"  SELECT r.name, r.persistent,"
+	"         CASE r.name WHEN 'all' THEN (SELECT count(*) FROM users)"
+	"              ELSE (SELECT count(*) FROM members m WHERE m.room_id = r.id) END,"
+	"         count(e.id), count(e.deleted_at), count(DISTINCT e.user_id),"
+	"         count(e.id) FILTER (WHERE e.ts >= to_char(now() AT TIME ZONE 'UTC'"
+	"           - interval '7 days', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')),"
+	"         min(e.ts), max(e.ts)"
+	"  FROM rooms r LEFT JOIN events e ON e.room_id = r.id AND e.type = 'message'"
+	"  GROUP BY r.id ORDER BY count(e.id) DESC, r.name;"
+	"CREATE VIEW user_activity (\"user\", email, messages, direct, deleted, rooms,"
+	"  last_message, last_seen, muted_until) AS"
+	"  SELECT u.username, u.email,"
+	"         count(e.id) FILTER (WHERE e.type = 'message'),"
+	"         count(e.id) FILTER (WHERE e.type = 'direct'),"
+	"         count(e.deleted_at),"
+	"         (SELECT count(*) FROM members m WHERE m.user_id = u.id),"
+	"         max(e.ts), u.last_seen,"
+	"         (SELECT until FROM mutes WHERE user_id = u.id AND until > to_char(now()"
+	"           AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"
+	"  FROM users u LEFT JOIN events e ON e.user_id = u.id"
+	"   AND e.type IN ('message', 'direct')"
+	"  GROUP BY u.id ORDER BY count(e.id) DESC, u.username;",
 };
 #define PGS_VERSION ((int)(sizeof pgs_schema / sizeof *pgs_schema))
 
-/* Every event read selects these columns, in this order (events_append). */
-#define EVENT_COLS \
+/* Every event read selects these columns, in this order (row_read); g is
+ * the message a delete event removed. Search adds the highlighted text. */
+#define EVENT_SELECT \
 	"SELECT e.id, e.type, e.ts, r.name, e.user_id, e.username, u.gravatar," \
-	" e.to_user_id, t.username, e.text, e.target FROM "
+	" e.to_user_id, t.username, e.text, e.target, e.deleted_at IS NOT NULL," \
+	" g.user_id, g.to_user_id"
+#define EVENT_COLS EVENT_SELECT " FROM "
 #define EVENT_JOINS \
 	" LEFT JOIN rooms r ON r.id = e.room_id" \
 	" LEFT JOIN users u ON u.id = e.user_id" \
-	" LEFT JOIN users t ON t.id = e.to_user_id"
+	" LEFT JOIN users t ON t.id = e.to_user_id" \
+	" LEFT JOIN events g ON g.id = e.target"
+#define EVENT_NCOLS 14
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_WRITE_LOCK, S_LISTEN, S_TIMEOUT,
@@ -125,6 +180,8 @@ enum stmt_id {
 	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_NOTIFY,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
 	S_MEMBERSHIPS, S_ROOMS, S_WHO,
+	S_TARGET, S_DELETE_MARK, S_MUTED, S_MUTE_SET, S_MUTE_DEL,
+	S_SEARCH, S_PRUNE_BOUND, S_PRUNE_COUNT, S_PRUNE_BATCH, S_LOG, S_STATS,
 	S_COUNT
 };
 
@@ -163,25 +220,29 @@ static const char *const stmt_sql[S_COUNT] = {
 		" FROM rooms WHERE id = $1",
 	[S_EVENT_BY_CLIENT] = "SELECT id, ts FROM events WHERE user_id = $1 AND client_id = $2",
 	[S_EVENT_ADD] =
-		"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+		"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id,"
+		" target) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
 	[S_NOTIFY] = "SELECT pg_notify('" PGS_CHANNEL "', $1)",
 	[S_EVENTS_ALL] = EVENT_COLS "events e" EVENT_JOINS
 		" WHERE e.id > $1 ORDER BY e.id LIMIT $2",
-	/* As store_sqlite.c's: index range scans in id order merged, the
-	 * rooms arm cut at `bound` so its sort stays small. */
+	/* The ids of each kind the user sees (`all` is $4), each a range scan
+	 * of its index cut at the limit, then merged: at most (3 + rooms) *
+	 * limit ids to sort however old since is. ORDER BY the index's whole
+	 * key, so the planner walks that index and not the primary key's. */
 	[S_EVENTS_VISIBLE] =
-		"WITH bound (b) AS ("
-		"  SELECT coalesce(min((SELECT id FROM events WHERE room_id = m.room_id AND id > $2"
-		"                       ORDER BY id LIMIT 1 OFFSET $3 - 1)), 9223372036854775807)"
-		"  FROM members m WHERE m.user_id = $1),"
-		" ids (id) AS ("
-		"  SELECT id FROM events WHERE room_id = $4 AND id > $2"
-		"  UNION SELECT id FROM events WHERE to_user_id = $1 AND id > $2"
-		"  UNION SELECT id FROM events WHERE user_id = $1 AND id > $2"
-		"   AND type IN ('direct', 'join', 'leave')"
-		"  UNION SELECT e.id FROM members m JOIN events e ON e.room_id = m.room_id"
-		"   WHERE m.user_id = $1 AND e.id > $2 AND e.id <= (SELECT b FROM bound)"
+		"WITH ids (id) AS ("
+		"  (SELECT id FROM events WHERE room_id = $4 AND id > $2"
+		"   ORDER BY room_id, id LIMIT $3)"
+		"  UNION (SELECT id FROM events WHERE to_user_id = $1 AND id > $2"
+		"   ORDER BY to_user_id, id LIMIT $3)"
+		"  UNION (SELECT id FROM events WHERE user_id = $1 AND id > $2"
+		"   AND type IN ('direct', 'join', 'leave') ORDER BY user_id, id LIMIT $3)"
+		"  UNION (SELECT d.id FROM events d JOIN events g ON g.id = d.target"
+		"   WHERE d.type = 'delete' AND d.room_id IS NULL AND d.id > $2"
+		"   AND (g.user_id = $1 OR g.to_user_id = $1) ORDER BY d.id LIMIT $3)"
+		"  UNION (SELECT x.id FROM members m CROSS JOIN LATERAL"
+		"   (SELECT id FROM events WHERE room_id = m.room_id AND id > $2"
+		"    ORDER BY room_id, id LIMIT $3) x WHERE m.user_id = $1)"
 		"  ORDER BY 1 LIMIT $3)"
 		EVENT_COLS "ids JOIN events e ON e.id = ids.id" EVENT_JOINS " ORDER BY e.id",
 	[S_HISTORY] = EVENT_COLS "events e" EVENT_JOINS
@@ -213,6 +274,48 @@ static const char *const stmt_sql[S_COUNT] = {
 		" AND ($1::bigint = $3::bigint OR EXISTS (SELECT 1 FROM members m"
 		"                         WHERE m.room_id = $1 AND m.user_id = u.id))"
 		" ORDER BY u.username COLLATE \"C\"",
+	[S_TARGET] =
+		"SELECT coalesce(room_id, 0), user_id, coalesce(to_user_id, 0),"
+		" (deleted_at IS NOT NULL)::int FROM events"
+		" WHERE id = $1 AND type IN ('message', 'direct')",
+	[S_DELETE_MARK] = "UPDATE events SET deleted_by = $2, deleted_at = $3 WHERE id = $1",
+	[S_MUTED] = "SELECT until FROM mutes WHERE user_id = $1 AND until > $2",
+	[S_MUTE_SET] =
+		"INSERT INTO mutes (user_id, until, muted_by, muted_at) VALUES ($1, $2, $3, $4)"
+		" ON CONFLICT (user_id) DO UPDATE SET until = excluded.until,"
+		" muted_by = excluded.muted_by, muted_at = excluded.muted_at",
+	[S_MUTE_DEL] = "DELETE FROM mutes WHERE user_id = $1 AND until > $2",
+	/* $1 words, $2 user, $3 before, $4 limit, $5 the id of `all`, $6 one
+	 * room's id or NULL for every room the user sees. Whole words, case
+	 * folded (the 'simple' configuration); never a syntax error. */
+	[S_SEARCH] = EVENT_SELECT ", ts_headline('simple', e.text, q,"
+		"  'HighlightAll=true, StartSel=' || chr(1) || ', StopSel=' || chr(2))"
+		" FROM plainto_tsquery('simple', $1) q, events e" EVENT_JOINS
+		" WHERE to_tsvector('simple', e.text) @@ q AND e.type IN ('message', 'direct')"
+		" AND e.deleted_at IS NULL AND e.id < $3"
+		" AND CASE WHEN $6::bigint IS NOT NULL THEN e.room_id = $6::bigint"
+		"  ELSE e.room_id = $5 OR (e.type = 'direct' AND (e.user_id = $2 OR e.to_user_id = $2))"
+		"   OR e.room_id IN (SELECT room_id FROM members WHERE user_id = $2) END"
+		" ORDER BY e.id DESC LIMIT $4",
+	[S_PRUNE_BOUND] = "SELECT coalesce(max(id), 0) FROM events WHERE ts < $1",
+	[S_PRUNE_COUNT] =
+		"SELECT count(*), count(*) FILTER (WHERE type IN ('message', 'direct'))"
+		" FROM events WHERE id <= $1 AND ts < $2",
+	[S_PRUNE_BATCH] =
+		"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= $1 AND ts < $2"
+		" ORDER BY id LIMIT $3) RETURNING (type IN ('message', 'direct'))::int",
+	[S_LOG] =
+		"SELECT e.id, e.ts, r.name, e.username, e.type, e.text,"
+		" (e.deleted_at IS NOT NULL)::int, coalesce(e.target, 0)"
+		" FROM events e JOIN rooms r ON r.id = e.room_id"
+		" WHERE r.name = $1 AND e.ts >= $2 AND ($3::text IS NULL OR e.ts < $3::text)"
+		" ORDER BY e.id",
+	[S_STATS] =
+		"SELECT (SELECT count(*) FROM events),"
+		" (SELECT count(*) FROM events WHERE type IN ('message', 'direct')),"
+		" (SELECT count(*) FROM users), (SELECT count(*) FROM rooms),"
+		" (SELECT coalesce(max(id), 0) FROM events),"
+		" coalesce((SELECT ts FROM events ORDER BY id DESC LIMIT 1), '')",
 };
 
 struct pgs {
@@ -526,28 +629,29 @@ static int member_change(struct pgs *st, enum stmt_id id, long long room_id,
 	return n;
 }
 
-/* Inserts one event row (room_id or to_user_id 0 for none) and queues its
+/* Inserts one event row (room_id, to_user_id or target 0 for none) and queues its
  * notification for the commit; *id gets its id. */
 static int event_add(struct pgs *st, const struct user *u, enum event_type type,
                      long long room_id, long long to_user_id, const char *text,
-                     const char *client_id, const char *ts, long long *id, PGresult **bad)
+                     const char *client_id, long long target, const char *ts, long long *id,
+                     PGresult **bad)
 {
-	char r[24], uid[24], to[24], idbuf[24];
+	char r[24], uid[24], to[24], tg[24], idbuf[24];
 	const char *v[] = {
 		ts, store_event_type_names[type], room_id ? num(r, room_id) : NULL,
 		num(uid, u->id), u->username, to_user_id ? num(to, to_user_id) : NULL,
-		text, client_id,
+		text, client_id, target ? num(tg, target) : NULL,
 	};
 	const char *nv[1];
 
-	if (pgs_int(st, S_EVENT_ADD, 8, v, id, bad) != 1)
+	if (pgs_int(st, S_EVENT_ADD, 9, v, id, bad) != 1)
 		return -1;
 	nv[0] = num(idbuf, *id);
 	return pgs_do(st, S_NOTIFY, 1, nv, bad);
 }
 
-/* Appends row i of r (EVENT_COLS) to out: 0, or -1 when out of memory. */
-static int events_append(struct store_events *out, const PGresult *r, int i)
+/* Row i of r (EVENT_COLS); strings valid while r is. */
+static struct store_row row_read(const PGresult *r, int i)
 {
 	struct store_row row = {
 		.id = strtoll(PQgetvalue(r, i, 0), NULL, 10),
@@ -558,7 +662,18 @@ static int events_append(struct store_events *out, const PGresult *r, int i)
 		.to_user_id = strtoll(PQgetvalue(r, i, 7), NULL, 10),
 		.to_username = PQgetvalue(r, i, 8), .text = PQgetvalue(r, i, 9),
 		.target = strtoll(PQgetvalue(r, i, 10), NULL, 10),
+		.deleted = PQgetvalue(r, i, 11)[0] == 't',
+		.target_user_id = strtoll(PQgetvalue(r, i, 12), NULL, 10),
+		.target_to_user_id = strtoll(PQgetvalue(r, i, 13), NULL, 10),
 	};
+
+	return row;
+}
+
+/* Appends row i of r to out: 0, or -1 when out of memory. */
+static int events_append(struct store_events *out, const PGresult *r, int i)
+{
+	struct store_row row = row_read(r, i);
 
 	return store_events_push(out, &row);
 }
@@ -773,7 +888,7 @@ static enum store_result pgs_join(struct store *base, const struct user *u, cons
 	}
 	if ((room_id != st->all_id &&
 	     (added = member_change(st, S_MEMBER_ADD, room_id, u->id, ts, &bad)) < 0) ||
-	    (added == 1 && event_add(st, u, EV_JOIN, room_id, 0, NULL, NULL, ts, event_id, &bad) < 0))
+	    (added == 1 && event_add(st, u, EV_JOIN, room_id, 0, NULL, NULL, 0, ts, event_id, &bad) < 0))
 		return pgs_fail(st, "joining a room", bad, err, errlen);
 	return tx_commit(st, "joining a room", err, errlen);
 }
@@ -802,9 +917,28 @@ static enum store_result pgs_leave(struct store *base, const struct user *u, con
 		return STORE_NOT_FOUND;
 	}
 	if ((gone = member_change(st, S_MEMBER_DEL, room_id, u->id, NULL, &bad)) < 0 ||
-	    (gone == 1 && event_add(st, u, EV_LEAVE, room_id, 0, NULL, NULL, ts, event_id, &bad) < 0))
+	    (gone == 1 && event_add(st, u, EV_LEAVE, room_id, 0, NULL, NULL, 0, ts, event_id, &bad) < 0))
 		return pgs_fail(st, "leaving a room", bad, err, errlen);
 	return tx_commit(st, "leaving a room", err, errlen);
+}
+
+/* Whether user_id is muted now: 1 (until set), 0 (until ""), -1 (*bad). */
+static int mute_find(struct pgs *st, long long user_id, char until[32], PGresult **bad)
+{
+	char uid[24], now[32];
+	const char *v[] = { num(uid, user_id), now };
+	PGresult *r;
+	int found;
+
+	until[0] = '\0';
+	store_time(now, 0);
+	if (!(r = pgs_run(st, S_MUTED, 2, v, bad)))
+		return -1;
+	found = PQntuples(r) > 0;
+	if (found)
+		snprintf(until, 32, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return found;
 }
 
 /* Inside pgs_post's transaction: where the message goes. STORE_OK with
@@ -815,8 +949,15 @@ static enum store_result post_target(struct pgs *st, const struct user *u,
                                      char *err, size_t errlen)
 {
 	PGresult *bad = NULL;
+	char until[32];
 	int r;
 
+	if ((r = mute_find(st, u->id, until, &bad)) == 1) {
+		snprintf(err, errlen, "you are muted until %s", until);
+		return STORE_FORBIDDEN;
+	}
+	if (r < 0)
+		return pgs_fail(st, "posting", bad, err, errlen);
 	if (room) {
 		if ((r = room_find(st, room, room_id, &bad)) == 0) {
 			snprintf(err, errlen, "no room %s", room);
@@ -877,7 +1018,7 @@ static enum store_result pgs_post(struct store *base, const struct user *u,
 	store_time(ts, 0);
 	if (user_write(st, u, ts, &bad) < 0 ||
 	    event_add(st, u, room ? EV_MESSAGE : EV_DIRECT, room_id, to_user_id,
-	              text, client_id, ts, id, &bad) < 0) {
+	              text, client_id, 0, ts, id, &bad) < 0) {
 		*id = 0;
 		return pgs_fail(st, "posting", bad, err, errlen);
 	}
@@ -1067,6 +1208,248 @@ static enum store_result pgs_who(struct store *base, const char *room, json_obje
 
 /* Makes this handle the listening one, reconnecting if needed, and counts
  * the notifications that have arrived. */
+static enum store_result pgs_delete(struct store *base, const struct user *u, long long id,
+                                   long long *event_id, char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	long long room_id = 0, author = 0, to_user_id = 0;
+	char idb[24], by[24], ts[32];
+	int found, gone = 0, sees = 1;
+	PGresult *bad, *r;
+
+	if (tx_begin(st, &bad) < 0)
+		return pgs_fail(st, "removing a message", bad, err, errlen);
+	{
+		const char *v[] = { num(idb, id) };
+
+		if (!(r = pgs_run(st, S_TARGET, 1, v, &bad)))
+			return pgs_fail(st, "removing a message", bad, err, errlen);
+	}
+	if ((found = PQntuples(r) > 0)) {
+		room_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		author = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+		to_user_id = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+		gone = atoi(PQgetvalue(r, 0, 3));
+	}
+	PQclear(r);
+	if (found && author != u->id && !u->admin)
+		sees = room_id ? member_is(st, room_id, u->id, &bad) : to_user_id == u->id;
+	if (sees < 0)
+		return pgs_fail(st, "removing a message", bad, err, errlen);
+	if (!found || !sees || (author != u->id && !u->admin)) {
+		tx_rollback(st);
+		snprintf(err, errlen, !found || !sees ? "no message %lld"
+		         : "only its author or an admin may remove message %lld", id);
+		return !found || !sees ? STORE_NOT_FOUND : STORE_FORBIDDEN;
+	}
+	if (gone) {
+		tx_rollback(st);
+		return STORE_OK;
+	}
+	store_time(ts, 0);
+	{
+		const char *v[] = { num(idb, id), num(by, u->id), ts };
+
+		if (user_write(st, u, ts, &bad) < 0 || pgs_do(st, S_DELETE_MARK, 3, v, &bad) < 0 ||
+		    event_add(st, u, EV_DELETE, room_id, 0, NULL, NULL, id, ts, event_id, &bad) < 0)
+			return pgs_fail(st, "removing a message", bad, err, errlen);
+	}
+	return tx_commit(st, "removing a message", err, errlen);
+}
+
+static enum store_result pgs_mute(struct store *base, const struct user *u,
+                                 const char *username, const char *until, const char *notice,
+                                 long long *event_id, char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	char uid[24], by[24], now[32];
+	long long user_id;
+	PGresult *bad, *r;
+	int found, changed;
+
+	store_time(now, 0);
+	if (tx_begin(st, &bad) < 0 || user_write(st, u, now, &bad) < 0)
+		return pgs_fail(st, "muting", bad, err, errlen);
+	{
+		const char *v[] = { username };
+
+		if ((found = pgs_int(st, S_USER_BY_NAME, 1, v, &user_id, &bad)) < 0)
+			return pgs_fail(st, "muting", bad, err, errlen);
+	}
+	if (!found) {
+		tx_rollback(st);
+		snprintf(err, errlen, "no chat user %s", username);
+		return STORE_NOT_FOUND;
+	}
+	{
+		const char *v[] = { num(uid, user_id), until[0] ? until : now, num(by, u->id), now };
+
+		if (until[0])
+			r = pgs_run(st, S_MUTE_SET, 4, v, &bad);
+		else
+			r = pgs_run(st, S_MUTE_DEL, 2, v, &bad);
+	}
+	if (!r)
+		return pgs_fail(st, "muting", bad, err, errlen);
+	changed = atoi(PQcmdTuples(r));
+	PQclear(r);
+	if (!changed) {   /* lifting a mute that was not there */
+		tx_rollback(st);
+		return STORE_OK;
+	}
+	if (event_add(st, u, EV_DIRECT, 0, user_id, notice, NULL, 0, now, event_id, &bad) < 0)
+		return pgs_fail(st, "muting", bad, err, errlen);
+	return tx_commit(st, "muting", err, errlen);
+}
+
+static enum store_result pgs_muted_until(struct store *base, long long user_id,
+                                        char until[32], char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	PGresult *bad;
+
+	if (mute_find(st, user_id, until, &bad) < 0)
+		return pgs_fail(st, "reading mutes", bad, err, errlen);
+	return STORE_OK;
+}
+
+static enum store_result pgs_search(struct store *base, long long user_id, const char *q,
+                                   const char *room, long long before, int limit,
+                                   json_object *out, int *more, char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	char uid[24], b[24], l[24], all[24], rid[24];
+	enum store_result res = STORE_OK;
+	long long room_id = 0;
+	PGresult *bad = NULL, *r;
+	int m = 1, i;
+
+	if (room && (res = room_lookup(st, room, &room_id, err, errlen)) == STORE_OK &&
+	    (m = member_is(st, room_id, user_id, &bad)) <= 0) {
+		res = m < 0 ? pgs_fail(st, "searching", bad, err, errlen) : STORE_FORBIDDEN;
+		if (m == 0)
+			snprintf(err, errlen, "not a member of the room %s", room);
+	}
+	if (res != STORE_OK)
+		return res;
+	{
+		const char *v[] = { q, num(uid, user_id), num(b, before), num(l, limit + 1),
+		                    num(all, st->all_id), room ? num(rid, room_id) : NULL };
+
+		if (!(r = pgs_run(st, S_SEARCH, 6, v, &bad)))
+			return pgs_fail(st, "searching", bad, err, errlen);
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		struct store_row row = row_read(r, i);
+
+		if (i == limit) {
+			*more = 1;
+			break;
+		}
+		if (store_search_add(out, &row, PQgetvalue(r, i, EVENT_NCOLS)) < 0) {
+			PQclear(r);
+			return pgs_oom(st, err, errlen);
+		}
+	}
+	PQclear(r);
+	return STORE_OK;
+}
+
+/* Each batch is one DELETE, its own short transaction: removing old rows
+ * never reorders ids, so it needs no writers' lock. */
+static enum store_result pgs_prune(struct store *base, const char *cutoff, int batch,
+                                  int dry_run, long long *events, long long *messages,
+                                  char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	char bb[24], nb[24];
+	long long bound;
+	PGresult *bad, *r;
+	int n, i;
+
+	{
+		const char *v[] = { cutoff };
+
+		if (pgs_int(st, S_PRUNE_BOUND, 1, v, &bound, &bad) < 0)
+			return pgs_fail(st, "pruning", bad, err, errlen);
+	}
+	{
+		const char *v[] = { num(bb, bound), cutoff, num(nb, batch) };
+
+		if (dry_run) {
+			if (!(r = pgs_run(st, S_PRUNE_COUNT, 2, v, &bad)))
+				return pgs_fail(st, "pruning", bad, err, errlen);
+			*events = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+			*messages = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+			PQclear(r);
+			return STORE_OK;
+		}
+		do {
+			if (!(r = pgs_run(st, S_PRUNE_BATCH, 3, v, &bad)))
+				return pgs_fail(st, "pruning", bad, err, errlen);
+			n = PQntuples(r);
+			for (i = 0; i < n; i++)
+				*messages += atoi(PQgetvalue(r, i, 0));
+			*events += n;
+			PQclear(r);
+		} while (n == batch);
+	}
+	return STORE_OK;
+}
+
+static enum store_result pgs_log(struct store *base, const char *room, const char *since,
+                                const char *until, store_log_fn fn, void *ctx,
+                                char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	const char *v[] = { room, since, until };
+	struct store_log_row row;
+	enum store_result res;
+	long long room_id;
+	PGresult *bad, *r;
+	int i;
+
+	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	if (!(r = pgs_run(st, S_LOG, 3, v, &bad)))
+		return pgs_fail(st, "reading the log", bad, err, errlen);
+	for (i = 0; i < PQntuples(r); i++) {
+		row.id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		row.ts = PQgetvalue(r, i, 1);
+		row.room = PQgetvalue(r, i, 2);
+		row.user = PQgetvalue(r, i, 3);
+		row.type = PQgetvalue(r, i, 4);
+		row.deleted = atoi(PQgetvalue(r, i, 6));
+		row.text = PQgetisnull(r, i, 5) || row.deleted ? NULL : PQgetvalue(r, i, 5);
+		row.target = strtoll(PQgetvalue(r, i, 7), NULL, 10);
+		if (fn(&row, ctx) < 0) {
+			PQclear(r);
+			snprintf(err, errlen, "writing the log failed");
+			return STORE_ERROR;
+		}
+	}
+	PQclear(r);
+	return STORE_OK;
+}
+
+static enum store_result pgs_stats(struct store *base, struct store_stats *out,
+                                  char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	PGresult *bad, *r = pgs_run(st, S_STATS, 0, NULL, &bad);
+
+	if (!r)
+		return pgs_fail(st, "counting", bad, err, errlen);
+	out->events = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	out->messages = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	out->users = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+	out->rooms = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+	out->newest_id = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
+	snprintf(out->newest_ts, sizeof out->newest_ts, "%s", PQgetvalue(r, 0, 5));
+	PQclear(r);
+	return STORE_OK;
+}
+
 static void pgs_drain(struct pgs *st)
 {
 	PGnotify *n;
@@ -1102,13 +1485,14 @@ static unsigned pgs_wait(struct store *base, unsigned seq, int timeout_ms)
 		if (st->conn && PQstatus(st->conn) == CONNECTION_OK) {
 			p.fd = PQsocket(st->conn);
 			p.events = POLLIN;
-			if (poll(&p, 1, (int)(left < INT32_MAX ? left : INT32_MAX)) < 0 && errno != EINTR)
-				return st->seq;
+			if (poll(&p, 1, (int)(left < INT32_MAX ? left : INT32_MAX)) < 0)
+				return st->seq;   /* a signal ends the wait, as in wake.c */
 		} else {
 			/* the server is away: try again a little later */
 			struct timespec ts = { 0, (left < PGS_RETRY_MS ? left : PGS_RETRY_MS) * 1000000L };
 
-			nanosleep(&ts, NULL);
+			if (nanosleep(&ts, NULL) < 0)
+				return st->seq;
 		}
 	}
 }
@@ -1118,5 +1502,7 @@ static const struct store_ops pgs_ops = {
 	.leave = pgs_leave, .post = pgs_post, .events_visible = pgs_events_visible,
 	.events_all = pgs_events_all, .max_id = pgs_max_id,
 	.memberships = pgs_memberships, .history = pgs_history, .rooms = pgs_rooms,
-	.who = pgs_who, .seq = pgs_seq, .wait = pgs_wait,
+	.who = pgs_who, .delete = pgs_delete, .mute = pgs_mute,
+	.muted_until = pgs_muted_until, .search = pgs_search, .prune = pgs_prune,
+	.log = pgs_log, .stats = pgs_stats, .seq = pgs_seq, .wait = pgs_wait,
 };

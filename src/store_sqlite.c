@@ -11,7 +11,8 @@
  * an event the writer bumps the shared counter in "<store>-wake" (wake.c).
  *
  * The schema is for people as much as for us: readable UTC text times,
- * usernames copied into events, and a chat_log view. doc/store-schema.md
+ * usernames copied into events, a chat_log view and the admin views, and
+ * a full-text index kept in step by triggers. doc/store-schema.md
  * describes it; PRAGMA user_version numbers it and store_schema[] holds one
  * upgrade step per version.
  */
@@ -26,6 +27,7 @@
 
 #include <sqlite3.h>
 
+#include "search.h"
 #include "store_impl.h"
 #include "wake.h"
 
@@ -84,17 +86,90 @@ static const char *const store_schema[] = {
 	"              ELSE e.text END"
 	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id"
 	"  LEFT JOIN users t ON t.id = e.to_user_id ORDER BY e.id;",
+	/* 2: mutes, the search index kept in step by triggers, admin views, and
+	 * chat_log naming the conversation of a removed direct message */
+	"DROP VIEW chat_log;"
+	"CREATE VIEW chat_log (time, room, user, text) AS"
+	"  SELECT e.ts,"
+	"         CASE WHEN e.room_id IS NULL"
+	"              THEN '@' || coalesce(t.username, gt.username, '?') ELSE r.name END,"
+	"         e.username,"
+	"         CASE WHEN e.deleted_at IS NOT NULL THEN '(deleted)'"
+	"              WHEN e.type = 'join' THEN '* joined'"
+	"              WHEN e.type = 'leave' THEN '* left'"
+	"              WHEN e.type = 'delete' THEN '* deleted message ' || e.target"
+	"              ELSE e.text END"
+	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id"
+	"  LEFT JOIN users t ON t.id = e.to_user_id"
+	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id"
+	"  ORDER BY e.id;"
+	"CREATE TABLE mutes ("
+	"  user_id INTEGER PRIMARY KEY,"
+	"  until TEXT NOT NULL,"
+	"  muted_by INTEGER NOT NULL,"
+	"  muted_at TEXT NOT NULL);"
+	"CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;"
+	"CREATE INDEX events_direct_delete ON events (id)"
+	"  WHERE type = 'delete' AND room_id IS NULL;"
+	/* An index of the text of the messages not removed; the text itself
+	 * stays in events (external content), so rowid = events.id. */
+	"CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content = 'events',"
+	"  content_rowid = 'id');"
+	"CREATE TRIGGER events_fts_insert AFTER INSERT ON events"
+	"  WHEN new.type IN ('message', 'direct') AND new.deleted_at IS NULL BEGIN"
+	"  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;"
+	"CREATE TRIGGER events_fts_delete AFTER DELETE ON events"
+	"  WHEN old.type IN ('message', 'direct') AND old.deleted_at IS NULL BEGIN"
+	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
+	"   VALUES ('delete', old.id, old.text); END;"
+	"CREATE TRIGGER events_fts_update AFTER UPDATE OF text, deleted_at ON events"
+	"  WHEN old.type IN ('message', 'direct') BEGIN"
+	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
+	"   SELECT 'delete', old.id, old.text WHERE old.deleted_at IS NULL;"
+	"  INSERT INTO messages_fts (rowid, text)"
+	"   SELECT new.id, new.text WHERE new.deleted_at IS NULL; END;"
+	"INSERT INTO messages_fts (rowid, text) SELECT id, text FROM events"
+	"  WHERE type IN ('message', 'direct') AND deleted_at IS NULL;"
+	"CREATE VIEW room_activity (room, persistent, members, messages, deleted, authors,"
+	"  last_7_days, first_message, last_message) AS"
+	"  SELECT r.name, r.persistent,"
+	"         CASE r.name WHEN 'all' THEN (SELECT count(*) FROM users)"
+	"              ELSE (SELECT count(*) FROM members m WHERE m.room_id = r.id) END,"
+	"         count(e.id), count(e.deleted_at), count(DISTINCT e.user_id),"
+	"         count(e.id) FILTER (WHERE e.ts >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')),"
+	"         min(e.ts), max(e.ts)"
+	"  FROM rooms r LEFT JOIN events e ON e.room_id = r.id AND e.type = 'message'"
+	"  GROUP BY r.id ORDER BY count(e.id) DESC, r.name;"
+	"CREATE VIEW user_activity (user, email, messages, direct, deleted, rooms,"
+	"  last_message, last_seen, muted_until) AS"
+	"  SELECT u.username, u.email,"
+	"         count(e.id) FILTER (WHERE e.type = 'message'),"
+	"         count(e.id) FILTER (WHERE e.type = 'direct'),"
+	"         count(e.deleted_at),"
+	"         (SELECT count(*) FROM members m WHERE m.user_id = u.id),"
+	"         max(e.ts), u.last_seen,"
+	"         (SELECT until FROM mutes WHERE user_id = u.id"
+	"           AND until > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+	"  FROM users u LEFT JOIN events e ON e.user_id = u.id"
+	"   AND e.type IN ('message', 'direct')"
+	"  GROUP BY u.id ORDER BY count(e.id) DESC, u.username;",
 };
 #define STORE_VERSION ((int)(sizeof store_schema / sizeof *store_schema))
 
-/* Every event read selects these columns, in this order (events_append). */
-#define EVENT_COLS \
+/* Every event read selects these columns, in this order (event_read);
+ * g is the message a delete event removed. Search adds the highlighted
+ * text as column EVENT_NCOLS, with search.h's markers. */
+#define EVENT_SELECT \
 	"SELECT e.id, e.type, e.ts, r.name, e.user_id, e.username, u.gravatar," \
-	" e.to_user_id, t.username, e.text, e.target FROM "
+	" e.to_user_id, t.username, e.text, e.target, e.deleted_at IS NOT NULL," \
+	" g.user_id, g.to_user_id"
+#define EVENT_COLS EVENT_SELECT " FROM "
 #define EVENT_JOINS \
 	" LEFT JOIN rooms r ON r.id = e.room_id" \
 	" LEFT JOIN users u ON u.id = e.user_id" \
-	" LEFT JOIN users t ON t.id = e.to_user_id"
+	" LEFT JOIN users t ON t.id = e.to_user_id" \
+	" LEFT JOIN events g ON g.id = e.target"
+#define EVENT_NCOLS 14
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
@@ -104,6 +179,8 @@ enum stmt_id {
 	S_EVENT_BY_CLIENT, S_EVENT_ADD,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
 	S_MEMBERSHIPS, S_ROOMS, S_WHO,
+	S_TARGET, S_DELETE_MARK, S_MUTED, S_MUTE_SET, S_MUTE_DEL,
+	S_SEARCH, S_PRUNE_BOUND, S_PRUNE_COUNT, S_PRUNE_BATCH, S_LOG, S_STATS,
 	S_COUNT
 };
 
@@ -137,8 +214,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		" FROM rooms WHERE id = ?1",
 	[S_EVENT_BY_CLIENT] = "SELECT id, ts FROM events WHERE user_id = ?1 AND client_id = ?2",
 	[S_EVENT_ADD] =
-		"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id,"
+		" target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_EVENTS_ALL] = EVENT_COLS "events e" EVENT_JOINS
 		" WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
 	/* The ids a user sees: a merge of index range scans, each already in id
@@ -158,6 +235,9 @@ static const char *const stmt_sql[S_COUNT] = {
 		"  UNION SELECT id FROM events WHERE to_user_id = ?1 AND id > ?2"
 		"  UNION SELECT id FROM events WHERE user_id = ?1 AND id > ?2"
 		"   AND type IN ('direct', 'join', 'leave')"
+		"  UNION SELECT d.id FROM events d JOIN events g ON g.id = d.target"
+		"   WHERE d.type = 'delete' AND d.room_id IS NULL AND d.id > ?2"
+		"   AND (g.user_id = ?1 OR g.to_user_id = ?1)"
 		"  UNION SELECT e.id FROM members m CROSS JOIN events e"
 		"   WHERE m.user_id = ?1 AND e.room_id = m.room_id AND e.id > ?2"
 		"   AND e.id <= (SELECT b FROM bound)"
@@ -190,6 +270,46 @@ static const char *const stmt_sql[S_COUNT] = {
 		" AND (?1 = ?3 OR EXISTS (SELECT 1 FROM members m"
 		"                          WHERE m.room_id = ?1 AND m.user_id = u.id))"
 		" ORDER BY u.username",
+	[S_TARGET] =
+		"SELECT room_id, user_id, to_user_id, deleted_at IS NOT NULL FROM events"
+		" WHERE id = ?1 AND type IN ('message', 'direct')",
+	[S_DELETE_MARK] = "UPDATE events SET deleted_by = ?2, deleted_at = ?3 WHERE id = ?1",
+	[S_MUTED] = "SELECT until FROM mutes WHERE user_id = ?1 AND until > ?2",
+	[S_MUTE_SET] =
+		"INSERT INTO mutes (user_id, until, muted_by, muted_at) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (user_id) DO UPDATE SET until = excluded.until,"
+		" muted_by = excluded.muted_by, muted_at = excluded.muted_at",
+	[S_MUTE_DEL] = "DELETE FROM mutes WHERE user_id = ?1 AND until > ?2",
+	/* ?1 FTS query, ?2 user, ?3 before, ?4 limit, ?5 the id of `all`,
+	 * ?6 one room's id or NULL for every room the user sees. FTS5 walks
+	 * the matches newest first; the visibility test filters them. */
+	[S_SEARCH] = EVENT_SELECT
+		", highlight(messages_fts, 0, '" SEARCH_MARK_ON "', '" SEARCH_MARK_OFF "')"
+		" FROM messages_fts f CROSS JOIN events e ON e.id = f.rowid" EVENT_JOINS
+		" WHERE messages_fts MATCH ?1 AND f.rowid < ?3"
+		" AND CASE WHEN ?6 IS NOT NULL THEN e.room_id = ?6"
+		"  ELSE e.room_id = ?5 OR (e.type = 'direct' AND (e.user_id = ?2 OR e.to_user_id = ?2))"
+		"   OR e.room_id IN (SELECT room_id FROM members WHERE user_id = ?2) END"
+		" ORDER BY f.rowid DESC LIMIT ?4",
+	/* Prune: the newest event before the cut-off (read only), then batches
+	 * of the oldest ones up to it. */
+	[S_PRUNE_BOUND] = "SELECT coalesce(max(id), 0) FROM events WHERE ts < ?1",
+	[S_PRUNE_COUNT] =
+		"SELECT count(*), count(*) FILTER (WHERE type IN ('message', 'direct'))"
+		" FROM events WHERE id <= ?1 AND ts < ?2",
+	[S_PRUNE_BATCH] =
+		"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ?1 AND ts < ?2"
+		" ORDER BY id LIMIT ?3) RETURNING type IN ('message', 'direct')",
+	[S_LOG] =
+		"SELECT e.id, e.ts, r.name, e.username, e.type, e.text, e.deleted_at IS NOT NULL,"
+		" e.target FROM events e JOIN rooms r ON r.id = e.room_id"
+		" WHERE r.name = ?1 AND e.ts >= ?2 AND (?3 IS NULL OR e.ts < ?3) ORDER BY e.id",
+	[S_STATS] =
+		"SELECT (SELECT count(*) FROM events),"
+		" (SELECT count(*) FROM events WHERE type IN ('message', 'direct')),"
+		" (SELECT count(*) FROM users), (SELECT count(*) FROM rooms),"
+		" (SELECT coalesce(max(id), 0) FROM events),"
+		" (SELECT ts FROM events ORDER BY id DESC LIMIT 1)",
 };
 
 static const struct store_ops sqls_ops;
@@ -355,10 +475,11 @@ static int member_is(struct sqls *st, long long room_id, long long user_id)
 	return sql_int(s, &one);
 }
 
-/* Inserts one event row (room_id or to_user_id 0 for none); *id gets its id. */
+/* Inserts one event row (room_id, to_user_id or target 0 for none); *id
+ * gets its id. */
 static int event_add(struct sqls *st, const struct user *u, enum event_type type,
                      long long room_id, long long to_user_id, const char *text,
-                     const char *client_id, const char *ts, long long *id)
+                     const char *client_id, long long target, const char *ts, long long *id)
 {
 	sqlite3_stmt *s = stmt(st, S_EVENT_ADD);
 
@@ -376,6 +497,10 @@ static int event_add(struct sqls *st, const struct user *u, enum event_type type
 		sqlite3_bind_null(s, 6);
 	sqlite3_bind_text(s, 7, text, -1, SQLITE_STATIC);      /* NULL binds NULL */
 	sqlite3_bind_text(s, 8, client_id, -1, SQLITE_STATIC);
+	if (target)
+		sqlite3_bind_int64(s, 9, target);
+	else
+		sqlite3_bind_null(s, 9);
 	if (sql_exec(s) < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -389,9 +514,8 @@ static const char *col_text(sqlite3_stmt *s, int i)
 	return t ? (const char *)t : "";
 }
 
-/* Appends the event in s's current row (EVENT_COLS) to out: 0, or -1 when
- * out of memory. */
-static int events_append(struct store_events *out, sqlite3_stmt *s)
+/* The event in s's current row (EVENT_COLS); strings valid until s moves. */
+static struct store_row row_read(sqlite3_stmt *s)
 {
 	struct store_row r = {
 		.id = sqlite3_column_int64(s, 0), .type = col_text(s, 1), .ts = col_text(s, 2),
@@ -399,8 +523,18 @@ static int events_append(struct store_events *out, sqlite3_stmt *s)
 		.user_id = sqlite3_column_int64(s, 4), .username = col_text(s, 5),
 		.gravatar = col_text(s, 6), .to_user_id = sqlite3_column_int64(s, 7),
 		.to_username = col_text(s, 8), .text = col_text(s, 9),
-		.target = sqlite3_column_int64(s, 10),
+		.target = sqlite3_column_int64(s, 10), .deleted = sqlite3_column_int(s, 11),
+		.target_user_id = sqlite3_column_int64(s, 12),
+		.target_to_user_id = sqlite3_column_int64(s, 13),
 	};
+
+	return r;
+}
+
+/* Appends the event in s's current row to out: 0, or -1 when out of memory. */
+static int events_append(struct store_events *out, sqlite3_stmt *s)
+{
+	struct store_row r = row_read(s);
 
 	return store_events_push(out, &r);
 }
@@ -637,7 +771,7 @@ static enum store_result sqls_join(struct store *base, const struct user *u, con
 		sqlite3_bind_text(s, 3, ts, -1, SQLITE_STATIC);
 		if (sql_exec(s) < 0 ||
 		    (sqlite3_changes(st->db) == 1 &&
-		     event_add(st, u, EV_JOIN, room_id, 0, NULL, NULL, ts, event_id) < 0))
+		     event_add(st, u, EV_JOIN, room_id, 0, NULL, NULL, 0, ts, event_id) < 0))
 			return store_fail(st, "joining a room", err, errlen);
 	}
 	return tx_commit(st, *event_id != 0, "joining a room", err, errlen);
@@ -671,9 +805,27 @@ static enum store_result sqls_leave(struct store *base, const struct user *u, co
 	sqlite3_bind_int64(s, 2, u->id);
 	if (sql_exec(s) < 0 ||
 	    (sqlite3_changes(st->db) == 1 &&
-	     event_add(st, u, EV_LEAVE, room_id, 0, NULL, NULL, ts, event_id) < 0))
+	     event_add(st, u, EV_LEAVE, room_id, 0, NULL, NULL, 0, ts, event_id) < 0))
 		return store_fail(st, "leaving a room", err, errlen);
 	return tx_commit(st, *event_id != 0, "leaving a room", err, errlen);
+}
+
+/* Whether user_id is muted now: 1 (until set), 0 (until ""), -1. */
+static int mute_find(struct sqls *st, long long user_id, char until[32])
+{
+	sqlite3_stmt *s = stmt(st, S_MUTED);
+	char now[32];
+	int r;
+
+	until[0] = '\0';
+	store_time(now, 0);
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	if ((r = sql_row(s)) == 1) {
+		snprintf(until, 32, "%s", col_text(s, 0));
+		sqlite3_reset(s);
+	}
+	return r;
 }
 
 /* Inside store_post's transaction: where the message goes. STORE_OK with
@@ -684,8 +836,15 @@ static enum store_result post_target(struct sqls *st, const struct user *u,
                                      char *err, size_t errlen)
 {
 	sqlite3_stmt *s;
+	char until[32];
 	int r;
 
+	if ((r = mute_find(st, u->id, until)) == 1) {
+		snprintf(err, errlen, "you are muted until %s", until);
+		return STORE_FORBIDDEN;
+	}
+	if (r < 0)
+		return store_fail(st, "posting", err, errlen);
 	if (room) {
 		if ((r = room_find(st, room, room_id)) == 0) {
 			snprintf(err, errlen, "no room %s", room);
@@ -746,7 +905,7 @@ static enum store_result sqls_post(struct store *base, const struct user *u,
 	store_time(ts, 0);
 	if (user_write(st, u, ts) < 0 ||
 	    event_add(st, u, room ? EV_MESSAGE : EV_DIRECT, room_id, to_user_id,
-	              text, client_id, ts, id) < 0)
+	              text, client_id, 0, ts, id) < 0)
 		return store_fail(st, "posting", err, errlen);
 	res = tx_commit(st, 1, "posting", err, errlen);
 	if (res == STORE_OK)
@@ -935,6 +1094,254 @@ static enum store_result sqls_who(struct store *base, const char *room, json_obj
 	return STORE_OK;
 }
 
+static enum store_result sqls_delete(struct store *base, const struct user *u, long long id,
+                                    long long *event_id, char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+	long long room_id = 0, author = 0, to_user_id = 0;
+	sqlite3_stmt *s;
+	char ts[32];
+	int r, gone = 0, sees = 1;
+
+	if (tx_begin(st) < 0)
+		return store_fail(st, "removing a message", err, errlen);
+	s = stmt(st, S_TARGET);
+	sqlite3_bind_int64(s, 1, id);
+	if ((r = sql_row(s)) < 0)
+		return store_fail(st, "removing a message", err, errlen);
+	if (r == 1) {
+		room_id = sqlite3_column_int64(s, 0);
+		author = sqlite3_column_int64(s, 1);
+		to_user_id = sqlite3_column_int64(s, 2);
+		gone = sqlite3_column_int(s, 3);
+		sqlite3_reset(s);
+		if (author != u->id && !u->admin)
+			sees = room_id ? member_is(st, room_id, u->id) : to_user_id == u->id;
+	}
+	if (sees < 0)
+		return store_fail(st, "removing a message", err, errlen);
+	if (r == 0 || !sees || (author != u->id && !u->admin)) {
+		tx_rollback(st);
+		snprintf(err, errlen, r == 0 || !sees ? "no message %lld"
+		         : "only its author or an admin may remove message %lld", id);
+		return r == 0 || !sees ? STORE_NOT_FOUND : STORE_FORBIDDEN;
+	}
+	if (gone) {
+		tx_rollback(st);
+		return STORE_OK;
+	}
+	store_time(ts, 0);
+	s = stmt(st, S_DELETE_MARK);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, u->id);
+	sqlite3_bind_text(s, 3, ts, -1, SQLITE_STATIC);
+	if (user_write(st, u, ts) < 0 || sql_exec(s) < 0 ||
+	    event_add(st, u, EV_DELETE, room_id, 0, NULL, NULL, id, ts, event_id) < 0)
+		return store_fail(st, "removing a message", err, errlen);
+	return tx_commit(st, 1, "removing a message", err, errlen);
+}
+
+static enum store_result sqls_mute(struct store *base, const struct user *u,
+                                  const char *username, const char *until, const char *notice,
+                                  long long *event_id, char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+	long long user_id;
+	sqlite3_stmt *s;
+	char now[32];
+	int r;
+
+	store_time(now, 0);
+	if (tx_begin(st) < 0 || user_write(st, u, now) < 0)
+		return store_fail(st, "muting", err, errlen);
+	s = stmt(st, S_USER_BY_NAME);
+	sqlite3_bind_text(s, 1, username, -1, SQLITE_STATIC);
+	if ((r = sql_int(s, &user_id)) < 0)
+		return store_fail(st, "muting", err, errlen);
+	if (r == 0) {
+		tx_rollback(st);
+		snprintf(err, errlen, "no chat user %s", username);
+		return STORE_NOT_FOUND;
+	}
+	if (until[0]) {
+		s = stmt(st, S_MUTE_SET);
+		sqlite3_bind_int64(s, 1, user_id);
+		sqlite3_bind_text(s, 2, until, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, u->id);
+		sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+	} else {
+		s = stmt(st, S_MUTE_DEL);
+		sqlite3_bind_int64(s, 1, user_id);
+		sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	}
+	if (sql_exec(s) < 0)
+		return store_fail(st, "muting", err, errlen);
+	if (sqlite3_changes(st->db) == 0) {   /* lifting a mute that was not there */
+		tx_rollback(st);
+		return STORE_OK;
+	}
+	if (event_add(st, u, EV_DIRECT, 0, user_id, notice, NULL, 0, now, event_id) < 0)
+		return store_fail(st, "muting", err, errlen);
+	return tx_commit(st, 1, "muting", err, errlen);
+}
+
+static enum store_result sqls_muted_until(struct store *base, long long user_id,
+                                         char until[32], char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+
+	if (mute_find(st, user_id, until) < 0)
+		return store_fail(st, "reading mutes", err, errlen);
+	return STORE_OK;
+}
+
+static enum store_result sqls_search(struct store *base, long long user_id, const char *q,
+                                    const char *room, long long before, int limit,
+                                    json_object *out, int *more, char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+	enum store_result res = STORE_OK;
+	long long room_id = 0;
+	sqlite3_stmt *s;
+	char *match;
+	int r, n = 0;
+
+	if (room && (res = room_lookup(st, room, &room_id, err, errlen)) == STORE_OK &&
+	    (r = member_is(st, room_id, user_id)) <= 0) {
+		res = r < 0 ? store_fail(st, "searching", err, errlen) : STORE_FORBIDDEN;
+		if (r == 0)
+			snprintf(err, errlen, "not a member of the room %s", room);
+	}
+	if (res != STORE_OK)
+		return res;
+	if (!(match = search_fts5_query(q)))
+		return store_oom(st, err, errlen);
+	s = stmt(st, S_SEARCH);
+	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, user_id);
+	sqlite3_bind_int64(s, 3, before);
+	sqlite3_bind_int(s, 4, limit + 1);
+	sqlite3_bind_int64(s, 5, st->all_id);
+	if (room)
+		sqlite3_bind_int64(s, 6, room_id);
+	else
+		sqlite3_bind_null(s, 6);
+	while ((r = sql_row(s)) == 1) {
+		struct store_row row = row_read(s);
+
+		if (++n > limit) {
+			*more = 1;
+			sqlite3_reset(s);
+			break;
+		}
+		if (store_search_add(out, &row, col_text(s, EVENT_NCOLS)) < 0) {
+			sqlite3_reset(s);
+			free(match);
+			return store_oom(st, err, errlen);
+		}
+	}
+	free(match);
+	return r < 0 ? store_fail(st, "searching", err, errlen) : STORE_OK;
+}
+
+static enum store_result sqls_prune(struct store *base, const char *cutoff, int batch,
+                                   int dry_run, long long *events, long long *messages,
+                                   char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+	long long bound;
+	sqlite3_stmt *s;
+	int r, n;
+
+	/* Read only: the last event to go. Nothing after it is ever touched,
+	 * so events stored while we prune are safe whatever their ts. */
+	s = stmt(st, S_PRUNE_BOUND);
+	sqlite3_bind_text(s, 1, cutoff, -1, SQLITE_STATIC);
+	if (sql_int(s, &bound) < 0)
+		return store_fail(st, "pruning", err, errlen);
+	if (dry_run) {
+		s = stmt(st, S_PRUNE_COUNT);
+		sqlite3_bind_int64(s, 1, bound);
+		sqlite3_bind_text(s, 2, cutoff, -1, SQLITE_STATIC);
+		if (sql_row(s) != 1)
+			return store_fail(st, "pruning", err, errlen);
+		*events = sqlite3_column_int64(s, 0);
+		*messages = sqlite3_column_int64(s, 1);
+		sqlite3_reset(s);
+		return STORE_OK;
+	}
+	do {
+		if (tx_begin(st) < 0)
+			return store_fail(st, "pruning", err, errlen);
+		s = stmt(st, S_PRUNE_BATCH);
+		sqlite3_bind_int64(s, 1, bound);
+		sqlite3_bind_text(s, 2, cutoff, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, batch);
+		for (n = 0; (r = sql_row(s)) == 1; n++)
+			*messages += sqlite3_column_int(s, 0);
+		if (r < 0)
+			return store_fail(st, "pruning", err, errlen);
+		if (tx_commit(st, 0, "pruning", err, errlen) != STORE_OK)
+			return STORE_ERROR;
+		*events += n;
+	} while (n == batch);
+	return STORE_OK;
+}
+
+static enum store_result sqls_log(struct store *base, const char *room, const char *since,
+                                 const char *until, store_log_fn fn, void *ctx,
+                                 char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+	struct store_log_row row;
+	enum store_result res;
+	long long room_id;
+	sqlite3_stmt *s;
+	int r;
+
+	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	s = stmt(st, S_LOG);
+	sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, since, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, until, -1, SQLITE_STATIC);   /* NULL binds NULL */
+	while ((r = sql_row(s)) == 1) {
+		row.id = sqlite3_column_int64(s, 0);
+		row.ts = col_text(s, 1);
+		row.room = col_text(s, 2);
+		row.user = col_text(s, 3);
+		row.type = col_text(s, 4);
+		row.deleted = sqlite3_column_int(s, 6);
+		row.text = sqlite3_column_type(s, 5) == SQLITE_NULL || row.deleted ? NULL
+		           : col_text(s, 5);
+		row.target = sqlite3_column_int64(s, 7);
+		if (fn(&row, ctx) < 0) {
+			sqlite3_reset(s);
+			snprintf(err, errlen, "writing the log failed");
+			return STORE_ERROR;
+		}
+	}
+	return r < 0 ? store_fail(st, "reading the log", err, errlen) : STORE_OK;
+}
+
+static enum store_result sqls_stats(struct store *base, struct store_stats *out,
+                                   char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+	sqlite3_stmt *s = stmt(st, S_STATS);
+
+	if (sql_row(s) != 1)
+		return store_fail(st, "counting", err, errlen);
+	out->events = sqlite3_column_int64(s, 0);
+	out->messages = sqlite3_column_int64(s, 1);
+	out->users = sqlite3_column_int64(s, 2);
+	out->rooms = sqlite3_column_int64(s, 3);
+	out->newest_id = sqlite3_column_int64(s, 4);
+	snprintf(out->newest_ts, sizeof out->newest_ts, "%s", col_text(s, 5));
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
 static unsigned sqls_seq(struct store *base)
 {
 	struct sqls *st = (struct sqls *)base;
@@ -952,5 +1359,7 @@ static const struct store_ops sqls_ops = {
 	.leave = sqls_leave, .post = sqls_post, .events_visible = sqls_events_visible,
 	.events_all = sqls_events_all, .max_id = sqls_max_id,
 	.memberships = sqls_memberships, .history = sqls_history, .rooms = sqls_rooms,
-	.who = sqls_who, .seq = sqls_seq, .wait = sqls_wait,
+	.who = sqls_who, .delete = sqls_delete, .mute = sqls_mute,
+	.muted_until = sqls_muted_until, .search = sqls_search, .prune = sqls_prune,
+	.log = sqls_log, .stats = sqls_stats, .seq = sqls_seq, .wait = sqls_wait,
 };

@@ -113,8 +113,11 @@ unsigned wake_wait(struct wake *w, unsigned seq, int timeout_ms)
 			relp = &rel;
 		}
 		/* Returns at once (EAGAIN) if the counter is no longer seq;
-		 * EINTR and ETIMEDOUT just loop to the checks above. */
-		syscall(SYS_futex, w->counter, FUTEX_WAIT, seq, relp, NULL, 0);
+		 * ETIMEDOUT loops to the checks above; a signal (EINTR) ends the
+		 * wait, so a thread can be told to stop. */
+		if (syscall(SYS_futex, w->counter, FUTEX_WAIT, seq, relp, NULL, 0) < 0 &&
+		    errno == EINTR)
+			return wake_seq(w);
 	}
 	return v;
 }

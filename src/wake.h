@@ -26,8 +26,8 @@ unsigned wake_seq(const struct wake *w);
 /* Increments the counter and wakes every waiter in every process. */
 void wake_bump(struct wake *w);
 
-/* Sleeps until the counter differs from seq or timeout_ms passes
- * (timeout_ms < 0: no limit; 0: do not sleep). Returns the counter then. */
+/* Sleeps until the counter differs from seq, timeout_ms passes (< 0: no
+ * limit; 0: do not sleep) or a signal arrives. Returns the counter then. */
 unsigned wake_wait(struct wake *w, unsigned seq, int timeout_ms);
 
 #endif

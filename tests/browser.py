@@ -18,10 +18,13 @@ install it with `npm ci --prefix tests/browser`.  A browser is never
 downloaded; $GC_CHROMIUM (default /usr/bin/chromium) is used.
 """
 
+import atexit
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -31,6 +34,9 @@ BUILDDIR = os.environ.get("GC_BUILDDIR") or SRCDIR
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
 
 TEST_FILE = os.path.join(SRCDIR, "tests", "browser", "chat.test.mjs")
+# Usernames come from Galaxy's database; the client must show any of them
+# as text, and "__proto__" must be just another name.
+MALLORY = 'mallory<img src=x onerror="window.__pwned=\'name\'">'
 TIMEOUT = int(os.environ.get("GC_BROWSER_TIMEOUT", "600"))
 
 
@@ -60,14 +66,17 @@ class Control(BaseHTTPRequestHandler):
     """POST /stop_chat, POST /start_chat: the responder goes away and comes back."""
 
     def do_POST(self):
-        action = {"/stop_chat": self.server.env.stop_chat,
-                  "/start_chat": self.server.env.start_chat}.get(self.path)
-        if action is None:
+        if self.path not in ("/stop_chat", "/start_chat"):
             self.send_error(404)
             return
+        want_up = self.path == "/start_chat"
         try:
             with self.server.lock:
-                action()
+                # Idempotent: ChatEnv.start_chat on a running responder would
+                # start a second one and orphan the first.
+                if want_up != self.server.up:
+                    (self.server.env.start_chat if want_up else self.server.env.stop_chat)()
+                    self.server.up = want_up
             status, body = 200, b"ok\n"
         except Exception as e:  # reported to the node test, which fails on it
             status, body = 500, f"{type(e).__name__}: {e}\n".encode()
@@ -79,6 +88,24 @@ class Control(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         sys.stderr.write("control: " + (fmt % args) + "\n")
+
+
+def screenshot_path():
+    """$GC_SCREENSHOT when set (to refresh the README's picture:
+    GC_SCREENSHOT=$PWD/doc/screenshot.png make check TESTS=tests/browser.py),
+    else a file in a temporary directory, so a test run changes nothing in
+    the source tree."""
+    if os.environ.get("GC_SCREENSHOT"):
+        return os.environ["GC_SCREENSHOT"]
+    d = tempfile.mkdtemp(prefix="gc-browser-")
+    atexit.register(shutil.rmtree, d, True)
+    return os.path.join(d, "screenshot.png")
+
+
+def cookie(env, user):
+    """The galaxysession value ChatEnv made for `user` the way Galaxy does."""
+    cookies = getattr(env, "cookies", None)
+    return cookies[user] if isinstance(cookies, dict) else env.cookie(user)
 
 
 def main():
@@ -93,45 +120,85 @@ def main():
     if not os.access(chromium, os.X_OK):
         bail(f"{chromium} is missing (Debian: apt-get install chromium)")
 
-    from chatenv import ChatEnv
+    import chatenv
 
-    with ChatEnv(users=["alice", "bob"]) as env:
+    # The site's own URL is an allowed origin, as an admin configures it
+    # (allowed_origins = https://galaxy.example.org); the browser sends it
+    # with every POST.  A work directory of our own (ChatEnv keeps a given
+    # one; we remove it).
+    port = chatenv.free_port()
+    workdir = tempfile.mkdtemp(prefix="gc-browser-")
+    atexit.register(shutil.rmtree, workdir, True)
+    with chatenv.ChatEnv(users=["alice", "bob", MALLORY, "__proto__"], nginx=True, port=port, workdir=workdir,
+                         options={"allowed_origins": "http://127.0.0.1:%d" % port}) as env:
         ctl = ThreadingHTTPServer(("127.0.0.1", 0), Control)
         ctl.env = env
         ctl.lock = threading.Lock()
+        ctl.up = True
         threading.Thread(target=ctl.serve_forever, daemon=True).start()
         try:
             child_env = dict(os.environ)
             child_env.update({
                 "GC_BASE_URL": env.base_url,
-                "GC_COOKIE_ALICE": env.cookie("alice"),
-                "GC_COOKIE_BOB": env.cookie("bob"),
+                "GC_COOKIE_ALICE": cookie(env, "alice"),
+                "GC_COOKIE_BOB": cookie(env, "bob"),
+                "GC_MALLORY": MALLORY,
+                "GC_COOKIE_MALLORY": cookie(env, MALLORY),
+                "GC_COOKIE_PROTO": cookie(env, "__proto__"),
                 "GC_CONTROL_URL": "http://127.0.0.1:%d" % ctl.server_address[1],
                 "GC_PLAYWRIGHT_CORE": playwright,
                 "GC_CHROMIUM": chromium,
-                "GC_SCREENSHOT": os.environ.get("GC_SCREENSHOT")
-                or os.path.join(BUILDDIR, "doc", "screenshot.png"),
+                "GC_SCREENSHOT": screenshot_path(),
             })
             if getattr(env, "api_url", None):
                 child_env["GC_API_URL"] = env.api_url
-            proc = subprocess.Popen(
-                [node, "--test", "--test-reporter=tap", TEST_FILE],
-                stdout=subprocess.PIPE, env=child_env, text=True, cwd=HERE)
-            timer = threading.Timer(TIMEOUT, proc.kill)
-            timer.start()
-            try:
-                for line in proc.stdout:
-                    sys.stdout.write(line)
-                    sys.stdout.flush()
-                rc = proc.wait()
-            finally:
-                timer.cancel()
-            if rc < 0:
-                print(f"Bail out! node was killed after {TIMEOUT} s", flush=True)
-                return 1
-            return 0 if rc == 0 else 1
+            with compat_env(chatenv) as compat:
+                if compat:
+                    child_env["GC_COMPAT_URL"] = getattr(compat.apache, "url_7070", None) \
+                        or "http://127.0.0.1:%d/" % compat.apache.port_7070
+                    child_env["GC_COMPAT_COOKIE_ALICE"] = cookie(compat, "alice")
+                return run_node(node, child_env)
         finally:
             ctl.shutdown()
+
+
+@contextlib.contextmanager
+def compat_env(chatenv):
+    """Galaxy 16.07-20.09's layout: Apache's :7070 vhost from
+    etc/apache/galaxy-chat-7070.conf, the page at / and the API at /api/.
+    Yields None, and says why, where Apache or mod_fcgid is not installed."""
+    apache = os.environ.get("GC_APACHE", "/usr/sbin/apache2")
+    modules = os.environ.get("GC_APACHE_MODULES", "/usr/lib/apache2/modules")
+    if not os.access(apache, os.X_OK) or not os.path.exists(os.path.join(modules, "mod_fcgid.so")):
+        print("# the old-Galaxy vhost is not tested here: no apache2 with mod_fcgid", flush=True)
+        yield None
+        return
+    workdir = tempfile.mkdtemp(prefix="gc-browser-7070-")
+    atexit.register(shutil.rmtree, workdir, True)
+    with chatenv.ChatEnv(users=["alice"], processes=0, apache="fcgid", workdir=workdir) as env:
+        yield env
+
+
+def run_node(node, child_env):
+    """Runs the node test, relaying its TAP line by line; 0 if it passed."""
+    args = [node, "--test", "--test-reporter=tap"]
+    if os.environ.get("GC_TEST_PATTERN"):   # to run some of the cases while working on them
+        args.append("--test-name-pattern=" + os.environ["GC_TEST_PATTERN"])
+    proc = subprocess.Popen(args + [TEST_FILE],
+                            stdout=subprocess.PIPE, env=child_env, text=True, cwd=HERE)
+    timer = threading.Timer(TIMEOUT, proc.kill)
+    timer.start()
+    try:
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        rc = proc.wait()
+    finally:
+        timer.cancel()
+    if rc < 0:
+        print(f"Bail out! node was killed after {TIMEOUT} s", flush=True)
+        return 1
+    return 0 if rc == 0 else 1
 
 
 if __name__ == "__main__":

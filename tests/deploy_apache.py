@@ -15,6 +15,7 @@ Apache itself starts the galaxy-chat processes, one request at a time each.
   same processes keep serving (nothing crashes or respawns).
 """
 import os
+import signal
 import sys
 import threading
 import time
@@ -167,6 +168,31 @@ def main_fcgid():
         log = env.apache.error_log()
         tap.ok("exit(" not in log and "Segmentation" not in log and "mod_fcgid: error" not in log,
                "no galaxy-chat process died or misbehaved (Apache's error log)", log[-3000:])
+        noise = [line for line in log.splitlines() if "galaxy-chat[" in line and " warning: " in line]
+        tap.ok(not noise, "processes idle for %d s logged no warnings" % POLL_TIMEOUT, "\n".join(noise[:10]))
+
+        # logrotate reloads Apache every night (apachectl graceful): mod_fcgid
+        # stops its processes with SIGTERM, which answers their waiting polls
+        poll = Poll(env, "bob", cursor(env, "bob"))
+        poll.start()
+        time.sleep(1.0)
+        t = time.monotonic()
+        env.apache.proc.send_signal(signal.SIGUSR1)
+        poll.join(POLL_TIMEOUT + 20)
+        tap.ok(poll.result and poll.result[0] == 200 and isinstance(poll.result[2], dict)
+               and poll.result[2].get("events") == [] and poll.ended - t < POLL_TIMEOUT - 5,
+               "apachectl graceful: a waiting poll gets an empty 200 (after %s s), not an error"
+               % (poll.ended and round(poll.ended - t, 1)), (poll.result, poll.error))
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                st = env.http("bob", "GET", "/v1/me", timeout=10)[0]
+            except OSError:
+                st = None
+            if st == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        tap.eq(st, 200, "... and the chat answers after the restart")
 
 
 def main_unwritable():

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import fcgi  # noqa: E402
 import tap  # noqa: E402
 import webservers  # noqa: E402
-from chatenv import ChatEnv, wait_for  # noqa: E402
+from chatenv import ChatEnv, connectable, wait_for  # noqa: E402
 from deploy_apache import POLL_TIMEOUT, Poll, cursor, is_json_error  # noqa: E402
 
 SPAWN_FCGI = os.environ.get("GC_SPAWN_FCGI", "/usr/bin/spawn-fcgi")
@@ -39,7 +39,7 @@ def spawn_fcgi(env, sock, log):
         cmd += ["-u", str(ids[0]), "-g", str(ids[1])]
     p = subprocess.Popen(cmd + ["--", env.binary, "-c", env.config], stdin=subprocess.DEVNULL,
                          stdout=log, stderr=log)
-    wait_for(lambda: os.path.exists(sock) or p.poll() is not None, 10, "spawn-fcgi socket")
+    wait_for(lambda: connectable(sock) or p.poll() is not None, 10, "spawn-fcgi socket")
     return p
 
 

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import fcgi  # noqa: E402
 import tap  # noqa: E402
 import webservers  # noqa: E402
-from chatenv import ChatEnv, wait_for  # noqa: E402
+from chatenv import ChatEnv, connectable, wait_for  # noqa: E402
 
 ETC = os.path.join(webservers.SRCDIR, "etc")
 
@@ -142,7 +142,7 @@ def main():
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
         try:
-            wait_for(lambda: os.path.exists(path) or p.poll() is not None, 10, "the socket")
+            wait_for(lambda: connectable(path) or p.poll() is not None, 10, "the socket")
             st, _, body = fcgi.request(path, "GET", "/v1/health")
             tap.ok(st == 200 and body.get("ok") is True, "it serves FastCGI on the socket", (st, body))
             t = time.monotonic()

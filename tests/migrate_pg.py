@@ -47,10 +47,14 @@ def main():
             post("alice", {"room": "NGS", "text": "hello %d" % i, "client_id": "c%d" % i})
         post("bob", {"to": "carol", "text": "psst \u00e9"})
         post("carol", {"room": "all", "text": "everyone"})
+        oops = post("alice", {"room": "NGS", "text": "removed before the move"})
+        eq(api("alice", "DELETE", "/v1/messages/%d" % oops["id"])[0], 200, "a removed message")
         api("carol", "POST", "/v1/rooms/ad hoc/leave")
         before = state()
         env.stop_chat()
         with sqlite3.connect(env.store) as db:
+            db.execute("INSERT INTO mutes VALUES (%d, '2099-01-01T00:00:00.000Z', %d,"
+                       " '2026-01-01T00:00:00.000Z')" % (env.user_ids["bob"], env.user_ids["alice"]))
             log_before = db.execute("SELECT * FROM chat_log").fetchall()
             newest = db.execute("SELECT max(id) FROM events").fetchone()[0]
 
@@ -65,6 +69,8 @@ def main():
         log_after = [tuple(line.split("|", 3)) for line in
                      pg.psql("SELECT * FROM chat_log", db="chat").splitlines()]
         eq(log_after, [tuple(str(c) for c in r) for r in log_before], "chat_log reads the same")
+        eq(pg.psql("SELECT user_id, until FROM mutes", db="chat").strip(),
+           "%d|2099-01-01T00:00:00.000Z" % env.user_ids["bob"], "mutes are copied")
 
         rc, _, err = migrate("--from", "sqlite:///" + env.store, "--to", url)
         ok(rc == 1 and "already holds chat data" in err, "a second run refuses the non-empty target", err)
@@ -86,6 +92,8 @@ def main():
         first = [e["id"] for e in before["history"]["events"] if e.get("text") == "hello 0"]
         eq((st, [again["id"]]), (200, first),
            "client_ids carried over: a retry of an old post is recognised")
+        eq(api("bob", "POST", "/v1/messages", body={"room": "all", "text": "x"})[0], 403,
+           "and still in force")
         api("bob", "POST", "/v1/rooms/brand new/join")
         ok(any(r["name"] == "brand new" for r in api("bob", "GET", "/v1/rooms")[2]["rooms"]),
            "new rooms get fresh ids")

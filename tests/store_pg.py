@@ -46,7 +46,7 @@ def run_tests(env, pg):
 
     for proc in (0, 1):   # a process answers once its store is open
         eq(api(None, "GET", "/v1/health", proc=proc)[0], 200, "process %d is up" % proc)
-    eq(pg.psql("SELECT version FROM chat_schema", db="chat").strip(), "1", "schema version 1")
+    eq(pg.psql("SELECT version FROM chat_schema", db="chat").strip(), "2", "schema version 2")
     p = subprocess.run([BINARY, "check", "-c", env.config], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=60)
     ok(p.returncode == 0 and "postgresql://chat:***@" in p.stdout and "newest event" in p.stdout,
@@ -116,6 +116,23 @@ def run_tests(env, pg):
     tw.join(90)
     eq(len(acked), 160, "160 concurrent posts acknowledged")
     eq(sorted(acked), walked, "the cursor walk saw every acknowledged id, in order, once")
+
+    # --- the same client_id posted at once through both hosts: one message
+    same = True
+    for r in range(10):
+        res = [None, None]
+
+        def send(k):
+            st, _, m = api("alice", "POST", "/v1/messages", proc=k,
+                           body={"room": "all", "text": "once", "client_id": "race-%d" % r})
+            res[k] = (st, m.get("id"))
+        ts = [threading.Thread(target=send, args=(k,)) for k in (0, 1)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(30)
+        same &= sorted(st for st, _ in res) == [200, 201] and res[0][1] == res[1][1]
+    ok(same, "a client_id raced through two hosts: stored once, both told its id")
 
     # --- many waiting polls, few connections, one message wakes them all
     n = 200

@@ -80,7 +80,7 @@ class Chat {
     this.outbox = [];
     this.outWaker = new Waker();
     this.pumping = false;
-    this.dms = {};
+    this.dms = Object.create(null); // peer -> direct message events, kept for reloads
     this.rooms = []; // from /v1/me
     this.titleCount = 0;
     this.whoTimer = null;
@@ -99,6 +99,8 @@ class Chat {
         const me = await this.api.me();
         if (!me || !me.user) throw new ApiError(200, 'bad_response', 'GET /v1/me did not name a user');
         this.me = me.user;
+        this.admin = me.admin === true;
+        this.mutedUntil = typeof me.muted_until === 'string' ? me.muted_until : null;
         this.rooms = Array.isArray(me.rooms) ? me.rooms : [];
         this.meCursor = Number.isInteger(me.cursor) ? me.cursor : null;
         break;
@@ -106,7 +108,7 @@ class Chat {
         if (e.status === 401) return this.showGate('login');
         if (!e.transient) return this.showGate('error', e.message);
         this.setStatus('reconnecting', 'Cannot reach the chat server. Retrying…', e);
-        await this.pollWaker.sleep(e.retryAfterMs ?? backoff(attempt++));
+        await this.pollWaker.sleep(Math.max(e.retryAfterMs ?? 0, backoff(attempt++)));
       }
     }
     this.hideGate();
@@ -114,8 +116,14 @@ class Chat {
     $('app').dataset.state = 'ready';
     this.prefix = `galaxy-chat:${this.api.base}:${this.me.id ?? this.me.username}:`;
     $('me-name').textContent = this.me.username || '';
+    if (this.mutedUntil) this.flash(`An admin muted you until ${new Date(this.mutedUntil).toLocaleString()}: you can read but not post.`);
 
     this.cursor = this.loadCursor();
+    if (this.cursor != null && this.meCursor != null && this.cursor > this.meCursor) {
+      // Ahead of the server: a new message store.  Start afresh.
+      this.cursor = null;
+      this.setPrefixed('dms', {});
+    }
     if (this.cursor == null) {
       // Take the cursor before fetching any history, so nothing falls between.
       if (this.online) {
@@ -133,7 +141,8 @@ class Chat {
     const want = this.prefixed('active', 'room:all');
     this.addTab('room', 'all');
     for (const r of this.rooms) if (r.joined && r.name !== 'all') this.addTab('room', r.name);
-    this.dms = this.prefixed('dms', {});
+    // Keyed by username, and "__proto__" is a valid Galaxy username: no prototype.
+    this.dms = Object.assign(Object.create(null), this.prefixed('dms', {}));
     for (const key of this.prefixed('tabs', [])) {
       if (key.startsWith('dm:')) this.addTab('dm', key.slice(3));
     }
@@ -193,6 +202,7 @@ class Chat {
     this.input.addEventListener('input', () => this.autosize());
     this.tablist.addEventListener('keydown', (e) => this.tabKeys(e));
     document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.closeWhoPopup();
       if (e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey && (e.key === 'l' || e.key === 'L')) {
         e.preventDefault();
         this.clearView();
@@ -246,15 +256,17 @@ class Chat {
     $('gate').hidden = true;
   }
 
-  retryAfterLogin() {
-    if (!this.gate) return;
-    if (this.me) {
-      // Still the same page: just try the poll again.
-      this.hideGate();
-      $('app').dataset.state = 'ready';
-      if (this.online) this.goOnline();
-    } else {
+  /** After a login elsewhere: start afresh once /v1/me answers (the user may have changed). */
+  async retryAfterLogin() {
+    if (!this.gate || this.probing) return;
+    this.probing = true;
+    try {
+      await this.api.me();
       location.reload();
+    } catch (e) {
+      if (this.gate === 'login' && e.status !== 401) this.showGate('error', e.message);
+    } finally {
+      this.probing = false;
     }
   }
 
@@ -298,9 +310,9 @@ class Chat {
 
   renderOnline() {
     const b = $('online-toggle');
-    b.setAttribute('aria-pressed', String(this.online));
+    // A switch named "Online", on or off: the name stays, the state changes.
+    b.setAttribute('aria-checked', String(this.online));
     b.classList.toggle('is-online', this.online);
-    b.querySelector('.label').textContent = this.online ? 'Online' : 'Offline';
     b.title = this.online ? 'You are online. Press to go offline.' : 'You are offline. Press to go online.';
     this.renderComposer();
   }
@@ -341,7 +353,10 @@ class Chat {
           continue;
         }
         if (attempt > 0 || this.connState !== 'ok') this.setStatus(attempt ? 'reconnecting' : 'connecting', attempt ? 'Reconnecting…' : '');
-        const r = await this.api.events(this.cursor, { timeout: POLL_TIMEOUT, signal: ctl.signal });
+        // After a failure, first a poll that answers at once, so "reconnecting"
+        // goes away as soon as the server is back, not when something is said.
+        const timeout = attempt > 0 ? 0 : POLL_TIMEOUT;
+        const r = await this.api.events(this.cursor, { timeout, signal: ctl.signal });
         if (gen !== this.pollGen) return;
         if (!r || !Array.isArray(r.events) || !Number.isInteger(r.cursor)) throw new ApiError(200, 'bad_response', 'unexpected answer from /v1/events');
         this.setStatus('ok');
@@ -354,16 +369,18 @@ class Chat {
         }
         // An empty answer that came back at once is not a long poll (a proxy
         // or a misconfigured server); do not spin.
-        if (!r.events.length && Date.now() - started < 1000) await this.pollWaker.sleep(2000);
+        if (timeout && !r.events.length && Date.now() - started < 1000) await this.pollWaker.sleep(2000);
       } catch (e) {
         if (gen !== this.pollGen || e.code === 'aborted') return;
         if (e.status === 401) return this.showGate('login');
         if (e.status === 400) {
           // The server does not know our cursor (a new message store?): start from now.
           this.cursor = null;
+          await this.pollWaker.sleep(backoff(attempt++));
           continue;
         }
-        const wait = e.retryAfterMs ?? backoff(attempt);
+        // Retry-After is the least we wait; repeated failures back off further.
+        const wait = Math.max(e.retryAfterMs ?? 0, backoff(attempt));
         attempt++;
         const msg = e.status === 429 ? 'The server asks us to slow down. Reconnecting…' : 'Lost the connection to the chat server. Reconnecting…';
         this.setStatus('reconnecting', `${msg} next try in ${Math.ceil(wait / 1000)} s`, e);
@@ -434,6 +451,7 @@ class Chat {
   }
 
   addRoomTab(room) {
+    if (this.tabs.has('room:' + room)) return this.tabs.get('room:' + room);
     const t = this.addTab('room', room);
     this.loadOlder(t);
     this.renderJoinPanel();
@@ -442,11 +460,16 @@ class Chat {
 
   /** Put an event into a tab's list, in id order, once.  Returns true if it was new there. */
   showEvent(t, ev) {
+    if (ev.deleted === true) this.deleted.add(ev.id); // removed: the server sends no text
     if (t.nodes.has(ev.id) || this.deleted.has(ev.id)) return false;
     let li;
     if (ev.type === 'message' || ev.type === 'direct') {
       const mine = this.isMe(ev.user);
-      li = ui.buildMessage(ev, { isMe: mine, onUser: (name) => this.openDm(name) });
+      li = ui.buildMessage(ev, {
+        isMe: mine,
+        onUser: (name) => this.openDm(name),
+        onDelete: mine || this.admin ? () => this.deleteMessage(ev.id) : null,
+      });
       if (mine) this.shadowPending(t, ev);
     } else if (ev.type === 'join' || ev.type === 'leave') {
       li = ui.buildNotice(ev, this.isMe(ev.user));
@@ -478,6 +501,19 @@ class Chat {
     const cont = prev && prev.classList.contains('msg') && prev.dataset.user === li.dataset.user &&
       Math.abs(Number(li.dataset.time) - Number(prev.dataset.time)) < 5 * 60 * 1000;
     li.classList.toggle('cont', !!cont);
+  }
+
+  /** The Delete button: after a confirmation, the server removes it for everyone. */
+  async deleteMessage(id) {
+    if (!window.confirm('Delete this message for everyone?')) return;
+    try {
+      await this.api.deleteMessage(id);
+      this.hideMessage(id); // the delete event will follow; hiding twice is harmless
+    } catch (e) {
+      if (e.status === 401) return this.showGate('login');
+      if (e.status === 404) this.hideMessage(id);
+      else this.flash(`Could not delete the message: ${e.message}`);
+    }
   }
 
   hideMessage(id) {
@@ -677,6 +713,16 @@ class Chat {
     this.refreshWho();
   }
 
+  /** Escape closes the who drop-down of narrow screens. */
+  closeWhoPopup() {
+    const t = this.tabs.get(this.active);
+    if (!t || !t.conv || !t.conv.whoBtn || !window.matchMedia('(max-width: 719px)').matches) return;
+    if (!t.panel.classList.contains('who-open')) return;
+    t.panel.classList.remove('who-open');
+    this.syncWho(t);
+    t.conv.whoBtn.focus();
+  }
+
   /** The who list is a sidebar on wide screens and a drop-down on narrow ones. */
   syncWho(t) {
     if (t.conv && t.conv.whoBtn) t.conv.whoBtn.setAttribute('aria-expanded', String(getComputedStyle(t.conv.who).display !== 'none'));
@@ -824,9 +870,11 @@ class Chat {
     this.input.disabled = !this.online;
     this.composer.querySelector('button').disabled = !this.online;
     if (!t) return;
+    const muted = this.mutedUntil && Date.parse(this.mutedUntil) > Date.now();
     this.input.placeholder = !this.online
       ? 'You are offline. Go online to send messages.'
-      : t.kind === 'dm' ? `Message @${t.name}` : `Message ${t.name}`;
+      : muted ? `An admin muted you until ${new Date(this.mutedUntil).toLocaleString()}.`
+        : t.kind === 'dm' ? `Message @${t.name}` : `Message ${t.name}`;
     $('input-label').textContent = t.kind === 'dm' ? `Message to ${t.name}` : `Message to room ${t.name}`;
   }
 
@@ -933,10 +981,16 @@ class Chat {
           if (e.transient) {
             item.attempts++;
             item.state = 'retrying';
-            const ms = e.retryAfterMs ?? backoff(item.attempts - 1);
+            const ms = Math.max(e.retryAfterMs ?? 0, backoff(item.attempts - 1));
             item.notBefore = Date.now() + ms;
             this.renderItemState(item, e.status === 429 ? 'sending too fast' : e.status ? `server answered ${e.status}` : 'no connection');
           } else {
+            // "you are muted until <time>" (doc/api.md): say so in the composer too
+            const muted = e.status === 403 && /muted until (\S+)/.exec(e.message);
+            if (muted) {
+              this.mutedUntil = muted[1];
+              this.renderComposer();
+            }
             item.state = 'failed';
             if (item.li) item.li.hidden = false;
             item.shadowed = null;

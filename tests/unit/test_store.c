@@ -2,8 +2,9 @@
  * test_store.c - the SQLite message store and its cross-process wakeup,
  * against real store files in a temporary directory: schema and migration,
  * rooms, posting rules, idempotent retries, visibility, history paging,
- * rooms/who, several writer processes at once, failures, and the sample
- * queries of doc/store-schema.md.
+ * rooms/who, several writer processes at once, failures, removing messages,
+ * mutes, search, the log, pruning, the upgrade from version 1, and the
+ * sample queries of doc/store-schema.md.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -181,10 +182,11 @@ static void test_schema(void)
 	st = open_store(rooms2, 2);
 	ok(st, "store created");
 	store_close(st);
-	is_int(raw_int("PRAGMA user_version"), 1, "schema version 1");
+	is_int(raw_int("PRAGMA user_version"), 2, "schema version 2");
 	is_int(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN "
-	               "('users', 'rooms', 'members', 'events', 'chat_log')"), 5,
-	       "tables and the chat_log view exist");
+	               "('users', 'rooms', 'members', 'events', 'chat_log', 'mutes',"
+	               " 'messages_fts', 'room_activity', 'user_activity')"), 9,
+	       "tables, the search index and the views exist");
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 3,
 	       "all, NGS, RNA-Seq are persistent");
 	is_int(raw_int("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1,
@@ -194,7 +196,7 @@ static void test_schema(void)
 	st = open_store(rooms1, 1);
 	ok(st, "reopened");
 	store_close(st);
-	is_int(raw_int("PRAGMA user_version"), 1, "reopening keeps version 1");
+	is_int(raw_int("PRAGMA user_version"), 2, "reopening keeps version 2");
 	is_int(raw_int("SELECT persistent FROM rooms WHERE name = 'RNA-Seq'"), 0,
 	       "a room dropped from the config is no longer persistent");
 	is_int(raw_int("SELECT count(*) FROM rooms"), 3, "but it still exists");
@@ -202,7 +204,7 @@ static void test_schema(void)
 	raw_exec("PRAGMA user_version = 99");
 	ok(store_open(path, NULL, 0, &st, err, sizeof err) < 0 && strstr(err, "newer"),
 	   "a newer schema is refused");
-	raw_exec("PRAGMA user_version = 1");
+	raw_exec("PRAGMA user_version = 2");
 }
 
 static void test_join_leave(struct store *st, const struct user *alice)
@@ -226,24 +228,24 @@ static void test_join_leave(struct store *st, const struct user *alice)
 }
 
 /* max_rooms_per_user: ad-hoc rooms only, checked in the joining transaction. */
-static void test_join_limit(struct store *st, const struct user *dave)
+static void test_join_limit(struct store *st, const struct user *erin)
 {
 	long long id, before = raw_int("SELECT count(*) FROM rooms");
 
-	ok(store_join(st, dave, "lim-1", 2, &id, err, sizeof err) == STORE_OK && id > 0, "1st ad-hoc room");
-	ok(store_join(st, dave, "lim-2", 2, &id, err, sizeof err) == STORE_OK && id > 0, "2nd ad-hoc room");
-	is_int(store_join(st, dave, "lim-3", 2, &id, err, sizeof err), STORE_FORBIDDEN,
+	ok(store_join(st, erin, "lim-1", 2, &id, err, sizeof err) == STORE_OK && id > 0, "1st ad-hoc room");
+	ok(store_join(st, erin, "lim-2", 2, &id, err, sizeof err) == STORE_OK && id > 0, "2nd ad-hoc room");
+	is_int(store_join(st, erin, "lim-3", 2, &id, err, sizeof err), STORE_FORBIDDEN,
 	       "a 3rd ad-hoc room with max_rooms 2: forbidden");
 	ok(strstr(err, "max_rooms_per_user") != NULL, "the message names the key");
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE name = 'lim-3'"), 0,
 	       "the refused room was not created");
-	ok(store_join(st, dave, "lim-2", 2, &id, err, sizeof err) == STORE_OK && id == 0,
+	ok(store_join(st, erin, "lim-2", 2, &id, err, sizeof err) == STORE_OK && id == 0,
 	   "rejoining a room one is in is still fine");
-	ok(store_join(st, dave, NGS, 2, &id, err, sizeof err) == STORE_OK && id > 0,
+	ok(store_join(st, erin, NGS, 2, &id, err, sizeof err) == STORE_OK && id > 0,
 	   "persistent rooms do not count");
-	ok(store_join(st, dave, "all", 2, &id, err, sizeof err) == STORE_OK, "all does not count");
-	store_leave(st, dave, "lim-1", &id, err, sizeof err);
-	ok(store_join(st, dave, "lim-3", 2, &id, err, sizeof err) == STORE_OK && id > 0,
+	ok(store_join(st, erin, "all", 2, &id, err, sizeof err) == STORE_OK, "all does not count");
+	store_leave(st, erin, "lim-1", &id, err, sizeof err);
+	ok(store_join(st, erin, "lim-3", 2, &id, err, sizeof err) == STORE_OK && id > 0,
 	   "after leaving one, another may be joined");
 	is_int(raw_int("SELECT count(*) FROM rooms") - before, 3, "three rooms made in all");
 }
@@ -722,6 +724,326 @@ static void test_moved(const struct user *alice)
 	store_close(st);
 }
 
+/* The event id in evs parsed as JSON, or NULL (caller puts it). */
+static json_object *event_json(const struct store_events *evs, long long id)
+{
+	size_t i;
+
+	for (i = 0; i < evs->n; i++)
+		if (evs->v[i].id == id)
+			return json_tokener_parse(evs->v[i].json);
+	return NULL;
+}
+
+/* The delete event naming target in evs, or NULL. */
+static const struct store_event *delete_of(const struct store_events *evs, long long target)
+{
+	size_t i;
+
+	for (i = 0; i < evs->n; i++)
+		if (evs->v[i].type == EV_DELETE && evs->v[i].target == target)
+			return &evs->v[i];
+	return NULL;
+}
+
+static enum store_result del(struct store *st, const struct user *u, long long id, long long *ev)
+{
+	return store_delete(st, u, id, ev, err, sizeof err);
+}
+
+static void test_delete(struct store *st, const struct user *alice, const struct user *bob,
+                        const struct user *carol, const struct user *admin)
+{
+	struct store_events evs;
+	const struct store_event *d;
+	long long m, other, dm, ev = -1, ev2 = -1, j;
+	json_object *o;
+	int more;
+
+	j = join(st, alice, "mod");
+	join(st, bob, "mod");
+	m = post(st, alice, "mod", NULL, "remove me please");
+	other = post(st, bob, "mod", NULL, "bob's own words");
+	dm = post(st, bob, NULL, "alice", "a secret for alice");
+	ok(j > 0 && m && other && dm, "messages to remove");
+
+	is_int(del(st, carol, m, &ev), STORE_NOT_FOUND, "outside the room: not found");
+	is_int(del(st, bob, m, &ev), STORE_FORBIDDEN, "a member who is not the author: forbidden");
+	ok(strstr(err, "author"), "saying who may");
+	is_int(del(st, alice, j, &ev), STORE_NOT_FOUND, "a join is not a message");
+	is_int(del(st, alice, 999999, &ev), STORE_NOT_FOUND, "an unknown id");
+	is_int(del(st, carol, dm, &ev), STORE_NOT_FOUND, "someone else's DM: not found");
+	is_int(del(st, alice, dm, &ev), STORE_FORBIDDEN, "the recipient may not remove a DM");
+
+	is_int(del(st, alice, m, &ev), STORE_OK, "the author removes her message");
+	ok(ev > m, "with a delete event");
+	is_int(del(st, alice, m, &ev2), STORE_OK, "removing again is fine");
+	is_int(ev2, 0, "and stores nothing");
+	is_int(raw_int("SELECT count(*) FROM events WHERE type = 'delete' AND target IN "
+	               "(SELECT id FROM events WHERE text = 'remove me please')"), 1,
+	       "one delete event");
+	is_int(raw_int("SELECT deleted_by FROM events WHERE text = 'remove me please'"), alice->id,
+	       "the store keeps the text and who removed it");
+	is_int(raw_int("SELECT count(*) FROM events WHERE text = 'remove me please'"
+	               " AND deleted_at LIKE '2%Z'"), 1, "and when");
+
+	evs = visible(st, bob->id, m - 1);
+	o = event_json(&evs, m);
+	ok(o && json_object_object_get_ex(o, "deleted", NULL) &&
+	   !json_object_object_get_ex(o, "text", NULL), "events: the message is deleted, no text");
+	json_object_put(o);
+	d = delete_of(&evs, m);
+	ok(d && d->id == ev && d->room && strcmp(d->room, "mod") == 0, "bob sees the delete event");
+	o = d ? json_tokener_parse(d->json) : NULL;
+	is_str(o ? jstr(o, "type") : NULL, "delete", "delete JSON: type");
+	is_int(o && json_object_object_get_ex(o, "target", NULL) ?
+	       json_object_get_int64(json_object_object_get(o, "target")) : 0, m, "delete JSON: target");
+	json_object_put(o);
+	store_events_clear(&evs);
+	evs = visible(st, carol->id, m - 1);
+	ok(!delete_of(&evs, m), "carol, outside the room, does not");
+	store_events_clear(&evs);
+
+	memset(&evs, 0, sizeof evs);
+	store_history(st, bob->id, "mod", 0, 50, &evs, &more, err, sizeof err);
+	o = event_json(&evs, m);
+	ok(o && !json_object_object_get_ex(o, "text", NULL), "history: no text either");
+	json_object_put(o);
+	store_events_clear(&evs);
+
+	is_int(del(st, admin, other, &ev), STORE_OK, "an admin removes anyone's message");
+	is_int(raw_int("SELECT deleted_by FROM events WHERE text = 'bob''s own words'"), admin->id,
+	       "deleted_by is the admin");
+	is_int(del(st, admin, dm, &ev), STORE_OK, "and a direct message");
+	evs = visible(st, alice->id, dm);
+	d = delete_of(&evs, dm);
+	ok(d && !d->room && d->user_id == bob->id && d->to_user_id == alice->id,
+	   "the recipient sees the DM's delete, carrying both users");
+	store_events_clear(&evs);
+	evs = visible(st, bob->id, dm);
+	ok(delete_of(&evs, dm), "so does the author");
+	store_events_clear(&evs);
+	evs = visible(st, carol->id, dm);
+	ok(!delete_of(&evs, dm), "nobody else");
+	store_events_clear(&evs);
+	is_int(raw_int("SELECT count(*) FROM chat_log WHERE text = '(deleted)'"), 3,
+	       "chat_log shows (deleted)");
+}
+
+static void test_mute(struct store *st, const struct user *admin, const struct user *bob)
+{
+	char until[32], now_until[32], ts[32];
+	struct store_events evs;
+	long long ev, id, since;
+	int created;
+	json_object *o;
+
+	store_max_id(st, &since, err, sizeof err);
+	is_int(store_mute(st, admin, "nobody", 5, until, &ev, err, sizeof err), STORE_NOT_FOUND,
+	       "muting an unknown user");
+	is_int(store_mute(st, admin, "bob", 5, until, &ev, err, sizeof err), STORE_OK, "mute bob");
+	ok(ev > 0 && strlen(until) == 24, "a notice and an end time");
+	is_int(store_post(st, bob, "all", NULL, "hey", NULL, &id, ts, &created, err, sizeof err),
+	       STORE_FORBIDDEN, "a muted user cannot post");
+	ok(strstr(err, "muted until") && strstr(err, until), "told until when");
+	is_int(store_post(st, bob, NULL, "alice", "hey", NULL, &id, ts, &created, err, sizeof err),
+	       STORE_FORBIDDEN, "nor send a direct message");
+	store_muted_until(st, bob->id, now_until, err, sizeof err);
+	is_str(now_until, until, "store_muted_until");
+	evs = visible(st, bob->id, since);
+	o = event_json(&evs, ev);
+	ok(o && strcmp(jstr(o, "type"), "direct") == 0 && strstr(jstr(o, "text"), "muted until"),
+	   "bob gets the notice as a direct message");
+	json_object_put(o);
+	store_events_clear(&evs);
+
+	is_int(store_mute(st, admin, "bob", 0, until, &ev, err, sizeof err), STORE_OK, "unmute");
+	ok(ev > 0 && until[0] == '\0', "with a notice");
+	is_int(store_mute(st, admin, "bob", 0, until, &ev, err, sizeof err), STORE_OK, "unmute again");
+	is_int(ev, 0, "nothing to say");
+	ok(post(st, bob, "all", NULL, "I am back"), "bob posts again");
+
+	store_mute(st, admin, "bob", 1, until, &ev, err, sizeof err);
+	raw_exec("UPDATE mutes SET until = '2000-01-01T00:00:00.000Z'");
+	ok(post(st, bob, "all", NULL, "my mute ran out"), "an expired mute is no mute");
+	store_muted_until(st, bob->id, now_until, err, sizeof err);
+	is_str(now_until, "", "not muted now");
+}
+
+/* Searches as user_id; the number of results, -1 on error. ids gets the first. */
+static int search(struct store *st, long long user_id, const char *q, const char *room,
+                  long long before, int limit, long long *first, json_object **keep, int *more)
+{
+	json_object *arr = NULL;
+	int m = 0, n;
+
+	if (store_search(st, user_id, q, room, before, limit, &arr, more ? more : &m,
+	                 err, sizeof err) != STORE_OK)
+		return -1;
+	n = (int)json_object_array_length(arr);
+	if (first)
+		*first = n ? json_object_get_int64(json_object_object_get(
+			json_object_array_get_idx(arr, 0), "id")) : 0;
+	if (keep)
+		*keep = arr;
+	else
+		json_object_put(arr);
+	return n;
+}
+
+static void test_search(struct store *st, const struct user *alice, const struct user *bob,
+                        const struct user *carol)
+{
+	static const char *hostile[] = { "\"", "AND", "NEAR(", "*", "a:b", "-x", "^", "\"\"\"",
+	                                 "OR OR", "text:x", "{a b}", "(", ")", "+", "\xc3\xa9*" };
+	long long in_room, in_all, dm, secret, first, gone;
+	json_object *arr = NULL, *frags;
+	int more, bad = 0;
+	size_t i;
+
+	join(st, alice, "sx");
+	join(st, bob, "hidden");
+	in_room = post(st, alice, "sx", NULL, "has anyone run BOWTIE2 on paired data?");
+	in_all = post(st, carol, "all", NULL, "bowtie2 for everyone");
+	dm = post(st, bob, NULL, "alice", "bowtie via DM");
+	secret = post(st, bob, "hidden", NULL, "bowtie in a hidden room");
+	gone = post(st, alice, "sx", NULL, "bowtie removed later");
+	store_delete(st, alice, gone, &first, err, sizeof err);
+	ok(in_room && in_all && dm && secret && gone, "messages to search");
+
+	is_int(search(st, alice->id, "bowtie", NULL, 0, 50, &first, NULL, NULL), 3,
+	       "alice finds her room, all and her DM");
+	is_int(first, dm, "newest first");
+	is_int(search(st, carol->id, "bowtie", NULL, 0, 50, &first, NULL, NULL), 1,
+	       "carol finds only all");
+	is_int(first, in_all, "the message in all");
+	is_int(search(st, bob->id, "bowtie hidden", NULL, 0, 50, &first, NULL, NULL), 1,
+	       "bob finds his hidden room; all words required");
+	is_int(search(st, carol->id, "paired", NULL, 0, 50, NULL, NULL, NULL), 0,
+	       "carol cannot search a room she is not in");
+	is_int(store_search(st, alice->id, "bowtie", "hidden", 0, 50, &arr, &more, err, sizeof err),
+	       STORE_FORBIDDEN, "nor name it");
+	is_int(store_search(st, alice->id, "bowtie", "nowhere", 0, 50, &arr, &more, err, sizeof err),
+	       STORE_NOT_FOUND, "an unknown room");
+	is_int(search(st, alice->id, "bowtie", "sx", 0, 50, &first, NULL, NULL), 1,
+	       "one room only, the removed message gone from the index");
+	is_int(search(st, alice->id, "BOWTIE2 PAIRED", "sx", 0, 50, NULL, &arr, NULL), 1,
+	       "case does not matter");
+	frags = json_object_object_get(json_object_array_get_idx(arr, 0), "fragments");
+	is_str(json_object_to_json_string_ext(frags, JSON_C_TO_STRING_PLAIN),
+	       "[{\"text\":\"has anyone run \",\"match\":false},{\"text\":\"BOWTIE2\",\"match\":true},"
+	       "{\"text\":\" on \",\"match\":false},{\"text\":\"paired\",\"match\":true},"
+	       "{\"text\":\" data?\",\"match\":false}]", "fragments mark the matches");
+	json_object_put(arr);
+
+	is_int(search(st, alice->id, "bowtie", NULL, 0, 1, &first, NULL, &more), 1, "limit");
+	ok(more == 1 && first == dm, "more, newest first");
+	is_int(search(st, alice->id, "bowtie", NULL, dm, 1, &first, NULL, &more), 1, "before");
+	is_int(first, in_all, "pages back");
+
+	for (i = 0; i < sizeof hostile / sizeof *hostile; i++)
+		bad += search(st, alice->id, hostile[i], NULL, 0, 10, NULL, NULL, NULL) < 0;
+	is_int(bad, 0, "FTS5 syntax in the words is never an error");
+	post(st, alice, "sx", NULL, "marker \001 bowtie \002 inside");
+	is_int(search(st, alice->id, "inside", NULL, 0, 10, NULL, &arr, NULL), 1, "text with markers");
+	frags = json_object_object_get(json_object_array_get_idx(arr, 0), "fragments");
+	ok(json_object_array_length(frags) == 1, "is one plain fragment");
+	json_object_put(arr);
+}
+
+static int log_count(const struct store_log_row *row, void *ctx)
+{
+	int *n = ctx;
+
+	n[0]++;
+	n[1] += row->deleted && !row->text;
+	n[2] += strcmp(row->type, "delete") == 0 && row->target > 0;
+	return 0;
+}
+
+static void test_log_stats(struct store *st)
+{
+	struct store_stats stats;
+	int n[3] = { 0 };
+
+	is_int(store_log(st, "mod", "2000-01-01", NULL, log_count, n, err, sizeof err), STORE_OK,
+	       "store_log");
+	is_int(n[0], raw_int("SELECT count(*) FROM events e JOIN rooms r ON r.id = e.room_id"
+	                     " WHERE r.name = 'mod'"), "every event of the room");
+	ok(n[1] == 2 && n[2] == 2, "removed messages without text, deletes with their target");
+	memset(n, 0, sizeof n);
+	store_log(st, "mod", "2000-01-01", "2000-01-02", log_count, n, err, sizeof err);
+	is_int(n[0], 0, "until bounds it");
+	is_int(store_stats(st, &stats, err, sizeof err), STORE_OK, "store_stats");
+	is_int(stats.events, raw_int("SELECT count(*) FROM events"), "events counted");
+	is_int(stats.newest_id, raw_int("SELECT max(id) FROM events"), "newest id");
+	ok(strlen(stats.newest_ts) == 24, "newest ts");
+}
+
+static void test_prune(struct store *st, const struct user *alice)
+{
+	long long events, messages, dry_events, dry_messages, before, old, newest, fresh;
+	char cutoff[32];
+
+	raw_exec("UPDATE events SET ts = '2001-01-01T00:00:00.000Z' WHERE id <= 20");
+	old = raw_int("SELECT count(*) FROM events WHERE id <= 20");
+	before = raw_int("SELECT count(*) FROM events");
+	newest = raw_int("SELECT max(id) FROM events");
+	is_int(store_prune(st, 30, 3, 1, cutoff, &dry_events, &dry_messages, err, sizeof err),
+	       STORE_OK, "prune, dry run");
+	ok(dry_events == old && dry_messages > 0, "counts the old events");
+	is_int(raw_int("SELECT count(*) FROM events"), before, "and deletes nothing");
+	ok(strlen(cutoff) == 24 && strcmp(cutoff, "2001-01-01T00:00:00.000Z") > 0, "the cut-off");
+
+	is_int(store_prune(st, 30, 3, 0, cutoff, &events, &messages, err, sizeof err), STORE_OK,
+	       "prune in batches of 3");
+	ok(events == dry_events && messages == dry_messages, "as many as the dry run said");
+	is_int(raw_int("SELECT count(*) FROM events"), before - old, "only those went");
+	is_int(raw_int("SELECT count(*) FROM events WHERE id <= 20"), 0, "every old one");
+	is_int(raw_exec("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')"),
+	       SQLITE_OK, "the search index matches the events");
+	is_int(search(st, alice->id, "bowtie", NULL, 0, 50, NULL, NULL, NULL), 4,
+	       "newer messages are still found");
+	is_int(store_prune(st, 30, 3, 0, cutoff, &events, &messages, err, sizeof err), STORE_OK,
+	       "prune again");
+	is_int(events, 0, "nothing more to do");
+	fresh = post(st, alice, "all", NULL, "after the prune");
+	ok(fresh > newest, "ids are never reused");
+}
+
+/* A store of schema version 1 with messages in it is upgraded: the search
+ * index is built from them. */
+static void test_migrate(void)
+{
+	struct user alice = user_make(1, "alice");
+	char saved[sizeof path];
+	struct store *st;
+
+	snprintf(saved, sizeof saved, "%s", path);
+	snprintf(path, sizeof path, "%s/v1.sqlite", dir);
+	st = open_store(NULL, 0);
+	post(st, &alice, "all", NULL, "written before version 2");
+	store_close(st);
+	raw_exec("DROP TRIGGER events_fts_insert; DROP TRIGGER events_fts_update;"
+	         " DROP TRIGGER events_fts_delete;"
+	         " DROP TABLE messages_fts; DROP TABLE mutes; DROP INDEX events_target;"
+	         " DROP INDEX events_direct_delete; DROP VIEW room_activity;"
+	         " DROP VIEW user_activity; PRAGMA user_version = 1;");
+	raw_exec("INSERT INTO events (ts, type, room_id, user_id, username, text)"
+	         " VALUES ('2026-01-01T00:00:00.000Z', 'message', 1, 1, 'alice', 'old words')");
+	is_int(raw_int("PRAGMA user_version"), 1, "a version 1 store");
+	st = open_store(NULL, 0);
+	if (ok(st, "opens")) {
+		is_int(raw_int("PRAGMA user_version"), 2, "upgraded to version 2");
+		is_int(search(st, alice.id, "before", NULL, 0, 10, NULL, NULL, NULL), 1,
+		       "messages from before are in the search index");
+		is_int(search(st, alice.id, "old words", NULL, 0, 10, NULL, NULL, NULL), 1,
+		       "all of them");
+		store_close(st);
+	}
+	snprintf(path, sizeof path, "%s", saved);
+}
+
 static void rm_rf(const char *d)
 {
 	struct dirent *e;
@@ -746,9 +1068,11 @@ int main(void)
 {
 	const char *rooms[] = { NGS };
 	struct user alice = user_make(1, "alice"), bob = user_make(2, "bob"),
-	            carol = user_make(3, "carol"), dave = user_make(4, "dave");
+	            carol = user_make(3, "carol"), admin = user_make(4, "dave"),
+	            erin = user_make(5, "erin");
 	struct store *st;
 
+	admin.admin = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!mkdtemp(dir)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
@@ -768,13 +1092,19 @@ int main(void)
 	test_visibility(st, &alice, &bob, &carol);
 	test_history(st, &alice, &bob);
 	test_rooms_who(st, &alice, &bob);
-	test_join_limit(st, &dave);
+	test_join_limit(st, &erin);
 	test_ids(st);
 	test_processes(st);
 	test_locked(st, &alice);
+	test_delete(st, &alice, &bob, &carol, &admin);
+	test_mute(st, &admin, &bob);
+	test_search(st, &alice, &bob, &carol);
 	test_chat_log();
 	test_doc_queries();
+	test_log_stats(st);
+	test_prune(st, &alice);
 	store_close(st);
+	test_migrate();
 	test_read_only();
 	test_moved(&alice);
 	rm_rf(dir);

@@ -119,11 +119,11 @@ static void test_open(void)
 			_exit(st ? 0 : 1);
 		}
 	is_int(reap(4), 4, "four processes create the schema at once");
-	is_int(raw("SELECT version FROM chat_schema"), 1, "schema version 1");
+	is_int(raw("SELECT version FROM chat_schema"), 2, "schema version 2");
 	is_int(raw("SELECT count(*) FROM rooms WHERE persistent = 1"), 2, "all and NGS, persistent");
 	raw("UPDATE chat_schema SET version = 99");
 	ok(!open_store() && strstr(err, "newer"), "a newer schema is refused");
-	raw("UPDATE chat_schema SET version = 1");
+	raw("UPDATE chat_schema SET version = 2");
 	ok(store_open("postgresql://chat:hunter2@127.0.0.1:1/chat", NULL, 0, &st, err,
 	              sizeof err) < 0 && !st, "an unreachable server: store_open fails");
 	ok(strstr(err, "PostgreSQL chat on 127.0.0.1:1") && !strstr(err, "hunter2"),

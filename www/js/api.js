@@ -122,6 +122,11 @@ export class Api {
     return this.request('GET', 'v1/events' + q, { signal, timeoutMs: (timeout + 20) * 1000 });
   }
 
+  /** Removes a message (mine, or anyone's for an admin); repeating it is harmless. */
+  deleteMessage(id) {
+    return this.request('DELETE', 'v1/messages/' + encodeURIComponent(id), { body: {} });
+  }
+
   /** target is {room} or {to}; client_id makes retries safe. */
   send(target, text, clientId) {
     return this.request('POST', 'v1/messages', { body: { ...target, text, client_id: clientId } });

@@ -8,8 +8,7 @@ export function roomNameProblem(name) {
   if (chars.length === 0) return 'Type a room name.';
   if (chars.length > 64) return 'A room name has at most 64 characters.';
   if (/[\p{Cc}\p{Cs}\u2028\u2029]/u.test(name)) return 'A room name cannot contain control characters.';
-  if (name.trim() !== name) return 'A room name cannot start or end with a space.';
-  return null;
+  return null; // anything else is the server's call
 }
 
 const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#x27': "'", '#39': "'", '#96': '`', '#x60': '`', '#x2F': '/', '#x2f': '/' };

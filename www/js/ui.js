@@ -71,7 +71,12 @@ export function buildConversation(kind, name) {
     el('h2', { class: 'title', text: title }), whoBtn, action);
   const older = el('button', { type: 'button', class: 'older quiet', hidden: true, text: 'Load older messages' });
   const list = el('ol', { class: 'messages' });
-  const empty = el('p', { class: 'empty', text: kind === 'dm' ? `No messages with ${name} yet. Say hello!` : 'No messages yet.' });
+  const empty = el('p', {
+    class: 'empty',
+    text: kind === 'dm' ? `No messages with ${name} yet. Say hello!`
+      : name === 'all' ? 'Nothing said yet. Everyone on this Galaxy reads this room; topic rooms are under + Rooms.'
+        : 'No messages yet.',
+  });
   const scroller = el('div', {
     class: 'scroller', tabindex: '0', role: 'log', 'aria-live': 'off',
     'aria-label': kind === 'dm' ? 'Messages with ' + name : 'Messages in ' + name,
@@ -88,7 +93,7 @@ export function buildConversation(kind, name) {
 /** The "+ Rooms" panel: join by name, persistent rooms, other rooms. */
 export function buildJoinPanel() {
   const input = el('input', {
-    id: nextId('room-name'), type: 'text', maxlength: '64', autocomplete: 'off', spellcheck: 'false',
+    id: nextId('room-name'), type: 'text', autocomplete: 'off', spellcheck: 'false',
     placeholder: 'Type a room name to join…', 'aria-describedby': '',
   });
   const error = el('p', { class: 'form-error', id: nextId('join-error'), role: 'alert' });
@@ -124,18 +129,35 @@ function userButton(user, isMe, onUser) {
   });
 }
 
+/** Names in the message list are mouse shortcuts; keyboard users reach people through the who list. */
+function quietUserButton(user, isMe, onUser) {
+  const b = userButton(user, isMe, onUser);
+  if (!isMe) b.tabIndex = -1;
+  return b;
+}
+
 function timeNode(iso) {
   const t = formatTime(iso);
   return el('time', { datetime: t.iso, title: t.full, text: t.short });
 }
 
-/** One chat line: avatar, name (a DM button unless it is me), time, text. */
-export function buildMessage(ev, { isMe, onUser }) {
+/**
+ * One chat line: avatar, name (a DM button unless it is me), time, text, and
+ * a Delete button when onDelete is given (my messages; everyone's for admins).
+ */
+export function buildMessage(ev, { isMe, onUser, onDelete }) {
   const user = ev.user || {};
-  const text = el('div', { class: 'text' });
+  const text = el('div', { class: 'text', dir: 'auto' });
   appendLinkified(text, typeof ev.text === 'string' ? ev.text : '');
-  const meta = el('div', { class: 'meta' }, userButton(user, isMe, onUser), ' ', timeNode(ev.ts));
-  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), el('div', { class: 'msg-body' }, meta, text));
+  const meta = el('div', { class: 'meta' }, quietUserButton(user, isMe, onUser), ' ', timeNode(ev.ts));
+  const gutter = timeNode(ev.ts);
+  gutter.classList.add('gutter-time');
+  gutter.setAttribute('aria-hidden', 'true');
+  const del = onDelete ? el('button', {
+    type: 'button', class: 'link delete', text: 'Delete', onclick: onDelete,
+    'aria-label': `Delete this message by ${user.username || 'unknown'}`,
+  }) : null;
+  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), gutter, el('div', { class: 'msg-body' }, meta, text), del);
   li.dataset.user = String(user.id ?? user.username ?? '');
   li.dataset.time = String(Date.parse(ev.ts) || 0);
   return li;

@@ -1,0 +1,62 @@
+/*
+ * api_search.c - GET /v1/search?q=WORDS&room=NAME&before=ID&limit=N:
+ * full-text search over the messages the user may see, newest first.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "httpparse.h"
+#include "room.h"
+#include "search.h"
+#include "store.h"
+
+#define SEARCH_Q_MAX 256
+#define SEARCH_DEFAULT 20
+#define SEARCH_MAX 100
+
+void api_search(struct call *c)
+{
+	char q[SEARCH_Q_MAX + 1], room[ROOM_MAX_BYTES + 1], v[32], err[256] = "";
+	long long before = 0, limit = SEARCH_DEFAULT;
+	json_object *results = NULL;
+	size_t chars;
+	int has_room, more = 0, rc;
+
+	rc = http_query_get(c->req->query, "q", q, sizeof q);
+	if (rc != 1 || room_utf8_check(q, strlen(q), 0, &chars) < 0) {
+		reply_error(c->rep, 400, "q must be 1 to %d bytes of UTF-8 words", SEARCH_Q_MAX);
+		return;
+	}
+	if (search_check(q, err, sizeof err) < 0) {
+		reply_error(c->rep, 400, "%s", err);
+		return;
+	}
+	has_room = http_query_get(c->req->query, "room", room, sizeof room);
+	if (has_room < 0 || (has_room == 1 && room_validate(room, strlen(room), err, sizeof err) < 0)) {
+		reply_error(c->rep, 400, "%s", has_room < 0 ? "room is not a room name" : err);
+		return;
+	}
+	rc = http_query_get(c->req->query, "before", v, sizeof v);
+	if (rc < 0 || (rc == 1 && http_parse_int(v, 1, 1LL << 53, &before) < 0)) {
+		reply_error(c->rep, 400, "before must be a positive event id");
+		return;
+	}
+	rc = http_query_get(c->req->query, "limit", v, sizeof v);
+	if (rc < 0 || (rc == 1 && http_parse_int(v, 1, SEARCH_MAX, &limit) < 0)) {
+		reply_error(c->rep, 400, "limit must be a whole number from 1 to %d", SEARCH_MAX);
+		return;
+	}
+	if (api_store_unusable(c))
+		return;
+	rc = store_search(c->store, c->user.id, q, has_room == 1 ? room : NULL, before, (int)limit,
+	                  &results, &more, err, sizeof err);
+	if (rc != STORE_OK) {
+		api_store_failed(c, rc, err);
+		return;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "events", results);
+	json_object_object_add(o, "more", json_object_new_boolean(more));
+	reply_json(c->rep, 200, o);
+}

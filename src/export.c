@@ -1,0 +1,188 @@
+/*
+ * export.c - `galaxy-chat export [-c FILE] --room NAME --since DATE
+ * [--until DATE] [--format text|json|csv]` (see export.h).
+ *
+ * Dates are UTC, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.mmm]], optionally
+ * ending in Z; --since is inclusive, --until exclusive. A removed message
+ * appears as removed, without its text (as in the chat_log view).
+ * Formats: text (one line per event, continuation lines indented), json
+ * (JSON Lines: one object per line, streamable), csv (RFC 4180, a header
+ * row, every text field quoted, CRLF line ends).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cfg.h"
+#include "export.h"
+#include "room.h"
+#include "store.h"
+
+enum export_format { EXPORT_TEXT, EXPORT_JSON, EXPORT_CSV };
+
+struct export_ctx {
+	enum export_format format;
+	FILE *out;
+};
+
+/* Copies DATE into out as a store time prefix ("Z" dropped, so it compares
+ * as text with the store's times). 0, or -1 when it is not a date. */
+static int export_date(const char *date, char out[32])
+{
+	static const char shape[] = "0000-00-00T00:00:00.000";
+	size_t len = strlen(date);
+
+	if (len && date[len - 1] == 'Z')
+		len--;
+	if (len != 10 && len != 16 && len != 19 && len != 23)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (shape[i] == '0' ? (date[i] < '0' || date[i] > '9') : date[i] != shape[i])
+			return -1;
+	snprintf(out, 32, "%.*s", (int)len, date);
+	return 0;
+}
+
+/* Writes s as one CSV field: quoted, quotes doubled. */
+static void export_csv_field(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+/* Writes the text of a message, its continuation lines indented. */
+static void export_text_body(FILE *out, const char *text)
+{
+	for (; *text; text++) {
+		fputc(*text, out);
+		if (*text == '\n')
+			fputs("    ", out);
+	}
+}
+
+static int export_row(const struct store_log_row *row, void *arg)
+{
+	struct export_ctx *x = arg;
+	json_object *o;
+
+	switch (x->format) {
+	case EXPORT_TEXT:
+		fprintf(x->out, "%s ", row->ts);
+		if (strcmp(row->type, "join") == 0 || strcmp(row->type, "leave") == 0)
+			fprintf(x->out, "* %s %s", row->user, row->type[0] == 'j' ? "joined" : "left");
+		else if (strcmp(row->type, "delete") == 0)
+			fprintf(x->out, "* %s removed message %lld", row->user, row->target);
+		else if (row->deleted)
+			fprintf(x->out, "<%s> (removed)", row->user);
+		else {
+			fprintf(x->out, "<%s> ", row->user);
+			export_text_body(x->out, row->text ? row->text : "");
+		}
+		fputc('\n', x->out);
+		break;
+	case EXPORT_JSON:
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_int64(row->id));
+		json_object_object_add(o, "ts", json_object_new_string(row->ts));
+		json_object_object_add(o, "room", json_object_new_string(row->room));
+		json_object_object_add(o, "user", json_object_new_string(row->user));
+		json_object_object_add(o, "type", json_object_new_string(row->type));
+		if (row->text)
+			json_object_object_add(o, "text", json_object_new_string(row->text));
+		if (row->deleted)
+			json_object_object_add(o, "deleted", json_object_new_boolean(1));
+		if (row->target)
+			json_object_object_add(o, "target", json_object_new_int64(row->target));
+		fprintf(x->out, "%s\n", json_object_to_json_string_ext(o,
+		        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		break;
+	case EXPORT_CSV:
+		fprintf(x->out, "%lld,", row->id);
+		export_csv_field(x->out, row->ts);
+		fputc(',', x->out);
+		export_csv_field(x->out, row->room);
+		fputc(',', x->out);
+		export_csv_field(x->out, row->user);
+		fputc(',', x->out);
+		export_csv_field(x->out, row->type);
+		fputc(',', x->out);
+		export_csv_field(x->out, row->text ? row->text : "");
+		fprintf(x->out, ",%d,", row->deleted);
+		if (row->target)
+			fprintf(x->out, "%lld", row->target);
+		fputs("\r\n", x->out);
+		break;
+	}
+	return ferror(x->out) ? -1 : 0;
+}
+
+static int export_usage(const char *why)
+{
+	fprintf(stderr, "galaxy-chat export: %s\nusage: galaxy-chat export [-c FILE] --room NAME "
+	        "--since DATE [--until DATE] [--format text|json|csv]\n"
+	        "  DATE: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.mmm]][Z], UTC\n", why);
+	return 2;
+}
+
+int export_main(const struct cfg *cfg, int argc, char **argv, FILE *out)
+{
+	static const char *const formats[] = { "text", "json", "csv" };
+	struct export_ctx x = { EXPORT_TEXT, out };
+	const char *room = NULL, *since_arg = NULL, *until_arg = NULL;
+	char since[32], until[32], err[512] = "";
+	struct store *st;
+	size_t f;
+	int rc;
+
+	for (int i = 0; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(argv[i], "--room") == 0 && v)
+			room = v;
+		else if (strcmp(argv[i], "--since") == 0 && v)
+			since_arg = v;
+		else if (strcmp(argv[i], "--until") == 0 && v)
+			until_arg = v;
+		else if (strcmp(argv[i], "--format") == 0 && v) {
+			for (f = 0; f < sizeof formats / sizeof *formats; f++)
+				if (strcmp(v, formats[f]) == 0)
+					break;
+			if (f == sizeof formats / sizeof *formats)
+				return export_usage("--format must be text, json or csv");
+			x.format = (enum export_format)f;
+		} else
+			return export_usage("unexpected argument or missing value");
+		i++;
+	}
+	if (!room || !since_arg)
+		return export_usage("--room and --since are required");
+	if (room_validate(room, strlen(room), err, sizeof err) < 0)
+		return export_usage(err);
+	if (export_date(since_arg, since) < 0 || (until_arg && export_date(until_arg, until) < 0))
+		return export_usage("a date is not YYYY-MM-DD[THH:MM[:SS[.mmm]]][Z]");
+	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
+	               cfg->n_persistent_rooms, &st, err, sizeof err) < 0) {
+		fprintf(stderr, "galaxy-chat export: %s\n", err);
+		return 1;
+	}
+	if (x.format == EXPORT_CSV)
+		fputs("id,ts,room,user,type,text,deleted,target\r\n", out);
+	rc = store_log(st, room, since, until_arg ? until : NULL, export_row, &x, err, sizeof err);
+	store_close(st);
+	if (rc == STORE_OK && fflush(out) != 0) {
+		snprintf(err, sizeof err, "writing the output failed");
+		rc = STORE_ERROR;
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "galaxy-chat export: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
