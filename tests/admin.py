@@ -293,7 +293,7 @@ def test_views(c):
 def test_prune(store_url=None, pg=None, db=None):
     """prune while a poller follows cursors and a writer posts: nothing newer
     than the cut-off is lost, the poller sees every new message once."""
-    with ChatEnv(users=["alice", "bob"], processes=2, options={"retention_days": "0"},
+    with ChatEnv(users=["alice", "bob"], processes=2, options={"retention_days": "0", "rate": "off"},
                  store_url=store_url) as env:
         c = Chat(env, Db(env, pg, db))
         rc, out, _ = cmd(env, "prune")
@@ -348,7 +348,7 @@ def main(store_url=None, pg=None, db=None, prune_url=None, prune_db=None):
     """The whole suite; on PostgreSQL with store_url (database db of the
     PgServer pg), and prune_url/prune_db a second, empty database."""
     with ChatEnv(users=["alice", "bob", "carol", "dave"], processes=2, admins=["dave"],
-                 store_url=store_url) as env:
+                 options={"rate": "off"}, store_url=store_url) as env:
         c = Chat(env, Db(env, pg, db))
         for u in env.users:   # a user exists for the chat once seen
             env.api(u, "GET", "/v1/me")
