@@ -32,6 +32,7 @@ enum request_problem request_read(struct request *r, char *const *envp,
 	r->content_type = request_env(envp, "CONTENT_TYPE");
 	r->origin = request_env(envp, "HTTP_ORIGIN");
 	r->host = request_env(envp, "HTTP_HOST");
+	r->server_port = request_env(envp, "SERVER_PORT");
 	v = request_env(envp, "HTTPS");
 	r->https = v && (strcmp(v, "on") == 0 || strcmp(v, "1") == 0);
 	if (!r->path)

@@ -24,6 +24,7 @@ struct request {
 	const char *content_type;  /* CONTENT_TYPE or NULL */
 	const char *origin;        /* HTTP_ORIGIN or NULL */
 	const char *host;          /* HTTP_HOST or NULL */
+	const char *server_port;   /* SERVER_PORT or NULL */
 	int https;                 /* HTTPS=on */
 	/* owned */
 	char *body;                /* NUL-terminated; NULL when there is none */

@@ -82,9 +82,21 @@ static int router_origin_listed(const struct cfg *cfg, const char *origin)
 	return 0;
 }
 
+/* 1 when origin's normal form norm is scheme://host[:port] of this request. */
+static int router_origin_is(const char *norm, int https, const char *host, const char *port)
+{
+	char own[512], own_norm[512];
+
+	if ((size_t)snprintf(own, sizeof own, "%s://%s%s%s", https ? "https" : "http", host,
+	                     port ? ":" : "", port ? port : "") >= sizeof own)
+		return 0;
+	return http_origin_normalize(own, own_norm, sizeof own_norm) == 0 &&
+	       strcmp(norm, own_norm) == 0;
+}
+
 int router_origin_allowed(const struct cfg *cfg, const struct request *req)
 {
-	char own[512], own_norm[512], norm[512];
+	char norm[512];
 
 	if (!req->origin)
 		return 1;   /* not a browser's cross-site request */
@@ -95,11 +107,14 @@ int router_origin_allowed(const struct cfg *cfg, const struct request *req)
 	 * sends Galaxy's cookie only to Galaxy's own host. */
 	if (!req->host || http_origin_normalize(req->origin, norm, sizeof norm) < 0)
 		return 0;
-	if ((size_t)snprintf(own, sizeof own, "%s://%s", req->https ? "https" : "http",
-	                     req->host) >= sizeof own)
-		return 0;
-	return http_origin_normalize(own, own_norm, sizeof own_norm) == 0 &&
-	       strcmp(norm, own_norm) == 0;
+	if (router_origin_is(norm, req->https, req->host, NULL))
+		return 1;
+	/* Debian's nginx passes HTTP_HOST as $host, without the port: then the
+	 * port the web server listens on (SERVER_PORT) completes it. */
+	const char *last = strrchr(req->host, ':');
+	int has_port = last && !strchr(last, ']');
+	return !has_port && req->server_port &&
+	       router_origin_is(norm, req->https, req->host, req->server_port);
 }
 
 void router_cors(const struct cfg *cfg, const char *origin, struct reply *rep)

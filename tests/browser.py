@@ -122,15 +122,12 @@ def main():
 
     import chatenv
 
-    # The site's own URL is an allowed origin, as an admin configures it
-    # (allowed_origins = https://galaxy.example.org); the browser sends it
-    # with every POST.  A work directory of our own (ChatEnv keeps a given
-    # one; we remove it).
-    port = chatenv.free_port()
+    # No allowed_origins: the page's own origin (http://127.0.0.1:PORT, with
+    # Debian's nginx passing HTTP_HOST without the port) must be enough.
+    # A work directory of our own (ChatEnv keeps a given one; we remove it).
     workdir = tempfile.mkdtemp(prefix="gc-browser-")
     atexit.register(shutil.rmtree, workdir, True)
-    with chatenv.ChatEnv(users=["alice", "bob", MALLORY, "__proto__"], nginx=True, port=port, workdir=workdir,
-                         options={"allowed_origins": "http://127.0.0.1:%d" % port}) as env:
+    with chatenv.ChatEnv(users=["alice", "bob", MALLORY, "__proto__"], nginx=True, workdir=workdir) as env:
         ctl = ThreadingHTTPServer(("127.0.0.1", 0), Control)
         ctl.env = env
         ctl.lock = threading.Lock()

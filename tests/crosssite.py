@@ -61,6 +61,15 @@ def main():
         eq(join("https://chat.example", host="chat.example")[0], 403,
            "https Origin where the web server says http: 403 (set allowed_origins behind a TLS proxy)")
         eq(join("http://chat.example:8081", host="chat.example:8080")[0], 403, "own host, other port: 403")
+        # Debian's nginx passes HTTP_HOST as $host, without the port
+        eq(join("http://chat.example:8080", host="chat.example", extra={"SERVER_PORT": "8080"})[0], 200,
+           "Host without its port (Debian's nginx): SERVER_PORT completes it")
+        eq(join("http://chat.example:8081", host="chat.example", extra={"SERVER_PORT": "8080"})[0], 403,
+           "Host without its port, Origin on another port than SERVER_PORT: 403")
+        eq(join("http://chat.example:8081", host="chat.example:8080", extra={"SERVER_PORT": "8081"})[0], 403,
+           "a Host with its port is not overridden by SERVER_PORT")
+        eq(join("http://[::1]:8080", host="[::1]", extra={"SERVER_PORT": "8080"})[0], 200,
+           "an IPv6 Host without its port")
         eq(join("http://evil.example", host="chat.example",
                 extra={"HTTP_X_FORWARDED_HOST": "evil.example"})[0], 403,
            "X-Forwarded-Host is not trusted")
