@@ -4,6 +4,7 @@
  * result's), history order,
  * name lists, and the user_seen write throttle (see store_impl.h).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,9 +170,17 @@ int store_names_add(char ***names, size_t *n, const char *name)
 	return 0;
 }
 
-static uint64_t user_hash(const struct user *u)
+struct store_seen {
+	long long id;
+	uint64_t hash;                 /* of username, email, gravatar and the store */
+	time_t written;                /* CLOCK_MONOTONIC seconds */
+};
+static struct store_seen store_seen_tab[STORE_SEEN_SLOTS];
+static pthread_mutex_t store_seen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t user_hash(const char *store, const struct user *u)
 {
-	const char *fields[] = { u->username, u->email, u->gravatar };
+	const char *fields[] = { u->username, u->email, u->gravatar, store };
 	uint64_t h = 14695981039346656037ULL;   /* FNV-1a */
 	size_t i;
 	const char *p;
@@ -193,21 +202,27 @@ static time_t mono_now(void)
 	return mono.tv_sec;
 }
 
-int store_seen_due(const struct store_seen seen[STORE_SEEN_SLOTS], const struct user *u)
+int store_seen_due(const char *store, const struct user *u)
 {
-	const struct store_seen *s = &seen[(unsigned long long)u->id % STORE_SEEN_SLOTS];
+	const struct store_seen *s = &store_seen_tab[(unsigned long long)u->id % STORE_SEEN_SLOTS];
+	uint64_t hash = user_hash(store, u);
 
-	return !(s->id == u->id && s->hash == user_hash(u) &&
-	         mono_now() - s->written < STORE_SEEN_WRITE_S);
+	pthread_mutex_lock(&store_seen_lock);
+	int fresh = s->id == u->id && s->hash == hash && mono_now() - s->written < STORE_SEEN_WRITE_S;
+	pthread_mutex_unlock(&store_seen_lock);
+	return !fresh;
 }
 
-void store_seen_done(struct store_seen seen[STORE_SEEN_SLOTS], const struct user *u)
+void store_seen_done(const char *store, const struct user *u)
 {
-	struct store_seen *s = &seen[(unsigned long long)u->id % STORE_SEEN_SLOTS];
+	struct store_seen *s = &store_seen_tab[(unsigned long long)u->id % STORE_SEEN_SLOTS];
+	uint64_t hash = user_hash(store, u);
 
+	pthread_mutex_lock(&store_seen_lock);
 	s->id = u->id;
-	s->hash = user_hash(u);
+	s->hash = hash;
 	s->written = mono_now();
+	pthread_mutex_unlock(&store_seen_lock);
 }
 
 enum store_result store_join_refused(const struct user *u, int max_rooms, char *err, size_t errlen)

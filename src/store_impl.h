@@ -77,7 +77,7 @@ struct store {
 #define STORE_MAX_LIMIT 500      /* most events one read returns */
 #define STORE_ONLINE_S 60        /* "online": seen this recently */
 #define STORE_SEEN_WRITE_S 15    /* store_user_seen writes at most this often */
-#define STORE_SEEN_SLOTS 256     /* users remembered per connection */
+#define STORE_SEEN_SLOTS 16384   /* users remembered per process */
 
 /* --- helpers shared by the implementations (store_common.c) --- */
 
@@ -129,16 +129,15 @@ enum store_result store_join_refused(const struct user *u, int max_rooms, char *
  * -1 when out of memory (*names still valid for store_free_names). */
 int store_names_add(char ***names, size_t *n, const char *name);
 
-/* The last users a connection wrote in store_user_seen, so most calls write
- * nothing: store_seen_due() is 1 when u's row needs writing (new, changed
- * or older than STORE_SEEN_WRITE_S), store_seen_done() records the write. */
-struct store_seen {
-	long long id;
-	uint64_t hash;                 /* of username, email, gravatar */
-	time_t written;                /* CLOCK_MONOTONIC seconds */
-};
-int store_seen_due(const struct store_seen seen[STORE_SEEN_SLOTS], const struct user *u);
-void store_seen_done(struct store_seen seen[STORE_SEEN_SLOTS], const struct user *u);
+/* The users store_user_seen wrote lately, so most calls write nothing:
+ * store_seen_due() is 1 when u's row in the store named store (its path or
+ * conninfo) needs writing (new, changed or older than STORE_SEEN_WRITE_S),
+ * store_seen_done() records the write. One table per process, shared by
+ * every connection and thread: tables per connection were thrashed by
+ * thousands of polling users, and nearly every request became a write
+ * transaction under the store's one write lock (bench/README.md). */
+int store_seen_due(const char *store, const struct user *u);
+void store_seen_done(const char *store, const struct user *u);
 
 /* The implementations' openers, with store_open's contract: path is a file
  * name, conninfo a libpq connection string. */

@@ -331,7 +331,6 @@ struct pgs {
 	int listening;                 /* store_seq/store_wait used: this handle LISTENs */
 	int listened;                  /* ... and has on this connection */
 	unsigned seq;                  /* notifications (and reconnects) seen */
-	struct store_seen seen[STORE_SEEN_SLOTS];
 };
 
 static const struct store_ops pgs_ops;
@@ -843,12 +842,12 @@ static enum store_result pgs_user_seen(struct store *base, const struct user *u,
 	PGresult *bad;
 	char ts[32];
 
-	if (!store_seen_due(st->seen, u))
+	if (!store_seen_due(st->conninfo, u))
 		return STORE_OK;
 	store_time(ts, 0);
 	if (user_write(st, u, ts, &bad) < 0)
 		return pgs_fail(st, "recording the user", bad, err, errlen);
-	store_seen_done(st->seen, u);
+	store_seen_done(st->conninfo, u);
 	return STORE_OK;
 }
 

@@ -323,7 +323,6 @@ struct sqls {
 	long long all_id;              /* rooms.id of `all` */
 	int moved;                     /* the file at path is no longer ours */
 	sqlite3_stmt *stmt[S_COUNT];   /* prepared on first use */
-	struct store_seen seen[STORE_SEEN_SLOTS];
 };
 
 /* Formats SQLite's last error into err, abandons any open transaction and
@@ -730,12 +729,12 @@ static enum store_result sqls_user_seen(struct store *base, const struct user *u
 	struct sqls *st = (struct sqls *)base;
 	char ts[32];
 
-	if (!store_seen_due(st->seen, u))
+	if (!store_seen_due(st->path, u))
 		return STORE_OK;
 	store_time(ts, 0);
 	if (user_write(st, u, ts) < 0)
 		return store_fail(st, "recording the user", err, errlen);
-	store_seen_done(st->seen, u);
+	store_seen_done(st->path, u);
 	return STORE_OK;
 }
 
