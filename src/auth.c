@@ -35,8 +35,8 @@
 #include "httpparse.h"
 
 #define AUTH_COOKIE_NAME "galaxysession"
-#define AUTH_CACHE_SETS 512
-#define AUTH_CACHE_WAYS 4
+#define AUTH_CACHE_SETS 2048   /* x WAYS entries: well above max_connections (4096) */
+#define AUTH_CACHE_WAYS 8      /* a set holding more users than ways misses on every request */
 #define AUTH_POOL_SIZE 4
 #define AUTH_POOL_WAIT_SECONDS 10
 
