@@ -440,6 +440,43 @@ int hub_park(struct hub *h, struct hub_waiter *w)
 	return retry;
 }
 
+int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
+{
+	struct store_event *pick[HUB_MAX_EVENTS];
+	size_t n = 0;
+
+	*body = NULL;
+	pthread_mutex_lock(&h->lock);
+	if (h->stopping || w->checked < h->ring_from || w->checked > h->last_id) {
+		/* the ring does not hold every event after w->checked */
+		pthread_mutex_unlock(&h->lock);
+		return -1;
+	}
+	for (size_t i = 0; i < h->ring_n && n < HUB_MAX_EVENTS; i++) {
+		struct store_event *ev = hub_ring_at(h, i);
+		if (ev->id <= w->checked)
+			continue;
+		hub_track_membership(w, ev);
+		if (hub_visible(w, ev))
+			pick[n++] = ev;
+	}
+	if (n) {
+		char tail[48];
+		snprintf(tail, sizeof tail, "\"cursor\":%lld", pick[n - 1]->id);
+		*body = hub_events_body(pick, n, tail, len);
+		pthread_mutex_unlock(&h->lock);
+		return *body ? 1 : -1;
+	}
+	w->checked = h->last_id;
+	w->next = &h->head;
+	w->prev = h->head.prev;
+	h->head.prev->next = w;
+	h->head.prev = w;
+	h->waiting++;
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
 size_t hub_waiting(struct hub *h)
 {
 	pthread_mutex_lock(&h->lock);

@@ -49,6 +49,14 @@ void hub_free(struct hub *h);
  * caller should query the store again from w->checked. */
 int hub_park(struct hub *h, struct hub_waiter *w);
 
+/* Answers or parks a poll from memory, without a store query: when the
+ * ring holds every event after w->checked, returns 1 with a new 200 body
+ * (caller frees it, and still owns w) if some are visible to w, or 0 when
+ * none are and w was parked (as hub_park). Returns -1 when the ring does not
+ * cover w->checked (too old, or newer than the hub has read) or on ENOMEM:
+ * the caller answers from the store instead. */
+int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len);
+
 /* How many polls are waiting. */
 size_t hub_waiting(struct hub *h);
 
