@@ -412,34 +412,6 @@ void hub_free(struct hub *h)
 	free(h);
 }
 
-int hub_park(struct hub *h, struct hub_waiter *w)
-{
-	int retry = 0;
-
-	pthread_mutex_lock(&h->lock);
-	if (h->stopping || w->checked < h->ring_from) {
-		/* shutting down, or events after w->checked left the ring */
-		pthread_mutex_unlock(&h->lock);
-		return 1;
-	}
-	for (size_t i = hub_ring_after(h, w->checked); i < h->ring_n && !retry; i++) {
-		struct store_event *ev = hub_ring_at(h, i);
-		hub_track_membership(w, ev);
-		retry = hub_visible(w, ev);
-	}
-	if (!retry) {
-		if (h->last_id > w->checked)
-			w->checked = h->last_id;
-		w->next = &h->head;
-		w->prev = h->head.prev;
-		h->head.prev->next = w;
-		h->head.prev = w;
-		h->waiting++;
-	}
-	pthread_mutex_unlock(&h->lock);
-	return retry;
-}
-
 int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 {
 	struct store_event *pick[HUB_MAX_EVENTS];
@@ -447,15 +419,13 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 
 	*body = NULL;
 	pthread_mutex_lock(&h->lock);
-	if (h->stopping || w->checked < h->ring_from || w->checked > h->last_id) {
-		/* the ring does not hold every event after w->checked */
+	if (h->stopping || w->checked < h->ring_from) {
+		/* shutting down, or events after w->checked left the ring */
 		pthread_mutex_unlock(&h->lock);
 		return -1;
 	}
-	for (size_t i = 0; i < h->ring_n && n < HUB_MAX_EVENTS; i++) {
+	for (size_t i = hub_ring_after(h, w->checked); i < h->ring_n && n < HUB_MAX_EVENTS; i++) {
 		struct store_event *ev = hub_ring_at(h, i);
-		if (ev->id <= w->checked)
-			continue;
 		hub_track_membership(w, ev);
 		if (hub_visible(w, ev))
 			pick[n++] = ev;
@@ -467,7 +437,8 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 		pthread_mutex_unlock(&h->lock);
 		return *body ? 1 : -1;
 	}
-	w->checked = h->last_id;
+	if (h->last_id > w->checked)
+		w->checked = h->last_id;
 	w->next = &h->head;
 	w->prev = h->head.prev;
 	h->head.prev->next = w;
@@ -475,6 +446,14 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 	h->waiting++;
 	pthread_mutex_unlock(&h->lock);
 	return 0;
+}
+
+long long hub_newest(struct hub *h)
+{
+	pthread_mutex_lock(&h->lock);
+	long long id = h->last_id;
+	pthread_mutex_unlock(&h->lock);
+	return id;
 }
 
 size_t hub_waiting(struct hub *h)

@@ -44,18 +44,17 @@ int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen);
 /* Completes every waiting poll at once (shutdown), stops the thread, frees. */
 void hub_free(struct hub *h);
 
-/* Parks w. Returns 0 when parked (the hub owns w until w->done is called),
- * or 1 when events after w->checked may already have passed the hub: the
- * caller should query the store again from w->checked. */
-int hub_park(struct hub *h, struct hub_waiter *w);
-
-/* Answers or parks a poll from memory, without a store query: when the
- * ring holds every event after w->checked, returns 1 with a new 200 body
- * (caller frees it, and still owns w) if some are visible to w, or 0 when
- * none are and w was parked (as hub_park). Returns -1 when the ring does not
- * cover w->checked (too old, or newer than the hub has read) or on ENOMEM:
- * the caller answers from the store instead. */
+/* Answers or parks a poll from memory, without a store query. When the
+ * ring holds every event after w->checked (the caller has seen all before,
+ * and w->checked is no newer than the store's newest event), returns 1 with
+ * a new 200 body (caller frees it, and still owns w) if some of them are
+ * visible to w, or 0 when none are and w is parked: the hub owns w until
+ * w->done is called. Returns -1 when events after w->checked have left the
+ * ring, when stopping, or on ENOMEM: the caller asks the store instead. */
 int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len);
+
+/* The newest event id the hub has read. */
+long long hub_newest(struct hub *h);
 
 /* How many polls are waiting. */
 size_t hub_waiting(struct hub *h);
