@@ -365,13 +365,16 @@ static void server_raise_nofile(int max_connections)
 		            (unsigned long long)rl.rlim_cur, max_connections);
 }
 
-/* Opens --listen's socket: "unix:/path", "/path", "host:port", ":port". */
-static int server_open_listen(const char *addr)
+/* Opens --listen's socket: "unix:/path", "/path", "host:port", ":port".
+ * The backlog is max_connections (the kernel caps it at somaxconn): every
+ * browser reconnecting at once (a restart, a network blip) is a burst of
+ * new polls, and nginx answers 502 to each connect() the backlog refuses. */
+static int server_open_listen(const char *addr, int backlog)
 {
 	const char *path = strncmp(addr, "unix:", 5) == 0 ? addr + 5 : addr;
 	if (path[0] == '/')
 		unlink(path);
-	int fd = FCGX_OpenSocket(path, 1024);
+	int fd = FCGX_OpenSocket(path, backlog > 1024 ? backlog : 1024);
 	if (fd < 0)
 		return -1;
 	if (path[0] == '/')
@@ -452,7 +455,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	 * start that fails must fail before it (removing it afterwards races
 	 * with clients, and supervisors, that already saw it answer) */
 	int rate_failed = rate_open(cfg, &s.rate, err, sizeof err) < 0;
-	if (rate_failed || (listen_addr && (s.listen_fd = server_open_listen(listen_addr)) < 0)) {
+	if (rate_failed || (listen_addr && (s.listen_fd = server_open_listen(listen_addr, cfg->max_connections)) < 0)) {
 		if (rate_failed)
 			log_error("%s", err);
 		else
