@@ -127,6 +127,23 @@ export class Api {
     return this.request('DELETE', 'v1/messages/' + encodeURIComponent(id), { body: {} });
   }
 
+  /** Full-text search, newest first; room limits it to one room, before pages on. */
+  search(q, { room, before, limit = 20 } = {}) {
+    const p = new URLSearchParams({ q });
+    if (room) p.set('room', room);
+    if (before != null) p.set('before', String(before));
+    p.set('limit', String(limit));
+    return this.request('GET', 'v1/search?' + p);
+  }
+
+  /** Admins only: the user cannot post for `minutes`; unmute lifts it. */
+  mute(username, minutes) {
+    return this.request('POST', 'v1/users/' + encodeURIComponent(username) + '/mute', { body: { minutes } });
+  }
+  unmute(username) {
+    return this.request('DELETE', 'v1/users/' + encodeURIComponent(username) + '/mute', { body: {} });
+  }
+
   /** target is {room} or {to}; client_id makes retries safe. */
   send(target, text, clientId) {
     return this.request('POST', 'v1/messages', { body: { ...target, text, client_id: clientId } });
