@@ -127,7 +127,9 @@ def main():
     # A work directory of our own (ChatEnv keeps a given one; we remove it).
     workdir = tempfile.mkdtemp(prefix="gc-browser-")
     atexit.register(shutil.rmtree, workdir, True)
-    with chatenv.ChatEnv(users=["alice", "bob", MALLORY, "__proto__"], nginx=True, workdir=workdir) as env:
+    # alice is a Galaxy admin (admin_users): the mute controls and admin deletes are hers.
+    with chatenv.ChatEnv(users=["alice", "bob", MALLORY, "__proto__"], admins=["alice"],
+                         nginx=True, workdir=workdir) as env:
         ctl = ThreadingHTTPServer(("127.0.0.1", 0), Control)
         ctl.env = env
         ctl.lock = threading.Lock()

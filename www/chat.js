@@ -116,6 +116,7 @@ class Chat {
     $('app').dataset.state = 'ready';
     this.prefix = `galaxy-chat:${this.api.base}:${this.me.id ?? this.me.username}:`;
     $('me-name').textContent = this.me.username || '';
+    $('search-toggle').hidden = false;
     if (this.mutedUntil) this.flash(`An admin muted you until ${new Date(this.mutedUntil).toLocaleString()}: you can read but not post.`);
 
     this.cursor = this.loadCursor();
@@ -202,7 +203,10 @@ class Chat {
     this.input.addEventListener('input', () => this.autosize());
     this.tablist.addEventListener('keydown', (e) => this.tabKeys(e));
     document.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') this.closeWhoPopup();
+      if (e.key === 'Escape') {
+        if (this.searchOpen) this.closeSearch();
+        else this.closeWhoPopup();
+      }
       if (e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey && (e.key === 'l' || e.key === 'L')) {
         e.preventDefault();
         this.clearView();
@@ -230,6 +234,7 @@ class Chat {
       if (e.target.closest('[data-action=online]')) this.setOnline(true);
     });
     $('gate-retry').addEventListener('click', () => this.retryAfterLogin());
+    this.bindSearch();
   }
 
   /** The network may be back: retry polls and sends now instead of after the backoff. */
@@ -292,6 +297,155 @@ class Chat {
       if (err && err.status) s.append(` (${err.status === 429 ? 'too many requests' : 'server answered ' + err.status})`);
       s.append(' ', ui.el('button', { type: 'button', class: 'link', 'data-action': 'retry', text: 'Retry now' }));
     }
+  }
+
+  // ---------------------------------------------------------------- search
+
+  bindSearch() {
+    $('search-toggle').addEventListener('click', () => (this.searchOpen ? this.closeSearch() : this.openSearch()));
+    $('search-close').addEventListener('click', () => this.closeSearch());
+    $('search-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.runSearch(false);
+    });
+    $('search-more').addEventListener('click', () => this.runSearch(true));
+  }
+
+  /** The search view takes the place of the conversation until Escape or Close. */
+  openSearch() {
+    if (!this.me) return;
+    this.searchOpen = true;
+    const t = this.tabs.get(this.active);
+    this.searchRoom = t && t.kind === 'room' ? t.name : null;
+    $('search-scope').hidden = !this.searchRoom;
+    $('search-here-label').textContent = this.searchRoom ? 'Only in ' + this.searchRoom : '';
+    if (!this.searchRoom) $('search-here').checked = false;
+    $('search').hidden = false;
+    this.panels.hidden = true;
+    this.composer.hidden = true;
+    $('search-toggle').setAttribute('aria-expanded', 'true');
+    $('search-q').focus();
+    $('search-q').select();
+  }
+
+  closeSearch({ focus = true } = {}) {
+    if (!this.searchOpen) return;
+    this.searchOpen = false;
+    this.searchGen = (this.searchGen || 0) + 1; // answers still on their way are dropped
+    $('search').hidden = true;
+    this.panels.hidden = false;
+    $('search-toggle').setAttribute('aria-expanded', 'false');
+    this.renderComposer();
+    const t = this.tabs.get(this.active);
+    if (t && t.conv && t.stick) this.scrollToBottom(t);
+    if (focus) $('search-toggle').focus();
+  }
+
+  /** A new search (more=false) or the next page of the last one. */
+  async runSearch(more) {
+    const status = $('search-status');
+    const list = $('search-results');
+    const moreBtn = $('search-more');
+    if (!more) {
+      const q = $('search-q').value.trim();
+      if (!q) {
+        status.textContent = 'Type one or more words to search for.';
+        return;
+      }
+      this.search = { q, room: $('search-here').checked ? this.searchRoom : null, oldest: null };
+      list.replaceChildren();
+    }
+    const s = this.search;
+    if (!s) return;
+    const gen = this.searchGen = (this.searchGen || 0) + 1;
+    moreBtn.disabled = true;
+    status.textContent = 'Searching…';
+    try {
+      const r = await this.api.search(s.q, { room: s.room, before: s.oldest ?? undefined });
+      if (gen !== this.searchGen) return;
+      const evs = (r && Array.isArray(r.events) ? r.events : []).filter((ev) => ev && Number.isInteger(ev.id));
+      evs.sort((a, b) => b.id - a.id);
+      for (const ev of evs) {
+        if (s.oldest == null || ev.id < s.oldest) s.oldest = ev.id;
+        list.append(this.searchHit(ev));
+      }
+      s.more = !!(r && r.more) && evs.length > 0;
+      moreBtn.hidden = !s.more;
+      const n = list.children.length;
+      const where = s.room ? ' in ' + s.room : '';
+      status.textContent = n === 0 ? `No results for “${s.q}”${where}.`
+        : `${n} result${n === 1 ? '' : 's'} for “${s.q}”${where}${s.more ? ', newest first; more below' : ', newest first'}.`;
+    } catch (e) {
+      if (gen !== this.searchGen) return;
+      if (e.status === 401) return this.showGate('login');
+      status.textContent = `Search failed: ${e.message}`;
+    } finally {
+      if (gen === this.searchGen) moreBtn.disabled = false;
+    }
+  }
+
+  searchHit(ev) {
+    let where;
+    let key = null;
+    if (ev.type === 'direct') {
+      const peer = this.dmPeer(ev) || '?';
+      where = '@' + peer;
+      key = 'dm:' + peer;
+    } else {
+      where = '#' + (ev.room || '?');
+      if (this.tabs.has('room:' + ev.room)) key = 'room:' + ev.room;
+    }
+    const open = key ? () => {
+      this.closeSearch({ focus: false });
+      if (key.startsWith('dm:')) this.openDm(key.slice(3));
+      else this.activate(key);
+    } : null;
+    return ui.buildSearchHit(ev, where, open);
+  }
+
+  // ---------------------------------------------------------------- mutes
+
+  /** Admins: the inline mute form under a name in the who list, one at a time. */
+  openMute(li, name) {
+    if (!this.admin) return;
+    if (this.muteForm) this.muteForm.form.remove();
+    const close = () => {
+      f.form.remove();
+      if (this.muteForm === f) this.muteForm = null;
+      const b = li.querySelector('.mute');
+      if (b && b.isConnected) b.focus();
+    };
+    const f = ui.buildMuteForm(name, {
+      onMute: async (minutes, result) => {
+        if (!Number.isInteger(minutes) || minutes < 1 || minutes > 527040) {
+          result.textContent = 'Minutes: a whole number from 1 to 527040.';
+          return;
+        }
+        try {
+          const r = await this.api.mute(name, minutes);
+          const until = r && r.muted_until ? new Date(r.muted_until).toLocaleString() : '?';
+          result.textContent = `${name} is muted until ${until}.`;
+        } catch (e) {
+          if (e.status === 401) return this.showGate('login');
+          result.textContent = `Could not mute ${name}: ${e.message}`;
+        }
+      },
+      onUnmute: async (result) => {
+        try {
+          await this.api.unmute(name);
+          result.textContent = `${name} may post again.`;
+        } catch (e) {
+          if (e.status === 401) return this.showGate('login');
+          result.textContent = `Could not unmute ${name}: ${e.message}`;
+        }
+      },
+      onCancel: close,
+    });
+    f.name = name;
+    this.muteForm = f;
+    li.append(f.form);
+    f.minutes.focus();
+    f.minutes.select();
   }
 
   // ---------------------------------------------------------------- online
@@ -695,6 +849,7 @@ class Chat {
   activate(key, { focus = true } = {}) {
     const t = this.tabs.get(key);
     if (!t) return;
+    if (this.searchOpen) this.closeSearch({ focus: false }); // a tab was chosen: leave the search view
     for (const o of this.tabs.values()) {
       const on = o === t;
       o.tab.setAttribute('aria-selected', String(on));
@@ -855,7 +1010,11 @@ class Chat {
       const users = raw.map((u) => (typeof u === 'string' ? { username: u } : u)).filter((u) => u && u.username);
       users.sort((a, b) => a.username.localeCompare(b.username));
       t.conv.whoCount.textContent = `${users.length} online`;
-      t.conv.who.querySelector('.who-list').replaceChildren(...users.map((u) => ui.whoItem(u, this.isMe(u), (n) => this.openDm(n))));
+      const list = t.conv.who.querySelector('.who-list');
+      // An admin's open mute form stays while the list refreshes around it.
+      if (this.muteForm && list.contains(this.muteForm.form)) return;
+      list.replaceChildren(...users.map((u) => ui.whoItem(u, this.isMe(u), (n) => this.openDm(n),
+        this.admin ? (li, n) => this.openMute(li, n) : null)));
     } catch (e) {
       if (e.status === 401) this.showGate('login');
     }
@@ -866,7 +1025,7 @@ class Chat {
   renderComposer() {
     const t = this.tabs.get(this.active);
     const isConv = t && t.kind !== 'join';
-    this.composer.hidden = !isConv;
+    this.composer.hidden = !isConv || !!this.searchOpen;
     this.input.disabled = !this.online;
     this.composer.querySelector('button').disabled = !this.online;
     if (!t) return;
@@ -1005,6 +1164,11 @@ class Chat {
   }
 
   confirm(item, r) {
+    if (this.mutedUntil) {
+      // It went through: whatever mute there was has been lifted.
+      this.mutedUntil = null;
+      this.renderComposer();
+    }
     this.outbox = this.outbox.filter((x) => x !== item);
     this.saveOutbox();
     const t = this.tabs.get(item.key);

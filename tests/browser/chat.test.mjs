@@ -271,31 +271,32 @@ test('alice and bob chat in a room and by direct message', { timeout: 90000 }, a
   assert.deepEqual(alice.errors.concat(bob.errors), []);
 });
 
-test('Delete: on my own messages only; the removal reaches the other page and survives a reload', { timeout: 90000 }, async () => {
+test('Delete: on my own messages only (everyone\'s for an admin); the removal reaches the other page and survives a reload', { timeout: 90000 }, async () => {
+  // bob is not an admin, alice is (tests/browser.py).
   const room = 'tidy-' + uniq();
   const alice = await openAs('alice');
   const bob = await openAs('bob');
   await joinRoom(alice.page, room);
   await joinRoom(bob.page, room);
   const mine = 'a typo ' + uniq();
-  await send(alice.page, mine);
-  await seeOnce(bob.page, mine);
+  await send(bob.page, mine);
   await seeOnce(alice.page, mine);
-  const his = 'bob stays ' + uniq();
-  await say('bob', room, his);
-  await seeOnce(alice.page, his);
+  await seeOnce(bob.page, mine);
+  const hers = 'alice stays ' + uniq();
+  await say('alice', room, hers);
+  await seeOnce(bob.page, hers);
   const del = (page, text) => messages(page, text).getByRole('button', { name: /^Delete this message/ });
-  assert.equal(await del(alice.page, his).count(), 0, 'no Delete on someone else\'s message');
-  assert.equal(await del(bob.page, mine).count(), 0, 'nor for bob on alice\'s');
-  await alice.page.evaluate(() => { window.confirm = () => true; });
-  await del(alice.page, mine).click();
-  await until('the message to go from bob\'s page', async () => (await shown(bob.page, mine)) === 0);
-  await until('and from alice\'s', async () => (await shown(alice.page, mine)) === 0);
-  await bob.page.reload();
-  await live(bob.page, bob.events, bob.events.length);
-  await openTab(bob.page, room);
-  await seeOnce(bob.page, his);
-  assert.equal(await shown(bob.page, mine), 0, 'history does not bring it back');
+  assert.equal(await del(bob.page, hers).count(), 0, 'no Delete on someone else\'s message');
+  assert.equal(await del(alice.page, mine).count(), 1, 'but an admin has one on everyone\'s');
+  await bob.page.evaluate(() => { window.confirm = () => true; });
+  await del(bob.page, mine).click();
+  await until('the message to go from alice\'s page', async () => (await shown(alice.page, mine)) === 0);
+  await until('and from bob\'s', async () => (await shown(bob.page, mine)) === 0);
+  await alice.page.reload();
+  await live(alice.page, alice.events, alice.events.length);
+  await openTab(alice.page, room);
+  await seeOnce(alice.page, hers);
+  assert.equal(await shown(alice.page, mine), 0, 'history does not bring it back');
   assert.deepEqual(alice.errors.concat(bob.errors), []);
 });
 
@@ -651,4 +652,118 @@ test('usable in Galaxy\'s 600x350 modal, with the keyboard alone', { timeout: 60
   await page.keyboard.press('Enter');
   await seeOnce(page, m);
   assert.deepEqual(alice.errors, []);
+});
+
+// ------------------------------------------------------------------ search and mutes
+
+const searchBox = (page) => page.getByRole('searchbox', { name: 'Search messages' });
+const hits = (page) => page.locator('#search-results li.hit');
+
+async function search(page, q, { here = false } = {}) {
+  if (await page.locator('#search').isHidden()) await page.locator('#search-toggle').click();
+  await searchBox(page).fill(q);
+  if (here) await page.locator('#search-here').check();
+  else if (await page.locator('#search-here').isVisible()) await page.locator('#search-here').uncheck();
+  await searchBox(page).press('Enter');
+  await until(`the search for "${q}" to finish`, async () => !/Searching/.test(await page.locator('#search-status').textContent()));
+}
+
+test('search: matches highlighted as text, only rooms I am in, paging, no results, errors', { timeout: 90000 }, async () => {
+  const room = 'hisat-' + uniq();
+  const secret = 'secret-' + uniq();
+  const word = 'zq' + uniq();
+  await api('alice', 'POST', `v1/rooms/${encodeURIComponent(room)}/join`, {});
+  await api('bob', 'POST', `v1/rooms/${encodeURIComponent(room)}/join`, {});
+  await api('bob', 'POST', `v1/rooms/${encodeURIComponent(secret)}/join`, {});
+  await say('bob', room, `has anyone run ${word}2 on paired data?`);
+  await say('bob', secret, `${word} in a room alice is not in`);
+  await say('bob', room, `<img src=x onerror="window.__pwned='search'"> ${word}`);
+  const alice = await openAs('alice', { viewport: { width: 600, height: 350 } });
+  const { page } = alice;
+  await search(page, word);
+  await until('two results', async () => (await hits(page).count()) === 2);
+  const texts = await hits(page).locator('.text').allTextContents();
+  assert.match(texts[0], /^<img src=x onerror/, 'newest first, the markup as text');
+  assert.equal(texts[1], `has anyone run ${word}2 on paired data?`);
+  const marks = await hits(page).nth(1).locator('mark').allTextContents();
+  assert.equal(marks.length, 1, 'one match highlighted');
+  assert.ok(marks[0].toLowerCase().startsWith(word), `the matched word highlighted: ${marks[0]}`);
+  assert.equal(await hits(page).nth(1).locator('.hit-where').textContent(), '#' + room);
+  assert.equal(await hits(page).nth(1).locator('.hit-user').textContent(), 'bob');
+  assert.equal(await page.locator('#search-results img:not(.avatar img)').count(), 0, 'no element from the text');
+  assert.equal(await page.locator('#search-results').getByText(secret).count(), 0);
+  assert.ok(!(await page.locator('#search-results').textContent()).includes('not in'), 'nothing from a room alice is not in');
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'nothing ran');
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '') + '-search.png' });
+
+  // Paging: limit 20 a page, "More results" asks for before=<oldest shown>.
+  const many = 'pg' + uniq();
+  for (let i = 0; i < 23; i++) await say('alice', room, `${many} number ${i}`);
+  await search(page, many);
+  assert.equal(await hits(page).count(), 20);
+  assert.ok(await page.getByRole('button', { name: 'More results' }).isVisible());
+  await page.getByRole('button', { name: 'More results' }).click();
+  await until('all 23', async () => (await hits(page).count()) === 23);
+  assert.ok(await page.getByRole('button', { name: 'More results' }).isHidden());
+  const nums = (await hits(page).locator('.text').allTextContents()).map((t) => Number(t.split(' ').pop()));
+  assert.deepEqual(nums, [...Array(23).keys()].reverse(), 'newest first, each once');
+
+  await search(page, 'nothingmatches' + uniq());
+  assert.match(await page.locator('#search-status').textContent(), /No results/);
+  assert.equal(await hits(page).count(), 0);
+  await search(page, Array.from({ length: 17 }, (_, i) => 'w' + i).join(' '));
+  assert.match(await page.locator('#search-status').textContent(), /Search failed: .+/, 'a 400 is said as text');
+
+  // A result opens its room; Escape closes the search.
+  await search(page, word);
+  await hits(page).nth(1).locator('.hit-open').click();
+  await until('the room tab', async () => (await tab(page, room).getAttribute('aria-selected')) === 'true');
+  assert.ok(await page.locator('#search').isHidden());
+  await page.locator('#search-toggle').click();
+  assert.ok(await searchBox(page).isVisible());
+  await page.keyboard.press('Escape');
+  assert.ok(await page.locator('#search').isHidden(), 'Escape closes it');
+  assert.ok(await page.locator('#input').isVisible(), 'the composer is back');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('an admin mutes and unmutes from the who list; others see no mute control', { timeout: 90000 }, async () => {
+  const room = 'quiet-' + uniq();
+  const bob = await openAs('bob');
+  await joinRoom(bob.page, room);
+  const alice = await openAs('alice', { viewport: { width: 1280, height: 800 } });
+  await joinRoom(alice.page, room);
+  const who = (page) => panel(page).locator('.who-list');
+  await until('bob in alice\'s who list', async () => {
+    await alice.page.evaluate(() => window.galaxyChat.refreshWho());
+    return who(alice.page).getByRole('button', { name: 'bob', exact: true }).count();
+  });
+  await until('alice in bob\'s who list', async () => {
+    await bob.page.evaluate(() => window.galaxyChat.refreshWho());
+    return who(bob.page).getByRole('button', { name: 'alice', exact: true }).count();
+  });
+  assert.equal(await bob.page.locator('.mute, .mute-form').count(), 0, 'no mute control for a non-admin');
+  assert.equal(await who(alice.page).getByRole('button', { name: /^Mute alice/ }).count(), 0, 'nor for muting myself');
+  try {
+    await who(alice.page).getByRole('button', { name: 'Mute bob…' }).click();
+    const form = alice.page.getByRole('form', { name: 'Mute bob' });
+    await form.getByLabel(/Mute bob for/).fill('30');
+    await form.getByLabel(/Mute bob for/).press('Enter');
+    await until('the mute to be confirmed', async () => /bob is muted until/.test(await form.locator('.mute-result').textContent()));
+    await alice.page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '') + '-mute.png' });
+    const hush = 'can I still talk ' + uniq();
+    await send(bob.page, hush);
+    const failed = bob.page.locator('li.msg.failed');
+    await until('bob\'s send to fail', () => failed.count());
+    assert.match(await failed.locator('.send-state').textContent(), /muted until/);
+    assert.match(await bob.page.locator('#input').getAttribute('placeholder'), /muted you until/);
+    await form.getByRole('button', { name: 'Unmute' }).click();
+    await until('the unmute to be confirmed', async () => /bob may post again/.test(await form.locator('.mute-result').textContent()));
+    await failed.getByRole('button', { name: 'Retry now' }).click();
+    await seeOnce(alice.page, hush);
+    assert.deepEqual(alice.errors.concat(bob.errors), []);
+  } finally {
+    await api('alice', 'DELETE', 'v1/users/bob/mute', {}).catch(() => {});
+  }
 });

@@ -192,6 +192,66 @@ export function setPendingState(li, state, message, { onRetry, onDiscard } = {})
   if (state === 'failed' && onDiscard) st.append(' ', el('button', { type: 'button', class: 'link', text: 'Discard', onclick: onDiscard }));
 }
 
-export function whoItem(user, isMe, onUser) {
-  return el('li', {}, avatar(user, 22), userButton(user, isMe, onUser));
+/** onMute (admins only) adds a "Mute…" button beside other people's names. */
+export function whoItem(user, isMe, onUser, onMute) {
+  const li = el('li', {}, avatar(user, 22), userButton(user, isMe, onUser));
+  if (onMute && !isMe) {
+    li.append(el('button', {
+      type: 'button', class: 'link mute', text: 'Mute…', 'aria-label': `Mute ${user.username}…`,
+      onclick: () => onMute(li, user.username),
+    }));
+  }
+  return li;
+}
+
+/**
+ * One search result: where (room or DM), who, when, and the text with the
+ * matched words in <mark>, built from the server's fragments as text nodes.
+ * onOpen, when given, makes the whole result a button that opens its tab.
+ */
+export function buildSearchHit(ev, where, onOpen) {
+  const user = ev.user || {};
+  const text = el('div', { class: 'text', dir: 'auto' });
+  const frags = Array.isArray(ev.fragments) ? ev.fragments : null;
+  if (ev.deleted === true) text.append(el('em', { class: 'removed', text: 'message removed' }));
+  else if (frags) {
+    for (const f of frags) {
+      if (!f || typeof f.text !== 'string') continue;
+      text.append(f.match === true ? el('mark', { text: f.text }) : document.createTextNode(f.text));
+    }
+  } else text.textContent = typeof ev.text === 'string' ? ev.text : '';
+  const meta = el('div', { class: 'meta' },
+    el('span', { class: 'hit-where', text: where }), ' ',
+    el('span', { class: 'hit-user', text: user.username || 'unknown' }), ' ', timeNode(ev.ts));
+  const inner = [avatar(user, 22), el('div', { class: 'msg-body' }, meta, text)];
+  const body = onOpen
+    ? el('button', { type: 'button', class: 'hit-open', onclick: onOpen, title: 'Go to ' + where }, ...inner)
+    : el('div', { class: 'hit-open' }, ...inner);
+  const li = el('li', { class: 'hit' }, body);
+  li.dataset.id = String(ev.id);
+  return li;
+}
+
+/** The admin's inline "mute for N minutes" form, under a name in the who list. */
+export function buildMuteForm(name, { onMute, onUnmute, onCancel }) {
+  const minutes = el('input', { id: nextId('mute-min'), type: 'number', min: '1', max: '527040', step: '1', value: '60', required: true, inputmode: 'numeric' });
+  const result = el('p', { class: 'mute-result', role: 'status' });
+  const form = el('form', { class: 'mute-form', 'aria-label': 'Mute ' + name },
+    el('label', { for: minutes.id, text: `Mute ${name} for (minutes)` }),
+    el('div', { class: 'row' }, minutes,
+      el('button', { type: 'submit', class: 'primary small', text: 'Mute' }),
+      el('button', { type: 'button', class: 'quiet small', text: 'Unmute', onclick: () => onUnmute(result) }),
+      el('button', { type: 'button', class: 'quiet small', text: 'Cancel', onclick: onCancel })),
+    result);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    onMute(Number(minutes.value), result);
+  });
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      onCancel();
+    }
+  });
+  return { form, minutes, result };
 }
