@@ -242,7 +242,7 @@ test('alice and bob chat in a room and by direct message', { timeout: 90000 }, a
   });
 
   // A direct message: alice clicks bob's name.
-  await messages(alice.page, a).getByRole('button', { name: 'bob' }).click();
+  await messages(alice.page, a).getByRole('button', { name: 'bob', exact: true }).click();
   await until('the DM tab', async () => (await tab(alice.page, '@bob').getAttribute('aria-selected')) === 'true');
   const secret = 'psst: the reference genome is in my shared data ' + uniq();
   await send(alice.page, secret);
