@@ -423,7 +423,7 @@ class Chat {
         }
         try {
           const r = await this.api.mute(name, minutes);
-          const until = r && r.muted_until ? new Date(r.muted_until).toLocaleString() : '?';
+          const until = r && r.muted_until ? new Date(r.muted_until).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }) : '?';
           result.textContent = `${name} is muted until ${until}.`;
         } catch (e) {
           if (e.status === 401) return this.showGate('login');
