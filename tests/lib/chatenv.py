@@ -28,22 +28,16 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 
 import fcgi
 import galaxy_fixture
 import webservers
+from webservers import free_port, wait_for  # noqa: F401 (tests import them from here)
 
 SRCDIR = os.environ.get("GC_SRCDIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILDDIR = os.environ.get("GC_BUILDDIR") or SRCDIR
 BINARY = os.environ.get("GC_BINARY") or os.path.join(BUILDDIR, "src", "galaxy-chat")
 SECRET = "test secret, not for production 1234"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def connectable(path):
@@ -55,15 +49,6 @@ def connectable(path):
         return False
     finally:
         s.close()
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.02)
-    raise TimeoutError("timed out waiting for " + what)
 
 
 class ChatEnv:

@@ -22,10 +22,11 @@ Stdlib only; runs with Debian's /usr/bin/python3.
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import urllib.parse
+
+from webservers import free_port
 
 PG_BIN = os.environ.get("GC_PG_BIN", "/usr/lib/postgresql/15/bin")
 TIMEOUT = 60        # seconds for initdb, start and stop each
@@ -45,12 +46,6 @@ def available():
     return None
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PgServer:
     """One PostgreSQL server in its own temporary directory."""
 
@@ -59,7 +54,7 @@ class PgServer:
         self.datadir = os.path.join(self.dir, "data")
         self.socket_dir = self.dir
         self.host = "127.0.0.1"
-        self.port = _free_port()
+        self.port = free_port()
         self.log = os.path.join(self.dir, "server.log")
         self.running = False
         self._as = {}
