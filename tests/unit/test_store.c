@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_fixture.h"
 #include "tap.h"
 
 #define NGS "NGS"
@@ -26,26 +27,6 @@
 static char dir[] = "/tmp/gc-test-store-XXXXXX";
 static char path[512];
 static char err[1024];
-
-static struct user user_make(long long id, const char *name)
-{
-	struct user u;
-
-	memset(&u, 0, sizeof u);
-	u.id = id;
-	snprintf(u.username, sizeof u.username, "%s", name);
-	snprintf(u.email, sizeof u.email, "%s@example.org", name);
-	snprintf(u.gravatar, sizeof u.gravatar, "%032lld", id);
-	return u;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* A second, plain connection to the store, as an admin's sqlite3 shell. */
 static sqlite3 *raw_open(void)

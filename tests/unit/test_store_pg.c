@@ -20,31 +20,12 @@
 
 #include "dburl.h"
 #include "store.h"
+#include "store_fixture.h"
 #include "tap.h"
 
 static const char *url;
 static char conninfo[1024];
 static char err[1024];
-
-static struct user user_make(long long id, const char *name)
-{
-	struct user u;
-
-	memset(&u, 0, sizeof u);
-	u.id = id;
-	snprintf(u.username, sizeof u.username, "%s", name);
-	snprintf(u.email, sizeof u.email, "%s@example.org", name);
-	snprintf(u.gravatar, sizeof u.gravatar, "%032lld", id);
-	return u;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static long long cpu_ms(void)
 {

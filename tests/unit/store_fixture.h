@@ -1,0 +1,36 @@
+/*
+ * store_fixture.h - what the two store tests (test_store.c for SQLite,
+ * test_store_pg.c for PostgreSQL) both need: a made-up user and a clock.
+ */
+#ifndef GC_STORE_FIXTURE_H
+#define GC_STORE_FIXTURE_H
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "user.h"
+
+/* User id with name, name@example.org and a gravatar made of the id. */
+static inline struct user user_make(long long id, const char *name)
+{
+	struct user u;
+
+	memset(&u, 0, sizeof u);
+	u.id = id;
+	snprintf(u.username, sizeof u.username, "%s", name);
+	snprintf(u.email, sizeof u.email, "%s@example.org", name);
+	snprintf(u.gravatar, sizeof u.gravatar, "%032lld", id);
+	return u;
+}
+
+/* Monotonic milliseconds. */
+static inline long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+#endif
