@@ -78,6 +78,12 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 enum store_result store_leave(struct store *st, const struct user *u, const char *room,
                               long long *event_id, char *err, size_t errlen)
 {
+	/* the one rule both stores share, checked once before either runs */
+	if (strcmp(room, "all") == 0) {
+		*event_id = 0;
+		snprintf(err, errlen, "nobody can leave the room all");
+		return STORE_FORBIDDEN;
+	}
 	return st->ops->leave(st, u, room, event_id, err, errlen);
 }
 

@@ -21,6 +21,7 @@ struct store_ops {
 	                               char *err, size_t errlen);
 	enum store_result (*join)(struct store *st, const struct user *u, const char *room,
 	                          int max_rooms, long long *event_id, char *err, size_t errlen);
+	/* never called for `all`: store_leave() refuses that itself */
 	enum store_result (*leave)(struct store *st, const struct user *u, const char *room,
 	                           long long *event_id, char *err, size_t errlen);
 	enum store_result (*post)(struct store *st, const struct user *u,
@@ -107,6 +108,22 @@ struct store_row {
 	long long target_user_id;      /* delete: the removed message's author */
 	long long target_to_user_id;   /* and its recipient, for a direct message */
 };
+
+/* The SQL both stores read an event row with, in struct store_row's order
+ * (each store's row reader takes the columns by these positions); g is the
+ * message a delete event removed. Search adds the highlighted text as
+ * column EVENT_NCOLS, with search.h's markers. */
+#define EVENT_SELECT \
+	"SELECT e.id, e.type, e.ts, r.name, e.user_id, e.username, u.gravatar," \
+	" e.to_user_id, t.username, e.text, e.target, e.deleted_at IS NOT NULL," \
+	" g.user_id, g.to_user_id"
+#define EVENT_COLS EVENT_SELECT " FROM "
+#define EVENT_JOINS \
+	" LEFT JOIN rooms r ON r.id = e.room_id" \
+	" LEFT JOIN users u ON u.id = e.user_id" \
+	" LEFT JOIN users t ON t.id = e.to_user_id" \
+	" LEFT JOIN events g ON g.id = e.target"
+#define EVENT_NCOLS 14
 
 /* Appends r to out with its JSON (API.md) serialized once. 0, or -1 when
  * out of memory (out unchanged). */

@@ -158,20 +158,6 @@ static const char *const pgs_schema[] = {
 };
 #define PGS_VERSION ((int)(sizeof pgs_schema / sizeof *pgs_schema))
 
-/* Every event read selects these columns, in this order (row_read); g is
- * the message a delete event removed. Search adds the highlighted text. */
-#define EVENT_SELECT \
-	"SELECT e.id, e.type, e.ts, r.name, e.user_id, e.username, u.gravatar," \
-	" e.to_user_id, t.username, e.text, e.target, e.deleted_at IS NOT NULL," \
-	" g.user_id, g.to_user_id"
-#define EVENT_COLS EVENT_SELECT " FROM "
-#define EVENT_JOINS \
-	" LEFT JOIN rooms r ON r.id = e.room_id" \
-	" LEFT JOIN users u ON u.id = e.user_id" \
-	" LEFT JOIN users t ON t.id = e.to_user_id" \
-	" LEFT JOIN events g ON g.id = e.target"
-#define EVENT_NCOLS 14
-
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_WRITE_LOCK, S_LISTEN, S_TIMEOUT,
 	S_USER_WRITE, S_USER_BY_NAME,
@@ -902,10 +888,6 @@ static enum store_result pgs_leave(struct store *base, const struct user *u, con
 	int found, gone;
 
 	*event_id = 0;
-	if (strcmp(room, "all") == 0) {
-		snprintf(err, errlen, "nobody can leave the room all");
-		return STORE_FORBIDDEN;
-	}
 	store_time(ts, 0);
 	if (tx_begin(st, &bad) < 0 || user_write(st, u, ts, &bad) < 0 ||
 	    (found = room_find(st, room, &room_id, &bad)) < 0)

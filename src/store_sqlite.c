@@ -156,21 +156,6 @@ static const char *const store_schema[] = {
 };
 #define STORE_VERSION ((int)(sizeof store_schema / sizeof *store_schema))
 
-/* Every event read selects these columns, in this order (event_read);
- * g is the message a delete event removed. Search adds the highlighted
- * text as column EVENT_NCOLS, with search.h's markers. */
-#define EVENT_SELECT \
-	"SELECT e.id, e.type, e.ts, r.name, e.user_id, e.username, u.gravatar," \
-	" e.to_user_id, t.username, e.text, e.target, e.deleted_at IS NOT NULL," \
-	" g.user_id, g.to_user_id"
-#define EVENT_COLS EVENT_SELECT " FROM "
-#define EVENT_JOINS \
-	" LEFT JOIN rooms r ON r.id = e.room_id" \
-	" LEFT JOIN users u ON u.id = e.user_id" \
-	" LEFT JOIN users t ON t.id = e.to_user_id" \
-	" LEFT JOIN events g ON g.id = e.target"
-#define EVENT_NCOLS 14
-
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_USER_WRITE, S_USER_BY_NAME,
@@ -786,10 +771,6 @@ static enum store_result sqls_leave(struct store *base, const struct user *u, co
 	int found;
 
 	*event_id = 0;
-	if (strcmp(room, "all") == 0) {
-		snprintf(err, errlen, "nobody can leave the room all");
-		return STORE_FORBIDDEN;
-	}
 	store_time(ts, 0);
 	if (tx_begin(st) < 0 || user_write(st, u, ts) < 0 ||
 	    (found = room_find(st, room, &room_id)) < 0)
