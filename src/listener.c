@@ -2,11 +2,14 @@
  * listener.c - accept, and wait without a thread for whole requests (see
  * listener.h).
  *
- * New connections are non-blocking and watched edge-triggered: each arrival
- * of data wakes the thread once, which peeks at everything buffered so far
- * and walks the FastCGI records (listener_complete). Connections wait in
- * accept order, and all get the same deadline, so the list is sorted by
- * deadline and expiry only ever looks at its head.
+ * Connections are watched edge-triggered: each arrival of data wakes the
+ * thread once, which peeks at everything buffered so far and walks the
+ * FastCGI records (listener_complete). Connections that have begun a
+ * request wait in arrival order, and all get the same deadline, so that
+ * list is sorted by deadline and expiry only ever looks at its head.
+ * Connections the web server keeps between requests (FCGI_KEEP_CONN) wait
+ * idle in a second list, without a deadline, until their next request
+ * begins; workers add to that list, so it has a lock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,16 +34,26 @@
 
 struct listener_conn {
 	int fd;
-	long long deadline;              /* monotonic ms */
+	int idle;                        /* in the idle list, else the pending one */
+	long long deadline;              /* monotonic ms, when pending */
 	struct listener_conn *prev, *next;
+};
+
+/* A doubly linked list of connections. */
+struct listener_list {
+	struct listener_conn *head, *tail;
+	int n;
 };
 
 struct listener {
 	int listen_fd, epfd, stop[2];
-	int max_pending, head_timeout_ms, io_timeout_s, npending;
+	int max_pending, head_timeout_ms;
 	listener_ready_fn ready;
 	void *ctx;
-	struct listener_conn *head, *tail;
+	struct listener_list pending;    /* the listener thread's own */
+	pthread_mutex_t idle_lock;
+	struct listener_list idle;       /* under idle_lock */
+	struct timeval io_timeout;       /* of each read and write */
 	unsigned char *buf;              /* LISTENER_PEEK_MAX bytes */
 	pthread_t thread;
 };
@@ -85,17 +99,41 @@ static long long listener_now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static void listener_unlink(struct listener *l, struct listener_conn *c)
+static void listener_list_append(struct listener_list *list, struct listener_conn *c)
+{
+	c->next = NULL;
+	c->prev = list->tail;
+	if (list->tail)
+		list->tail->next = c;
+	else
+		list->head = c;
+	list->tail = c;
+	list->n++;
+}
+
+static void listener_list_remove(struct listener_list *list, struct listener_conn *c)
 {
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		l->head = c->next;
+		list->head = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
 	else
-		l->tail = c->prev;
-	l->npending--;
+		list->tail = c->prev;
+	list->n--;
+}
+
+/* Takes c out of its list and out of epoll. */
+static void listener_unlink(struct listener *l, struct listener_conn *c)
+{
+	if (c->idle) {
+		pthread_mutex_lock(&l->idle_lock);
+		listener_list_remove(&l->idle, c);
+		pthread_mutex_unlock(&l->idle_lock);
+	} else {
+		listener_list_remove(&l->pending, c);
+	}
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 }
 
@@ -106,22 +144,19 @@ static void listener_drop(struct listener *l, struct listener_conn *c)
 	free(c);
 }
 
-/* Gives c's connection, now blocking with I/O timeouts, to the callback. */
+/* Gives c's connection to the callback. */
 static void listener_hand_on(struct listener *l, struct listener_conn *c)
 {
-	struct timeval tv = { .tv_sec = l->io_timeout_s };
 	int fd = c->fd;
 
 	listener_unlink(l, c);
 	free(c);
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	l->ready(fd, l->ctx);
 }
 
 /* Looks at what c has sent so far; hands it on or drops it when that is
- * decided. hup: the client will send nothing more. */
+ * decided. An idle connection that has begun a request becomes pending.
+ * hup: the client will send nothing more. */
 static void listener_look(struct listener *l, struct listener_conn *c, int hup)
 {
 	ssize_t n = recv(c->fd, l->buf, LISTENER_PEEK_MAX, MSG_PEEK | MSG_DONTWAIT);
@@ -133,16 +168,26 @@ static void listener_look(struct listener *l, struct listener_conn *c, int hup)
 		done = -1;
 	else if ((done = listener_complete(l->buf, (size_t)n, LISTENER_PEEK_MAX)) == 0 && hup)
 		done = -1;
-	if (done > 0)
+	if (done > 0) {
 		listener_hand_on(l, c);
-	else if (done < 0)
+	} else if (done < 0) {
 		listener_drop(l, c);
+	} else if (c->idle && n > 0) {
+		pthread_mutex_lock(&l->idle_lock);
+		listener_list_remove(&l->idle, c);
+		pthread_mutex_unlock(&l->idle_lock);
+		c->idle = 0;
+		c->deadline = listener_now_ms() + l->head_timeout_ms;
+		listener_list_append(&l->pending, c);
+	}
 }
 
 static void listener_accept(struct listener *l)
 {
 	for (;;) {
-		int fd = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* blocking, each read and write bounded by io_timeout_s; the
+		 * peeks above do not wait */
+		int fd = accept4(l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 				log_warning("accept: %s; pausing", strerror(errno));
@@ -150,23 +195,19 @@ static void listener_accept(struct listener *l)
 			}
 			return;   /* EAGAIN: another process took it, or none left */
 		}
-		struct listener_conn *c = l->npending < l->max_pending ? calloc(1, sizeof *c) : NULL;
+		struct listener_conn *c = l->pending.n < l->max_pending ? calloc(1, sizeof *c) : NULL;
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET };
 		if (!c) {
 			log_warning("%d connections are waiting for their request: closing a new one",
-			            l->npending);
+			            l->pending.n);
 			close(fd);
 			continue;
 		}
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &l->io_timeout, sizeof l->io_timeout);
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &l->io_timeout, sizeof l->io_timeout);
 		c->fd = fd;
 		c->deadline = listener_now_ms() + l->head_timeout_ms;
-		c->prev = l->tail;
-		if (l->tail)
-			l->tail->next = c;
-		else
-			l->head = c;
-		l->tail = c;
-		l->npending++;
+		listener_list_append(&l->pending, c);
 		ev.data.ptr = c;
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			log_warning("epoll: %s", strerror(errno));
@@ -176,6 +217,31 @@ static void listener_accept(struct listener *l)
 	}
 }
 
+void listener_keep(struct listener *l, int fd)
+{
+	struct listener_conn *c = calloc(1, sizeof *c);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET };
+
+	pthread_mutex_lock(&l->idle_lock);
+	if (!c || l->idle.n >= l->max_pending) {
+		pthread_mutex_unlock(&l->idle_lock);
+		free(c);
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->idle = 1;
+	listener_list_append(&l->idle, c);
+	ev.data.ptr = c;
+	/* under the lock: once added, the listener thread may look at c */
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		listener_list_remove(&l->idle, c);
+		free(c);
+		close(fd);
+	}
+	pthread_mutex_unlock(&l->idle_lock);
+}
+
 static void *listener_main(void *arg)
 {
 	struct listener *l = arg;
@@ -183,8 +249,8 @@ static void *listener_main(void *arg)
 
 	for (;;) {
 		int timeout = -1;
-		if (l->head) {
-			long long left = l->head->deadline - listener_now_ms();
+		if (l->pending.head) {
+			long long left = l->pending.head->deadline - listener_now_ms();
 			timeout = left < 0 ? 0 : (int)left;
 		}
 		int n = epoll_wait(l->epfd, evs, 64, timeout);
@@ -201,14 +267,16 @@ static void *listener_main(void *arg)
 				listener_look(l, evs[i].data.ptr,
 				              (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
 		}
-		for (long long now = listener_now_ms(); l->head && l->head->deadline <= now;) {
+		for (long long now = listener_now_ms(); l->pending.head && l->pending.head->deadline <= now;) {
 			log_info("a client sent no whole request in %d ms: closing it", l->head_timeout_ms);
-			listener_drop(l, l->head);
+			listener_drop(l, l->pending.head);
 		}
 	}
 out:
-	while (l->head)
-		listener_drop(l, l->head);
+	while (l->pending.head)
+		listener_drop(l, l->pending.head);
+	while (l->idle.head)
+		listener_drop(l, l->idle.head);
 	return NULL;
 }
 
@@ -228,7 +296,8 @@ int listener_new(int listen_fd, int max_pending, int head_timeout_ms, int io_tim
 	l->listen_fd = listen_fd;
 	l->max_pending = max_pending;
 	l->head_timeout_ms = head_timeout_ms;
-	l->io_timeout_s = io_timeout_s;
+	l->io_timeout.tv_sec = io_timeout_s;
+	pthread_mutex_init(&l->idle_lock, NULL);
 	l->ready = ready;
 	l->ctx = ctx;
 	l->stop[0] = l->stop[1] = l->epfd = -1;

@@ -8,7 +8,9 @@
  * with epoll and peeks (MSG_PEEK, nothing consumed) until the FastCGI
  * records up to the end of the body are in the socket buffer; libfcgi then
  * reads them from the same descriptor without waiting. A connection that
- * has not sent its request within the deadline is closed.
+ * has not sent its request within the deadline is closed. A connection
+ * the web server keeps for more requests (nginx's fastcgi_keep_conn) comes
+ * back with listener_keep() and waits, idle, for its next one.
  */
 #ifndef GC_LISTENER_H
 #define GC_LISTENER_H
@@ -34,7 +36,16 @@ int listener_new(int listen_fd, int max_pending, int head_timeout_ms, int io_tim
                  listener_ready_fn ready, void *ctx, struct listener **out,
                  char *err, size_t errlen);
 
-/* Stops accepting, closes the connections still waiting, joins the thread. */
+/* Watches fd, a connection whose request has been answered and which the
+ * web server keeps (FCGI_KEEP_CONN), for its next request; that request
+ * then has head_timeout_ms to arrive whole once it has begun, and idle
+ * connections have no deadline (the web server closes them). At most
+ * max_pending connections wait idle: beyond that, and on failure, fd is
+ * closed. Takes fd; safe from any thread until listener_free(). */
+void listener_keep(struct listener *l, int fd);
+
+/* Stops accepting, closes the connections still waiting (idle ones too),
+ * joins the thread. */
 void listener_free(struct listener *l);
 
 /* Whether buf (len bytes peeked from a connection, of at most cap) holds a

@@ -54,6 +54,7 @@ struct server {
 	struct hub *hub;
 	struct rate *rate;
 	int listen_fd;
+	struct listener *listener;  /* under lock; NULL once stopping */
 	int cgi;
 	pthread_mutex_t lock;
 	pthread_cond_t more;        /* the queue got a job, or stopping */
@@ -96,14 +97,21 @@ static void server_close(int fd)
 	close(fd);
 }
 
-/* Writes a whole response and ends the request; frees fcgx. */
+/* Writes a whole response and ends the request; frees fcgx. The
+ * connection goes back to the listener when the web server keeps it
+ * (fcgx->keepConnection, from its FCGI_KEEP_CONN) and the request was read
+ * whole, else it is closed. */
 static void server_finish(struct server *s, FCGX_Request *fcgx, const char *resp, size_t len)
 {
+	int fd = -1;
+
 	if (fcgx) {
+		int keep = fcgx->keepConnection;
 		FCGX_PutStr(resp, (int)len, fcgx->out);
 		fcgx->keepConnection = 1;   /* flush and end, but leave closing to us */
 		FCGX_Finish_r(fcgx);
-		if (fcgx->ipcFd >= 0)
+		fd = keep ? fcgx->ipcFd : -1;
+		if (!keep && fcgx->ipcFd >= 0)
 			server_close(fcgx->ipcFd);
 		fcgx->ipcFd = -1;
 		FCGX_Free(fcgx, 1);
@@ -113,11 +121,17 @@ static void server_finish(struct server *s, FCGX_Request *fcgx, const char *resp
 		fflush(stdout);
 	}
 	pthread_mutex_lock(&s->lock);
+	if (fd >= 0 && s->listener) {
+		listener_keep(s->listener, fd);
+		fd = -1;
+	}
 	s->in_flight--;
 	if (!fcgx)
 		s->cgi_done = 1;
 	pthread_cond_broadcast(&s->idle);
 	pthread_mutex_unlock(&s->lock);
+	if (fd >= 0)
+		server_close(fd);
 }
 
 /* rep serialized, with CORS headers when the request's Origin asks for them. */
@@ -191,6 +205,10 @@ static void server_handle(struct worker *wk, FCGX_Request *fcgx)
 
 	p = fcgx ? request_read(&req, fcgx->envp, server_fcgx_read, fcgx, s->cfg->max_body_bytes, err, sizeof err)
 	         : request_read(&req, environ, server_stdin_read, NULL, s->cfg->max_body_bytes, err, sizeof err);
+	/* the connection may serve another request only from the record
+	 * after this one's end: its body must have been read through the end */
+	if (fcgx && (p != REQUEST_OK || FCGX_GetChar(fcgx->in) != EOF))
+		fcgx->keepConnection = 0;
 	if (p == REQUEST_IO) {
 		log_info("request dropped: %s", err);
 		reply_error(&rep, 400, "%s", err);
@@ -496,8 +514,14 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 			status = 1;
 		} else {
 			int sig = 0;
+			pthread_mutex_lock(&s.lock);
+			s.listener = listener;
+			pthread_mutex_unlock(&s.lock);
 			sigwait(&stopset, &sig);
 			log_info("signal %d: answering waiting polls and stopping", sig);
+			pthread_mutex_lock(&s.lock);
+			s.listener = NULL;
+			pthread_mutex_unlock(&s.lock);
 			listener_free(listener);
 		}
 	}

@@ -75,8 +75,11 @@ def main():
     tap.ok(sock.startswith("unix:/run/galaxy-chat/") and
            unit.get("RuntimeDirectory") == ["galaxy-chat"],
            "systemd: the socket is in its RuntimeDirectory", (sock, unit.get("RuntimeDirectory")))
-    tap.ok(("fastcgi_pass %s;" % sock) in read("nginx/galaxy-chat.conf"),
-           "nginx connects to the socket the unit listens on", sock)
+    tap.ok(("server %s;" % sock) in read("nginx/galaxy-chat-upstream.conf"),
+           "nginx's upstream is the socket the unit listens on", sock)
+    upstream = re.search(r"^upstream\s+(\w+)\s*\{", read("nginx/galaxy-chat-upstream.conf"), re.M)
+    tap.ok(upstream and re.search(r"fastcgi_pass\s+%s;" % upstream.group(1), read("nginx/galaxy-chat.conf")),
+           "nginx's API location passes to that upstream", upstream and upstream.group(1))
     tap.eq(sup_cmd, exec_start, "supervisord runs the same command line as systemd")
     config = exec_start[exec_start.index("-c") + 1]
     for sample in ("apache/galaxy-chat.conf", "apache/galaxy-chat-7070.conf", "apache/galaxy-chat-cgi.conf"):
@@ -98,6 +101,9 @@ def main():
     tap.ok(m and int(m.group(1)) > poll_timeout + 5, "nginx fastcgi_read_timeout is above poll_timeout",
            m and m.group(0))
     tap.ok(re.search(r"fastcgi_buffering\s+off;", nginx), "nginx does not buffer the answers")
+    tap.ok(re.search(r"fastcgi_keep_conn\s+on;", nginx) and
+           re.search(r"^\s*keepalive\s+\d+;", read("nginx/galaxy-chat-upstream.conf"), re.M),
+           "nginx keeps its connections to galaxy-chat between requests")
     apache = read("apache/galaxy-chat.conf")
 
     def directive(name, text=apache):

@@ -1,6 +1,7 @@
 """The standalone FastCGI server (--listen): a thousand waiting polls on a
 few threads, one message waking them all, clients that hang up while they
-wait, and SIGTERM answering every waiting poll before a clean exit."""
+wait, connections kept between requests (nginx's fastcgi_keep_conn), and
+SIGTERM answering every waiting poll before a clean exit."""
 
 import json
 import os
@@ -74,6 +75,60 @@ def threads(pid):
         return int([line.split()[1] for line in f if line.startswith("Threads:")][0])
 
 
+def closed_by_peer(s):
+    """Whether the responder closes s (within 10 s) with nothing more sent."""
+    s.settimeout(10)
+    try:
+        return s.recv(1) == b""
+    except OSError:
+        return False
+
+
+def kept_connections(env):
+    """FCGI_KEEP_CONN: requests one after another on one connection,
+    including a poll that waits there; other connections are closed."""
+    cookie = env.cookie_header("u03")
+    s = fcgi.connect(env.sockets[0], 30)
+
+    def ask(method, path, query="", body=None):
+        params, raw = fcgi.request_params(method, path, query=query, cookie=cookie, body=body)
+        fcgi.send_request(s, params, raw, keep=True)
+        status, _, out, _ = fcgi.read_response(s)
+        return status, fcgi.decode(out)
+
+    eq([ask("GET", "/v1/health")[0] for _ in range(3)], [200, 200, 200],
+       "kept connection: three requests answered on it")
+    cursor = ask("GET", "/v1/events")[1]["cursor"]
+    params, raw = fcgi.request_params("GET", "/v1/events", query="since=%d&timeout=20" % cursor,
+                                      cookie=cookie)
+    fcgi.send_request(s, params, raw, keep=True)
+    time.sleep(0.3)   # let it park
+    st, _, m = env.api("u04", "POST", "/v1/messages", body={"room": "all", "text": "to a kept poll"})
+    status, _, out, _ = fcgi.read_response(s)
+    eq((status, [e["id"] for e in fcgi.decode(out)["events"]]), (200, [m["id"]]),
+       "kept connection: a poll waits on it and gets the new message")
+    st, body = ask("POST", "/v1/messages", body={"room": "all", "text": "sent on a kept connection"})
+    eq(st, 201, "kept connection: then a message is sent on it")
+    time.sleep(1.5)
+    eq(ask("GET", "/v1/health")[0], 200, "kept connection: still served after being idle")
+    s.close()
+
+    s = fcgi.connect(env.sockets[0], 30)
+    params, raw = fcgi.request_params("GET", "/v1/health")
+    fcgi.send_request(s, params, raw)
+    fcgi.read_response(s)
+    ok(closed_by_peer(s), "without FCGI_KEEP_CONN the connection is closed after the answer")
+    s.close()
+
+    s = fcgi.connect(env.sockets[0], 30)
+    params, raw = fcgi.request_params("POST", "/v1/messages", cookie=cookie,
+                                      body={"room": "all", "text": "x" * 100000})
+    fcgi.send_request(s, params, raw, keep=True)
+    eq(fcgi.read_response(s)[0], 413, "kept connection: a body too large is refused")
+    ok(closed_by_peer(s), "and the connection is closed, its unread body with it")
+    s.close()
+
+
 def main():
     global POLLS
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -110,8 +165,15 @@ def main():
         st, _, m2 = env.api("u02", "POST", "/v1/messages", body={"room": "all", "text": "after hang-ups"})
         eq(st, 201, "server fine after 100 clients hung up mid-poll")
 
+        kept_connections(env)
+        cursor = env.api("u00", "GET", "/v1/events")[2]["cursor"]
+
         # SIGTERM answers every waiting poll, then exits 0
-        socks = open_polls(env, POLLS, m2["id"])
+        idle = fcgi.connect(env.sockets[0], 30)   # a kept connection, idle at the stop
+        params, raw = fcgi.request_params("GET", "/v1/health")
+        fcgi.send_request(idle, params, raw, keep=True)
+        fcgi.read_response(idle)
+        socks = open_polls(env, POLLS, cursor)
         time.sleep(3)
         t0 = time.monotonic()
         env.procs[0].send_signal(signal.SIGTERM)
@@ -119,11 +181,13 @@ def main():
         code = env.procs[0].wait(20)
         took = time.monotonic() - t0
         empty = sum(1 for head, body in got.values()
-                    if head == b"Status: 200 OK" and body == {"events": [], "cursor": m2["id"]})
+                    if head == b"Status: 200 OK" and body == {"events": [], "cursor": cursor})
         eq(empty, POLLS, "SIGTERM: every waiting poll answered 200, empty, cursor kept")
         eq(code, 0, "exit status 0 after SIGTERM")
         ok(took < 10, "stopped in %.1f s" % took)
         ok("answering waiting polls and stopping" in env.log(0), "the stop is logged")
+        ok(closed_by_peer(idle), "SIGTERM: an idle kept connection is closed")
+        idle.close()
 
 
 run(main)

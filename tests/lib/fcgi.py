@@ -43,9 +43,11 @@ def connect(addr, timeout):
     return s
 
 
-def send_request(sock, params, body=b""):
-    """Sends one whole request on an open socket."""
-    msg = _record(BEGIN_REQUEST, struct.pack("!HB5x", RESPONDER, 0))
+def send_request(sock, params, body=b"", keep=False):
+    """Sends one whole request on an open socket; keep asks the responder to
+    keep the connection open afterwards (FCGI_KEEP_CONN, as nginx's
+    fastcgi_keep_conn does)."""
+    msg = _record(BEGIN_REQUEST, struct.pack("!HB5x", RESPONDER, 1 if keep else 0))
     msg += _record(PARAMS, _params(params)) + _record(PARAMS, b"")
     if body:
         msg += _record(STDIN, body)
@@ -87,10 +89,11 @@ def read_response(sock):
     return status, headers, body, err
 
 
-def request(addr, method, path, query="", cookie=None, body=None, content_type=None,
-            origin=None, host="127.0.0.1", extra=None, timeout=60):
-    """One HTTP-like request over FastCGI. body may be bytes, str or a JSON
-    value (then sent as application/json); host=None sends no HTTP_HOST. Returns (status, headers, json or bytes)."""
+def request_params(method, path, query="", cookie=None, body=None, content_type=None,
+                   origin=None, host="127.0.0.1", extra=None):
+    """The FastCGI parameters and body bytes of an HTTP-like request. body may
+    be bytes, str or a JSON value (then sent as application/json); host=None
+    sends no HTTP_HOST."""
     if body is not None and not isinstance(body, (bytes, str)):
         body = json.dumps(body)
         content_type = content_type or "application/json"
@@ -110,11 +113,22 @@ def request(addr, method, path, query="", cookie=None, body=None, content_type=N
     if origin:
         params["HTTP_ORIGIN"] = origin
     params.update(extra or {})
+    return params, body
+
+
+def decode(raw):
+    """A response body as JSON, or the bytes when it is not JSON."""
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw
+
+
+def request(addr, method, path, timeout=60, **kw):
+    """One HTTP-like request over FastCGI on a new connection (keywords as
+    request_params). Returns (status, headers, json or bytes)."""
+    params, body = request_params(method, path, **kw)
     with connect(addr, timeout) as s:
         send_request(s, params, body)
         status, headers, raw, _ = read_response(s)
-    try:
-        data = json.loads(raw) if raw else None
-    except ValueError:
-        data = raw
-    return status, headers, data
+    return status, headers, decode(raw)

@@ -274,17 +274,20 @@ DocumentRoot %(d)s/htdocs
 
 
 class Nginx(_Server):
-    """nginx with etc/nginx/galaxy-chat.conf included in a server block, as
-    in Galaxy's; the responder is at socket (a `galaxy-chat --listen`)."""
+    """nginx with etc/nginx/galaxy-chat-upstream.conf included in http { }
+    and etc/nginx/galaxy-chat.conf in a server block, as in Galaxy's; the
+    responder is at socket (a `galaxy-chat --listen`)."""
 
     def __init__(self, workdir, socket_path, www, port=None, locations=None):
         """locations: more nginx text for the server block (default: / redirects to /chat/)."""
         self.dir = os.path.join(workdir, "nginx")
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
-        sample = template("nginx/galaxy-chat.conf", [(SAMPLE_SOCKET, socket_path), (SAMPLE_WWW + "/", www + "/")])
+        sample = template("nginx/galaxy-chat.conf", [(SAMPLE_WWW + "/", www + "/")])
         with open(os.path.join(self.dir, "galaxy-chat.conf"), "w") as f:
             f.write(sample)
+        with open(os.path.join(self.dir, "galaxy-chat-upstream.conf"), "w") as f:
+            f.write(template("nginx/galaxy-chat-upstream.conf", [(SAMPLE_SOCKET, socket_path)]))
         # the sample includes fastcgi_params relative to nginx's conf dir
         for name in ("fastcgi_params", "mime.types"):
             shutil.copy(os.path.join(NGINX_CONFDIR, name), self.dir)
@@ -304,6 +307,7 @@ http {
     proxy_temp_path %(d)s/proxy;
     uwsgi_temp_path %(d)s/uwsgi;
     scgi_temp_path %(d)s/scgi;
+    include %(d)s/galaxy-chat-upstream.conf;
     server {
         listen 127.0.0.1:%(port)d;
         server_name localhost;
