@@ -20,11 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	for (size_t len = 0; len <= size && len <= cap; len++) {
 		int rc = listener_complete(data, len, cap);
-		if (rc < -1 || rc > 1)
+		if (rc < -1 || rc > 2 || (rc == 1 && len < cap))
 			abort();
-		if (rc == 1) {
+		if (rc >= 1) {
 			for (size_t more = len; more <= size && more <= cap; more++)
-				if (listener_complete(data, more, cap) != 1)
+				if (listener_complete(data, more, cap) != rc)
 					abort();
 			break;
 		}

@@ -33,6 +33,12 @@ struct call {
 	void (*park_done)(struct hub_waiter *w, char *body, size_t len);
 	void *park_ctx;
 	int parked;                /* api_events parked the request: no reply now */
+	/* quick: set by the server on a thread that must never wait (no store
+	 * connection, Galaxy's database not to be asked). What cannot be
+	 * answered from memory sets deferred, replies nothing, and the server
+	 * runs the request again on a worker. */
+	int quick;
+	int deferred;
 };
 
 typedef void (*api_fn)(struct call *c);

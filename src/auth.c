@@ -231,8 +231,9 @@ static enum auth_result auth_ask(struct auth *a, const char *key, struct user *u
 	return AUTH_UNAVAILABLE;
 }
 
-enum auth_result auth_check(struct auth *a, const char *cookie_header,
-                            struct user *user, char *err, size_t errlen)
+/* auth_check(), asking Galaxy's database on a cache miss only if may_ask. */
+static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, int may_ask,
+                                     struct user *user, char *err, size_t errlen)
 {
 	const char *value;
 	size_t len;
@@ -255,6 +256,10 @@ enum auth_result auth_check(struct auth *a, const char *cookie_header,
 		return AUTH_UNAVAILABLE;
 	}
 	if (!auth_cache_get(a, id, &res, user)) {
+		if (!may_ask) {
+			snprintf(err, errlen, "not cached");
+			return AUTH_NOT_CACHED;
+		}
 		if (cookie_decode(a->secret, a->secretlen, value, len, key, sizeof key) < 0) {
 			snprintf(err, errlen, "%s cookie does not decode with id_secret", AUTH_COOKIE_NAME);
 			return AUTH_BAD_COOKIE;
@@ -269,6 +274,18 @@ enum auth_result auth_check(struct auth *a, const char *cookie_header,
 	if (res == AUTH_OK)
 		user->admin = cfg_is_admin(a->cfg, user->email);
 	return res;
+}
+
+enum auth_result auth_check(struct auth *a, const char *cookie_header,
+                            struct user *user, char *err, size_t errlen)
+{
+	return auth_resolve(a, cookie_header, 1, user, err, errlen);
+}
+
+enum auth_result auth_check_cached(struct auth *a, const char *cookie_header,
+                                   struct user *user, char *err, size_t errlen)
+{
+	return auth_resolve(a, cookie_header, 0, user, err, errlen);
 }
 
 int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen)

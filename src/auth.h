@@ -22,7 +22,8 @@ enum auth_result {
 	AUTH_NO_COOKIE,    /* no galaxysession cookie */
 	AUTH_BAD_COOKIE,   /* does not decode with id_secret */
 	AUTH_NO_SESSION,   /* decodes, but Galaxy has no logged-in session for it */
-	AUTH_UNAVAILABLE   /* Galaxy's database could not be asked */
+	AUTH_UNAVAILABLE,  /* Galaxy's database could not be asked */
+	AUTH_NOT_CACHED    /* auth_check_cached() only: auth_check() must ask */
 };
 
 /* Makes the authenticator for cfg (which must outlive it). Returns 0, or -1
@@ -36,6 +37,11 @@ void auth_free(struct auth *a);
  * other results err says why, for logs; it is never shown to the client. */
 enum auth_result auth_check(struct auth *a, const char *cookie_header,
                             struct user *user, char *err, size_t errlen);
+
+/* auth_check() from the cache alone, never waiting for Galaxy's database:
+ * AUTH_NOT_CACHED when the answer is not cached (or no longer fresh). */
+enum auth_result auth_check_cached(struct auth *a, const char *cookie_header,
+                                   struct user *user, char *err, size_t errlen);
 
 /* Asks Galaxy's database how many users it can see. 0, or -1 with err. */
 int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen);

@@ -24,6 +24,13 @@
 #define HUB_TICK_MS 250      /* longest sleep, so deadlines are kept */
 #define HUB_REREAD_MS 5000   /* longest time without reading the store */
 #define HUB_ERROR_LOG_MS 30000 /* a failing store is logged this often */
+#define HUB_ROOMS_SLOTS 16384  /* users whose rooms are remembered */
+
+/* One user's rooms, current as of the hub's newest event. */
+struct hub_rooms_slot {
+	long long user_id;
+	char **rooms;               /* NULL-terminated, owned; NULL: slot empty */
+};
 
 struct hub {
 	const struct cfg *cfg;
@@ -37,6 +44,7 @@ struct hub {
 	long long ring_from;        /* the ring holds every event in (ring_from, last_id] */
 	struct store_event ring[HUB_RING];
 	size_t ring_start, ring_n;
+	struct hub_rooms_slot *rooms;   /* HUB_ROOMS_SLOTS, by user id */
 };
 
 long long hub_now_ms(void)
@@ -97,27 +105,28 @@ static int hub_in_rooms(char **rooms, const char *room)
 	return 0;
 }
 
-/* Keeps w->rooms in step with the user's own join and leave events. */
-static void hub_track_membership(struct hub_waiter *w, const struct store_event *ev)
+/* Keeps *rooms, user_id's rooms, in step with the user's own join and
+ * leave events. Applying an event twice changes nothing. */
+static void hub_track_membership(char ***rooms, long long user_id, const struct store_event *ev)
 {
 	size_t n = 0;
-	if (ev->user_id != w->user_id || !ev->room)
+	if (ev->user_id != user_id || !ev->room)
 		return;
-	while (w->rooms && w->rooms[n])
+	while (*rooms && (*rooms)[n])
 		n++;
-	if (ev->type == EV_JOIN && !hub_in_rooms(w->rooms, ev->room)) {
-		char **r = realloc(w->rooms, (n + 2) * sizeof *r);
+	if (ev->type == EV_JOIN && !hub_in_rooms(*rooms, ev->room)) {
+		char **r = realloc(*rooms, (n + 2) * sizeof *r);
 		if (!r)
 			return;
-		w->rooms = r;
+		*rooms = r;
 		if ((r[n] = strdup(ev->room)))
 			r[n + 1] = NULL;
 	} else if (ev->type == EV_LEAVE) {
 		for (size_t i = 0; i < n; i++)
-			if (strcmp(w->rooms[i], ev->room) == 0) {
-				free(w->rooms[i]);
-				w->rooms[i] = w->rooms[n - 1];
-				w->rooms[n - 1] = NULL;
+			if (strcmp((*rooms)[i], ev->room) == 0) {
+				free((*rooms)[i]);
+				(*rooms)[i] = (*rooms)[n - 1];
+				(*rooms)[n - 1] = NULL;
 				break;
 			}
 	}
@@ -189,6 +198,11 @@ static void hub_ring_push(struct hub *h, struct store_event *ev)
 	}
 	if (ev->type == EV_DELETE)
 		hub_ring_redact(h, ev->target);
+	if (ev->type == EV_JOIN || ev->type == EV_LEAVE) {
+		struct hub_rooms_slot *slot = &h->rooms[(unsigned long long)ev->user_id % HUB_ROOMS_SLOTS];
+		if (slot->rooms && slot->user_id == ev->user_id)
+			hub_track_membership(&slot->rooms, ev->user_id, ev);
+	}
 	*hub_ring_at(h, h->ring_n++) = *ev;
 	h->last_id = ev->id;
 	memset(ev, 0, sizeof *ev);
@@ -256,7 +270,7 @@ static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
 			struct store_event *ev = hub_ring_at(h, i);
 			if (ev->id <= w->checked)
 				continue;
-			hub_track_membership(w, ev);
+			hub_track_membership(&w->rooms, w->user_id, ev);
 			if (hub_visible(w, ev))
 				pick[n++] = ev;
 		}
@@ -370,6 +384,11 @@ int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen)
 	h->cfg = cfg;
 	h->head.next = h->head.prev = &h->head;
 	pthread_mutex_init(&h->lock, NULL);
+	if (!(h->rooms = calloc(HUB_ROOMS_SLOTS, sizeof *h->rooms))) {
+		snprintf(err, errlen, "out of memory");
+		hub_free(h);
+		return -1;
+	}
 	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
 	               cfg->n_persistent_rooms, &h->st, err, errlen) < 0 ||
 	    store_max_id(h->st, &h->last_id, err, errlen) != STORE_OK) {
@@ -407,6 +426,9 @@ void hub_free(struct hub *h)
 		free(hub_ring_at(h, i)->room);
 		free(hub_ring_at(h, i)->json);
 	}
+	for (size_t i = 0; h->rooms && i < HUB_ROOMS_SLOTS; i++)
+		store_free_names(h->rooms[i].rooms);
+	free(h->rooms);
 	store_close(h->st);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -426,7 +448,7 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 	}
 	for (size_t i = hub_ring_after(h, w->checked); i < h->ring_n && n < HUB_MAX_EVENTS; i++) {
 		struct store_event *ev = hub_ring_at(h, i);
-		hub_track_membership(w, ev);
+		hub_track_membership(&w->rooms, w->user_id, ev);
 		if (hub_visible(w, ev))
 			pick[n++] = ev;
 	}
@@ -462,4 +484,51 @@ size_t hub_waiting(struct hub *h)
 	size_t n = h->waiting;
 	pthread_mutex_unlock(&h->lock);
 	return n;
+}
+
+/* A new copy of the NULL-terminated rooms, or NULL when out of memory. */
+static char **hub_rooms_copy(char *const *rooms)
+{
+	size_t n = 0;
+
+	while (rooms[n])
+		n++;
+	char **copy = calloc(n + 1, sizeof *copy);
+	for (size_t i = 0; copy && i < n; i++)
+		if (!(copy[i] = strdup(rooms[i]))) {
+			store_free_names(copy);
+			return NULL;
+		}
+	return copy;
+}
+
+char **hub_rooms(struct hub *h, long long user_id)
+{
+	char **copy = NULL;
+
+	pthread_mutex_lock(&h->lock);
+	const struct hub_rooms_slot *slot = &h->rooms[(unsigned long long)user_id % HUB_ROOMS_SLOTS];
+	if (slot->rooms && slot->user_id == user_id)
+		copy = hub_rooms_copy(slot->rooms);
+	pthread_mutex_unlock(&h->lock);
+	return copy;
+}
+
+void hub_rooms_learn(struct hub *h, long long user_id, char *const *rooms, long long as_of)
+{
+	char **mine = hub_rooms_copy(rooms);
+
+	pthread_mutex_lock(&h->lock);
+	if (mine && as_of >= h->ring_from && as_of <= h->last_id) {
+		/* the events the store's answer may have missed are in the ring */
+		for (size_t i = hub_ring_after(h, as_of); i < h->ring_n; i++)
+			hub_track_membership(&mine, user_id, hub_ring_at(h, i));
+		struct hub_rooms_slot *slot = &h->rooms[(unsigned long long)user_id % HUB_ROOMS_SLOTS];
+		store_free_names(slot->rooms);
+		slot->user_id = user_id;
+		slot->rooms = mine;
+		mine = NULL;
+	}
+	pthread_mutex_unlock(&h->lock);
+	store_free_names(mine);
 }

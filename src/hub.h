@@ -53,6 +53,19 @@ void hub_free(struct hub *h);
  * ring, when stopping, or on ENOMEM: the caller asks the store instead. */
 int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len);
 
+/* The rooms user_id is in, from the hub's memory: a new NULL-terminated
+ * list the caller frees with store_free_names(), or NULL when the hub does
+ * not know them (then the caller asks the store and tells the hub with
+ * hub_rooms_learn()). Kept current by the join and leave events the hub
+ * reads; at most one user per slot of a fixed table is remembered. */
+char **hub_rooms(struct hub *h, long long user_id);
+
+/* Tells the hub user_id's rooms (copied) as the store gave them after
+ * every event up to as_of had been committed: as_of is hub_newest() taken
+ * before the store was asked. Events after as_of that the hub has read are
+ * applied to them; if some have left the ring, the hub stays ignorant. */
+void hub_rooms_learn(struct hub *h, long long user_id, char *const *rooms, long long as_of);
+
 /* The newest event id the hub has read. */
 long long hub_newest(struct hub *h);
 

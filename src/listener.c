@@ -81,7 +81,7 @@ int listener_complete(const unsigned char *buf, size_t len, size_t cap)
 		if (len - off < FCGI_HEADER_LEN + clen + h[6])
 			break;
 		if (h[1] == FCGI_STDIN && clen == 0)
-			return 1;
+			return 2;
 		if (h[1] == FCGI_PARAMS && clen == 0)
 			params_done = 1;
 		off += FCGI_HEADER_LEN + clen + h[6];
@@ -144,14 +144,14 @@ static void listener_drop(struct listener *l, struct listener_conn *c)
 	free(c);
 }
 
-/* Gives c's connection to the callback. */
-static void listener_hand_on(struct listener *l, struct listener_conn *c)
+/* Gives c's connection to the callback; whole: its request is all buffered. */
+static void listener_hand_on(struct listener *l, struct listener_conn *c, int whole)
 {
 	int fd = c->fd;
 
 	listener_unlink(l, c);
 	free(c);
-	l->ready(fd, l->ctx);
+	l->ready(fd, whole, l->ctx);
 }
 
 /* Looks at what c has sent so far; hands it on or drops it when that is
@@ -169,7 +169,7 @@ static void listener_look(struct listener *l, struct listener_conn *c, int hup)
 	else if ((done = listener_complete(l->buf, (size_t)n, LISTENER_PEEK_MAX)) == 0 && hup)
 		done = -1;
 	if (done > 0) {
-		listener_hand_on(l, c);
+		listener_hand_on(l, c, done == 2);
 	} else if (done < 0) {
 		listener_drop(l, c);
 	} else if (c->idle && n > 0) {

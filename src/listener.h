@@ -22,11 +22,13 @@
 struct listener;
 
 /* Called on the listener's thread with a connection whose request is
- * complete, or whose parameters are complete and whose body goes on beyond
- * LISTENER_PEEK_MAX (a client sending that much is not trickling; its
- * body is read by the callee, each read bounded by io_timeout_s). fd is blocking, each read and write on it times out
- * after io_timeout_s, and it belongs to the callee. */
-typedef void (*listener_ready_fn)(int fd, void *ctx);
+ * complete (whole: 1; reading it cannot wait), or whose parameters are
+ * complete and whose body goes on beyond LISTENER_PEEK_MAX (whole: 0; a
+ * client sending that much is not trickling, but reading its body may
+ * wait for it, each read bounded by io_timeout_s). fd is blocking, each
+ * read and write on it times out after io_timeout_s, and it belongs to the
+ * callee. */
+typedef void (*listener_ready_fn)(int fd, int whole, void *ctx);
 
 /* Starts accepting on listen_fd: at most max_pending connections wait for
  * their request at once (more are closed at once), each for at most
@@ -49,8 +51,9 @@ void listener_keep(struct listener *l, int fd);
 void listener_free(struct listener *l);
 
 /* Whether buf (len bytes peeked from a connection, of at most cap) holds a
- * whole FastCGI request: 1 when it does (through the empty FCGI_STDIN
- * record, or through the parameters when len reaches cap), 0 when more is
+ * whole FastCGI request: 2 when it does (through the empty FCGI_STDIN
+ * record), 1 when len reaches cap with the parameters complete (the body
+ * goes on), 0 when more is
  * needed, -1 when it never will (not FastCGI; records other than
  * BEGIN_REQUEST, then this request's PARAMS, then its STDIN; parameters of
  * cap bytes or more). Pure: fuzzed. */

@@ -22,22 +22,23 @@ struct route {
 	const char *suffix;    /* NULL: exact match on prefix */
 	api_fn fn;
 	int open;              /* no authentication */
+	int quick;             /* may answer in struct call's quick mode */
 };
 
 static const struct route routes[] = {
-	{ "GET", "/v1/health", NULL, api_health, 1 },
-	{ "GET", "/v1/me", NULL, api_me, 0 },
-	{ "GET", "/v1/rooms", NULL, api_rooms, 0 },
-	{ "POST", "/v1/rooms/", "/join", api_room_join, 0 },
-	{ "POST", "/v1/rooms/", "/leave", api_room_leave, 0 },
-	{ "GET", "/v1/rooms/", "/messages", api_room_history, 0 },
-	{ "GET", "/v1/rooms/", "/who", api_room_who, 0 },
-	{ "POST", "/v1/messages", NULL, api_post_message, 0 },
-	{ "GET", "/v1/events", NULL, api_events, 0 },
-	{ "DELETE", "/v1/messages/", "", api_delete_message, 0 },
-	{ "POST", "/v1/users/", "/mute", api_mute, 0 },
-	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0 },
-	{ "GET", "/v1/search", NULL, api_search, 0 },
+	{ "GET", "/v1/health", NULL, api_health, 1, 0 },
+	{ "GET", "/v1/me", NULL, api_me, 0, 0 },
+	{ "GET", "/v1/rooms", NULL, api_rooms, 0, 0 },
+	{ "POST", "/v1/rooms/", "/join", api_room_join, 0, 0 },
+	{ "POST", "/v1/rooms/", "/leave", api_room_leave, 0, 0 },
+	{ "GET", "/v1/rooms/", "/messages", api_room_history, 0, 0 },
+	{ "GET", "/v1/rooms/", "/who", api_room_who, 0, 0 },
+	{ "POST", "/v1/messages", NULL, api_post_message, 0, 0 },
+	{ "GET", "/v1/events", NULL, api_events, 0, 1 },
+	{ "DELETE", "/v1/messages/", "", api_delete_message, 0, 0 },
+	{ "POST", "/v1/users/", "/mute", api_mute, 0, 0 },
+	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0, 0 },
+	{ "GET", "/v1/search", NULL, api_search, 0, 0 },
 };
 
 /* 1 when path matches r; the argument (if any) goes to arg. */
@@ -126,13 +127,18 @@ void router_cors(const struct cfg *cfg, const char *origin, struct reply *rep)
 	reply_header(rep, "Vary", "Origin");
 }
 
-/* Authenticates c; on failure fills the reply and returns -1. */
+/* Authenticates c; on failure fills the reply (or, quick, defers) and
+ * returns -1. */
 static int router_authenticate(struct call *c)
 {
 	char err[256] = "";
-	switch (auth_check(c->auth, c->req->cookie, &c->user, err, sizeof err)) {
+	switch (c->quick ? auth_check_cached(c->auth, c->req->cookie, &c->user, err, sizeof err)
+	                 : auth_check(c->auth, c->req->cookie, &c->user, err, sizeof err)) {
 	case AUTH_OK:
 		break;
+	case AUTH_NOT_CACHED:
+		c->deferred = 1;
+		return -1;
 	case AUTH_UNAVAILABLE:
 		log_error("Galaxy database: %s", err);
 		reply_header(c->rep, "Retry-After", "5");
@@ -143,6 +149,10 @@ static int router_authenticate(struct call *c)
 		return -1;
 	default:
 		reply_error(c->rep, 401, "the galaxysession cookie is not a logged-in Galaxy session");
+		return -1;
+	}
+	if (c->quick && store_user_seen_due(c->cfg->store, &c->user)) {
+		c->deferred = 1;   /* a write: a worker's */
 		return -1;
 	}
 	if (c->store && store_user_seen(c->store, &c->user, err, sizeof err) != STORE_OK)
@@ -166,6 +176,10 @@ void router_dispatch(struct call *c)
 		if (!strstr(allow, routes[i].method))
 			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
 			         allow[0] ? ", " : "", routes[i].method);
+	}
+	if (c->quick && !(hit && hit->quick)) {
+		c->deferred = 1;
+		return;
 	}
 	if (!hit && allow[0] && strcmp(req->method, "OPTIONS") == 0) {
 		/* a CORS preflight: approved (by router_cors' headers, added to

@@ -10,7 +10,8 @@
 /* Runs the route for c->req, filling c->rep (or c->park for a waiting poll).
  * Unknown paths get 404; known paths with another method 405 with Allow,
  * or for OPTIONS 204 with Allow (and the CORS preflight answer when the
- * Origin is one of allowed_origins). */
+ * Origin is one of allowed_origins). With c->quick, only the long poll's
+ * route runs, and only from memory (struct call); the rest is deferred. */
 void router_dispatch(struct call *c);
 
 /* 1 when a request's Origin is allowed for a state-changing request: none

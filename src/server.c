@@ -19,9 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "api.h"
 #include "auth.h"
@@ -39,10 +41,12 @@
 
 extern char **environ;
 
-/* A queued piece of work: a new request (resp NULL), or a parked poll's
- * finished response to write. */
+/* A queued piece of work for a worker: a new request (resp NULL; read
+ * already when read is set), or a finished response to write. */
 struct job {
 	FCGX_Request *fcgx;   /* NULL in CGI mode */
+	int read;
+	struct request req;   /* when read */
 	char *resp;
 	size_t len;
 	struct job *next;
@@ -141,37 +145,52 @@ static char *server_serialize(struct server *s, FCGX_Request *fcgx, struct reply
 	return reply_serialize(rep, len);
 }
 
-static void server_finish_reply(struct server *s, FCGX_Request *fcgx, struct reply *rep)
+/* Whether len bytes of response can be written to fd without waiting: the
+ * socket's send buffer has room for them, twice over for the FastCGI
+ * records and the kernel's own accounting. */
+static int server_fits(int fd, size_t len)
 {
+	int sndbuf = 0, queued = 0;
+	socklen_t optlen = sizeof sndbuf;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &optlen) < 0 ||
+	    ioctl(fd, SIOCOUTQ, &queued) < 0)
+		return 0;
+	return (long long)queued + 2 * (long long)len + 4096 <= sndbuf;
+}
+
+/* Answers fcgx's request (the CGI request when NULL) with rep. On a thread
+ * that must not wait (may_wait 0), a response the connection cannot take
+ * at once is queued for a worker to write instead. */
+static void server_respond(struct server *s, FCGX_Request *fcgx, struct reply *rep, int may_wait)
+{
+	static const char oom[] = "Status: 500 Internal Server Error\r\n\r\n";
 	size_t len;
 	char *resp = server_serialize(s, fcgx, rep, &len);
-	static const char oom[] = "Status: 500 Internal Server Error\r\n\r\n";
+	struct job *j;
+
+	if (resp && !may_wait && fcgx && !server_fits(fcgx->ipcFd, len) && (j = calloc(1, sizeof *j))) {
+		j->fcgx = fcgx;
+		j->resp = resp;
+		j->len = len;
+		server_push(s, j);
+		return;
+	}
 	server_finish(s, fcgx, resp ? resp : oom, resp ? len : sizeof oom - 1);
 	free(resp);
 }
 
-/* The hub's callback: queue the parked poll's 200 for a worker to write. */
+/* The hub's callback, on its thread: answers the parked poll with its 200. */
 static void server_park_done(struct hub_waiter *w, char *body, size_t len)
 {
-	struct server *s = server_instance;
 	struct reply rep = { 0 };
-	struct job *j = calloc(1, sizeof *j);
 
 	if (body)
 		reply_raw(&rep, 200, body, len);
 	else
 		reply_error(&rep, 500, "out of memory");
 	free(body);
-	if (j) {
-		j->fcgx = w->ctx;
-		j->resp = server_serialize(s, w->ctx, &rep, &j->len);
-	}
-	if (j && j->resp) {
-		server_push(s, j);
-	} else {
-		free(j);
-		server_finish_reply(s, w->ctx, &rep);
-	}
+	server_respond(server_instance, w->ctx, &rep, 0);
 	reply_clear(&rep);
 	hub_waiter_free(w);
 }
@@ -188,6 +207,26 @@ static long server_stdin_read(void *rd, char *buf, size_t len)
 	return n ? (long)n : (ferror(stdin) ? -1 : 0);
 }
 
+/* Reads fcgx's request (the CGI request when NULL) into req, which the
+ * caller frees with request_free() either way. Returns 0, or -1 with the
+ * error answer in rep. The connection is kept for another request only if
+ * this one was read through its end. */
+static int server_read(struct server *s, FCGX_Request *fcgx, struct request *req, struct reply *rep)
+{
+	char err[256] = "";
+	enum request_problem p;
+
+	p = fcgx ? request_read(req, fcgx->envp, server_fcgx_read, fcgx, s->cfg->max_body_bytes, err, sizeof err)
+	         : request_read(req, environ, server_stdin_read, NULL, s->cfg->max_body_bytes, err, sizeof err);
+	if (fcgx && (p != REQUEST_OK || FCGX_GetChar(fcgx->in) != EOF))
+		fcgx->keepConnection = 0;
+	if (p == REQUEST_IO)
+		log_info("request dropped: %s", err);
+	if (p != REQUEST_OK)
+		reply_error(rep, p == REQUEST_TOO_LARGE ? 413 : 400, "%s", err);
+	return p == REQUEST_OK ? 0 : -1;
+}
+
 /* This worker's store connection, (re)opened when needed. */
 struct worker {
 	struct server *s;
@@ -195,51 +234,50 @@ struct worker {
 	char store_error[256];
 };
 
+/* Runs req, read from fcgx: on worker wk, or with wk NULL on a thread
+ * that must not wait (struct call's quick mode). Returns 1 when it is dealt
+ * with (answered, or parked in the hub), 0 when only a worker can run it. */
+static int server_dispatch(struct server *s, struct worker *wk, FCGX_Request *fcgx,
+                           struct request *req)
+{
+	struct reply rep = { 0 };
+
+	if (wk && !wk->store && !s->no_store &&
+	    store_open(s->cfg->store, (const char *const *)s->cfg->persistent_rooms,
+	               s->cfg->n_persistent_rooms, &wk->store, wk->store_error, sizeof wk->store_error) < 0)
+		wk->store = NULL;
+	struct call c = {
+		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate,
+		.store = wk ? wk->store : NULL, .store_error = wk ? wk->store_error : "not on a worker",
+		.req = req, .rep = &rep,
+		.park_done = server_park_done, .park_ctx = fcgx, .quick = !wk,
+	};
+	router_dispatch(&c);
+	if (c.deferred) {
+		reply_clear(&rep);
+		return 0;
+	}
+	if (c.store_failed && wk && wk->store) {
+		/* a failing connection is remade on the next request */
+		store_close(wk->store);
+		wk->store = NULL;
+	}
+	if (!c.parked)
+		server_respond(s, fcgx, &rep, wk != NULL);
+	reply_clear(&rep);
+	return 1;
+}
+
+/* Reads and runs fcgx's request (the CGI request when NULL) on wk. */
 static void server_handle(struct worker *wk, FCGX_Request *fcgx)
 {
-	struct server *s = wk->s;
 	struct request req;
 	struct reply rep = { 0 };
-	char err[256] = "";
-	enum request_problem p;
 
-	p = fcgx ? request_read(&req, fcgx->envp, server_fcgx_read, fcgx, s->cfg->max_body_bytes, err, sizeof err)
-	         : request_read(&req, environ, server_stdin_read, NULL, s->cfg->max_body_bytes, err, sizeof err);
-	/* the connection may serve another request only from the record
-	 * after this one's end: its body must have been read through the end */
-	if (fcgx && (p != REQUEST_OK || FCGX_GetChar(fcgx->in) != EOF))
-		fcgx->keepConnection = 0;
-	if (p == REQUEST_IO) {
-		log_info("request dropped: %s", err);
-		reply_error(&rep, 400, "%s", err);
-	} else if (p == REQUEST_TOO_LARGE) {
-		reply_error(&rep, 413, "%s", err);
-	} else if (p == REQUEST_BAD) {
-		reply_error(&rep, 400, "%s", err);
-	} else {
-		if (!wk->store && !s->no_store && store_open(s->cfg->store, (const char *const *)s->cfg->persistent_rooms,
-		                             s->cfg->n_persistent_rooms, &wk->store,
-		                             wk->store_error, sizeof wk->store_error) < 0)
-			wk->store = NULL;
-		struct call c = {
-			.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate,
-			.store = wk->store, .store_error = wk->store_error,
-			.req = &req, .rep = &rep,
-			.park_done = server_park_done, .park_ctx = fcgx,
-		};
-		router_dispatch(&c);
-		if (c.parked) {
-			request_free(&req);
-			reply_clear(&rep);
-			return;
-		}
-		if (c.store_failed && wk->store) {
-			/* a failing connection is remade on the next request */
-			store_close(wk->store);
-			wk->store = NULL;
-		}
-	}
-	server_finish_reply(s, fcgx, &rep);
+	if (server_read(wk->s, fcgx, &req, &rep) < 0)
+		server_respond(wk->s, fcgx, &rep, 1);
+	else
+		server_dispatch(wk->s, wk, fcgx, &req);
 	request_free(&req);
 	reply_clear(&rep);
 }
@@ -262,10 +300,14 @@ static void *server_worker(void *arg)
 		if (!s->head)
 			s->tail = NULL;
 		pthread_mutex_unlock(&s->lock);
-		if (j->resp)
+		if (j->resp) {
 			server_finish(s, j->fcgx, j->resp, j->len);
-		else
+		} else if (j->read) {
+			server_dispatch(s, &wk, j->fcgx, &j->req);
+			request_free(&j->req);
+		} else {
 			server_handle(&wk, j->fcgx);
+		}
 		free(j->resp);
 		free(j);
 	}
@@ -273,13 +315,17 @@ static void *server_worker(void *arg)
 	return NULL;
 }
 
-/* The listener's callback: fd has a whole request buffered; libfcgi reads
- * its parameters from there without waiting, and a worker runs it. */
-static void server_ready(int fd, void *arg)
+/* The listener's callback: fd has a request's parameters buffered (and,
+ * when whole, its body too). libfcgi reads them from there without
+ * waiting. A whole request is read here, and a long poll that memory
+ * alone can answer or park (struct call's quick mode) is dealt with here;
+ * everything else goes to the workers. */
+static void server_ready(int fd, int whole, void *arg)
 {
 	struct server *s = arg;
 	FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
 	struct job *j = calloc(1, sizeof *j);
+	struct reply rep = { 0 };
 
 	/* No listening socket (-1): on a malformed request libfcgi closes fd
 	 * and fails instead of accepting another connection itself.
@@ -305,16 +351,28 @@ static void server_ready(int fd, void *arg)
 	int busy = ++s->in_flight > s->cfg->max_connections;
 	pthread_mutex_unlock(&s->lock);
 	if (busy) {
-		struct reply rep = { 0 };
 		reply_header(&rep, "Retry-After", "5");
 		reply_error(&rep, 503, "too many requests in flight (max_connections = %d)",
 		            s->cfg->max_connections);
-		server_finish_reply(s, fcgx, &rep);
+		fcgx->keepConnection = 0;
+		server_respond(s, fcgx, &rep, 0);
 		reply_clear(&rep);
 		free(j);
 		return;
 	}
 	j->fcgx = fcgx;
+	if (whole) {
+		int bad = server_read(s, fcgx, &j->req, &rep) < 0;
+		j->read = 1;
+		if (bad)
+			server_respond(s, fcgx, &rep, 0);
+		reply_clear(&rep);
+		if (bad || server_dispatch(s, NULL, fcgx, &j->req)) {
+			request_free(&j->req);
+			free(j);
+			return;
+		}
+	}
 	server_push(s, j);
 }
 

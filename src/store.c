@@ -37,8 +37,9 @@ void store_describe(const char *where, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", where);
 }
 
-int store_open(const char *where, const char *const *persistent, size_t n,
-               struct store **out, char *err, size_t errlen)
+/* store_open() without naming the store. */
+static int store_open_kind(const char *where, const char *const *persistent, size_t n,
+                           struct store **out, char *err, size_t errlen)
 {
 	struct dburl url;
 	int rc;
@@ -57,16 +58,39 @@ int store_open(const char *where, const char *const *persistent, size_t n,
 	return rc;
 }
 
+int store_open(const char *where, const char *const *persistent, size_t n,
+               struct store **out, char *err, size_t errlen)
+{
+	if (store_open_kind(where, persistent, n, out, err, errlen) < 0)
+		return -1;
+	if (!((*out)->where = strdup(where))) {
+		store_close(*out);
+		*out = NULL;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 void store_close(struct store *st)
 {
-	if (st)
+	if (st) {
+		char *where = st->where;
 		st->ops->close(st);
+		free(where);
+	}
 }
 
 enum store_result store_user_seen(struct store *st, const struct user *u,
                                   char *err, size_t errlen)
 {
-	return st->ops->user_seen(st, u, err, errlen);
+	enum store_result rc;
+
+	if (!store_user_seen_due(st->where, u))
+		return STORE_OK;
+	if ((rc = st->ops->user_seen(st, u, err, errlen)) == STORE_OK)
+		store_seen_done(st->where, u);
+	return rc;
 }
 
 enum store_result store_join(struct store *st, const struct user *u, const char *room,

@@ -69,9 +69,18 @@ int store_open(const char *where, const char *const *persistent, size_t n,
 void store_close(struct store *st);
 
 /* Records that user made a request now: keeps the users row (id, username,
- * email, gravatar) current and last_seen for presence. Cheap to call often. */
+ * email, gravatar) current and last_seen for presence. Cheap to call often:
+ * it writes only when store_user_seen_due(). */
 enum store_result store_user_seen(struct store *st, const struct user *u,
                                   char *err, size_t errlen);
+
+/* Whether store_user_seen() of u would write to the store opened as where
+ * (new user, changed name, email or gravatar, or last written
+ * STORE_SEEN_WRITE_S ago). Remembered per process, shared by every thread
+ * and connection: tables per connection were thrashed by thousands of
+ * polling users, and nearly every request became a write transaction under
+ * the store's one write lock (bench/README.md). No store connection needed. */
+int store_user_seen_due(const char *where, const struct user *u);
 
 /* Joins room (validated by the caller), creating it if new. *event_id is the
  * new join event's id, or 0 when u was already a member (nothing stored).

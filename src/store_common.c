@@ -202,7 +202,7 @@ static time_t mono_now(void)
 	return mono.tv_sec;
 }
 
-int store_seen_due(const char *store, const struct user *u)
+int store_user_seen_due(const char *store, const struct user *u)
 {
 	const struct store_seen *s = &store_seen_tab[(unsigned long long)u->id % STORE_SEEN_SLOTS];
 	uint64_t hash = user_hash(store, u);

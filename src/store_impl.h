@@ -73,6 +73,7 @@ struct store_ops {
 
 struct store {
 	const struct store_ops *ops;
+	char *where;   /* what store_open() was given, owned: names the store */
 };
 
 #define STORE_MAX_LIMIT 500      /* most events one read returns */
@@ -146,15 +147,9 @@ enum store_result store_join_refused(const struct user *u, int max_rooms, char *
  * -1 when out of memory (*names still valid for store_free_names). */
 int store_names_add(char ***names, size_t *n, const char *name);
 
-/* The users store_user_seen wrote lately, so most calls write nothing:
- * store_seen_due() is 1 when u's row in the store named store (its path or
- * conninfo) needs writing (new, changed or older than STORE_SEEN_WRITE_S),
- * store_seen_done() records the write. One table per process, shared by
- * every connection and thread: tables per connection were thrashed by
- * thousands of polling users, and nearly every request became a write
- * transaction under the store's one write lock (bench/README.md). */
-int store_seen_due(const char *store, const struct user *u);
-void store_seen_done(const char *store, const struct user *u);
+/* Records that store_user_seen() wrote u's row in the store named where
+ * (see store_user_seen_due()). */
+void store_seen_done(const char *where, const struct user *u);
 
 /* The implementations' openers, with store_open's contract: path is a file
  * name, conninfo a libpq connection string. */

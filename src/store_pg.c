@@ -828,12 +828,9 @@ static enum store_result pgs_user_seen(struct store *base, const struct user *u,
 	PGresult *bad;
 	char ts[32];
 
-	if (!store_seen_due(st->conninfo, u))
-		return STORE_OK;
 	store_time(ts, 0);
 	if (user_write(st, u, ts, &bad) < 0)
 		return pgs_fail(st, "recording the user", bad, err, errlen);
-	store_seen_done(st->conninfo, u);
 	return STORE_OK;
 }
 

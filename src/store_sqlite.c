@@ -714,12 +714,9 @@ static enum store_result sqls_user_seen(struct store *base, const struct user *u
 	struct sqls *st = (struct sqls *)base;
 	char ts[32];
 
-	if (!store_seen_due(st->path, u))
-		return STORE_OK;
 	store_time(ts, 0);
 	if (user_write(st, u, ts) < 0)
 		return store_fail(st, "recording the user", err, errlen);
-	store_seen_done(st->path, u);
 	return STORE_OK;
 }
 
