@@ -25,6 +25,7 @@
 #define HUB_REREAD_MS 5000   /* longest time without reading the store */
 #define HUB_ERROR_LOG_MS 30000 /* a failing store is logged this often */
 #define HUB_ROOMS_SLOTS 16384  /* users whose rooms are remembered */
+#define HUB_SEEN_FLUSH_MS 10000 /* last_seen is written this often (store_seen_flush) */
 
 /* One user's rooms, current as of the hub's newest event. */
 struct hub_rooms_slot {
@@ -298,6 +299,16 @@ static long long hub_expire(struct hub *h, struct hub_done_list *dl)
 	return next;
 }
 
+/* Writes the users seen lately (store_seen_flush); a failure is logged and
+ * forgotten: presence is soft state. */
+static void hub_flush_seen(struct hub *h)
+{
+	char err[256];
+
+	if (store_seen_flush(h->st, err, sizeof err) != STORE_OK)
+		log_warning("hub: recording who was seen: %s", err);
+}
+
 static void *hub_main(void *arg)
 {
 	struct hub *h = arg;
@@ -308,7 +319,7 @@ static void *hub_main(void *arg)
 	 * failed, and every HUB_REREAD_MS in case a writer died between its
 	 * commit and its wakeup: an idle hub sends almost no query. */
 	unsigned read_seq = 0;
-	long long read_at = 0, logged_at = 0;
+	long long read_at = 0, logged_at = 0, flushed_at = hub_now_ms();
 	int stale = 1, failing = 0;
 
 	for (;;) {
@@ -359,12 +370,17 @@ static void *hub_main(void *arg)
 		long long wait = hub_expire(h, &dl);
 		pthread_mutex_unlock(&h->lock);
 		hub_deliver(&dl);
+		if (hub_now_ms() - flushed_at >= HUB_SEEN_FLUSH_MS) {
+			hub_flush_seen(h);
+			flushed_at = hub_now_ms();
+		}
 		store_wait(h->st, seq, (int)(wait > 0 ? wait : 1));
 	}
 	pthread_mutex_lock(&h->lock);
 	hub_expire(h, &dl);
 	pthread_mutex_unlock(&h->lock);
 	hub_deliver(&dl);
+	hub_flush_seen(h);
 	free(dl.v);
 	return NULL;
 }

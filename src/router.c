@@ -151,8 +151,10 @@ static int router_authenticate(struct call *c)
 		reply_error(c->rep, 401, "the galaxysession cookie is not a logged-in Galaxy session");
 		return -1;
 	}
-	if (c->quick && store_user_seen_due(c->cfg->store, &c->user)) {
-		c->deferred = 1;   /* a write: a worker's */
+	if (c->quick) {
+		if (store_user_seen_note(c->cfg->store, &c->user))
+			return 0;
+		c->deferred = 1;   /* the row needs writing: a worker's job */
 		return -1;
 	}
 	if (c->store && store_user_seen(c->store, &c->user, err, sizeof err) != STORE_OK)

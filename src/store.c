@@ -84,12 +84,24 @@ void store_close(struct store *st)
 enum store_result store_user_seen(struct store *st, const struct user *u,
                                   char *err, size_t errlen)
 {
+	struct store_seen_row row = { .user = *u };
 	enum store_result rc;
 
-	if (!store_user_seen_due(st->where, u))
+	if (store_user_seen_note(st->where, u))
 		return STORE_OK;
-	if ((rc = st->ops->user_seen(st, u, err, errlen)) == STORE_OK)
+	store_time(row.ts, 0);
+	if ((rc = st->ops->user_seen(st, &row, 1, err, errlen)) == STORE_OK)
 		store_seen_done(st->where, u);
+	return rc;
+}
+
+enum store_result store_seen_flush(struct store *st, char *err, size_t errlen)
+{
+	size_t n;
+	struct store_seen_row *rows = store_seen_due_rows(st->where, &n);
+	enum store_result rc = n ? st->ops->user_seen(st, rows, n, err, errlen) : STORE_OK;
+
+	free(rows);
 	return rc;
 }
 

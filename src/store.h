@@ -70,17 +70,24 @@ void store_close(struct store *st);
 
 /* Records that user made a request now: keeps the users row (id, username,
  * email, gravatar) current and last_seen for presence. Cheap to call often:
- * it writes only when store_user_seen_due(). */
+ * it writes at once only a row that is new or changed (so it exists from
+ * the user's first request on), else it just notes the time for
+ * store_seen_flush(). */
 enum store_result store_user_seen(struct store *st, const struct user *u,
                                   char *err, size_t errlen);
 
-/* Whether store_user_seen() of u would write to the store opened as where
- * (new user, changed name, email or gravatar, or last written
- * STORE_SEEN_WRITE_S ago). Remembered per process, shared by every thread
- * and connection: tables per connection were thrashed by thousands of
- * polling users, and nearly every request became a write transaction under
- * the store's one write lock (bench/README.md). No store connection needed. */
-int store_user_seen_due(const char *where, const struct user *u);
+/* store_user_seen() without a store connection: notes that u made a
+ * request now and returns 1 when u's row in the store opened as where is
+ * current, else returns 0 (store_user_seen() must write it). Remembered
+ * per process, shared by every thread and connection: writing last_seen on
+ * each request made nearly every poll a write transaction under the
+ * store's one write lock, and every user's poll one every 15 s
+ * (bench/README.md). */
+int store_user_seen_note(const char *where, const struct user *u);
+
+/* Writes last_seen of every user noted since their row was last written,
+ * in one transaction (the hub calls it every few seconds). */
+enum store_result store_seen_flush(struct store *st, char *err, size_t errlen);
 
 /* Joins room (validated by the caller), creating it if new. *event_id is the
  * new join event's id, or 0 when u was already a member (nothing stored).

@@ -17,17 +17,22 @@ const char *const store_event_type_names[] = {
 	[EV_DIRECT] = "direct", [EV_DELETE] = "delete",
 };
 
+void store_time_at(char out[32], const struct timespec *ts)
+{
+	struct tm tm;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + 19, 32 - 19, ".%03dZ", (int)(ts->tv_nsec / 1000000) % 1000);
+}
+
 void store_time(char out[32], long long offset_s)
 {
 	struct timespec ts;
-	struct tm tm;
-	time_t sec;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	sec = ts.tv_sec + (time_t)offset_s;
-	gmtime_r(&sec, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + 19, 32 - 19, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
+	ts.tv_sec += (time_t)offset_s;
+	store_time_at(out, &ts);
 }
 
 int store_clamp(int limit)
@@ -170,23 +175,26 @@ int store_names_add(char ***names, size_t *n, const char *name)
 	return 0;
 }
 
+/* A user store_user_seen() knows: their row as last written, and whether
+ * they have been seen since. */
 struct store_seen {
 	long long id;
 	uint64_t hash;                 /* of username, email, gravatar and the store */
-	time_t written;                /* CLOCK_MONOTONIC seconds */
+	uint64_t where_hash;           /* of the store alone */
+	int dirty;                     /* seen since the row was written */
+	struct timespec seen;          /* CLOCK_REALTIME of the latest request */
+	struct user user;              /* as written */
 };
 static struct store_seen store_seen_tab[STORE_SEEN_SLOTS];
 static pthread_mutex_t store_seen_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t user_hash(const char *store, const struct user *u)
+/* FNV-1a of the NUL-terminated strings fields[0..n-1], NULs included. */
+static uint64_t fnv_strings(const char *const *fields, size_t n)
 {
-	const char *fields[] = { u->username, u->email, u->gravatar, store };
-	uint64_t h = 14695981039346656037ULL;   /* FNV-1a */
-	size_t i;
-	const char *p;
+	uint64_t h = 14695981039346656037ULL;
 
-	for (i = 0; i < sizeof fields / sizeof *fields; i++)
-		for (p = fields[i]; ; p++) {
+	for (size_t i = 0; i < n; i++)
+		for (const char *p = fields[i]; ; p++) {
 			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 			if (!*p)
 				break;
@@ -194,23 +202,26 @@ static uint64_t user_hash(const char *store, const struct user *u)
 	return h;
 }
 
-static time_t mono_now(void)
+static uint64_t user_hash(const char *store, const struct user *u)
 {
-	struct timespec mono;
+	const char *fields[] = { u->username, u->email, u->gravatar, store };
 
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	return mono.tv_sec;
+	return fnv_strings(fields, 4);
 }
 
-int store_user_seen_due(const char *store, const struct user *u)
+int store_user_seen_note(const char *store, const struct user *u)
 {
-	const struct store_seen *s = &store_seen_tab[(unsigned long long)u->id % STORE_SEEN_SLOTS];
+	struct store_seen *s = &store_seen_tab[(unsigned long long)u->id % STORE_SEEN_SLOTS];
 	uint64_t hash = user_hash(store, u);
+	int known;
 
 	pthread_mutex_lock(&store_seen_lock);
-	int fresh = s->id == u->id && s->hash == hash && mono_now() - s->written < STORE_SEEN_WRITE_S;
+	if ((known = s->id == u->id && s->hash == hash)) {
+		s->dirty = 1;
+		clock_gettime(CLOCK_REALTIME, &s->seen);
+	}
 	pthread_mutex_unlock(&store_seen_lock);
-	return !fresh;
+	return known;
 }
 
 void store_seen_done(const char *store, const struct user *u)
@@ -221,8 +232,37 @@ void store_seen_done(const char *store, const struct user *u)
 	pthread_mutex_lock(&store_seen_lock);
 	s->id = u->id;
 	s->hash = hash;
-	s->written = mono_now();
+	s->where_hash = fnv_strings(&store, 1);
+	s->dirty = 0;
+	s->user = *u;
 	pthread_mutex_unlock(&store_seen_lock);
+}
+
+struct store_seen_row *store_seen_due_rows(const char *store, size_t *n)
+{
+	uint64_t where_hash = fnv_strings(&store, 1);
+	struct store_seen_row *rows = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	pthread_mutex_lock(&store_seen_lock);
+	for (size_t i = 0; i < STORE_SEEN_SLOTS; i++) {
+		struct store_seen *s = &store_seen_tab[i];
+		if (!s->dirty || s->where_hash != where_hash)
+			continue;
+		if (*n == cap) {
+			struct store_seen_row *more = realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof *rows);
+			if (!more)
+				break;   /* the rest stay noted for the next time */
+			rows = more;
+		}
+		rows[*n].user = s->user;
+		store_time_at(rows[*n].ts, &s->seen);
+		(*n)++;
+		s->dirty = 0;
+	}
+	pthread_mutex_unlock(&store_seen_lock);
+	return rows;
 }
 
 enum store_result store_join_refused(const struct user *u, int max_rooms, char *err, size_t errlen)

@@ -15,10 +15,18 @@
 
 #include "store.h"
 
+/* A users row to write: who, and when they were last seen. */
+struct store_seen_row {
+	struct user user;
+	char ts[32];          /* store_time() format */
+};
+
 struct store_ops {
 	void (*close)(struct store *st);
-	enum store_result (*user_seen)(struct store *st, const struct user *u,
-	                               char *err, size_t errlen);
+	/* writes the n users rows (inserted or refreshed), each last seen at
+	 * its ts, in one transaction */
+	enum store_result (*user_seen)(struct store *st, const struct store_seen_row *rows,
+	                               size_t n, char *err, size_t errlen);
 	enum store_result (*join)(struct store *st, const struct user *u, const char *room,
 	                          int max_rooms, long long *event_id, char *err, size_t errlen);
 	/* never called for `all`: store_leave() refuses that itself */
@@ -78,7 +86,6 @@ struct store {
 
 #define STORE_MAX_LIMIT 500      /* most events one read returns */
 #define STORE_ONLINE_S 60        /* "online": seen this recently */
-#define STORE_SEEN_WRITE_S 15    /* store_user_seen writes at most this often */
 #define STORE_SEEN_SLOTS 16384   /* users remembered per process */
 
 /* --- helpers shared by the implementations (store_common.c) --- */
@@ -88,6 +95,10 @@ extern const char *const store_event_type_names[];
 
 /* now + offset_s as "YYYY-MM-DDTHH:MM:SS.mmmZ", the one time format. */
 void store_time(char out[32], long long offset_s);
+
+/* store_time()'s format of the CLOCK_REALTIME time ts. */
+struct timespec;
+void store_time_at(char out[32], const struct timespec *ts);
 
 /* limit brought into 1..STORE_MAX_LIMIT. */
 int store_clamp(int limit);
@@ -148,8 +159,13 @@ enum store_result store_join_refused(const struct user *u, int max_rooms, char *
 int store_names_add(char ***names, size_t *n, const char *name);
 
 /* Records that store_user_seen() wrote u's row in the store named where
- * (see store_user_seen_due()). */
+ * (see store_user_seen_note()). */
 void store_seen_done(const char *where, const struct user *u);
+
+/* The users noted as seen in the store named where since their row was
+ * last written: a new array of *n rows (NULL when none or out of memory)
+ * the caller frees, each then counted as written. */
+struct store_seen_row *store_seen_due_rows(const char *where, size_t *n);
 
 /* The implementations' openers, with store_open's contract: path is a file
  * name, conninfo a libpq connection string. */

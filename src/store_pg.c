@@ -821,17 +821,19 @@ static void pgs_close(struct store *base)
 	free(st);
 }
 
-static enum store_result pgs_user_seen(struct store *base, const struct user *u,
-                                       char *err, size_t errlen)
+static enum store_result pgs_user_seen(struct store *base, const struct store_seen_row *rows,
+                                       size_t n, char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
-	PGresult *bad;
-	char ts[32];
+	PGresult *bad = NULL;
 
-	store_time(ts, 0);
-	if (user_write(st, u, ts, &bad) < 0)
-		return pgs_fail(st, "recording the user", bad, err, errlen);
-	return STORE_OK;
+	if (n > 1 && pgs_do(st, S_BEGIN, 0, NULL, &bad) < 0)
+		return pgs_fail(st, "recording users", bad, err, errlen);
+	st->in_tx = n > 1;
+	for (size_t i = 0; i < n; i++)
+		if (user_write(st, &rows[i].user, rows[i].ts, &bad) < 0)
+			return pgs_fail(st, "recording users", bad, err, errlen);
+	return n > 1 ? tx_commit(st, "recording users", err, errlen) : STORE_OK;
 }
 
 /* 1 when joining room_id would put u over max_rooms ad-hoc rooms, 0, -1.

@@ -708,16 +708,17 @@ static void sqls_close(struct store *base)
 	free(st);
 }
 
-static enum store_result sqls_user_seen(struct store *base, const struct user *u,
-                                  char *err, size_t errlen)
+static enum store_result sqls_user_seen(struct store *base, const struct store_seen_row *rows,
+                                        size_t n, char *err, size_t errlen)
 {
 	struct sqls *st = (struct sqls *)base;
-	char ts[32];
 
-	store_time(ts, 0);
-	if (user_write(st, u, ts) < 0)
-		return store_fail(st, "recording the user", err, errlen);
-	return STORE_OK;
+	if (n > 1 && tx_begin(st) < 0)
+		return store_fail(st, "recording users", err, errlen);
+	for (size_t i = 0; i < n; i++)
+		if (user_write(st, &rows[i].user, rows[i].ts) < 0)
+			return store_fail(st, "recording users", err, errlen);
+	return n > 1 ? tx_commit(st, 0, "recording users", err, errlen) : STORE_OK;
 }
 
 static enum store_result sqls_join(struct store *base, const struct user *u, const char *room,

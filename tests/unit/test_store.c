@@ -403,7 +403,14 @@ static void test_rooms_who(struct store *st, const struct user *alice, const str
 
 	store_user_seen(st, alice, err, sizeof err);
 	is_int(raw_int("SELECT last_seen < '2001' FROM users WHERE id = 1"), 1,
-	       "seen again soon: no write");
+	       "seen again: no write at once");
+	is_int(store_seen_flush(st, err, sizeof err), STORE_OK, "seen_flush");
+	is_int(raw_int("SELECT last_seen > '2001' FROM users WHERE id = 1"), 1,
+	       "seen_flush writes the time it was seen");
+	raw_exec("UPDATE users SET last_seen = '2000-01-01T00:00:00.000Z' WHERE id = 1");
+	store_seen_flush(st, err, sizeof err);
+	is_int(raw_int("SELECT last_seen < '2001' FROM users WHERE id = 1"), 1,
+	       "seen_flush: nothing again until seen again");
 	{
 		struct user renamed = *alice;
 
