@@ -86,12 +86,21 @@ enum store_result store_user_seen(struct store *st, const struct user *u,
 {
 	struct store_seen_row row = { .user = *u };
 	enum store_result rc;
+	int current = 0;
 
 	if (store_user_seen_note(st->where, u))
 		return STORE_OK;
+	/* new to this process: a read tells whether the row needs writing (a
+	 * user's polls may reach many processes under mod_fcgid) */
+	if ((rc = st->ops->user_current(st, u, &current, err, errlen)) != STORE_OK)
+		return rc;
+	if (current) {
+		store_seen_done(st->where, u, 1);
+		return STORE_OK;
+	}
 	store_time(row.ts, 0);
 	if ((rc = st->ops->user_seen(st, &row, 1, err, errlen)) == STORE_OK)
-		store_seen_done(st->where, u);
+		store_seen_done(st->where, u, 0);
 	return rc;
 }
 

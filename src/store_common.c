@@ -224,7 +224,7 @@ int store_user_seen_note(const char *store, const struct user *u)
 	return known;
 }
 
-void store_seen_done(const char *store, const struct user *u)
+void store_seen_done(const char *store, const struct user *u, int noted)
 {
 	struct store_seen *s = &store_seen_tab[(unsigned long long)u->id % STORE_SEEN_SLOTS];
 	uint64_t hash = user_hash(store, u);
@@ -233,7 +233,8 @@ void store_seen_done(const char *store, const struct user *u)
 	s->id = u->id;
 	s->hash = hash;
 	s->where_hash = fnv_strings(&store, 1);
-	s->dirty = 0;
+	s->dirty = noted;
+	clock_gettime(CLOCK_REALTIME, &s->seen);
 	s->user = *u;
 	pthread_mutex_unlock(&store_seen_lock);
 }

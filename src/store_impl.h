@@ -27,6 +27,10 @@ struct store_ops {
 	 * its ts, in one transaction */
 	enum store_result (*user_seen)(struct store *st, const struct store_seen_row *rows,
 	                               size_t n, char *err, size_t errlen);
+	/* *current: 1 when u's users row exists with u's name, email and
+	 * gravatar, else 0 */
+	enum store_result (*user_current)(struct store *st, const struct user *u, int *current,
+	                                  char *err, size_t errlen);
 	enum store_result (*join)(struct store *st, const struct user *u, const char *room,
 	                          int max_rooms, long long *event_id, char *err, size_t errlen);
 	/* never called for `all`: store_leave() refuses that itself */
@@ -158,9 +162,9 @@ enum store_result store_join_refused(const struct user *u, int max_rooms, char *
  * -1 when out of memory (*names still valid for store_free_names). */
 int store_names_add(char ***names, size_t *n, const char *name);
 
-/* Records that store_user_seen() wrote u's row in the store named where
- * (see store_user_seen_note()). */
-void store_seen_done(const char *where, const struct user *u);
+/* Records that u's row in the store named where is current (see
+ * store_user_seen_note()); noted: u was seen after it was last written. */
+void store_seen_done(const char *where, const struct user *u, int noted);
 
 /* The users noted as seen in the store named where since their row was
  * last written: a new array of *n rows (NULL when none or out of memory)

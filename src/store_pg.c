@@ -160,7 +160,7 @@ static const char *const pgs_schema[] = {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_WRITE_LOCK, S_LISTEN, S_TIMEOUT,
-	S_USER_WRITE, S_USER_BY_NAME,
+	S_USER_WRITE, S_USER_CURRENT, S_USER_BY_NAME,
 	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_NOTIFY,
@@ -186,6 +186,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		" VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO UPDATE SET"
 		" username = excluded.username, email = excluded.email,"
 		" gravatar = excluded.gravatar, last_seen = excluded.last_seen",
+	[S_USER_CURRENT] =
+		"SELECT 1 FROM users WHERE id = $1 AND username = $2 AND email = $3 AND gravatar = $4",
 	[S_USER_BY_NAME] =
 		"SELECT id FROM users WHERE username = $1 ORDER BY last_seen DESC LIMIT 1",
 	[S_ROOM_FIND] = "SELECT id FROM rooms WHERE name = $1",
@@ -819,6 +821,20 @@ static void pgs_close(struct store *base)
 	PQfinish(st->conn);
 	free(st->conninfo);
 	free(st);
+}
+
+static enum store_result pgs_user_current(struct store *base, const struct user *u,
+                                          int *current, char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	char id[24];
+	const char *v[] = { num(id, u->id), u->username, u->email, u->gravatar };
+	PGresult *bad;
+	long long one;
+
+	if ((*current = pgs_int(st, S_USER_CURRENT, 4, v, &one, &bad)) < 0)
+		return pgs_fail(st, "reading a user", bad, err, errlen);
+	return STORE_OK;
 }
 
 static enum store_result pgs_user_seen(struct store *base, const struct store_seen_row *rows,
@@ -1478,7 +1494,7 @@ static unsigned pgs_wait(struct store *base, unsigned seq, int timeout_ms)
 }
 
 static const struct store_ops pgs_ops = {
-	.close = pgs_close, .user_seen = pgs_user_seen, .join = pgs_join,
+	.close = pgs_close, .user_seen = pgs_user_seen, .user_current = pgs_user_current, .join = pgs_join,
 	.leave = pgs_leave, .post = pgs_post, .events_visible = pgs_events_visible,
 	.events_all = pgs_events_all, .max_id = pgs_max_id,
 	.memberships = pgs_memberships, .history = pgs_history, .rooms = pgs_rooms,

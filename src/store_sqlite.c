@@ -158,7 +158,7 @@ static const char *const store_schema[] = {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_USER_WRITE, S_USER_BY_NAME,
+	S_USER_WRITE, S_USER_CURRENT, S_USER_BY_NAME,
 	S_ROOM_FIND, S_ROOM_ENSURE,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD,
@@ -178,6 +178,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO UPDATE SET"
 		" username = excluded.username, email = excluded.email,"
 		" gravatar = excluded.gravatar, last_seen = excluded.last_seen",
+	[S_USER_CURRENT] =
+		"SELECT 1 FROM users WHERE id = ?1 AND username = ?2 AND email = ?3 AND gravatar = ?4",
 	/* Galaxy usernames are unique, but names derived from emails may not
 	 * be: the one seen last wins. */
 	[S_USER_BY_NAME] =
@@ -706,6 +708,22 @@ static void sqls_close(struct store *base)
 	wake_close(st->wake);
 	free(st->path);
 	free(st);
+}
+
+static enum store_result sqls_user_current(struct store *base, const struct user *u,
+                                           int *current, char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+	sqlite3_stmt *s = stmt(st, S_USER_CURRENT);
+	long long one;
+
+	sqlite3_bind_int64(s, 1, u->id);
+	sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, u->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, u->gravatar, -1, SQLITE_STATIC);
+	if ((*current = sql_int(s, &one)) < 0)
+		return store_fail(st, "reading a user", err, errlen);
+	return STORE_OK;
 }
 
 static enum store_result sqls_user_seen(struct store *base, const struct store_seen_row *rows,
@@ -1333,7 +1351,7 @@ static unsigned sqls_wait(struct store *base, unsigned seq, int timeout_ms)
 }
 
 static const struct store_ops sqls_ops = {
-	.close = sqls_close, .user_seen = sqls_user_seen, .join = sqls_join,
+	.close = sqls_close, .user_seen = sqls_user_seen, .user_current = sqls_user_current, .join = sqls_join,
 	.leave = sqls_leave, .post = sqls_post, .events_visible = sqls_events_visible,
 	.events_all = sqls_events_all, .max_id = sqls_max_id,
 	.memberships = sqls_memberships, .history = sqls_history, .rooms = sqls_rooms,

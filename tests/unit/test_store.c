@@ -361,6 +361,16 @@ static void test_history(struct store *st, const struct user *alice, const struc
 	store_events_clear(&evs);
 }
 
+static int reap(int kids)
+{
+	int status, good = 0;
+
+	while (kids-- > 0)
+		if (wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			good++;
+	return good;
+}
+
 static void test_rooms_who(struct store *st, const struct user *alice, const struct user *bob)
 {
 	json_object *arr, *o;
@@ -411,6 +421,28 @@ static void test_rooms_who(struct store *st, const struct user *alice, const str
 	store_seen_flush(st, err, sizeof err);
 	is_int(raw_int("SELECT last_seen < '2001' FROM users WHERE id = 1"), 1,
 	       "seen_flush: nothing again until seen again");
+	{
+		/* another process, new to alice, whose row is current: it reads
+		 * the row and writes nothing until its flush. (A fork inherits
+		 * this process's users-seen table; naming the store another way
+		 * makes alice new to it.) */
+		pid_t pid = fork();
+		if (pid == 0) {
+			const char *rooms[] = { NGS };
+			char other_path[600];
+			struct store *other = NULL;
+			snprintf(other_path, sizeof other_path, "%s/./chat.sqlite", dir);
+			store_open(other_path, rooms, 1, &other, err, sizeof err);
+			if (!other || store_user_seen(other, alice, err, sizeof err) != STORE_OK ||
+			    raw_int("SELECT last_seen < '2001' FROM users WHERE id = 1") != 1 ||
+			    store_seen_flush(other, err, sizeof err) != STORE_OK ||
+			    raw_int("SELECT last_seen > '2001' FROM users WHERE id = 1") != 1)
+				_exit(1);
+			store_close(other);
+			_exit(0);
+		}
+		is_int(reap(1), 1, "a process new to a user with a current row: no write until its flush");
+	}
 	{
 		struct user renamed = *alice;
 
@@ -468,15 +500,6 @@ static void child_post(int k, int n, const char *client_id, int delay_ms, int fd
 	_exit(0);
 }
 
-static int reap(int kids)
-{
-	int status, good = 0;
-
-	while (kids-- > 0)
-		if (wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			good++;
-	return good;
-}
 
 static void test_processes(struct store *st)
 {
