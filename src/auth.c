@@ -7,12 +7,11 @@
  * white space and double quotes around the value are removed
  * (http_cookie_get).
  *
- * The cache: answers are kept per cookie value (by its SHA-256) for
- * cfg->auth_cache_seconds, positive ones and "no such session" alike, so a
- * flood of replayed dead cookies costs one query per cookie per window.
- * Database errors are never cached. It is a set-associative table of
- * AUTH_CACHE_SETS x AUTH_CACHE_WAYS entries: memory is fixed, and a full set
- * drops its oldest entry. admin is not cached: it is computed from cfg.
+ * The cache (authcache.h, shared by the processes of the host): answers
+ * are kept per cookie value (by its SHA-256) for cfg->auth_cache_seconds,
+ * positive ones and "no such session" alike, so a flood of replayed dead
+ * cookies costs one query per cookie per window. Database errors are never
+ * cached. admin is not cached: it is computed from cfg.
  *
  * The pool: AUTH_POOL_SIZE handles, each used by one thread at a time; a
  * thread waits at most AUTH_POOL_WAIT_SECONDS for one, and holds it only
@@ -28,44 +27,29 @@
 #include <openssl/evp.h>
 
 #include "auth.h"
+#include "authcache.h"
 #include "cfg.h"
 #include "cookie.h"
 #include "dburl.h"
 #include "galaxydb.h"
 #include "httpparse.h"
+#include "log.h"
 
 #define AUTH_COOKIE_NAME "galaxysession"
-#define AUTH_CACHE_SETS 2048   /* x WAYS entries: well above max_connections (4096) */
-#define AUTH_CACHE_WAYS 8      /* a set holding more users than ways misses on every request */
 #define AUTH_POOL_SIZE 4
 #define AUTH_POOL_WAIT_SECONDS 10
-
-struct auth_entry {
-	unsigned char id[32];     /* SHA-256 of the cookie value */
-	int64_t stored_ms;        /* monotonic time of the answer; 0 = empty */
-	enum auth_result result;  /* AUTH_OK or AUTH_NO_SESSION */
-	struct user user;         /* AUTH_OK: admin left 0 */
-};
 
 struct auth {
 	const struct cfg *cfg;
 	const char *secret;
 	size_t secretlen;
 	struct dburl url;
-	pthread_mutex_t lock;     /* guards cache and busy */
+	struct authcache *cache;
+	pthread_mutex_t lock;     /* guards busy */
 	pthread_cond_t freed;     /* a pool handle was given back */
 	struct galaxydb *pool[AUTH_POOL_SIZE];
 	int busy[AUTH_POOL_SIZE];
-	struct auth_entry cache[AUTH_CACHE_SETS][AUTH_CACHE_WAYS];
 };
-
-static int64_t auth_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 {
@@ -97,6 +81,14 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&a->freed, &ca);
 	pthread_condattr_destroy(&ca);
+	char why[512];
+	if (!(a->cache = authcache_open(cfg, why, sizeof why))) {
+		snprintf(err, errlen, "out of memory");
+		auth_free(a);
+		return -1;
+	}
+	if (why[0])
+		log_warning("auth cache: %s; this process keeps its own", why);
 	for (int i = 0; i < AUTH_POOL_SIZE; i++) {
 		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration))) {
 			snprintf(err, errlen, "out of memory");
@@ -114,6 +106,7 @@ void auth_free(struct auth *a)
 		return;
 	for (int i = 0; i < AUTH_POOL_SIZE; i++)
 		galaxydb_free(a->pool[i]);
+	authcache_close(a->cache);
 	dburl_free(&a->url);
 	pthread_cond_destroy(&a->freed);
 	pthread_mutex_destroy(&a->lock);
@@ -152,62 +145,6 @@ static void auth_pool_give(struct auth *a, int slot)
 	pthread_mutex_lock(&a->lock);
 	a->busy[slot] = 0;
 	pthread_cond_signal(&a->freed);
-	pthread_mutex_unlock(&a->lock);
-}
-
-/* The cache set for id. */
-static struct auth_entry *auth_cache_set(struct auth *a, const unsigned char id[32])
-{
-	uint32_t h = (uint32_t)id[0] | (uint32_t)id[1] << 8 | (uint32_t)id[2] << 16;
-	return a->cache[h % AUTH_CACHE_SETS];
-}
-
-/* Copies a fresh cached answer for id into *res/user. 1 on a hit. */
-static int auth_cache_get(struct auth *a, const unsigned char id[32], enum auth_result *res,
-                          struct user *user)
-{
-	int64_t ttl = (int64_t)a->cfg->auth_cache_seconds * 1000, now = auth_now_ms();
-	struct auth_entry *set = auth_cache_set(a, id);
-	int hit = 0;
-
-	if (ttl <= 0)
-		return 0;
-	pthread_mutex_lock(&a->lock);
-	for (int i = 0; i < AUTH_CACHE_WAYS && !hit; i++) {
-		if (set[i].stored_ms && now - set[i].stored_ms < ttl &&
-		    memcmp(set[i].id, id, 32) == 0) {
-			*res = set[i].result;
-			*user = set[i].user;
-			hit = 1;
-		}
-	}
-	pthread_mutex_unlock(&a->lock);
-	return hit;
-}
-
-/* Stores an answer for id over the same id, else an empty or the oldest way. */
-static void auth_cache_put(struct auth *a, const unsigned char id[32], enum auth_result res,
-                           const struct user *user)
-{
-	struct auth_entry *set = auth_cache_set(a, id), *e;
-	int64_t now = auth_now_ms();
-
-	if (a->cfg->auth_cache_seconds <= 0)
-		return;
-	pthread_mutex_lock(&a->lock);
-	e = &set[0];
-	for (int i = 0; i < AUTH_CACHE_WAYS; i++) {
-		if (set[i].stored_ms && memcmp(set[i].id, id, 32) == 0) {
-			e = &set[i];
-			break;
-		}
-		if (set[i].stored_ms < e->stored_ms)
-			e = &set[i];
-	}
-	memcpy(e->id, id, 32);
-	e->stored_ms = now ? now : 1;
-	e->result = res;
-	e->user = *user;
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -255,7 +192,7 @@ static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, 
 		snprintf(err, errlen, "SHA-256 failed");
 		return AUTH_UNAVAILABLE;
 	}
-	if (!auth_cache_get(a, id, &res, user)) {
+	if (!authcache_get(a->cache, id, &res, user)) {
 		if (!may_ask) {
 			snprintf(err, errlen, "not cached");
 			return AUTH_NOT_CACHED;
@@ -267,7 +204,7 @@ static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, 
 		res = auth_ask(a, key, user, err, errlen);
 		if (res == AUTH_UNAVAILABLE)
 			return res;
-		auth_cache_put(a, id, res, user);
+		authcache_put(a->cache, id, res, user);
 	} else if (res == AUTH_NO_SESSION) {
 		snprintf(err, errlen, "no logged-in Galaxy session for this cookie (cached)");
 	}

@@ -11,26 +11,22 @@
  * which errs towards allowing).
  *
  * Times are wall-clock microseconds, as the file outlives boots; a tat more
- * than one period ahead (the clock went back) is treated as full.
- * Threads of a process take a mutex, processes an flock() on the file,
- * which the kernel drops if a process dies holding it.
+ * than one period ahead (the clock went back) is treated as full. The file
+ * and its lock: shmap.h.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cfg.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "shmap.h"
 
 #define RATE_SLOTS 8192
 #define RATE_PROBES 16
@@ -44,33 +40,22 @@ struct rate_slot {
 
 struct rate {
 	const struct cfg *cfg;
-	int fd;
-	struct rate_slot *slots;
+	struct shmap *file;
+	struct rate_slot *slots;   /* file's map */
 	pthread_mutex_t lock;
 };
 
 void rate_path(const struct cfg *cfg, char *out, size_t outlen)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a of the store's URL */
-
-	if (cfg->store[0] == '/') {
-		snprintf(out, outlen, "%s-rate", cfg->store);
-		return;
-	}
-	for (const char *p = cfg->store; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	snprintf(out, outlen, "/dev/shm/galaxy-chat-rate-%016llx", (unsigned long long)h);
+	shmap_path(cfg, "rate", out, outlen);
 }
 
 int rate_open(const struct cfg *cfg, struct rate **out, char *err, size_t errlen)
 {
-	const size_t size = RATE_SLOTS * sizeof(struct rate_slot);
-	char path[4096];
+	char path[4096], why[4200];
 	struct stat sb;
 	mode_t mode = 0600;
 	struct rate *r;
-	void *map;
-	int fd;
 
 	*out = NULL;
 	if (cfg->rate.count == 0 && cfg->join_rate.count == 0)
@@ -78,27 +63,18 @@ int rate_open(const struct cfg *cfg, struct rate **out, char *err, size_t errlen
 	rate_path(cfg, path, sizeof path);
 	if (cfg->store[0] == '/' && stat(cfg->store, &sb) == 0)
 		mode = sb.st_mode & 0666;   /* readable by whoever may read the store */
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, mode)) < 0 ||
-	    fstat(fd, &sb) < 0 ||
-	    (sb.st_size == 0 && (sb.st_mode & 07777) != mode && fchmod(fd, mode) < 0) ||
-	    ((size_t)sb.st_size != size && ftruncate(fd, (off_t)size) < 0)) {
-		snprintf(err, errlen, "rate limits: %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (!(r = calloc(1, sizeof *r))) {
+		snprintf(err, errlen, "rate limits: out of memory");
 		return -1;
 	}
-	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED || !(r = calloc(1, sizeof *r))) {
-		snprintf(err, errlen, "rate limits: %s: %s", path,
-		         map == MAP_FAILED ? strerror(errno) : "out of memory");
-		if (map != MAP_FAILED)
-			munmap(map, size);
-		close(fd);
+	if (shmap_open(path, RATE_SLOTS * sizeof(struct rate_slot), mode, 0, &r->file,
+	               why, sizeof why) < 0) {
+		snprintf(err, errlen, "rate limits: %s", why);
+		free(r);
 		return -1;
 	}
 	r->cfg = cfg;
-	r->fd = fd;
-	r->slots = map;
+	r->slots = r->file->map;
 	pthread_mutex_init(&r->lock, NULL);
 	*out = r;
 	return 0;
@@ -108,8 +84,7 @@ void rate_close(struct rate *r)
 {
 	if (!r)
 		return;
-	munmap(r->slots, RATE_SLOTS * sizeof *r->slots);
-	close(r->fd);
+	shmap_close(r->file);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -155,10 +130,7 @@ long long rate_take(struct rate *r, enum rate_kind kind, const struct user *u)
 	int64_t tolerance = period - interval;
 
 	pthread_mutex_lock(&r->lock);
-	int locked = 0;
-	while ((locked = flock(r->fd, LOCK_EX) == 0) == 0 && errno == EINTR)
-		;
-	if (!locked) {
+	if (shmap_lock(r->file) < 0) {
 		/* never seen in practice; failing open beats refusing everyone */
 		log_warning("rate limits: flock: %s", strerror(errno));
 	} else {
@@ -171,7 +143,7 @@ long long rate_take(struct rate *r, enum rate_kind kind, const struct user *u)
 			wait_ms = (tat - now - tolerance + 999) / 1000;
 		else
 			s->tat_us = tat + interval;
-		flock(r->fd, LOCK_UN);
+		shmap_unlock(r->file);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return wait_ms;

@@ -277,6 +277,15 @@ class ChatEnv:
         problems = self.sanitizer_reports()
         if getattr(self, "dir", None) and not self.workdir and not os.environ.get("GC_KEEP_TMP"):
             shutil.rmtree(self.dir, ignore_errors=True)
+        if self.store_url:   # the host-wide files of a PostgreSQL store (shmap.c)
+            h = 0xcbf29ce484222325
+            for ch in self.store_url.encode():
+                h = ((h ^ ch) * 0x100000001b3) & 0xffffffffffffffff
+            for kind in ("rate", "auth"):
+                try:
+                    os.unlink("/dev/shm/galaxy-chat-%s-%016x" % (kind, h))
+                except FileNotFoundError:
+                    pass
         if problems:
             raise AssertionError("sanitizer reports in galaxy-chat's log:\n" + problems)
 
