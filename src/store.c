@@ -108,8 +108,13 @@ enum store_result store_seen_flush(struct store *st, char *err, size_t errlen)
 {
 	size_t n;
 	struct store_seen_row *rows = store_seen_due_rows(st->where, &n);
-	enum store_result rc = n ? st->ops->user_seen(st, rows, n, err, errlen) : STORE_OK;
+	enum store_result rc = STORE_OK;
 
+	/* in transactions of STORE_SEEN_CHUNK rows: messages wait for the
+	 * write lock at most one of them */
+	for (size_t i = 0; i < n && rc == STORE_OK; i += STORE_SEEN_CHUNK)
+		rc = st->ops->user_seen(st, rows + i, n - i < STORE_SEEN_CHUNK ? n - i : STORE_SEEN_CHUNK,
+		                        err, errlen);
 	free(rows);
 	return rc;
 }

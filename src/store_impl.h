@@ -91,6 +91,7 @@ struct store {
 #define STORE_MAX_LIMIT 500      /* most events one read returns */
 #define STORE_ONLINE_S 60        /* "online": seen this recently */
 #define STORE_SEEN_SLOTS 16384   /* users remembered per process */
+#define STORE_SEEN_CHUNK 64      /* users rows per store_seen_flush transaction */
 
 /* --- helpers shared by the implementations (store_common.c) --- */
 
