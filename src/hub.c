@@ -380,7 +380,6 @@ static void *hub_main(void *arg)
 	hub_expire(h, &dl);
 	pthread_mutex_unlock(&h->lock);
 	hub_deliver(&dl);
-	hub_flush_seen(h);
 	free(dl.v);
 	return NULL;
 }
@@ -438,6 +437,10 @@ void hub_free(struct hub *h)
 	while (h->thread && pthread_kill(h->thread, SIGUSR2) == 0 &&
 	       pthread_tryjoin_np(h->thread, NULL) == EBUSY)
 		usleep(2000);
+	/* the last users seen, here rather than on the hub thread: the pokes
+	 * above cut short SQLite's waits for the write lock */
+	if (h->st)
+		hub_flush_seen(h);
 	for (size_t i = 0; i < h->ring_n; i++) {
 		free(hub_ring_at(h, i)->room);
 		free(hub_ring_at(h, i)->json);
