@@ -1,12 +1,14 @@
 /*
  * store_fixture.h - what the two store tests (test_store.c for SQLite,
- * test_store_pg.c for PostgreSQL) both need: a made-up user and a clock.
+ * test_store_pg.c for PostgreSQL) both need: a made-up user, a clock, and
+ * waiting for child processes.
  */
 #ifndef GC_STORE_FIXTURE_H
 #define GC_STORE_FIXTURE_H
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "user.h"
@@ -31,6 +33,17 @@ static inline long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Waits for kids child processes; how many exited with status 0. */
+static inline int reap(int kids)
+{
+	int status, good = 0;
+
+	while (kids-- > 0)
+		if (wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			good++;
+	return good;
 }
 
 #endif

@@ -361,16 +361,6 @@ static void test_history(struct store *st, const struct user *alice, const struc
 	store_events_clear(&evs);
 }
 
-static int reap(int kids)
-{
-	int status, good = 0;
-
-	while (kids-- > 0)
-		if (wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			good++;
-	return good;
-}
-
 static void test_rooms_who(struct store *st, const struct user *alice, const struct user *bob)
 {
 	json_object *arr, *o;

@@ -78,16 +78,6 @@ static long long post(struct store *st, const struct user *u, const char *room,
 	return id;
 }
 
-static int reap(int kids)
-{
-	int status, good = 0;
-
-	while (kids-- > 0)
-		if (wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			good++;
-	return good;
-}
-
 static void test_open(void)
 {
 	struct store *st;
