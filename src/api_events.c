@@ -33,11 +33,11 @@ static int api_events_from_hub(struct call *c, long long since, long long checke
 	int rc;
 
 	if (!rooms) {
-		long long as_of = hub_newest(c->hub);
 		if (c->quick) {
 			c->deferred = 1;
 			return 1;
 		}
+		long long as_of = hub_newest(c->hub);   /* before the store is asked */
 		if ((rc = store_memberships(c->store, c->user.id, &rooms, err, sizeof err)) != STORE_OK) {
 			api_store_failed(c, rc, err);
 			return 1;

@@ -3,12 +3,14 @@
  *
  * The listener (listener.c) accepts connections and holds each, without a
  * thread, until its whole request has arrived; then libfcgi parses it
- * (FCGX_Accept_r on that descriptor) and a bounded pool of workers runs it,
- * so slow clients cannot stall anyone. A long poll with nothing
- * to say is parked in the hub and gives its worker back; when the hub
- * completes it, the finished response is queued to the workers like a new
- * request. Each worker has its own store connection. SIGTERM stops the
- * listener, answers every parked poll, drains the queue and exits.
+ * (FCGX_Accept_r on that descriptor), so slow clients cannot stall anyone.
+ * A long poll that memory alone can answer or park runs right there
+ * (struct call's quick mode); every other request goes to a bounded pool
+ * of workers, each with its own store connection. A parked poll holds no
+ * thread; the hub's thread writes its answer when the socket can take it
+ * whole, else a worker does. A connection the web server keeps goes back
+ * to the listener for its next request. SIGTERM stops the listener,
+ * answers every parked poll, drains the queue and exits.
  */
 #include <errno.h>
 #include <fcntl.h>
