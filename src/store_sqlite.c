@@ -32,6 +32,9 @@
 #include "wake.h"
 
 #define STORE_BUSY_MS 5000       /* how long a write waits for the lock */
+#define STORE_BUSY_SLICE_MS 5    /* a wait's longest sleep: a writer from
+                                  * outside (the sqlite3 shell) bumps no
+                                  * write counter when it lets go */
 
 /* store_schema[v] upgrades a store from user_version v to v + 1. */
 static const char *const store_schema[] = {
@@ -307,6 +310,9 @@ struct sqls {
 	sqlite3 *db;
 	char *path;
 	struct wake *wake;
+	unsigned write_seq;            /* wake's write counter before this
+	                                * connection last tried to lock */
+	long long busy_since_ms;       /* when the present lock wait began */
 	long long all_id;              /* rooms.id of `all` */
 	int moved;                     /* the file at path is no longer ours */
 	sqlite3_stmt *stmt[S_COUNT];   /* prepared on first use */
@@ -323,8 +329,10 @@ static enum store_result store_fail(struct sqls *st, const char *what, char *err
 	for (i = 0; i < S_COUNT; i++)
 		if (st->stmt[i])
 			sqlite3_reset(st->stmt[i]);
-	if (!sqlite3_get_autocommit(st->db))
+	if (!sqlite3_get_autocommit(st->db)) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		wake_write_done(st->wake);
+	}
 	return STORE_ERROR;
 }
 
@@ -391,24 +399,56 @@ static int tx_begin(struct sqls *st)
 		st->moved = 1;
 		return -1;
 	}
+	st->write_seq = wake_write_seq(st->wake);
 	return sql_exec(stmt(st, S_BEGIN));
 }
 
 static void tx_rollback(struct sqls *st)
 {
 	sql_exec(stmt(st, S_ROLLBACK));
+	wake_write_done(st->wake);
 }
 
-/* Commits, then wakes the waiting polls of every process if an event was
- * stored. */
+/* Commits, lets writers waiting for the lock try again, and wakes the
+ * waiting polls of every process if an event was stored. */
 static enum store_result tx_commit(struct sqls *st, int stored, const char *what,
                                    char *err, size_t errlen)
 {
 	if (sql_exec(stmt(st, S_COMMIT)) < 0)
 		return store_fail(st, what, err, errlen);
+	wake_write_done(st->wake);
 	if (stored)
 		wake_bump(st->wake);
 	return STORE_OK;
+}
+
+static long long store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* SQLite's busy handler (tries counts the calls in this wait): sleeps until
+ * a write transaction ends somewhere, at most STORE_BUSY_SLICE_MS, then
+ * asks SQLite to try again, for STORE_BUSY_MS in all. The write counter is
+ * read before each try (tx_begin, and here), so an end between a failed
+ * try and this sleep cuts the sleep short instead of being missed. */
+static int store_busy_wait(void *arg, int tries)
+{
+	struct sqls *st = arg;
+	long long now = store_now_ms(), left;
+
+	if (tries == 0)
+		st->busy_since_ms = now;
+	left = st->busy_since_ms + STORE_BUSY_MS - now;
+	if (left <= 0)
+		return 0;
+	wake_write_wait(st->wake, st->write_seq,
+	                left < STORE_BUSY_SLICE_MS ? (int)left : STORE_BUSY_SLICE_MS);
+	st->write_seq = wake_write_seq(st->wake);
+	return 1;
 }
 
 /* Inserts or refreshes u's users row, last seen at ts. */
@@ -617,7 +657,7 @@ static int store_ensure_rooms(struct sqls *st, const char *const *persistent, si
 /* Switches db to WAL mode, leaving the answer row in *s. Another process
  * creating the same store may hold the lock while SQLite, to avoid a
  * deadlock, gives up at once without its busy handler: retry for as long as
- * the busy timeout would have waited. Returns 0, or -1 with db's error. */
+ * the busy handler would have waited. Returns 0, or -1 with db's error. */
 static int store_wal_mode(sqlite3 *db, sqlite3_stmt **s)
 {
 	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, s, NULL) != SQLITE_OK)
@@ -660,7 +700,15 @@ int store_sqlite_open(const char *path, const char *const *persistent, size_t n,
 		snprintf(err, errlen, "store %s: the file is read-only", path);
 		goto fail_msg;
 	}
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	/* the wake file first: the busy handler and every commit use it */
+	snprintf(wake_path, sizeof wake_path, "%s-wake", path);
+	if (stat(path, &sb) < 0) {
+		snprintf(err, errlen, "store %s: %s", path, strerror(errno));
+		goto fail_msg;
+	}
+	if (wake_open(wake_path, sb.st_mode & 0666, &st->wake, err, errlen) < 0)
+		goto fail_msg;
+	sqlite3_busy_handler(st->db, store_busy_wait, st);
 	if (store_wal_mode(st->db, &s) < 0)
 		goto fail;
 	mode = (const char *)sqlite3_column_text(s, 0);
@@ -675,13 +723,6 @@ int store_sqlite_open(const char *path, const char *const *persistent, size_t n,
 		goto fail;
 	if (store_migrate(st, err, errlen) < 0 ||
 	    store_ensure_rooms(st, persistent, n, err, errlen) < 0)
-		goto fail_msg;
-	snprintf(wake_path, sizeof wake_path, "%s-wake", path);
-	if (stat(path, &sb) < 0) {
-		snprintf(err, errlen, "store %s: %s", path, strerror(errno));
-		goto fail_msg;
-	}
-	if (wake_open(wake_path, sb.st_mode & 0666, &st->wake, err, errlen) < 0)
 		goto fail_msg;
 	*out = &st->base;
 	return 0;

@@ -1,10 +1,10 @@
 /*
- * wake.c - the shared change counter beside the store (see wake.h).
+ * wake.c - the shared counters beside the store (see wake.h).
  *
- * The file holds one 32-bit counter. mmap(MAP_SHARED) of the same file gives
- * every process the same physical page, so a futex on it (without
- * FUTEX_PRIVATE_FLAG) is keyed by inode and offset and works across
- * processes. Waiters re-check the value before sleeping, and FUTEX_WAIT
+ * The file holds two 32-bit counters, events then writes. mmap(MAP_SHARED)
+ * of the same file gives every process the same physical page, so a futex
+ * on a counter (without FUTEX_PRIVATE_FLAG) is keyed by inode and offset
+ * and works across processes. Waiters re-check the value before sleeping, and FUTEX_WAIT
  * itself refuses to sleep when the value already moved, so no bump is lost.
  */
 #include <errno.h>
@@ -23,9 +23,13 @@
 
 #include "wake.h"
 
+enum { WAKE_EVENTS, WAKE_WRITES, WAKE_WORDS };
+
 struct wake {
-	uint32_t *counter;
+	uint32_t *word;                /* WAKE_WORDS counters, mapped */
 };
+
+#define WAKE_SIZE (WAKE_WORDS * sizeof(uint32_t))
 
 int wake_open(const char *path, mode_t mode, struct wake **out, char *err, size_t errlen)
 {
@@ -41,17 +45,18 @@ int wake_open(const char *path, mode_t mode, struct wake **out, char *err, size_
 		return -1;
 	}
 	/* A fresh file gets the store's mode despite the umask, as SQLite does
-	 * for its -wal and -shm files. Extending to the counter's size is
+	 * for its -wal and -shm files. Extending to the counters' size is
 	 * harmless when another process did it first: ftruncate to the same
-	 * length keeps the bytes. */
+	 * length keeps the bytes (and a file from before the write counter
+	 * grows by it, zero). */
 	if (fstat(fd, &sb) < 0 ||
 	    (sb.st_size == 0 && (sb.st_mode & 07777) != mode && fchmod(fd, mode) < 0) ||
-	    (sb.st_size < (off_t)sizeof *w->counter && ftruncate(fd, sizeof *w->counter) < 0)) {
+	    (sb.st_size < (off_t)WAKE_SIZE && ftruncate(fd, WAKE_SIZE) < 0)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	map = mmap(NULL, sizeof *w->counter, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	map = mmap(NULL, WAKE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
 		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
@@ -59,11 +64,11 @@ int wake_open(const char *path, mode_t mode, struct wake **out, char *err, size_
 	}
 	w = malloc(sizeof *w);
 	if (!w) {
-		munmap(map, sizeof *w->counter);
+		munmap(map, WAKE_SIZE);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	w->counter = map;
+	w->word = map;
 	*out = w;
 	return 0;
 }
@@ -72,19 +77,19 @@ void wake_close(struct wake *w)
 {
 	if (!w)
 		return;
-	munmap(w->counter, sizeof *w->counter);
+	munmap(w->word, WAKE_SIZE);
 	free(w);
 }
 
-unsigned wake_seq(const struct wake *w)
+static unsigned word_load(const uint32_t *word)
 {
-	return __atomic_load_n(w->counter, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(word, __ATOMIC_ACQUIRE);
 }
 
-void wake_bump(struct wake *w)
+static void word_bump(uint32_t *word)
 {
-	__atomic_add_fetch(w->counter, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, w->counter, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	__atomic_add_fetch(word, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 static long long wake_now_ms(void)
@@ -95,12 +100,13 @@ static long long wake_now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-unsigned wake_wait(struct wake *w, unsigned seq, int timeout_ms)
+/* Sleeps until *word differs from seq (see wake_wait). */
+static unsigned word_wait(uint32_t *word, unsigned seq, int timeout_ms)
 {
 	long long deadline = wake_now_ms() + timeout_ms;
 	unsigned v;
 
-	while ((v = wake_seq(w)) == seq && timeout_ms != 0) {
+	while ((v = word_load(word)) == seq && timeout_ms != 0) {
 		struct timespec rel, *relp = NULL;
 
 		if (timeout_ms > 0) {
@@ -115,9 +121,39 @@ unsigned wake_wait(struct wake *w, unsigned seq, int timeout_ms)
 		/* Returns at once (EAGAIN) if the counter is no longer seq;
 		 * ETIMEDOUT loops to the checks above; a signal (EINTR) ends the
 		 * wait, so a thread can be told to stop. */
-		if (syscall(SYS_futex, w->counter, FUTEX_WAIT, seq, relp, NULL, 0) < 0 &&
+		if (syscall(SYS_futex, word, FUTEX_WAIT, seq, relp, NULL, 0) < 0 &&
 		    errno == EINTR)
-			return wake_seq(w);
+			return word_load(word);
 	}
 	return v;
+}
+
+unsigned wake_seq(const struct wake *w)
+{
+	return word_load(&w->word[WAKE_EVENTS]);
+}
+
+void wake_bump(struct wake *w)
+{
+	word_bump(&w->word[WAKE_EVENTS]);
+}
+
+unsigned wake_wait(struct wake *w, unsigned seq, int timeout_ms)
+{
+	return word_wait(&w->word[WAKE_EVENTS], seq, timeout_ms);
+}
+
+unsigned wake_write_seq(const struct wake *w)
+{
+	return word_load(&w->word[WAKE_WRITES]);
+}
+
+void wake_write_done(struct wake *w)
+{
+	word_bump(&w->word[WAKE_WRITES]);
+}
+
+unsigned wake_write_wait(struct wake *w, unsigned seq, int timeout_ms)
+{
+	return word_wait(&w->word[WAKE_WRITES], seq, timeout_ms);
 }

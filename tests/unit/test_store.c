@@ -21,6 +21,7 @@
 #include "store.h"
 #include "store_fixture.h"
 #include "tap.h"
+#include "wake.h"
 
 #define NGS "NGS"
 
@@ -491,6 +492,39 @@ static void child_post(int k, int n, const char *client_id, int delay_ms, int fd
 }
 
 
+/* The write counter in the wake file: a writer waiting for the lock
+ * sleeps until another process's transaction ends, not until a timer. */
+static void test_write_wait(void)
+{
+	char wake_path[600];
+	struct wake *w = NULL;
+	unsigned seq, got, events;
+	long long t0, waited;
+
+	snprintf(wake_path, sizeof wake_path, "%s-wake", path);
+	if (wake_open(wake_path, 0600, &w, err, sizeof err) < 0) {
+		printf("# %s\n", err);
+		ok(0, "the wake file opens");
+		return;
+	}
+	seq = wake_write_seq(w);
+	events = wake_seq(w);
+	if (fork() == 0) {
+		usleep(300000);
+		wake_write_done(w);
+		_exit(0);
+	}
+	t0 = now_ms();
+	got = wake_write_wait(w, seq, 10000);
+	waited = now_ms() - t0;
+	ok(got != seq, "another process's transaction end wakes a waiting writer");
+	ok(waited >= 250 && waited < 1000, "promptly, long before the timeout");
+	is_int(wake_write_wait(w, got, 0), got, "no sleep with a zero timeout");
+	is_int(wake_seq(w), events, "the event counter is its own");
+	is_int(reap(1), 1, "the bumping process exited");
+	wake_close(w);
+}
+
 static void test_processes(struct store *st)
 {
 	enum { K = 4, N = 25 };
@@ -517,6 +551,8 @@ static void test_processes(struct store *st)
 	ok(waited >= 250 && waited < 1000, "promptly, long before the timeout");
 	printf("# woken after %lld ms (the writer started after 300 ms)\n", waited);
 	is_int(reap(1), 1, "the writer process succeeded");
+
+	test_write_wait();
 
 	for (k = 0; k < K; k++)
 		if (fork() == 0)
@@ -637,12 +673,46 @@ static void test_locked(struct store *st, const struct user *alice)
 	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	t0 = now_ms();
 	r = store_post(st, alice, "all", NULL, "blocked", NULL, &id, ts, &created, err, sizeof err);
+	t0 = now_ms() - t0;
 	is_int(r, STORE_ERROR, "a store locked too long is an error");
-	ok(strstr(err, "locked") && now_ms() - t0 < 10000, "saying so, after the busy timeout");
-	printf("# %s\n", err);
+	ok(strstr(err, "locked") && t0 >= 4500 && t0 < 10000, "saying so, after the busy timeout");
+	printf("# %s after %lld ms\n", err, t0);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
 	ok(post(st, alice, "all", NULL, "unblocked") > 0, "works again once the lock is gone");
+}
+
+/* A writer from outside (bumping no write counter) holds the lock for
+ * 300 ms: a post waits for it, in short sleeps, and then goes through. */
+static void test_lock_wait(struct store *st, const struct user *alice)
+{
+	sqlite3 *db;
+	long long t0, waited;
+	int fds[2];
+	char c;
+
+	if (pipe(fds) < 0)
+		return;
+	if (fork() == 0) {
+		db = raw_open();
+		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		c = 'l';
+		if (write(fds[1], &c, 1) != 1)
+			_exit(1);
+		usleep(300000);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	close(fds[1]);
+	ok(read(fds[0], &c, 1) == 1, "an outside writer holds the lock");
+	close(fds[0]);
+	t0 = now_ms();
+	ok(post(st, alice, "all", NULL, "after the shell") > 0, "a post waits for it and goes through");
+	waited = now_ms() - t0;
+	ok(waited >= 250 && waited < 4500, "once it lets go, long before the busy timeout");
+	printf("# posted after %lld ms (the lock was held 300 ms)\n", waited);
+	is_int(reap(1), 1, "the outside writer exited");
 }
 
 /* Read-only files and directories, as a user who cannot override them. */
@@ -1097,6 +1167,7 @@ int main(void)
 	test_ids(st);
 	test_processes(st);
 	test_locked(st, &alice);
+	test_lock_wait(st, &alice);
 	test_delete(st, &alice, &bob, &carol, &admin);
 	test_mute(st, &admin, &bob);
 	test_search(st, &alice, &bob, &carol);
