@@ -45,6 +45,8 @@ struct auth {
 	size_t secretlen;
 	struct dburl url;
 	struct authcache *cache;
+	EVP_MD *sha256;           /* fetched once: an implicit fetch per digest
+	                           * (EVP_sha256()) costs more than the digest */
 	pthread_mutex_t lock;     /* guards busy */
 	pthread_cond_t freed;     /* a pool handle was given back */
 	struct galaxydb *pool[AUTH_POOL_SIZE];
@@ -82,8 +84,9 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	pthread_cond_init(&a->freed, &ca);
 	pthread_condattr_destroy(&ca);
 	char why[512];
-	if (!(a->cache = authcache_open(cfg, why, sizeof why))) {
-		snprintf(err, errlen, "out of memory");
+	if (!(a->cache = authcache_open(cfg, why, sizeof why)) ||
+	    !(a->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL))) {
+		snprintf(err, errlen, a->cache ? "OpenSSL has no SHA-256" : "out of memory");
 		auth_free(a);
 		return -1;
 	}
@@ -107,6 +110,7 @@ void auth_free(struct auth *a)
 	for (int i = 0; i < AUTH_POOL_SIZE; i++)
 		galaxydb_free(a->pool[i]);
 	authcache_close(a->cache);
+	EVP_MD_free(a->sha256);
 	dburl_free(&a->url);
 	pthread_cond_destroy(&a->freed);
 	pthread_mutex_destroy(&a->lock);
@@ -188,7 +192,7 @@ static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, 
 		snprintf(err, errlen, "%s cookie: %s", AUTH_COOKIE_NAME, len ? "too long" : "empty");
 		return AUTH_BAD_COOKIE;
 	}
-	if (!EVP_Digest(value, len, id, &idlen, EVP_sha256(), NULL) || idlen != 32) {
+	if (!EVP_Digest(value, len, id, &idlen, a->sha256, NULL) || idlen != 32) {
 		snprintf(err, errlen, "SHA-256 failed");
 		return AUTH_UNAVAILABLE;
 	}
