@@ -16,6 +16,7 @@
 #include "hub.h"
 #include "httpparse.h"
 #include "log.h"
+#include "monotime.h"
 #include "store.h"
 
 #define EVENTS_MAX 500
@@ -51,7 +52,7 @@ static int api_events_from_hub(struct call *c, long long since, long long checke
 	}
 	w->since = since;
 	w->checked = checked;
-	w->deadline = hub_now_ms() + timeout * 1000;
+	w->deadline = monotime_ms() + timeout * 1000;
 	w->done = c->park_done;
 	w->ctx = c->park_ctx;
 	rc = hub_take(c->hub, w, &body, &len);

@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
 #include "hub.h"
 #include "log.h"
+#include "monotime.h"
 #include "room.h"
 #include "store.h"
 
@@ -47,13 +47,6 @@ struct hub {
 	size_t ring_start, ring_n;
 	struct hub_rooms_slot *rooms;   /* HUB_ROOMS_SLOTS, by user id */
 };
-
-long long hub_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct hub_waiter *hub_waiter_new(long long user_id, char **rooms)
 {
@@ -286,7 +279,7 @@ static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
 /* Completes waiters whose deadline has passed; returns ms to the next one. */
 static long long hub_expire(struct hub *h, struct hub_done_list *dl)
 {
-	long long now = hub_now_ms(), next = HUB_TICK_MS;
+	long long now = monotime_ms(), next = HUB_TICK_MS;
 	struct hub_waiter *w = h->head.next;
 	while (w != &h->head) {
 		struct hub_waiter *nx = w->next;
@@ -319,7 +312,7 @@ static void *hub_main(void *arg)
 	 * failed, and every HUB_REREAD_MS in case a writer died between its
 	 * commit and its wakeup: an idle hub sends almost no query. */
 	unsigned read_seq = 0;
-	long long read_at = 0, logged_at = 0, flushed_at = hub_now_ms();
+	long long read_at = 0, logged_at = 0, flushed_at = monotime_ms();
 	int stale = 1, failing = 0;
 
 	for (;;) {
@@ -334,11 +327,11 @@ static void *hub_main(void *arg)
 		if (stopping)
 			break;
 
-		if (hub_now_ms() - read_at >= HUB_REREAD_MS)
+		if (monotime_ms() - read_at >= HUB_REREAD_MS)
 			stale = 1;
 		while (stale || seq != read_seq) {
 			evs.n = 0;
-			read_at = hub_now_ms();
+			read_at = monotime_ms();
 			if (store_events_all(h->st, last, HUB_BATCH, &evs, err, sizeof err) != STORE_OK) {
 				/* once per HUB_ERROR_LOG_MS while the store is away */
 				if (!failing || read_at - logged_at >= HUB_ERROR_LOG_MS) {
@@ -370,9 +363,9 @@ static void *hub_main(void *arg)
 		long long wait = hub_expire(h, &dl);
 		pthread_mutex_unlock(&h->lock);
 		hub_deliver(&dl);
-		if (hub_now_ms() - flushed_at >= HUB_SEEN_FLUSH_MS) {
+		if (monotime_ms() - flushed_at >= HUB_SEEN_FLUSH_MS) {
 			hub_flush_seen(h);
-			flushed_at = hub_now_ms();
+			flushed_at = monotime_ms();
 		}
 		store_wait(h->st, seq, (int)(wait > 0 ? wait : 1));
 	}

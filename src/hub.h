@@ -72,9 +72,6 @@ long long hub_newest(struct hub *h);
 /* How many polls are waiting. */
 size_t hub_waiting(struct hub *h);
 
-/* Monotonic clock in milliseconds. */
-long long hub_now_ms(void);
-
 /* The events response body: {"events": [evs...], <tail>} where each event is
  * already JSON and tail is e.g. "\"cursor\":12". New buffer, caller frees. */
 struct store_event;

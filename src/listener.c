@@ -20,11 +20,11 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "listener.h"
 #include "log.h"
+#include "monotime.h"
 
 #define FCGI_HEADER_LEN 8
 #define FCGI_VERSION_1 1
@@ -89,14 +89,6 @@ int listener_complete(const unsigned char *buf, size_t len, size_t cap)
 	if (len >= cap)
 		return params_done ? 1 : -1;
 	return 0;
-}
-
-static long long listener_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static void listener_list_append(struct listener_list *list, struct listener_conn *c)
@@ -177,7 +169,7 @@ static void listener_look(struct listener *l, struct listener_conn *c, int hup)
 		listener_list_remove(&l->idle, c);
 		pthread_mutex_unlock(&l->idle_lock);
 		c->idle = 0;
-		c->deadline = listener_now_ms() + l->head_timeout_ms;
+		c->deadline = monotime_ms() + l->head_timeout_ms;
 		listener_list_append(&l->pending, c);
 	}
 }
@@ -206,7 +198,7 @@ static void listener_accept(struct listener *l)
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &l->io_timeout, sizeof l->io_timeout);
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &l->io_timeout, sizeof l->io_timeout);
 		c->fd = fd;
-		c->deadline = listener_now_ms() + l->head_timeout_ms;
+		c->deadline = monotime_ms() + l->head_timeout_ms;
 		listener_list_append(&l->pending, c);
 		ev.data.ptr = c;
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -250,7 +242,7 @@ static void *listener_main(void *arg)
 	for (;;) {
 		int timeout = -1;
 		if (l->pending.head) {
-			long long left = l->pending.head->deadline - listener_now_ms();
+			long long left = l->pending.head->deadline - monotime_ms();
 			timeout = left < 0 ? 0 : (int)left;
 		}
 		int n = epoll_wait(l->epfd, evs, 64, timeout);
@@ -267,7 +259,7 @@ static void *listener_main(void *arg)
 				listener_look(l, evs[i].data.ptr,
 				              (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
 		}
-		for (long long now = listener_now_ms(); l->pending.head && l->pending.head->deadline <= now;) {
+		for (long long now = monotime_ms(); l->pending.head && l->pending.head->deadline <= now;) {
 			log_info("a client sent no whole request in %d ms: closing it", l->head_timeout_ms);
 			listener_drop(l, l->pending.head);
 		}

@@ -41,6 +41,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "store_impl.h"
 
 #define PGS_CHANNEL "galaxy_chat"
@@ -410,14 +411,6 @@ static int res_ok(const PGresult *r)
 	return r && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK);
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* libpq's notices (NOTICE from the schema upgrade, a FATAL as the server
  * shuts down) go to the log at debug level, not raw onto stderr. */
 static void pgs_notice(void *arg, const char *msg)
@@ -441,7 +434,7 @@ static int pgs_connect(struct pgs *st)
 	if (st->in_tx)
 		return 0;
 	if (!pgs_alive(st)) {
-		if (!st->up && st->conn && mono_ms() < st->retry_at)
+		if (!st->up && st->conn && monotime_ms() < st->retry_at)
 			return -1;   /* failed a moment ago: do not hammer the server */
 		if (st->up)
 			log_info("store %s: connection lost, reconnecting", st->label);
@@ -451,7 +444,7 @@ static int pgs_connect(struct pgs *st)
 		st->listened = 0;
 		st->conn = PQconnectdb(st->conninfo);
 		if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {
-			st->retry_at = mono_ms() + PGS_RETRY_MS;
+			st->retry_at = monotime_ms() + PGS_RETRY_MS;
 			return -1;
 		}
 		PQsetNoticeProcessor(st->conn, pgs_notice, st);
@@ -1470,12 +1463,12 @@ static unsigned pgs_seq(struct store *base)
 static unsigned pgs_wait(struct store *base, unsigned seq, int timeout_ms)
 {
 	struct pgs *st = (struct pgs *)base;
-	long long deadline = mono_ms() + (timeout_ms < 0 ? 1LL << 40 : timeout_ms), left;
+	long long deadline = monotime_ms() + (timeout_ms < 0 ? 1LL << 40 : timeout_ms), left;
 	struct pollfd p;
 
 	for (;;) {
 		pgs_drain(st);
-		left = deadline - mono_ms();
+		left = deadline - monotime_ms();
 		if (st->seq != seq || left <= 0)
 			return st->seq;
 		if (st->conn && PQstatus(st->conn) == CONNECTION_OK) {

@@ -27,6 +27,7 @@
 
 #include <sqlite3.h>
 
+#include "monotime.h"
 #include "search.h"
 #include "store_impl.h"
 #include "wake.h"
@@ -422,14 +423,6 @@ static enum store_result tx_commit(struct sqls *st, int stored, const char *what
 	return STORE_OK;
 }
 
-static long long store_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* SQLite's busy handler (tries counts the calls in this wait): sleeps until
  * a write transaction ends somewhere, at most STORE_BUSY_SLICE_MS, then
  * asks SQLite to try again, for STORE_BUSY_MS in all. The write counter is
@@ -438,7 +431,7 @@ static long long store_now_ms(void)
 static int store_busy_wait(void *arg, int tries)
 {
 	struct sqls *st = arg;
-	long long now = store_now_ms(), left;
+	long long now = monotime_ms(), left;
 
 	if (tries == 0)
 		st->busy_since_ms = now;

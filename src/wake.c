@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "wake.h"
 
 enum { WAKE_EVENTS, WAKE_WRITES, WAKE_WORDS };
@@ -92,25 +93,17 @@ static void word_bump(uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-static long long wake_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Sleeps until *word differs from seq (see wake_wait). */
 static unsigned word_wait(uint32_t *word, unsigned seq, int timeout_ms)
 {
-	long long deadline = wake_now_ms() + timeout_ms;
+	long long deadline = monotime_ms() + timeout_ms;
 	unsigned v;
 
 	while ((v = word_load(word)) == seq && timeout_ms != 0) {
 		struct timespec rel, *relp = NULL;
 
 		if (timeout_ms > 0) {
-			long long left = deadline - wake_now_ms();
+			long long left = deadline - monotime_ms();
 
 			if (left <= 0)
 				break;

@@ -1,0 +1,12 @@
+/*
+ * monotime.h - the monotonic clock in milliseconds, the one clock of every
+ * deadline and timeout in the responder (wall-clock times are for what is
+ * stored or shown).
+ */
+#ifndef GC_MONOTIME_H
+#define GC_MONOTIME_H
+
+/* CLOCK_MONOTONIC now, in ms. */
+long long monotime_ms(void);
+
+#endif
