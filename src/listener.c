@@ -2,9 +2,13 @@
  * listener.c - accept, and wait without a thread for whole requests (see
  * listener.h).
  *
- * Connections are watched edge-triggered: each arrival of data wakes the
- * thread once, which peeks at everything buffered so far and walks the
- * FastCGI records (listener_complete). Connections that have begun a
+ * Connections are watched edge-triggered and one-shot: each arrival of
+ * data wakes the thread once, which peeks at everything buffered so far
+ * and walks the FastCGI records (listener_complete), re-arming the watch
+ * if more must come. A connection handed on stays registered, disarmed,
+ * so that keeping it again is one EPOLL_CTL_MOD instead of a removal and
+ * an addition; its record stays in a table by descriptor until the
+ * descriptor is accepted again or the listener ends. Connections that have begun a
  * request wait in arrival order, and all get the same deadline, so that
  * list is sorted by deadline and expiry only ever looks at its head.
  * Connections the web server keeps between requests (FCGI_KEEP_CONN) wait
@@ -34,7 +38,8 @@
 
 struct listener_conn {
 	int fd;
-	int idle;                        /* in the idle list, else the pending one */
+	int idle;                        /* in the idle list, else the pending one
+	                                  * (or neither, once handed on) */
 	long long deadline;              /* monotonic ms, when pending */
 	struct listener_conn *prev, *next;
 };
@@ -53,6 +58,9 @@ struct listener {
 	struct listener_list pending;    /* the listener thread's own */
 	pthread_mutex_t idle_lock;
 	struct listener_list idle;       /* under idle_lock */
+	struct listener_conn **by_fd;    /* under idle_lock: each descriptor's
+	                                  * record, n_by_fd of them */
+	size_t n_by_fd;
 	struct timeval io_timeout;       /* of each read and write */
 	unsigned char *buf;              /* LISTENER_PEEK_MAX bytes */
 	pthread_t thread;
@@ -116,34 +124,63 @@ static void listener_list_remove(struct listener_list *list, struct listener_con
 	list->n--;
 }
 
-/* Takes c out of its list and out of epoll. */
+/* Watches c (again): one event, then disarmed until the next call. */
+static int listener_arm(struct listener *l, struct listener_conn *c, int op)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLRDHUP | EPOLLET | EPOLLONESHOT,
+		.data.ptr = c,
+	};
+
+	return epoll_ctl(l->epfd, op, c->fd, &ev);
+}
+
+/* The record for fd, new or reused from a descriptor closed since; NULL
+ * when out of memory. Called with idle_lock held. */
+static struct listener_conn *listener_conn_at(struct listener *l, int fd)
+{
+	if ((size_t)fd >= l->n_by_fd) {
+		size_t n = (size_t)fd * 2 + 64;
+		struct listener_conn **v = realloc(l->by_fd, n * sizeof *v);
+
+		if (!v)
+			return NULL;
+		memset(v + l->n_by_fd, 0, (n - l->n_by_fd) * sizeof *v);
+		l->by_fd = v;
+		l->n_by_fd = n;
+	}
+	if (!l->by_fd[fd] && !(l->by_fd[fd] = malloc(sizeof **l->by_fd)))
+		return NULL;
+	memset(l->by_fd[fd], 0, sizeof **l->by_fd);
+	l->by_fd[fd]->fd = fd;
+	return l->by_fd[fd];
+}
+
+/* Takes c out of its list (its watch stays, disarmed after its event). */
 static void listener_unlink(struct listener *l, struct listener_conn *c)
 {
 	if (c->idle) {
 		pthread_mutex_lock(&l->idle_lock);
 		listener_list_remove(&l->idle, c);
 		pthread_mutex_unlock(&l->idle_lock);
+		c->idle = 0;
 	} else {
 		listener_list_remove(&l->pending, c);
 	}
-	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 }
 
+/* Closes c's connection (which also ends its watch). */
 static void listener_drop(struct listener *l, struct listener_conn *c)
 {
 	listener_unlink(l, c);
 	close(c->fd);
-	free(c);
 }
 
 /* Gives c's connection to the callback; whole: its request is all buffered. */
 static void listener_hand_on(struct listener *l, struct listener_conn *c, int whole)
 {
-	int fd = c->fd;
-
 	listener_unlink(l, c);
-	free(c);
-	l->ready(fd, whole, l->ctx);
+	l->ready(c->fd, whole, l->ctx);
 }
 
 /* Looks at what c has sent so far; hands it on or drops it when that is
@@ -162,15 +199,20 @@ static void listener_look(struct listener *l, struct listener_conn *c, int hup)
 		done = -1;
 	if (done > 0) {
 		listener_hand_on(l, c, done == 2);
-	} else if (done < 0) {
+		return;
+	}
+	if (done < 0) {
 		listener_drop(l, c);
-	} else if (c->idle && n > 0) {
-		pthread_mutex_lock(&l->idle_lock);
-		listener_list_remove(&l->idle, c);
-		pthread_mutex_unlock(&l->idle_lock);
-		c->idle = 0;
+		return;
+	}
+	if (c->idle && n > 0) {
+		listener_unlink(l, c);
 		c->deadline = monotime_ms() + l->head_timeout_ms;
 		listener_list_append(&l->pending, c);
+	}
+	if (listener_arm(l, c, EPOLL_CTL_MOD) < 0) {
+		log_warning("epoll: %s", strerror(errno));
+		listener_drop(l, c);
 	}
 }
 
@@ -187,8 +229,12 @@ static void listener_accept(struct listener *l)
 			}
 			return;   /* EAGAIN: another process took it, or none left */
 		}
-		struct listener_conn *c = l->pending.n < l->max_pending ? calloc(1, sizeof *c) : NULL;
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET };
+		struct listener_conn *c = NULL;
+		if (l->pending.n < l->max_pending) {
+			pthread_mutex_lock(&l->idle_lock);
+			c = listener_conn_at(l, fd);
+			pthread_mutex_unlock(&l->idle_lock);
+		}
 		if (!c) {
 			log_warning("%d connections are waiting for their request: closing a new one",
 			            l->pending.n);
@@ -197,11 +243,9 @@ static void listener_accept(struct listener *l)
 		}
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &l->io_timeout, sizeof l->io_timeout);
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &l->io_timeout, sizeof l->io_timeout);
-		c->fd = fd;
 		c->deadline = monotime_ms() + l->head_timeout_ms;
 		listener_list_append(&l->pending, c);
-		ev.data.ptr = c;
-		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		if (listener_arm(l, c, EPOLL_CTL_ADD) < 0) {
 			log_warning("epoll: %s", strerror(errno));
 			listener_drop(l, c);
 		}
@@ -211,24 +255,23 @@ static void listener_accept(struct listener *l)
 
 void listener_keep(struct listener *l, int fd)
 {
-	struct listener_conn *c = calloc(1, sizeof *c);
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET };
+	struct listener_conn *c;
 
 	pthread_mutex_lock(&l->idle_lock);
+	/* fd came from listener_hand_on and stayed open: its record and its
+	 * disarmed watch are still there */
+	c = (size_t)fd < l->n_by_fd ? l->by_fd[fd] : NULL;
 	if (!c || l->idle.n >= l->max_pending) {
 		pthread_mutex_unlock(&l->idle_lock);
-		free(c);
 		close(fd);
 		return;
 	}
-	c->fd = fd;
 	c->idle = 1;
 	listener_list_append(&l->idle, c);
-	ev.data.ptr = c;
-	/* under the lock: once added, the listener thread may look at c */
-	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	/* under the lock: once armed, the listener thread may look at c */
+	if (listener_arm(l, c, EPOLL_CTL_MOD) < 0) {
 		listener_list_remove(&l->idle, c);
-		free(c);
+		c->idle = 0;
 		close(fd);
 	}
 	pthread_mutex_unlock(&l->idle_lock);
@@ -328,6 +371,9 @@ void listener_free(struct listener *l)
 	if (write(l->stop[1], "x", 1) != 1)
 		log_warning("listener: cannot signal the stop: %s", strerror(errno));
 	pthread_join(l->thread, NULL);
+	for (size_t i = 0; i < l->n_by_fd; i++)
+		free(l->by_fd[i]);
+	free(l->by_fd);
 	close(l->epfd);
 	close(l->stop[0]);
 	close(l->stop[1]);
