@@ -8,12 +8,14 @@
  * if more must come. A connection handed on stays registered, disarmed,
  * so that keeping it again is one EPOLL_CTL_MOD instead of a removal and
  * an addition; its record stays in a table by descriptor until the
- * descriptor is accepted again or the listener ends. Connections that have begun a
- * request wait in arrival order, and all get the same deadline, so that
- * list is sorted by deadline and expiry only ever looks at its head.
- * Connections the web server keeps between requests (FCGI_KEEP_CONN) wait
- * idle in a second list, without a deadline, until their next request
- * begins; workers add to that list, so it has a lock.
+ * descriptor is accepted again or the listener ends.
+ *
+ * Connections that have begun a request wait in arrival order, and all
+ * get the same deadline, so that list is sorted by deadline and expiry
+ * only ever looks at its head. Connections the web server keeps between
+ * requests (FCGI_KEEP_CONN) wait idle in a second list, without a
+ * deadline, until their next request begins; workers add to that list,
+ * so it (and the table by descriptor) has a lock.
  */
 #include <errno.h>
 #include <fcntl.h>
