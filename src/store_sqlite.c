@@ -765,12 +765,13 @@ static enum store_result sqls_user_seen(struct store *base, const struct store_s
 {
 	struct sqls *st = (struct sqls *)base;
 
-	if (n > 1 && tx_begin(st) < 0)
+	/* a transaction even for one row: its end lets waiting writers go */
+	if (tx_begin(st) < 0)
 		return store_fail(st, "recording users", err, errlen);
 	for (size_t i = 0; i < n; i++)
 		if (user_write(st, &rows[i].user, rows[i].ts) < 0)
 			return store_fail(st, "recording users", err, errlen);
-	return n > 1 ? tx_commit(st, 0, "recording users", err, errlen) : STORE_OK;
+	return tx_commit(st, 0, "recording users", err, errlen);
 }
 
 static enum store_result sqls_join(struct store *base, const struct user *u, const char *room,
