@@ -99,6 +99,12 @@ static int hub_in_rooms(char **rooms, const char *room)
 	return 0;
 }
 
+/* The rooms table's slot for user_id (which may hold another user). */
+static struct hub_rooms_slot *hub_rooms_slot(struct hub *h, long long user_id)
+{
+	return &h->rooms[(unsigned long long)user_id % HUB_ROOMS_SLOTS];
+}
+
 /* Keeps *rooms, user_id's rooms, in step with the user's own join and
  * leave events. Applying an event twice changes nothing. */
 static void hub_track_membership(char ***rooms, long long user_id, const struct store_event *ev)
@@ -193,7 +199,7 @@ static void hub_ring_push(struct hub *h, struct store_event *ev)
 	if (ev->type == EV_DELETE)
 		hub_ring_redact(h, ev->target);
 	if (ev->type == EV_JOIN || ev->type == EV_LEAVE) {
-		struct hub_rooms_slot *slot = &h->rooms[(unsigned long long)ev->user_id % HUB_ROOMS_SLOTS];
+		struct hub_rooms_slot *slot = hub_rooms_slot(h, ev->user_id);
 		if (slot->rooms && slot->user_id == ev->user_id)
 			hub_track_membership(&slot->rooms, ev->user_id, ev);
 	}
@@ -519,7 +525,7 @@ char **hub_rooms(struct hub *h, long long user_id)
 	char **copy = NULL;
 
 	pthread_mutex_lock(&h->lock);
-	const struct hub_rooms_slot *slot = &h->rooms[(unsigned long long)user_id % HUB_ROOMS_SLOTS];
+	const struct hub_rooms_slot *slot = hub_rooms_slot(h, user_id);
 	if (slot->rooms && slot->user_id == user_id)
 		copy = hub_rooms_copy(slot->rooms);
 	pthread_mutex_unlock(&h->lock);
@@ -535,7 +541,7 @@ void hub_rooms_learn(struct hub *h, long long user_id, char *const *rooms, long 
 		/* the events the store's answer may have missed are in the ring */
 		for (size_t i = hub_ring_after(h, as_of); i < h->ring_n; i++)
 			hub_track_membership(&mine, user_id, hub_ring_at(h, i));
-		struct hub_rooms_slot *slot = &h->rooms[(unsigned long long)user_id % HUB_ROOMS_SLOTS];
+		struct hub_rooms_slot *slot = hub_rooms_slot(h, user_id);
 		store_free_names(slot->rooms);
 		slot->user_id = user_id;
 		slot->rooms = mine;
