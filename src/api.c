@@ -13,6 +13,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "utf8.h"
 
 int api_store_unusable(struct call *c)
 {
@@ -60,9 +61,18 @@ json_object *api_json_object(const char *body, size_t len, char *err, size_t err
 {
 	json_tokener *tok;
 	json_object *obj;
+	size_t bad;
 
 	if (!body || len == 0) {
 		snprintf(err, errlen, "the request needs a JSON object as its body");
+		return NULL;
+	}
+	/* every byte outside a JSON string is ASCII and json-c's escapes give
+	 * valid UTF-8 (a lone surrogate becomes U+FFFD), so a strict check of
+	 * the whole body is one of every string in it, present and future;
+	 * json-c's own check lets overlong forms and surrogates through */
+	if ((bad = utf8_scan(body, len, 0, NULL)) != len) {
+		snprintf(err, errlen, "the body is not valid UTF-8 (at byte %zu)", bad);
 		return NULL;
 	}
 	if (len > INT_MAX || !(tok = json_tokener_new_ex(16))) {
