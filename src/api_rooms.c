@@ -117,7 +117,7 @@ void api_room_who(struct call *c)
 
 	if (api_room_arg(c) < 0 || api_store_unusable(c))
 		return;
-	if ((rc = store_who(c->store, c->arg, &users, err, sizeof err)) != STORE_OK) {
+	if ((rc = store_who(c->store, c->user.id, c->arg, &users, err, sizeof err)) != STORE_OK) {
 		api_store_failed(c, rc, err);
 		return;
 	}

@@ -49,11 +49,16 @@ struct store_ops {
 	enum store_result (*max_id)(struct store *st, long long *id, char *err, size_t errlen);
 	enum store_result (*memberships)(struct store *st, long long user_id, char ***rooms,
 	                                 char *err, size_t errlen);
-	enum store_result (*history)(struct store *st, long long user_id, const char *room,
+	enum store_result (*history)(struct store *st, const char *room,
 	                             long long before, int limit, struct store_events *out,
 	                             int *more, char *err, size_t errlen);
 	enum store_result (*rooms)(struct store *st, long long user_id, int brief,
 	                           json_object **out, char *err, size_t errlen);
+	/* STORE_NOT_FOUND (err set) when there is no room of that name, else
+	 * *member: 1 when user_id is in room (always in `all`), else 0 */
+	enum store_result (*room_member)(struct store *st, long long user_id, const char *room,
+	                                 int *member, char *err, size_t errlen);
+	/* history and who are called after store_room_access() allowed them */
 	enum store_result (*who)(struct store *st, const char *room, json_object **out,
 	                         char *err, size_t errlen);
 	/* store_mute with the time already worked out: until is the new end,

@@ -1094,7 +1094,22 @@ static enum store_result room_lookup(struct pgs *st, const char *room, long long
 	return STORE_OK;
 }
 
-static enum store_result pgs_history(struct store *base, long long user_id, const char *room,
+static enum store_result pgs_room_member(struct store *base, long long user_id,
+                                         const char *room, int *member, char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	enum store_result res;
+	long long room_id;
+	PGresult *bad;
+
+	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	if ((*member = member_is(st, room_id, user_id, &bad)) < 0)
+		return pgs_fail(st, "reading members", bad, err, errlen);
+	return STORE_OK;
+}
+
+static enum store_result pgs_history(struct store *base, const char *room,
                                      long long before, int limit, struct store_events *out,
                                      int *more, char *err, size_t errlen)
 {
@@ -1104,17 +1119,8 @@ static enum store_result pgs_history(struct store *base, long long user_id, cons
 	char rid[24], b[24], l[24];
 	const char *v[3];
 	long long room_id;
-	PGresult *bad;
-	int r;
-
 	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
-	if ((r = member_is(st, room_id, user_id, &bad)) < 0)
-		return pgs_fail(st, "reading history", bad, err, errlen);
-	if (r == 0) {
-		snprintf(err, errlen, "not a member of the room %s", room);
-		return STORE_FORBIDDEN;
-	}
 	/* newest first with one extra row, turned around by store_history_finish */
 	v[0] = num(rid, room_id);
 	v[1] = num(b, before > 0 ? before : INT64_MAX);
@@ -1490,7 +1496,8 @@ static const struct store_ops pgs_ops = {
 	.close = pgs_close, .user_seen = pgs_user_seen, .user_current = pgs_user_current, .join = pgs_join,
 	.leave = pgs_leave, .post = pgs_post, .events_visible = pgs_events_visible,
 	.events_all = pgs_events_all, .max_id = pgs_max_id,
-	.memberships = pgs_memberships, .history = pgs_history, .rooms = pgs_rooms,
+	.memberships = pgs_memberships, .room_member = pgs_room_member,
+	.history = pgs_history, .rooms = pgs_rooms,
 	.who = pgs_who, .delete = pgs_delete, .mute = pgs_mute,
 	.muted_until = pgs_muted_until, .search = pgs_search, .prune = pgs_prune,
 	.log = pgs_log, .stats = pgs_stats, .seq = pgs_seq, .wait = pgs_wait,

@@ -1023,7 +1023,21 @@ static enum store_result room_lookup(struct sqls *st, const char *room, long lon
 	return STORE_OK;
 }
 
-static enum store_result sqls_history(struct store *base, long long user_id, const char *room,
+static enum store_result sqls_room_member(struct store *base, long long user_id,
+                                          const char *room, int *member, char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+	enum store_result res;
+	long long room_id;
+
+	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	if ((*member = member_is(st, room_id, user_id)) < 0)
+		return store_fail(st, "reading members", err, errlen);
+	return STORE_OK;
+}
+
+static enum store_result sqls_history(struct store *base, const char *room,
                                 long long before, int limit, struct store_events *out,
                                 int *more, char *err, size_t errlen)
 {
@@ -1032,16 +1046,9 @@ static enum store_result sqls_history(struct store *base, long long user_id, con
 	enum store_result res;
 	long long room_id;
 	sqlite3_stmt *s;
-	int r;
 
 	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
-	if ((r = member_is(st, room_id, user_id)) < 0)
-		return store_fail(st, "reading history", err, errlen);
-	if (r == 0) {
-		snprintf(err, errlen, "not a member of the room %s", room);
-		return STORE_FORBIDDEN;
-	}
 	/* Newest first with one extra row to learn whether older ones exist,
 	 * then turned around. */
 	s = stmt(st, S_HISTORY);
@@ -1389,7 +1396,8 @@ static const struct store_ops sqls_ops = {
 	.close = sqls_close, .user_seen = sqls_user_seen, .user_current = sqls_user_current, .join = sqls_join,
 	.leave = sqls_leave, .post = sqls_post, .events_visible = sqls_events_visible,
 	.events_all = sqls_events_all, .max_id = sqls_max_id,
-	.memberships = sqls_memberships, .history = sqls_history, .rooms = sqls_rooms,
+	.memberships = sqls_memberships, .room_member = sqls_room_member,
+	.history = sqls_history, .rooms = sqls_rooms,
 	.who = sqls_who, .delete = sqls_delete, .mute = sqls_mute,
 	.muted_until = sqls_muted_until, .search = sqls_search, .prune = sqls_prune,
 	.log = sqls_log, .stats = sqls_stats, .seq = sqls_seq, .wait = sqls_wait,

@@ -392,14 +392,20 @@ static void test_rooms_who(struct store *st, const struct user *alice, const str
 	   !json_object_get_boolean(json_object_object_get(o, "joined")), "brief: no counts");
 	json_object_put(arr);
 
-	is_int(store_who(st, NGS, &arr, err, sizeof err), STORE_OK, "who");
+	is_int(store_who(st, alice->id, NGS, &arr, err, sizeof err), STORE_OK, "who");
 	ok(json_object_array_length(arr) == 1 &&
 	   strcmp(jstr(json_object_array_get_idx(arr, 0), "username"), "alice") == 0,
 	   "alice is online in NGS");
 	json_object_put(arr);
-	is_int(store_who(st, "nowhere", &arr, err, sizeof err), STORE_NOT_FOUND, "who: unknown room");
+	is_int(store_who(st, alice->id, "nowhere", &arr, err, sizeof err), STORE_NOT_FOUND,
+	       "who: unknown room");
+	is_int(store_who(st, bob->id, NGS, &arr, err, sizeof err), STORE_FORBIDDEN,
+	       "who: not to a non-member");
+	ok(!arr && strstr(err, "not a member"), "who: nothing listed, and why");
+	is_int(store_who(st, bob->id, "all", &arr, err, sizeof err), STORE_OK, "who: all to anyone");
+	json_object_put(arr);
 	raw_exec("UPDATE users SET last_seen = '2000-01-01T00:00:00.000Z' WHERE id = 1");
-	store_who(st, NGS, &arr, err, sizeof err);
+	store_who(st, alice->id, NGS, &arr, err, sizeof err);
 	is_int(json_object_array_length(arr), 0, "nobody seen for a minute: nobody online");
 	json_object_put(arr);
 
