@@ -240,7 +240,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_MEMBERSHIPS] =
 		"SELECT r.name FROM members m JOIN rooms r ON r.id = m.room_id"
 		" WHERE m.user_id = $1 ORDER BY r.name COLLATE \"C\"",
-	/* $1 user, $2 the id of `all`, $3 online since, $4 brief */
+	/* $1 user, $2 the id of `all`, $3 online since, $4 brief. An ad-hoc
+	 * room nobody is in is left out (store.h). */
 	[S_ROOMS] =
 		"SELECT name, persistent, joined, members, online, last_id FROM ("
 		" SELECT r.id, r.name, r.persistent,"
@@ -255,7 +256,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		"  CASE WHEN $4 THEN NULL"
 		"   ELSE (SELECT coalesce(max(id), 0) FROM events WHERE room_id = r.id) END AS last_id"
 		" FROM rooms r) x"
-		" WHERE NOT $4 OR persistent <> 0 OR joined"
+		" WHERE persistent <> 0 OR joined OR (NOT $4 AND members > 0)"
 		" ORDER BY id <> $2, persistent DESC, name COLLATE \"C\"",
 	/* $1 room, $2 online since, $3 the id of `all` */
 	[S_WHO] =

@@ -240,7 +240,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_MEMBERSHIPS] =
 		"SELECT r.name FROM members m JOIN rooms r ON r.id = m.room_id"
 		" WHERE m.user_id = ?1 ORDER BY r.name",
-	/* ?1 user, ?2 the id of `all`, ?3 online since, ?4 brief */
+	/* ?1 user, ?2 the id of `all`, ?3 online since, ?4 brief. An ad-hoc
+	 * room nobody is in is left out (store.h). */
 	[S_ROOMS] =
 		"SELECT r.name, r.persistent,"
 		" r.id = ?2 OR EXISTS (SELECT 1 FROM members WHERE room_id = r.id AND user_id = ?1)"
@@ -253,7 +254,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		"        WHERE m.room_id = r.id AND u.last_seen >= ?3) END,"
 		" CASE WHEN ?4 THEN NULL"
 		"  ELSE (SELECT coalesce(max(id), 0) FROM events WHERE room_id = r.id) END"
-		" FROM rooms r WHERE NOT ?4 OR r.persistent OR joined"
+		" FROM rooms r WHERE r.persistent OR joined"
+		"  OR (NOT ?4 AND EXISTS (SELECT 1 FROM members WHERE room_id = r.id))"
 		" ORDER BY r.id <> ?2, r.persistent DESC, r.name",
 	/* ?1 room, ?2 online since, ?3 the id of `all` */
 	[S_WHO] =
