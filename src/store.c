@@ -99,7 +99,7 @@ enum store_result store_user_seen(struct store *st, const struct user *u,
 		return STORE_OK;
 	}
 	store_time(row.ts, 0);
-	if ((rc = st->ops->user_seen(st, &row, 1, err, errlen)) == STORE_OK)
+	if ((rc = st->ops->user_seen(st, &row, 1, 1, err, errlen)) == STORE_OK)
 		store_seen_done(st->where, u, 0);
 	return rc;
 }
@@ -114,7 +114,7 @@ enum store_result store_seen_flush(struct store *st, char *err, size_t errlen)
 	 * write lock at most one of them */
 	for (size_t i = 0; i < n && rc == STORE_OK; i += STORE_SEEN_CHUNK)
 		rc = st->ops->user_seen(st, rows + i, n - i < STORE_SEEN_CHUNK ? n - i : STORE_SEEN_CHUNK,
-		                        err, errlen);
+		                        0, err, errlen);
 	free(rows);
 	return rc;
 }

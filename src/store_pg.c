@@ -162,7 +162,7 @@ static const char *const pgs_schema[] = {
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_WRITE_LOCK, S_LISTEN, S_TIMEOUT,
 	S_USER_WRITE, S_USER_CURRENT, S_USER_BY_NAME,
-	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST,
+	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST, S_ROOMS_PERSISTENT,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_NOTIFY,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
@@ -196,6 +196,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		"INSERT INTO rooms (name, persistent, created) VALUES ($1, $2, $3)"
 		" ON CONFLICT (name) DO UPDATE SET persistent = 1 WHERE $2 = 1",
 	[S_ROOMS_UNPERSIST] = "UPDATE rooms SET persistent = 0 WHERE name <> 'all' AND persistent <> 0",
+	[S_ROOMS_PERSISTENT] = "SELECT name FROM rooms WHERE persistent <> 0",
 	[S_MEMBER_ADD] =
 		"INSERT INTO members (room_id, user_id, joined_at) VALUES ($1, $2, $3)"
 		" ON CONFLICT DO NOTHING",
@@ -737,15 +738,44 @@ fail:
 	return -1;
 }
 
-/* Makes `all` and the configured rooms exist and be the persistent ones. */
+/* 1 when `all` and the n configured rooms are the persistent ones
+ * (st->all_id then set), 0 when not, -1 (*bad). Read only. */
+static int pgs_rooms_current(struct pgs *st, const char *const *persistent, size_t n,
+                             PGresult **bad)
+{
+	PGresult *r = pgs_run(st, S_ROOMS_PERSISTENT, 0, NULL, bad);
+	char **names = NULL;
+	size_t count = 0;
+	int same = -1;
+
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++)
+		if (store_names_add(&names, &count, PQgetvalue(r, i, 0)) < 0)
+			goto out;
+	if ((same = store_persistent_same(names, persistent, n)) == 1)
+		same = room_find(st, "all", &st->all_id, bad);
+out:
+	PQclear(r);
+	store_free_names(names);
+	return same;
+}
+
+/* Makes `all` and the configured rooms exist and be the persistent ones,
+ * writing only when they are not: an open then takes no writers' lock. */
 static int pgs_ensure_rooms(struct pgs *st, const char *const *persistent, size_t n,
                             char *err, size_t errlen)
 {
-	PGresult *bad;
+	PGresult *bad = NULL;
 	char ts[32];
 	long long id;
 	size_t i;
+	int r;
 
+	if ((r = pgs_rooms_current(st, persistent, n, &bad)) < 0)
+		return pgs_fail(st, "reading rooms", bad, err, errlen);
+	if (r == 1)
+		return 0;
 	store_time(ts, 0);
 	if (tx_begin(st, &bad) < 0 || pgs_do(st, S_ROOMS_UNPERSIST, 0, NULL, &bad) < 0 ||
 	    room_ensure(st, "all", 1, ts, &st->all_id, &bad) < 0)
@@ -832,11 +862,12 @@ static enum store_result pgs_user_current(struct store *base, const struct user 
 }
 
 static enum store_result pgs_user_seen(struct store *base, const struct store_seen_row *rows,
-                                       size_t n, char *err, size_t errlen)
+                                       size_t n, int wait, char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
 	PGresult *bad = NULL;
 
+	(void)wait;   /* no writers' lock here: only the rows' own, held briefly */
 	if (n > 1 && pgs_do(st, S_BEGIN, 0, NULL, &bad) < 0)
 		return pgs_fail(st, "recording users", bad, err, errlen);
 	st->in_tx = n > 1;
