@@ -2,9 +2,14 @@
  * auth.c - Cookie header to Galaxy user, with a bounded cache and a bounded
  * pool of Galaxy database handles. See auth.h.
  *
- * The cookie: the first "galaxysession" of the header is used (browsers send
- * the cookie with the most specific path first, RFC 6265 5.4); surrounding
- * white space and double quotes around the value are removed
+ * The cookie: the last "galaxysession" of the header is used, the one
+ * Galaxy uses: Galaxy's Request.cookies is Paste's get_cookies(), a Python
+ * SimpleCookie (lib/galaxy/web/framework/base.py), and WebOb's own
+ * request.cookies is a dict built in header order (RequestCookies._cache
+ * in webob/cookies.py); in both a later pair replaces an earlier one.
+ * Browsers send the cookie of the most specific path first (RFC 6265 5.4),
+ * so with galaxysession set at two paths the first is not Galaxy's session.
+ * Surrounding white space and double quotes around the value are removed
  * (http_cookie_get).
  *
  * The cache (authcache.h, shared by the processes of the host): answers
