@@ -13,10 +13,17 @@
  * (http_cookie_get).
  *
  * The cache (authcache.h, shared by the processes of the host): answers
- * are kept per cookie value (by its SHA-256) for cfg->auth_cache_seconds,
- * positive ones and "no such session" alike, so a flood of replayed dead
- * cookies costs one query per cookie per window. Database errors are never
- * cached. admin is not cached: it is computed from cfg.
+ * are kept per session key (by the SHA-256 of the decoded key, exactly as
+ * it is looked up) for cfg->auth_cache_seconds, positive ones and "no such
+ * session" alike, so a flood of replayed dead cookies costs one query per
+ * key per window. Not per cookie text: Galaxy decodes upper-case hex and
+ * strips any number of leading '!', so one session has many cookie values
+ * (extra "!" blocks in front, hex case), and keyed by them one cookie could
+ * fill the cache with copies of itself and push everyone else's answers
+ * out. The key is not lower-cased: Galaxy compares it exactly, and a key
+ * that differs from a session's only in case is not that session.
+ * Database errors are never cached. admin is not cached: it is computed
+ * from cfg. A value that does not decode is refused before the cache.
  *
  * The pool: AUTH_POOL_SIZE handles, each used by one thread at a time; a
  * thread waits at most AUTH_POOL_WAIT_SECONDS for one, and holds it only
@@ -46,8 +53,7 @@
 
 struct auth {
 	const struct cfg *cfg;
-	const char *secret;
-	size_t secretlen;
+	struct cookie_cipher *cipher;   /* id_secret's key schedule, made once */
 	struct dburl url;
 	struct authcache *cache;
 	EVP_MD *sha256;           /* fetched once: an implicit fetch per digest
@@ -64,6 +70,7 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	pthread_condattr_t ca;
 	const char *url = cfg->database_connection ? cfg->database_connection
 	                                           : GALAXY_DEFAULT_DATABASE;
+	const char *secret = cfg->id_secret ? cfg->id_secret : GALAXY_DEFAULT_ID_SECRET;
 
 	*out = NULL;
 	if (!(a = calloc(1, sizeof *a))) {
@@ -71,11 +78,9 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 		return -1;
 	}
 	a->cfg = cfg;
-	a->secret = cfg->id_secret ? cfg->id_secret : GALAXY_DEFAULT_ID_SECRET;
-	a->secretlen = strlen(a->secret);
-	if (!cookie_secret_ok(a->secret, a->secretlen)) {
+	if (!cookie_secret_ok(secret, strlen(secret))) {
 		snprintf(err, errlen, "id_secret: must be 1 to 56 bytes long, as in Galaxy (it is %zu)",
-		         a->secretlen);
+		         strlen(secret));
 		free(a);
 		return -1;
 	}
@@ -89,7 +94,8 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	pthread_cond_init(&a->freed, &ca);
 	pthread_condattr_destroy(&ca);
 	char why[512];
-	if (!(a->cache = authcache_open(cfg, why, sizeof why)) ||
+	if (!(a->cipher = cookie_cipher_new(secret, strlen(secret))) ||
+	    !(a->cache = authcache_open(cfg, why, sizeof why)) ||
 	    !(a->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL))) {
 		snprintf(err, errlen, a->cache ? "OpenSSL has no SHA-256" : "out of memory");
 		auth_free(a);
@@ -115,6 +121,7 @@ void auth_free(struct auth *a)
 	for (int i = 0; i < AUTH_POOL_SIZE; i++)
 		galaxydb_free(a->pool[i]);
 	authcache_close(a->cache);
+	cookie_cipher_free(a->cipher);
 	EVP_MD_free(a->sha256);
 	dburl_free(&a->url);
 	pthread_cond_destroy(&a->freed);
@@ -197,7 +204,11 @@ static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, 
 		snprintf(err, errlen, "%s cookie: %s", AUTH_COOKIE_NAME, len ? "too long" : "empty");
 		return AUTH_BAD_COOKIE;
 	}
-	if (!EVP_Digest(value, len, id, &idlen, a->sha256, NULL) || idlen != 32) {
+	if (cookie_decode(a->cipher, value, len, key, sizeof key) < 0) {
+		snprintf(err, errlen, "%s cookie does not decode with id_secret", AUTH_COOKIE_NAME);
+		return AUTH_BAD_COOKIE;
+	}
+	if (!EVP_Digest(key, strlen(key), id, &idlen, a->sha256, NULL) || idlen != 32) {
 		snprintf(err, errlen, "SHA-256 failed");
 		return AUTH_UNAVAILABLE;
 	}
@@ -205,10 +216,6 @@ static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, 
 		if (!may_ask) {
 			snprintf(err, errlen, "not cached");
 			return AUTH_NOT_CACHED;
-		}
-		if (cookie_decode(a->secret, a->secretlen, value, len, key, sizeof key) < 0) {
-			snprintf(err, errlen, "%s cookie does not decode with id_secret", AUTH_COOKIE_NAME);
-			return AUTH_BAD_COOKIE;
 		}
 		res = auth_ask(a, key, user, err, errlen);
 		if (res == AUTH_UNAVAILABLE)

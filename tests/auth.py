@@ -205,6 +205,29 @@ def check_freshness(label, db, url, c):
         ok(r.get("result") == "no_session", "%s: negative answer cached too" % label, r)
 
 
+def check_spellings(label, db, url):
+    """One session, one cache entry: Galaxy decodes upper-case hex and strips
+    every leading '!', so a session's cookie has many spellings; each is that
+    session, and each finds the one answer cached for it."""
+    tag = label.replace(" ", "")
+    uid = db.add_user("spell-%s@example.org" % tag, "spell-" + tag)
+    key = db.add_session(uid)
+    good = make_cookie(SECRET, key)
+    pad = good[:16]                 # a 32-char key's first block is all '!' padding
+    with Probe("--db", url, "--secret", SECRET, "--cache", 60) as p:
+        for value, why in ((good, "as Galaxy sets it"), (good.upper(), "in upper-case hex"),
+                           (pad + good, "with an extra '!' block"),
+                           (pad * 5 + good.upper(), "with five more, upper-case")):
+            r = p.cookie(value)
+            ok(r.get("result") == "ok" and r["user"]["id"] == uid,
+               "%s: the cookie %s is the session, as in Galaxy" % (label, why), r)
+        db.invalidate(key)
+        r = p.cookie(pad * 2 + good)    # a spelling never asked before
+        ok(r.get("result") == "ok",
+           "%s: a new spelling finds the answer cached for its session (the cache is keyed "
+           "by the session key, so spellings cannot multiply entries)" % label, r)
+
+
 def check_configs(label, tmp, url, c):
     """galaxy.yml / galaxy.ini and GALAXY_CONFIG_* feed the same lookup."""
     yml = os.path.join(tmp, "galaxy.yml")
@@ -249,6 +272,7 @@ def run_sqlite(tmp):
     c = populate(db)
     check_lookups(label, db, db.url + "?isolation_level=IMMEDIATE", c)
     check_freshness(label, db, db.url, c)
+    check_spellings(label, db, db.url)
     check_configs(label, tmp, db.url, c)
 
     good = make_cookie(SECRET, c["k_alice"])
@@ -302,6 +326,7 @@ def run_postgres(tmp):
                            ("pg psycopg2 alias", db.url.replace("postgresql://", "postgresql+psycopg2://"))):
             check_lookups(label, db, url, c)
         check_freshness("pg tcp", db, db.url, c)
+        check_spellings("pg tcp", db, db.url)
         check_configs("pg tcp", tmp, db.url, c)
 
         bad_pw = db.url.replace("p%40ss", "wrong")
