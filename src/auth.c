@@ -104,7 +104,7 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	if (why[0])
 		log_warning("auth cache: %s; this process keeps its own", why);
 	for (int i = 0; i < AUTH_POOL_SIZE; i++) {
-		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration))) {
+		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration, cfg->use_remote_user))) {
 			snprintf(err, errlen, "out of memory");
 			auth_free(a);
 			return -1;

@@ -3,6 +3,10 @@
  * and SQLite: backend dispatch, session_duration, the username fallback and
  * the gravatar hash. See galaxydb.h for the semantics.
  *
+ * Which users: Galaxy's _ensure_valid_session (webapp.py; GALAXY.md 2.4)
+ * ends the session of a deleted (or purged) user, and, with
+ * use_remote_user off, of an external (remote-user) one; we refuse them.
+ *
  * session_duration follows Galaxy (webapp.py): expired when
  * last_action + duration < now, where Galaxy stores and compares naive
  * *local* time (datetime.now()). A NULL last_action is not expired: its
@@ -22,9 +26,11 @@ struct galaxydb {
 	const struct galaxydb_backend *be;
 	void *st;
 	int session_duration;   /* minutes, 0 = off */
+	int use_remote_user;    /* Galaxy's: external users are let in */
 };
 
-struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration)
+struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
+                              int use_remote_user)
 {
 	struct galaxydb *db = calloc(1, sizeof *db);
 
@@ -32,6 +38,7 @@ struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration)
 		return NULL;
 	db->be = url->kind == DBURL_POSTGRESQL ? &galaxydb_pg_backend : &galaxydb_sqlite_backend;
 	db->session_duration = session_duration > 0 ? session_duration : 0;
+	db->use_remote_user = use_remote_user;
 	db->st = db->be->open(url);
 	if (!db->st) {
 		free(db);
@@ -99,31 +106,32 @@ static void galaxydb_gravatar(const char *email, char out[33])
 	out[32] = '\0';
 }
 
-enum galaxydb_result galaxydb_row(const struct galaxydb *db, long long id,
-                                  const char *username, const char *email,
-                                  const char *last_action, struct user *user,
-                                  char *err, size_t errlen)
+enum galaxydb_result galaxydb_user_from_row(const struct galaxydb *db,
+                                            const struct galaxydb_row *row,
+                                            struct user *user, char *err, size_t errlen)
 {
-	if (db->session_duration && last_action &&
-	    strtod(last_action, NULL) + db->session_duration * 60.0 < galaxydb_local_now())
+	if (row->deleted || row->purged || (row->external && !db->use_remote_user))
 		return GALAXYDB_NOT_FOUND;
-	if (!email || strlen(email) >= sizeof user->email ||
-	    (username && strlen(username) >= sizeof user->username)) {
+	if (db->session_duration && row->last_action &&
+	    strtod(row->last_action, NULL) + db->session_duration * 60.0 < galaxydb_local_now())
+		return GALAXYDB_NOT_FOUND;
+	if (!row->email || strlen(row->email) >= sizeof user->email ||
+	    (row->username && strlen(row->username) >= sizeof user->username)) {
 		snprintf(err, errlen, "galaxy_user %lld: email or username longer than %d bytes",
-		         id, USER_NAME_MAX - 1);
+		         row->id, USER_NAME_MAX - 1);
 		return GALAXYDB_ERROR;
 	}
-	user->id = id;
-	strcpy(user->email, email);
-	if (username && *username) {
-		strcpy(user->username, username);
+	user->id = row->id;
+	strcpy(user->email, row->email);
+	if (row->username && *row->username) {
+		strcpy(user->username, row->username);
 	} else {
-		const char *at = strrchr(email, '@');
-		size_t n = at ? (size_t)(at - email) : strlen(email);
-		memcpy(user->username, email, n);
+		const char *at = strrchr(row->email, '@');
+		size_t n = at ? (size_t)(at - row->email) : strlen(row->email);
+		memcpy(user->username, row->email, n);
 		user->username[n] = '\0';
 	}
-	galaxydb_gravatar(email, user->gravatar);
+	galaxydb_gravatar(row->email, user->gravatar);
 	user->admin = 0;
 	return GALAXYDB_FOUND;
 }

@@ -19,13 +19,16 @@ struct galaxydb;
 enum galaxydb_result {
 	GALAXYDB_FOUND = 0,     /* valid, logged-in session; user filled */
 	GALAXYDB_NOT_FOUND = 1, /* no such key, not is_valid, anonymous, user
-	                           deleted or purged, or expired by session_duration */
+	                           deleted or purged, external without
+	                           use_remote_user, or expired by session_duration */
 	GALAXYDB_ERROR = -1     /* could not ask: unreachable, query failed */
 };
 
-/* Makes a handle for url (copied). session_duration is in minutes, 0 = off.
+/* Makes a handle for url (copied). session_duration is in minutes, 0 = off;
+ * use_remote_user as Galaxy's (external users are let in only with it).
  * Does not connect yet. Caller frees with galaxydb_free(). NULL on ENOMEM. */
-struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration);
+struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
+                              int use_remote_user);
 void galaxydb_free(struct galaxydb *db);
 
 /* Looks up key. Fills user (id, username, email, gravatar; admin left 0)

@@ -18,12 +18,13 @@
 #define SQ_BUSY_TIMEOUT_MS 1000
 
 /* SQLAlchemy stores booleans as 0/1 on SQLite. strftime('%s') reads the
- * naive ISO timestamp as if UTC, giving the seconds galaxydb_row() wants. */
+ * naive ISO timestamp as if UTC, giving the seconds galaxydb.c wants.
+ * Which users may log in is galaxydb.c's to judge, from the columns. */
 static const char sq_sql_lookup[] =
-	"SELECT u.id, u.username, u.email, strftime('%s', s.last_action)"
+	"SELECT u.id, u.username, u.email, strftime('%s', s.last_action),"
+	" u.deleted, u.purged, u.external"
 	" FROM galaxy_session s JOIN galaxy_user u ON u.id = s.user_id"
-	" WHERE s.session_key = ?1 AND s.is_valid = 1 AND s.user_id IS NOT NULL"
-	" AND coalesce(u.deleted, 0) = 0 AND coalesce(u.purged, 0) = 0";
+	" WHERE s.session_key = ?1 AND s.is_valid = 1 AND s.user_id IS NOT NULL";
 static const char sq_sql_count[] =
 	"SELECT count(*) FROM galaxy_user"
 	" WHERE coalesce(deleted, 0) = 0 AND coalesce(purged, 0) = 0";
@@ -94,10 +95,17 @@ static enum galaxydb_result sq_lookup(void *p, const struct galaxydb *db, const 
 		return GALAXYDB_ERROR;
 	sqlite3_bind_text(sq->lookup, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(sq->lookup);
-	if (rc == SQLITE_ROW)
-		res = galaxydb_row(db, sqlite3_column_int64(sq->lookup, 0), sq_text(sq->lookup, 1),
-		                   sq_text(sq->lookup, 2), sq_text(sq->lookup, 3), user, err, errlen);
-	else if (rc != SQLITE_DONE)
+	if (rc == SQLITE_ROW) {
+		sqlite3_stmt *st = sq->lookup;
+		struct galaxydb_row row = {
+			.id = sqlite3_column_int64(st, 0), .username = sq_text(st, 1),
+			.email = sq_text(st, 2), .last_action = sq_text(st, 3),
+			.deleted = sqlite3_column_int(st, 4) != 0,
+			.purged = sqlite3_column_int(st, 5) != 0,
+			.external = sqlite3_column_int(st, 6) != 0,
+		};
+		res = galaxydb_user_from_row(db, &row, user, err, errlen);
+	} else if (rc != SQLITE_DONE)
 		res = GALAXYDB_ERROR;
 	sqlite3_reset(sq->lookup);
 	sqlite3_clear_bindings(sq->lookup);

@@ -124,9 +124,8 @@ def check_lookups(label, db, url, c):
         ok(res(r) == "ok" and r["user"]["username"] == " Bob.Smith"
            and r["user"]["gravatar"] == gravatar("bob.smith@example.org") and r["admin"] is False,
            "%s: NULL username -> local part; gravatar of trimmed lowercased email" % label, r)
-        r = p.cookie(make_cookie(SECRET, c["k_frank"]))
-        ok(res(r) == "ok", "%s: external (remote-user) account accepted" % label, r)
-        for who, why in (("k_out", "logged out (is_valid false)"), ("k_anon", "anonymous (user_id NULL)"),
+        for who, why in (("k_frank", "external (remote-user) account, use_remote_user off"),
+                         ("k_out", "logged out (is_valid false)"), ("k_anon", "anonymous (user_id NULL)"),
                          ("k_carol", "deleted user"), ("k_dave", "deleted and purged user"),
                          ("k_erin", "purged user")):
             r = p.cookie(make_cookie(SECRET, c[who]))
@@ -164,6 +163,12 @@ def check_lookups(label, db, url, c):
            "%s: 16 threads x 50 checks share the handle pool, all ok" % label, r)
         r = p.ask("count")
         ok(res(r) == "ok" and r["count"] == 3, "%s: counts users neither deleted nor purged" % label, r)
+
+    with Probe("--db", url, "--secret", SECRET, "--remote-user", 1) as p:
+        r = p.cookie(make_cookie(SECRET, c["k_frank"]))
+        ok(res(r) == "ok", "%s: external account accepted with use_remote_user on" % label, r)
+        r = p.cookie(make_cookie(SECRET, c["k_carol"]))
+        ok(res(r) == "no_session", "%s: a deleted user stays refused with it" % label, r)
 
     with Probe("--db", url, "--secret", SECRET, "--duration", DURATION) as p:
         r = p.cookie(make_cookie(SECRET, c["k_old"]))

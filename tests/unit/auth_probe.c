@@ -5,7 +5,7 @@
  * JSON line per answer, so one process (one cache) can be probed over time.
  *
  *   auth_probe [--galaxy-config FILE] [--db URL] [--secret S] [--root DIR]
- *              [--duration MIN] [--cache SEC] [--admins LIST]
+ *              [--duration MIN] [--cache SEC] [--admins LIST] [--remote-user 0|1]
  * stdin lines:  "cookie <Cookie header>" | "nocookie" | "count" |
  *               "parallel <threads> <Cookie header>" (each thread checks
  *               PROBE_ROUNDS times; answers {"result":..., "ok": n, "total": m})
@@ -138,6 +138,8 @@ int main(int argc, char **argv)
 			cfg.auth_cache_seconds = atoi(val);
 		} else if (strcmp(opt, "--admins") == 0) {
 			cfg.admin_users = (char *)val;
+		} else if (strcmp(opt, "--remote-user") == 0) {
+			cfg.use_remote_user = atoi(val);
 		} else {
 			fprintf(stderr, "auth_probe: unknown option %s\n", opt);
 			return 2;
