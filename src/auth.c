@@ -164,24 +164,27 @@ static void auth_pool_give(struct auth *a, int slot)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* A galaxydb answer as an auth one. */
+static enum auth_result auth_of(enum galaxydb_result r)
+{
+	return r == GALAXYDB_FOUND ? AUTH_OK : r == GALAXYDB_NOT_FOUND ? AUTH_NO_SESSION
+	                                                               : AUTH_UNAVAILABLE;
+}
+
 /* Asks Galaxy's database through a pool handle. */
 static enum auth_result auth_ask(struct auth *a, const char *key, struct user *user,
                                  char *err, size_t errlen)
 {
 	int slot = auth_pool_take(a, err, errlen);
-	enum galaxydb_result r;
+	enum auth_result res;
 
 	if (slot < 0)
 		return AUTH_UNAVAILABLE;
-	r = galaxydb_lookup(a->pool[slot], key, user, err, errlen);
+	res = auth_of(galaxydb_lookup(a->pool[slot], key, user, err, errlen));
 	auth_pool_give(a, slot);
-	if (r == GALAXYDB_FOUND)
-		return AUTH_OK;
-	if (r == GALAXYDB_NOT_FOUND) {
+	if (res == AUTH_NO_SESSION)
 		snprintf(err, errlen, "no logged-in Galaxy session for this cookie");
-		return AUTH_NO_SESSION;
-	}
-	return AUTH_UNAVAILABLE;
+	return res;
 }
 
 /* auth_check(), asking Galaxy's database on a cache miss only if may_ask. */
@@ -239,6 +242,19 @@ enum auth_result auth_check_cached(struct auth *a, const char *cookie_header,
                                    struct user *user, char *err, size_t errlen)
 {
 	return auth_resolve(a, cookie_header, 0, user, err, errlen);
+}
+
+enum auth_result auth_find_user(struct auth *a, const char *name, long long *id,
+                                char *err, size_t errlen)
+{
+	int slot = auth_pool_take(a, err, errlen);
+	enum auth_result res;
+
+	if (slot < 0)
+		return AUTH_UNAVAILABLE;
+	res = auth_of(galaxydb_find(a->pool[slot], name, id, err, errlen));
+	auth_pool_give(a, slot);
+	return res;
 }
 
 int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen)

@@ -36,6 +36,15 @@ void galaxydb_free(struct galaxydb *db);
 enum galaxydb_result galaxydb_lookup(struct galaxydb *db, const char *key,
                                      struct user *user, char *err, size_t errlen);
 
+/* The Galaxy user whose chat name (user.h) is name, among those Galaxy
+ * lets log in (as galaxydb_lookup judges them), by Galaxy's data as it is
+ * now: a username is looked up as a username, a "user#<id>" handle as that
+ * id (and names only a user without a username). *id on GALAXYDB_FOUND;
+ * GALAXYDB_NOT_FOUND for any other name; on GALAXYDB_ERROR a message in
+ * err. */
+enum galaxydb_result galaxydb_find(struct galaxydb *db, const char *name, long long *id,
+                                   char *err, size_t errlen);
+
 /* Counts users that are neither deleted nor purged into *count.
  * Returns 0, or -1 with a message (used by health and `check`). */
 int galaxydb_count_users(struct galaxydb *db, long long *count,

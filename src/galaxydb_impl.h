@@ -18,6 +18,12 @@ struct galaxydb_backend {
 	 * galaxydb_user_from_row() before freeing the result. */
 	enum galaxydb_result (*lookup)(void *st, const struct galaxydb *db, const char *key,
 	                               struct user *user, char *err, size_t errlen);
+	/* Reads the galaxy_user row whose username is username or, when
+	 * username is NULL, whose id is id, and for it calls
+	 * galaxydb_user_from_row() before freeing the result. NOT_FOUND also
+	 * when two rows match (a database Galaxy's unique index would forbid). */
+	enum galaxydb_result (*find)(void *st, const struct galaxydb *db, const char *username,
+	                             long long id, struct user *user, char *err, size_t errlen);
 	int (*count_users)(void *st, long long *count, char *err, size_t errlen);
 	void (*close)(void *st);
 };

@@ -28,6 +28,9 @@ static const char pg_sql_lookup[] =
 	" u.deleted IS TRUE, u.purged IS TRUE, u.external IS TRUE"
 	" FROM galaxy_session s JOIN galaxy_user u ON u.id = s.user_id"
 	" WHERE s.session_key = $1 AND s.is_valid AND s.user_id IS NOT NULL";
+static const char pg_sql_find[] =
+	"SELECT u.id, u.username, u.email, NULL, u.deleted IS TRUE, u.purged IS TRUE,"
+	" u.external IS TRUE FROM galaxy_user u WHERE u.username = $1 OR u.id = $2::bigint LIMIT 2";
 static const char pg_sql_count[] =
 	"SELECT count(*) FROM galaxy_user WHERE deleted IS NOT TRUE AND purged IS NOT TRUE";
 static const char pg_sql_timeout[] =
@@ -95,6 +98,7 @@ static int pg_connect(struct pg *pg, char *err, size_t errlen)
 	}
 	if (pg_prepare(pg, "gc_timeout", pg_sql_timeout, 0, err, errlen) < 0 ||
 	    pg_prepare(pg, "gc_lookup", pg_sql_lookup, 1, err, errlen) < 0 ||
+	    pg_prepare(pg, "gc_find", pg_sql_find, 2, err, errlen) < 0 ||
 	    pg_prepare(pg, "gc_count", pg_sql_count, 0, err, errlen) < 0)
 		goto fail;
 	r = PQexecPrepared(pg->conn, "gc_timeout", 0, NULL, NULL, NULL, 0);
@@ -144,15 +148,13 @@ static int pg_true(const PGresult *r, int col)
 	return !PQgetisnull(r, 0, col) && PQgetvalue(r, 0, col)[0] == 't';
 }
 
-static enum galaxydb_result pg_lookup(void *st, const struct galaxydb *db, const char *key,
-                                      struct user *user, char *err, size_t errlen)
+/* Judges the one user row of r (two rows: NOT_FOUND) and PQclear()s r. */
+static enum galaxydb_result pg_user(PGresult *r, const struct galaxydb *db, struct user *user,
+                                    char *err, size_t errlen)
 {
-	PGresult *r = pg_exec(st, "gc_lookup", 1, &key, err, errlen);
 	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
 
-	if (!r)
-		return GALAXYDB_ERROR;
-	if (PQntuples(r) > 0) {
+	if (PQntuples(r) == 1) {
 		struct galaxydb_row row = {
 			.id = strtoll(PQgetvalue(r, 0, 0), NULL, 10), .username = pg_text(r, 1),
 			.email = pg_text(r, 2), .last_action = pg_text(r, 3),
@@ -162,6 +164,26 @@ static enum galaxydb_result pg_lookup(void *st, const struct galaxydb *db, const
 	}
 	PQclear(r);
 	return res;
+}
+
+static enum galaxydb_result pg_lookup(void *st, const struct galaxydb *db, const char *key,
+                                      struct user *user, char *err, size_t errlen)
+{
+	PGresult *r = pg_exec(st, "gc_lookup", 1, &key, err, errlen);
+
+	return r ? pg_user(r, db, user, err, errlen) : GALAXYDB_ERROR;
+}
+
+static enum galaxydb_result pg_find(void *st, const struct galaxydb *db, const char *username,
+                                    long long id, struct user *user, char *err, size_t errlen)
+{
+	char idtext[24];
+	const char *params[2] = { username, idtext };   /* a NULL username matches no row */
+	PGresult *r;
+
+	snprintf(idtext, sizeof idtext, "%lld", username ? 0 : id);
+	r = pg_exec(st, "gc_find", 2, params, err, errlen);
+	return r ? pg_user(r, db, user, err, errlen) : GALAXYDB_ERROR;
 }
 
 static int pg_count_users(void *st, long long *count, char *err, size_t errlen)
@@ -185,5 +207,5 @@ static void pg_close(void *st)
 }
 
 const struct galaxydb_backend galaxydb_pg_backend = {
-	pg_open, pg_lookup, pg_count_users, pg_close
+	pg_open, pg_lookup, pg_find, pg_count_users, pg_close
 };
