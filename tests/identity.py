@@ -160,6 +160,16 @@ def remote_user(galaxy_options, why):
         eq(st, 201, "and reachable by name (%s)" % why)
 
 
+def through_nginx():
+    """A handle's '#' travels percent-encoded in a URL, as the browser
+    client sends it (encodeURIComponent); nginx decodes it into PATH_INFO."""
+    with ChatEnv(users=["alice"], admins=["alice"], nginx=True) as env:
+        imp = add_galaxy_user(env, "imp", "bob@evil.org", None)
+        eq(env.http("imp", "GET", "/v1/me")[0], 200, "nginx: a user without a username")
+        st, _, body = env.http("alice", "POST", "/v1/users/user%%23%d/mute" % imp, body={"minutes": 5})
+        ok(st == 200 and body["user"] == "user#%d" % imp, "nginx: muted by /v1/users/user%23<id>/mute", body)
+
+
 def main(pg=None, store_url=None):
     with ChatEnv(users=["alice", "bob", "erin"], admins=["alice"], pg=pg, store_url=store_url,
                  options={"rate": "off", "join_rate": "off"}) as env:
@@ -167,6 +177,7 @@ def main(pg=None, store_url=None):
     if not pg:   # Galaxy's config is read the same whatever its database
         remote_user({"use_remote_user": "True"}, "use_remote_user = True in galaxy.ini")
         remote_user({"single_user": "ext@example.org"}, "single_user set in galaxy.ini")
+        through_nginx()
 
 
 if __name__ == "__main__":
