@@ -31,7 +31,7 @@
 /* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
 static const char *const cfg_galaxy_keys[] = {
 	"id_secret", "database_connection", "database_file", "admin_users",
-	"persistent_communication_rooms", "session_duration", NULL
+	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user", NULL
 };
 
 /* Our own keys. */
@@ -202,6 +202,30 @@ static int cfg_bool(const char *value, const char *key, const char *file, int *o
 	return -1;
 }
 
+/* Galaxy's string_as_bool (lib/galaxy/util/__init__.py): true, yes, on
+ * or 1 in any case is true; anything else, a typo too, is false. */
+static int cfg_galaxy_bool(const char *value)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+
+	for (size_t i = 0; value && i < sizeof yes / sizeof *yes; i++)
+		if (strcasecmp(value, yes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a Galaxy string key is, to Python, false or None: empty, or a
+ * YAML false or null. */
+static int cfg_galaxy_unset(const char *value)
+{
+	static const char *const no[] = { "", "false", "no", "off", "0", "null", "~", "none" };
+
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (strcasecmp(value, no[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Galaxy's root: galaxy_root when set, else the directory of Galaxy's config
  * file, or its parent when that directory is named "config". */
 static char *cfg_guess_galaxy_root(const char *galaxy_config)
@@ -257,7 +281,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	int rc = -1;
 
 	/* index names for readability */
-	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION };
+	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
 	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
 	       C_NEWROOMS };
@@ -324,6 +348,11 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 			goto out;
 		c->session_duration = (int)num;
 	}
+	/* Galaxy: use_remote_user = use_remote_user or single_user
+	 * (lib/galaxy/config/__init__.py): a single_user address turns
+	 * remote-user mode on, and with it external users in */
+	c->use_remote_user = cfg_galaxy_bool(v[K_REMOTE]) ||
+	                     (v[K_SINGLE] && !cfg_galaxy_unset(v[K_SINGLE]));
 
 	if (!(c->store = strdup(raw->chat[C_STORE] ? raw->chat[C_STORE] : CFG_DEFAULT_STORE)))
 		goto oom;

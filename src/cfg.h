@@ -34,6 +34,8 @@ struct cfg {
 	char **persistent_rooms;    /* persistent_communication_rooms, stripped */
 	size_t n_persistent_rooms;
 	int session_duration;       /* minutes, 0 = off */
+	int use_remote_user;        /* use_remote_user (or single_user) is on:
+	                             * external users may log in */
 
 	/* our own keys */
 	char *store;                /* message store: path or postgresql:// URL */
