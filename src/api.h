@@ -16,12 +16,14 @@ struct store;
 struct hub;
 struct hub_waiter;
 struct rate;
+struct presence;
 
 struct call {
 	const struct cfg *cfg;
 	struct auth *auth;
 	struct hub *hub;
 	struct rate *rate;         /* per-user rate limits of the host */
+	struct presence *presence; /* the users this process saw lately */
 	struct store *store;       /* this thread's store connection, NULL if it failed */
 	const char *store_error;   /* why store is NULL */
 	int store_failed;          /* set when the store failed: the server remakes the connection */

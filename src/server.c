@@ -33,6 +33,7 @@
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
+#include "presence.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "server.h"
@@ -59,6 +60,7 @@ struct server {
 	struct auth *auth;
 	struct hub *hub;
 	struct rate *rate;
+	struct presence *presence;  /* users seen, for the store and the hub */
 	int listen_fd;
 	struct listener *listener;  /* under lock; NULL once stopping */
 	int cgi;
@@ -249,7 +251,7 @@ static int server_dispatch(struct server *s, struct worker *wk, FCGX_Request *fc
 	               s->cfg->n_persistent_rooms, &wk->store, wk->store_error, sizeof wk->store_error) < 0)
 		wk->store = NULL;
 	struct call c = {
-		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate,
+		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate, .presence = s->presence,
 		.store = wk ? wk->store : NULL, .store_error = wk ? wk->store_error : "not on a worker",
 		.req = req, .rep = &rep,
 		.park_done = server_park_done, .park_ctx = fcgx, .quick = !wk,
@@ -497,8 +499,13 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 		struct timeval tv = { .tv_sec = SERVER_IO_TIMEOUT_S };
 		setsockopt(s.listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	}
+	if (!(s.presence = presence_new())) {
+		log_error("out of memory");
+		return 1;
+	}
 	if (auth_new(cfg, &s.auth, err, sizeof err) < 0) {
 		log_error("%s", err);
+		presence_free(s.presence);
 		return 1;
 	}
 	/* On standard input (mod_fcgid, spawn-fcgi, CGI), exiting because the
@@ -507,11 +514,12 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	 * answer JSON 503s instead, trying the store again as each request
 	 * arrives, so the first request after the fix is served normally. */
 	FCGX_Request *pending = NULL;   /* accepted while the store was down */
-	for (int tries = 0; hub_new(cfg, &s.hub, err, sizeof err) < 0; tries++) {
+	for (int tries = 0; hub_new(cfg, s.presence, &s.hub, err, sizeof err) < 0; tries++) {
 		if (tries == 0)
 			log_error("%s", err);
 		if (listen_addr) {   /* refused at start: systemd or supervisord shows why */
 			auth_free(s.auth);
+			presence_free(s.presence);
 			return 1;
 		}
 		if (s.cgi) {
@@ -519,6 +527,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 				continue;   /* one more try for the one request */
 			server_degraded_answer(&s, NULL, err);
 			auth_free(s.auth);
+			presence_free(s.presence);
 			return 0;
 		}
 		if (pending) {
@@ -541,6 +550,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 		rate_close(s.rate);
 		hub_free(s.hub);
 		auth_free(s.auth);
+		presence_free(s.presence);
 		return 1;
 	}
 	if (listen_addr)
@@ -595,6 +605,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	for (int i = 0; i < nworkers; i++)
 		pthread_join(workers[i], NULL);
 	auth_free(s.auth);
+	presence_free(s.presence);
 	rate_close(s.rate);
 	server_instance = NULL;
 	server_unlink_listen(listen_addr);

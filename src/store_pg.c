@@ -42,7 +42,8 @@
 
 #include "log.h"
 #include "monotime.h"
-#include "store_impl.h"
+#include "store_driver.h"
+#include "store_sql.h"
 
 #define PGS_CHANNEL "galaxy_chat"
 #define PGS_WRITE_LOCK "7305423311276556289"    /* pg_advisory_xact_lock key: writers */
@@ -163,7 +164,7 @@ enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_WRITE_LOCK, S_LISTEN, S_TIMEOUT,
 	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
 	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST, S_ROOMS_PERSISTENT,
-	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
+	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_ROOMS_ADHOC,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_NOTIFY,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
 	S_MEMBERSHIPS, S_ROOMS, S_WHO,
@@ -190,7 +191,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_USER_CURRENT] =
 		"SELECT 1 FROM users WHERE id = $1 AND username = $2 AND email = $3 AND gravatar = $4",
 	[S_USER_KNOWN] = "SELECT id FROM users WHERE id = $1",
-	[S_ROOM_FIND] = "SELECT id FROM rooms WHERE name = $1",
+	[S_ROOM_FIND] = "SELECT id, persistent FROM rooms WHERE name = $1",
 	[S_ROOM_ENSURE] =
 		"INSERT INTO rooms (name, persistent, created) VALUES ($1, $2, $3)"
 		" ON CONFLICT (name) DO UPDATE SET persistent = 1 WHERE $2 = 1",
@@ -201,12 +202,10 @@ static const char *const stmt_sql[S_COUNT] = {
 		" ON CONFLICT DO NOTHING",
 	[S_MEMBER_DEL] = "DELETE FROM members WHERE room_id = $1 AND user_id = $2",
 	[S_MEMBER_IS] = "SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2",
-	/* 1 when joining ad-hoc room $1 would put user $2 in more than $3
-	 * ad-hoc rooms (persistent rooms and `all` do not count) */
-	[S_JOIN_LIMIT] =
-		"SELECT (persistent = 0 AND (SELECT count(*) FROM members m JOIN rooms r"
-		"  ON r.id = m.room_id WHERE m.user_id = $2 AND r.persistent = 0 AND r.id <> $1) >= $3)::int"
-		" FROM rooms WHERE id = $1",
+	/* the ad-hoc rooms user $1 is in besides room $2 */
+	[S_ROOMS_ADHOC] =
+		"SELECT count(*) FROM members m JOIN rooms r ON r.id = m.room_id"
+		" WHERE m.user_id = $1 AND r.persistent = 0 AND r.id <> $2",
 	[S_EVENT_BY_CLIENT] = "SELECT id, ts FROM events WHERE user_id = $1 AND client_id = $2",
 	[S_EVENT_ADD] =
 		"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id,"
@@ -298,7 +297,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		"SELECT e.id, e.ts, r.name, e.username, e.type, e.text,"
 		" (e.deleted_at IS NOT NULL)::int, coalesce(e.target, 0)"
 		" FROM events e JOIN rooms r ON r.id = e.room_id"
-		" WHERE r.name = $1 AND e.ts >= $2 AND ($3::text IS NULL OR e.ts < $3::text)"
+		" WHERE e.room_id = $1 AND e.ts >= $2 AND ($3::text IS NULL OR e.ts < $3::text)"
 		" ORDER BY e.id",
 	[S_STATS] =
 		"SELECT (SELECT count(*) FROM events),"
@@ -309,11 +308,10 @@ static const char *const stmt_sql[S_COUNT] = {
 };
 
 struct pgs {
-	struct store base;             /* first: ops = &pgs_ops */
+	struct store base;             /* first: drv = &store_pg_driver */
 	PGconn *conn;                  /* NULL or possibly dead: pgs_connect remakes it */
 	char *conninfo;
 	char label[160];               /* "PostgreSQL db on host:port", for messages */
-	long long all_id;              /* rooms.id of `all` */
 	unsigned char prepared[S_COUNT]; /* on this connection */
 	int up;                        /* conn was made and set up */
 	long long retry_at;            /* if not, no new attempt before (mono_ms) */
@@ -321,10 +319,16 @@ struct pgs {
 	int listening;                 /* store_seq/store_wait used: this handle LISTENs */
 	int listened;                  /* ... and has on this connection */
 	unsigned seq;                  /* notifications (and reconnects) seen */
+	PGresult *bad;                 /* the last failed statement's result, for pgs_fail */
+	int oom;                       /* the last failure was out of memory */
 };
 
-static const struct store_ops pgs_ops;
-static void pgs_close(struct store *base);
+extern const struct store_driver store_pg_driver;
+
+static struct pgs *pgs(struct store *base)
+{
+	return (struct pgs *)base;
+}
 
 /* Formats "store <label>: what: msg" on one line into err. */
 static void pgs_message(struct pgs *st, const char *what, const char *msg,
@@ -341,27 +345,38 @@ static void pgs_message(struct pgs *st, const char *what, const char *msg,
 		*--p = '\0';
 }
 
-/* Formats the error of res (or of the connection), abandons any open
- * transaction, clears res, and returns STORE_ERROR. */
-static enum store_result pgs_fail(struct pgs *st, const char *what, PGresult *res,
-                                  char *err, size_t errlen)
+/* Keeps r (a failed result, or NULL) as the reason of the failure. */
+static void pgs_keep(struct pgs *st, PGresult *r)
 {
-	const char *msg = res ? PQresultErrorMessage(res) : "";
+	PQclear(st->bad);
+	st->bad = r;
+}
 
-	if (!*msg && st->conn)
+/* The driver's fail(): formats the last failure (its result's error, or
+ * the connection's), abandons any open transaction, returns STORE_ERROR. */
+static enum store_result pgs_fail(struct store *base, const char *what, char *err, size_t errlen)
+{
+	struct pgs *st = pgs(base);
+	const char *msg = st->bad ? PQresultErrorMessage(st->bad) : "";
+
+	if (st->oom)
+		msg = "out of memory";
+	else if (!*msg && st->conn)
 		msg = PQerrorMessage(st->conn);
 	pgs_message(st, what, msg, err, errlen);
-	PQclear(res);
+	pgs_keep(st, NULL);
+	st->oom = 0;
 	if (st->in_tx && st->conn && PQstatus(st->conn) == CONNECTION_OK)
 		PQclear(PQexec(st->conn, "ROLLBACK"));
 	st->in_tx = 0;
 	return STORE_ERROR;
 }
 
-static enum store_result pgs_oom(struct pgs *st, char *err, size_t errlen)
+/* Records running out of memory as the failure; -1. */
+static int pgs_oom(struct pgs *st)
 {
-	snprintf(err, errlen, "store %s: out of memory", st->label);
-	return STORE_ERROR;
+	st->oom = 1;
+	return -1;
 }
 
 /* 1 when the connection is usable as far as can be told without a round
@@ -473,15 +488,12 @@ static int pgs_connect(struct pgs *st)
 /* Runs statement id with n text parameters (NULL: SQL NULL). Outside a
  * transaction a statement that fails because the connection died is run
  * once more on a new connection. Returns the result when it succeeded,
- * else NULL after storing the failure into *bad (the caller passes it to
- * pgs_fail; it may be NULL when there is no result). */
-static PGresult *pgs_run(struct pgs *st, enum stmt_id id, int n, const char *const *v,
-                         PGresult **bad)
+ * else NULL, keeping the failure for pgs_fail. */
+static PGresult *pgs_run(struct pgs *st, enum stmt_id id, int n, const char *const *v)
 {
 	PGresult *r = NULL;
 	int attempt;
 
-	*bad = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
 		PQclear(r);
 		r = NULL;
@@ -490,24 +502,27 @@ static PGresult *pgs_run(struct pgs *st, enum stmt_id id, int n, const char *con
 		if (st->in_tx || (st->conn && PQstatus(st->conn) == CONNECTION_OK))
 			break;
 	}
-	*bad = r;
+	pgs_keep(st, r);
 	return NULL;
 }
 
-/* Runs a statement that returns nothing useful: 0, or -1 with *bad set. */
-static int pgs_do(struct pgs *st, enum stmt_id id, int n, const char *const *v, PGresult **bad)
+/* Runs a statement: the rows it changed (0 for a query), or -1. */
+static int pgs_do(struct pgs *st, enum stmt_id id, int n, const char *const *v)
 {
-	PGresult *r = pgs_run(st, id, n, v, bad);
+	PGresult *r = pgs_run(st, id, n, v);
+	int changed;
 
+	if (!r)
+		return -1;
+	changed = atoi(PQcmdTuples(r));
 	PQclear(r);
-	return r ? 0 : -1;
+	return changed;
 }
 
 /* Runs a one-row query for its first column: 1 (*val set), 0 (no row), -1. */
-static int pgs_int(struct pgs *st, enum stmt_id id, int n, const char *const *v,
-                   long long *val, PGresult **bad)
+static int pgs_int(struct pgs *st, enum stmt_id id, int n, const char *const *v, long long *val)
 {
-	PGresult *r = pgs_run(st, id, n, v, bad);
+	PGresult *r = pgs_run(st, id, n, v);
 	int found;
 
 	if (!r)
@@ -519,35 +534,6 @@ static int pgs_int(struct pgs *st, enum stmt_id id, int n, const char *const *v,
 	return found;
 }
 
-/* Opens a writing transaction: BEGIN, then the writers' lock (see the top
- * of the file). 0 or -1. */
-static int tx_begin(struct pgs *st, PGresult **bad)
-{
-	if (pgs_do(st, S_BEGIN, 0, NULL, bad) < 0)
-		return -1;
-	st->in_tx = 1;
-	return pgs_do(st, S_WRITE_LOCK, 0, NULL, bad);
-}
-
-static void tx_rollback(struct pgs *st)
-{
-	PGresult *bad;
-
-	pgs_do(st, S_ROLLBACK, 0, NULL, &bad);
-	PQclear(bad);
-	st->in_tx = 0;
-}
-
-static enum store_result tx_commit(struct pgs *st, const char *what, char *err, size_t errlen)
-{
-	PGresult *bad;
-
-	if (pgs_do(st, S_COMMIT, 0, NULL, &bad) < 0)
-		return pgs_fail(st, what, bad, err, errlen);
-	st->in_tx = 0;
-	return STORE_OK;
-}
-
 /* A decimal number as text in buf (for a parameter). */
 static const char *num(char buf[24], long long v)
 {
@@ -555,244 +541,561 @@ static const char *num(char buf[24], long long v)
 	return buf;
 }
 
-static int user_write(struct pgs *st, const struct user *u, const char *ts, PGresult **bad)
+static long long col_int(const PGresult *r, int i, int col)
+{
+	return strtoll(PQgetvalue(r, i, col), NULL, 10);
+}
+
+/* Opens a writing transaction: BEGIN, then the writers' lock (see the top
+ * of the file). */
+static int pgs_begin(struct store *base)
+{
+	struct pgs *st = pgs(base);
+
+	if (pgs_do(st, S_BEGIN, 0, NULL) < 0)
+		return -1;
+	st->in_tx = 1;
+	return pgs_do(st, S_WRITE_LOCK, 0, NULL) < 0 ? -1 : 0;
+}
+
+static void pgs_rollback(struct store *base)
+{
+	struct pgs *st = pgs(base);
+
+	pgs_do(st, S_ROLLBACK, 0, NULL);
+	pgs_keep(st, NULL);
+	st->in_tx = 0;
+}
+
+/* Commits; the NOTIFY that event_add queued goes out with it. */
+static int pgs_commit(struct store *base, int stored)
+{
+	struct pgs *st = pgs(base);
+
+	(void)stored;
+	if (pgs_do(st, S_COMMIT, 0, NULL) < 0)
+		return -1;
+	st->in_tx = 0;
+	return 0;
+}
+
+static int pgs_user_write(struct store *base, const struct user *u, const char *ts)
 {
 	char id[24];
 	const char *v[] = { num(id, u->id), u->username, u->email, u->gravatar, ts };
 
-	return pgs_do(st, S_USER_WRITE, 5, v, bad);
+	return pgs_do(pgs(base), S_USER_WRITE, 5, v) < 0 ? -1 : 0;
 }
 
-/* The id of room name: 1 (*id set), 0 (no such room), -1. */
-static int room_find(struct pgs *st, const char *name, long long *id, PGresult **bad)
+static int pgs_user_current(struct store *base, const struct user *u)
 {
-	const char *v[] = { name };
+	char id[24];
+	const char *v[] = { num(id, u->id), u->username, u->email, u->gravatar };
+	long long one;
 
-	return pgs_int(st, S_ROOM_FIND, 1, v, id, bad);
+	return pgs_int(pgs(base), S_USER_CURRENT, 4, v, &one);
 }
 
-static int room_ensure(struct pgs *st, const char *name, int persistent, const char *ts,
-                       long long *id, PGresult **bad)
-{
-	const char *v[] = { name, persistent ? "1" : "0", ts };
-
-	if (pgs_do(st, S_ROOM_ENSURE, 3, v, bad) < 0)
-		return -1;
-	return room_find(st, name, id, bad) == 1 ? 0 : -1;
-}
-
-/* 1 when user_id has a users row (has used the chat), 0 when not, -1. */
-static int user_known(struct pgs *st, long long user_id, PGresult **bad)
+static int pgs_user_known(struct store *base, long long user_id)
 {
 	char u[24];
 	const char *v[] = { num(u, user_id) };
 	long long id;
 
-	return pgs_int(st, S_USER_KNOWN, 1, v, &id, bad);
+	return pgs_int(pgs(base), S_USER_KNOWN, 1, v, &id);
 }
 
-/* 1 when user_id is in room_id (always for `all`), 0 when not, -1. */
-static int member_is(struct pgs *st, long long room_id, long long user_id, PGresult **bad)
+/* Without the writers' lock: users rows carry no event ids, and hold only
+ * their own row locks, briefly. One row is one statement. */
+static int pgs_users_seen(struct store *base, const struct store_seen_row *rows, size_t n,
+                          int wait)
+{
+	struct pgs *st = pgs(base);
+
+	(void)wait;
+	if (n > 1 && pgs_do(st, S_BEGIN, 0, NULL) < 0)
+		return -1;
+	st->in_tx = n > 1;
+	for (size_t i = 0; i < n; i++)
+		if (pgs_user_write(base, &rows[i].user, rows[i].ts) < 0)
+			return -1;
+	return n > 1 ? pgs_commit(base, 0) : 0;
+}
+
+static int pgs_room_find(struct store *base, const char *name, long long *id, int *persistent)
+{
+	const char *v[] = { name };
+	PGresult *r = pgs_run(pgs(base), S_ROOM_FIND, 1, v);
+	int found;
+
+	if (!r)
+		return -1;
+	if ((found = PQntuples(r) > 0)) {
+		*id = col_int(r, 0, 0);
+		if (persistent)
+			*persistent = col_int(r, 0, 1) != 0;
+	}
+	PQclear(r);
+	return found;
+}
+
+static int pgs_room_ensure(struct store *base, const char *name, int persistent, const char *ts)
+{
+	const char *v[] = { name, persistent ? "1" : "0", ts };
+
+	return pgs_do(pgs(base), S_ROOM_ENSURE, 3, v) < 0 ? -1 : 0;
+}
+
+/* Appends the first column of every row of r (cleared) to *names. */
+static int names_add(struct pgs *st, PGresult *r, char ***names, size_t *n)
+{
+	int i, rc = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++)
+		if (store_rows_name_add(names, n, PQgetvalue(r, i, 0)) < 0)
+			rc = pgs_oom(st);
+	PQclear(r);
+	return rc;
+}
+
+static int pgs_rooms_persistent(struct store *base, char ***names, size_t *n)
+{
+	return names_add(pgs(base), pgs_run(pgs(base), S_ROOMS_PERSISTENT, 0, NULL), names, n);
+}
+
+static int pgs_rooms_unpersist(struct store *base)
+{
+	return pgs_do(pgs(base), S_ROOMS_UNPERSIST, 0, NULL) < 0 ? -1 : 0;
+}
+
+/* Runs a members statement for room_id and user_id (and ts unless NULL). */
+static int member_change(struct pgs *st, enum stmt_id id, long long room_id,
+                         long long user_id, const char *ts)
+{
+	char r[24], u[24];
+	const char *v[] = { num(r, room_id), num(u, user_id), ts };
+
+	return pgs_do(st, id, ts ? 3 : 2, v);
+}
+
+static int pgs_member_add(struct store *base, long long room_id, long long user_id,
+                          const char *ts)
+{
+	return member_change(pgs(base), S_MEMBER_ADD, room_id, user_id, ts);
+}
+
+static int pgs_member_del(struct store *base, long long room_id, long long user_id)
+{
+	return member_change(pgs(base), S_MEMBER_DEL, room_id, user_id, NULL);
+}
+
+static int pgs_member_is(struct store *base, long long room_id, long long user_id)
 {
 	char r[24], u[24];
 	const char *v[] = { num(r, room_id), num(u, user_id) };
 	long long one;
 
-	*bad = NULL;
-	if (room_id == st->all_id)
-		return 1;
-	return pgs_int(st, S_MEMBER_IS, 2, v, &one, bad);
+	return pgs_int(pgs(base), S_MEMBER_IS, 2, v, &one);
 }
 
-/* Changes a members row: rows affected (0 or 1), or -1. */
-static int member_change(struct pgs *st, enum stmt_id id, long long room_id,
-                         long long user_id, const char *ts, PGresult **bad)
+static int pgs_rooms_adhoc(struct store *base, long long user_id, long long room_id,
+                           long long *n)
 {
-	char r[24], u[24];
-	const char *v[] = { num(r, room_id), num(u, user_id), ts };
-	PGresult *res = pgs_run(st, id, ts ? 3 : 2, v, bad);
-	int n;
+	char u[24], r[24];
+	const char *v[] = { num(u, user_id), num(r, room_id) };
 
-	if (!res)
+	return pgs_int(pgs(base), S_ROOMS_ADHOC, 2, v, n) < 0 ? -1 : 0;
+}
+
+static int pgs_memberships(struct store *base, long long user_id, char ***names, size_t *n)
+{
+	char u[24];
+	const char *v[] = { num(u, user_id) };
+
+	return names_add(pgs(base), pgs_run(pgs(base), S_MEMBERSHIPS, 1, v), names, n);
+}
+
+static int pgs_rooms(struct store *base, long long user_id, int brief, const char *since,
+                     json_object *out)
+{
+	struct pgs *st = pgs(base);
+	char u[24], a[24];
+	const char *v[] = { num(u, user_id), num(a, base->all_id), since, brief ? "true" : "false" };
+	PGresult *r = pgs_run(st, S_ROOMS, 4, v);
+	int i, rc = 0;
+
+	if (!r)
 		return -1;
-	n = atoi(PQcmdTuples(res));
-	PQclear(res);
-	return n;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
+		struct store_room_row row = {
+			.name = PQgetvalue(r, i, 0), .persistent = col_int(r, i, 1) != 0,
+			.joined = PQgetvalue(r, i, 2)[0] == 't', .members = col_int(r, i, 3),
+			.online = col_int(r, i, 4), .last_id = col_int(r, i, 5),
+		};
+		if (store_rows_room_add(out, &row, brief) < 0)
+			rc = pgs_oom(st);
+	}
+	PQclear(r);
+	return rc;
 }
 
-/* Inserts one event row (room_id, to_user_id or target 0 for none) and queues its
- * notification for the commit; *id gets its id. */
-static int event_add(struct pgs *st, const struct user *u, enum event_type type,
-                     long long room_id, long long to_user_id, const char *text,
-                     const char *client_id, long long target, const char *ts, long long *id,
-                     PGresult **bad)
+static int pgs_who(struct store *base, long long room_id, const char *since, json_object *out)
 {
+	struct pgs *st = pgs(base);
+	char rid[24], a[24];
+	const char *v[] = { num(rid, room_id), since, num(a, base->all_id) };
+	PGresult *r = pgs_run(st, S_WHO, 3, v);
+	int i, rc = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++)
+		if (json_object_array_add(out, store_rows_user_json(col_int(r, i, 0), PQgetvalue(r, i, 1),
+		                                                    PQgetvalue(r, i, 2))) != 0)
+			rc = pgs_oom(st);
+	PQclear(r);
+	return rc;
+}
+
+/* Inserts the event and queues its notification for the commit. */
+static int pgs_event_add(struct store *base, const struct store_new_event *ev, long long *id)
+{
+	struct pgs *st = pgs(base);
 	char r[24], uid[24], to[24], tg[24], idbuf[24];
 	const char *v[] = {
-		ts, store_event_type_names[type], room_id ? num(r, room_id) : NULL,
-		num(uid, u->id), u->username, to_user_id ? num(to, to_user_id) : NULL,
-		text, client_id, target ? num(tg, target) : NULL,
+		ev->ts, store_event_type_names[ev->type], ev->room_id ? num(r, ev->room_id) : NULL,
+		num(uid, ev->user->id), ev->user->username,
+		ev->to_user_id ? num(to, ev->to_user_id) : NULL, ev->text, ev->client_id,
+		ev->target ? num(tg, ev->target) : NULL,
 	};
 	const char *nv[1];
 
-	if (pgs_int(st, S_EVENT_ADD, 9, v, id, bad) != 1)
+	if (pgs_int(st, S_EVENT_ADD, 9, v, id) != 1)
 		return -1;
 	nv[0] = num(idbuf, *id);
-	return pgs_do(st, S_NOTIFY, 1, nv, bad);
+	return pgs_do(st, S_NOTIFY, 1, nv) < 0 ? -1 : 0;
+}
+
+static int pgs_event_by_client(struct store *base, long long user_id, const char *client_id,
+                               long long *id, char ts[32])
+{
+	char uid[24];
+	const char *v[] = { num(uid, user_id), client_id };
+	PGresult *r = pgs_run(pgs(base), S_EVENT_BY_CLIENT, 2, v);
+	int found;
+
+	if (!r)
+		return -1;
+	if ((found = PQntuples(r) > 0)) {
+		*id = col_int(r, 0, 0);
+		snprintf(ts, 32, "%s", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	return found;
+}
+
+static int pgs_event_target(struct store *base, long long id, struct store_target *t)
+{
+	char idb[24];
+	const char *v[] = { num(idb, id) };
+	PGresult *r = pgs_run(pgs(base), S_TARGET, 1, v);
+	int found;
+
+	if (!r)
+		return -1;
+	if ((found = PQntuples(r) > 0)) {
+		t->room_id = col_int(r, 0, 0);
+		t->user_id = col_int(r, 0, 1);
+		t->to_user_id = col_int(r, 0, 2);
+		t->deleted = atoi(PQgetvalue(r, 0, 3));
+	}
+	PQclear(r);
+	return found;
+}
+
+static int pgs_event_mark_deleted(struct store *base, long long id, long long by, const char *ts)
+{
+	char idb[24], byb[24];
+	const char *v[] = { num(idb, id), num(byb, by), ts };
+
+	return pgs_do(pgs(base), S_DELETE_MARK, 3, v) < 0 ? -1 : 0;
+}
+
+static int pgs_max_id(struct store *base, long long *id)
+{
+	return pgs_int(pgs(base), S_MAX_ID, 0, NULL, id) < 0 ? -1 : 0;
 }
 
 /* Row i of r (EVENT_COLS); strings valid while r is. */
 static struct store_row row_read(const PGresult *r, int i)
 {
 	struct store_row row = {
-		.id = strtoll(PQgetvalue(r, i, 0), NULL, 10),
+		.id = col_int(r, i, 0),
 		.type = PQgetvalue(r, i, 1), .ts = PQgetvalue(r, i, 2),
 		.room = PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3),
-		.user_id = strtoll(PQgetvalue(r, i, 4), NULL, 10),
+		.user_id = col_int(r, i, 4),
 		.username = PQgetvalue(r, i, 5), .gravatar = PQgetvalue(r, i, 6),
-		.to_user_id = strtoll(PQgetvalue(r, i, 7), NULL, 10),
+		.to_user_id = col_int(r, i, 7),
 		.to_username = PQgetvalue(r, i, 8), .text = PQgetvalue(r, i, 9),
-		.target = strtoll(PQgetvalue(r, i, 10), NULL, 10),
+		.target = col_int(r, i, 10),
 		.deleted = PQgetvalue(r, i, 11)[0] == 't',
-		.target_user_id = strtoll(PQgetvalue(r, i, 12), NULL, 10),
-		.target_to_user_id = strtoll(PQgetvalue(r, i, 13), NULL, 10),
+		.target_user_id = col_int(r, i, 12),
+		.target_to_user_id = col_int(r, i, 13),
 	};
 
 	return row;
 }
 
-/* Appends row i of r to out: 0, or -1 when out of memory. */
-static int events_append(struct store_events *out, const PGresult *r, int i)
-{
-	struct store_row row = row_read(r, i);
-
-	return store_events_push(out, &row);
-}
-
 /* Runs event query id and appends every row to out. */
-static enum store_result events_query(struct pgs *st, enum stmt_id id, int n,
-                                      const char *const *v, struct store_events *out,
-                                      char *err, size_t errlen)
+static int events_query(struct pgs *st, enum stmt_id id, int n, const char *const *v,
+                        struct store_events *out)
 {
-	PGresult *bad, *r = pgs_run(st, id, n, v, &bad);
-	int i;
+	PGresult *r = pgs_run(st, id, n, v);
+	int i, rc = 0;
 
 	if (!r)
-		return pgs_fail(st, "reading events", bad, err, errlen);
-	for (i = 0; i < PQntuples(r); i++)
-		if (events_append(out, r, i) < 0) {
-			PQclear(r);
-			return pgs_oom(st, err, errlen);
-		}
+		return -1;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
+		struct store_row row = row_read(r, i);
+
+		if (store_rows_event_push(out, &row) < 0)
+			rc = pgs_oom(st);
+	}
 	PQclear(r);
-	return STORE_OK;
+	return rc;
+}
+
+static int pgs_events_after(struct store *base, long long since, int limit,
+                            struct store_events *out)
+{
+	char s[24], l[24];
+	const char *v[] = { num(s, since), num(l, limit) };
+
+	return events_query(pgs(base), S_EVENTS_ALL, 2, v, out);
+}
+
+static int pgs_events_visible(struct store *base, long long user_id, long long since, int limit,
+                              struct store_events *out)
+{
+	char u[24], s[24], l[24], a[24];
+	const char *v[] = { num(u, user_id), num(s, since), num(l, limit), num(a, base->all_id) };
+
+	return events_query(pgs(base), S_EVENTS_VISIBLE, 4, v, out);
+}
+
+static int pgs_history(struct store *base, long long room_id, long long before, int limit,
+                       struct store_events *out)
+{
+	char rid[24], b[24], l[24];
+	const char *v[] = { num(rid, room_id), num(b, before), num(l, limit) };
+
+	return events_query(pgs(base), S_HISTORY, 3, v, out);
+}
+
+static int pgs_mute_get(struct store *base, long long user_id, const char *now, char until[32])
+{
+	char uid[24];
+	const char *v[] = { num(uid, user_id), now };
+	PGresult *r = pgs_run(pgs(base), S_MUTED, 2, v);
+	int found;
+
+	until[0] = '\0';
+	if (!r)
+		return -1;
+	if ((found = PQntuples(r) > 0))
+		snprintf(until, 32, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return found;
+}
+
+static int pgs_mute_set(struct store *base, long long user_id, const char *until, long long by,
+                        const char *now)
+{
+	char uid[24], byb[24];
+	const char *v[] = { num(uid, user_id), until, num(byb, by), now };
+
+	return pgs_do(pgs(base), S_MUTE_SET, 4, v);
+}
+
+static int pgs_mute_del(struct store *base, long long user_id, const char *now)
+{
+	char uid[24];
+	const char *v[] = { num(uid, user_id), now };
+
+	return pgs_do(pgs(base), S_MUTE_DEL, 2, v);
+}
+
+static int pgs_search(struct store *base, long long user_id, const char *q, long long room_id,
+                      long long before, int limit, json_object *out, int *more)
+{
+	struct pgs *st = pgs(base);
+	char uid[24], b[24], l[24], all[24], rid[24];
+	const char *v[] = { q, num(uid, user_id), num(b, before), num(l, limit + 1),
+	                    num(all, base->all_id), room_id ? num(rid, room_id) : NULL };
+	PGresult *r = pgs_run(st, S_SEARCH, 6, v);
+	int i, rc = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
+		struct store_row row = row_read(r, i);
+
+		if (i == limit) {
+			*more = 1;
+			break;
+		}
+		if (store_rows_search_add(out, &row, PQgetvalue(r, i, EVENT_NCOLS)) < 0)
+			rc = pgs_oom(st);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pgs_prune_bound(struct store *base, const char *cutoff, long long *bound)
+{
+	const char *v[] = { cutoff };
+
+	return pgs_int(pgs(base), S_PRUNE_BOUND, 1, v, bound) < 0 ? -1 : 0;
+}
+
+static int pgs_prune_count(struct store *base, long long bound, const char *cutoff,
+                           long long *events, long long *messages)
+{
+	char bb[24];
+	const char *v[] = { num(bb, bound), cutoff };
+	PGresult *r = pgs_run(pgs(base), S_PRUNE_COUNT, 2, v);
+
+	if (!r)
+		return -1;
+	*events = col_int(r, 0, 0);
+	*messages = col_int(r, 0, 1);
+	PQclear(r);
+	return 0;
+}
+
+/* One DELETE, its own short transaction: removing old rows never reorders
+ * ids, so it needs no writers' lock. */
+static int pgs_prune_batch(struct store *base, long long bound, const char *cutoff, int batch,
+                           long long *messages)
+{
+	char bb[24], nb[24];
+	const char *v[] = { num(bb, bound), cutoff, num(nb, batch) };
+	PGresult *r = pgs_run(pgs(base), S_PRUNE_BATCH, 3, v);
+	int n, i;
+
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++)
+		*messages += atoi(PQgetvalue(r, i, 0));
+	PQclear(r);
+	return n;
+}
+
+static int pgs_log(struct store *base, long long room_id, const char *since, const char *until,
+                   store_log_fn fn, void *ctx)
+{
+	char rid[24];
+	const char *v[] = { num(rid, room_id), since, until };
+	PGresult *r = pgs_run(pgs(base), S_LOG, 3, v);
+	struct store_log_row row;
+	int i, rc = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
+		row.id = col_int(r, i, 0);
+		row.ts = PQgetvalue(r, i, 1);
+		row.room = PQgetvalue(r, i, 2);
+		row.user = PQgetvalue(r, i, 3);
+		row.type = PQgetvalue(r, i, 4);
+		row.deleted = atoi(PQgetvalue(r, i, 6));
+		row.text = PQgetisnull(r, i, 5) || row.deleted ? NULL : PQgetvalue(r, i, 5);
+		row.target = col_int(r, i, 7);
+		rc = fn(&row, ctx) < 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pgs_stats(struct store *base, struct store_stats *out)
+{
+	PGresult *r = pgs_run(pgs(base), S_STATS, 0, NULL);
+
+	if (!r)
+		return -1;
+	out->events = col_int(r, 0, 0);
+	out->messages = col_int(r, 0, 1);
+	out->users = col_int(r, 0, 2);
+	out->rooms = col_int(r, 0, 3);
+	out->newest_id = col_int(r, 0, 4);
+	snprintf(out->newest_ts, sizeof out->newest_ts, "%s", PQgetvalue(r, 0, 5));
+	PQclear(r);
+	return 0;
 }
 
 /* Runs one statement with parameters v[0..n) outside the prepared set
- * (pgs_migrate's, run once per open). *res gets the result, which the
- * caller clears: 0 when it succeeded, else -1. */
-static int pgs_once(struct pgs *st, const char *sql, int n, const char *const *v,
-                    PGresult **res)
+ * (pgs_migrate's, run once per open): 0 when it succeeded, else -1 with
+ * the failure kept. */
+static int pgs_once(struct pgs *st, const char *sql, int n, const char *const *v)
 {
-	*res = PQexecParams(st->conn, sql, n, NULL, v, NULL, NULL, 0);
-	return res_ok(*res) ? 0 : -1;
+	PGresult *r = PQexecParams(st->conn, sql, n, NULL, v, NULL, NULL, 0);
+
+	if (res_ok(r)) {
+		PQclear(r);
+		return 0;
+	}
+	pgs_keep(st, r);
+	return -1;
 }
 
 /* Brings the schema to PGS_VERSION, one step per version, in one
  * transaction under PGS_SCHEMA_LOCK so concurrent openers migrate once. */
 static int pgs_migrate(struct pgs *st, char *err, size_t errlen)
 {
-	PGresult *r = NULL;
+	PGresult *r;
 	char vbuf[24];
 	const char *v[1];
 	long long version;
 
 	st->in_tx = 1;
-	if (pgs_once(st, "BEGIN", 0, NULL, &r) < 0)
+	if (pgs_once(st, "BEGIN", 0, NULL) < 0 ||
+	    pgs_once(st, "SELECT pg_advisory_xact_lock(" PGS_SCHEMA_LOCK ")", 0, NULL) < 0 ||
+	    pgs_once(st, "CREATE TABLE IF NOT EXISTS chat_schema (version integer NOT NULL)",
+	             0, NULL) < 0)
 		goto fail;
-	PQclear(r);
-	if (pgs_once(st, "SELECT pg_advisory_xact_lock(" PGS_SCHEMA_LOCK ")", 0, NULL, &r) < 0)
+	r = PQexec(st->conn, "SELECT coalesce(max(version), 0) FROM chat_schema");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pgs_keep(st, r);
 		goto fail;
-	PQclear(r);
-	if (pgs_once(st, "CREATE TABLE IF NOT EXISTS chat_schema (version integer NOT NULL)",
-	             0, NULL, &r) < 0)
-		goto fail;
-	PQclear(r);
-	if (pgs_once(st, "SELECT coalesce(max(version), 0) FROM chat_schema", 0, NULL, &r) < 0)
-		goto fail;
-	version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	}
+	version = col_int(r, 0, 0);
 	PQclear(r);
 	if (version > PGS_VERSION) {
-		tx_rollback(st);
+		pgs_rollback(&st->base);
 		snprintf(err, errlen, "store %s: schema version %lld is newer than this "
 		         "galaxy-chat knows (%d)", st->label, version, PGS_VERSION);
 		return -1;
 	}
 	for (; version < PGS_VERSION; version++) {
-		r = PQexec(st->conn, pgs_schema[version]);   /* several statements */
-		if (!res_ok(r))
-			goto fail;
-		PQclear(r);
 		v[0] = num(vbuf, version + 1);
-		if (pgs_once(st, "DELETE FROM chat_schema", 0, NULL, &r) < 0)
+		r = PQexec(st->conn, pgs_schema[version]);   /* several statements */
+		if (!res_ok(r)) {
+			pgs_keep(st, r);
 			goto fail;
+		}
 		PQclear(r);
-		if (pgs_once(st, "INSERT INTO chat_schema VALUES ($1)", 1, v, &r) < 0)
+		if (pgs_once(st, "DELETE FROM chat_schema", 0, NULL) < 0 ||
+		    pgs_once(st, "INSERT INTO chat_schema VALUES ($1)", 1, v) < 0)
 			goto fail;
-		PQclear(r);
 	}
-	return tx_commit(st, "upgrading the schema", err, errlen) == STORE_OK ? 0 : -1;
-fail:
-	pgs_fail(st, "upgrading the schema", r, err, errlen);
-	return -1;
-}
-
-/* 1 when `all` and the n configured rooms are the persistent ones
- * (st->all_id then set), 0 when not, -1 (*bad). Read only. */
-static int pgs_rooms_current(struct pgs *st, const char *const *persistent, size_t n,
-                             PGresult **bad)
-{
-	PGresult *r = pgs_run(st, S_ROOMS_PERSISTENT, 0, NULL, bad);
-	char **names = NULL;
-	size_t count = 0;
-	int same = -1;
-
-	if (!r)
-		return -1;
-	for (int i = 0; i < PQntuples(r); i++)
-		if (store_names_add(&names, &count, PQgetvalue(r, i, 0)) < 0)
-			goto out;
-	if ((same = store_persistent_same(names, persistent, n)) == 1)
-		same = room_find(st, "all", &st->all_id, bad);
-out:
-	PQclear(r);
-	store_free_names(names);
-	return same;
-}
-
-/* Makes `all` and the configured rooms exist and be the persistent ones,
- * writing only when they are not: an open then takes no writers' lock. */
-static int pgs_ensure_rooms(struct pgs *st, const char *const *persistent, size_t n,
-                            char *err, size_t errlen)
-{
-	PGresult *bad = NULL;
-	char ts[32];
-	long long id;
-	size_t i;
-	int r;
-
-	if ((r = pgs_rooms_current(st, persistent, n, &bad)) < 0)
-		return pgs_fail(st, "reading rooms", bad, err, errlen);
-	if (r == 1)
+	if (pgs_commit(&st->base, 0) == 0)
 		return 0;
-	store_time(ts, 0);
-	if (tx_begin(st, &bad) < 0 || pgs_do(st, S_ROOMS_UNPERSIST, 0, NULL, &bad) < 0 ||
-	    room_ensure(st, "all", 1, ts, &st->all_id, &bad) < 0)
-		return pgs_fail(st, "creating rooms", bad, err, errlen);
-	for (i = 0; i < n; i++)
-		if (room_ensure(st, persistent[i], 1, ts, &id, &bad) < 0)
-			return pgs_fail(st, "creating rooms", bad, err, errlen);
-	return tx_commit(st, "creating rooms", err, errlen) == STORE_OK ? 0 : -1;
+fail:
+	pgs_fail(&st->base, "upgrading the schema", err, errlen);
+	return -1;
 }
 
 /* "PostgreSQL db on host:port" from conninfo, never with the password. */
@@ -816,8 +1119,18 @@ static void pgs_label(struct pgs *st)
 	PQconninfoFree(opts);
 }
 
-int store_pg_open(const char *conninfo, const char *const *persistent, size_t n,
-                  struct store **out, char *err, size_t errlen)
+
+static void pgs_close(struct store *base)
+{
+	struct pgs *st = pgs(base);
+
+	PQclear(st->bad);
+	PQfinish(st->conn);
+	free(st->conninfo);
+	free(st);
+}
+
+static int pgs_open(const char *conninfo, struct store **out, char *err, size_t errlen)
 {
 	struct pgs *st = calloc(1, sizeof *st);
 	size_t len = strlen(conninfo) + 96;
@@ -828,7 +1141,7 @@ int store_pg_open(const char *conninfo, const char *const *persistent, size_t n,
 		snprintf(err, errlen, "store: out of memory");
 		return -1;
 	}
-	st->base.ops = &pgs_ops;
+	st->base.drv = &store_pg_driver;
 	/* ours first: a later keyword from the URL wins in libpq */
 	snprintf(st->conninfo, len, "connect_timeout=" PGS_CONNECT_TIMEOUT
 	         " application_name=galaxy-chat %s", conninfo);
@@ -838,642 +1151,13 @@ int store_pg_open(const char *conninfo, const char *const *persistent, size_t n,
 		            err, errlen);
 		goto fail;
 	}
-	if (pgs_migrate(st, err, errlen) < 0 || pgs_ensure_rooms(st, persistent, n, err, errlen) < 0)
+	if (pgs_migrate(st, err, errlen) < 0)
 		goto fail;
 	*out = &st->base;
 	return 0;
 fail:
 	pgs_close(&st->base);
 	return -1;
-}
-
-static void pgs_close(struct store *base)
-{
-	struct pgs *st = (struct pgs *)base;
-
-	PQfinish(st->conn);
-	free(st->conninfo);
-	free(st);
-}
-
-static enum store_result pgs_user_current(struct store *base, const struct user *u,
-                                          int *current, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	char id[24];
-	const char *v[] = { num(id, u->id), u->username, u->email, u->gravatar };
-	PGresult *bad;
-	long long one;
-
-	if ((*current = pgs_int(st, S_USER_CURRENT, 4, v, &one, &bad)) < 0)
-		return pgs_fail(st, "reading a user", bad, err, errlen);
-	return STORE_OK;
-}
-
-static enum store_result pgs_user_seen(struct store *base, const struct store_seen_row *rows,
-                                       size_t n, int wait, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	PGresult *bad = NULL;
-
-	(void)wait;   /* no writers' lock here: only the rows' own, held briefly */
-	if (n > 1 && pgs_do(st, S_BEGIN, 0, NULL, &bad) < 0)
-		return pgs_fail(st, "recording users", bad, err, errlen);
-	st->in_tx = n > 1;
-	for (size_t i = 0; i < n; i++)
-		if (user_write(st, &rows[i].user, rows[i].ts, &bad) < 0)
-			return pgs_fail(st, "recording users", bad, err, errlen);
-	return n > 1 ? tx_commit(st, "recording users", err, errlen) : STORE_OK;
-}
-
-/* 1 when joining room_id would put u over max_rooms ad-hoc rooms, 0, -1.
- * Run inside the joining transaction, under the writers' lock. */
-static int join_over(struct pgs *st, const struct user *u, long long room_id, int max_rooms,
-                     PGresult **bad)
-{
-	char r[24], uid[24], m[24];
-	const char *v[] = { num(r, room_id), num(uid, u->id), num(m, max_rooms) };
-	long long over = 0;
-
-	*bad = NULL;
-	if (room_id == st->all_id || max_rooms <= 0)
-		return 0;
-	return pgs_int(st, S_JOIN_LIMIT, 3, v, &over, bad) < 0 ? -1 : over != 0;
-}
-
-static enum store_result pgs_join(struct store *base, const struct user *u, const char *room,
-                                  int max_rooms, long long *event_id, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	PGresult *bad;
-	long long room_id;
-	char ts[32];
-	int added = 0, over = 0;
-
-	*event_id = 0;
-	store_time(ts, 0);
-	if (tx_begin(st, &bad) < 0 || user_write(st, u, ts, &bad) < 0 ||
-	    room_ensure(st, room, 0, ts, &room_id, &bad) < 0 ||
-	    (over = join_over(st, u, room_id, max_rooms, &bad)) < 0)
-		return pgs_fail(st, "joining a room", bad, err, errlen);
-	if (over) {
-		tx_rollback(st);
-		return store_join_refused(u, max_rooms, err, errlen);
-	}
-	if ((room_id != st->all_id &&
-	     (added = member_change(st, S_MEMBER_ADD, room_id, u->id, ts, &bad)) < 0) ||
-	    (added == 1 && event_add(st, u, EV_JOIN, room_id, 0, NULL, NULL, 0, ts, event_id, &bad) < 0))
-		return pgs_fail(st, "joining a room", bad, err, errlen);
-	return tx_commit(st, "joining a room", err, errlen);
-}
-
-static enum store_result pgs_leave(struct store *base, const struct user *u, const char *room,
-                                   long long *event_id, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	PGresult *bad;
-	long long room_id;
-	char ts[32];
-	int found, gone;
-
-	*event_id = 0;
-	store_time(ts, 0);
-	if (tx_begin(st, &bad) < 0 || user_write(st, u, ts, &bad) < 0 ||
-	    (found = room_find(st, room, &room_id, &bad)) < 0)
-		return pgs_fail(st, "leaving a room", bad, err, errlen);
-	if (!found) {
-		tx_rollback(st);
-		snprintf(err, errlen, "no room %s", room);
-		return STORE_NOT_FOUND;
-	}
-	if ((gone = member_change(st, S_MEMBER_DEL, room_id, u->id, NULL, &bad)) < 0 ||
-	    (gone == 1 && event_add(st, u, EV_LEAVE, room_id, 0, NULL, NULL, 0, ts, event_id, &bad) < 0))
-		return pgs_fail(st, "leaving a room", bad, err, errlen);
-	return tx_commit(st, "leaving a room", err, errlen);
-}
-
-/* Whether user_id is muted now: 1 (until set), 0 (until ""), -1 (*bad). */
-static int mute_find(struct pgs *st, long long user_id, char until[32], PGresult **bad)
-{
-	char uid[24], now[32];
-	const char *v[] = { num(uid, user_id), now };
-	PGresult *r;
-	int found;
-
-	until[0] = '\0';
-	store_time(now, 0);
-	if (!(r = pgs_run(st, S_MUTED, 2, v, bad)))
-		return -1;
-	found = PQntuples(r) > 0;
-	if (found)
-		snprintf(until, 32, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return found;
-}
-
-/* Inside pgs_post's transaction: where the message goes. STORE_OK (with
- * *room_id set for a room), or why it cannot go there. */
-static enum store_result post_target(struct pgs *st, const struct user *u,
-                                     const char *room, long long to_user_id,
-                                     long long *room_id, char *err, size_t errlen)
-{
-	PGresult *bad = NULL;
-	char until[32];
-	int r;
-
-	if ((r = mute_find(st, u->id, until, &bad)) == 1) {
-		snprintf(err, errlen, "you are muted until %s", until);
-		return STORE_FORBIDDEN;
-	}
-	if (r < 0)
-		return pgs_fail(st, "posting", bad, err, errlen);
-	if (room) {
-		if ((r = room_find(st, room, room_id, &bad)) == 0) {
-			snprintf(err, errlen, "no room %s", room);
-			return STORE_NOT_FOUND;
-		}
-		if (r == 1 && (r = member_is(st, *room_id, u->id, &bad)) == 0) {
-			snprintf(err, errlen, "%s is not in the room %s", u->username, room);
-			return STORE_FORBIDDEN;
-		}
-	} else if ((r = user_known(st, to_user_id, &bad)) == 0) {
-		snprintf(err, errlen, "no chat user with id %lld", to_user_id);
-		return STORE_NOT_FOUND;
-	}
-	return r < 0 ? pgs_fail(st, "posting", bad, err, errlen) : STORE_OK;
-}
-
-static enum store_result pgs_post(struct store *base, const struct user *u,
-                                  const char *room, long long to_user_id,
-                                  const char *text, const char *client_id,
-                                  long long *id, char ts[32], int *created,
-                                  char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	long long room_id = 0;
-	enum store_result res;
-	PGresult *bad, *r;
-
-	if (tx_begin(st, &bad) < 0)
-		return pgs_fail(st, "posting", bad, err, errlen);
-	/* A retry finds the first attempt here: the writers' lock is held, so
-	 * no other attempt can commit between this check and the insert, and
-	 * the unique index makes a second row impossible anyway. */
-	if (client_id) {
-		char uid[24];
-		const char *v[] = { num(uid, u->id), client_id };
-
-		if (!(r = pgs_run(st, S_EVENT_BY_CLIENT, 2, v, &bad)))
-			return pgs_fail(st, "posting", bad, err, errlen);
-		if (PQntuples(r) > 0) {
-			*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-			snprintf(ts, 32, "%s", PQgetvalue(r, 0, 1));
-			PQclear(r);
-			tx_rollback(st);
-			return STORE_OK;
-		}
-		PQclear(r);
-	}
-	res = post_target(st, u, room, to_user_id, &room_id, err, errlen);
-	if (res != STORE_OK) {
-		if (res != STORE_ERROR)
-			tx_rollback(st);
-		return res;
-	}
-	store_time(ts, 0);
-	if (user_write(st, u, ts, &bad) < 0 ||
-	    event_add(st, u, room ? EV_MESSAGE : EV_DIRECT, room_id, to_user_id,
-	              text, client_id, 0, ts, id, &bad) < 0) {
-		*id = 0;
-		return pgs_fail(st, "posting", bad, err, errlen);
-	}
-	res = tx_commit(st, "posting", err, errlen);
-	if (res == STORE_OK)
-		*created = 1;
-	else
-		*id = 0;
-	return res;
-}
-
-static enum store_result pgs_events_visible(struct store *base, long long user_id,
-                                            long long since, int limit,
-                                            struct store_events *out,
-                                            char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	char u[24], s[24], l[24], a[24];
-	const char *v[] = { num(u, user_id), num(s, since), num(l, limit), num(a, st->all_id) };
-
-	return events_query(st, S_EVENTS_VISIBLE, 4, v, out, err, errlen);
-}
-
-static enum store_result pgs_events_all(struct store *base, long long since, int limit,
-                                        struct store_events *out, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	char s[24], l[24];
-	const char *v[] = { num(s, since), num(l, limit) };
-
-	return events_query(st, S_EVENTS_ALL, 2, v, out, err, errlen);
-}
-
-static enum store_result pgs_max_id(struct store *base, long long *id, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	PGresult *bad;
-
-	if (pgs_int(st, S_MAX_ID, 0, NULL, id, &bad) < 0)
-		return pgs_fail(st, "reading the newest id", bad, err, errlen);
-	return STORE_OK;
-}
-
-static enum store_result pgs_memberships(struct store *base, long long user_id, char ***rooms,
-                                         char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	char u[24];
-	const char *v[] = { num(u, user_id) };
-	PGresult *bad, *r = pgs_run(st, S_MEMBERSHIPS, 1, v, &bad);
-	char **names = NULL;
-	size_t n = 0;
-	int i;
-
-	if (!r)
-		return pgs_fail(st, "reading memberships", bad, err, errlen);
-	if (store_names_add(&names, &n, "all") < 0)
-		goto oom;
-	for (i = 0; i < PQntuples(r); i++)
-		if (store_names_add(&names, &n, PQgetvalue(r, i, 0)) < 0)
-			goto oom;
-	PQclear(r);
-	*rooms = names;
-	return STORE_OK;
-oom:
-	PQclear(r);
-	store_free_names(names);
-	return pgs_oom(st, err, errlen);
-}
-
-/* The room's id, or STORE_NOT_FOUND / STORE_ERROR with err set. */
-static enum store_result room_lookup(struct pgs *st, const char *room, long long *room_id,
-                                     char *err, size_t errlen)
-{
-	PGresult *bad;
-	int r = room_find(st, room, room_id, &bad);
-
-	if (r < 0)
-		return pgs_fail(st, "finding a room", bad, err, errlen);
-	if (r == 0) {
-		snprintf(err, errlen, "no room %s", room);
-		return STORE_NOT_FOUND;
-	}
-	return STORE_OK;
-}
-
-static enum store_result pgs_room_member(struct store *base, long long user_id,
-                                         const char *room, int *member, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	enum store_result res;
-	long long room_id;
-	PGresult *bad;
-
-	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
-		return res;
-	if ((*member = member_is(st, room_id, user_id, &bad)) < 0)
-		return pgs_fail(st, "reading members", bad, err, errlen);
-	return STORE_OK;
-}
-
-static enum store_result pgs_history(struct store *base, const char *room,
-                                     long long before, int limit, struct store_events *out,
-                                     int *more, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	size_t first = out->n;
-	enum store_result res;
-	char rid[24], b[24], l[24];
-	const char *v[3];
-	long long room_id;
-	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
-		return res;
-	/* newest first with one extra row, turned around by store_history_finish */
-	v[0] = num(rid, room_id);
-	v[1] = num(b, before > 0 ? before : INT64_MAX);
-	v[2] = num(l, limit + 1);
-	if ((res = events_query(st, S_HISTORY, 3, v, out, err, errlen)) != STORE_OK)
-		return res;
-	store_history_finish(out, first, limit, more);
-	return STORE_OK;
-}
-
-static enum store_result pgs_rooms(struct store *base, long long user_id, int brief,
-                                   json_object **out, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	char u[24], a[24], since[32];
-	const char *v[4];
-	PGresult *bad, *r;
-	json_object *arr;
-	int i;
-
-	store_time(since, -STORE_ONLINE_S);
-	v[0] = num(u, user_id);
-	v[1] = num(a, st->all_id);
-	v[2] = since;
-	v[3] = brief ? "true" : "false";
-	if (!(r = pgs_run(st, S_ROOMS, 4, v, &bad)))
-		return pgs_fail(st, "listing rooms", bad, err, errlen);
-	arr = json_object_new_array();
-	for (i = 0; i < PQntuples(r); i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "name", json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(o, "persistent",
-		                       json_object_new_boolean(atoi(PQgetvalue(r, i, 1)) != 0));
-		json_object_object_add(o, "joined",
-		                       json_object_new_boolean(PQgetvalue(r, i, 2)[0] == 't'));
-		if (!brief) {
-			json_object_object_add(o, "members",
-			                       json_object_new_int64(strtoll(PQgetvalue(r, i, 3), NULL, 10)));
-			json_object_object_add(o, "online",
-			                       json_object_new_int64(strtoll(PQgetvalue(r, i, 4), NULL, 10)));
-			json_object_object_add(o, "last_id",
-			                       json_object_new_int64(strtoll(PQgetvalue(r, i, 5), NULL, 10)));
-		}
-		json_object_array_add(arr, o);
-	}
-	PQclear(r);
-	*out = arr;
-	return STORE_OK;
-}
-
-static enum store_result pgs_who(struct store *base, const char *room, json_object **out,
-                                 char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	enum store_result res;
-	char rid[24], a[24], since[32];
-	const char *v[3];
-	long long room_id;
-	PGresult *bad, *r;
-	json_object *arr;
-	int i;
-
-	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
-		return res;
-	store_time(since, -STORE_ONLINE_S);
-	v[0] = num(rid, room_id);
-	v[1] = since;
-	v[2] = num(a, st->all_id);
-	if (!(r = pgs_run(st, S_WHO, 3, v, &bad)))
-		return pgs_fail(st, "listing who is online", bad, err, errlen);
-	arr = json_object_new_array();
-	for (i = 0; i < PQntuples(r); i++)
-		json_object_array_add(arr, store_user_json(strtoll(PQgetvalue(r, i, 0), NULL, 10),
-		                                           PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)));
-	PQclear(r);
-	*out = arr;
-	return STORE_OK;
-}
-
-/* Makes this handle the listening one, reconnecting if needed, and counts
- * the notifications that have arrived. */
-static enum store_result pgs_delete(struct store *base, const struct user *u, long long id,
-                                   long long *event_id, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	long long room_id = 0, author = 0, to_user_id = 0;
-	char idb[24], by[24], ts[32];
-	int found, gone = 0, sees = 1;
-	PGresult *bad, *r;
-
-	if (tx_begin(st, &bad) < 0)
-		return pgs_fail(st, "removing a message", bad, err, errlen);
-	{
-		const char *v[] = { num(idb, id) };
-
-		if (!(r = pgs_run(st, S_TARGET, 1, v, &bad)))
-			return pgs_fail(st, "removing a message", bad, err, errlen);
-	}
-	if ((found = PQntuples(r) > 0)) {
-		room_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		author = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-		to_user_id = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-		gone = atoi(PQgetvalue(r, 0, 3));
-	}
-	PQclear(r);
-	if (found && author != u->id && !u->admin)
-		sees = room_id ? member_is(st, room_id, u->id, &bad) : to_user_id == u->id;
-	if (sees < 0)
-		return pgs_fail(st, "removing a message", bad, err, errlen);
-	if (!found || !sees || (author != u->id && !u->admin)) {
-		tx_rollback(st);
-		snprintf(err, errlen, !found || !sees ? "no message %lld"
-		         : "only its author or an admin may remove message %lld", id);
-		return !found || !sees ? STORE_NOT_FOUND : STORE_FORBIDDEN;
-	}
-	if (gone) {
-		tx_rollback(st);
-		return STORE_OK;
-	}
-	store_time(ts, 0);
-	{
-		const char *v[] = { num(idb, id), num(by, u->id), ts };
-
-		if (user_write(st, u, ts, &bad) < 0 || pgs_do(st, S_DELETE_MARK, 3, v, &bad) < 0 ||
-		    event_add(st, u, EV_DELETE, room_id, 0, NULL, NULL, id, ts, event_id, &bad) < 0)
-			return pgs_fail(st, "removing a message", bad, err, errlen);
-	}
-	return tx_commit(st, "removing a message", err, errlen);
-}
-
-static enum store_result pgs_mute(struct store *base, const struct user *u,
-                                 long long user_id, const char *until, const char *notice,
-                                 long long *event_id, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	char uid[24], by[24], now[32];
-	PGresult *bad, *r;
-	int found, changed;
-
-	store_time(now, 0);
-	if (tx_begin(st, &bad) < 0 || user_write(st, u, now, &bad) < 0)
-		return pgs_fail(st, "muting", bad, err, errlen);
-	if ((found = user_known(st, user_id, &bad)) < 0)
-		return pgs_fail(st, "muting", bad, err, errlen);
-	if (!found) {
-		tx_rollback(st);
-		snprintf(err, errlen, "no chat user with id %lld", user_id);
-		return STORE_NOT_FOUND;
-	}
-	{
-		const char *v[] = { num(uid, user_id), until[0] ? until : now, num(by, u->id), now };
-
-		if (until[0])
-			r = pgs_run(st, S_MUTE_SET, 4, v, &bad);
-		else
-			r = pgs_run(st, S_MUTE_DEL, 2, v, &bad);
-	}
-	if (!r)
-		return pgs_fail(st, "muting", bad, err, errlen);
-	changed = atoi(PQcmdTuples(r));
-	PQclear(r);
-	if (!changed) {   /* lifting a mute that was not there */
-		tx_rollback(st);
-		return STORE_OK;
-	}
-	if (event_add(st, u, EV_DIRECT, 0, user_id, notice, NULL, 0, now, event_id, &bad) < 0)
-		return pgs_fail(st, "muting", bad, err, errlen);
-	return tx_commit(st, "muting", err, errlen);
-}
-
-static enum store_result pgs_muted_until(struct store *base, long long user_id,
-                                        char until[32], char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	PGresult *bad;
-
-	if (mute_find(st, user_id, until, &bad) < 0)
-		return pgs_fail(st, "reading mutes", bad, err, errlen);
-	return STORE_OK;
-}
-
-static enum store_result pgs_search(struct store *base, long long user_id, const char *q,
-                                   const char *room, long long before, int limit,
-                                   json_object *out, int *more, char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	char uid[24], b[24], l[24], all[24], rid[24];
-	enum store_result res = STORE_OK;
-	long long room_id = 0;
-	PGresult *bad = NULL, *r;
-	int m = 1, i;
-
-	if (room && (res = room_lookup(st, room, &room_id, err, errlen)) == STORE_OK &&
-	    (m = member_is(st, room_id, user_id, &bad)) <= 0) {
-		res = m < 0 ? pgs_fail(st, "searching", bad, err, errlen) : STORE_FORBIDDEN;
-		if (m == 0)
-			snprintf(err, errlen, "not a member of the room %s", room);
-	}
-	if (res != STORE_OK)
-		return res;
-	{
-		const char *v[] = { q, num(uid, user_id), num(b, before), num(l, limit + 1),
-		                    num(all, st->all_id), room ? num(rid, room_id) : NULL };
-
-		if (!(r = pgs_run(st, S_SEARCH, 6, v, &bad)))
-			return pgs_fail(st, "searching", bad, err, errlen);
-	}
-	for (i = 0; i < PQntuples(r); i++) {
-		struct store_row row = row_read(r, i);
-
-		if (i == limit) {
-			*more = 1;
-			break;
-		}
-		if (store_search_add(out, &row, PQgetvalue(r, i, EVENT_NCOLS)) < 0) {
-			PQclear(r);
-			return pgs_oom(st, err, errlen);
-		}
-	}
-	PQclear(r);
-	return STORE_OK;
-}
-
-/* Each batch is one DELETE, its own short transaction: removing old rows
- * never reorders ids, so it needs no writers' lock. */
-static enum store_result pgs_prune(struct store *base, const char *cutoff, int batch,
-                                  int dry_run, long long *events, long long *messages,
-                                  char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	char bb[24], nb[24];
-	long long bound;
-	PGresult *bad, *r;
-	int n, i;
-
-	{
-		const char *v[] = { cutoff };
-
-		if (pgs_int(st, S_PRUNE_BOUND, 1, v, &bound, &bad) < 0)
-			return pgs_fail(st, "pruning", bad, err, errlen);
-	}
-	{
-		const char *v[] = { num(bb, bound), cutoff, num(nb, batch) };
-
-		if (dry_run) {
-			if (!(r = pgs_run(st, S_PRUNE_COUNT, 2, v, &bad)))
-				return pgs_fail(st, "pruning", bad, err, errlen);
-			*events = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-			*messages = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-			PQclear(r);
-			return STORE_OK;
-		}
-		do {
-			if (!(r = pgs_run(st, S_PRUNE_BATCH, 3, v, &bad)))
-				return pgs_fail(st, "pruning", bad, err, errlen);
-			n = PQntuples(r);
-			for (i = 0; i < n; i++)
-				*messages += atoi(PQgetvalue(r, i, 0));
-			*events += n;
-			PQclear(r);
-		} while (n == batch);
-	}
-	return STORE_OK;
-}
-
-static enum store_result pgs_log(struct store *base, const char *room, const char *since,
-                                const char *until, store_log_fn fn, void *ctx,
-                                char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	const char *v[] = { room, since, until };
-	struct store_log_row row;
-	enum store_result res;
-	long long room_id;
-	PGresult *bad, *r;
-	int i;
-
-	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
-		return res;
-	if (!(r = pgs_run(st, S_LOG, 3, v, &bad)))
-		return pgs_fail(st, "reading the log", bad, err, errlen);
-	for (i = 0; i < PQntuples(r); i++) {
-		row.id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		row.ts = PQgetvalue(r, i, 1);
-		row.room = PQgetvalue(r, i, 2);
-		row.user = PQgetvalue(r, i, 3);
-		row.type = PQgetvalue(r, i, 4);
-		row.deleted = atoi(PQgetvalue(r, i, 6));
-		row.text = PQgetisnull(r, i, 5) || row.deleted ? NULL : PQgetvalue(r, i, 5);
-		row.target = strtoll(PQgetvalue(r, i, 7), NULL, 10);
-		if (fn(&row, ctx) < 0) {
-			PQclear(r);
-			snprintf(err, errlen, "writing the log failed");
-			return STORE_ERROR;
-		}
-	}
-	PQclear(r);
-	return STORE_OK;
-}
-
-static enum store_result pgs_stats(struct store *base, struct store_stats *out,
-                                  char *err, size_t errlen)
-{
-	struct pgs *st = (struct pgs *)base;
-	PGresult *bad, *r = pgs_run(st, S_STATS, 0, NULL, &bad);
-
-	if (!r)
-		return pgs_fail(st, "counting", bad, err, errlen);
-	out->events = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	out->messages = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-	out->users = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-	out->rooms = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
-	out->newest_id = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
-	snprintf(out->newest_ts, sizeof out->newest_ts, "%s", PQgetvalue(r, 0, 5));
-	PQclear(r);
-	return STORE_OK;
 }
 
 static void pgs_drain(struct pgs *st)
@@ -1491,7 +1175,7 @@ static void pgs_drain(struct pgs *st)
 
 static unsigned pgs_seq(struct store *base)
 {
-	struct pgs *st = (struct pgs *)base;
+	struct pgs *st = pgs(base);
 
 	pgs_drain(st);
 	return st->seq;
@@ -1499,7 +1183,7 @@ static unsigned pgs_seq(struct store *base)
 
 static unsigned pgs_wait(struct store *base, unsigned seq, int timeout_ms)
 {
-	struct pgs *st = (struct pgs *)base;
+	struct pgs *st = pgs(base);
 	long long deadline = monotime_ms() + (timeout_ms < 0 ? 1LL << 40 : timeout_ms), left;
 	struct pollfd p;
 
@@ -1523,13 +1207,23 @@ static unsigned pgs_wait(struct store *base, unsigned seq, int timeout_ms)
 	}
 }
 
-static const struct store_ops pgs_ops = {
-	.close = pgs_close, .user_seen = pgs_user_seen, .user_current = pgs_user_current, .join = pgs_join,
-	.leave = pgs_leave, .post = pgs_post, .events_visible = pgs_events_visible,
-	.events_all = pgs_events_all, .max_id = pgs_max_id,
-	.memberships = pgs_memberships, .room_member = pgs_room_member,
-	.history = pgs_history, .rooms = pgs_rooms,
-	.who = pgs_who, .delete = pgs_delete, .mute = pgs_mute,
-	.muted_until = pgs_muted_until, .search = pgs_search, .prune = pgs_prune,
-	.log = pgs_log, .stats = pgs_stats, .seq = pgs_seq, .wait = pgs_wait,
+
+const struct store_driver store_pg_driver = {
+	.open = pgs_open, .close = pgs_close, .fail = pgs_fail,
+	.begin = pgs_begin, .commit = pgs_commit, .rollback = pgs_rollback,
+	.user_write = pgs_user_write, .user_current = pgs_user_current,
+	.user_known = pgs_user_known, .users_seen = pgs_users_seen,
+	.room_find = pgs_room_find, .room_ensure = pgs_room_ensure,
+	.rooms_persistent = pgs_rooms_persistent, .rooms_unpersist = pgs_rooms_unpersist,
+	.member_add = pgs_member_add, .member_del = pgs_member_del, .member_is = pgs_member_is,
+	.rooms_adhoc = pgs_rooms_adhoc, .memberships = pgs_memberships,
+	.rooms = pgs_rooms, .who = pgs_who,
+	.event_add = pgs_event_add, .event_by_client = pgs_event_by_client,
+	.event_target = pgs_event_target, .event_mark_deleted = pgs_event_mark_deleted,
+	.max_id = pgs_max_id, .events_after = pgs_events_after,
+	.events_visible = pgs_events_visible, .history = pgs_history,
+	.mute_get = pgs_mute_get, .mute_set = pgs_mute_set, .mute_del = pgs_mute_del,
+	.search = pgs_search, .prune_bound = pgs_prune_bound, .prune_count = pgs_prune_count,
+	.prune_batch = pgs_prune_batch, .log = pgs_log, .stats = pgs_stats,
+	.seq = pgs_seq, .wait = pgs_wait,
 };
