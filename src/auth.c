@@ -30,6 +30,7 @@
 #include "authcache.h"
 #include "cfg.h"
 #include "cookie.h"
+#include "cookiewatch.h"
 #include "dburl.h"
 #include "galaxydb.h"
 #include "httpparse.h"
@@ -45,6 +46,7 @@ struct auth {
 	size_t secretlen;
 	struct dburl url;
 	struct authcache *cache;
+	struct cookiewatch *watch;    /* cookies that do not decode: id_secret wrong? */
 	EVP_MD *sha256;           /* fetched once: an implicit fetch per digest
 	                           * (EVP_sha256()) costs more than the digest */
 	pthread_mutex_t lock;     /* guards busy */
@@ -92,6 +94,11 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	}
 	if (why[0])
 		log_warning("auth cache: %s; this process keeps its own", why);
+	if (!(a->watch = cookiewatch_open(cfg))) {
+		snprintf(err, errlen, "out of memory");
+		auth_free(a);
+		return -1;
+	}
 	for (int i = 0; i < AUTH_POOL_SIZE; i++) {
 		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration))) {
 			snprintf(err, errlen, "out of memory");
@@ -110,6 +117,7 @@ void auth_free(struct auth *a)
 	for (int i = 0; i < AUTH_POOL_SIZE; i++)
 		galaxydb_free(a->pool[i]);
 	authcache_close(a->cache);
+	cookiewatch_close(a->watch);
 	EVP_MD_free(a->sha256);
 	dburl_free(&a->url);
 	pthread_cond_destroy(&a->freed);
@@ -202,9 +210,11 @@ static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, 
 			return AUTH_NOT_CACHED;
 		}
 		if (cookie_decode(a->secret, a->secretlen, value, len, key, sizeof key) < 0) {
+			cookiewatch_note(a->watch, 0);
 			snprintf(err, errlen, "%s cookie does not decode with id_secret", AUTH_COOKIE_NAME);
 			return AUTH_BAD_COOKIE;
 		}
+		cookiewatch_note(a->watch, 1);
 		res = auth_ask(a, key, user, err, errlen);
 		if (res == AUTH_UNAVAILABLE)
 			return res;

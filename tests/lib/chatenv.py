@@ -287,7 +287,7 @@ class ChatEnv:
             h = 0xcbf29ce484222325
             for ch in self.store_url.encode():
                 h = ((h ^ ch) * 0x100000001b3) & 0xffffffffffffffff
-            for kind in ("rate", "auth"):
+            for kind in ("rate", "auth", "cookiewatch"):
                 try:
                     os.unlink("/dev/shm/galaxy-chat-%s-%016x" % (kind, h))
                 except FileNotFoundError:
