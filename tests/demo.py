@@ -1,7 +1,7 @@
 """scripts/demo itself, the README's first command: it refuses a port
 already in use, before it prints that the demo runs, and says DEMO_PORT;
 it serves its login page, a genuine cookie and the chat, and a switch-user
-route; a stop that was asked for (a signal to its whole process group, as
+route, with its directory made afresh and the logs where the README says; a stop that was asked for (a signal to its whole process group, as
 Ctrl-C sends) says "demo stopped" and exits 0, while galaxy-chat dying on
 its own is reported; it never wipes a directory that is not a demo's.
 
@@ -106,12 +106,21 @@ def serve_and_stop(tmp, sig, what):
     """Runs the demo, uses it, stops it with sig to its whole process group."""
     port = free_port()
     demo_dir = os.path.join(tmp, "demo")
+    leftover = os.path.join(demo_dir, "leftover")
+    again = os.path.isdir(demo_dir)   # an earlier run's
+    if again:
+        open(leftover, "w").close()
     d = Demo(tmp, port, demo_dir)
     try:
         running = d.wait_running()
         ok(running, "%s: the demo starts and says so" % what, d.output())
         if not running:
             return
+        if again:
+            ok(not os.path.exists(leftover), "%s: the demo's directory is made afresh" % what)
+        ok(os.path.isfile(os.path.join(demo_dir, "chat-0.log")) and
+           os.path.isfile(os.path.join(demo_dir, "nginx", "error.log")),
+           "%s: the logs the README names are there" % what)
         st, _, body = http_request(port, "GET", "/", timeout=20)
         ok(st == 200 and b"/demo/login/alice" in body and b"/demo/switch" in body,
            "%s: the login page, with a switch-user link" % what, body[:400])
