@@ -20,10 +20,6 @@
 #include "log.h"
 #include "store.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
-#define CFG_DEFAULT_PATH SYSCONFDIR "/galaxy-chat/galaxy-chat.ini"
 #define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
 #define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
 #define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */

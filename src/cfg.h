@@ -13,6 +13,11 @@
 #define GALAXY_DEFAULT_ID_SECRET "USING THE DEFAULT IS NOT SECURE!"
 #define CFG_MAX_DAYS 36500          /* retention_days, prune --older-than */
 #define GALAXY_DEFAULT_DATABASE "sqlite:///./database/universe.sqlite?isolation_level=IMMEDIATE"
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+/* read when neither -c nor $GALAXY_CHAT_CONFIG names a file */
+#define CFG_DEFAULT_PATH SYSCONFDIR "/galaxy-chat/galaxy-chat.ini"
 
 /* A rate limit: count actions per seconds; count 0 means no limit. */
 struct cfg_rate {
