@@ -237,7 +237,7 @@ test('alice and bob chat in a room and by direct message', { timeout: 90000 }, a
 
   // Who is online: both of them, after a refresh.
   await until('bob in alice\'s who list', async () => {
-    await alice.page.evaluate(() => window.galaxyChat.refreshWho());
+    await alice.page.evaluate(() => window.galaxyChat.who.refresh());
     return panel(alice.page).locator('.who-list', { hasText: 'bob' }).count();
   });
 
@@ -306,7 +306,7 @@ test('a reload keeps the history and the cursor: nothing doubled, nothing missin
   const m1 = 'before the reload ' + uniq();
   await say('bob', 'all', m1);
   await seeOnce(page, m1);
-  const cursor = await page.evaluate(() => window.galaxyChat.cursor);
+  const cursor = await page.evaluate(() => window.galaxyChat.state.cursor);
   assert.ok(Number.isInteger(cursor));
 
   // Away from the page while bob writes, to the room and to alice alone.
@@ -738,11 +738,11 @@ test('an admin mutes and unmutes from the who list; others see no mute control',
   await panel(alice.page).locator('.who-toggle').click();
   const who = (page) => panel(page).locator('.who-list');
   await until('bob in alice\'s who list', async () => {
-    await alice.page.evaluate(() => window.galaxyChat.refreshWho());
+    await alice.page.evaluate(() => window.galaxyChat.who.refresh());
     return who(alice.page).getByRole('button', { name: 'bob', exact: true }).count();
   });
   await until('alice in bob\'s who list', async () => {
-    await bob.page.evaluate(() => window.galaxyChat.refreshWho());
+    await bob.page.evaluate(() => window.galaxyChat.who.refresh());
     return who(bob.page).getByRole('button', { name: 'alice', exact: true }).count();
   });
   assert.equal(await bob.page.locator('.mute, .mute-form').count(), 0, 'no mute control for a non-admin');
