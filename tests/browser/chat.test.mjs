@@ -168,37 +168,7 @@ async function send(page, text) {
 
 // ------------------------------------------------------------------ tests
 
-// The client's pure helpers, straight from www/ (no browser needed).
-const www = new URL('../../www/js/', import.meta.url);
-const text = await import(new URL('text.js', www));
-const apiMod = await import(new URL('api.js', www));
-
-test("Galaxy's iframe parameters: by position, HTML-escaped, not URL-encoded", () => {
-  const p = text.galaxyParams;
-  assert.deepEqual(p('?username=alice&persistent_communication_rooms=NGS,RNA-Seq'), { username: 'alice', rooms: ['NGS', 'RNA-Seq'] });
-  assert.deepEqual(p('?username=a&amp;b&persistent_communication_rooms=R&amp;D,Genome%20Annotation,&lt;x&gt;'),
-    { username: 'a&b', rooms: ['R&D', 'Genome Annotation', '<x>'] });
-  assert.deepEqual(p('?u=bob&r=NGS,%20NGS%20,,'), { username: 'bob', rooms: ['NGS'] }, 'by position, trimmed, once each');
-  assert.deepEqual(p('?username=bob&persistent_communication_rooms=ok,bad%01room,' + 'x'.repeat(65)), { username: 'bob', rooms: ['ok'] });
-  assert.deepEqual(p(''), { username: null, rooms: [] });
-  assert.deepEqual(p('?username=%E0%A4%A'), { username: '%E0%A4%A', rooms: [] }, 'a broken escape is kept as it is');
-});
-
-test('room names: 1 to 64 printable characters', () => {
-  assert.equal(text.roomNameProblem('NGS'), null);
-  assert.equal(text.roomNameProblem('🧬'.repeat(64)), null, 'characters, not bytes');
-  assert.ok(text.roomNameProblem(''));
-  assert.ok(text.roomNameProblem('x'.repeat(65)));
-  assert.ok(text.roomNameProblem('a\tb'));
-  assert.ok(text.roomNameProblem('a\u0085b'));
-});
-
-test('Retry-After in seconds or as a date', () => {
-  assert.equal(apiMod.parseRetryAfter('3'), 3000);
-  assert.equal(apiMod.parseRetryAfter(new Date(Date.UTC(2030, 0, 1, 0, 0, 10)).toUTCString(), Date.UTC(2030, 0, 1)), 10000);
-  assert.equal(apiMod.parseRetryAfter('soon'), null);
-  assert.equal(apiMod.parseRetryAfter(null), null);
-});
+// The client's modules without a browser: units.test.mjs (tests/client.py).
 
 test('alice and bob chat in a room and by direct message', { timeout: 90000 }, async () => {
   const room = 'HISAT2 help'; // a fresh ChatEnv per run: a plain name reads well in the screenshot
