@@ -513,6 +513,52 @@ test('a burst of messages lands once each and in order, however fast', { timeout
   assert.deepEqual(alice.errors, []);
 });
 
+test('a run of messages by one author keeps each message apart: its own line, gap, time and hover', { timeout: 60000 }, async () => {
+  const alice = await openAs('alice');
+  const { page } = alice;
+  const tag = uniq();
+  // A traceback, a command and a URL, sent as three messages, read as three.
+  const parts = [
+    `Traceback (most recent call last) ${tag}:\n  File "run.py", line 3, in <module>\nKeyError: 'sample'`,
+    `python run.py --input reads_${tag}.fq`,
+    `https://usegalaxy.org/u/bob/h/${tag}`,
+  ];
+  for (const p of parts) await say('bob', 'all', p);
+  const run = messages(page, tag);
+  await until('the three messages', async () => (await run.count()) === 3);
+  assert.deepEqual(await run.locator('.text').allTextContents(), parts, 'one element per message');
+  assert.deepEqual(await run.evaluateAll((ls) => ls.map((l) => l.classList.contains('cont'))), [false, true, true],
+    'one header for the run');
+  for (let i = 0; i < 3; i++) {
+    const iso = await run.nth(i).locator('time.gutter-time').getAttribute('datetime');
+    assert.ok(!Number.isNaN(Date.parse(iso)), `message ${i} has a time of its own: ${iso}`);
+  }
+
+  // Space between them: measurable, not one block.
+  const boxes = await run.locator('.text').evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect()).map((r) => [r.top, r.bottom]));
+  for (let i = 1; i < 3; i++) {
+    const gap = boxes[i][0] - boxes[i - 1][1];
+    assert.ok(gap >= 4, `at least 4 px between message ${i - 1} and ${i}: ${gap}`);
+  }
+
+  // Hovering one shows its time and its own background, the others keep theirs.
+  const bg = (l) => l.evaluate((e) => getComputedStyle(e).backgroundColor);
+  const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+  const plain = await bg(run.nth(0));
+  const second = run.nth(1);
+  assert.ok(await second.locator('.gutter-time').isHidden(), 'the time waits for the hover');
+  await second.hover();
+  await until('the hovered time', () => second.locator('.gutter-time').isVisible());
+  assert.equal(await second.locator('.gutter-time').textContent(), await run.nth(0).locator('.meta time').textContent());
+  assert.ok(await run.nth(2).locator('.gutter-time').isHidden(), 'only the hovered message shows its time');
+  const lit = await bg(second);
+  assert.equal(await bg(run.nth(0)), plain, 'the neighbour keeps its background');
+  const under = await page.locator('.scroller:visible').evaluate((e) => getComputedStyle(e.closest('.app')).backgroundColor);
+  const diff = rgb(lit).reduce((n, v, i) => n + Math.abs(v - rgb(under)[i]), 0);
+  assert.ok(diff >= 24, `the hovered message stands out: ${lit} on ${under}`);
+  assert.deepEqual(alice.errors, []);
+});
+
 test('a deleted message disappears', { timeout: 60000 }, async (t) => {
   const alice = await openAs('alice');
   const { page } = alice;
