@@ -14,6 +14,10 @@
 #define CFG_MAX_DAYS 36500          /* retention_days, prune --older-than */
 #define GALAXY_DEFAULT_DATABASE "sqlite:///./database/universe.sqlite?isolation_level=IMMEDIATE"
 
+/* avatars: where the browser client's pictures of users come from. */
+enum cfg_avatars { CFG_AVATARS_INITIALS, CFG_AVATARS_GRAVATAR };
+extern const char *const cfg_avatars_names[]; /* "initials", "gravatar", NULL */
+
 /* A rate limit: count actions per seconds; count 0 means no limit. */
 struct cfg_rate {
 	int count;
@@ -50,6 +54,7 @@ struct cfg {
 	struct cfg_rate join_rate;  /* room joins per user */
 	int rate_exempt_admins;     /* admin_users are not rate limited */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
+	enum cfg_avatars avatars;   /* initials (no third party, the default) or gravatar */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in
