@@ -19,6 +19,7 @@
 // its id.  Sends go through the outbox (also in sessionStorage).
 
 import { Api, apiBase } from './js/api.js';
+import { allowGravatar } from './js/avatar.js';
 import { Composer } from './js/composer.js';
 import { Conversations } from './js/conversation.js';
 import { handleLive } from './js/events.js';
@@ -92,6 +93,7 @@ class Chat {
         await this.waker.sleep(Math.max(e.retryAfterMs ?? 0, backoff(attempt++)));
       }
     }
+    allowGravatar(state.avatars === 'gravatar');
     shell.ready();
 
     if (state.restoreCursor() == null) {

@@ -13,10 +13,12 @@
 //   GC_SCREENSHOT       where the two-user screenshot goes (default doc/screenshot.png)
 //
 // Every request the page makes to anything but the test servers (gravatar)
-// is aborted, so the run never leaves the machine.
+// is aborted, so the run never leaves the machine; a test that wants a
+// gravatar picture answers it itself with a local one.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,8 +105,9 @@ async function control(what) {
 
 /**
  * A browser context logged in as `user` (or not logged in), with the page
- * open and polling.  Returns {page, events, errors}: `events` lists every
- * /v1/events URL the page requested.
+ * open and polling.  Returns {page, events, errors, offsite}: `events` lists
+ * every /v1/events URL the page requested, `offsite` every URL it asked of
+ * another host than the site's own (those requests are aborted).
  */
 async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '', wait = true, base = BASE, cookie = COOKIES[user], ...more } = {}) {
   const context = await browser.newContext({ viewport, ...more });
@@ -115,6 +118,11 @@ async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '
   const page = await context.newPage();
   const events = [];
   const errors = [];
+  const offsite = [];
+  const own = new Set([origin, ORIGIN, new URL(API).origin]);
+  context.on('request', (r) => {
+    if (!own.has(new URL(r.url()).origin)) offsite.push(r.url());
+  });
   page.on('request', (r) => {
     if (new URL(r.url()).pathname.endsWith('/v1/events')) events.push(r.url());
   });
@@ -125,7 +133,7 @@ async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '
   });
   await page.goto(base + query);
   if (wait) await live(page, events);
-  return { context, page, events, errors };
+  return { context, page, events, errors, offsite };
 }
 
 /** The page has loaded and has a long poll with a cursor out. */
@@ -557,6 +565,44 @@ test('a run of messages by one author keeps each message apart: its own line, ga
   const diff = rgb(lit).reduce((n, v, i) => n + Math.abs(v - rgb(under)[i]), 0);
   assert.ok(diff >= 24, `the hovered message stands out: ${lit} on ${under}`);
   assert.deepEqual(alice.errors, []);
+});
+
+test('avatars = initials, the default: the page asks no host but the site\'s own', { timeout: 60000 }, async () => {
+  const alice = await openAs('alice');
+  const { page, offsite } = alice;
+  const m = 'a face without a third party ' + uniq();
+  await say('bob', 'all', m);
+  await seeOnce(page, m);
+  assert.equal(await messages(page, m).locator('.avatar').textContent(), 'BO', 'bob\'s initials');
+  assert.equal(await messages(page, m).locator('.avatar img').count(), 0, 'and no picture from elsewhere');
+  await page.waitForTimeout(1000); // a picture asked for would be on its way by now
+  assert.deepEqual(offsite, [], 'no request left the site');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('avatars = gravatar: a site that opts in shows gravatar pictures', { timeout: 90000 }, async () => {
+  await control('restart_chat?avatars=gravatar');
+  try {
+    const alice = await openAs('alice');
+    const { page, events } = alice;
+    // Gravatar as the test's own: a 1x1 PNG for every picture asked for.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await page.route('https://s.gravatar.com/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: png }));
+    const from = events.length;
+    await page.reload();
+    await live(page, events, from);
+    const m = 'a face from gravatar ' + uniq();
+    await say('bob', 'all', m);
+    await seeOnce(page, m);
+    const bob = createHash('md5').update('bob@example.org').digest('hex');
+    await until('bob\'s gravatar picture', () => messages(page, m).locator('.avatar img').count());
+    assert.equal(await messages(page, m).locator('.avatar img').getAttribute('src'), `https://s.gravatar.com/avatar/${bob}?s=64&d=404`);
+    assert.ok(alice.offsite.some((u) => u.includes(bob)), 'asked for bob\'s picture');
+    assert.deepEqual(alice.offsite.filter((u) => new URL(u).origin !== 'https://s.gravatar.com'), [], 'and asked nobody else');
+    assert.deepEqual(alice.errors, []);
+  } finally {
+    await control('restart_chat');
+  }
 });
 
 test('a deleted message disappears', { timeout: 60000 }, async (t) => {

@@ -1,5 +1,5 @@
-// state.js - what the client knows and keeps across reloads: who I am (from
-// GET /v1/me alone), the cursor, the events already handled, the direct
+// state.js - what the client knows and keeps across reloads: who I am and
+// what the site allows (from GET /v1/me alone), the cursor, the events already handled, the direct
 // messages (there is no history route for them), the online switch.
 //
 // Kept in sessionStorage, per API and user, so a reload continues where the
@@ -37,6 +37,7 @@ export class State {
     this.mutedUntil = null;
     this.rooms = []; // from /v1/me
     this.meCursor = null; // /v1/me's cursor, taken before anything else
+    this.avatars = 'initials'; // [chat] avatars, from /v1/me: 'initials' | 'gravatar'
     this.prefix = null; // storage key prefix, per API and user
     this.cursor = null;
     this.seen = new Set(); // event ids handled (side effects done once)
@@ -54,6 +55,8 @@ export class State {
     this.mutedUntil = typeof me.muted_until === 'string' ? me.muted_until : null;
     this.rooms = Array.isArray(me.rooms) ? me.rooms : [];
     this.meCursor = Number.isInteger(me.cursor) ? me.cursor : null;
+    // The site opts in to gravatar; anything else (an older server too) is initials.
+    this.avatars = me.avatars === 'gravatar' ? 'gravatar' : 'initials';
     this.prefix = `galaxy-chat:${this.apiBase}:${this.me.id ?? this.me.username}:`;
   }
 
