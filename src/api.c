@@ -13,6 +13,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "utf8.h"
 
 int api_store_unusable(struct call *c)
 {
@@ -26,7 +27,11 @@ int api_store_unusable(struct call *c)
 
 int api_rate_limited(struct call *c, int kind)
 {
-	const struct cfg_rate *lim = kind == RATE_SEND ? &c->cfg->rate : &c->cfg->join_rate;
+	static const char *const what[] = {
+		[RATE_SEND] = "messages", [RATE_JOIN] = "room joins",
+		[RATE_NEW_ROOM] = "new rooms (max_new_rooms_per_day)",
+	};
+	const struct cfg_rate *lim = rate_limit(c->cfg, (enum rate_kind)kind);
 	long long wait_ms = rate_take(c->rate, (enum rate_kind)kind, &c->user);
 	char secs[24];
 
@@ -34,8 +39,8 @@ int api_rate_limited(struct call *c, int kind)
 		return 0;
 	snprintf(secs, sizeof secs, "%lld", (wait_ms + 999) / 1000);
 	reply_header(c->rep, "Retry-After", secs);
-	reply_error(c->rep, 429, "%d %s per %d s; retry in %s s", lim->count,
-	            kind == RATE_SEND ? "messages" : "room joins", lim->seconds, secs);
+	reply_error(c->rep, 429, "%d %s per %d s; retry in %s s", lim->count, what[kind],
+	            lim->seconds, secs);
 	return 1;
 }
 
@@ -60,9 +65,18 @@ json_object *api_json_object(const char *body, size_t len, char *err, size_t err
 {
 	json_tokener *tok;
 	json_object *obj;
+	size_t bad;
 
 	if (!body || len == 0) {
 		snprintf(err, errlen, "the request needs a JSON object as its body");
+		return NULL;
+	}
+	/* every byte outside a JSON string is ASCII and json-c's escapes give
+	 * valid UTF-8 (a lone surrogate becomes U+FFFD), so a strict check of
+	 * the whole body is one of every string in it, present and future;
+	 * json-c's own check lets overlong forms and surrogates through */
+	if ((bad = utf8_scan(body, len, 0, NULL)) != len) {
+		snprintf(err, errlen, "the body is not valid UTF-8 (at byte %zu)", bad);
 		return NULL;
 	}
 	if (len > INT_MAX || !(tok = json_tokener_new_ex(16))) {

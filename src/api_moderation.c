@@ -10,6 +10,7 @@
 #include "api.h"
 #include "httpparse.h"
 #include "store.h"
+#include "utf8.h"
 
 #define MUTE_MAX_MINUTES (366 * 24 * 60)
 
@@ -45,6 +46,10 @@ static void api_mute_set(struct call *c, int minutes)
 
 	if (!c->user.admin) {
 		reply_error(c->rep, 403, "only admins may mute or unmute users");
+		return;
+	}
+	if (utf8_scan(c->arg, strlen(c->arg), UTF8_CONTROL, NULL) != strlen(c->arg)) {
+		reply_error(c->rep, 400, "a username is UTF-8 without control characters");
 		return;
 	}
 	if (!c->arg[0] || strlen(c->arg) >= USER_NAME_MAX) {

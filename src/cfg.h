@@ -54,6 +54,7 @@ struct cfg {
 	struct cfg_rate join_rate;  /* room joins per user */
 	int rate_exempt_admins;     /* admin_users are not rate limited */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
+	struct cfg_rate new_room_rate; /* rooms one user may create: max_new_rooms_per_day */
 	enum cfg_avatars avatars;   /* initials (no third party, the default) or gravatar */
 };
 

@@ -99,7 +99,7 @@ enum store_result store_user_seen(struct store *st, const struct user *u,
 		return STORE_OK;
 	}
 	store_time(row.ts, 0);
-	if ((rc = st->ops->user_seen(st, &row, 1, err, errlen)) == STORE_OK)
+	if ((rc = st->ops->user_seen(st, &row, 1, 1, err, errlen)) == STORE_OK)
 		store_seen_done(st->where, u, 0);
 	return rc;
 }
@@ -114,7 +114,7 @@ enum store_result store_seen_flush(struct store *st, char *err, size_t errlen)
 	 * write lock at most one of them */
 	for (size_t i = 0; i < n && rc == STORE_OK; i += STORE_SEEN_CHUNK)
 		rc = st->ops->user_seen(st, rows + i, n - i < STORE_SEEN_CHUNK ? n - i : STORE_SEEN_CHUNK,
-		                        err, errlen);
+		                        0, err, errlen);
 	free(rows);
 	return rc;
 }
@@ -191,12 +191,31 @@ void store_free_names(char **names)
 	free(names);
 }
 
+enum store_result store_room_access(struct store *st, long long user_id, const char *room,
+                                    char *err, size_t errlen)
+{
+	enum store_result res;
+	int member = 0;
+
+	if ((res = st->ops->room_member(st, user_id, room, &member, err, errlen)) != STORE_OK)
+		return res;
+	if (!member) {
+		snprintf(err, errlen, "not a member of the room %s", room);
+		return STORE_FORBIDDEN;
+	}
+	return STORE_OK;
+}
+
 enum store_result store_history(struct store *st, long long user_id, const char *room,
                                 long long before, int limit, struct store_events *out,
                                 int *more, char *err, size_t errlen)
 {
+	enum store_result res;
+
 	*more = 0;
-	return st->ops->history(st, user_id, room, before, store_clamp(limit), out, more,
+	if ((res = store_room_access(st, user_id, room, err, errlen)) != STORE_OK)
+		return res;
+	return st->ops->history(st, room, before, store_clamp(limit), out, more,
 	                        err, errlen);
 }
 
@@ -207,10 +226,14 @@ enum store_result store_rooms(struct store *st, long long user_id, int brief,
 	return st->ops->rooms(st, user_id, brief, out, err, errlen);
 }
 
-enum store_result store_who(struct store *st, const char *room, json_object **out,
-                            char *err, size_t errlen)
+enum store_result store_who(struct store *st, long long user_id, const char *room,
+                            json_object **out, char *err, size_t errlen)
 {
+	enum store_result res;
+
 	*out = NULL;
+	if ((res = store_room_access(st, user_id, room, err, errlen)) != STORE_OK)
+		return res;
 	return st->ops->who(st, room, out, err, errlen);
 }
 

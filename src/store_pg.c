@@ -162,7 +162,7 @@ static const char *const pgs_schema[] = {
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_WRITE_LOCK, S_LISTEN, S_TIMEOUT,
 	S_USER_WRITE, S_USER_CURRENT, S_USER_BY_NAME,
-	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST,
+	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST, S_ROOMS_PERSISTENT,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_NOTIFY,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
@@ -196,6 +196,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		"INSERT INTO rooms (name, persistent, created) VALUES ($1, $2, $3)"
 		" ON CONFLICT (name) DO UPDATE SET persistent = 1 WHERE $2 = 1",
 	[S_ROOMS_UNPERSIST] = "UPDATE rooms SET persistent = 0 WHERE name <> 'all' AND persistent <> 0",
+	[S_ROOMS_PERSISTENT] = "SELECT name FROM rooms WHERE persistent <> 0",
 	[S_MEMBER_ADD] =
 		"INSERT INTO members (room_id, user_id, joined_at) VALUES ($1, $2, $3)"
 		" ON CONFLICT DO NOTHING",
@@ -240,7 +241,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_MEMBERSHIPS] =
 		"SELECT r.name FROM members m JOIN rooms r ON r.id = m.room_id"
 		" WHERE m.user_id = $1 ORDER BY r.name COLLATE \"C\"",
-	/* $1 user, $2 the id of `all`, $3 online since, $4 brief */
+	/* $1 user, $2 the id of `all`, $3 online since, $4 brief. An ad-hoc
+	 * room nobody is in is left out (store.h). */
 	[S_ROOMS] =
 		"SELECT name, persistent, joined, members, online, last_id FROM ("
 		" SELECT r.id, r.name, r.persistent,"
@@ -255,7 +257,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		"  CASE WHEN $4 THEN NULL"
 		"   ELSE (SELECT coalesce(max(id), 0) FROM events WHERE room_id = r.id) END AS last_id"
 		" FROM rooms r) x"
-		" WHERE NOT $4 OR persistent <> 0 OR joined"
+		" WHERE persistent <> 0 OR joined OR (NOT $4 AND members > 0)"
 		" ORDER BY id <> $2, persistent DESC, name COLLATE \"C\"",
 	/* $1 room, $2 online since, $3 the id of `all` */
 	[S_WHO] =
@@ -736,15 +738,44 @@ fail:
 	return -1;
 }
 
-/* Makes `all` and the configured rooms exist and be the persistent ones. */
+/* 1 when `all` and the n configured rooms are the persistent ones
+ * (st->all_id then set), 0 when not, -1 (*bad). Read only. */
+static int pgs_rooms_current(struct pgs *st, const char *const *persistent, size_t n,
+                             PGresult **bad)
+{
+	PGresult *r = pgs_run(st, S_ROOMS_PERSISTENT, 0, NULL, bad);
+	char **names = NULL;
+	size_t count = 0;
+	int same = -1;
+
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++)
+		if (store_names_add(&names, &count, PQgetvalue(r, i, 0)) < 0)
+			goto out;
+	if ((same = store_persistent_same(names, persistent, n)) == 1)
+		same = room_find(st, "all", &st->all_id, bad);
+out:
+	PQclear(r);
+	store_free_names(names);
+	return same;
+}
+
+/* Makes `all` and the configured rooms exist and be the persistent ones,
+ * writing only when they are not: an open then takes no writers' lock. */
 static int pgs_ensure_rooms(struct pgs *st, const char *const *persistent, size_t n,
                             char *err, size_t errlen)
 {
-	PGresult *bad;
+	PGresult *bad = NULL;
 	char ts[32];
 	long long id;
 	size_t i;
+	int r;
 
+	if ((r = pgs_rooms_current(st, persistent, n, &bad)) < 0)
+		return pgs_fail(st, "reading rooms", bad, err, errlen);
+	if (r == 1)
+		return 0;
 	store_time(ts, 0);
 	if (tx_begin(st, &bad) < 0 || pgs_do(st, S_ROOMS_UNPERSIST, 0, NULL, &bad) < 0 ||
 	    room_ensure(st, "all", 1, ts, &st->all_id, &bad) < 0)
@@ -831,11 +862,12 @@ static enum store_result pgs_user_current(struct store *base, const struct user 
 }
 
 static enum store_result pgs_user_seen(struct store *base, const struct store_seen_row *rows,
-                                       size_t n, char *err, size_t errlen)
+                                       size_t n, int wait, char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
 	PGresult *bad = NULL;
 
+	(void)wait;   /* no writers' lock here: only the rows' own, held briefly */
 	if (n > 1 && pgs_do(st, S_BEGIN, 0, NULL, &bad) < 0)
 		return pgs_fail(st, "recording users", bad, err, errlen);
 	st->in_tx = n > 1;
@@ -1094,7 +1126,22 @@ static enum store_result room_lookup(struct pgs *st, const char *room, long long
 	return STORE_OK;
 }
 
-static enum store_result pgs_history(struct store *base, long long user_id, const char *room,
+static enum store_result pgs_room_member(struct store *base, long long user_id,
+                                         const char *room, int *member, char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	enum store_result res;
+	long long room_id;
+	PGresult *bad;
+
+	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	if ((*member = member_is(st, room_id, user_id, &bad)) < 0)
+		return pgs_fail(st, "reading members", bad, err, errlen);
+	return STORE_OK;
+}
+
+static enum store_result pgs_history(struct store *base, const char *room,
                                      long long before, int limit, struct store_events *out,
                                      int *more, char *err, size_t errlen)
 {
@@ -1104,17 +1151,8 @@ static enum store_result pgs_history(struct store *base, long long user_id, cons
 	char rid[24], b[24], l[24];
 	const char *v[3];
 	long long room_id;
-	PGresult *bad;
-	int r;
-
 	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
-	if ((r = member_is(st, room_id, user_id, &bad)) < 0)
-		return pgs_fail(st, "reading history", bad, err, errlen);
-	if (r == 0) {
-		snprintf(err, errlen, "not a member of the room %s", room);
-		return STORE_FORBIDDEN;
-	}
 	/* newest first with one extra row, turned around by store_history_finish */
 	v[0] = num(rid, room_id);
 	v[1] = num(b, before > 0 ? before : INT64_MAX);
@@ -1490,7 +1528,8 @@ static const struct store_ops pgs_ops = {
 	.close = pgs_close, .user_seen = pgs_user_seen, .user_current = pgs_user_current, .join = pgs_join,
 	.leave = pgs_leave, .post = pgs_post, .events_visible = pgs_events_visible,
 	.events_all = pgs_events_all, .max_id = pgs_max_id,
-	.memberships = pgs_memberships, .history = pgs_history, .rooms = pgs_rooms,
+	.memberships = pgs_memberships, .room_member = pgs_room_member,
+	.history = pgs_history, .rooms = pgs_rooms,
 	.who = pgs_who, .delete = pgs_delete, .mute = pgs_mute,
 	.muted_until = pgs_muted_until, .search = pgs_search, .prune = pgs_prune,
 	.log = pgs_log, .stats = pgs_stats, .seq = pgs_seq, .wait = pgs_wait,

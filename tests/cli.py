@@ -4,6 +4,7 @@ plain CGI (one request per process)."""
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -83,6 +84,7 @@ def main():
         ok("insecure default" not in out, "no default-secret warning with a real secret")
         rc, out, err = sh(["check"], env={"GALAXY_CHAT_CONFIG": good})
         eq(rc, 0, "GALAXY_CHAT_CONFIG is used without -c")
+
         nosecret = write(os.path.join(d, "nosecret.ini"),
                          "[chat]\ndatabase_connection = %s\nstore = %s\n" % (env.galaxy_db.url, env.store))
         rc, out, err = sh(["check", "-c", nosecret])
@@ -126,6 +128,19 @@ def main():
         rc, st, body = cgi(good, "POST", "/v1/messages", cookie=alice, ctype="application/json",
                            body=b"x" * 70000)
         eq(st, 413, "CGI: oversized body 413")
+
+        # check lists old look-alike rooms (ones with members; empty ones are not listed anywhere)
+        eq(env.api("bob", "POST", "/v1/rooms/NGS/join")[0], 200, "bob joins NGS")
+        db = sqlite3.connect(env.store, timeout=10)
+        for name in ("all ", "a\u200bll", "\u202ella"):
+            db.execute("INSERT INTO rooms (name, persistent, created) VALUES (?, 0, '2020-01-01')", (name,))
+            db.execute("INSERT INTO members SELECT id, ?, '2020-01-01' FROM rooms WHERE name = ?",
+                       (env.user_ids["bob"], name))
+        db.commit()
+        db.close()
+        rc, out, err = sh(["check", "-c", good])
+        ok(rc == 0 and 'look-alike rooms: "all ", "a\\u200Bll", "\\u202Ella"' in out
+           and "1 warning" in out, "check lists look-alike rooms, escaped, as a warning", out)
 
 
 run(main)

@@ -184,6 +184,25 @@ static void test_schema(void)
 	       "a room dropped from the config is no longer persistent");
 	is_int(raw_int("SELECT count(*) FROM rooms"), 3, "but it still exists");
 
+	/* a current store is only read when opened: a sqlite3 shell's BEGIN
+	 * EXCLUSIVE does not stop it (a changed config must wait for it) */
+	sqlite3 *shell = raw_open();
+	sqlite3_exec(shell, "BEGIN EXCLUSIVE", NULL, NULL, NULL);
+	long long t0 = now_ms();
+	st = open_store(rooms1, 1);
+	ok(st && now_ms() - t0 < 1000, "opened at once while another writer holds the store");
+	store_close(st);
+	t0 = now_ms();
+	ok(store_open(path, rooms2, 2, &st, err, sizeof err) < 0 && strstr(err, "locked") &&
+	   now_ms() - t0 >= 4500, "a changed config waits the busy budget for the lock");
+	sqlite3_exec(shell, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(shell);
+	const char *dup[] = { NGS, "all", NGS };
+	st = open_store(dup, 3);
+	ok(st, "reopened with `all` and a room named twice");
+	store_close(st);
+	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 2, "all and NGS persistent");
+
 	raw_exec("PRAGMA user_version = 99");
 	ok(store_open(path, NULL, 0, &st, err, sizeof err) < 0 && strstr(err, "newer"),
 	   "a newer schema is refused");
@@ -392,14 +411,20 @@ static void test_rooms_who(struct store *st, const struct user *alice, const str
 	   !json_object_get_boolean(json_object_object_get(o, "joined")), "brief: no counts");
 	json_object_put(arr);
 
-	is_int(store_who(st, NGS, &arr, err, sizeof err), STORE_OK, "who");
+	is_int(store_who(st, alice->id, NGS, &arr, err, sizeof err), STORE_OK, "who");
 	ok(json_object_array_length(arr) == 1 &&
 	   strcmp(jstr(json_object_array_get_idx(arr, 0), "username"), "alice") == 0,
 	   "alice is online in NGS");
 	json_object_put(arr);
-	is_int(store_who(st, "nowhere", &arr, err, sizeof err), STORE_NOT_FOUND, "who: unknown room");
+	is_int(store_who(st, alice->id, "nowhere", &arr, err, sizeof err), STORE_NOT_FOUND,
+	       "who: unknown room");
+	is_int(store_who(st, bob->id, NGS, &arr, err, sizeof err), STORE_FORBIDDEN,
+	       "who: not to a non-member");
+	ok(!arr && strstr(err, "not a member"), "who: nothing listed, and why");
+	is_int(store_who(st, bob->id, "all", &arr, err, sizeof err), STORE_OK, "who: all to anyone");
+	json_object_put(arr);
 	raw_exec("UPDATE users SET last_seen = '2000-01-01T00:00:00.000Z' WHERE id = 1");
-	store_who(st, NGS, &arr, err, sizeof err);
+	store_who(st, alice->id, NGS, &arr, err, sizeof err);
 	is_int(json_object_array_length(arr), 0, "nobody seen for a minute: nobody online");
 	json_object_put(arr);
 
