@@ -19,7 +19,7 @@
 #include "store.h"
 
 #define HUB_RING 4096        /* recent events kept for polls being parked */
-#define HUB_BATCH 1000       /* events read per store query */
+#define HUB_BATCH STORE_MAX_LIMIT /* events read per store query: a shorter read is the end */
 #define HUB_MAX_EVENTS 500   /* events per response (API.md) */
 #define HUB_TICK_MS 250      /* longest sleep, so deadlines are kept */
 #define HUB_REREAD_MS 5000   /* longest time without reading the store */
