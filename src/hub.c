@@ -257,6 +257,18 @@ static void hub_deliver(struct hub_done_list *dl)
 	dl->n = 0;
 }
 
+/* Every event the hub has read has been looked at for w. checked only
+ * ever moves forward: a poll the store answered may have been parked with
+ * the store's newest id, ahead of the hub, and the hub's next read may end
+ * short of it (a batch, or a read begun before that id was committed);
+ * setting checked back to the hub's newest id would offer w again the
+ * events its client already has. */
+static void hub_checked_to_newest(struct hub *h, struct hub_waiter *w)
+{
+	if (h->last_id > w->checked)
+		w->checked = h->last_id;
+}
+
 /* Offers the ring's events from index first on to every waiter. */
 static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
 {
@@ -276,8 +288,8 @@ static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
 		}
 		if (n)
 			hub_finish(h, dl, w, pick, n);
-		else if (h->ring_n)
-			w->checked = h->last_id;
+		else
+			hub_checked_to_newest(h, w);
 		w = next;
 	}
 }
@@ -477,8 +489,7 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 		pthread_mutex_unlock(&h->lock);
 		return *body ? 1 : -1;
 	}
-	if (h->last_id > w->checked)
-		w->checked = h->last_id;
+	hub_checked_to_newest(h, w);
 	w->next = &h->head;
 	w->prev = h->head.prev;
 	h->head.prev->next = w;

@@ -26,7 +26,8 @@ struct hub_waiter {
 	long long user_id;
 	char **rooms;          /* rooms the user is in, NULL-terminated, owned */
 	long long since;       /* the client's cursor */
-	long long checked;     /* every event <= checked was already looked at */
+	long long checked;     /* every event <= checked was already looked at;
+	                        * may be ahead of the hub, never goes back */
 	long long deadline;    /* monotonic milliseconds */
 	hub_done_fn done;
 	void *ctx;             /* for done */
