@@ -302,7 +302,7 @@ static void hub_unlink(struct hub *h, struct hub_waiter *w)
 struct hub_done {
 	struct hub_waiter *w;
 	char *body;
-	size_t len;
+	size_t len, n;
 };
 
 struct hub_done_list {
@@ -328,6 +328,7 @@ static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waite
 	hub_unlink(h, w);
 	struct hub_done *d = &dl->v[dl->n++];
 	d->w = w;
+	d->n = n;
 	d->body = hub_events_body(evs, n, tail, &d->len);
 }
 
@@ -335,7 +336,7 @@ static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waite
 static void hub_deliver(struct hub_done_list *dl)
 {
 	for (size_t i = 0; i < dl->n; i++)
-		dl->v[i].w->done(dl->v[i].w, dl->v[i].body, dl->v[i].body ? dl->v[i].len : 0);
+		dl->v[i].w->done(dl->v[i].w, dl->v[i].body, dl->v[i].body ? dl->v[i].len : 0, dl->v[i].n);
 	dl->n = 0;
 }
 

@@ -18,10 +18,11 @@ struct hub;
 struct hub_waiter;
 struct hub_group;
 
-/* Called exactly once per parked waiter, from the hub thread, with a new
- * 200 response body (the caller owns body). The callback must eventually
- * free the waiter with hub_waiter_free(). */
-typedef void (*hub_done_fn)(struct hub_waiter *w, char *body, size_t len);
+/* Called exactly once per parked waiter, from the hub thread (or from
+ * hub_take's caller for a poll it makes way for), with a new 200 response
+ * body holding n events (the callee owns body; NULL when out of memory).
+ * The callback must eventually free the waiter with hub_waiter_free(). */
+typedef void (*hub_done_fn)(struct hub_waiter *w, char *body, size_t len, size_t n);
 
 /* The groups a waiting poll is counted in, each capped (cfg's
  * max_polls_per_user, max_polls_per_address). */
