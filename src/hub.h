@@ -68,9 +68,9 @@ void hub_free(struct hub *h);
  * visible to w, or 0 when none are and w is parked: the hub owns w until
  * w->done is called. Returns -1 when events after w->checked have left the
  * ring, when stopping, or on ENOMEM: the caller asks the store instead.
- * Parking a poll beyond max_polls_per_user of its user, or
- * max_polls_per_address of its address, first answers the oldest such
- * poll with no events (its done is called on this thread). */
+ * A poll parked beyond max_polls_per_user of its user, or
+ * max_polls_per_address of its address, makes the oldest such poll answer
+ * at once with no events (its done is called on this thread). */
 int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len);
 
 /* The rooms user_id is in, from the hub's memory: a new NULL-terminated
