@@ -42,6 +42,7 @@
 #include "authcache.h"
 #include "cfg.h"
 #include "cookie.h"
+#include "cookiewatch.h"
 #include "dburl.h"
 #include "galaxydb.h"
 #include "httpparse.h"
@@ -56,6 +57,7 @@ struct auth {
 	struct cookie_cipher *cipher;   /* id_secret's key schedule, made once */
 	struct dburl url;
 	struct authcache *cache;
+	struct cookiewatch *watch;    /* cookies that do not decode: id_secret wrong? */
 	EVP_MD *sha256;           /* fetched once: an implicit fetch per digest
 	                           * (EVP_sha256()) costs more than the digest */
 	pthread_mutex_t lock;     /* guards busy */
@@ -103,6 +105,11 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	}
 	if (why[0])
 		log_warning("auth cache: %s; this process keeps its own", why);
+	if (!(a->watch = cookiewatch_open(cfg))) {
+		snprintf(err, errlen, "out of memory");
+		auth_free(a);
+		return -1;
+	}
 	for (int i = 0; i < AUTH_POOL_SIZE; i++) {
 		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration, cfg->use_remote_user))) {
 			snprintf(err, errlen, "out of memory");
@@ -122,6 +129,7 @@ void auth_free(struct auth *a)
 		galaxydb_free(a->pool[i]);
 	authcache_close(a->cache);
 	cookie_cipher_free(a->cipher);
+	cookiewatch_close(a->watch);
 	EVP_MD_free(a->sha256);
 	dburl_free(&a->url);
 	pthread_cond_destroy(&a->freed);
@@ -208,9 +216,11 @@ static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, 
 		return AUTH_BAD_COOKIE;
 	}
 	if (cookie_decode(a->cipher, value, len, key, sizeof key) < 0) {
+		cookiewatch_note(a->watch, 0);
 		snprintf(err, errlen, "%s cookie does not decode with id_secret", AUTH_COOKIE_NAME);
 		return AUTH_BAD_COOKIE;
 	}
+	cookiewatch_note(a->watch, 1);
 	if (!EVP_Digest(key, strlen(key), id, &idlen, a->sha256, NULL) || idlen != 32) {
 		snprintf(err, errlen, "SHA-256 failed");
 		return AUTH_UNAVAILABLE;
