@@ -13,8 +13,9 @@
  * The schema is for people as much as for us: readable UTC text times,
  * usernames copied into events, a chat_log view and the admin views, and
  * a full-text index kept in step by triggers. doc/store-schema.md
- * describes it; PRAGMA user_version numbers it and store_schema[] holds one
- * upgrade step per version.
+ * describes it; PRAGMA user_version numbers it and sqls_schema[]
+ * (store_sqlite_sql.c, with every statement's SQL) holds one upgrade step
+ * per version.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -30,7 +31,7 @@
 #include "monotime.h"
 #include "search.h"
 #include "store_driver.h"
-#include "store_sql.h"
+#include "store_sqlite_sql.h"
 #include "wake.h"
 
 #define STORE_BUSY_MS 5000       /* how long a write waits for the lock */
@@ -38,270 +39,6 @@
                                   * outside (the sqlite3 shell) bumps no
                                   * write counter when it lets go */
 
-/* store_schema[v] upgrades a store from user_version v to v + 1. */
-static const char *const store_schema[] = {
-	/* 1: users, rooms, members, events, chat_log */
-	"CREATE TABLE users ("
-	"  id INTEGER PRIMARY KEY,"          /* galaxy_user.id */
-	"  username TEXT NOT NULL,"
-	"  email TEXT NOT NULL,"
-	"  gravatar TEXT NOT NULL,"
-	"  first_seen TEXT NOT NULL,"
-	"  last_seen TEXT NOT NULL);"
-	"CREATE INDEX users_username ON users (username);"
-	"CREATE INDEX users_last_seen ON users (last_seen);"
-	"CREATE TABLE rooms ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  persistent INTEGER NOT NULL DEFAULT 0,"
-	"  created TEXT NOT NULL);"
-	"CREATE TABLE members ("             /* no rows for `all`: everyone is in it */
-	"  room_id INTEGER NOT NULL REFERENCES rooms (id),"
-	"  user_id INTEGER NOT NULL REFERENCES users (id),"
-	"  joined_at TEXT NOT NULL,"
-	"  PRIMARY KEY (room_id, user_id)) WITHOUT ROWID;"
-	"CREATE INDEX members_user ON members (user_id, room_id);"
-	"CREATE TABLE events ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  ts TEXT NOT NULL,"
-	"  type TEXT NOT NULL CHECK (type IN ('message', 'join', 'leave', 'direct', 'delete')),"
-	"  room_id INTEGER REFERENCES rooms (id),"   /* NULL for direct */
-	"  user_id INTEGER NOT NULL,"
-	"  username TEXT NOT NULL,"                  /* as it was then */
-	"  to_user_id INTEGER,"                      /* direct only */
-	"  text TEXT,"
-	"  client_id TEXT,"
-	"  target INTEGER,"                          /* delete only */
-	"  deleted_by INTEGER,"
-	"  deleted_at TEXT);"
-	"CREATE INDEX events_room ON events (room_id, id);"
-	"CREATE INDEX events_to ON events (to_user_id, id) WHERE to_user_id IS NOT NULL;"
-	"CREATE INDEX events_own ON events (user_id, id)"
-	"  WHERE type IN ('direct', 'join', 'leave');"
-	"CREATE UNIQUE INDEX events_client ON events (user_id, client_id)"
-	"  WHERE client_id IS NOT NULL;"
-	"CREATE VIEW chat_log (time, room, user, text) AS"
-	"  SELECT e.ts,"
-	"         CASE e.type WHEN 'direct' THEN '@' || coalesce(t.username, '?') ELSE r.name END,"
-	"         e.username,"
-	"         CASE WHEN e.deleted_at IS NOT NULL THEN '(deleted)'"
-	"              WHEN e.type = 'join' THEN '* joined'"
-	"              WHEN e.type = 'leave' THEN '* left'"
-	"              WHEN e.type = 'delete' THEN '* deleted message ' || e.target"
-	"              ELSE e.text END"
-	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id"
-	"  LEFT JOIN users t ON t.id = e.to_user_id ORDER BY e.id;",
-	/* 2: mutes, the search index kept in step by triggers, admin views, and
-	 * chat_log naming the conversation of a removed direct message */
-	"DROP VIEW chat_log;"
-	"CREATE VIEW chat_log (time, room, user, text) AS"
-	"  SELECT e.ts,"
-	"         CASE WHEN e.room_id IS NULL"
-	"              THEN '@' || coalesce(t.username, gt.username, '?') ELSE r.name END,"
-	"         e.username,"
-	"         CASE WHEN e.deleted_at IS NOT NULL THEN '(deleted)'"
-	"              WHEN e.type = 'join' THEN '* joined'"
-	"              WHEN e.type = 'leave' THEN '* left'"
-	"              WHEN e.type = 'delete' THEN '* deleted message ' || e.target"
-	"              ELSE e.text END"
-	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id"
-	"  LEFT JOIN users t ON t.id = e.to_user_id"
-	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id"
-	"  ORDER BY e.id;"
-	"CREATE TABLE mutes ("
-	"  user_id INTEGER PRIMARY KEY,"
-	"  until TEXT NOT NULL,"
-	"  muted_by INTEGER NOT NULL,"
-	"  muted_at TEXT NOT NULL);"
-	"CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;"
-	"CREATE INDEX events_direct_delete ON events (id)"
-	"  WHERE type = 'delete' AND room_id IS NULL;"
-	/* An index of the text of the messages not removed; the text itself
-	 * stays in events (external content), so rowid = events.id. */
-	"CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content = 'events',"
-	"  content_rowid = 'id');"
-	"CREATE TRIGGER events_fts_insert AFTER INSERT ON events"
-	"  WHEN new.type IN ('message', 'direct') AND new.deleted_at IS NULL BEGIN"
-	"  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;"
-	"CREATE TRIGGER events_fts_delete AFTER DELETE ON events"
-	"  WHEN old.type IN ('message', 'direct') AND old.deleted_at IS NULL BEGIN"
-	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
-	"   VALUES ('delete', old.id, old.text); END;"
-	"CREATE TRIGGER events_fts_update AFTER UPDATE OF text, deleted_at ON events"
-	"  WHEN old.type IN ('message', 'direct') BEGIN"
-	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
-	"   SELECT 'delete', old.id, old.text WHERE old.deleted_at IS NULL;"
-	"  INSERT INTO messages_fts (rowid, text)"
-	"   SELECT new.id, new.text WHERE new.deleted_at IS NULL; END;"
-	"INSERT INTO messages_fts (rowid, text) SELECT id, text FROM events"
-	"  WHERE type IN ('message', 'direct') AND deleted_at IS NULL;"
-	"CREATE VIEW room_activity (room, persistent, members, messages, deleted, authors,"
-	"  last_7_days, first_message, last_message) AS"
-	"  SELECT r.name, r.persistent,"
-	"         CASE r.name WHEN 'all' THEN (SELECT count(*) FROM users)"
-	"              ELSE (SELECT count(*) FROM members m WHERE m.room_id = r.id) END,"
-	"         count(e.id), count(e.deleted_at), count(DISTINCT e.user_id),"
-	"         count(e.id) FILTER (WHERE e.ts >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')),"
-	"         min(e.ts), max(e.ts)"
-	"  FROM rooms r LEFT JOIN events e ON e.room_id = r.id AND e.type = 'message'"
-	"  GROUP BY r.id ORDER BY count(e.id) DESC, r.name;"
-	"CREATE VIEW user_activity (user, email, messages, direct, deleted, rooms,"
-	"  last_message, last_seen, muted_until) AS"
-	"  SELECT u.username, u.email,"
-	"         count(e.id) FILTER (WHERE e.type = 'message'),"
-	"         count(e.id) FILTER (WHERE e.type = 'direct'),"
-	"         count(e.deleted_at),"
-	"         (SELECT count(*) FROM members m WHERE m.user_id = u.id),"
-	"         max(e.ts), u.last_seen,"
-	"         (SELECT until FROM mutes WHERE user_id = u.id"
-	"           AND until > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
-	"  FROM users u LEFT JOIN events e ON e.user_id = u.id"
-	"   AND e.type IN ('message', 'direct')"
-	"  GROUP BY u.id ORDER BY count(e.id) DESC, u.username;",
-};
-#define STORE_VERSION ((int)(sizeof store_schema / sizeof *store_schema))
-
-enum stmt_id {
-	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
-	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_PERSISTENT, S_ROOMS_UNPERSIST,
-	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_ROOMS_ADHOC,
-	S_EVENT_BY_CLIENT, S_EVENT_ADD,
-	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
-	S_MEMBERSHIPS, S_ROOMS, S_WHO,
-	S_TARGET, S_DELETE_MARK, S_MUTED, S_MUTE_SET, S_MUTE_DEL,
-	S_SEARCH, S_PRUNE_BOUND, S_PRUNE_COUNT, S_PRUNE_BATCH, S_LOG, S_STATS,
-	S_COUNT
-};
-
-static const char *const stmt_sql[S_COUNT] = {
-	[S_BEGIN] = "BEGIN IMMEDIATE",
-	[S_COMMIT] = "COMMIT",
-	[S_ROLLBACK] = "ROLLBACK",
-	[S_USER_WRITE] =
-		"INSERT INTO users (id, username, email, gravatar, first_seen, last_seen)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO UPDATE SET"
-		" username = excluded.username, email = excluded.email,"
-		" gravatar = excluded.gravatar, last_seen = excluded.last_seen",
-	[S_USER_CURRENT] =
-		"SELECT 1 FROM users WHERE id = ?1 AND username = ?2 AND email = ?3 AND gravatar = ?4",
-	[S_USER_KNOWN] = "SELECT id FROM users WHERE id = ?1",
-	[S_ROOM_FIND] = "SELECT id, persistent FROM rooms WHERE name = ?1",
-	[S_ROOM_ENSURE] =
-		"INSERT INTO rooms (name, persistent, created) VALUES (?1, ?2, ?3)"
-		" ON CONFLICT (name) DO UPDATE SET persistent = 1 WHERE ?2 = 1",
-	[S_ROOMS_PERSISTENT] = "SELECT name FROM rooms WHERE persistent",
-	[S_ROOMS_UNPERSIST] = "UPDATE rooms SET persistent = 0 WHERE name <> 'all'",
-	[S_MEMBER_ADD] =
-		"INSERT INTO members (room_id, user_id, joined_at) VALUES (?1, ?2, ?3)"
-		" ON CONFLICT DO NOTHING",
-	[S_MEMBER_DEL] = "DELETE FROM members WHERE room_id = ?1 AND user_id = ?2",
-	[S_MEMBER_IS] = "SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2",
-	/* the ad-hoc rooms user ?1 is in besides room ?2 */
-	[S_ROOMS_ADHOC] =
-		"SELECT count(*) FROM members m JOIN rooms r ON r.id = m.room_id"
-		" WHERE m.user_id = ?1 AND NOT r.persistent AND r.id <> ?2",
-	[S_EVENT_BY_CLIENT] = "SELECT id, ts FROM events WHERE user_id = ?1 AND client_id = ?2",
-	[S_EVENT_ADD] =
-		"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id,"
-		" target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[S_EVENTS_ALL] = EVENT_COLS "events e" EVENT_JOINS
-		" WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
-	/* The ids a user sees: a merge of index range scans, each already in id
-	 * order, so the LIMIT stops them early: `all` (?4), direct messages to
-	 * the user, the user's own direct/join/leave events, and the rooms the
-	 * user is in. That last arm joins several rooms and must be sorted, so
-	 * it is cut at `bound`: the limit-th event after since in the quietest
-	 * busy room; no answer can reach past it, and the sort stays under
-	 * rooms * limit rows however old since is. */
-	[S_EVENTS_VISIBLE] =
-		"WITH bound (b) AS ("
-		"  SELECT coalesce(min((SELECT id FROM events WHERE room_id = m.room_id AND id > ?2"
-		"                       ORDER BY id LIMIT 1 OFFSET ?3 - 1)), 9223372036854775807)"
-		"  FROM members m WHERE m.user_id = ?1),"
-		" ids (id) AS ("
-		"  SELECT id FROM events WHERE room_id = ?4 AND id > ?2"
-		"  UNION SELECT id FROM events WHERE to_user_id = ?1 AND id > ?2"
-		"  UNION SELECT id FROM events WHERE user_id = ?1 AND id > ?2"
-		"   AND type IN ('direct', 'join', 'leave')"
-		"  UNION SELECT d.id FROM events d JOIN events g ON g.id = d.target"
-		"   WHERE d.type = 'delete' AND d.room_id IS NULL AND d.id > ?2"
-		"   AND (g.user_id = ?1 OR g.to_user_id = ?1)"
-		"  UNION SELECT e.id FROM members m CROSS JOIN events e"
-		"   WHERE m.user_id = ?1 AND e.room_id = m.room_id AND e.id > ?2"
-		"   AND e.id <= (SELECT b FROM bound)"
-		"  ORDER BY 1 LIMIT ?3)"
-		EVENT_COLS "ids CROSS JOIN events e ON e.id = ids.id" EVENT_JOINS " ORDER BY e.id",
-	[S_HISTORY] = EVENT_COLS "events e" EVENT_JOINS
-		" WHERE e.room_id = ?1 AND e.id < ?2 ORDER BY e.id DESC LIMIT ?3",
-	[S_MAX_ID] = "SELECT coalesce(max(id), 0) FROM events",
-	[S_MEMBERSHIPS] =
-		"SELECT r.name FROM members m JOIN rooms r ON r.id = m.room_id"
-		" WHERE m.user_id = ?1 ORDER BY r.name",
-	/* ?1 user, ?2 the id of `all`, ?3 online since, ?4 brief. An ad-hoc
-	 * room nobody is in is left out (store.h). */
-	[S_ROOMS] =
-		"SELECT r.name, r.persistent,"
-		" r.id = ?2 OR EXISTS (SELECT 1 FROM members WHERE room_id = r.id AND user_id = ?1)"
-		"  AS joined,"
-		" CASE WHEN ?4 THEN NULL WHEN r.id = ?2 THEN (SELECT count(*) FROM users)"
-		"  ELSE (SELECT count(*) FROM members WHERE room_id = r.id) END,"
-		" CASE WHEN ?4 THEN NULL"
-		"  WHEN r.id = ?2 THEN (SELECT count(*) FROM users WHERE last_seen >= ?3)"
-		"  ELSE (SELECT count(*) FROM members m JOIN users u ON u.id = m.user_id"
-		"        WHERE m.room_id = r.id AND u.last_seen >= ?3) END,"
-		" CASE WHEN ?4 THEN NULL"
-		"  ELSE (SELECT coalesce(max(id), 0) FROM events WHERE room_id = r.id) END"
-		" FROM rooms r WHERE r.persistent OR joined"
-		"  OR (NOT ?4 AND EXISTS (SELECT 1 FROM members WHERE room_id = r.id))"
-		" ORDER BY r.id <> ?2, r.persistent DESC, r.name",
-	/* ?1 room, ?2 online since, ?3 the id of `all` */
-	[S_WHO] =
-		"SELECT u.id, u.username, u.gravatar FROM users u WHERE u.last_seen >= ?2"
-		" AND (?1 = ?3 OR EXISTS (SELECT 1 FROM members m"
-		"                          WHERE m.room_id = ?1 AND m.user_id = u.id))"
-		" ORDER BY u.username",
-	[S_TARGET] =
-		"SELECT room_id, user_id, to_user_id, deleted_at IS NOT NULL FROM events"
-		" WHERE id = ?1 AND type IN ('message', 'direct')",
-	[S_DELETE_MARK] = "UPDATE events SET deleted_by = ?2, deleted_at = ?3 WHERE id = ?1",
-	[S_MUTED] = "SELECT until FROM mutes WHERE user_id = ?1 AND until > ?2",
-	[S_MUTE_SET] =
-		"INSERT INTO mutes (user_id, until, muted_by, muted_at) VALUES (?1, ?2, ?3, ?4)"
-		" ON CONFLICT (user_id) DO UPDATE SET until = excluded.until,"
-		" muted_by = excluded.muted_by, muted_at = excluded.muted_at",
-	[S_MUTE_DEL] = "DELETE FROM mutes WHERE user_id = ?1 AND until > ?2",
-	/* ?1 FTS query, ?2 user, ?3 before, ?4 limit, ?5 the id of `all`,
-	 * ?6 one room's id or NULL for every room the user sees. FTS5 walks
-	 * the matches newest first; the visibility test filters them. */
-	[S_SEARCH] = EVENT_SELECT
-		", highlight(messages_fts, 0, '" SEARCH_MARK_ON "', '" SEARCH_MARK_OFF "')"
-		" FROM messages_fts f CROSS JOIN events e ON e.id = f.rowid" EVENT_JOINS
-		" WHERE messages_fts MATCH ?1 AND f.rowid < ?3"
-		" AND CASE WHEN ?6 IS NOT NULL THEN e.room_id = ?6"
-		"  ELSE e.room_id = ?5 OR (e.type = 'direct' AND (e.user_id = ?2 OR e.to_user_id = ?2))"
-		"   OR e.room_id IN (SELECT room_id FROM members WHERE user_id = ?2) END"
-		" ORDER BY f.rowid DESC LIMIT ?4",
-	/* Prune: the newest event before the cut-off (read only), then batches
-	 * of the oldest ones up to it. */
-	[S_PRUNE_BOUND] = "SELECT coalesce(max(id), 0) FROM events WHERE ts < ?1",
-	[S_PRUNE_COUNT] =
-		"SELECT count(*), count(*) FILTER (WHERE type IN ('message', 'direct'))"
-		" FROM events WHERE id <= ?1 AND ts < ?2",
-	[S_PRUNE_BATCH] =
-		"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ?1 AND ts < ?2"
-		" ORDER BY id LIMIT ?3) RETURNING type IN ('message', 'direct')",
-	[S_LOG] =
-		"SELECT e.id, e.ts, r.name, e.username, e.type, e.text, e.deleted_at IS NOT NULL,"
-		" e.target FROM events e JOIN rooms r ON r.id = e.room_id"
-		" WHERE e.room_id = ?1 AND e.ts >= ?2 AND (?3 IS NULL OR e.ts < ?3) ORDER BY e.id",
-	[S_STATS] =
-		"SELECT (SELECT count(*) FROM events),"
-		" (SELECT count(*) FROM events WHERE type IN ('message', 'direct')),"
-		" (SELECT count(*) FROM users), (SELECT count(*) FROM rooms),"
-		" (SELECT coalesce(max(id), 0) FROM events),"
-		" (SELECT ts FROM events ORDER BY id DESC LIMIT 1)",
-};
 
 extern const struct store_driver store_sqlite_driver;
 static void sqls_close(struct store *base);
@@ -353,13 +90,24 @@ static int sqls_oom(struct sqls *st)
 	return -1;
 }
 
-/* The cached statement id, ready for binding; NULL (SQLite's error set) if
- * it cannot be prepared. */
+/* The cached statement id, ready for binding; NULL (SQLite's error set, or
+ * st->oom) if it cannot be prepared. The shared statements of store_sql.h
+ * number their parameters $n, which SQLite reads as ?n. */
 static sqlite3_stmt *stmt(struct sqls *st, enum stmt_id id)
 {
-	if (!st->stmt[id])
-		sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-		                   &st->stmt[id], NULL);
+	char *sql;
+
+	if (!st->stmt[id]) {
+		if (!(sql = strdup(sqls_sql[id]))) {
+			sqls_oom(st);
+			return NULL;
+		}
+		for (char *p = sql; (p = strchr(p, '$')); p++)
+			if (p[1] >= '0' && p[1] <= '9')
+				*p = '?';
+		sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[id], NULL);
+		free(sql);
+	}
 	return st->stmt[id];
 }
 
@@ -675,10 +423,7 @@ static int sqls_event_add(struct store *base, const struct store_new_event *ev, 
 	sqlite3_bind_text(s, 7, ev->text, -1, SQLITE_STATIC);      /* NULL binds NULL */
 	sqlite3_bind_text(s, 8, ev->client_id, -1, SQLITE_STATIC);
 	bind_id_or_null(s, 9, ev->target);
-	if (sql_exec(s) < 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
+	return sql_int(s, id) == 1 ? 0 : -1;
 }
 
 static int sqls_event_by_client(struct store *base, long long user_id, const char *client_id,
@@ -990,7 +735,7 @@ static int store_version(struct sqls *st, long long *version)
 	return r ? 0 : -1;
 }
 
-/* Brings the schema to STORE_VERSION, one step per version, in one write
+/* Brings the schema to SQLS_VERSION, one step per version, in one write
  * transaction so concurrent openers migrate once. A store already current
  * is only read: opening it needs no write lock. */
 static int store_migrate(struct sqls *st, char *err, size_t errlen)
@@ -1000,19 +745,19 @@ static int store_migrate(struct sqls *st, char *err, size_t errlen)
 
 	if (store_version(st, &version) < 0)
 		return sqls_fail(&st->base, "reading the schema version", err, errlen);
-	if (version == STORE_VERSION)
+	if (version == SQLS_VERSION)
 		return 0;
 	if (sqls_begin(&st->base) < 0 || store_version(st, &version) < 0)
 		return sqls_fail(&st->base, "reading the schema version", err, errlen);
-	if (version > STORE_VERSION) {
+	if (version > SQLS_VERSION) {
 		sqls_rollback(&st->base);
 		snprintf(err, errlen, "store %s: schema version %lld is newer than this "
-		         "galaxy-chat knows (%d)", st->path, version, STORE_VERSION);
+		         "galaxy-chat knows (%d)", st->path, version, SQLS_VERSION);
 		return -1;
 	}
-	for (; version < STORE_VERSION; version++) {
+	for (; version < SQLS_VERSION; version++) {
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", version + 1);
-		if (sqlite3_exec(st->db, store_schema[version], NULL, NULL, NULL) != SQLITE_OK ||
+		if (sqlite3_exec(st->db, sqls_schema[version], NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 			return sqls_fail(&st->base, "upgrading the schema", err, errlen);
 	}
