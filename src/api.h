@@ -77,6 +77,11 @@ void api_no_user(struct call *c, const char *name);
  * having answered (api_no_user, or 503). */
 int api_find_user(struct call *c, const char *name, long long *id);
 
+/* Reads the paging arguments of c's query, before (an event id, left as
+ * it is when absent) and limit (1..max, left as it is when absent): 0, or
+ * -1 having answered 400. */
+int api_page_args(struct call *c, long long max, long long *before, long long *limit);
+
 /* Counts one action of kind (a ratelimit.h enum rate_kind) by c->user;
  * when over the limit answers 429 with Retry-After and returns 1, else 0. */
 int api_rate_limited(struct call *c, int kind);
