@@ -60,6 +60,13 @@ struct job {
 	struct job *next;
 };
 
+/* A request's libfcgi state with its server, for the hub's done callback
+ * (a parked poll's ctx). Allocated as one block: freeing fcgx frees it. */
+struct server_fcgx {
+	FCGX_Request fcgx;          /* first */
+	struct server *s;
+};
+
 struct server {
 	const struct cfg *cfg;
 	struct auth *auth;
@@ -69,6 +76,7 @@ struct server {
 	int listen_fd;
 	struct listener *listener;  /* under lock; NULL once stopping */
 	int cgi;
+	struct server_fcgx cgi_request; /* CGI mode's one request, for the hub (fcgx unused) */
 	pthread_mutex_t lock;
 	pthread_cond_t more;        /* the queue got a job, or stopping */
 	pthread_cond_t idle;        /* in_flight dropped */
@@ -79,7 +87,16 @@ struct server {
 	int no_store;               /* the store cannot be opened: see server_run */
 };
 
-static struct server *server_instance;  /* for the hub's done callback */
+/* A new zeroed FCGX_Request of s's (caller frees), or NULL. */
+static FCGX_Request *server_fcgx_new(struct server *s)
+{
+	struct server_fcgx *sf = calloc(1, sizeof *sf);
+
+	if (!sf)
+		return NULL;
+	sf->s = s;
+	return &sf->fcgx;
+}
 
 static void server_push(struct server *s, struct job *j)
 {
@@ -236,7 +253,10 @@ static void server_poll_answer(struct server *s, FCGX_Request *fcgx, long long u
 /* The hub's callback, on its thread: answers the parked poll. */
 static void server_park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
 {
-	server_poll_answer(server_instance, w->ctx, w->user_id, body, len, n, 0);
+	struct server_fcgx *sf = w->ctx;
+
+	server_poll_answer(sf->s, sf == &sf->s->cgi_request ? NULL : &sf->fcgx, w->user_id,
+	                   body, len, n, 0);
 	hub_waiter_free(w);
 }
 
@@ -295,7 +315,8 @@ static int server_dispatch(struct server *s, struct worker *wk, FCGX_Request *fc
 		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate, .presence = s->presence,
 		.store = wk ? wk->store : NULL, .store_error = wk ? wk->store_error : "not on a worker",
 		.req = req, .rep = &rep,
-		.park_done = server_park_done, .park_ctx = fcgx, .quick = !wk,
+		.park_done = server_park_done, .quick = !wk,
+		.park_ctx = fcgx ? (void *)fcgx : (void *)&s->cgi_request,
 	};
 	router_dispatch(&c);
 	if (c.deferred) {
@@ -371,7 +392,7 @@ static void *server_worker(void *arg)
 static void server_ready(int fd, int whole, void *arg)
 {
 	struct server *s = arg;
-	FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
+	FCGX_Request *fcgx = server_fcgx_new(s);
 	struct job *j = calloc(1, sizeof *j);
 	struct reply rep = { 0 };
 
@@ -429,7 +450,7 @@ static void server_ready(int fd, int whole, void *arg)
  * SO_RCVTIMEO), so the caller tries the store again either way. */
 static FCGX_Request *server_degraded_accept(struct server *s)
 {
-	FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
+	FCGX_Request *fcgx = server_fcgx_new(s);
 	sigset_t stopset;
 
 	if (!fcgx || FCGX_InitRequest(fcgx, s->listen_fd, 0) != 0) {
@@ -516,6 +537,8 @@ static void server_unlink_listen(const char *listen_addr)
 int server_run(const struct cfg *cfg, const char *listen_addr)
 {
 	struct server s = { .cfg = cfg, .listen_fd = 0 };
+
+	s.cgi_request.s = &s;
 	char err[512];
 	int nworkers = cfg->workers, status = 0;
 	pthread_t workers[256];
@@ -525,7 +548,6 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.more, NULL);
 	pthread_cond_init(&s.idle, NULL);
-	server_instance = &s;
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&stopset);
 	sigaddset(&stopset, SIGTERM);
@@ -651,7 +673,6 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	auth_free(s.auth);
 	presence_free(s.presence);
 	rate_close(s.rate);
-	server_instance = NULL;
 	server_unlink_listen(listen_addr);
 	return status;
 }
