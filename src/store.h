@@ -1,8 +1,9 @@
 /*
  * store.h - the message store: rooms, members, users seen, and the event log
- * with strictly increasing ids. One interface (store.c) with two
- * implementations: one SQLite file per host (store_sqlite.c) or a PostgreSQL
- * database shared by many hosts (store_pg.c).
+ * with strictly increasing ids. One interface, implemented by the chat's
+ * rules (store.c) over a driver (store_driver.h): one SQLite file per host
+ * (store_sqlite.c) or a PostgreSQL database shared by many hosts
+ * (store_pg.c).
  *
  * A struct store is one connection: use it from one thread at a time (the
  * server gives each worker thread its own). Every function that writes an

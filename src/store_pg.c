@@ -1,6 +1,6 @@
 /*
- * store_pg.c - the message store in a PostgreSQL database shared by every
- * galaxy-chat process on every host (see store.h, doc/store-postgresql.md).
+ * store_pg.c - the store driver (store_driver.h) for a PostgreSQL database
+ * shared by every galaxy-chat process on every host (doc/store-postgresql.md).
  *
  * One struct store is one libpq connection, used by one thread at a time.
  * Statements are prepared once per connection and run with PQexecPrepared.

@@ -1,5 +1,6 @@
 /*
- * store_sqlite.c - the message store in one SQLite file (see store.h).
+ * store_sqlite.c - the store driver (store_driver.h) for one SQLite file:
+ * the connection, its schema upgrades, each statement, and waking.
  *
  * One struct store is one connection, used by one thread at a time; any
  * number of processes and threads share the file. The file is in WAL mode
