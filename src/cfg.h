@@ -50,6 +50,7 @@ struct cfg {
 	struct cfg_rate join_rate;  /* room joins per user */
 	int rate_exempt_admins;     /* admin_users are not rate limited */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
+	int search_timeout_ms;      /* a search stops after this long, with what it found */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in
