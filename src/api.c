@@ -26,7 +26,9 @@ int api_store_unusable(struct call *c)
 
 int api_rate_limited(struct call *c, int kind)
 {
-	const struct cfg_rate *lim = kind == RATE_SEND ? &c->cfg->rate : &c->cfg->join_rate;
+	static const char *const what[] = { [RATE_SEND] = "messages", [RATE_JOIN] = "room joins",
+	                                    [RATE_SEARCH] = "searches" };
+	const struct cfg_rate *lim = rate_limit(c->cfg, (enum rate_kind)kind);
 	long long wait_ms = rate_take(c->rate, (enum rate_kind)kind, &c->user);
 	char secs[24];
 
@@ -34,8 +36,8 @@ int api_rate_limited(struct call *c, int kind)
 		return 0;
 	snprintf(secs, sizeof secs, "%lld", (wait_ms + 999) / 1000);
 	reply_header(c->rep, "Retry-After", secs);
-	reply_error(c->rep, 429, "%d %s per %d s; retry in %s s", lim->count,
-	            kind == RATE_SEND ? "messages" : "room joins", lim->seconds, secs);
+	reply_error(c->rep, 429, "%d %s per %d s; retry in %s s", lim->count, what[kind],
+	            lim->seconds, secs);
 	return 1;
 }
 

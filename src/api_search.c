@@ -9,6 +9,7 @@
 #include "api.h"
 #include "cfg.h"
 #include "httpparse.h"
+#include "ratelimit.h"
 #include "room.h"
 #include "search.h"
 #include "store.h"
@@ -49,7 +50,7 @@ void api_search(struct call *c)
 		reply_error(c->rep, 400, "limit must be a whole number from 1 to %d", SEARCH_MAX);
 		return;
 	}
-	if (api_store_unusable(c))
+	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEARCH))
 		return;
 	rc = store_search(c->store, c->user.id, q, has_room == 1 ? room : NULL, before, (int)limit,
 	                  c->cfg->search_timeout_ms, &results, &more, &partial, err, sizeof err);

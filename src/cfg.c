@@ -27,6 +27,7 @@
 #define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
 #define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
 #define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */
+#define CFG_DEFAULT_SEARCH_RATE 30, 60 /* searches per seconds */
 
 /* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
 static const char *const cfg_galaxy_keys[] = {
@@ -39,7 +40,7 @@ static const char *const cfg_chat_keys[] = {
 	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
-	"max_rooms_per_user", "search_timeout_ms", NULL
+	"max_rooms_per_user", "search_timeout_ms", "search_rate", NULL
 };
 
 /* Raw [chat] values as read, index-aligned with the two key lists. */
@@ -260,7 +261,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
 	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
-	       C_SEARCH_TIMEOUT };
+	       C_SEARCH_TIMEOUT, C_SEARCH_RATE };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -378,11 +379,15 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->search_timeout_ms = (int)got[8];
 	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
+	c->search_rate = (struct cfg_rate){ CFG_DEFAULT_SEARCH_RATE };
 	c->rate_exempt_admins = 1;
 	if ((raw->chat[C_RATE] &&
 	     cfg_rate_parse(raw->chat[C_RATE], "rate", file, &c->rate, err, errlen) < 0) ||
 	    (raw->chat[C_JOIN_RATE] &&
 	     cfg_rate_parse(raw->chat[C_JOIN_RATE], "join_rate", file, &c->join_rate, err, errlen) < 0) ||
+	    (raw->chat[C_SEARCH_RATE] &&
+	     cfg_rate_parse(raw->chat[C_SEARCH_RATE], "search_rate", file, &c->search_rate,
+	                    err, errlen) < 0) ||
 	    (raw->chat[C_EXEMPT] &&
 	     cfg_bool(raw->chat[C_EXEMPT], "rate_exempt_admins", file, &c->rate_exempt_admins,
 	              err, errlen) < 0))

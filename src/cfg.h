@@ -48,6 +48,7 @@ struct cfg {
 	int retention_days;         /* `prune` deletes events older; 0 = keep forever */
 	struct cfg_rate rate;       /* messages (room and direct) per user */
 	struct cfg_rate join_rate;  /* room joins per user */
+	struct cfg_rate search_rate; /* searches per user */
 	int rate_exempt_admins;     /* admin_users are not rate limited */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
 	int search_timeout_ms;      /* a search stops after this long, with what it found */
