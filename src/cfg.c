@@ -40,7 +40,7 @@ static const char *const cfg_chat_keys[] = {
 	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
-	"max_rooms_per_user", "search_timeout_ms", "search_rate", NULL
+	"max_rooms_per_user", "search_timeout_ms", "search_rate", "max_searches", NULL
 };
 
 /* Raw [chat] values as read, index-aligned with the two key lists. */
@@ -261,7 +261,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
 	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
-	       C_SEARCH_TIMEOUT, C_SEARCH_RATE };
+	       C_SEARCH_TIMEOUT, C_SEARCH_RATE, C_MAX_SEARCHES };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -359,6 +359,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_RETENTION, "retention_days", 0, CFG_MAX_DAYS, 0 },
 		{ C_MAXROOMS, "max_rooms_per_user", 0, 1000000, 50 },
 		{ C_SEARCH_TIMEOUT, "search_timeout_ms", 10, 60000, 2000 },
+		{ C_MAX_SEARCHES, "max_searches", 1, 256, 0 },   /* 0: from workers, below */
 	};
 	long got[sizeof nums / sizeof *nums];
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
@@ -377,6 +378,14 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->retention_days = (int)got[6];
 	c->max_rooms_per_user = (int)got[7];
 	c->search_timeout_ms = (int)got[8];
+	/* a quarter of the workers by default: the rest stay free for posts
+	 * and polls however many searches run */
+	c->max_searches = got[9] ? (int)got[9] : (c->workers + 3) / 4;
+	if (c->max_searches >= c->workers && c->workers > 1) {
+		snprintf(err, errlen, "%s: max_searches (%d) must be less than workers (%d), so that "
+		         "posts and polls always find a free worker", file, c->max_searches, c->workers);
+		goto out;
+	}
 	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
 	c->search_rate = (struct cfg_rate){ CFG_DEFAULT_SEARCH_RATE };

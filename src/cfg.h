@@ -44,6 +44,7 @@ struct cfg {
 	size_t max_body_bytes;      /* request body limit */
 	int auth_cache_seconds;     /* freshness bound of a cached session check */
 	int workers;                /* --listen: worker threads */
+	int max_searches;           /* searches one process runs at once, < workers */
 	int max_connections;        /* --listen: requests held at once */
 	int retention_days;         /* `prune` deletes events older; 0 = keep forever */
 	struct cfg_rate rate;       /* messages (room and direct) per user */
