@@ -1291,7 +1291,7 @@ static enum store_result sqls_prune(struct store *base, const char *cutoff, int 
                                    char *err, size_t errlen)
 {
 	struct sqls *st = (struct sqls *)base;
-	long long bound;
+	long long bound = 0;   /* max() always gives a row */
 	sqlite3_stmt *s;
 	int r, n;
 
