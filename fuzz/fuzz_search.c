@@ -14,14 +14,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* 1 when FTS5 takes match as a query (one in-memory table for the run). */
+static sqlite3 *db;       /* one in-memory FTS5 table for the run */
+static sqlite3_stmt *s;
+
+static void fts5_close(void)
+{
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+/* 1 when FTS5 takes match as a query. */
 static int fts5_accepts(const char *match)
 {
-	static sqlite3 *db;
-	static sqlite3_stmt *s;
 	int rc;
 
-	if (!db && (sqlite3_open(":memory:", &db) != SQLITE_OK ||
+	if (!db && (atexit(fts5_close) != 0 || sqlite3_open(":memory:", &db) != SQLITE_OK ||
 	            sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5 (x);"
 	                         "INSERT INTO t VALUES ('has anyone run HISAT2 on paired-end data?')",
 	                         NULL, NULL, NULL) != SQLITE_OK ||
