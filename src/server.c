@@ -85,6 +85,7 @@ struct server {
 	int stopping;
 	int cgi_done;
 	int no_store;               /* the store cannot be opened: see server_run */
+	int heavy;                  /* heavy requests running (struct call), atomic */
 };
 
 /* A new zeroed FCGX_Request of s's (caller frees), or NULL. */
@@ -315,7 +316,7 @@ static int server_dispatch(struct server *s, struct worker *wk, FCGX_Request *fc
 		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate, .presence = s->presence,
 		.store = wk ? wk->store : NULL, .store_error = wk ? wk->store_error : "not on a worker",
 		.req = req, .rep = &rep,
-		.park_done = server_park_done, .quick = !wk,
+		.park_done = server_park_done, .quick = !wk, .heavy = &s->heavy,
 		.park_ctx = fcgx ? (void *)fcgx : (void *)&s->cgi_request,
 	};
 	router_dispatch(&c);

@@ -586,24 +586,28 @@ enum store_result store_muted_until(struct store *st, long long user_id, char un
 }
 
 enum store_result store_search(struct store *st, long long user_id, const char *q,
-                               const char *room, long long before, int limit,
-                               json_object **out, int *more, char *err, size_t errlen)
+                               const char *room, long long before, int limit, int timeout_ms,
+                               json_object **out, int *more, int *partial,
+                               char *err, size_t errlen)
 {
 	enum store_result res;
 	long long room_id = 0;
 
-	*more = 0;
+	*more = *partial = 0;
 	*out = NULL;
 	if (room && (res = store_room_open(st, user_id, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
 	if (!(*out = json_object_new_array()))
 		return store_oom(err, errlen);
 	if (st->drv->search(st, user_id, q, room_id, before > 0 ? before : INT64_MAX,
-	                    store_clamp(limit), *out, more) < 0) {
+	                    store_clamp(limit), timeout_ms > 0 ? timeout_ms : 1, *out, more,
+	                    partial) < 0) {
 		json_object_put(*out);
 		*out = NULL;
+		*partial = 0;
 		return st->drv->fail(st, "searching", err, errlen);
 	}
+	*more |= *partial;   /* older matches may exist: the search did not get to them */
 	return STORE_OK;
 }
 

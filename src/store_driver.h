@@ -151,9 +151,11 @@ struct store_driver {
 	/* --- the dialect's own queries --- */
 	/* store_search over the messages user_id may see (only room_id's when
 	 * not 0, access checked already), appending to out with
-	 * store_rows_search_add() */
+	 * store_rows_search_add(); stops after timeout_ms (at least 1),
+	 * setting *partial only, with what it found by then */
 	int (*search)(struct store *st, long long user_id, const char *q, long long room_id,
-	              long long before, int limit, json_object *out, int *more);
+	              long long before, int limit, int timeout_ms, json_object *out, int *more,
+	              int *partial);
 	/* *bound: the newest event id older than cutoff, 0 when none (read only) */
 	int (*prune_bound)(struct store *st, const char *cutoff, long long *bound);
 	/* counts the events prune_batch would delete, and of them the messages */

@@ -671,29 +671,52 @@ static int pgs_mute_del(struct store *base, long long user_id, const char *now)
 	return pgs_do(pgs(base), S_MUTE_DEL, 2, v);
 }
 
+/* 1 when the last failure is a statement stopped by its statement_timeout
+ * (or a cancel). */
+static int pgs_cancelled(const struct pgs *st)
+{
+	const char *state = st->bad ? PQresultErrorField(st->bad, PG_DIAG_SQLSTATE) : NULL;
+
+	return state && strcmp(state, "57014") == 0;   /* query_canceled */
+}
+
+/* The search runs in a transaction of its own, so that its short
+ * statement_timeout (SET LOCAL) ends with it whatever happens. */
 static int pgs_search(struct store *base, long long user_id, const char *q, long long room_id,
-                      long long before, int limit, json_object *out, int *more)
+                      long long before, int limit, int timeout_ms, json_object *out, int *more,
+                      int *partial)
 {
 	struct pgs *st = pgs(base);
-	char uid[24], b[24], l[24], all[24], rid[24];
+	char uid[24], b[24], l[24], all[24], rid[24], ms[24];
+	const char *t[] = { num(ms, timeout_ms) };
 	const char *v[] = { q, num(uid, user_id), num(b, before), num(l, limit + 1),
 	                    num(all, base->all_id), room_id ? num(rid, room_id) : NULL };
-	PGresult *r = pgs_run(st, S_SEARCH, 6, v);
+	PGresult *r;
 	int i, rc = 0;
 
-	if (!r)
+	if (pgs_do(st, S_BEGIN, 0, NULL) < 0)
 		return -1;
-	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
+	st->in_tx = 1;
+	if (pgs_do(st, S_SEARCH_TIMEOUT, 1, t) < 0)
+		return -1;
+	if (!(r = pgs_run(st, S_SEARCH, 6, v))) {
+		if (!pgs_cancelled(st))
+			return -1;
+		*partial = 1;
+		pgs_rollback(base);
+		return 0;
+	}
+	for (i = 0; i < PQntuples(r) && rc == 0 && !*more; i++) {
 		struct store_row row = row_read(r, i);
 
-		if (i == limit) {
+		if (i == limit)
 			*more = 1;
-			break;
-		}
-		if (store_rows_search_add(out, &row, PQgetvalue(r, i, EVENT_NCOLS)) < 0)
+		else if (store_rows_search_add(out, &row, PQgetvalue(r, i, EVENT_NCOLS)) < 0)
 			rc = pgs_oom(st);
 	}
 	PQclear(r);
+	if (rc == 0)
+		pgs_rollback(base);   /* it only read */
 	return rc;
 }
 

@@ -151,7 +151,10 @@ const char *const pgs_sql[S_COUNT] = {
 	[S_MUTE_DEL] = SQL_MUTE_DEL,
 	/* $1 words, $2 user, $3 before, $4 limit, $5 the id of `all`, $6 one
 	 * room's id or NULL for every room the user sees. Whole words, case
-	 * folded (the 'simple' configuration); never a syntax error. */
+	 * folded (the 'simple' configuration); never a syntax error. Ordered
+	 * by e.id + 0, not the primary key's order, so that the matches come
+	 * from the GIN index and are sorted: read newest first instead, rows
+	 * are read until enough match, which for a rare word is all of them. */
 	[S_SEARCH] = EVENT_SELECT ", ts_headline('simple', e.text, q,"
 		"  'HighlightAll=true, StartSel=' || chr(1) || ', StopSel=' || chr(2))"
 		" FROM plainto_tsquery('simple', $1) q, events e" EVENT_JOINS
@@ -160,7 +163,9 @@ const char *const pgs_sql[S_COUNT] = {
 		" AND CASE WHEN $6::bigint IS NOT NULL THEN e.room_id = $6::bigint"
 		"  ELSE e.room_id = $5 OR (e.type = 'direct' AND (e.user_id = $2 OR e.to_user_id = $2))"
 		"   OR e.room_id IN (SELECT room_id FROM members WHERE user_id = $2) END"
-		" ORDER BY e.id DESC LIMIT $4",
+		" ORDER BY e.id + 0 DESC LIMIT $4",
+	/* $1 milliseconds, for the search's transaction only */
+	[S_SEARCH_TIMEOUT] = "SELECT set_config('statement_timeout', $1, true)",
 	[S_PRUNE_BOUND] = SQL_PRUNE_BOUND,
 	[S_PRUNE_COUNT] = SQL_PRUNE_COUNT,
 	[S_PRUNE_BATCH] =

@@ -39,6 +39,8 @@
 #define STORE_BUSY_SLICE_MS 5    /* a wait's longest sleep: a writer from
                                   * outside (the sqlite3 shell) bumps no
                                   * write counter when it lets go */
+#define STORE_SEARCH_STEPS 1000  /* a search looks at the clock this many
+                                  * SQLite instructions apart */
 
 
 extern const struct store_driver store_sqlite_driver;
@@ -570,13 +572,22 @@ static int sqls_mute_del(struct store *base, long long user_id, const char *now)
 	return sql_changes(sqls(base), s);
 }
 
+/* SQLite's progress handler during a search: 1 (interrupt) once past
+ * the deadline (a monotime_ms() time). */
+static int search_past(void *deadline)
+{
+	return monotime_ms() >= *(const long long *)deadline;
+}
+
 static int sqls_search(struct store *base, long long user_id, const char *q, long long room_id,
-                       long long before, int limit, json_object *out, int *more)
+                       long long before, int limit, int timeout_ms, json_object *out, int *more,
+                       int *partial)
 {
 	struct sqls *st = sqls(base);
+	long long deadline;
 	sqlite3_stmt *s;
 	char *match;
-	int r, n = 0;
+	int r = 0, n = 0, oom = 0;
 
 	if (!(match = search_fts5_query(q)))
 		return sqls_oom(st);
@@ -587,22 +598,23 @@ static int sqls_search(struct store *base, long long user_id, const char *q, lon
 	sqlite3_bind_int(s, 4, limit + 1);
 	sqlite3_bind_int64(s, 5, base->all_id);
 	bind_id_or_null(s, 6, room_id);
-	while ((r = sql_row(s)) == 1) {
+	deadline = monotime_ms() + timeout_ms;
+	sqlite3_progress_handler(st->db, STORE_SEARCH_STEPS, search_past, &deadline);
+	while (!*more && !oom && (r = sql_row(s)) == 1) {
 		struct store_row row = row_read(s);
 
-		if (++n > limit) {
+		if (++n > limit)
 			*more = 1;
-			sqlite3_reset(s);
-			break;
-		}
-		if (store_rows_search_add(out, &row, col_text(s, EVENT_NCOLS)) < 0) {
-			sqlite3_reset(s);
-			r = sqls_oom(st);
-			break;
-		}
+		else
+			oom = store_rows_search_add(out, &row, col_text(s, EVENT_NCOLS)) < 0;
 	}
+	sqlite3_progress_handler(st->db, 0, NULL, NULL);
 	free(match);
-	return r < 0 ? -1 : 0;
+	*partial = r < 0 && sqlite3_errcode(st->db) == SQLITE_INTERRUPT;
+	if (r < 0 && !*partial)
+		return -1;
+	sqlite3_reset(s);
+	return oom ? sqls_oom(st) : 0;
 }
 
 static int sqls_prune_bound(struct store *base, const char *cutoff, long long *bound)
