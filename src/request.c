@@ -1,5 +1,6 @@
 /*
- * request.c - take a request apart: CGI variables and a size-limited body.
+ * request.c - take a request apart: CGI variables, the route wherever the
+ * web server put it, and a size-limited body.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +22,16 @@ const char *request_env(char *const *envp, const char *name)
 /* The variables request_read takes, in one walk of envp (a lookup each
  * walked the ~25 FastCGI parameters 11 times: 2 % of a busy responder's
  * time). As with request_env, the first of a name wins. */
-static void request_vars(struct request *r, char *const *envp,
-                         const char **https, const char **content_length)
+static void request_vars(struct request *r, char *const *envp, const char **https,
+                         const char **content_length, const char **script_name,
+                         const char **path_info, const char **request_uri)
 {
 #define VAR(name, to) { name, sizeof name - 1, to }
 	const struct { const char *name; size_t len; const char **to; } vars[] = {
 		VAR("REQUEST_METHOD", &r->method),
-		VAR("PATH_INFO", &r->path),
+		VAR("SCRIPT_NAME", script_name),
+		VAR("PATH_INFO", path_info),
+		VAR("REQUEST_URI", request_uri),
 		VAR("QUERY_STRING", &r->query),
 		VAR("HTTP_COOKIE", &r->cookie),
 		VAR("CONTENT_TYPE", &r->content_type),
@@ -51,19 +55,49 @@ static void request_vars(struct request *r, char *const *envp,
 	}
 }
 
+/* Where the first "/v1/" segment of path[0..len) starts, or 0. */
+static size_t request_api_start(const char *path, size_t len)
+{
+	static const char seg[] = "/v1/";
+
+	for (size_t i = 0; i + sizeof seg - 1 <= len; i++)
+		if (memcmp(path + i, seg, sizeof seg - 1) == 0)
+			return i;
+	return 0;
+}
+
+const char *request_route(const char *script_name, const char *path_info,
+                          const char *request_uri, char *buf, size_t buflen)
+{
+	const char *path = path_info && *path_info ? path_info : script_name;
+	size_t len;
+
+	if (script_name && *script_name && path_info && *path_info)
+		return path_info;
+	if (path && *path)
+		return path + request_api_start(path, strlen(path));
+	if (!request_uri || buflen == 0)
+		return "";
+	len = strcspn(request_uri, "?");
+	size_t at = request_api_start(request_uri, len);
+	if (http_percent_decode(request_uri + at, len - at, 0, buf, buflen) < 0)
+		return "";
+	return buf;
+}
+
 enum request_problem request_read(struct request *r, char *const *envp,
                                   request_read_fn read, void *rd, size_t max_body,
                                   char *err, size_t errlen)
 {
 	const char *https = NULL, *content_length = NULL;
+	const char *script_name = NULL, *path_info = NULL, *request_uri = NULL;
 	long long clen = 0;
 
 	memset(r, 0, sizeof *r);
 	r->arrived_ms = monotime_ms();
-	request_vars(r, envp, &https, &content_length);
+	request_vars(r, envp, &https, &content_length, &script_name, &path_info, &request_uri);
 	r->https = https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0);
-	if (!r->path)
-		r->path = "";
+	r->path = request_route(script_name, path_info, request_uri, r->route, sizeof r->route);
 	if (!r->query)
 		r->query = "";
 	if (!r->method || !*r->method) {
