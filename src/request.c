@@ -55,33 +55,50 @@ static void request_vars(struct request *r, char *const *envp, const char **http
 	}
 }
 
-/* Where the first "/v1/" segment of path[0..len) starts, or 0. */
-static size_t request_api_start(const char *path, size_t len)
-{
-	static const char seg[] = "/v1/";
+static const char request_api[] = "/v1/";   /* the segment every route starts with */
+#define REQUEST_API_LEN (sizeof request_api - 1)
 
-	for (size_t i = 0; i + sizeof seg - 1 <= len; i++)
-		if (memcmp(path + i, seg, sizeof seg - 1) == 0)
-			return i;
-	return 0;
+/* Where the first "/v1/" of a[0..alen) followed by b[0..blen) starts, if
+ * before limit; else -1. */
+static long request_api_at(const char *a, size_t alen, const char *b, size_t blen, size_t limit)
+{
+	for (size_t i = 0; i < limit && i + REQUEST_API_LEN <= alen + blen; i++) {
+		size_t k = 0;
+		while (k < REQUEST_API_LEN && (i + k < alen ? a[i + k] : b[i + k - alen]) == request_api[k])
+			k++;
+		if (k == REQUEST_API_LEN)
+			return (long)i;
+	}
+	return -1;
 }
 
 const char *request_route(const char *script_name, const char *path_info,
                           const char *request_uri, char *buf, size_t buflen)
 {
-	const char *path = path_info && *path_info ? path_info : script_name;
-	size_t len;
+	const char *sn = script_name ? script_name : "", *pi = path_info ? path_info : "";
+	size_t slen = strlen(sn), plen = strlen(pi), from;
+	long at;
 
-	if (script_name && *script_name && path_info && *path_info)
-		return path_info;
-	if (path && *path)
-		return path + request_api_start(path, strlen(path));
-	if (!request_uri || buflen == 0)
+	if (strncmp(pi, request_api, REQUEST_API_LEN) == 0)
+		return pi;
+	if (slen + plen == 0) {
+		size_t len = request_uri ? strcspn(request_uri, "?") : 0;
+		at = request_api_at(request_uri, len, "", 0, len);
+		from = at < 0 ? 0 : (size_t)at;
+		if (len == 0 || http_percent_decode(request_uri + from, len - from, 0, buf, buflen) < 0)
+			return "";
+		return buf;
+	}
+	at = request_api_at(sn, slen, pi, plen, slen ? slen : plen);
+	from = at < 0 ? 0 : (size_t)at;
+	if (from >= slen)
+		return pi + (from - slen);
+	if (plen == 0)
+		return sn + from;
+	if (slen - from + plen >= buflen)
 		return "";
-	len = strcspn(request_uri, "?");
-	size_t at = request_api_start(request_uri, len);
-	if (http_percent_decode(request_uri + at, len - at, 0, buf, buflen) < 0)
-		return "";
+	memcpy(buf, sn + from, slen - from);
+	memcpy(buf + slen - from, pi, plen + 1);
 	return buf;
 }
 

@@ -56,21 +56,27 @@ void request_free(struct request *r);
  * the CGI variables a web server passed (each may be NULL), with no
  * setting of ours, behind any web server:
  *
- * - SCRIPT_NAME and PATH_INFO both non-empty: the server split the path at
- *   the chat's mount point (Apache's mod_fcgid and CGI, nginx's sample,
- *   lighttpd): PATH_INFO, as it is.
- * - else the whole path is in PATH_INFO (h2o: SCRIPT_NAME empty), or in
- *   SCRIPT_NAME (Apache's mod_proxy_fcgi: no PATH_INFO), or, with neither,
- *   in REQUEST_URI (raw: its part before any '?' is percent-decoded into
- *   buf): the route is that path from its first "/v1/" segment on, or, with
- *   none, the whole path (which no route matches: a 404 naming it). The
- *   mount point comes first, so nothing a request carries (a room called
- *   "v1") moves the route's start; a mount point with a "/v1/" segment of
- *   its own needs a server that splits (doc/deploying.md).
+ * - PATH_INFO starting with "/v1/": the server split the path at the
+ *   chat's mount point (Apache's mod_fcgid and CGI, nginx's sample,
+ *   lighttpd under "/chat/api"): PATH_INFO, as it is.
+ * - else the whole path, SCRIPT_NAME followed by PATH_INFO (or, both
+ *   empty, REQUEST_URI's part before any '?', percent-decoded), from its
+ *   first "/v1/" segment on; with a SCRIPT_NAME, only a "/v1/" that starts
+ *   in it counts. That finds the route where a server put the whole path
+ *   in PATH_INFO (h2o: SCRIPT_NAME empty) or in SCRIPT_NAME (Apache's
+ *   mod_proxy_fcgi: no PATH_INFO), or split one segment late (lighttpd
+ *   under "/chat/api/": SCRIPT_NAME "/chat/api/v1", PATH_INFO "/health"),
+ *   and never past a split at the mount point.
+ * - no such "/v1/": the whole path, which no route matches (a 404 naming
+ *   it).
  *
+ * The mount point comes first, so nothing a request carries (a room
+ * called "v1") moves the route's start; a mount point with a "/v1/"
+ * segment of its own needs a server that splits at it (doc/deploying.md).
  * Returns a pointer into path_info or script_name, or into buf (buflen
- * bytes); "" when REQUEST_URI's route is malformed (a bad escape, a NUL)
- * or does not fit. Pure: fuzzed (fuzz/fuzz_route.c). */
+ * bytes) when the route had to be put together or decoded; "" when that
+ * does not fit or REQUEST_URI is malformed (a bad escape, a NUL). Pure:
+ * fuzzed (fuzz/fuzz_route.c). */
 const char *request_route(const char *script_name, const char *path_info,
                           const char *request_uri, char *buf, size_t buflen);
 

@@ -35,14 +35,20 @@ struct route_case {
 static const struct route_case route_cases[] = {
 	/* split at the mount point by the server: PATH_INFO as it is */
 	{ "/chat/api", "/v1/health", "/chat/api/v1/health", "/v1/health",
-	  "nginx's sample, Apache mod_fcgid and CGI, lighttpd: PATH_INFO" },
+	  "nginx's sample, Apache mod_fcgid and CGI, lighttpd under /chat/api: PATH_INFO" },
 	{ "/chat/api", "/v1/rooms/a b/join", "/chat/api/v1/rooms/a%20b/join?x=1",
 	  "/v1/rooms/a b/join", "... decoded by the server, REQUEST_URI not read" },
-	{ "/chat/api", "/foo/v1/health", "/chat/api/foo/v1/health", "/foo/v1/health",
-	  "a split path is taken as it is: nothing before /v1/ skipped" },
 	{ "/v1/chat/api", "/v1/me", "/v1/chat/api/v1/me", "/v1/me",
 	  "a split path works under a mount point holding /v1/" },
-	{ "/chat/api", "/", "/chat/api/", "/", "the mount point itself: PATH_INFO /" },
+	{ "/chat/api", "/foo/v1/health", "/chat/api/foo/v1/health", "/chat/api/foo/v1/health",
+	  "after a split, PATH_INFO is not searched: the whole path, for the 404" },
+	{ "/chat/api", "/", "/chat/api/", "/chat/api/", "the mount point itself: the whole path" },
+	/* split one segment late (lighttpd under /chat/api/) */
+	{ "/chat/api/v1", "/health", "/chat/api/v1/health", "/v1/health",
+	  "lighttpd under /chat/api/: SCRIPT_NAME /chat/api/v1, PATH_INFO /health" },
+	{ "/chat/api/v1", "/rooms/v1/join", NULL, "/v1/rooms/v1/join",
+	  "... a room called v1 in PATH_INFO" },
+	{ "/chat/api/v", "1/health", NULL, "/v1/health", "a /v1/ across the two" },
 	/* the whole path in PATH_INFO (h2o) */
 	{ "", "/chat/api/v1/health", "/chat/api/v1/health", "/v1/health",
 	  "h2o: SCRIPT_NAME empty, the whole path in PATH_INFO" },
@@ -59,6 +65,7 @@ static const struct route_case route_cases[] = {
 	  "mod_proxy_fcgi: the whole path in SCRIPT_NAME, no PATH_INFO" },
 	{ "/chat/api/v1/rooms/a b/join", "", "/chat/api/v1/rooms/a%20b/join?x=1", "/v1/rooms/a b/join",
 	  "... with an empty PATH_INFO" },
+	{ "/chat/api/", NULL, NULL, "/chat/api/", "... no /v1/: the whole path" },
 	/* only REQUEST_URI */
 	{ NULL, NULL, "/chat/api/v1/rooms/a%20b/join?x=/v1/y", "/v1/rooms/a b/join",
 	  "only REQUEST_URI: decoded, the query cut off (its /v1/ ignored)" },
@@ -90,6 +97,10 @@ static void test_route(void)
 	is_str(request_route(NULL, NULL, long_uri, buf, sizeof buf), "",
 	       "a route from REQUEST_URI longer than REQUEST_MAX_ROUTE: no route");
 	is_str(request_route(NULL, NULL, "/v1/me", buf, 0), "", "no buffer: no route");
+	is_str(request_route("/a/v1", "/me", NULL, small, sizeof small), "/v1/me",
+	       "a route put together from both that just fits");
+	is_str(request_route("/a/v1", "/rooms", NULL, small, sizeof small), "",
+	       "one that does not: no route");
 }
 
 static enum request_problem parse(struct request *r, char *const *envp, const char *body)
