@@ -20,7 +20,8 @@ As root, apache=..., spawned=True (the test starts a web server that
 starts galaxy-chat itself, such as lighttpd's bin-path) and
 store_writable=False run every galaxy-chat process as nobody:nogroup (the
 web server's and the --listen responders alike), from a copy of the binary
-in the test directory, so permissions mean something.
+in the test directory, so permissions mean something. store_file= starts
+the deployment on a copy of that SQLite store (restoring a backup).
 """
 
 import json
@@ -57,7 +58,7 @@ class ChatEnv:
     def __init__(self, users=("alice", "bob"), processes=1, nginx=False, admins=(),
                  rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
                  port=None, workdir=None, demo_logins=False, store_url=None,
-                 apache=None, store_writable=True, spawned=False):
+                 apache=None, store_writable=True, spawned=False, store_file=None):
         self.users = list(users)
         self.nprocs = processes
         self.want_nginx = nginx
@@ -72,6 +73,7 @@ class ChatEnv:
         self.store_url = store_url  # `store =` for a PostgreSQL store, or None: an SQLite file
         self.want_apache = "fcgid" if apache is True else apache   # None, "fcgid" or "cgi"
         self.store_writable = store_writable
+        self.store_file = store_file   # an SQLite store (a backup) put in place before the start
         # as root, run galaxy-chat as the web server's unprivileged user
         self.as_worker = bool(self.want_apache or spawned or not store_writable) and os.geteuid() == 0
         self.procs = []
@@ -135,8 +137,12 @@ class ChatEnv:
                 shutil.copytree(os.path.join(SRCDIR, "www"), self.www)
             else:
                 os.makedirs(self.www)
+        if self.store_file:
+            shutil.copyfile(self.store_file, self.store)
         if self.as_worker:
             webservers.give_to_worker(os.path.dirname(self.store))
+            if self.store_file:
+                webservers.give_to_worker(self.store)
         if not self.store_writable:
             os.chmod(os.path.dirname(self.store), 0o555)
             if self.as_worker:
