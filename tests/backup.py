@@ -152,6 +152,11 @@ def main_under_load(workdir):
                "before the backup started are there" % len(before), sorted(missing)[:20])
         tap.ok(len(ids) == events and max(ids) == newest,
                "... and nothing else: %d events, the newest %d" % (len(ids), newest), (len(ids), max(ids)))
+        last = max(sender.ids())
+        st, _, body = restored.api("alice", "GET", "/v1/events", query="since=%d&timeout=0" % last)
+        tap.ok(st == 400 and "beyond the newest" in body["error"]["message"],
+               "... a browser's cursor from after the backup (%d) is told it is beyond the newest "
+               "(it starts again from there)" % last, (st, body))
         st, _, body = restored.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "after"})
         tap.ok(st == 201 and body["id"] > newest, "... and the chat goes on: the next id is %s"
                % body.get("id"), (st, body))
