@@ -83,6 +83,17 @@ def store_ids(path, newest=None):
         db.close()
 
 
+def sqlite_file(path, sql, copy_of=None):
+    """path, made (a copy of copy_of, or new) with sql run in it."""
+    if copy_of:
+        shutil.copyfile(copy_of, path)
+    db = sqlite3.connect(path)
+    db.execute(sql)
+    db.commit()
+    db.close()
+    return path
+
+
 def history_ids(env, user, room):
     """Every event id of room, through the API, paging backwards."""
     ids, before = set(), 0
@@ -221,20 +232,11 @@ def main_paths(workdir):
         code, out, err = run(env, "check", "--store", damaged)
         tap.ok(code == 1 and "integrity:     FAILED" in out and "PROBLEMS FOUND" in out,
                "check --store, a damaged copy: integrity FAILED", (code, out, err))
-        newer = os.path.join(workdir, "newer.sqlite")
-        shutil.copyfile(to, newer)
-        db = sqlite3.connect(newer)
-        db.execute("PRAGMA user_version = 999")
-        db.commit()
-        db.close()
+        newer = sqlite_file(os.path.join(workdir, "newer.sqlite"), "PRAGMA user_version = 999", to)
         code, out, err = run(env, "check", "--store", newer)
         tap.ok(code == 1 and "version 999 -- FAILED: newer" in out,
                "check --store, a schema newer than this galaxy-chat's: fails", (code, out, err))
-        plain = os.path.join(workdir, "plain.sqlite")
-        db = sqlite3.connect(plain)
-        db.execute("CREATE TABLE t (x)")
-        db.commit()
-        db.close()
+        plain = sqlite_file(os.path.join(workdir, "plain.sqlite"), "CREATE TABLE t (x)")
         code, out, err = run(env, "check", "--store", plain)
         tap.ok(code == 1 and "not a galaxy-chat store" in out,
                "check --store, an SQLite file that is no store: fails", (code, out, err))

@@ -148,13 +148,6 @@ def http_request(port, method, path, body=None, headers=None, timeout=90):
         conn.close()
 
 
-def _check_config(cmd, what, env=None):
-    """Runs a server's configuration test; raises with its output on failure."""
-    check = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
-    if check.returncode != 0:
-        raise RuntimeError("%s refused the configuration:\n%s" % (what, check.stdout.decode(errors="replace")))
-
-
 class _Server:
     proc = None
     grace = 0   # seconds its galaxy-chat processes get to exit once it stopped
@@ -165,6 +158,31 @@ class _Server:
                 return f.read()
         except OSError:
             return ""
+
+    def _make_dirs(self, workdir, name):
+        """Makes self.dir (workdir/name) with an empty htdocs/ and a run/
+        the workers may write (pid file, logs, sockets: lighttpd and h2o
+        open them as their user), picks self.port; returns run/."""
+        self.dir = os.path.join(workdir, name)
+        run = os.path.join(self.dir, "run")
+        os.makedirs(run)
+        os.makedirs(os.path.join(self.dir, "htdocs"))
+        give_to_worker(run)
+        self.port = free_port()
+        return run
+
+    def _start(self, test, cmd, what, env=None, ports=None):
+        """Runs the configuration test test (raising with its output when
+        it fails), then the server, cmd, in the foreground, its standard
+        error in stderr.log; waits for ports (default: self.port); sets
+        self.url."""
+        check = subprocess.run(test, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+        if check.returncode != 0:
+            raise RuntimeError("%s refused the configuration:\n%s" % (what, check.stdout.decode(errors="replace")))
+        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(self.dir, "stderr.log"), "wb"))
+        self._wait_up(ports or [self.port], what)
+        self.url = "http://127.0.0.1:%d/chat/" % self.port
 
     def _wait_up(self, ports, what):
         try:
@@ -281,12 +299,8 @@ DocumentRoot %(d)s/htdocs
         env = dict(os.environ, APACHE_RUN_DIR=os.path.join(self.dir, "run"),
                    APACHE_LOCK_DIR=os.path.join(self.dir, "run"), APACHE_LOG_DIR=self.dir,
                    APACHE_PID_FILE=os.path.join(self.dir, "run", "httpd.pid"), LANG="C")
-        _check_config([APACHE, "-f", conf, "-t"], "apache2 -t", env)
-        self.proc = subprocess.Popen([APACHE, "-f", conf, "-DFOREGROUND"], env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.dir, "stderr.log"), "wb"))
-        self._wait_up([p for p in (self.port, self.port_7070) if p], "apache2")
-        self.url = "http://127.0.0.1:%d/chat/" % self.port
+        self._start([APACHE, "-f", conf, "-t"], [APACHE, "-f", conf, "-DFOREGROUND"], "apache2",
+                    env, [p for p in (self.port, self.port_7070) if p])
 
     def error_log(self):
         return self._log("stderr.log") + self._log("error.log")
@@ -338,12 +352,7 @@ http {
 }
 """ % {"user": user, "d": self.dir, "port": self.port,
        "locations": locations or "        location = / { return 302 /chat/; }\n"})
-        _check_config([NGINX, "-t", "-c", conf, "-p", self.dir], "nginx -t")
-        self.proc = subprocess.Popen([NGINX, "-c", conf, "-p", self.dir], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.dir, "stderr.log"), "wb"))
-        self._wait_up([self.port], "nginx")
-        self.url = "http://127.0.0.1:%d/chat/" % self.port
+        self._start([NGINX, "-t", "-c", conf, "-p", self.dir], [NGINX, "-c", conf, "-p", self.dir], "nginx")
 
     def error_log(self):
         return self._log("stderr.log") + self._log("error.log")
@@ -358,12 +367,7 @@ class Lighttpd(_Server):
     socket under workdir and its standard error in lighttpd's error log."""
 
     def __init__(self, workdir, www, socket_path=None, binary=None, config=None):
-        self.dir = os.path.join(workdir, "lighttpd")
-        run = os.path.join(self.dir, "run")
-        os.makedirs(run)
-        os.makedirs(os.path.join(self.dir, "htdocs"))
-        give_to_worker(run)
-        self.port = free_port()
+        run = self._make_dirs(workdir, "lighttpd")
         paths = [(SAMPLE_WWW + "/", www + "/")]
         if binary:
             self.binary = binary
@@ -397,12 +401,7 @@ include "%(confdir)s/conf-available/10-fastcgi.conf"
 include "%(d)s/galaxy-chat.conf"
 server.modules += ( "mod_dirlisting", "mod_staticfile" )
 """ % {"user": user, "d": self.dir, "port": self.port, "confdir": LIGHTTPD_CONFDIR})
-        _check_config([LIGHTTPD, "-tt", "-f", conf], "lighttpd -tt")
-        self.proc = subprocess.Popen([LIGHTTPD, "-D", "-f", conf], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.dir, "stderr.log"), "wb"))
-        self._wait_up([self.port], "lighttpd")
-        self.url = "http://127.0.0.1:%d/chat/" % self.port
+        self._start([LIGHTTPD, "-tt", "-f", conf], [LIGHTTPD, "-D", "-f", conf], "lighttpd")
 
     def error_log(self):
         return self._log("stderr.log") + self._log("run/error.log")
@@ -414,12 +413,7 @@ class H2o(_Server):
     at socket_path; / is a directory with nothing in it."""
 
     def __init__(self, workdir, socket_path, www):
-        self.dir = os.path.join(workdir, "h2o")
-        run = os.path.join(self.dir, "run")
-        os.makedirs(run)
-        os.makedirs(os.path.join(self.dir, "htdocs"))
-        give_to_worker(run)   # h2o writes its pid file once it runs as its user
-        self.port = free_port()
+        self._make_dirs(workdir, "h2o")
         sample = os.path.join(self.dir, "galaxy-chat.conf")
         with open(sample, "w") as f:
             f.write(template("h2o/galaxy-chat.conf", [(SAMPLE_SOCKET, socket_path), (SAMPLE_WWW, www)]))
@@ -443,12 +437,7 @@ hosts:
       /:
         file.dir: %(d)s/htdocs
 """ % {"user": user, "d": self.dir, "port": self.port, "sample": sample})
-        _check_config([H2O, "-t", "-c", conf], "h2o -t")
-        self.proc = subprocess.Popen([H2O, "-c", conf], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.dir, "stderr.log"), "wb"))
-        self._wait_up([self.port], "h2o")
-        self.url = "http://127.0.0.1:%d/chat/" % self.port
+        self._start([H2O, "-t", "-c", conf], [H2O, "-c", conf], "h2o")
 
     def error_log(self):
         return self._log("stderr.log") + self._log("run/error.log")
