@@ -30,8 +30,12 @@ struct call {
 	struct user user;          /* set for authenticated routes */
 	char arg[1024];            /* the {room} or {id} of the path, decoded */
 	/* set by the server: how a parked long poll is finished later */
-	void (*park_done)(struct hub_waiter *w, char *body, size_t len);
+	void (*park_done)(struct hub_waiter *w, char *body, size_t len, size_t n);
 	void *park_ctx;
+	/* set by the server: how many requests of heavy routes (searches) this
+	 * process runs now; the router keeps it at most cfg->max_searches.
+	 * NULL: no bound. */
+	int *heavy;
 	int parked;                /* api_events parked the request: no reply now */
 	/* quick: set by the server on a thread that must never wait (no store
 	 * connection, Galaxy's database not to be asked). What cannot be
@@ -60,6 +64,20 @@ void api_search(struct call *c);
 /* Shared by handlers: answers 503 naming the store problem and returns 1
  * when the store is not usable, else 0. */
 int api_store_unusable(struct call *c);
+
+/* Galaxy's database could not be asked: logs err, answers 503 with
+ * Retry-After. */
+void api_galaxy_unavailable(struct call *c, const char *err);
+
+/* Answers 404 "no chat user NAME": the one answer for a name no Galaxy user
+ * holds now, one of a user Galaxy does not let in, and one of a user who
+ * has never used the chat, so none of them tells the others apart. */
+void api_no_user(struct call *c, const char *name);
+
+/* The Galaxy id of the chat user called name (auth_find_user, by Galaxy's
+ * current usernames; never the message store's names): 1 with *id, else 0
+ * having answered (api_no_user, or 503). */
+int api_find_user(struct call *c, const char *name, long long *id);
 
 /* Counts one action of kind (a ratelimit.h enum rate_kind) by c->user;
  * when over the limit answers 429 with Retry-After and returns 1, else 0. */

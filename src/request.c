@@ -39,6 +39,7 @@ static void request_vars(struct request *r, char *const *envp, const char **http
 		VAR("HTTP_ORIGIN", &r->origin),
 		VAR("HTTP_HOST", &r->host),
 		VAR("SERVER_PORT", &r->server_port),
+		VAR("REMOTE_ADDR", &r->remote_addr),
 		VAR("HTTPS", https),
 	};
 #undef VAR

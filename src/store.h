@@ -43,6 +43,9 @@ struct store_event {
 	 * message itself reads {..., "deleted": true} without "text". */
 };
 
+/* The most events one read returns: a larger limit is cut to it. */
+#define STORE_MAX_LIMIT 500
+
 /* A growable list of events; zero-initialise, free with store_events_clear(). */
 struct store_events {
 	struct store_event *v;
@@ -106,14 +109,16 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 enum store_result store_leave(struct store *st, const struct user *u, const char *room,
                               long long *event_id, char *err, size_t errlen);
 
-/* Stores a message to room, or a direct message when to_username is given
- * (room NULL). client_id (may be NULL) makes retries safe: the same user's
- * repeated client_id returns the first event's id and ts and stores nothing
- * (*created = 0). ts receives "YYYY-MM-DDTHH:MM:SS.mmmZ".
+/* Stores a message to room, or, with room NULL, a direct message to the
+ * user to_user_id (a Galaxy id: the store never turns names into users,
+ * auth_find_user() does, by Galaxy's current usernames). client_id (may
+ * be NULL) makes retries safe: the same user's repeated client_id returns
+ * the first event's id and ts and stores nothing (*created = 0). ts
+ * receives "YYYY-MM-DDTHH:MM:SS.mmmZ".
  * STORE_FORBIDDEN when u is not in room, STORE_NOT_FOUND for an unknown room
  * or a recipient who has never used the chat. */
 enum store_result store_post(struct store *st, const struct user *u,
-                             const char *room, const char *to_username,
+                             const char *room, long long to_user_id,
                              const char *text, const char *client_id,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen);
@@ -178,13 +183,13 @@ enum store_result store_who(struct store *st, long long user_id, const char *roo
 enum store_result store_delete(struct store *st, const struct user *u, long long id,
                                long long *event_id, char *err, size_t errlen);
 
-/* As admin u (the caller checks u->admin), mutes the chat user named
- * username for minutes from now, or lifts the mute when minutes is 0.
+/* As admin u (the caller checks u->admin), mutes the user user_id (found
+ * as for store_post) for minutes from now, or lifts the mute when minutes is 0.
  * A muted user's store_post fails with STORE_FORBIDDEN "you are muted until
  * ...". The user is told by a direct message from u; *event_id is its id,
  * or 0 when lifting a mute that was not there. until receives the end of
  * the mute ("" when lifted). STORE_NOT_FOUND for a user never seen. */
-enum store_result store_mute(struct store *st, const struct user *u, const char *username,
+enum store_result store_mute(struct store *st, const struct user *u, long long user_id,
                              int minutes, char until[32], long long *event_id,
                              char *err, size_t errlen);
 
@@ -198,10 +203,15 @@ enum store_result store_muted_until(struct store *st, long long user_id, char un
  * / STORE_FORBIDDEN as for store_history). Newest first, ids < before
  * (before <= 0: newest), at most limit; *more is 1 when older matches
  * exist. *out: a new JSON array (caller puts it) of events as API.md shows
- * them, each with "fragments" (search_fragments()). */
+ * them, each with "fragments" (search_fragments()). A search that runs
+ * for timeout_ms stops: STORE_OK with *partial and *more set, and *out
+ * the newest matches found by then, none skipped (on PostgreSQL none).
+ * The time is checked as the store reads rows; the index's own work on
+ * one prefix runs on (search.h's word rules bound it). */
 enum store_result store_search(struct store *st, long long user_id, const char *q,
-                               const char *room, long long before, int limit,
-                               json_object **out, int *more, char *err, size_t errlen);
+                               const char *room, long long before, int limit, int timeout_ms,
+                               json_object **out, int *more, int *partial,
+                               char *err, size_t errlen);
 
 /* Deletes every event older than days before now, at most batch rows per
  * write transaction so other writers wait at most one batch; an event

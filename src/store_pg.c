@@ -161,14 +161,14 @@ static const char *const pgs_schema[] = {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_WRITE_LOCK, S_LISTEN, S_TIMEOUT,
-	S_USER_WRITE, S_USER_CURRENT, S_USER_BY_NAME,
+	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
 	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST, S_ROOMS_PERSISTENT,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_NOTIFY,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
 	S_MEMBERSHIPS, S_ROOMS, S_WHO,
 	S_TARGET, S_DELETE_MARK, S_MUTED, S_MUTE_SET, S_MUTE_DEL,
-	S_SEARCH, S_PRUNE_BOUND, S_PRUNE_COUNT, S_PRUNE_BATCH, S_LOG, S_STATS,
+	S_SEARCH, S_SEARCH_TIMEOUT, S_PRUNE_BOUND, S_PRUNE_COUNT, S_PRUNE_BATCH, S_LOG, S_STATS,
 	S_COUNT
 };
 
@@ -189,8 +189,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		" gravatar = excluded.gravatar, last_seen = excluded.last_seen",
 	[S_USER_CURRENT] =
 		"SELECT 1 FROM users WHERE id = $1 AND username = $2 AND email = $3 AND gravatar = $4",
-	[S_USER_BY_NAME] =
-		"SELECT id FROM users WHERE username = $1 ORDER BY last_seen DESC LIMIT 1",
+	[S_USER_KNOWN] = "SELECT id FROM users WHERE id = $1",
 	[S_ROOM_FIND] = "SELECT id FROM rooms WHERE name = $1",
 	[S_ROOM_ENSURE] =
 		"INSERT INTO rooms (name, persistent, created) VALUES ($1, $2, $3)"
@@ -278,7 +277,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_MUTE_DEL] = "DELETE FROM mutes WHERE user_id = $1 AND until > $2",
 	/* $1 words, $2 user, $3 before, $4 limit, $5 the id of `all`, $6 one
 	 * room's id or NULL for every room the user sees. Whole words, case
-	 * folded (the 'simple' configuration); never a syntax error. */
+	 * folded (the 'simple' configuration); never a syntax error. Ordered
+	 * by e.id + 0, not the primary key's order, so that the matches come
+	 * from the GIN index and are sorted: read newest first instead, rows
+	 * are read until enough match, which for a rare word is all of them. */
 	[S_SEARCH] = EVENT_SELECT ", ts_headline('simple', e.text, q,"
 		"  'HighlightAll=true, StartSel=' || chr(1) || ', StopSel=' || chr(2))"
 		" FROM plainto_tsquery('simple', $1) q, events e" EVENT_JOINS
@@ -287,7 +289,9 @@ static const char *const stmt_sql[S_COUNT] = {
 		" AND CASE WHEN $6::bigint IS NOT NULL THEN e.room_id = $6::bigint"
 		"  ELSE e.room_id = $5 OR (e.type = 'direct' AND (e.user_id = $2 OR e.to_user_id = $2))"
 		"   OR e.room_id IN (SELECT room_id FROM members WHERE user_id = $2) END"
-		" ORDER BY e.id DESC LIMIT $4",
+		" ORDER BY e.id + 0 DESC LIMIT $4",
+	/* $1 milliseconds, for the search's transaction only */
+	[S_SEARCH_TIMEOUT] = "SELECT set_config('statement_timeout', $1, true)",
 	[S_PRUNE_BOUND] = "SELECT coalesce(max(id), 0) FROM events WHERE ts < $1",
 	[S_PRUNE_COUNT] =
 		"SELECT count(*), count(*) FILTER (WHERE type IN ('message', 'direct'))"
@@ -580,6 +584,16 @@ static int room_ensure(struct pgs *st, const char *name, int persistent, const c
 	if (pgs_do(st, S_ROOM_ENSURE, 3, v, bad) < 0)
 		return -1;
 	return room_find(st, name, id, bad) == 1 ? 0 : -1;
+}
+
+/* 1 when user_id has a users row (has used the chat), 0 when not, -1. */
+static int user_known(struct pgs *st, long long user_id, PGresult **bad)
+{
+	char u[24];
+	const char *v[] = { num(u, user_id) };
+	long long id;
+
+	return pgs_int(st, S_USER_KNOWN, 1, v, &id, bad);
 }
 
 /* 1 when user_id is in room_id (always for `all`), 0 when not, -1. */
@@ -962,12 +976,11 @@ static int mute_find(struct pgs *st, long long user_id, char until[32], PGresult
 	return found;
 }
 
-/* Inside pgs_post's transaction: where the message goes. STORE_OK with
- * *room_id or *to_user_id set, or why it cannot go there. */
+/* Inside pgs_post's transaction: where the message goes. STORE_OK (with
+ * *room_id set for a room), or why it cannot go there. */
 static enum store_result post_target(struct pgs *st, const struct user *u,
-                                     const char *room, const char *to_username,
-                                     long long *room_id, long long *to_user_id,
-                                     char *err, size_t errlen)
+                                     const char *room, long long to_user_id,
+                                     long long *room_id, char *err, size_t errlen)
 {
 	PGresult *bad = NULL;
 	char until[32];
@@ -988,25 +1001,21 @@ static enum store_result post_target(struct pgs *st, const struct user *u,
 			snprintf(err, errlen, "%s is not in the room %s", u->username, room);
 			return STORE_FORBIDDEN;
 		}
-	} else {
-		const char *v[] = { to_username };
-
-		if ((r = pgs_int(st, S_USER_BY_NAME, 1, v, to_user_id, &bad)) == 0) {
-			snprintf(err, errlen, "no chat user %s", to_username);
-			return STORE_NOT_FOUND;
-		}
+	} else if ((r = user_known(st, to_user_id, &bad)) == 0) {
+		snprintf(err, errlen, "no chat user with id %lld", to_user_id);
+		return STORE_NOT_FOUND;
 	}
 	return r < 0 ? pgs_fail(st, "posting", bad, err, errlen) : STORE_OK;
 }
 
 static enum store_result pgs_post(struct store *base, const struct user *u,
-                                  const char *room, const char *to_username,
+                                  const char *room, long long to_user_id,
                                   const char *text, const char *client_id,
                                   long long *id, char ts[32], int *created,
                                   char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
-	long long room_id = 0, to_user_id = 0;
+	long long room_id = 0;
 	enum store_result res;
 	PGresult *bad, *r;
 
@@ -1030,7 +1039,7 @@ static enum store_result pgs_post(struct store *base, const struct user *u,
 		}
 		PQclear(r);
 	}
-	res = post_target(st, u, room, to_username, &room_id, &to_user_id, err, errlen);
+	res = post_target(st, u, room, to_user_id, &room_id, err, errlen);
 	if (res != STORE_OK) {
 		if (res != STORE_ERROR)
 			tx_rollback(st);
@@ -1285,27 +1294,22 @@ static enum store_result pgs_delete(struct store *base, const struct user *u, lo
 }
 
 static enum store_result pgs_mute(struct store *base, const struct user *u,
-                                 const char *username, const char *until, const char *notice,
+                                 long long user_id, const char *until, const char *notice,
                                  long long *event_id, char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
 	char uid[24], by[24], now[32];
-	long long user_id;
 	PGresult *bad, *r;
 	int found, changed;
 
 	store_time(now, 0);
 	if (tx_begin(st, &bad) < 0 || user_write(st, u, now, &bad) < 0)
 		return pgs_fail(st, "muting", bad, err, errlen);
-	{
-		const char *v[] = { username };
-
-		if ((found = pgs_int(st, S_USER_BY_NAME, 1, v, &user_id, &bad)) < 0)
-			return pgs_fail(st, "muting", bad, err, errlen);
-	}
+	if ((found = user_known(st, user_id, &bad)) < 0)
+		return pgs_fail(st, "muting", bad, err, errlen);
 	if (!found) {
 		tx_rollback(st);
-		snprintf(err, errlen, "no chat user %s", username);
+		snprintf(err, errlen, "no chat user with id %lld", user_id);
 		return STORE_NOT_FOUND;
 	}
 	{
@@ -1340,12 +1344,24 @@ static enum store_result pgs_muted_until(struct store *base, long long user_id,
 	return STORE_OK;
 }
 
+/* 1 when bad is a statement stopped by its statement_timeout (or a cancel). */
+static int pgs_cancelled(const PGresult *bad)
+{
+	const char *state = bad ? PQresultErrorField(bad, PG_DIAG_SQLSTATE) : NULL;
+
+	return state && strcmp(state, "57014") == 0;   /* query_canceled */
+}
+
+/* The search runs in a transaction of its own, so that its short
+ * statement_timeout (SET LOCAL) ends with it whatever happens. */
 static enum store_result pgs_search(struct store *base, long long user_id, const char *q,
-                                   const char *room, long long before, int limit,
-                                   json_object *out, int *more, char *err, size_t errlen)
+                                   const char *room, long long before, int limit, int timeout_ms,
+                                   json_object *out, int *more, int *partial,
+                                   char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
-	char uid[24], b[24], l[24], all[24], rid[24];
+	char uid[24], b[24], l[24], all[24], rid[24], ms[24];
+	const char *t[] = { num(ms, timeout_ms) };
 	enum store_result res = STORE_OK;
 	long long room_id = 0;
 	PGresult *bad = NULL, *r;
@@ -1359,27 +1375,36 @@ static enum store_result pgs_search(struct store *base, long long user_id, const
 	}
 	if (res != STORE_OK)
 		return res;
+	if (pgs_do(st, S_BEGIN, 0, NULL, &bad) < 0)
+		return pgs_fail(st, "searching", bad, err, errlen);
+	st->in_tx = 1;
+	if (pgs_do(st, S_SEARCH_TIMEOUT, 1, t, &bad) < 0)
+		return pgs_fail(st, "searching", bad, err, errlen);
 	{
 		const char *v[] = { q, num(uid, user_id), num(b, before), num(l, limit + 1),
 		                    num(all, st->all_id), room ? num(rid, room_id) : NULL };
 
-		if (!(r = pgs_run(st, S_SEARCH, 6, v, &bad)))
-			return pgs_fail(st, "searching", bad, err, errlen);
+		r = pgs_run(st, S_SEARCH, 6, v, &bad);
 	}
-	for (i = 0; i < PQntuples(r); i++) {
+	if (!r && pgs_cancelled(bad)) {
+		PQclear(bad);
+		tx_rollback(st);
+		*partial = 1;
+		return STORE_OK;
+	}
+	if (!r)
+		return pgs_fail(st, "searching", bad, err, errlen);
+	for (i = 0; i < PQntuples(r) && res == STORE_OK && !*more; i++) {
 		struct store_row row = row_read(r, i);
 
-		if (i == limit) {
+		if (i == limit)
 			*more = 1;
-			break;
-		}
-		if (store_search_add(out, &row, PQgetvalue(r, i, EVENT_NCOLS)) < 0) {
-			PQclear(r);
-			return pgs_oom(st, err, errlen);
-		}
+		else if (store_search_add(out, &row, PQgetvalue(r, i, EVENT_NCOLS)) < 0)
+			res = pgs_oom(st, err, errlen);
 	}
 	PQclear(r);
-	return STORE_OK;
+	tx_rollback(st);   /* it only read */
+	return res;
 }
 
 /* Each batch is one DELETE, its own short transaction: removing old rows
