@@ -21,6 +21,9 @@ struct request {
 	const char *path;          /* PATH_INFO, "" when unset */
 	const char *query;         /* QUERY_STRING, "" when unset */
 	const char *cookie;        /* HTTP_COOKIE or NULL */
+	const char *api_key;       /* HTTP_X_API_KEY (the X-API-Key header) or NULL */
+	int api_key_repeated;      /* HTTP_X_API_KEY came more than once (nginx
+	                            * passes each header line; Apache joins them) */
 	const char *content_type;  /* CONTENT_TYPE or NULL */
 	const char *origin;        /* HTTP_ORIGIN or NULL */
 	const char *host;          /* HTTP_HOST or NULL */
