@@ -279,7 +279,12 @@ def through(env, label):
     eq(error(env.http(None, "GET", "/v1/me", query="key=" + key)), (401, "unauthorized"),
        "%s: ?key= is no credential" % label)
     script = doc_example().replace("https://galaxy.example.org", "http://127.0.0.1:%d" % env.port)
-    out = subprocess.run(["bash", "-c", script], env=dict(os.environ, GALAXY_API_KEY=key),
+    home = os.path.join(env.dir, "cron-home")
+    os.makedirs(home, exist_ok=True)
+    fd = os.open(os.path.join(home, ".galaxy-chat-key"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("X-API-Key: %s\n" % key)
+    out = subprocess.run(["bash", "-c", script], env=dict(os.environ, HOME=home),
                          capture_output=True, text=True, timeout=60)
     ok(out.returncode == 0 and '"id"' in out.stdout,
        "%s: doc/api.md's curl example posts" % label, (out.returncode, out.stdout, out.stderr))
