@@ -37,6 +37,7 @@ static void request_vars(struct request *r, char *const *envp,
 		VAR("HTTP_ORIGIN", &r->origin, NULL),
 		VAR("HTTP_HOST", &r->host, NULL),
 		VAR("SERVER_PORT", &r->server_port, NULL),
+		VAR("REMOTE_ADDR", &r->remote_addr, NULL),
 		VAR("HTTPS", https, NULL),
 	};
 #undef VAR
@@ -54,6 +55,18 @@ static void request_vars(struct request *r, char *const *envp,
 				break;
 			}
 	}
+}
+
+void request_credentials(char *const *envp, const char **cookie, const char **api_key,
+                         int *api_key_repeated)
+{
+	struct request r = { 0 };
+	const char *https = NULL, *content_length = NULL;
+
+	request_vars(&r, envp, &https, &content_length);
+	*cookie = r.cookie;
+	*api_key = r.api_key;
+	*api_key_repeated = r.api_key_repeated;
 }
 
 enum request_problem request_read(struct request *r, char *const *envp,

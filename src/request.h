@@ -28,6 +28,7 @@ struct request {
 	const char *origin;        /* HTTP_ORIGIN or NULL */
 	const char *host;          /* HTTP_HOST or NULL */
 	const char *server_port;   /* SERVER_PORT or NULL */
+	const char *remote_addr;   /* REMOTE_ADDR (the client, as the web server saw it) or NULL */
 	int https;                 /* HTTPS=on */
 	long long arrived_ms;      /* monotime_ms() when it was read: a poll's
 	                            * deadline counts from here, whatever waited */
@@ -52,6 +53,13 @@ enum request_problem request_read(struct request *r, char *const *envp,
                                   char *err, size_t errlen);
 
 void request_free(struct request *r);
+
+/* The credentials of the request in envp, read as request_read() reads
+ * them: the Cookie header, the X-API-Key header and whether that came
+ * more than once (each NULL / 0 when absent). For a parked poll, checked
+ * again long after its request was read. */
+void request_credentials(char *const *envp, const char **cookie, const char **api_key,
+                         int *api_key_repeated);
 
 /* The value of NAME in envp, or NULL. */
 const char *request_env(char *const *envp, const char *name);
