@@ -28,7 +28,8 @@
 /* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
 static const char *const cfg_galaxy_keys[] = {
 	"id_secret", "database_connection", "database_file", "admin_users",
-	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user", NULL
+	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user",
+	"bootstrap_admin_api_key", "master_api_key", NULL
 };
 
 /* Our own keys. */
@@ -281,7 +282,8 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	int rc = -1;
 
 	/* index names for readability */
-	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE };
+	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE,
+	       K_BOOTSTRAP, K_MASTER };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
 	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
 	       C_NEWROOMS, C_AVATARS, C_MAXPOLLS, C_MAXPOLLS_ADDR, C_SEARCH_TIMEOUT, C_SEARCH_RATE,
@@ -354,6 +356,13 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	 * remote-user mode on, and with it external users in */
 	c->use_remote_user = cfg_galaxy_bool(v[K_REMOTE]) ||
 	                     (v[K_SINGLE] && !cfg_galaxy_unset(v[K_SINGLE]));
+	/* Galaxy's keys of no user (the bootstrap admin's, and its older name):
+	 * kept to be refused (auth.c), never logged */
+	for (int k = K_BOOTSTRAP, i = 0; k <= K_MASTER; k++)
+		if (v[k] && v[k][0]) {
+			c->bootstrap_api_keys[i++] = v[k];
+			v[k] = NULL;
+		}
 
 	if (!(c->store = strdup(raw->chat[C_STORE] ? raw->chat[C_STORE] : CFG_DEFAULT_STORE)))
 		goto oom;
@@ -518,6 +527,8 @@ void cfg_free(struct cfg *c)
 	free(c->id_secret_source);
 	free(c->database_connection);
 	free(c->admin_users);
+	for (size_t i = 0; i < CFG_BOOTSTRAP_KEYS; i++)
+		free(c->bootstrap_api_keys[i]);
 	cfg_free_list(c->persistent_rooms, c->n_persistent_rooms);
 	free(c->store);
 	cfg_free_list(c->allowed_origins, c->n_allowed_origins);

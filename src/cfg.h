@@ -29,6 +29,8 @@ struct cfg_rate {
 	int seconds;
 };
 
+#define CFG_BOOTSTRAP_KEYS 2      /* bootstrap_admin_api_key, master_api_key */
+
 struct cfg {
 	char *path;                 /* the file read, or NULL when none */
 	char *galaxy_config;        /* Galaxy's galaxy.yml / galaxy.ini, or NULL */
@@ -45,6 +47,9 @@ struct cfg {
 	int session_duration;       /* minutes, 0 = off */
 	int use_remote_user;        /* use_remote_user (or single_user) is on:
 	                             * external users may log in */
+	char *bootstrap_api_keys[CFG_BOOTSTRAP_KEYS]; /* bootstrap_admin_api_key, master_api_key
+	                             * (its older name) when set, else NULL:
+	                             * keys of no user, never accepted */
 
 	/* our own keys */
 	char *store;                /* message store: path or postgresql:// URL */

@@ -22,6 +22,9 @@ struct request {
 	const char *path;          /* the route, "/v1/...": see request_route() */
 	const char *query;         /* QUERY_STRING, "" when unset */
 	const char *cookie;        /* HTTP_COOKIE or NULL */
+	const char *api_key;       /* HTTP_X_API_KEY (the X-API-Key header) or NULL */
+	int api_key_repeated;      /* HTTP_X_API_KEY came more than once (nginx
+	                            * passes each header line; Apache joins them) */
 	const char *content_type;  /* CONTENT_TYPE or NULL */
 	const char *origin;        /* HTTP_ORIGIN or NULL */
 	const char *host;          /* HTTP_HOST or NULL */
@@ -80,6 +83,13 @@ void request_free(struct request *r);
  * fuzzed (fuzz/fuzz_route.c). */
 const char *request_route(const char *script_name, const char *path_info,
                           const char *request_uri, char *buf, size_t buflen);
+
+/* The credentials of the request in envp, read as request_read() reads
+ * them: the Cookie header, the X-API-Key header and whether that came
+ * more than once (each NULL / 0 when absent). For a parked poll, checked
+ * again long after its request was read. */
+void request_credentials(char *const *envp, const char **cookie, const char **api_key,
+                         int *api_key_repeated);
 
 /* The value of NAME in envp, or NULL. */
 const char *request_env(char *const *envp, const char *name);

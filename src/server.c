@@ -191,8 +191,8 @@ static void server_respond(struct server *s, FCGX_Request *fcgx, struct reply *r
 /* Answers a finished poll of user_id, the request fcgx (the CGI request
  * when NULL), with its 200 body of n events (taken; NULL when out of
  * memory). A poll may have waited far longer than auth_cache_seconds since
- * its session was checked: events go out only while the session is still
- * user_id's, as for any request. Off a worker the auth cache's word is
+ * its session (or API key) was checked: events go out only while it is
+ * still user_id's, as for any request. Off a worker the auth cache's word is
  * taken (auth_check_cached); when the cache no longer knows, the answer is
  * queued for a worker, which asks Galaxy's database (auth_check): at most
  * one query per session per auth_cache_seconds, however many polls wait. */
@@ -205,10 +205,12 @@ static void server_poll_answer(struct server *s, FCGX_Request *fcgx, long long u
 	struct job *j;
 
 	if (body && n) {
-		const char *cookie = request_env(fcgx ? fcgx->envp : environ, "HTTP_COOKIE");
+		struct auth_creds cr;
 		struct user u;
-		res = on_worker ? auth_check(s->auth, cookie, &u, err, sizeof err)
-		                : auth_check_cached(s->auth, cookie, &u, err, sizeof err);
+		request_credentials(fcgx ? fcgx->envp : environ, &cr.cookie, &cr.api_key,
+		                    &cr.api_key_repeated);
+		res = on_worker ? auth_check(s->auth, &cr, &u, err, sizeof err)
+		                : auth_check_cached(s->auth, &cr, &u, err, sizeof err);
 		if (res == AUTH_OK && u.id != user_id)
 			res = AUTH_NO_SESSION;
 	}

@@ -266,7 +266,8 @@ class ChatEnv:
         """A request through the web server (nginx or Apache, or the one on
         port) as user (None: no cookie), to the API (path /v1/...) or, with
         api=False, to path under /chat/. A JSON body is sent as
-        application/json. Returns (status, headers, json or bytes)."""
+        application/json. headers are added (a list of (name, value) pairs
+        may repeat a name). Returns (status, headers, json or bytes)."""
         port = port or self.port
         hdrs = {"Host": "127.0.0.1:%d" % port}
         if user:
@@ -278,7 +279,10 @@ class ChatEnv:
             body = body.encode()
         if method in ("POST", "DELETE") and body is None:
             body, hdrs["Content-Type"] = b"{}", "application/json"
-        hdrs.update(headers or {})
+        if isinstance(headers, list):
+            hdrs = list(hdrs.items()) + headers
+        else:
+            hdrs.update(headers or {})
         url = "/chat/" + ("api" + path if api else path.lstrip("/")) + ("?" + query if query else "")
         status, rh, raw = webservers.http_request(port, method, url, body, hdrs, timeout)
         try:

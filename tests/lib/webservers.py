@@ -138,10 +138,20 @@ def rss_kb(pid):
 
 def http_request(port, method, path, body=None, headers=None, timeout=90):
     """One HTTP/1.1 request to 127.0.0.1:port; returns (status, headers
-    dict with lowercase names, body bytes)."""
+    dict with lowercase names, body bytes). headers is a dict, or a list of
+    (name, value) pairs, which may repeat a name (header lines sent as given)."""
     conn = httpclient.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request(method, path, body=body, headers=headers or {})
+        if isinstance(headers, list):
+            conn.putrequest(method, path, skip_host=any(n.lower() == "host" for n, _ in headers),
+                            skip_accept_encoding=True)
+            for name, value in headers:
+                conn.putheader(name, value)
+            if body is not None:
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+        else:
+            conn.request(method, path, body=body, headers=headers or {})
         r = conn.getresponse()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:

@@ -118,11 +118,13 @@ int main(void)
 		"SCRIPT_NAME=/chat/api", "REQUEST_METHOD=POST", "PATH_INFO=/v1/messages",
 		"QUERY_STRING=a=b", "HTTP_COOKIE=galaxysession=abc", "CONTENT_TYPE=application/json",
 		"HTTP_ORIGIN=https://galaxy.example.org", "HTTP_HOST=galaxy.example.org",
-		"SERVER_PORT=443", "HTTPS=on", "CONTENT_LENGTH=7", "HTTP_X_OTHER=1", NULL
+		"SERVER_PORT=443", "HTTPS=on", "CONTENT_LENGTH=7", "HTTP_X_OTHER=1",
+		"HTTP_X_API_KEY=0123456789abcdef0123456789abcdef", NULL
 	};
 	char *twice[] = {
 		"REQUEST_METHOD=GET", "no equals sign", "PATH_INFO=/first", "PATH_INFO=/second",
-		"HTTP_COOKIE_X=not the cookie", "HTTP_COOKIE=yes", "HTTPS=1", NULL
+		"HTTP_COOKIE_X=not the cookie", "HTTP_COOKIE=yes", "HTTPS=1",
+		"HTTP_X_API_KEY=first", "HTTP_X_API_KEY=second", NULL
 	};
 	char *bare[] = { "REQUEST_METHOD=GET", NULL };
 	char *none[] = { "PATH_INFO=/v1/me", NULL };
@@ -146,6 +148,8 @@ int main(void)
 	is_int(r.https, 1, "HTTPS=on");
 	is_int(r.body_len, 7, "body length from CONTENT_LENGTH");
 	is_str(r.body, "{\"a\":1}", "body");
+	is_str(r.api_key, "0123456789abcdef0123456789abcdef", "X-API-Key");
+	is_int(r.api_key_repeated, 0, "X-API-Key once: not repeated");
 	request_free(&r);
 
 	is_int(parse(&r, twice, NULL), REQUEST_OK, "duplicates and junk: OK");
@@ -153,13 +157,15 @@ int main(void)
 	is_str(r.path, request_env(twice, "PATH_INFO"), "same as request_env");
 	is_str(r.cookie, "yes", "a longer name with the same start is another variable");
 	is_int(r.https, 1, "HTTPS=1");
+	is_str(r.api_key, "first", "two X-API-Key: the first is kept");
+	is_int(r.api_key_repeated, 1, "and the second marks it repeated (two header lines)");
 	request_free(&r);
 
 	is_int(parse(&r, bare, NULL), REQUEST_OK, "only a method: OK");
 	is_str(r.path, "", "no PATH_INFO: empty path");
 	is_str(r.query, "", "no QUERY_STRING: empty query");
-	ok(!r.cookie && !r.origin && !r.host && !r.content_type && !r.server_port,
-	   "the rest unset");
+	ok(!r.cookie && !r.origin && !r.host && !r.content_type && !r.server_port &&
+	   !r.api_key && !r.api_key_repeated, "the rest unset");
 	ok(!r.body && r.body_len == 0 && !r.https, "no body, not HTTPS");
 	request_free(&r);
 
