@@ -39,7 +39,7 @@ static const char *const cfg_chat_keys[] = {
 	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
-	"max_rooms_per_user", NULL
+	"max_rooms_per_user", "keepalive_timeout", NULL
 };
 
 /* Raw [chat] values as read, index-aligned with the two key lists. */
@@ -259,7 +259,8 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	/* index names for readability */
 	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
-	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS };
+	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
+	       C_KEEPALIVE };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -356,6 +357,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_MAXCONN, "max_connections", 1, 1000000, 4096 },
 		{ C_RETENTION, "retention_days", 0, CFG_MAX_DAYS, 0 },
 		{ C_MAXROOMS, "max_rooms_per_user", 0, 1000000, 50 },
+		{ C_KEEPALIVE, "keepalive_timeout", 1, 3600, 120 },
 	};
 	long got[sizeof nums / sizeof *nums];
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
@@ -373,6 +375,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->max_connections = (int)got[5];
 	c->retention_days = (int)got[6];
 	c->max_rooms_per_user = (int)got[7];
+	c->keepalive_timeout = (int)got[8];
 	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
 	c->rate_exempt_admins = 1;

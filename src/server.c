@@ -9,7 +9,8 @@
  * of workers, each with its own store connection. A parked poll holds no
  * thread; the hub's thread writes its answer when the socket can take it
  * whole, else a worker does. A connection the web server keeps goes back
- * to the listener for its next request. SIGTERM stops the listener,
+ * to the listener for its next request, any other to the listener to be
+ * closed once the client is done sending. SIGTERM stops the listener,
  * answers every parked poll, drains the queue and exits.
  */
 #include <errno.h>
@@ -38,8 +39,9 @@
 #include "server.h"
 #include "store.h"
 
-#define SERVER_HEAD_TIMEOUT_MS 10000   /* a client has this long to send its whole request */
-#define SERVER_IO_TIMEOUT_S 10         /* then each read and write on it may take this long */
+#define SERVER_REQUEST_TIMEOUT_MS 10000   /* a client has this long to send its whole request */
+#define SERVER_IO_TIMEOUT_S 10            /* then each read and write on it may take this long */
+#define SERVER_SPARE_FILES 256            /* open files besides connections: stores, databases */
 
 extern char **environ;
 
@@ -87,11 +89,11 @@ static void server_push(struct server *s, struct job *j)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Closes a finished request's connection without waiting for the client:
- * what it has sent is read and dropped (so closing does not reset the
- * connection under the reply), then the descriptor is closed. libfcgi's
- * own close would keep reading for as long as the client trickles bytes,
- * holding this worker. */
+/* Closes a finished request's connection without waiting for the client,
+ * when there is no listener to linger on it: what it has sent is read and
+ * dropped (so closing does not reset the connection under the reply), then
+ * the descriptor is closed. libfcgi's own close would keep reading for as
+ * long as the client trickles bytes, holding this worker. */
 static void server_close(int fd)
 {
 	char trash[4096];
@@ -104,21 +106,24 @@ static void server_close(int fd)
 }
 
 /* Writes a whole response and ends the request; frees fcgx. The
- * connection goes back to the listener when the web server keeps it
+ * connection goes back to the listener: kept when the web server keeps it
  * (fcgx->keepConnection, from its FCGI_KEEP_CONN) and the request was read
- * whole, else it is closed. */
+ * whole, else to be closed (listener_linger); without a listener (stopping,
+ * or not started yet) it is closed here. */
 static void server_finish(struct server *s, FCGX_Request *fcgx, const char *resp, size_t len)
 {
-	int fd = -1;
+	int fd = -1, keep = 0;
 
 	if (fcgx) {
-		int keep = fcgx->keepConnection;
+		keep = fcgx->keepConnection;
 		FCGX_PutStr(resp, (int)len, fcgx->out);
-		fcgx->keepConnection = 1;   /* flush and end, but leave closing to us */
+		/* flush and end, but leave closing to us: libfcgi closes itself
+		 * after a read error (a body the listener handed on cut short),
+		 * waiting for the client */
+		fcgx->keepConnection = 1;
+		FCGX_ClearError(fcgx->in);
 		FCGX_Finish_r(fcgx);
-		fd = keep ? fcgx->ipcFd : -1;
-		if (!keep && fcgx->ipcFd >= 0)
-			server_close(fcgx->ipcFd);
+		fd = fcgx->ipcFd;
 		fcgx->ipcFd = -1;
 		FCGX_Free(fcgx, 1);
 		free(fcgx);
@@ -128,7 +133,10 @@ static void server_finish(struct server *s, FCGX_Request *fcgx, const char *resp
 	}
 	pthread_mutex_lock(&s->lock);
 	if (fd >= 0 && s->listener) {
-		listener_keep(s->listener, fd);
+		if (keep)
+			listener_keep(s->listener, fd);
+		else
+			listener_linger(s->listener, fd);
 		fd = -1;
 	}
 	s->in_flight--;
@@ -220,7 +228,7 @@ static int server_read(struct server *s, FCGX_Request *fcgx, struct request *req
 
 	p = fcgx ? request_read(req, fcgx->envp, server_fcgx_read, fcgx, s->cfg->max_body_bytes, err, sizeof err)
 	         : request_read(req, environ, server_stdin_read, NULL, s->cfg->max_body_bytes, err, sizeof err);
-	if (fcgx && (p != REQUEST_OK || FCGX_GetChar(fcgx->in) != EOF))
+	if (fcgx && (p != REQUEST_OK || FCGX_GetChar(fcgx->in) != EOF || FCGX_GetError(fcgx->in)))
 		fcgx->keepConnection = 0;
 	if (p == REQUEST_IO)
 		log_info("request dropped: %s", err);
@@ -317,36 +325,40 @@ static void *server_worker(void *arg)
 	return NULL;
 }
 
-/* The listener's callback: fd has a request's parameters buffered (and,
- * when whole, its body too). libfcgi reads them from there without
- * waiting. A whole request is read here, and a long poll that memory
- * alone can answer or park (struct call's quick mode) is dealt with here;
- * everything else goes to the workers. */
-static void server_ready(int fd, int whole, void *arg)
+/* The listener's callback: fd's request can be read from in (fd itself,
+ * or a memfd holding what the listener read from fd) without waiting. It is
+ * read here, and a long poll that memory alone can answer or park (struct
+ * call's quick mode) is dealt with here; everything else goes to the
+ * workers, read already. */
+static void server_ready(int fd, int in, void *arg)
 {
 	struct server *s = arg;
 	FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
 	struct job *j = calloc(1, sizeof *j);
 	struct reply rep = { 0 };
 
-	/* No listening socket (-1): on a malformed request libfcgi closes fd
+	/* No listening socket (-1): on a malformed request libfcgi closes in
 	 * and fails instead of accepting another connection itself.
-	 * keepConnection keeps fd across the FCGX_Finish_r FCGX_Accept_r starts
+	 * keepConnection keeps in across the FCGX_Finish_r FCGX_Accept_r starts
 	 * with; it is then set from the request. */
 	if (!fcgx || !j || FCGX_InitRequest(fcgx, -1, 0) != 0) {
 		free(fcgx);
 		free(j);
+		if (in != fd)
+			close(in);
 		close(fd);
 		log_error("out of memory accepting a request");
 		return;
 	}
-	fcgx->ipcFd = fd;
+	fcgx->ipcFd = in;
 	fcgx->keepConnection = 1;
 	if (FCGX_Accept_r(fcgx) != 0) {
 		log_info("a malformed FastCGI request: connection closed");
 		FCGX_Free(fcgx, 1);
 		free(fcgx);
 		free(j);
+		if (in != fd)
+			close(fd);
 		return;
 	}
 	pthread_mutex_lock(&s->lock);
@@ -357,24 +369,22 @@ static void server_ready(int fd, int whole, void *arg)
 		reply_error(&rep, 503, "too many requests in flight (max_connections = %d)",
 		            s->cfg->max_connections);
 		fcgx->keepConnection = 0;
+	}
+	int bad = busy || server_read(s, fcgx, &j->req, &rep) < 0;
+	if (in != fd) {   /* read whole: the answer goes to the connection */
+		close(in);
+		fcgx->ipcFd = fd;
+	}
+	if (bad)
 		server_respond(s, fcgx, &rep, 0);
-		reply_clear(&rep);
+	reply_clear(&rep);
+	if (bad || server_dispatch(s, NULL, fcgx, &j->req)) {
+		request_free(&j->req);
 		free(j);
 		return;
 	}
 	j->fcgx = fcgx;
-	if (whole) {
-		int bad = server_read(s, fcgx, &j->req, &rep) < 0;
-		j->read = 1;
-		if (bad)
-			server_respond(s, fcgx, &rep, 0);
-		reply_clear(&rep);
-		if (bad || server_dispatch(s, NULL, fcgx, &j->req)) {
-			request_free(&j->req);
-			free(j);
-			return;
-		}
-	}
+	j->read = 1;
 	server_push(s, j);
 }
 
@@ -428,19 +438,35 @@ static void server_degraded_answer(struct server *s, FCGX_Request *fcgx, const c
 }
 
 /* Raises the soft limit on open files towards the hard one, enough for
- * max_connections connections and some to spare: the default soft limit
- * (1024) would let a few hundred idle connections starve accept(). */
-static void server_raise_nofile(int max_connections)
+ * max_connections requests, as many idle kept connections, and some to
+ * spare: the default soft limit (1024) would let a few hundred idle
+ * connections starve accept(). Returns the limit. */
+static rlim_t server_raise_nofile(int max_connections)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)max_connections + 256;
+	rlim_t want = 2 * (rlim_t)max_connections + SERVER_SPARE_FILES;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
-		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return want;
+	if (rl.rlim_cur >= want)
+		return rl.rlim_cur;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
 		log_warning("only %llu open files allowed (ulimit -n) for max_connections = %d",
 		            (unsigned long long)rl.rlim_cur, max_connections);
+	return rl.rlim_cur;
+}
+
+/* How many kept connections may wait idle, with nofile open files: at most
+ * max_connections, and at most half of what the spare files leave, so that
+ * idle connections leave room for as many requests. */
+static int server_max_idle(rlim_t nofile, int max_connections)
+{
+	rlim_t half = nofile > SERVER_SPARE_FILES ? (nofile - SERVER_SPARE_FILES) / 2 : 0;
+
+	return half < (rlim_t)max_connections ? (int)half : max_connections;
 }
 
 /* Opens --listen's socket: "unix:/path", "/path", "host:port", ":port".
@@ -528,7 +554,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 			pending = server_degraded_accept(&s);
 		}
 	}
-	server_raise_nofile(cfg->max_connections);
+	rlim_t nofile = server_raise_nofile(cfg->max_connections);
 	/* --listen's socket last: while it exists, clients may connect, so a
 	 * start that fails must fail before it (removing it afterwards races
 	 * with clients, and supervisors, that already saw it answer) */
@@ -568,8 +594,16 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 				server_degraded_answer(&s, pending, "out of memory");
 			}
 		}
-		if (listener_new(s.listen_fd, cfg->max_connections, SERVER_HEAD_TIMEOUT_MS,
-		                 SERVER_IO_TIMEOUT_S, server_ready, &s, &listener, err, sizeof err) < 0) {
+		struct listener_limits lim = {
+			.max_pending = cfg->max_connections,
+			.max_idle = server_max_idle(nofile, cfg->max_connections),
+			.request_timeout_ms = SERVER_REQUEST_TIMEOUT_MS,
+			.idle_timeout_ms = cfg->keepalive_timeout * 1000,
+			.max_body = cfg->max_body_bytes,
+			.max_drain = REQUEST_MAX_DRAIN,
+			.io_timeout_s = SERVER_IO_TIMEOUT_S,
+		};
+		if (listener_new(s.listen_fd, &lim, server_ready, &s, &listener, err, sizeof err) < 0) {
 			log_error("%s", err);
 			status = 1;
 		} else {

@@ -23,6 +23,7 @@ a copy of the binary in the test directory, so permissions mean something.
 
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -55,7 +56,7 @@ class ChatEnv:
     def __init__(self, users=("alice", "bob"), processes=1, nginx=False, admins=(),
                  rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
                  port=None, workdir=None, demo_logins=False, store_url=None,
-                 apache=None, store_writable=True):
+                 apache=None, store_writable=True, nofile=None):
         self.users = list(users)
         self.nprocs = processes
         self.want_nginx = nginx
@@ -70,6 +71,7 @@ class ChatEnv:
         self.store_url = store_url  # `store =` for a PostgreSQL store, or None: an SQLite file
         self.want_apache = "fcgid" if apache is True else apache   # None, "fcgid" or "cgi"
         self.store_writable = store_writable
+        self.nofile = nofile        # the responders' open-file limit (soft and hard), or None
         # as root, run galaxy-chat as the web server's unprivileged user
         self.as_worker = bool(self.want_apache or not store_writable) and os.geteuid() == 0
         self.procs = []
@@ -167,11 +169,12 @@ class ChatEnv:
     def start_chat(self):
         """Starts the responder processes (again, after stop_chat)."""
         self.procs = []
+        argv = [self.binary, "-c", self.config]
         for i, sock in enumerate(self.sockets):
             log = open(os.path.join(self.dir, "chat-%d.log" % i), "ab")
-            p = subprocess.Popen([self.binary, "-c", self.config, "--listen", "unix:" + sock],
+            p = subprocess.Popen(argv + ["--listen", "unix:" + sock],
                                  stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                                 preexec_fn=self._drop if self.as_worker else None)
+                                 preexec_fn=self._preexec)
             log.close()
             self.procs.append(p)
         for i, sock in enumerate(self.sockets):
@@ -194,6 +197,12 @@ class ChatEnv:
                 p.kill()
                 codes.append(p.wait())
         return codes
+
+    def _preexec(self):
+        if self.nofile:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
+        if self.as_worker:
+            self._drop()
 
     @staticmethod
     def _drop():
