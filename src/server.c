@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fcgiapp.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -470,19 +471,51 @@ static int server_max_idle(rlim_t nofile, int max_connections)
 }
 
 /* Opens --listen's socket: "unix:/path", "/path", "host:port", ":port".
- * The backlog is max_connections (the kernel caps it at somaxconn): every
- * browser reconnecting at once (a restart, a network blip) is a burst of
- * new polls, and nginx answers 502 to each connect() the backlog refuses. */
-static int server_open_listen(const char *addr, int backlog)
+ * A Unix socket is made with mode 0600 (umask) and then given mode 0660
+ * and, when group is set, that group, so that only its owner and group
+ * can ever connect. The backlog is max_connections (the kernel caps it at
+ * somaxconn): every browser reconnecting at once (a restart, a network
+ * blip) is a burst of new polls, and nginx answers 502 to each connect()
+ * the backlog refuses. Returns the socket, or -1 with err. */
+static int server_open_listen(const char *addr, const char *group, int backlog,
+                              char *err, size_t errlen)
 {
 	const char *path = strncmp(addr, "unix:", 5) == 0 ? addr + 5 : addr;
+	gid_t gid = (gid_t)-1;
+
+	if (group) {
+		struct group *gr = getgrnam(group);
+		char *end;
+		unsigned long n = strtoul(group, &end, 10);
+		if (path[0] != '/') {
+			snprintf(err, errlen, "--socket-group %s: --listen %s is not a Unix socket", group, addr);
+			return -1;
+		}
+		if (gr)
+			gid = gr->gr_gid;
+		else if (*group && !*end)
+			gid = (gid_t)n;
+		else {
+			snprintf(err, errlen, "--socket-group %s: no such group", group);
+			return -1;
+		}
+	}
 	if (path[0] == '/')
 		unlink(path);
+	mode_t umask_was = umask(0177);
 	int fd = FCGX_OpenSocket(path, backlog > 1024 ? backlog : 1024);
-	if (fd < 0)
+	umask(umask_was);
+	if (fd < 0) {
+		snprintf(err, errlen, "--listen %s: cannot open the socket: %s", addr, strerror(errno));
 		return -1;
-	if (path[0] == '/')
-		chmod(path, 0666);   /* anyone may connect: every request is still authenticated */
+	}
+	if (path[0] == '/' && (chown(path, (uid_t)-1, gid) < 0 || chmod(path, 0660) < 0)) {
+		snprintf(err, errlen, "--socket-group %s: %s (the group must be one galaxy-chat is in)",
+		         group ? group : "", strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
 	return fd;
 }
 
@@ -493,7 +526,7 @@ static void server_unlink_listen(const char *listen_addr)
 		unlink(listen_addr[0] == '/' ? listen_addr : listen_addr + 5);
 }
 
-int server_run(const struct cfg *cfg, const char *listen_addr)
+int server_run(const struct cfg *cfg, const char *listen_addr, const char *socket_group)
 {
 	struct server s = { .cfg = cfg, .listen_fd = 0 };
 	char err[512];
@@ -558,12 +591,10 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 	/* --listen's socket last: while it exists, clients may connect, so a
 	 * start that fails must fail before it (removing it afterwards races
 	 * with clients, and supervisors, that already saw it answer) */
-	int rate_failed = rate_open(cfg, &s.rate, err, sizeof err) < 0;
-	if (rate_failed || (listen_addr && (s.listen_fd = server_open_listen(listen_addr, cfg->max_connections)) < 0)) {
-		if (rate_failed)
-			log_error("%s", err);
-		else
-			log_error("--listen %s: cannot open the socket: %s", listen_addr, strerror(errno));
+	if (rate_open(cfg, &s.rate, err, sizeof err) < 0 ||
+	    (listen_addr && (s.listen_fd = server_open_listen(listen_addr, socket_group, cfg->max_connections,
+	                                                      err, sizeof err)) < 0)) {
+		log_error("%s", err);
 		rate_close(s.rate);
 		hub_free(s.hub);
 		auth_free(s.auth);

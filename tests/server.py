@@ -1,14 +1,16 @@
 """The standalone FastCGI server (--listen): a thousand waiting polls on a
 few threads, one message waking them all, clients that hang up while they
 wait, connections kept between requests (nginx's fastcgi_keep_conn), idle
-kept connections timed out, bounded and never in the way of new ones, and
-SIGTERM answering every waiting poll before a clean exit."""
+kept connections timed out, bounded and never in the way of new ones, the
+socket's mode, and SIGTERM answering every waiting poll before a clean
+exit."""
 
 import json
 import os
 import resource
 import selectors
 import signal
+import stat
 import sys
 import time
 
@@ -195,6 +197,13 @@ def idle_connections():
         eq(env.api(None, "GET", "/v1/health")[0], 200, "served as before afterwards")
 
 
+def socket_mode(env):
+    """--listen's socket: mode 0660, for its owner and group only."""
+    st = os.stat(env.sockets[0])
+    eq((stat.S_ISSOCK(st.st_mode), stat.S_IMODE(st.st_mode)), (True, 0o660),
+       "the socket's mode is 0660: only its owner and group may connect")
+
+
 def main():
     global POLLS
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -232,6 +241,7 @@ def main():
         eq(st, 201, "server fine after 100 clients hung up mid-poll")
 
         kept_connections(env)
+        socket_mode(env)
         cursor = env.api("u00", "GET", "/v1/events")[2]["cursor"]
 
         # SIGTERM answers every waiting poll, then exits 0

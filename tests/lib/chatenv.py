@@ -170,6 +170,11 @@ class ChatEnv:
         """Starts the responder processes (again, after stop_chat)."""
         self.procs = []
         argv = [self.binary, "-c", self.config]
+        ids = webservers.drop_user()
+        if self.want_nginx and ids and not self.as_worker:
+            # galaxy-chat runs as root, nginx's workers as nobody: the
+            # socket's group (its mode is 0660) lets them connect
+            argv += ["--socket-group", str(ids[1])]
         for i, sock in enumerate(self.sockets):
             log = open(os.path.join(self.dir, "chat-%d.log" % i), "ab")
             p = subprocess.Popen(argv + ["--listen", "unix:" + sock],
