@@ -1,6 +1,7 @@
 /*
- * api.c - what the route handlers share: store failures and rate limits
- * mapped to replies, and the JSON body reader.
+ * api.c - what the route handlers share: store and Galaxy database
+ * failures and rate limits mapped to replies, users found by name, and
+ * the JSON body reader.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -8,11 +9,13 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "cfg.h"
 #include "hub.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "utf8.h"
 
 int api_store_unusable(struct call *c)
 {
@@ -24,9 +27,41 @@ int api_store_unusable(struct call *c)
 	return 1;
 }
 
+void api_galaxy_unavailable(struct call *c, const char *err)
+{
+	log_error("Galaxy database: %s", err);
+	reply_header(c->rep, "Retry-After", "5");
+	reply_error(c->rep, 503, "Galaxy's database cannot be reached; try again shortly");
+}
+
+void api_no_user(struct call *c, const char *name)
+{
+	reply_error(c->rep, 404, "no chat user %s", name);
+}
+
+int api_find_user(struct call *c, const char *name, long long *id)
+{
+	char err[256] = "";
+
+	switch (auth_find_user(c->auth, name, id, err, sizeof err)) {
+	case AUTH_OK:
+		return 1;
+	case AUTH_UNAVAILABLE:
+		api_galaxy_unavailable(c, err);
+		return 0;
+	default:
+		api_no_user(c, name);
+		return 0;
+	}
+}
+
 int api_rate_limited(struct call *c, int kind)
 {
-	const struct cfg_rate *lim = kind == RATE_SEND ? &c->cfg->rate : &c->cfg->join_rate;
+	static const char *const what[] = {
+		[RATE_SEND] = "messages", [RATE_JOIN] = "room joins",
+		[RATE_NEW_ROOM] = "new rooms (max_new_rooms_per_day)",
+	};
+	const struct cfg_rate *lim = rate_limit(c->cfg, (enum rate_kind)kind);
 	long long wait_ms = rate_take(c->rate, (enum rate_kind)kind, &c->user);
 	char secs[24];
 
@@ -34,8 +69,8 @@ int api_rate_limited(struct call *c, int kind)
 		return 0;
 	snprintf(secs, sizeof secs, "%lld", (wait_ms + 999) / 1000);
 	reply_header(c->rep, "Retry-After", secs);
-	reply_error(c->rep, 429, "%d %s per %d s; retry in %s s", lim->count,
-	            kind == RATE_SEND ? "messages" : "room joins", lim->seconds, secs);
+	reply_error(c->rep, 429, "%d %s per %d s; retry in %s s", lim->count, what[kind],
+	            lim->seconds, secs);
 	return 1;
 }
 
@@ -60,9 +95,18 @@ json_object *api_json_object(const char *body, size_t len, char *err, size_t err
 {
 	json_tokener *tok;
 	json_object *obj;
+	size_t bad;
 
 	if (!body || len == 0) {
 		snprintf(err, errlen, "the request needs a JSON object as its body");
+		return NULL;
+	}
+	/* every byte outside a JSON string is ASCII and json-c's escapes give
+	 * valid UTF-8 (a lone surrogate becomes U+FFFD), so a strict check of
+	 * the whole body is one of every string in it, present and future;
+	 * json-c's own check lets overlong forms and surrogates through */
+	if ((bad = utf8_scan(body, len, 0, NULL)) != len) {
+		snprintf(err, errlen, "the body is not valid UTF-8 (at byte %zu)", bad);
 		return NULL;
 	}
 	if (len > INT_MAX || !(tok = json_tokener_new_ex(16))) {

@@ -16,7 +16,6 @@
 #include "hub.h"
 #include "httpparse.h"
 #include "log.h"
-#include "monotime.h"
 #include "store.h"
 
 #define EVENTS_MAX 500
@@ -52,7 +51,9 @@ static int api_events_from_hub(struct call *c, long long since, long long checke
 	}
 	w->since = since;
 	w->checked = checked;
-	w->deadline = monotime_ms() + timeout * 1000;
+	/* from the request's arrival: a wait for the store's write lock (the
+	 * users row of a new user) must not add to the poll's timeout */
+	w->deadline = c->req->arrived_ms + timeout * 1000;
 	w->done = c->park_done;
 	w->ctx = c->park_ctx;
 	rc = hub_take(c->hub, w, &body, &len);

@@ -11,6 +11,7 @@
 #include "ratelimit.h"
 #include "room.h"
 #include "store.h"
+#include "utf8.h"
 
 #define CLIENT_ID_MAX 128
 
@@ -37,15 +38,14 @@ static int api_string_member(json_object *o, const char *key, const char **out,
 /* The checks of api_message_parse on m's strings: 0, or a status with err. */
 static int api_message_check(const struct api_message *m, size_t max_text, char *err, size_t errlen)
 {
-	size_t chars;
-
 	if (!m->room == !m->to) {
 		snprintf(err, errlen, "give either \"room\" or \"to\"");
 		return 400;
 	}
 	if (m->room && room_validate(m->room, strlen(m->room), err, errlen) < 0)
 		return 400;
-	if (m->to && (!*m->to || strlen(m->to) >= USER_NAME_MAX)) {
+	if (m->to && (!*m->to || strlen(m->to) >= USER_NAME_MAX ||
+	              utf8_scan(m->to, strlen(m->to), UTF8_CONTROL, NULL) != strlen(m->to))) {
 		snprintf(err, errlen, "\"to\" must be a username");
 		return 400;
 	}
@@ -58,7 +58,8 @@ static int api_message_check(const struct api_message *m, size_t max_text, char 
 		return 413;
 	}
 	if (m->client_id && (!*m->client_id || strlen(m->client_id) > CLIENT_ID_MAX ||
-	                     room_utf8_check(m->client_id, strlen(m->client_id), 1, &chars) < 0)) {
+	                     utf8_scan(m->client_id, strlen(m->client_id), UTF8_CONTROL, NULL) !=
+	                     strlen(m->client_id))) {
 		snprintf(err, errlen, "client_id must be 1 to %d printable bytes", CLIENT_ID_MAX);
 		return 400;
 	}
@@ -90,7 +91,7 @@ int api_message_parse(const char *body, size_t len, size_t max_text, struct api_
 void api_post_message(struct call *c)
 {
 	char err[256] = "", ts[32] = "";
-	long long id = 0;
+	long long id = 0, to_id = 0;
 	int created = 0, rc;
 	struct api_message m;
 
@@ -100,14 +101,17 @@ void api_post_message(struct call *c)
 		reply_error(c->rep, rc, "%s", err);
 		return;
 	}
-	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND))
+	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND) ||
+	    (m.to && !api_find_user(c, m.to, &to_id)))
 		goto out;
-	rc = store_post(c->store, &c->user, m.room, m.to, m.text, m.client_id, &id, ts, &created,
+	rc = store_post(c->store, &c->user, m.room, to_id, m.text, m.client_id, &id, ts, &created,
 	                err, sizeof err);
-	if (rc != STORE_OK) {
+	if (rc == STORE_NOT_FOUND && m.to)
+		api_no_user(c, m.to);   /* has never used the chat */
+	else if (rc != STORE_OK)
 		api_store_failed(c, rc, err);
+	if (rc != STORE_OK)
 		goto out;
-	}
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	json_object_object_add(o, "ts", json_object_new_string(ts));

@@ -44,6 +44,28 @@ void api_rooms(struct call *c)
 	reply_json(c->rep, 200, o);
 }
 
+/* Before a join: when c->arg names no room yet, the join creates it, so
+ * the name must pass room_validate_new() (400) and the user be under
+ * max_new_rooms_per_day (429). Returns 0 when the join may go on, else -1
+ * having answered. */
+static int api_room_creatable(struct call *c)
+{
+	char err[256] = "";
+	int rc = store_room_access(c->store, c->user.id, c->arg, err, sizeof err);
+
+	if (rc == STORE_ERROR) {
+		api_store_failed(c, rc, err);
+		return -1;
+	}
+	if (rc != STORE_NOT_FOUND)
+		return 0;
+	if (room_validate_new(c->arg, strlen(c->arg), err, sizeof err) < 0) {
+		reply_error(c->rep, 400, "%s", err);
+		return -1;
+	}
+	return api_rate_limited(c, RATE_NEW_ROOM) ? -1 : 0;
+}
+
 /* Join and leave answer alike: {"room": name, "joined": bool, "event": id|null}. */
 static void api_room_change(struct call *c, int join)
 {
@@ -51,7 +73,8 @@ static void api_room_change(struct call *c, int join)
 	long long id = 0;
 	int rc;
 
-	if (api_room_arg(c) < 0 || api_store_unusable(c) || (join && api_rate_limited(c, RATE_JOIN)))
+	if (api_room_arg(c) < 0 || api_store_unusable(c) ||
+	    (join && (api_rate_limited(c, RATE_JOIN) || api_room_creatable(c) < 0)))
 		return;
 	rc = join ? store_join(c->store, &c->user, c->arg, c->cfg->max_rooms_per_user, &id,
 	                       err, sizeof err)
@@ -117,7 +140,7 @@ void api_room_who(struct call *c)
 
 	if (api_room_arg(c) < 0 || api_store_unusable(c))
 		return;
-	if ((rc = store_who(c->store, c->arg, &users, err, sizeof err)) != STORE_OK) {
+	if ((rc = store_who(c->store, c->user.id, c->arg, &users, err, sizeof err)) != STORE_OK) {
 		api_store_failed(c, rc, err);
 		return;
 	}

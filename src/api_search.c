@@ -10,6 +10,7 @@
 #include "room.h"
 #include "search.h"
 #include "store.h"
+#include "utf8.h"
 
 #define SEARCH_Q_MAX 256
 #define SEARCH_DEFAULT 20
@@ -20,11 +21,10 @@ void api_search(struct call *c)
 	char q[SEARCH_Q_MAX + 1], room[ROOM_MAX_BYTES + 1], v[32], err[256] = "";
 	long long before = 0, limit = SEARCH_DEFAULT;
 	json_object *results = NULL;
-	size_t chars;
 	int has_room, more = 0, rc;
 
 	rc = http_query_get(c->req->query, "q", q, sizeof q);
-	if (rc != 1 || room_utf8_check(q, strlen(q), 0, &chars) < 0) {
+	if (rc != 1 || utf8_scan(q, strlen(q), 0, NULL) != strlen(q)) {
 		reply_error(c->rep, 400, "q must be 1 to %d bytes of UTF-8 words", SEARCH_Q_MAX);
 		return;
 	}

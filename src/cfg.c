@@ -20,10 +20,6 @@
 #include "log.h"
 #include "store.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
-#define CFG_DEFAULT_PATH SYSCONFDIR "/galaxy-chat/galaxy-chat.ini"
 #define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
 #define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
 #define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */
@@ -31,7 +27,7 @@
 /* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
 static const char *const cfg_galaxy_keys[] = {
 	"id_secret", "database_connection", "database_file", "admin_users",
-	"persistent_communication_rooms", "session_duration", NULL
+	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user", NULL
 };
 
 /* Our own keys. */
@@ -39,7 +35,7 @@ static const char *const cfg_chat_keys[] = {
 	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
-	"max_rooms_per_user", "keepalive_timeout", NULL
+	"max_rooms_per_user", "max_new_rooms_per_day", "keepalive_timeout", NULL
 };
 
 /* Raw [chat] values as read, index-aligned with the two key lists. */
@@ -202,6 +198,30 @@ static int cfg_bool(const char *value, const char *key, const char *file, int *o
 	return -1;
 }
 
+/* Galaxy's string_as_bool (lib/galaxy/util/__init__.py): true, yes, on
+ * or 1 in any case is true; anything else, a typo too, is false. */
+static int cfg_galaxy_bool(const char *value)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+
+	for (size_t i = 0; value && i < sizeof yes / sizeof *yes; i++)
+		if (strcasecmp(value, yes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a Galaxy string key is, to Python, false or None: empty, or a
+ * YAML false or null. */
+static int cfg_galaxy_unset(const char *value)
+{
+	static const char *const no[] = { "", "false", "no", "off", "0", "null", "~", "none" };
+
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (strcasecmp(value, no[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Galaxy's root: galaxy_root when set, else the directory of Galaxy's config
  * file, or its parent when that directory is named "config". */
 static char *cfg_guess_galaxy_root(const char *galaxy_config)
@@ -257,10 +277,10 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	int rc = -1;
 
 	/* index names for readability */
-	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION };
+	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
 	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
-	       C_KEEPALIVE };
+	       C_NEWROOMS, C_KEEPALIVE };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -324,6 +344,11 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 			goto out;
 		c->session_duration = (int)num;
 	}
+	/* Galaxy: use_remote_user = use_remote_user or single_user
+	 * (lib/galaxy/config/__init__.py): a single_user address turns
+	 * remote-user mode on, and with it external users in */
+	c->use_remote_user = cfg_galaxy_bool(v[K_REMOTE]) ||
+	                     (v[K_SINGLE] && !cfg_galaxy_unset(v[K_SINGLE]));
 
 	if (!(c->store = strdup(raw->chat[C_STORE] ? raw->chat[C_STORE] : CFG_DEFAULT_STORE)))
 		goto oom;
@@ -357,6 +382,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_MAXCONN, "max_connections", 1, 1000000, 4096 },
 		{ C_RETENTION, "retention_days", 0, CFG_MAX_DAYS, 0 },
 		{ C_MAXROOMS, "max_rooms_per_user", 0, 1000000, 50 },
+		{ C_NEWROOMS, "max_new_rooms_per_day", 0, 1000000, 20 },
 		{ C_KEEPALIVE, "keepalive_timeout", 1, 3600, 120 },
 	};
 	long got[sizeof nums / sizeof *nums];
@@ -375,7 +401,8 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->max_connections = (int)got[5];
 	c->retention_days = (int)got[6];
 	c->max_rooms_per_user = (int)got[7];
-	c->keepalive_timeout = (int)got[8];
+	c->new_room_rate = (struct cfg_rate){ (int)got[8], 86400 };
+	c->keepalive_timeout = (int)got[9];
 	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
 	c->rate_exempt_admins = 1;

@@ -13,6 +13,11 @@
 #define GALAXY_DEFAULT_ID_SECRET "USING THE DEFAULT IS NOT SECURE!"
 #define CFG_MAX_DAYS 36500          /* retention_days, prune --older-than */
 #define GALAXY_DEFAULT_DATABASE "sqlite:///./database/universe.sqlite?isolation_level=IMMEDIATE"
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+/* read when neither -c nor $GALAXY_CHAT_CONFIG names a file */
+#define CFG_DEFAULT_PATH SYSCONFDIR "/galaxy-chat/galaxy-chat.ini"
 
 /* A rate limit: count actions per seconds; count 0 means no limit. */
 struct cfg_rate {
@@ -34,6 +39,8 @@ struct cfg {
 	char **persistent_rooms;    /* persistent_communication_rooms, stripped */
 	size_t n_persistent_rooms;
 	int session_duration;       /* minutes, 0 = off */
+	int use_remote_user;        /* use_remote_user (or single_user) is on:
+	                             * external users may log in */
 
 	/* our own keys */
 	char *store;                /* message store: path or postgresql:// URL */
@@ -51,6 +58,7 @@ struct cfg {
 	struct cfg_rate join_rate;  /* room joins per user */
 	int rate_exempt_admins;     /* admin_users are not rate limited */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
+	struct cfg_rate new_room_rate; /* rooms one user may create: max_new_rooms_per_day */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in

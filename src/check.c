@@ -1,7 +1,9 @@
 /*
  * check.c - the health report of `galaxy-chat check` (see check.h): where
  * the configuration came from, how strong the secret is, both databases
- * reached, and the store's size, contents and newest event.
+ * reached, the store's size, contents and newest event, the listed rooms
+ * whose names a new room could not have (look-alikes), and what the
+ * serving processes noticed lately (cookies that id_secret does not decode).
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -9,8 +11,11 @@
 #include "auth.h"
 #include "cfg.h"
 #include "check.h"
+#include "cookiewatch.h"
 #include "dburl.h"
+#include "room.h"
 #include "store.h"
+#include "utf8.h"
 
 #define CHECK_SECRET_MIN 16   /* bytes; shorter secrets are guessable */
 
@@ -40,8 +45,54 @@ static void check_sizes(const char *where, FILE *out)
 		dburl_free(&url);
 }
 
-/* Reports the store; 0 when it works, -1. */
-static int check_store(const struct cfg *cfg, FILE *out)
+/* Prints name (valid UTF-8) in quotes, its controls and invisible
+ * characters as \u escapes, so that none reorders or hides the report. */
+static void check_name(const char *name, FILE *out)
+{
+	size_t len = strlen(name);
+	unsigned cp;
+	int k;
+
+	fputc('"', out);
+	for (size_t i = 0; i < len; i += (size_t)k) {
+		if ((k = utf8_next(name + i, len - i, &cp)) <= 0)
+			break;
+		if (utf8_class(cp) & (UTF8_CONTROL | UTF8_INVISIBLE))
+			fprintf(out, cp > 0xffff ? "\\U%08X" : "\\u%04X", cp);
+		else
+			fwrite(name + i, 1, (size_t)k, out);
+	}
+	fputc('"', out);
+}
+
+/* Lists the rooms of the room list whose names new rooms may not have
+ * (room_validate_new): made before that rule, they keep working. Returns
+ * how many. */
+static int check_lookalikes(struct store *st, FILE *out)
+{
+	json_object *rooms = NULL;
+	char err[256];
+	int n = 0;
+
+	if (store_rooms(st, 0, 0, &rooms, err, sizeof err) != STORE_OK)
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(rooms); i++) {
+		json_object *name = json_object_object_get(json_object_array_get_idx(rooms, i), "name");
+		const char *s = json_object_get_string(name);
+		if (room_validate_new(s, strlen(s), err, sizeof err) == 0)
+			continue;
+		fprintf(out, "%s", n++ ? ", " : "look-alike rooms: ");
+		check_name(s, out);
+	}
+	if (n)
+		fprintf(out, " -- WARNING: made before new rooms were refused such names; "
+		        "they keep working\n");
+	json_object_put(rooms);
+	return n;
+}
+
+/* Reports the store (adding to *warnings); 0 when it works, -1. */
+static int check_store(const struct cfg *cfg, FILE *out, int *warnings)
 {
 	struct store_stats stats;
 	struct store *st = NULL;
@@ -63,6 +114,7 @@ static int check_store(const struct cfg *cfg, FILE *out)
 		        stats.events, stats.messages, stats.users, stats.rooms);
 		if (!store_is_postgresql(cfg->store))
 			check_sizes(cfg->store, out);
+		*warnings += check_lookalikes(st, out) > 0;
 	}
 	store_close(st);
 	return rc;
@@ -70,7 +122,7 @@ static int check_store(const struct cfg *cfg, FILE *out)
 
 int check_run(const struct cfg *cfg, FILE *out)
 {
-	char err[512] = "";
+	char err[512] = "", line[512];
 	struct auth *auth = NULL;
 	long long users = 0;
 	size_t secret_len = strlen(cfg->id_secret);
@@ -98,8 +150,16 @@ int check_run(const struct cfg *cfg, FILE *out)
 	}
 	auth_free(auth);
 
-	if (check_store(cfg, out) < 0)
+	if (check_store(cfg, out, &warnings) < 0)
 		ok = 0;
+	/* what the serving processes saw of real users' cookies */
+	enum cookiewatch_verdict seen = cookiewatch_report(cfg, line, sizeof line);
+	fprintf(out, "cookies:       %s", line);
+	if (seen == COOKIEWATCH_WRONG) {
+		fprintf(out, " -- PROBLEM: the id_secret most likely differs from Galaxy's");
+		ok = 0;
+	}
+	fprintf(out, "\n");
 	if (cfg->retention_days)
 		fprintf(out, "retention:     %d days (run galaxy-chat prune daily)\n",
 		        cfg->retention_days);

@@ -45,6 +45,12 @@ struct rate {
 	pthread_mutex_t lock;
 };
 
+const struct cfg_rate *rate_limit(const struct cfg *cfg, enum rate_kind kind)
+{
+	return kind == RATE_SEND ? &cfg->rate : kind == RATE_JOIN ? &cfg->join_rate
+	       : &cfg->new_room_rate;
+}
+
 void rate_path(const struct cfg *cfg, char *out, size_t outlen)
 {
 	shmap_path(cfg, "rate", out, outlen);
@@ -58,8 +64,8 @@ int rate_open(const struct cfg *cfg, struct rate **out, char *err, size_t errlen
 	struct rate *r;
 
 	*out = NULL;
-	if (cfg->rate.count == 0 && cfg->join_rate.count == 0)
-		return 0;   /* both off: no file */
+	if (cfg->rate.count == 0 && cfg->join_rate.count == 0 && cfg->new_room_rate.count == 0)
+		return 0;   /* all off: no file */
 	rate_path(cfg, path, sizeof path);
 	if (cfg->store[0] == '/' && stat(cfg->store, &sb) == 0)
 		mode = sb.st_mode & 0666;   /* readable by whoever may read the store */
@@ -120,7 +126,7 @@ static struct rate_slot *rate_slot(struct rate *r, int64_t user_id, int kind, in
 
 long long rate_take(struct rate *r, enum rate_kind kind, const struct user *u)
 {
-	const struct cfg_rate *lim = !r ? NULL : kind == RATE_SEND ? &r->cfg->rate : &r->cfg->join_rate;
+	const struct cfg_rate *lim = r ? rate_limit(r->cfg, kind) : NULL;
 	long long wait_ms = 0;
 
 	if (!lim || lim->count == 0 || (u->admin && r->cfg->rate_exempt_admins))

@@ -1,7 +1,8 @@
 /*
  * ratelimit.h - per-user rate limits shared by every process of a host.
  *
- * The limits (cfg->rate for messages, cfg->join_rate for joins) are
+ * The limits (cfg->rate for messages, cfg->join_rate for joins,
+ * cfg->new_room_rate for rooms created) are
  * "count per seconds", enforced with GCRA, a token bucket of size count
  * refilled at count/seconds: a burst of count is fine, then one more every
  * seconds/count. The state lives in a small file mapped MAP_SHARED (beside a
@@ -20,11 +21,14 @@
 struct cfg;
 struct rate;
 
-enum rate_kind { RATE_SEND, RATE_JOIN };
+enum rate_kind { RATE_SEND, RATE_JOIN, RATE_NEW_ROOM };
+
+/* The limit of kind in cfg. */
+const struct cfg_rate *rate_limit(const struct cfg *cfg, enum rate_kind kind);
 
 /* Opens (creating it if needed) the shared state for cfg (which must outlive
  * it). Returns 0 and a handle the caller frees with rate_close() (NULL, and
- * no file, when both limits are off), or -1 with a message naming the file
+ * no file, when every limit is off), or -1 with a message naming the file
  * in err. */
 int rate_open(const struct cfg *cfg, struct rate **out, char *err, size_t errlen);
 void rate_close(struct rate *r);

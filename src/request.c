@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "httpparse.h"
+#include "monotime.h"
 #include "request.h"
 
 const char *request_env(char *const *envp, const char *name)
@@ -58,6 +59,7 @@ enum request_problem request_read(struct request *r, char *const *envp,
 	long long clen = 0;
 
 	memset(r, 0, sizeof *r);
+	r->arrived_ms = monotime_ms();
 	request_vars(r, envp, &https, &content_length);
 	r->https = https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0);
 	if (!r->path)

@@ -26,6 +26,8 @@ struct request {
 	const char *host;          /* HTTP_HOST or NULL */
 	const char *server_port;   /* SERVER_PORT or NULL */
 	int https;                 /* HTTPS=on */
+	long long arrived_ms;      /* monotime_ms() when it was read: a poll's
+	                            * deadline counts from here, whatever waited */
 	/* owned */
 	char *body;                /* NUL-terminated; NULL when there is none */
 	size_t body_len;

@@ -1,51 +1,11 @@
 /*
- * room.c - validate room names and UTF-8 text (see room.h).
+ * room.c - validate room names (see room.h); the characters themselves are
+ * judged by utf8.c.
  */
 #include <stdio.h>
 
 #include "room.h"
-
-int room_utf8_check(const char *s, size_t len, int no_controls, size_t *chars)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; n++) {
-		unsigned c = p[i];
-		unsigned cp, need;
-		if (c < 0x80) {
-			cp = c;
-			need = 0;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			cp = c & 0x1f;
-			need = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			cp = c & 0x0f;
-			need = 2;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			cp = c & 0x07;
-			need = 3;
-		} else {
-			return -1;
-		}
-		if (len - i - 1 < need)
-			return -1;
-		for (unsigned k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
-		if (no_controls && (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)))
-			return -1;
-		i += need + 1;
-	}
-	if (chars)
-		*chars = n;
-	return 0;
-}
+#include "utf8.h"
 
 int room_validate(const char *name, size_t len, char *err, size_t errlen)
 {
@@ -55,12 +15,48 @@ int room_validate(const char *name, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "room name is empty");
 		return -1;
 	}
-	if (len > ROOM_MAX_BYTES || room_utf8_check(name, len, 1, &chars) < 0) {
+	if (len > ROOM_MAX_BYTES || utf8_scan(name, len, UTF8_CONTROL, &chars) != len) {
 		snprintf(err, errlen, "room name must be printable UTF-8 without control characters");
 		return -1;
 	}
 	if (chars > ROOM_MAX_CHARS) {
 		snprintf(err, errlen, "room name is longer than %d characters", ROOM_MAX_CHARS);
+		return -1;
+	}
+	return 0;
+}
+
+/* The character of name (valid UTF-8) that ends at end. */
+static unsigned room_last(const char *name, size_t end)
+{
+	size_t start = end;
+	unsigned cp = 0;
+
+	while (start > 0 && ((unsigned char)name[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start > 0)
+		start--;
+	utf8_next(name + start, end - start, &cp);
+	return cp;
+}
+
+int room_validate_new(const char *name, size_t len, char *err, size_t errlen)
+{
+	size_t at;
+	unsigned cp = 0;
+
+	if (room_validate(name, len, err, errlen) < 0)
+		return -1;
+	if ((at = utf8_scan(name, len, UTF8_INVISIBLE, NULL)) != len) {
+		utf8_next(name + at, len - at, &cp);
+		snprintf(err, errlen, "a new room name may not hold invisible or direction-changing "
+		         "characters (U+%04X)", cp);
+		return -1;
+	}
+	utf8_next(name, len, &cp);
+	if ((utf8_class(cp) & UTF8_SPACE) || (utf8_class(cp = room_last(name, len)) & UTF8_SPACE)) {
+		snprintf(err, errlen, "a new room name may not start or end with white space (U+%04X)",
+		         cp);
 		return -1;
 	}
 	return 0;

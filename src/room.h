@@ -1,6 +1,11 @@
 /*
- * room.h - room name rules (API.md "Rooms"): 1 to 64 characters of valid,
- * printable UTF-8 with no control characters, compared exactly.
+ * room.h - room name rules (API.md "Rooms", doc/api.md "Room names").
+ *
+ * Any room is named by 1 to 64 characters of strict UTF-8 with no control
+ * characters, compared exactly (room_validate). A room that does not exist
+ * yet may be created only under a name that cannot pass for another one
+ * (room_validate_new): no invisible or direction-changing characters, no
+ * white space at either end. Rooms made before that rule keep working.
  */
 #ifndef GC_ROOM_H
 #define GC_ROOM_H
@@ -11,13 +16,12 @@
 #define ROOM_MAX_BYTES (ROOM_MAX_CHARS * 4)
 #define ROOM_ALL "all"
 
-/* 0 when name (len bytes) is a valid room name; otherwise -1 with the reason
+/* 0 when name (len bytes) may name a room; otherwise -1 with the reason
  * in err. */
 int room_validate(const char *name, size_t len, char *err, size_t errlen);
 
-/* 0 when s (len bytes) is valid UTF-8 without overlong forms, surrogates or
- * code points above U+10FFFF; *chars receives the number of code points.
- * With no_controls, C0/C1 control characters and DEL are refused too. */
-int room_utf8_check(const char *s, size_t len, int no_controls, size_t *chars);
+/* 0 when a new room may be created as name (len bytes): room_validate and
+ * the look-alike rules above; otherwise -1 with the reason in err. */
+int room_validate_new(const char *name, size_t len, char *err, size_t errlen);
 
 #endif

@@ -140,9 +140,7 @@ static int router_authenticate(struct call *c)
 		c->deferred = 1;
 		return -1;
 	case AUTH_UNAVAILABLE:
-		log_error("Galaxy database: %s", err);
-		reply_header(c->rep, "Retry-After", "5");
-		reply_error(c->rep, 503, "Galaxy's database cannot be reached; try again shortly");
+		api_galaxy_unavailable(c, err);
 		return -1;
 	case AUTH_NO_COOKIE:
 		reply_error(c->rep, 401, "no galaxysession cookie: log in to Galaxy first");

@@ -99,7 +99,7 @@ enum store_result store_user_seen(struct store *st, const struct user *u,
 		return STORE_OK;
 	}
 	store_time(row.ts, 0);
-	if ((rc = st->ops->user_seen(st, &row, 1, err, errlen)) == STORE_OK)
+	if ((rc = st->ops->user_seen(st, &row, 1, 1, err, errlen)) == STORE_OK)
 		store_seen_done(st->where, u, 0);
 	return rc;
 }
@@ -114,7 +114,7 @@ enum store_result store_seen_flush(struct store *st, char *err, size_t errlen)
 	 * write lock at most one of them */
 	for (size_t i = 0; i < n && rc == STORE_OK; i += STORE_SEEN_CHUNK)
 		rc = st->ops->user_seen(st, rows + i, n - i < STORE_SEEN_CHUNK ? n - i : STORE_SEEN_CHUNK,
-		                        err, errlen);
+		                        0, err, errlen);
 	free(rows);
 	return rc;
 }
@@ -138,7 +138,7 @@ enum store_result store_leave(struct store *st, const struct user *u, const char
 }
 
 enum store_result store_post(struct store *st, const struct user *u,
-                             const char *room, const char *to_username,
+                             const char *room, long long to_user_id,
                              const char *text, const char *client_id,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen)
@@ -146,11 +146,11 @@ enum store_result store_post(struct store *st, const struct user *u,
 	*id = 0;
 	*created = 0;
 	ts[0] = '\0';
-	if (!room == !to_username) {
+	if (!room == (to_user_id <= 0)) {
 		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
 		return STORE_ERROR;
 	}
-	return st->ops->post(st, u, room, to_username, text, client_id, id, ts, created,
+	return st->ops->post(st, u, room, to_user_id, text, client_id, id, ts, created,
 	                     err, errlen);
 }
 
@@ -191,12 +191,31 @@ void store_free_names(char **names)
 	free(names);
 }
 
+enum store_result store_room_access(struct store *st, long long user_id, const char *room,
+                                    char *err, size_t errlen)
+{
+	enum store_result res;
+	int member = 0;
+
+	if ((res = st->ops->room_member(st, user_id, room, &member, err, errlen)) != STORE_OK)
+		return res;
+	if (!member) {
+		snprintf(err, errlen, "not a member of the room %s", room);
+		return STORE_FORBIDDEN;
+	}
+	return STORE_OK;
+}
+
 enum store_result store_history(struct store *st, long long user_id, const char *room,
                                 long long before, int limit, struct store_events *out,
                                 int *more, char *err, size_t errlen)
 {
+	enum store_result res;
+
 	*more = 0;
-	return st->ops->history(st, user_id, room, before, store_clamp(limit), out, more,
+	if ((res = store_room_access(st, user_id, room, err, errlen)) != STORE_OK)
+		return res;
+	return st->ops->history(st, room, before, store_clamp(limit), out, more,
 	                        err, errlen);
 }
 
@@ -207,10 +226,14 @@ enum store_result store_rooms(struct store *st, long long user_id, int brief,
 	return st->ops->rooms(st, user_id, brief, out, err, errlen);
 }
 
-enum store_result store_who(struct store *st, const char *room, json_object **out,
-                            char *err, size_t errlen)
+enum store_result store_who(struct store *st, long long user_id, const char *room,
+                            json_object **out, char *err, size_t errlen)
 {
+	enum store_result res;
+
 	*out = NULL;
+	if ((res = store_room_access(st, user_id, room, err, errlen)) != STORE_OK)
+		return res;
 	return st->ops->who(st, room, out, err, errlen);
 }
 
@@ -234,7 +257,7 @@ enum store_result store_delete(struct store *st, const struct user *u, long long
 	return st->ops->delete(st, u, id, event_id, err, errlen);
 }
 
-enum store_result store_mute(struct store *st, const struct user *u, const char *username,
+enum store_result store_mute(struct store *st, const struct user *u, long long user_id,
                              int minutes, char until[32], long long *event_id,
                              char *err, size_t errlen)
 {
@@ -251,7 +274,7 @@ enum store_result store_mute(struct store *st, const struct user *u, const char 
 		snprintf(notice, sizeof notice, "You may post again: %s lifted your mute.",
 		         u->username);
 	}
-	res = st->ops->mute(st, u, username, until, notice, event_id, err, errlen);
+	res = st->ops->mute(st, u, user_id, until, notice, event_id, err, errlen);
 	if (res != STORE_OK)
 		until[0] = '\0';
 	return res;

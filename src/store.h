@@ -86,7 +86,10 @@ enum store_result store_user_seen(struct store *st, const struct user *u,
 int store_user_seen_note(const char *where, const struct user *u);
 
 /* Writes last_seen of every user noted since their row was last written,
- * in one transaction (the hub calls it every few seconds). */
+ * in one transaction (the hub calls it every few seconds). It never waits
+ * for another writer (the hub would miss its polls' deadlines): while one
+ * holds the store it fails at once, and those users' next requests note
+ * them again. */
 enum store_result store_seen_flush(struct store *st, char *err, size_t errlen);
 
 /* Joins room (validated by the caller), creating it if new. *event_id is the
@@ -103,14 +106,16 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 enum store_result store_leave(struct store *st, const struct user *u, const char *room,
                               long long *event_id, char *err, size_t errlen);
 
-/* Stores a message to room, or a direct message when to_username is given
- * (room NULL). client_id (may be NULL) makes retries safe: the same user's
- * repeated client_id returns the first event's id and ts and stores nothing
- * (*created = 0). ts receives "YYYY-MM-DDTHH:MM:SS.mmmZ".
+/* Stores a message to room, or, with room NULL, a direct message to the
+ * user to_user_id (a Galaxy id: the store never turns names into users,
+ * auth_find_user() does, by Galaxy's current usernames). client_id (may
+ * be NULL) makes retries safe: the same user's repeated client_id returns
+ * the first event's id and ts and stores nothing (*created = 0). ts
+ * receives "YYYY-MM-DDTHH:MM:SS.mmmZ".
  * STORE_FORBIDDEN when u is not in room, STORE_NOT_FOUND for an unknown room
  * or a recipient who has never used the chat. */
 enum store_result store_post(struct store *st, const struct user *u,
-                             const char *room, const char *to_username,
+                             const char *room, long long to_user_id,
                              const char *text, const char *client_id,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen);
@@ -136,24 +141,34 @@ enum store_result store_memberships(struct store *st, long long user_id, char **
                                    char *err, size_t errlen);
 void store_free_names(char **names);
 
+/* Whether user_id may see into room, its history and who is in it: the
+ * one rule of both. STORE_OK for `all` and the rooms user_id is a member
+ * of, STORE_FORBIDDEN for any other room, STORE_NOT_FOUND when no room has
+ * that name; err says why. */
+enum store_result store_room_access(struct store *st, long long user_id, const char *room,
+                                    char *err, size_t errlen);
+
 /* History of room: events with id < before (before <= 0: newest), at most
- * limit, oldest first; *more is 1 when older ones exist. STORE_NOT_FOUND for
- * an unknown room, STORE_FORBIDDEN when user_id is not a member (except `all`). */
+ * limit, oldest first; *more is 1 when older ones exist. Refused as
+ * store_room_access() refuses. */
 enum store_result store_history(struct store *st, long long user_id, const char *room,
                                 long long before, int limit, struct store_events *out,
                                 int *more, char *err, size_t errlen);
 
 /* GET /v1/rooms and the rooms of GET /v1/me: a new JSON array the caller
  * releases with json_object_put(). Each room: name, persistent, joined,
- * members, online (members seen in the last 60 s), last_id. With brief != 0
- * only name, persistent, joined (for /v1/me), and only joined or persistent rooms. */
+ * members, online (members seen in the last 60 s), last_id. An ad-hoc room
+ * nobody is in is left out (it stays in the store, with its history). With
+ * brief != 0 only name, persistent, joined (for /v1/me), and only joined or
+ * persistent rooms. */
 enum store_result store_rooms(struct store *st, long long user_id, int brief,
                               json_object **out, char *err, size_t errlen);
 
 /* Members of room seen in the last 60 s: a new JSON array of user objects
- * ({"id","username","gravatar"}). STORE_NOT_FOUND for an unknown room. */
-enum store_result store_who(struct store *st, const char *room, json_object **out,
-                            char *err, size_t errlen);
+ * ({"id","username","gravatar"}), for user_id, refused as
+ * store_room_access() refuses. */
+enum store_result store_who(struct store *st, long long user_id, const char *room,
+                            json_object **out, char *err, size_t errlen);
 
 /* Removes message id (type message or direct) for u: its author may, and an
  * admin (u->admin) may remove any. The text stays in the store with
@@ -165,13 +180,13 @@ enum store_result store_who(struct store *st, const char *room, json_object **ou
 enum store_result store_delete(struct store *st, const struct user *u, long long id,
                                long long *event_id, char *err, size_t errlen);
 
-/* As admin u (the caller checks u->admin), mutes the chat user named
- * username for minutes from now, or lifts the mute when minutes is 0.
+/* As admin u (the caller checks u->admin), mutes the user user_id (found
+ * as for store_post) for minutes from now, or lifts the mute when minutes is 0.
  * A muted user's store_post fails with STORE_FORBIDDEN "you are muted until
  * ...". The user is told by a direct message from u; *event_id is its id,
  * or 0 when lifting a mute that was not there. until receives the end of
  * the mute ("" when lifted). STORE_NOT_FOUND for a user never seen. */
-enum store_result store_mute(struct store *st, const struct user *u, const char *username,
+enum store_result store_mute(struct store *st, const struct user *u, long long user_id,
                              int minutes, char until[32], long long *event_id,
                              char *err, size_t errlen);
 

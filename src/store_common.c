@@ -175,6 +175,35 @@ int store_names_add(char ***names, size_t *n, const char *name)
 	return 0;
 }
 
+/* 1 when name is `all` or one of persistent[0..n). */
+static int store_wanted(const char *name, const char *const *persistent, size_t n)
+{
+	if (strcmp(name, "all") == 0)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, persistent[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int store_persistent_same(char **names, const char *const *persistent, size_t n)
+{
+	size_t have = 0;
+
+	for (char **p = names; p && *p; p++, have++)
+		if (!store_wanted(*p, persistent, n))
+			return 0;
+	/* names are unique (rooms.name is): as many as the distinct wanted ones */
+	size_t want = 1;
+	for (size_t i = 0; i < n; i++) {
+		int dup = strcmp(persistent[i], "all") == 0;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strcmp(persistent[i], persistent[j]) == 0;
+		want += !dup;
+	}
+	return have == want;
+}
+
 /* A user store_user_seen() knows: their row as last written, and whether
  * they have been seen since. */
 struct store_seen {

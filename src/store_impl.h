@@ -24,9 +24,10 @@ struct store_seen_row {
 struct store_ops {
 	void (*close)(struct store *st);
 	/* writes the n users rows (inserted or refreshed), each last seen at
-	 * its ts, in one transaction */
+	 * its ts, in one transaction; with wait 0 it fails at once when
+	 * another writer holds the store instead of waiting for it */
 	enum store_result (*user_seen)(struct store *st, const struct store_seen_row *rows,
-	                               size_t n, char *err, size_t errlen);
+	                               size_t n, int wait, char *err, size_t errlen);
 	/* *current: 1 when u's users row exists with u's name, email and
 	 * gravatar, else 0 */
 	enum store_result (*user_current)(struct store *st, const struct user *u, int *current,
@@ -37,7 +38,7 @@ struct store_ops {
 	enum store_result (*leave)(struct store *st, const struct user *u, const char *room,
 	                           long long *event_id, char *err, size_t errlen);
 	enum store_result (*post)(struct store *st, const struct user *u,
-	                          const char *room, const char *to_username,
+	                          const char *room, long long to_user_id,
 	                          const char *text, const char *client_id,
 	                          long long *id, char ts[32], int *created,
 	                          char *err, size_t errlen);
@@ -49,18 +50,23 @@ struct store_ops {
 	enum store_result (*max_id)(struct store *st, long long *id, char *err, size_t errlen);
 	enum store_result (*memberships)(struct store *st, long long user_id, char ***rooms,
 	                                 char *err, size_t errlen);
-	enum store_result (*history)(struct store *st, long long user_id, const char *room,
+	enum store_result (*history)(struct store *st, const char *room,
 	                             long long before, int limit, struct store_events *out,
 	                             int *more, char *err, size_t errlen);
 	enum store_result (*rooms)(struct store *st, long long user_id, int brief,
 	                           json_object **out, char *err, size_t errlen);
+	/* STORE_NOT_FOUND (err set) when there is no room of that name, else
+	 * *member: 1 when user_id is in room (always in `all`), else 0 */
+	enum store_result (*room_member)(struct store *st, long long user_id, const char *room,
+	                                 int *member, char *err, size_t errlen);
+	/* history and who are called after store_room_access() allowed them */
 	enum store_result (*who)(struct store *st, const char *room, json_object **out,
 	                         char *err, size_t errlen);
 	/* store_mute with the time already worked out: until is the new end,
 	 * "" to lift the mute; notice the direct message that tells the user. */
 	enum store_result (*delete)(struct store *st, const struct user *u, long long id,
 	                            long long *event_id, char *err, size_t errlen);
-	enum store_result (*mute)(struct store *st, const struct user *u, const char *username,
+	enum store_result (*mute)(struct store *st, const struct user *u, long long user_id,
 	                          const char *until, const char *notice, long long *event_id,
 	                          char *err, size_t errlen);
 	enum store_result (*muted_until)(struct store *st, long long user_id, char until[32],
@@ -162,6 +168,11 @@ enum store_result store_join_refused(const struct user *u, int max_rooms, char *
 /* Appends a copy of name to the NULL-terminated *names of *n entries: 0, or
  * -1 when out of memory (*names still valid for store_free_names). */
 int store_names_add(char ***names, size_t *n, const char *name);
+
+/* 1 when names (NULL-terminated, unique: the rooms a store marks
+ * persistent) are exactly `all` and persistent[0..n), else 0. An open
+ * that finds them so writes nothing (a locked or full store still opens). */
+int store_persistent_same(char **names, const char *const *persistent, size_t n);
 
 /* Records that u's row in the store named where is current (see
  * store_user_seen_note()); noted: u was seen after it was last written. */

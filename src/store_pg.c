@@ -161,8 +161,8 @@ static const char *const pgs_schema[] = {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_WRITE_LOCK, S_LISTEN, S_TIMEOUT,
-	S_USER_WRITE, S_USER_CURRENT, S_USER_BY_NAME,
-	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST,
+	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
+	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST, S_ROOMS_PERSISTENT,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_NOTIFY,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
@@ -189,13 +189,13 @@ static const char *const stmt_sql[S_COUNT] = {
 		" gravatar = excluded.gravatar, last_seen = excluded.last_seen",
 	[S_USER_CURRENT] =
 		"SELECT 1 FROM users WHERE id = $1 AND username = $2 AND email = $3 AND gravatar = $4",
-	[S_USER_BY_NAME] =
-		"SELECT id FROM users WHERE username = $1 ORDER BY last_seen DESC LIMIT 1",
+	[S_USER_KNOWN] = "SELECT id FROM users WHERE id = $1",
 	[S_ROOM_FIND] = "SELECT id FROM rooms WHERE name = $1",
 	[S_ROOM_ENSURE] =
 		"INSERT INTO rooms (name, persistent, created) VALUES ($1, $2, $3)"
 		" ON CONFLICT (name) DO UPDATE SET persistent = 1 WHERE $2 = 1",
 	[S_ROOMS_UNPERSIST] = "UPDATE rooms SET persistent = 0 WHERE name <> 'all' AND persistent <> 0",
+	[S_ROOMS_PERSISTENT] = "SELECT name FROM rooms WHERE persistent <> 0",
 	[S_MEMBER_ADD] =
 		"INSERT INTO members (room_id, user_id, joined_at) VALUES ($1, $2, $3)"
 		" ON CONFLICT DO NOTHING",
@@ -240,7 +240,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_MEMBERSHIPS] =
 		"SELECT r.name FROM members m JOIN rooms r ON r.id = m.room_id"
 		" WHERE m.user_id = $1 ORDER BY r.name COLLATE \"C\"",
-	/* $1 user, $2 the id of `all`, $3 online since, $4 brief */
+	/* $1 user, $2 the id of `all`, $3 online since, $4 brief. An ad-hoc
+	 * room nobody is in is left out (store.h). */
 	[S_ROOMS] =
 		"SELECT name, persistent, joined, members, online, last_id FROM ("
 		" SELECT r.id, r.name, r.persistent,"
@@ -255,7 +256,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		"  CASE WHEN $4 THEN NULL"
 		"   ELSE (SELECT coalesce(max(id), 0) FROM events WHERE room_id = r.id) END AS last_id"
 		" FROM rooms r) x"
-		" WHERE NOT $4 OR persistent <> 0 OR joined"
+		" WHERE persistent <> 0 OR joined OR (NOT $4 AND members > 0)"
 		" ORDER BY id <> $2, persistent DESC, name COLLATE \"C\"",
 	/* $1 room, $2 online since, $3 the id of `all` */
 	[S_WHO] =
@@ -580,6 +581,16 @@ static int room_ensure(struct pgs *st, const char *name, int persistent, const c
 	return room_find(st, name, id, bad) == 1 ? 0 : -1;
 }
 
+/* 1 when user_id has a users row (has used the chat), 0 when not, -1. */
+static int user_known(struct pgs *st, long long user_id, PGresult **bad)
+{
+	char u[24];
+	const char *v[] = { num(u, user_id) };
+	long long id;
+
+	return pgs_int(st, S_USER_KNOWN, 1, v, &id, bad);
+}
+
 /* 1 when user_id is in room_id (always for `all`), 0 when not, -1. */
 static int member_is(struct pgs *st, long long room_id, long long user_id, PGresult **bad)
 {
@@ -736,15 +747,44 @@ fail:
 	return -1;
 }
 
-/* Makes `all` and the configured rooms exist and be the persistent ones. */
+/* 1 when `all` and the n configured rooms are the persistent ones
+ * (st->all_id then set), 0 when not, -1 (*bad). Read only. */
+static int pgs_rooms_current(struct pgs *st, const char *const *persistent, size_t n,
+                             PGresult **bad)
+{
+	PGresult *r = pgs_run(st, S_ROOMS_PERSISTENT, 0, NULL, bad);
+	char **names = NULL;
+	size_t count = 0;
+	int same = -1;
+
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++)
+		if (store_names_add(&names, &count, PQgetvalue(r, i, 0)) < 0)
+			goto out;
+	if ((same = store_persistent_same(names, persistent, n)) == 1)
+		same = room_find(st, "all", &st->all_id, bad);
+out:
+	PQclear(r);
+	store_free_names(names);
+	return same;
+}
+
+/* Makes `all` and the configured rooms exist and be the persistent ones,
+ * writing only when they are not: an open then takes no writers' lock. */
 static int pgs_ensure_rooms(struct pgs *st, const char *const *persistent, size_t n,
                             char *err, size_t errlen)
 {
-	PGresult *bad;
+	PGresult *bad = NULL;
 	char ts[32];
 	long long id;
 	size_t i;
+	int r;
 
+	if ((r = pgs_rooms_current(st, persistent, n, &bad)) < 0)
+		return pgs_fail(st, "reading rooms", bad, err, errlen);
+	if (r == 1)
+		return 0;
 	store_time(ts, 0);
 	if (tx_begin(st, &bad) < 0 || pgs_do(st, S_ROOMS_UNPERSIST, 0, NULL, &bad) < 0 ||
 	    room_ensure(st, "all", 1, ts, &st->all_id, &bad) < 0)
@@ -831,11 +871,12 @@ static enum store_result pgs_user_current(struct store *base, const struct user 
 }
 
 static enum store_result pgs_user_seen(struct store *base, const struct store_seen_row *rows,
-                                       size_t n, char *err, size_t errlen)
+                                       size_t n, int wait, char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
 	PGresult *bad = NULL;
 
+	(void)wait;   /* no writers' lock here: only the rows' own, held briefly */
 	if (n > 1 && pgs_do(st, S_BEGIN, 0, NULL, &bad) < 0)
 		return pgs_fail(st, "recording users", bad, err, errlen);
 	st->in_tx = n > 1;
@@ -930,12 +971,11 @@ static int mute_find(struct pgs *st, long long user_id, char until[32], PGresult
 	return found;
 }
 
-/* Inside pgs_post's transaction: where the message goes. STORE_OK with
- * *room_id or *to_user_id set, or why it cannot go there. */
+/* Inside pgs_post's transaction: where the message goes. STORE_OK (with
+ * *room_id set for a room), or why it cannot go there. */
 static enum store_result post_target(struct pgs *st, const struct user *u,
-                                     const char *room, const char *to_username,
-                                     long long *room_id, long long *to_user_id,
-                                     char *err, size_t errlen)
+                                     const char *room, long long to_user_id,
+                                     long long *room_id, char *err, size_t errlen)
 {
 	PGresult *bad = NULL;
 	char until[32];
@@ -956,25 +996,21 @@ static enum store_result post_target(struct pgs *st, const struct user *u,
 			snprintf(err, errlen, "%s is not in the room %s", u->username, room);
 			return STORE_FORBIDDEN;
 		}
-	} else {
-		const char *v[] = { to_username };
-
-		if ((r = pgs_int(st, S_USER_BY_NAME, 1, v, to_user_id, &bad)) == 0) {
-			snprintf(err, errlen, "no chat user %s", to_username);
-			return STORE_NOT_FOUND;
-		}
+	} else if ((r = user_known(st, to_user_id, &bad)) == 0) {
+		snprintf(err, errlen, "no chat user with id %lld", to_user_id);
+		return STORE_NOT_FOUND;
 	}
 	return r < 0 ? pgs_fail(st, "posting", bad, err, errlen) : STORE_OK;
 }
 
 static enum store_result pgs_post(struct store *base, const struct user *u,
-                                  const char *room, const char *to_username,
+                                  const char *room, long long to_user_id,
                                   const char *text, const char *client_id,
                                   long long *id, char ts[32], int *created,
                                   char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
-	long long room_id = 0, to_user_id = 0;
+	long long room_id = 0;
 	enum store_result res;
 	PGresult *bad, *r;
 
@@ -998,7 +1034,7 @@ static enum store_result pgs_post(struct store *base, const struct user *u,
 		}
 		PQclear(r);
 	}
-	res = post_target(st, u, room, to_username, &room_id, &to_user_id, err, errlen);
+	res = post_target(st, u, room, to_user_id, &room_id, err, errlen);
 	if (res != STORE_OK) {
 		if (res != STORE_ERROR)
 			tx_rollback(st);
@@ -1094,7 +1130,22 @@ static enum store_result room_lookup(struct pgs *st, const char *room, long long
 	return STORE_OK;
 }
 
-static enum store_result pgs_history(struct store *base, long long user_id, const char *room,
+static enum store_result pgs_room_member(struct store *base, long long user_id,
+                                         const char *room, int *member, char *err, size_t errlen)
+{
+	struct pgs *st = (struct pgs *)base;
+	enum store_result res;
+	long long room_id;
+	PGresult *bad;
+
+	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	if ((*member = member_is(st, room_id, user_id, &bad)) < 0)
+		return pgs_fail(st, "reading members", bad, err, errlen);
+	return STORE_OK;
+}
+
+static enum store_result pgs_history(struct store *base, const char *room,
                                      long long before, int limit, struct store_events *out,
                                      int *more, char *err, size_t errlen)
 {
@@ -1104,17 +1155,8 @@ static enum store_result pgs_history(struct store *base, long long user_id, cons
 	char rid[24], b[24], l[24];
 	const char *v[3];
 	long long room_id;
-	PGresult *bad;
-	int r;
-
 	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
-	if ((r = member_is(st, room_id, user_id, &bad)) < 0)
-		return pgs_fail(st, "reading history", bad, err, errlen);
-	if (r == 0) {
-		snprintf(err, errlen, "not a member of the room %s", room);
-		return STORE_FORBIDDEN;
-	}
 	/* newest first with one extra row, turned around by store_history_finish */
 	v[0] = num(rid, room_id);
 	v[1] = num(b, before > 0 ? before : INT64_MAX);
@@ -1247,27 +1289,22 @@ static enum store_result pgs_delete(struct store *base, const struct user *u, lo
 }
 
 static enum store_result pgs_mute(struct store *base, const struct user *u,
-                                 const char *username, const char *until, const char *notice,
+                                 long long user_id, const char *until, const char *notice,
                                  long long *event_id, char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
 	char uid[24], by[24], now[32];
-	long long user_id;
 	PGresult *bad, *r;
 	int found, changed;
 
 	store_time(now, 0);
 	if (tx_begin(st, &bad) < 0 || user_write(st, u, now, &bad) < 0)
 		return pgs_fail(st, "muting", bad, err, errlen);
-	{
-		const char *v[] = { username };
-
-		if ((found = pgs_int(st, S_USER_BY_NAME, 1, v, &user_id, &bad)) < 0)
-			return pgs_fail(st, "muting", bad, err, errlen);
-	}
+	if ((found = user_known(st, user_id, &bad)) < 0)
+		return pgs_fail(st, "muting", bad, err, errlen);
 	if (!found) {
 		tx_rollback(st);
-		snprintf(err, errlen, "no chat user %s", username);
+		snprintf(err, errlen, "no chat user with id %lld", user_id);
 		return STORE_NOT_FOUND;
 	}
 	{
@@ -1490,7 +1527,8 @@ static const struct store_ops pgs_ops = {
 	.close = pgs_close, .user_seen = pgs_user_seen, .user_current = pgs_user_current, .join = pgs_join,
 	.leave = pgs_leave, .post = pgs_post, .events_visible = pgs_events_visible,
 	.events_all = pgs_events_all, .max_id = pgs_max_id,
-	.memberships = pgs_memberships, .history = pgs_history, .rooms = pgs_rooms,
+	.memberships = pgs_memberships, .room_member = pgs_room_member,
+	.history = pgs_history, .rooms = pgs_rooms,
 	.who = pgs_who, .delete = pgs_delete, .mute = pgs_mute,
 	.muted_until = pgs_muted_until, .search = pgs_search, .prune = pgs_prune,
 	.log = pgs_log, .stats = pgs_stats, .seq = pgs_seq, .wait = pgs_wait,

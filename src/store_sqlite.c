@@ -162,8 +162,8 @@ static const char *const store_schema[] = {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_USER_WRITE, S_USER_CURRENT, S_USER_BY_NAME,
-	S_ROOM_FIND, S_ROOM_ENSURE,
+	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
+	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_PERSISTENT,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
@@ -184,14 +184,12 @@ static const char *const stmt_sql[S_COUNT] = {
 		" gravatar = excluded.gravatar, last_seen = excluded.last_seen",
 	[S_USER_CURRENT] =
 		"SELECT 1 FROM users WHERE id = ?1 AND username = ?2 AND email = ?3 AND gravatar = ?4",
-	/* Galaxy usernames are unique, but names derived from emails may not
-	 * be: the one seen last wins. */
-	[S_USER_BY_NAME] =
-		"SELECT id FROM users WHERE username = ?1 ORDER BY last_seen DESC LIMIT 1",
+	[S_USER_KNOWN] = "SELECT id FROM users WHERE id = ?1",
 	[S_ROOM_FIND] = "SELECT id FROM rooms WHERE name = ?1",
 	[S_ROOM_ENSURE] =
 		"INSERT INTO rooms (name, persistent, created) VALUES (?1, ?2, ?3)"
 		" ON CONFLICT (name) DO UPDATE SET persistent = 1 WHERE ?2 = 1",
+	[S_ROOMS_PERSISTENT] = "SELECT name FROM rooms WHERE persistent",
 	[S_MEMBER_ADD] =
 		"INSERT INTO members (room_id, user_id, joined_at) VALUES (?1, ?2, ?3)"
 		" ON CONFLICT DO NOTHING",
@@ -240,7 +238,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_MEMBERSHIPS] =
 		"SELECT r.name FROM members m JOIN rooms r ON r.id = m.room_id"
 		" WHERE m.user_id = ?1 ORDER BY r.name",
-	/* ?1 user, ?2 the id of `all`, ?3 online since, ?4 brief */
+	/* ?1 user, ?2 the id of `all`, ?3 online since, ?4 brief. An ad-hoc
+	 * room nobody is in is left out (store.h). */
 	[S_ROOMS] =
 		"SELECT r.name, r.persistent,"
 		" r.id = ?2 OR EXISTS (SELECT 1 FROM members WHERE room_id = r.id AND user_id = ?1)"
@@ -253,7 +252,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		"        WHERE m.room_id = r.id AND u.last_seen >= ?3) END,"
 		" CASE WHEN ?4 THEN NULL"
 		"  ELSE (SELECT coalesce(max(id), 0) FROM events WHERE room_id = r.id) END"
-		" FROM rooms r WHERE NOT ?4 OR r.persistent OR joined"
+		" FROM rooms r WHERE r.persistent OR joined"
+		"  OR (NOT ?4 AND EXISTS (SELECT 1 FROM members WHERE room_id = r.id))"
 		" ORDER BY r.id <> ?2, r.persistent DESC, r.name",
 	/* ?1 room, ?2 online since, ?3 the id of `all` */
 	[S_WHO] =
@@ -314,6 +314,7 @@ struct sqls {
 	unsigned write_seq;            /* wake's write counter before this
 	                                * connection last tried to lock */
 	long long busy_since_ms;       /* when the present lock wait began */
+	int busy_ms;                   /* and how long it may last */
 	long long all_id;              /* rooms.id of `all` */
 	int moved;                     /* the file at path is no longer ours */
 	sqlite3_stmt *stmt[S_COUNT];   /* prepared on first use */
@@ -425,7 +426,7 @@ static enum store_result tx_commit(struct sqls *st, int stored, const char *what
 
 /* SQLite's busy handler (tries counts the calls in this wait): sleeps until
  * a write transaction ends somewhere, at most STORE_BUSY_SLICE_MS, then
- * asks SQLite to try again, for STORE_BUSY_MS in all. The write counter is
+ * asks SQLite to try again, for st->busy_ms in all (STORE_BUSY_MS). The write counter is
  * read before each try (tx_begin, and here), so an end between a failed
  * try and this sleep cuts the sleep short instead of being missed. */
 static int store_busy_wait(void *arg, int tries)
@@ -435,7 +436,7 @@ static int store_busy_wait(void *arg, int tries)
 
 	if (tries == 0)
 		st->busy_since_ms = now;
-	left = st->busy_since_ms + STORE_BUSY_MS - now;
+	left = st->busy_since_ms + st->busy_ms - now;
 	if (left <= 0)
 		return 0;
 	wake_write_wait(st->wake, st->write_seq,
@@ -481,6 +482,16 @@ static int room_ensure(struct sqls *st, const char *name, int persistent,
 }
 
 /* 1 when user_id is in room_id (always for `all`), 0 when not, -1. */
+/* 1 when user_id has a users row (has used the chat), 0 when not, -1 on error. */
+static int user_known(struct sqls *st, long long user_id)
+{
+	sqlite3_stmt *s = stmt(st, S_USER_KNOWN);
+	long long id;
+
+	sqlite3_bind_int64(s, 1, user_id);
+	return sql_int(s, &id);
+}
+
 static int member_is(struct sqls *st, long long room_id, long long user_id)
 {
 	sqlite3_stmt *s;
@@ -597,21 +608,34 @@ static int store_check_dir(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* Brings the schema to STORE_VERSION, one step per version, in one write
- * transaction so concurrent openers migrate once. */
-static int store_migrate(struct sqls *st, char *err, size_t errlen)
+/* The schema version into *version: 0, or -1 with SQLite's error. */
+static int store_version(struct sqls *st, long long *version)
 {
 	sqlite3_stmt *s = NULL;
+	int r;
+
+	*version = 0;
+	r = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+	    sql_int(s, version) >= 0;
+	sqlite3_finalize(s);
+	return r ? 0 : -1;
+}
+
+/* Brings the schema to STORE_VERSION, one step per version, in one write
+ * transaction so concurrent openers migrate once. A store already current
+ * is only read: opening it needs no write lock, so it works while another
+ * writer (the sqlite3 shell's BEGIN EXCLUSIVE, a long prune) holds it. */
+static int store_migrate(struct sqls *st, char *err, size_t errlen)
+{
 	long long version = 0;
 	char sql[64];
 
-	if (tx_begin(st) < 0 ||
-	    sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
-	    sql_int(s, &version) < 0) {
-		sqlite3_finalize(s);
+	if (store_version(st, &version) < 0)
 		return store_fail(st, "reading the schema version", err, errlen);
-	}
-	sqlite3_finalize(s);
+	if (version == STORE_VERSION)
+		return 0;
+	if (tx_begin(st) < 0 || store_version(st, &version) < 0)
+		return store_fail(st, "reading the schema version", err, errlen);
 	if (version > STORE_VERSION) {
 		tx_rollback(st);
 		snprintf(err, errlen, "store %s: schema version %lld is newer than this "
@@ -627,14 +651,41 @@ static int store_migrate(struct sqls *st, char *err, size_t errlen)
 	return tx_commit(st, 0, "upgrading the schema", err, errlen);
 }
 
-/* Makes `all` and the configured rooms exist and be the persistent ones. */
+/* 1 when `all` and the n configured rooms are the persistent ones
+ * (st->all_id then set), 0 when not, -1. Read only. */
+static int store_rooms_current(struct sqls *st, const char *const *persistent, size_t n)
+{
+	sqlite3_stmt *s = stmt(st, S_ROOMS_PERSISTENT);
+	char **names = NULL;
+	size_t count = 0;
+	int r;
+
+	while ((r = sql_row(s)) == 1)
+		if (store_names_add(&names, &count, col_text(s, 0)) < 0) {
+			sqlite3_reset(s);
+			r = -1;
+			break;
+		}
+	if (r == 0 && (r = store_persistent_same(names, persistent, n)) == 1)
+		r = room_find(st, "all", &st->all_id);
+	store_free_names(names);
+	return r;
+}
+
+/* Makes `all` and the configured rooms exist and be the persistent ones,
+ * writing only when they are not (see store_migrate). */
 static int store_ensure_rooms(struct sqls *st, const char *const *persistent, size_t n,
                               char *err, size_t errlen)
 {
 	char ts[32];
 	long long id;
 	size_t i;
+	int r;
 
+	if ((r = store_rooms_current(st, persistent, n)) < 0)
+		return store_fail(st, "reading rooms", err, errlen);
+	if (r == 1)
+		return 0;
 	store_time(ts, 0);
 	if (tx_begin(st) < 0 ||
 	    sqlite3_exec(st->db, "UPDATE rooms SET persistent = 0 WHERE name <> 'all'",
@@ -679,8 +730,10 @@ int store_sqlite_open(const char *path, const char *const *persistent, size_t n,
 	if (store_check_dir(path, err, errlen) < 0)
 		return -1;
 	st = calloc(1, sizeof *st);
-	if (st)
+	if (st) {
 		st->base.ops = &sqls_ops;
+		st->busy_ms = STORE_BUSY_MS;
+	}
 	if (!st || !(st->path = strdup(path))) {
 		free(st);
 		snprintf(err, errlen, "store %s: out of memory", path);
@@ -761,12 +814,16 @@ static enum store_result sqls_user_current(struct store *base, const struct user
 }
 
 static enum store_result sqls_user_seen(struct store *base, const struct store_seen_row *rows,
-                                        size_t n, char *err, size_t errlen)
+                                        size_t n, int wait, char *err, size_t errlen)
 {
 	struct sqls *st = (struct sqls *)base;
+	int r;
 
 	/* a transaction even for one row: its end lets waiting writers go */
-	if (tx_begin(st) < 0)
+	st->busy_ms = wait ? STORE_BUSY_MS : 0;
+	r = tx_begin(st);
+	st->busy_ms = STORE_BUSY_MS;
+	if (r < 0)
 		return store_fail(st, "recording users", err, errlen);
 	for (size_t i = 0; i < n; i++)
 		if (user_write(st, &rows[i].user, rows[i].ts) < 0)
@@ -859,14 +916,12 @@ static int mute_find(struct sqls *st, long long user_id, char until[32])
 	return r;
 }
 
-/* Inside store_post's transaction: where the message goes. STORE_OK with
- * *room_id or *to_user_id set, or why it cannot go there. */
+/* Inside store_post's transaction: where the message goes. STORE_OK (with
+ * *room_id set for a room), or why it cannot go there. */
 static enum store_result post_target(struct sqls *st, const struct user *u,
-                                     const char *room, const char *to_username,
-                                     long long *room_id, long long *to_user_id,
-                                     char *err, size_t errlen)
+                                     const char *room, long long to_user_id,
+                                     long long *room_id, char *err, size_t errlen)
 {
-	sqlite3_stmt *s;
 	char until[32];
 	int r;
 
@@ -885,25 +940,21 @@ static enum store_result post_target(struct sqls *st, const struct user *u,
 			snprintf(err, errlen, "%s is not in the room %s", u->username, room);
 			return STORE_FORBIDDEN;
 		}
-	} else {
-		s = stmt(st, S_USER_BY_NAME);
-		sqlite3_bind_text(s, 1, to_username, -1, SQLITE_STATIC);
-		if ((r = sql_int(s, to_user_id)) == 0) {
-			snprintf(err, errlen, "no chat user %s", to_username);
-			return STORE_NOT_FOUND;
-		}
+	} else if ((r = user_known(st, to_user_id)) == 0) {
+		snprintf(err, errlen, "no chat user with id %lld", to_user_id);
+		return STORE_NOT_FOUND;
 	}
 	return r < 0 ? store_fail(st, "posting", err, errlen) : STORE_OK;
 }
 
 static enum store_result sqls_post(struct store *base, const struct user *u,
-                             const char *room, const char *to_username,
+                             const char *room, long long to_user_id,
                              const char *text, const char *client_id,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen)
 {
 	struct sqls *st = (struct sqls *)base;
-	long long room_id = 0, to_user_id = 0;
+	long long room_id = 0;
 	enum store_result res;
 	sqlite3_stmt *s;
 	int r;
@@ -927,7 +978,7 @@ static enum store_result sqls_post(struct store *base, const struct user *u,
 			return STORE_OK;
 		}
 	}
-	res = post_target(st, u, room, to_username, &room_id, &to_user_id, err, errlen);
+	res = post_target(st, u, room, to_user_id, &room_id, err, errlen);
 	if (res != STORE_OK) {
 		if (res != STORE_ERROR)
 			tx_rollback(st);
@@ -1023,7 +1074,21 @@ static enum store_result room_lookup(struct sqls *st, const char *room, long lon
 	return STORE_OK;
 }
 
-static enum store_result sqls_history(struct store *base, long long user_id, const char *room,
+static enum store_result sqls_room_member(struct store *base, long long user_id,
+                                          const char *room, int *member, char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+	enum store_result res;
+	long long room_id;
+
+	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	if ((*member = member_is(st, room_id, user_id)) < 0)
+		return store_fail(st, "reading members", err, errlen);
+	return STORE_OK;
+}
+
+static enum store_result sqls_history(struct store *base, const char *room,
                                 long long before, int limit, struct store_events *out,
                                 int *more, char *err, size_t errlen)
 {
@@ -1032,16 +1097,9 @@ static enum store_result sqls_history(struct store *base, long long user_id, con
 	enum store_result res;
 	long long room_id;
 	sqlite3_stmt *s;
-	int r;
 
 	if ((res = room_lookup(st, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
-	if ((r = member_is(st, room_id, user_id)) < 0)
-		return store_fail(st, "reading history", err, errlen);
-	if (r == 0) {
-		snprintf(err, errlen, "not a member of the room %s", room);
-		return STORE_FORBIDDEN;
-	}
 	/* Newest first with one extra row to learn whether older ones exist,
 	 * then turned around. */
 	s = stmt(st, S_HISTORY);
@@ -1173,11 +1231,10 @@ static enum store_result sqls_delete(struct store *base, const struct user *u, l
 }
 
 static enum store_result sqls_mute(struct store *base, const struct user *u,
-                                  const char *username, const char *until, const char *notice,
+                                  long long user_id, const char *until, const char *notice,
                                   long long *event_id, char *err, size_t errlen)
 {
 	struct sqls *st = (struct sqls *)base;
-	long long user_id;
 	sqlite3_stmt *s;
 	char now[32];
 	int r;
@@ -1185,13 +1242,11 @@ static enum store_result sqls_mute(struct store *base, const struct user *u,
 	store_time(now, 0);
 	if (tx_begin(st) < 0 || user_write(st, u, now) < 0)
 		return store_fail(st, "muting", err, errlen);
-	s = stmt(st, S_USER_BY_NAME);
-	sqlite3_bind_text(s, 1, username, -1, SQLITE_STATIC);
-	if ((r = sql_int(s, &user_id)) < 0)
+	if ((r = user_known(st, user_id)) < 0)
 		return store_fail(st, "muting", err, errlen);
 	if (r == 0) {
 		tx_rollback(st);
-		snprintf(err, errlen, "no chat user %s", username);
+		snprintf(err, errlen, "no chat user with id %lld", user_id);
 		return STORE_NOT_FOUND;
 	}
 	if (until[0]) {
@@ -1280,7 +1335,7 @@ static enum store_result sqls_prune(struct store *base, const char *cutoff, int 
                                    char *err, size_t errlen)
 {
 	struct sqls *st = (struct sqls *)base;
-	long long bound;
+	long long bound = 0;
 	sqlite3_stmt *s;
 	int r, n;
 
@@ -1389,7 +1444,8 @@ static const struct store_ops sqls_ops = {
 	.close = sqls_close, .user_seen = sqls_user_seen, .user_current = sqls_user_current, .join = sqls_join,
 	.leave = sqls_leave, .post = sqls_post, .events_visible = sqls_events_visible,
 	.events_all = sqls_events_all, .max_id = sqls_max_id,
-	.memberships = sqls_memberships, .history = sqls_history, .rooms = sqls_rooms,
+	.memberships = sqls_memberships, .room_member = sqls_room_member,
+	.history = sqls_history, .rooms = sqls_rooms,
 	.who = sqls_who, .delete = sqls_delete, .mute = sqls_mute,
 	.muted_until = sqls_muted_until, .search = sqls_search, .prune = sqls_prune,
 	.log = sqls_log, .stats = sqls_stats, .seq = sqls_seq, .wait = sqls_wait,

@@ -249,6 +249,78 @@ def main(store_url=None):
         eq(st, 200, "who")
         ok({"alice", "bob"} <= {u["username"] for u in who["users"]}, "who lists members seen lately", who)
         eq(err_code(api("alice", "GET", "/v1/rooms/nowhere/who")), (404, "not_found"), "who of unknown room: 404")
+        st, _, body = api("carol", "GET", "/v1/rooms/RNA-Seq/who")
+        ok(st == 403 and "users" not in body, "who of a room one is not in: 403, nobody listed", body)
+        ok("carol" in {u["username"] for u in api("carol", "GET", "/v1/rooms/all/who")[2]["users"]},
+           "everyone sees who is in all")
+
+        # --- strict UTF-8 in every text field ---------------------------------
+        def raw_path(b):
+            return b.decode("utf-8", "surrogateescape")
+        cursor = api("alice", "GET", "/v1/events")[2]["cursor"]
+        for bad, why in [(b"\xc0\xaf", "overlong C0 AF"), (b"\xed\xa0\x80", "surrogate ED A0 80"),
+                         (b"\xf4\x90\x80\x80", "above U+10FFFF F4 90 80 80")]:
+            st, _, body = post("alice", b'{"room":"NGS","text":"x' + bad + b'y"}', content_type="application/json")
+            ok(st == 400 and "UTF-8" in body["error"]["message"], "text with %s: 400 saying UTF-8" % why, body)
+            for field, doc in [(b'{"to":"b' + bad + b'ob","text":"hi"}', "recipient"),
+                               (b'{"room":"NGS","text":"hi","client_id":"c' + bad + b'"}', "client_id"),
+                               (b'{"room":"NGS","text":"hi","extra":"' + bad + b'"}', "an unknown field")]:
+                eq(err_code(post("alice", field, content_type="application/json")), (400, "bad_request"),
+                   "%s with %s: 400" % (doc, why))
+            q = "".join("%%%02X" % c for c in bad)
+            eq(err_code(api("alice", "GET", "/v1/search", query="q=a" + q)), (400, "bad_request"),
+               "search words with %s: 400" % why)
+            eq(err_code(api("alice", "POST", raw_path(b"/v1/users/b" + bad + b"/mute"), body={"minutes": 5})),
+               (400, "bad_request"), "mute of a username with %s: 400" % why)
+            eq(err_code(api("alice", "POST", raw_path(b"/v1/rooms/r" + bad + b"/join"))), (400, "bad_request"),
+               "room name with %s: 400" % why)
+        body = api("alice", "GET", "/v1/events", query="since=%d" % cursor)[2]
+        ok(isinstance(body, dict) and body["events"] == [], "nothing of it was stored: events decode",
+           body if isinstance(body, dict) else body[:300])
+        eq(post("alice", {"room": "NGS", "text": "\ud83e\uddec \u00e9 \ud800"})[0], 201,
+           "escaped pairs and a lone escaped surrogate (read as U+FFFD) are fine")
+
+        # --- look-alike names cannot make new rooms ------------------------------
+        for name, why in [("all ", "a trailing space"), (" all", "a leading space"), (" ", "a lone space"),
+                          ("a\u200bll", "a zero-width space"), ("\u202ella", "a right-to-left override"),
+                          ("all\u2066", "a bidi isolate"), ("\ufeffall", "a BOM"), ("al\u00adl", "a soft hyphen"),
+                          ("NGS\u00a0", "a trailing no-break space"), ("\u200fNGS", "a right-to-left mark")]:
+            st, _, body = api("bob", "POST", "/v1/rooms/" + name + "/join")
+            ok(st == 400 and body["error"]["code"] == "bad_request", "a new room with %s: 400" % why, body)
+        names = [r["name"] for r in api("bob", "GET", "/v1/rooms")[2]["rooms"]]
+        ok(not [n for n in names if n.strip() != n or any(c in n for c in "\u200b\u202e\u2066\ufeff\u00ad")],
+           "none of them was created", names)
+        eq(api("bob", "POST", "/v1/rooms/ALL/join")[0], 200, "ALL is another room (case is compared exactly)")
+        if not store_url:   # a look-alike made before the rule keeps working
+            import sqlite3
+            db = sqlite3.connect(env.store, timeout=10)
+            db.execute("INSERT INTO rooms (name, persistent, created) VALUES ('all ', 0, '2020-01-01T00:00:00.000Z')"
+                       " ON CONFLICT DO NOTHING")
+            db.commit()
+            db.close()
+            eq(api("bob", "POST", "/v1/rooms/all /join")[0], 200, "an old look-alike room can still be joined")
+            eq(post("bob", {"room": "all ", "text": "old room"})[0], 201, "and posted to")
+            eq(api("bob", "POST", "/v1/rooms/all /leave")[0], 200, "and left")
+
+        # --- ad-hoc rooms nobody is in are not listed -------------------------------
+        for i in range(5):
+            api("carol", "POST", "/v1/rooms/passing %d/join" % i)
+            api("carol", "POST", "/v1/rooms/passing %d/leave" % i)
+        api("carol", "POST", "/v1/rooms/kept/join")
+        post("carol", {"room": "kept", "text": "still here"})
+        api("carol", "POST", "/v1/rooms/kept/leave")
+        for user in ("alice", "carol"):
+            names = [r["name"] for r in api(user, "GET", "/v1/rooms")[2]["rooms"]]
+            ok(not [n for n in names if n.startswith("passing") or n in ("kept", "ad hoc")],
+               "%s: empty ad-hoc rooms are not listed" % user, names)
+        ok({"all", "NGS", "RNA-Seq"} <= set(names), "persistent rooms are, members or not")
+        eq(err_code(api("alice", "GET", "/v1/rooms/kept/messages")), (403, "forbidden"),
+           "an empty room still exists: its history is 403 to non-members, not 404")
+        eq(api("carol", "POST", "/v1/rooms/kept/join")[0], 200, "rejoining an emptied room")
+        eq([e.get("text") for e in api("carol", "GET", "/v1/rooms/kept/messages")[2]["events"]
+            if e["type"] == "message"], ["still here"], "finds its history")
+        ok("kept" in [r["name"] for r in api("alice", "GET", "/v1/rooms")[2]["rooms"]],
+           "a room with a member is listed again")
 
         # --- at most 500 events per answer ---------------------------------
         start = api("bob", "GET", "/v1/events")[2]["cursor"]

@@ -1,14 +1,16 @@
 """Faults, each against the real binary on loopback, each bounded in time:
 slow and malformed clients, FastCGI parameters libfcgi would abort on or
-misread, slow bodies beyond the peek buffer, SIGTERM mid-poll, clients leaving mid-poll,
-SIGKILL of workers mid-send with retrying senders, Galaxy's database down
-at start and mid-run, the store deleted, the disk full, the store
+misread, slow bodies beyond the peek buffer, SIGTERM mid-poll, clients
+leaving mid-poll, SIGKILL of workers mid-send with retrying senders, Galaxy's database down
+at start and mid-run, the store deleted, the store locked by a sqlite3
+shell's BEGIN EXCLUSIVE, the disk full (reads still served), the store
 read-only. ChatEnv.close() fails on any sanitizer report in the logs."""
 
 import json
 import os
 import random
 import signal
+import sqlite3
 import socket
 import struct
 import subprocess
@@ -470,6 +472,85 @@ def store_deleted():
         ok("deleted or replaced" in env.log(0), "the log says the file was deleted or replaced")
 
 
+def exclusive_lock():
+    """A sqlite3 shell holding BEGIN EXCLUSIVE: a process opening the store
+    starts and reads without waiting, polls answer by their deadline (also
+    a new user's, whose users row waits for the lock), a write is 503."""
+    with ChatEnv(users=["alice", "bob"], processes=1, options={"rate": "off"}) as env:
+        eq(env.api("alice", "GET", "/v1/me")[0], 200, "alice has used the chat")
+        env.stop_chat()
+        db = sqlite3.connect(env.store, timeout=1, isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        started = False
+        try:
+            try:
+                env.start_chat()
+                started = True
+            except RuntimeError as e:
+                diag(str(e)[-400:])
+            ok(started, "a process opening the locked store starts")
+            t = time.monotonic()
+            r = subprocess.run([BINARY, "check", "-c", env.config], capture_output=True, text=True, timeout=30)
+            ok(r.returncode == 0 and time.monotonic() - t < 3, "check opens it at once (%.1f s)"
+               % (time.monotonic() - t), r.stdout[-400:])
+            if started:
+                t = time.monotonic()
+                eq(env.api("alice", "GET", "/v1/rooms")[0], 200, "reads are served")
+                ok(time.monotonic() - t < 2, "without waiting for the lock (%.1f s)" % (time.monotonic() - t))
+                for user, timeout in (("alice", 3), ("bob", 7)):
+                    t = time.monotonic()
+                    st, _, body = env.api(user, "GET", "/v1/events", query="since=0&timeout=%d" % timeout)
+                    took = time.monotonic() - t
+                    ok(st == 200 and timeout - 0.3 <= took < timeout + 1,
+                       "a %d s poll of %s answers by its deadline (%.1f s)" % (timeout, user, took), body)
+                t = time.monotonic()
+                st, h, body = env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "locked"})
+                took = time.monotonic() - t
+                ok(st == 503 and h.get("retry-after") and took < 8,
+                   "a write waits the busy budget, then 503 (%.1f s)" % took, body)
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+        if started:
+            eq(env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "free"})[0], 201,
+               "the lock let go: writes work")
+
+
+def reads_on_full_disk(env, mnt):
+    """The disk under env's store is full: every read route answers, from
+    the connection that failed, from a new process, for a user the store
+    has never seen."""
+    filler = os.path.join(mnt, "filler2")
+    try:
+        with open(filler, "wb") as f:   # every byte left
+            while True:
+                f.write(b"\0" * 4096)
+                f.flush()
+    except OSError:
+        pass
+    reads = [("/v1/me", ""), ("/v1/rooms", ""), ("/v1/events", "since=0"),
+             ("/v1/events", "since=0&timeout=1"), ("/v1/rooms/all/messages", ""),
+             ("/v1/rooms/all/who", ""), ("/v1/search", "q=x")]
+    for when in ("after a failed write", "in a process started on the full disk"):
+        if when.startswith("in"):
+            env.stop_chat()
+            env.start_chat()
+        for user in ("alice", "bob"):
+            got = [(path, env.api(user, "GET", path, query=q)[0]) for path, q in reads]
+            ok([c for _, c in got] == [200] * len(reads), "full disk, %s: %s reads" % (when, user), got)
+    # a store first opened on the full disk: its -wake file cannot get its
+    # blocks, which must be an error naming it, not a SIGBUS when mapped
+    config = os.path.join(env.dir, "new-store.ini")
+    with open(env.config) as f, open(config, "w") as g:
+        g.write(f.read().replace(env.options["store"], os.path.join(mnt, "new.sqlite")))
+    r = subprocess.run([env.binary, "-c", config, "check"], capture_output=True, text=True, timeout=30)
+    ok(r.returncode > 0 and "new.sqlite" in r.stdout + r.stderr,
+       "full disk: a new store is refused by name, no crash (exit %d)" % r.returncode,
+       (r.stdout + r.stderr)[-300:])
+    if os.path.exists(filler):
+        os.unlink(filler)
+
+
 def disk_full_and_read_only():
     mnt = tempfile.mkdtemp(prefix="gc-full-")
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], capture_output=True, text=True)
@@ -480,7 +561,7 @@ def disk_full_and_read_only():
         return
     try:
         store = os.path.join(mnt, "chat.sqlite")
-        with ChatEnv(users=["alice"], processes=1, options={"store": store, "rate": "off"}) as env:
+        with ChatEnv(users=["alice", "bob"], processes=1, options={"store": store, "rate": "off"}) as env:
             filler = os.path.join(mnt, "filler")
             with open(filler, "wb") as f:
                 f.write(b"\0" * 300 * 1024)
@@ -501,6 +582,7 @@ def disk_full_and_read_only():
             ok(st == 503 and body["error"]["code"] == "unavailable" and h.get("retry-after"),
                "a full disk is unavailable with Retry-After", (st, body))
             ok(env.procs[0].poll() is None, "no crash")
+            reads_on_full_disk(env, mnt)
             os.unlink(filler)
             wait_for(lambda: env.api("alice", "POST", "/v1/messages",
                                      body={"room": "all", "text": "room again"})[0] == 201, 10, "space")
@@ -531,7 +613,7 @@ def disk_full_and_read_only():
 
 def main():
     for part in (slow_clients, malformed_params, slow_bodies, sigterm_and_disconnects, sigkill_mid_send,
-                 galaxy_db_down, store_deleted, disk_full_and_read_only):
+                 galaxy_db_down, store_deleted, exclusive_lock, disk_full_and_read_only):
         t = time.monotonic()
         part()
         diag("%s: %.1f s" % (part.__name__, time.monotonic() - t))

@@ -1,5 +1,6 @@
-"""Per-user rate limits (rate, join_rate, rate_exempt_admins) against three
-responder processes sharing one store: the limit holds across processes,
+"""Per-user rate limits (rate, join_rate, max_new_rooms_per_day,
+rate_exempt_admins) against responder processes sharing one store: the
+limit holds across processes,
 the 429 carries Retry-After and says when, nothing is stored when refused,
 admins are exempt, and the bucket refills."""
 
@@ -74,12 +75,36 @@ def main():
 
     # admins too, when configured so; "off" turns a limit off
     with ChatEnv(users=["alice"], processes=1, admins=["alice"],
-                 options={"rate": "2/60s", "rate_exempt_admins": "no", "join_rate": "off"}) as env:
+                 options={"rate": "2/60s", "rate_exempt_admins": "no", "join_rate": "off",
+                          "max_new_rooms_per_day": "0"}) as env:
         codes = [env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "x"})[0]
                  for _ in range(3)]
         eq(codes, [201, 201, 429], "rate_exempt_admins = no: admins are limited too")
         codes = [env.api("alice", "POST", "/v1/rooms/j%d/join" % i)[0] for i in range(40)]
-        eq(set(codes), {200}, "join_rate = off: no join limit")
+        eq(set(codes), {200}, "join_rate = off, max_new_rooms_per_day = 0: no join limit")
+
+    # rooms one user may create, whatever the process; joining is not creating
+    with ChatEnv(users=["alice", "bob"], processes=2, admins=["alice"],
+                 options={"max_new_rooms_per_day": "3", "join_rate": "off"}) as env:
+        api = env.api
+        codes = []
+        for i in range(3):
+            codes.append(api("bob", "POST", "/v1/rooms/new %d/join" % i, proc=i % 2)[0])
+            api("bob", "POST", "/v1/rooms/new %d/leave" % i)
+        eq(codes, [200] * 3, "three new rooms (max_new_rooms_per_day = 3), across processes")
+        st, h, body = api("bob", "POST", "/v1/rooms/new 3/join", proc=1)
+        eq((st, body["error"]["code"]), (429, "rate_limited"), "a fourth new room: 429")
+        ok(28000 <= int(h.get("retry-after", "0")) <= 28800, "Retry-After: a day / 3", h.get("retry-after"))
+        ok("3 new rooms (max_new_rooms_per_day) per 86400 s" in body["error"]["message"],
+           "the message names the limit", body)
+        ok("new 3" not in [r["name"] for r in api("alice", "GET", "/v1/rooms")[2]["rooms"]],
+           "the refused room was not created")
+        eq([api("bob", "POST", "/v1/rooms/%s/join" % r)[0] for r in ("new 0", "NGS", "all")], [200] * 3,
+           "joining rooms that exist is still fine")
+        eq(api("bob", "POST", "/v1/rooms/ new/join")[0], 400,
+           "a refused name answers 400 first")
+        eq([api("alice", "POST", "/v1/rooms/admin %d/join" % i)[0] for i in range(5)], [200] * 5,
+           "admins are exempt")
 
 
 run(main)

@@ -30,6 +30,7 @@ function need(name) {
 const BASE = need('GC_BASE_URL');
 const API = process.env.GC_API_URL || new URL('api/', BASE).href;
 const MALLORY = process.env.GC_MALLORY; // a username full of HTML
+const MALLORY_NAME = process.env.GC_MALLORY_NAME || MALLORY; // what the chat calls her
 const COOKIES = Object.create(null); // keyed by username, and one of them is "__proto__"
 COOKIES.alice = need('GC_COOKIE_ALICE');
 COOKIES.bob = need('GC_COOKIE_BOB');
@@ -368,10 +369,10 @@ test('message text is shown as text and runs nothing', { timeout: 60000 }, async
     const hi = 'hi from mallory ' + uniq();
     await say(MALLORY, 'all', hi);
     await seeOnce(page, hi);
-    assert.equal(await messages(page, hi).locator('.user').textContent(), MALLORY);
+    assert.equal(await messages(page, hi).locator('.user').textContent(), MALLORY_NAME);
     await dm(MALLORY, 'alice', 'psst ' + hi);
-    await until('the DM tab named after mallory', () => tab(page, '@' + MALLORY).count());
-    await openTab(page, '@' + MALLORY);
+    await until('the DM tab named after mallory', () => tab(page, '@' + MALLORY_NAME).count());
+    await openTab(page, '@' + MALLORY_NAME);
     await seeOnce(page, 'psst ' + hi);
     await openTab(page, 'all');
   }

@@ -1,5 +1,6 @@
 /*
- * test_room.c - room names: lengths in characters, UTF-8 validity, controls.
+ * test_room.c - room names: lengths in characters, UTF-8 validity,
+ * controls; and the stricter rules for a new room's name (look-alikes).
  */
 #include <string.h>
 
@@ -8,14 +9,19 @@
 
 static int valid(const char *name)
 {
-	char err[128];
+	char err[160];
 	return room_validate(name, strlen(name), err, sizeof err) == 0;
+}
+
+static int valid_new(const char *name)
+{
+	char err[160];
+	return room_validate_new(name, strlen(name), err, sizeof err) == 0;
 }
 
 int main(void)
 {
-	char buf[300];
-	size_t chars;
+	char buf[300], err[160];
 
 	ok(valid("NGS"), "plain name");
 	ok(valid("Genome Annotation"), "spaces");
@@ -26,6 +32,7 @@ int main(void)
 	ok(!valid("a\nb"), "newline refused");
 	ok(!valid("a\x7f"), "DEL refused");
 	ok(!valid("a\xc2\x85"), "C1 control refused");
+	ok(!valid("a\xe2\x80\xa8"), "line separator refused");
 	ok(!valid("\xff"), "invalid byte refused");
 	ok(!valid("\xc0\xaf"), "overlong refused");
 	ok(!valid("\xe0\x80\xaf"), "3-byte overlong refused");
@@ -44,12 +51,28 @@ int main(void)
 		memcpy(buf + 4 * i, "\xf0\x9f\xa7\xac", 4);
 	buf[256] = '\0';
 	ok(valid(buf), "64 four-byte characters allowed");
+	ok(valid_new(buf), "and as a new room");
 
 	char nul[] = "a\0b";
-	char err[128];
 	ok(room_validate(nul, 3, err, sizeof err) < 0, "embedded NUL refused");
-	is_int(room_utf8_check("h\xc3\xa9llo", 6, 1, &chars), 0, "utf8 check");
-	is_int(chars, 5, "counts characters");
-	is_int(room_utf8_check("a\nb", 3, 0, &chars), 0, "controls allowed when asked");
+
+	/* look-alikes of `all` may still be named (old stores), not created */
+	ok(valid("all ") && valid("\xe2\x80\x8b" "all") && valid(" "), "old look-alikes still name rooms");
+	ok(valid_new("all") && valid_new("Genome Annotation") && valid_new("\xc3\xa9t\xc3\xa9"),
+	   "ordinary names may be created");
+	ok(!valid_new("all ") && !valid_new(" all"), "leading or trailing space refused");
+	ok(!valid_new(" "), "a lone space refused");
+	ok(!valid_new("all\xc2\xa0") && !valid_new("\xe3\x80\x80" "all"),
+	   "no-break and ideographic spaces at the ends refused");
+	ok(!valid_new("a\xe2\x80\x8b" "ll"), "zero-width space refused");
+	ok(!valid_new("\xe2\x80\xae" "lla"), "right-to-left override refused");
+	ok(!valid_new("all\xe2\x81\xa6"), "isolate refused");
+	ok(!valid_new("\xef\xbb\xbf" "all"), "BOM refused");
+	ok(!valid_new("al\xc2\xadl"), "soft hyphen refused");
+	ok(!valid_new("a\tb"), "new names follow the old rules too");
+	ok(room_validate_new("all\xe2\x80\x8f", 6, err, sizeof err) < 0 && strstr(err, "U+200F"),
+	   "the message names the character");
+	ok(room_validate_new("all ", 4, err, sizeof err) < 0 && strstr(err, "white space"),
+	   "and says white space at an end");
 	return done_testing();
 }
