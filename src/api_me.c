@@ -1,8 +1,10 @@
 /*
  * api_me.c - GET /v1/me: who the cookie belongs to, per Galaxy's database,
- * the rooms to show, the current cursor, and until when the user is muted.
+ * the rooms to show, the current cursor, until when the user is muted, and
+ * where the client takes pictures of users from (avatars).
  */
 #include "api.h"
+#include "cfg.h"
 #include "store.h"
 
 json_object *api_user_json(const struct user *u)
@@ -36,5 +38,6 @@ void api_me(struct call *c)
 	json_object_object_add(o, "rooms", rooms);
 	json_object_object_add(o, "cursor", json_object_new_int64(cursor));
 	json_object_object_add(o, "muted_until", muted[0] ? json_object_new_string(muted) : NULL);
+	json_object_object_add(o, "avatars", json_object_new_string(cfg_avatars_names[c->cfg->avatars]));
 	reply_json(c->rep, 200, o);
 }

@@ -19,6 +19,10 @@
 /* read when neither -c nor $GALAXY_CHAT_CONFIG names a file */
 #define CFG_DEFAULT_PATH SYSCONFDIR "/galaxy-chat/galaxy-chat.ini"
 
+/* avatars: where the browser client's pictures of users come from. */
+enum cfg_avatars { CFG_AVATARS_INITIALS, CFG_AVATARS_GRAVATAR };
+extern const char *const cfg_avatars_names[]; /* "initials", "gravatar", NULL */
+
 /* A rate limit: count actions per seconds; count 0 means no limit. */
 struct cfg_rate {
 	int count;
@@ -59,6 +63,9 @@ struct cfg {
 	int rate_exempt_admins;     /* admin_users are not rate limited */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
 	struct cfg_rate new_room_rate; /* rooms one user may create: max_new_rooms_per_day */
+	enum cfg_avatars avatars;   /* initials (no third party, the default) or gravatar */
+	int max_polls_per_user;     /* waiting polls of one user per process, 0 = no limit */
+	int max_polls_per_address;  /* waiting polls from one REMOTE_ADDR per process, 0 = no limit */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in

@@ -1,17 +1,20 @@
 """The HTTP API of API.md against the real binary: two responder processes
 sharing one store, Galaxy's schema in SQLite, genuine cookies. Every route,
-every error, visibility, idempotency, ordering and cross-process wakeup.
+every error, visibility, idempotency, ordering and cross-process wakeup,
+and waiting polls of deleted accounts.
 
 The store is an SQLite file; tests/api_pg.py runs this same main() against
 a PostgreSQL store (store_url)."""
 
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from chatenv import ChatEnv  # noqa: E402
+from chatenv import BINARY, ChatEnv  # noqa: E402
 from tap import ok, eq, run  # noqa: E402
 
 
@@ -47,6 +50,7 @@ def main(store_url=None):
         eq(me["user"]["username"], "alice", "me: username from Galaxy's database")
         eq(me["user"]["id"], env.user_ids["alice"], "me: Galaxy's user id")
         eq(len(me["user"]["gravatar"]), 32, "me: gravatar md5")
+        eq(me["avatars"], "initials", "me: avatars = initials by default: the client asks no third party")
         ok(me["admin"] is True, "me: alice is in admin_users")
         ok(api("bob", "GET", "/v1/me")[2]["admin"] is False, "me: bob is not")
         names = [r["name"] for r in me["rooms"]]
@@ -331,6 +335,52 @@ def main(store_url=None):
         b2 = events("bob", b1["cursor"])
         eq(len(b2["events"]), 20, "the rest follow from the cursor")
 
+        # --- a waiting poll is no way around auth_cache_seconds (2 s here) ---
+        def park(users, cursor):
+            """Polls waiting in process 1; returns (threads, box of answers)."""
+            box = {}
+            ths = [threading.Thread(target=lambda u=u: box.update({u: api(
+                u, "GET", "/v1/events", query="since=%d&timeout=8" % cursor, proc=1)})) for u in users]
+            for th in ths:
+                th.start()
+            time.sleep(0.5)
+            return ths, box
+
+        cursor = b2["cursor"]
+        ths, box = park(("bob", "carol"), cursor)
+        env.galaxy_db.set_user(env.user_ids["carol"], deleted=True)
+        time.sleep(2.5)   # the session checks of both polls are older than the window now
+        st, _, m = post("alice", {"room": "all", "text": "after carol's account was deleted"})
+        for th in ths:
+            th.join(10)
+        eq(err_code(box["carol"]), (401, "unauthorized"),
+           "a poll parked before its account was deleted gets 401, not the message sent later")
+        eq([e["id"] for e in box["bob"][2]["events"]], [m["id"]],
+           "a poll parked as long, whose session is still good, gets the message")
+        # the cache already knows the session is gone: answered so at once
+        ths, box = park(("bob",), m["id"])
+        env.galaxy_db.set_user(env.user_ids["bob"], deleted=True)
+        time.sleep(2.5)
+        eq(err_code(api("bob", "GET", "/v1/me")), (401, "unauthorized"), "bob's account deleted too")
+        post("alice", {"room": "all", "text": "after bob's account was deleted"})
+        ths[0].join(10)
+        eq(err_code(box["bob"]), (401, "unauthorized"), "his waiting poll gets 401 too")
+
+
+def avatars():
+    """avatars = gravatar is the site's choice, told by /v1/me; anything but
+    initials or gravatar is refused at start, naming the key."""
+    with ChatEnv(users=["alice"], options={"avatars": "gravatar"}) as env:
+        st, _, me = env.api("alice", "GET", "/v1/me")
+        eq((st, me.get("avatars")), (200, "gravatar"), "me: avatars = gravatar when the site opts in")
+    with tempfile.TemporaryDirectory(prefix="gc-avatars-") as d:
+        ini = os.path.join(d, "bad.ini")
+        with open(ini, "w") as f:
+            f.write("[chat]\nstore = %s/chat.sqlite\nid_secret = s\navatars = yes\n" % d)
+        p = subprocess.run([BINARY, "check", "-c", ini], capture_output=True, text=True, timeout=30)
+        ok(p.returncode != 0 and "avatars" in p.stderr and "initials or gravatar" in p.stderr,
+           "avatars = yes is refused at start", p.stderr)
+
 
 if __name__ == "__main__":
-    run(main)
+    run(lambda: (main(), avatars()))

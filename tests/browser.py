@@ -8,8 +8,9 @@ chromium through playwright-core.  Node's TAP is relayed as it comes; the
 exit status is node's.
 
 The node test stops and restarts the responder through a small control
-server on 127.0.0.1 (POST /stop_chat, POST /start_chat), since ChatEnv lives
-in this process.
+server on 127.0.0.1 (POST /stop_chat, POST /start_chat, and POST
+/restart_chat?key=value...: the responder again with those [chat] keys
+added to the test's config), since ChatEnv lives in this process.
 
 playwright-core is looked for in $GC_NODE_MODULES, then in
 tests/browser/node_modules of the source tree (and of the trees above it,
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -65,19 +67,30 @@ def find_playwright():
 
 
 class Control(BaseHTTPRequestHandler):
-    """POST /stop_chat, POST /start_chat: the responder goes away and comes back."""
+    """POST /stop_chat, POST /start_chat: the responder goes away and comes
+    back; POST /restart_chat?key=value...: it comes back with those [chat]
+    keys added to the test's own config (none: the config as it was)."""
 
     def do_POST(self):
-        if self.path not in ("/stop_chat", "/start_chat"):
+        path, _, query = self.path.partition("?")
+        if path not in ("/stop_chat", "/start_chat", "/restart_chat"):
             self.send_error(404)
             return
-        want_up = self.path == "/start_chat"
+        want_up = path != "/stop_chat"
+        env = self.server.env
         try:
             with self.server.lock:
+                if path == "/restart_chat":
+                    if self.server.up:
+                        env.stop_chat()
+                        self.server.up = False
+                    with open(env.config, "w") as f:
+                        f.write(self.server.config + "".join(
+                            "%s = %s\n" % kv for kv in urllib.parse.parse_qsl(query)))
                 # Idempotent: ChatEnv.start_chat on a running responder would
                 # start a second one and orphan the first.
                 if want_up != self.server.up:
-                    (self.server.env.start_chat if want_up else self.server.env.stop_chat)()
+                    (env.start_chat if want_up else env.stop_chat)()
                     self.server.up = want_up
             status, body = 200, b"ok\n"
         except Exception as e:  # reported to the node test, which fails on it
@@ -136,6 +149,8 @@ def main():
         ctl.env = env
         ctl.lock = threading.Lock()
         ctl.up = True
+        with open(env.config) as f:
+            ctl.config = f.read()
         threading.Thread(target=ctl.serve_forever, daemon=True).start()
         try:
             child_env = dict(os.environ)
