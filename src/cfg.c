@@ -38,7 +38,8 @@ static const char *const cfg_chat_keys[] = {
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
 	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "max_polls_per_user",
-	"max_polls_per_address", "search_timeout_ms", "search_rate", "max_searches", NULL
+	"max_polls_per_address", "search_timeout_ms", "search_rate", "max_searches",
+	"keepalive_timeout", NULL
 };
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
@@ -287,7 +288,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
 	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
 	       C_NEWROOMS, C_AVATARS, C_MAXPOLLS, C_MAXPOLLS_ADDR, C_SEARCH_TIMEOUT, C_SEARCH_RATE,
-	       C_MAX_SEARCHES };
+	       C_MAX_SEARCHES, C_KEEPALIVE };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -401,6 +402,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_MAXPOLLS_ADDR, "max_polls_per_address", 0, 1000000, 0 },
 		{ C_SEARCH_TIMEOUT, "search_timeout_ms", 10, 60000, 2000 },
 		{ C_MAX_SEARCHES, "max_searches", 1, 256, 0 },   /* 0: from workers, below */
+		{ C_KEEPALIVE, "keepalive_timeout", 1, 3600, 120 },
 	};
 	long got[sizeof nums / sizeof *nums];
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
@@ -430,6 +432,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		         "posts and polls always find a free worker", file, c->max_searches, c->workers);
 		goto out;
 	}
+	c->keepalive_timeout = (int)got[13];
 	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
 	c->search_rate = (struct cfg_rate){ CFG_DEFAULT_SEARCH_RATE };

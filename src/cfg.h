@@ -62,6 +62,7 @@ struct cfg {
 	int workers;                /* --listen: worker threads */
 	int max_searches;           /* searches one process runs at once, < workers */
 	int max_connections;        /* --listen: requests held at once */
+	int keepalive_timeout;      /* seconds a kept connection may wait idle */
 	int retention_days;         /* `prune` deletes events older; 0 = keep forever */
 	struct cfg_rate rate;       /* messages (room and direct) per user */
 	struct cfg_rate join_rate;  /* room joins per user */

@@ -39,7 +39,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: galaxy-chat [-c FILE] [--listen ADDR]\n"
+	        "usage: galaxy-chat [-c FILE] [--listen ADDR [--socket-group GROUP]]\n"
 	        "       galaxy-chat check [-c FILE]\n"
 	        "       galaxy-chat check --store PATH\n"
 	        "       galaxy-chat prune [-c FILE] [--older-than DAYS] [--dry-run] [--batch N]\n"
@@ -54,6 +54,8 @@ static void usage(FILE *out)
 	        "  -c FILE        configuration (default: $GALAXY_CHAT_CONFIG, then\n"
 	        "                 %s)\n"
 	        "  --listen ADDR  serve FastCGI on unix:/PATH, /PATH, HOST:PORT or :PORT\n"
+	        "                 (a Unix socket gets mode 0660: its owner and group connect)\n"
+	        "  --socket-group GROUP  that socket's group (the web server's)\n"
 	        "  -v, --verbose  log debugging detail\n"
 	        "prune deletes events older than retention_days (or DAYS) in short batches;\n"
 	        "export writes one room's log, UTC dates, --until exclusive, to stdout.\n"
@@ -131,7 +133,7 @@ static int main_migrate(int argc, char **argv, int configured)
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { NULL, "check", "prune", "export", "migrate", "backup" };
-	const char *config = NULL, *listen_addr = NULL;
+	const char *config = NULL, *listen_addr = NULL, *socket_group = NULL;
 	enum command cmd = CMD_SERVE;
 	char *cmd_argv[MAX_ARGS];
 	int cmd_argc = 0, status;
@@ -153,6 +155,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--listen") == 0 && i + 1 < argc && cmd == CMD_SERVE) {
 			listen_addr = argv[++i];
 			continue;
+		} else if (strcmp(a, "--socket-group") == 0 && i + 1 < argc && cmd == CMD_SERVE) {
+			socket_group = argv[++i];
+			continue;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			log_set_level(LOG_LVL_DEBUG);
 			continue;
@@ -169,6 +174,10 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (socket_group && (!listen_addr || cmd != CMD_SERVE)) {
+		fprintf(stderr, "galaxy-chat: --socket-group goes with --listen\n");
+		return 2;
 	}
 	if (cmd == CMD_MIGRATE)
 		return main_migrate(cmd_argc, cmd_argv, config != NULL);
@@ -196,7 +205,7 @@ int main(int argc, char **argv)
 		status = backup_main(cfg, cmd_argc, cmd_argv, stdout);
 		break;
 	default:
-		status = server_run(cfg, listen_addr);
+		status = server_run(cfg, listen_addr, socket_group);
 	}
 	cfg_free(cfg);
 	return status;

@@ -26,6 +26,7 @@ the deployment on a copy of that SQLite store (restoring a backup).
 
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -60,7 +61,7 @@ class ChatEnv:
                  rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
                  port=None, workdir=None, demo_logins=False, store_url=None,
                  apache=None, store_writable=True, galaxy_options=None, spawned=False,
-                 store_file=None):
+                 store_file=None, nofile=None):
         self.users = list(users)
         self.nprocs = processes
         self.want_nginx = nginx
@@ -77,6 +78,7 @@ class ChatEnv:
         self.want_apache = "fcgid" if apache is True else apache   # None, "fcgid" or "cgi"
         self.store_writable = store_writable
         self.store_file = store_file   # an SQLite store (a backup) put in place before the start
+        self.nofile = nofile        # the responders' open-file limit (soft and hard), or None
         # as root, run galaxy-chat as the web server's unprivileged user
         self.as_worker = bool(self.want_apache or spawned or not store_writable) and os.geteuid() == 0
         self.procs = []
@@ -180,11 +182,17 @@ class ChatEnv:
     def start_chat(self):
         """Starts the responder processes (again, after stop_chat)."""
         self.procs = []
+        argv = [self.binary, "-c", self.config]
+        ids = webservers.drop_user()
+        if self.want_nginx and ids and not self.as_worker:
+            # galaxy-chat runs as root, nginx's workers as nobody: the
+            # socket's group (its mode is 0660) lets them connect
+            argv += ["--socket-group", str(ids[1])]
         for i, sock in enumerate(self.sockets):
             log = open(os.path.join(self.dir, "chat-%d.log" % i), "ab")
-            p = subprocess.Popen([self.binary, "-c", self.config, "--listen", "unix:" + sock],
+            p = subprocess.Popen(argv + ["--listen", "unix:" + sock],
                                  stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                                 preexec_fn=self._drop if self.as_worker else None)
+                                 preexec_fn=self._preexec)
             log.close()
             self.procs.append(p)
         for i, sock in enumerate(self.sockets):
@@ -207,6 +215,12 @@ class ChatEnv:
                 p.kill()
                 codes.append(p.wait())
         return codes
+
+    def _preexec(self):
+        if self.nofile:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
+        if self.as_worker:
+            self._drop()
 
     @staticmethod
     def _drop():
