@@ -60,6 +60,13 @@ int galaxydb_count_users(struct galaxydb *db, long long *count, char *err, size_
 	return db->be->count_users(db->st, count, err, errlen);
 }
 
+enum galaxydb_result galaxydb_run_card(struct galaxydb *db, enum galaxydb_card_stmt stmt,
+                                       const char *const *params, galaxydb_row_fn row,
+                                       void *arg, char *err, size_t errlen)
+{
+	return db->be->card(db->st, (int)stmt, params, row, arg, err, errlen);
+}
+
 /* Now as naive local time in seconds since 1970, the clock Galaxy's
  * datetime.now() reads, to compare with a stored naive timestamp. */
 static double galaxydb_local_now(void)

@@ -32,6 +32,7 @@ struct sq {
 	char *path;
 	sqlite3 *db;
 	sqlite3_stmt *lookup, *count;
+	sqlite3_stmt *cards[GALAXYDB_CARD_STMTS];   /* prepared when first run */
 };
 
 static void *sq_open(const struct dburl *url)
@@ -49,6 +50,10 @@ static void sq_drop(struct sq *sq)
 {
 	sqlite3_finalize(sq->lookup);
 	sqlite3_finalize(sq->count);
+	for (int i = 0; i < GALAXYDB_CARD_STMTS; i++) {
+		sqlite3_finalize(sq->cards[i]);
+		sq->cards[i] = NULL;
+	}
 	sqlite3_close(sq->db);
 	sq->lookup = sq->count = NULL;
 	sq->db = NULL;
@@ -120,6 +125,53 @@ static int sq_count_users(void *p, long long *count, char *err, size_t errlen)
 	return rc == SQLITE_ROW ? 0 : sq_fail(sq, "count", err, errlen);
 }
 
+#define SQ_MAX_COLS 32
+
+static enum galaxydb_result sq_card(void *p, int stmt, const char *const *params,
+                                    galaxydb_row_fn row, void *arg, char *err, size_t errlen)
+{
+	struct sq *sq = p;
+	const struct galaxydb_stmt *def = &galaxydb_card_stmts[stmt];
+	const char *col[SQ_MAX_COLS];
+	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
+	sqlite3_stmt *st;
+	int rc, n;
+
+	if (sq_connect(sq, err, errlen) < 0)
+		return GALAXYDB_ERROR;
+	if (!sq->cards[stmt] &&
+	    sqlite3_prepare_v2(sq->db, def->sqlite, -1, &sq->cards[stmt], NULL) != SQLITE_OK) {
+		/* a schema without a table cards need: the connection stays */
+		snprintf(err, errlen, "SQLite %s: prepare card %d: %s", sq->path, stmt,
+		         sqlite3_errmsg(sq->db));
+		return GALAXYDB_ERROR;
+	}
+	st = sq->cards[stmt];
+	for (int i = 0; i < def->nparams; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "$%d", i + 1);
+		int at = sqlite3_bind_parameter_index(st, name);
+		if (at > 0)
+			sqlite3_bind_text(st, at, params[i], -1, SQLITE_STATIC);   /* NULL: SQL NULL */
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_count(st);
+		n = n < SQ_MAX_COLS ? n : SQ_MAX_COLS;
+		for (int i = 0; i < n; i++)
+			col[i] = sq_text(st, i);
+		row(arg, col, n);
+		res = GALAXYDB_FOUND;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sq_fail(sq, "card", err, errlen);
+		return GALAXYDB_ERROR;
+	}
+	return res;
+}
+
 static void sq_close(void *p)
 {
 	struct sq *sq = p;
@@ -130,5 +182,5 @@ static void sq_close(void *p)
 }
 
 const struct galaxydb_backend galaxydb_sqlite_backend = {
-	sq_open, sq_lookup, sq_count_users, sq_close
+	sq_open, sq_lookup, sq_count_users, sq_close, sq_card
 };
