@@ -1,6 +1,7 @@
 /*
  * fuzz_galaxyurl.c - libFuzzer target: galaxyurl_parse on any link against
- * a site's root and a prefixed site, and galaxyurl_base on the same bytes,
+ * a site's root and a prefixed site, galaxyurl_base and galaxyurl_tool_name
+ * on the same bytes,
  * checking what they promise: a kind only with its captures filled and
  * well-formed, nothing but a zeroed ref for other links, normal forms that
  * are fixed points.
@@ -62,6 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		check_ref(galaxyurl_parse(norm, s, size, &ref), &ref);
 	}
+	char name[8], version[8];
+	if (galaxyurl_tool_name(s, name, sizeof name, version, sizeof version) == 1 &&
+	    (strchr(version, '/') || strchr(name, '/')))
+		abort();
 	free(s);
 	return 0;
 }

@@ -25,11 +25,18 @@ int api_store_unusable(struct call *c)
 	return 1;
 }
 
+void api_galaxy_unavailable(struct call *c, const char *err)
+{
+	log_error("Galaxy database: %s", err);
+	reply_header(c->rep, "Retry-After", "5");
+	reply_error(c->rep, 503, "Galaxy's database cannot be reached; try again shortly");
+}
+
 int api_rate_limited(struct call *c, int kind)
 {
 	static const char *const what[] = {
 		[RATE_SEND] = "messages", [RATE_JOIN] = "room joins",
-		[RATE_NEW_ROOM] = "new rooms (max_new_rooms_per_day)",
+		[RATE_NEW_ROOM] = "new rooms (max_new_rooms_per_day)", [RATE_OBJECT] = "object cards",
 	};
 	const struct cfg_rate *lim = rate_limit(c->cfg, (enum rate_kind)kind);
 	long long wait_ms = rate_take(c->rate, (enum rate_kind)kind, &c->user);

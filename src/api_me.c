@@ -3,6 +3,7 @@
  * the rooms to show, the current cursor, and until when the user is muted.
  */
 #include "api.h"
+#include "cfg.h"
 #include "store.h"
 
 json_object *api_user_json(const struct user *u)
@@ -36,5 +37,8 @@ void api_me(struct call *c)
 	json_object_object_add(o, "rooms", rooms);
 	json_object_object_add(o, "cursor", json_object_new_int64(cursor));
 	json_object_object_add(o, "muted_until", muted[0] ? json_object_new_string(muted) : NULL);
+	/* whose links GET /v1/objects reads: the client asks for these only */
+	json_object_object_add(o, "galaxy_url", c->cfg->galaxy_url
+	                       ? json_object_new_string(c->cfg->galaxy_url) : NULL);
 	reply_json(c->rep, 200, o);
 }

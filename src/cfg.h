@@ -51,6 +51,8 @@ struct cfg {
 	int rate_exempt_admins;     /* admin_users are not rate limited */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
 	struct cfg_rate new_room_rate; /* rooms one user may create: max_new_rooms_per_day */
+	char *galaxy_url;           /* galaxyurl_base() form; NULL: links get no cards */
+	struct cfg_rate object_rate;   /* GET /v1/objects per user */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in

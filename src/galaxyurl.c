@@ -290,13 +290,26 @@ static int gu_tool(const char *qs, size_t qlen, struct galaxyurl_ref *ref)
 #undef GU_TOOL_CHARS
 	if (strcmp(ref->version, "latest") == 0)
 		ref->version[0] = '\0';
-	const char *repos = strstr(ref->tool, "/repos/"), *last = strrchr(ref->tool, '/');
-	int slashes = 0;
-	for (const char *c = ref->tool; *c; c++)
-		slashes += *c == '/';
-	if (!ref->version[0] && repos && repos == strchr(ref->tool, '/') && slashes == 5)
-		snprintf(ref->version, sizeof ref->version, "%s", last + 1);
+	if (!ref->version[0])
+		galaxyurl_tool_name(ref->tool, NULL, 0, ref->version, sizeof ref->version);
 	return 0;
+}
+
+int galaxyurl_tool_name(const char *tool, char *name, size_t namelen, char *version,
+                        size_t versionlen)
+{
+	const char *seg[6], *p = tool;
+	int n = 0;
+
+	for (seg[n++] = p; n < 6 && (p = strchr(p, '/')); seg[n++] = ++p)
+		;
+	int shed = n == 6 && !strchr(seg[5], '/') && strncmp(seg[1], "repos/", 6) == 0;
+	if (name)
+		snprintf(name, namelen, "%.*s", shed ? (int)(seg[5] - seg[4] - 1) : (int)strlen(tool),
+		         shed ? seg[4] : tool);
+	if (version)
+		snprintf(version, versionlen, "%s", shed ? seg[5] : "");
+	return shed;
 }
 
 /* Reads form f's query captures and ?instance; 1, or -1 when malformed. */

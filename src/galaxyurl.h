@@ -62,6 +62,12 @@ int galaxyurl_base(const char *in, char *out, size_t outlen);
 enum galaxyurl_kind galaxyurl_parse(const char *base, const char *url, size_t len,
                                     struct galaxyurl_ref *ref);
 
+/* Splits a Tool Shed tool id ("host/repos/owner/repo/TOOL/VERSION") into
+ * its short id TOOL and VERSION: 1 when tool is one, else 0 (name gets the
+ * whole id, version ""). name or version may be NULL. */
+int galaxyurl_tool_name(const char *tool, char *name, size_t namelen, char *version,
+                        size_t versionlen);
+
 /* The name of kind ("history", ...; "" for NONE). */
 const char *galaxyurl_kind_name(enum galaxyurl_kind kind);
 

@@ -39,6 +39,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/users/", "/mute", api_mute, 0, 0 },
 	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0, 0 },
 	{ "GET", "/v1/search", NULL, api_search, 0, 0 },
+	{ "GET", "/v1/objects", NULL, api_objects, 0, 0 },
 };
 
 /* 1 when path matches r; the argument (if any) goes to arg. */
@@ -140,9 +141,7 @@ static int router_authenticate(struct call *c)
 		c->deferred = 1;
 		return -1;
 	case AUTH_UNAVAILABLE:
-		log_error("Galaxy database: %s", err);
-		reply_header(c->rep, "Retry-After", "5");
-		reply_error(c->rep, 503, "Galaxy's database cannot be reached; try again shortly");
+		api_galaxy_unavailable(c, err);
 		return -1;
 	case AUTH_NO_COOKIE:
 		reply_error(c->rep, 401, "no galaxysession cookie: log in to Galaxy first");

@@ -55,13 +55,14 @@ class ChatEnv:
     def __init__(self, users=("alice", "bob"), processes=1, nginx=False, admins=(),
                  rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
                  port=None, workdir=None, demo_logins=False, store_url=None,
-                 apache=None, store_writable=True):
+                 apache=None, store_writable=True, galaxy_options=None):
         self.users = list(users)
         self.nprocs = processes
         self.want_nginx = nginx
         self.admins = list(admins)
         self.rooms = list(rooms)
         self.options = dict(options or {})
+        self.galaxy_options = dict(galaxy_options or {})   # more keys for galaxy.ini
         self.pg = pg            # a running pgserver.PgServer for Galaxy's database, or None
         self.secret = secret
         self.port = port            # nginx's port (default: a free one)
@@ -117,6 +118,8 @@ class ChatEnv:
             f.write("database_connection = %s\n" % self.galaxy_db.url.replace("%", "%%"))
             f.write("admin_users = %s\n" % ",".join(a + "@example.org" for a in self.admins))
             f.write("persistent_communication_rooms = %s\n" % ",".join(self.rooms))
+            for k, v in self.galaxy_options.items():
+                f.write("%s = %s\n" % (k, v.replace("%", "%%")))
         self.store = os.path.join(self.dir, "store", "chat.sqlite")
         os.makedirs(os.path.dirname(self.store))
         self.binary = BINARY

@@ -279,11 +279,31 @@ static void test_limits(void)
 	is_str(galaxyurl_kind_name(GALAXYURL_NONE), "", "no kind, no name");
 }
 
+static void test_tool_name(void)
+{
+	char name[64], version[64];
+
+	ok(galaxyurl_tool_name("toolshed.g2.bx.psu.edu/repos/devteam/fastqc/fastqc/0.74+galaxy0",
+	                       name, sizeof name, version, sizeof version) == 1 &&
+	   strcmp(name, "fastqc") == 0 && strcmp(version, "0.74+galaxy0") == 0,
+	   "a Tool Shed id: its tool and version");
+	ok(galaxyurl_tool_name("cat1", name, sizeof name, version, sizeof version) == 0 &&
+	   strcmp(name, "cat1") == 0 && version[0] == '\0', "a built-in tool: its id, no version");
+	ok(galaxyurl_tool_name("a/b/c/d/e/f", name, sizeof name, NULL, 0) == 0 &&
+	   strcmp(name, "a/b/c/d/e/f") == 0, "six parts without repos: no Tool Shed id");
+	ok(galaxyurl_tool_name("h/repos/o/r/t/v/w", name, sizeof name, NULL, 0) == 0,
+	   "seven parts: no Tool Shed id");
+	ok(galaxyurl_tool_name("h/repos/o/r/t", name, sizeof name, NULL, 0) == 0, "five parts: none");
+	ok(galaxyurl_tool_name("h/repos/o/r/t/v", name, 3, version, 2) == 1 &&
+	   strcmp(name, "t") == 0 && strcmp(version, "v") == 0, "small buffers are cut, not overrun");
+}
+
 int main(void)
 {
 	check(ROOT, root_cases, sizeof root_cases / sizeof *root_cases);
 	check(PREFIXED, prefixed_cases, sizeof prefixed_cases / sizeof *prefixed_cases);
 	test_base();
 	test_limits();
+	test_tool_name();
 	return done_testing();
 }
