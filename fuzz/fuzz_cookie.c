@@ -21,13 +21,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *secret = (const char *)data + 1, *value = secret + slen;
 	size_t vlen = size - 1 - slen;
 
-	if (cookie_decode(secret, slen, value, vlen, key, sizeof key) == 0) {
+	struct cookie_cipher *c = cookie_cipher_new(secret, slen);
+	if (cookie_decode(c, value, vlen, key, sizeof key) == 0) {
 		if (strspn(key, "0123456789abcdefABCDEF") != strlen(key) || !key[0])
 			abort();
-		if (cookie_encode(secret, slen, key, enc, sizeof enc) == 0 &&
-		    (cookie_decode(secret, slen, enc, strlen(enc), again, sizeof again) != 0 ||
+		if (cookie_encode(c, key, enc, sizeof enc) == 0 &&
+		    (cookie_decode(c, enc, strlen(enc), again, sizeof again) != 0 ||
 		     strcmp(key, again) != 0))
 			abort();
 	}
+	cookie_cipher_free(c);
 	return 0;
 }

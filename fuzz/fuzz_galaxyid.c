@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cookie.h"
 #include "galaxyid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,11 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *secret = (const char *)data + 1, *hex = secret + slen;
 	size_t len = size - 1 - slen;
 
-	if (galaxyid_decode(secret, slen, hex, len, &id) == 0) {
-		if (id < 1 || id > 999999999999999LL ||
-		    galaxyid_encode(secret, slen, id, again) != 0 || strlen(again) != len ||
-		    strncasecmp(again, hex, len) != 0)
+	struct cookie_cipher *c = cookie_cipher_new(secret, slen);
+	if (galaxyid_decode(c, hex, len, &id) == 0) {
+		if (id < 1 || id > 999999999999999LL || galaxyid_encode(c, id, again) != 0 ||
+		    strlen(again) != len || strncasecmp(again, hex, len) != 0)
 			abort();
 	}
+	cookie_cipher_free(c);
 	return 0;
 }

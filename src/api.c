@@ -1,6 +1,7 @@
 /*
- * api.c - what the route handlers share: store failures and rate limits
- * mapped to replies, and the JSON body reader.
+ * api.c - what the route handlers share: store and Galaxy database
+ * failures and rate limits mapped to replies, users found by name, and
+ * the JSON body reader.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "cfg.h"
 #include "hub.h"
 #include "log.h"
@@ -30,6 +32,27 @@ void api_galaxy_unavailable(struct call *c, const char *err)
 	log_error("Galaxy database: %s", err);
 	reply_header(c->rep, "Retry-After", "5");
 	reply_error(c->rep, 503, "Galaxy's database cannot be reached; try again shortly");
+}
+
+void api_no_user(struct call *c, const char *name)
+{
+	reply_error(c->rep, 404, "no chat user %s", name);
+}
+
+int api_find_user(struct call *c, const char *name, long long *id)
+{
+	char err[256] = "";
+
+	switch (auth_find_user(c->auth, name, id, err, sizeof err)) {
+	case AUTH_OK:
+		return 1;
+	case AUTH_UNAVAILABLE:
+		api_galaxy_unavailable(c, err);
+		return 0;
+	default:
+		api_no_user(c, name);
+		return 0;
+	}
 }
 
 int api_rate_limited(struct call *c, int kind)

@@ -67,6 +67,16 @@ int api_store_unusable(struct call *c);
  * Retry-After. */
 void api_galaxy_unavailable(struct call *c, const char *err);
 
+/* Answers 404 "no chat user NAME": the one answer for a name no Galaxy user
+ * holds now, one of a user Galaxy does not let in, and one of a user who
+ * has never used the chat, so none of them tells the others apart. */
+void api_no_user(struct call *c, const char *name);
+
+/* The Galaxy id of the chat user called name (auth_find_user, by Galaxy's
+ * current usernames; never the message store's names): 1 with *id, else 0
+ * having answered (api_no_user, or 503). */
+int api_find_user(struct call *c, const char *name, long long *id);
+
 /* Counts one action of kind (a ratelimit.h enum rate_kind) by c->user;
  * when over the limit answers 429 with Retry-After and returns 1, else 0. */
 int api_rate_limited(struct call *c, int kind);

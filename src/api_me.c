@@ -1,6 +1,7 @@
 /*
  * api_me.c - GET /v1/me: who the cookie belongs to, per Galaxy's database,
- * the rooms to show, the current cursor, and until when the user is muted.
+ * the rooms to show, the current cursor, until when the user is muted, and
+ * where the client takes pictures of users from (avatars).
  */
 #include "api.h"
 #include "cfg.h"
@@ -37,6 +38,7 @@ void api_me(struct call *c)
 	json_object_object_add(o, "rooms", rooms);
 	json_object_object_add(o, "cursor", json_object_new_int64(cursor));
 	json_object_object_add(o, "muted_until", muted[0] ? json_object_new_string(muted) : NULL);
+	json_object_object_add(o, "avatars", json_object_new_string(cfg_avatars_names[c->cfg->avatars]));
 	/* whose links GET /v1/objects reads: the client asks for these only */
 	json_object_object_add(o, "galaxy_url", c->cfg->galaxy_url
 	                       ? json_object_new_string(c->cfg->galaxy_url) : NULL);

@@ -91,7 +91,7 @@ int api_message_parse(const char *body, size_t len, size_t max_text, struct api_
 void api_post_message(struct call *c)
 {
 	char err[256] = "", ts[32] = "";
-	long long id = 0;
+	long long id = 0, to_id = 0;
 	int created = 0, rc;
 	struct api_message m;
 
@@ -101,14 +101,17 @@ void api_post_message(struct call *c)
 		reply_error(c->rep, rc, "%s", err);
 		return;
 	}
-	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND))
+	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND) ||
+	    (m.to && !api_find_user(c, m.to, &to_id)))
 		goto out;
-	rc = store_post(c->store, &c->user, m.room, m.to, m.text, m.client_id, &id, ts, &created,
+	rc = store_post(c->store, &c->user, m.room, to_id, m.text, m.client_id, &id, ts, &created,
 	                err, sizeof err);
-	if (rc != STORE_OK) {
+	if (rc == STORE_NOT_FOUND && m.to)
+		api_no_user(c, m.to);   /* has never used the chat */
+	else if (rc != STORE_OK)
 		api_store_failed(c, rc, err);
+	if (rc != STORE_OK)
 		goto out;
-	}
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	json_object_object_add(o, "ts", json_object_new_string(ts));

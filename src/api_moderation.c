@@ -41,7 +41,7 @@ void api_delete_message(struct call *c)
 static void api_mute_set(struct call *c, int minutes)
 {
 	char err[256] = "", until[32];
-	long long event_id = 0;
+	long long event_id = 0, user_id;
 	int rc;
 
 	if (!c->user.admin) {
@@ -53,16 +53,18 @@ static void api_mute_set(struct call *c, int minutes)
 		return;
 	}
 	if (!c->arg[0] || strlen(c->arg) >= USER_NAME_MAX) {
-		reply_error(c->rep, 404, "no chat user %s", c->arg);
+		api_no_user(c, c->arg);
 		return;
 	}
-	if (api_store_unusable(c))
+	if (api_store_unusable(c) || !api_find_user(c, c->arg, &user_id))
 		return;
-	rc = store_mute(c->store, &c->user, c->arg, minutes, until, &event_id, err, sizeof err);
-	if (rc != STORE_OK) {
+	rc = store_mute(c->store, &c->user, user_id, minutes, until, &event_id, err, sizeof err);
+	if (rc == STORE_NOT_FOUND)
+		api_no_user(c, c->arg);   /* has never used the chat */
+	else if (rc != STORE_OK)
 		api_store_failed(c, rc, err);
+	if (rc != STORE_OK)
 		return;
-	}
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "user", json_object_new_string(c->arg));
 	json_object_object_add(o, "muted_until", until[0] ? json_object_new_string(until) : NULL);

@@ -83,14 +83,14 @@ static json_object *objects_tool(const struct cfg *cfg, const struct galaxyurl_r
 }
 
 /* The card of a database object, as JSON. */
-static json_object *objects_card(const struct cfg *cfg, enum galaxyurl_kind kind,
-                                 const struct galaxydb_card *card)
+static json_object *objects_card(const struct cfg *cfg, const struct cookie_cipher *cipher,
+                                 enum galaxyurl_kind kind, const struct galaxydb_card *card)
 {
 	char id[GALAXYID_MAX_HEX + 1], hid[GALAXYID_MAX_HEX + 1], tool[GALAXYDB_CARD_TEXT];
 	const struct objects_page *sharing = &objects_pages[kind].sharing;
 	json_object *o = json_object_new_object();
 
-	if (galaxyid_encode(cfg->id_secret, strlen(cfg->id_secret), card->id, id) < 0)
+	if (galaxyid_encode(cipher, card->id, id) < 0)
 		id[0] = '\0';
 	json_object_object_add(o, "kind", json_object_new_string(galaxyurl_kind_name(kind)));
 	json_object_object_add(o, "id", json_object_new_string(id));
@@ -120,7 +120,7 @@ static json_object *objects_card(const struct cfg *cfg, enum galaxyurl_kind kind
 		json_object_object_add(o, "state", objects_text(card->state));
 		json_object_object_add(o, "size", objects_number(card->size));
 		if (card->history_id > 0 &&
-		    galaxyid_encode(cfg->id_secret, strlen(cfg->id_secret), card->history_id, hid) == 0) {
+		    galaxyid_encode(cipher, card->history_id, hid) == 0) {
 			h = json_object_new_object();
 			json_object_object_add(h, "id", json_object_new_string(hid));
 			json_object_object_add(h, "name", json_object_new_string(card->history_name));
@@ -171,8 +171,7 @@ void api_objects(struct call *c)
 		return;
 	}
 	if (ref.by != GALAXYURL_BY_SLUG &&
-	    galaxyid_decode(c->cfg->id_secret, strlen(c->cfg->id_secret), ref.id, strlen(ref.id),
-	                    &id) < 0) {
+	    galaxyid_decode(auth_cipher(c->auth), ref.id, strlen(ref.id), &id) < 0) {
 		reply_error(c->rep, 404, OBJECTS_NOT_FOUND);
 		return;
 	}
@@ -184,5 +183,5 @@ void api_objects(struct call *c)
 		reply_error(c->rep, 404, OBJECTS_NOT_FOUND);
 		return;
 	}
-	reply_json(c->rep, 200, objects_card(c->cfg, ref.kind, &card));
+	reply_json(c->rep, 200, objects_card(c->cfg, auth_cipher(c->auth), ref.kind, &card));
 }

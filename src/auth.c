@@ -2,16 +2,28 @@
  * auth.c - Cookie header to Galaxy user, with a bounded cache and a bounded
  * pool of Galaxy database handles. See auth.h.
  *
- * The cookie: the first "galaxysession" of the header is used (browsers send
- * the cookie with the most specific path first, RFC 6265 5.4); surrounding
- * white space and double quotes around the value are removed
+ * The cookie: the last "galaxysession" of the header is used, the one
+ * Galaxy uses: Galaxy's Request.cookies is Paste's get_cookies(), a Python
+ * SimpleCookie (lib/galaxy/web/framework/base.py), and WebOb's own
+ * request.cookies is a dict built in header order (RequestCookies._cache
+ * in webob/cookies.py); in both a later pair replaces an earlier one.
+ * Browsers send the cookie of the most specific path first (RFC 6265 5.4),
+ * so with galaxysession set at two paths the first is not Galaxy's session.
+ * Surrounding white space and double quotes around the value are removed
  * (http_cookie_get).
  *
  * The cache (authcache.h, shared by the processes of the host): answers
- * are kept per cookie value (by its SHA-256) for cfg->auth_cache_seconds,
- * positive ones and "no such session" alike, so a flood of replayed dead
- * cookies costs one query per cookie per window. Database errors are never
- * cached. admin is not cached: it is computed from cfg.
+ * are kept per session key (by the SHA-256 of the decoded key, exactly as
+ * it is looked up) for cfg->auth_cache_seconds, positive ones and "no such
+ * session" alike, so a flood of replayed dead cookies costs one query per
+ * key per window. Not per cookie text: Galaxy decodes upper-case hex and
+ * strips any number of leading '!', so one session has many cookie values
+ * (extra "!" blocks in front, hex case), and keyed by them one cookie could
+ * fill the cache with copies of itself and push everyone else's answers
+ * out. The key is not lower-cased: Galaxy compares it exactly, and a key
+ * that differs from a session's only in case is not that session.
+ * Database errors are never cached. admin is not cached: it is computed
+ * from cfg. A value that does not decode is refused before the cache.
  *
  * The pool: AUTH_POOL_SIZE handles, each used by one thread at a time; a
  * thread waits at most AUTH_POOL_WAIT_SECONDS for one, and holds it only
@@ -31,6 +43,7 @@
 #include "cardcache.h"
 #include "cfg.h"
 #include "cookie.h"
+#include "cookiewatch.h"
 #include "dburl.h"
 #include "galaxydb.h"
 #include "galaxydb_cards.h"
@@ -43,10 +56,10 @@
 
 struct auth {
 	const struct cfg *cfg;
-	const char *secret;
-	size_t secretlen;
+	struct cookie_cipher *cipher;   /* id_secret's key schedule, made once */
 	struct dburl url;
 	struct authcache *cache;
+	struct cookiewatch *watch;    /* cookies that do not decode: id_secret wrong? */
 	struct cardcache *cards;  /* object cards per reader */
 	EVP_MD *sha256;           /* fetched once: an implicit fetch per digest
 	                           * (EVP_sha256()) costs more than the digest */
@@ -62,6 +75,7 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	pthread_condattr_t ca;
 	const char *url = cfg->database_connection ? cfg->database_connection
 	                                           : GALAXY_DEFAULT_DATABASE;
+	const char *secret = cfg->id_secret ? cfg->id_secret : GALAXY_DEFAULT_ID_SECRET;
 
 	*out = NULL;
 	if (!(a = calloc(1, sizeof *a))) {
@@ -69,11 +83,9 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 		return -1;
 	}
 	a->cfg = cfg;
-	a->secret = cfg->id_secret ? cfg->id_secret : GALAXY_DEFAULT_ID_SECRET;
-	a->secretlen = strlen(a->secret);
-	if (!cookie_secret_ok(a->secret, a->secretlen)) {
+	if (!cookie_secret_ok(secret, strlen(secret))) {
 		snprintf(err, errlen, "id_secret: must be 1 to 56 bytes long, as in Galaxy (it is %zu)",
-		         a->secretlen);
+		         strlen(secret));
 		free(a);
 		return -1;
 	}
@@ -87,7 +99,8 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	pthread_cond_init(&a->freed, &ca);
 	pthread_condattr_destroy(&ca);
 	char why[512];
-	if (!(a->cache = authcache_open(cfg, why, sizeof why)) ||
+	if (!(a->cipher = cookie_cipher_new(secret, strlen(secret))) ||
+	    !(a->cache = authcache_open(cfg, why, sizeof why)) ||
 	    !(a->cards = cardcache_new(cfg->auth_cache_seconds)) ||
 	    !(a->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL))) {
 		snprintf(err, errlen, a->cache ? "OpenSSL has no SHA-256" : "out of memory");
@@ -96,8 +109,13 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	}
 	if (why[0])
 		log_warning("auth cache: %s; this process keeps its own", why);
+	if (!(a->watch = cookiewatch_open(cfg))) {
+		snprintf(err, errlen, "out of memory");
+		auth_free(a);
+		return -1;
+	}
 	for (int i = 0; i < AUTH_POOL_SIZE; i++) {
-		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration))) {
+		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration, cfg->use_remote_user))) {
 			snprintf(err, errlen, "out of memory");
 			auth_free(a);
 			return -1;
@@ -114,6 +132,8 @@ void auth_free(struct auth *a)
 	for (int i = 0; i < AUTH_POOL_SIZE; i++)
 		galaxydb_free(a->pool[i]);
 	authcache_close(a->cache);
+	cookie_cipher_free(a->cipher);
+	cookiewatch_close(a->watch);
 	cardcache_free(a->cards);
 	EVP_MD_free(a->sha256);
 	dburl_free(&a->url);
@@ -157,24 +177,27 @@ static void auth_pool_give(struct auth *a, int slot)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* A galaxydb answer as an auth one. */
+static enum auth_result auth_of(enum galaxydb_result r)
+{
+	return r == GALAXYDB_FOUND ? AUTH_OK : r == GALAXYDB_NOT_FOUND ? AUTH_NO_SESSION
+	                                                               : AUTH_UNAVAILABLE;
+}
+
 /* Asks Galaxy's database through a pool handle. */
 static enum auth_result auth_ask(struct auth *a, const char *key, struct user *user,
                                  char *err, size_t errlen)
 {
 	int slot = auth_pool_take(a, err, errlen);
-	enum galaxydb_result r;
+	enum auth_result res;
 
 	if (slot < 0)
 		return AUTH_UNAVAILABLE;
-	r = galaxydb_lookup(a->pool[slot], key, user, err, errlen);
+	res = auth_of(galaxydb_lookup(a->pool[slot], key, user, err, errlen));
 	auth_pool_give(a, slot);
-	if (r == GALAXYDB_FOUND)
-		return AUTH_OK;
-	if (r == GALAXYDB_NOT_FOUND) {
+	if (res == AUTH_NO_SESSION)
 		snprintf(err, errlen, "no logged-in Galaxy session for this cookie");
-		return AUTH_NO_SESSION;
-	}
-	return AUTH_UNAVAILABLE;
+	return res;
 }
 
 /* auth_check(), asking Galaxy's database on a cache miss only if may_ask. */
@@ -197,7 +220,13 @@ static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, 
 		snprintf(err, errlen, "%s cookie: %s", AUTH_COOKIE_NAME, len ? "too long" : "empty");
 		return AUTH_BAD_COOKIE;
 	}
-	if (!EVP_Digest(value, len, id, &idlen, a->sha256, NULL) || idlen != 32) {
+	if (cookie_decode(a->cipher, value, len, key, sizeof key) < 0) {
+		cookiewatch_note(a->watch, 0);
+		snprintf(err, errlen, "%s cookie does not decode with id_secret", AUTH_COOKIE_NAME);
+		return AUTH_BAD_COOKIE;
+	}
+	cookiewatch_note(a->watch, 1);
+	if (!EVP_Digest(key, strlen(key), id, &idlen, a->sha256, NULL) || idlen != 32) {
 		snprintf(err, errlen, "SHA-256 failed");
 		return AUTH_UNAVAILABLE;
 	}
@@ -205,10 +234,6 @@ static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, 
 		if (!may_ask) {
 			snprintf(err, errlen, "not cached");
 			return AUTH_NOT_CACHED;
-		}
-		if (cookie_decode(a->secret, a->secretlen, value, len, key, sizeof key) < 0) {
-			snprintf(err, errlen, "%s cookie does not decode with id_secret", AUTH_COOKIE_NAME);
-			return AUTH_BAD_COOKIE;
 		}
 		res = auth_ask(a, key, user, err, errlen);
 		if (res == AUTH_UNAVAILABLE)
@@ -234,6 +259,19 @@ enum auth_result auth_check_cached(struct auth *a, const char *cookie_header,
 	return auth_resolve(a, cookie_header, 0, user, err, errlen);
 }
 
+enum auth_result auth_find_user(struct auth *a, const char *name, long long *id,
+                                char *err, size_t errlen)
+{
+	int slot = auth_pool_take(a, err, errlen);
+	enum auth_result res;
+
+	if (slot < 0)
+		return AUTH_UNAVAILABLE;
+	res = auth_of(galaxydb_find(a->pool[slot], name, id, err, errlen));
+	auth_pool_give(a, slot);
+	return res;
+}
+
 int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen)
 {
 	int slot = auth_pool_take(a, err, errlen), rc;
@@ -243,6 +281,11 @@ int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen)
 	rc = galaxydb_count_users(a->pool[slot], count, err, errlen);
 	auth_pool_give(a, slot);
 	return rc;
+}
+
+const struct cookie_cipher *auth_cipher(const struct auth *a)
+{
+	return a->cipher;
 }
 
 enum auth_result auth_card(struct auth *a, const struct user *reader,

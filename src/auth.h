@@ -43,8 +43,21 @@ enum auth_result auth_check(struct auth *a, const char *cookie_header,
 enum auth_result auth_check_cached(struct auth *a, const char *cookie_header,
                                    struct user *user, char *err, size_t errlen);
 
+/* The Galaxy id of the user whose chat name is name (user.h), asking
+ * Galaxy's database now (galaxydb_find: current usernames, only users
+ * Galaxy lets log in; never cached, so a rename or a new holder of a name
+ * counts at once). AUTH_OK with *id; AUTH_NO_SESSION when no such user;
+ * AUTH_UNAVAILABLE with err. */
+enum auth_result auth_find_user(struct auth *a, const char *name, long long *id,
+                                char *err, size_t errlen);
+
 /* Asks Galaxy's database how many users it can see. 0, or -1 with err. */
 int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen);
+
+/* id_secret's cipher (cookie.h), for encoding and decoding object ids
+ * (galaxyid.h): read-only, any thread. */
+struct cookie_cipher;
+const struct cookie_cipher *auth_cipher(const struct auth *a);
 
 /* The card, for reader, of the object ref names (id: its id decoded), as
  * galaxydb_card() answers, through the pool and cached per reader for

@@ -23,13 +23,13 @@
 #define AUTHCACHE_SETS 2048    /* x WAYS entries: well above max_connections (4096) */
 #define AUTHCACHE_WAYS 8       /* a set holding more users than ways misses on every request */
 #define AUTHCACHE_MAGIC 0x676361757468ULL   /* "gcauth" */
-#define AUTHCACHE_VERSION 1
+#define AUTHCACHE_VERSION 2     /* 2: ids are of session keys, no longer of cookie values */
 
 struct authcache_entry {
 	uint32_t seq;             /* odd while being written */
 	int32_t result;           /* AUTH_OK or AUTH_NO_SESSION */
 	int64_t stored_ms;        /* wall clock; 0 = empty */
-	unsigned char id[32];     /* SHA-256 of the cookie value */
+	unsigned char id[32];     /* SHA-256 of the session key */
 	struct user user;         /* AUTH_OK: admin left 0 */
 };
 

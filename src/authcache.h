@@ -10,8 +10,9 @@
  * user only and mode 0600, as an entry in it lets a cookie act for a user;
  * when that file cannot be used, the cache is private to the process.
  *
- * Entries are keyed by the SHA-256 of the cookie value (the cookie itself
- * is never stored), in a set-associative table of fixed size whose full
+ * Entries are keyed by the SHA-256 of the session key a cookie decodes to
+ * (auth.c; neither the cookie nor the key is stored), in a set-associative
+ * table of fixed size whose full
  * sets drop their oldest entry. Readers take no lock: each entry has a
  * sequence number, odd while it is written, and a read that saw it change
  * is a miss. Writers take the process's mutex and the file's lock.

@@ -21,10 +21,6 @@
 #include "log.h"
 #include "store.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
-#define CFG_DEFAULT_PATH SYSCONFDIR "/galaxy-chat/galaxy-chat.ini"
 #define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
 #define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
 #define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */
@@ -33,7 +29,7 @@
 /* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
 static const char *const cfg_galaxy_keys[] = {
 	"id_secret", "database_connection", "database_file", "admin_users",
-	"persistent_communication_rooms", "session_duration", NULL
+	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user", NULL
 };
 
 /* Our own keys. */
@@ -41,8 +37,11 @@ static const char *const cfg_chat_keys[] = {
 	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
-	"max_rooms_per_user", "max_new_rooms_per_day", "galaxy_url", "object_rate", NULL
+	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "galaxy_url", "object_rate",
+	NULL
 };
+
+const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
 
 /* Raw [chat] values as read, index-aligned with the two key lists. */
 struct cfg_raw {
@@ -204,6 +203,30 @@ static int cfg_bool(const char *value, const char *key, const char *file, int *o
 	return -1;
 }
 
+/* Galaxy's string_as_bool (lib/galaxy/util/__init__.py): true, yes, on
+ * or 1 in any case is true; anything else, a typo too, is false. */
+static int cfg_galaxy_bool(const char *value)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+
+	for (size_t i = 0; value && i < sizeof yes / sizeof *yes; i++)
+		if (strcasecmp(value, yes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a Galaxy string key is, to Python, false or None: empty, or a
+ * YAML false or null. */
+static int cfg_galaxy_unset(const char *value)
+{
+	static const char *const no[] = { "", "false", "no", "off", "0", "null", "~", "none" };
+
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (strcasecmp(value, no[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Galaxy's root: galaxy_root when set, else the directory of Galaxy's config
  * file, or its parent when that directory is named "config". */
 static char *cfg_guess_galaxy_root(const char *galaxy_config)
@@ -290,10 +313,10 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	int rc = -1;
 
 	/* index names for readability */
-	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION };
+	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
 	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
-	       C_NEWROOMS, C_GALAXY_URL, C_OBJECT_RATE };
+	       C_NEWROOMS, C_AVATARS, C_GALAXY_URL, C_OBJECT_RATE };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -357,6 +380,11 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 			goto out;
 		c->session_duration = (int)num;
 	}
+	/* Galaxy: use_remote_user = use_remote_user or single_user
+	 * (lib/galaxy/config/__init__.py): a single_user address turns
+	 * remote-user mode on, and with it external users in */
+	c->use_remote_user = cfg_galaxy_bool(v[K_REMOTE]) ||
+	                     (v[K_SINGLE] && !cfg_galaxy_unset(v[K_SINGLE]));
 
 	if (!(c->store = strdup(raw->chat[C_STORE] ? raw->chat[C_STORE] : CFG_DEFAULT_STORE)))
 		goto oom;
@@ -426,6 +454,16 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	     cfg_bool(raw->chat[C_EXEMPT], "rate_exempt_admins", file, &c->rate_exempt_admins,
 	              err, errlen) < 0))
 		goto out;
+	/* opt-in: asking gravatar tells a third party who reads the chat */
+	if (raw->chat[C_AVATARS]) {
+		int i = cfg_key_index(cfg_avatars_names, raw->chat[C_AVATARS]);
+		if (i < 0) {
+			snprintf(err, errlen, "%s: avatars must be initials or gravatar, not \"%s\"",
+			         file, raw->chat[C_AVATARS]);
+			goto out;
+		}
+		c->avatars = (enum cfg_avatars)i;
+	}
 	if (c->max_body_bytes < c->max_message_bytes + 256) {
 		snprintf(err, errlen, "%s: max_body_bytes (%zu) must leave room for a message of "
 		         "max_message_bytes (%zu) plus 256 bytes of JSON", file,

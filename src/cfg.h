@@ -13,6 +13,15 @@
 #define GALAXY_DEFAULT_ID_SECRET "USING THE DEFAULT IS NOT SECURE!"
 #define CFG_MAX_DAYS 36500          /* retention_days, prune --older-than */
 #define GALAXY_DEFAULT_DATABASE "sqlite:///./database/universe.sqlite?isolation_level=IMMEDIATE"
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+/* read when neither -c nor $GALAXY_CHAT_CONFIG names a file */
+#define CFG_DEFAULT_PATH SYSCONFDIR "/galaxy-chat/galaxy-chat.ini"
+
+/* avatars: where the browser client's pictures of users come from. */
+enum cfg_avatars { CFG_AVATARS_INITIALS, CFG_AVATARS_GRAVATAR };
+extern const char *const cfg_avatars_names[]; /* "initials", "gravatar", NULL */
 
 /* A rate limit: count actions per seconds; count 0 means no limit. */
 struct cfg_rate {
@@ -34,6 +43,8 @@ struct cfg {
 	char **persistent_rooms;    /* persistent_communication_rooms, stripped */
 	size_t n_persistent_rooms;
 	int session_duration;       /* minutes, 0 = off */
+	int use_remote_user;        /* use_remote_user (or single_user) is on:
+	                             * external users may log in */
 
 	/* our own keys */
 	char *store;                /* message store: path or postgresql:// URL */
@@ -51,6 +62,7 @@ struct cfg {
 	int rate_exempt_admins;     /* admin_users are not rate limited */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
 	struct cfg_rate new_room_rate; /* rooms one user may create: max_new_rooms_per_day */
+	enum cfg_avatars avatars;   /* initials (no third party, the default) or gravatar */
 	char *galaxy_url;           /* galaxyurl_base() form; NULL: links get no cards */
 	struct cfg_rate object_rate;   /* GET /v1/objects per user */
 };

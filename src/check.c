@@ -1,8 +1,9 @@
 /*
  * check.c - the health report of `galaxy-chat check` (see check.h): where
  * the configuration came from, how strong the secret is, both databases
- * reached, the store's size, contents and newest event, and the listed
- * rooms whose names a new room could not have (look-alikes).
+ * reached, the store's size, contents and newest event, the listed rooms
+ * whose names a new room could not have (look-alikes), and what the
+ * serving processes noticed lately (cookies that id_secret does not decode).
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include "auth.h"
 #include "cfg.h"
 #include "check.h"
+#include "cookiewatch.h"
 #include "dburl.h"
 #include "room.h"
 #include "store.h"
@@ -120,7 +122,7 @@ static int check_store(const struct cfg *cfg, FILE *out, int *warnings)
 
 int check_run(const struct cfg *cfg, FILE *out)
 {
-	char err[512] = "";
+	char err[512] = "", line[512];
 	struct auth *auth = NULL;
 	long long users = 0;
 	size_t secret_len = strlen(cfg->id_secret);
@@ -150,6 +152,14 @@ int check_run(const struct cfg *cfg, FILE *out)
 
 	if (check_store(cfg, out, &warnings) < 0)
 		ok = 0;
+	/* what the serving processes saw of real users' cookies */
+	enum cookiewatch_verdict seen = cookiewatch_report(cfg, line, sizeof line);
+	fprintf(out, "cookies:       %s", line);
+	if (seen == COOKIEWATCH_WRONG) {
+		fprintf(out, " -- PROBLEM: the id_secret most likely differs from Galaxy's");
+		ok = 0;
+	}
+	fprintf(out, "\n");
 	if (cfg->retention_days)
 		fprintf(out, "retention:     %d days (run galaxy-chat prune daily)\n",
 		        cfg->retention_days);

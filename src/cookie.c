@@ -3,13 +3,14 @@
  * "!"*pad + session_key)), see cookie.h and GALAXY.md section 1.
  *
  * Uses OpenSSL's low-level Blowfish (BF_set_key / BF_ecb_encrypt): the key
- * schedule lives on the caller's stack, so calls from several threads never
- * share state, and no legacy EVP provider has to be loaded. Those functions
- * are deprecated in OpenSSL 3 but still built; the deprecation warning is
- * silenced for this file only.
+ * schedule is made once per secret (struct cookie_cipher) and only read
+ * afterwards, so threads share it without a lock, and no legacy EVP
+ * provider has to be loaded. Those functions are deprecated in OpenSSL 3
+ * but still built; the deprecation warning is silenced for this file only.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/blowfish.h>
 #include <openssl/crypto.h>
@@ -20,30 +21,47 @@
 #define COOKIE_SECRET_MAX 56   /* 448 bits: Galaxy's MAXIMUM_ID_SECRET_LENGTH */
 #define COOKIE_BLOCK 8
 
+struct cookie_cipher {
+	BF_KEY key;
+};
+
 int cookie_secret_ok(const char *secret, size_t len)
 {
 	return secret && len >= 1 && len <= COOKIE_SECRET_MAX;
 }
 
-/* Runs Blowfish-ECB over buf (len, a multiple of 8) in place. */
-static void cookie_ecb(const char *secret, size_t secretlen, unsigned char *buf,
-                       size_t len, int enc)
+struct cookie_cipher *cookie_cipher_new(const char *secret, size_t len)
 {
-	BF_KEY key;
+	struct cookie_cipher *c;
 
-	BF_set_key(&key, (int)secretlen, (const unsigned char *)secret);
-	for (size_t i = 0; i < len; i += COOKIE_BLOCK)
-		BF_ecb_encrypt(buf + i, buf + i, &key, enc);
-	OPENSSL_cleanse(&key, sizeof key);
+	if (!cookie_secret_ok(secret, len) || !(c = malloc(sizeof *c)))
+		return NULL;
+	BF_set_key(&c->key, (int)len, (const unsigned char *)secret);
+	return c;
 }
 
-int cookie_decode(const char *secret, size_t secretlen, const char *value,
-                  size_t len, char *key, size_t keylen)
+void cookie_cipher_free(struct cookie_cipher *c)
+{
+	if (!c)
+		return;
+	OPENSSL_cleanse(c, sizeof *c);
+	free(c);
+}
+
+/* Runs Blowfish-ECB over buf (len, a multiple of 8) in place. */
+static void cookie_ecb(const struct cookie_cipher *c, unsigned char *buf, size_t len, int enc)
+{
+	for (size_t i = 0; i < len; i += COOKIE_BLOCK)
+		BF_ecb_encrypt(buf + i, buf + i, &c->key, enc);
+}
+
+int cookie_decode(const struct cookie_cipher *c, const char *value, size_t len,
+                  char *key, size_t keylen)
 {
 	unsigned char buf[COOKIE_MAX_HEX / 2];
 	size_t n = len / 2, start = 0;
 
-	if (!cookie_secret_ok(secret, secretlen) || !value || !key || keylen == 0)
+	if (!c || !value || !key || keylen == 0)
 		return -1;
 	if (len == 0 || len > COOKIE_MAX_HEX || len % 2 || n % COOKIE_BLOCK)
 		return -1;
@@ -53,7 +71,7 @@ int cookie_decode(const char *secret, size_t secretlen, const char *value,
 			return -1;
 		buf[i] = (unsigned char)(hi << 4 | lo);
 	}
-	cookie_ecb(secret, secretlen, buf, n, BF_DECRYPT);
+	cookie_ecb(c, buf, n, BF_DECRYPT);
 	while (start < n && buf[start] == '!')
 		start++;
 	if (start == n || n - start >= keylen)
@@ -66,14 +84,13 @@ int cookie_decode(const char *secret, size_t secretlen, const char *value,
 	return 0;
 }
 
-int cookie_encode(const char *secret, size_t secretlen, const char *key,
-                  char *out, size_t outlen)
+int cookie_encode(const struct cookie_cipher *c, const char *key, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char buf[COOKIE_MAX_HEX / 2];
 	size_t klen, pad, n;
 
-	if (!cookie_secret_ok(secret, secretlen) || !key || !out)
+	if (!c || !key || !out)
 		return -1;
 	klen = strlen(key);
 	pad = COOKIE_BLOCK - klen % COOKIE_BLOCK;   /* always 1..8, as Galaxy */
@@ -82,7 +99,7 @@ int cookie_encode(const char *secret, size_t secretlen, const char *key,
 		return -1;
 	memset(buf, '!', pad);
 	memcpy(buf + pad, key, klen);
-	cookie_ecb(secret, secretlen, buf, n, BF_ENCRYPT);
+	cookie_ecb(c, buf, n, BF_ENCRYPT);
 	for (size_t i = 0; i < n; i++) {
 		out[2 * i] = hex[buf[i] >> 4];
 		out[2 * i + 1] = hex[buf[i] & 15];

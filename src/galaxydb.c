@@ -1,7 +1,23 @@
 /*
- * galaxydb.c - the part of the Galaxy session lookup common to PostgreSQL
- * and SQLite: backend dispatch, session_duration, the username fallback and
- * the gravatar hash. See galaxydb.h for the semantics.
+ * galaxydb.c - the part of the Galaxy lookups common to PostgreSQL and
+ * SQLite: backend dispatch, which users Galaxy lets in, session_duration,
+ * chat names and the gravatar hash. See galaxydb.h for the semantics.
+ *
+ * Chat names: a user is their Galaxy id; their name is Galaxy's username
+ * when it is one Galaxy accepts (lib/galaxy/security/validate_user_input.py:
+ * VALID_PUBLICNAME_RE = ^[a-z0-9._\-]+$, at most PUBLICNAME_MAX_LEN = 255;
+ * older Galaxy allowed only [a-z0-9-], a subset). A user without one (NULL,
+ * empty, or one Galaxy's rule refuses, put there by hand) is "user#<id>":
+ * '#' is in no Galaxy username and looks like nothing that is, so the
+ * handle can neither equal nor pass for another user's name. Names are
+ * never made from e-mail addresses: anyone can register bob@evil.org.
+ * Going from a name back to a user asks Galaxy's database again
+ * (galaxydb_find), so renames are followed and an old name addresses
+ * whoever holds it in Galaxy now.
+ *
+ * Which users: Galaxy's _ensure_valid_session (webapp.py; GALAXY.md 2.4)
+ * ends the session of a deleted (or purged) user, and, with
+ * use_remote_user off, of an external (remote-user) one; we refuse them.
  *
  * session_duration follows Galaxy (webapp.py): expired when
  * last_action + duration < now, where Galaxy stores and compares naive
@@ -17,14 +33,20 @@
 
 #include "dburl.h"
 #include "galaxydb_impl.h"
+#include "httpparse.h"
+
+#define GALAXYDB_HANDLE "user#"          /* + the id: the name of a user without a username */
+#define GALAXYDB_NAME_MAX 255            /* Galaxy's PUBLICNAME_MAX_LEN */
 
 struct galaxydb {
 	const struct galaxydb_backend *be;
 	void *st;
 	int session_duration;   /* minutes, 0 = off */
+	int use_remote_user;    /* Galaxy's: external users are let in */
 };
 
-struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration)
+struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
+                              int use_remote_user)
 {
 	struct galaxydb *db = calloc(1, sizeof *db);
 
@@ -32,6 +54,7 @@ struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration)
 		return NULL;
 	db->be = url->kind == DBURL_POSTGRESQL ? &galaxydb_pg_backend : &galaxydb_sqlite_backend;
 	db->session_duration = session_duration > 0 ? session_duration : 0;
+	db->use_remote_user = use_remote_user;
 	db->st = db->be->open(url);
 	if (!db->st) {
 		free(db);
@@ -53,6 +76,48 @@ enum galaxydb_result galaxydb_lookup(struct galaxydb *db, const char *key,
 {
 	memset(user, 0, sizeof *user);
 	return db->be->lookup(db->st, db, key, user, err, errlen);
+}
+
+/* Whether name is a username Galaxy accepts (see the top of the file). */
+static int galaxydb_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 1 && n <= GALAXYDB_NAME_MAX &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+void galaxydb_chat_name(long long id, const char *username, char out[USER_NAME_MAX])
+{
+	if (username && galaxydb_name_ok(username))
+		strcpy(out, username);
+	else
+		snprintf(out, USER_NAME_MAX, GALAXYDB_HANDLE "%lld", id);
+}
+
+enum galaxydb_result galaxydb_find(struct galaxydb *db, const char *name, long long *id,
+                                   char *err, size_t errlen)
+{
+	const char *username = name;
+	long long want = 0;
+	struct user u;
+	enum galaxydb_result res;
+
+	if (strncmp(name, GALAXYDB_HANDLE, strlen(GALAXYDB_HANDLE)) == 0) {
+		username = NULL;
+		if (http_parse_int(name + strlen(GALAXYDB_HANDLE), 1, 1LL << 62, &want) < 0)
+			return GALAXYDB_NOT_FOUND;
+	} else if (!galaxydb_name_ok(name)) {
+		return GALAXYDB_NOT_FOUND;
+	}
+	memset(&u, 0, sizeof u);
+	res = db->be->find(db->st, db, username, want, &u, err, errlen);
+	/* the name must be the one the user has: "user#7" with leading zeros,
+	 * or of a user who has a username, names no one */
+	if (res != GALAXYDB_FOUND || strcmp(u.username, name) != 0)
+		return res == GALAXYDB_ERROR ? res : GALAXYDB_NOT_FOUND;
+	*id = u.id;
+	return GALAXYDB_FOUND;
 }
 
 int galaxydb_count_users(struct galaxydb *db, long long *count, char *err, size_t errlen)
@@ -106,31 +171,24 @@ static void galaxydb_gravatar(const char *email, char out[33])
 	out[32] = '\0';
 }
 
-enum galaxydb_result galaxydb_row(const struct galaxydb *db, long long id,
-                                  const char *username, const char *email,
-                                  const char *last_action, struct user *user,
-                                  char *err, size_t errlen)
+enum galaxydb_result galaxydb_user_from_row(const struct galaxydb *db,
+                                            const struct galaxydb_row *row,
+                                            struct user *user, char *err, size_t errlen)
 {
-	if (db->session_duration && last_action &&
-	    strtod(last_action, NULL) + db->session_duration * 60.0 < galaxydb_local_now())
+	if (row->deleted || row->purged || (row->external && !db->use_remote_user))
 		return GALAXYDB_NOT_FOUND;
-	if (!email || strlen(email) >= sizeof user->email ||
-	    (username && strlen(username) >= sizeof user->username)) {
-		snprintf(err, errlen, "galaxy_user %lld: email or username longer than %d bytes",
-		         id, USER_NAME_MAX - 1);
+	if (db->session_duration && row->last_action &&
+	    strtod(row->last_action, NULL) + db->session_duration * 60.0 < galaxydb_local_now())
+		return GALAXYDB_NOT_FOUND;
+	if (!row->email || strlen(row->email) >= sizeof user->email) {
+		snprintf(err, errlen, "galaxy_user %lld: email longer than %d bytes",
+		         row->id, USER_NAME_MAX - 1);
 		return GALAXYDB_ERROR;
 	}
-	user->id = id;
-	strcpy(user->email, email);
-	if (username && *username) {
-		strcpy(user->username, username);
-	} else {
-		const char *at = strrchr(email, '@');
-		size_t n = at ? (size_t)(at - email) : strlen(email);
-		memcpy(user->username, email, n);
-		user->username[n] = '\0';
-	}
-	galaxydb_gravatar(email, user->gravatar);
+	user->id = row->id;
+	strcpy(user->email, row->email);
+	galaxydb_chat_name(row->id, row->username, user->username);
+	galaxydb_gravatar(row->email, user->gravatar);
 	user->admin = 0;
 	return GALAXYDB_FOUND;
 }

@@ -19,19 +19,31 @@ struct galaxydb;
 enum galaxydb_result {
 	GALAXYDB_FOUND = 0,     /* valid, logged-in session; user filled */
 	GALAXYDB_NOT_FOUND = 1, /* no such key, not is_valid, anonymous, user
-	                           deleted or purged, or expired by session_duration */
+	                           deleted or purged, external without
+	                           use_remote_user, or expired by session_duration */
 	GALAXYDB_ERROR = -1     /* could not ask: unreachable, query failed */
 };
 
-/* Makes a handle for url (copied). session_duration is in minutes, 0 = off.
+/* Makes a handle for url (copied). session_duration is in minutes, 0 = off;
+ * use_remote_user as Galaxy's (external users are let in only with it).
  * Does not connect yet. Caller frees with galaxydb_free(). NULL on ENOMEM. */
-struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration);
+struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
+                              int use_remote_user);
 void galaxydb_free(struct galaxydb *db);
 
 /* Looks up key. Fills user (id, username, email, gravatar; admin left 0)
  * on GALAXYDB_FOUND; on GALAXYDB_ERROR writes a message to err. */
 enum galaxydb_result galaxydb_lookup(struct galaxydb *db, const char *key,
                                      struct user *user, char *err, size_t errlen);
+
+/* The Galaxy user whose chat name (user.h) is name, among those Galaxy
+ * lets log in (as galaxydb_lookup judges them), by Galaxy's data as it is
+ * now: a username is looked up as a username, a "user#<id>" handle as that
+ * id (and names only a user without a username). *id on GALAXYDB_FOUND;
+ * GALAXYDB_NOT_FOUND for any other name; on GALAXYDB_ERROR a message in
+ * err. */
+enum galaxydb_result galaxydb_find(struct galaxydb *db, const char *name, long long *id,
+                                   char *err, size_t errlen);
 
 /* Counts users that are neither deleted nor purged into *count.
  * Returns 0, or -1 with a message (used by health and `check`). */

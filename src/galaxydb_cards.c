@@ -113,13 +113,13 @@
 
 /* Every card has the columns of enum col, NULL where a kind has none. */
 enum col {
-	C_ID, C_NAME, C_OWNER, C_DELETED, C_OWNS, C_OTHERS, C_UPDATED, C_CREATED, C_SIZE,
+	C_ID, C_NAME, C_OWNER, C_OWNER_ID, C_DELETED, C_OWNS, C_OTHERS, C_UPDATED, C_CREATED, C_SIZE,
 	C_COUNT, C_HID, C_EXT, C_STATE, C_HISTORY_ID, C_HISTORY_NAME, C_TOOL, C_TOOL_VERSION,
 	C_EXIT, C_N
 };
 
 #define HISTORY_CARD(SECONDS, TARGET) \
-	"SELECT h.id, h.name, u.username, " FLAG("NOT " HISTORY_LIVE) "," \
+	"SELECT h.id, h.name, u.username, u.id, " FLAG("NOT " HISTORY_LIVE) "," \
 	" " FLAG("h.user_id = " READER) ", " FLAG(HISTORY_OPEN(NOBODY)) "," \
 	" " SECONDS("h.update_time") ", " SECONDS("h.create_time") "," \
 	" (SELECT COALESCE(SUM(x.total_size), 0) FROM (SELECT DISTINCT c.dataset_id, cd.total_size" \
@@ -134,7 +134,7 @@ enum col {
 	" WHERE h.id = " TARGET " AND (" ADMIN " OR " HISTORY_OPEN(READER) ")"
 
 #define DATASET_CARD(SECONDS) \
-	"SELECT hda.id, hda.name, u.username, " FLAG("NOT " DATASET_LIVE) "," \
+	"SELECT hda.id, hda.name, u.username, u.id, " FLAG("NOT " DATASET_LIVE) "," \
 	" " FLAG("h.user_id = " READER) ", " FLAG(DATASET_OPEN(NOBODY)) "," \
 	" " SECONDS("hda.update_time") ", " SECONDS("hda.create_time") "," \
 	" d.file_size, NULL, hda.hid, hda.extension, COALESCE(hda.state, d.state)," \
@@ -147,14 +147,14 @@ enum col {
 	" WHERE hda.id = " OBJECT_ID " AND (" ADMIN " OR " DATASET_OPEN(READER) ")"
 
 #define JOB_CARD(SECONDS) \
-	"SELECT j.id, j.tool_id, u.username, 0, " FLAG("j.user_id = " READER) "," \
+	"SELECT j.id, j.tool_id, u.username, u.id, 0, " FLAG("j.user_id = " READER) "," \
 	" " FLAG(JOB_OPEN(NOBODY)) ", " SECONDS("j.update_time") ", " SECONDS("j.create_time") "," \
 	" NULL, NULL, NULL, NULL, j.state, NULL, NULL, j.tool_id, j.tool_version, j.exit_code" \
 	" FROM job j LEFT JOIN galaxy_user u ON u.id = j.user_id" \
 	" WHERE j.id = " OBJECT_ID " AND (" ADMIN " OR " JOB_OPEN(READER) ")"
 
 #define WORKFLOW_CARD(SECONDS, TARGET) \
-	"SELECT sw.id, sw.name, u.username, " FLAG("sw.deleted IS TRUE") "," \
+	"SELECT sw.id, sw.name, u.username, u.id, " FLAG("sw.deleted IS TRUE") "," \
 	" " FLAG("sw.user_id = " READER) ", " FLAG(WORKFLOW_OPEN(NOBODY)) "," \
 	" " SECONDS("sw.update_time") ", " SECONDS("sw.create_time") ", NULL," \
 	" (SELECT COUNT(*) FROM workflow_step ws WHERE ws.workflow_id = sw.latest_workflow_id)," \
@@ -223,7 +223,8 @@ static void card_row(void *arg, const char *const *col, int n)
 		return;   /* c->id stays 0: the statement is not this file's */
 	c->id = card_number(col[C_ID]);
 	card_text(c->name, col[C_NAME]);
-	card_text(c->owner, col[C_OWNER]);
+	if (col[C_OWNER_ID])
+		galaxydb_chat_name(card_number(col[C_OWNER_ID]), col[C_OWNER], c->owner);
 	c->deleted = card_number(col[C_DELETED]) == 1;
 	c->reader_owns = card_number(col[C_OWNS]) == 1;
 	c->visible_to_others = card_number(col[C_OTHERS]) == 1;

@@ -15,6 +15,7 @@
 
 #include "galaxydb.h"
 #include "galaxyurl.h"
+#include "user.h"
 
 #define GALAXYDB_CARD_TEXT 256   /* text fields: Galaxy's VARCHAR(255), cut on a character */
 
@@ -24,7 +25,7 @@
 struct galaxydb_card {
 	long long id;                 /* the object's id (a workflow's: the stored workflow's) */
 	char name[GALAXYDB_CARD_TEXT];
-	char owner[GALAXYDB_CARD_TEXT];   /* the owner's Galaxy username */
+	char owner[USER_NAME_MAX];    /* the owner's chat name (galaxydb.c), "" for none */
 	int deleted;                  /* deleted or purged: only its owner and admins get it */
 	int reader_owns;              /* the reader is its owner */
 	int visible_to_others;        /* a logged-in user who is not the owner, shares

@@ -3,7 +3,8 @@
  * (galaxydb_pg.c, galaxydb_sqlite.c). Not for other modules.
  *
  * A backend runs the dialect's SQL; galaxydb.c owns everything the two
- * have in common: turning a row into a struct user and session_duration.
+ * have in common: which users Galaxy lets in, session_duration, and
+ * turning a row into a struct user.
  */
 #ifndef GC_GALAXYDB_IMPL_H
 #define GC_GALAXYDB_IMPL_H
@@ -28,10 +29,16 @@ extern const struct galaxydb_stmt galaxydb_card_stmts[GALAXYDB_CARD_STMTS];
 struct galaxydb_backend {
 	/* Makes the backend's state for url; does not connect. NULL on ENOMEM. */
 	void *(*open)(const struct dburl *url);
-	/* Runs the lookup for key and, for the row found, calls galaxydb_row()
-	 * before freeing the result. */
+	/* Runs the lookup for key and, for the row found, calls
+	 * galaxydb_user_from_row() before freeing the result. */
 	enum galaxydb_result (*lookup)(void *st, const struct galaxydb *db, const char *key,
 	                               struct user *user, char *err, size_t errlen);
+	/* Reads the galaxy_user row whose username is username or, when
+	 * username is NULL, whose id is id, and for it calls
+	 * galaxydb_user_from_row() before freeing the result. NOT_FOUND also
+	 * when two rows match (a database Galaxy's unique index would forbid). */
+	enum galaxydb_result (*find)(void *st, const struct galaxydb *db, const char *username,
+	                             long long id, struct user *user, char *err, size_t errlen);
 	int (*count_users)(void *st, long long *count, char *err, size_t errlen);
 	void (*close)(void *st);
 	/* Runs card statement galaxydb_card_stmts[stmt] with params and, for
@@ -46,14 +53,27 @@ struct galaxydb_backend {
 extern const struct galaxydb_backend galaxydb_pg_backend;
 extern const struct galaxydb_backend galaxydb_sqlite_backend;
 
-/* Judges one row of the lookup (user id, username or NULL, email,
- * last_action as seconds since 1970 of its naive timestamp, or NULL) and
- * fills user. Returns GALAXYDB_FOUND, GALAXYDB_NOT_FOUND (expired), or
- * GALAXYDB_ERROR with err (an email too long for struct user). */
-enum galaxydb_result galaxydb_row(const struct galaxydb *db, long long id,
-                                  const char *username, const char *email,
-                                  const char *last_action, struct user *user,
-                                  char *err, size_t errlen);
+/* One galaxy_user row as a backend read it (strings NULL for SQL NULL,
+ * valid during the call they are passed to). */
+struct galaxydb_row {
+	long long id;
+	const char *username, *email;
+	const char *last_action;         /* the session's, as seconds since 1970
+	                                  * of its naive timestamp; NULL: none */
+	int deleted, purged, external;   /* SQL NULL read as 0, as Python's truth test */
+};
+
+/* Judges row as Galaxy judges a logged-in session's user and fills user.
+ * Returns GALAXYDB_FOUND, GALAXYDB_NOT_FOUND (a user Galaxy refuses, or a
+ * session expired by session_duration), or GALAXYDB_ERROR with err (an
+ * email too long for struct user). */
+enum galaxydb_result galaxydb_user_from_row(const struct galaxydb *db,
+                                            const struct galaxydb_row *row,
+                                            struct user *user, char *err, size_t errlen);
+
+/* The chat name (galaxydb.c's top comment) of Galaxy user id with
+ * username (may be NULL) into out. */
+void galaxydb_chat_name(long long id, const char *username, char out[USER_NAME_MAX]);
 
 /* Runs card statement stmt on db's backend (see struct galaxydb_backend):
  * GALAXYDB_FOUND after row() saw its first row, GALAXYDB_NOT_FOUND when

@@ -19,14 +19,18 @@
 #define PG_CONNECT_TIMEOUT "3"        /* seconds; the URL may override it */
 #define PG_STATEMENT_TIMEOUT "5000"   /* milliseconds */
 
-/* PostgreSQL booleans are native: is_valid, deleted and purged are tested
- * as booleans (comparing them to 1 is an error there). NULL deleted/purged count as false,
- * as Python's truth test on them does. */
+/* PostgreSQL booleans are native: is_valid is tested as a boolean
+ * (comparing it to 1 is an error there); deleted, purged and external are
+ * read as 't'/'f', NULL as false, as Python's truth test on them does, for
+ * galaxydb.c to judge. */
 static const char pg_sql_lookup[] =
-	"SELECT u.id, u.username, u.email, extract(epoch FROM s.last_action)::text"
+	"SELECT u.id, u.username, u.email, extract(epoch FROM s.last_action)::text,"
+	" u.deleted IS TRUE, u.purged IS TRUE, u.external IS TRUE"
 	" FROM galaxy_session s JOIN galaxy_user u ON u.id = s.user_id"
-	" WHERE s.session_key = $1 AND s.is_valid AND s.user_id IS NOT NULL"
-	" AND u.deleted IS NOT TRUE AND u.purged IS NOT TRUE";
+	" WHERE s.session_key = $1 AND s.is_valid AND s.user_id IS NOT NULL";
+static const char pg_sql_find[] =
+	"SELECT u.id, u.username, u.email, NULL, u.deleted IS TRUE, u.purged IS TRUE,"
+	" u.external IS TRUE FROM galaxy_user u WHERE u.username = $1 OR u.id = $2::bigint LIMIT 2";
 static const char pg_sql_count[] =
 	"SELECT count(*) FROM galaxy_user WHERE deleted IS NOT TRUE AND purged IS NOT TRUE";
 static const char pg_sql_timeout[] =
@@ -109,6 +113,7 @@ static int pg_connect(struct pg *pg, char *err, size_t errlen)
 	}
 	if (pg_prepare(pg, "gc_timeout", pg_sql_timeout, 0, err, errlen) < 0 ||
 	    pg_prepare(pg, "gc_lookup", pg_sql_lookup, 1, err, errlen) < 0 ||
+	    pg_prepare(pg, "gc_find", pg_sql_find, 2, err, errlen) < 0 ||
 	    pg_prepare(pg, "gc_count", pg_sql_count, 0, err, errlen) < 0)
 		goto fail;
 	r = PQexecPrepared(pg->conn, "gc_timeout", 0, NULL, NULL, NULL, 0);
@@ -152,22 +157,54 @@ static PGresult *pg_exec(struct pg *pg, const char *name, int nparams, const cha
 	return NULL;
 }
 
+/* Column col of r's first row, NULL for SQL NULL. */
+static const char *pg_text(const PGresult *r, int col)
+{
+	return PQgetisnull(r, 0, col) ? NULL : PQgetvalue(r, 0, col);
+}
+
+/* Whether the boolean column col of r's first row is true. */
+static int pg_true(const PGresult *r, int col)
+{
+	return !PQgetisnull(r, 0, col) && PQgetvalue(r, 0, col)[0] == 't';
+}
+
+/* Judges the one user row of r (two rows: NOT_FOUND) and PQclear()s r. */
+static enum galaxydb_result pg_user(PGresult *r, const struct galaxydb *db, struct user *user,
+                                    char *err, size_t errlen)
+{
+	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
+
+	if (PQntuples(r) == 1) {
+		struct galaxydb_row row = {
+			.id = strtoll(PQgetvalue(r, 0, 0), NULL, 10), .username = pg_text(r, 1),
+			.email = pg_text(r, 2), .last_action = pg_text(r, 3),
+			.deleted = pg_true(r, 4), .purged = pg_true(r, 5), .external = pg_true(r, 6),
+		};
+		res = galaxydb_user_from_row(db, &row, user, err, errlen);
+	}
+	PQclear(r);
+	return res;
+}
+
 static enum galaxydb_result pg_lookup(void *st, const struct galaxydb *db, const char *key,
                                       struct user *user, char *err, size_t errlen)
 {
 	PGresult *r = pg_exec(st, "gc_lookup", 1, &key, err, errlen);
-	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
 
-	if (!r)
-		return GALAXYDB_ERROR;
-	if (PQntuples(r) > 0)
-		res = galaxydb_row(db, strtoll(PQgetvalue(r, 0, 0), NULL, 10),
-		                   PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1),
-		                   PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2),
-		                   PQgetisnull(r, 0, 3) ? NULL : PQgetvalue(r, 0, 3),
-		                   user, err, errlen);
-	PQclear(r);
-	return res;
+	return r ? pg_user(r, db, user, err, errlen) : GALAXYDB_ERROR;
+}
+
+static enum galaxydb_result pg_find(void *st, const struct galaxydb *db, const char *username,
+                                    long long id, struct user *user, char *err, size_t errlen)
+{
+	char idtext[24];
+	const char *params[2] = { username, idtext };   /* a NULL username matches no row */
+	PGresult *r;
+
+	snprintf(idtext, sizeof idtext, "%lld", username ? 0 : id);
+	r = pg_exec(st, "gc_find", 2, params, err, errlen);
+	return r ? pg_user(r, db, user, err, errlen) : GALAXYDB_ERROR;
 }
 
 static int pg_count_users(void *st, long long *count, char *err, size_t errlen)
@@ -217,5 +254,5 @@ static void pg_close(void *st)
 }
 
 const struct galaxydb_backend galaxydb_pg_backend = {
-	pg_open, pg_lookup, pg_count_users, pg_close, pg_card
+	pg_open, pg_lookup, pg_find, pg_count_users, pg_close, pg_card
 };

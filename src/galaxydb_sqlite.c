@@ -18,12 +18,16 @@
 #define SQ_BUSY_TIMEOUT_MS 1000
 
 /* SQLAlchemy stores booleans as 0/1 on SQLite. strftime('%s') reads the
- * naive ISO timestamp as if UTC, giving the seconds galaxydb_row() wants. */
+ * naive ISO timestamp as if UTC, giving the seconds galaxydb.c wants.
+ * Which users may log in is galaxydb.c's to judge, from the columns. */
 static const char sq_sql_lookup[] =
-	"SELECT u.id, u.username, u.email, strftime('%s', s.last_action)"
+	"SELECT u.id, u.username, u.email, strftime('%s', s.last_action),"
+	" u.deleted, u.purged, u.external"
 	" FROM galaxy_session s JOIN galaxy_user u ON u.id = s.user_id"
-	" WHERE s.session_key = ?1 AND s.is_valid = 1 AND s.user_id IS NOT NULL"
-	" AND coalesce(u.deleted, 0) = 0 AND coalesce(u.purged, 0) = 0";
+	" WHERE s.session_key = ?1 AND s.is_valid = 1 AND s.user_id IS NOT NULL";
+static const char sq_sql_find[] =
+	"SELECT u.id, u.username, u.email, NULL, u.deleted, u.purged, u.external"
+	" FROM galaxy_user u WHERE u.username = ?1 OR u.id = ?2 LIMIT 2";
 static const char sq_sql_count[] =
 	"SELECT count(*) FROM galaxy_user"
 	" WHERE coalesce(deleted, 0) = 0 AND coalesce(purged, 0) = 0";
@@ -31,7 +35,7 @@ static const char sq_sql_count[] =
 struct sq {
 	char *path;
 	sqlite3 *db;
-	sqlite3_stmt *lookup, *count;
+	sqlite3_stmt *lookup, *find, *count;
 	sqlite3_stmt *cards[GALAXYDB_CARD_STMTS];   /* prepared when first run */
 };
 
@@ -49,13 +53,14 @@ static void *sq_open(const struct dburl *url)
 static void sq_drop(struct sq *sq)
 {
 	sqlite3_finalize(sq->lookup);
+	sqlite3_finalize(sq->find);
 	sqlite3_finalize(sq->count);
 	for (int i = 0; i < GALAXYDB_CARD_STMTS; i++) {
 		sqlite3_finalize(sq->cards[i]);
 		sq->cards[i] = NULL;
 	}
 	sqlite3_close(sq->db);
-	sq->lookup = sq->count = NULL;
+	sq->lookup = sq->find = sq->count = NULL;
 	sq->db = NULL;
 }
 
@@ -78,6 +83,7 @@ static int sq_connect(struct sq *sq, char *err, size_t errlen)
 		return sq_fail(sq, "open", err, errlen);
 	sqlite3_busy_timeout(sq->db, SQ_BUSY_TIMEOUT_MS);
 	if (sqlite3_prepare_v2(sq->db, sq_sql_lookup, -1, &sq->lookup, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sq->db, sq_sql_find, -1, &sq->find, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sq->db, sq_sql_count, -1, &sq->count, NULL) != SQLITE_OK)
 		return sq_fail(sq, "prepare", err, errlen);
 	return 0;
@@ -88,27 +94,59 @@ static const char *sq_text(sqlite3_stmt *st, int col)
 	return (const char *)sqlite3_column_text(st, col);
 }
 
+/* Runs st, bound, for one user row: judges it (two rows: NOT_FOUND), then
+ * resets st. what names the query in an error. */
+static enum galaxydb_result sq_user(struct sq *sq, sqlite3_stmt *st, const struct galaxydb *db,
+                                    struct user *user, const char *what,
+                                    char *err, size_t errlen)
+{
+	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		struct galaxydb_row row = {
+			.id = sqlite3_column_int64(st, 0), .username = sq_text(st, 1),
+			.email = sq_text(st, 2), .last_action = sq_text(st, 3),
+			.deleted = sqlite3_column_int(st, 4) != 0,
+			.purged = sqlite3_column_int(st, 5) != 0,
+			.external = sqlite3_column_int(st, 6) != 0,
+		};
+		res = galaxydb_user_from_row(db, &row, user, err, errlen);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			res = GALAXYDB_NOT_FOUND;
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		sq_fail(sq, what, err, errlen);
+		return GALAXYDB_ERROR;
+	}
+	return res;
+}
+
 static enum galaxydb_result sq_lookup(void *p, const struct galaxydb *db, const char *key,
                                       struct user *user, char *err, size_t errlen)
 {
 	struct sq *sq = p;
-	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
-	int rc;
 
 	if (sq_connect(sq, err, errlen) < 0)
 		return GALAXYDB_ERROR;
 	sqlite3_bind_text(sq->lookup, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(sq->lookup);
-	if (rc == SQLITE_ROW)
-		res = galaxydb_row(db, sqlite3_column_int64(sq->lookup, 0), sq_text(sq->lookup, 1),
-		                   sq_text(sq->lookup, 2), sq_text(sq->lookup, 3), user, err, errlen);
-	else if (rc != SQLITE_DONE)
-		res = GALAXYDB_ERROR;
-	sqlite3_reset(sq->lookup);
-	sqlite3_clear_bindings(sq->lookup);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		sq_fail(sq, "lookup", err, errlen);
-	return res;
+	return sq_user(sq, sq->lookup, db, user, "lookup", err, errlen);
+}
+
+static enum galaxydb_result sq_find(void *p, const struct galaxydb *db, const char *username,
+                                    long long id, struct user *user, char *err, size_t errlen)
+{
+	struct sq *sq = p;
+
+	if (sq_connect(sq, err, errlen) < 0)
+		return GALAXYDB_ERROR;
+	sqlite3_bind_text(sq->find, 1, username, -1, SQLITE_STATIC);   /* NULL: matches no row */
+	sqlite3_bind_int64(sq->find, 2, username ? 0 : id);
+	return sq_user(sq, sq->find, db, user, "user lookup", err, errlen);
 }
 
 static int sq_count_users(void *p, long long *count, char *err, size_t errlen)
@@ -182,5 +220,5 @@ static void sq_close(void *p)
 }
 
 const struct galaxydb_backend galaxydb_sqlite_backend = {
-	sq_open, sq_lookup, sq_count_users, sq_close, sq_card
+	sq_open, sq_lookup, sq_find, sq_count_users, sq_close, sq_card
 };

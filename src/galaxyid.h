@@ -17,20 +17,20 @@
 
 #include <stddef.h>
 
+struct cookie_cipher;
+
 #define GALAXYID_MAX_DIGITS 15   /* ids up to 10^15 - 1, far above Galaxy's INTEGER keys */
 #define GALAXYID_MAX_HEX 32      /* their encodings: 16 hex for ids < 10^7, else 32 */
 
 /* Encodes id (1 to 10^15 - 1) into out (at least GALAXYID_MAX_HEX + 1
- * bytes) with secret (secretlen bytes). 0, or -1 for an id out of range or
- * a secret cookie_secret_ok() refuses. */
-int galaxyid_encode(const char *secret, size_t secretlen, long long id,
-                    char out[GALAXYID_MAX_HEX + 1]);
+ * bytes) with id_secret's cipher c (cookie.h). 0, or -1 for an id out of
+ * range or no cipher. */
+int galaxyid_encode(const struct cookie_cipher *c, long long id, char out[GALAXYID_MAX_HEX + 1]);
 
-/* Decodes hex (len bytes, not necessarily NUL-terminated) into *id.
+/* Decodes hex (len bytes, not necessarily NUL-terminated) with c into *id.
  * 0, or -1 unless hex is exactly encode(id) for some id in range, up to
  * the case of its letters: empty, too long, odd, not hex, not a whole
  * block, not decimal once decrypted, leading zeros, extra '!' blocks. */
-int galaxyid_decode(const char *secret, size_t secretlen, const char *hex, size_t len,
-                    long long *id);
+int galaxyid_decode(const struct cookie_cipher *c, const char *hex, size_t len, long long *id);
 
 #endif

@@ -103,6 +103,7 @@ int http_cookie_get(const char *header, const char *name, const char **value, si
 {
 	const char *p = header;
 	size_t namelen = strlen(name);
+	int found = 0;
 
 	while (p && *p) {
 		size_t n = strcspn(p, ";"), nl;
@@ -115,22 +116,23 @@ int http_cookie_get(const char *header, const char *name, const char **value, si
 		while (nl && (p[nl - 1] == ' ' || p[nl - 1] == '\t'))
 			nl--;
 		if (eq && nl == namelen && memcmp(p, name, nl) == 0) {
+			const char *vend = end;
 			v = eq + 1;
-			while (v < end && (*v == ' ' || *v == '\t'))
+			while (v < vend && (*v == ' ' || *v == '\t'))
 				v++;
-			while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-				end--;
-			if (end - v >= 2 && *v == '"' && end[-1] == '"') {
+			while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t'))
+				vend--;
+			if (vend - v >= 2 && *v == '"' && vend[-1] == '"') {
 				v++;
-				end--;
+				vend--;
 			}
-			*value = v;
-			*len = (size_t)(end - v);
-			return 1;
+			*value = v;   /* a later one replaces it: the last wins */
+			*len = (size_t)(vend - v);
+			found = 1;
 		}
 		p = *end ? end + 1 : end;
 	}
-	return 0;
+	return found;
 }
 
 int http_origin_normalize(const char *in, char *out, size_t outlen)

@@ -24,9 +24,12 @@ long http_percent_decode(const char *in, size_t len, int plus_is_space,
  * (bad percent-encoding, a NUL byte) or the value does not fit. */
 int http_query_get(const char *qs, const char *name, char *out, size_t outlen);
 
-/* Finds the first cookie called name in a Cookie header (may be NULL): the
- * value, with surrounding white space and one pair of double quotes
- * removed, as value and len pointing into header. 1 when found, else 0. */
+/* Finds the cookie called name in a Cookie header (may be NULL): the value
+ * of its *last* occurrence, as Galaxy reads it (Python's SimpleCookie and
+ * WebOb's request.cookies both fill a dict in header order, so a later
+ * pair replaces an earlier one), with surrounding white space and one pair
+ * of double quotes removed, as value and len pointing into header.
+ * 1 when found, else 0. */
 int http_cookie_get(const char *header, const char *name, const char **value, size_t *len);
 
 /* Normalizes a Web origin ("scheme://host[:port]", RFC 6454) into out:

@@ -11,9 +11,17 @@
  *
  * The global options may stand anywhere; every other argument after prune,
  * export or migrate belongs to that command.
+ *
+ * Serving on stdin needs a web server behind it: run by hand (from a
+ * terminal, say), galaxy-chat says which configuration it looked for and
+ * how to start, and exits 2, instead of answering a CGI request nobody made.
  */
+#include <errno.h>
+#include <fcgiapp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfg.h"
 #include "check.h"
@@ -37,16 +45,58 @@ static void usage(FILE *out)
 	        "       galaxy-chat --help | --version\n"
 	        "\n"
 	        "Without --listen, serves FastCGI on standard input (mod_fcgid, spawn-fcgi),\n"
-	        "or one CGI request when standard input is not a socket.\n"
+	        "or one CGI request (GATEWAY_INTERFACE set) when standard input is not a socket.\n"
 	        "  -c FILE        configuration (default: $GALAXY_CHAT_CONFIG, then\n"
-	        "                 %s/galaxy-chat/galaxy-chat.ini)\n"
+	        "                 %s)\n"
 	        "  --listen ADDR  serve FastCGI on unix:/PATH, /PATH, HOST:PORT or :PORT\n"
 	        "  -v, --verbose  log debugging detail\n"
 	        "prune deletes events older than retention_days (or DAYS) in short batches;\n"
 	        "export writes one room's log, UTC dates, --until exclusive, to stdout.\n"
 	        "migrate copies an SQLite store (a path or sqlite:////PATH) into an empty\n"
 	        "PostgreSQL store, ids and times kept.\n"
-	        "See galaxy-chat(8) and galaxy-chat.ini(5).\n", SYSCONFDIR);
+	        "See galaxy-chat(8) and galaxy-chat.ini(5).\n", CFG_DEFAULT_PATH);
+}
+
+/* 1 when no web server started this process: standard input is not a
+ * FastCGI socket (libfcgi's own test, which server.c's serving follows)
+ * and the environment holds no CGI request. */
+static int main_unserved(void)
+{
+	if (getenv("GATEWAY_INTERFACE") || getenv("REQUEST_METHOD"))
+		return 0;
+	return FCGX_Init() == 0 && FCGX_IsCGI();
+}
+
+/* Says why nothing is served, the configuration files in the order
+ * cfg_load() looks for them, and how to start. */
+static void main_explain_unserved(const char *config)
+{
+	const char *env = getenv("GALAXY_CHAT_CONFIG"), *file;
+
+	fprintf(stderr,
+	        "galaxy-chat: no web server started this: standard input is not a FastCGI socket\n"
+	        "(as mod_fcgid and spawn-fcgi give) and there is no CGI request (GATEWAY_INTERFACE).\n"
+	        "Configuration, looked for in this order:\n");
+	if (config && *config) {
+		file = config;
+		fprintf(stderr, "  -c FILE               %s\n", file);
+	} else if (env && *env) {
+		file = env;
+		fprintf(stderr, "  -c FILE               (not given)\n"
+		                "  $GALAXY_CHAT_CONFIG   %s\n", file);
+	} else {
+		file = CFG_DEFAULT_PATH;
+		fprintf(stderr, "  -c FILE               (not given)\n"
+		                "  $GALAXY_CHAT_CONFIG   (not set)\n"
+		                "  the default           %s\n", file);
+	}
+	fprintf(stderr, "  -> %s: %s\n", file, access(file, R_OK) == 0 ? "found" : strerror(errno));
+	fprintf(stderr,
+	        "To start:\n"
+	        "  galaxy-chat check -c FILE           test a configuration (Galaxy's config, both databases)\n"
+	        "  galaxy-chat -c FILE --listen ADDR   serve FastCGI for nginx (unix:/PATH or HOST:PORT)\n"
+	        "  galaxy-chat --help                  every command and option\n"
+	        "Apache (mod_fcgid, CGI) starts galaxy-chat itself: see doc/deploying.md.\n");
 }
 
 enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT, CMD_MIGRATE };
@@ -115,6 +165,10 @@ int main(int argc, char **argv)
 	}
 	if (cmd == CMD_MIGRATE)
 		return main_migrate(cmd_argc, cmd_argv, config != NULL);
+	if (cmd == CMD_SERVE && !listen_addr && main_unserved()) {
+		main_explain_unserved(config);
+		return 2;
+	}
 	if (cfg_load(config, &cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "galaxy-chat: %s\n", err);
 		return 1;

@@ -138,7 +138,7 @@ enum store_result store_leave(struct store *st, const struct user *u, const char
 }
 
 enum store_result store_post(struct store *st, const struct user *u,
-                             const char *room, const char *to_username,
+                             const char *room, long long to_user_id,
                              const char *text, const char *client_id,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen)
@@ -146,11 +146,11 @@ enum store_result store_post(struct store *st, const struct user *u,
 	*id = 0;
 	*created = 0;
 	ts[0] = '\0';
-	if (!room == !to_username) {
+	if (!room == (to_user_id <= 0)) {
 		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
 		return STORE_ERROR;
 	}
-	return st->ops->post(st, u, room, to_username, text, client_id, id, ts, created,
+	return st->ops->post(st, u, room, to_user_id, text, client_id, id, ts, created,
 	                     err, errlen);
 }
 
@@ -257,7 +257,7 @@ enum store_result store_delete(struct store *st, const struct user *u, long long
 	return st->ops->delete(st, u, id, event_id, err, errlen);
 }
 
-enum store_result store_mute(struct store *st, const struct user *u, const char *username,
+enum store_result store_mute(struct store *st, const struct user *u, long long user_id,
                              int minutes, char until[32], long long *event_id,
                              char *err, size_t errlen)
 {
@@ -274,7 +274,7 @@ enum store_result store_mute(struct store *st, const struct user *u, const char 
 		snprintf(notice, sizeof notice, "You may post again: %s lifted your mute.",
 		         u->username);
 	}
-	res = st->ops->mute(st, u, username, until, notice, event_id, err, errlen);
+	res = st->ops->mute(st, u, user_id, until, notice, event_id, err, errlen);
 	if (res != STORE_OK)
 		until[0] = '\0';
 	return res;

@@ -106,14 +106,16 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 enum store_result store_leave(struct store *st, const struct user *u, const char *room,
                               long long *event_id, char *err, size_t errlen);
 
-/* Stores a message to room, or a direct message when to_username is given
- * (room NULL). client_id (may be NULL) makes retries safe: the same user's
- * repeated client_id returns the first event's id and ts and stores nothing
- * (*created = 0). ts receives "YYYY-MM-DDTHH:MM:SS.mmmZ".
+/* Stores a message to room, or, with room NULL, a direct message to the
+ * user to_user_id (a Galaxy id: the store never turns names into users,
+ * auth_find_user() does, by Galaxy's current usernames). client_id (may
+ * be NULL) makes retries safe: the same user's repeated client_id returns
+ * the first event's id and ts and stores nothing (*created = 0). ts
+ * receives "YYYY-MM-DDTHH:MM:SS.mmmZ".
  * STORE_FORBIDDEN when u is not in room, STORE_NOT_FOUND for an unknown room
  * or a recipient who has never used the chat. */
 enum store_result store_post(struct store *st, const struct user *u,
-                             const char *room, const char *to_username,
+                             const char *room, long long to_user_id,
                              const char *text, const char *client_id,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen);
@@ -178,13 +180,13 @@ enum store_result store_who(struct store *st, long long user_id, const char *roo
 enum store_result store_delete(struct store *st, const struct user *u, long long id,
                                long long *event_id, char *err, size_t errlen);
 
-/* As admin u (the caller checks u->admin), mutes the chat user named
- * username for minutes from now, or lifts the mute when minutes is 0.
+/* As admin u (the caller checks u->admin), mutes the user user_id (found
+ * as for store_post) for minutes from now, or lifts the mute when minutes is 0.
  * A muted user's store_post fails with STORE_FORBIDDEN "you are muted until
  * ...". The user is told by a direct message from u; *event_id is its id,
  * or 0 when lifting a mute that was not there. until receives the end of
  * the mute ("" when lifted). STORE_NOT_FOUND for a user never seen. */
-enum store_result store_mute(struct store *st, const struct user *u, const char *username,
+enum store_result store_mute(struct store *st, const struct user *u, long long user_id,
                              int minutes, char until[32], long long *event_id,
                              char *err, size_t errlen);
 

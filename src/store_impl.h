@@ -38,7 +38,7 @@ struct store_ops {
 	enum store_result (*leave)(struct store *st, const struct user *u, const char *room,
 	                           long long *event_id, char *err, size_t errlen);
 	enum store_result (*post)(struct store *st, const struct user *u,
-	                          const char *room, const char *to_username,
+	                          const char *room, long long to_user_id,
 	                          const char *text, const char *client_id,
 	                          long long *id, char ts[32], int *created,
 	                          char *err, size_t errlen);
@@ -66,7 +66,7 @@ struct store_ops {
 	 * "" to lift the mute; notice the direct message that tells the user. */
 	enum store_result (*delete)(struct store *st, const struct user *u, long long id,
 	                            long long *event_id, char *err, size_t errlen);
-	enum store_result (*mute)(struct store *st, const struct user *u, const char *username,
+	enum store_result (*mute)(struct store *st, const struct user *u, long long user_id,
 	                          const char *until, const char *notice, long long *event_id,
 	                          char *err, size_t errlen);
 	enum store_result (*muted_until)(struct store *st, long long user_id, char until[32],

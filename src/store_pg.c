@@ -161,7 +161,7 @@ static const char *const pgs_schema[] = {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_WRITE_LOCK, S_LISTEN, S_TIMEOUT,
-	S_USER_WRITE, S_USER_CURRENT, S_USER_BY_NAME,
+	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
 	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST, S_ROOMS_PERSISTENT,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_NOTIFY,
@@ -189,8 +189,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		" gravatar = excluded.gravatar, last_seen = excluded.last_seen",
 	[S_USER_CURRENT] =
 		"SELECT 1 FROM users WHERE id = $1 AND username = $2 AND email = $3 AND gravatar = $4",
-	[S_USER_BY_NAME] =
-		"SELECT id FROM users WHERE username = $1 ORDER BY last_seen DESC LIMIT 1",
+	[S_USER_KNOWN] = "SELECT id FROM users WHERE id = $1",
 	[S_ROOM_FIND] = "SELECT id FROM rooms WHERE name = $1",
 	[S_ROOM_ENSURE] =
 		"INSERT INTO rooms (name, persistent, created) VALUES ($1, $2, $3)"
@@ -582,6 +581,16 @@ static int room_ensure(struct pgs *st, const char *name, int persistent, const c
 	return room_find(st, name, id, bad) == 1 ? 0 : -1;
 }
 
+/* 1 when user_id has a users row (has used the chat), 0 when not, -1. */
+static int user_known(struct pgs *st, long long user_id, PGresult **bad)
+{
+	char u[24];
+	const char *v[] = { num(u, user_id) };
+	long long id;
+
+	return pgs_int(st, S_USER_KNOWN, 1, v, &id, bad);
+}
+
 /* 1 when user_id is in room_id (always for `all`), 0 when not, -1. */
 static int member_is(struct pgs *st, long long room_id, long long user_id, PGresult **bad)
 {
@@ -962,12 +971,11 @@ static int mute_find(struct pgs *st, long long user_id, char until[32], PGresult
 	return found;
 }
 
-/* Inside pgs_post's transaction: where the message goes. STORE_OK with
- * *room_id or *to_user_id set, or why it cannot go there. */
+/* Inside pgs_post's transaction: where the message goes. STORE_OK (with
+ * *room_id set for a room), or why it cannot go there. */
 static enum store_result post_target(struct pgs *st, const struct user *u,
-                                     const char *room, const char *to_username,
-                                     long long *room_id, long long *to_user_id,
-                                     char *err, size_t errlen)
+                                     const char *room, long long to_user_id,
+                                     long long *room_id, char *err, size_t errlen)
 {
 	PGresult *bad = NULL;
 	char until[32];
@@ -988,25 +996,21 @@ static enum store_result post_target(struct pgs *st, const struct user *u,
 			snprintf(err, errlen, "%s is not in the room %s", u->username, room);
 			return STORE_FORBIDDEN;
 		}
-	} else {
-		const char *v[] = { to_username };
-
-		if ((r = pgs_int(st, S_USER_BY_NAME, 1, v, to_user_id, &bad)) == 0) {
-			snprintf(err, errlen, "no chat user %s", to_username);
-			return STORE_NOT_FOUND;
-		}
+	} else if ((r = user_known(st, to_user_id, &bad)) == 0) {
+		snprintf(err, errlen, "no chat user with id %lld", to_user_id);
+		return STORE_NOT_FOUND;
 	}
 	return r < 0 ? pgs_fail(st, "posting", bad, err, errlen) : STORE_OK;
 }
 
 static enum store_result pgs_post(struct store *base, const struct user *u,
-                                  const char *room, const char *to_username,
+                                  const char *room, long long to_user_id,
                                   const char *text, const char *client_id,
                                   long long *id, char ts[32], int *created,
                                   char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
-	long long room_id = 0, to_user_id = 0;
+	long long room_id = 0;
 	enum store_result res;
 	PGresult *bad, *r;
 
@@ -1030,7 +1034,7 @@ static enum store_result pgs_post(struct store *base, const struct user *u,
 		}
 		PQclear(r);
 	}
-	res = post_target(st, u, room, to_username, &room_id, &to_user_id, err, errlen);
+	res = post_target(st, u, room, to_user_id, &room_id, err, errlen);
 	if (res != STORE_OK) {
 		if (res != STORE_ERROR)
 			tx_rollback(st);
@@ -1285,27 +1289,22 @@ static enum store_result pgs_delete(struct store *base, const struct user *u, lo
 }
 
 static enum store_result pgs_mute(struct store *base, const struct user *u,
-                                 const char *username, const char *until, const char *notice,
+                                 long long user_id, const char *until, const char *notice,
                                  long long *event_id, char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
 	char uid[24], by[24], now[32];
-	long long user_id;
 	PGresult *bad, *r;
 	int found, changed;
 
 	store_time(now, 0);
 	if (tx_begin(st, &bad) < 0 || user_write(st, u, now, &bad) < 0)
 		return pgs_fail(st, "muting", bad, err, errlen);
-	{
-		const char *v[] = { username };
-
-		if ((found = pgs_int(st, S_USER_BY_NAME, 1, v, &user_id, &bad)) < 0)
-			return pgs_fail(st, "muting", bad, err, errlen);
-	}
+	if ((found = user_known(st, user_id, &bad)) < 0)
+		return pgs_fail(st, "muting", bad, err, errlen);
 	if (!found) {
 		tx_rollback(st);
-		snprintf(err, errlen, "no chat user %s", username);
+		snprintf(err, errlen, "no chat user with id %lld", user_id);
 		return STORE_NOT_FOUND;
 	}
 	{

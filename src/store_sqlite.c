@@ -162,7 +162,7 @@ static const char *const store_schema[] = {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_USER_WRITE, S_USER_CURRENT, S_USER_BY_NAME,
+	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
 	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_PERSISTENT,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_JOIN_LIMIT,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD,
@@ -184,10 +184,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		" gravatar = excluded.gravatar, last_seen = excluded.last_seen",
 	[S_USER_CURRENT] =
 		"SELECT 1 FROM users WHERE id = ?1 AND username = ?2 AND email = ?3 AND gravatar = ?4",
-	/* Galaxy usernames are unique, but names derived from emails may not
-	 * be: the one seen last wins. */
-	[S_USER_BY_NAME] =
-		"SELECT id FROM users WHERE username = ?1 ORDER BY last_seen DESC LIMIT 1",
+	[S_USER_KNOWN] = "SELECT id FROM users WHERE id = ?1",
 	[S_ROOM_FIND] = "SELECT id FROM rooms WHERE name = ?1",
 	[S_ROOM_ENSURE] =
 		"INSERT INTO rooms (name, persistent, created) VALUES (?1, ?2, ?3)"
@@ -485,6 +482,16 @@ static int room_ensure(struct sqls *st, const char *name, int persistent,
 }
 
 /* 1 when user_id is in room_id (always for `all`), 0 when not, -1. */
+/* 1 when user_id has a users row (has used the chat), 0 when not, -1 on error. */
+static int user_known(struct sqls *st, long long user_id)
+{
+	sqlite3_stmt *s = stmt(st, S_USER_KNOWN);
+	long long id;
+
+	sqlite3_bind_int64(s, 1, user_id);
+	return sql_int(s, &id);
+}
+
 static int member_is(struct sqls *st, long long room_id, long long user_id)
 {
 	sqlite3_stmt *s;
@@ -909,14 +916,12 @@ static int mute_find(struct sqls *st, long long user_id, char until[32])
 	return r;
 }
 
-/* Inside store_post's transaction: where the message goes. STORE_OK with
- * *room_id or *to_user_id set, or why it cannot go there. */
+/* Inside store_post's transaction: where the message goes. STORE_OK (with
+ * *room_id set for a room), or why it cannot go there. */
 static enum store_result post_target(struct sqls *st, const struct user *u,
-                                     const char *room, const char *to_username,
-                                     long long *room_id, long long *to_user_id,
-                                     char *err, size_t errlen)
+                                     const char *room, long long to_user_id,
+                                     long long *room_id, char *err, size_t errlen)
 {
-	sqlite3_stmt *s;
 	char until[32];
 	int r;
 
@@ -935,25 +940,21 @@ static enum store_result post_target(struct sqls *st, const struct user *u,
 			snprintf(err, errlen, "%s is not in the room %s", u->username, room);
 			return STORE_FORBIDDEN;
 		}
-	} else {
-		s = stmt(st, S_USER_BY_NAME);
-		sqlite3_bind_text(s, 1, to_username, -1, SQLITE_STATIC);
-		if ((r = sql_int(s, to_user_id)) == 0) {
-			snprintf(err, errlen, "no chat user %s", to_username);
-			return STORE_NOT_FOUND;
-		}
+	} else if ((r = user_known(st, to_user_id)) == 0) {
+		snprintf(err, errlen, "no chat user with id %lld", to_user_id);
+		return STORE_NOT_FOUND;
 	}
 	return r < 0 ? store_fail(st, "posting", err, errlen) : STORE_OK;
 }
 
 static enum store_result sqls_post(struct store *base, const struct user *u,
-                             const char *room, const char *to_username,
+                             const char *room, long long to_user_id,
                              const char *text, const char *client_id,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen)
 {
 	struct sqls *st = (struct sqls *)base;
-	long long room_id = 0, to_user_id = 0;
+	long long room_id = 0;
 	enum store_result res;
 	sqlite3_stmt *s;
 	int r;
@@ -977,7 +978,7 @@ static enum store_result sqls_post(struct store *base, const struct user *u,
 			return STORE_OK;
 		}
 	}
-	res = post_target(st, u, room, to_username, &room_id, &to_user_id, err, errlen);
+	res = post_target(st, u, room, to_user_id, &room_id, err, errlen);
 	if (res != STORE_OK) {
 		if (res != STORE_ERROR)
 			tx_rollback(st);
@@ -1230,11 +1231,10 @@ static enum store_result sqls_delete(struct store *base, const struct user *u, l
 }
 
 static enum store_result sqls_mute(struct store *base, const struct user *u,
-                                  const char *username, const char *until, const char *notice,
+                                  long long user_id, const char *until, const char *notice,
                                   long long *event_id, char *err, size_t errlen)
 {
 	struct sqls *st = (struct sqls *)base;
-	long long user_id;
 	sqlite3_stmt *s;
 	char now[32];
 	int r;
@@ -1242,13 +1242,11 @@ static enum store_result sqls_mute(struct store *base, const struct user *u,
 	store_time(now, 0);
 	if (tx_begin(st) < 0 || user_write(st, u, now) < 0)
 		return store_fail(st, "muting", err, errlen);
-	s = stmt(st, S_USER_BY_NAME);
-	sqlite3_bind_text(s, 1, username, -1, SQLITE_STATIC);
-	if ((r = sql_int(s, &user_id)) < 0)
+	if ((r = user_known(st, user_id)) < 0)
 		return store_fail(st, "muting", err, errlen);
 	if (r == 0) {
 		tx_rollback(st);
-		snprintf(err, errlen, "no chat user %s", username);
+		snprintf(err, errlen, "no chat user with id %lld", user_id);
 		return STORE_NOT_FOUND;
 	}
 	if (until[0]) {

@@ -11,7 +11,8 @@
 
 struct user {
 	long long id;                  /* galaxy_user.id */
-	char username[USER_NAME_MAX];  /* username, or the email's local part when NULL */
+	char username[USER_NAME_MAX];  /* the chat name: Galaxy's username, or
+	                                * "user#<id>" without one (galaxydb.c) */
 	char email[USER_NAME_MAX];     /* as stored in galaxy_user.email */
 	char gravatar[33];             /* md5 hex of the trimmed, lowercased email */
 	int admin;                     /* email listed in admin_users */

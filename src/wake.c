@@ -46,13 +46,14 @@ int wake_open(const char *path, mode_t mode, struct wake **out, char *err, size_
 		return -1;
 	}
 	/* A fresh file gets the store's mode despite the umask, as SQLite does
-	 * for its -wal and -shm files. Extending to the counters' size is
-	 * harmless when another process did it first: ftruncate to the same
-	 * length keeps the bytes (and a file from before the write counter
+	 * for its -wal and -shm files. The counters' blocks are allocated, not
+	 * just the length set: touching a sparse page of a mapping on a full
+	 * file system is a SIGBUS. Harmless when another process did it first:
+	 * allocating keeps the bytes (and a file from before the write counter
 	 * grows by it, zero). */
 	if (fstat(fd, &sb) < 0 ||
 	    (sb.st_size == 0 && (sb.st_mode & 07777) != mode && fchmod(fd, mode) < 0) ||
-	    (sb.st_size < (off_t)WAKE_SIZE && ftruncate(fd, WAKE_SIZE) < 0)) {
+	    (errno = posix_fallocate(fd, 0, WAKE_SIZE)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;

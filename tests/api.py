@@ -6,12 +6,14 @@ The store is an SQLite file; tests/api_pg.py runs this same main() against
 a PostgreSQL store (store_url)."""
 
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from chatenv import ChatEnv  # noqa: E402
+from chatenv import BINARY, ChatEnv  # noqa: E402
 from tap import ok, eq, run  # noqa: E402
 
 
@@ -47,6 +49,7 @@ def main(store_url=None):
         eq(me["user"]["username"], "alice", "me: username from Galaxy's database")
         eq(me["user"]["id"], env.user_ids["alice"], "me: Galaxy's user id")
         eq(len(me["user"]["gravatar"]), 32, "me: gravatar md5")
+        eq(me["avatars"], "initials", "me: avatars = initials by default: the client asks no third party")
         ok(me["admin"] is True, "me: alice is in admin_users")
         ok(api("bob", "GET", "/v1/me")[2]["admin"] is False, "me: bob is not")
         names = [r["name"] for r in me["rooms"]]
@@ -332,5 +335,20 @@ def main(store_url=None):
         eq(len(b2["events"]), 20, "the rest follow from the cursor")
 
 
+def avatars():
+    """avatars = gravatar is the site's choice, told by /v1/me; anything but
+    initials or gravatar is refused at start, naming the key."""
+    with ChatEnv(users=["alice"], options={"avatars": "gravatar"}) as env:
+        st, _, me = env.api("alice", "GET", "/v1/me")
+        eq((st, me.get("avatars")), (200, "gravatar"), "me: avatars = gravatar when the site opts in")
+    with tempfile.TemporaryDirectory(prefix="gc-avatars-") as d:
+        ini = os.path.join(d, "bad.ini")
+        with open(ini, "w") as f:
+            f.write("[chat]\nstore = %s/chat.sqlite\nid_secret = s\navatars = yes\n" % d)
+        p = subprocess.run([BINARY, "check", "-c", ini], capture_output=True, text=True, timeout=30)
+        ok(p.returncode != 0 and "avatars" in p.stderr and "initials or gravatar" in p.stderr,
+           "avatars = yes is refused at start", p.stderr)
+
+
 if __name__ == "__main__":
-    run(main)
+    run(lambda: (main(), avatars()))

@@ -95,12 +95,20 @@ def populate(db):
     c["dave"] = db.add_user("dave@example.org", "dave", deleted=True, purged=True)
     c["erin"] = db.add_user("erin@example.org", "erin", purged=True)
     c["frank"] = db.add_user("frank@example.org", "frank", external=True)
+    # users without a username Galaxy accepts: none of them may be named
+    # after their e-mail address, another user, or a handle not theirs
+    c["nina"] = db.add_user("nina@example.org", "")                     # empty username
+    c["imp"] = db.add_user("alice@evil.org", None)                      # alice's local part
+    c["odd"] = db.add_user("odd@example.org", "Bob Smith")              # refused by Galaxy's rule
+    c["fake"] = db.add_user("fake@example.org", "user#%d" % c["alice"])  # a handle, by hand
     c["k_alice"] = db.add_session(c["alice"])
     c["k_bob"] = db.add_session(c["bob"])
     c["k_carol"] = db.add_session(c["carol"])
     c["k_dave"] = db.add_session(c["dave"])
     c["k_erin"] = db.add_session(c["erin"])
     c["k_frank"] = db.add_session(c["frank"])
+    for who in ("nina", "imp", "odd", "fake"):
+        c["k_" + who] = db.add_session(c[who])
     c["k_anon"] = db.add_session(None)
     c["k_out"] = db.add_session(c["alice"], valid=False)
     now = datetime.datetime.now()                          # naive local, as Galaxy
@@ -121,12 +129,37 @@ def check_lookups(label, db, url, c):
            "%s: valid session gives the user" % label, r)
         ok(r.get("admin") is True, "%s: admin_users makes alice admin" % label, r)
         r = p.cookie(make_cookie(SECRET, c["k_bob"]))
-        ok(res(r) == "ok" and r["user"]["username"] == " Bob.Smith"
+        ok(res(r) == "ok" and r["user"]["username"] == "user#%d" % c["bob"]
            and r["user"]["gravatar"] == gravatar("bob.smith@example.org") and r["admin"] is False,
-           "%s: NULL username -> local part; gravatar of trimmed lowercased email" % label, r)
-        r = p.cookie(make_cookie(SECRET, c["k_frank"]))
-        ok(res(r) == "ok", "%s: external (remote-user) account accepted" % label, r)
-        for who, why in (("k_out", "logged out (is_valid false)"), ("k_anon", "anonymous (user_id NULL)"),
+           "%s: NULL username -> user#<id>, not the e-mail's local part; gravatar of trimmed "
+           "lowercased email" % label, r)
+        for who, why in (("nina", "empty username"), ("imp", "NULL username, e-mail alice@evil.org"),
+                         ("odd", "a username Galaxy's rule refuses (\"Bob Smith\")"),
+                         ("fake", "the username user#<alice's id>")):
+            r = p.cookie(make_cookie(SECRET, c["k_" + who]))
+            ok(res(r) == "ok" and r["user"]["username"] == "user#%d" % c[who],
+               "%s: %s -> user#<own id>" % (label, why), r)
+        for name, who, why in (("alice", "alice", "a username"),
+                               ("user#%d" % c["bob"], "bob", "the handle of a user without one"),
+                               ("user#%d" % c["odd"], "odd", "the handle of a refused username"),
+                               ("user#%d" % c["fake"], "fake", "the handle of a hand-made handle")):
+            r = p.ask("find " + name)
+            ok(res(r) == "ok" and r["id"] == c[who], "%s: find %s (%s)" % (label, name, why), r)
+        for name, why in (("user#%d" % c["alice"], "the handle of a user who has a username"),
+                          ("user#0%d" % c["bob"], "a handle with a leading zero"),
+                          ("bob.smith", "a NULL-username user's local part"),
+                          (" Bob.Smith", "the same, as in the address"), ("Alice", "another case"),
+                          ("Bob Smith", "a username Galaxy's rule refuses"), ("carol", "a deleted user"),
+                          ("dave", "a deleted and purged user"), ("erin", "a purged user"),
+                          ("frank", "an external user, use_remote_user off"),
+                          ("user#99999999", "an unknown id"), ("user#", "no id"),
+                          ("user#-%d" % c["bob"], "a negative id"), ("user#1e3", "not a number"),
+                          ("user#99999999999999999999", "a huge id"), ("nobody", "an unknown name"),
+                          ("x" * 300, "a long name"), ("alice\u00e9", "non-ASCII")):
+            r = p.ask("find " + name)
+            ok(res(r) == "no_session", "%s: find %s: no one (%s)" % (label, name[:40], why), r)
+        for who, why in (("k_frank", "external (remote-user) account, use_remote_user off"),
+                         ("k_out", "logged out (is_valid false)"), ("k_anon", "anonymous (user_id NULL)"),
                          ("k_carol", "deleted user"), ("k_dave", "deleted and purged user"),
                          ("k_erin", "purged user")):
             r = p.cookie(make_cookie(SECRET, c[who]))
@@ -149,15 +182,29 @@ def check_lookups(label, db, url, c):
         ok(res(r) == "no_cookie", "%s: Cookie header without galaxysession" % label, r)
         r = p.ask('cookie a=b;  galaxysession = "%s" ;c=d' % good)
         ok(res(r) == "ok", "%s: quoted value among other cookies, spaces" % label, r)
-        r = p.ask("cookie galaxysession=%s; galaxysession=%s" % (good, "00" * 8))
-        ok(res(r) == "ok", "%s: duplicate galaxysession: the first counts" % label, r)
+        # Galaxy reads cookies into a dict in header order (Python's
+        # SimpleCookie, WebOb): the last galaxysession is the session
         r = p.ask("cookie galaxysession=%s; galaxysession=%s" % ("00" * 8, good))
-        ok(res(r) == "bad_cookie", "%s: duplicate galaxysession: the later one is ignored" % label, r)
+        ok(res(r) == "ok", "%s: duplicate galaxysession: the last counts, as in Galaxy" % label, r)
+        r = p.ask("cookie galaxysession=%s; galaxysession=%s" % (good, "00" * 8))
+        ok(res(r) == "bad_cookie", "%s: duplicate galaxysession: the earlier one is ignored" % label, r)
+        r = p.ask("cookie galaxysession=%s; galaxysession=%s"
+                  % (make_cookie(SECRET, c["k_bob"]), good))
+        ok(res(r) == "ok" and r["user"]["id"] == c["alice"],
+           "%s: two valid sessions: the user of the last one" % label, r)
         r = p.ask("parallel 16 galaxysession=" + good)
         ok(r.get("ok") == r.get("total") == 16 * 50,
            "%s: 16 threads x 50 checks share the handle pool, all ok" % label, r)
         r = p.ask("count")
-        ok(res(r) == "ok" and r["count"] == 3, "%s: counts users neither deleted nor purged" % label, r)
+        ok(res(r) == "ok" and r["count"] == 7, "%s: counts users neither deleted nor purged" % label, r)
+
+    with Probe("--db", url, "--secret", SECRET, "--remote-user", 1) as p:
+        r = p.cookie(make_cookie(SECRET, c["k_frank"]))
+        ok(res(r) == "ok", "%s: external account accepted with use_remote_user on" % label, r)
+        r = p.ask("find frank")
+        ok(res(r) == "ok" and r["id"] == c["frank"], "%s: and found by name" % label, r)
+        r = p.cookie(make_cookie(SECRET, c["k_carol"]))
+        ok(res(r) == "no_session", "%s: a deleted user stays refused with it" % label, r)
 
     with Probe("--db", url, "--secret", SECRET, "--duration", DURATION) as p:
         r = p.cookie(make_cookie(SECRET, c["k_old"]))
@@ -197,6 +244,47 @@ def check_freshness(label, db, url, c):
         db.execute("UPDATE galaxy_session SET is_valid = ? WHERE session_key = ?", (True, key))
         r = p.cookie(cookie)
         ok(r.get("result") == "no_session", "%s: negative answer cached too" % label, r)
+
+
+def check_rename(label, db, url):
+    """A name belongs to whoever holds it in Galaxy now: after a rename the
+    old name is no one's until someone takes it, and then that user's."""
+    tag = label.replace(" ", "")
+    old, new = "ren-" + tag, "ren2-" + tag
+    a = db.add_user("ren-%s@example.org" % tag, old)
+    b = db.add_user("%s@example.org" % old, None)   # named like a's old name, by e-mail
+    with Probe("--db", url, "--secret", SECRET, "--cache", 60) as p:
+        ok(p.ask("find " + old).get("id") == a, "%s: rename: found by the first name" % label)
+        db.set_user(a, username=new)
+        r = p.ask("find " + old)
+        ok(r.get("result") == "no_session",
+           "%s: rename: the old name is no one's at once (no cache), not the look-alike's" % label, r)
+        ok(p.ask("find " + new).get("id") == a, "%s: rename: found by the new name" % label)
+        db.set_user(b, username=old)
+        ok(p.ask("find " + old).get("id") == b, "%s: rename: the old name's new holder" % label)
+
+
+def check_spellings(label, db, url):
+    """One session, one cache entry: Galaxy decodes upper-case hex and strips
+    every leading '!', so a session's cookie has many spellings; each is that
+    session, and each finds the one answer cached for it."""
+    tag = label.replace(" ", "")
+    uid = db.add_user("spell-%s@example.org" % tag, "spell-" + tag)
+    key = db.add_session(uid)
+    good = make_cookie(SECRET, key)
+    pad = good[:16]                 # a 32-char key's first block is all '!' padding
+    with Probe("--db", url, "--secret", SECRET, "--cache", 60) as p:
+        for value, why in ((good, "as Galaxy sets it"), (good.upper(), "in upper-case hex"),
+                           (pad + good, "with an extra '!' block"),
+                           (pad * 5 + good.upper(), "with five more, upper-case")):
+            r = p.cookie(value)
+            ok(r.get("result") == "ok" and r["user"]["id"] == uid,
+               "%s: the cookie %s is the session, as in Galaxy" % (label, why), r)
+        db.invalidate(key)
+        r = p.cookie(pad * 2 + good)    # a spelling never asked before
+        ok(r.get("result") == "ok",
+           "%s: a new spelling finds the answer cached for its session (the cache is keyed "
+           "by the session key, so spellings cannot multiply entries)" % label, r)
 
 
 def check_configs(label, tmp, url, c):
@@ -243,6 +331,8 @@ def run_sqlite(tmp):
     c = populate(db)
     check_lookups(label, db, db.url + "?isolation_level=IMMEDIATE", c)
     check_freshness(label, db, db.url, c)
+    check_spellings(label, db, db.url)
+    check_rename(label, db, db.url)
     check_configs(label, tmp, db.url, c)
 
     good = make_cookie(SECRET, c["k_alice"])
@@ -296,6 +386,8 @@ def run_postgres(tmp):
                            ("pg psycopg2 alias", db.url.replace("postgresql://", "postgresql+psycopg2://"))):
             check_lookups(label, db, url, c)
         check_freshness("pg tcp", db, db.url, c)
+        check_spellings("pg tcp", db, db.url)
+        check_rename("pg tcp", db, db.url)
         check_configs("pg tcp", tmp, db.url, c)
 
         bad_pw = db.url.replace("p%40ss", "wrong")

@@ -8,8 +8,9 @@ chromium through playwright-core.  Node's TAP is relayed as it comes; the
 exit status is node's.
 
 The node test stops and restarts the responder through a small control
-server on 127.0.0.1 (POST /stop_chat, POST /start_chat), since ChatEnv lives
-in this process.
+server on 127.0.0.1 (POST /stop_chat, POST /start_chat, and POST
+/restart_chat?key=value...: the responder again with those [chat] keys
+added to the test's config), since ChatEnv lives in this process.
 
 playwright-core is looked for in $GC_NODE_MODULES, then in
 tests/browser/node_modules of the source tree (and of the trees above it,
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,7 +37,9 @@ sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
 
 TEST_FILE = os.path.join(SRCDIR, "tests", "browser", "chat.test.mjs")
 # Usernames come from Galaxy's database; the client must show any of them
-# as text, and "__proto__" must be just another name.
+# as text, and "__proto__" must be just another name. MALLORY's is one
+# Galaxy's rule refuses: the chat calls her by the handle user#<id>, which
+# the client must take as a name like any other ('#' and all).
 MALLORY = 'mallory<img src=x onerror="window.__pwned=\'name\'">'
 TIMEOUT = int(os.environ.get("GC_BROWSER_TIMEOUT", "600"))
 
@@ -63,19 +67,30 @@ def find_playwright():
 
 
 class Control(BaseHTTPRequestHandler):
-    """POST /stop_chat, POST /start_chat: the responder goes away and comes back."""
+    """POST /stop_chat, POST /start_chat: the responder goes away and comes
+    back; POST /restart_chat?key=value...: it comes back with those [chat]
+    keys added to the test's own config (none: the config as it was)."""
 
     def do_POST(self):
-        if self.path not in ("/stop_chat", "/start_chat"):
+        path, _, query = self.path.partition("?")
+        if path not in ("/stop_chat", "/start_chat", "/restart_chat"):
             self.send_error(404)
             return
-        want_up = self.path == "/start_chat"
+        want_up = path != "/stop_chat"
+        env = self.server.env
         try:
             with self.server.lock:
+                if path == "/restart_chat":
+                    if self.server.up:
+                        env.stop_chat()
+                        self.server.up = False
+                    with open(env.config, "w") as f:
+                        f.write(self.server.config + "".join(
+                            "%s = %s\n" % kv for kv in urllib.parse.parse_qsl(query)))
                 # Idempotent: ChatEnv.start_chat on a running responder would
                 # start a second one and orphan the first.
                 if want_up != self.server.up:
-                    (self.server.env.start_chat if want_up else self.server.env.stop_chat)()
+                    (env.start_chat if want_up else env.stop_chat)()
                     self.server.up = want_up
             status, body = 200, b"ok\n"
         except Exception as e:  # reported to the node test, which fails on it
@@ -134,6 +149,8 @@ def main():
         ctl.env = env
         ctl.lock = threading.Lock()
         ctl.up = True
+        with open(env.config) as f:
+            ctl.config = f.read()
         threading.Thread(target=ctl.serve_forever, daemon=True).start()
         try:
             child_env = dict(os.environ)
@@ -142,6 +159,7 @@ def main():
                 "GC_COOKIE_ALICE": cookie(env, "alice"),
                 "GC_COOKIE_BOB": cookie(env, "bob"),
                 "GC_MALLORY": MALLORY,
+                "GC_MALLORY_NAME": "user#%d" % env.user_ids[MALLORY],
                 "GC_COOKIE_MALLORY": cookie(env, MALLORY),
                 "GC_COOKIE_PROTO": cookie(env, "__proto__"),
                 "GC_CONTROL_URL": "http://127.0.0.1:%d" % ctl.server_address[1],

@@ -1,15 +1,22 @@
 """The command line and configuration contract of DESIGN.md: --help,
---version, `check`, configs refused with the key and the file named, and
-plain CGI (one request per process)."""
+--version, `check`, configs refused with the key and the file named,
+plain CGI (one request per process), FastCGI on standard input, and a bare
+`galaxy-chat` typed in a terminal (told how to start, exit 2)."""
 
 import json
 import os
+import pty
+import select
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import fcgi  # noqa: E402
 from chatenv import BINARY, ChatEnv  # noqa: E402
 from tap import ok, eq, run  # noqa: E402
 
@@ -33,6 +40,77 @@ def cgi(config, method, path, query="", cookie=None, body=b"", ctype=None, timeo
     head, _, payload = p.stdout.partition(b"\r\n\r\n")
     status = int(head.split(b"\r\n")[0].split()[1]) if head.startswith(b"Status:") else None
     return p.returncode, status, json.loads(payload) if payload else None
+
+
+def in_terminal(args, env, cwd, timeout=20):
+    """Runs galaxy-chat in a new pseudo-terminal (stdin, stdout and stderr
+    the pty, as typed in a shell); returns (exit status, what it printed)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.chdir(cwd)
+            os.execve(BINARY, [BINARY] + args, env)
+        finally:
+            os._exit(127)
+    out, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not select.select([fd], [], [], 0.2)[0]:
+            continue
+        try:
+            data = os.read(fd, 65536)
+        except OSError:   # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        out += data
+    else:
+        os.kill(pid, signal.SIGKILL)
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def unserved(good):
+    """galaxy-chat started by hand, by no web server: it says which
+    configuration it looked for and how to start, and exits 2, instead of
+    answering a CGI request nobody made (it used to print a 400 and exit 0)."""
+    bare = {k: v for k, v in os.environ.items()
+            if not k.startswith("GALAXY_") and k not in ("GATEWAY_INTERFACE", "REQUEST_METHOD")}
+    with tempfile.TemporaryDirectory() as cwd:
+        rc, out = in_terminal([], bare, cwd)
+        ok(rc == 2, "bare galaxy-chat in a terminal: exit 2", "%d\n%s" % (rc, out))
+        ok("not given" in out and "GALAXY_CHAT_CONFIG" in out and "(not set)" in out and
+           "/galaxy-chat/galaxy-chat.ini" in out and "No such file" in out,
+           "names the configuration files it looked for", out)
+        ok("--help" in out and "check" in out and "--listen" in out, "says how to start", out)
+        ok("Status:" not in out and "NOT SECURE" not in out and "store" not in out,
+           "no CGI answer, no warnings about a configuration it has not got", out)
+        rc, out = in_terminal(["-c", good], bare, cwd)
+        ok(rc == 2 and good + ": found" in out, "with -c in a terminal: the file found, exit 2",
+           "%d\n%s" % (rc, out))
+        rc, out, err = sh([], env={"GALAXY_CHAT_CONFIG": good})
+        ok(rc == 2 and good in err and "found" in err and out == "",
+           "stdin /dev/null, no CGI variables: $GALAXY_CHAT_CONFIG named, exit 2", "%d\n%s" % (rc, err))
+
+
+def fastcgi_on_stdin(env):
+    """mod_fcgid and spawn-fcgi hand galaxy-chat a listening socket as its
+    standard input, with no CGI variables in the environment."""
+    path = os.path.join(env.dir, "stdin.sock")
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lsock.bind(path)
+    lsock.listen(8)
+    e = {k: v for k, v in os.environ.items() if not k.startswith("GALAXY_")}
+    with open(os.path.join(env.dir, "stdin-fcgi.log"), "wb") as log:
+        p = subprocess.Popen([BINARY, "-c", env.config], stdin=lsock, stdout=log, stderr=log, env=e)
+    lsock.close()
+    try:
+        st, _, body = fcgi.request(path, "GET", "/v1/health", timeout=20)
+        eq((st, body), (200, {"ok": True, "store": "ok", "galaxy_db": "ok"}),
+           "FastCGI on standard input (no CGI variables): served")
+    finally:
+        p.terminate()
+        p.wait(15)
 
 
 def write(path, text):
@@ -99,6 +177,9 @@ def main():
                        "store = %s\n" % env.store)
         rc, out, err = sh(["check", "-c", broken])
         ok(rc == 1 and "galaxy db:     FAILED" in out, "check fails when Galaxy's database is missing", out)
+
+        unserved(good)
+        fastcgi_on_stdin(env)
 
         # plain CGI: one request per process
         rc, st, body = cgi(good, "GET", "/v1/health")

@@ -372,6 +372,15 @@ def reads_on_full_disk(env, mnt):
         for user in ("alice", "bob"):
             got = [(path, env.api(user, "GET", path, query=q)[0]) for path, q in reads]
             ok([c for _, c in got] == [200] * len(reads), "full disk, %s: %s reads" % (when, user), got)
+    # a store first opened on the full disk: its -wake file cannot get its
+    # blocks, which must be an error naming it, not a SIGBUS when mapped
+    config = os.path.join(env.dir, "new-store.ini")
+    with open(env.config) as f, open(config, "w") as g:
+        g.write(f.read().replace(env.options["store"], os.path.join(mnt, "new.sqlite")))
+    r = subprocess.run([env.binary, "-c", config, "check"], capture_output=True, text=True, timeout=30)
+    ok(r.returncode > 0 and "new.sqlite" in r.stdout + r.stderr,
+       "full disk: a new store is refused by name, no crash (exit %d)" % r.returncode,
+       (r.stdout + r.stderr)[-300:])
     if os.path.exists(filler):
         os.unlink(filler)
 

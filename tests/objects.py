@@ -66,6 +66,8 @@ class Fixture:
         h["dup_public"] = db.add_history(a, "Same slug, importable", importable=True, slug="dup")
         h["bobs"] = db.add_history(b, "Bob's work")
         h["tabbed"] = db.add_history(a, "tab\there\nnewline", importable=True)
+        self.nameless = db.add_user("nameless@example.org", None)
+        h["nameless"] = db.add_history(self.nameless, "No username", importable=True)
         self.h = h
         d = {}
         d["public"], ds_public = db.add_dataset(h["published"], "reads.fastq", "fastqsanger",
@@ -195,6 +197,8 @@ def test_cards(env, fx):
        "a deleted history: the owner's card is marked deleted, no sharing page", c)
     st, c = card(env, "alice", SITE + "/histories/view?id=" + enc(fx.h["tabbed"]))
     eq(c["name"], "tab here newline", "control characters in a name become spaces")
+    st, c = card(env, "carol", SITE + "/histories/view?id=" + enc(fx.h["nameless"]))
+    eq(c["owner"], "user#%d" % fx.nameless, "an owner without a username: the chat's handle, never the email")
 
     # datasets
     st, c = card(env, "carol", SITE + "/datasets/%s/details" % enc(fx.d["public"]))

@@ -13,10 +13,12 @@
 //   GC_SCREENSHOT       where the two-user screenshot goes (default doc/screenshot.png)
 //
 // Every request the page makes to anything but the test servers (gravatar)
-// is aborted, so the run never leaves the machine.
+// is aborted, so the run never leaves the machine; a test that wants a
+// gravatar picture answers it itself with a local one.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,7 @@ function need(name) {
 const BASE = need('GC_BASE_URL');
 const API = process.env.GC_API_URL || new URL('api/', BASE).href;
 const MALLORY = process.env.GC_MALLORY; // a username full of HTML
+const MALLORY_NAME = process.env.GC_MALLORY_NAME || MALLORY; // what the chat calls her
 const COOKIES = Object.create(null); // keyed by username, and one of them is "__proto__"
 COOKIES.alice = need('GC_COOKIE_ALICE');
 COOKIES.bob = need('GC_COOKIE_BOB');
@@ -103,8 +106,9 @@ async function control(what) {
 
 /**
  * A browser context logged in as `user` (or not logged in), with the page
- * open and polling.  Returns {page, events, errors}: `events` lists every
- * /v1/events URL the page requested.
+ * open and polling.  Returns {page, events, errors, offsite}: `events` lists
+ * every /v1/events URL the page requested, `offsite` every URL it asked of
+ * another host than the site's own (those requests are aborted).
  */
 async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '', wait = true, base = BASE, cookie = COOKIES[user], ...more } = {}) {
   const context = await browser.newContext({ viewport, ...more });
@@ -115,6 +119,11 @@ async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '
   const page = await context.newPage();
   const events = [];
   const errors = [];
+  const offsite = [];
+  const own = new Set([origin, ORIGIN, new URL(API).origin]);
+  context.on('request', (r) => {
+    if (!own.has(new URL(r.url()).origin)) offsite.push(r.url());
+  });
   page.on('request', (r) => {
     if (new URL(r.url()).pathname.endsWith('/v1/events')) events.push(r.url());
   });
@@ -125,7 +134,7 @@ async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '
   });
   await page.goto(base + query);
   if (wait) await live(page, events);
-  return { context, page, events, errors };
+  return { context, page, events, errors, offsite };
 }
 
 /** The page has loaded and has a long poll with a cursor out. */
@@ -168,37 +177,7 @@ async function send(page, text) {
 
 // ------------------------------------------------------------------ tests
 
-// The client's pure helpers, straight from www/ (no browser needed).
-const www = new URL('../../www/js/', import.meta.url);
-const text = await import(new URL('text.js', www));
-const apiMod = await import(new URL('api.js', www));
-
-test("Galaxy's iframe parameters: by position, HTML-escaped, not URL-encoded", () => {
-  const p = text.galaxyParams;
-  assert.deepEqual(p('?username=alice&persistent_communication_rooms=NGS,RNA-Seq'), { username: 'alice', rooms: ['NGS', 'RNA-Seq'] });
-  assert.deepEqual(p('?username=a&amp;b&persistent_communication_rooms=R&amp;D,Genome%20Annotation,&lt;x&gt;'),
-    { username: 'a&b', rooms: ['R&D', 'Genome Annotation', '<x>'] });
-  assert.deepEqual(p('?u=bob&r=NGS,%20NGS%20,,'), { username: 'bob', rooms: ['NGS'] }, 'by position, trimmed, once each');
-  assert.deepEqual(p('?username=bob&persistent_communication_rooms=ok,bad%01room,' + 'x'.repeat(65)), { username: 'bob', rooms: ['ok'] });
-  assert.deepEqual(p(''), { username: null, rooms: [] });
-  assert.deepEqual(p('?username=%E0%A4%A'), { username: '%E0%A4%A', rooms: [] }, 'a broken escape is kept as it is');
-});
-
-test('room names: 1 to 64 printable characters', () => {
-  assert.equal(text.roomNameProblem('NGS'), null);
-  assert.equal(text.roomNameProblem('🧬'.repeat(64)), null, 'characters, not bytes');
-  assert.ok(text.roomNameProblem(''));
-  assert.ok(text.roomNameProblem('x'.repeat(65)));
-  assert.ok(text.roomNameProblem('a\tb'));
-  assert.ok(text.roomNameProblem('a\u0085b'));
-});
-
-test('Retry-After in seconds or as a date', () => {
-  assert.equal(apiMod.parseRetryAfter('3'), 3000);
-  assert.equal(apiMod.parseRetryAfter(new Date(Date.UTC(2030, 0, 1, 0, 0, 10)).toUTCString(), Date.UTC(2030, 0, 1)), 10000);
-  assert.equal(apiMod.parseRetryAfter('soon'), null);
-  assert.equal(apiMod.parseRetryAfter(null), null);
-});
+// The client's modules without a browser: units.test.mjs (tests/client.py).
 
 test('alice and bob chat in a room and by direct message', { timeout: 90000 }, async () => {
   const room = 'HISAT2 help'; // a fresh ChatEnv per run: a plain name reads well in the screenshot
@@ -237,7 +216,7 @@ test('alice and bob chat in a room and by direct message', { timeout: 90000 }, a
 
   // Who is online: both of them, after a refresh.
   await until('bob in alice\'s who list', async () => {
-    await alice.page.evaluate(() => window.galaxyChat.refreshWho());
+    await alice.page.evaluate(() => window.galaxyChat.who.refresh());
     return panel(alice.page).locator('.who-list', { hasText: 'bob' }).count();
   });
 
@@ -306,7 +285,7 @@ test('a reload keeps the history and the cursor: nothing doubled, nothing missin
   const m1 = 'before the reload ' + uniq();
   await say('bob', 'all', m1);
   await seeOnce(page, m1);
-  const cursor = await page.evaluate(() => window.galaxyChat.cursor);
+  const cursor = await page.evaluate(() => window.galaxyChat.state.cursor);
   assert.ok(Number.isInteger(cursor));
 
   // Away from the page while bob writes, to the room and to alice alone.
@@ -368,10 +347,10 @@ test('message text is shown as text and runs nothing', { timeout: 60000 }, async
     const hi = 'hi from mallory ' + uniq();
     await say(MALLORY, 'all', hi);
     await seeOnce(page, hi);
-    assert.equal(await messages(page, hi).locator('.user').textContent(), MALLORY);
+    assert.equal(await messages(page, hi).locator('.user').textContent(), MALLORY_NAME);
     await dm(MALLORY, 'alice', 'psst ' + hi);
-    await until('the DM tab named after mallory', () => tab(page, '@' + MALLORY).count());
-    await openTab(page, '@' + MALLORY);
+    await until('the DM tab named after mallory', () => tab(page, '@' + MALLORY_NAME).count());
+    await openTab(page, '@' + MALLORY_NAME);
     await seeOnce(page, 'psst ' + hi);
     await openTab(page, 'all');
   }
@@ -541,6 +520,90 @@ test('a burst of messages lands once each and in order, however fast', { timeout
   const hist = await api('bob', 'GET', 'v1/rooms/all/messages?limit=100');
   assert.deepEqual(hist.events.map((e) => e.text).filter((t) => t && t.includes(tag)), texts, 'stored once each, in order');
   assert.deepEqual(alice.errors, []);
+});
+
+test('a run of messages by one author keeps each message apart: its own line, gap, time and hover', { timeout: 60000 }, async () => {
+  const alice = await openAs('alice');
+  const { page } = alice;
+  const tag = uniq();
+  // A traceback, a command and a URL, sent as three messages, read as three.
+  const parts = [
+    `Traceback (most recent call last) ${tag}:\n  File "run.py", line 3, in <module>\nKeyError: 'sample'`,
+    `python run.py --input reads_${tag}.fq`,
+    `https://usegalaxy.org/u/bob/h/${tag}`,
+  ];
+  for (const p of parts) await say('bob', 'all', p);
+  const run = messages(page, tag);
+  await until('the three messages', async () => (await run.count()) === 3);
+  assert.deepEqual(await run.locator('.text').allTextContents(), parts, 'one element per message');
+  assert.deepEqual(await run.evaluateAll((ls) => ls.map((l) => l.classList.contains('cont'))), [false, true, true],
+    'one header for the run');
+  for (let i = 0; i < 3; i++) {
+    const iso = await run.nth(i).locator('time.gutter-time').getAttribute('datetime');
+    assert.ok(!Number.isNaN(Date.parse(iso)), `message ${i} has a time of its own: ${iso}`);
+  }
+
+  // Space between them: measurable, not one block.
+  const boxes = await run.locator('.text').evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect()).map((r) => [r.top, r.bottom]));
+  for (let i = 1; i < 3; i++) {
+    const gap = boxes[i][0] - boxes[i - 1][1];
+    assert.ok(gap >= 4, `at least 4 px between message ${i - 1} and ${i}: ${gap}`);
+  }
+
+  // Hovering one shows its time and its own background, the others keep theirs.
+  const bg = (l) => l.evaluate((e) => getComputedStyle(e).backgroundColor);
+  const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+  const plain = await bg(run.nth(0));
+  const second = run.nth(1);
+  assert.ok(await second.locator('.gutter-time').isHidden(), 'the time waits for the hover');
+  await second.hover();
+  await until('the hovered time', () => second.locator('.gutter-time').isVisible());
+  assert.equal(await second.locator('.gutter-time').textContent(), await run.nth(0).locator('.meta time').textContent());
+  assert.ok(await run.nth(2).locator('.gutter-time').isHidden(), 'only the hovered message shows its time');
+  const lit = await bg(second);
+  assert.equal(await bg(run.nth(0)), plain, 'the neighbour keeps its background');
+  const under = await page.locator('.scroller:visible').evaluate((e) => getComputedStyle(e.closest('.app')).backgroundColor);
+  const diff = rgb(lit).reduce((n, v, i) => n + Math.abs(v - rgb(under)[i]), 0);
+  assert.ok(diff >= 24, `the hovered message stands out: ${lit} on ${under}`);
+  assert.deepEqual(alice.errors, []);
+});
+
+test('avatars = initials, the default: the page asks no host but the site\'s own', { timeout: 60000 }, async () => {
+  const alice = await openAs('alice');
+  const { page, offsite } = alice;
+  const m = 'a face without a third party ' + uniq();
+  await say('bob', 'all', m);
+  await seeOnce(page, m);
+  assert.equal(await messages(page, m).locator('.avatar').textContent(), 'BO', 'bob\'s initials');
+  assert.equal(await messages(page, m).locator('.avatar img').count(), 0, 'and no picture from elsewhere');
+  await page.waitForTimeout(1000); // a picture asked for would be on its way by now
+  assert.deepEqual(offsite, [], 'no request left the site');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('avatars = gravatar: a site that opts in shows gravatar pictures', { timeout: 90000 }, async () => {
+  await control('restart_chat?avatars=gravatar');
+  try {
+    const alice = await openAs('alice');
+    const { page, events } = alice;
+    // Gravatar as the test's own: a 1x1 PNG for every picture asked for.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await page.route('https://s.gravatar.com/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: png }));
+    const from = events.length;
+    await page.reload();
+    await live(page, events, from);
+    const m = 'a face from gravatar ' + uniq();
+    await say('bob', 'all', m);
+    await seeOnce(page, m);
+    const bob = createHash('md5').update('bob@example.org').digest('hex');
+    await until('bob\'s gravatar picture', () => messages(page, m).locator('.avatar img').count());
+    assert.equal(await messages(page, m).locator('.avatar img').getAttribute('src'), `https://s.gravatar.com/avatar/${bob}?s=64&d=404`);
+    assert.ok(alice.offsite.some((u) => u.includes(bob)), 'asked for bob\'s picture');
+    assert.deepEqual(alice.offsite.filter((u) => new URL(u).origin !== 'https://s.gravatar.com'), [], 'and asked nobody else');
+    assert.deepEqual(alice.errors, []);
+  } finally {
+    await control('restart_chat');
+  }
 });
 
 test('a deleted message disappears', { timeout: 60000 }, async (t) => {
@@ -738,11 +801,11 @@ test('an admin mutes and unmutes from the who list; others see no mute control',
   await panel(alice.page).locator('.who-toggle').click();
   const who = (page) => panel(page).locator('.who-list');
   await until('bob in alice\'s who list', async () => {
-    await alice.page.evaluate(() => window.galaxyChat.refreshWho());
+    await alice.page.evaluate(() => window.galaxyChat.who.refresh());
     return who(alice.page).getByRole('button', { name: 'bob', exact: true }).count();
   });
   await until('alice in bob\'s who list', async () => {
-    await bob.page.evaluate(() => window.galaxyChat.refreshWho());
+    await bob.page.evaluate(() => window.galaxyChat.who.refresh());
     return who(bob.page).getByRole('button', { name: 'alice', exact: true }).count();
   });
   assert.equal(await bob.page.locator('.mute, .mute-form').count(), 0, 'no mute control for a non-admin');

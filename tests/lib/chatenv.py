@@ -38,6 +38,7 @@ SRCDIR = os.environ.get("GC_SRCDIR") or os.path.abspath(os.path.join(os.path.dir
 BUILDDIR = os.environ.get("GC_BUILDDIR") or SRCDIR
 BINARY = os.environ.get("GC_BINARY") or os.path.join(BUILDDIR, "src", "galaxy-chat")
 SECRET = "test secret, not for production 1234"
+DEMO_TITLE = "galaxy-chat demo"   # the title of the demo's login page (demo_logins)
 
 
 def connectable(path):
@@ -119,7 +120,7 @@ class ChatEnv:
             f.write("admin_users = %s\n" % ",".join(a + "@example.org" for a in self.admins))
             f.write("persistent_communication_rooms = %s\n" % ",".join(self.rooms))
             for k, v in self.galaxy_options.items():
-                f.write("%s = %s\n" % (k, v.replace("%", "%%")))
+                f.write("%s = %s\n" % (k, v))
         self.store = os.path.join(self.dir, "store", "chat.sqlite")
         os.makedirs(os.path.dirname(self.store))
         self.binary = BINARY
@@ -211,21 +212,26 @@ class ChatEnv:
 
     def _demo_locations(self):
         """nginx locations of the demo's login page: each sets a genuine
-        galaxysession cookie for one demo user. Demo only: written into the
-        demo's nginx.conf, never part of an installed galaxy-chat."""
+        galaxysession cookie for one demo user; /demo/switch drops it and
+        goes back to the page. Demo only: written into the demo's
+        nginx.conf, never part of an installed galaxy-chat."""
         page = os.path.join(self.dir, "nginx", "demo")
         os.makedirs(page)
         links = "".join('<li><a href="/demo/login/%s">Log in as %s</a></li>' % (u, u) for u in self.users)
         with open(os.path.join(page, "index.html"), "w") as f:
-            f.write("<!doctype html><meta charset=utf-8><title>galaxy-chat demo</title>"
+            f.write("<!doctype html><meta charset=utf-8><title>%s</title>"
                     "<h1>galaxy-chat demo</h1><p>Pick a demo user (use another browser or a "
                     "private window for a second user):</p><ul>%s</ul>"
-                    "<p>Then the chat opens at <a href=\"/chat/\">/chat/</a>.</p>" % links)
+                    "<p>Then the chat opens at <a href=\"/chat/\">/chat/</a>. To switch user, "
+                    "come back here (<a href=\"/demo/switch\">/demo/switch</a> logs out and "
+                    "brings you here) and pick another.</p>" % (DEMO_TITLE, links))
         out = "        location = / { root %s; try_files /index.html =404; }\n" % page
         for u in self.users:
             out += ('        location = /demo/login/%s { add_header Set-Cookie '
                     '"galaxysession=%s; Path=/; HttpOnly; SameSite=Lax"; return 302 /chat/; }\n'
                     % (u, self.cookies[u]))
+        out += ('        location = /demo/switch { add_header Set-Cookie '
+                '"galaxysession=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"; return 302 /; }\n')
         return out
 
     def _start_nginx(self):
@@ -284,7 +290,7 @@ class ChatEnv:
             h = 0xcbf29ce484222325
             for ch in self.store_url.encode():
                 h = ((h ^ ch) * 0x100000001b3) & 0xffffffffffffffff
-            for kind in ("rate", "auth"):
+            for kind in ("rate", "auth", "cookiewatch"):
                 try:
                     os.unlink("/dev/shm/galaxy-chat-%s-%016x" % (kind, h))
                 except FileNotFoundError:

@@ -5,8 +5,8 @@
  * JSON line per answer, so one process (one cache) can be probed over time.
  *
  *   auth_probe [--galaxy-config FILE] [--db URL] [--secret S] [--root DIR]
- *              [--duration MIN] [--cache SEC] [--admins LIST]
- * stdin lines:  "cookie <Cookie header>" | "nocookie" | "count" |
+ *              [--duration MIN] [--cache SEC] [--admins LIST] [--remote-user 0|1]
+ * stdin lines:  "cookie <Cookie header>" | "nocookie" | "count" | "find <chat name>" |
  *               "parallel <threads> <Cookie header>" (each thread checks
  *               PROBE_ROUNDS times; answers {"result":..., "ok": n, "total": m})
  * stdout:       {"result":"ok","user":{...},"admin":false,"err":""}
@@ -75,6 +75,11 @@ static void probe_answer(struct auth *a, const char *line)
 		char *rest;
 		int n = (int)strtol(line + 9, &rest, 10);
 		probe_parallel(a, n, rest + (*rest == ' '), o);
+	} else if (strncmp(line, "find ", 5) == 0) {
+		long long id = 0;
+		enum auth_result r = auth_find_user(a, line + 5, &id, err, sizeof err);
+		json_object_object_add(o, "result", json_object_new_string(results[r]));
+		json_object_object_add(o, "id", json_object_new_int64(r == AUTH_OK ? id : 0));
 	} else if (strcmp(line, "count") == 0) {
 		long long n = -1;
 		int rc = auth_count_users(a, &n, err, sizeof err);
@@ -138,6 +143,8 @@ int main(int argc, char **argv)
 			cfg.auth_cache_seconds = atoi(val);
 		} else if (strcmp(opt, "--admins") == 0) {
 			cfg.admin_users = (char *)val;
+		} else if (strcmp(opt, "--remote-user") == 0) {
+			cfg.use_remote_user = atoi(val);
 		} else {
 			fprintf(stderr, "auth_probe: unknown option %s\n", opt);
 			return 2;

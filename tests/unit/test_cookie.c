@@ -2,6 +2,7 @@
  * test_cookie.c - galaxysession encode/decode against GALAXY.md 1.7's
  * vectors, round trips, and every kind of malformed cookie and secret.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +20,30 @@ static const struct { const char *secret, *key, *cookie; } vectors[] = {
 	{ DEFAULT_SECRET, "12345678", "c6ca0ddb55be603a76ca7b1c3af82659" },
 };
 
+/* cookie_decode() of value's first len chars with a cipher made for secret. */
+static int decn(const char *secret, size_t slen, const char *value, size_t len,
+                char *key, size_t keylen)
+{
+	struct cookie_cipher *c = cookie_cipher_new(secret, slen);
+	int rc = cookie_decode(c, value, len, key, keylen);
+
+	cookie_cipher_free(c);
+	return rc;
+}
+
 static int dec(const char *secret, const char *value, char *key, size_t keylen)
 {
-	return cookie_decode(secret, strlen(secret), value, strlen(value), key, keylen);
+	return decn(secret, strlen(secret), value, strlen(value), key, keylen);
+}
+
+/* cookie_encode() with a cipher made for secret (slen bytes). */
+static int enc(const char *secret, size_t slen, const char *key, char *out, size_t outlen)
+{
+	struct cookie_cipher *c = cookie_cipher_new(secret, slen);
+	int rc = cookie_encode(c, key, out, outlen);
+
+	cookie_cipher_free(c);
+	return rc;
 }
 
 static void test_vectors(void)
@@ -30,7 +52,7 @@ static void test_vectors(void)
 
 	for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
 		const char *s = vectors[i].secret;
-		is_int(cookie_encode(s, strlen(s), vectors[i].key, out, sizeof out), 0, "encode vector");
+		is_int(enc(s, strlen(s), vectors[i].key, out, sizeof out), 0, "encode vector");
 		is_str(out, vectors[i].cookie, "encoded vector matches Galaxy");
 		is_int(dec(s, vectors[i].cookie, key, sizeof key), 0, "decode vector");
 		is_str(key, vectors[i].key, "decoded vector is the session key");
@@ -38,6 +60,12 @@ static void test_vectors(void)
 	/* hex case does not matter on input */
 	is_int(dec(DEFAULT_SECRET, "F2DB41E1FA331B3E", key, sizeof key), 0, "uppercase hex decodes");
 	is_str(key, "1", "uppercase hex gives the same key");
+	/* a 32-char key's first block is all padding: repeating it is more
+	 * leading '!', stripped as Galaxy does, so the same key */
+	char more[COOKIE_MAX_HEX + 1];
+	snprintf(more, sizeof more, "%.16s%s", vectors[0].cookie, vectors[0].cookie);
+	is_int(dec(DEFAULT_SECRET, more, key, sizeof key), 0, "an extra \"!\" block decodes");
+	is_str(key, vectors[0].key, "to the same key");
 }
 
 static void test_round_trips(void)
@@ -49,27 +77,27 @@ static void test_round_trips(void)
 		for (size_t i = 0; i < len; i++)
 			want[i] = hexd[(i * 7 + len) % 16];
 		want[len] = '\0';
-		int ok_ = cookie_encode("s3cr3t", 6, want, out, sizeof out) == 0 &&
+		int ok_ = enc("s3cr3t", 6, want, out, sizeof out) == 0 &&
 		          strlen(out) == 2 * (len + 8 - len % 8) &&
 		          dec("s3cr3t", out, key, sizeof key) == 0 && strcmp(key, want) == 0;
 		ok(ok_, "round trip");
 	}
 	/* the 56-byte maximum and a 1-byte secret both work */
 	const char *s56 = "0123456789012345678901234567890123456789012345678901234X";
-	ok(cookie_encode(s56, 56, "abc", out, sizeof out) == 0 && dec(s56, out, key, sizeof key) == 0 &&
+	ok(enc(s56, 56, "abc", out, sizeof out) == 0 && dec(s56, out, key, sizeof key) == 0 &&
 	   strcmp(key, "abc") == 0, "56-byte secret round trip");
-	ok(cookie_encode("k", 1, "abc", out, sizeof out) == 0 && dec("k", out, key, sizeof key) == 0,
+	ok(enc("k", 1, "abc", out, sizeof out) == 0 && dec("k", out, key, sizeof key) == 0,
 	   "1-byte secret round trip");
 	/* Blowfish repeats the key: abcd and abcdabcd are the same cipher */
 	char out2[COOKIE_MAX_HEX + 1];
-	cookie_encode("abcd", 4, "ff", out, sizeof out);
-	cookie_encode("abcdabcd", 8, "ff", out2, sizeof out2);
+	enc("abcd", 4, "ff", out, sizeof out);
+	enc("abcdabcd", 8, "ff", out2, sizeof out2);
 	is_str(out, out2, "key schedule repeats the secret as Galaxy's does");
 	/* output buffer exactly big enough, and one byte short */
-	is_int(cookie_encode("k", 1, "1234567", out, 17), 0, "exact output buffer");
-	is_int(cookie_encode("k", 1, "1234567", out, 16), -1, "short output buffer refused");
+	is_int(enc("k", 1, "1234567", out, 17), 0, "exact output buffer");
+	is_int(enc("k", 1, "1234567", out, 16), -1, "short output buffer refused");
 	/* key buffer: "abc" needs 4 bytes */
-	cookie_encode("k", 1, "abc", out, sizeof out);
+	enc("k", 1, "abc", out, sizeof out);
 	is_int(dec("k", out, key, 4), 0, "exact key buffer");
 	is_int(dec("k", out, key, 3), -1, "short key buffer refused");
 }
@@ -81,10 +109,10 @@ static void test_malformed(void)
 	size_t glen = strlen(good);
 
 	is_int(dec(DEFAULT_SECRET, "", key, sizeof key), -1, "empty refused");
-	is_int(cookie_decode(DEFAULT_SECRET, 32, good, glen - 1, key, sizeof key), -1, "odd length refused");
-	is_int(cookie_decode(DEFAULT_SECRET, 32, good, glen - 2, key, sizeof key), -1,
+	is_int(decn(DEFAULT_SECRET, 32, good, glen - 1, key, sizeof key), -1, "odd length refused");
+	is_int(decn(DEFAULT_SECRET, 32, good, glen - 2, key, sizeof key), -1,
 	       "byte length not a multiple of 8 refused");
-	is_int(cookie_decode(DEFAULT_SECRET, 32, good, 16, key, sizeof key), -1,
+	is_int(decn(DEFAULT_SECRET, 32, good, 16, key, sizeof key), -1,
 	       "only the padding block (empty key) refused");
 	is_int(dec(DEFAULT_SECRET, "f2db41e1fa331b3g", key, sizeof key), -1, "non-hex refused");
 	is_int(dec(DEFAULT_SECRET, "f2db41e1fa331b 3", key, sizeof key), -1, "space refused");
@@ -93,13 +121,13 @@ static void test_malformed(void)
 	memset(big, 'a', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
 	is_int(dec(DEFAULT_SECRET, big, key, sizeof key), -1, "huge value refused");
-	is_int(cookie_decode(DEFAULT_SECRET, 32, big, COOKIE_MAX_HEX + 16, key, sizeof key), -1,
+	is_int(decn(DEFAULT_SECRET, 32, big, COOKIE_MAX_HEX + 16, key, sizeof key), -1,
 	       "just over COOKIE_MAX_HEX refused");
 	/* value need not be NUL-terminated: decode a prefix of a longer buffer */
 	char buf[200];
 	memcpy(buf, good, glen);
 	memset(buf + glen, 'z', sizeof buf - glen);
-	is_int(cookie_decode(DEFAULT_SECRET, 32, buf, glen, key, sizeof key), 0, "unterminated value");
+	is_int(decn(DEFAULT_SECRET, 32, buf, glen, key, sizeof key), 0, "unterminated value");
 	/* a decrypted block with bytes that are not hex is refused */
 	is_int(dec(DEFAULT_SECRET, "0000000000000000", key, sizeof key), -1,
 	       "random block (not hex after decrypting) refused");
@@ -115,10 +143,12 @@ static void test_secrets(void)
 	ok(!cookie_secret_ok(NULL, 5), "NULL secret refused");
 	ok(cookie_secret_ok("k", 1), "1-byte secret accepted");
 	ok(!cookie_secret_ok(s57, 57), "57-byte secret refused");
-	is_int(cookie_encode(s57, 57, "1", out, sizeof out), -1, "encode with 57-byte secret refused");
-	is_int(cookie_decode(s57, 57, "f2db41e1fa331b3e", 16, key, sizeof key), -1,
+	ok(!cookie_cipher_new(s57, 57) && !cookie_cipher_new("", 0), "no cipher for a refused secret");
+	is_int(cookie_decode(NULL, "f2db41e1fa331b3e", 16, key, sizeof key), -1, "no cipher, no key");
+	is_int(enc(s57, 57, "1", out, sizeof out), -1, "encode with 57-byte secret refused");
+	is_int(decn(s57, 57, "f2db41e1fa331b3e", 16, key, sizeof key), -1,
 	       "decode with 57-byte secret refused");
-	is_int(cookie_encode("", 0, "1", out, sizeof out), -1, "encode with empty secret refused");
+	is_int(enc("", 0, "1", out, sizeof out), -1, "encode with empty secret refused");
 	for (int i = 0; i < 18; i++)
 		strcat(u54, "\xe2\x97\x8e");   /* U+25CE, 3 bytes in UTF-8 */
 	strcpy(u57, u54);

@@ -61,8 +61,11 @@ int main(void)
 	size_t cl;
 	is_int(http_cookie_get("a=1; galaxysession=abc; b=2", "galaxysession", &cv, &cl), 1, "cookie found");
 	ok(cl == 3 && memcmp(cv, "abc", 3) == 0, "its value");
-	is_int(http_cookie_get("galaxysession=x; galaxysession=y", "galaxysession", &cv, &cl), 1, "first of two");
-	ok(cl == 1 && *cv == 'x', "the first wins");
+	is_int(http_cookie_get("galaxysession=x; galaxysession=y", "galaxysession", &cv, &cl), 1, "one of two");
+	ok(cl == 1 && *cv == 'y', "the last wins, as in Galaxy (SimpleCookie, WebOb)");
+	is_int(http_cookie_get("galaxysession=xx; a=1; galaxysession=\"\"", "galaxysession", &cv, &cl), 1,
+	       "an empty last one");
+	is_int(cl, 0, "is the one taken");
 	is_int(http_cookie_get(" galaxysession = \"q\" ;", "galaxysession", &cv, &cl), 1, "spaces and quotes");
 	ok(cl == 1 && *cv == 'q', "stripped");
 	is_int(http_cookie_get("xgalaxysession=1; galaxysessionx=2", "galaxysession", &cv, &cl), 0,

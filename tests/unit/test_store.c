@@ -79,7 +79,7 @@ static struct store *open_store(const char *const *rooms, size_t n)
 
 /* Posts text to room (or to a user) and returns the new id, 0 on failure. */
 static long long post(struct store *st, const struct user *u, const char *room,
-                      const char *to, const char *text)
+                      long long to, const char *text)
 {
 	long long id;
 	char ts[32];
@@ -258,28 +258,28 @@ static void test_post(struct store *st, const struct user *alice, const struct u
 	char ts[32], ts2[32];
 	int created;
 
-	is_int(store_post(st, bob, NGS, NULL, "hi", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, bob, NGS, 0, "hi", NULL, &id, ts, &created, err, sizeof err),
 	       STORE_FORBIDDEN, "not a member: forbidden");
-	is_int(store_post(st, bob, "nowhere", NULL, "hi", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, bob, "nowhere", 0, "hi", NULL, &id, ts, &created, err, sizeof err),
 	       STORE_NOT_FOUND, "unknown room");
-	is_int(store_post(st, bob, NULL, "nobody", "hi", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, bob, NULL, 999, "hi", NULL, &id, ts, &created, err, sizeof err),
 	       STORE_NOT_FOUND, "unknown recipient");
-	is_int(store_post(st, bob, "all", NULL, "hello all", NULL, &id, ts, &created,
+	is_int(store_post(st, bob, "all", 0, "hello all", NULL, &id, ts, &created,
 	                  err, sizeof err), STORE_OK, "anyone may post to all");
 	ok(id > 0 && created == 1, "stored");
 	ok(strlen(ts) == 24 && ts[10] == 'T' && ts[19] == '.' && ts[23] == 'Z', "ts format");
 
-	is_int(store_post(st, alice, NGS, NULL, "HISAT2?", "c-1", &id, ts, &created,
+	is_int(store_post(st, alice, NGS, 0, "HISAT2?", "c-1", &id, ts, &created,
 	                  err, sizeof err), STORE_OK, "a member posts");
-	is_int(store_post(st, alice, NGS, NULL, "HISAT2?", "c-1", &id2, ts2, &created,
+	is_int(store_post(st, alice, NGS, 0, "HISAT2?", "c-1", &id2, ts2, &created,
 	                  err, sizeof err), STORE_OK, "the retry is accepted");
 	ok(id2 == id && strcmp(ts, ts2) == 0 && created == 0, "with the first id and ts");
 	is_int(raw_int("SELECT count(*) FROM events WHERE client_id = 'c-1'"), 1, "stored once");
-	is_int(store_post(st, bob, "all", NULL, "mine", "c-1", &id2, ts2, &created,
+	is_int(store_post(st, bob, "all", 0, "mine", "c-1", &id2, ts2, &created,
 	                  err, sizeof err), STORE_OK, "another user's same client_id");
 	ok(id2 > id && created == 1, "is a new event");
 
-	is_int(store_post(st, alice, NULL, "bob", "psst", NULL, &id, ts, &created,
+	is_int(store_post(st, alice, NULL, bob->id, "psst", NULL, &id, ts, &created,
 	                  err, sizeof err), STORE_OK, "a direct message");
 	is_int(raw_int("SELECT count(*) FROM events WHERE type = 'direct' AND to_user_id = 2"), 1,
 	       "stored for bob");
@@ -293,9 +293,9 @@ static void test_visibility(struct store *st, const struct user *alice, const st
 	json_object *o, *u;
 	size_t i;
 
-	in_ngs = post(st, alice, NGS, NULL, "only NGS sees this");
-	in_all = post(st, carol, "all", NULL, "everyone sees this");
-	dm = post(st, bob, NULL, "alice", "just for alice");
+	in_ngs = post(st, alice, NGS, 0, "only NGS sees this");
+	in_all = post(st, carol, "all", 0, "everyone sees this");
+	dm = post(st, bob, NULL, alice->id, "just for alice");
 	cj = join(st, carol, "quiet");
 	store_leave(st, carol, "quiet", &cl, err, sizeof err);
 	ok(in_ngs && in_all && dm && cj > 0 && cl > 0, "events stored");
@@ -355,7 +355,7 @@ static void test_history(struct store *st, const struct user *alice, const struc
 
 	ids[0] = join(st, alice, "paging");
 	for (i = 1; i < 8; i++)
-		ids[i] = post(st, alice, "paging", NULL, "page me");
+		ids[i] = post(st, alice, "paging", 0, "page me");
 	is_int(store_history(st, alice->id, "paging", 0, 3, &evs, &more, err, sizeof err),
 	       STORE_OK, "newest page");
 	ok(evs.n == 3 && evs.v[0].id == ids[5] && evs.v[2].id == ids[7] && more, "3 newest, more");
@@ -505,7 +505,7 @@ static void child_post(int k, int n, const char *client_id, int delay_ms, int fd
 		_exit(1);
 	for (i = 0; i < n; i++) {
 		snprintf(cid, sizeof cid, "w%d-%d", k, i);
-		if (store_post(st, &u, "all", NULL, "load", client_id ? client_id : cid, &id, ts,
+		if (store_post(st, &u, "all", 0, "load", client_id ? client_id : cid, &id, ts,
 		               &created, err, sizeof err) != STORE_OK) {
 			fprintf(stderr, "child %d: %s\n", k, err);
 			_exit(1);
@@ -698,14 +698,14 @@ static void test_locked(struct store *st, const struct user *alice)
 
 	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	t0 = now_ms();
-	r = store_post(st, alice, "all", NULL, "blocked", NULL, &id, ts, &created, err, sizeof err);
+	r = store_post(st, alice, "all", 0, "blocked", NULL, &id, ts, &created, err, sizeof err);
 	t0 = now_ms() - t0;
 	is_int(r, STORE_ERROR, "a store locked too long is an error");
 	ok(strstr(err, "locked") && t0 >= 4500 && t0 < 10000, "saying so, after the busy timeout");
 	printf("# %s after %lld ms\n", err, t0);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
-	ok(post(st, alice, "all", NULL, "unblocked") > 0, "works again once the lock is gone");
+	ok(post(st, alice, "all", 0, "unblocked") > 0, "works again once the lock is gone");
 }
 
 /* The outside writer of test_lock_wait, on a thread of its own (a fork
@@ -739,7 +739,7 @@ static void test_lock_wait(struct store *st, const struct user *alice)
 		usleep(1000);
 	ok(__atomic_load_n(&locked, __ATOMIC_ACQUIRE), "an outside writer holds the lock");
 	t0 = now_ms();
-	ok(post(st, alice, "all", NULL, "after the shell") > 0, "a post waits for it and goes through");
+	ok(post(st, alice, "all", 0, "after the shell") > 0, "a post waits for it and goes through");
 	waited = now_ms() - t0;
 	ok(waited >= 200 && waited < 4500, "once it lets go, long before the busy timeout");
 	printf("# posted after %lld ms (the lock was held 300 ms)\n", waited);
@@ -864,9 +864,9 @@ static void test_delete(struct store *st, const struct user *alice, const struct
 
 	j = join(st, alice, "mod");
 	join(st, bob, "mod");
-	m = post(st, alice, "mod", NULL, "remove me please");
-	other = post(st, bob, "mod", NULL, "bob's own words");
-	dm = post(st, bob, NULL, "alice", "a secret for alice");
+	m = post(st, alice, "mod", 0, "remove me please");
+	other = post(st, bob, "mod", 0, "bob's own words");
+	dm = post(st, bob, NULL, alice->id, "a secret for alice");
 	ok(j > 0 && m && other && dm, "messages to remove");
 
 	is_int(del(st, carol, m, &ev), STORE_NOT_FOUND, "outside the room: not found");
@@ -941,14 +941,14 @@ static void test_mute(struct store *st, const struct user *admin, const struct u
 	json_object *o;
 
 	store_max_id(st, &since, err, sizeof err);
-	is_int(store_mute(st, admin, "nobody", 5, until, &ev, err, sizeof err), STORE_NOT_FOUND,
+	is_int(store_mute(st, admin, 999, 5, until, &ev, err, sizeof err), STORE_NOT_FOUND,
 	       "muting an unknown user");
-	is_int(store_mute(st, admin, "bob", 5, until, &ev, err, sizeof err), STORE_OK, "mute bob");
+	is_int(store_mute(st, admin, bob->id, 5, until, &ev, err, sizeof err), STORE_OK, "mute bob");
 	ok(ev > 0 && strlen(until) == 24, "a notice and an end time");
-	is_int(store_post(st, bob, "all", NULL, "hey", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, bob, "all", 0, "hey", NULL, &id, ts, &created, err, sizeof err),
 	       STORE_FORBIDDEN, "a muted user cannot post");
 	ok(strstr(err, "muted until") && strstr(err, until), "told until when");
-	is_int(store_post(st, bob, NULL, "alice", "hey", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, bob, NULL, admin->id, "hey", NULL, &id, ts, &created, err, sizeof err),
 	       STORE_FORBIDDEN, "nor send a direct message");
 	store_muted_until(st, bob->id, now_until, err, sizeof err);
 	is_str(now_until, until, "store_muted_until");
@@ -959,15 +959,15 @@ static void test_mute(struct store *st, const struct user *admin, const struct u
 	json_object_put(o);
 	store_events_clear(&evs);
 
-	is_int(store_mute(st, admin, "bob", 0, until, &ev, err, sizeof err), STORE_OK, "unmute");
+	is_int(store_mute(st, admin, bob->id, 0, until, &ev, err, sizeof err), STORE_OK, "unmute");
 	ok(ev > 0 && until[0] == '\0', "with a notice");
-	is_int(store_mute(st, admin, "bob", 0, until, &ev, err, sizeof err), STORE_OK, "unmute again");
+	is_int(store_mute(st, admin, bob->id, 0, until, &ev, err, sizeof err), STORE_OK, "unmute again");
 	is_int(ev, 0, "nothing to say");
-	ok(post(st, bob, "all", NULL, "I am back"), "bob posts again");
+	ok(post(st, bob, "all", 0, "I am back"), "bob posts again");
 
-	store_mute(st, admin, "bob", 1, until, &ev, err, sizeof err);
+	store_mute(st, admin, bob->id, 1, until, &ev, err, sizeof err);
 	raw_exec("UPDATE mutes SET until = '2000-01-01T00:00:00.000Z'");
-	ok(post(st, bob, "all", NULL, "my mute ran out"), "an expired mute is no mute");
+	ok(post(st, bob, "all", 0, "my mute ran out"), "an expired mute is no mute");
 	store_muted_until(st, bob->id, now_until, err, sizeof err);
 	is_str(now_until, "", "not muted now");
 }
@@ -1005,11 +1005,11 @@ static void test_search(struct store *st, const struct user *alice, const struct
 
 	join(st, alice, "sx");
 	join(st, bob, "hidden");
-	in_room = post(st, alice, "sx", NULL, "has anyone run BOWTIE2 on paired data?");
-	in_all = post(st, carol, "all", NULL, "bowtie2 for everyone");
-	dm = post(st, bob, NULL, "alice", "bowtie via DM");
-	secret = post(st, bob, "hidden", NULL, "bowtie in a hidden room");
-	gone = post(st, alice, "sx", NULL, "bowtie removed later");
+	in_room = post(st, alice, "sx", 0, "has anyone run BOWTIE2 on paired data?");
+	in_all = post(st, carol, "all", 0, "bowtie2 for everyone");
+	dm = post(st, bob, NULL, alice->id, "bowtie via DM");
+	secret = post(st, bob, "hidden", 0, "bowtie in a hidden room");
+	gone = post(st, alice, "sx", 0, "bowtie removed later");
 	store_delete(st, alice, gone, &first, err, sizeof err);
 	ok(in_room && in_all && dm && secret && gone, "messages to search");
 
@@ -1046,7 +1046,7 @@ static void test_search(struct store *st, const struct user *alice, const struct
 	for (i = 0; i < sizeof hostile / sizeof *hostile; i++)
 		bad += search(st, alice->id, hostile[i], NULL, 0, 10, NULL, NULL, NULL) < 0;
 	is_int(bad, 0, "FTS5 syntax in the words is never an error");
-	post(st, alice, "sx", NULL, "marker \001 bowtie \002 inside");
+	post(st, alice, "sx", 0, "marker \001 bowtie \002 inside");
 	is_int(search(st, alice->id, "inside", NULL, 0, 10, NULL, &arr, NULL), 1, "text with markers");
 	frags = json_object_object_get(json_object_array_get_idx(arr, 0), "fragments");
 	ok(json_object_array_length(frags) == 1, "is one plain fragment");
@@ -1109,7 +1109,7 @@ static void test_prune(struct store *st, const struct user *alice)
 	is_int(store_prune(st, 30, 3, 0, cutoff, &events, &messages, err, sizeof err), STORE_OK,
 	       "prune again");
 	is_int(events, 0, "nothing more to do");
-	fresh = post(st, alice, "all", NULL, "after the prune");
+	fresh = post(st, alice, "all", 0, "after the prune");
 	ok(fresh > newest, "ids are never reused");
 }
 
@@ -1124,7 +1124,7 @@ static void test_migrate(void)
 	snprintf(saved, sizeof saved, "%s", path);
 	snprintf(path, sizeof path, "%s/v1.sqlite", dir);
 	st = open_store(NULL, 0);
-	post(st, &alice, "all", NULL, "written before version 2");
+	post(st, &alice, "all", 0, "written before version 2");
 	store_close(st);
 	raw_exec("DROP TRIGGER events_fts_insert; DROP TRIGGER events_fts_update;"
 	         " DROP TRIGGER events_fts_delete;"

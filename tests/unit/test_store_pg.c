@@ -66,7 +66,7 @@ static struct store *open_store(void)
 }
 
 static long long post(struct store *st, const struct user *u, const char *room,
-                      const char *to, const char *text, const char *client_id)
+                      long long to, const char *text, const char *client_id)
 {
 	long long id = 0;
 	char ts[32];
@@ -116,20 +116,20 @@ static void test_rules(struct store *st)
 	ok(store_join(st, &alice, "NGS", 0, &ev, err, sizeof err) == STORE_OK && ev > 0, "join");
 	ok(store_join(st, &alice, "NGS", 0, &ev, err, sizeof err) == STORE_OK && ev == 0,
 	   "joining again: no event");
-	is_int(store_post(st, &bob, "NGS", NULL, "x", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, &bob, "NGS", 0, "x", NULL, &id, ts, &created, err, sizeof err),
 	       STORE_FORBIDDEN, "posting to a room one is not in: forbidden");
-	is_int(store_post(st, &bob, "nowhere", NULL, "x", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, &bob, "nowhere", 0, "x", NULL, &id, ts, &created, err, sizeof err),
 	       STORE_NOT_FOUND, "posting to an unknown room: not found");
-	is_int(store_post(st, &bob, NULL, "nobody", "x", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, &bob, NULL, 999, "x", NULL, &id, ts, &created, err, sizeof err),
 	       STORE_NOT_FOUND, "a direct message to an unknown user: not found");
 	is_int(store_leave(st, &alice, "all", &ev, err, sizeof err), STORE_FORBIDDEN,
 	       "leaving all: forbidden");
-	ok(store_post(st, &alice, "NGS", NULL, "once", "c1", &id, ts, &created, err,
+	ok(store_post(st, &alice, "NGS", 0, "once", "c1", &id, ts, &created, err,
 	              sizeof err) == STORE_OK && created && id > 0, "a post with a client_id");
-	ok(store_post(st, &alice, "NGS", NULL, "once", "c1", &id2, ts2, &created, err,
+	ok(store_post(st, &alice, "NGS", 0, "once", "c1", &id2, ts2, &created, err,
 	              sizeof err) == STORE_OK && !created && id2 == id && strcmp(ts, ts2) == 0,
 	   "its retry: the first id and ts, nothing stored");
-	ok(post(st, &alice, NULL, "bob", "psst", NULL) > id, "a direct message");
+	ok(post(st, &alice, NULL, bob.id, "psst", NULL) > id, "a direct message");
 	ok(store_history(st, 1, "NGS", 0, 10, &evs, &more, err, sizeof err) == STORE_OK &&
 	   evs.n == 2 && strstr(evs.v[1].json, "\"text\":\"once\""), "history");
 	store_events_clear(&evs);
@@ -154,7 +154,7 @@ static void child_post(int k, int n, int delay_ms)
 	if (!(st = open_store()))
 		_exit(1);
 	for (i = 0; i < n; i++)
-		if (!post(st, &u, "all", NULL, "load", NULL)) {
+		if (!post(st, &u, "all", 0, "load", NULL)) {
 			fprintf(stderr, "child %d: %s\n", k, err);
 			_exit(1);
 		}
@@ -230,12 +230,12 @@ static void test_reconnect(struct store *hub, struct store *worker)
 	got = store_wait(hub, seq, 5000);
 	ok(got != seq && now_ms() - t0 < 3000,
 	   "the listening connection killed: store_wait reports a change (re-read!)");
-	ok((id = post(worker, &alice, "all", NULL, "after the kill", NULL)) > 0,
+	ok((id = post(worker, &alice, "all", 0, "after the kill", NULL)) > 0,
 	   "the worker's connection killed: the next post works");
 	if (!id)
 		printf("# %s\n", err);
 	seq = store_seq(hub);
-	post(worker, &alice, "all", NULL, "and wakes", NULL);
+	post(worker, &alice, "all", 0, "and wakes", NULL);
 	got = store_wait(hub, seq, 5000);
 	ok(got != seq, "the listening connection LISTENs again");
 	is_int(raw("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'galaxy-chat'"),

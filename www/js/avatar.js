@@ -1,11 +1,13 @@
 // avatar.js - a picture for every user that needs no network.
 //
-// Many Galaxy sites have no route to the internet, so the avatar is made
-// here: the user's initials on a colour derived from the username.  When the
-// event carries a gravatar hash, the gravatar image is tried behind it and
-// shown only once it has loaded (d=404: users without one keep their
-// initials); a failed load leaves the local avatar in place.  Sites can turn
-// gravatar off with <meta name="galaxy-chat-gravatar" content="off">.
+// The avatar is made here: the user's initials on a colour derived from the
+// username.  Asking gravatar would tell a third party who reads the chat
+// (an MD5 of each user's e-mail, the reader's address), so it is the site's
+// choice, opt-in: with `avatars = gravatar` in [chat] (told by GET /v1/me,
+// passed to allowGravatar) the gravatar image is tried behind the initials
+// and shown only once it has loaded (d=404: users without one keep their
+// initials); a failed load leaves the local avatar in place.  Until then,
+// and by default, the page asks no host but its own.
 
 const gravatarState = new Map(); // hash -> 'loading' | 'ok' | 'failed'
 const waiting = new Map(); // hash -> [img elements to fill when it loads]
@@ -30,9 +32,11 @@ export function initials(username) {
   return chars.join('').toUpperCase();
 }
 
-function gravatarAllowed() {
-  const m = document.querySelector('meta[name="galaxy-chat-gravatar"]');
-  return !(m && /^(off|no|false|0)$/i.test(m.content.trim()));
+let gravatarAllowed = false;
+
+/** The site's `avatars` key: true for gravatar, false for initials only. */
+export function allowGravatar(on) {
+  gravatarAllowed = on === true;
 }
 
 // One size for every use, so the browser fetches each picture once.
@@ -51,7 +55,7 @@ export function avatar(user, size = 28) {
   el.textContent = initials(name);
 
   const hash = user && typeof user.gravatar === 'string' && /^[0-9a-f]{32}$/i.test(user.gravatar) ? user.gravatar.toLowerCase() : null;
-  if (!hash || !gravatarAllowed()) return el;
+  if (!hash || !gravatarAllowed) return el;
   const state = gravatarState.get(hash);
   if (state === 'failed') return el;
   const img = document.createElement('img');

@@ -1,10 +1,11 @@
-// ui.js - DOM builders for tabs, panels and messages.  No state lives here:
-// chat.js decides what to show, these functions only build and update nodes.
+// ui.js - DOM builders for tabs, panels, the who list, search results and
+// the mute form (one event's line is render.js's).  No state lives here:
+// the other modules decide what to show, these functions only build nodes.
 // User data (usernames, room names, message text) only ever reaches the DOM
 // through textContent and createTextNode.
 
 import { avatar } from './avatar.js';
-import { appendLinkified, formatTime } from './text.js';
+import { formatTime } from './text.js';
 
 let uid = 0;
 const nextId = (p) => `${p}-${++uid}`;
@@ -30,7 +31,7 @@ export function tabLabel(kind, name) {
 
 /**
  * A tab and its panel.  kind: 'room' | 'dm' | 'join'.  Returns the parts
- * chat.js keeps in its tab record.
+ * tabs.js keeps in its tab record.
  */
 export function buildTab(kind, name) {
   const tabId = nextId('tab');
@@ -120,7 +121,8 @@ export function roomButton(name, detail, onclick) {
   return b;
 }
 
-function userButton(user, isMe, onUser) {
+/** A user's name: a button that opens a direct message, or plain text for me. */
+export function userButton(user, isMe, onUser) {
   const name = (user && user.username) || 'unknown';
   if (isMe) return el('span', { class: 'user me', text: name });
   return el('button', {
@@ -129,67 +131,9 @@ function userButton(user, isMe, onUser) {
   });
 }
 
-/** Names in the message list are mouse shortcuts; keyboard users reach people through the who list. */
-function quietUserButton(user, isMe, onUser) {
-  const b = userButton(user, isMe, onUser);
-  if (!isMe) b.tabIndex = -1;
-  return b;
-}
-
-function timeNode(iso) {
+export function timeNode(iso) {
   const t = formatTime(iso);
   return el('time', { datetime: t.iso, title: t.full, text: t.short });
-}
-
-/**
- * One chat line: avatar, name (a DM button unless it is me), time, text, and
- * a Delete button when onDelete is given (my messages; everyone's for admins).
- */
-export function buildMessage(ev, { isMe, onUser, onDelete }) {
-  const user = ev.user || {};
-  const text = el('div', { class: 'text', dir: 'auto' });
-  appendLinkified(text, typeof ev.text === 'string' ? ev.text : '');
-  const meta = el('div', { class: 'meta' }, quietUserButton(user, isMe, onUser), ' ', timeNode(ev.ts));
-  const gutter = timeNode(ev.ts);
-  gutter.classList.add('gutter-time');
-  gutter.setAttribute('aria-hidden', 'true');
-  const del = onDelete ? el('button', {
-    type: 'button', class: 'link delete', text: 'Delete', onclick: onDelete,
-    'aria-label': `Delete this message by ${user.username || 'unknown'}`,
-  }) : null;
-  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), gutter, el('div', { class: 'msg-body' }, meta, text), del);
-  li.dataset.user = String(user.id ?? user.username ?? '');
-  li.dataset.time = String(Date.parse(ev.ts) || 0);
-  return li;
-}
-
-/** A quiet line for joins and leaves. */
-export function buildNotice(ev, isMe) {
-  const who = (ev.user && ev.user.username) || 'someone';
-  const what = ev.type === 'join' ? ' joined' : ' left';
-  return el('li', { class: 'notice' },
-    el('span', { text: (isMe ? 'You' : who) + what + (ev.room && ev.room !== 'all' ? ' ' + ev.room : '') }),
-    ' ', timeNode(ev.ts));
-}
-
-/** Sending state under a message of mine that the server has not confirmed. */
-export function setPendingState(li, state, message, { onRetry, onDiscard } = {}) {
-  li.classList.remove('pending', 'retrying', 'failed');
-  let st = li.querySelector('.send-state');
-  if (state === 'sent') {
-    if (st) st.remove();
-    return;
-  }
-  li.classList.add(state);
-  if (!st) {
-    st = el('div', { class: 'send-state' });
-    li.querySelector('.msg-body').append(st);
-  }
-  st.replaceChildren();
-  const label = { pending: 'Sending…', retrying: 'Not sent yet — retrying', failed: 'Not sent' }[state];
-  st.append(el('span', { text: message ? `${label}: ${message}` : label }));
-  if (state !== 'pending' && onRetry) st.append(' ', el('button', { type: 'button', class: 'link', text: 'Retry now', onclick: onRetry }));
-  if (state === 'failed' && onDiscard) st.append(' ', el('button', { type: 'button', class: 'link', text: 'Discard', onclick: onDiscard }));
 }
 
 /** onMute (admins only) adds a "Mute…" button beside other people's names. */

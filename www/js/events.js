@@ -1,0 +1,73 @@
+// events.js - what an event does when it arrives: a table from event type to
+// its handlers, so each type (and each new one: reply, edit, reaction,
+// solved, read, topic, pin) has one small home.  How an event looks is
+// render.js's; where it goes and what it changes is here.
+//
+//   live(chat, ev)        an event from the transport, handled once
+//   history(chat, t, ev)  the event in a history page of tab t; without
+//                         one, the event is shown in that tab
+
+function room(chat, ev) {
+  const t = chat.tabs.get('room:' + ev.room) || chat.rooms.addTab(ev.room);
+  if (chat.convs.show(t, ev)) notify(chat, t, ev);
+}
+
+function direct(chat, ev) {
+  const peer = chat.state.dmPeer(ev);
+  if (!peer) return;
+  const t = chat.tabs.get('dm:' + peer) || chat.tabs.add('dm', peer);
+  chat.state.keepDm(peer, ev);
+  if (chat.convs.show(t, ev)) notify(chat, t, ev);
+}
+
+function membership(chat, ev) {
+  if (chat.state.isMe(ev.user)) {
+    // Mine, perhaps from another tab of this browser: follow it.
+    if (ev.type === 'join' && !chat.tabs.has('room:' + ev.room)) chat.rooms.addTab(ev.room);
+    if (ev.type === 'leave' && ev.room !== 'all') {
+      chat.tabs.remove('room:' + ev.room);
+      return;
+    }
+  }
+  const t = chat.tabs.get('room:' + ev.room);
+  if (t) {
+    chat.convs.show(t, ev);
+    if (t.key === chat.tabs.active) chat.who.refresh();
+  }
+}
+
+const removal = (chat, ev) => chat.convs.hide(ev.target);
+
+// A type not here (a newer server's) is ignored.
+const HANDLERS = new Map([
+  ['message', { live: room }],
+  ['direct', { live: direct }],
+  ['join', { live: membership }],
+  ['leave', { live: membership }],
+  ['delete', { live: removal, history: removal }],
+]);
+
+/** An event from the transport: its side effects once, then it is shown. */
+export function handleLive(chat, ev) {
+  if (!ev || !Number.isInteger(ev.id) || chat.state.seen.has(ev.id)) return;
+  chat.state.seen.add(ev.id);
+  const h = HANDLERS.get(ev.type);
+  if (h) h.live(chat, ev);
+}
+
+/** An event of a room's history page, for tab t. */
+export function handleHistory(chat, t, ev) {
+  const h = HANDLERS.get(ev.type);
+  if (h && h.history) h.history(chat, t, ev);
+  else chat.convs.show(t, ev);
+}
+
+/** A live message from someone else: unread badge, page title, screen reader. */
+function notify(chat, t, ev) {
+  if (chat.state.isMe(ev.user)) return;
+  if (t.key !== chat.tabs.active) chat.tabs.setUnread(t, t.unread + 1);
+  if (document.hidden || !document.hasFocus()) chat.shell.countUnseen();
+  const where = ev.type === 'direct' ? 'direct message' : 'in ' + ev.room;
+  const text = String(ev.text || '');
+  chat.shell.announce(`${ev.user && ev.user.username} ${where}: ${text.length > 200 ? text.slice(0, 200) + '…' : text}`);
+}

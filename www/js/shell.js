@@ -1,0 +1,149 @@
+// shell.js - the page around the tabs: the connection line, the login gate,
+// the flash line, the online switch, the page title's unseen count, the
+// screen-reader announcer, and the page-wide keys and window events.
+
+import * as ui from './ui.js';
+
+const BASE_TITLE = 'galaxy-chat';
+const $ = (id) => document.getElementById(id);
+
+export class Shell {
+  constructor(chat) {
+    this.chat = chat;
+    this.statusEl = $('status');
+    this.announcer = $('announcer');
+    this.gate = null; // null, 'login' or 'error'
+    this.probing = false;
+    this.unseen = 0;
+    this.flashTimer = null;
+  }
+
+  bind() {
+    const { chat } = this;
+    $('online-toggle').addEventListener('click', () => chat.setOnline(!chat.state.online));
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        if (chat.search.isOpen) chat.search.close();
+        else chat.who.closePopup();
+      }
+      if (e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey && (e.key === 'l' || e.key === 'L')) {
+        e.preventDefault();
+        chat.convs.clear();
+      }
+    });
+    document.addEventListener('visibilitychange', () => {
+      this.seen();
+      if (!document.hidden) chat.who.refresh();
+    });
+    window.addEventListener('focus', () => {
+      this.seen();
+      if (this.gate === 'login') this.retryAfterLogin();
+    });
+    window.addEventListener('online', () => chat.kick());
+    this.statusEl.addEventListener('click', (e) => {
+      if (e.target.closest('[data-action=retry]')) chat.kick();
+      if (e.target.closest('[data-action=online]')) chat.setOnline(true);
+    });
+    $('gate-retry').addEventListener('click', () => this.retryAfterLogin());
+  }
+
+  /** /v1/me answered: the page is the chat's. */
+  ready() {
+    const { state } = this.chat;
+    this.hideGate();
+    $('loading').remove();
+    $('app').dataset.state = 'ready';
+    $('me-name').textContent = state.me.username || '';
+    $('search-toggle').hidden = false;
+    if (state.mutedUntil) this.flash(`An admin muted you until ${new Date(state.mutedUntil).toLocaleString()}: you can read but not post.`);
+  }
+
+  /** The page is looked at: the unseen count and the active tab's badge go. */
+  seen() {
+    if (document.hidden || !document.hasFocus()) return;
+    this.unseen = 0;
+    document.title = BASE_TITLE;
+    const t = this.chat.tabs.current();
+    if (t) this.chat.tabs.setUnread(t, 0);
+  }
+
+  /** A message arrived while the page is not looked at. */
+  countUnseen() {
+    this.unseen++;
+    document.title = `(${this.unseen}) ${BASE_TITLE}`;
+  }
+
+  announce(text) { this.announcer.textContent = text; }
+
+  showGate(kind, message) {
+    this.gate = kind;
+    $('app').dataset.state = kind === 'login' ? 'unauthorized' : 'error';
+    $('gate-title').textContent = kind === 'login' ? 'Please log in to Galaxy' : 'The chat is not available';
+    $('gate-text').textContent = kind === 'login'
+      ? 'The chat uses your Galaxy login. Log in to Galaxy in this browser, then try again.'
+      : 'The chat server answered: ' + (message || 'an error') + '. Try again later.';
+    $('gate').hidden = false;
+    this.setStatus('ok');
+  }
+
+  hideGate() {
+    this.gate = null;
+    $('gate').hidden = true;
+  }
+
+  /** After a login elsewhere: start afresh once /v1/me answers (the user may have changed). */
+  async retryAfterLogin() {
+    if (!this.gate || this.probing) return;
+    this.probing = true;
+    try {
+      await this.chat.api.me();
+      location.reload();
+    } catch (e) {
+      if (this.gate === 'login' && e.status !== 401) this.chat.showGate('error', e.message);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** The connection line under the tabs; silent when all is well. */
+  setStatus(state, text, err) {
+    const s = this.statusEl;
+    $('app').dataset.conn = state;
+    s.replaceChildren();
+    if (state === 'ok' || state === 'connecting' && !text) {
+      s.hidden = true;
+      return;
+    }
+    s.hidden = false;
+    s.className = 'status status-' + state;
+    if (state === 'offline') {
+      s.append('You are offline: new messages are not fetched. ',
+        ui.el('button', { type: 'button', class: 'link', 'data-action': 'online', text: 'Go online' }));
+      return;
+    }
+    s.append(text || '');
+    if (state === 'reconnecting') {
+      if (err && err.status) s.append(` (${err.status === 429 ? 'too many requests' : 'server answered ' + err.status})`);
+      s.append(' ', ui.el('button', { type: 'button', class: 'link', 'data-action': 'retry', text: 'Retry now' }));
+    }
+  }
+
+  renderOnline() {
+    const b = $('online-toggle');
+    const on = this.chat.state.online;
+    // A switch named "Online", on or off: the name stays, the state changes.
+    b.setAttribute('aria-checked', String(on));
+    b.classList.toggle('is-online', on);
+    b.title = on ? 'You are online. Press to go offline.' : 'You are offline. Press to go online.';
+    this.chat.composer.render();
+  }
+
+  flash(text) {
+    this.announce(text);
+    const f = $('flash');
+    f.textContent = text;
+    f.hidden = false;
+    clearTimeout(this.flashTimer);
+    this.flashTimer = setTimeout(() => { f.hidden = true; }, 6000);
+  }
+}
