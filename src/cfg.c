@@ -37,8 +37,8 @@ static const char *const cfg_chat_keys[] = {
 	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
-	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "galaxy_url", "object_rate",
-	NULL
+	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "max_polls_per_user",
+	"max_polls_per_address", "galaxy_url", "object_rate", NULL
 };
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
@@ -316,7 +316,7 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
 	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
-	       C_NEWROOMS, C_AVATARS, C_GALAXY_URL, C_OBJECT_RATE };
+	       C_NEWROOMS, C_AVATARS, C_MAXPOLLS, C_MAXPOLLS_ADDR, C_GALAXY_URL, C_OBJECT_RATE };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -419,6 +419,8 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_RETENTION, "retention_days", 0, CFG_MAX_DAYS, 0 },
 		{ C_MAXROOMS, "max_rooms_per_user", 0, 1000000, 50 },
 		{ C_NEWROOMS, "max_new_rooms_per_day", 0, 1000000, 20 },
+		{ C_MAXPOLLS, "max_polls_per_user", 0, 1000000, 8 },
+		{ C_MAXPOLLS_ADDR, "max_polls_per_address", 0, 1000000, 0 },
 	};
 	long got[sizeof nums / sizeof *nums];
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
@@ -437,6 +439,8 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->retention_days = (int)got[6];
 	c->max_rooms_per_user = (int)got[7];
 	c->new_room_rate = (struct cfg_rate){ (int)got[8], 86400 };
+	c->max_polls_per_user = (int)got[9];
+	c->max_polls_per_address = (int)got[10];
 	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
 	c->rate_exempt_admins = 1;

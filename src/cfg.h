@@ -63,6 +63,8 @@ struct cfg {
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
 	struct cfg_rate new_room_rate; /* rooms one user may create: max_new_rooms_per_day */
 	enum cfg_avatars avatars;   /* initials (no third party, the default) or gravatar */
+	int max_polls_per_user;     /* waiting polls of one user per process, 0 = no limit */
+	int max_polls_per_address;  /* waiting polls from one REMOTE_ADDR per process, 0 = no limit */
 	char *galaxy_url;           /* galaxyurl_base() form; NULL: links get no cards */
 	struct cfg_rate object_rate;   /* GET /v1/objects per user */
 };

@@ -35,6 +35,7 @@ static void request_vars(struct request *r, char *const *envp,
 		VAR("HTTP_ORIGIN", &r->origin),
 		VAR("HTTP_HOST", &r->host),
 		VAR("SERVER_PORT", &r->server_port),
+		VAR("REMOTE_ADDR", &r->remote_addr),
 		VAR("HTTPS", https),
 	};
 #undef VAR

@@ -25,6 +25,7 @@ struct request {
 	const char *origin;        /* HTTP_ORIGIN or NULL */
 	const char *host;          /* HTTP_HOST or NULL */
 	const char *server_port;   /* SERVER_PORT or NULL */
+	const char *remote_addr;   /* REMOTE_ADDR (the client, as the web server saw it) or NULL */
 	int https;                 /* HTTPS=on */
 	long long arrived_ms;      /* monotime_ms() when it was read: a poll's
 	                            * deadline counts from here, whatever waited */

@@ -128,26 +128,34 @@ void router_cors(const struct cfg *cfg, const char *origin, struct reply *rep)
 	reply_header(rep, "Vary", "Origin");
 }
 
+void router_auth_error(struct call *c, int result, const char *err)
+{
+	switch (result) {
+	case AUTH_UNAVAILABLE:
+		api_galaxy_unavailable(c, err);
+		break;
+	case AUTH_NO_COOKIE:
+		reply_error(c->rep, 401, "no galaxysession cookie: log in to Galaxy first");
+		break;
+	default:
+		reply_error(c->rep, 401, "the galaxysession cookie is not a logged-in Galaxy session");
+	}
+}
+
 /* Authenticates c; on failure fills the reply (or, quick, defers) and
  * returns -1. */
 static int router_authenticate(struct call *c)
 {
 	char err[256] = "";
-	switch (c->quick ? auth_check_cached(c->auth, c->req->cookie, &c->user, err, sizeof err)
-	                 : auth_check(c->auth, c->req->cookie, &c->user, err, sizeof err)) {
-	case AUTH_OK:
-		break;
-	case AUTH_NOT_CACHED:
+	enum auth_result res = c->quick ? auth_check_cached(c->auth, c->req->cookie, &c->user, err, sizeof err)
+	                                : auth_check(c->auth, c->req->cookie, &c->user, err, sizeof err);
+
+	if (res == AUTH_NOT_CACHED) {
 		c->deferred = 1;
 		return -1;
-	case AUTH_UNAVAILABLE:
-		api_galaxy_unavailable(c, err);
-		return -1;
-	case AUTH_NO_COOKIE:
-		reply_error(c->rep, 401, "no galaxysession cookie: log in to Galaxy first");
-		return -1;
-	default:
-		reply_error(c->rep, 401, "the galaxysession cookie is not a logged-in Galaxy session");
+	}
+	if (res != AUTH_OK) {
+		router_auth_error(c, res, err);
 		return -1;
 	}
 	if (c->quick) {

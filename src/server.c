@@ -8,7 +8,8 @@
  * (struct call's quick mode); every other request goes to a bounded pool
  * of workers, each with its own store connection. A parked poll holds no
  * thread; the hub's thread writes its answer when the socket can take it
- * whole, else a worker does. A connection the web server keeps goes back
+ * whole and the auth cache vouches for its session, else a worker does
+ * (server_poll_answer). A connection the web server keeps goes back
  * to the listener for its next request. SIGTERM stops the listener,
  * answers every parked poll, drains the queue and exits.
  */
@@ -44,13 +45,17 @@
 extern char **environ;
 
 /* A queued piece of work for a worker: a new request (resp NULL; read
- * already when read is set), or a finished response to write. */
+ * already when read is set), a finished response to write, or a parked
+ * poll's answer that waits for its session to be checked again (poll_user
+ * set: resp is the 200 body, with poll_events events; server_poll_answer). */
 struct job {
 	FCGX_Request *fcgx;   /* NULL in CGI mode */
 	int read;
 	struct request req;   /* when read */
 	char *resp;
 	size_t len;
+	long long poll_user;
+	size_t poll_events;
 	struct job *next;
 };
 
@@ -182,18 +187,54 @@ static void server_respond(struct server *s, FCGX_Request *fcgx, struct reply *r
 	free(resp);
 }
 
-/* The hub's callback, on its thread: answers the parked poll with its 200. */
-static void server_park_done(struct hub_waiter *w, char *body, size_t len)
+/* Answers a finished poll of user_id, the request fcgx (the CGI request
+ * when NULL), with its 200 body of n events (taken; NULL when out of
+ * memory). A poll may have waited far longer than auth_cache_seconds since
+ * its session was checked: events go out only while the session is still
+ * user_id's, as for any request. Off a worker the auth cache's word is
+ * taken (auth_check_cached); when the cache no longer knows, the answer is
+ * queued for a worker, which asks Galaxy's database (auth_check): at most
+ * one query per session per auth_cache_seconds, however many polls wait. */
+static void server_poll_answer(struct server *s, FCGX_Request *fcgx, long long user_id,
+                               char *body, size_t len, size_t n, int on_worker)
 {
 	struct reply rep = { 0 };
+	enum auth_result res = AUTH_OK;
+	char err[256] = "";
+	struct job *j;
 
-	if (body)
+	if (body && n) {
+		const char *cookie = request_env(fcgx ? fcgx->envp : environ, "HTTP_COOKIE");
+		struct user u;
+		res = on_worker ? auth_check(s->auth, cookie, &u, err, sizeof err)
+		                : auth_check_cached(s->auth, cookie, &u, err, sizeof err);
+		if (res == AUTH_OK && u.id != user_id)
+			res = AUTH_NO_SESSION;
+	}
+	if (res == AUTH_NOT_CACHED && (j = calloc(1, sizeof *j))) {
+		j->fcgx = fcgx;
+		j->resp = body;
+		j->len = len;
+		j->poll_user = user_id;
+		j->poll_events = n;
+		server_push(s, j);
+		return;
+	}
+	if (res == AUTH_OK && body)
 		reply_raw(&rep, 200, body, len);
-	else
+	else if (res == AUTH_OK || res == AUTH_NOT_CACHED)
 		reply_error(&rep, 500, "out of memory");
+	else
+		router_auth_error(&(struct call){ .cfg = s->cfg, .rep = &rep }, res, err);
 	free(body);
-	server_respond(server_instance, w->ctx, &rep, 0);
+	server_respond(s, fcgx, &rep, on_worker);
 	reply_clear(&rep);
+}
+
+/* The hub's callback, on its thread: answers the parked poll. */
+static void server_park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
+{
+	server_poll_answer(server_instance, w->ctx, w->user_id, body, len, n, 0);
 	hub_waiter_free(w);
 }
 
@@ -302,7 +343,10 @@ static void *server_worker(void *arg)
 		if (!s->head)
 			s->tail = NULL;
 		pthread_mutex_unlock(&s->lock);
-		if (j->resp) {
+		if (j->poll_user) {
+			server_poll_answer(s, j->fcgx, j->poll_user, j->resp, j->len, j->poll_events, 1);
+			j->resp = NULL;
+		} else if (j->resp) {
 			server_finish(s, j->fcgx, j->resp, j->len);
 		} else if (j->read) {
 			server_dispatch(s, &wk, j->fcgx, &j->req);

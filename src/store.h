@@ -43,6 +43,9 @@ struct store_event {
 	 * message itself reads {..., "deleted": true} without "text". */
 };
 
+/* The most events one read returns: a larger limit is cut to it. */
+#define STORE_MAX_LIMIT 500
+
 /* A growable list of events; zero-initialise, free with store_events_clear(). */
 struct store_events {
 	struct store_event *v;

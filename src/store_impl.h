@@ -94,7 +94,6 @@ struct store {
 	char *where;   /* what store_open() was given, owned: names the store */
 };
 
-#define STORE_MAX_LIMIT 500      /* most events one read returns */
 #define STORE_ONLINE_S 60        /* "online": seen this recently */
 #define STORE_SEEN_SLOTS 16384   /* users remembered per process */
 #define STORE_SEEN_CHUNK 64      /* users rows per store_seen_flush transaction */

@@ -137,7 +137,8 @@ def main():
         POLLS = (hard - 200) // 2
         print("# RLIMIT_NOFILE hard limit %d: testing %d polls" % (hard, POLLS))
     users = ["u%02d" % i for i in range(20)]
-    with ChatEnv(users=users, options={"workers": "4", "poll_timeout": "30"}) as env:
+    # 50 polls a user: no max_polls_per_user here (tests/limits.py has it)
+    with ChatEnv(users=users, options={"workers": "4", "poll_timeout": "30", "max_polls_per_user": "0"}) as env:
         pid = env.procs[0].pid
         cursor = env.api("u00", "GET", "/v1/events")[2]["cursor"]
         socks = open_polls(env, POLLS, cursor)
