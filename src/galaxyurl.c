@@ -357,7 +357,7 @@ static size_t gu_origin_len(const char *url, size_t len)
 
 int galaxyurl_base(const char *in, char *out, size_t outlen)
 {
-	char origin[GALAXYURL_BASE_MAX];
+	char origin[GALAXYURL_BASE_MAX], norm[GALAXYURL_BASE_MAX];
 	size_t len = in ? strlen(in) : 0, olen = gu_origin_len(in ? in : "", len);
 	struct gu_path p;
 
@@ -366,10 +366,10 @@ int galaxyurl_base(const char *in, char *out, size_t outlen)
 		return -1;
 	memcpy(origin, in, olen);
 	origin[olen] = '\0';
-	if (http_origin_normalize(origin, origin, sizeof origin) < 0 ||
+	if (http_origin_normalize(origin, norm, sizeof norm) < 0 ||
 	    gu_split(in + olen, len - olen, &p) < 0)
 		return -1;
-	if (snprintf(out, outlen, "%s", origin) >= (int)outlen)
+	if (snprintf(out, outlen, "%s", norm) >= (int)outlen)
 		return -1;
 	for (int i = 0; i < p.n; i++) {
 		size_t used = strlen(out);
@@ -382,7 +382,7 @@ int galaxyurl_base(const char *in, char *out, size_t outlen)
 enum galaxyurl_kind galaxyurl_parse(const char *base, const char *url, size_t len,
                                     struct galaxyurl_ref *ref)
 {
-	char origin[GALAXYURL_BASE_MAX], probe[GALAXYURL_NAME_MAX + 1];
+	char origin[GALAXYURL_BASE_MAX], norm[GALAXYURL_BASE_MAX], probe[GALAXYURL_NAME_MAX + 1];
 	struct gu_path bp, p;
 	size_t olen, blen, qat, qlen;
 	const char *qs, *hash;
@@ -398,8 +398,8 @@ enum galaxyurl_kind galaxyurl_parse(const char *base, const char *url, size_t le
 		return GALAXYURL_NONE;
 	memcpy(origin, url, olen);
 	origin[olen] = '\0';
-	if (http_origin_normalize(origin, origin, sizeof origin) < 0 ||
-	    strlen(origin) != blen || strncmp(origin, base, blen) != 0)
+	if (http_origin_normalize(origin, norm, sizeof norm) < 0 ||
+	    strlen(norm) != blen || strncmp(norm, base, blen) != 0)
 		return GALAXYURL_NONE;
 	qs = memchr(url + olen, '?', len - olen);
 	qat = qs ? (size_t)(qs - url) : len;
