@@ -24,6 +24,7 @@
 #define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
 #define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
 #define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */
+#define CFG_DEFAULT_SEARCH_RATE 30, 60 /* searches per seconds */
 #define CFG_DEFAULT_OBJECT_RATE 120, 60   /* object cards per seconds */
 
 /* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
@@ -38,7 +39,8 @@ static const char *const cfg_chat_keys[] = {
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
 	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "max_polls_per_user",
-	"max_polls_per_address", "galaxy_url", "object_rate", NULL
+	"max_polls_per_address", "search_timeout_ms", "search_rate", "max_searches", "galaxy_url",
+	"object_rate", NULL
 };
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
@@ -316,7 +318,8 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
 	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
-	       C_NEWROOMS, C_AVATARS, C_MAXPOLLS, C_MAXPOLLS_ADDR, C_GALAXY_URL, C_OBJECT_RATE };
+	       C_NEWROOMS, C_AVATARS, C_MAXPOLLS, C_MAXPOLLS_ADDR, C_SEARCH_TIMEOUT, C_SEARCH_RATE,
+	       C_MAX_SEARCHES, C_GALAXY_URL, C_OBJECT_RATE };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -421,6 +424,8 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_NEWROOMS, "max_new_rooms_per_day", 0, 1000000, 20 },
 		{ C_MAXPOLLS, "max_polls_per_user", 0, 1000000, 8 },
 		{ C_MAXPOLLS_ADDR, "max_polls_per_address", 0, 1000000, 0 },
+		{ C_SEARCH_TIMEOUT, "search_timeout_ms", 10, 60000, 2000 },
+		{ C_MAX_SEARCHES, "max_searches", 1, 256, 0 },   /* 0: from workers, below */
 	};
 	long got[sizeof nums / sizeof *nums];
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
@@ -441,8 +446,18 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->new_room_rate = (struct cfg_rate){ (int)got[8], 86400 };
 	c->max_polls_per_user = (int)got[9];
 	c->max_polls_per_address = (int)got[10];
+	c->search_timeout_ms = (int)got[11];
+	/* a quarter of the workers by default: the rest stay free for posts
+	 * and polls however many searches run */
+	c->max_searches = got[12] ? (int)got[12] : (c->workers + 3) / 4;
+	if (c->max_searches >= c->workers && c->workers > 1) {
+		snprintf(err, errlen, "%s: max_searches (%d) must be less than workers (%d), so that "
+		         "posts and polls always find a free worker", file, c->max_searches, c->workers);
+		goto out;
+	}
 	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
+	c->search_rate = (struct cfg_rate){ CFG_DEFAULT_SEARCH_RATE };
 	c->rate_exempt_admins = 1;
 	c->object_rate = (struct cfg_rate){ CFG_DEFAULT_OBJECT_RATE };
 	if ((raw->chat[C_OBJECT_RATE] &&
@@ -454,6 +469,9 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	     cfg_rate_parse(raw->chat[C_RATE], "rate", file, &c->rate, err, errlen) < 0) ||
 	    (raw->chat[C_JOIN_RATE] &&
 	     cfg_rate_parse(raw->chat[C_JOIN_RATE], "join_rate", file, &c->join_rate, err, errlen) < 0) ||
+	    (raw->chat[C_SEARCH_RATE] &&
+	     cfg_rate_parse(raw->chat[C_SEARCH_RATE], "search_rate", file, &c->search_rate,
+	                    err, errlen) < 0) ||
 	    (raw->chat[C_EXEMPT] &&
 	     cfg_bool(raw->chat[C_EXEMPT], "rate_exempt_admins", file, &c->rate_exempt_admins,
 	              err, errlen) < 0))

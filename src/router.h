@@ -11,7 +11,9 @@
  * Unknown paths get 404; known paths with another method 405 with Allow,
  * or for OPTIONS 204 with Allow (and the CORS preflight answer when the
  * Origin is one of allowed_origins). With c->quick, only the long poll's
- * route runs, and only from memory (struct call); the rest is deferred. */
+ * route runs, and only from memory (struct call); the rest is deferred.
+ * A heavy route (search) beyond max_searches running in the process
+ * (c->heavy) gets 503 with Retry-After instead of a worker's time. */
 void router_dispatch(struct call *c);
 
 /* Fills c->rep with the answer to a request whose authentication failed

@@ -75,6 +75,7 @@ struct server {
 	int stopping;
 	int cgi_done;
 	int no_store;               /* the store cannot be opened: see server_run */
+	int heavy;                  /* heavy requests running (struct call), atomic */
 };
 
 static struct server *server_instance;  /* for the hub's done callback */
@@ -293,7 +294,7 @@ static int server_dispatch(struct server *s, struct worker *wk, FCGX_Request *fc
 		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate,
 		.store = wk ? wk->store : NULL, .store_error = wk ? wk->store_error : "not on a worker",
 		.req = req, .rep = &rep,
-		.park_done = server_park_done, .park_ctx = fcgx, .quick = !wk,
+		.park_done = server_park_done, .park_ctx = fcgx, .quick = !wk, .heavy = &s->heavy,
 	};
 	router_dispatch(&c);
 	if (c.deferred) {

@@ -288,22 +288,25 @@ enum store_result store_muted_until(struct store *st, long long user_id, char un
 }
 
 enum store_result store_search(struct store *st, long long user_id, const char *q,
-                               const char *room, long long before, int limit,
-                               json_object **out, int *more, char *err, size_t errlen)
+                               const char *room, long long before, int limit, int timeout_ms,
+                               json_object **out, int *more, int *partial,
+                               char *err, size_t errlen)
 {
 	enum store_result res;
 
-	*more = 0;
+	*more = *partial = 0;
 	if (!(*out = json_object_new_array())) {
 		snprintf(err, errlen, "out of memory");
 		return STORE_ERROR;
 	}
 	res = st->ops->search(st, user_id, q, room, before > 0 ? before : INT64_MAX,
-	                      store_clamp(limit), *out, more, err, errlen);
+	                      store_clamp(limit), timeout_ms > 0 ? timeout_ms : 1, *out, more,
+	                      partial, err, errlen);
 	if (res != STORE_OK) {
 		json_object_put(*out);
 		*out = NULL;
 	}
+	*more |= *partial;   /* older matches may exist: the search did not get to them */
 	return res;
 }
 

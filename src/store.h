@@ -203,10 +203,15 @@ enum store_result store_muted_until(struct store *st, long long user_id, char un
  * / STORE_FORBIDDEN as for store_history). Newest first, ids < before
  * (before <= 0: newest), at most limit; *more is 1 when older matches
  * exist. *out: a new JSON array (caller puts it) of events as API.md shows
- * them, each with "fragments" (search_fragments()). */
+ * them, each with "fragments" (search_fragments()). A search that runs
+ * for timeout_ms stops: STORE_OK with *partial and *more set, and *out
+ * the newest matches found by then, none skipped (on PostgreSQL none).
+ * The time is checked as the store reads rows; the index's own work on
+ * one prefix runs on (search.h's word rules bound it). */
 enum store_result store_search(struct store *st, long long user_id, const char *q,
-                               const char *room, long long before, int limit,
-                               json_object **out, int *more, char *err, size_t errlen);
+                               const char *room, long long before, int limit, int timeout_ms,
+                               json_object **out, int *more, int *partial,
+                               char *err, size_t errlen);
 
 /* Deletes every event older than days before now, at most batch rows per
  * write transaction so other writers wait at most one batch; an event
