@@ -74,6 +74,8 @@ struct cfg {
 	int max_polls_per_user;     /* waiting polls of one user per process, 0 = no limit */
 	int max_polls_per_address;  /* waiting polls from one REMOTE_ADDR per process, 0 = no limit */
 	int search_timeout_ms;      /* a search stops after this long, with what it found */
+	char *galaxy_url;           /* galaxyurl_base() form; NULL: links get no cards */
+	struct cfg_rate object_rate;   /* GET /v1/objects per user */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in
