@@ -2,8 +2,8 @@
  * store_drivers.c - the drivers there are, and which one a `store =` value
  * names (store_drivers.h): SQLite (store_sqlite.c) for a file path or an
  * sqlite:/// URL, PostgreSQL (store_pg.c) for a postgresql:// URL. With
- * store_is_postgresql() and store_describe() of store.h, which read the
- * same values.
+ * store_is_postgresql(), store_describe() and store_sqlite_file() of
+ * store.h, which read the same values.
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +36,30 @@ void store_describe(const char *where, char *out, size_t outlen)
 		snprintf(out, outlen, "%.*s:***%s", (int)(colon - where), where, at);
 	else
 		snprintf(out, outlen, "%s", where);
+}
+
+int store_sqlite_file(const char *where, char *path, size_t pathlen, char *err, size_t errlen)
+{
+	struct dburl url;
+	int n;
+
+	if (store_is_postgresql(where)) {
+		snprintf(err, errlen, "the store is a PostgreSQL database, not an SQLite file");
+		return -1;
+	}
+	if (strncmp(where, "sqlite:", 7) != 0) {
+		n = snprintf(path, pathlen, "%s", where);
+	} else {
+		if (dburl_parse(where, NULL, &url, err, errlen) < 0)
+			return -1;
+		n = snprintf(path, pathlen, "%s", url.sqlite_path);
+		dburl_free(&url);
+	}
+	if (n < 0 || (size_t)n >= pathlen) {
+		snprintf(err, errlen, "the store's path is too long");
+		return -1;
+	}
+	return 0;
 }
 
 int store_drivers_open(const char *where, struct store **out, char *err, size_t errlen)

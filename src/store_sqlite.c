@@ -685,10 +685,9 @@ static int sqls_log(struct store *base, long long room_id, const char *since, co
 	return r;
 }
 
-static int sqls_stats(struct store *base, struct store_stats *out)
+/* Reads S_STATS's one row from s into out (s reset); 0, or -1. */
+static int stats_read(sqlite3_stmt *s, struct store_stats *out)
 {
-	sqlite3_stmt *s = stmt(sqls(base), S_STATS);
-
 	if (sql_row(s) != 1)
 		return -1;
 	out->events = sqlite3_column_int64(s, 0);
@@ -699,6 +698,29 @@ static int sqls_stats(struct store *base, struct store_stats *out)
 	snprintf(out->newest_ts, sizeof out->newest_ts, "%s", col_text(s, 5));
 	sqlite3_reset(s);
 	return 0;
+}
+
+static int sqls_stats(struct store *base, struct store_stats *out)
+{
+	return stats_read(stmt(sqls(base), S_STATS), out);
+}
+
+enum store_result store_sqlite_stats(struct sqlite3 *db, struct store_stats *out,
+                                     char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int r = sqlite3_prepare_v2(db, sqls_sql[S_STATS], -1, &s, NULL) == SQLITE_OK &&
+	        stats_read(s, out) == 0;
+
+	if (!r)
+		snprintf(err, errlen, "counting: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return r ? STORE_OK : STORE_ERROR;
+}
+
+int store_sqlite_version(void)
+{
+	return SQLS_VERSION;
 }
 
 static unsigned sqls_seq(struct store *base)
