@@ -91,8 +91,8 @@ int store_user_seen_note(const char *where, const struct user *u);
 /* Writes last_seen of every user noted since their row was last written,
  * in one transaction (the hub calls it every few seconds). It never waits
  * for another writer (the hub would miss its polls' deadlines): while one
- * holds the store it fails at once, and those users' next requests note
- * them again. */
+ * holds an SQLite store's lock it writes nothing and returns STORE_OK,
+ * and those users' next requests note them again. */
 enum store_result store_seen_flush(struct store *st, char *err, size_t errlen);
 
 /* Joins room (validated by the caller), creating it if new. *event_id is the

@@ -825,6 +825,11 @@ static enum store_result sqls_user_seen(struct store *base, const struct store_s
 	st->busy_ms = wait ? STORE_BUSY_MS : 0;
 	r = tx_begin(st);
 	st->busy_ms = STORE_BUSY_MS;
+	/* another writer holds the lock: last_seen is soft state, and each of
+	 * these users is noted again at their next request, so this round is
+	 * skipped rather than reported */
+	if (r < 0 && !wait && sqlite3_errcode(st->db) == SQLITE_BUSY)
+		return STORE_OK;
 	if (r < 0)
 		return store_fail(st, "recording users", err, errlen);
 	for (size_t i = 0; i < n; i++)
