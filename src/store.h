@@ -90,8 +90,8 @@ enum store_result store_user_seen(struct store *st, struct presence *p, const st
 /* Writes last_seen of every user p noted since their row was last written,
  * in transactions of a few rows (the hub calls it every few seconds). It
  * never waits for another writer (the hub would miss its polls' deadlines):
- * while one holds the store it fails at once, and those users' next
- * requests note them again. */
+ * while one holds an SQLite store's lock it writes nothing and returns
+ * STORE_OK, and those users' next requests note them again. */
 enum store_result store_seen_flush(struct store *st, struct presence *p,
                                    char *err, size_t errlen);
 

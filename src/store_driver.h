@@ -87,8 +87,9 @@ struct store_driver {
 	/* 1 when user_id has a row (has used the chat), else 0 */
 	int (*user_known)(struct store *st, long long user_id);
 	/* writes the n rows, each last seen at its ts, in one transaction of
-	 * its own that takes no event ids; with wait 0 it fails at once when
-	 * another writer holds the store instead of waiting */
+	 * its own that takes no event ids; with wait 0 it never waits for
+	 * another writer: while one holds the store it may write nothing and
+	 * return 0 (last_seen is soft state) */
 	int (*users_seen)(struct store *st, const struct store_seen_row *rows, size_t n, int wait);
 
 	/* --- rooms and members --- */

@@ -276,6 +276,13 @@ static int sqls_users_seen(struct store *base, const struct store_seen_row *rows
 	st->busy_ms = wait ? STORE_BUSY_MS : 0;
 	r = sqls_begin(base);
 	st->busy_ms = STORE_BUSY_MS;
+	/* another writer holds the lock: last_seen is soft state, and each of
+	 * these users is noted again at their next request, so this round is
+	 * skipped rather than reported */
+	if (r < 0 && !wait && sqlite3_errcode(st->db) == SQLITE_BUSY) {
+		sqlite3_reset(stmt(st, S_BEGIN));
+		return 0;
+	}
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = sqls_user_write(base, &rows[i].user, rows[i].ts);
 	return r < 0 ? -1 : sqls_commit(base, 0);

@@ -519,6 +519,29 @@ static void test_rooms_who(struct store *st, const struct user *alice, const str
 	store_seen_flush(st, presence, err, sizeof err);
 	is_int(raw_int(SEEN_OLD), 1,
 	       "seen_flush: nothing again until seen again");
+	if (!pg_url) {
+		/* a writer holds SQLite's lock (the sqlite3 shell, another process):
+		 * the flush skips its round without an error, and the user's next
+		 * request makes the row due again */
+		sqlite3 *shell = raw_open();
+		long long t0;
+
+		sqlite3_exec(shell, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		store_user_seen(st, presence, alice, err, sizeof err);
+		t0 = now_ms();
+		is_int(store_seen_flush(st, presence, err, sizeof err), STORE_OK,
+		       "seen_flush while another writer holds the lock: not an error");
+		ok(now_ms() - t0 < 1000, "seen_flush does not wait for that writer");
+		sqlite3_exec(shell, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(shell);
+		is_int(raw_int(SEEN_OLD), 1,
+		       "seen_flush under the lock wrote nothing");
+		store_user_seen(st, presence, alice, err, sizeof err);
+		store_seen_flush(st, presence, err, sizeof err);
+		is_int(raw_int(SEEN_NEW), 1,
+		       "seen again after the lock: written at the next flush");
+		raw_exec("UPDATE users SET last_seen = '2000-01-01T00:00:00.000Z' WHERE id = 1");
+	}
 	{
 		/* another process, new to alice, whose row is current: it reads
 		 * the row and writes nothing until its flush. */
