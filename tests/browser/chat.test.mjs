@@ -16,12 +16,13 @@
 // is aborted, so the run never leaves the machine; a test that wants a
 // gravatar picture answers it itself with a local one.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { apiAs, chromiumForTests, uniq, until } from './common.mjs';
 
 function need(name) {
   const v = process.env[name];
@@ -40,60 +41,11 @@ if (MALLORY) COOKIES[MALLORY] = need('GC_COOKIE_MALLORY');
 if (process.env.GC_COOKIE_PROTO) COOKIES.__proto__ = process.env.GC_COOKIE_PROTO;
 const CONTROL = process.env.GC_CONTROL_URL;
 const SCREENSHOT = process.env.GC_SCREENSHOT || fileURLToPath(new URL('../../doc/screenshot.png', import.meta.url));
-const pw = await import(process.env.GC_PLAYWRIGHT_CORE || 'playwright-core');
-const { chromium } = pw.default ?? pw;
-
 const ORIGIN = new URL(BASE).origin;
-const uniq = () => Math.random().toString(36).slice(2, 8);
-
-let browser;
-const contexts = [];
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.GC_CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  if (browser) await browser.close();
-});
+const chrome = chromiumForTests();
+const api = apiAs(API, COOKIES);
 
 // ------------------------------------------------------------------ helpers
-
-/** Poll `fn` until it returns something truthy; fail with `what` after `ms`. */
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** The API as a script would use it, with a user's cookie. */
-async function api(user, method, path, body) {
-  const res = await fetch(API + path, {
-    method,
-    headers: {
-      Cookie: 'galaxysession=' + COOKIES[user],
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path} as ${user}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
 
 const say = (user, room, text) => api(user, 'POST', 'v1/messages', { room, text, client_id: 'test-' + uniq() + uniq() });
 const dm = (user, to, text) => api(user, 'POST', 'v1/messages', { to, text, client_id: 'test-' + uniq() + uniq() });
@@ -111,8 +63,7 @@ async function control(what) {
  * another host than the site's own (those requests are aborted).
  */
 async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '', wait = true, base = BASE, cookie = COOKIES[user], ...more } = {}) {
-  const context = await browser.newContext({ viewport, ...more });
-  contexts.push(context);
+  const context = await chrome.newContext({ viewport, ...more });
   const origin = new URL(base).origin;
   await context.route((url) => url.origin !== origin && url.origin !== ORIGIN && !url.href.startsWith(API), (route) => route.abort());
   if (user) await context.addCookies([{ name: 'galaxysession', value: cookie, url: base }]);

@@ -27,8 +27,9 @@
 //   GC_OTHER_ORIGIN   http://localhost:PORT
 //   GC_COOKIE_ALICE, GC_COOKIE_BOB, GC_CONTROL_URL, GC_PLAYWRIGHT_CORE, GC_CHROMIUM
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { apiAs, chromiumForTests, uniq, until } from './common.mjs';
 
 function need(name) {
   const v = process.env[name];
@@ -42,53 +43,8 @@ const API = new URL('api/', CHAT).href;
 const OTHER = need('GC_OTHER_ORIGIN');
 const COOKIES = { alice: need('GC_COOKIE_ALICE'), bob: need('GC_COOKIE_BOB') };
 const CONTROL = need('GC_CONTROL_URL');
-const pw = await import(process.env.GC_PLAYWRIGHT_CORE || 'playwright-core');
-const { chromium } = pw.default ?? pw;
-const uniq = () => Math.random().toString(36).slice(2, 8);
-
-let browser;
-const contexts = [];
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.GC_CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  if (browser) await browser.close();
-});
-
-// ------------------------------------------------------------------ helpers
-
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function api(user, method, path, body) {
-  const res = await fetch(API + path, {
-    method,
-    headers: { Cookie: 'galaxysession=' + COOKIES[user], ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path} as ${user}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
+const chrome = chromiumForTests();
+const api = apiAs(API, COOKIES);
 
 async function control(what) {
   const res = await fetch(`${CONTROL}/${what}`, { method: 'POST' });
@@ -115,8 +71,7 @@ const NETWORK_LINE = /^Failed to load resource: (the server responded with a sta
  * panel loaded, and the badge's requests.
  */
 async function openGalaxy(user, { query = '', path = '', viewport = { width: 1200, height: 800 }, ready = true, clock = false } = {}) {
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
+  const context = await chrome.newContext({ viewport });
   if (clock) await context.clock.install();
   const origin = new URL(GALAXY).origin;
   await context.route((url) => url.origin !== origin && url.origin !== OTHER, (route) => route.abort());
