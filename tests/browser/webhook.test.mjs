@@ -512,7 +512,7 @@ async function badgeCounts() {
   await page.waitForTimeout(2100);
   await page.evaluate(() => window.dispatchEvent(new Event('focus')));
   await until('the count', async () => (await page.locator('.galaxy-chat-badge').textContent()) === '2');
-  assert.equal(await item(page).getAttribute('aria-label'), 'Chat: 2 unread mentions and direct messages');
+  assert.equal(await item(page).getAttribute('aria-label'), 'Chat: 2 unread (mentions and direct messages)');
   // Reading them in the panel: the badge hides while open, and is gone when it closes.
   await item(page).click();
   await until('the panel', () => panelOpen(page));

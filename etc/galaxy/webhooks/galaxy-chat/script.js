@@ -170,7 +170,7 @@
     if (b && b.textContent !== text) b.textContent = text;
     if (b) b.hidden = !text;
     if (li.dataset.galaxyChat !== badge.status) li.dataset.galaxyChat = badge.status;
-    const label = count > 0 ? `Chat: ${count} unread mention${count === 1 ? '' : 's'} and direct messages` : LABELS[badge.status];
+    const label = count > 0 ? `Chat: ${count} unread (mentions and direct messages)` : LABELS[badge.status];
     if (a.getAttribute('aria-label') !== label) a.setAttribute('aria-label', label);
     a.setAttribute('aria-expanded', String(panel.open));
     a.setAttribute('aria-controls', 'galaxy-chat-panel');
