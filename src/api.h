@@ -1,7 +1,8 @@
 /*
  * api.h - what a route handler gets (struct call) and the handlers
  * themselves, one file per group of routes: api_health.c, api_me.c,
- * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c.
+ * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c,
+ * api_objects.c.
  */
 #ifndef GC_API_H
 #define GC_API_H
@@ -32,6 +33,10 @@ struct call {
 	/* set by the server: how a parked long poll is finished later */
 	void (*park_done)(struct hub_waiter *w, char *body, size_t len, size_t n);
 	void *park_ctx;
+	/* set by the server: how many requests of heavy routes (searches) this
+	 * process runs now; the router keeps it at most cfg->max_searches.
+	 * NULL: no bound. */
+	int *heavy;
 	int parked;                /* api_events parked the request: no reply now */
 	/* quick: set by the server on a thread that must never wait (no store
 	 * connection, Galaxy's database not to be asked). What cannot be
@@ -56,6 +61,7 @@ void api_delete_message(struct call *c);
 void api_mute(struct call *c);
 void api_unmute(struct call *c);
 void api_search(struct call *c);
+void api_objects(struct call *c);
 
 /* Shared by handlers: answers 503 naming the store problem and returns 1
  * when the store is not usable, else 0. */

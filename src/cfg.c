@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "cookie.h"
 #include "galaxy_config.h"
+#include "galaxyurl.h"
 #include "httpparse.h"
 #include "ini.h"
 #include "log.h"
@@ -23,11 +24,14 @@
 #define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
 #define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
 #define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */
+#define CFG_DEFAULT_SEARCH_RATE 30, 60 /* searches per seconds */
+#define CFG_DEFAULT_OBJECT_RATE 120, 60   /* object cards per seconds */
 
 /* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
 static const char *const cfg_galaxy_keys[] = {
 	"id_secret", "database_connection", "database_file", "admin_users",
-	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user", NULL
+	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user",
+	"bootstrap_admin_api_key", "master_api_key", NULL
 };
 
 /* Our own keys. */
@@ -36,7 +40,8 @@ static const char *const cfg_chat_keys[] = {
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
 	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "max_polls_per_user",
-	"max_polls_per_address", NULL
+	"max_polls_per_address", "search_timeout_ms", "search_rate", "max_searches",
+	"keepalive_timeout", "galaxy_url", "object_rate", NULL
 };
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
@@ -256,6 +261,37 @@ static char *cfg_guess_galaxy_root(const char *galaxy_config)
 	return dir;
 }
 
+/* galaxy_url, the Galaxy whose links become cards: [chat]'s (refused
+ * when it is no such URL), else Galaxy's galaxy_infrastructure_url (a
+ * warning when it is none: cards are off), else unset. Normalised. */
+static int cfg_galaxy_url(struct cfg *c, const char *chat, const struct galaxy_config *gc,
+                          const char *file, char *err, size_t errlen)
+{
+	const char *v = chat ? chat : galaxy_config_get(gc, "galaxy_infrastructure_url");
+	char norm[GALAXYURL_BASE_MAX];
+
+	if (!v || !*v)
+		return 0;
+	if (galaxyurl_base(v, norm, sizeof norm) < 0) {
+		if (!chat) {
+			log_warning("galaxy_infrastructure_url in %s is not an http(s) URL such as "
+			            "https://usegalaxy.example or https://host/galaxy: links to Galaxy "
+			            "objects get no cards; set galaxy_url in %s",
+			            galaxy_config_source(gc, "galaxy_infrastructure_url"), file);
+			return 0;
+		}
+		snprintf(err, errlen, "%s: galaxy_url must be an http(s) URL such as "
+		         "https://usegalaxy.example or https://host/galaxy (no user, query or "
+		         "fragment), not \"%s\"", file, v);
+		return -1;
+	}
+	if (!(c->galaxy_url = strdup(norm))) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	return 0;
+}
+
 /* The value of Galaxy key i: [chat] first, then Galaxy's config/environment.
  * *source says where it came from. Returns a new string or NULL when unset. */
 static char *cfg_galaxy_value(const struct cfg_raw *raw, const struct galaxy_config *gc,
@@ -280,10 +316,12 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	int rc = -1;
 
 	/* index names for readability */
-	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE };
+	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE,
+	       K_BOOTSTRAP, K_MASTER };
 	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
 	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
-	       C_NEWROOMS, C_AVATARS, C_MAXPOLLS, C_MAXPOLLS_ADDR };
+	       C_NEWROOMS, C_AVATARS, C_MAXPOLLS, C_MAXPOLLS_ADDR, C_SEARCH_TIMEOUT, C_SEARCH_RATE,
+	       C_MAX_SEARCHES, C_KEEPALIVE, C_GALAXY_URL, C_OBJECT_RATE };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -352,6 +390,13 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	 * remote-user mode on, and with it external users in */
 	c->use_remote_user = cfg_galaxy_bool(v[K_REMOTE]) ||
 	                     (v[K_SINGLE] && !cfg_galaxy_unset(v[K_SINGLE]));
+	/* Galaxy's keys of no user (the bootstrap admin's, and its older name):
+	 * kept to be refused (auth.c), never logged */
+	for (int k = K_BOOTSTRAP, i = 0; k <= K_MASTER; k++)
+		if (v[k] && v[k][0]) {
+			c->bootstrap_api_keys[i++] = v[k];
+			v[k] = NULL;
+		}
 
 	if (!(c->store = strdup(raw->chat[C_STORE] ? raw->chat[C_STORE] : CFG_DEFAULT_STORE)))
 		goto oom;
@@ -388,6 +433,9 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_NEWROOMS, "max_new_rooms_per_day", 0, 1000000, 20 },
 		{ C_MAXPOLLS, "max_polls_per_user", 0, 1000000, 8 },
 		{ C_MAXPOLLS_ADDR, "max_polls_per_address", 0, 1000000, 0 },
+		{ C_SEARCH_TIMEOUT, "search_timeout_ms", 10, 60000, 2000 },
+		{ C_MAX_SEARCHES, "max_searches", 1, 256, 0 },   /* 0: from workers, below */
+		{ C_KEEPALIVE, "keepalive_timeout", 1, 3600, 120 },
 	};
 	long got[sizeof nums / sizeof *nums];
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
@@ -408,13 +456,33 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->new_room_rate = (struct cfg_rate){ (int)got[8], 86400 };
 	c->max_polls_per_user = (int)got[9];
 	c->max_polls_per_address = (int)got[10];
+	c->search_timeout_ms = (int)got[11];
+	/* a quarter of the workers by default: the rest stay free for posts
+	 * and polls however many searches run */
+	c->max_searches = got[12] ? (int)got[12] : (c->workers + 3) / 4;
+	if (c->max_searches >= c->workers && c->workers > 1) {
+		snprintf(err, errlen, "%s: max_searches (%d) must be less than workers (%d), so that "
+		         "posts and polls always find a free worker", file, c->max_searches, c->workers);
+		goto out;
+	}
+	c->keepalive_timeout = (int)got[13];
 	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
+	c->search_rate = (struct cfg_rate){ CFG_DEFAULT_SEARCH_RATE };
 	c->rate_exempt_admins = 1;
+	c->object_rate = (struct cfg_rate){ CFG_DEFAULT_OBJECT_RATE };
+	if ((raw->chat[C_OBJECT_RATE] &&
+	     cfg_rate_parse(raw->chat[C_OBJECT_RATE], "object_rate", file, &c->object_rate,
+	                    err, errlen) < 0) ||
+	    cfg_galaxy_url(c, raw->chat[C_GALAXY_URL], gc, file, err, errlen) < 0)
+		goto out;
 	if ((raw->chat[C_RATE] &&
 	     cfg_rate_parse(raw->chat[C_RATE], "rate", file, &c->rate, err, errlen) < 0) ||
 	    (raw->chat[C_JOIN_RATE] &&
 	     cfg_rate_parse(raw->chat[C_JOIN_RATE], "join_rate", file, &c->join_rate, err, errlen) < 0) ||
+	    (raw->chat[C_SEARCH_RATE] &&
+	     cfg_rate_parse(raw->chat[C_SEARCH_RATE], "search_rate", file, &c->search_rate,
+	                    err, errlen) < 0) ||
 	    (raw->chat[C_EXEMPT] &&
 	     cfg_bool(raw->chat[C_EXEMPT], "rate_exempt_admins", file, &c->rate_exempt_admins,
 	              err, errlen) < 0))
@@ -501,8 +569,11 @@ void cfg_free(struct cfg *c)
 	free(c->id_secret_source);
 	free(c->database_connection);
 	free(c->admin_users);
+	for (size_t i = 0; i < CFG_BOOTSTRAP_KEYS; i++)
+		free(c->bootstrap_api_keys[i]);
 	cfg_free_list(c->persistent_rooms, c->n_persistent_rooms);
 	free(c->store);
+	free(c->galaxy_url);
 	cfg_free_list(c->allowed_origins, c->n_allowed_origins);
 	free(c);
 }
