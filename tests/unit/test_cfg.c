@@ -2,7 +2,8 @@
  * test_cfg.c - cfg_load: every key's default and where a set value lands,
  * each kind of refusal with its exact message (naming the key and the file
  * the value came from), Galaxy's keys from Galaxy's config and the
- * environment with [chat] winning, and the rules between keys.
+ * environment with [chat] winning, and the rules between keys. And that
+ * every key of cfg.c's table is in the man page and the sample config.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +338,73 @@ static void test_remote_user(void)
 	}
 }
 
+/* The file $GC_SRCDIR/rel, whole (caller frees), or NULL. */
+static char *slurp(const char *rel)
+{
+	const char *src = getenv("GC_SRCDIR");
+	char path[4096];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", src ? src : ".", rel);
+	if (!(f = fopen(path, "r")))
+		return NULL;
+	if (getdelim(&text, &len, '\0', f) < 0) {
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+	return text;
+}
+
+/* Whether a line of text is prefix + key and then, with assigns, "=" after
+ * blanks, else a blank or the line's end. */
+static int has_line(const char *text, const char *prefix, const char *key, int assigns)
+{
+	size_t pl = strlen(prefix), kl = strlen(key);
+
+	for (const char *line = text; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		const char *p = line + pl + kl;
+		if (strncmp(line, prefix, pl) != 0 || strncmp(line + pl, key, kl) != 0)
+			continue;
+		if (!assigns && (*p == ' ' || *p == '\n'))
+			return 1;
+		while (assigns && (*p == ' ' || *p == '\t'))
+			p++;
+		if (assigns && *p == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/* Every key in the table once, described in galaxy-chat.ini(5) (".It Cm
+ * key") and shown in the sample ("key =" or "; key ="). */
+static void test_documented(void)
+{
+	char *man = slurp("man/galaxy-chat.ini.5"), *ini = slurp("etc/galaxy-chat.ini");
+	const char *key;
+	char name[200];
+	size_t i;
+
+	if (ok(man && ini, "the man page and the sample are readable")) {
+		for (i = 0; (key = cfg_key_name(i)); i++) {
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(cfg_key_name(j), key) == 0) {
+					snprintf(name, sizeof name, "%s: a second row", key);
+					ok(0, name);
+				}
+			snprintf(name, sizeof name, "%s: in man/galaxy-chat.ini.5", key);
+			ok(has_line(man, ".It Cm ", key, 0), name);
+			snprintf(name, sizeof name, "%s: in etc/galaxy-chat.ini", key);
+			ok(has_line(ini, "", key, 1) || has_line(ini, "; ", key, 1), name);
+		}
+		ok(i >= 30, "the table walked");
+	}
+	free(man);
+	free(ini);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -365,6 +433,7 @@ int main(void)
 	test_rules();
 	test_galaxy();
 	test_remote_user();
+	test_documented();
 
 	int rc = done_testing();
 	char cmd[700];
