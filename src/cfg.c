@@ -432,6 +432,24 @@ static int cfg_post_single_user(struct cfg_fill *f)
 	return 0;
 }
 
+/* Galaxy's keys of no user (the bootstrap admin's, and its older name):
+ * kept, when not empty, to be refused (auth.c), never logged. */
+static int cfg_post_bootstrap_keys(struct cfg_fill *f)
+{
+	char **keys = f->c->bootstrap_api_keys;
+	size_t n = 0;
+
+	for (size_t i = 0; i < CFG_BOOTSTRAP_KEYS; i++) {
+		char *key = keys[i];
+		keys[i] = NULL;
+		if (key && key[0])
+			keys[n++] = key;
+		else
+			free(key);
+	}
+	return 0;
+}
+
 static int cfg_post_store(struct cfg_fill *f)
 {
 	const char *store = f->c->store;
@@ -529,6 +547,10 @@ static const struct cfg_key cfg_keys[] = {
 	{ .name = "use_remote_user", CFG_GALAXY_BOOL(use_remote_user), .galaxy = "use_remote_user" },
 	{ .name = "single_user", CFG_STRING(single_user), .galaxy = "single_user",
 	  .post = cfg_post_single_user },
+	{ .name = "bootstrap_admin_api_key", CFG_STRING(bootstrap_api_keys[0]),
+	  .galaxy = "bootstrap_admin_api_key" },
+	{ .name = "master_api_key", CFG_STRING(bootstrap_api_keys[1]), .galaxy = "master_api_key",
+	  .post = cfg_post_bootstrap_keys },
 
 	/* our own */
 	{ .name = "store", CFG_STRING(store), .def = "/var/lib/galaxy-chat/chat.sqlite",
@@ -551,6 +573,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ .name = "max_polls_per_address", CFG_INT(max_polls_per_address, 0, 1000000), .def = "0" },
 	{ .name = "search_timeout_ms", CFG_INT(search_timeout_ms, 10, 60000), .def = "2000" },
 	{ .name = "max_searches", CFG_INT(max_searches, 1, 256), .post = cfg_post_max_searches },
+	{ .name = "keepalive_timeout", CFG_INT(keepalive_timeout, 1, 3600), .def = "120" },
 	{ .name = "rate", CFG_RATE(rate), .def = "20/10s" },
 	{ .name = "join_rate", CFG_RATE(join_rate), .def = "30/60s" },
 	{ .name = "search_rate", CFG_RATE(search_rate), .def = "30/60s" },

@@ -31,6 +31,8 @@ struct cfg_rate {
 	int seconds;
 };
 
+#define CFG_BOOTSTRAP_KEYS 2      /* bootstrap_admin_api_key, master_api_key */
+
 struct cfg {
 	char *path;                 /* the file read, or NULL when none */
 	char *galaxy_config;        /* Galaxy's galaxy.yml / galaxy.ini, or NULL */
@@ -49,6 +51,9 @@ struct cfg {
 	int use_remote_user;        /* use_remote_user (or single_user) is on:
 	                             * external users may log in */
 	char *single_user;          /* only read into use_remote_user */
+	char *bootstrap_api_keys[CFG_BOOTSTRAP_KEYS]; /* bootstrap_admin_api_key, master_api_key
+	                             * (its older name) when set, else NULL:
+	                             * keys of no user, never accepted */
 
 	/* our own keys */
 	char *store;                /* message store: path or postgresql:// URL */
@@ -61,6 +66,7 @@ struct cfg {
 	int workers;                /* --listen: worker threads */
 	int max_searches;           /* searches one process runs at once, < workers */
 	int max_connections;        /* --listen: requests held at once */
+	int keepalive_timeout;      /* seconds a kept connection may wait idle */
 	int retention_days;         /* `prune` deletes events older; 0 = keep forever */
 	struct cfg_rate rate;       /* messages (room and direct) per user */
 	struct cfg_rate join_rate;  /* room joins per user */

@@ -131,6 +131,12 @@ void router_cors(const struct cfg *cfg, const char *origin, struct reply *rep)
 	reply_header(rep, "Vary", "Origin");
 }
 
+/* The credentials of c's request. */
+static struct auth_creds router_creds(const struct call *c)
+{
+	return (struct auth_creds){ c->req->cookie, c->req->api_key, c->req->api_key_repeated };
+}
+
 void router_auth_error(struct call *c, int result, const char *err)
 {
 	switch (result) {
@@ -138,7 +144,20 @@ void router_auth_error(struct call *c, int result, const char *err)
 		api_galaxy_unavailable(c, err);
 		break;
 	case AUTH_NO_COOKIE:
-		reply_error(c->rep, 401, "no galaxysession cookie: log in to Galaxy first");
+		reply_error(c->rep, 401, "no galaxysession cookie: log in to Galaxy first "
+		            "(or send a Galaxy API key in X-API-Key)");
+		break;
+	case AUTH_BAD_KEY:
+		reply_error(c->rep, 401, "X-API-Key must be one Galaxy API key: 32 lowercase "
+		            "hexadecimal digits");
+		break;
+	case AUTH_NO_KEY:
+		reply_error(c->rep, 401, "X-API-Key is not a valid Galaxy API key: use the "
+		            "current key of a Galaxy user (User > Preferences > Manage API Key)");
+		break;
+	case AUTH_TWO_USERS:
+		reply_error(c->rep, 400, "the galaxysession cookie and X-API-Key are of two "
+		            "different users: send one of them");
 		break;
 	default:
 		reply_error(c->rep, 401, "the galaxysession cookie is not a logged-in Galaxy session");
@@ -150,8 +169,9 @@ void router_auth_error(struct call *c, int result, const char *err)
 static int router_authenticate(struct call *c)
 {
 	char err[256] = "";
-	enum auth_result res = c->quick ? auth_check_cached(c->auth, c->req->cookie, &c->user, err, sizeof err)
-	                                : auth_check(c->auth, c->req->cookie, &c->user, err, sizeof err);
+	struct auth_creds cr = router_creds(c);
+	enum auth_result res = c->quick ? auth_check_cached(c->auth, &cr, &c->user, err, sizeof err)
+	                                : auth_check(c->auth, &cr, &c->user, err, sizeof err);
 
 	if (res == AUTH_NOT_CACHED) {
 		c->deferred = 1;
@@ -233,7 +253,11 @@ void router_dispatch(struct call *c)
 			reply_error(c->rep, 403, "state-changing requests need Content-Type: application/json");
 			return;
 		}
-		if (!router_origin_allowed(c->cfg, req)) {
+		/* the Origin check keeps other sites from using the browser's
+		 * cookie; a request with an API key and no session cookie carries
+		 * nothing a browser adds by itself (doc/security.md) */
+		struct auth_creds cr = router_creds(c);
+		if (!auth_by_key_alone(&cr) && !router_origin_allowed(c->cfg, req)) {
 			reply_error(c->rep, 403, "requests from origin %s are not allowed", req->origin);
 			return;
 		}

@@ -18,8 +18,8 @@ void router_dispatch(struct call *c);
 
 /* Fills c->rep with the answer to a request whose authentication failed
  * with result (an enum auth_result other than AUTH_OK and AUTH_NOT_CACHED;
- * err says why, for the log): 401, or 503 when Galaxy's database cannot
- * be asked. */
+ * err says why, for the log): 401 (400 for a cookie and a key of two
+ * users), or 503 when Galaxy's database cannot be asked. */
 void router_auth_error(struct call *c, int result, const char *err);
 
 /* 1 when a request's Origin is allowed for a state-changing request: none

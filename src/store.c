@@ -37,6 +37,30 @@ void store_describe(const char *where, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", where);
 }
 
+int store_sqlite_file(const char *where, char *path, size_t pathlen, char *err, size_t errlen)
+{
+	struct dburl url;
+	int n;
+
+	if (store_is_postgresql(where)) {
+		snprintf(err, errlen, "the store is a PostgreSQL database, not an SQLite file");
+		return -1;
+	}
+	if (strncmp(where, "sqlite:", 7) != 0) {
+		n = snprintf(path, pathlen, "%s", where);
+	} else {
+		if (dburl_parse(where, NULL, &url, err, errlen) < 0)
+			return -1;
+		n = snprintf(path, pathlen, "%s", url.sqlite_path);
+		dburl_free(&url);
+	}
+	if (n < 0 || (size_t)n >= pathlen) {
+		snprintf(err, errlen, "the store's path is too long");
+		return -1;
+	}
+	return 0;
+}
+
 /* store_open() without naming the store. */
 static int store_open_kind(const char *where, const char *const *persistent, size_t n,
                            struct store **out, char *err, size_t errlen)

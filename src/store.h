@@ -249,6 +249,23 @@ struct store_stats {
 enum store_result store_stats(struct store *st, struct store_stats *out,
                               char *err, size_t errlen);
 
+/* SQLite store files, for `galaxy-chat backup` and `check --store`
+ * (backup.c), which work on the file, not through a struct store. */
+struct sqlite3;
+
+/* The file of the SQLite store where (a path or sqlite: URL) into path.
+ * Returns 0, or -1 with err set (a PostgreSQL store, a bad URL, too long). */
+int store_sqlite_file(const char *where, char *path, size_t pathlen, char *err, size_t errlen);
+
+/* The schema version (PRAGMA user_version) this galaxy-chat's SQLite
+ * stores have; a store with a lower one is upgraded when opened. */
+int store_sqlite_version(void);
+
+/* store_stats() on db, a connection to an SQLite store's file that the
+ * caller opened (perhaps read-only) and keeps. */
+enum store_result store_sqlite_stats(struct sqlite3 *db, struct store_stats *out,
+                                     char *err, size_t errlen);
+
 /* Cross-process change notification. store_seq() reads the store's change
  * counter; store_wait() sleeps until it differs from seq, timeout_ms
  * passes or a signal arrives, without touching the database and without

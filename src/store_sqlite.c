@@ -1421,14 +1421,11 @@ static enum store_result sqls_log(struct store *base, const char *room, const ch
 	return r < 0 ? store_fail(st, "reading the log", err, errlen) : STORE_OK;
 }
 
-static enum store_result sqls_stats(struct store *base, struct store_stats *out,
-                                   char *err, size_t errlen)
+/* Reads S_STATS's one row from s into out (s reset); 0, or -1. */
+static int stats_read(sqlite3_stmt *s, struct store_stats *out)
 {
-	struct sqls *st = (struct sqls *)base;
-	sqlite3_stmt *s = stmt(st, S_STATS);
-
 	if (sql_row(s) != 1)
-		return store_fail(st, "counting", err, errlen);
+		return -1;
 	out->events = sqlite3_column_int64(s, 0);
 	out->messages = sqlite3_column_int64(s, 1);
 	out->users = sqlite3_column_int64(s, 2);
@@ -1436,7 +1433,35 @@ static enum store_result sqls_stats(struct store *base, struct store_stats *out,
 	out->newest_id = sqlite3_column_int64(s, 4);
 	snprintf(out->newest_ts, sizeof out->newest_ts, "%s", col_text(s, 5));
 	sqlite3_reset(s);
+	return 0;
+}
+
+static enum store_result sqls_stats(struct store *base, struct store_stats *out,
+                                   char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+
+	if (stats_read(stmt(st, S_STATS), out) < 0)
+		return store_fail(st, "counting", err, errlen);
 	return STORE_OK;
+}
+
+enum store_result store_sqlite_stats(struct sqlite3 *db, struct store_stats *out,
+                                     char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int r = sqlite3_prepare_v2(db, stmt_sql[S_STATS], -1, &s, NULL) == SQLITE_OK &&
+	        stats_read(s, out) == 0;
+
+	if (!r)
+		snprintf(err, errlen, "counting: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return r ? STORE_OK : STORE_ERROR;
+}
+
+int store_sqlite_version(void)
+{
+	return STORE_VERSION;
 }
 
 static unsigned sqls_seq(struct store *base)

@@ -1,11 +1,12 @@
 """Faults, each against the real binary on loopback, each bounded in time:
-slow and malformed clients, SIGTERM mid-poll, clients leaving mid-poll,
-SIGKILL of workers mid-send with retrying senders, SIGKILL and restart
-under a poller counting each event once, a hub behind the store, Galaxy's
-database down at start and mid-run, the store deleted, the store locked by
-a sqlite3 shell's BEGIN EXCLUSIVE, the disk full (reads still served), the
-store read-only. ChatEnv.close() fails on any sanitizer report in the
-logs."""
+slow and malformed clients, FastCGI parameters libfcgi would abort on or
+misread, slow bodies beyond the peek buffer, SIGTERM mid-poll, clients
+leaving mid-poll, SIGKILL of workers mid-send with retrying senders, SIGKILL
+and restart under a poller counting each event once, a hub behind the
+store, Galaxy's database down at start and mid-run, the store deleted, the
+store locked by a sqlite3 shell's BEGIN EXCLUSIVE, the disk full (reads
+still served), the store read-only. ChatEnv.close() fails on any sanitizer
+report in the logs."""
 
 import json
 import os
@@ -151,6 +152,171 @@ def slow_clients():
         want = 4096 + 256 if hard == "unlimited" else min(int(hard), 4096 + 256)
         ok(soft != "unlimited" and int(soft) >= want,
            "open files raised for max_connections (soft %s, hard %s)" % (soft, hard))
+
+
+def answer_or_close(s, within):
+    """What the server sends on s before closing it (b"" for nothing), or
+    None when it neither answers nor closes within `within` seconds."""
+    s.settimeout(within)
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return got
+            got += chunk
+    except socket.timeout:
+        return None
+    except OSError:
+        return got
+
+
+def record(rtype, content, pad, req_id=1):
+    """One FastCGI record with exactly pad bytes of padding."""
+    return struct.pack("!BBHHBx", 1, rtype, req_id, len(content), pad) + content + b"\0" * pad
+
+
+def malformed_params():
+    """Name-value lengths libfcgi aborts on (issue 15.1) and paddings it
+    misreads (15.10): each connection is closed at once without an answer,
+    saying why in the log, while a waiting poll and everyone else carry on."""
+    with ChatEnv(users=["alice", "bob"], processes=1) as env:
+        sock = env.sockets[0]
+        cursor = env.api("bob", "GET", "/v1/events")[2]["cursor"]
+        box = {}
+
+        def poll():
+            try:
+                box["r"] = env.api("bob", "GET", "/v1/events", query="since=%d&timeout=20" % cursor, timeout=30)
+            except (OSError, ConnectionError) as e:
+                box["r"] = e
+        th = threading.Thread(target=poll)
+        th.start()
+        time.sleep(0.5)
+        begin = fcgi._record(fcgi.BEGIN_REQUEST, struct.pack("!HB5x", 1, 0))
+        get = fcgi._params({"REQUEST_METHOD": "GET", "PATH_INFO": "/v1/health"})
+        end = fcgi._record(fcgi.PARAMS, b"") + fcgi._record(fcgi.STDIN, b"")
+        cases = [
+            (begin + fcgi._record(fcgi.PARAMS, b"\xff\xff\xff\xfe\x01Ab") + end,
+             "a name length of 2^31 - 2 (libfcgi's allocator asserts)", "a name or value longer"),
+            (begin + fcgi._record(fcgi.PARAMS, get + b"\x01\xff\xff\xff\xf0A") + end,
+             "a value length of 2^31 - 16 after good pairs", "a name or value longer"),
+            (begin + fcgi._record(fcgi.PARAMS, get + b"\x80\x00\x00\x10\x05REQUEST_METHOD") + end,
+             "a pair longer than what the parameters hold", "cut short"),
+            (begin + fcgi._record(fcgi.PARAMS, get[:-1]) + end,
+             "the parameters ending inside a value", "cut short"),
+            (record(fcgi.BEGIN_REQUEST, struct.pack("!HB5x", 1, 0), 8) + fcgi._record(fcgi.PARAMS, get) + end,
+             "a padded FCGI_BEGIN_REQUEST (libfcgi lost the parameters)", "a padded FCGI_BEGIN_REQUEST"),
+            (begin + fcgi._record(fcgi.PARAMS, get) + record(fcgi.PARAMS, b"", 8) + fcgi._record(fcgi.STDIN, b""),
+             "a padded end of the parameters (libfcgi lost the body)", "a padded empty record"),
+        ]
+        for data, why, logged in cases:
+            s = fcgi.connect(sock, 5)
+            s.sendall(data)
+            eq(answer_or_close(s, 3), b"", "%s: closed at once, without an answer" % why)
+            s.close()
+            ok(env.procs[0].poll() is None, "... the process is still running")
+            ok(logged in env.log(0), "... and the log says why (%r)" % logged)
+        # a pair may span records (libfcgi reads the parameters as one stream)
+        params = fcgi._params({"REQUEST_METHOD": "GET", "PATH_INFO": "/v1/health"})
+        s = fcgi.connect(sock, 5)
+        s.sendall(begin + fcgi._record(fcgi.PARAMS, params[:7]) + fcgi._record(fcgi.PARAMS, params[7:]) + end)
+        eq(fcgi.read_response(s)[0], 200, "a name-value pair across two FCGI_PARAMS records is read")
+        s.close()
+        st, _, m = env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "after the bad ones"})
+        eq(st, 201, "others are served")
+        th.join(15)
+        r = box.get("r")
+        ok(isinstance(r, tuple) and r[0] == 200 and [e["id"] for e in r[2]["events"]] == [m["id"]],
+           "the poll that waited through them gets the new message", r)
+
+
+def slow_bodies():
+    """Requests whose parameters and body (20 KB + 50 KB) outgrow the peek
+    buffer, trickled (issue 15.8): read without holding a worker, cut off at
+    the deadline although bytes keep coming; others are served meanwhile."""
+    with ChatEnv(users=["alice", "bob"], processes=1,
+                 options={"workers": "2", "rate": "off", "max_message_bytes": "60000",
+                          "max_body_bytes": "65536"}) as env:
+        sock = env.sockets[0]
+        begin = fcgi._record(fcgi.BEGIN_REQUEST, struct.pack("!HB5x", 1, 0))
+        body = json.dumps({"room": "all", "text": "z" * 50000}).encode()
+        params = fcgi._record(fcgi.PARAMS, fcgi._params({
+            "REQUEST_METHOD": "POST", "PATH_INFO": "/v1/messages", "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)), "HTTP_COOKIE": env.cookie_header("bob"),
+            "HTTP_X_PAD": "p" * 20000})) + fcgi._record(fcgi.PARAMS, b"")
+        whole = begin + params + fcgi._record(fcgi.STDIN, body) + fcgi._record(fcgi.STDIN, b"")
+        t0 = time.monotonic()
+        slow = []
+        for i in range(10):
+            s = fcgi.connect(sock, 5)
+            s.sendall(whole[:-100])
+            slow.append(s)
+        stop = threading.Event()
+
+        def dribble():
+            for i in range(100):
+                for s in slow:
+                    try:
+                        s.send(whole[-100 + i:][:1])
+                    except OSError:
+                        pass
+                if stop.wait(1.0):
+                    return
+        th = threading.Thread(target=dribble)
+        th.start()
+        try:
+            time.sleep(1.0)
+
+            def timed(*a, **kw):
+                t = time.monotonic()
+                try:
+                    st = env.api(*a, timeout=8, **kw)[0]
+                except (OSError, ConnectionError) as e:
+                    st = repr(e)
+                return st, time.monotonic() - t
+            st, took = timed("alice", "POST", "/v1/messages", body={"room": "all", "text": "not held up"})
+            ok(st == 201 and took < 2,
+               "10 trickled 70 KB requests (2 workers): another user's POST stored in %.2f s" % took, st)
+            st, took = timed(None, "GET", "/v1/health")
+            ok(st == 200 and took < 2, "... and /v1/health answered in %.2f s" % took, st)
+            closed = sum(answer_or_close(s, max(0.1, HEAD_TIMEOUT + 3 - (time.monotonic() - t0))) == b""
+                         for s in slow)
+            eq(closed, len(slow), "each was closed unanswered at the %d s deadline, bytes still coming" % HEAD_TIMEOUT)
+        finally:
+            stop.set()
+            th.join()
+            for s in slow:
+                s.close()
+        s = fcgi.connect(sock, 5)
+        s.sendall(whole)
+        eq(fcgi.read_response(s)[0], 201, "the same request sent at once is stored")
+        s.close()
+        # a body whose records already hold more than max_body_bytes: 413 without the rest
+        params = fcgi._record(fcgi.PARAMS, fcgi._params({
+            "REQUEST_METHOD": "POST", "PATH_INFO": "/v1/messages", "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": "200000", "HTTP_COOKIE": env.cookie_header("bob")})) + fcgi._record(fcgi.PARAMS, b"")
+        s = fcgi.connect(sock, 10)
+        s.sendall(begin + params + fcgi._record(fcgi.STDIN, b"x" * 65535) + fcgi._record(fcgi.STDIN, b"x" * 65535)[:100])
+        t = time.monotonic()
+        try:
+            st = fcgi.read_response(s)[0]
+        except (OSError, ConnectionError) as e:
+            st = repr(e)
+        ok(st == 413 and time.monotonic() - t < 2,
+           "a body over max_body_bytes, the rest never sent: 413 in %.2f s" % (time.monotonic() - t), st)
+        s.close()
+        # as mod_fcgid does: the whole request written before the answer is read
+        s = fcgi.connect(sock, 10)
+        params, raw = fcgi.request_params("POST", "/v1/messages", cookie=env.cookie_header("bob"),
+                                          body=b"{" + b" " * 1000000 + b"}", content_type="application/json")
+        try:
+            fcgi.send_request(s, params, raw)
+            st = fcgi.read_response(s)[0]
+        except (OSError, ConnectionError) as e:
+            st = repr(e)
+        eq(st, 413, "a 1 MB body sent whole before the answer is read: 413, the rest read and dropped")
+        s.close()
 
 
 def sigterm_and_disconnects():
@@ -567,9 +733,9 @@ def disk_full_and_read_only():
 
 
 def main():
-    for part in (slow_clients, sigterm_and_disconnects, sigkill_mid_send, restarts_exactly_once,
-                 hub_behind_the_store, galaxy_db_down, store_deleted, exclusive_lock,
-                 disk_full_and_read_only):
+    for part in (slow_clients, malformed_params, slow_bodies, sigterm_and_disconnects, sigkill_mid_send,
+                 restarts_exactly_once, hub_behind_the_store, galaxy_db_down, store_deleted,
+                 exclusive_lock, disk_full_and_read_only):
         t = time.monotonic()
         part()
         diag("%s: %.1f s" % (part.__name__, time.monotonic() - t))

@@ -89,6 +89,8 @@ static void test_defaults(void)
 	is_int(c->workers, 8, "workers");
 	is_int(c->max_searches, 2, "max_searches: a quarter of workers");
 	is_int(c->max_connections, 4096, "max_connections");
+	is_int(c->keepalive_timeout, 120, "keepalive_timeout");
+	ok(!c->bootstrap_api_keys[0] && !c->bootstrap_api_keys[1], "no bootstrap API keys");
 	is_int(c->retention_days, 0, "retention_days");
 	is_int(c->rate.count * 1000 + c->rate.seconds, 20010, "rate 20/10s");
 	is_int(c->join_rate.count * 1000 + c->join_rate.seconds, 30060, "join_rate 30/60s");
@@ -134,6 +136,9 @@ static void test_every_key(void)
 		"workers = 12\n"
 		"max_searches = 4\n"
 		"max_connections = 100\n"
+		"keepalive_timeout = 60\n"
+		"bootstrap_admin_api_key = boot\n"
+		"master_api_key =\n"
 		"retention_days = 365\n"
 		"rate = 5/1m\n"
 		"join_rate = off\n"
@@ -171,6 +176,9 @@ static void test_every_key(void)
 	is_int(c->workers, 12, "workers");
 	is_int(c->max_searches, 4, "max_searches");
 	is_int(c->max_connections, 100, "max_connections");
+	is_int(c->keepalive_timeout, 60, "keepalive_timeout");
+	is_str(c->bootstrap_api_keys[0], "boot", "bootstrap_admin_api_key");
+	is_str(c->bootstrap_api_keys[1], NULL, "master_api_key: empty is none");
 	is_int(c->retention_days, 365, "retention_days");
 	is_int(c->rate.count * 1000 + c->rate.seconds, 5060, "rate: 5/1m is 5 per 60 s");
 	is_int(c->join_rate.count * 1000 + c->join_rate.seconds, 0, "join_rate: off");
