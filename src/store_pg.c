@@ -55,10 +55,11 @@ static int pgs_users_seen(struct store *base, const struct store_seen_row *rows,
 	return n > 1 ? pgs_commit(base, 0) : 0;
 }
 
-static int pgs_room_find(struct store *base, const char *name, long long *id, int *persistent)
+static int pgs_room_find(struct store *base, const char *name, const char *key, long long *id,
+                         int *persistent, char canon[ROOM_NAME_BUF])
 {
-	const char *v[] = { name };
-	PGresult *r = pgs_run(pgs(base), S_ROOM_FIND, 1, v);
+	const char *v[] = { name, key };
+	PGresult *r = pgs_run(pgs(base), S_ROOM_FIND, 2, v);
 	int found;
 
 	if (!r)
@@ -67,16 +68,27 @@ static int pgs_room_find(struct store *base, const char *name, long long *id, in
 		*id = pgs_col(r, 0, 0);
 		if (persistent)
 			*persistent = pgs_col(r, 0, 1) != 0;
+		if (canon)
+			snprintf(canon, ROOM_NAME_BUF, "%s", PQgetvalue(r, 0, 2));
 	}
 	PQclear(r);
 	return found;
 }
 
-static int pgs_room_ensure(struct store *base, const char *name, int persistent, const char *ts)
+static int pgs_room_add(struct store *base, const char *name, const char *key, int persistent,
+                        const char *ts)
 {
-	const char *v[] = { name, persistent ? "1" : "0", ts };
+	const char *v[] = { name, persistent ? "1" : "0", ts, key };
 
-	return pgs_do(pgs(base), S_ROOM_ENSURE, 3, v) < 0 ? -1 : 0;
+	return pgs_do(pgs(base), S_ROOM_ADD, 4, v) < 0 ? -1 : 0;
+}
+
+static int pgs_room_persist(struct store *base, long long room_id)
+{
+	char rb[24];
+	const char *v[] = { pgs_num(rb, room_id) };
+
+	return pgs_do(pgs(base), S_ROOM_PERSIST, 1, v) < 0 ? -1 : 0;
 }
 
 /* Appends the first column of every row of r (cleared) to *names. */
@@ -96,6 +108,11 @@ static int names_add(struct pgs *st, PGresult *r, char ***names, size_t *n)
 static int pgs_rooms_persistent(struct store *base, char ***names, size_t *n)
 {
 	return names_add(pgs(base), pgs_run(pgs(base), S_ROOMS_PERSISTENT, 0, NULL), names, n);
+}
+
+static int pgs_rooms_unkeyed(struct store *base, char ***names, size_t *n)
+{
+	return names_add(pgs(base), pgs_run(pgs(base), S_ROOMS_UNKEYED, 0, NULL), names, n);
 }
 
 static int pgs_rooms_unpersist(struct store *base)
@@ -196,16 +213,19 @@ static int pgs_who(struct store *base, long long room_id, const char *since, jso
 static int pgs_event_add(struct store *base, const struct store_new_event *ev, long long *id)
 {
 	struct pgs *st = pgs(base);
-	char r[24], uid[24], to[24], tg[24], idbuf[24];
+	char r[24], uid[24], to[24], tg[24], re[24], th[24], idbuf[24];
 	const char *v[] = {
 		ev->ts, store_event_type_names[ev->type], ev->room_id ? pgs_num(r, ev->room_id) : NULL,
 		pgs_num(uid, ev->user->id), ev->user->username,
 		ev->to_user_id ? pgs_num(to, ev->to_user_id) : NULL, ev->text, ev->client_id,
 		ev->target ? pgs_num(tg, ev->target) : NULL,
+		ev->reply_to ? pgs_num(re, ev->reply_to) : NULL,
+		ev->thread_id ? pgs_num(th, ev->thread_id) : NULL,
+		ev->on_off < 0 ? NULL : ev->on_off ? "1" : "0",
 	};
 	const char *nv[1];
 
-	if (pgs_int(st, S_EVENT_ADD, 9, v, id) != 1)
+	if (pgs_int(st, S_EVENT_ADD, 12, v, id) != 1)
 		return -1;
 	nv[0] = pgs_num(idbuf, *id);
 	return pgs_do(st, S_NOTIFY, 1, nv) < 0 ? -1 : 0;
@@ -243,6 +263,29 @@ static int pgs_event_target(struct store *base, long long id, struct store_targe
 		t->user_id = pgs_col(r, 0, 1);
 		t->to_user_id = pgs_col(r, 0, 2);
 		t->deleted = atoi(PQgetvalue(r, 0, 3));
+		t->thread_id = pgs_col(r, 0, 4);
+		snprintf(t->ts, sizeof t->ts, "%s", PQgetvalue(r, 0, 5));
+		snprintf(t->edited, sizeof t->edited, "%s", PQgetvalue(r, 0, 6));
+		snprintf(t->solved_by, sizeof t->solved_by, "%s", PQgetvalue(r, 0, 7));
+		snprintf(t->solved_at, sizeof t->solved_at, "%s", PQgetvalue(r, 0, 8));
+	}
+	PQclear(r);
+	return found;
+}
+
+static int pgs_thread_find(struct store *base, long long root, struct store_target *t)
+{
+	char idb[24];
+	const char *v[] = { pgs_num(idb, root) };
+	PGresult *r = pgs_run(pgs(base), S_THREAD_FIND, 1, v);
+	int found;
+
+	if (!r)
+		return -1;
+	if ((found = PQntuples(r) > 0)) {
+		t->room_id = pgs_col(r, 0, 0);
+		t->user_id = pgs_col(r, 0, 1);
+		t->to_user_id = pgs_col(r, 0, 2);
 	}
 	PQclear(r);
 	return found;
@@ -261,8 +304,9 @@ static int pgs_max_id(struct store *base, long long *id)
 	return pgs_int(pgs(base), S_MAX_ID, 0, NULL, id) < 0 ? -1 : 0;
 }
 
-/* Row i of r (EVENT_COLS); strings valid while r is. */
-static struct store_row row_read(const PGresult *r, int i)
+/* Row i of r (EVENT_COLS, and EVENT_DETAIL's columns after them when
+ * detail); strings valid while r is. */
+static struct store_row row_read(const PGresult *r, int i, int detail)
 {
 	struct store_row row = {
 		.id = pgs_col(r, i, 0),
@@ -276,14 +320,30 @@ static struct store_row row_read(const PGresult *r, int i)
 		.deleted = PQgetvalue(r, i, 11)[0] == 't',
 		.target_user_id = pgs_col(r, i, 12),
 		.target_to_user_id = pgs_col(r, i, 13),
+		.edited = PQgetvalue(r, i, 14), .reply_to = pgs_col(r, i, 15),
+		.thread_id = pgs_col(r, i, 16), .on = pgs_col(r, i, 17) == 1,
+		.parent_found = PQgetvalue(r, i, 18)[0] == 't', .parent_user_id = pgs_col(r, i, 19),
+		.parent_username = PQgetvalue(r, i, 20), .parent_gravatar = PQgetvalue(r, i, 21),
+		.parent_text = PQgetvalue(r, i, 22), .parent_deleted = PQgetvalue(r, i, 23)[0] == 't',
+		.target_text = PQgetvalue(r, i, 24), .target_edited = PQgetvalue(r, i, 25),
+		.target_gone = PQgetvalue(r, i, 26)[0] == 't',
 	};
 
+	if (detail) {
+		row.detail = 1;
+		row.replies = pgs_col(r, i, EVENT_NCOLS);
+		row.last_reply = pgs_col(r, i, EVENT_NCOLS + 1);
+		row.solved_by = PQgetvalue(r, i, EVENT_NCOLS + 2);
+		row.solved_at = PQgetvalue(r, i, EVENT_NCOLS + 3);
+		row.reactions = PQgetvalue(r, i, EVENT_NCOLS + 4);
+	}
 	return row;
 }
 
-/* Runs event query id and appends every row to out. */
+/* Runs event query id (with EVENT_DETAIL when detail) and appends every
+ * row to out. */
 static int events_query(struct pgs *st, enum stmt_id id, int n, const char *const *v,
-                        struct store_events *out)
+                        int detail, struct store_events *out)
 {
 	PGresult *r = pgs_run(st, id, n, v);
 	int i, rc = 0;
@@ -291,7 +351,7 @@ static int events_query(struct pgs *st, enum stmt_id id, int n, const char *cons
 	if (!r)
 		return -1;
 	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
-		struct store_row row = row_read(r, i);
+		struct store_row row = row_read(r, i, detail);
 
 		if (store_rows_event_push(out, &row) < 0)
 			rc = pgs_oom(st);
@@ -306,7 +366,7 @@ static int pgs_events_after(struct store *base, long long since, int limit,
 	char s[24], l[24];
 	const char *v[] = { pgs_num(s, since), pgs_num(l, limit) };
 
-	return events_query(pgs(base), S_EVENTS_ALL, 2, v, out);
+	return events_query(pgs(base), S_EVENTS_ALL, 2, v, 0, out);
 }
 
 static int pgs_events_visible(struct store *base, long long user_id, long long since, int limit,
@@ -315,7 +375,7 @@ static int pgs_events_visible(struct store *base, long long user_id, long long s
 	char u[24], s[24], l[24], a[24];
 	const char *v[] = { pgs_num(u, user_id), pgs_num(s, since), pgs_num(l, limit), pgs_num(a, base->all_id) };
 
-	return events_query(pgs(base), S_EVENTS_VISIBLE, 4, v, out);
+	return events_query(pgs(base), S_EVENTS_VISIBLE, 4, v, 0, out);
 }
 
 static int pgs_history(struct store *base, long long room_id, long long before, int limit,
@@ -324,7 +384,127 @@ static int pgs_history(struct store *base, long long room_id, long long before, 
 	char rid[24], b[24], l[24];
 	const char *v[] = { pgs_num(rid, room_id), pgs_num(b, before), pgs_num(l, limit) };
 
-	return events_query(pgs(base), S_HISTORY, 3, v, out);
+	return events_query(pgs(base), S_HISTORY, 3, v, 1, out);
+}
+
+static int pgs_event_get(struct store *base, long long id, struct store_events *out)
+{
+	char idb[24];
+	const char *v[] = { pgs_num(idb, id) };
+
+	return events_query(pgs(base), S_EVENT_GET, 1, v, 1, out);
+}
+
+static int pgs_thread(struct store *base, long long root, long long after, int limit,
+                      struct store_events *out)
+{
+	char rb[24], ab[24], lb[24];
+	const char *v[] = { pgs_num(rb, root), pgs_num(ab, after), pgs_num(lb, limit) };
+
+	return events_query(pgs(base), S_THREAD, 3, v, 1, out);
+}
+
+static int pgs_direct_history(struct store *base, long long a, long long b, long long before,
+                              int limit, struct store_events *out)
+{
+	char ab[24], bb[24], be[24], lb[24];
+	const char *v[] = { pgs_num(ab, a), pgs_num(bb, b), pgs_num(be, before), pgs_num(lb, limit) };
+
+	return events_query(pgs(base), S_DIRECT_HISTORY, 4, v, 1, out);
+}
+
+static int pgs_open_questions(struct store *base, long long room_id, const char *since,
+                              long long before, int limit, struct store_events *out)
+{
+	char rb[24], be[24], lb[24];
+	const char *v[] = { pgs_num(rb, room_id), since, pgs_num(be, before), pgs_num(lb, limit) };
+
+	return events_query(pgs(base), S_OPEN, 4, v, 1, out);
+}
+
+static int pgs_text_is(struct store *base, long long id, const char *text)
+{
+	char idb[24];
+	const char *v[] = { pgs_num(idb, id), text };
+	long long one;
+
+	return pgs_int(pgs(base), S_TEXT_IS, 2, v, &one);
+}
+
+static int pgs_version_add(struct store *base, long long id, const char *ts)
+{
+	char idb[24];
+	const char *v[] = { pgs_num(idb, id), ts };
+
+	return pgs_do(pgs(base), S_VERSION_ADD, 2, v) < 0 ? -1 : 0;
+}
+
+static int pgs_text_set(struct store *base, long long id, const char *text, const char *ts)
+{
+	char idb[24];
+	const char *v[] = { pgs_num(idb, id), text, ts };
+
+	return pgs_do(pgs(base), S_TEXT_SET, 3, v) < 0 ? -1 : 0;
+}
+
+static int pgs_versions(struct store *base, long long id, store_version_fn fn, void *ctx)
+{
+	char idb[24];
+	const char *v[] = { pgs_num(idb, id) };
+	PGresult *r = pgs_run(pgs(base), S_VERSIONS, 1, v);
+	struct store_version ver;
+	int i, rc = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
+		ver.version = (int)pgs_col(r, i, 0);
+		ver.written = PQgetvalue(r, i, 1);
+		ver.replaced = PQgetvalue(r, i, 2);
+		ver.text = PQgetvalue(r, i, 3);
+		rc = fn(&ver, ctx) < 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* Runs a reactions statement for message id, emoji and user_id (and ts
+ * unless NULL): the rows it changed, or -1. */
+static int reaction_change(struct pgs *st, enum stmt_id sid, long long id, const char *emoji,
+                           long long user_id, const char *ts)
+{
+	char idb[24], ub[24];
+	const char *v[] = { pgs_num(idb, id), emoji, pgs_num(ub, user_id), ts };
+
+	return pgs_do(st, sid, ts ? 4 : 3, v);
+}
+
+static int pgs_reaction_add(struct store *base, long long id, const char *emoji,
+                            long long user_id, const char *ts)
+{
+	return reaction_change(pgs(base), S_REACTION_ADD, id, emoji, user_id, ts);
+}
+
+static int pgs_reaction_del(struct store *base, long long id, const char *emoji,
+                            long long user_id)
+{
+	return reaction_change(pgs(base), S_REACTION_DEL, id, emoji, user_id, NULL);
+}
+
+static int pgs_solved_set(struct store *base, long long id, long long by, const char *ts)
+{
+	char idb[24], bb[24];
+	const char *v[] = { pgs_num(idb, id), pgs_num(bb, by), ts };
+
+	return pgs_do(pgs(base), S_SOLVED_SET, 3, v);
+}
+
+static int pgs_solved_del(struct store *base, long long id)
+{
+	char idb[24];
+	const char *v[] = { pgs_num(idb, id) };
+
+	return pgs_do(pgs(base), S_SOLVED_DEL, 1, v);
 }
 
 static int pgs_mute_get(struct store *base, long long user_id, const char *now, char until[32])
@@ -387,7 +567,7 @@ static int pgs_search(struct store *base, long long user_id, const char *q, long
 		return 0;
 	}
 	for (i = 0; i < PQntuples(r) && rc == 0 && !*more; i++) {
-		struct store_row row = row_read(r, i);
+		struct store_row row = row_read(r, i, 0);
 
 		if (i == limit)
 			*more = 1;
@@ -461,6 +641,9 @@ static int pgs_log(struct store *base, long long room_id, const char *since, con
 		row.deleted = atoi(PQgetvalue(r, i, 6));
 		row.text = PQgetisnull(r, i, 5) || row.deleted ? NULL : PQgetvalue(r, i, 5);
 		row.target = pgs_col(r, i, 7);
+		row.edited = PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8);
+		row.on = pgs_col(r, i, 9) == 1;
+		row.reply_to = pgs_col(r, i, 10);
 		rc = fn(&row, ctx) < 0;
 	}
 	PQclear(r);
@@ -488,15 +671,23 @@ const struct store_driver store_pg_driver = {
 	.begin = pgs_begin, .commit = pgs_commit, .rollback = pgs_rollback,
 	.user_write = pgs_user_write, .user_current = pgs_user_current,
 	.user_known = pgs_user_known, .users_seen = pgs_users_seen,
-	.room_find = pgs_room_find, .room_ensure = pgs_room_ensure,
-	.rooms_persistent = pgs_rooms_persistent, .rooms_unpersist = pgs_rooms_unpersist,
+	.room_find = pgs_room_find, .room_add = pgs_room_add, .room_persist = pgs_room_persist,
+	.rooms_persistent = pgs_rooms_persistent, .rooms_unkeyed = pgs_rooms_unkeyed,
+	.rooms_unpersist = pgs_rooms_unpersist,
 	.member_add = pgs_member_add, .member_del = pgs_member_del, .member_is = pgs_member_is,
 	.rooms_adhoc = pgs_rooms_adhoc, .memberships = pgs_memberships,
 	.rooms = pgs_rooms, .who = pgs_who,
 	.event_add = pgs_event_add, .event_by_client = pgs_event_by_client,
-	.event_target = pgs_event_target, .event_mark_deleted = pgs_event_mark_deleted,
+	.event_target = pgs_event_target, .thread_find = pgs_thread_find,
+	.event_mark_deleted = pgs_event_mark_deleted,
 	.max_id = pgs_max_id, .events_after = pgs_events_after,
 	.events_visible = pgs_events_visible, .history = pgs_history,
+	.event_get = pgs_event_get, .thread = pgs_thread, .direct_history = pgs_direct_history,
+	.open_questions = pgs_open_questions,
+	.text_is = pgs_text_is, .version_add = pgs_version_add, .text_set = pgs_text_set,
+	.versions = pgs_versions, .reaction_add = pgs_reaction_add,
+	.reaction_del = pgs_reaction_del, .solved_set = pgs_solved_set,
+	.solved_del = pgs_solved_del,
 	.mute_get = pgs_mute_get, .mute_set = pgs_mute_set, .mute_del = pgs_mute_del,
 	.search = pgs_search, .prune_bound = pgs_prune_bound, .prune_count = pgs_prune_count,
 	.prune_batch = pgs_prune_batch, .log = pgs_log, .stats = pgs_stats,
