@@ -63,6 +63,19 @@ struct cfg {
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
 	struct cfg_rate new_room_rate; /* rooms one user may create: max_new_rooms_per_day */
 	enum cfg_avatars avatars;   /* initials (no third party, the default) or gravatar */
+
+	/* mail (smtp.c, mail.c): Galaxy's keys, which [chat] may set itself */
+	char *smtp_server;          /* host or host:port; NULL: no mail */
+	char *smtp_username;        /* login only when both are set */
+	char *smtp_password;
+	int smtp_ssl;               /* SMTPS: TLS from the first byte */
+	char *email_from;           /* "addr" or "Name <addr>" (mail_from_parse) */
+	char *galaxy_url;           /* galaxy_infrastructure_url, no trailing '/' */
+	/* ... and our own */
+	char *chat_url;             /* the chat's page, for links: chat_url#msg=ID */
+	char *smtp_ca_file;         /* CAs for the server's certificate; NULL: the system's */
+	int notify_every;           /* minutes: at most one email per user so often */
+	int notify_after;           /* minutes a message stays unread before it is emailed */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in
