@@ -18,16 +18,22 @@
 #include "httpparse.h"
 #include "ini.h"
 #include "log.h"
+#include "mail.h"
+#include "smtp.h"
 #include "store.h"
 
 #define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
 #define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
 #define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */
+#define CFG_DEFAULT_GALAXY_URL "http://localhost:8080"   /* Galaxy's galaxy_infrastructure_url */
+#define CFG_MAX_NOTIFY_MINUTES 43200   /* notify_every, notify_after: 30 days */
 
 /* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
 static const char *const cfg_galaxy_keys[] = {
 	"id_secret", "database_connection", "database_file", "admin_users",
-	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user", NULL
+	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user",
+	"smtp_server", "smtp_username", "smtp_password", "smtp_ssl", "email_from",
+	"galaxy_infrastructure_url", NULL
 };
 
 /* Our own keys. */
@@ -35,8 +41,16 @@ static const char *const cfg_chat_keys[] = {
 	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
-	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", NULL
+	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "chat_url", "smtp_ca_file",
+	"notify_every", "notify_after", NULL
 };
+
+/* Index names of the two lists above, for readability. */
+enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE,
+       K_SMTP, K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_SSL, K_FROM, K_GALAXY_URL };
+enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
+       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
+       C_NEWROOMS, C_AVATARS, C_CHAT_URL, C_CA_FILE, C_NOTIFY_EVERY, C_NOTIFY_AFTER };
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
 
@@ -269,6 +283,109 @@ static char *cfg_galaxy_value(const struct cfg_raw *raw, const struct galaxy_con
 	return v ? strdup(v) : NULL;
 }
 
+/* 1 when url is an absolute http(s) URL with a host, printable ASCII
+ * without spaces, and no fragment (links append #msg=ID). */
+static int cfg_url_ok(const char *url)
+{
+	size_t scheme = strncmp(url, "https://", 8) == 0 ? 8 : strncmp(url, "http://", 7) == 0 ? 7 : 0;
+
+	if (!scheme || strcspn(url + scheme, "/?") == 0)
+		return 0;
+	for (const char *p = url; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '#')
+			return 0;
+	return 1;
+}
+
+/* Galaxy's default email_from, galaxy-no-reply@HOST with the host of url
+ * (a checked URL), into out; "" when that host is no mail domain. */
+static void cfg_default_from(const char *url, char *out, size_t len)
+{
+	const char *host = strstr(url, "://") + 3;
+	size_t n = strcspn(host, "/?");
+	const char *at = memchr(host, '@', n);
+
+	if (at) {
+		n -= (size_t)(at + 1 - host);
+		host = at + 1;
+	}
+	n = strcspn(host, ":/?");
+	snprintf(out, len, "galaxy-no-reply@%.*s", (int)n, host);
+	if (!mail_address_ok(out))
+		out[0] = '\0';
+}
+
+/* The mail keys (smtp.c, mail.c) from the Galaxy values v (sources src)
+ * and our [chat] keys. Checked only when smtp_server is set: without it
+ * no email is sent, and Galaxy's own values need not suit us. */
+static int cfg_mail(struct cfg *c, const struct cfg_raw *raw, char *const *v,
+                    const char *const *src, const char *file, char *err, size_t errlen)
+{
+	char url[1024], from[MAIL_ADDRESS_MAX + 32], name[256], addr[MAIL_ADDRESS_MAX + 1];
+	const char *galaxy_url = v[K_GALAXY_URL] && *v[K_GALAXY_URL] ? v[K_GALAXY_URL] : CFG_DEFAULT_GALAXY_URL;
+	const char *chat_url = raw->chat[C_CHAT_URL];
+
+	if (!v[K_SMTP] || cfg_galaxy_unset(v[K_SMTP]))
+		return 0;
+	if (smtp_url(v[K_SMTP], 0, url, sizeof url) < 0) {
+		snprintf(err, errlen, "%s: smtp_server must be host or host:port such as "
+		         "localhost:25 or [::1]:587, not \"%s\"", src[K_SMTP], v[K_SMTP]);
+		return -1;
+	}
+	if (!cfg_url_ok(galaxy_url)) {
+		snprintf(err, errlen, "%s: galaxy_infrastructure_url must be an http:// or https:// "
+		         "URL without spaces or #, not \"%s\"", src[K_GALAXY_URL], galaxy_url);
+		return -1;
+	}
+	if (chat_url && !cfg_url_ok(chat_url)) {
+		snprintf(err, errlen, "%s: chat_url must be an http:// or https:// URL without "
+		         "spaces or #, not \"%s\"", file, chat_url);
+		return -1;
+	}
+	if (raw->chat[C_CA_FILE] && raw->chat[C_CA_FILE][0] != '/') {
+		snprintf(err, errlen, "%s: smtp_ca_file must be an absolute path, not \"%s\"",
+		         file, raw->chat[C_CA_FILE]);
+		return -1;
+	}
+	if (v[K_FROM] && *v[K_FROM])
+		snprintf(from, sizeof from, "%s", v[K_FROM]);
+	else
+		cfg_default_from(galaxy_url, from, sizeof from);
+	if (mail_from_parse(from, name, sizeof name, addr, sizeof addr) < 0) {
+		if (v[K_FROM] && *v[K_FROM])
+			snprintf(err, errlen, "%s: email_from must be an address such as "
+			         "galaxy@example.org or \"Galaxy <galaxy@example.org>\", not \"%s\"",
+			         src[K_FROM], v[K_FROM]);
+		else
+			snprintf(err, errlen, "%s: email_from is not set, and the host of "
+			         "galaxy_infrastructure_url (%s) makes no address: set email_from",
+			         file, galaxy_url);
+		return -1;
+	}
+	size_t ulen = strlen(galaxy_url);
+	while (ulen > 1 && galaxy_url[ulen - 1] == '/')
+		ulen--;
+	if (!(c->smtp_server = strdup(v[K_SMTP])) || !(c->email_from = strdup(from)) ||
+	    !(c->galaxy_url = strndup(galaxy_url, ulen)) ||
+	    (v[K_SMTP_USER] && *v[K_SMTP_USER] && !(c->smtp_username = strdup(v[K_SMTP_USER]))) ||
+	    (v[K_SMTP_PASSWORD] && *v[K_SMTP_PASSWORD] &&
+	     !(c->smtp_password = strdup(v[K_SMTP_PASSWORD]))) ||
+	    (raw->chat[C_CA_FILE] && !(c->smtp_ca_file = strdup(raw->chat[C_CA_FILE])))) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	if (chat_url)
+		c->chat_url = strdup(chat_url);
+	else if ((c->chat_url = malloc(ulen + sizeof "/chat/")))
+		snprintf(c->chat_url, ulen + sizeof "/chat/", "%s/chat/", c->galaxy_url);
+	if (!c->chat_url) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	c->smtp_ssl = cfg_galaxy_bool(v[K_SMTP_SSL]);
+	return 0;
+}
+
 static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen)
 {
 	const char *file = c->path ? c->path : "(built-in defaults)";
@@ -277,12 +394,6 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	const char *src[sizeof cfg_galaxy_keys / sizeof *cfg_galaxy_keys] = { 0 };
 	long num;
 	int rc = -1;
-
-	/* index names for readability */
-	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE };
-	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
-	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
-	       C_NEWROOMS, C_AVATARS };
 
 	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
 		goto oom;
@@ -385,6 +496,8 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_RETENTION, "retention_days", 0, CFG_MAX_DAYS, 0 },
 		{ C_MAXROOMS, "max_rooms_per_user", 0, 1000000, 50 },
 		{ C_NEWROOMS, "max_new_rooms_per_day", 0, 1000000, 20 },
+		{ C_NOTIFY_EVERY, "notify_every", 0, CFG_MAX_NOTIFY_MINUTES, 60 },
+		{ C_NOTIFY_AFTER, "notify_after", 0, CFG_MAX_NOTIFY_MINUTES, 10 },
 	};
 	long got[sizeof nums / sizeof *nums];
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
@@ -403,6 +516,8 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->retention_days = (int)got[6];
 	c->max_rooms_per_user = (int)got[7];
 	c->new_room_rate = (struct cfg_rate){ (int)got[8], 86400 };
+	c->notify_every = (int)got[9];
+	c->notify_after = (int)got[10];
 	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
 	c->rate_exempt_admins = 1;
@@ -424,6 +539,8 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		}
 		c->avatars = (enum cfg_avatars)i;
 	}
+	if (cfg_mail(c, raw, v, src, file, err, errlen) < 0)
+		goto out;
 	if (c->max_body_bytes < c->max_message_bytes + 256) {
 		snprintf(err, errlen, "%s: max_body_bytes (%zu) must leave room for a message of "
 		         "max_message_bytes (%zu) plus 256 bytes of JSON", file,
@@ -499,6 +616,13 @@ void cfg_free(struct cfg *c)
 	cfg_free_list(c->persistent_rooms, c->n_persistent_rooms);
 	free(c->store);
 	cfg_free_list(c->allowed_origins, c->n_allowed_origins);
+	free(c->smtp_server);
+	free(c->smtp_username);
+	free(c->smtp_password);
+	free(c->email_from);
+	free(c->galaxy_url);
+	free(c->chat_url);
+	free(c->smtp_ca_file);
 	free(c);
 }
 

@@ -2,8 +2,9 @@
  * check.c - the health report of `galaxy-chat check` (see check.h): where
  * the configuration came from, how strong the secret is, both databases
  * reached, the store's size, contents and newest event, the listed rooms
- * whose names a new room could not have (look-alikes), and what the
- * serving processes noticed lately (cookies that id_secret does not decode).
+ * whose names a new room could not have (look-alikes), what the serving
+ * processes noticed lately (cookies that id_secret does not decode), and
+ * whether the SMTP server of the emails answers.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "cookiewatch.h"
 #include "dburl.h"
 #include "room.h"
+#include "smtp.h"
 #include "store.h"
 #include "utf8.h"
 
@@ -120,6 +122,32 @@ static int check_store(const struct cfg *cfg, FILE *out, int *warnings)
 	return rc;
 }
 
+/* Reports mail: not configured, or the SMTP server reached as a send
+ * would reach it (TLS, login), then NOOP. 0 unless configured and failing. */
+static int check_mail(const struct cfg *cfg, FILE *out)
+{
+	char err[1024] = "", info[128] = "";
+	struct smtp *s = NULL;
+	int rc = 0;
+
+	if (!cfg->smtp_server) {
+		fprintf(out, "mail:          not configured (smtp_server is not set: no emails)\n");
+		return 0;
+	}
+	fprintf(out, "mail:          %s://%s: ", cfg->smtp_ssl ? "smtps" : "smtp", cfg->smtp_server);
+	if (smtp_open(cfg, &s, err, sizeof err) < 0 ||
+	    smtp_probe(s, info, sizeof info, err, sizeof err) != SMTP_SENT) {
+		fprintf(out, "FAILED: %s\n", err);
+		rc = -1;
+	} else {
+		fprintf(out, "ok, %s%s, from %s\n", info, cfg->smtp_username && cfg->smtp_password ?
+		        ", logged in" : "", cfg->email_from);
+	}
+	fprintf(out, "mail links:    %s#msg=ID (chat_url)\n", cfg->chat_url);
+	smtp_close(s);
+	return rc;
+}
+
 int check_run(const struct cfg *cfg, FILE *out)
 {
 	char err[512] = "", line[512];
@@ -166,6 +194,8 @@ int check_run(const struct cfg *cfg, FILE *out)
 	else
 		fprintf(out, "retention:     keep forever (retention_days = 0)\n");
 	fprintf(out, "poll_timeout:  %d s\n", cfg->poll_timeout);
+	if (check_mail(cfg, out) < 0)
+		ok = 0;
 	if (!ok)
 		fprintf(out, "PROBLEMS FOUND\n");
 	else if (warnings)
