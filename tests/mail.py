@@ -378,6 +378,12 @@ def test_check(d):
                            timeout=60)
         ok(p.returncode == 0 and "mail:          not configured" in p.stdout,
            "check: no smtp_server, mail not configured (and no problem)", p.stdout)
+    with ChatEnv(users=["alice"], processes=0, galaxy_options={"smtp_server": "127.0.0.1:%d" % port},
+                 options={"smtp_server": ""}) as env:
+        p = subprocess.run([BINARY, "check", "-c", env.config], capture_output=True, text=True,
+                           timeout=60)
+        ok(p.returncode == 0 and "mail:          not configured" in p.stdout,
+           "check: an empty smtp_server in [chat] turns Galaxy's off for the chat", p.stdout)
 
 
 def main():
