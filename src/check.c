@@ -134,13 +134,14 @@ static int check_mail(const struct cfg *cfg, FILE *out)
 		fprintf(out, "mail:          not configured (smtp_server is not set: no emails)\n");
 		return 0;
 	}
-	fprintf(out, "mail:          %s://%s: ", cfg->smtp_ssl ? "smtps" : "smtp", cfg->smtp_server);
+	/* smtp_probe's messages name the server themselves */
 	if (smtp_open(cfg, &s, err, sizeof err) < 0 ||
 	    smtp_probe(s, info, sizeof info, err, sizeof err) != SMTP_SENT) {
-		fprintf(out, "FAILED: %s\n", err);
+		fprintf(out, "mail:          FAILED: %s\n", err);
 		rc = -1;
 	} else {
-		fprintf(out, "ok, %s%s, from %s\n", info, cfg->smtp_username && cfg->smtp_password ?
+		fprintf(out, "mail:          %s://%s: ok, %s%s, from %s\n", cfg->smtp_ssl ? "smtps" : "smtp",
+		        cfg->smtp_server, info, cfg->smtp_username && cfg->smtp_password ?
 		        ", logged in" : "", cfg->email_from);
 	}
 	fprintf(out, "mail links:    %s#msg=ID (chat_url)\n", cfg->chat_url);
