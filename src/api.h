@@ -30,8 +30,12 @@ struct call {
 	struct user user;          /* set for authenticated routes */
 	char arg[1024];            /* the {room} or {id} of the path, decoded */
 	/* set by the server: how a parked long poll is finished later */
-	void (*park_done)(struct hub_waiter *w, char *body, size_t len);
+	void (*park_done)(struct hub_waiter *w, char *body, size_t len, size_t n);
 	void *park_ctx;
+	/* set by the server: how many requests of heavy routes (searches) this
+	 * process runs now; the router keeps it at most cfg->max_searches.
+	 * NULL: no bound. */
+	int *heavy;
 	int parked;                /* api_events parked the request: no reply now */
 	/* quick: set by the server on a thread that must never wait (no store
 	 * connection, Galaxy's database not to be asked). What cannot be

@@ -49,6 +49,7 @@ static int api_events_from_hub(struct call *c, long long since, long long checke
 		reply_error(c->rep, 500, "out of memory");
 		return 1;
 	}
+	w->addr_key = hub_addr_key(c->req->remote_addr);
 	w->since = since;
 	w->checked = checked;
 	/* from the request's arrival: a wait for the store's write lock (the

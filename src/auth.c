@@ -1,6 +1,6 @@
 /*
- * auth.c - Cookie header to Galaxy user, with a bounded cache and a bounded
- * pool of Galaxy database handles. See auth.h.
+ * auth.c - Cookie header or X-API-Key to Galaxy user, with a bounded cache
+ * and a bounded pool of Galaxy database handles. See auth.h.
  *
  * The cookie: the last "galaxysession" of the header is used, the one
  * Galaxy uses: Galaxy's Request.cookies is Paste's get_cookies(), a Python
@@ -12,11 +12,26 @@
  * Surrounding white space and double quotes around the value are removed
  * (http_cookie_get).
  *
+ * API keys: the X-API-Key header, never a query parameter (Galaxy also
+ * reads ?key=, which lands in web server logs). Galaxy makes a key with
+ * get_new_guid() (lib/galaxy/security/idencoding.py): 16 random bytes in
+ * lowercase hex, 32 characters, stored as api_keys.key, a
+ * TrimmedString(32); anything else is refused before the cache and the
+ * database, a key sent twice too (nginx passes both header lines, Apache
+ * joins them with ", ": neither is a key). Galaxy's bootstrap_admin_api_key
+ * (and its older name, master_api_key) is no user's: by_api_key
+ * (lib/galaxy/managers/users.py) checks it before the table, and we
+ * refuse it, compared in constant time (SHA-256 of both, CRYPTO_memcmp).
+ * A key is otherwise only ever compared by Galaxy's database, through the
+ * unique index on api_keys.key, and by the cache, through its digest.
+ *
  * The cache (authcache.h, shared by the processes of the host): answers
  * are kept per session key (by the SHA-256 of the decoded key, exactly as
- * it is looked up) for cfg->auth_cache_seconds, positive ones and "no such
- * session" alike, so a flood of replayed dead cookies costs one query per
- * key per window. Not per cookie text: Galaxy decodes upper-case hex and
+ * it is looked up) and per API key (likewise), each digest taken after a
+ * prefix naming its kind (AUTH_DOMAIN_*), so a session key and an API key
+ * of the same text are two entries, for cfg->auth_cache_seconds, positive
+ * ones and "no such session" alike, so a flood of replayed dead cookies
+ * or keys costs one query per key per window. Not per cookie text: Galaxy decodes upper-case hex and
  * strips any number of leading '!', so one session has many cookie values
  * (extra "!" blocks in front, hex case), and keyed by them one cookie could
  * fill the cache with copies of itself and push everyone else's answers
@@ -36,6 +51,7 @@
 #include <string.h>
 #include <time.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "auth.h"
@@ -51,6 +67,13 @@
 #define AUTH_COOKIE_NAME "galaxysession"
 #define AUTH_POOL_SIZE 4
 #define AUTH_POOL_WAIT_SECONDS 10
+#define AUTH_KEY_LEN 32               /* Galaxy's API keys: see the top of the file */
+#define AUTH_DOMAIN_SESSION "galaxysession\n"   /* cache id prefixes */
+#define AUTH_DOMAIN_KEY "x-api-key\n"
+
+/* A lookup in Galaxy's database: galaxydb_lookup or galaxydb_lookup_key. */
+typedef enum galaxydb_result (*auth_lookup_fn)(struct galaxydb *db, const char *key,
+                                               struct user *user, char *err, size_t errlen);
 
 struct auth {
 	const struct cfg *cfg;
@@ -64,6 +87,8 @@ struct auth {
 	pthread_cond_t freed;     /* a pool handle was given back */
 	struct galaxydb *pool[AUTH_POOL_SIZE];
 	int busy[AUTH_POOL_SIZE];
+	unsigned char bootstrap[CFG_BOOTSTRAP_KEYS][32];   /* SHA-256 of keys of no user */
+	size_t n_bootstrap;
 };
 
 int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
@@ -109,6 +134,14 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		auth_free(a);
 		return -1;
+	}
+	for (size_t i = 0; i < CFG_BOOTSTRAP_KEYS; i++) {
+		const char *k = cfg->bootstrap_api_keys[i];
+		if (k && !EVP_Digest(k, strlen(k), a->bootstrap[a->n_bootstrap++], NULL, a->sha256, NULL)) {
+			snprintf(err, errlen, "SHA-256 failed");
+			auth_free(a);
+			return -1;
+		}
 	}
 	for (int i = 0; i < AUTH_POOL_SIZE; i++) {
 		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration, cfg->use_remote_user))) {
@@ -180,33 +213,59 @@ static enum auth_result auth_of(enum galaxydb_result r)
 }
 
 /* Asks Galaxy's database through a pool handle. */
-static enum auth_result auth_ask(struct auth *a, const char *key, struct user *user,
-                                 char *err, size_t errlen)
+static enum auth_result auth_ask(struct auth *a, auth_lookup_fn lookup, const char *key,
+                                 struct user *user, char *err, size_t errlen)
 {
 	int slot = auth_pool_take(a, err, errlen);
 	enum auth_result res;
 
 	if (slot < 0)
 		return AUTH_UNAVAILABLE;
-	res = auth_of(galaxydb_lookup(a->pool[slot], key, user, err, errlen));
+	res = auth_of(lookup(a->pool[slot], key, user, err, errlen));
 	auth_pool_give(a, slot);
-	if (res == AUTH_NO_SESSION)
-		snprintf(err, errlen, "no logged-in Galaxy session for this cookie");
 	return res;
 }
 
-/* auth_check(), asking Galaxy's database on a cache miss only if may_ask. */
-static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, int may_ask,
+/* The answer about key, a session key or an API key (domain, one of
+ * AUTH_DOMAIN_*, says which; lookup asks Galaxy about it): cached, else,
+ * if may_ask, Galaxy's, then cached. AUTH_OK with user, AUTH_NO_SESSION
+ * (Galaxy lets no user in by key), AUTH_UNAVAILABLE with err, or
+ * AUTH_NOT_CACHED. */
+static enum auth_result auth_answer(struct auth *a, const char *domain, auth_lookup_fn lookup,
+                                    const char *key, int may_ask, struct user *user,
+                                    char *err, size_t errlen)
+{
+	char text[sizeof AUTH_DOMAIN_SESSION + SESSION_KEY_MAX];
+	unsigned char id[32];
+	enum auth_result res;
+	int n = snprintf(text, sizeof text, "%s%s", domain, key);
+
+	if (n < 0 || (size_t)n >= sizeof text ||
+	    !EVP_Digest(text, (size_t)n, id, NULL, a->sha256, NULL)) {
+		snprintf(err, errlen, "SHA-256 failed");
+		return AUTH_UNAVAILABLE;
+	}
+	if (authcache_get(a->cache, id, &res, user))
+		return res;
+	if (!may_ask) {
+		snprintf(err, errlen, "not cached");
+		return AUTH_NOT_CACHED;
+	}
+	res = auth_ask(a, lookup, key, user, err, errlen);
+	if (res != AUTH_UNAVAILABLE)
+		authcache_put(a->cache, id, res, user);
+	return res;
+}
+
+/* The user of the galaxysession cookie in cookie_header (may be NULL). */
+static enum auth_result auth_session(struct auth *a, const char *cookie_header, int may_ask,
                                      struct user *user, char *err, size_t errlen)
 {
 	const char *value;
 	size_t len;
-	unsigned char id[32];
-	unsigned int idlen = 0;
 	char key[SESSION_KEY_MAX + 1];
 	enum auth_result res;
 
-	memset(user, 0, sizeof *user);
 	if (!http_cookie_get(cookie_header, AUTH_COOKIE_NAME, &value, &len)) {
 		snprintf(err, errlen, "no %s cookie", AUTH_COOKIE_NAME);
 		return AUTH_NO_COOKIE;
@@ -221,37 +280,98 @@ static enum auth_result auth_resolve(struct auth *a, const char *cookie_header, 
 		return AUTH_BAD_COOKIE;
 	}
 	cookiewatch_note(a->watch, 1);
-	if (!EVP_Digest(key, strlen(key), id, &idlen, a->sha256, NULL) || idlen != 32) {
-		snprintf(err, errlen, "SHA-256 failed");
-		return AUTH_UNAVAILABLE;
+	res = auth_answer(a, AUTH_DOMAIN_SESSION, galaxydb_lookup, key, may_ask, user, err, errlen);
+	if (res == AUTH_NO_SESSION)
+		snprintf(err, errlen, "no logged-in Galaxy session for this cookie");
+	return res;
+}
+
+/* Whether key is one of Galaxy's keys of no user (bootstrap_admin_api_key),
+ * compared in constant time. */
+static int auth_is_bootstrap(struct auth *a, const char *key)
+{
+	unsigned char id[32];
+	int found = 0;
+
+	if (!a->n_bootstrap || !EVP_Digest(key, strlen(key), id, NULL, a->sha256, NULL))
+		return a->n_bootstrap > 0;   /* no digest: refused, to be safe */
+	for (size_t i = 0; i < a->n_bootstrap; i++)
+		found |= CRYPTO_memcmp(id, a->bootstrap[i], sizeof id) == 0;
+	return found;
+}
+
+/* The user of cr's API key (cr->api_key is set). */
+static enum auth_result auth_api_key(struct auth *a, const struct auth_creds *cr, int may_ask,
+                                     struct user *user, char *err, size_t errlen)
+{
+	const char *key = cr->api_key;
+	enum auth_result res;
+
+	if (cr->api_key_repeated) {
+		snprintf(err, errlen, "X-API-Key: sent more than once");
+		return AUTH_BAD_KEY;
 	}
-	if (!authcache_get(a->cache, id, &res, user)) {
-		if (!may_ask) {
-			snprintf(err, errlen, "not cached");
-			return AUTH_NOT_CACHED;
+	if (strspn(key, "0123456789abcdef") != AUTH_KEY_LEN || key[AUTH_KEY_LEN] != '\0') {
+		snprintf(err, errlen, "X-API-Key: not %d lowercase hexadecimal digits", AUTH_KEY_LEN);
+		return AUTH_BAD_KEY;
+	}
+	if (auth_is_bootstrap(a, key)) {
+		snprintf(err, errlen, "X-API-Key: Galaxy's bootstrap_admin_api_key, which is no user's");
+		return AUTH_NO_KEY;
+	}
+	res = auth_answer(a, AUTH_DOMAIN_KEY, galaxydb_lookup_key, key, may_ask, user, err, errlen);
+	if (res == AUTH_NO_SESSION) {
+		snprintf(err, errlen, "X-API-Key: not the newest key of a user Galaxy lets in");
+		res = AUTH_NO_KEY;
+	}
+	return res;
+}
+
+/* auth_check(), asking Galaxy's database on a cache miss only if may_ask. */
+static enum auth_result auth_resolve(struct auth *a, const struct auth_creds *cr, int may_ask,
+                                     struct user *user, char *err, size_t errlen)
+{
+	struct user by_cookie;
+	const char *value;
+	size_t len;
+	enum auth_result res;
+
+	memset(user, 0, sizeof *user);
+	if (!cr->api_key)
+		res = auth_session(a, cr->cookie, may_ask, user, err, errlen);
+	else if ((res = auth_api_key(a, cr, may_ask, user, err, errlen)) == AUTH_OK &&
+	         http_cookie_get(cr->cookie, AUTH_COOKIE_NAME, &value, &len)) {
+		/* a cookie beside the key must be good too, and the same user's */
+		res = auth_session(a, cr->cookie, may_ask, &by_cookie, err, errlen);
+		if (res == AUTH_OK && by_cookie.id != user->id) {
+			snprintf(err, errlen, "the galaxysession cookie is user %lld's, X-API-Key user %lld's",
+			         by_cookie.id, user->id);
+			res = AUTH_TWO_USERS;
 		}
-		res = auth_ask(a, key, user, err, errlen);
-		if (res == AUTH_UNAVAILABLE)
-			return res;
-		authcache_put(a->cache, id, res, user);
-	} else if (res == AUTH_NO_SESSION) {
-		snprintf(err, errlen, "no logged-in Galaxy session for this cookie (cached)");
 	}
 	if (res == AUTH_OK)
 		user->admin = cfg_is_admin(a->cfg, user->email);
 	return res;
 }
 
-enum auth_result auth_check(struct auth *a, const char *cookie_header,
+enum auth_result auth_check(struct auth *a, const struct auth_creds *cr,
                             struct user *user, char *err, size_t errlen)
 {
-	return auth_resolve(a, cookie_header, 1, user, err, errlen);
+	return auth_resolve(a, cr, 1, user, err, errlen);
 }
 
-enum auth_result auth_check_cached(struct auth *a, const char *cookie_header,
+enum auth_result auth_check_cached(struct auth *a, const struct auth_creds *cr,
                                    struct user *user, char *err, size_t errlen)
 {
-	return auth_resolve(a, cookie_header, 0, user, err, errlen);
+	return auth_resolve(a, cr, 0, user, err, errlen);
+}
+
+int auth_by_key_alone(const struct auth_creds *cr)
+{
+	const char *value;
+	size_t len;
+
+	return cr->api_key && !http_cookie_get(cr->cookie, AUTH_COOKIE_NAME, &value, &len);
 }
 
 enum auth_result auth_find_user(struct auth *a, const char *name, long long *id,

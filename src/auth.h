@@ -1,10 +1,12 @@
 /*
- * auth.h - turn a request's Cookie header into a Galaxy user.
+ * auth.h - turn a request's Cookie header, or its X-API-Key header, into
+ * a Galaxy user.
  *
- * Decodes galaxysession (cookie.c), asks Galaxy's database (galaxydb.c) and
- * caches the answer per cookie value for at most cfg->auth_cache_seconds, so
- * a logged-out cookie stops working within that bound while thousands of
- * polls a minute cost at most one database query per session per window.
+ * Decodes galaxysession (cookie.c) or takes the Galaxy API key, asks
+ * Galaxy's database (galaxydb.c) and caches the answer per session or key
+ * for at most cfg->auth_cache_seconds, so a logged-out cookie or a deleted
+ * key stops working within that bound while thousands of polls a minute
+ * cost at most one database query per session or key per window.
  * Thread-safe: a bounded pool of Galaxy database handles serves all threads,
  * and no handle is held while a poll waits.
  */
@@ -19,11 +21,21 @@ struct auth;
 
 enum auth_result {
 	AUTH_OK = 0,
-	AUTH_NO_COOKIE,    /* no galaxysession cookie */
+	AUTH_NO_COOKIE,    /* neither a galaxysession cookie nor an X-API-Key */
 	AUTH_BAD_COOKIE,   /* does not decode with id_secret */
 	AUTH_NO_SESSION,   /* decodes, but Galaxy has no logged-in session for it */
 	AUTH_UNAVAILABLE,  /* Galaxy's database could not be asked */
-	AUTH_NOT_CACHED    /* auth_check_cached() only: auth_check() must ask */
+	AUTH_NOT_CACHED,   /* auth_check_cached() only: auth_check() must ask */
+	AUTH_BAD_KEY,      /* X-API-Key is not of a Galaxy key's form, or came twice */
+	AUTH_NO_KEY,       /* of that form, but not a key Galaxy accepts now */
+	AUTH_TWO_USERS     /* the cookie's session and the key are different users' */
+};
+
+/* What a request authenticates with, as the web server passed it. */
+struct auth_creds {
+	const char *cookie;      /* the Cookie header; NULL: none */
+	const char *api_key;     /* the X-API-Key header; NULL: none */
+	int api_key_repeated;    /* X-API-Key came more than once */
 };
 
 /* Makes the authenticator for cfg (which must outlive it). Returns 0, or -1
@@ -32,16 +44,23 @@ enum auth_result {
 int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen);
 void auth_free(struct auth *a);
 
-/* cookie_header is the raw HTTP Cookie header (may be NULL). On AUTH_OK fills
- * user, including admin from cfg->admin_users (compared as Galaxy does). On
- * other results err says why, for logs; it is never shown to the client. */
-enum auth_result auth_check(struct auth *a, const char *cookie_header,
+/* The user cr authenticates as. A galaxysession cookie or an API key
+ * each names a user; with both, both must be good and the same user's
+ * (else AUTH_TWO_USERS): neither is ever dropped for the other. On
+ * AUTH_OK fills user, including admin from cfg->admin_users (compared as
+ * Galaxy does). On other results err says why, for logs; it is never
+ * shown to the client. */
+enum auth_result auth_check(struct auth *a, const struct auth_creds *cr,
                             struct user *user, char *err, size_t errlen);
 
 /* auth_check() from the cache alone, never waiting for Galaxy's database:
- * AUTH_NOT_CACHED when the answer is not cached (or no longer fresh). */
-enum auth_result auth_check_cached(struct auth *a, const char *cookie_header,
+ * AUTH_NOT_CACHED when an answer is not cached (or no longer fresh). */
+enum auth_result auth_check_cached(struct auth *a, const struct auth_creds *cr,
                                    struct user *user, char *err, size_t errlen);
+
+/* 1 when cr would authenticate by its API key alone: an X-API-Key header
+ * and no galaxysession cookie, nothing a browser sends by itself. */
+int auth_by_key_alone(const struct auth_creds *cr);
 
 /* The Galaxy id of the user whose chat name is name (user.h), asking
  * Galaxy's database now (galaxydb_find: current usernames, only users

@@ -23,13 +23,14 @@
 #define AUTHCACHE_SETS 2048    /* x WAYS entries: well above max_connections (4096) */
 #define AUTHCACHE_WAYS 8       /* a set holding more users than ways misses on every request */
 #define AUTHCACHE_MAGIC 0x676361757468ULL   /* "gcauth" */
-#define AUTHCACHE_VERSION 2     /* 2: ids are of session keys, no longer of cookie values */
+#define AUTHCACHE_VERSION 3     /* 2: ids are of session keys, no longer of cookie values;
+                                 * 3: of a kind's prefix and the key (API keys too) */
 
 struct authcache_entry {
 	uint32_t seq;             /* odd while being written */
 	int32_t result;           /* AUTH_OK or AUTH_NO_SESSION */
 	int64_t stored_ms;        /* wall clock; 0 = empty */
-	unsigned char id[32];     /* SHA-256 of the session key */
+	unsigned char id[32];     /* SHA-256 of the prefix and the key (auth.c) */
 	struct user user;         /* AUTH_OK: admin left 0 */
 };
 

@@ -1,7 +1,7 @@
 /*
- * authcache.h - Galaxy's answers about session cookies, kept for
- * cfg->auth_cache_seconds and shared by every galaxy-chat process of the
- * host.
+ * authcache.h - Galaxy's answers about session cookies and API keys,
+ * kept for cfg->auth_cache_seconds and shared by every galaxy-chat process
+ * of the host.
  *
  * Under mod_fcgid a user's polls reach one process after another; with a
  * cache per process Galaxy's database saw one lookup per user per process
@@ -10,8 +10,9 @@
  * user only and mode 0600, as an entry in it lets a cookie act for a user;
  * when that file cannot be used, the cache is private to the process.
  *
- * Entries are keyed by the SHA-256 of the session key a cookie decodes to
- * (auth.c; neither the cookie nor the key is stored), in a set-associative
+ * Entries are keyed by the SHA-256 of the session key a cookie decodes to,
+ * or of the API key, each after a prefix naming its kind (auth.c; no
+ * cookie and no key is stored), in a set-associative
  * table of fixed size whose full
  * sets drop their oldest entry. Readers take no lock: each entry has a
  * sequence number, odd while it is written, and a read that saw it change

@@ -25,6 +25,7 @@
 #define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
 #define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
 #define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */
+#define CFG_DEFAULT_SEARCH_RATE 30, 60 /* searches per seconds */
 #define CFG_DEFAULT_GALAXY_URL "http://localhost:8080"   /* Galaxy's galaxy_infrastructure_url */
 #define CFG_MAX_NOTIFY_MINUTES 43200   /* notify_every, notify_after: 30 days */
 
@@ -32,8 +33,8 @@
 static const char *const cfg_galaxy_keys[] = {
 	"id_secret", "database_connection", "database_file", "admin_users",
 	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user",
-	"smtp_server", "smtp_username", "smtp_password", "smtp_ssl", "email_from",
-	"galaxy_infrastructure_url", NULL
+	"bootstrap_admin_api_key", "master_api_key", "smtp_server", "smtp_username",
+	"smtp_password", "smtp_ssl", "email_from", "galaxy_infrastructure_url", NULL
 };
 
 /* Our own keys. */
@@ -41,16 +42,19 @@ static const char *const cfg_chat_keys[] = {
 	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
 	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
-	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "chat_url", "smtp_ca_file",
-	"notify_every", "notify_after", NULL
+	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "max_polls_per_user",
+	"max_polls_per_address", "search_timeout_ms", "search_rate", "max_searches",
+	"keepalive_timeout", "chat_url", "smtp_ca_file", "notify_every", "notify_after", NULL
 };
 
 /* Index names of the two lists above, for readability. */
 enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE,
-       K_SMTP, K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_SSL, K_FROM, K_GALAXY_URL };
+       K_BOOTSTRAP, K_MASTER, K_SMTP, K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_SSL, K_FROM,
+       K_GALAXY_URL };
 enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
        C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
-       C_NEWROOMS, C_AVATARS, C_CHAT_URL, C_CA_FILE, C_NOTIFY_EVERY, C_NOTIFY_AFTER };
+       C_NEWROOMS, C_AVATARS, C_MAXPOLLS, C_MAXPOLLS_ADDR, C_SEARCH_TIMEOUT, C_SEARCH_RATE,
+       C_MAX_SEARCHES, C_KEEPALIVE, C_CHAT_URL, C_CA_FILE, C_NOTIFY_EVERY, C_NOTIFY_AFTER };
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
 
@@ -462,6 +466,13 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	 * remote-user mode on, and with it external users in */
 	c->use_remote_user = cfg_galaxy_bool(v[K_REMOTE]) ||
 	                     (v[K_SINGLE] && !cfg_galaxy_unset(v[K_SINGLE]));
+	/* Galaxy's keys of no user (the bootstrap admin's, and its older name):
+	 * kept to be refused (auth.c), never logged */
+	for (int k = K_BOOTSTRAP, i = 0; k <= K_MASTER; k++)
+		if (v[k] && v[k][0]) {
+			c->bootstrap_api_keys[i++] = v[k];
+			v[k] = NULL;
+		}
 
 	if (!(c->store = strdup(raw->chat[C_STORE] ? raw->chat[C_STORE] : CFG_DEFAULT_STORE)))
 		goto oom;
@@ -496,6 +507,11 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 		{ C_RETENTION, "retention_days", 0, CFG_MAX_DAYS, 0 },
 		{ C_MAXROOMS, "max_rooms_per_user", 0, 1000000, 50 },
 		{ C_NEWROOMS, "max_new_rooms_per_day", 0, 1000000, 20 },
+		{ C_MAXPOLLS, "max_polls_per_user", 0, 1000000, 8 },
+		{ C_MAXPOLLS_ADDR, "max_polls_per_address", 0, 1000000, 0 },
+		{ C_SEARCH_TIMEOUT, "search_timeout_ms", 10, 60000, 2000 },
+		{ C_MAX_SEARCHES, "max_searches", 1, 256, 0 },   /* 0: from workers, below */
+		{ C_KEEPALIVE, "keepalive_timeout", 1, 3600, 120 },
 		{ C_NOTIFY_EVERY, "notify_every", 0, CFG_MAX_NOTIFY_MINUTES, 60 },
 		{ C_NOTIFY_AFTER, "notify_after", 0, CFG_MAX_NOTIFY_MINUTES, 10 },
 	};
@@ -516,15 +532,31 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->retention_days = (int)got[6];
 	c->max_rooms_per_user = (int)got[7];
 	c->new_room_rate = (struct cfg_rate){ (int)got[8], 86400 };
-	c->notify_every = (int)got[9];
-	c->notify_after = (int)got[10];
+	c->max_polls_per_user = (int)got[9];
+	c->max_polls_per_address = (int)got[10];
+	c->search_timeout_ms = (int)got[11];
+	/* a quarter of the workers by default: the rest stay free for posts
+	 * and polls however many searches run */
+	c->max_searches = got[12] ? (int)got[12] : (c->workers + 3) / 4;
+	if (c->max_searches >= c->workers && c->workers > 1) {
+		snprintf(err, errlen, "%s: max_searches (%d) must be less than workers (%d), so that "
+		         "posts and polls always find a free worker", file, c->max_searches, c->workers);
+		goto out;
+	}
+	c->keepalive_timeout = (int)got[13];
+	c->notify_every = (int)got[14];
+	c->notify_after = (int)got[15];
 	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
+	c->search_rate = (struct cfg_rate){ CFG_DEFAULT_SEARCH_RATE };
 	c->rate_exempt_admins = 1;
 	if ((raw->chat[C_RATE] &&
 	     cfg_rate_parse(raw->chat[C_RATE], "rate", file, &c->rate, err, errlen) < 0) ||
 	    (raw->chat[C_JOIN_RATE] &&
 	     cfg_rate_parse(raw->chat[C_JOIN_RATE], "join_rate", file, &c->join_rate, err, errlen) < 0) ||
+	    (raw->chat[C_SEARCH_RATE] &&
+	     cfg_rate_parse(raw->chat[C_SEARCH_RATE], "search_rate", file, &c->search_rate,
+	                    err, errlen) < 0) ||
 	    (raw->chat[C_EXEMPT] &&
 	     cfg_bool(raw->chat[C_EXEMPT], "rate_exempt_admins", file, &c->rate_exempt_admins,
 	              err, errlen) < 0))
@@ -613,6 +645,8 @@ void cfg_free(struct cfg *c)
 	free(c->id_secret_source);
 	free(c->database_connection);
 	free(c->admin_users);
+	for (size_t i = 0; i < CFG_BOOTSTRAP_KEYS; i++)
+		free(c->bootstrap_api_keys[i]);
 	cfg_free_list(c->persistent_rooms, c->n_persistent_rooms);
 	free(c->store);
 	cfg_free_list(c->allowed_origins, c->n_allowed_origins);

@@ -29,6 +29,8 @@ struct cfg_rate {
 	int seconds;
 };
 
+#define CFG_BOOTSTRAP_KEYS 2      /* bootstrap_admin_api_key, master_api_key */
+
 struct cfg {
 	char *path;                 /* the file read, or NULL when none */
 	char *galaxy_config;        /* Galaxy's galaxy.yml / galaxy.ini, or NULL */
@@ -45,6 +47,9 @@ struct cfg {
 	int session_duration;       /* minutes, 0 = off */
 	int use_remote_user;        /* use_remote_user (or single_user) is on:
 	                             * external users may log in */
+	char *bootstrap_api_keys[CFG_BOOTSTRAP_KEYS]; /* bootstrap_admin_api_key, master_api_key
+	                             * (its older name) when set, else NULL:
+	                             * keys of no user, never accepted */
 
 	/* our own keys */
 	char *store;                /* message store: path or postgresql:// URL */
@@ -55,14 +60,20 @@ struct cfg {
 	size_t max_body_bytes;      /* request body limit */
 	int auth_cache_seconds;     /* freshness bound of a cached session check */
 	int workers;                /* --listen: worker threads */
+	int max_searches;           /* searches one process runs at once, < workers */
 	int max_connections;        /* --listen: requests held at once */
+	int keepalive_timeout;      /* seconds a kept connection may wait idle */
 	int retention_days;         /* `prune` deletes events older; 0 = keep forever */
 	struct cfg_rate rate;       /* messages (room and direct) per user */
 	struct cfg_rate join_rate;  /* room joins per user */
+	struct cfg_rate search_rate; /* searches per user */
 	int rate_exempt_admins;     /* admin_users are not rate limited */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
 	struct cfg_rate new_room_rate; /* rooms one user may create: max_new_rooms_per_day */
 	enum cfg_avatars avatars;   /* initials (no third party, the default) or gravatar */
+	int max_polls_per_user;     /* waiting polls of one user per process, 0 = no limit */
+	int max_polls_per_address;  /* waiting polls from one REMOTE_ADDR per process, 0 = no limit */
+	int search_timeout_ms;      /* a search stops after this long, with what it found */
 
 	/* mail (smtp.c, mail.c): Galaxy's keys, which [chat] may set itself */
 	char *smtp_server;          /* host or host:port; NULL: no mail */

@@ -4,16 +4,17 @@
  * reached, the store's size, contents and newest event, the listed rooms
  * whose names a new room could not have (look-alikes), what the serving
  * processes noticed lately (cookies that id_secret does not decode), and
- * whether the SMTP server of the emails answers.
+ * whether the SMTP server of the emails answers; and, with --store, the
+ * check of a copy of an SQLite store (backup.c reads it).
  */
 #include <string.h>
 #include <sys/stat.h>
 
 #include "auth.h"
+#include "backup.h"
 #include "cfg.h"
 #include "check.h"
 #include "cookiewatch.h"
-#include "dburl.h"
 #include "room.h"
 #include "smtp.h"
 #include "store.h"
@@ -31,20 +32,13 @@ static long long check_size(const char *path)
 /* The SQLite store's file and WAL sizes (where is a path or sqlite: URL). */
 static void check_sizes(const char *where, FILE *out)
 {
-	char err[256], wal[4096];
-	struct dburl url;
-	const char *path = where;
+	char err[256], path[4096], wal[4100];
 
-	if (strncmp(where, "sqlite:", 7) == 0) {
-		if (dburl_parse(where, NULL, &url, err, sizeof err) < 0)
-			return;
-		path = url.sqlite_path;
-	}
+	if (store_sqlite_file(where, path, sizeof path, err, sizeof err) < 0)
+		return;
 	snprintf(wal, sizeof wal, "%s-wal", path);
 	fprintf(out, "store size:    %lld bytes, WAL %lld bytes\n",
 	        check_size(path), check_size(wal) < 0 ? 0 : check_size(wal));
-	if (path != where)
-		dburl_free(&url);
 }
 
 /* Prints name (valid UTF-8) in quotes, its controls and invisible
@@ -203,5 +197,47 @@ int check_run(const struct cfg *cfg, FILE *out)
 		fprintf(out, "all good, with %d warning%s above\n", warnings, warnings > 1 ? "s" : "");
 	else
 		fprintf(out, "all good\n");
+	return ok ? 0 : 1;
+}
+
+int check_copy_main(int argc, char **argv, int configured, FILE *out)
+{
+	struct backup_info info;
+	char err[1024];
+	int known = store_sqlite_version(), ok;
+
+	if (argc != 2 || strcmp(argv[0], "--store") != 0 || configured) {
+		fprintf(stderr, "galaxy-chat: check --store PATH checks a copy of a store and "
+		        "takes nothing else, no -c either\n");
+		return 2;
+	}
+	fprintf(out, "store copy:    %s: ", argv[1]);
+	if (backup_inspect(argv[1], &info, err, sizeof err) < 0) {
+		fprintf(out, "FAILED: %s\nPROBLEMS FOUND\n", err);
+		return 1;
+	}
+	fprintf(out, "%lld bytes\n", info.bytes);
+	fprintf(out, "integrity:     %s%s\n", info.integrity_ok ? "ok" : "FAILED: ",
+	        info.integrity_ok ? "" : info.integrity);
+	fprintf(out, "schema:        version %lld", info.version);
+	if (info.version <= 0)
+		fprintf(out, " -- FAILED: not a galaxy-chat store\n");
+	else if (info.version > known)
+		fprintf(out, " -- FAILED: newer than this galaxy-chat knows (%d)\n", known);
+	else if (info.version < known)
+		fprintf(out, ", older than this galaxy-chat's (%d): upgraded when a galaxy-chat "
+		        "opens it as its store\n", known);
+	else
+		fprintf(out, ", this galaxy-chat's\n");
+	ok = info.integrity_ok && info.version > 0 && info.version <= known;
+	if (ok) {
+		fprintf(out, "store events:  %lld (%lld messages), %lld users, %lld rooms, newest "
+		        "event %lld", info.stats.events, info.stats.messages, info.stats.users,
+		        info.stats.rooms, info.stats.newest_id);
+		if (info.stats.newest_ts[0])
+			fprintf(out, " at %s", info.stats.newest_ts);
+		fprintf(out, "\n");
+	}
+	fprintf(out, ok ? "all good\n" : "PROBLEMS FOUND\n");
 	return ok ? 0 : 1;
 }

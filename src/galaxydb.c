@@ -1,7 +1,8 @@
 /*
  * galaxydb.c - the part of the Galaxy lookups common to PostgreSQL and
- * SQLite: backend dispatch, which users Galaxy lets in, session_duration,
- * chat names and the gravatar hash. See galaxydb.h for the semantics.
+ * SQLite: backend dispatch, which users Galaxy lets in (by session or by
+ * API key alike), session_duration, chat names and the gravatar hash. See
+ * galaxydb.h for the semantics.
  *
  * Chat names: a user is their Galaxy id; their name is Galaxy's username
  * when it is one Galaxy accepts (lib/galaxy/security/validate_user_input.py:
@@ -18,6 +19,10 @@
  * Which users: Galaxy's _ensure_valid_session (webapp.py; GALAXY.md 2.4)
  * ends the session of a deleted (or purged) user, and, with
  * use_remote_user off, of an external (remote-user) one; we refuse them.
+ * The same rule judges the user of an API key: Galaxy's by_api_key
+ * (lib/galaxy/managers/users.py) refuses deleted users (purged ones are
+ * deleted too) and would let an external one in, but a chat user is
+ * either let in or not, whatever they authenticate with.
  *
  * session_duration follows Galaxy (webapp.py): expired when
  * last_action + duration < now, where Galaxy stores and compares naive
@@ -76,6 +81,13 @@ enum galaxydb_result galaxydb_lookup(struct galaxydb *db, const char *key,
 {
 	memset(user, 0, sizeof *user);
 	return db->be->lookup(db->st, db, key, user, err, errlen);
+}
+
+enum galaxydb_result galaxydb_lookup_key(struct galaxydb *db, const char *key,
+                                         struct user *user, char *err, size_t errlen)
+{
+	memset(user, 0, sizeof *user);
+	return db->be->lookup_key(db->st, db, key, user, err, errlen);
 }
 
 /* Whether name is a username Galaxy accepts (see the top of the file). */

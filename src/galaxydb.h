@@ -1,6 +1,7 @@
 /*
- * galaxydb.h - look a session key up in Galaxy's own database, PostgreSQL
- * (libpq) or SQLite (opened read-only), with prepared statements only.
+ * galaxydb.h - look a session key or an API key up in Galaxy's own
+ * database, PostgreSQL (libpq) or SQLite (opened read-only), with prepared
+ * statements only.
  *
  * One interface, two implementations (galaxydb_pg.c, galaxydb_sqlite.c).
  * A handle is one connection: not for concurrent use by several threads
@@ -35,6 +36,18 @@ void galaxydb_free(struct galaxydb *db);
  * on GALAXYDB_FOUND; on GALAXYDB_ERROR writes a message to err. */
 enum galaxydb_result galaxydb_lookup(struct galaxydb *db, const char *key,
                                      struct user *user, char *err, size_t errlen);
+
+/* Looks up the API key key (the X-API-Key header) by Galaxy's rule
+ * (UserManager.by_api_key, lib/galaxy/managers/users.py): a row of
+ * api_keys with that key, not deleted, that is its user's newest key not
+ * deleted (User.api_keys in lib/galaxy/model/__init__.py: ordered by
+ * create_time, newest first), and a user Galaxy lets in, judged as for a
+ * session (deleted, purged, external without use_remote_user; no
+ * session_duration: a key has no last_action). Results as
+ * galaxydb_lookup(). A database without api_keys or its deleted column
+ * (Galaxy before 23.0) is GALAXYDB_ERROR here and nowhere else. */
+enum galaxydb_result galaxydb_lookup_key(struct galaxydb *db, const char *key,
+                                         struct user *user, char *err, size_t errlen);
 
 /* The Galaxy user whose chat name (user.h) is name, among those Galaxy
  * lets log in (as galaxydb_lookup judges them), by Galaxy's data as it is

@@ -18,6 +18,10 @@ struct galaxydb_backend {
 	 * galaxydb_user_from_row() before freeing the result. */
 	enum galaxydb_result (*lookup)(void *st, const struct galaxydb *db, const char *key,
 	                               struct user *user, char *err, size_t errlen);
+	/* Runs the API key lookup for key (galaxydb_lookup_key) and, for
+	 * the row found, calls galaxydb_user_from_row() (last_action NULL). */
+	enum galaxydb_result (*lookup_key)(void *st, const struct galaxydb *db, const char *key,
+	                                   struct user *user, char *err, size_t errlen);
 	/* Reads the galaxy_user row whose username is username or, when
 	 * username is NULL, whose id is id, and for it calls
 	 * galaxydb_user_from_row() before freeing the result. NOT_FOUND also

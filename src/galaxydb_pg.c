@@ -1,5 +1,6 @@
 /*
- * galaxydb_pg.c - the Galaxy session lookup on PostgreSQL (libpq).
+ * galaxydb_pg.c - the Galaxy lookups (sessions, API keys, users) on
+ * PostgreSQL (libpq).
  *
  * One connection per handle, made on first use with a short connect_timeout
  * and a statement_timeout, statements prepared once per connection and run
@@ -7,6 +8,10 @@
  * already up is retried once on a fresh one, so a restarted server is
  * picked up by the very next request; a failed connection is dropped and
  * made again on the next call.
+ *
+ * The API key statement is prepared beside the others but may fail alone
+ * (a Galaxy older than api_keys.deleted): sessions are still looked up,
+ * and each key lookup tries to prepare it again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +33,17 @@ static const char pg_sql_lookup[] =
 	" u.deleted IS TRUE, u.purged IS TRUE, u.external IS TRUE"
 	" FROM galaxy_session s JOIN galaxy_user u ON u.id = s.user_id"
 	" WHERE s.session_key = $1 AND s.is_valid AND s.user_id IS NOT NULL";
+/* Galaxy's rule (galaxydb_lookup_key): the user's newest key not deleted,
+ * in Galaxy's order, "ORDER BY create_time DESC" as SQLAlchemy writes
+ * desc(); the id breaks ties Galaxy leaves open. deleted = false, as
+ * Galaxy's filter_by(deleted=False): a NULL there (rows older than the
+ * column, which Galaxy's migration b855b714e8b8 set to deleted) is no key. */
+static const char pg_sql_key[] =
+	"SELECT u.id, u.username, u.email, NULL, u.deleted IS TRUE, u.purged IS TRUE,"
+	" u.external IS TRUE FROM api_keys k JOIN galaxy_user u ON u.id = k.user_id"
+	" WHERE k.key = $1 AND k.deleted = false AND k.id ="
+	" (SELECT n.id FROM api_keys n WHERE n.user_id = k.user_id AND n.deleted = false"
+	" ORDER BY n.create_time DESC, n.id DESC LIMIT 1)";
 static const char pg_sql_find[] =
 	"SELECT u.id, u.username, u.email, NULL, u.deleted IS TRUE, u.purged IS TRUE,"
 	" u.external IS TRUE FROM galaxy_user u WHERE u.username = $1 OR u.id = $2::bigint LIMIT 2";
@@ -39,6 +55,7 @@ static const char pg_sql_timeout[] =
 struct pg {
 	char *conninfo;
 	PGconn *conn;
+	int key_ready;     /* gc_key is prepared on conn */
 };
 
 static void *pg_open(const struct dburl *url)
@@ -60,6 +77,7 @@ static void pg_drop(struct pg *pg)
 {
 	PQfinish(pg->conn);
 	pg->conn = NULL;
+	pg->key_ready = 0;
 }
 
 /* Copies libpq's message to err on one line. */
@@ -87,6 +105,7 @@ static int pg_prepare(struct pg *pg, const char *name, const char *sql, int npar
 static int pg_connect(struct pg *pg, char *err, size_t errlen)
 {
 	PGresult *r;
+	char why[256];   /* gc_key's failure: told by pg_lookup_key() when it matters */
 
 	if (pg->conn)
 		return 0;
@@ -101,6 +120,7 @@ static int pg_connect(struct pg *pg, char *err, size_t errlen)
 	    pg_prepare(pg, "gc_find", pg_sql_find, 2, err, errlen) < 0 ||
 	    pg_prepare(pg, "gc_count", pg_sql_count, 0, err, errlen) < 0)
 		goto fail;
+	pg->key_ready = pg_prepare(pg, "gc_key", pg_sql_key, 1, why, sizeof why) == 0;
 	r = PQexecPrepared(pg->conn, "gc_timeout", 0, NULL, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pg_error(err, errlen, "statement_timeout", PQerrorMessage(pg->conn));
@@ -174,6 +194,21 @@ static enum galaxydb_result pg_lookup(void *st, const struct galaxydb *db, const
 	return r ? pg_user(r, db, user, err, errlen) : GALAXYDB_ERROR;
 }
 
+static enum galaxydb_result pg_lookup_key(void *st, const struct galaxydb *db, const char *key,
+                                          struct user *user, char *err, size_t errlen)
+{
+	struct pg *pg = st;
+	PGresult *r;
+
+	if (pg_connect(pg, err, errlen) < 0)
+		return GALAXYDB_ERROR;
+	if (!pg->key_ready && pg_prepare(pg, "gc_key", pg_sql_key, 1, err, errlen) < 0)
+		return GALAXYDB_ERROR;
+	pg->key_ready = 1;
+	r = pg_exec(pg, "gc_key", 1, &key, err, errlen);
+	return r ? pg_user(r, db, user, err, errlen) : GALAXYDB_ERROR;
+}
+
 static enum galaxydb_result pg_find(void *st, const struct galaxydb *db, const char *username,
                                     long long id, struct user *user, char *err, size_t errlen)
 {
@@ -207,5 +242,6 @@ static void pg_close(void *st)
 }
 
 const struct galaxydb_backend galaxydb_pg_backend = {
-	pg_open, pg_lookup, pg_find, pg_count_users, pg_close
+	.open = pg_open, .lookup = pg_lookup, .lookup_key = pg_lookup_key, .find = pg_find,
+	.count_users = pg_count_users, .close = pg_close
 };

@@ -1,11 +1,14 @@
 /*
- * galaxydb_sqlite.c - the Galaxy session lookup on SQLite.
+ * galaxydb_sqlite.c - the Galaxy lookups (sessions, API keys, users) on
+ * SQLite.
  *
  * Galaxy's database file is opened read-only (it is Galaxy's, not ours)
  * with a short busy timeout, so a Galaxy write in progress delays us briefly
  * and never the other way round: each statement runs in its own autocommit
  * read and is reset at once, so no transaction outlives a lookup. The file
- * is opened on first use and reopened after any error.
+ * is opened on first use and reopened after any error. The API key
+ * statement is prepared on its first use, so a Galaxy older than
+ * api_keys.deleted still has its sessions looked up.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,14 @@ static const char sq_sql_lookup[] =
 	" u.deleted, u.purged, u.external"
 	" FROM galaxy_session s JOIN galaxy_user u ON u.id = s.user_id"
 	" WHERE s.session_key = ?1 AND s.is_valid = 1 AND s.user_id IS NOT NULL";
+/* Galaxy's rule, as pg_sql_key (galaxydb_pg.c) with SQLite's booleans
+ * and its order of NULLs, which is Galaxy's on SQLite too. */
+static const char sq_sql_key[] =
+	"SELECT u.id, u.username, u.email, NULL, u.deleted, u.purged, u.external"
+	" FROM api_keys k JOIN galaxy_user u ON u.id = k.user_id"
+	" WHERE k.key = ?1 AND k.deleted = 0 AND k.id ="
+	" (SELECT n.id FROM api_keys n WHERE n.user_id = k.user_id AND n.deleted = 0"
+	" ORDER BY n.create_time DESC, n.id DESC LIMIT 1)";
 static const char sq_sql_find[] =
 	"SELECT u.id, u.username, u.email, NULL, u.deleted, u.purged, u.external"
 	" FROM galaxy_user u WHERE u.username = ?1 OR u.id = ?2 LIMIT 2";
@@ -36,6 +47,7 @@ struct sq {
 	char *path;
 	sqlite3 *db;
 	sqlite3_stmt *lookup, *find, *count;
+	sqlite3_stmt *key;    /* prepared on first use: sq_lookup_key() */
 };
 
 static void *sq_open(const struct dburl *url)
@@ -54,8 +66,9 @@ static void sq_drop(struct sq *sq)
 	sqlite3_finalize(sq->lookup);
 	sqlite3_finalize(sq->find);
 	sqlite3_finalize(sq->count);
+	sqlite3_finalize(sq->key);
 	sqlite3_close(sq->db);
-	sq->lookup = sq->find = sq->count = NULL;
+	sq->lookup = sq->find = sq->count = sq->key = NULL;
 	sq->db = NULL;
 }
 
@@ -132,6 +145,21 @@ static enum galaxydb_result sq_lookup(void *p, const struct galaxydb *db, const 
 	return sq_user(sq, sq->lookup, db, user, "lookup", err, errlen);
 }
 
+static enum galaxydb_result sq_lookup_key(void *p, const struct galaxydb *db, const char *key,
+                                          struct user *user, char *err, size_t errlen)
+{
+	struct sq *sq = p;
+
+	if (sq_connect(sq, err, errlen) < 0)
+		return GALAXYDB_ERROR;
+	if (!sq->key && sqlite3_prepare_v2(sq->db, sq_sql_key, -1, &sq->key, NULL) != SQLITE_OK) {
+		sq_fail(sq, "prepare the API key lookup", err, errlen);
+		return GALAXYDB_ERROR;
+	}
+	sqlite3_bind_text(sq->key, 1, key, -1, SQLITE_STATIC);
+	return sq_user(sq, sq->key, db, user, "API key lookup", err, errlen);
+}
+
 static enum galaxydb_result sq_find(void *p, const struct galaxydb *db, const char *username,
                                     long long id, struct user *user, char *err, size_t errlen)
 {
@@ -168,5 +196,6 @@ static void sq_close(void *p)
 }
 
 const struct galaxydb_backend galaxydb_sqlite_backend = {
-	sq_open, sq_lookup, sq_find, sq_count_users, sq_close
+	.open = sq_open, .lookup = sq_lookup, .lookup_key = sq_lookup_key, .find = sq_find,
+	.count_users = sq_count_users, .close = sq_close
 };

@@ -19,13 +19,23 @@
 #include "store.h"
 
 #define HUB_RING 4096        /* recent events kept for polls being parked */
-#define HUB_BATCH 1000       /* events read per store query */
+#define HUB_BATCH STORE_MAX_LIMIT /* events read per store query: a shorter read is the end */
 #define HUB_MAX_EVENTS 500   /* events per response (API.md) */
 #define HUB_TICK_MS 250      /* longest sleep, so deadlines are kept */
 #define HUB_REREAD_MS 5000   /* longest time without reading the store */
 #define HUB_ERROR_LOG_MS 30000 /* a failing store is logged this often */
 #define HUB_ROOMS_SLOTS 16384  /* users whose rooms are remembered */
 #define HUB_SEEN_FLUSH_MS 10000 /* last_seen is written this often (store_seen_flush) */
+#define HUB_GROUP_SLOTS 4096    /* hash buckets of the users' and addresses' poll counts */
+
+/* The waiting polls of one user, or from one address: how many, oldest
+ * first (through their by[] links). */
+struct hub_group {
+	unsigned long long key;
+	size_t n;
+	struct hub_waiter *oldest, *newest;
+	struct hub_group *next;     /* in its hash bucket */
+};
 
 /* One user's rooms, current as of the hub's newest event. */
 struct hub_rooms_slot {
@@ -46,6 +56,7 @@ struct hub {
 	struct store_event ring[HUB_RING];
 	size_t ring_start, ring_n;
 	struct hub_rooms_slot *rooms;   /* HUB_ROOMS_SLOTS, by user id */
+	struct hub_group *groups[HUB_BY_N][HUB_GROUP_SLOTS];   /* by key */
 };
 
 struct hub_waiter *hub_waiter_new(long long user_id, char **rooms)
@@ -66,6 +77,17 @@ void hub_waiter_free(struct hub_waiter *w)
 		return;
 	store_free_names(w->rooms);
 	free(w);
+}
+
+unsigned long long hub_addr_key(const char *addr)
+{
+	unsigned long long key = 0xcbf29ce484222325ULL;   /* FNV-1a */
+
+	if (!addr || !*addr)
+		return 0;
+	for (; *addr; addr++)
+		key = (key ^ (unsigned char)*addr) * 0x100000001b3ULL;
+	return key ? key : 1;
 }
 
 char *hub_events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len)
@@ -208,8 +230,68 @@ static void hub_ring_push(struct hub *h, struct store_event *ev)
 	memset(ev, 0, sizeof *ev);
 }
 
+/* Counts w in its group of kind by, made on first use. Returns the group
+ * and its cap (cfg's max_polls_per_*), or NULL when w is not counted
+ * there: no cap, no key (an address the web server did not give), or out
+ * of memory (a poll uncounted beats a poll refused). */
+static struct hub_group *hub_group_join(struct hub *h, enum hub_by by, struct hub_waiter *w,
+                                        size_t *cap)
+{
+	unsigned long long key = by == HUB_BY_USER ? (unsigned long long)w->user_id : w->addr_key;
+	struct hub_group **slot, *g;
+
+	*cap = (size_t)(by == HUB_BY_USER ? h->cfg->max_polls_per_user : h->cfg->max_polls_per_address);
+	if (!*cap || !key)
+		return NULL;
+	slot = &h->groups[by][key % HUB_GROUP_SLOTS];
+	for (g = *slot; g && g->key != key; g = g->next)
+		;
+	if (!g) {
+		if (!(g = calloc(1, sizeof *g)))
+			return NULL;
+		g->key = key;
+		g->next = *slot;
+		*slot = g;
+	}
+	w->by[by] = (struct hub_link){ .group = g, .prev = g->newest };
+	if (g->newest)
+		g->newest->by[by].next = w;
+	else
+		g->oldest = w;
+	g->newest = w;
+	g->n++;
+	return g;
+}
+
+/* Takes w out of its group of kind by, if any; an empty group is freed. */
+static void hub_group_leave(struct hub *h, enum hub_by by, struct hub_waiter *w)
+{
+	struct hub_link *l = &w->by[by];
+	struct hub_group *g = l->group, **p;
+
+	if (!g)
+		return;
+	if (l->prev)
+		l->prev->by[by].next = l->next;
+	else
+		g->oldest = l->next;
+	if (l->next)
+		l->next->by[by].prev = l->prev;
+	else
+		g->newest = l->prev;
+	*l = (struct hub_link){ 0 };
+	if (--g->n)
+		return;
+	for (p = &h->groups[by][g->key % HUB_GROUP_SLOTS]; *p != g; p = &(*p)->next)
+		;
+	*p = g->next;
+	free(g);
+}
+
 static void hub_unlink(struct hub *h, struct hub_waiter *w)
 {
+	for (int by = 0; by < HUB_BY_N; by++)
+		hub_group_leave(h, (enum hub_by)by, w);
 	w->prev->next = w->next;
 	w->next->prev = w->prev;
 	w->next = w->prev = NULL;
@@ -220,7 +302,7 @@ static void hub_unlink(struct hub *h, struct hub_waiter *w)
 struct hub_done {
 	struct hub_waiter *w;
 	char *body;
-	size_t len;
+	size_t len, n;
 };
 
 struct hub_done_list {
@@ -233,7 +315,6 @@ static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waite
 {
 	char tail[48];
 	snprintf(tail, sizeof tail, "\"cursor\":%lld", n ? evs[n - 1]->id : w->since);
-	hub_unlink(h, w);
 	if (dl->n == dl->cap) {
 		size_t cap = dl->cap ? dl->cap * 2 : 64;
 		struct hub_done *v = realloc(dl->v, cap * sizeof *v);
@@ -244,8 +325,10 @@ static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waite
 		dl->v = v;
 		dl->cap = cap;
 	}
+	hub_unlink(h, w);
 	struct hub_done *d = &dl->v[dl->n++];
 	d->w = w;
+	d->n = n;
 	d->body = hub_events_body(evs, n, tail, &d->len);
 }
 
@@ -253,8 +336,20 @@ static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waite
 static void hub_deliver(struct hub_done_list *dl)
 {
 	for (size_t i = 0; i < dl->n; i++)
-		dl->v[i].w->done(dl->v[i].w, dl->v[i].body, dl->v[i].body ? dl->v[i].len : 0);
+		dl->v[i].w->done(dl->v[i].w, dl->v[i].body, dl->v[i].body ? dl->v[i].len : 0, dl->v[i].n);
 	dl->n = 0;
+}
+
+/* Every event the hub has read has been looked at for w. checked only
+ * ever moves forward: a poll the store answered may have been parked with
+ * the store's newest id, ahead of the hub, and the hub's next read may end
+ * short of it (a batch, or a read begun before that id was committed);
+ * setting checked back to the hub's newest id would offer w again the
+ * events its client already has. */
+static void hub_checked_to_newest(struct hub *h, struct hub_waiter *w)
+{
+	if (h->last_id > w->checked)
+		w->checked = h->last_id;
 }
 
 /* Offers the ring's events from index first on to every waiter. */
@@ -276,8 +371,8 @@ static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
 		}
 		if (n)
 			hub_finish(h, dl, w, pick, n);
-		else if (h->ring_n)
-			w->checked = h->last_id;
+		else
+			hub_checked_to_newest(h, w);
 		w = next;
 	}
 }
@@ -455,6 +550,7 @@ void hub_free(struct hub *h)
 int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 {
 	struct store_event *pick[HUB_MAX_EVENTS];
+	struct hub_done_list dl = { 0 };
 	size_t n = 0;
 
 	*body = NULL;
@@ -477,14 +573,21 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 		pthread_mutex_unlock(&h->lock);
 		return *body ? 1 : -1;
 	}
-	if (h->last_id > w->checked)
-		w->checked = h->last_id;
+	hub_checked_to_newest(h, w);
 	w->next = &h->head;
 	w->prev = h->head.prev;
 	h->head.prev->next = w;
 	h->head.prev = w;
 	h->waiting++;
+	for (int by = 0; by < HUB_BY_N; by++) {
+		size_t cap;
+		struct hub_group *g = hub_group_join(h, (enum hub_by)by, w, &cap);
+		if (g && g->n > cap)   /* w is the newest: the oldest makes way */
+			hub_finish(h, &dl, g->oldest, NULL, 0);
+	}
 	pthread_mutex_unlock(&h->lock);
+	hub_deliver(&dl);
+	free(dl.v);
 	return 0;
 }
 

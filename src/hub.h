@@ -16,22 +16,39 @@
 struct cfg;
 struct hub;
 struct hub_waiter;
+struct hub_group;
 
-/* Called exactly once per parked waiter, from the hub thread, with a new
- * 200 response body (the caller owns body). The callback must eventually
- * free the waiter with hub_waiter_free(). */
-typedef void (*hub_done_fn)(struct hub_waiter *w, char *body, size_t len);
+/* Called exactly once per parked waiter, from the hub thread (or from
+ * hub_take's caller for a poll it makes way for), with a new 200 response
+ * body holding n events (the callee owns body; NULL when out of memory).
+ * The callback must eventually free the waiter with hub_waiter_free(). */
+typedef void (*hub_done_fn)(struct hub_waiter *w, char *body, size_t len, size_t n);
+
+/* The groups a waiting poll is counted in, each capped (cfg's
+ * max_polls_per_user, max_polls_per_address). */
+enum hub_by { HUB_BY_USER, HUB_BY_ADDRESS, HUB_BY_N };
 
 struct hub_waiter {
 	long long user_id;
+	unsigned long long addr_key; /* hub_addr_key() of the client's address, 0: not known */
 	char **rooms;          /* rooms the user is in, NULL-terminated, owned */
 	long long since;       /* the client's cursor */
-	long long checked;     /* every event <= checked was already looked at */
+	long long checked;     /* every event <= checked was already looked at;
+	                        * may be ahead of the hub, never goes back */
 	long long deadline;    /* monotonic milliseconds */
 	hub_done_fn done;
 	void *ctx;             /* for done */
+	/* the hub's: its list of waiters, and each group's, oldest first */
 	struct hub_waiter *prev, *next;
+	struct hub_link {
+		struct hub_group *group;
+		struct hub_waiter *prev, *next;
+	} by[HUB_BY_N];
 };
+
+/* The key under which polls from addr (REMOTE_ADDR, may be NULL) are
+ * counted: 0 when there is none. */
+unsigned long long hub_addr_key(const char *addr);
 
 /* A new waiter for user_id, taking ownership of rooms (may be NULL on ENOMEM). */
 struct hub_waiter *hub_waiter_new(long long user_id, char **rooms);
@@ -50,7 +67,10 @@ void hub_free(struct hub *h);
  * a new 200 body (caller frees it, and still owns w) if some of them are
  * visible to w, or 0 when none are and w is parked: the hub owns w until
  * w->done is called. Returns -1 when events after w->checked have left the
- * ring, when stopping, or on ENOMEM: the caller asks the store instead. */
+ * ring, when stopping, or on ENOMEM: the caller asks the store instead.
+ * A poll parked beyond max_polls_per_user of its user, or
+ * max_polls_per_address of its address, makes the oldest such poll answer
+ * at once with no events (its done is called on this thread). */
 int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len);
 
 /* The rooms user_id is in, from the hub's memory: a new NULL-terminated

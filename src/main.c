@@ -7,10 +7,12 @@
  *   galaxy-chat prune [-c FILE] [...]        delete old events (prune.c)
  *   galaxy-chat export [-c FILE] --room ...  one room's log for a report (export.c)
  *   galaxy-chat migrate --from SQLITE --to POSTGRESQL   copy the store into PostgreSQL
+ *   galaxy-chat backup [-c FILE] --to PATH   a copy of the SQLite store while it runs (backup.c)
+ *   galaxy-chat check --store PATH           check such a copy (check.c)
  *   galaxy-chat --help | --version
  *
- * The global options may stand anywhere; every other argument after prune,
- * export or migrate belongs to that command.
+ * The global options may stand anywhere; every other argument after a
+ * command belongs to that command.
  *
  * Serving on stdin needs a web server behind it: run by hand (from a
  * terminal, say), galaxy-chat says which configuration it looked for and
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "cfg.h"
 #include "check.h"
 #include "export.h"
@@ -36,12 +39,14 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: galaxy-chat [-c FILE] [--listen ADDR]\n"
+	        "usage: galaxy-chat [-c FILE] [--listen ADDR [--socket-group GROUP]]\n"
 	        "       galaxy-chat check [-c FILE]\n"
+	        "       galaxy-chat check --store PATH\n"
 	        "       galaxy-chat prune [-c FILE] [--older-than DAYS] [--dry-run] [--batch N]\n"
 	        "       galaxy-chat export [-c FILE] --room NAME --since DATE [--until DATE]\n"
 	        "                          [--format text|json|csv]\n"
 	        "       galaxy-chat migrate --from PATH --to postgresql://...\n"
+	        "       galaxy-chat backup [-c FILE] --to PATH [--force]\n"
 	        "       galaxy-chat --help | --version\n"
 	        "\n"
 	        "Without --listen, serves FastCGI on standard input (mod_fcgid, spawn-fcgi),\n"
@@ -49,11 +54,15 @@ static void usage(FILE *out)
 	        "  -c FILE        configuration (default: $GALAXY_CHAT_CONFIG, then\n"
 	        "                 %s)\n"
 	        "  --listen ADDR  serve FastCGI on unix:/PATH, /PATH, HOST:PORT or :PORT\n"
+	        "                 (a Unix socket gets mode 0660: its owner and group connect)\n"
+	        "  --socket-group GROUP  that socket's group (the web server's)\n"
 	        "  -v, --verbose  log debugging detail\n"
 	        "prune deletes events older than retention_days (or DAYS) in short batches;\n"
 	        "export writes one room's log, UTC dates, --until exclusive, to stdout.\n"
 	        "migrate copies an SQLite store (a path or sqlite:////PATH) into an empty\n"
 	        "PostgreSQL store, ids and times kept.\n"
+	        "backup copies the SQLite store while the chat runs; check --store checks\n"
+	        "such a copy, without any configuration.\n"
 	        "See galaxy-chat(8) and galaxy-chat.ini(5).\n", CFG_DEFAULT_PATH);
 }
 
@@ -99,7 +108,7 @@ static void main_explain_unserved(const char *config)
 	        "Apache (mod_fcgid, CGI) starts galaxy-chat itself: see doc/deploying.md.\n");
 }
 
-enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT, CMD_MIGRATE };
+enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT, CMD_MIGRATE, CMD_BACKUP };
 
 /* migrate: --from and --to, nothing else (it needs no configuration). */
 static int main_migrate(int argc, char **argv, int configured)
@@ -123,8 +132,8 @@ static int main_migrate(int argc, char **argv, int configured)
 
 int main(int argc, char **argv)
 {
-	static const char *const names[] = { NULL, "check", "prune", "export", "migrate" };
-	const char *config = NULL, *listen_addr = NULL;
+	static const char *const names[] = { NULL, "check", "prune", "export", "migrate", "backup" };
+	const char *config = NULL, *listen_addr = NULL, *socket_group = NULL;
 	enum command cmd = CMD_SERVE;
 	char *cmd_argv[MAX_ARGS];
 	int cmd_argc = 0, status;
@@ -146,16 +155,19 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--listen") == 0 && i + 1 < argc && cmd == CMD_SERVE) {
 			listen_addr = argv[++i];
 			continue;
+		} else if (strcmp(a, "--socket-group") == 0 && i + 1 < argc && cmd == CMD_SERVE) {
+			socket_group = argv[++i];
+			continue;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			log_set_level(LOG_LVL_DEBUG);
 			continue;
 		}
-		for (c = CMD_CHECK; c <= CMD_MIGRATE; c++)
+		for (c = CMD_CHECK; c <= CMD_BACKUP; c++)
 			if (strcmp(a, names[c]) == 0)
 				break;
-		if (cmd == CMD_SERVE && c <= CMD_MIGRATE && !listen_addr) {
+		if (cmd == CMD_SERVE && c <= CMD_BACKUP && !listen_addr) {
 			cmd = c;
-		} else if (cmd >= CMD_PRUNE && cmd_argc < MAX_ARGS) {
+		} else if (cmd >= CMD_CHECK && cmd_argc < MAX_ARGS) {
 			cmd_argv[cmd_argc++] = argv[i];
 		} else {
 			fprintf(stderr, "galaxy-chat: unexpected argument \"%s\"\n", a);
@@ -163,8 +175,14 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (socket_group && (!listen_addr || cmd != CMD_SERVE)) {
+		fprintf(stderr, "galaxy-chat: --socket-group goes with --listen\n");
+		return 2;
+	}
 	if (cmd == CMD_MIGRATE)
 		return main_migrate(cmd_argc, cmd_argv, config != NULL);
+	if (cmd == CMD_CHECK && cmd_argc)
+		return check_copy_main(cmd_argc, cmd_argv, config != NULL, stdout);
 	if (cmd == CMD_SERVE && !listen_addr && main_unserved()) {
 		main_explain_unserved(config);
 		return 2;
@@ -183,8 +201,11 @@ int main(int argc, char **argv)
 	case CMD_EXPORT:
 		status = export_main(cfg, cmd_argc, cmd_argv, stdout);
 		break;
+	case CMD_BACKUP:
+		status = backup_main(cfg, cmd_argc, cmd_argv, stdout);
+		break;
 	default:
-		status = server_run(cfg, listen_addr);
+		status = server_run(cfg, listen_addr, socket_group);
 	}
 	cfg_free(cfg);
 	return status;

@@ -47,8 +47,17 @@ struct rate {
 
 const struct cfg_rate *rate_limit(const struct cfg *cfg, enum rate_kind kind)
 {
-	return kind == RATE_SEND ? &cfg->rate : kind == RATE_JOIN ? &cfg->join_rate
-	       : &cfg->new_room_rate;
+	switch (kind) {
+	case RATE_SEND:
+		return &cfg->rate;
+	case RATE_JOIN:
+		return &cfg->join_rate;
+	case RATE_NEW_ROOM:
+		return &cfg->new_room_rate;
+	case RATE_SEARCH:
+		break;
+	}
+	return &cfg->search_rate;
 }
 
 void rate_path(const struct cfg *cfg, char *out, size_t outlen)
@@ -64,7 +73,8 @@ int rate_open(const struct cfg *cfg, struct rate **out, char *err, size_t errlen
 	struct rate *r;
 
 	*out = NULL;
-	if (cfg->rate.count == 0 && cfg->join_rate.count == 0 && cfg->new_room_rate.count == 0)
+	if (cfg->rate.count == 0 && cfg->join_rate.count == 0 && cfg->new_room_rate.count == 0 &&
+	    cfg->search_rate.count == 0)
 		return 0;   /* all off: no file */
 	rate_path(cfg, path, sizeof path);
 	if (cfg->store[0] == '/' && stat(cfg->store, &sb) == 0)

@@ -1,5 +1,6 @@
 /*
- * request.c - take a request apart: CGI variables and a size-limited body.
+ * request.c - take a request apart: CGI variables, the route wherever the
+ * web server put it, and a size-limited body.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,22 +21,28 @@ const char *request_env(char *const *envp, const char *name)
 
 /* The variables request_read takes, in one walk of envp (a lookup each
  * walked the ~25 FastCGI parameters 11 times: 2 % of a busy responder's
- * time). As with request_env, the first of a name wins. */
-static void request_vars(struct request *r, char *const *envp,
-                         const char **https, const char **content_length)
+ * time). As with request_env, the first of a name wins; a variable with
+ * a "repeated" flag sets it when it comes again. */
+static void request_vars(struct request *r, char *const *envp, const char **https,
+                         const char **content_length, const char **script_name,
+                         const char **path_info, const char **request_uri)
 {
-#define VAR(name, to) { name, sizeof name - 1, to }
-	const struct { const char *name; size_t len; const char **to; } vars[] = {
-		VAR("REQUEST_METHOD", &r->method),
-		VAR("PATH_INFO", &r->path),
-		VAR("QUERY_STRING", &r->query),
-		VAR("HTTP_COOKIE", &r->cookie),
-		VAR("CONTENT_TYPE", &r->content_type),
-		VAR("CONTENT_LENGTH", content_length),
-		VAR("HTTP_ORIGIN", &r->origin),
-		VAR("HTTP_HOST", &r->host),
-		VAR("SERVER_PORT", &r->server_port),
-		VAR("HTTPS", https),
+#define VAR(name, to, rep) { name, sizeof name - 1, to, rep }
+	const struct { const char *name; size_t len; const char **to; int *repeated; } vars[] = {
+		VAR("REQUEST_METHOD", &r->method, NULL),
+		VAR("SCRIPT_NAME", script_name, NULL),
+		VAR("PATH_INFO", path_info, NULL),
+		VAR("REQUEST_URI", request_uri, NULL),
+		VAR("QUERY_STRING", &r->query, NULL),
+		VAR("HTTP_COOKIE", &r->cookie, NULL),
+		VAR("HTTP_X_API_KEY", &r->api_key, &r->api_key_repeated),
+		VAR("CONTENT_TYPE", &r->content_type, NULL),
+		VAR("CONTENT_LENGTH", content_length, NULL),
+		VAR("HTTP_ORIGIN", &r->origin, NULL),
+		VAR("HTTP_HOST", &r->host, NULL),
+		VAR("SERVER_PORT", &r->server_port, NULL),
+		VAR("REMOTE_ADDR", &r->remote_addr, NULL),
+		VAR("HTTPS", https, NULL),
 	};
 #undef VAR
 
@@ -44,11 +51,74 @@ static void request_vars(struct request *r, char *const *envp,
 		size_t n = eq ? (size_t)(eq - *envp) : 0;
 
 		for (size_t i = 0; eq && i < sizeof vars / sizeof vars[0]; i++)
-			if (vars[i].len == n && !*vars[i].to && memcmp(*envp, vars[i].name, n) == 0) {
-				*vars[i].to = eq + 1;
+			if (vars[i].len == n && memcmp(*envp, vars[i].name, n) == 0) {
+				if (!*vars[i].to)
+					*vars[i].to = eq + 1;
+				else if (vars[i].repeated)
+					*vars[i].repeated = 1;
 				break;
 			}
 	}
+}
+
+static const char request_api[] = "/v1/";   /* the segment every route starts with */
+#define REQUEST_API_LEN (sizeof request_api - 1)
+
+/* Where the first "/v1/" of a[0..alen) followed by b[0..blen) starts, if
+ * before limit; else -1. */
+static long request_api_at(const char *a, size_t alen, const char *b, size_t blen, size_t limit)
+{
+	for (size_t i = 0; i < limit && i + REQUEST_API_LEN <= alen + blen; i++) {
+		size_t k = 0;
+		while (k < REQUEST_API_LEN && (i + k < alen ? a[i + k] : b[i + k - alen]) == request_api[k])
+			k++;
+		if (k == REQUEST_API_LEN)
+			return (long)i;
+	}
+	return -1;
+}
+
+const char *request_route(const char *script_name, const char *path_info,
+                          const char *request_uri, char *buf, size_t buflen)
+{
+	const char *sn = script_name ? script_name : "", *pi = path_info ? path_info : "";
+	size_t slen = strlen(sn), plen = strlen(pi), from;
+	long at;
+
+	if (strncmp(pi, request_api, REQUEST_API_LEN) == 0)
+		return pi;
+	if (slen + plen == 0) {
+		size_t len = request_uri ? strcspn(request_uri, "?") : 0;
+		at = request_api_at(request_uri, len, "", 0, len);
+		from = at < 0 ? 0 : (size_t)at;
+		if (len == 0 || http_percent_decode(request_uri + from, len - from, 0, buf, buflen) < 0)
+			return "";
+		return buf;
+	}
+	at = request_api_at(sn, slen, pi, plen, slen ? slen : plen);
+	from = at < 0 ? 0 : (size_t)at;
+	if (from >= slen)
+		return pi + (from - slen);
+	if (plen == 0)
+		return sn + from;
+	if (slen - from + plen >= buflen)
+		return "";
+	memcpy(buf, sn + from, slen - from);
+	memcpy(buf + slen - from, pi, plen + 1);
+	return buf;
+}
+
+void request_credentials(char *const *envp, const char **cookie, const char **api_key,
+                         int *api_key_repeated)
+{
+	struct request r = { 0 };
+	const char *https = NULL, *content_length = NULL, *script_name = NULL, *path_info = NULL,
+	           *request_uri = NULL;
+
+	request_vars(&r, envp, &https, &content_length, &script_name, &path_info, &request_uri);
+	*cookie = r.cookie;
+	*api_key = r.api_key;
+	*api_key_repeated = r.api_key_repeated;
 }
 
 enum request_problem request_read(struct request *r, char *const *envp,
@@ -56,14 +126,14 @@ enum request_problem request_read(struct request *r, char *const *envp,
                                   char *err, size_t errlen)
 {
 	const char *https = NULL, *content_length = NULL;
+	const char *script_name = NULL, *path_info = NULL, *request_uri = NULL;
 	long long clen = 0;
 
 	memset(r, 0, sizeof *r);
 	r->arrived_ms = monotime_ms();
-	request_vars(r, envp, &https, &content_length);
+	request_vars(r, envp, &https, &content_length, &script_name, &path_info, &request_uri);
 	r->https = https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0);
-	if (!r->path)
-		r->path = "";
+	r->path = request_route(script_name, path_info, request_uri, r->route, sizeof r->route);
 	if (!r->query)
 		r->query = "";
 	if (!r->method || !*r->method) {

@@ -1,7 +1,7 @@
 /*
  * router.c - the route table and the checks in front of every handler:
- * 404 / 405, OPTIONS (CORS preflight), API.md's cross-site rules, and
- * authentication.
+ * 404 / 405, OPTIONS (CORS preflight), API.md's cross-site rules,
+ * authentication, and how many heavy requests (searches) run at once.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,23 +22,27 @@ struct route {
 	const char *suffix;    /* NULL: exact match on prefix */
 	api_fn fn;
 	int open;              /* no authentication */
-	int quick;             /* may answer in struct call's quick mode */
+	enum route_class {
+		ROUTE_WORKER,      /* runs on a worker */
+		ROUTE_QUICK,       /* may answer in struct call's quick mode, else on a worker */
+		ROUTE_HEAVY,       /* a read that may take long: at most max_searches at once */
+	} class;
 };
 
 static const struct route routes[] = {
-	{ "GET", "/v1/health", NULL, api_health, 1, 0 },
-	{ "GET", "/v1/me", NULL, api_me, 0, 0 },
-	{ "GET", "/v1/rooms", NULL, api_rooms, 0, 0 },
-	{ "POST", "/v1/rooms/", "/join", api_room_join, 0, 0 },
-	{ "POST", "/v1/rooms/", "/leave", api_room_leave, 0, 0 },
-	{ "GET", "/v1/rooms/", "/messages", api_room_history, 0, 0 },
-	{ "GET", "/v1/rooms/", "/who", api_room_who, 0, 0 },
-	{ "POST", "/v1/messages", NULL, api_post_message, 0, 0 },
-	{ "GET", "/v1/events", NULL, api_events, 0, 1 },
-	{ "DELETE", "/v1/messages/", "", api_delete_message, 0, 0 },
-	{ "POST", "/v1/users/", "/mute", api_mute, 0, 0 },
-	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0, 0 },
-	{ "GET", "/v1/search", NULL, api_search, 0, 0 },
+	{ "GET", "/v1/health", NULL, api_health, 1, ROUTE_WORKER },
+	{ "GET", "/v1/me", NULL, api_me, 0, ROUTE_WORKER },
+	{ "GET", "/v1/rooms", NULL, api_rooms, 0, ROUTE_WORKER },
+	{ "POST", "/v1/rooms/", "/join", api_room_join, 0, ROUTE_WORKER },
+	{ "POST", "/v1/rooms/", "/leave", api_room_leave, 0, ROUTE_WORKER },
+	{ "GET", "/v1/rooms/", "/messages", api_room_history, 0, ROUTE_WORKER },
+	{ "GET", "/v1/rooms/", "/who", api_room_who, 0, ROUTE_WORKER },
+	{ "POST", "/v1/messages", NULL, api_post_message, 0, ROUTE_WORKER },
+	{ "GET", "/v1/events", NULL, api_events, 0, ROUTE_QUICK },
+	{ "DELETE", "/v1/messages/", "", api_delete_message, 0, ROUTE_WORKER },
+	{ "POST", "/v1/users/", "/mute", api_mute, 0, ROUTE_WORKER },
+	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0, ROUTE_WORKER },
+	{ "GET", "/v1/search", NULL, api_search, 0, ROUTE_HEAVY },
 };
 
 /* 1 when path matches r; the argument (if any) goes to arg. */
@@ -127,26 +131,54 @@ void router_cors(const struct cfg *cfg, const char *origin, struct reply *rep)
 	reply_header(rep, "Vary", "Origin");
 }
 
+/* The credentials of c's request. */
+static struct auth_creds router_creds(const struct call *c)
+{
+	return (struct auth_creds){ c->req->cookie, c->req->api_key, c->req->api_key_repeated };
+}
+
+void router_auth_error(struct call *c, int result, const char *err)
+{
+	switch (result) {
+	case AUTH_UNAVAILABLE:
+		api_galaxy_unavailable(c, err);
+		break;
+	case AUTH_NO_COOKIE:
+		reply_error(c->rep, 401, "no galaxysession cookie: log in to Galaxy first "
+		            "(or send a Galaxy API key in X-API-Key)");
+		break;
+	case AUTH_BAD_KEY:
+		reply_error(c->rep, 401, "X-API-Key must be one Galaxy API key: 32 lowercase "
+		            "hexadecimal digits");
+		break;
+	case AUTH_NO_KEY:
+		reply_error(c->rep, 401, "X-API-Key is not a valid Galaxy API key: use the "
+		            "current key of a Galaxy user (User > Preferences > Manage API Key)");
+		break;
+	case AUTH_TWO_USERS:
+		reply_error(c->rep, 400, "the galaxysession cookie and X-API-Key are of two "
+		            "different users: send one of them");
+		break;
+	default:
+		reply_error(c->rep, 401, "the galaxysession cookie is not a logged-in Galaxy session");
+	}
+}
+
 /* Authenticates c; on failure fills the reply (or, quick, defers) and
  * returns -1. */
 static int router_authenticate(struct call *c)
 {
 	char err[256] = "";
-	switch (c->quick ? auth_check_cached(c->auth, c->req->cookie, &c->user, err, sizeof err)
-	                 : auth_check(c->auth, c->req->cookie, &c->user, err, sizeof err)) {
-	case AUTH_OK:
-		break;
-	case AUTH_NOT_CACHED:
+	struct auth_creds cr = router_creds(c);
+	enum auth_result res = c->quick ? auth_check_cached(c->auth, &cr, &c->user, err, sizeof err)
+	                                : auth_check(c->auth, &cr, &c->user, err, sizeof err);
+
+	if (res == AUTH_NOT_CACHED) {
 		c->deferred = 1;
 		return -1;
-	case AUTH_UNAVAILABLE:
-		api_galaxy_unavailable(c, err);
-		return -1;
-	case AUTH_NO_COOKIE:
-		reply_error(c->rep, 401, "no galaxysession cookie: log in to Galaxy first");
-		return -1;
-	default:
-		reply_error(c->rep, 401, "the galaxysession cookie is not a logged-in Galaxy session");
+	}
+	if (res != AUTH_OK) {
+		router_auth_error(c, res, err);
 		return -1;
 	}
 	if (c->quick) {
@@ -158,6 +190,20 @@ static int router_authenticate(struct call *c)
 	if (c->store && store_user_seen(c->store, &c->user, err, sizeof err) != STORE_OK)
 		log_warning("store: recording %s as seen: %s", c->user.username, err);
 	return 0;
+}
+
+/* Takes one of the process's max_searches places for a heavy route, so
+ * that the other workers stay free for posts and polls: 0, or -1 with the
+ * busy answer filled in when every place is taken. */
+static int router_heavy_enter(struct call *c)
+{
+	if (!c->heavy || __atomic_add_fetch(c->heavy, 1, __ATOMIC_ACQ_REL) <= c->cfg->max_searches)
+		return 0;
+	__atomic_sub_fetch(c->heavy, 1, __ATOMIC_ACQ_REL);
+	reply_header(c->rep, "Retry-After", "1");
+	reply_error(c->rep, 503, "too many searches at once (max_searches = %d); try again in a moment",
+	            c->cfg->max_searches);
+	return -1;
 }
 
 void router_dispatch(struct call *c)
@@ -177,7 +223,7 @@ void router_dispatch(struct call *c)
 			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
 			         allow[0] ? ", " : "", routes[i].method);
 	}
-	if (c->quick && !(hit && hit->quick)) {
+	if (c->quick && !(hit && hit->class == ROUTE_QUICK)) {
 		c->deferred = 1;
 		return;
 	}
@@ -207,12 +253,20 @@ void router_dispatch(struct call *c)
 			reply_error(c->rep, 403, "state-changing requests need Content-Type: application/json");
 			return;
 		}
-		if (!router_origin_allowed(c->cfg, req)) {
+		/* the Origin check keeps other sites from using the browser's
+		 * cookie; a request with an API key and no session cookie carries
+		 * nothing a browser adds by itself (doc/security.md) */
+		struct auth_creds cr = router_creds(c);
+		if (!auth_by_key_alone(&cr) && !router_origin_allowed(c->cfg, req)) {
 			reply_error(c->rep, 403, "requests from origin %s are not allowed", req->origin);
 			return;
 		}
 	}
 	if (!hit->open && router_authenticate(c) < 0)
 		return;
+	if (hit->class == ROUTE_HEAVY && router_heavy_enter(c) < 0)
+		return;
 	hit->fn(c);
+	if (hit->class == ROUTE_HEAVY && c->heavy)
+		__atomic_sub_fetch(c->heavy, 1, __ATOMIC_ACQ_REL);
 }

@@ -11,8 +11,16 @@
  * Unknown paths get 404; known paths with another method 405 with Allow,
  * or for OPTIONS 204 with Allow (and the CORS preflight answer when the
  * Origin is one of allowed_origins). With c->quick, only the long poll's
- * route runs, and only from memory (struct call); the rest is deferred. */
+ * route runs, and only from memory (struct call); the rest is deferred.
+ * A heavy route (search) beyond max_searches running in the process
+ * (c->heavy) gets 503 with Retry-After instead of a worker's time. */
 void router_dispatch(struct call *c);
+
+/* Fills c->rep with the answer to a request whose authentication failed
+ * with result (an enum auth_result other than AUTH_OK and AUTH_NOT_CACHED;
+ * err says why, for the log): 401 (400 for a cookie and a key of two
+ * users), or 503 when Galaxy's database cannot be asked. */
+void router_auth_error(struct call *c, int result, const char *err);
 
 /* 1 when a request's Origin is allowed for a state-changing request: none
  * sent, one of allowed_origins, or the request's own scheme://HTTP_HOST

@@ -1,6 +1,6 @@
 /*
- * search.c - search words to an FTS5 query, highlights to fragments
- * (see search.h). Pure functions: no store, no I/O.
+ * search.c - the rules of a search's words, and the FTS5 query they make;
+ * highlights to fragments (see search.h). Pure functions: no store, no I/O.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,32 +10,70 @@
 
 #define SEARCH_SPACE " \t\r\n\f\v"
 
-/* The number of words in q; *bytes gets their total length. */
-static size_t search_words(const char *q, size_t *bytes)
+/* One whitespace-separated word of q, and its parts as the index splits
+ * it: runs of letters and digits between punctuation. */
+struct search_word {
+	const char *start;
+	size_t len;
+	size_t parts;
+	size_t last_chars;   /* characters of the last part */
+};
+
+/* 1 when byte c belongs to a part: an ASCII letter or digit, or a byte of
+ * a non-ASCII character. FTS5's unicode61 tokenizer and PostgreSQL's
+ * parser also split on non-ASCII punctuation; counting that as letters
+ * errs towards fewer, longer parts. */
+static int search_part_byte(unsigned char c)
 {
-	size_t words = 0;
+	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
 
-	*bytes = 0;
-	for (q += strspn(q, SEARCH_SPACE); *q; q += strspn(q, SEARCH_SPACE)) {
-		size_t n = strcspn(q, SEARCH_SPACE);
+/* The next word at *q into w, moving *q past it: 1, or 0 at the end. */
+static int search_next(const char **q, struct search_word *w)
+{
+	const char *p = *q + strspn(*q, SEARCH_SPACE);
+	int in_part = 0;
 
-		words++;
-		*bytes += n;
-		q += n;
+	if (!*p)
+		return 0;
+	w->start = p;
+	w->len = strcspn(p, SEARCH_SPACE);
+	w->parts = w->last_chars = 0;
+	for (size_t i = 0; i < w->len; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (!search_part_byte(c)) {
+			in_part = 0;
+			continue;
+		}
+		if (!in_part) {
+			w->parts++;
+			w->last_chars = 0;
+			in_part = 1;
+		}
+		if ((c & 0xc0) != 0x80)   /* not a UTF-8 continuation byte */
+			w->last_chars++;
 	}
-	return words;
+	*q = p + w->len;
+	return 1;
 }
 
 int search_check(const char *q, char *err, size_t errlen)
 {
-	size_t bytes, words = search_words(q, &bytes);
+	struct search_word w;
+	size_t words = 0, parts = 0;
 
+	while (search_next(&q, &w)) {
+		words++;
+		parts += w.parts;
+	}
 	if (words == 0) {
 		snprintf(err, errlen, "nothing to search for");
 		return -1;
 	}
-	if (words > SEARCH_MAX_WORDS) {
-		snprintf(err, errlen, "at most %d words, please", SEARCH_MAX_WORDS);
+	if (words > SEARCH_MAX_WORDS || parts > SEARCH_MAX_WORDS) {
+		snprintf(err, errlen, "at most %d words, please%s", SEARCH_MAX_WORDS,
+		         words > SEARCH_MAX_WORDS ? "" : " (paired-end counts as two)");
 		return -1;
 	}
 	return 0;
@@ -43,25 +81,26 @@ int search_check(const char *q, char *err, size_t errlen)
 
 char *search_fts5_query(const char *q)
 {
-	size_t bytes, words = search_words(q, &bytes), o = 0;
-	/* each byte may double ("), plus quotes, star and a space per word */
-	char *out = malloc(2 * bytes + 4 * words + 1);
+	/* a word of n bytes becomes at most 2n + 4 (each " doubled, two
+	 * quotes, a star, a space before it) <= 3n + 3, and words are apart */
+	char *out = malloc(3 * strlen(q) + 4);
+	struct search_word w;
+	size_t o = 0;
 
 	if (!out)
 		return NULL;
-	for (q += strspn(q, SEARCH_SPACE); *q; q += strspn(q, SEARCH_SPACE)) {
-		size_t n = strcspn(q, SEARCH_SPACE);
-
+	while (search_next(&q, &w)) {
 		if (o)
 			out[o++] = ' ';
 		out[o++] = '"';
-		for (; n; n--, q++) {
-			if (*q == '"')
+		for (size_t i = 0; i < w.len; i++) {
+			if (w.start[i] == '"')
 				out[o++] = '"';
-			out[o++] = *q;
+			out[o++] = w.start[i];
 		}
 		out[o++] = '"';
-		out[o++] = '*';
+		if (w.last_chars >= SEARCH_PREFIX_MIN)
+			out[o++] = '*';
 	}
 	out[o] = '\0';
 	return out;

@@ -8,13 +8,16 @@
  * (struct call's quick mode); every other request goes to a bounded pool
  * of workers, each with its own store connection. A parked poll holds no
  * thread; the hub's thread writes its answer when the socket can take it
- * whole, else a worker does. A connection the web server keeps goes back
- * to the listener for its next request. SIGTERM stops the listener,
+ * whole and the auth cache vouches for its session, else a worker does
+ * (server_poll_answer). A connection the web server keeps goes back
+ * to the listener for its next request, any other to the listener to be
+ * closed once the client is done sending. SIGTERM stops the listener,
  * answers every parked poll, drains the queue and exits.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <fcgiapp.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,19 +41,24 @@
 #include "server.h"
 #include "store.h"
 
-#define SERVER_HEAD_TIMEOUT_MS 10000   /* a client has this long to send its whole request */
-#define SERVER_IO_TIMEOUT_S 10         /* then each read and write on it may take this long */
+#define SERVER_REQUEST_TIMEOUT_MS 10000   /* a client has this long to send its whole request */
+#define SERVER_IO_TIMEOUT_S 10            /* then each read and write on it may take this long */
+#define SERVER_SPARE_FILES 256            /* open files besides connections: stores, databases */
 
 extern char **environ;
 
 /* A queued piece of work for a worker: a new request (resp NULL; read
- * already when read is set), or a finished response to write. */
+ * already when read is set), a finished response to write, or a parked
+ * poll's answer that waits for its session to be checked again (poll_user
+ * set: resp is the 200 body, with poll_events events; server_poll_answer). */
 struct job {
 	FCGX_Request *fcgx;   /* NULL in CGI mode */
 	int read;
 	struct request req;   /* when read */
 	char *resp;
 	size_t len;
+	long long poll_user;
+	size_t poll_events;
 	struct job *next;
 };
 
@@ -70,6 +78,7 @@ struct server {
 	int stopping;
 	int cgi_done;
 	int no_store;               /* the store cannot be opened: see server_run */
+	int heavy;                  /* heavy requests running (struct call), atomic */
 };
 
 static struct server *server_instance;  /* for the hub's done callback */
@@ -87,11 +96,11 @@ static void server_push(struct server *s, struct job *j)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Closes a finished request's connection without waiting for the client:
- * what it has sent is read and dropped (so closing does not reset the
- * connection under the reply), then the descriptor is closed. libfcgi's
- * own close would keep reading for as long as the client trickles bytes,
- * holding this worker. */
+/* Closes a finished request's connection without waiting for the client,
+ * when there is no listener to linger on it: what it has sent is read and
+ * dropped (so closing does not reset the connection under the reply), then
+ * the descriptor is closed. libfcgi's own close would keep reading for as
+ * long as the client trickles bytes, holding this worker. */
 static void server_close(int fd)
 {
 	char trash[4096];
@@ -104,21 +113,24 @@ static void server_close(int fd)
 }
 
 /* Writes a whole response and ends the request; frees fcgx. The
- * connection goes back to the listener when the web server keeps it
+ * connection goes back to the listener: kept when the web server keeps it
  * (fcgx->keepConnection, from its FCGI_KEEP_CONN) and the request was read
- * whole, else it is closed. */
+ * whole, else to be closed (listener_linger); without a listener (stopping,
+ * or not started yet) it is closed here. */
 static void server_finish(struct server *s, FCGX_Request *fcgx, const char *resp, size_t len)
 {
-	int fd = -1;
+	int fd = -1, keep = 0;
 
 	if (fcgx) {
-		int keep = fcgx->keepConnection;
+		keep = fcgx->keepConnection;
 		FCGX_PutStr(resp, (int)len, fcgx->out);
-		fcgx->keepConnection = 1;   /* flush and end, but leave closing to us */
+		/* flush and end, but leave closing to us: libfcgi closes itself
+		 * after a read error (a body the listener handed on cut short),
+		 * waiting for the client */
+		fcgx->keepConnection = 1;
+		FCGX_ClearError(fcgx->in);
 		FCGX_Finish_r(fcgx);
-		fd = keep ? fcgx->ipcFd : -1;
-		if (!keep && fcgx->ipcFd >= 0)
-			server_close(fcgx->ipcFd);
+		fd = fcgx->ipcFd;
 		fcgx->ipcFd = -1;
 		FCGX_Free(fcgx, 1);
 		free(fcgx);
@@ -128,7 +140,10 @@ static void server_finish(struct server *s, FCGX_Request *fcgx, const char *resp
 	}
 	pthread_mutex_lock(&s->lock);
 	if (fd >= 0 && s->listener) {
-		listener_keep(s->listener, fd);
+		if (keep)
+			listener_keep(s->listener, fd);
+		else
+			listener_linger(s->listener, fd);
 		fd = -1;
 	}
 	s->in_flight--;
@@ -182,18 +197,56 @@ static void server_respond(struct server *s, FCGX_Request *fcgx, struct reply *r
 	free(resp);
 }
 
-/* The hub's callback, on its thread: answers the parked poll with its 200. */
-static void server_park_done(struct hub_waiter *w, char *body, size_t len)
+/* Answers a finished poll of user_id, the request fcgx (the CGI request
+ * when NULL), with its 200 body of n events (taken; NULL when out of
+ * memory). A poll may have waited far longer than auth_cache_seconds since
+ * its session (or API key) was checked: events go out only while it is
+ * still user_id's, as for any request. Off a worker the auth cache's word is
+ * taken (auth_check_cached); when the cache no longer knows, the answer is
+ * queued for a worker, which asks Galaxy's database (auth_check): at most
+ * one query per session per auth_cache_seconds, however many polls wait. */
+static void server_poll_answer(struct server *s, FCGX_Request *fcgx, long long user_id,
+                               char *body, size_t len, size_t n, int on_worker)
 {
 	struct reply rep = { 0 };
+	enum auth_result res = AUTH_OK;
+	char err[256] = "";
+	struct job *j;
 
-	if (body)
+	if (body && n) {
+		struct auth_creds cr;
+		struct user u;
+		request_credentials(fcgx ? fcgx->envp : environ, &cr.cookie, &cr.api_key,
+		                    &cr.api_key_repeated);
+		res = on_worker ? auth_check(s->auth, &cr, &u, err, sizeof err)
+		                : auth_check_cached(s->auth, &cr, &u, err, sizeof err);
+		if (res == AUTH_OK && u.id != user_id)
+			res = AUTH_NO_SESSION;
+	}
+	if (res == AUTH_NOT_CACHED && (j = calloc(1, sizeof *j))) {
+		j->fcgx = fcgx;
+		j->resp = body;
+		j->len = len;
+		j->poll_user = user_id;
+		j->poll_events = n;
+		server_push(s, j);
+		return;
+	}
+	if (res == AUTH_OK && body)
 		reply_raw(&rep, 200, body, len);
-	else
+	else if (res == AUTH_OK || res == AUTH_NOT_CACHED)
 		reply_error(&rep, 500, "out of memory");
+	else
+		router_auth_error(&(struct call){ .cfg = s->cfg, .rep = &rep }, res, err);
 	free(body);
-	server_respond(server_instance, w->ctx, &rep, 0);
+	server_respond(s, fcgx, &rep, on_worker);
 	reply_clear(&rep);
+}
+
+/* The hub's callback, on its thread: answers the parked poll. */
+static void server_park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
+{
+	server_poll_answer(server_instance, w->ctx, w->user_id, body, len, n, 0);
 	hub_waiter_free(w);
 }
 
@@ -220,7 +273,7 @@ static int server_read(struct server *s, FCGX_Request *fcgx, struct request *req
 
 	p = fcgx ? request_read(req, fcgx->envp, server_fcgx_read, fcgx, s->cfg->max_body_bytes, err, sizeof err)
 	         : request_read(req, environ, server_stdin_read, NULL, s->cfg->max_body_bytes, err, sizeof err);
-	if (fcgx && (p != REQUEST_OK || FCGX_GetChar(fcgx->in) != EOF))
+	if (fcgx && (p != REQUEST_OK || FCGX_GetChar(fcgx->in) != EOF || FCGX_GetError(fcgx->in)))
 		fcgx->keepConnection = 0;
 	if (p == REQUEST_IO)
 		log_info("request dropped: %s", err);
@@ -252,7 +305,7 @@ static int server_dispatch(struct server *s, struct worker *wk, FCGX_Request *fc
 		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate,
 		.store = wk ? wk->store : NULL, .store_error = wk ? wk->store_error : "not on a worker",
 		.req = req, .rep = &rep,
-		.park_done = server_park_done, .park_ctx = fcgx, .quick = !wk,
+		.park_done = server_park_done, .park_ctx = fcgx, .quick = !wk, .heavy = &s->heavy,
 	};
 	router_dispatch(&c);
 	if (c.deferred) {
@@ -302,7 +355,10 @@ static void *server_worker(void *arg)
 		if (!s->head)
 			s->tail = NULL;
 		pthread_mutex_unlock(&s->lock);
-		if (j->resp) {
+		if (j->poll_user) {
+			server_poll_answer(s, j->fcgx, j->poll_user, j->resp, j->len, j->poll_events, 1);
+			j->resp = NULL;
+		} else if (j->resp) {
 			server_finish(s, j->fcgx, j->resp, j->len);
 		} else if (j->read) {
 			server_dispatch(s, &wk, j->fcgx, &j->req);
@@ -317,36 +373,40 @@ static void *server_worker(void *arg)
 	return NULL;
 }
 
-/* The listener's callback: fd has a request's parameters buffered (and,
- * when whole, its body too). libfcgi reads them from there without
- * waiting. A whole request is read here, and a long poll that memory
- * alone can answer or park (struct call's quick mode) is dealt with here;
- * everything else goes to the workers. */
-static void server_ready(int fd, int whole, void *arg)
+/* The listener's callback: fd's request can be read from in (fd itself,
+ * or a memfd holding what the listener read from fd) without waiting. It is
+ * read here, and a long poll that memory alone can answer or park (struct
+ * call's quick mode) is dealt with here; everything else goes to the
+ * workers, read already. */
+static void server_ready(int fd, int in, void *arg)
 {
 	struct server *s = arg;
 	FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
 	struct job *j = calloc(1, sizeof *j);
 	struct reply rep = { 0 };
 
-	/* No listening socket (-1): on a malformed request libfcgi closes fd
+	/* No listening socket (-1): on a malformed request libfcgi closes in
 	 * and fails instead of accepting another connection itself.
-	 * keepConnection keeps fd across the FCGX_Finish_r FCGX_Accept_r starts
+	 * keepConnection keeps in across the FCGX_Finish_r FCGX_Accept_r starts
 	 * with; it is then set from the request. */
 	if (!fcgx || !j || FCGX_InitRequest(fcgx, -1, 0) != 0) {
 		free(fcgx);
 		free(j);
+		if (in != fd)
+			close(in);
 		close(fd);
 		log_error("out of memory accepting a request");
 		return;
 	}
-	fcgx->ipcFd = fd;
+	fcgx->ipcFd = in;
 	fcgx->keepConnection = 1;
 	if (FCGX_Accept_r(fcgx) != 0) {
 		log_info("a malformed FastCGI request: connection closed");
 		FCGX_Free(fcgx, 1);
 		free(fcgx);
 		free(j);
+		if (in != fd)
+			close(fd);
 		return;
 	}
 	pthread_mutex_lock(&s->lock);
@@ -357,24 +417,22 @@ static void server_ready(int fd, int whole, void *arg)
 		reply_error(&rep, 503, "too many requests in flight (max_connections = %d)",
 		            s->cfg->max_connections);
 		fcgx->keepConnection = 0;
+	}
+	int bad = busy || server_read(s, fcgx, &j->req, &rep) < 0;
+	if (in != fd) {   /* read whole: the answer goes to the connection */
+		close(in);
+		fcgx->ipcFd = fd;
+	}
+	if (bad)
 		server_respond(s, fcgx, &rep, 0);
-		reply_clear(&rep);
+	reply_clear(&rep);
+	if (bad || server_dispatch(s, NULL, fcgx, &j->req)) {
+		request_free(&j->req);
 		free(j);
 		return;
 	}
 	j->fcgx = fcgx;
-	if (whole) {
-		int bad = server_read(s, fcgx, &j->req, &rep) < 0;
-		j->read = 1;
-		if (bad)
-			server_respond(s, fcgx, &rep, 0);
-		reply_clear(&rep);
-		if (bad || server_dispatch(s, NULL, fcgx, &j->req)) {
-			request_free(&j->req);
-			free(j);
-			return;
-		}
-	}
+	j->read = 1;
 	server_push(s, j);
 }
 
@@ -428,35 +486,83 @@ static void server_degraded_answer(struct server *s, FCGX_Request *fcgx, const c
 }
 
 /* Raises the soft limit on open files towards the hard one, enough for
- * max_connections connections and some to spare: the default soft limit
- * (1024) would let a few hundred idle connections starve accept(). */
-static void server_raise_nofile(int max_connections)
+ * max_connections requests, as many idle kept connections, and some to
+ * spare: the default soft limit (1024) would let a few hundred idle
+ * connections starve accept(). Returns the limit. */
+static rlim_t server_raise_nofile(int max_connections)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)max_connections + 256;
+	rlim_t want = 2 * (rlim_t)max_connections + SERVER_SPARE_FILES;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
-		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return want;
+	if (rl.rlim_cur >= want)
+		return rl.rlim_cur;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
 		log_warning("only %llu open files allowed (ulimit -n) for max_connections = %d",
 		            (unsigned long long)rl.rlim_cur, max_connections);
+	return rl.rlim_cur;
+}
+
+/* How many kept connections may wait idle, with nofile open files: at most
+ * max_connections, and at most half of what the spare files leave, so that
+ * idle connections leave room for as many requests. */
+static int server_max_idle(rlim_t nofile, int max_connections)
+{
+	rlim_t half = nofile > SERVER_SPARE_FILES ? (nofile - SERVER_SPARE_FILES) / 2 : 0;
+
+	return half < (rlim_t)max_connections ? (int)half : max_connections;
 }
 
 /* Opens --listen's socket: "unix:/path", "/path", "host:port", ":port".
- * The backlog is max_connections (the kernel caps it at somaxconn): every
- * browser reconnecting at once (a restart, a network blip) is a burst of
- * new polls, and nginx answers 502 to each connect() the backlog refuses. */
-static int server_open_listen(const char *addr, int backlog)
+ * A Unix socket is made with mode 0600 (umask) and then given mode 0660
+ * and, when group is set, that group, so that only its owner and group
+ * can ever connect. The backlog is max_connections (the kernel caps it at
+ * somaxconn): every browser reconnecting at once (a restart, a network
+ * blip) is a burst of new polls, and nginx answers 502 to each connect()
+ * the backlog refuses. Returns the socket, or -1 with err. */
+static int server_open_listen(const char *addr, const char *group, int backlog,
+                              char *err, size_t errlen)
 {
 	const char *path = strncmp(addr, "unix:", 5) == 0 ? addr + 5 : addr;
+	gid_t gid = (gid_t)-1;
+
+	if (group) {
+		struct group *gr = getgrnam(group);
+		char *end;
+		unsigned long n = strtoul(group, &end, 10);
+		if (path[0] != '/') {
+			snprintf(err, errlen, "--socket-group %s: --listen %s is not a Unix socket", group, addr);
+			return -1;
+		}
+		if (gr)
+			gid = gr->gr_gid;
+		else if (*group && !*end)
+			gid = (gid_t)n;
+		else {
+			snprintf(err, errlen, "--socket-group %s: no such group", group);
+			return -1;
+		}
+	}
 	if (path[0] == '/')
 		unlink(path);
+	mode_t umask_was = umask(0177);
 	int fd = FCGX_OpenSocket(path, backlog > 1024 ? backlog : 1024);
-	if (fd < 0)
+	umask(umask_was);
+	if (fd < 0) {
+		snprintf(err, errlen, "--listen %s: cannot open the socket: %s", addr, strerror(errno));
 		return -1;
-	if (path[0] == '/')
-		chmod(path, 0666);   /* anyone may connect: every request is still authenticated */
+	}
+	if (path[0] == '/' && (chown(path, (uid_t)-1, gid) < 0 || chmod(path, 0660) < 0)) {
+		snprintf(err, errlen, "--socket-group %s: %s (the group must be one galaxy-chat is in)",
+		         group ? group : "", strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
 	return fd;
 }
 
@@ -467,7 +573,7 @@ static void server_unlink_listen(const char *listen_addr)
 		unlink(listen_addr[0] == '/' ? listen_addr : listen_addr + 5);
 }
 
-int server_run(const struct cfg *cfg, const char *listen_addr)
+int server_run(const struct cfg *cfg, const char *listen_addr, const char *socket_group)
 {
 	struct server s = { .cfg = cfg, .listen_fd = 0 };
 	char err[512];
@@ -528,16 +634,14 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 			pending = server_degraded_accept(&s);
 		}
 	}
-	server_raise_nofile(cfg->max_connections);
+	rlim_t nofile = server_raise_nofile(cfg->max_connections);
 	/* --listen's socket last: while it exists, clients may connect, so a
 	 * start that fails must fail before it (removing it afterwards races
 	 * with clients, and supervisors, that already saw it answer) */
-	int rate_failed = rate_open(cfg, &s.rate, err, sizeof err) < 0;
-	if (rate_failed || (listen_addr && (s.listen_fd = server_open_listen(listen_addr, cfg->max_connections)) < 0)) {
-		if (rate_failed)
-			log_error("%s", err);
-		else
-			log_error("--listen %s: cannot open the socket: %s", listen_addr, strerror(errno));
+	if (rate_open(cfg, &s.rate, err, sizeof err) < 0 ||
+	    (listen_addr && (s.listen_fd = server_open_listen(listen_addr, socket_group, cfg->max_connections,
+	                                                      err, sizeof err)) < 0)) {
+		log_error("%s", err);
 		rate_close(s.rate);
 		hub_free(s.hub);
 		auth_free(s.auth);
@@ -568,8 +672,16 @@ int server_run(const struct cfg *cfg, const char *listen_addr)
 				server_degraded_answer(&s, pending, "out of memory");
 			}
 		}
-		if (listener_new(s.listen_fd, cfg->max_connections, SERVER_HEAD_TIMEOUT_MS,
-		                 SERVER_IO_TIMEOUT_S, server_ready, &s, &listener, err, sizeof err) < 0) {
+		struct listener_limits lim = {
+			.max_pending = cfg->max_connections,
+			.max_idle = server_max_idle(nofile, cfg->max_connections),
+			.request_timeout_ms = SERVER_REQUEST_TIMEOUT_MS,
+			.idle_timeout_ms = cfg->keepalive_timeout * 1000,
+			.max_body = cfg->max_body_bytes,
+			.max_drain = REQUEST_MAX_DRAIN,
+			.io_timeout_s = SERVER_IO_TIMEOUT_S,
+		};
+		if (listener_new(s.listen_fd, &lim, server_ready, &s, &listener, err, sizeof err) < 0) {
 			log_error("%s", err);
 			status = 1;
 		} else {

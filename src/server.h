@@ -10,7 +10,9 @@ struct cfg;
 
 /* Serves until SIGTERM/SIGINT (answering every waiting poll before it
  * returns). listen_addr NULL: fd 0, or CGI when fd 0 is not a socket;
- * else "unix:/path", "/path", "host:port" or ":port". Returns the exit status. */
-int server_run(const struct cfg *cfg, const char *listen_addr);
+ * else "unix:/path", "/path", "host:port" or ":port". A Unix socket gets
+ * mode 0660 and, unless socket_group is NULL, that group (a name or a
+ * number). Returns the exit status. */
+int server_run(const struct cfg *cfg, const char *listen_addr, const char *socket_group);
 
 #endif

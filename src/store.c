@@ -37,6 +37,30 @@ void store_describe(const char *where, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", where);
 }
 
+int store_sqlite_file(const char *where, char *path, size_t pathlen, char *err, size_t errlen)
+{
+	struct dburl url;
+	int n;
+
+	if (store_is_postgresql(where)) {
+		snprintf(err, errlen, "the store is a PostgreSQL database, not an SQLite file");
+		return -1;
+	}
+	if (strncmp(where, "sqlite:", 7) != 0) {
+		n = snprintf(path, pathlen, "%s", where);
+	} else {
+		if (dburl_parse(where, NULL, &url, err, errlen) < 0)
+			return -1;
+		n = snprintf(path, pathlen, "%s", url.sqlite_path);
+		dburl_free(&url);
+	}
+	if (n < 0 || (size_t)n >= pathlen) {
+		snprintf(err, errlen, "the store's path is too long");
+		return -1;
+	}
+	return 0;
+}
+
 /* store_open() without naming the store. */
 static int store_open_kind(const char *where, const char *const *persistent, size_t n,
                            struct store **out, char *err, size_t errlen)
@@ -288,22 +312,25 @@ enum store_result store_muted_until(struct store *st, long long user_id, char un
 }
 
 enum store_result store_search(struct store *st, long long user_id, const char *q,
-                               const char *room, long long before, int limit,
-                               json_object **out, int *more, char *err, size_t errlen)
+                               const char *room, long long before, int limit, int timeout_ms,
+                               json_object **out, int *more, int *partial,
+                               char *err, size_t errlen)
 {
 	enum store_result res;
 
-	*more = 0;
+	*more = *partial = 0;
 	if (!(*out = json_object_new_array())) {
 		snprintf(err, errlen, "out of memory");
 		return STORE_ERROR;
 	}
 	res = st->ops->search(st, user_id, q, room, before > 0 ? before : INT64_MAX,
-	                      store_clamp(limit), *out, more, err, errlen);
+	                      store_clamp(limit), timeout_ms > 0 ? timeout_ms : 1, *out, more,
+	                      partial, err, errlen);
 	if (res != STORE_OK) {
 		json_object_put(*out);
 		*out = NULL;
 	}
+	*more |= *partial;   /* older matches may exist: the search did not get to them */
 	return res;
 }
 

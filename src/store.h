@@ -43,6 +43,9 @@ struct store_event {
 	 * message itself reads {..., "deleted": true} without "text". */
 };
 
+/* The most events one read returns: a larger limit is cut to it. */
+#define STORE_MAX_LIMIT 500
+
 /* A growable list of events; zero-initialise, free with store_events_clear(). */
 struct store_events {
 	struct store_event *v;
@@ -200,10 +203,15 @@ enum store_result store_muted_until(struct store *st, long long user_id, char un
  * / STORE_FORBIDDEN as for store_history). Newest first, ids < before
  * (before <= 0: newest), at most limit; *more is 1 when older matches
  * exist. *out: a new JSON array (caller puts it) of events as API.md shows
- * them, each with "fragments" (search_fragments()). */
+ * them, each with "fragments" (search_fragments()). A search that runs
+ * for timeout_ms stops: STORE_OK with *partial and *more set, and *out
+ * the newest matches found by then, none skipped (on PostgreSQL none).
+ * The time is checked as the store reads rows; the index's own work on
+ * one prefix runs on (search.h's word rules bound it). */
 enum store_result store_search(struct store *st, long long user_id, const char *q,
-                               const char *room, long long before, int limit,
-                               json_object **out, int *more, char *err, size_t errlen);
+                               const char *room, long long before, int limit, int timeout_ms,
+                               json_object **out, int *more, int *partial,
+                               char *err, size_t errlen);
 
 /* Deletes every event older than days before now, at most batch rows per
  * write transaction so other writers wait at most one batch; an event
@@ -240,6 +248,23 @@ struct store_stats {
 };
 enum store_result store_stats(struct store *st, struct store_stats *out,
                               char *err, size_t errlen);
+
+/* SQLite store files, for `galaxy-chat backup` and `check --store`
+ * (backup.c), which work on the file, not through a struct store. */
+struct sqlite3;
+
+/* The file of the SQLite store where (a path or sqlite: URL) into path.
+ * Returns 0, or -1 with err set (a PostgreSQL store, a bad URL, too long). */
+int store_sqlite_file(const char *where, char *path, size_t pathlen, char *err, size_t errlen);
+
+/* The schema version (PRAGMA user_version) this galaxy-chat's SQLite
+ * stores have; a store with a lower one is upgraded when opened. */
+int store_sqlite_version(void);
+
+/* store_stats() on db, a connection to an SQLite store's file that the
+ * caller opened (perhaps read-only) and keeps. */
+enum store_result store_sqlite_stats(struct sqlite3 *db, struct store_stats *out,
+                                     char *err, size_t errlen);
 
 /* Cross-process change notification. store_seq() reads the store's change
  * counter; store_wait() sleeps until it differs from seq, timeout_ms

@@ -71,11 +71,13 @@ struct store_ops {
 	                          char *err, size_t errlen);
 	enum store_result (*muted_until)(struct store *st, long long user_id, char until[32],
 	                                 char *err, size_t errlen);
-	/* store_search with limit clamped, appending to the array out with
-	 * store_search_add(). */
+	/* store_search with limit clamped and timeout_ms at least 1,
+	 * appending to the array out with store_search_add(); sets *partial
+	 * only (store_search sets *more with it). */
 	enum store_result (*search)(struct store *st, long long user_id, const char *q,
-	                            const char *room, long long before, int limit,
-	                            json_object *out, int *more, char *err, size_t errlen);
+	                            const char *room, long long before, int limit, int timeout_ms,
+	                            json_object *out, int *more, int *partial,
+	                            char *err, size_t errlen);
 	/* store_prune with the cut-off time worked out. */
 	enum store_result (*prune)(struct store *st, const char *cutoff, int batch, int dry_run,
 	                           long long *events, long long *messages,
@@ -94,7 +96,6 @@ struct store {
 	char *where;   /* what store_open() was given, owned: names the store */
 };
 
-#define STORE_MAX_LIMIT 500      /* most events one read returns */
 #define STORE_ONLINE_S 60        /* "online": seen this recently */
 #define STORE_SEEN_SLOTS 16384   /* users remembered per process */
 #define STORE_SEEN_CHUNK 64      /* users rows per store_seen_flush transaction */

@@ -168,7 +168,7 @@ enum stmt_id {
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
 	S_MEMBERSHIPS, S_ROOMS, S_WHO,
 	S_TARGET, S_DELETE_MARK, S_MUTED, S_MUTE_SET, S_MUTE_DEL,
-	S_SEARCH, S_PRUNE_BOUND, S_PRUNE_COUNT, S_PRUNE_BATCH, S_LOG, S_STATS,
+	S_SEARCH, S_SEARCH_TIMEOUT, S_PRUNE_BOUND, S_PRUNE_COUNT, S_PRUNE_BATCH, S_LOG, S_STATS,
 	S_COUNT
 };
 
@@ -277,7 +277,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_MUTE_DEL] = "DELETE FROM mutes WHERE user_id = $1 AND until > $2",
 	/* $1 words, $2 user, $3 before, $4 limit, $5 the id of `all`, $6 one
 	 * room's id or NULL for every room the user sees. Whole words, case
-	 * folded (the 'simple' configuration); never a syntax error. */
+	 * folded (the 'simple' configuration); never a syntax error. Ordered
+	 * by e.id + 0, not the primary key's order, so that the matches come
+	 * from the GIN index and are sorted: read newest first instead, rows
+	 * are read until enough match, which for a rare word is all of them. */
 	[S_SEARCH] = EVENT_SELECT ", ts_headline('simple', e.text, q,"
 		"  'HighlightAll=true, StartSel=' || chr(1) || ', StopSel=' || chr(2))"
 		" FROM plainto_tsquery('simple', $1) q, events e" EVENT_JOINS
@@ -286,7 +289,9 @@ static const char *const stmt_sql[S_COUNT] = {
 		" AND CASE WHEN $6::bigint IS NOT NULL THEN e.room_id = $6::bigint"
 		"  ELSE e.room_id = $5 OR (e.type = 'direct' AND (e.user_id = $2 OR e.to_user_id = $2))"
 		"   OR e.room_id IN (SELECT room_id FROM members WHERE user_id = $2) END"
-		" ORDER BY e.id DESC LIMIT $4",
+		" ORDER BY e.id + 0 DESC LIMIT $4",
+	/* $1 milliseconds, for the search's transaction only */
+	[S_SEARCH_TIMEOUT] = "SELECT set_config('statement_timeout', $1, true)",
 	[S_PRUNE_BOUND] = "SELECT coalesce(max(id), 0) FROM events WHERE ts < $1",
 	[S_PRUNE_COUNT] =
 		"SELECT count(*), count(*) FILTER (WHERE type IN ('message', 'direct'))"
@@ -1339,12 +1344,24 @@ static enum store_result pgs_muted_until(struct store *base, long long user_id,
 	return STORE_OK;
 }
 
+/* 1 when bad is a statement stopped by its statement_timeout (or a cancel). */
+static int pgs_cancelled(const PGresult *bad)
+{
+	const char *state = bad ? PQresultErrorField(bad, PG_DIAG_SQLSTATE) : NULL;
+
+	return state && strcmp(state, "57014") == 0;   /* query_canceled */
+}
+
+/* The search runs in a transaction of its own, so that its short
+ * statement_timeout (SET LOCAL) ends with it whatever happens. */
 static enum store_result pgs_search(struct store *base, long long user_id, const char *q,
-                                   const char *room, long long before, int limit,
-                                   json_object *out, int *more, char *err, size_t errlen)
+                                   const char *room, long long before, int limit, int timeout_ms,
+                                   json_object *out, int *more, int *partial,
+                                   char *err, size_t errlen)
 {
 	struct pgs *st = (struct pgs *)base;
-	char uid[24], b[24], l[24], all[24], rid[24];
+	char uid[24], b[24], l[24], all[24], rid[24], ms[24];
+	const char *t[] = { num(ms, timeout_ms) };
 	enum store_result res = STORE_OK;
 	long long room_id = 0;
 	PGresult *bad = NULL, *r;
@@ -1358,27 +1375,36 @@ static enum store_result pgs_search(struct store *base, long long user_id, const
 	}
 	if (res != STORE_OK)
 		return res;
+	if (pgs_do(st, S_BEGIN, 0, NULL, &bad) < 0)
+		return pgs_fail(st, "searching", bad, err, errlen);
+	st->in_tx = 1;
+	if (pgs_do(st, S_SEARCH_TIMEOUT, 1, t, &bad) < 0)
+		return pgs_fail(st, "searching", bad, err, errlen);
 	{
 		const char *v[] = { q, num(uid, user_id), num(b, before), num(l, limit + 1),
 		                    num(all, st->all_id), room ? num(rid, room_id) : NULL };
 
-		if (!(r = pgs_run(st, S_SEARCH, 6, v, &bad)))
-			return pgs_fail(st, "searching", bad, err, errlen);
+		r = pgs_run(st, S_SEARCH, 6, v, &bad);
 	}
-	for (i = 0; i < PQntuples(r); i++) {
+	if (!r && pgs_cancelled(bad)) {
+		PQclear(bad);
+		tx_rollback(st);
+		*partial = 1;
+		return STORE_OK;
+	}
+	if (!r)
+		return pgs_fail(st, "searching", bad, err, errlen);
+	for (i = 0; i < PQntuples(r) && res == STORE_OK && !*more; i++) {
 		struct store_row row = row_read(r, i);
 
-		if (i == limit) {
+		if (i == limit)
 			*more = 1;
-			break;
-		}
-		if (store_search_add(out, &row, PQgetvalue(r, i, EVENT_NCOLS)) < 0) {
-			PQclear(r);
-			return pgs_oom(st, err, errlen);
-		}
+		else if (store_search_add(out, &row, PQgetvalue(r, i, EVENT_NCOLS)) < 0)
+			res = pgs_oom(st, err, errlen);
 	}
 	PQclear(r);
-	return STORE_OK;
+	tx_rollback(st);   /* it only read */
+	return res;
 }
 
 /* Each batch is one DELETE, its own short transaction: removing old rows

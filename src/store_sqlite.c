@@ -36,6 +36,8 @@
 #define STORE_BUSY_SLICE_MS 5    /* a wait's longest sleep: a writer from
                                   * outside (the sqlite3 shell) bumps no
                                   * write counter when it lets go */
+#define STORE_SEARCH_STEPS 1000  /* a search looks at the clock this many
+                                  * SQLite instructions apart */
 
 /* store_schema[v] upgrades a store from user_version v to v + 1. */
 static const char *const store_schema[] = {
@@ -1281,16 +1283,24 @@ static enum store_result sqls_muted_until(struct store *base, long long user_id,
 	return STORE_OK;
 }
 
+/* SQLite's progress handler during a search: 1 (interrupt) once past
+ * the deadline (a monotime_ms() time). */
+static int search_past(void *deadline)
+{
+	return monotime_ms() >= *(const long long *)deadline;
+}
+
 static enum store_result sqls_search(struct store *base, long long user_id, const char *q,
-                                    const char *room, long long before, int limit,
-                                    json_object *out, int *more, char *err, size_t errlen)
+                                    const char *room, long long before, int limit, int timeout_ms,
+                                    json_object *out, int *more, int *partial,
+                                    char *err, size_t errlen)
 {
 	struct sqls *st = (struct sqls *)base;
 	enum store_result res = STORE_OK;
-	long long room_id = 0;
+	long long room_id = 0, deadline;
 	sqlite3_stmt *s;
 	char *match;
-	int r, n = 0;
+	int r = 0, n = 0, oom = 0;
 
 	if (room && (res = room_lookup(st, room, &room_id, err, errlen)) == STORE_OK &&
 	    (r = member_is(st, room_id, user_id)) <= 0) {
@@ -1312,22 +1322,23 @@ static enum store_result sqls_search(struct store *base, long long user_id, cons
 		sqlite3_bind_int64(s, 6, room_id);
 	else
 		sqlite3_bind_null(s, 6);
-	while ((r = sql_row(s)) == 1) {
+	deadline = monotime_ms() + timeout_ms;
+	sqlite3_progress_handler(st->db, STORE_SEARCH_STEPS, search_past, &deadline);
+	while (!*more && !oom && (r = sql_row(s)) == 1) {
 		struct store_row row = row_read(s);
 
-		if (++n > limit) {
+		if (++n > limit)
 			*more = 1;
-			sqlite3_reset(s);
-			break;
-		}
-		if (store_search_add(out, &row, col_text(s, EVENT_NCOLS)) < 0) {
-			sqlite3_reset(s);
-			free(match);
-			return store_oom(st, err, errlen);
-		}
+		else
+			oom = store_search_add(out, &row, col_text(s, EVENT_NCOLS)) < 0;
 	}
+	sqlite3_progress_handler(st->db, 0, NULL, NULL);
 	free(match);
-	return r < 0 ? store_fail(st, "searching", err, errlen) : STORE_OK;
+	*partial = r < 0 && sqlite3_errcode(st->db) == SQLITE_INTERRUPT;
+	if (r < 0 && !*partial)
+		return store_fail(st, "searching", err, errlen);
+	sqlite3_reset(s);
+	return oom ? store_oom(st, err, errlen) : STORE_OK;
 }
 
 static enum store_result sqls_prune(struct store *base, const char *cutoff, int batch,
@@ -1410,14 +1421,11 @@ static enum store_result sqls_log(struct store *base, const char *room, const ch
 	return r < 0 ? store_fail(st, "reading the log", err, errlen) : STORE_OK;
 }
 
-static enum store_result sqls_stats(struct store *base, struct store_stats *out,
-                                   char *err, size_t errlen)
+/* Reads S_STATS's one row from s into out (s reset); 0, or -1. */
+static int stats_read(sqlite3_stmt *s, struct store_stats *out)
 {
-	struct sqls *st = (struct sqls *)base;
-	sqlite3_stmt *s = stmt(st, S_STATS);
-
 	if (sql_row(s) != 1)
-		return store_fail(st, "counting", err, errlen);
+		return -1;
 	out->events = sqlite3_column_int64(s, 0);
 	out->messages = sqlite3_column_int64(s, 1);
 	out->users = sqlite3_column_int64(s, 2);
@@ -1425,7 +1433,35 @@ static enum store_result sqls_stats(struct store *base, struct store_stats *out,
 	out->newest_id = sqlite3_column_int64(s, 4);
 	snprintf(out->newest_ts, sizeof out->newest_ts, "%s", col_text(s, 5));
 	sqlite3_reset(s);
+	return 0;
+}
+
+static enum store_result sqls_stats(struct store *base, struct store_stats *out,
+                                   char *err, size_t errlen)
+{
+	struct sqls *st = (struct sqls *)base;
+
+	if (stats_read(stmt(st, S_STATS), out) < 0)
+		return store_fail(st, "counting", err, errlen);
 	return STORE_OK;
+}
+
+enum store_result store_sqlite_stats(struct sqlite3 *db, struct store_stats *out,
+                                     char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int r = sqlite3_prepare_v2(db, stmt_sql[S_STATS], -1, &s, NULL) == SQLITE_OK &&
+	        stats_read(s, out) == 0;
+
+	if (!r)
+		snprintf(err, errlen, "counting: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return r ? STORE_OK : STORE_ERROR;
+}
+
+int store_sqlite_version(void)
+{
+	return STORE_VERSION;
 }
 
 static unsigned sqls_seq(struct store *base)

@@ -1,6 +1,7 @@
 """The HTTP API of API.md against the real binary: two responder processes
 sharing one store, Galaxy's schema in SQLite, genuine cookies. Every route,
-every error, visibility, idempotency, ordering and cross-process wakeup.
+every error, visibility, idempotency, ordering and cross-process wakeup,
+and waiting polls of deleted accounts.
 
 The store is an SQLite file; tests/api_pg.py runs this same main() against
 a PostgreSQL store (store_url)."""
@@ -333,6 +334,37 @@ def main(store_url=None):
         eq(len(b1["events"]), 500, "a poll returns at most 500 events")
         b2 = events("bob", b1["cursor"])
         eq(len(b2["events"]), 20, "the rest follow from the cursor")
+
+        # --- a waiting poll is no way around auth_cache_seconds (2 s here) ---
+        def park(users, cursor):
+            """Polls waiting in process 1; returns (threads, box of answers)."""
+            box = {}
+            ths = [threading.Thread(target=lambda u=u: box.update({u: api(
+                u, "GET", "/v1/events", query="since=%d&timeout=8" % cursor, proc=1)})) for u in users]
+            for th in ths:
+                th.start()
+            time.sleep(0.5)
+            return ths, box
+
+        cursor = b2["cursor"]
+        ths, box = park(("bob", "carol"), cursor)
+        env.galaxy_db.set_user(env.user_ids["carol"], deleted=True)
+        time.sleep(2.5)   # the session checks of both polls are older than the window now
+        st, _, m = post("alice", {"room": "all", "text": "after carol's account was deleted"})
+        for th in ths:
+            th.join(10)
+        eq(err_code(box["carol"]), (401, "unauthorized"),
+           "a poll parked before its account was deleted gets 401, not the message sent later")
+        eq([e["id"] for e in box["bob"][2]["events"]], [m["id"]],
+           "a poll parked as long, whose session is still good, gets the message")
+        # the cache already knows the session is gone: answered so at once
+        ths, box = park(("bob",), m["id"])
+        env.galaxy_db.set_user(env.user_ids["bob"], deleted=True)
+        time.sleep(2.5)
+        eq(err_code(api("bob", "GET", "/v1/me")), (401, "unauthorized"), "bob's account deleted too")
+        post("alice", {"room": "all", "text": "after bob's account was deleted"})
+        ths[0].join(10)
+        eq(err_code(box["bob"]), (401, "unauthorized"), "his waiting poll gets 401 too")
 
 
 def avatars():

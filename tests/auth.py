@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
 import pgserver                                                     # noqa: E402
 from tap import ok, skip, run                                       # noqa: E402
 from galaxy_fixture import (GalaxyDB, make_cookie, new_session_key,  # noqa: E402
-                            write_galaxy_ini, write_galaxy_yml)
+                            new_api_key, write_galaxy_ini, write_galaxy_yml)
 
 PROBE = os.path.join(BUILDDIR, "tests", "unit", "auth_probe")
 SECRET = "test secret \u2603 with UTF-8"      # Galaxy keys Blowfish with its UTF-8 bytes
@@ -218,6 +218,145 @@ def check_lookups(label, db, url, c):
         ok(res(r) == "ok", "%s: session_duration 0: old last_action is fine" % label, r)
 
 
+def check_keys(label, db, url, c):
+    """X-API-Key by Galaxy's rule (UserManager.by_api_key): the user's newest
+    key not deleted, of a user Galaxy lets in; malformed keys refused
+    before the database; a cookie beside a key must agree with it."""
+    def res(r):
+        return r.get("result")
+    tag = label.replace(" ", "")
+    hour = datetime.timedelta(hours=1)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    k_alice = db.add_api_key(c["alice"])
+    k_bob = db.add_api_key(c["bob"])
+    # older keys of a user are stale; deleting the newest makes the next one current
+    u = db.add_user("keys-%s@example.org" % tag, "keys-" + tag)
+    k_old = db.add_api_key(u, create_time=now - 3 * hour)
+    k_mid = db.add_api_key(u, create_time=now - 2 * hour)
+    k_new = db.add_api_key(u, create_time=now - 1 * hour)
+    k_gone = db.add_api_key(u, deleted=True)          # newest of all, but deleted
+    refused = {who: db.add_api_key(c[who]) for who in ("carol", "dave", "erin", "frank")}
+    boot, master = new_api_key(), new_api_key()
+    db.add_api_key(db.add_user("boot-%s@example.org" % tag, "boot-" + tag), key=boot)
+    db.add_api_key(db.add_user("master-%s@example.org" % tag, "master-" + tag), key=master)
+    good = make_cookie(SECRET, c["k_alice"])
+    with Probe("--db", url, "--secret", SECRET, "--admins", "alice@example.org") as p:
+        r = p.ask("key " + k_alice)
+        ok(res(r) == "ok" and r["user"] == {"id": c["alice"], "username": "alice",
+           "email": "alice@example.org", "gravatar": gravatar("alice@example.org")}
+           and r["admin"] is True, "%s: an API key gives its user, admin from admin_users" % label, r)
+        r = p.ask("key " + k_bob)
+        ok(res(r) == "ok" and r["user"]["username"] == "user#%d" % c["bob"] and r["admin"] is False,
+           "%s: the key of a user without a username: user#<id>" % label, r)
+        r = p.ask("key " + k_new)
+        ok(res(r) == "ok" and r["user"]["id"] == u, "%s: the user's newest key not deleted" % label, r)
+        for key, why in ((k_mid, "an older key"), (k_old, "the oldest key"),
+                         (k_gone, "a deleted key, newest of all")):
+            r = p.ask("key " + key)
+            ok(res(r) == "no_key", "%s: %s of the user refused, as in Galaxy" % (label, why), r)
+        db.delete_api_key(k_new)
+        r = p.ask("key " + k_mid)
+        ok(res(r) == "ok" and r["user"]["id"] == u,
+           "%s: the newest key deleted, the next older one is the user's key (Galaxy's rule)" % label, r)
+        ok(res(p.ask("key " + k_new)) == "no_key", "%s: and the deleted one is refused" % label)
+        for who, why in (("carol", "deleted"), ("dave", "deleted and purged"), ("erin", "purged"),
+                         ("frank", "external, use_remote_user off")):
+            r = p.ask("key " + refused[who])
+            ok(res(r) == "no_key", "%s: the key of a user who is %s refused" % (label, why), r)
+        r = p.ask("key " + new_api_key())
+        ok(res(r) == "no_key", "%s: an unknown key refused" % label, r)
+        for value, why in ((k_alice + "0", "of 33 digits"), (k_alice[:-1], "of 31 digits"),
+                           (k_alice.upper(), "in upper-case hex (Galaxy's keys are lower-case)"),
+                           ("g" + k_alice[1:], "with a non-hex digit"), ("", "empty"),
+                           (" " + k_alice, "with a leading space"), (k_alice + " ", "with a trailing space"),
+                           (k_alice[:16] + " " + k_alice[16:], "with a space inside"),
+                           (k_alice + ", " + k_bob, "of two keys joined, as Apache joins two headers"),
+                           ("ab" * 5000, "of 10000 characters")):
+            r = p.ask("key " + value)
+            ok(res(r) == "bad_key" and "hexadecimal" in r.get("err", ""),
+               "%s: X-API-Key %s refused before the database" % (label, why), r)
+        r = p.ask("keytwice " + k_alice)
+        ok(res(r) == "bad_key", "%s: a valid key sent in two headers refused" % label, r)
+        # a key and a cookie: both must be good, and of one user
+        r = p.ask("keycookie %s galaxysession=%s" % (k_alice, good))
+        ok(res(r) == "ok" and r["user"]["id"] == c["alice"], "%s: key and cookie of one user: ok" % label, r)
+        r = p.ask("keycookie %s galaxysession=%s" % (k_bob, good))
+        ok(res(r) == "two_users", "%s: key and cookie of two users refused" % label, r)
+        r = p.ask("keycookie %s galaxysession=%s" % (new_api_key(), good))
+        ok(res(r) == "no_key", "%s: an unknown key beside a good cookie: refused, no fallback" % label, r)
+        r = p.ask("keycookie %s galaxysession=%s" % ("x", good))
+        ok(res(r) == "bad_key", "%s: a malformed key beside a good cookie: refused" % label, r)
+        r = p.ask("keycookie %s galaxysession=%s" % (k_alice, make_cookie(SECRET, c["k_out"])))
+        ok(res(r) == "no_session", "%s: a good key beside a logged-out cookie: refused" % label, r)
+        r = p.ask("keycookie %s galaxysession=%s" % (k_alice, "zz"))
+        ok(res(r) == "bad_cookie", "%s: a good key beside a malformed cookie: refused" % label, r)
+        r = p.ask("keycookie %s other=1; galaxysessionx=2" % k_alice)
+        ok(res(r) == "ok", "%s: other cookies beside a key do not matter" % label, r)
+        # a session key is not an API key, nor the other way round, cached or not
+        r = p.ask("key " + c["k_alice"])
+        ok(res(r) == "no_key", "%s: a session key sent as X-API-Key refused" % label, r)
+        r = p.cookie(make_cookie(SECRET, k_alice))
+        ok(res(r) == "no_session", "%s: an API key sent as a session cookie refused" % label, r)
+        r = p.ask("key " + boot)
+        ok(res(r) == "ok", "%s: without bootstrap_admin_api_key set, that key is its user's" % label, r)
+    with Probe("--db", url, "--secret", SECRET, "--cache", 60, "--bootstrap", boot,
+               "--master", master) as p:
+        for key, why in ((boot, "bootstrap_admin_api_key"), (master, "master_api_key")):
+            r = p.ask("key " + key)
+            ok(res(r) == "no_key" and "bootstrap" in r.get("err", ""),
+               "%s: Galaxy's %s is never accepted, even as a user's key" % (label, why), r)
+        ok(res(p.ask("key " + k_alice)) == "ok", "%s: other keys work with it set" % label)
+        # the cache keeps the two kinds apart (distinct digest prefixes)
+        ok(res(p.cookie(good)) == "ok", "%s: alice's session, now cached" % label)
+        ok(res(p.ask("key " + c["k_alice"])) == "no_key",
+           "%s: her session key as X-API-Key, after her session's answer was cached: refused" % label)
+        ok(res(p.ask("key " + k_alice)) == "ok", "%s: her API key, cached" % label)
+        ok(res(p.cookie(make_cookie(SECRET, k_alice))) == "no_session",
+           "%s: her API key as a session, after the key's answer was cached: refused" % label)
+    with Probe("--db", url, "--secret", SECRET, "--remote-user", 1) as p:
+        r = p.ask("key " + refused["frank"])
+        ok(res(r) == "ok", "%s: an external user's key accepted with use_remote_user on" % label, r)
+
+
+def check_key_freshness(label, db, url):
+    """A key deleted in Galaxy, or of a user deleted since, keeps working at
+    most CACHE s (plus a margin)."""
+    tag = label.replace(" ", "")
+    for what in ("key", "user"):
+        uid = db.add_user("kfresh-%s-%s@example.org" % (what, tag), None)
+        key = db.add_api_key(uid)
+        with Probe("--db", url, "--secret", SECRET, "--cache", CACHE) as p:
+            ok(p.ask("key " + key).get("result") == "ok", "%s: a fresh key works" % label)
+            if what == "key":
+                db.delete_api_key(key)
+            else:
+                db.set_user(uid, deleted=True)
+            t0 = time.monotonic()
+            r = p.ask("key " + key)
+            ok(r.get("result") == "ok", "%s: answer cached right after the %s's deletion" % (label, what), r)
+            while r.get("result") == "ok" and time.monotonic() - t0 < CACHE + 5:
+                time.sleep(0.1)
+                r = p.ask("key " + key)
+            took = time.monotonic() - t0
+            ok(r.get("result") == "no_key" and took <= CACHE + 1,
+               "%s: a %s deleted in Galaxy refused within auth_cache_seconds + 1 s (%.1f s)"
+               % (label, what, took), r)
+
+
+def check_old_galaxy(label, db, url, c):
+    """A Galaxy database without api_keys (or its deleted column, before
+    Galaxy 23.0): sessions are still looked up; keys cannot be."""
+    db.execute("DROP TABLE api_keys")
+    with Probe("--db", url, "--secret", SECRET) as p:
+        r = p.ask("key " + new_api_key())
+        ok(r.get("result") == "unavailable" and "api_keys" in r.get("err", ""),
+           "%s, no api_keys table: a key cannot be checked (unavailable, says why)" % label, r)
+        r = p.cookie(make_cookie(SECRET, c["k_alice"]))
+        ok(r.get("result") == "ok", "%s, no api_keys table: sessions still work" % label, r)
+        r = p.ask("key " + new_api_key())
+        ok(r.get("result") == "unavailable", "%s, no api_keys table: and keys stay refused" % label, r)
+
+
 def check_freshness(label, db, url, c):
     """A logged-out cookie keeps working at most CACHE s (plus a margin)."""
     uid = db.add_user("fresh-%s@example.org" % label.replace(" ", ""), None)
@@ -334,6 +473,8 @@ def run_sqlite(tmp):
     check_spellings(label, db, db.url)
     check_rename(label, db, db.url)
     check_configs(label, tmp, db.url, c)
+    check_keys(label, db, db.url, c)
+    check_key_freshness(label, db, db.url)
 
     good = make_cookie(SECRET, c["k_alice"])
     with Probe("--db", "sqlite:///./database/universe.sqlite?isolation_level=IMMEDIATE",
@@ -371,6 +512,8 @@ def run_sqlite(tmp):
         r = p.cookie(good)
         ok(r.get("result") == "unavailable", "sqlite: missing database file -> unavailable", r)
     ok(not os.path.exists(missing), "sqlite: a missing file is not created")
+    old = GalaxyDB.sqlite(os.path.join(tmp, "old-galaxy.sqlite"))
+    check_old_galaxy(label, old, old.url, populate(old))
 
 
 def run_postgres(tmp):
@@ -389,6 +532,10 @@ def run_postgres(tmp):
         check_spellings("pg tcp", db, db.url)
         check_rename("pg tcp", db, db.url)
         check_configs("pg tcp", tmp, db.url, c)
+        check_keys("pg tcp", db, db.url, c)
+        check_key_freshness("pg tcp", db, db.url)
+        old = GalaxyDB.postgres(pg, name="oldgalaxy")
+        check_old_galaxy("pg tcp", old, old.url, populate(old))
 
         bad_pw = db.url.replace("p%40ss", "wrong")
         with Probe("--db", bad_pw, "--secret", SECRET) as p:

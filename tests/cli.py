@@ -153,6 +153,13 @@ def main():
             ok(rc == 1 and all(w in err for w in words), "refused: %s, naming %s" % (why, words), err)
         rc, out, err = sh(["-c", os.path.join(d, "missing.ini"), "check"])
         ok(rc == 1 and "missing.ini" in err, "missing -c file: refused by name", err)
+        sock = os.path.join(d, "g.sock")
+        rc, out, err = sh(["-c", good, "--listen", "unix:" + sock, "--socket-group", "no-such-group-x"],
+                          timeout=10)
+        ok(rc == 1 and "no-such-group-x" in err and "no such group" in err and not os.path.exists(sock),
+           "--socket-group naming no group: refused at start, no socket left", err)
+        rc, out, err = sh(["-c", good, "--socket-group", "0", "check"])
+        ok(rc == 2 and "--socket-group goes with --listen" in err, "--socket-group without --listen: 2", err)
 
         # check: the health report
         rc, out, err = sh(["check", "-c", good])

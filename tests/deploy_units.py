@@ -6,13 +6,14 @@ what every sample must agree on:
 * systemd-analyze verify accepts the unit (skipped where systemd-analyze is
   missing; systemd is not running here, so the unit is not started);
 * the command line both run, with only paths replaced, serves FastCGI on
-  its socket and exits 0 on their stop signal well within their stop
-  timeout;
+  its socket, of mode 0660 and the web server's group (--socket-group),
+  and exits 0 on their stop signal well within their stop timeout;
 * socket path, config path and store directory are the same in every
   sample; every timeout a web server or process manager applies is above
   the sample galaxy-chat.ini's poll_timeout.
 """
 import configparser
+import grp
 import os
 import re
 import shlex
@@ -93,6 +94,15 @@ def main():
     tap.eq(prog.get("stopsignal"), "TERM", "supervisord stops it with TERM")
     tap.ok(int(prog.get("stopwaitsecs", "10")) > poll_timeout,
            "supervisord's stopwaitsecs is above poll_timeout", prog.get("stopwaitsecs"))
+    group = exec_start[exec_start.index("--socket-group") + 1]
+    tap.ok(group in unit.get("SupplementaryGroups", [""])[0].split(),
+           "systemd: the service is in the socket's group (%s), so it may give it the socket" % group,
+           unit.get("SupplementaryGroups"))
+    m = re.search(r"^;?\s*keepalive_timeout\s*=\s*(\d+)", read("galaxy-chat.ini"), re.M)
+    n = re.search(r"^\s*keepalive_timeout\s+(\d+)s;", read("nginx/galaxy-chat-upstream.conf"), re.M)
+    tap.ok(m and n and int(n.group(1)) < int(m.group(1)),
+           "nginx closes its idle connections before galaxy-chat's keepalive_timeout does",
+           (m and m.group(0), n and n.group(0)))
     for flag in ("NoNewPrivileges=yes", "ProtectSystem=strict", "StateDirectory=galaxy-chat",
                  "RuntimeDirectory=galaxy-chat", "DynamicUser=yes", "PrivateTmp=yes"):
         tap.ok(re.search("^" + re.escape(flag) + "$", unit_text, re.M), "systemd unit: " + flag)
@@ -178,8 +188,11 @@ def main():
         rundir = os.path.join(env.dir, "run-galaxy-chat")
         os.makedirs(rundir)
         path = rundir + "/galaxy-chat.sock"
+        # not root: a group we are in, not the web server's
+        mine = group if os.geteuid() == 0 else grp.getgrgid(os.getgid()).gr_name
         argv = [a.replace(webservers.SAMPLE_BINARY, env.binary).replace(config, env.config)
                 .replace("/run/galaxy-chat/galaxy-chat.sock", path) for a in exec_start]
+        argv[argv.index("--socket-group") + 1] = mine
         tap.ok(argv != exec_start and "/run/" not in " ".join(argv) and "/etc/" not in " ".join(argv),
                "the command line templated for this test: " + " ".join(argv[1:]))
         log = open(os.path.join(env.dir, "unit.log"), "wb")
@@ -189,6 +202,9 @@ def main():
             wait_for(lambda: connectable(path) or p.poll() is not None, 10, "the socket")
             st, _, body = fcgi.request(path, "GET", "/v1/health")
             tap.ok(st == 200 and body.get("ok") is True, "it serves FastCGI on the socket", (st, body))
+            info = os.stat(path)
+            tap.eq((oct(info.st_mode & 0o7777), info.st_gid), (oct(0o660), grp.getgrnam(mine).gr_gid),
+                   "the socket has mode 0660 and group %s" % mine)
             t = time.monotonic()
             p.send_signal(signal.SIGTERM)
             code = p.wait(seconds(unit["TimeoutStopSec"][0]))

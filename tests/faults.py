@@ -1,9 +1,12 @@
 """Faults, each against the real binary on loopback, each bounded in time:
-slow and malformed clients, SIGTERM mid-poll, clients leaving mid-poll,
-SIGKILL of workers mid-send with retrying senders, Galaxy's database down
-at start and mid-run, the store deleted, the store locked by a sqlite3
-shell's BEGIN EXCLUSIVE, the disk full (reads still served), the store
-read-only. ChatEnv.close() fails on any sanitizer report in the logs."""
+slow and malformed clients, FastCGI parameters libfcgi would abort on or
+misread, slow bodies beyond the peek buffer, SIGTERM mid-poll, clients
+leaving mid-poll, SIGKILL of workers mid-send with retrying senders, SIGKILL
+and restart under a poller counting each event once, a hub behind the
+store, Galaxy's database down at start and mid-run, the store deleted, the
+store locked by a sqlite3 shell's BEGIN EXCLUSIVE, the disk full (reads
+still served), the store read-only. ChatEnv.close() fails on any sanitizer
+report in the logs."""
 
 import json
 import os
@@ -151,6 +154,171 @@ def slow_clients():
            "open files raised for max_connections (soft %s, hard %s)" % (soft, hard))
 
 
+def answer_or_close(s, within):
+    """What the server sends on s before closing it (b"" for nothing), or
+    None when it neither answers nor closes within `within` seconds."""
+    s.settimeout(within)
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return got
+            got += chunk
+    except socket.timeout:
+        return None
+    except OSError:
+        return got
+
+
+def record(rtype, content, pad, req_id=1):
+    """One FastCGI record with exactly pad bytes of padding."""
+    return struct.pack("!BBHHBx", 1, rtype, req_id, len(content), pad) + content + b"\0" * pad
+
+
+def malformed_params():
+    """Name-value lengths libfcgi aborts on (issue 15.1) and paddings it
+    misreads (15.10): each connection is closed at once without an answer,
+    saying why in the log, while a waiting poll and everyone else carry on."""
+    with ChatEnv(users=["alice", "bob"], processes=1) as env:
+        sock = env.sockets[0]
+        cursor = env.api("bob", "GET", "/v1/events")[2]["cursor"]
+        box = {}
+
+        def poll():
+            try:
+                box["r"] = env.api("bob", "GET", "/v1/events", query="since=%d&timeout=20" % cursor, timeout=30)
+            except (OSError, ConnectionError) as e:
+                box["r"] = e
+        th = threading.Thread(target=poll)
+        th.start()
+        time.sleep(0.5)
+        begin = fcgi._record(fcgi.BEGIN_REQUEST, struct.pack("!HB5x", 1, 0))
+        get = fcgi._params({"REQUEST_METHOD": "GET", "PATH_INFO": "/v1/health"})
+        end = fcgi._record(fcgi.PARAMS, b"") + fcgi._record(fcgi.STDIN, b"")
+        cases = [
+            (begin + fcgi._record(fcgi.PARAMS, b"\xff\xff\xff\xfe\x01Ab") + end,
+             "a name length of 2^31 - 2 (libfcgi's allocator asserts)", "a name or value longer"),
+            (begin + fcgi._record(fcgi.PARAMS, get + b"\x01\xff\xff\xff\xf0A") + end,
+             "a value length of 2^31 - 16 after good pairs", "a name or value longer"),
+            (begin + fcgi._record(fcgi.PARAMS, get + b"\x80\x00\x00\x10\x05REQUEST_METHOD") + end,
+             "a pair longer than what the parameters hold", "cut short"),
+            (begin + fcgi._record(fcgi.PARAMS, get[:-1]) + end,
+             "the parameters ending inside a value", "cut short"),
+            (record(fcgi.BEGIN_REQUEST, struct.pack("!HB5x", 1, 0), 8) + fcgi._record(fcgi.PARAMS, get) + end,
+             "a padded FCGI_BEGIN_REQUEST (libfcgi lost the parameters)", "a padded FCGI_BEGIN_REQUEST"),
+            (begin + fcgi._record(fcgi.PARAMS, get) + record(fcgi.PARAMS, b"", 8) + fcgi._record(fcgi.STDIN, b""),
+             "a padded end of the parameters (libfcgi lost the body)", "a padded empty record"),
+        ]
+        for data, why, logged in cases:
+            s = fcgi.connect(sock, 5)
+            s.sendall(data)
+            eq(answer_or_close(s, 3), b"", "%s: closed at once, without an answer" % why)
+            s.close()
+            ok(env.procs[0].poll() is None, "... the process is still running")
+            ok(logged in env.log(0), "... and the log says why (%r)" % logged)
+        # a pair may span records (libfcgi reads the parameters as one stream)
+        params = fcgi._params({"REQUEST_METHOD": "GET", "PATH_INFO": "/v1/health"})
+        s = fcgi.connect(sock, 5)
+        s.sendall(begin + fcgi._record(fcgi.PARAMS, params[:7]) + fcgi._record(fcgi.PARAMS, params[7:]) + end)
+        eq(fcgi.read_response(s)[0], 200, "a name-value pair across two FCGI_PARAMS records is read")
+        s.close()
+        st, _, m = env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "after the bad ones"})
+        eq(st, 201, "others are served")
+        th.join(15)
+        r = box.get("r")
+        ok(isinstance(r, tuple) and r[0] == 200 and [e["id"] for e in r[2]["events"]] == [m["id"]],
+           "the poll that waited through them gets the new message", r)
+
+
+def slow_bodies():
+    """Requests whose parameters and body (20 KB + 50 KB) outgrow the peek
+    buffer, trickled (issue 15.8): read without holding a worker, cut off at
+    the deadline although bytes keep coming; others are served meanwhile."""
+    with ChatEnv(users=["alice", "bob"], processes=1,
+                 options={"workers": "2", "rate": "off", "max_message_bytes": "60000",
+                          "max_body_bytes": "65536"}) as env:
+        sock = env.sockets[0]
+        begin = fcgi._record(fcgi.BEGIN_REQUEST, struct.pack("!HB5x", 1, 0))
+        body = json.dumps({"room": "all", "text": "z" * 50000}).encode()
+        params = fcgi._record(fcgi.PARAMS, fcgi._params({
+            "REQUEST_METHOD": "POST", "PATH_INFO": "/v1/messages", "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)), "HTTP_COOKIE": env.cookie_header("bob"),
+            "HTTP_X_PAD": "p" * 20000})) + fcgi._record(fcgi.PARAMS, b"")
+        whole = begin + params + fcgi._record(fcgi.STDIN, body) + fcgi._record(fcgi.STDIN, b"")
+        t0 = time.monotonic()
+        slow = []
+        for i in range(10):
+            s = fcgi.connect(sock, 5)
+            s.sendall(whole[:-100])
+            slow.append(s)
+        stop = threading.Event()
+
+        def dribble():
+            for i in range(100):
+                for s in slow:
+                    try:
+                        s.send(whole[-100 + i:][:1])
+                    except OSError:
+                        pass
+                if stop.wait(1.0):
+                    return
+        th = threading.Thread(target=dribble)
+        th.start()
+        try:
+            time.sleep(1.0)
+
+            def timed(*a, **kw):
+                t = time.monotonic()
+                try:
+                    st = env.api(*a, timeout=8, **kw)[0]
+                except (OSError, ConnectionError) as e:
+                    st = repr(e)
+                return st, time.monotonic() - t
+            st, took = timed("alice", "POST", "/v1/messages", body={"room": "all", "text": "not held up"})
+            ok(st == 201 and took < 2,
+               "10 trickled 70 KB requests (2 workers): another user's POST stored in %.2f s" % took, st)
+            st, took = timed(None, "GET", "/v1/health")
+            ok(st == 200 and took < 2, "... and /v1/health answered in %.2f s" % took, st)
+            closed = sum(answer_or_close(s, max(0.1, HEAD_TIMEOUT + 3 - (time.monotonic() - t0))) == b""
+                         for s in slow)
+            eq(closed, len(slow), "each was closed unanswered at the %d s deadline, bytes still coming" % HEAD_TIMEOUT)
+        finally:
+            stop.set()
+            th.join()
+            for s in slow:
+                s.close()
+        s = fcgi.connect(sock, 5)
+        s.sendall(whole)
+        eq(fcgi.read_response(s)[0], 201, "the same request sent at once is stored")
+        s.close()
+        # a body whose records already hold more than max_body_bytes: 413 without the rest
+        params = fcgi._record(fcgi.PARAMS, fcgi._params({
+            "REQUEST_METHOD": "POST", "PATH_INFO": "/v1/messages", "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": "200000", "HTTP_COOKIE": env.cookie_header("bob")})) + fcgi._record(fcgi.PARAMS, b"")
+        s = fcgi.connect(sock, 10)
+        s.sendall(begin + params + fcgi._record(fcgi.STDIN, b"x" * 65535) + fcgi._record(fcgi.STDIN, b"x" * 65535)[:100])
+        t = time.monotonic()
+        try:
+            st = fcgi.read_response(s)[0]
+        except (OSError, ConnectionError) as e:
+            st = repr(e)
+        ok(st == 413 and time.monotonic() - t < 2,
+           "a body over max_body_bytes, the rest never sent: 413 in %.2f s" % (time.monotonic() - t), st)
+        s.close()
+        # as mod_fcgid does: the whole request written before the answer is read
+        s = fcgi.connect(sock, 10)
+        params, raw = fcgi.request_params("POST", "/v1/messages", cookie=env.cookie_header("bob"),
+                                          body=b"{" + b" " * 1000000 + b"}", content_type="application/json")
+        try:
+            fcgi.send_request(s, params, raw)
+            st = fcgi.read_response(s)[0]
+        except (OSError, ConnectionError) as e:
+            st = repr(e)
+        eq(st, 413, "a 1 MB body sent whole before the answer is read: 413, the rest read and dropped")
+        s.close()
+
+
 def sigterm_and_disconnects():
     with ChatEnv(users=["alice", "bob"], processes=1) as env:
         cursor = env.api("alice", "GET", "/v1/events")[2]["cursor"]
@@ -254,6 +422,125 @@ def sigkill_mid_send():
         ids = [i for i, _ in seen]
         eq(ids, sorted(set(ids)), "in strictly increasing id order")
         eq({t: i for i, t in seen}, acked, "with the ids the senders were given")
+
+
+def restarts_exactly_once():
+    """SIGKILL and restart, again and again, under two senders, while a
+    poller follows its cursor from one process to the other: each event
+    exactly once, in strictly increasing id order, each acknowledged
+    message among them, and each cursor the last id delivered."""
+    restarts = 15
+    with ChatEnv(users=["alice", "bob", "dave"], processes=2,
+                 options={"rate": "off", "workers": "4"}) as env:
+        sending = threading.Event()
+        sending.set()
+        acked, lock = set(), threading.Lock()
+
+        def sender(user):
+            for i in range(100000):
+                if not sending.is_set():
+                    return
+                cid = "%s-%d" % (user, i)
+                for attempt in range(200):   # until acknowledged
+                    try:
+                        st = env.api(user, "POST", "/v1/messages", proc=(i + attempt) % 2, timeout=10,
+                                     body={"room": "all", "text": cid, "client_id": cid})[0]
+                    except (OSError, ConnectionError):
+                        st = None
+                    if st in (200, 201):
+                        with lock:
+                            acked.add(cid)
+                        break
+                    time.sleep(0.02)
+
+        ids, texts, bad_cursors = [], [], []
+        box = {"cursor": env.api("dave", "GET", "/v1/events")[2]["cursor"], "quiet": 0}
+        senders = [threading.Thread(target=sender, args=(u,)) for u in ("alice", "bob")]
+        last = threading.Event()   # the last message is sent: it wakes both hubs
+
+        def poller():
+            end = time.monotonic() + 120
+            for k in range(100000):
+                if time.monotonic() > end or box["quiet"] >= 2:   # both processes have no more
+                    return
+                since = box["cursor"]
+                try:
+                    st, _, b = env.api("dave", "GET", "/v1/events", proc=k % 2, timeout=10,
+                                       query="since=%d&timeout=1" % since)
+                except (OSError, ConnectionError):
+                    st = None
+                if st != 200:
+                    time.sleep(0.02)
+                    continue
+                got = [e["id"] for e in b["events"]]
+                ids.extend(got)
+                texts.extend(e["text"] for e in b["events"] if e["type"] == "message")
+                if b["cursor"] != (got[-1] if got else since):
+                    bad_cursors.append((since, got[:3], b["cursor"]))
+                box["cursor"] = b["cursor"]
+                done = last.is_set() and "last" in texts
+                box["quiet"] = box["quiet"] + 1 if done and not got else 0
+        pt = threading.Thread(target=poller)
+        for th in senders + [pt]:
+            th.start()
+        rng = random.Random(15)
+        for _ in range(restarts):
+            time.sleep(rng.uniform(0.2, 0.5))
+            restart(env, rng.randrange(2))
+        sending.clear()
+        for th in senders:
+            th.join(150)
+        # a process killed between a commit and its wakeup leaves the hubs
+        # unaware of that event (a retry that finds it writes nothing) until
+        # their next read: the last message makes sure they read
+        eq(env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "last"})[0], 201,
+           "a last message, once the senders are done")
+        acked.add("last")
+        last.set()
+        pt.join(150)
+        ok(all(p.poll() is None for p in env.procs), "%d SIGKILLs and restarts under two senders" % restarts)
+        dups = sorted(i for i in set(ids) if ids.count(i) > 1)
+        eq(dups, [], "a poller following its cursor across both processes got no event twice")
+        eq(ids, sorted(set(ids)), "in strictly increasing id order")
+        eq(bad_cursors, [], "each cursor is the last id delivered (or the since of an empty answer)")
+        ok(len(acked) > 20 and sorted(texts) == sorted(acked),
+           "every acknowledged message (%d) delivered exactly once" % len(acked),
+           (len(texts), len(acked), sorted(set(acked) - set(texts))[:5], sorted(set(texts) - acked)[:5]))
+
+
+def hub_behind_the_store():
+    """A writer that dies between its commit and its wakeup (here: rows
+    written straight into the store, announced to no one) leaves the hub
+    behind the store until its next read. A poll whose cursor is past what
+    the hub has read is answered by the store and parked with the store's
+    newest id; when the hub catches up, in batches, it must not hand that
+    poll the events it already has, and it reads all it is behind on at
+    once, however many batches that takes."""
+    with ChatEnv(users=["alice", "dave"], processes=1, options={"rate": "off"}) as env:
+        eq(env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "announced"})[0], 201,
+           "a message the hub reads at once")
+        with sqlite3.connect(env.store) as db:
+            all_id = db.execute("SELECT id FROM rooms WHERE name = 'all'").fetchone()[0]
+            db.executemany("INSERT INTO events (ts, type, room_id, user_id, username, text)"
+                           " VALUES ('2026-01-01T00:00:00.000Z', 'message', ?, ?, 'alice', ?)",
+                           [(all_id, env.user_ids["alice"], "unannounced %d" % i) for i in range(1500)])
+            newest = db.execute("SELECT max(id) FROM events").fetchone()[0]
+        # the hub reads again on the next wakeup, or 5 s after its last read
+        box = {}
+        th = threading.Thread(target=lambda: box.update(r=env.api(
+            "dave", "GET", "/v1/events", query="since=%d&timeout=8" % newest)))
+        th.start()
+        time.sleep(0.5)
+        t = time.monotonic()
+        st, _, m = env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "after"})
+        th.join(15)
+        took = time.monotonic() - t
+        st, _, body = box.get("r", (None, None, {}))
+        got = [e["id"] for e in (body or {}).get("events", [])]
+        ok(st == 200 and got == [m["id"]] and body["cursor"] == m["id"],
+           "a poll parked past the hub gets only the new event when the hub catches up",
+           (st, got[:3], len(got), m, body if not got else None))
+        ok(took < 3, "at once: the hub reads its 1500 events behind in one wakeup (%.1f s)" % took)
 
 
 def galaxy_db_down():
@@ -446,8 +733,9 @@ def disk_full_and_read_only():
 
 
 def main():
-    for part in (slow_clients, sigterm_and_disconnects, sigkill_mid_send, galaxy_db_down,
-                 store_deleted, exclusive_lock, disk_full_and_read_only):
+    for part in (slow_clients, malformed_params, slow_bodies, sigterm_and_disconnects, sigkill_mid_send,
+                 restarts_exactly_once, hub_behind_the_store, galaxy_db_down, store_deleted,
+                 exclusive_lock, disk_full_and_read_only):
         t = time.monotonic()
         part()
         diag("%s: %.1f s" % (part.__name__, time.monotonic() - t))

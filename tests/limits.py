@@ -1,15 +1,18 @@
 """Every size and count limit through the real binary, each with API.md's
 error: request body, message text, room names, rooms per user, query string,
-Cookie header, Content-Length, poll timeout; and bad limit settings refused
-at start with a message naming the key."""
+Cookie header, Content-Length, poll timeout, waiting polls per user and per
+address; and bad limit settings refused at start with a message naming the
+key."""
 
 import json
 import os
+import select
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import fcgi  # noqa: E402
 import pgserver  # noqa: E402
 from chatenv import ChatEnv, BINARY  # noqa: E402
 from tap import ok, eq, run, skip  # noqa: E402
@@ -36,6 +39,98 @@ def rooms_per_user(env, store):
        "%s: persistent rooms do not count" % store)
     api("bob", "POST", "/v1/rooms/adhoc-0/leave")
     eq(api("bob", "POST", "/v1/rooms/adhoc-3/join")[0], 200, "%s: after leaving one, another" % store)
+
+
+class Poll:
+    """A long poll on its own connection, sent at once, read later."""
+
+    def __init__(self, env, user, since, addr="127.0.0.1", timeout=8):
+        self.sock = fcgi.connect(env.sockets[0], 15)
+        params, _ = fcgi.request_params("GET", "/v1/events", query="since=%d&timeout=%d" % (since, timeout),
+                                        cookie=env.cookie_header(user), extra={"REMOTE_ADDR": addr})
+        fcgi.send_request(self.sock, params)
+
+    def answered(self, within):
+        """Whether the answer has arrived (or arrives within `within` s)."""
+        return bool(select.select([self.sock], [], [], within)[0])
+
+    def answer(self):
+        """(status, body); closes the connection."""
+        try:
+            status, _, raw, _ = fcgi.read_response(self.sock)
+            return status, fcgi.decode(raw)
+        except OSError as e:
+            return None, str(e)
+        finally:
+            self.sock.close()
+
+
+def polls_per_user_and_address():
+    """max_polls_per_user and max_polls_per_address: a new waiting poll
+    beyond either answers the oldest such poll at once, empty."""
+    with ChatEnv(users=["alice", "bob", "carol"], processes=1,
+                 options={"max_polls_per_user": "3", "max_polls_per_address": "4", "rate": "off"}) as env:
+        cursor = env.api("alice", "GET", "/v1/events")[2]["cursor"]
+        empty = (200, {"events": [], "cursor": cursor})
+        polls = []
+        for i in range(3):
+            polls.append(Poll(env, "alice", cursor, addr="198.51.100.%d" % i))
+            time.sleep(0.2)   # parked in this order
+        ok(not any(p.answered(0.3) for p in polls), "three polls of one user wait (max_polls_per_user = 3)")
+        polls.append(Poll(env, "alice", cursor, addr="198.51.100.9"))
+        ok(polls[0].answered(3), "a fourth: the oldest is answered at once")
+        eq(polls[0].answer(), empty, "empty, with its own cursor")
+        ok(not any(p.answered(0.3) for p in polls[1:]), "the three newest still wait")
+        bob = Poll(env, "bob", cursor, addr="198.51.100.1")
+        ok(not bob.answered(0.5) and not any(p.answered(0) for p in polls[1:]),
+           "another user's poll waits beside them")
+        st, _, m = env.api("carol", "POST", "/v1/messages", body={"room": "all", "text": "to the waiting"})
+        got = [(st, [e["id"] for e in b["events"]]) for st, b in (p.answer() for p in polls[1:] + [bob])]
+        eq(got, [(200, [m["id"]])] * 4, "a message reaches each poll still waiting")
+
+        # one address, several users: the address's oldest poll makes way
+        cursor = m["id"]
+        empty = (200, {"events": [], "cursor": cursor})
+        polls = []
+        for user in ("alice", "bob", "carol", "alice"):
+            polls.append(Poll(env, user, cursor, addr="203.0.113.5"))
+            time.sleep(0.2)
+        other = Poll(env, "bob", cursor, addr="203.0.113.6")
+        ok(not any(p.answered(0.3) for p in polls + [other]),
+           "four polls from one address wait (max_polls_per_address = 4)")
+        polls.append(Poll(env, "carol", cursor, addr="203.0.113.5"))
+        ok(polls[0].answered(3), "a fifth from that address: its oldest is answered at once")
+        eq(polls[0].answer(), empty, "empty, with its own cursor")
+        ok(not any(p.answered(0.3) for p in polls[1:] + [other]), "the others still wait")
+        no_addr = Poll(env, "carol", cursor, addr="")
+        ok(not any(p.answered(0.3) for p in polls[1:] + [other, no_addr]),
+           "a poll without REMOTE_ADDR is not counted by address")
+        st, _, m = env.api("carol", "POST", "/v1/messages", body={"room": "all", "text": "again"})
+        got = [(st, [e["id"] for e in b["events"]]) for st, b in (p.answer() for p in polls[1:] + [other, no_addr])]
+        eq(got, [(200, [m["id"]])] * 6, "a message reaches each of them")
+
+    # the review's case, scaled down: one user's polls no longer take every connection
+    with ChatEnv(users=["alice", "bob"], processes=1, options={"max_connections": "50"}) as env:
+        cursor = env.api("alice", "GET", "/v1/events")[2]["cursor"]
+        # the first poll teaches the hub alice's rooms: the rest are parked
+        # straight from memory, as each arrives
+        eq(env.api("alice", "GET", "/v1/events", query="since=%d&timeout=1" % cursor)[0], 200, "a first poll")
+        flood = []
+        for _ in range(60):   # paced: a burst of new connections is the listener's limit, not this one
+            flood.append(Poll(env, "alice", cursor, timeout=20))
+            time.sleep(0.01)
+        time.sleep(1)
+        answered = [p.answer() for p in flood if p.answered(0.01)]
+        ok(len(answered) == 52 and all(a == (200, {"events": [], "cursor": cursor}) for a in answered),
+           "60 polls of one user (max_connections = 50): all but 8 answered empty, no 503",
+           (len(answered), [a for a in answered if a[0] != 200][:3]))
+        bob = Poll(env, "bob", cursor)
+        ok(not bob.answered(1), "another user's poll still waits")
+        st, _, m = env.api("bob", "POST", "/v1/messages", body={"room": "all", "text": "still here"})
+        eq(st, 201, "and another user's message is taken")
+        got = [(st, [e["id"] for e in b["events"]]) for st, b in (p.answer() for p in flood + [bob]
+                                                                   if p.sock.fileno() >= 0)]
+        eq(got, [(200, [m["id"]])] * 9, "and reaches the 8 waiting polls of the one and the other's")
 
 
 def main():
@@ -105,6 +200,8 @@ def main():
         ok(st == 200 and body["events"] == [] and 1.8 <= took < 4,
            "timeout=3600 is clamped to poll_timeout = 2 (%.1f s)" % took)
 
+    polls_per_user_and_address()
+
     # the same bound on a PostgreSQL store
     why = pgserver.available()
     if why:
@@ -123,6 +220,8 @@ def main():
                       ("join_rate = 5/2d", "join_rate"),
                       ("rate = 5/9999999999999999h", "rate"), ("rate = 5/25h", "rate"), ("rate_exempt_admins = maybe", "rate_exempt_admins"),
                       ("max_rooms_per_user = -1", "max_rooms_per_user"),
+                      ("max_polls_per_user = -1", "max_polls_per_user"),
+                      ("max_polls_per_address = many", "max_polls_per_address"),
                       ("max_body_bytes = 1000\nmax_message_bytes = 900", "max_body_bytes")]:
         ini = os.path.join(d, "bad.ini")
         with open(ini, "w") as f:

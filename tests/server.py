@@ -1,13 +1,16 @@
 """The standalone FastCGI server (--listen): a thousand waiting polls on a
 few threads, one message waking them all, clients that hang up while they
-wait, connections kept between requests (nginx's fastcgi_keep_conn), and
-SIGTERM answering every waiting poll before a clean exit."""
+wait, connections kept between requests (nginx's fastcgi_keep_conn), idle
+kept connections timed out, bounded and never in the way of new ones, the
+socket's mode, and SIGTERM answering every waiting poll before a clean
+exit."""
 
 import json
 import os
 import resource
 import selectors
 import signal
+import stat
 import sys
 import time
 
@@ -129,6 +132,78 @@ def kept_connections(env):
     s.close()
 
 
+def still_open(s):
+    """Whether the server has not closed s (nothing to read, no EOF)."""
+    s.setblocking(False)
+    try:
+        return s.recv(1) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        s.setblocking(True)
+
+
+def kept(env, n=1):
+    """n connections, each with one request answered and kept (FCGI_KEEP_CONN)."""
+    socks = []
+    for _ in range(n):
+        s = fcgi.connect(env.sockets[0], 10)
+        params, raw = fcgi.request_params("GET", "/v1/health")
+        fcgi.send_request(s, params, raw, keep=True)
+        fcgi.read_response(s)
+        socks.append(s)
+    return socks
+
+
+def idle_connections():
+    """Issue 15.7: idle kept connections time out (keepalive_timeout), at
+    most half the open files left after 256 spare wait idle, and when
+    descriptors run out the oldest idle one makes room for a new client."""
+    with ChatEnv(users=["alice"], options={"keepalive_timeout": "2"}) as env:
+        idle, busy = kept(env, 2)
+        for _ in range(4):   # busy is used every 0.8 s: never idle for 2 s
+            time.sleep(0.8)
+            params, raw = fcgi.request_params("GET", "/v1/health")
+            fcgi.send_request(busy, params, raw, keep=True)
+            fcgi.read_response(busy)
+        ok(not still_open(idle), "a kept connection idle for keepalive_timeout (2 s) is closed")
+        ok(still_open(busy), "one used more often stays open")
+        idle.close()
+        busy.close()
+
+    nofile = 600   # idle at most (600 - 256) / 2 = 172
+    with ChatEnv(users=["alice"], nofile=nofile) as env:
+        conns = kept(env, 300)
+        time.sleep(0.3)
+        alive = [still_open(s) for s in conns]
+        ok(sum(alive) <= 172 and all(alive[-150:]),
+           "300 kept connections, %d open files: %d stay idle, the newest (at most 172)"
+           % (nofile, sum(alive)))
+        silent = [fcgi.connect(env.sockets[0], 10) for _ in range(nofile - 100)]
+        time.sleep(0.5)
+        t = time.monotonic()
+        try:
+            st = env.api(None, "GET", "/v1/health", timeout=5)[0]
+        except (OSError, ConnectionError) as e:
+            st = repr(e)
+        took = time.monotonic() - t
+        ok(st == 200 and took < 2, "%d silent connections on top: a new client is served in %.2f s "
+           "(idle ones closed to make room)" % (len(silent), took), st)
+        ok("pausing" not in env.log(0), "accepting never paused", env.log(0)[-2000:])
+        for s in conns + silent:
+            s.close()
+        eq(env.api(None, "GET", "/v1/health")[0], 200, "served as before afterwards")
+
+
+def socket_mode(env):
+    """--listen's socket: mode 0660, for its owner and group only."""
+    st = os.stat(env.sockets[0])
+    eq((stat.S_ISSOCK(st.st_mode), stat.S_IMODE(st.st_mode)), (True, 0o660),
+       "the socket's mode is 0660: only its owner and group may connect")
+
+
 def main():
     global POLLS
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -137,7 +212,8 @@ def main():
         POLLS = (hard - 200) // 2
         print("# RLIMIT_NOFILE hard limit %d: testing %d polls" % (hard, POLLS))
     users = ["u%02d" % i for i in range(20)]
-    with ChatEnv(users=users, options={"workers": "4", "poll_timeout": "30"}) as env:
+    # 50 polls a user: no max_polls_per_user here (tests/limits.py has it)
+    with ChatEnv(users=users, options={"workers": "4", "poll_timeout": "30", "max_polls_per_user": "0"}) as env:
         pid = env.procs[0].pid
         cursor = env.api("u00", "GET", "/v1/events")[2]["cursor"]
         socks = open_polls(env, POLLS, cursor)
@@ -166,6 +242,7 @@ def main():
         eq(st, 201, "server fine after 100 clients hung up mid-poll")
 
         kept_connections(env)
+        socket_mode(env)
         cursor = env.api("u00", "GET", "/v1/events")[2]["cursor"]
 
         # SIGTERM answers every waiting poll, then exits 0
@@ -188,6 +265,7 @@ def main():
         ok("answering waiting polls and stopping" in env.log(0), "the stop is logged")
         ok(closed_by_peer(idle), "SIGTERM: an idle kept connection is closed")
         idle.close()
+    idle_connections()
 
 
 run(main)

@@ -23,8 +23,10 @@ def main():
     with pgserver.PgServer() as pg:
         pg.create_role_and_db("chat", password="s3cret-pw")
         url = pg.url("chat", user="chat", password="s3cret-pw")
+        # 200 polls of one user below: no max_polls_per_user (tests/limits.py has it)
         with ChatEnv(users=["alice", "bob"], processes=2, store_url=url,
-                     options={"workers": str(WORKERS), "poll_timeout": "30", "rate": "off"}) as env:
+                     options={"workers": str(WORKERS), "poll_timeout": "30", "rate": "off",
+                              "max_polls_per_user": "0"}) as env:
             run_tests(env, pg)
 
 

@@ -16,13 +16,17 @@ etc/nginx/galaxy-chat.conf, or real Apache starting galaxy-chat itself
         env.http("alice", "GET", "/v1/me")                # through Apache
         env.apache.url_7070                               # the old-Galaxy vhost
 
-As root, apache=... and store_writable=False run every galaxy-chat process
-as nobody:nogroup (Apache's workers and the --listen responders alike), from
-a copy of the binary in the test directory, so permissions mean something.
+As root, apache=..., spawned=True (the test starts a web server that
+starts galaxy-chat itself, such as lighttpd's bin-path) and
+store_writable=False run every galaxy-chat process as nobody:nogroup (the
+web server's and the --listen responders alike), from a copy of the binary
+in the test directory, so permissions mean something. store_file= starts
+the deployment on a copy of that SQLite store (restoring a backup).
 """
 
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -56,7 +60,8 @@ class ChatEnv:
     def __init__(self, users=("alice", "bob"), processes=1, nginx=False, admins=(),
                  rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
                  port=None, workdir=None, demo_logins=False, store_url=None,
-                 apache=None, store_writable=True, galaxy_options=None):
+                 apache=None, store_writable=True, galaxy_options=None, spawned=False,
+                 store_file=None, nofile=None):
         self.users = list(users)
         self.nprocs = processes
         self.want_nginx = nginx
@@ -72,8 +77,10 @@ class ChatEnv:
         self.store_url = store_url  # `store =` for a PostgreSQL store, or None: an SQLite file
         self.want_apache = "fcgid" if apache is True else apache   # None, "fcgid" or "cgi"
         self.store_writable = store_writable
+        self.store_file = store_file   # an SQLite store (a backup) put in place before the start
+        self.nofile = nofile        # the responders' open-file limit (soft and hard), or None
         # as root, run galaxy-chat as the web server's unprivileged user
-        self.as_worker = bool(self.want_apache or not store_writable) and os.geteuid() == 0
+        self.as_worker = bool(self.want_apache or spawned or not store_writable) and os.geteuid() == 0
         self.procs = []
         self.nginx = None
         self.apache = None
@@ -137,8 +144,12 @@ class ChatEnv:
                 shutil.copytree(os.path.join(SRCDIR, "www"), self.www)
             else:
                 os.makedirs(self.www)
+        if self.store_file:
+            shutil.copyfile(self.store_file, self.store)
         if self.as_worker:
             webservers.give_to_worker(os.path.dirname(self.store))
+            if self.store_file:
+                webservers.give_to_worker(self.store)
         if not self.store_writable:
             os.chmod(os.path.dirname(self.store), 0o555)
             if self.as_worker:
@@ -171,11 +182,17 @@ class ChatEnv:
     def start_chat(self):
         """Starts the responder processes (again, after stop_chat)."""
         self.procs = []
+        argv = [self.binary, "-c", self.config]
+        ids = webservers.drop_user()
+        if self.want_nginx and ids and not self.as_worker:
+            # galaxy-chat runs as root, nginx's workers as nobody: the
+            # socket's group (its mode is 0660) lets them connect
+            argv += ["--socket-group", str(ids[1])]
         for i, sock in enumerate(self.sockets):
             log = open(os.path.join(self.dir, "chat-%d.log" % i), "ab")
-            p = subprocess.Popen([self.binary, "-c", self.config, "--listen", "unix:" + sock],
+            p = subprocess.Popen(argv + ["--listen", "unix:" + sock],
                                  stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                                 preexec_fn=self._drop if self.as_worker else None)
+                                 preexec_fn=self._preexec)
             log.close()
             self.procs.append(p)
         for i, sock in enumerate(self.sockets):
@@ -198,6 +215,12 @@ class ChatEnv:
                 p.kill()
                 codes.append(p.wait())
         return codes
+
+    def _preexec(self):
+        if self.nofile:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
+        if self.as_worker:
+            self._drop()
 
     @staticmethod
     def _drop():
@@ -252,12 +275,15 @@ class ChatEnv:
         return fcgi.request(self.sockets[proc], method, path, query=query,
                             cookie=self.cookie_header(user), body=body, **kw)
 
-    def http(self, user, method, path, body=None, query="", headers=None, api=True, timeout=90):
-        """A request through the web server (nginx or Apache) as user (None:
-        no cookie), to the API (path /v1/...) or, with api=False, to path
-        under /chat/. A JSON body is sent as application/json. Returns
-        (status, headers, json or bytes)."""
-        hdrs = {"Host": "127.0.0.1:%d" % self.port}
+    def http(self, user, method, path, body=None, query="", headers=None, api=True, timeout=90,
+             port=None):
+        """A request through the web server (nginx or Apache, or the one on
+        port) as user (None: no cookie), to the API (path /v1/...) or, with
+        api=False, to path under /chat/. A JSON body is sent as
+        application/json. headers are added (a list of (name, value) pairs
+        may repeat a name). Returns (status, headers, json or bytes)."""
+        port = port or self.port
+        hdrs = {"Host": "127.0.0.1:%d" % port}
         if user:
             hdrs["Cookie"] = self.cookie_header(user)
         if body is not None and not isinstance(body, (bytes, str)):
@@ -267,9 +293,12 @@ class ChatEnv:
             body = body.encode()
         if method in ("POST", "DELETE") and body is None:
             body, hdrs["Content-Type"] = b"{}", "application/json"
-        hdrs.update(headers or {})
+        if isinstance(headers, list):
+            hdrs = list(hdrs.items()) + headers
+        else:
+            hdrs.update(headers or {})
         url = "/chat/" + ("api" + path if api else path.lstrip("/")) + ("?" + query if query else "")
-        status, rh, raw = webservers.http_request(self.port, method, url, body, hdrs, timeout)
+        status, rh, raw = webservers.http_request(port, method, url, body, hdrs, timeout)
         try:
             data = json.loads(raw) if raw and rh.get("content-type", "").startswith("application/json") else raw
         except ValueError:

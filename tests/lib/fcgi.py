@@ -23,12 +23,15 @@ def _nv_len(n):
 
 
 def _params(params):
+    """params as FastCGI name-value pairs; a list value sends the name once
+    per element, as nginx passes a header line that came several times."""
     data = b""
-    for k, v in params.items():
-        if v is None:   # a parameter the web server would not send
-            continue
-        k, v = k.encode(), v.encode("utf-8", "surrogateescape")
-        data += _nv_len(len(k)) + _nv_len(len(v)) + k + v
+    for k, vs in params.items():
+        for v in vs if isinstance(vs, list) else [vs]:
+            if v is None:   # a parameter the web server would not send
+                continue
+            kb, vb = k.encode(), v.encode("utf-8", "surrogateescape")
+            data += _nv_len(len(kb)) + _nv_len(len(vb)) + kb + vb
     return data
 
 

@@ -1,8 +1,8 @@
 """galaxy_fixture.py - a Galaxy database and Galaxy config files, made the
 way Galaxy makes them, for tests.
 
-Schema: GALAXY.md section 2.5 (galaxy_user, galaxy_session, user_preference),
-on SQLite or on PostgreSQL (a pgserver.PgServer). Cookies: Galaxy's
+Schema: GALAXY.md section 2.5 (galaxy_user, galaxy_session, user_preference)
+and section 7 (api_keys), on SQLite or on PostgreSQL (a pgserver.PgServer). Cookies: Galaxy's
 encode_guid with pycryptodome (Debian's python3-pycryptodome, imported as
 Cryptodome): hex(Blowfish-ECB(id_secret, "!" * (8 - len % 8) + key)).
 Timestamps are naive like Galaxy's: create/update times in UTC,
@@ -14,6 +14,8 @@ last_action in local time (Galaxy's datetime.now()).
     key = db.add_session(uid)                          # valid, logged in
     cookie = make_cookie("my id_secret", key)          # value of galaxysession
     db.invalidate(key)                                 # Galaxy's logout
+    api_key = db.add_api_key(uid)                      # X-API-Key of alice
+    db.delete_api_key(api_key)                         # deleted in Galaxy's user menu
     write_galaxy_yml(path, {"id_secret": "...", "database_connection": db.url})
 
 Stdlib plus Cryptodome only.
@@ -71,11 +73,26 @@ CREATE TABLE user_preference (
 );
 CREATE INDEX ix_user_preference_user_id ON user_preference (user_id);
 CREATE INDEX ix_user_preference_name ON user_preference (name);
+CREATE TABLE api_keys (
+    id {serial} PRIMARY KEY,
+    create_time {ts},
+    user_id INTEGER REFERENCES galaxy_user(id),
+    key VARCHAR(32),
+    deleted BOOLEAN NOT NULL DEFAULT {false}
+);
+CREATE INDEX ix_api_keys_user_id ON api_keys (user_id);
+CREATE UNIQUE INDEX ix_api_keys_key ON api_keys (key);
+CREATE INDEX ix_api_keys_deleted ON api_keys (deleted);
 """
 
 
 def new_session_key():
     """A session key as Galaxy makes one: 16 random bytes, 32 lowercase hex."""
+    return secrets.token_hex(16)
+
+
+def new_api_key():
+    """An API key as Galaxy makes one (get_new_guid): 32 lowercase hex."""
     return secrets.token_hex(16)
 
 
@@ -185,6 +202,18 @@ class GalaxyDB:
         cols = sorted(columns)
         self.execute("UPDATE galaxy_user SET %s WHERE id = ?" % ", ".join("%s = ?" % c for c in cols),
                      tuple(columns[c] for c in cols) + (user_id,))
+
+    def add_api_key(self, user_id, key=None, deleted=False, create_time=None):
+        """Adds an api_keys row for user_id, created now (naive UTC, as
+        Galaxy's default) or at create_time; returns the key."""
+        key = key or new_api_key()
+        self.execute("INSERT INTO api_keys (create_time, user_id, key, deleted) VALUES (?, ?, ?, ?)",
+                     (create_time or _utcnow(), user_id, key, deleted))
+        return key
+
+    def delete_api_key(self, key):
+        """Marks the key deleted, as Galaxy's user menu (ApiKeyManager) does."""
+        self.execute("UPDATE api_keys SET deleted = ? WHERE key = ?", (True, key))
 
     def set_preference(self, user_id, name, value):
         """Adds a user_preference row (e.g. communication_server = 'true')."""

@@ -10,8 +10,14 @@ the samples cannot rot):
         .url (http://127.0.0.1:PORT/chat/), .url_7070 (the old-Galaxy vhost)
     Nginx(workdir, socket=..., www=...)
         etc/nginx/galaxy-chat.conf in a server block; .url
+    Lighttpd(workdir, www=..., socket_path=...)
+        etc/lighttpd/galaxy-chat.conf, FastCGI to a `galaxy-chat --listen`;
+    Lighttpd(workdir, www=..., binary=..., config=...)
+        etc/lighttpd/galaxy-chat-spawn.conf: lighttpd starts galaxy-chat; .url
+    H2o(workdir, socket_path=..., www=...)
+        etc/h2o/galaxy-chat.conf merged into a host's paths; .url
 
-Both run in the foreground as children of the test, on 127.0.0.1 only, with
+All run in the foreground as children of the test, on 127.0.0.1 only, with
 every file (pid, logs, sockets, locks) under workdir; as root, their workers
 (and so the galaxy-chat processes Apache starts) run as nobody:nogroup.
 stop() ends the server and then any galaxy-chat process it left behind.
@@ -32,12 +38,16 @@ APACHE = os.environ.get("GC_APACHE", "/usr/sbin/apache2")
 APACHE_MODULES = os.environ.get("GC_APACHE_MODULES", "/usr/lib/apache2/modules")
 NGINX = os.environ.get("GC_NGINX", "/usr/sbin/nginx")
 NGINX_CONFDIR = "/etc/nginx"
+LIGHTTPD = os.environ.get("GC_LIGHTTPD", "/usr/sbin/lighttpd")
+LIGHTTPD_CONFDIR = "/etc/lighttpd"
+H2O = os.environ.get("GC_H2O", "/usr/bin/h2o")
 
 # Paths as they appear in the samples (installed layout).
 SAMPLE_BINARY = "/usr/local/bin/galaxy-chat"
 SAMPLE_CONFIG = "/etc/galaxy-chat/galaxy-chat.ini"
 SAMPLE_WWW = "/usr/local/share/galaxy-chat/www"
 SAMPLE_SOCKET = "/run/galaxy-chat/galaxy-chat.sock"
+SAMPLE_LIGHTTPD_SOCKET = "/run/lighttpd/galaxy-chat.sock"
 
 
 def free_port():
@@ -128,10 +138,20 @@ def rss_kb(pid):
 
 def http_request(port, method, path, body=None, headers=None, timeout=90):
     """One HTTP/1.1 request to 127.0.0.1:port; returns (status, headers
-    dict with lowercase names, body bytes)."""
+    dict with lowercase names, body bytes). headers is a dict, or a list of
+    (name, value) pairs, which may repeat a name (header lines sent as given)."""
     conn = httpclient.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request(method, path, body=body, headers=headers or {})
+        if isinstance(headers, list):
+            conn.putrequest(method, path, skip_host=any(n.lower() == "host" for n, _ in headers),
+                            skip_accept_encoding=True)
+            for name, value in headers:
+                conn.putheader(name, value)
+            if body is not None:
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+        else:
+            conn.request(method, path, body=body, headers=headers or {})
         r = conn.getresponse()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
@@ -140,6 +160,7 @@ def http_request(port, method, path, body=None, headers=None, timeout=90):
 
 class _Server:
     proc = None
+    grace = 0   # seconds its galaxy-chat processes get to exit once it stopped
 
     def _log(self, name):
         try:
@@ -147,6 +168,31 @@ class _Server:
                 return f.read()
         except OSError:
             return ""
+
+    def _make_dirs(self, workdir, name):
+        """Makes self.dir (workdir/name) with an empty htdocs/ and a run/
+        the workers may write (pid file, logs, sockets: lighttpd and h2o
+        open them as their user), picks self.port; returns run/."""
+        self.dir = os.path.join(workdir, name)
+        run = os.path.join(self.dir, "run")
+        os.makedirs(run)
+        os.makedirs(os.path.join(self.dir, "htdocs"))
+        give_to_worker(run)
+        self.port = free_port()
+        return run
+
+    def _start(self, test, cmd, what, env=None, ports=None):
+        """Runs the configuration test test (raising with its output when
+        it fails), then the server, cmd, in the foreground, its standard
+        error in stderr.log; waits for ports (default: self.port); sets
+        self.url."""
+        check = subprocess.run(test, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+        if check.returncode != 0:
+            raise RuntimeError("%s refused the configuration:\n%s" % (what, check.stdout.decode(errors="replace")))
+        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(self.dir, "stderr.log"), "wb"))
+        self._wait_up(ports or [self.port], what)
+        self.url = "http://127.0.0.1:%d/chat/" % self.port
 
     def _wait_up(self, ports, what):
         try:
@@ -160,8 +206,9 @@ class _Server:
             raise RuntimeError("%s exited at start:\n%s" % (what, out))
 
     def stop(self, timeout=20, keep=()):
-        """Stops the server (SIGTERM, then SIGKILL), then any process of
-        its galaxy-chat binary still running but those in keep (pids)."""
+        """Stops the server (SIGTERM, then SIGKILL), then, after its grace,
+        any process of its galaxy-chat binary still running but those in
+        keep (pids)."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -170,6 +217,12 @@ class _Server:
                 self.proc.kill()
                 self.proc.wait()
         binary = getattr(self, "binary", None)
+        if binary and self.grace:
+            try:
+                wait_for(lambda: not [p for p in processes_of(binary) if p not in keep], self.grace,
+                         "the galaxy-chat processes the server stops")
+            except TimeoutError:
+                pass
         if binary:
             for pid in processes_of(binary):
                 if pid in keep:
@@ -256,15 +309,8 @@ DocumentRoot %(d)s/htdocs
         env = dict(os.environ, APACHE_RUN_DIR=os.path.join(self.dir, "run"),
                    APACHE_LOCK_DIR=os.path.join(self.dir, "run"), APACHE_LOG_DIR=self.dir,
                    APACHE_PID_FILE=os.path.join(self.dir, "run", "httpd.pid"), LANG="C")
-        check = subprocess.run([APACHE, "-f", conf, "-t"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, timeout=30)
-        if check.returncode != 0:
-            raise RuntimeError("apache2 -t refused the configuration:\n" + check.stdout.decode(errors="replace"))
-        self.proc = subprocess.Popen([APACHE, "-f", conf, "-DFOREGROUND"], env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.dir, "stderr.log"), "wb"))
-        self._wait_up([p for p in (self.port, self.port_7070) if p], "apache2")
-        self.url = "http://127.0.0.1:%d/chat/" % self.port
+        self._start([APACHE, "-f", conf, "-t"], [APACHE, "-f", conf, "-DFOREGROUND"], "apache2",
+                    env, [p for p in (self.port, self.port_7070) if p])
 
     def error_log(self):
         return self._log("stderr.log") + self._log("error.log")
@@ -316,15 +362,92 @@ http {
 }
 """ % {"user": user, "d": self.dir, "port": self.port,
        "locations": locations or "        location = / { return 302 /chat/; }\n"})
-        check = subprocess.run([NGINX, "-t", "-c", conf, "-p", self.dir], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, timeout=30)
-        if check.returncode != 0:
-            raise RuntimeError("nginx -t refused the configuration:\n" + check.stdout.decode(errors="replace"))
-        self.proc = subprocess.Popen([NGINX, "-c", conf, "-p", self.dir], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.dir, "stderr.log"), "wb"))
-        self._wait_up([self.port], "nginx")
-        self.url = "http://127.0.0.1:%d/chat/" % self.port
+        self._start([NGINX, "-t", "-c", conf, "-p", self.dir], [NGINX, "-c", conf, "-p", self.dir], "nginx")
 
     def error_log(self):
         return self._log("stderr.log") + self._log("error.log")
+
+
+class Lighttpd(_Server):
+    """lighttpd (Debian's binary, with its conf-available/10-fastcgi.conf as
+    `lighty-enable-mod` enables it) with one sample included:
+    etc/lighttpd/galaxy-chat.conf, FastCGI to a `galaxy-chat --listen` at
+    socket_path; or, given binary and config, etc/lighttpd/galaxy-chat-spawn.conf,
+    where lighttpd starts galaxy-chat itself, as its own user, with its
+    socket under workdir and its standard error in lighttpd's error log."""
+
+    def __init__(self, workdir, www, socket_path=None, binary=None, config=None):
+        run = self._make_dirs(workdir, "lighttpd")
+        paths = [(SAMPLE_WWW + "/", www + "/")]
+        if binary:
+            self.binary = binary
+            self.socket = os.path.join(run, "galaxy-chat.sock")
+            sample = template("lighttpd/galaxy-chat-spawn.conf", paths + [
+                (SAMPLE_BINARY, binary), (SAMPLE_CONFIG, config), (SAMPLE_LIGHTTPD_SOCKET, self.socket)])
+        else:
+            sample = template("lighttpd/galaxy-chat.conf", paths + [(SAMPLE_SOCKET, socket_path)])
+        with open(os.path.join(self.dir, "galaxy-chat.conf"), "w") as f:
+            f.write(sample)
+        ids = drop_user()
+        user = ""
+        if ids:
+            import grp
+            import pwd
+            user = 'server.username = "%s"\nserver.groupname = "%s"\n' % (
+                pwd.getpwuid(ids[0]).pw_name, grp.getgrgid(ids[1]).gr_name)
+        conf = os.path.join(self.dir, "lighttpd.conf")
+        with open(conf, "w") as f:
+            # the parts of Debian's lighttpd.conf the chat meets, on loopback
+            f.write("""server.modules = ( "mod_indexfile", "mod_access", "mod_alias", "mod_redirect" )
+%(user)sserver.document-root = "%(d)s/htdocs"
+server.bind = "127.0.0.1"
+server.port = %(port)d
+server.pid-file = "%(d)s/run/lighttpd.pid"
+server.errorlog = "%(d)s/run/error.log"
+server.upload-dirs = ( "%(d)s/run" )
+index-file.names = ( "index.php", "index.html" )
+include_shell "/usr/share/lighttpd/create-mime.conf.pl"
+include "%(confdir)s/conf-available/10-fastcgi.conf"
+include "%(d)s/galaxy-chat.conf"
+server.modules += ( "mod_dirlisting", "mod_staticfile" )
+""" % {"user": user, "d": self.dir, "port": self.port, "confdir": LIGHTTPD_CONFDIR})
+        self._start([LIGHTTPD, "-tt", "-f", conf], [LIGHTTPD, "-D", "-f", conf], "lighttpd")
+
+    def error_log(self):
+        return self._log("stderr.log") + self._log("run/error.log")
+
+
+class H2o(_Server):
+    """h2o with etc/h2o/galaxy-chat.conf merged into its one host's paths
+    (`<<: !file`, as the sample says), FastCGI to a `galaxy-chat --listen`
+    at socket_path; / is a directory with nothing in it."""
+
+    def __init__(self, workdir, socket_path, www):
+        self._make_dirs(workdir, "h2o")
+        sample = os.path.join(self.dir, "galaxy-chat.conf")
+        with open(sample, "w") as f:
+            f.write(template("h2o/galaxy-chat.conf", [(SAMPLE_SOCKET, socket_path), (SAMPLE_WWW, www)]))
+        ids = drop_user()
+        user = ""
+        if ids:
+            import pwd
+            user = "user: %s\n" % pwd.getpwuid(ids[0]).pw_name
+        conf = os.path.join(self.dir, "h2o.conf")
+        with open(conf, "w") as f:
+            f.write("""%(user)slisten:
+  host: 127.0.0.1
+  port: %(port)d
+pid-file: %(d)s/run/h2o.pid
+error-log: %(d)s/run/error.log
+access-log: %(d)s/run/access.log
+hosts:
+  default:
+    paths:
+      <<: !file %(sample)s
+      /:
+        file.dir: %(d)s/htdocs
+""" % {"user": user, "d": self.dir, "port": self.port, "sample": sample})
+        self._start([H2O, "-t", "-c", conf], [H2O, "-c", conf], "h2o")
+
+    def error_log(self):
+        return self._log("stderr.log") + self._log("run/error.log")

@@ -6,7 +6,10 @@
  *
  *   auth_probe [--galaxy-config FILE] [--db URL] [--secret S] [--root DIR]
  *              [--duration MIN] [--cache SEC] [--admins LIST] [--remote-user 0|1]
+ *              [--bootstrap KEY] [--master KEY]
  * stdin lines:  "cookie <Cookie header>" | "nocookie" | "count" | "find <chat name>" |
+ *               "key <X-API-Key>" | "keytwice <X-API-Key>" (the header twice) |
+ *               "keycookie <X-API-Key> <Cookie header>" |
  *               "parallel <threads> <Cookie header>" (each thread checks
  *               PROBE_ROUNDS times; answers {"result":..., "ok": n, "total": m})
  * stdout:       {"result":"ok","user":{...},"admin":false,"err":""}
@@ -22,7 +25,8 @@
 #include "galaxy_config.h"
 
 static const char *const results[] = {
-	"ok", "no_cookie", "bad_cookie", "no_session", "unavailable"
+	"ok", "no_cookie", "bad_cookie", "no_session", "unavailable", "not_cached",
+	"bad_key", "no_key", "two_users"
 };
 
 #define PROBE_ROUNDS 50
@@ -40,8 +44,10 @@ static void *probe_thread_run(void *arg)
 	struct user u;
 	char err[256];
 
+	struct auth_creds cr = { .cookie = t->header };
+
 	for (int i = 0; i < PROBE_ROUNDS; i++)
-		t->ok += auth_check(t->a, t->header, &u, err, sizeof err) == AUTH_OK && u.id > 0;
+		t->ok += auth_check(t->a, &cr, &u, err, sizeof err) == AUTH_OK && u.id > 0;
 	return NULL;
 }
 
@@ -87,8 +93,21 @@ static void probe_answer(struct auth *a, const char *line)
 		json_object_object_add(o, "count", json_object_new_int64(n));
 	} else {
 		struct user u;
-		const char *hdr = strncmp(line, "cookie ", 7) == 0 ? line + 7 : NULL;
-		enum auth_result r = auth_check(a, hdr, &u, err, sizeof err);
+		struct auth_creds cr = { 0 };
+		char *sp;
+		if (strncmp(line, "cookie ", 7) == 0) {
+			cr.cookie = line + 7;
+		} else if (strncmp(line, "key ", 4) == 0) {
+			cr.api_key = line + 4;
+		} else if (strncmp(line, "keytwice ", 9) == 0) {
+			cr.api_key = line + 9;
+			cr.api_key_repeated = 1;
+		} else if (strncmp(line, "keycookie ", 10) == 0 && (sp = strchr(line + 10, ' '))) {
+			*sp = '\0';
+			cr.api_key = line + 10;
+			cr.cookie = sp + 1;
+		}
+		enum auth_result r = auth_check(a, &cr, &u, err, sizeof err);
 		json_object_object_add(o, "result", json_object_new_string(results[r]));
 		if (r == AUTH_OK) {
 			struct json_object *j = json_object_new_object();
@@ -145,6 +164,8 @@ int main(int argc, char **argv)
 			cfg.admin_users = (char *)val;
 		} else if (strcmp(opt, "--remote-user") == 0) {
 			cfg.use_remote_user = atoi(val);
+		} else if (strcmp(opt, "--bootstrap") == 0 || strcmp(opt, "--master") == 0) {
+			cfg.bootstrap_api_keys[opt[2] == 'm'] = (char *)val;
 		} else {
 			fprintf(stderr, "auth_probe: unknown option %s\n", opt);
 			return 2;

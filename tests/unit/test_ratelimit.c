@@ -37,7 +37,8 @@ static struct rate *open_rate(struct cfg *c)
 
 int main(void)
 {
-	struct cfg c = { .store = store, .rate = { 3, 1 }, .join_rate = { 2, 60 }, .rate_exempt_admins = 1 };
+	struct cfg c = { .store = store, .rate = { 3, 1 }, .join_rate = { 2, 60 }, .search_rate = { 4, 60 },
+	                 .rate_exempt_admins = 1 };
 	struct user alice = user_make(1, 0), bob = user_make(2, 0), root = user_make(3, 1);
 	char path[700];
 	struct stat sb;
@@ -77,6 +78,13 @@ int main(void)
 	is_int(rate_take(r, RATE_JOIN, &bob) + rate_take(r, RATE_JOIN, &bob), 0, "two joins (2/60s)");
 	w = rate_take(r, RATE_JOIN, &bob);
 	ok(w > 29000 && w <= 30000, "the third waits about 30 s");
+	is_int(rate_take(r, RATE_SEARCH, &bob) + rate_take(r, RATE_SEARCH, &bob) +
+	       rate_take(r, RATE_SEARCH, &bob) + rate_take(r, RATE_SEARCH, &bob), 0,
+	       "searches have a bucket of their own (4/60s)");
+	w = rate_take(r, RATE_SEARCH, &bob);
+	ok(w > 14000 && w <= 15000, "the fifth search waits about 15 s");
+	ok(rate_limit(&c, RATE_SEARCH) == &c.search_rate && rate_limit(&c, RATE_JOIN) == &c.join_rate &&
+	   rate_limit(&c, RATE_SEND) == &c.rate, "rate_limit names each kind's limit");
 
 	/* more users than slots: nothing breaks, a new bucket still limits */
 	c.rate = (struct cfg_rate){ 1, 60 };
@@ -122,10 +130,15 @@ int main(void)
 	c.rate.count = 0;
 	c.join_rate.count = 0;
 	unlink(path);
+	r = open_rate(&c);
+	ok(r && stat(path, &sb) == 0, "search_rate alone on: a handle and its file");
+	rate_close(r);
+	c.search_rate.count = 0;
+	unlink(path);
 	r = (struct rate *)1;
 	char err[256];
 	ok(rate_open(&c, &r, err, sizeof err) == 0 && r == NULL && stat(path, &sb) < 0,
-	   "both limits off: no handle, no file");
+	   "every limit off: no handle, no file");
 	is_int(rate_take(NULL, RATE_SEND, &alice), 0, "a NULL handle allows everything");
 	c.rate = (struct cfg_rate){ 1, 60 };
 	r = open_rate(&c);

@@ -972,15 +972,17 @@ static void test_mute(struct store *st, const struct user *admin, const struct u
 	is_str(now_until, "", "not muted now");
 }
 
+#define SEARCH_TIME_MS 60000   /* for the searches that must not run out of time */
+
 /* Searches as user_id; the number of results, -1 on error. ids gets the first. */
 static int search(struct store *st, long long user_id, const char *q, const char *room,
                   long long before, int limit, long long *first, json_object **keep, int *more)
 {
 	json_object *arr = NULL;
-	int m = 0, n;
+	int m = 0, partial, n;
 
-	if (store_search(st, user_id, q, room, before, limit, &arr, more ? more : &m,
-	                 err, sizeof err) != STORE_OK)
+	if (store_search(st, user_id, q, room, before, limit, SEARCH_TIME_MS, &arr, more ? more : &m,
+	                 &partial, err, sizeof err) != STORE_OK || partial)
 		return -1;
 	n = (int)json_object_array_length(arr);
 	if (first)
@@ -1000,7 +1002,7 @@ static void test_search(struct store *st, const struct user *alice, const struct
 	                                 "OR OR", "text:x", "{a b}", "(", ")", "+", "\xc3\xa9*" };
 	long long in_room, in_all, dm, secret, first, gone;
 	json_object *arr = NULL, *frags;
-	int more, bad = 0;
+	int more, partial, bad = 0;
 	size_t i;
 
 	join(st, alice, "sx");
@@ -1023,10 +1025,10 @@ static void test_search(struct store *st, const struct user *alice, const struct
 	       "bob finds his hidden room; all words required");
 	is_int(search(st, carol->id, "paired", NULL, 0, 50, NULL, NULL, NULL), 0,
 	       "carol cannot search a room she is not in");
-	is_int(store_search(st, alice->id, "bowtie", "hidden", 0, 50, &arr, &more, err, sizeof err),
-	       STORE_FORBIDDEN, "nor name it");
-	is_int(store_search(st, alice->id, "bowtie", "nowhere", 0, 50, &arr, &more, err, sizeof err),
-	       STORE_NOT_FOUND, "an unknown room");
+	is_int(store_search(st, alice->id, "bowtie", "hidden", 0, 50, SEARCH_TIME_MS, &arr, &more,
+	                    &partial, err, sizeof err), STORE_FORBIDDEN, "nor name it");
+	is_int(store_search(st, alice->id, "bowtie", "nowhere", 0, 50, SEARCH_TIME_MS, &arr, &more,
+	                    &partial, err, sizeof err), STORE_NOT_FOUND, "an unknown room");
 	is_int(search(st, alice->id, "bowtie", "sx", 0, 50, &first, NULL, NULL), 1,
 	       "one room only, the removed message gone from the index");
 	is_int(search(st, alice->id, "BOWTIE2 PAIRED", "sx", 0, 50, NULL, &arr, NULL), 1,
@@ -1051,6 +1053,22 @@ static void test_search(struct store *st, const struct user *alice, const struct
 	frags = json_object_object_get(json_object_array_get_idx(arr, 0), "fragments");
 	ok(json_object_array_length(frags) == 1, "is one plain fragment");
 	json_object_put(arr);
+
+	/* out of time: carol's one match is older than 20000 in bob's room */
+	post(st, carol, "all", 0, "haystack for carol");
+	raw_exec("INSERT INTO events (ts, type, room_id, user_id, username, text)"
+	         " WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 20000)"
+	         " SELECT '2026-01-01T00:00:00.000Z', 'message',"
+	         "  (SELECT id FROM rooms WHERE name = 'hidden'), 2, 'bob', 'haystack ' || x FROM c");
+	is_int(store_search(st, carol->id, "haystack", NULL, 0, 10, 1, &arr, &more, &partial,
+	                    err, sizeof err), STORE_OK, "a search that runs out of time is no error");
+	ok(partial == 1 && more == 1 && json_object_array_length(arr) == 0,
+	   "it says partial and more, having found nothing yet");
+	json_object_put(arr);
+	is_int(search(st, carol->id, "haystack", NULL, 0, 10, NULL, NULL, &more), 1,
+	       "given time, the same search finds the match");
+	is_int(more, 0, "and all of them");
+	raw_exec("DELETE FROM events WHERE text LIKE 'haystack %' AND user_id = 2");
 }
 
 static int log_count(const struct store_log_row *row, void *ctx)
