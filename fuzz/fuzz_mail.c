@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_split.h"
 #include "mail.h"
 #include "../tests/unit/mail_check.h"
 
@@ -54,18 +55,14 @@ static void fuzz_check_body(const char *body, const char *decoded)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *buf = malloc(size + 1), *f[6] = { 0 }, *subject, *body, *got, err[256];
+	char *buf, *subject, *body, *got, err[256];
+	const char *f[6];
 	struct mail m;
-	size_t k = 0;
 
-	if (!buf)
+	if (!(buf = fuzz_split(data, size, f, 6)))
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
-	for (char *p = buf; k < 6 && p <= buf + size; p += strlen(p) + 1)
-		f[k++] = p;
-	for (; k < 6; k++)
-		f[k] = "";
+	for (size_t k = 0; k < 6; k++)
+		f[k] = f[k] ? f[k] : "";
 	/* an empty room stands for a direct message */
 	struct mail_item it = { (long long)size, f[1], *f[2] ? f[2] : NULL,
 	                        (long long)size * 1000003LL - 5, f[3] };

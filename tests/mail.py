@@ -15,12 +15,10 @@ reused) and answers one JSON line per stdin line.
 import json
 import logging
 import os
-import queue
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import warnings
 
 SRCDIR = os.environ.get("GC_SRCDIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -28,6 +26,7 @@ BUILDDIR = os.environ.get("GC_BUILDDIR", SRCDIR)
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
 
 from chatenv import BINARY, ChatEnv, free_port                      # noqa: E402
+from lineprobe import LineProbe                                     # noqa: E402
 from smtpserver import SmtpServer, make_cert                        # noqa: E402
 from tap import diag, ok, eq, run                                         # noqa: E402
 
@@ -41,55 +40,18 @@ ITEMS = [
 ]
 
 
-class Probe:
+class Probe(LineProbe):
     """One mail_probe process with a config; send() and probe() ask it."""
 
     def __init__(self, config):
-        self.p = subprocess.Popen([PROBE, "-c", config], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True,
-                                  env={k: v for k, v in os.environ.items()
-                                       if not k.startswith("GALAXY_")})
-        self.q = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.ready = self._get()
-
-    def _read(self):
-        for line in self.p.stdout:
-            self.q.put(line)
-        self.q.put(None)
-
-    def _get(self):
-        try:
-            line = self.q.get(timeout=60)
-        except queue.Empty:
-            return {"result": "timeout"}
-        return json.loads(line) if line else {"result": "exited"}
-
-    def ask(self, req):
-        self.p.stdin.write(json.dumps(req) + "\n")
-        self.p.stdin.flush()
-        return self._get()
+        super().__init__([PROBE, "-c", config], timeout=60,
+                         env={k: v for k, v in os.environ.items() if not k.startswith("GALAXY_")})
 
     def send(self, to="alice@example.org", name="alice", items=ITEMS):
-        return self.ask({"to": to, "name": name, "items": items, "now": MAY_1 + 600})
+        return self.ask(json.dumps({"to": to, "name": name, "items": items, "now": MAY_1 + 600}))
 
     def probe(self):
-        return self.ask({"probe": True})
-
-    def close(self):
-        try:
-            self.p.stdin.close()
-            self.p.wait(timeout=30)
-        except Exception:
-            self.p.kill()
-            self.p.wait()
-        return self.p.returncode
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        return self.ask(json.dumps({"probe": True}))
 
 
 class Site:
@@ -210,14 +172,16 @@ def test_tls(site, d):
     other = make_cert(d, "other", "DNS:other.example.org")
     stranger = make_cert(d, "stranger", "IP:127.0.0.1,DNS:localhost")
 
-    with SmtpServer(starttls=good, require_starttls=True) as smtp:
-        cfg = site.config({"smtp_server": smtp.server}, {"smtp_ca_file": good[0]})
-        with Probe(cfg) as p:
-            eq(p.send()["result"], "sent", "STARTTLS with a certificate trusted via smtp_ca_file")
+    def over_tls(smtp, galaxy, name, info):
+        with Probe(site.config(dict(galaxy, smtp_server=smtp.server), {"smtp_ca_file": good[0]})) as p:
+            eq(p.send()["result"], "sent", name)
             got = smtp.wait_for(1)
             ok(got and got[0].tls, "... the email came over TLS")
             r = p.probe()
-            ok(r["result"] == "sent" and r["info"] == "STARTTLS", "the probe says STARTTLS", r)
+            ok(r["result"] == "sent" and r["info"] == info, "the probe says " + info, r)
+
+    with SmtpServer(starttls=good, require_starttls=True) as smtp:
+        over_tls(smtp, {}, "STARTTLS with a certificate trusted via smtp_ca_file", "STARTTLS")
 
     # a server that offers STARTTLS but would take the email in clear too:
     # a failed certificate check must not fall back to clear
@@ -236,14 +200,7 @@ def test_tls(site, d):
             eq(len(smtp.received), 0, "... and nothing went in clear instead")
 
     with SmtpServer(smtps=good) as smtp:
-        cfg = site.config({"smtp_server": smtp.server, "smtp_ssl": "True"},
-                          {"smtp_ca_file": good[0]})
-        with Probe(cfg) as p:
-            eq(p.send()["result"], "sent", "SMTPS (smtp_ssl = True)")
-            got = smtp.wait_for(1)
-            ok(got and got[0].tls, "... over TLS from the first byte")
-            r = p.probe()
-            ok(r["result"] == "sent" and r["info"] == "TLS (smtp_ssl)", "the probe says so", r)
+        over_tls(smtp, {"smtp_ssl": "True"}, "SMTPS (smtp_ssl = True)", "TLS (smtp_ssl)")
     with SmtpServer(smtps=other) as smtp:
         cfg = site.config({"smtp_server": smtp.server, "smtp_ssl": "true"},
                           {"smtp_ca_file": other[0]})
