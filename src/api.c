@@ -60,6 +60,7 @@ int api_rate_limited(struct call *c, int kind)
 	static const char *const what[] = {
 		[RATE_SEND] = "messages", [RATE_JOIN] = "room joins",
 		[RATE_NEW_ROOM] = "new rooms (max_new_rooms_per_day)", [RATE_SEARCH] = "searches",
+		[RATE_OBJECT] = "object cards",
 	};
 	const struct cfg_rate *lim = rate_limit(c->cfg, (enum rate_kind)kind);
 	long long wait_ms = rate_take(c->rate, (enum rate_kind)kind, &c->user);

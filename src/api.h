@@ -1,7 +1,8 @@
 /*
  * api.h - what a route handler gets (struct call) and the handlers
  * themselves, one file per group of routes: api_health.c, api_me.c,
- * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c.
+ * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c,
+ * api_objects.c.
  */
 #ifndef GC_API_H
 #define GC_API_H
@@ -60,6 +61,7 @@ void api_delete_message(struct call *c);
 void api_mute(struct call *c);
 void api_unmute(struct call *c);
 void api_search(struct call *c);
+void api_objects(struct call *c);
 
 /* Shared by handlers: answers 503 naming the store problem and returns 1
  * when the store is not usable, else 0. */

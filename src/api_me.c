@@ -39,5 +39,8 @@ void api_me(struct call *c)
 	json_object_object_add(o, "cursor", json_object_new_int64(cursor));
 	json_object_object_add(o, "muted_until", muted[0] ? json_object_new_string(muted) : NULL);
 	json_object_object_add(o, "avatars", json_object_new_string(cfg_avatars_names[c->cfg->avatars]));
+	/* whose links GET /v1/objects reads: the client asks for these only */
+	json_object_object_add(o, "galaxy_url", c->cfg->galaxy_url
+	                       ? json_object_new_string(c->cfg->galaxy_url) : NULL);
 	reply_json(c->rep, 200, o);
 }

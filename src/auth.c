@@ -56,11 +56,13 @@
 
 #include "auth.h"
 #include "authcache.h"
+#include "cardcache.h"
 #include "cfg.h"
 #include "cookie.h"
 #include "cookiewatch.h"
 #include "dburl.h"
 #include "galaxydb.h"
+#include "galaxydb_cards.h"
 #include "httpparse.h"
 #include "log.h"
 
@@ -81,6 +83,7 @@ struct auth {
 	struct dburl url;
 	struct authcache *cache;
 	struct cookiewatch *watch;    /* cookies that do not decode: id_secret wrong? */
+	struct cardcache *cards;  /* object cards per reader */
 	EVP_MD *sha256;           /* fetched once: an implicit fetch per digest
 	                           * (EVP_sha256()) costs more than the digest */
 	pthread_mutex_t lock;     /* guards busy */
@@ -123,6 +126,7 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 	char why[512];
 	if (!(a->cipher = cookie_cipher_new(secret, strlen(secret))) ||
 	    !(a->cache = authcache_open(cfg, why, sizeof why)) ||
+	    !(a->cards = cardcache_new(cfg->auth_cache_seconds)) ||
 	    !(a->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL))) {
 		snprintf(err, errlen, a->cache ? "OpenSSL has no SHA-256" : "out of memory");
 		auth_free(a);
@@ -163,6 +167,7 @@ void auth_free(struct auth *a)
 	authcache_close(a->cache);
 	cookie_cipher_free(a->cipher);
 	cookiewatch_close(a->watch);
+	cardcache_free(a->cards);
 	EVP_MD_free(a->sha256);
 	dburl_free(&a->url);
 	pthread_cond_destroy(&a->freed);
@@ -396,4 +401,34 @@ int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen)
 	rc = galaxydb_count_users(a->pool[slot], count, err, errlen);
 	auth_pool_give(a, slot);
 	return rc;
+}
+
+const struct cookie_cipher *auth_cipher(const struct auth *a)
+{
+	return a->cipher;
+}
+
+enum auth_result auth_card(struct auth *a, const struct user *reader,
+                           const struct galaxyurl_ref *ref, long long id, int *found,
+                           struct galaxydb_card *card, char *err, size_t errlen)
+{
+	char key[CARDCACHE_KEY_MAX];
+	int n = snprintf(key, sizeof key, "%lld\x1f%d\x1f%d\x1f%d\x1f%lld\x1f%s\x1f%s", reader->id,
+	                 reader->admin, (int)ref->kind, (int)ref->by, id, ref->user, ref->slug);
+	int cacheable = n > 0 && (size_t)n < sizeof key, slot;
+	enum galaxydb_result r;
+
+	if (cacheable && cardcache_get(a->cards, key, found, card))
+		return AUTH_OK;
+	if ((slot = auth_pool_take(a, err, errlen)) < 0)
+		return AUTH_UNAVAILABLE;
+	r = galaxydb_card(a->pool[slot], ref->kind, ref->by, id, ref->user, ref->slug, reader->id,
+	                  reader->admin, card, err, errlen);
+	auth_pool_give(a, slot);
+	if (r == GALAXYDB_ERROR)
+		return AUTH_UNAVAILABLE;
+	*found = r == GALAXYDB_FOUND;
+	if (cacheable)
+		cardcache_put(a->cards, key, *found, card);
+	return AUTH_OK;
 }

@@ -73,4 +73,20 @@ enum auth_result auth_find_user(struct auth *a, const char *name, long long *id,
 /* Asks Galaxy's database how many users it can see. 0, or -1 with err. */
 int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen);
 
+/* id_secret's cipher (cookie.h), for encoding and decoding object ids
+ * (galaxyid.h): read-only, any thread. */
+struct cookie_cipher;
+const struct cookie_cipher *auth_cipher(const struct auth *a);
+
+/* The card, for reader, of the object ref names (id: its id decoded), as
+ * galaxydb_card() answers, through the pool and cached per reader for
+ * cfg->auth_cache_seconds (cardcache.h: "no card" answers too, errors
+ * never). AUTH_OK with *found (0: no such object, or the reader may not
+ * see it) and card when found; AUTH_UNAVAILABLE with err. */
+struct galaxyurl_ref;
+struct galaxydb_card;
+enum auth_result auth_card(struct auth *a, const struct user *reader,
+                           const struct galaxyurl_ref *ref, long long id, int *found,
+                           struct galaxydb_card *card, char *err, size_t errlen);
+
 #endif

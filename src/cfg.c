@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "cookie.h"
 #include "galaxy_config.h"
+#include "galaxyurl.h"
 #include "httpparse.h"
 #include "ini.h"
 #include "log.h"
@@ -26,6 +27,7 @@
 #define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
 #define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */
 #define CFG_DEFAULT_SEARCH_RATE 30, 60 /* searches per seconds */
+#define CFG_DEFAULT_OBJECT_RATE 120, 60   /* object cards per seconds */
 #define CFG_DEFAULT_GALAXY_URL "http://localhost:8080"   /* Galaxy's galaxy_infrastructure_url */
 #define CFG_MAX_NOTIFY_MINUTES 43200   /* notify_every, notify_after: 30 days */
 
@@ -34,7 +36,7 @@ static const char *const cfg_galaxy_keys[] = {
 	"id_secret", "database_connection", "database_file", "admin_users",
 	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user",
 	"bootstrap_admin_api_key", "master_api_key", "smtp_server", "smtp_username",
-	"smtp_password", "smtp_ssl", "email_from", "galaxy_infrastructure_url", NULL
+	"smtp_password", "smtp_ssl", "email_from", NULL
 };
 
 /* Our own keys. */
@@ -44,17 +46,18 @@ static const char *const cfg_chat_keys[] = {
 	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
 	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "max_polls_per_user",
 	"max_polls_per_address", "search_timeout_ms", "search_rate", "max_searches",
-	"keepalive_timeout", "chat_url", "smtp_ca_file", "notify_every", "notify_after", NULL
+	"keepalive_timeout", "galaxy_url", "object_rate", "chat_url", "smtp_ca_file",
+	"notify_every", "notify_after", NULL
 };
 
 /* Index names of the two lists above, for readability. */
 enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE,
-       K_BOOTSTRAP, K_MASTER, K_SMTP, K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_SSL, K_FROM,
-       K_GALAXY_URL };
+       K_BOOTSTRAP, K_MASTER, K_SMTP, K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_SSL, K_FROM };
 enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
        C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
        C_NEWROOMS, C_AVATARS, C_MAXPOLLS, C_MAXPOLLS_ADDR, C_SEARCH_TIMEOUT, C_SEARCH_RATE,
-       C_MAX_SEARCHES, C_KEEPALIVE, C_CHAT_URL, C_CA_FILE, C_NOTIFY_EVERY, C_NOTIFY_AFTER };
+       C_MAX_SEARCHES, C_KEEPALIVE, C_GALAXY_URL, C_OBJECT_RATE, C_CHAT_URL, C_CA_FILE,
+       C_NOTIFY_EVERY, C_NOTIFY_AFTER };
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
 
@@ -273,6 +276,37 @@ static char *cfg_guess_galaxy_root(const char *galaxy_config)
 	return dir;
 }
 
+/* galaxy_url, the Galaxy whose links become cards: [chat]'s (refused
+ * when it is no such URL), else Galaxy's galaxy_infrastructure_url (a
+ * warning when it is none: cards are off), else unset. Normalised. */
+static int cfg_galaxy_url(struct cfg *c, const char *chat, const struct galaxy_config *gc,
+                          const char *file, char *err, size_t errlen)
+{
+	const char *v = chat ? chat : galaxy_config_get(gc, "galaxy_infrastructure_url");
+	char norm[GALAXYURL_BASE_MAX];
+
+	if (!v || !*v)
+		return 0;
+	if (galaxyurl_base(v, norm, sizeof norm) < 0) {
+		if (!chat) {
+			log_warning("galaxy_infrastructure_url in %s is not an http(s) URL such as "
+			            "https://usegalaxy.example or https://host/galaxy: links to Galaxy "
+			            "objects get no cards; set galaxy_url in %s",
+			            galaxy_config_source(gc, "galaxy_infrastructure_url"), file);
+			return 0;
+		}
+		snprintf(err, errlen, "%s: galaxy_url must be an http(s) URL such as "
+		         "https://usegalaxy.example or https://host/galaxy (no user, query or "
+		         "fragment), not \"%s\"", file, v);
+		return -1;
+	}
+	if (!(c->galaxy_url = strdup(norm))) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	return 0;
+}
+
 /* The value of Galaxy key i: [chat] first, then Galaxy's config/environment.
  * *source says where it came from. Returns a new string or NULL when unset. */
 static char *cfg_galaxy_value(const struct cfg_raw *raw, const struct galaxy_config *gc,
@@ -302,19 +336,12 @@ static int cfg_url_ok(const char *url)
 }
 
 /* Galaxy's default email_from, galaxy-no-reply@HOST with the host of url
- * (a checked URL), into out; "" when that host is no mail domain. */
+ * (galaxyurl_base()'s form), into out; "" when that host is no mail domain. */
 static void cfg_default_from(const char *url, char *out, size_t len)
 {
 	const char *host = strstr(url, "://") + 3;
-	size_t n = strcspn(host, "/?");
-	const char *at = memchr(host, '@', n);
 
-	if (at) {
-		n -= (size_t)(at + 1 - host);
-		host = at + 1;
-	}
-	n = strcspn(host, ":/?");
-	snprintf(out, len, "galaxy-no-reply@%.*s", (int)n, host);
+	snprintf(out, len, "galaxy-no-reply@%.*s", (int)strcspn(host, ":/"), host);
 	if (!mail_address_ok(out))
 		out[0] = '\0';
 }
@@ -326,7 +353,8 @@ static int cfg_mail(struct cfg *c, const struct cfg_raw *raw, char *const *v,
                     const char *const *src, const char *file, char *err, size_t errlen)
 {
 	char url[1024], from[MAIL_ADDRESS_MAX + 32], name[256], addr[MAIL_ADDRESS_MAX + 1];
-	const char *galaxy_url = v[K_GALAXY_URL] && *v[K_GALAXY_URL] ? v[K_GALAXY_URL] : CFG_DEFAULT_GALAXY_URL;
+	/* galaxy_url, as cfg_galaxy_url() made it, else Galaxy's default */
+	const char *galaxy_url = c->galaxy_url ? c->galaxy_url : CFG_DEFAULT_GALAXY_URL;
 	const char *chat_url = raw->chat[C_CHAT_URL];
 
 	if (!v[K_SMTP] || cfg_galaxy_unset(v[K_SMTP]))
@@ -334,11 +362,6 @@ static int cfg_mail(struct cfg *c, const struct cfg_raw *raw, char *const *v,
 	if (smtp_url(v[K_SMTP], 0, url, sizeof url) < 0) {
 		snprintf(err, errlen, "%s: smtp_server must be host or host:port such as "
 		         "localhost:25 or [::1]:587, not \"%s\"", src[K_SMTP], v[K_SMTP]);
-		return -1;
-	}
-	if (!cfg_url_ok(galaxy_url)) {
-		snprintf(err, errlen, "%s: galaxy_infrastructure_url must be an http:// or https:// "
-		         "URL without spaces or #, not \"%s\"", src[K_GALAXY_URL], galaxy_url);
 		return -1;
 	}
 	if (chat_url && !cfg_url_ok(chat_url)) {
@@ -361,16 +384,13 @@ static int cfg_mail(struct cfg *c, const struct cfg_raw *raw, char *const *v,
 			         "galaxy@example.org or \"Galaxy <galaxy@example.org>\", not \"%s\"",
 			         src[K_FROM], v[K_FROM]);
 		else
-			snprintf(err, errlen, "%s: email_from is not set, and the host of "
-			         "galaxy_infrastructure_url (%s) makes no address: set email_from",
+			snprintf(err, errlen, "%s: email_from is not set, and the host of galaxy_url "
+			         "(or Galaxy's galaxy_infrastructure_url: %s) makes no address: set email_from",
 			         file, galaxy_url);
 		return -1;
 	}
-	size_t ulen = strlen(galaxy_url);
-	while (ulen > 1 && galaxy_url[ulen - 1] == '/')
-		ulen--;
+	size_t ulen = strlen(galaxy_url);   /* no trailing '/' in that form */
 	if (!(c->smtp_server = strdup(v[K_SMTP])) || !(c->email_from = strdup(from)) ||
-	    !(c->galaxy_url = strndup(galaxy_url, ulen)) ||
 	    (v[K_SMTP_USER] && *v[K_SMTP_USER] && !(c->smtp_username = strdup(v[K_SMTP_USER]))) ||
 	    (v[K_SMTP_PASSWORD] && *v[K_SMTP_PASSWORD] &&
 	     !(c->smtp_password = strdup(v[K_SMTP_PASSWORD]))) ||
@@ -381,7 +401,7 @@ static int cfg_mail(struct cfg *c, const struct cfg_raw *raw, char *const *v,
 	if (chat_url)
 		c->chat_url = strdup(chat_url);
 	else if ((c->chat_url = malloc(ulen + sizeof "/chat/")))
-		snprintf(c->chat_url, ulen + sizeof "/chat/", "%s/chat/", c->galaxy_url);
+		snprintf(c->chat_url, ulen + sizeof "/chat/", "%s/chat/", galaxy_url);
 	if (!c->chat_url) {
 		snprintf(err, errlen, "%s: out of memory", file);
 		return -1;
@@ -550,6 +570,12 @@ static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen
 	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
 	c->search_rate = (struct cfg_rate){ CFG_DEFAULT_SEARCH_RATE };
 	c->rate_exempt_admins = 1;
+	c->object_rate = (struct cfg_rate){ CFG_DEFAULT_OBJECT_RATE };
+	if ((raw->chat[C_OBJECT_RATE] &&
+	     cfg_rate_parse(raw->chat[C_OBJECT_RATE], "object_rate", file, &c->object_rate,
+	                    err, errlen) < 0) ||
+	    cfg_galaxy_url(c, raw->chat[C_GALAXY_URL], gc, file, err, errlen) < 0)
+		goto out;
 	if ((raw->chat[C_RATE] &&
 	     cfg_rate_parse(raw->chat[C_RATE], "rate", file, &c->rate, err, errlen) < 0) ||
 	    (raw->chat[C_JOIN_RATE] &&
@@ -649,12 +675,12 @@ void cfg_free(struct cfg *c)
 		free(c->bootstrap_api_keys[i]);
 	cfg_free_list(c->persistent_rooms, c->n_persistent_rooms);
 	free(c->store);
+	free(c->galaxy_url);
 	cfg_free_list(c->allowed_origins, c->n_allowed_origins);
 	free(c->smtp_server);
 	free(c->smtp_username);
 	free(c->smtp_password);
 	free(c->email_from);
-	free(c->galaxy_url);
 	free(c->chat_url);
 	free(c->smtp_ca_file);
 	free(c);

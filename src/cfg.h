@@ -74,6 +74,8 @@ struct cfg {
 	int max_polls_per_user;     /* waiting polls of one user per process, 0 = no limit */
 	int max_polls_per_address;  /* waiting polls from one REMOTE_ADDR per process, 0 = no limit */
 	int search_timeout_ms;      /* a search stops after this long, with what it found */
+	char *galaxy_url;           /* galaxyurl_base() form; NULL: links get no cards */
+	struct cfg_rate object_rate;   /* GET /v1/objects per user */
 
 	/* mail (smtp.c, mail.c): Galaxy's keys, which [chat] may set itself */
 	char *smtp_server;          /* host or host:port; NULL: no mail */
@@ -81,7 +83,6 @@ struct cfg {
 	char *smtp_password;
 	int smtp_ssl;               /* SMTPS: TLS from the first byte */
 	char *email_from;           /* "addr" or "Name <addr>" (mail_from_parse) */
-	char *galaxy_url;           /* galaxy_infrastructure_url, no trailing '/' */
 	/* ... and our own */
 	char *chat_url;             /* the chat's page, for links: chat_url#msg=ID */
 	char *smtp_ca_file;         /* CAs for the server's certificate; NULL: the system's */

@@ -189,6 +189,11 @@ int check_run(const struct cfg *cfg, FILE *out)
 	else
 		fprintf(out, "retention:     keep forever (retention_days = 0)\n");
 	fprintf(out, "poll_timeout:  %d s\n", cfg->poll_timeout);
+	if (cfg->galaxy_url)
+		fprintf(out, "galaxy_url:    %s (its links get cards)\n", cfg->galaxy_url);
+	else
+		fprintf(out, "galaxy_url:    (not set: links get no cards; set galaxy_url, or Galaxy's "
+		        "galaxy_infrastructure_url)\n");
 	if (check_mail(cfg, out) < 0)
 		ok = 0;
 	if (!ok)

@@ -99,8 +99,7 @@ static int galaxydb_name_ok(const char *name)
 	       strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
-/* The chat name of Galaxy user id with username (may be NULL) into out. */
-static void galaxydb_chat_name(long long id, const char *username, char out[USER_NAME_MAX])
+void galaxydb_chat_name(long long id, const char *username, char out[USER_NAME_MAX])
 {
 	if (username && galaxydb_name_ok(username))
 		strcpy(out, username);
@@ -136,6 +135,13 @@ enum galaxydb_result galaxydb_find(struct galaxydb *db, const char *name, long l
 int galaxydb_count_users(struct galaxydb *db, long long *count, char *err, size_t errlen)
 {
 	return db->be->count_users(db->st, count, err, errlen);
+}
+
+enum galaxydb_result galaxydb_run_card(struct galaxydb *db, enum galaxydb_card_stmt stmt,
+                                       const char *const *params, galaxydb_row_fn row,
+                                       void *arg, char *err, size_t errlen)
+{
+	return db->be->card(db->st, (int)stmt, params, row, arg, err, errlen);
 }
 
 /* Now as naive local time in seconds since 1970, the clock Galaxy's

@@ -11,6 +11,21 @@
 
 #include "galaxydb.h"
 
+/* One row's columns as text (NULL for SQL NULL), valid during the call. */
+typedef void (*galaxydb_row_fn)(void *arg, const char *const *col, int ncols);
+
+/* The card statements (galaxydb_cards.c): each in both dialects, with
+ * parameters $1 to $nparams in both. */
+enum galaxydb_card_stmt {
+	CARD_HISTORY, CARD_HISTORY_SLUG, CARD_DATASET, CARD_JOB, CARD_WORKFLOW,
+	CARD_WORKFLOW_SLUG, CARD_WORKFLOW_VERSION, GALAXYDB_CARD_STMTS
+};
+struct galaxydb_stmt {
+	const char *pg, *sqlite;
+	int nparams;
+};
+extern const struct galaxydb_stmt galaxydb_card_stmts[GALAXYDB_CARD_STMTS];
+
 struct galaxydb_backend {
 	/* Makes the backend's state for url; does not connect. NULL on ENOMEM. */
 	void *(*open)(const struct dburl *url);
@@ -30,6 +45,13 @@ struct galaxydb_backend {
 	                             long long id, struct user *user, char *err, size_t errlen);
 	int (*count_users)(void *st, long long *count, char *err, size_t errlen);
 	void (*close)(void *st);
+	/* Runs card statement galaxydb_card_stmts[stmt] with params and, for
+	 * its first row, calls row() before freeing the result. Statements
+	 * are prepared on a connection when first needed (PostgreSQL: each
+	 * new connection tries all of them), so a Galaxy database without
+	 * some table fails its cards only, never the session lookup. */
+	enum galaxydb_result (*card)(void *st, int stmt, const char *const *params,
+	                             galaxydb_row_fn row, void *arg, char *err, size_t errlen);
 };
 
 extern const struct galaxydb_backend galaxydb_pg_backend;
@@ -52,5 +74,16 @@ struct galaxydb_row {
 enum galaxydb_result galaxydb_user_from_row(const struct galaxydb *db,
                                             const struct galaxydb_row *row,
                                             struct user *user, char *err, size_t errlen);
+
+/* The chat name (galaxydb.c's top comment) of Galaxy user id with
+ * username (may be NULL) into out. */
+void galaxydb_chat_name(long long id, const char *username, char out[USER_NAME_MAX]);
+
+/* Runs card statement stmt on db's backend (see struct galaxydb_backend):
+ * GALAXYDB_FOUND after row() saw its first row, GALAXYDB_NOT_FOUND when
+ * it had none, GALAXYDB_ERROR with err. */
+enum galaxydb_result galaxydb_run_card(struct galaxydb *db, enum galaxydb_card_stmt stmt,
+                                       const char *const *params, galaxydb_row_fn row,
+                                       void *arg, char *err, size_t errlen);
 
 #endif

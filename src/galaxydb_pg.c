@@ -56,6 +56,7 @@ struct pg {
 	char *conninfo;
 	PGconn *conn;
 	int key_ready;     /* gc_key is prepared on conn */
+	unsigned cards;    /* bit i: card statement i is prepared on conn */
 };
 
 static void *pg_open(const struct dburl *url)
@@ -78,6 +79,7 @@ static void pg_drop(struct pg *pg)
 	PQfinish(pg->conn);
 	pg->conn = NULL;
 	pg->key_ready = 0;
+	pg->cards = 0;
 }
 
 /* Copies libpq's message to err on one line. */
@@ -99,6 +101,19 @@ static int pg_prepare(struct pg *pg, const char *name, const char *sql, int npar
 		pg_error(err, errlen, "prepare", PQerrorMessage(pg->conn));
 	PQclear(r);
 	return ok ? 0 : -1;
+}
+
+/* Prepares card statement i as "gc_card<i>" on the connection. */
+static int pg_prepare_card(struct pg *pg, int i, char *err, size_t errlen)
+{
+	char name[16];
+
+	snprintf(name, sizeof name, "gc_card%d", i);
+	if (pg_prepare(pg, name, galaxydb_card_stmts[i].pg, galaxydb_card_stmts[i].nparams,
+	               err, errlen) < 0)
+		return -1;
+	pg->cards |= 1u << i;
+	return 0;
 }
 
 /* Connects and prepares unless connected. 0, or -1 with err. */
@@ -128,6 +143,12 @@ static int pg_connect(struct pg *pg, char *err, size_t errlen)
 		goto fail;
 	}
 	PQclear(r);
+	/* the cards too, so that a reconnection inside pg_exec() has them; one
+	 * that fails (a table missing) is tried again when it is needed */
+	for (int i = 0; i < GALAXYDB_CARD_STMTS; i++) {
+		char ignored[256];
+		pg_prepare_card(pg, i, ignored, sizeof ignored);
+	}
 	return 0;
 fail:
 	pg_drop(pg);
@@ -232,6 +253,32 @@ static int pg_count_users(void *st, long long *count, char *err, size_t errlen)
 	return 0;
 }
 
+static enum galaxydb_result pg_card(void *st, int stmt, const char *const *params,
+                                    galaxydb_row_fn row, void *arg, char *err, size_t errlen)
+{
+	struct pg *pg = st;
+	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
+	const char *col[32];
+	char name[16];
+	PGresult *r;
+
+	if (pg_connect(pg, err, errlen) < 0 ||
+	    (!(pg->cards & 1u << stmt) && pg_prepare_card(pg, stmt, err, errlen) < 0))
+		return GALAXYDB_ERROR;
+	snprintf(name, sizeof name, "gc_card%d", stmt);
+	if (!(r = pg_exec(pg, name, galaxydb_card_stmts[stmt].nparams, params, err, errlen)))
+		return GALAXYDB_ERROR;
+	if (PQntuples(r) > 0) {
+		int n = PQnfields(r) < 32 ? PQnfields(r) : 32;
+		for (int i = 0; i < n; i++)
+			col[i] = PQgetisnull(r, 0, i) ? NULL : PQgetvalue(r, 0, i);
+		row(arg, col, n);
+		res = GALAXYDB_FOUND;
+	}
+	PQclear(r);
+	return res;
+}
+
 static void pg_close(void *st)
 {
 	struct pg *pg = st;
@@ -243,5 +290,5 @@ static void pg_close(void *st)
 
 const struct galaxydb_backend galaxydb_pg_backend = {
 	.open = pg_open, .lookup = pg_lookup, .lookup_key = pg_lookup_key, .find = pg_find,
-	.count_users = pg_count_users, .close = pg_close
+	.count_users = pg_count_users, .close = pg_close, .card = pg_card
 };

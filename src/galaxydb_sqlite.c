@@ -48,6 +48,7 @@ struct sq {
 	sqlite3 *db;
 	sqlite3_stmt *lookup, *find, *count;
 	sqlite3_stmt *key;    /* prepared on first use: sq_lookup_key() */
+	sqlite3_stmt *cards[GALAXYDB_CARD_STMTS];   /* prepared when first run */
 };
 
 static void *sq_open(const struct dburl *url)
@@ -67,6 +68,10 @@ static void sq_drop(struct sq *sq)
 	sqlite3_finalize(sq->find);
 	sqlite3_finalize(sq->count);
 	sqlite3_finalize(sq->key);
+	for (int i = 0; i < GALAXYDB_CARD_STMTS; i++) {
+		sqlite3_finalize(sq->cards[i]);
+		sq->cards[i] = NULL;
+	}
 	sqlite3_close(sq->db);
 	sq->lookup = sq->find = sq->count = sq->key = NULL;
 	sq->db = NULL;
@@ -186,6 +191,53 @@ static int sq_count_users(void *p, long long *count, char *err, size_t errlen)
 	return rc == SQLITE_ROW ? 0 : sq_fail(sq, "count", err, errlen);
 }
 
+#define SQ_MAX_COLS 32
+
+static enum galaxydb_result sq_card(void *p, int stmt, const char *const *params,
+                                    galaxydb_row_fn row, void *arg, char *err, size_t errlen)
+{
+	struct sq *sq = p;
+	const struct galaxydb_stmt *def = &galaxydb_card_stmts[stmt];
+	const char *col[SQ_MAX_COLS];
+	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
+	sqlite3_stmt *st;
+	int rc, n;
+
+	if (sq_connect(sq, err, errlen) < 0)
+		return GALAXYDB_ERROR;
+	if (!sq->cards[stmt] &&
+	    sqlite3_prepare_v2(sq->db, def->sqlite, -1, &sq->cards[stmt], NULL) != SQLITE_OK) {
+		/* a schema without a table cards need: the connection stays */
+		snprintf(err, errlen, "SQLite %s: prepare card %d: %s", sq->path, stmt,
+		         sqlite3_errmsg(sq->db));
+		return GALAXYDB_ERROR;
+	}
+	st = sq->cards[stmt];
+	for (int i = 0; i < def->nparams; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "$%d", i + 1);
+		int at = sqlite3_bind_parameter_index(st, name);
+		if (at > 0)
+			sqlite3_bind_text(st, at, params[i], -1, SQLITE_STATIC);   /* NULL: SQL NULL */
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_count(st);
+		n = n < SQ_MAX_COLS ? n : SQ_MAX_COLS;
+		for (int i = 0; i < n; i++)
+			col[i] = sq_text(st, i);
+		row(arg, col, n);
+		res = GALAXYDB_FOUND;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sq_fail(sq, "card", err, errlen);
+		return GALAXYDB_ERROR;
+	}
+	return res;
+}
+
 static void sq_close(void *p)
 {
 	struct sq *sq = p;
@@ -197,5 +249,5 @@ static void sq_close(void *p)
 
 const struct galaxydb_backend galaxydb_sqlite_backend = {
 	.open = sq_open, .lookup = sq_lookup, .lookup_key = sq_lookup_key, .find = sq_find,
-	.count_users = sq_count_users, .close = sq_close
+	.count_users = sq_count_users, .close = sq_close, .card = sq_card
 };

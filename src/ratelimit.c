@@ -54,6 +54,8 @@ const struct cfg_rate *rate_limit(const struct cfg *cfg, enum rate_kind kind)
 		return &cfg->join_rate;
 	case RATE_NEW_ROOM:
 		return &cfg->new_room_rate;
+	case RATE_OBJECT:
+		return &cfg->object_rate;
 	case RATE_SEARCH:
 		break;
 	}
@@ -74,7 +76,7 @@ int rate_open(const struct cfg *cfg, struct rate **out, char *err, size_t errlen
 
 	*out = NULL;
 	if (cfg->rate.count == 0 && cfg->join_rate.count == 0 && cfg->new_room_rate.count == 0 &&
-	    cfg->search_rate.count == 0)
+	    cfg->search_rate.count == 0 && cfg->object_rate.count == 0)
 		return 0;   /* all off: no file */
 	rate_path(cfg, path, sizeof path);
 	if (cfg->store[0] == '/' && stat(cfg->store, &sb) == 0)

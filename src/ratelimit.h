@@ -2,7 +2,8 @@
  * ratelimit.h - per-user rate limits shared by every process of a host.
  *
  * The limits (cfg->rate for messages, cfg->join_rate for joins,
- * cfg->new_room_rate for rooms created, cfg->search_rate for searches) are
+ * cfg->new_room_rate for rooms created, cfg->search_rate for searches,
+ * cfg->object_rate for object cards) are
  * "count per seconds", enforced with GCRA, a token bucket of size count
  * refilled at count/seconds: a burst of count is fine, then one more every
  * seconds/count. The state lives in a small file mapped MAP_SHARED (beside a
@@ -21,7 +22,7 @@
 struct cfg;
 struct rate;
 
-enum rate_kind { RATE_SEND, RATE_JOIN, RATE_NEW_ROOM, RATE_SEARCH };
+enum rate_kind { RATE_SEND, RATE_JOIN, RATE_NEW_ROOM, RATE_SEARCH, RATE_OBJECT };
 
 /* The limit of kind in cfg. */
 const struct cfg_rate *rate_limit(const struct cfg *cfg, enum rate_kind kind);

@@ -43,6 +43,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/users/", "/mute", api_mute, 0, ROUTE_WORKER },
 	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0, ROUTE_WORKER },
 	{ "GET", "/v1/search", NULL, api_search, 0, ROUTE_HEAVY },
+	{ "GET", "/v1/objects", NULL, api_objects, 0, ROUTE_WORKER },
 };
 
 /* 1 when path matches r; the argument (if any) goes to arg. */

@@ -268,7 +268,8 @@ def test_export(env, c):
 def test_check(env, pg):
     rc, out, err = cmd(env, "check")
     ok(rc == 0 and "all good" in out, "check passes", out + err)
-    for what in ("config:        " + env.config, "store events:", "retention:", "newest event") + \
+    for what in ("config:        " + env.config, "store events:", "retention:", "newest event",
+                 "galaxy_url:    (not set: links get no cards") + \
             (() if pg else ("store size:", "WAL")):
         ok(what in out, "check reports %r" % what, out)
     weak = os.path.join(env.dir, "weak.ini")
@@ -279,6 +280,16 @@ def test_check(env, pg):
     ok(p.returncode == 0 and "shorter than 16 bytes" in out and "warning" in out,
        "a short secret is a warning", out)
     ok("90 days" in out, "the retention is shown", out)
+    with open(env.config) as f, open(weak, "w") as g:
+        g.write(f.read() + "galaxy_url = https://Galaxy.Example.org:443/galaxy/\n")
+    p = subprocess.run([BINARY, "check", "-c", weak], capture_output=True, timeout=60)
+    ok("galaxy_url:    https://galaxy.example.org/galaxy (its links get cards)" in p.stdout.decode(),
+       "check shows galaxy_url in normal form", p.stdout.decode())
+    with open(env.config) as f, open(weak, "w") as g:
+        g.write(f.read() + "galaxy_url = https://evil.example@galaxy.example.org/\n")
+    p = subprocess.run([BINARY, "check", "-c", weak], capture_output=True, timeout=60)
+    ok(p.returncode != 0 and "galaxy_url must be an http(s) URL" in p.stderr.decode() + p.stdout.decode(),
+       "a galaxy_url with user info is refused at start, naming the key", p.stdout.decode() + p.stderr.decode())
 
 
 def test_views(c):

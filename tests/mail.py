@@ -267,8 +267,6 @@ def test_config(site, d):
             ["chat_url", "bad.ini"], "a chat_url that is not http(s)")
     refused({"smtp_server": "localhost:25"}, {"chat_url": "https://x.org/chat/#x"},
             ["chat_url", "bad.ini"], "a chat_url with a fragment (links append #msg=ID)")
-    refused({"smtp_server": "localhost:25", "galaxy_infrastructure_url": "galaxy.org"}, {},
-            ["galaxy_infrastructure_url", gini], "a galaxy_infrastructure_url that is no URL")
     refused({"smtp_server": "localhost:25"}, {"smtp_ca_file": "ca.pem"},
             ["smtp_ca_file", "bad.ini", "absolute"], "a relative smtp_ca_file")
     refused({}, {"notify_every": "-1"}, ["notify_every", "bad.ini"], "notify_every below 0")
@@ -306,6 +304,14 @@ def test_config(site, d):
                "... Galaxy's default: galaxy-no-reply@ the host of galaxy_infrastructure_url")
             ok("https://usegalaxy.example.org:8443/x/chat/#msg=42" in body_of(got[2].message),
                "... and chat_url defaults to galaxy_infrastructure_url + /chat/")
+        cfg = site.config({"smtp_server": smtp.server, "email_from": None},
+                          {"galaxy_url": "HTTPS://Galaxy.Example.ORG:443/g/"})
+        with Probe(cfg) as pr:
+            eq(pr.send()["result"], "sent", "[chat] galaxy_url")
+            got = smtp.wait_for(4)
+            ok(len(got) == 4 and got[3].mail_from == "galaxy-no-reply@galaxy.example.org" and
+               "https://galaxy.example.org/g/chat/#msg=42" in body_of(got[3].message),
+               "... wins over galaxy_infrastructure_url, for the sender and the links")
 
 
 def test_check(d):
