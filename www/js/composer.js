@@ -1,6 +1,7 @@
 // composer.js - the message box: Enter sends (Shift+Enter is a new line),
 // it grows with its text, and says where a message goes, or why it cannot
-// be sent (offline, muted).  A message typed goes to the outbox.
+// be sent (offline, muted).  A message typed goes to the outbox; a deep
+// link's draft only ever goes into the box.
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,6 +27,15 @@ export class Composer {
   }
 
   focus() { this.input.focus(); }
+
+  /** A link's draft: in the box, the cursor after it, for the user to send or not. */
+  setDraft(text) {
+    this.input.value = text;
+    this.autosize();
+    if (this.input.disabled || this.form.hidden) return;
+    this.input.focus();
+    this.input.setSelectionRange(text.length, text.length);
+  }
 
   render() {
     const { chat } = this;
