@@ -2,7 +2,8 @@
  * fuzz_cfg.c - libFuzzer target: cfg_load on any [chat] file, read from a
  * file as the server does. A config it accepts must hold what the rest of
  * the code relies on: limits in range, origins in normal form, a body
- * limit that leaves room for a whole message.
+ * limit that leaves room for a whole message, fewer searches than workers,
+ * the keys every caller reads without a NULL check.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -37,7 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fwrite(data, 1, size, f);
 	fclose(f);
 	if (cfg_load(path, &c, err, sizeof err) == 0) {
-		if (!fuzz_rate_ok(&c->rate) || !fuzz_rate_ok(&c->join_rate) || c->max_rooms_per_user < 0 ||
+		if (!fuzz_rate_ok(&c->rate) || !fuzz_rate_ok(&c->join_rate) ||
+		    !fuzz_rate_ok(&c->search_rate) || c->new_room_rate.seconds != 86400 ||
+		    c->max_searches < 1 || (c->workers > 1 && c->max_searches >= c->workers) ||
+		    !c->id_secret || !c->id_secret_source || !c->database_connection || !c->galaxy_root ||
+		    (unsigned)c->avatars > CFG_AVATARS_GRAVATAR || c->max_rooms_per_user < 0 ||
 		    c->max_body_bytes < c->max_message_bytes + 256 || c->poll_timeout < 1 ||
 		    !c->store || (c->store[0] != '/' && strncmp(c->store, "postgres", 8) != 0 &&
 		                  strncmp(c->store, "sqlite:", 7) != 0))

@@ -18,7 +18,6 @@
 #include "log.h"
 #include "store.h"
 
-#define EVENTS_MAX 500
 #define PARK_TRIES 3
 
 /* Answers or parks the poll from the hub's memory (see hub_take): since is
@@ -124,7 +123,7 @@ void api_events(struct call *c)
 			            since, newest);
 			return;
 		}
-		rc = store_events_visible(c->store, c->user.id, scan_from, EVENTS_MAX, &evs,
+		rc = store_events_visible(c->store, c->user.id, scan_from, STORE_MAX_LIMIT, &evs,
 		                          err, sizeof err);
 		if (rc != STORE_OK || evs.n || timeout == 0) {
 			if (rc != STORE_OK)

@@ -36,6 +36,7 @@
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
+#include "presence.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "server.h"
@@ -62,14 +63,23 @@ struct job {
 	struct job *next;
 };
 
+/* A request's libfcgi state with its server, for the hub's done callback
+ * (a parked poll's ctx). Allocated as one block: freeing fcgx frees it. */
+struct server_fcgx {
+	FCGX_Request fcgx;          /* first */
+	struct server *s;
+};
+
 struct server {
 	const struct cfg *cfg;
 	struct auth *auth;
 	struct hub *hub;
 	struct rate *rate;
+	struct presence *presence;  /* users seen, for the store and the hub */
 	int listen_fd;
 	struct listener *listener;  /* under lock; NULL once stopping */
 	int cgi;
+	struct server_fcgx cgi_request; /* CGI mode's one request, for the hub (fcgx unused) */
 	pthread_mutex_t lock;
 	pthread_cond_t more;        /* the queue got a job, or stopping */
 	pthread_cond_t idle;        /* in_flight dropped */
@@ -81,7 +91,16 @@ struct server {
 	int heavy;                  /* heavy requests running (struct call), atomic */
 };
 
-static struct server *server_instance;  /* for the hub's done callback */
+/* A new zeroed FCGX_Request of s's (caller frees), or NULL. */
+static FCGX_Request *server_fcgx_new(struct server *s)
+{
+	struct server_fcgx *sf = calloc(1, sizeof *sf);
+
+	if (!sf)
+		return NULL;
+	sf->s = s;
+	return &sf->fcgx;
+}
 
 static void server_push(struct server *s, struct job *j)
 {
@@ -246,7 +265,10 @@ static void server_poll_answer(struct server *s, FCGX_Request *fcgx, long long u
 /* The hub's callback, on its thread: answers the parked poll. */
 static void server_park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
 {
-	server_poll_answer(server_instance, w->ctx, w->user_id, body, len, n, 0);
+	struct server_fcgx *sf = w->ctx;
+
+	server_poll_answer(sf->s, sf == &sf->s->cgi_request ? NULL : &sf->fcgx, w->user_id,
+	                   body, len, n, 0);
 	hub_waiter_free(w);
 }
 
@@ -302,10 +324,11 @@ static int server_dispatch(struct server *s, struct worker *wk, FCGX_Request *fc
 	               s->cfg->n_persistent_rooms, &wk->store, wk->store_error, sizeof wk->store_error) < 0)
 		wk->store = NULL;
 	struct call c = {
-		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate,
+		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate, .presence = s->presence,
 		.store = wk ? wk->store : NULL, .store_error = wk ? wk->store_error : "not on a worker",
 		.req = req, .rep = &rep,
-		.park_done = server_park_done, .park_ctx = fcgx, .quick = !wk, .heavy = &s->heavy,
+		.park_done = server_park_done, .quick = !wk, .heavy = &s->heavy,
+		.park_ctx = fcgx ? (void *)fcgx : (void *)&s->cgi_request,
 	};
 	router_dispatch(&c);
 	if (c.deferred) {
@@ -381,7 +404,7 @@ static void *server_worker(void *arg)
 static void server_ready(int fd, int in, void *arg)
 {
 	struct server *s = arg;
-	FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
+	FCGX_Request *fcgx = server_fcgx_new(s);
 	struct job *j = calloc(1, sizeof *j);
 	struct reply rep = { 0 };
 
@@ -441,7 +464,7 @@ static void server_ready(int fd, int in, void *arg)
  * SO_RCVTIMEO), so the caller tries the store again either way. */
 static FCGX_Request *server_degraded_accept(struct server *s)
 {
-	FCGX_Request *fcgx = calloc(1, sizeof *fcgx);
+	FCGX_Request *fcgx = server_fcgx_new(s);
 	sigset_t stopset;
 
 	if (!fcgx || FCGX_InitRequest(fcgx, s->listen_fd, 0) != 0) {
@@ -576,6 +599,8 @@ static void server_unlink_listen(const char *listen_addr)
 int server_run(const struct cfg *cfg, const char *listen_addr, const char *socket_group)
 {
 	struct server s = { .cfg = cfg, .listen_fd = 0 };
+
+	s.cgi_request.s = &s;
 	char err[512];
 	int nworkers = cfg->workers, status = 0;
 	pthread_t workers[256];
@@ -585,7 +610,6 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.more, NULL);
 	pthread_cond_init(&s.idle, NULL);
-	server_instance = &s;
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&stopset);
 	sigaddset(&stopset, SIGTERM);
@@ -603,8 +627,13 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 		struct timeval tv = { .tv_sec = SERVER_IO_TIMEOUT_S };
 		setsockopt(s.listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	}
+	if (!(s.presence = presence_new())) {
+		log_error("out of memory");
+		return 1;
+	}
 	if (auth_new(cfg, &s.auth, err, sizeof err) < 0) {
 		log_error("%s", err);
+		presence_free(s.presence);
 		return 1;
 	}
 	/* On standard input (mod_fcgid, spawn-fcgi, CGI), exiting because the
@@ -613,11 +642,12 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 	 * answer JSON 503s instead, trying the store again as each request
 	 * arrives, so the first request after the fix is served normally. */
 	FCGX_Request *pending = NULL;   /* accepted while the store was down */
-	for (int tries = 0; hub_new(cfg, &s.hub, err, sizeof err) < 0; tries++) {
+	for (int tries = 0; hub_new(cfg, s.presence, &s.hub, err, sizeof err) < 0; tries++) {
 		if (tries == 0)
 			log_error("%s", err);
 		if (listen_addr) {   /* refused at start: systemd or supervisord shows why */
 			auth_free(s.auth);
+			presence_free(s.presence);
 			return 1;
 		}
 		if (s.cgi) {
@@ -625,6 +655,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 				continue;   /* one more try for the one request */
 			server_degraded_answer(&s, NULL, err);
 			auth_free(s.auth);
+			presence_free(s.presence);
 			return 0;
 		}
 		if (pending) {
@@ -645,6 +676,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 		rate_close(s.rate);
 		hub_free(s.hub);
 		auth_free(s.auth);
+		presence_free(s.presence);
 		return 1;
 	}
 	if (listen_addr)
@@ -707,8 +739,8 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 	for (int i = 0; i < nworkers; i++)
 		pthread_join(workers[i], NULL);
 	auth_free(s.auth);
+	presence_free(s.presence);
 	rate_close(s.rate);
-	server_instance = NULL;
 	server_unlink_listen(listen_addr);
 	return status;
 }

@@ -18,12 +18,13 @@
 // is aborted, so the run never leaves the machine; a test that wants a
 // gravatar picture answers it itself with a local one.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { apiAs, chromiumForTests, uniq, until } from './common.mjs';
 
 function need(name) {
   const v = process.env[name];
@@ -44,60 +45,11 @@ for (const u of ['carol', 'dave', 'erin']) COOKIES[u] = need('GC_COOKIE_' + u.to
 const OBJ = JSON.parse(need('GC_GALAXY_OBJECTS'));
 const CONTROL = process.env.GC_CONTROL_URL;
 const SCREENSHOT = process.env.GC_SCREENSHOT || fileURLToPath(new URL('../../doc/screenshot.png', import.meta.url));
-const pw = await import(process.env.GC_PLAYWRIGHT_CORE || 'playwright-core');
-const { chromium } = pw.default ?? pw;
-
 const ORIGIN = new URL(BASE).origin;
-const uniq = () => Math.random().toString(36).slice(2, 8);
-
-let browser;
-const contexts = [];
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.GC_CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  if (browser) await browser.close();
-});
+const chrome = chromiumForTests();
+const api = apiAs(API, COOKIES);
 
 // ------------------------------------------------------------------ helpers
-
-/** Poll `fn` until it returns something truthy; fail with `what` after `ms`. */
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** The API as a script would use it, with a user's cookie. */
-async function api(user, method, path, body) {
-  const res = await fetch(API + path, {
-    method,
-    headers: {
-      Cookie: 'galaxysession=' + COOKIES[user],
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path} as ${user}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
 
 const say = (user, room, text) => api(user, 'POST', 'v1/messages', { room, text, client_id: 'test-' + uniq() + uniq() });
 const dm = (user, to, text) => api(user, 'POST', 'v1/messages', { to, text, client_id: 'test-' + uniq() + uniq() });
@@ -119,8 +71,7 @@ async function control(what) {
  * 404 left out).
  */
 async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '', wait = true, base = BASE, cookie = COOKIES[user], ...more } = {}) {
-  const context = await browser.newContext({ viewport, ...more });
-  contexts.push(context);
+  const context = await chrome.newContext({ viewport, ...more });
   const origin = new URL(base).origin;
   await context.route((url) => url.origin !== origin && url.origin !== ORIGIN && !url.href.startsWith(API), (route) => route.abort());
   if (user) await context.addCookies([{ name: 'galaxysession', value: cookie, url: base }]);
@@ -1070,4 +1021,93 @@ test('cards: a few requests at a time, and a 429 stops them until its Retry-Afte
   } finally {
     await control('restart_chat');
   }
+});
+
+// ------------------------------------------------------------------ deep links, narrow screens
+
+/** say(), waiting out the rate limit (20 a user per 10 s) where it bites. */
+async function sayPatiently(user, room, text) {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await say(user, room, text);
+    } catch (e) {
+      if (!/: 429 /.test(e.message) || tries > 40) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Messages by several users in turn. */
+async function sayMany(users, room, texts) {
+  for (const [i, text] of texts.entries()) await sayPatiently(users[i % users.length], room, text);
+}
+
+test('deep links: #room= joins and opens it, &draft= goes in the box and is never sent, #dm=, and the fragment goes', { timeout: 60000 }, async () => {
+  const room = 'Ask ' + uniq();
+  const draft = 'How do I set the k-mer size? 100% & more';
+  const alice = await openAs('alice', { query: `#room=${encodeURIComponent(room)}&draft=${encodeURIComponent(draft)}` });
+  const { page } = alice;
+  await until('the room of the link', async () => (await tab(page, room).getAttribute('aria-selected')) === 'true');
+  assert.equal(await page.locator('#input').inputValue(), draft);
+  assert.ok((await api('alice', 'GET', 'v1/me')).rooms.some((r) => r.name === room && r.joined), 'joined on the server');
+  assert.equal(await page.evaluate(() => location.hash), '', 'followed, the fragment goes (a reload does not follow it again)');
+  // A new fragment on the open page (Galaxy's panel does this): followed in place.
+  await page.evaluate(() => { location.hash = '#dm=bob&draft=' + encodeURIComponent('hello bob'); });
+  await until('the DM tab', async () => (await tab(page, '@bob').getAttribute('aria-selected')) === 'true');
+  assert.equal(await page.locator('#input').inputValue(), 'hello bob');
+  await page.reload();
+  await until('ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'));
+  await page.waitForTimeout(1000);
+  const hist = await api('alice', 'GET', `v1/rooms/${encodeURIComponent(room)}/messages?limit=10`);
+  assert.equal(hist.events.filter((e) => e.type === 'message').length, 0, 'the draft was not sent');
+  // A room the server refuses (too long for it, or look-alike): the "+ Rooms" panel says why.
+  await page.evaluate(() => { location.hash = '#room=' + encodeURIComponent('x'.repeat(65)); });
+  await page.waitForTimeout(500);
+  assert.equal(await tab(page, 'x'.repeat(65)).count(), 0, 'a malformed room is no link');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('deep links: #msg=ID opens the room it is in, paged back to it and marked; one elsewhere is not found', { timeout: 120000 }, async () => {
+  const room = 'history-' + uniq();
+  const others = ['bob', ...(MALLORY ? [MALLORY] : []), ...(process.env.GC_COOKIE_PROTO ? ['__proto__'] : [])];
+  for (const u of ['alice', ...others]) await api(u, 'POST', `v1/rooms/${encodeURIComponent(room)}/join`, {});
+  const target = 'the answer is in the FAQ ' + uniq();
+  const { id } = await say('bob', room, target);
+  await sayMany(others, room, Array.from({ length: 55 }, (_, i) => `chatter ${i}`)); // more than a history page
+  const secret = 'private-' + uniq();
+  await api('bob', 'POST', `v1/rooms/${encodeURIComponent(secret)}/join`, {});
+  const hidden = await sayPatiently('bob', secret, 'not for alice');
+
+  const alice = await openAs('alice', { query: '#msg=' + id });
+  const { page } = alice;
+  await until('the room of the message', async () => (await tab(page, room).getAttribute('aria-selected')) === 'true', 30000);
+  const li = panel(page).locator(`li.msg[data-id="${id}"]`);
+  await until('the message, marked', async () => (await li.getAttribute('class') || '').includes('linked'), 30000);
+  assert.equal(await li.locator('.text').textContent(), target);
+  const [lb, sb] = [await li.boundingBox(), await panel(page).locator('.scroller').boundingBox()];
+  assert.ok(lb.y >= sb.y && lb.y + lb.height <= sb.y + sb.height, `scrolled into view: ${JSON.stringify([lb, sb])}`);
+
+  await page.evaluate((x) => { location.hash = '#msg=' + x; }, hidden.id);
+  await until('the flash', () => page.locator('#flash', { hasText: 'not in a room or conversation of yours' }).isVisible());
+  assert.equal(await page.locator('li.msg', { hasText: 'not for alice' }).count(), 0);
+  assert.deepEqual(alice.errors, []);
+});
+
+test('fits 320 px wide (a phone, or Galaxy\'s chat panel made narrow)', { timeout: 60000 }, async () => {
+  const alice = await openAs('alice', { viewport: { width: 320, height: 560 } });
+  const { page } = alice;
+  const inside = async (sel) => {
+    const b = await page.locator(sel).first().boundingBox();
+    assert.ok(b && b.x >= 0 && b.x + b.width <= 320, `${sel} inside 320 px: ${JSON.stringify(b)}`);
+  };
+  for (const sel of ['.tabs-scroll', '#search-toggle', '#online-toggle', '#input', '.composer .send']) await inside(sel);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320, 'no sideways scrolling');
+  assert.equal(await page.getByRole('switch', { name: 'Online' }).count(), 1, 'the switch keeps its name');
+  await openTab(page, 'Rooms');
+  for (const sel of ['[role=tabpanel]:not([hidden]) .join-form input', '[role=tabpanel]:not([hidden]) .join-form button']) await inside(sel);
+  await page.locator('#search-toggle').click();
+  for (const sel of ['#search-q', '#search-form button[type=submit]', '#search-close']) await inside(sel);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320);
+  assert.equal(await page.locator('#popout').isVisible(), false, 'not in a panel: no panel buttons');
+  assert.deepEqual(alice.errors, []);
 });

@@ -35,6 +35,30 @@ test("Galaxy's iframe parameters: by position, HTML-escaped, not URL-encoded", (
   assert.deepEqual(p('?username=%E0%A4%A'), { username: '%E0%A4%A', rooms: [] }, 'a broken escape is kept as it is');
 });
 
+test('deep links: #room=, #dm=, #msg=, &draft=, percent-encoded; what is malformed is left out', () => {
+  const p = text.parseLink;
+  assert.deepEqual(p('#room=NGS'), { room: 'NGS' });
+  assert.deepEqual(p('#room=Tool%20help&draft=How%20do%20I%20run%20HISAT2%3F%20%23%26'), { room: 'Tool help', draft: 'How do I run HISAT2? #&' });
+  assert.deepEqual(p('#dm=bob'), { dm: 'bob' });
+  assert.deepEqual(p('#dm=user%2342&draft=hi'), { dm: 'user#42', draft: 'hi' }, "a Galaxy user without a username, by handle");
+  assert.deepEqual(p('#msg=1234'), { msg: 1234 });
+  assert.deepEqual(p('#room=NGS&msg=17'), { room: 'NGS', msg: 17 });
+  assert.deepEqual(p('#dm=bob&room=NGS'), { dm: 'bob' }, 'one place: dm before room');
+  assert.deepEqual(p('#room=' + 'x'.repeat(65) + '&msg=0&dm=a%01b'), null);
+  assert.deepEqual(p('#msg=1e3'), null);
+  assert.deepEqual(p('#msg=-4'), null);
+  assert.deepEqual(p('#draft=%20%20'), null, 'an empty draft is none');
+  assert.deepEqual(p('#draft=just%20this'), { draft: 'just this' }, 'a draft for wherever the chat is');
+  assert.equal(p('#draft=' + 'y'.repeat(20000)).draft.length, 10000);
+  assert.deepEqual(p('#%E0%A4%A=1&room=%'), { room: '%' }, 'a lone % is itself, a broken key nothing');
+  assert.deepEqual(p(''), null);
+  assert.deepEqual(p('#'), null);
+  for (const link of [{ room: 'R&D <lab> #1' }, { dm: '__proto__', draft: 'a+b=c & 100%' }, { room: 'NGS', msg: 99, draft: '🧬\nline two' }]) {
+    assert.deepEqual(p(text.linkHash(link)), link, 'linkHash is read back as it was: ' + JSON.stringify(link));
+  }
+  assert.equal(text.linkHash({}), '');
+});
+
 test('room names: 1 to 64 printable characters', () => {
   assert.equal(text.roomNameProblem('NGS'), null);
   assert.equal(text.roomNameProblem('🧬'.repeat(64)), null, 'characters, not bytes');

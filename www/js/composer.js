@@ -2,7 +2,8 @@
 // it grows with its text, and says where a message goes, or why it cannot
 // be sent (offline, muted).  A message typed goes to the outbox; one with
 // links to Galaxy objects the others may not open is held until the sender
-// says "Send anyway" (cards.js finds them).
+// says "Send anyway" (cards.js finds them); a deep link's draft only ever
+// goes into the box.
 
 import { buildWarning } from './cards.js';
 import { el } from './ui.js';
@@ -33,6 +34,16 @@ export class Composer {
   }
 
   focus() { this.input.focus(); }
+
+  /** A link's draft: in the box, the cursor after it, for the user to send or not. */
+  setDraft(text) {
+    this.release(); // a message held for its links gives way to the link's draft
+    this.input.value = text;
+    this.autosize();
+    if (this.input.disabled || this.form.hidden) return;
+    this.input.focus();
+    this.input.setSelectionRange(text.length, text.length);
+  }
 
   render() {
     const { chat } = this;

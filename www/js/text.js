@@ -1,5 +1,5 @@
-// text.js - pure helpers: room names, Galaxy's iframe parameters, links,
-// timestamps.  Everything that turns user data into DOM builds nodes with
+// text.js - pure helpers: room names, Galaxy's iframe parameters, deep
+// links, links in messages, timestamps.  Everything that turns user data into DOM builds nodes with
 // textContent; nothing in the client ever assigns user data to innerHTML.
 
 /** API.md: 1 to 64 characters of printable UTF-8, no control characters. */
@@ -49,6 +49,37 @@ export function galaxyParams(search) {
     ? decodeParam(r[1]).split(',').map((s) => s.trim()).filter((s) => s && !roomNameProblem(s))
     : [];
   return { username: u ? decodeParam(u[1]) : null, rooms: [...new Set(rooms)] };
+}
+
+const MAX_DRAFT = 10000; // characters of a link's draft: a question, not a file
+
+/**
+ * A deep link's fragment: #room=NAME, #dm=USERNAME, #msg=ID (alone, or with
+ * room or dm to say where), each with &draft=TEXT for the composer; the
+ * values percent-encoded (URLSearchParams rules).  Returns {room, dm, msg,
+ * draft} with only the parts that are well formed, or null when none is.
+ */
+export function parseLink(hash) {
+  const q = new URLSearchParams(String(hash || '').replace(/^#/, ''));
+  const link = {};
+  const room = q.get('room');
+  const dm = q.get('dm');
+  const msg = q.get('msg');
+  const draft = q.get('draft');
+  if (dm && [...dm].length <= 255 && !/[\p{Cc}\p{Cs}]/u.test(dm)) link.dm = dm;
+  else if (room !== null && !roomNameProblem(room)) link.room = room;
+  if (msg && /^[1-9][0-9]{0,14}$/.test(msg)) link.msg = Number(msg);
+  if (draft && draft.trim()) link.draft = [...draft].slice(0, MAX_DRAFT).join('');
+  return Object.keys(link).length ? link : null;
+}
+
+/** The fragment that parseLink reads back as `link` ({room} or {dm}, msg, draft). */
+export function linkHash(link) {
+  const parts = [];
+  for (const k of ['room', 'dm', 'msg', 'draft']) {
+    if (link[k] != null && link[k] !== '') parts.push(k + '=' + encodeURIComponent(String(link[k])));
+  }
+  return parts.length ? '#' + parts.join('&') : '';
 }
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
