@@ -49,8 +49,8 @@ enum smtp_result smtp_send(struct smtp *s, const struct mail *m, char *err, size
 
 /* `galaxy-chat check`: connects, says EHLO, STARTTLS and logs in as a send
  * would, then NOOP. Returns SMTP_SENT when all of that worked (then info
- * says how: "STARTTLS", "TLS (smtp_ssl)" or "no TLS: the server does not
- * offer STARTTLS"), else the failure with err. */
+ * says how: "STARTTLS", "TLS (smtp_ssl)" or "no TLS: the server offers no
+ * STARTTLS"), else SMTP_UNAVAILABLE with err. */
 enum smtp_result smtp_probe(struct smtp *s, char *info, size_t infolen,
                             char *err, size_t errlen);
 
