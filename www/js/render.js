@@ -10,7 +10,7 @@
 //   onDelete  () -> ask to remove this message
 
 import { avatar } from './avatar.js';
-import { appendLinkified } from './text.js';
+import { appendMessageText } from './msgtext.js';
 import { el, timeNode, userButton } from './ui.js';
 
 /** Names in the message list are mouse shortcuts; keyboard users reach people through the who list. */
@@ -27,7 +27,7 @@ function quietUserButton(user, isMe, onUser) {
 export function buildMessage(ev, { isMe, onUser, onDelete }) {
   const user = ev.user || {};
   const text = el('div', { class: 'text', dir: 'auto' });
-  appendLinkified(text, typeof ev.text === 'string' ? ev.text : '');
+  appendMessageText(text, typeof ev.text === 'string' ? ev.text : '');
   const meta = el('div', { class: 'meta' }, quietUserButton(user, isMe, onUser), ' ', timeNode(ev.ts));
   const gutter = timeNode(ev.ts);
   gutter.classList.add('gutter-time');

@@ -1,6 +1,7 @@
 // text.js - pure helpers: room names, Galaxy's iframe parameters, deep
-// links, links in messages, timestamps.  Everything that turns user data into DOM builds nodes with
-// textContent; nothing in the client ever assigns user data to innerHTML.
+// links, timestamps (the message text grammar is markup.js's).  Everything
+// that turns user data into DOM builds nodes with textContent; nothing in
+// the client ever assigns user data to innerHTML.
 
 /** API.md: 1 to 64 characters of printable UTF-8, no control characters. */
 export function roomNameProblem(name) {
@@ -80,44 +81,6 @@ export function linkHash(link) {
     if (link[k] != null && link[k] !== '') parts.push(k + '=' + encodeURIComponent(String(link[k])));
   }
   return parts.length ? '#' + parts.join('&') : '';
-}
-
-const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
-
-/**
- * Append `text` to `parent` as text nodes, with http(s) URLs as links that
- * open in a new tab and pass no referrer.
- */
-export function appendLinkified(parent, text) {
-  let last = 0;
-  for (const m of text.matchAll(URL_RE)) {
-    let url = m[0];
-    // Trailing punctuation belongs to the sentence, not the link; a closing
-    // bracket stays when the link itself opened one.
-    while (/[.,;:!?'")\]}>]$/.test(url)) {
-      const c = url.at(-1);
-      const open = { ')': '(', ']': '[', '}': '{' }[c];
-      if (open && url.split(open).length > url.split(c).length - 1) break;
-      url = url.slice(0, -1);
-    }
-    let href = null;
-    try {
-      const u = new URL(url);
-      if (u.protocol === 'http:' || u.protocol === 'https:') href = u.href;
-    } catch {
-      href = null;
-    }
-    if (!href) continue;
-    if (m.index > last) parent.append(document.createTextNode(text.slice(last, m.index)));
-    const a = document.createElement('a');
-    a.href = href;
-    a.textContent = url;
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer nofollow';
-    parent.append(a);
-    last = m.index + url.length;
-  }
-  if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
 }
 
 const sameDay = (a, b) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
