@@ -1,7 +1,10 @@
 // composer.js - the message box: Enter sends (Shift+Enter is a new line),
 // it grows with its text, and says where a message goes, or why it cannot
 // be sent (offline, muted).  A message typed goes to the outbox; a deep
-// link's draft only ever goes into the box.
+// link's draft only ever goes into the box.  A pasted log is offered as a
+// code block (paste.js).
+
+import { PasteOffer } from './paste.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -10,6 +13,7 @@ export class Composer {
     this.chat = chat;
     this.form = $('composer');
     this.input = $('input');
+    this.paste = new PasteOffer(this.form, this.input);
   }
 
   bind() {
@@ -24,6 +28,7 @@ export class Composer {
       }
     });
     this.input.addEventListener('input', () => this.autosize());
+    this.paste.bind();
   }
 
   focus() { this.input.focus(); }
@@ -67,6 +72,7 @@ export class Composer {
     if (!t || t.kind === 'join' || !chat.state.online || !text.trim()) return;
     this.input.value = '';
     this.autosize();
+    this.paste.close();
     const item = chat.outbox.add(t.kind === 'dm' ? { to: t.name } : { room: t.name }, t.key, text);
     chat.convs.showPending(item);
     chat.convs.scrollToBottom(t);
