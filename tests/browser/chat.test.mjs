@@ -1111,3 +1111,249 @@ test('fits 320 px wide (a phone, or Galaxy\'s chat panel made narrow)', { timeou
   assert.equal(await page.locator('#popout').isVisible(), false, 'not in a panel: no panel buttons');
   assert.deepEqual(alice.errors, []);
 });
+
+// ------------------------------------------------------------------ message text: code, and text only (issue 17.7)
+
+/** A fresh room that `users` have joined (through the API); its name. */
+async function freshRoom(prefix, users = ['alice', 'bob']) {
+  const room = prefix + '-' + uniq();
+  for (const u of users) await api(u, 'POST', `v1/rooms/${encodeURIComponent(room)}/join`, {});
+  return room;
+}
+
+/** alice's page, open on `room` (joined before the page opened). */
+async function aliceIn(room, options) {
+  const alice = await openAs('alice', options);
+  await openTab(alice.page, room);
+  return alice;
+}
+
+const lines = (n, tag = 'line') => Array.from({ length: n }, (_, i) => `${tag} ${i + 1}`).join('\n');
+
+test('code: inline code and fenced blocks in monospace, the language as a label, long lines scrolled inside the block', { timeout: 60000 }, async () => {
+  const room = await freshRoom('code');
+  const long = 'samtools sort -@ 8 -m 2G -o ' + 'very_long_sample_name_'.repeat(12) + 'sorted.bam in.bam';
+  const inline = 'first run `samtools index in.bam`, then ``grep `x` y``';
+  const block = 'it printed:\n```bash\n' + long + '\n  exit 1\n```\nany idea?';
+  await say('bob', room, inline);
+  await say('bob', room, block);
+  const alice = await aliceIn(room, { viewport: { width: 600, height: 350 } });
+  const { page } = alice;
+  await seeOnce(page, 'first run');
+  const spans = messages(page, 'first run').locator('.text code');
+  assert.deepEqual(await spans.allTextContents(), ['samtools index in.bam', 'grep `x` y']);
+  assert.match(await spans.first().evaluate((c) => getComputedStyle(c).fontFamily), /mono/i);
+  assert.equal(await messages(page, 'first run').locator('.text').textContent(), 'first run samtools index in.bam, then grep `x` y');
+
+  await seeOnce(page, 'any idea?');
+  const msg = messages(page, 'any idea?');
+  const box = msg.locator('.code-block');
+  assert.equal(await box.count(), 1);
+  assert.equal(await box.locator('.code-lang').textContent(), 'bash');
+  const pre = box.locator('pre');
+  assert.equal(await pre.textContent(), long + '\n  exit 1', 'the code verbatim, its indentation too');
+  assert.match(await pre.evaluate((p) => getComputedStyle(p).fontFamily), /mono/i);
+  const m = await pre.evaluate((p) => ({ ws: getComputedStyle(p).whiteSpace, ox: getComputedStyle(p).overflowX, sw: p.scrollWidth, cw: p.clientWidth }));
+  assert.equal(m.ws, 'pre', 'code is not wrapped');
+  assert.equal(m.ox, 'auto');
+  assert.ok(m.sw > m.cw, `the long line scrolls inside the block: ${JSON.stringify(m)}`);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 600, 'the page does not scroll sideways');
+  const [bb, sb] = [await box.boundingBox(), await panel(page).locator('.scroller').boundingBox()];
+  assert.ok(bb.x + bb.width <= sb.x + sb.width, `the block stays inside the list: ${JSON.stringify([bb, sb])}`);
+  // The prose around the block stays prose; the block is its own line.
+  assert.deepEqual(await msg.locator('.text').evaluate((t) => [...t.childNodes].map((n) => n.nodeType === 3 ? n.data : n.className)),
+    ['it printed:', 'code-block', 'any idea?']);
+  // The keyboard scrolls it too.
+  await pre.focus();
+  await page.keyboard.press('ArrowRight');
+  await until('the block to scroll with the keyboard', () => pre.evaluate((p) => p.scrollLeft > 0));
+  assert.deepEqual(alice.errors, []);
+});
+
+test('code: Copy puts the whole block on the clipboard, through the copy command where the clipboard API is refused', { timeout: 60000 }, async () => {
+  const room = await freshRoom('copy');
+  const code = lines(20, 'chr1\t100\t200\tgene') + '\n\ttabs kept';
+  await say('bob', room, 'the bed file:\n```\n' + code + '\n```');
+  const alice = await aliceIn(room, { permissions: ['clipboard-read', 'clipboard-write'] });
+  const { page } = alice;
+  await seeOnce(page, 'the bed file');
+  const box = messages(page, 'the bed file').locator('.code-block');
+  const copy = box.locator('button.code-copy'); // its name changes to "Copied" for a moment
+  assert.equal(await copy.textContent(), 'Copy');
+  await copy.click();
+  await until('"Copied"', async () => (await copy.textContent()) === 'Copied');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code, 'all 21 lines, collapsed or not');
+  await until('the button to say Copy again', async () => (await copy.textContent()) === 'Copy', 5000);
+
+  // An iframe without clipboard-write, an older browser: the copy command.
+  await page.evaluate(() => navigator.clipboard.writeText('something else'));
+  await page.evaluate(() => {
+    window.__copied = null;
+    document.addEventListener('copy', (e) => { window.__copied = e.target.value.slice(e.target.selectionStart, e.target.selectionEnd); }, { once: true });
+    Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true });
+  });
+  await copy.click();
+  await until('"Copied" by the copy command', async () => (await copy.textContent()) === 'Copied');
+  assert.equal(await page.evaluate(() => window.__copied), code, 'the copy command copied the block');
+  await page.evaluate(() => { delete navigator.clipboard; });
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code, 'and it is on the clipboard');
+  assert.equal(await page.locator('textarea.copy-buffer').count(), 0, 'the helper text area is gone');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'code-copy', 'focus stays on the button');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('code: a block over 12 lines shows 12 and "Show N more lines"', { timeout: 60000 }, async () => {
+  const room = await freshRoom('long');
+  await say('bob', room, 'twelve:\n```\n' + lines(12, 'short') + '\n```');
+  await say('bob', room, 'twenty:\n```python\n' + lines(20, 'long') + '\n```');
+  const alice = await aliceIn(room);
+  const { page } = alice;
+  await seeOnce(page, 'twelve:');
+  const twelve = messages(page, 'twelve:').locator('.code-block');
+  assert.equal(await twelve.locator('.code-toggle').count(), 0, '12 lines: shown whole');
+  assert.equal(await twelve.locator('pre').innerText(), lines(12, 'short'));
+
+  await seeOnce(page, 'twenty:');
+  const twenty = messages(page, 'twenty:').locator('.code-block');
+  const toggle = twenty.getByRole('button', { name: 'Show 8 more lines' });
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await twenty.locator('pre').innerText(), lines(12, 'long'), 'the first 12 lines');
+  const h12 = (await twenty.locator('pre').boundingBox()).height;
+  assert.ok(Math.abs(h12 - (await twelve.locator('pre').boundingBox()).height) < 2, 'as tall as a block of 12');
+  await toggle.click();
+  assert.equal(await twenty.locator('pre').innerText(), lines(20, 'long'), 'all 20');
+  const fewer = twenty.getByRole('button', { name: 'Show fewer lines' });
+  assert.equal(await fewer.getAttribute('aria-expanded'), 'true');
+  assert.ok((await twenty.locator('pre').boundingBox()).height > h12 * 1.5);
+  await fewer.click();
+  assert.equal(await twenty.locator('pre').innerText(), lines(12, 'long'), 'collapsed again');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('text only: script tags, markdown, right-to-left text, emoji sequences and a 4,000-byte line are shown as sent', { timeout: 90000 }, async () => {
+  const room = await freshRoom('text');
+  const cases = {
+    script: '<script>window.__pwned="script"</script> `<img src=x onerror="window.__pwned=\'code\'">`\n```html\n<script>window.__pwned="block"</script>\n<img src=x onerror="window.__pwned=\'img\'">\n```',
+    markdown: '**not bold** _not italic_ # not a heading\n> not a quote\n[not a link](https://a.example/) ![no image](x.png) <b>no</b> &amp; 1. no list',
+    rtl: 'שלום, האם מישהו הריץ את HISAT2 על נתונים זוגיים? `hisat2 -x idx`',
+    arabic: 'مرحبا، هل جرب أحد هذه الأداة؟\n```\nhisat2 -x index -1 r1.fq\n```',
+    override: 'abc \u202Eevil\u202C def',
+    emoji: '👩🏽‍🔬 🧬 🇩🇪 ❤️ 👨‍👩‍👧‍👦 1️⃣ 🏳️‍🌈 `🧪 in code`',
+  };
+  const wide = {
+    plain: 'A'.repeat(4000),
+    code: '```\n' + 'b'.repeat(3992) + '\n```',
+    emoji: '🧬'.repeat(1000),
+  };
+  for (const [k, v] of Object.entries(wide)) assert.equal(Buffer.byteLength(v), 4000, k);
+  for (const t of Object.values(cases)) await say('bob', room, t);
+  for (const t of Object.values(wide)) await say('bob', room, t);
+  const alice = await aliceIn(room, { viewport: { width: 600, height: 350 } });
+  const { page } = alice;
+  const byId = async (text) => {
+    const hist = await api('alice', 'GET', `v1/rooms/${encodeURIComponent(room)}/messages?limit=50`);
+    const ev = hist.events.find((e) => e.text === text);
+    const li = panel(page).locator(`li.msg[data-id="${ev.id}"]`);
+    await until('message ' + ev.id, () => li.count());
+    return li.locator('.text');
+  };
+  const textOf = (t) => t.evaluate((n) => {
+    // The text as sent: code as it was written (``), blocks between fences, no button labels.
+    const walk = (e) => [...e.childNodes].map((c) => {
+      if (c.nodeType === 3) return c.data;
+      if (c.classList.contains('code-span')) return '`' + c.textContent + '`';
+      if (c.classList.contains('code-block')) {
+        const lang = c.querySelector('.code-lang');
+        return '\n```' + (lang ? lang.textContent : '') + '\n' + c.querySelector('pre').textContent + '\n```\n';
+      }
+      return walk(c);
+    }).join('');
+    return walk(n).replace(/^\n|\n$/g, '');
+  });
+  for (const [k, v] of Object.entries(cases)) assert.equal(await textOf(await byId(v)), v, k + ': character for character');
+  const md = await byId(cases.markdown);
+  assert.deepEqual(await md.evaluate((t) => [...t.querySelectorAll('*')].map((e) => e.tagName + ' ' + e.textContent)), ['A https://a.example/'],
+    'markdown is text: no element but the plain link');
+  assert.equal(await md.textContent(), cases.markdown);
+  const tags = await panel(page).locator('.messages .text').evaluateAll((ts) => [...new Set(ts.flatMap((t) => [...t.querySelectorAll('*')].map((e) => e.tagName)))].sort());
+  assert.deepEqual(tags.filter((n) => !['A', 'BUTTON', 'CODE', 'DIV', 'PRE', 'SPAN'].includes(n)), [], `only the renderer's own elements: ${tags}`);
+  assert.equal(await panel(page).locator('.messages script, .messages .text img, .messages svg').count(), 0);
+
+  // Direction: each message decides its own (dir=auto), isolated from the next.
+  const dir = (t) => t.evaluate((n) => [getComputedStyle(n).direction, getComputedStyle(n).unicodeBidi]);
+  assert.deepEqual(await dir(await byId(cases.rtl)), ['rtl', 'isolate'], 'Hebrew reads right to left');
+  assert.deepEqual(await dir(await byId(cases.arabic)), ['rtl', 'isolate'], 'Arabic too');
+  assert.deepEqual(await dir((await byId(cases.arabic)).locator('.code-block')), ['ltr', 'isolate'], 'its code block left to right');
+  assert.deepEqual(await dir(await byId(cases.markdown)), ['ltr', 'isolate']);
+  assert.deepEqual(await dir(await byId(cases.override)), ['ltr', 'isolate'], 'an override stays inside its message');
+
+  // Emoji sequences stay whole: one grapheme each, in text and in code.
+  const emoji = await byId(cases.emoji);
+  assert.equal(await emoji.locator('code').textContent(), '🧪 in code');
+  const graphemes = await emoji.evaluate((t) => [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(t.firstChild.data)].map((s) => s.segment).filter((s) => s.trim()));
+  assert.deepEqual(graphemes, ['👩🏽‍🔬', '🧬', '🇩🇪', '❤️', '👨‍👩‍👧‍👦', '1️⃣', '🏳️‍🌈']);
+
+  // 4,000 bytes on one line: prose wraps in the list, code scrolls in its block.
+  for (const [k, v] of Object.entries(wide)) {
+    const t = await byId(v);
+    assert.equal((await t.textContent()).replace('Copy', ''), k === 'code' ? 'b'.repeat(3992) : v, k);
+    const [tb, sb] = [await t.boundingBox(), await panel(page).locator('.scroller').boundingBox()];
+    assert.ok(tb.x + tb.width <= sb.x + sb.width + 0.5, `${k}: inside the list ${JSON.stringify([tb, sb])}`);
+  }
+  const codePre = (await byId(wide.code)).locator('pre');
+  assert.ok(await codePre.evaluate((p) => p.scrollWidth > 20 * p.clientWidth), 'the code line scrolls, unwrapped');
+  assert.ok((await (await byId(wide.plain)).boundingBox()).height > 200, 'the prose line wraps');
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 600, 'no sideways scrolling of the page');
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'nothing ran');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('pasting five or more lines of a log offers to send them as a code block; prose is pasted as it is', { timeout: 60000 }, async () => {
+  const room = await freshRoom('paste');
+  const alice = await aliceIn(room, { permissions: ['clipboard-read', 'clipboard-write'] });
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const { page } = alice;
+  const log = [
+    '2024-05-01 12:00:01 INFO  galaxy.jobs Job 42 queued',
+    '2024-05-01 12:00:02 INFO  galaxy.jobs Job 42 running',
+    '2024-05-01 12:00:09 ERROR galaxy.jobs Job 42 failed: exit 137',
+    '2024-05-01 12:00:09 DEBUG galaxy.jobs cleanup',
+    '2024-05-01 12:00:10 INFO  galaxy.jobs done',
+  ].join('\n');
+  const box = page.locator('#input');
+  const offer = page.locator('.paste-offer');
+  const pasteText = async (text) => {
+    await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+    await box.focus();
+    await page.keyboard.press('Control+V');
+  };
+  await box.fill('my job failed: ');
+  await box.press('End');
+  await pasteText(log);
+  await until('the offer', () => offer.isVisible());
+  assert.equal(await box.inputValue(), 'my job failed: ' + log, 'pasted as it is until asked');
+  await offer.getByRole('button', { name: 'Send as a code block' }).click();
+  assert.equal(await box.inputValue(), 'my job failed: \n```\n' + log + '\n```');
+  assert.equal(await offer.count(), 0, 'the offer goes');
+  await box.press('Enter');
+  await seeOnce(bob.page, 'my job failed');
+  assert.equal(await messages(bob.page, 'my job failed').locator('.code-block pre').textContent(), log, 'bob reads a block');
+
+  // Prose over five lines: no offer.  A log kept as text: the offer goes.
+  await pasteText('Hi all,\nI ran HISAT2 yesterday.\nIt failed.\nAny idea why?\nThanks, Alice');
+  await page.waitForTimeout(300);
+  assert.equal(await offer.count(), 0, 'no offer for prose');
+  await box.fill('');
+  await pasteText(log);
+  await until('the offer again', () => offer.isVisible());
+  await offer.getByRole('button', { name: 'Keep as text' }).click();
+  assert.equal(await offer.count(), 0);
+  assert.equal(await box.inputValue(), log);
+  await pasteText(log);
+  await until('and again', () => offer.isVisible());
+  await box.fill('');
+  assert.equal(await offer.count(), 0, 'the text it was about is gone: so is the offer');
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
