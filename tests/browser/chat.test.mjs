@@ -1357,3 +1357,32 @@ test('pasting five or more lines of a log offers to send them as a code block; p
   assert.equal(await offer.count(), 0, 'the text it was about is gone: so is the offer');
   assert.deepEqual(alice.errors.concat(bob.errors), []);
 });
+
+test('search: one too broad to finish says it stopped early, and never "No results"', { timeout: 90000 }, async () => {
+  const hay = JSON.parse(need('GC_HAYSTACK')); // 150,000 matches in a room nobody here is in (tests/browser.py)
+  const room = await freshRoom('needles');
+  await say('bob', room, hay.q + ' needle one');
+  await say('bob', room, hay.q + ' needle two');
+  await control('restart_chat?search_timeout_ms=50');
+  try {
+    const dave = await openAs('dave');
+    await search(dave.page, hay.q);
+    const status = dave.page.locator('#search-status');
+    assert.match(await status.textContent(), /too broad to finish in time and stopped before finding anything\. Try longer or more words, or only one room\./);
+    assert.doesNotMatch(await status.textContent(), /No results/);
+    assert.equal(await hits(dave.page).count(), 0);
+    assert.ok(await dave.page.locator('#search-more').isHidden(), 'nothing to page on from');
+
+    const alice = await openAs('alice');
+    await search(alice.page, hay.q);
+    await until('the two needles', async () => (await hits(alice.page).count()) === 2);
+    assert.match(await alice.page.locator('#search-status').textContent(), /^2 results for “a b c .* p”, newest first; the search stopped early: More results looks further back\.$/);
+    assert.ok(await alice.page.locator('#search-more').isVisible());
+    // A search that finishes is as before.
+    await search(alice.page, 'needle');
+    assert.match(await alice.page.locator('#search-status').textContent(), /^2 results for “needle”, newest first\.$/);
+    assert.deepEqual(dave.errors.concat(alice.errors), []);
+  } finally {
+    await control('restart_chat');
+  }
+});
