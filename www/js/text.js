@@ -12,6 +12,12 @@ export function roomNameProblem(name) {
   return null; // anything else is the server's call
 }
 
+/** Room names are one room whatever the case of their ASCII letters A-Z, and only those (doc/api.md). */
+export function sameRoom(a, b) {
+  const fold = (s) => String(s).replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return fold(a) === fold(b);
+}
+
 const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#x27': "'", '#39': "'", '#96': '`', '#x60': '`', '#x2F': '/', '#x2f': '/' };
 
 /** Undo underscore's _.escape (what Galaxy applied to the iframe parameters). */
