@@ -327,3 +327,59 @@ test('a paste goes between fences, each on a line of its own, the rest of the bo
   const r = paste.fenceIn('q? ' + TRACEBACK, 3, TRACEBACK);
   assert.deepEqual(P(r.value), [T('q? '), B(TRACEBACK)], 'and the grammar reads it back as the block');
 });
+
+// ------------------------------------------------------------------ conversations (issue 17): the pure parts
+
+const msgs = await import(new URL('messages.js', www));
+const reply = await import(new URL('reply.js', www));
+
+test('reactions: history\'s list read, a user in or out of an emoji, in the order first given', () => {
+  const r0 = msgs.readReactions([{ emoji: '👍', count: 2, users: ['alice', 'bob'] }, { emoji: '🎉', count: 1, users: ['bob'] }, null, { emoji: 1 }]);
+  assert.deepEqual(r0, [{ emoji: '👍', users: ['alice', 'bob'] }, { emoji: '🎉', users: ['bob'] }]);
+  assert.deepEqual(msgs.readReactions(undefined), []);
+  const r1 = msgs.applyReaction(r0, '👍', 'carol', true);
+  assert.deepEqual(r1[0], { emoji: '👍', users: ['alice', 'bob', 'carol'] });
+  assert.deepEqual(r0[0].users, ['alice', 'bob'], 'a new list; the old one untouched');
+  assert.deepEqual(msgs.applyReaction(r1, '👍', 'carol', true), r1, 'the same reaction twice is one');
+  assert.deepEqual(msgs.applyReaction(r0, '🎉', 'bob', false), [{ emoji: '👍', users: ['alice', 'bob'] }], 'the last user gone: the emoji goes');
+  assert.deepEqual(msgs.applyReaction(r0, '🚀', 'bob', false), r0, 'taking back what was not there changes nothing');
+  assert.deepEqual(msgs.applyReaction(msgs.applyReaction(r0, '👍', 'alice', false), '🚀', 'alice', true).map((x) => x.emoji), ['👍', '🎉', '🚀']);
+  // Replayed from any cursor, in order, the events end where history is.
+  let r = [];
+  for (const [e, u, on] of [['👍', 'a', true], ['👍', 'b', true], ['👍', 'a', false], ['❤️', 'a', true], ['👍', 'b', true]]) r = msgs.applyReaction(r, e, u, on);
+  assert.deepEqual(r, [{ emoji: '👍', users: ['b'] }, { emoji: '❤️', users: ['a'] }]);
+});
+
+test('a message read in full, then live: what the long poll does not carry is kept', () => {
+  const m = new msgs.Messages({});
+  const full = { id: 7, type: 'message', text: 'q?', replies: 2, last_reply: 9, reactions: [{ emoji: '👍', count: 1, users: ['bob'] }], solved: { by: 'bob', ts: 'x' } };
+  m.remember(full, { full: true });
+  const live = m.remember({ id: 7, type: 'message', text: 'q? (edited)', edited: 'y' });
+  assert.equal(live.text, 'q? (edited)');
+  assert.equal(live.replies, 2);
+  assert.deepEqual(live.reactions, [{ emoji: '👍', users: ['bob'] }]);
+  assert.deepEqual(live.solved, { by: 'bob', ts: 'x' });
+  const bare = m.remember({ id: 8, type: 'message', text: 'new' });
+  assert.deepEqual([bare.replies, bare.last_reply, bare.reactions, bare.solved], [0, 0, [], null], 'a live message knows nothing yet');
+  m.map.get(7).replies = 3;
+  m.map.get(7).last_reply = 12; // a reply came live meanwhile
+  assert.equal(m.remember(full, { full: true }).replies, 3, 'an older read does not undo a reply that came live');
+});
+
+test('quotes: the first 140 characters of the parent, on one line, "…" when cut', () => {
+  const long = '🧬'.repeat(150);
+  const q = reply.quoteOf({ id: 3, user: { username: 'bob' }, text: long });
+  assert.equal([...q.text].length, 140, 'code points, as the server counts');
+  assert.deepEqual(q.user, { username: 'bob' });
+  assert.equal(reply.quoteLine(q), '🧬'.repeat(140) + '…');
+  assert.equal(reply.quoteLine({ text: 'line one\n  line two ' }), 'line one line two');
+  assert.equal(reply.quoteLine({ text: '' }), '');
+});
+
+test('room names: one room whatever the case of A-Z, and only of those', () => {
+  assert.ok(text.sameRoom('RNA-Seq', 'rna-seq'));
+  assert.ok(text.sameRoom('ALL', 'all'));
+  assert.ok(!text.sameRoom('Émile', 'émile'), 'other letters are compared exactly');
+  assert.ok(!text.sameRoom('İ', 'i'));
+  assert.ok(!text.sameRoom('NGS', 'NGS '));
+});
