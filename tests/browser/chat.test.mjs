@@ -1386,3 +1386,324 @@ test('search: one too broad to finish says it stopped early, and never "No resul
     await control('restart_chat');
   }
 });
+
+// ------------------------------------------------------------------ conversations: replies, threads, edits, reactions, solved (issue 17.7)
+
+const replyAs = (user, room, text, parent) => api(user, 'POST', 'v1/messages', { room, text, reply_to: parent, client_id: 'test-' + uniq() + uniq() });
+/** A line of the tab's own list (not the thread panel's, nor the unanswered view's). */
+const inList = (page, text) => panel(page).locator('.scroller > .messages > li.msg[data-id]').filter({ hasText: text });
+const threadPanel = (page) => panel(page).locator('.thread-panel');
+const act = (li, name) => li.getByRole('button', { name, exact: true });
+
+test('replies: Reply quotes the parent over the box, the reply carries it, and its quote goes back to the parent', { timeout: 90000 }, async () => {
+  const room = await freshRoom('reply');
+  const q = 'Which mouse reference genome, GRCm39 or mm10? ' + uniq();
+  const { id: qid } = await say('bob', room, q);
+  const alice = await aliceIn(room, { viewport: { width: 600, height: 350 } });
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const { page } = alice;
+  await seeOnce(page, q);
+  const parent = inList(page, q);
+  await parent.hover();
+  await act(parent, 'Reply to bob').click();
+  const note = page.locator('.composer .mode-note');
+  await until('the reply line', () => note.isVisible());
+  assert.match(await note.textContent(), new RegExp('^Replying to bob: ' + q.replace(/[?()]/g, '\\$&')));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'input', 'the box has the focus');
+  await page.keyboard.press('Escape');
+  assert.equal(await note.count(), 0, 'Escape: no reply after all');
+  await parent.hover();
+  await act(parent, 'Reply to bob').click();
+  const answer = 'GRCm39, it is what the tools index now ' + uniq();
+  await send(page, answer);
+  assert.equal(await note.count(), 0, 'sent: the line goes');
+  await seeOnce(bob.page, answer);
+  const quote = inList(bob.page, answer).locator('.quote');
+  assert.equal(await quote.locator('.quote-user').textContent(), 'bob');
+  assert.equal(await quote.locator('.quote-text').textContent(), q);
+  const hist = await api('bob', 'GET', `v1/rooms/${encodeURIComponent(room)}/messages?limit=10`);
+  const stored = hist.events.find((e) => e.text === answer);
+  assert.equal(stored.reply_to.id, qid, 'stored as a reply');
+  assert.equal(stored.thread, qid);
+  await seeOnce(page, answer);
+  assert.equal(await inList(page, answer).locator('.quote-text').textContent(), q, 'mine too, once confirmed');
+
+  // The quote goes back to the parent, out of sight above.
+  for (let i = 0; i < 12; i++) await sayPatiently('bob', room, `more chatter ${i}\nover two lines`);
+  await seeOnce(page, 'more chatter 11');
+  await inList(page, answer).locator('.quote').click();
+  const li = inList(page, q);
+  await until('the parent, marked', async () => ((await li.getAttribute('class')) || '').includes('linked'));
+  const [lb, sb] = [await li.boundingBox(), await panel(page).locator('.scroller').boundingBox()];
+  assert.ok(lb.y >= sb.y && lb.y + lb.height <= sb.y + sb.height, `scrolled to: ${JSON.stringify([lb, sb])}`);
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
+test('threads: "N replies" opens the thread beside the list; replies arrive in it live, and its box replies to the root', { timeout: 90000 }, async () => {
+  const room = await freshRoom('thread');
+  const tag = uniq();
+  const root = await say('bob', room, 'Why does featureCounts count 0 reads? ' + tag);
+  const r1 = await replyAs('alice', room, 'Is your BAM sorted by name? ' + tag, root.id);
+  const r2 = await replyAs('bob', room, 'by coordinate ' + tag, r1.id);
+  const alice = await aliceIn(room);
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const { page } = alice;
+  await seeOnce(page, 'Why does featureCounts');
+  const summary = inList(page, 'Why does featureCounts').locator('.thread-summary');
+  assert.equal(await summary.textContent(), '💬 2 replies', 'a reply to a reply is in the thread too');
+  await summary.click();
+  const tp = threadPanel(page);
+  await until('the thread', async () => (await tp.locator('.thread-replies li.msg').count()) === 2);
+  assert.match(await tp.locator('.thread-root li.msg .text').textContent(), /^Why does featureCounts/);
+  assert.deepEqual((await tp.locator('.thread-replies li.msg .text').allTextContents()).map((t) => t.split(' ')[0]), ['Is', 'by'], 'oldest first');
+  assert.equal(await tp.locator(`li.msg[data-id="${r2.id}"] .quote-text`).textContent(), 'Is your BAM sorted by name? ' + tag);
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'thread-input', 'its box has the focus');
+
+  await replyAs('bob', room, 'sorted it, still 0 ' + tag, root.id);
+  await until('the live reply in the thread', () => tp.locator('.thread-replies li.msg', { hasText: 'sorted it' }).count());
+  await until('3 replies', async () => (await summary.textContent()) === '💬 3 replies');
+  await until('and at bob\'s', async () => (await inList(bob.page, 'Why does featureCounts').locator('.thread-summary').textContent()) === '💬 3 replies');
+
+  const mine = 'Then check the strandedness (-s 0/1/2) ' + tag;
+  await tp.locator('.thread-input').fill(mine);
+  await tp.locator('.thread-input').press('Enter');
+  await until('my reply in the thread', () => tp.locator('.thread-replies li.msg', { hasText: 'strandedness' }).count());
+  await seeOnce(bob.page, 'strandedness');
+  assert.equal(await inList(bob.page, 'strandedness').locator('.quote-text').textContent(), 'Why does featureCounts count 0 reads? ' + tag, 'in the list too, quoting the root');
+  const th = await api('bob', 'GET', `v1/messages/${root.id}/thread`);
+  assert.deepEqual(th.events.map((e) => e.text.split(' ')[0]), ['Is', 'by', 'sorted', 'Then']);
+  assert.equal(await tp.locator('.thread-replies li.msg', { hasText: 'strandedness' }).count(), 1, 'once');
+
+  await tp.locator('.thread-input').press('Escape');
+  assert.equal(await tp.count(), 0, 'Escape closes it');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'input');
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
+test('edits: Up in the empty box edits my newest message, Enter saves, Escape gives up; everyone sees the new text', { timeout: 90000 }, async () => {
+  const room = await freshRoom('edit');
+  const alice = await aliceIn(room);
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const { page } = alice;
+  const tag = uniq();
+  await send(page, 'first of mine ' + tag);
+  await send(page, 'teh typo ' + tag);
+  await seeOnce(page, 'teh typo');
+  await seeOnce(bob.page, 'teh typo');
+  const typo = Number(await inList(page, 'teh typo').getAttribute('data-id'));
+  await replyAs('bob', room, 'you mean "the"? ' + tag, typo);
+  await seeOnce(page, 'you mean');
+  assert.equal(await act(inList(page, 'you mean'), 'Edit this message').count(), 0, 'no Edit on bob\'s message');
+
+  const box = page.locator('#input');
+  await box.fill('a draft');
+  await box.press('ArrowUp');
+  assert.equal(await box.inputValue(), 'a draft', 'Up in a box with text moves the cursor, nothing else');
+  await box.fill('');
+  await box.press('ArrowUp');
+  assert.equal(await box.inputValue(), 'teh typo ' + tag, 'my newest message in the box');
+  assert.match(await page.locator('.composer .mode-note').textContent(), /^Editing your message/);
+  await box.press('Escape');
+  assert.equal(await box.inputValue(), '', 'Escape: the box as it was');
+  assert.equal(await page.locator('.composer .mode-note').count(), 0);
+
+  await box.press('ArrowUp');
+  await box.fill('the typo, fixed ' + tag);
+  await box.press('Enter');
+  const fixed = inList(page, 'the typo, fixed');
+  await until('the new text', () => fixed.count());
+  assert.equal(await fixed.locator('.text').textContent(), `the typo, fixed ${tag} (edited)`);
+  assert.equal(await box.inputValue(), '', 'the box is empty again');
+  assert.equal(await inList(page, 'teh typo').count(), 0);
+  await until('the edit at bob\'s', () => inList(bob.page, 'the typo, fixed').count());
+  assert.equal(await inList(bob.page, 'the typo, fixed').locator('.edited').textContent(), ' (edited)');
+  await until('the quote of it at bob\'s', async () => (await inList(bob.page, 'you mean').locator('.quote-text').textContent()) === 'the typo, fixed ' + tag);
+  const hist = await api('bob', 'GET', `v1/rooms/${encodeURIComponent(room)}/messages?limit=10`);
+  const stored = hist.events.find((e) => e.id === typo);
+  assert.equal(stored.text, 'the typo, fixed ' + tag);
+  assert.ok(stored.edited, 'stored as edited');
+
+  // The Edit button does the same for an older one of mine.
+  await inList(page, 'first of mine').hover();
+  await act(inList(page, 'first of mine'), 'Edit this message').click();
+  assert.equal(await box.inputValue(), 'first of mine ' + tag);
+  await box.fill('first of mine, edited ' + tag);
+  await box.press('Enter');
+  await until('that edit', () => inList(bob.page, 'first of mine, edited').count());
+  await page.reload();
+  await live(page, alice.events, alice.events.length);
+  await openTab(page, room);
+  await seeOnce(page, 'the typo, fixed');
+  assert.match(await inList(page, 'the typo, fixed').locator('.text').textContent(), /\(edited\)$/, 'after a reload too');
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
+test('reactions: the picker (mouse or keys), a count per emoji, mine pressed, live at the others\', kept over a reload', { timeout: 90000 }, async () => {
+  const room = await freshRoom('react', ['alice', 'bob', 'carol']);
+  const m = 'The workshop is on Friday ' + uniq();
+  await say('carol', room, m);
+  const alice = await aliceIn(room);
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const { page } = alice;
+  await seeOnce(page, m);
+  const li = inList(page, m);
+  await li.hover();
+  await act(li, 'Add a reaction').click();
+  const picker = li.locator('.picker');
+  assert.ok(await picker.isVisible());
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'thumbs up', 'the first emoji has the focus');
+  await page.keyboard.press('Escape');
+  assert.equal(await picker.count(), 0, 'Escape closes it');
+  await li.hover();
+  await act(li, 'Add a reaction').click();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  const heart = (p) => inList(p, m).locator('.reaction[data-key="reaction ❤️"]');
+  await until('❤️ 1', async () => (await heart(page).count()) && (await heart(page).locator('.reaction-count').textContent()) === '1');
+  assert.equal(await heart(page).getAttribute('aria-pressed'), 'true', 'mine');
+  await until('❤️ at bob\'s', () => heart(bob.page).count());
+  assert.equal(await heart(bob.page).getAttribute('aria-pressed'), 'false');
+  await heart(bob.page).click();
+  await until('❤️ 2 at alice\'s', async () => (await heart(page).locator('.reaction-count').textContent()) === '2');
+  assert.match(await heart(page).getAttribute('title'), /^alice, bob$/);
+  // The bar's "+" adds another emoji after it.
+  await inList(page, m).locator('.reaction.add').click();
+  await inList(page, m).locator('.picker').getByRole('button', { name: 'hooray' }).click();
+  await until('🎉', () => inList(page, m).locator('.reaction[data-key="reaction 🎉"]').count());
+  assert.deepEqual(await inList(page, m).locator('.reaction-emoji').allTextContents(), ['❤️', '🎉'], 'in the order first given');
+  await heart(page).click(); // mine back
+  await until('❤️ 1 at bob\'s', async () => (await heart(bob.page).locator('.reaction-count').textContent()) === '1');
+  assert.equal(await heart(page).getAttribute('aria-pressed'), 'false');
+  const hist = await api('bob', 'GET', `v1/rooms/${encodeURIComponent(room)}/messages?limit=5`);
+  assert.deepEqual(hist.events.find((e) => e.text === m).reactions, [{ emoji: '❤️', count: 1, users: ['bob'] }, { emoji: '🎉', count: 1, users: ['alice'] }]);
+  await bob.page.reload();
+  await live(bob.page, bob.events, bob.events.length);
+  await openTab(bob.page, room);
+  await seeOnce(bob.page, m);
+  assert.deepEqual(await inList(bob.page, m).locator('.reaction').evaluateAll((bs) => bs.filter((b) => !b.classList.contains('add')).map((b) => [b.textContent, b.getAttribute('aria-pressed')])),
+    [['❤️ 1', 'true'], ['🎉 1', 'false']], 'history\'s reactions after a reload');
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
+test('solved: ✅ on a question for its author and admins only; the mark reaches everyone', { timeout: 90000 }, async () => {
+  const room = await freshRoom('solved', ['alice', 'bob', 'carol']);
+  const q = 'How do I share a history? ' + uniq();
+  const { id: qid } = await say('bob', room, q);
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const carol = await openAs('carol');
+  await openTab(carol.page, room);
+  const alice = await aliceIn(room);
+  for (const p of [bob.page, carol.page, alice.page]) await seeOnce(p, q);
+  assert.equal(await act(inList(carol.page, q), 'Mark solved').count(), 0, 'not carol\'s question, carol is no admin');
+  assert.equal(await act(inList(alice.page, q), 'Mark solved').count(), 1, 'an admin may');
+  await inList(bob.page, q).hover();
+  await act(inList(bob.page, q), 'Mark solved').click();
+  for (const p of [bob.page, carol.page, alice.page]) {
+    await until('the mark', async () => (await inList(p, q).locator('.solved-badge').count()) === 1);
+    assert.equal(await inList(p, q).locator('.solved-badge').textContent(), '✅ Solved by bob');
+  }
+  assert.equal(await act(inList(alice.page, q), 'Mark not solved').getAttribute('aria-pressed'), 'true');
+  await inList(alice.page, q).hover();
+  await act(inList(alice.page, q), 'Mark not solved').click();
+  await until('unmarked at carol\'s', async () => (await inList(carol.page, q).locator('.solved-badge').count()) === 0);
+  await replyAs('carol', room, 'Share it from the history menu', qid);
+  await until('the reply', () => inList(alice.page, 'history menu').count());
+  assert.equal(await act(inList(alice.page, 'history menu'), 'Mark solved').count(), 0, 'a reply is no question to mark');
+  assert.deepEqual(alice.errors.concat(bob.errors, carol.errors), []);
+});
+
+test('unanswered: a room\'s open questions, newest first; one answered or solved meanwhile leaves the list', { timeout: 90000 }, async () => {
+  const room = await freshRoom('open', ['alice', 'bob', 'carol']);
+  const tag = uniq();
+  const q1 = await say('bob', room, 'q1 nobody answered ' + tag);
+  const q2 = await say('bob', room, 'q2 carol answered ' + tag);
+  await replyAs('carol', room, 'a2 ' + tag, q2.id);
+  const q3 = await say('bob', room, 'q3 solved ' + tag);
+  await api('bob', 'PUT', `v1/messages/${q3.id}/solved`, {});
+  const q4 = await say('bob', room, 'q4 only bob replied ' + tag);
+  await replyAs('bob', room, 'anyone? ' + tag, q4.id);
+  const alice = await aliceIn(room);
+  const { page } = alice;
+  await seeOnce(page, 'q4 only bob');
+  const toggle = panel(page).getByRole('button', { name: 'Unanswered' });
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  const view = panel(page).locator('.open-view');
+  const items = view.locator('.open-list > li.msg');
+  await until('the open questions', async () => (await items.count()) === 2);
+  assert.deepEqual((await items.locator('.text').allTextContents()).map((t) => t.split(' ')[0]), ['q4', 'q1'], 'newest first, the answered and the solved left out');
+  assert.match(await view.locator('.open-status').textContent(), /^2 questions of the last 7 days without an answer/);
+
+  await replyAs('carol', room, 'try this ' + tag, q1.id);
+  await until('q1 to leave the list', async () => (await items.count()) === 1);
+  await items.first().hover();
+  await act(items.first(), 'Mark solved').click();
+  await until('q4 to leave it too', async () => (await items.count()) === 0);
+  assert.match(await view.locator('.open-status').textContent(), /^Every question of the last 7 days in open-\w+ has an answer\.$/);
+  await page.keyboard.press('Escape');
+  assert.equal(await view.count(), 0, 'Escape: back to the conversation');
+
+  const q5 = await say('bob', room, 'q5 just asked ' + tag);
+  await seeOnce(page, 'q5 just asked');
+  for (let i = 0; i < 12; i++) await sayPatiently('carol', room, `unrelated ${i}\nline two`);
+  await seeOnce(page, 'unrelated 11');
+  await toggle.click();
+  await until('q5 listed', async () => (await items.count()) === 1);
+  await items.first().getByRole('button', { name: 'Show in the conversation' }).click();
+  assert.equal(await view.count(), 0);
+  await until('q5 shown and marked', async () => ((await panel(page).locator(`.scroller li.msg[data-id="${q5.id}"]`).getAttribute('class')) || '').includes('linked'));
+  assert.deepEqual(alice.errors, []);
+});
+
+test('direct messages page back through their history like a room, and a reload brings them back', { timeout: 120000 }, async () => {
+  await control('restart_chat?rate=200/10s'); // 60 messages without waiting out the rate limit
+  try {
+    const tag = uniq();
+    for (let i = 0; i < 60; i++) await dm('bob', 'alice', `dm ${tag} #${String(i).padStart(2, '0')}`);
+    const alice = await openAs('alice', { query: '#dm=bob' });
+    const { page } = alice;
+    await until('the DM tab', async () => (await tab(page, '@bob').getAttribute('aria-selected')) === 'true');
+    const shownDms = () => panel(page).locator('.scroller li.msg .text').evaluateAll((ts) => ts.map((t) => t.textContent).filter((t) => t.includes(tag)));
+    await until('the newest 50', async () => (await shownDms()).length === 50);
+    assert.equal((await shownDms())[0], `dm ${tag} #10`);
+    await panel(page).locator('.scroller').evaluate((s) => { s.scrollTop = 0; });
+    await until('the 10 older ones', async () => (await shownDms()).length === 60, 20000);
+    assert.deepEqual(await shownDms(), Array.from({ length: 60 }, (_, i) => `dm ${tag} #${String(i).padStart(2, '0')}`), 'each once, in order');
+    await send(page, 'got them all ' + tag);
+    await seeOnce(page, 'got them all');
+    await page.reload();
+    await live(page, alice.events, alice.events.length);
+    await until('the DM tab after the reload', async () => (await tab(page, '@bob').getAttribute('aria-selected')) === 'true');
+    await seeOnce(page, 'got them all');
+    await seeOnce(page, `dm ${tag} #59`);
+    assert.deepEqual(alice.errors, []);
+  } finally {
+    await control('restart_chat');
+  }
+});
+
+test('rooms: joining "ngs" opens the room "NGS" that there is, once', { timeout: 60000 }, async () => {
+  const room = 'CaseRoom-' + uniq();
+  await api('bob', 'POST', `v1/rooms/${encodeURIComponent(room)}/join`, {});
+  await say('bob', room, 'hello from the room as bob wrote it');
+  const alice = await openAs('alice');
+  const { page } = alice;
+  await openTab(page, 'Rooms');
+  const input = panel(page).getByLabel('Join or create a room');
+  await input.fill(room.toLowerCase());
+  await input.press('Enter');
+  await until('the room, named as first written', async () => (await tab(page, room).getAttribute('aria-selected')) === 'true');
+  assert.equal(await tab(page, room.toLowerCase()).count(), 0);
+  await seeOnce(page, 'hello from the room');
+  await openTab(page, 'Rooms');
+  await input.fill(room.toUpperCase());
+  await input.press('Enter');
+  await until('the same tab again', async () => (await tab(page, room).getAttribute('aria-selected')) === 'true');
+  assert.equal(await page.locator('[role=tab]').filter({ hasText: new RegExp(room, 'i') }).count(), 1, 'one tab');
+  assert.deepEqual(alice.errors, []);
+});
