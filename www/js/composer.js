@@ -148,7 +148,7 @@ export class Composer {
   /** A reply or an edit, with its line over the box (an edit keeps what the box held, to put it back). */
   setMode({ kind, model, note }) {
     const t = this.chat.tabs.current();
-    if (!t || this.held) return;
+    if (!t || this.held) return false;
     this.clearMode();
     const cancel = el('button', { type: 'button', class: 'quiet small note-cancel', 'aria-label': kind === 'edit' ? 'Cancel the edit' : 'Cancel the reply', title: 'Cancel (Escape)', text: '×' });
     const box = el('div', { class: 'composer-note mode-note ' + kind, role: 'status' }, ...note, cancel);
@@ -159,6 +159,7 @@ export class Composer {
     });
     this.form.prepend(box);
     this.form.classList.toggle('editing', kind === 'edit');
+    return true;
   }
 
   clearMode() {

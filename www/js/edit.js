@@ -28,8 +28,7 @@ export class Editor {
   /** Message `m` of mine in the box, to be edited. */
   start(m) {
     const { composer } = this.chat;
-    composer.setMode({ kind: 'edit', model: m, note: ['Editing your message ', this.hint()] });
-    composer.fill(m.text);
+    if (composer.setMode({ kind: 'edit', model: m, note: ['Editing your message ', this.hint()] })) composer.fill(m.text);
   }
 
   hint() {
