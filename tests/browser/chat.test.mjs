@@ -117,7 +117,8 @@ async function live(page, events, from = 0) {
 
 const tab = (page, label) => page.locator('[role=tab]').filter({ has: page.locator('.tab-label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
 const panel = (page) => page.locator('[role=tabpanel]:not([hidden])');
-const messages = (page, text) => panel(page).locator('li.msg[data-id]').filter({ hasText: text });
+// By the message's own text (a reply's quote of its parent does not count).
+const messages = (page, text) => panel(page).locator('li.msg[data-id]').filter({ has: page.locator('.text', { hasText: text }) });
 
 /** How many times `text` is shown as a confirmed message in the active tab. */
 const shown = (page, text) => messages(page, text).count();
@@ -1391,7 +1392,7 @@ test('search: one too broad to finish says it stopped early, and never "No resul
 
 const replyAs = (user, room, text, parent) => api(user, 'POST', 'v1/messages', { room, text, reply_to: parent, client_id: 'test-' + uniq() + uniq() });
 /** A line of the tab's own list (not the thread panel's, nor the unanswered view's). */
-const inList = (page, text) => panel(page).locator('.scroller > .messages > li.msg[data-id]').filter({ hasText: text });
+const inList = (page, text) => panel(page).locator('.scroller > .messages > li.msg[data-id]').filter({ has: page.locator('.text', { hasText: text }) });
 const threadPanel = (page) => panel(page).locator('.thread-panel');
 const act = (li, name) => li.getByRole('button', { name, exact: true });
 
@@ -1653,8 +1654,9 @@ test('unanswered: a room\'s open questions, newest first; one answered or solved
   for (let i = 0; i < 12; i++) await sayPatiently('carol', room, `unrelated ${i}\nline two`);
   await seeOnce(page, 'unrelated 11');
   await toggle.click();
-  await until('q5 listed', async () => (await items.count()) === 1);
-  await items.first().getByRole('button', { name: 'Show in the conversation' }).click();
+  const q5item = items.filter({ has: page.locator('.text', { hasText: 'q5 just asked' }) });
+  await until('q5 listed (with the other unanswered messages)', async () => (await q5item.count()) === 1);
+  await q5item.getByRole('button', { name: 'Show in the conversation' }).click();
   assert.equal(await view.count(), 0);
   await until('q5 shown and marked', async () => ((await panel(page).locator(`.scroller li.msg[data-id="${q5.id}"]`).getAttribute('class')) || '').includes('linked'));
   assert.deepEqual(alice.errors, []);
@@ -1668,7 +1670,7 @@ test('direct messages page back through their history like a room, and a reload 
     const alice = await openAs('alice', { query: '#dm=bob' });
     const { page } = alice;
     await until('the DM tab', async () => (await tab(page, '@bob').getAttribute('aria-selected')) === 'true');
-    const shownDms = () => panel(page).locator('.scroller li.msg .text').evaluateAll((ts) => ts.map((t) => t.textContent).filter((t) => t.includes(tag)));
+    const shownDms = () => panel(page).locator('.scroller li.msg .text').evaluateAll((ts, x) => ts.map((t) => t.textContent).filter((t) => t.includes(x)), tag);
     await until('the newest 50', async () => (await shownDms()).length === 50);
     assert.equal((await shownDms())[0], `dm ${tag} #10`);
     await panel(page).locator('.scroller').evaluate((s) => { s.scrollTop = 0; });

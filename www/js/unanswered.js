@@ -32,7 +32,7 @@ export class Unanswered {
     const status = el('p', { class: 'open-status', role: 'status' });
     const list = el('ol', { class: 'messages open-list', 'aria-label': 'Unanswered questions in ' + t.name });
     const more = el('button', { type: 'button', class: 'older quiet', hidden: true, text: 'Older questions' });
-    const view = el('section', { class: 'open-view', 'aria-label': 'Unanswered questions in ' + t.name },
+    const view = el('section', { class: 'open-view', tabindex: '-1', 'aria-label': 'Unanswered questions in ' + t.name },
       el('div', { class: 'open-head' }, el('h3', { text: 'Unanswered' }), days, close), status, list, more);
     const v = t.open = { view, list, status, more, days, oldest: null, gen: 0 };
     days.addEventListener('change', () => this.load(t, v, true));
@@ -115,8 +115,12 @@ export class Unanswered {
       const v = t.open;
       const li = v && v.list.querySelector(`li[data-id="${id}"]`);
       if (!li) continue;
+      // The focus in it (its ✅ pressed) goes to the next question, else to the view.
+      const had = li.contains(document.activeElement);
+      const next = li.nextElementSibling || li.previousElementSibling;
       li.remove();
       this.count(t, v);
+      if (had) (next || v.view).focus({ preventScroll: true });
     }
   }
 
