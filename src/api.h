@@ -95,6 +95,9 @@ json_object *api_user_json(const struct user *u);
 struct store_events;
 void api_reply_events(struct call *c, const struct store_events *evs, const char *tail);
 
+/* Answers a long poll with evs, left to the caller (events_body_poll()). */
+void api_reply_poll(struct call *c, const struct store_events *evs, long long since);
+
 /* Parses body (len bytes) as one strict JSON object of valid UTF-8, nothing
  * after it: a new object the caller puts, or NULL with the reason in err. */
 json_object *api_json_object(const char *body, size_t len, char *err, size_t errlen);

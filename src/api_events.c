@@ -74,7 +74,7 @@ static int api_events_from_hub(struct call *c, long long since, long long checke
 
 void api_events(struct call *c)
 {
-	char err[256] = "", v[32], tail[48];
+	char err[256] = "", v[32];
 	long long since = 0, timeout = c->cfg->poll_timeout, newest = 0;
 	int has_since, rc;
 
@@ -115,8 +115,7 @@ void api_events(struct call *c)
 			return;
 		}
 		if (!has_since) {
-			snprintf(tail, sizeof tail, "\"cursor\":%lld", newest);
-			api_reply_events(c, &evs, tail);
+			api_reply_poll(c, &evs, newest);
 			return;
 		}
 		if (since > newest) {
@@ -129,11 +128,8 @@ void api_events(struct call *c)
 		if (rc != STORE_OK || evs.n || timeout == 0) {
 			if (rc != STORE_OK)
 				api_store_failed(c, rc, err);
-			else {
-				snprintf(tail, sizeof tail, "\"cursor\":%lld",
-				         evs.n ? evs.v[evs.n - 1].id : since);
-				api_reply_events(c, &evs, tail);
-			}
+			else
+				api_reply_poll(c, &evs, since);
 			store_events_clear(&evs);
 			return;
 		}
@@ -144,7 +140,6 @@ void api_events(struct call *c)
 		/* the hub has moved past scan_from: look again */
 	}
 	log_warning("events: poll of user %lld could not be parked; answering empty", c->user.id);
-	snprintf(tail, sizeof tail, "\"cursor\":%lld", since);
 	struct store_events none = { 0 };
-	api_reply_events(c, &none, tail);
+	api_reply_poll(c, &none, since);
 }

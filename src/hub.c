@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "events_body.h"
 #include "hub.h"
 #include "log.h"
 #include "monotime.h"
@@ -88,29 +89,6 @@ unsigned long long hub_addr_key(const char *addr)
 	for (; *addr; addr++)
 		key = (key ^ (unsigned char)*addr) * 0x100000001b3ULL;
 	return key ? key : 1;
-}
-
-char *hub_events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len)
-{
-	size_t cap = 16 + strlen(tail);
-	for (size_t i = 0; i < n; i++)
-		cap += strlen(evs[i]->json) + 1;
-	char *buf = malloc(cap);
-	if (!buf)
-		return NULL;
-	size_t o = 0;
-	memcpy(buf, "{\"events\":[", 11);
-	o = 11;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(evs[i]->json);
-		if (i)
-			buf[o++] = ',';
-		memcpy(buf + o, evs[i]->json, l);
-		o += l;
-	}
-	o += (size_t)snprintf(buf + o, cap - o, "],%s}", tail);
-	*len = o;
-	return buf;
 }
 
 static int hub_in_rooms(char **rooms, const char *room)
@@ -313,8 +291,6 @@ struct hub_done_list {
 static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waiter *w,
                        struct store_event *const *evs, size_t n)
 {
-	char tail[48];
-	snprintf(tail, sizeof tail, "\"cursor\":%lld", n ? evs[n - 1]->id : w->since);
 	if (dl->n == dl->cap) {
 		size_t cap = dl->cap ? dl->cap * 2 : 64;
 		struct hub_done *v = realloc(dl->v, cap * sizeof *v);
@@ -329,7 +305,7 @@ static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waite
 	struct hub_done *d = &dl->v[dl->n++];
 	d->w = w;
 	d->n = n;
-	d->body = hub_events_body(evs, n, tail, &d->len);
+	d->body = events_body_poll(evs, n, w->since, &d->len);
 }
 
 /* Hands every finished waiter to its done callback (lock not held). */
@@ -567,9 +543,7 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 			pick[n++] = ev;
 	}
 	if (n) {
-		char tail[48];
-		snprintf(tail, sizeof tail, "\"cursor\":%lld", pick[n - 1]->id);
-		*body = hub_events_body(pick, n, tail, len);
+		*body = events_body_poll(pick, n, w->since, len);
 		pthread_mutex_unlock(&h->lock);
 		return *body ? 1 : -1;
 	}

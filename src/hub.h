@@ -92,9 +92,4 @@ long long hub_newest(struct hub *h);
 /* How many polls are waiting. */
 size_t hub_waiting(struct hub *h);
 
-/* The events response body: {"events": [evs...], <tail>} where each event is
- * already JSON and tail is e.g. "\"cursor\":12". New buffer, caller frees. */
-struct store_event;
-char *hub_events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len);
-
 #endif
