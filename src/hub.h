@@ -76,8 +76,8 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len);
 /* The rooms user_id is in, from the hub's memory: a new NULL-terminated
  * list the caller frees with store_free_names(), or NULL when the hub does
  * not know them (then the caller asks the store and tells the hub with
- * hub_rooms_learn()). Kept current by the join and leave events the hub
- * reads; at most one user per slot of a fixed table is remembered. */
+ * hub_rooms_learn()). The hub's roomcache.c table, fed every event the
+ * hub reads. */
 char **hub_rooms(struct hub *h, long long user_id);
 
 /* Tells the hub user_id's rooms (copied) as the store gave them after
