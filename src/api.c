@@ -21,6 +21,10 @@ int api_store_unusable(struct call *c)
 {
 	if (c->store)
 		return 0;
+	if (c->memory_only) {
+		c->not_in_memory = 1;
+		return 1;
+	}
 	log_error("store: %s", c->store_error ? c->store_error : "not open");
 	reply_header(c->rep, "Retry-After", "5");
 	reply_error(c->rep, 503, "the message store is unavailable; try again shortly");

@@ -8,10 +8,12 @@
 #include "cfg.h"
 #include "dispatch.h"
 #include "fcgiio.h"
+#include "hub.h"
 #include "log.h"
 #include "park.h"
 #include "request.h"
 #include "router.h"
+#include "store.h"
 #include "workers.h"
 
 /* A request for a worker: read already (read set, in req), or not. */
@@ -23,33 +25,61 @@ struct dispatch_job {
 	struct request req;        /* when read */
 };
 
+/* How many times a worker runs a poll whose wait the hub does not take
+ * (each time asking the store again) before answering it empty. */
+#define DISPATCH_WAIT_TRIES 3
+
+/* Runs req, read from r, once: on worker wk, or with wk NULL from memory
+ * alone. Returns 1 when rep is the answer to send, 0 when the request
+ * waits in the hub, -1 when only the store can answer: a worker is to run
+ * it (again). A wait the hub does not take on the last try is answered
+ * with no events instead, as at its deadline. */
+static int dispatch_call(struct dispatch *d, struct worker *wk, struct fcgiio_req *r,
+                         struct request *req, struct reply *rep, int last_try)
+{
+	struct call c = {
+		.cfg = d->cfg, .auth = d->auth, .hub = d->hub, .rate = d->rate,
+		.store = wk ? workers_store(wk) : NULL, .store_error = wk ? wk->store_error : NULL,
+		.req = req, .rep = rep, .heavy = &d->heavy, .memory_only = !wk,
+	};
+
+	router_dispatch(&c);
+	if (c.store_failed && wk && wk->store)
+		workers_store_failed(wk);   /* a failing connection is remade on the next request */
+	if (c.not_in_memory)
+		return -1;
+	if (!c.wait)
+		return 1;
+	long long since = c.wait->since;
+	int rc = park_take(d->park, r, c.wait, rep);
+	if (rc >= 0)
+		return rc;
+	if (!last_try)
+		return -1;
+	log_warning("events: poll of user %lld could not be parked; answering empty", c.user.id);
+	api_reply_poll(&c, &(struct store_events){ 0 }, since);
+	return 1;
+}
+
 /* Runs req, read from r: on worker wk, or with wk NULL on a thread that
  * must not wait (from memory alone). Returns 1 when it is dealt with
- * (answered, or parked in the hub), 0 when only a worker can run it. */
+ * (answered, or waiting in the hub), 0 when only a worker can run it. */
 static int dispatch_run(struct dispatch *d, struct worker *wk, struct fcgiio_req *r,
                         struct request *req)
 {
 	struct reply rep = { 0 };
-	struct call c = {
-		.cfg = d->cfg, .auth = d->auth, .hub = d->hub, .rate = d->rate,
-		.store = wk ? workers_store(wk) : NULL,
-		.store_error = wk ? wk->store_error : "not on a worker",
-		.req = req, .rep = &rep,
-		.park_done = park_done, .park_ctx = r, .quick = !wk, .heavy = &d->heavy,
-	};
+	int rc;
 
-	fcgiio_set_ctx(r, d->park);
-	router_dispatch(&c);
-	if (c.deferred) {
-		reply_clear(&rep);
-		return 0;
+	for (int tries = 1;; tries++) {
+		rc = dispatch_call(d, wk, r, req, &rep, wk && tries == DISPATCH_WAIT_TRIES);
+		if (rc >= 0 || !wk)
+			break;
+		reply_clear(&rep);   /* the hub would not take its wait: the store looks again */
 	}
-	if (c.store_failed && wk && wk->store)
-		workers_store_failed(wk);   /* a failing connection is remade on the next request */
-	if (!c.parked)
+	if (rc > 0)
 		fcgiio_respond(r, &rep, wk ? NULL : d->workers);
 	reply_clear(&rep);
-	return 1;
+	return rc >= 0;
 }
 
 void dispatch_handle(struct dispatch *d, struct worker *wk, struct fcgiio_req *r)

@@ -512,6 +512,14 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 	return 0;
 }
 
+int hub_covers(struct hub *h, long long id)
+{
+	pthread_mutex_lock(&h->lock);
+	int covers = !h->stopping && id >= h->ring_from && id <= h->last_id;
+	pthread_mutex_unlock(&h->lock);
+	return covers;
+}
+
 long long hub_newest(struct hub *h)
 {
 	pthread_mutex_lock(&h->lock);

@@ -86,6 +86,12 @@ char **hub_rooms(struct hub *h, long long user_id);
  * applied to them; if some have left the ring, the hub stays ignorant. */
 void hub_rooms_learn(struct hub *h, long long user_id, char *const *rooms, long long as_of);
 
+/* 1 when the hub's ring holds every event after id that the hub has read
+ * (id no newer than the newest, no older than the ring) and the hub is not
+ * stopping: a poll with cursor id can be answered or parked from memory
+ * (hub_take). Else 0. */
+int hub_covers(struct hub *h, long long id);
+
 /* The newest event id the hub has read. */
 long long hub_newest(struct hub *h);
 

@@ -75,10 +75,31 @@ static void park_recheck(struct job *job, struct worker *wk)
 	free(j);
 }
 
-void park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
+/* The hub's callback, on its thread (or hub_take's caller's, for a poll
+ * it makes way for): w's ctx is the request, whose own ctx is the park. */
+static void park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
 {
 	struct fcgiio_req *r = w->ctx;
 
 	park_answer(fcgiio_ctx(r), r, w->user_id, body, len, n, 0);
 	hub_waiter_free(w);
+}
+
+int park_take(struct park *p, struct fcgiio_req *r, struct hub_waiter *w, struct reply *rep)
+{
+	char *body;
+	size_t len;
+
+	w->done = park_done;
+	w->ctx = r;
+	fcgiio_set_ctx(r, p);
+	int rc = hub_take(p->hub, w, &body, &len);
+	if (rc == 0)
+		return 0;
+	hub_waiter_free(w);
+	if (rc == 1) {
+		reply_raw(rep, 200, body, len);
+		free(body);
+	}
+	return rc;
 }

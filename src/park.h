@@ -1,7 +1,9 @@
 /*
- * park.h - a long poll parked in the hub, until its answer is written.
+ * park.h - a long poll that waits in the hub, from its handler's wait
+ * request (struct call's wait) until its answer is written.
  *
- * A parked poll holds no thread. When the hub completes it (events it may
+ * The hub answers the wait at once from its ring when events are there
+ * already, or parks it: a parked poll holds no thread. When the hub completes it (events it may
  * see, or its deadline), its answer goes out from the hub's thread if the
  * auth cache still vouches for its session and the socket can take the
  * answer whole; else a worker checks the session again (Galaxy's
@@ -15,19 +17,26 @@
 
 struct auth;
 struct cfg;
+struct fcgiio_req;
+struct hub;
 struct hub_waiter;
+struct reply;
 struct workers;
 
 /* What answering a parked poll takes: set by server_run, then only read. */
 struct park {
 	const struct cfg *cfg;
 	struct auth *auth;
+	struct hub *hub;
 	struct workers *workers;   /* for what the hub's thread must not wait on */
 };
 
-/* The hub's done callback (hub_done_fn) for a waiter whose ctx is the
- * poll's struct fcgiio_req, and that request's fcgiio ctx its struct park:
- * answers the poll with body (n events, taken) and frees w. */
-void park_done(struct hub_waiter *w, char *body, size_t len, size_t n);
+/* Takes w, the wait a handler asked for on r's behalf, to the hub
+ * (hub_take), and w with it. Returns 1 when events were there already:
+ * their answer is in rep, for the caller to send; 0 when w waits in the
+ * hub, which answers r (r is no longer the caller's); -1 when the hub
+ * cannot take it (its ring no longer holds every event after w->checked,
+ * it is stopping, or out of memory): only the store can answer. */
+int park_take(struct park *p, struct fcgiio_req *r, struct hub_waiter *w, struct reply *rep);
 
 #endif

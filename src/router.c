@@ -24,7 +24,7 @@ struct route {
 	int open;              /* no authentication */
 	enum route_class {
 		ROUTE_WORKER,      /* runs on a worker */
-		ROUTE_QUICK,       /* may answer in struct call's quick mode, else on a worker */
+		ROUTE_MEMORY,      /* may answer from memory alone (struct call's memory_only) */
 		ROUTE_HEAVY,       /* a read that may take long: at most max_searches at once */
 	} class;
 };
@@ -38,7 +38,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/rooms/", "/messages", api_room_history, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms/", "/who", api_room_who, 0, ROUTE_WORKER },
 	{ "POST", "/v1/messages", NULL, api_post_message, 0, ROUTE_WORKER },
-	{ "GET", "/v1/events", NULL, api_events, 0, ROUTE_QUICK },
+	{ "GET", "/v1/events", NULL, api_events, 0, ROUTE_MEMORY },
 	{ "DELETE", "/v1/messages/", "", api_delete_message, 0, ROUTE_WORKER },
 	{ "POST", "/v1/users/", "/mute", api_mute, 0, ROUTE_WORKER },
 	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0, ROUTE_WORKER },
@@ -165,27 +165,27 @@ void router_auth_error(struct call *c, int result, const char *err)
 	}
 }
 
-/* Authenticates c; on failure fills the reply (or, quick, defers) and
- * returns -1. */
+/* Authenticates c; on failure fills the reply (or, from memory alone,
+ * sets not_in_memory) and returns -1. */
 static int router_authenticate(struct call *c)
 {
 	char err[256] = "";
 	struct auth_creds cr = router_creds(c);
-	enum auth_result res = c->quick ? auth_check_cached(c->auth, &cr, &c->user, err, sizeof err)
+	enum auth_result res = c->memory_only ? auth_check_cached(c->auth, &cr, &c->user, err, sizeof err)
 	                                : auth_check(c->auth, &cr, &c->user, err, sizeof err);
 
 	if (res == AUTH_NOT_CACHED) {
-		c->deferred = 1;
+		c->not_in_memory = 1;
 		return -1;
 	}
 	if (res != AUTH_OK) {
 		router_auth_error(c, res, err);
 		return -1;
 	}
-	if (c->quick) {
+	if (c->memory_only) {
 		if (store_user_seen_note(c->cfg->store, &c->user))
 			return 0;
-		c->deferred = 1;   /* the row needs writing: a worker's job */
+		c->not_in_memory = 1;   /* the row needs writing */
 		return -1;
 	}
 	if (c->store && store_user_seen(c->store, &c->user, err, sizeof err) != STORE_OK)
@@ -224,8 +224,8 @@ void router_dispatch(struct call *c)
 			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
 			         allow[0] ? ", " : "", routes[i].method);
 	}
-	if (c->quick && !(hit && hit->class == ROUTE_QUICK)) {
-		c->deferred = 1;
+	if (c->memory_only && !(hit && hit->class == ROUTE_MEMORY)) {
+		c->not_in_memory = 1;
 		return;
 	}
 	if (!hit && allow[0] && strcmp(req->method, "OPTIONS") == 0) {

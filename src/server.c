@@ -208,6 +208,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 		fcgiio_free(d.io);
 		return listen_addr ? 1 : 0;
 	}
+	park.hub = d.hub;
 	rlim_t nofile = server_raise_nofile(cfg->max_connections);
 	/* --listen's socket last: while it exists, clients may connect, so a
 	 * start that fails must fail before it (removing it afterwards races
