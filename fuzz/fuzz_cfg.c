@@ -2,7 +2,9 @@
  * fuzz_cfg.c - libFuzzer target: cfg_load on any [chat] file, read from a
  * file as the server does. A config it accepts must hold what the rest of
  * the code relies on: limits in range, origins in normal form, a body
- * limit that leaves room for a whole message.
+ * limit that leaves room for a whole message, fewer searches than workers,
+ * the keys every caller reads without a NULL check, and with mail
+ * configured an email_from mail.c takes and a chat_url links extend.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,12 +15,26 @@
 #include "cfg.h"
 #include "httpparse.h"
 #include "log.h"
+#include "mail.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int fuzz_rate_ok(const struct cfg_rate *r)
 {
 	return r->count == 0 || (r->count >= 1 && r->seconds >= 1 && r->seconds <= 86400);
+}
+
+/* What mail.c and smtp.c rely on when smtp_server is set. */
+static int fuzz_mail_ok(const struct cfg *c)
+{
+	char name[256], addr[MAIL_ADDRESS_MAX + 1];
+
+	if (c->notify_every < 0 || c->notify_after < 0)
+		return 0;
+	if (!c->smtp_server)
+		return !c->email_from && !c->chat_url;
+	return c->email_from && mail_from_parse(c->email_from, name, sizeof name, addr, sizeof addr) == 0 &&
+	       c->chat_url && strncmp(c->chat_url, "http", 4) == 0 && !strpbrk(c->chat_url, "# \r\n");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,10 +53,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fwrite(data, 1, size, f);
 	fclose(f);
 	if (cfg_load(path, &c, err, sizeof err) == 0) {
-		if (!fuzz_rate_ok(&c->rate) || !fuzz_rate_ok(&c->join_rate) || c->max_rooms_per_user < 0 ||
+		if (!fuzz_rate_ok(&c->rate) || !fuzz_rate_ok(&c->join_rate) ||
+		    !fuzz_rate_ok(&c->search_rate) || c->new_room_rate.seconds != 86400 ||
+		    c->max_searches < 1 || (c->workers > 1 && c->max_searches >= c->workers) ||
+		    !c->id_secret || !c->id_secret_source || !c->database_connection || !c->galaxy_root ||
+		    (unsigned)c->avatars > CFG_AVATARS_GRAVATAR || c->max_rooms_per_user < 0 ||
 		    c->max_body_bytes < c->max_message_bytes + 256 || c->poll_timeout < 1 ||
 		    !c->store || (c->store[0] != '/' && strncmp(c->store, "postgres", 8) != 0 &&
-		                  strncmp(c->store, "sqlite:", 7) != 0))
+		                  strncmp(c->store, "sqlite:", 7) != 0) || !fuzz_mail_ok(c))
 			abort();
 		for (size_t i = 0; i < c->n_allowed_origins; i++)
 			if (http_origin_normalize(c->allowed_origins[i], norm, sizeof norm) != 0 ||

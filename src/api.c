@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "cfg.h"
 #include "events_body.h"
+#include "httpparse.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "store.h"
@@ -57,6 +58,23 @@ int api_find_user(struct call *c, const char *name, long long *id)
 		api_no_user(c, name);
 		return 0;
 	}
+}
+
+int api_page_args(struct call *c, long long max, long long *before, long long *limit)
+{
+	char v[32];
+	int rc = http_query_get(c->req->query, "before", v, sizeof v);
+
+	if (rc < 0 || (rc == 1 && http_parse_int(v, 1, 1LL << 53, before) < 0)) {
+		reply_error(c->rep, 400, "before must be a positive event id");
+		return -1;
+	}
+	rc = http_query_get(c->req->query, "limit", v, sizeof v);
+	if (rc < 0 || (rc == 1 && http_parse_int(v, 1, max, limit) < 0)) {
+		reply_error(c->rep, 400, "limit must be a whole number from 1 to %lld", max);
+		return -1;
+	}
+	return 0;
 }
 
 int api_rate_limited(struct call *c, int kind)

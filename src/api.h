@@ -17,12 +17,14 @@ struct store;
 struct hub;
 struct hub_waiter;
 struct rate;
+struct presence;
 
 struct call {
 	const struct cfg *cfg;
 	struct auth *auth;
 	struct hub *hub;
 	struct rate *rate;         /* per-user rate limits of the host */
+	struct presence *presence; /* the users this process saw lately */
 	struct store *store;       /* the store connection, NULL if it failed (or memory_only) */
 	const char *store_error;   /* why store is NULL (NULL: memory_only) */
 	int store_failed;          /* set when the store failed: the server remakes the connection */
@@ -84,6 +86,11 @@ void api_no_user(struct call *c, const char *name);
  * current usernames; never the message store's names): 1 with *id, else 0
  * having answered (api_no_user, or 503). */
 int api_find_user(struct call *c, const char *name, long long *id);
+
+/* Reads the paging arguments of c's query, before (an event id, left as
+ * it is when absent) and limit (1..max, left as it is when absent): 0, or
+ * -1 having answered 400. */
+int api_page_args(struct call *c, long long max, long long *before, long long *limit);
 
 /* Counts one action of kind (a ratelimit.h enum rate_kind) by c->user;
  * when over the limit answers 429 with Retry-After and returns 1, else 0. */

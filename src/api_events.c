@@ -17,8 +17,6 @@
 #include "httpparse.h"
 #include "store.h"
 
-#define EVENTS_MAX 500
-
 /* Asks to wait for the events after checked (every event up to it has
  * been looked at) that the user may see, the cursor since answering none;
  * the user's rooms from the hub's memory, else from the store. */
@@ -98,7 +96,7 @@ void api_events(struct call *c)
 		reply_error(c->rep, 400, "since=%lld is beyond the newest event id %lld", since, newest);
 		return;
 	}
-	rc = store_events_visible(c->store, c->user.id, since, EVENTS_MAX, &evs, err, sizeof err);
+	rc = store_events_visible(c->store, c->user.id, since, STORE_MAX_LIMIT, &evs, err, sizeof err);
 	if (rc != STORE_OK)
 		api_store_failed(c, rc, err);
 	else if (evs.n || timeout == 0)

@@ -14,7 +14,6 @@
 #include "store.h"
 
 #define HISTORY_DEFAULT 50
-#define HISTORY_MAX 500
 
 /* Validates the {room} of the path; answers 400 and returns -1 when bad. */
 static int api_room_arg(struct call *c)
@@ -102,24 +101,14 @@ void api_room_leave(struct call *c)
 
 void api_room_history(struct call *c)
 {
-	char err[256] = "", v[32];
+	char err[256] = "";
 	long long before = 0, limit = HISTORY_DEFAULT;
 	struct store_events evs = { 0 };
 	int more = 0, rc;
 
 	if (api_room_arg(c) < 0)
 		return;
-	rc = http_query_get(c->req->query, "before", v, sizeof v);
-	if (rc < 0 || (rc == 1 && http_parse_int(v, 1, (1LL << 53), &before) < 0)) {
-		reply_error(c->rep, 400, "before must be a positive event id");
-		return;
-	}
-	rc = http_query_get(c->req->query, "limit", v, sizeof v);
-	if (rc < 0 || (rc == 1 && http_parse_int(v, 1, HISTORY_MAX, &limit) < 0)) {
-		reply_error(c->rep, 400, "limit must be a whole number from 1 to %d", HISTORY_MAX);
-		return;
-	}
-	if (api_store_unusable(c))
+	if (api_page_args(c, STORE_MAX_LIMIT, &before, &limit) < 0 || api_store_unusable(c))
 		return;
 	rc = store_history(c->store, c->user.id, c->arg, before, (int)limit, &evs, &more,
 	                   err, sizeof err);

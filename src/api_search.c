@@ -21,7 +21,7 @@
 
 void api_search(struct call *c)
 {
-	char q[SEARCH_Q_MAX + 1], room[ROOM_MAX_BYTES + 1], v[32], err[256] = "";
+	char q[SEARCH_Q_MAX + 1], room[ROOM_MAX_BYTES + 1], err[256] = "";
 	long long before = 0, limit = SEARCH_DEFAULT;
 	json_object *results = NULL;
 	int has_room, more = 0, partial = 0, rc;
@@ -40,17 +40,8 @@ void api_search(struct call *c)
 		reply_error(c->rep, 400, "%s", has_room < 0 ? "room is not a room name" : err);
 		return;
 	}
-	rc = http_query_get(c->req->query, "before", v, sizeof v);
-	if (rc < 0 || (rc == 1 && http_parse_int(v, 1, 1LL << 53, &before) < 0)) {
-		reply_error(c->rep, 400, "before must be a positive event id");
-		return;
-	}
-	rc = http_query_get(c->req->query, "limit", v, sizeof v);
-	if (rc < 0 || (rc == 1 && http_parse_int(v, 1, SEARCH_MAX, &limit) < 0)) {
-		reply_error(c->rep, 400, "limit must be a whole number from 1 to %d", SEARCH_MAX);
-		return;
-	}
-	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEARCH))
+	if (api_page_args(c, SEARCH_MAX, &before, &limit) < 0 || api_store_unusable(c) ||
+	    api_rate_limited(c, RATE_SEARCH))
 		return;
 	rc = store_search(c->store, c->user.id, q, has_room == 1 ? room : NULL, before, (int)limit,
 	                  c->cfg->search_timeout_ms, &results, &more, &partial, err, sizeof err);

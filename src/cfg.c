@@ -2,10 +2,38 @@
  * cfg.c - load the [chat] file, fill in Galaxy's keys from Galaxy's own
  * configuration (galaxy_config.c), apply defaults, and refuse a config that
  * cannot work with a message naming the key and the file.
+ *
+ * Every key is one row of the table cfg_keys[] below: its name in [chat];
+ * its type, which parses the text and says where in struct cfg the value
+ * lands (offsetof, checked against the field's C type when compiling); its
+ * default as text, parsed like a value from the file; the Galaxy key that
+ * supplies it when [chat] does not; and an optional post step for what the
+ * type cannot say (a rule between keys, a value made from another key).
+ * A key's value is the first of: [chat]'s, Galaxy's (its file and the
+ * GALAXY_CONFIG_* variables, as Galaxy reads them), the row's default.
+ * The rows are filled top to bottom, each followed by its post step (set
+ * or not), so a post step may read the fields of the rows above it; the
+ * first failure stops the load with its message.
+ *
+ * To add a key:
+ *  1. a field in struct cfg (cfg.h), with a comment;
+ *  2. one row in cfg_keys[], e.g.
+ *       { .name = "notify_every", CFG_INT(notify_every, 60, 86400), .def = "3600" },
+ *       { .name = "smtp_server", CFG_STRING(smtp_server), .galaxy = "smtp_server" },
+ *     types: CFG_STRING, CFG_INT / CFG_SIZE (int / size_t, from min to max),
+ *     CFG_YESNO (yes/no, true/false, on/off, 1/0: our own booleans),
+ *     CFG_GALAXY_BOOL (Galaxy's string_as_bool: anything else is false),
+ *     CFG_RATE (COUNT/PERIOD or off), CFG_ENUM (a name of a NULL-ended
+ *     list, landing as its index), CFG_LIST (split on the separators
+ *     given, into an array and its count); .post = cfg_post_x for a rule
+ *     the type cannot check (it writes its message with f->file or f->src);
+ *  3. the key in man/galaxy-chat.ini.5 (".It Cm notify_every") and in
+ *     etc/galaxy-chat.ini ("; notify_every = 3600"): tests/unit/test_cfg
+ *     fails until both name it.
+ * Strings and lists are freed by cfg_free() from the table.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,89 +47,69 @@
 #include "httpparse.h"
 #include "ini.h"
 #include "log.h"
+#include "mail.h"
+#include "smtp.h"
 #include "store.h"
 
-#define CFG_DEFAULT_STORE "/var/lib/galaxy-chat/chat.sqlite"
-#define CFG_DEFAULT_RATE 20, 10        /* messages per seconds */
-#define CFG_DEFAULT_JOIN_RATE 30, 60   /* joins per seconds */
-#define CFG_DEFAULT_SEARCH_RATE 30, 60 /* searches per seconds */
-#define CFG_DEFAULT_OBJECT_RATE 120, 60   /* object cards per seconds */
-
-/* The Galaxy keys a [chat] file may set itself; they win over Galaxy's. */
-static const char *const cfg_galaxy_keys[] = {
-	"id_secret", "database_connection", "database_file", "admin_users",
-	"persistent_communication_rooms", "session_duration", "use_remote_user", "single_user",
-	"bootstrap_admin_api_key", "master_api_key", NULL
-};
-
-/* Our own keys. */
-static const char *const cfg_chat_keys[] = {
-	"galaxy_config", "galaxy_root", "store", "allowed_origins", "poll_timeout",
-	"max_message_bytes", "max_body_bytes", "auth_cache_seconds", "workers",
-	"max_connections", "retention_days", "rate", "join_rate", "rate_exempt_admins",
-	"max_rooms_per_user", "max_new_rooms_per_day", "avatars", "max_polls_per_user",
-	"max_polls_per_address", "search_timeout_ms", "search_rate", "max_searches",
-	"keepalive_timeout", "galaxy_url", "object_rate", NULL
-};
+#define CFG_DEFAULT_GALAXY_URL "http://localhost:8080"   /* Galaxy's galaxy_infrastructure_url */
+#define CFG_MAX_NOTIFY_MINUTES 43200   /* notify_every, notify_after: 30 days */
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
 
-/* Raw [chat] values as read, index-aligned with the two key lists. */
-struct cfg_raw {
-	char *galaxy[sizeof cfg_galaxy_keys / sizeof *cfg_galaxy_keys];
-	char *chat[sizeof cfg_chat_keys / sizeof *cfg_chat_keys];
-	const char *file;
+/* The state of one load, handed to every type's setter and post step. */
+struct cfg_fill {
+	struct cfg *c;              /* being filled */
+	struct galaxy_config *gc;   /* Galaxy's config, opened by galaxy_config's post step */
+	const char *file;           /* the [chat] file, or "(built-in defaults)" */
+	const char *src;            /* where the current row's value came from */
 	char *err;
 	size_t errlen;
 };
 
-static int cfg_key_index(const char *const *keys, const char *key)
+struct cfg_key;
+
+/* A type: parses a value of row k into its field of f->c (or writes a
+ * message naming the key and f->src), and frees what the field holds. */
+struct cfg_type {
+	int (*set)(const struct cfg_key *k, const char *value, struct cfg_fill *f);
+	void (*free)(const struct cfg_key *k, struct cfg *c);   /* NULL: nothing held */
+};
+
+/* One key: a row of cfg_keys[]. */
+struct cfg_key {
+	const char *name;           /* in [chat] */
+	const struct cfg_type *type;
+	size_t at;                  /* offsetof(struct cfg, the field) */
+	size_t count_at;            /* CFG_LIST: offsetof its size_t count */
+	long min, max;              /* CFG_INT, CFG_SIZE: the range */
+	const char *const *names;   /* CFG_ENUM: the values, NULL-ended */
+	const char *seps;           /* CFG_LIST: the separators */
+	const char *def;            /* the default as text; NULL: the field stays 0 / NULL */
+	const char *galaxy;         /* the Galaxy key that supplies it, or NULL */
+	int (*post)(struct cfg_fill *f);   /* after the row is set; NULL: none */
+};
+
+static int cfg_oom(struct cfg_fill *f)
 {
-	for (int i = 0; keys[i]; i++)
-		if (strcmp(keys[i], key) == 0)
-			return i;
+	snprintf(f->err, f->errlen, "%s: out of memory", f->file);
 	return -1;
 }
 
-static int cfg_on_key(const char *section, const char *key, const char *value,
-                      int lineno, void *ud)
+static void *cfg_field(struct cfg *c, size_t at)
 {
-	struct cfg_raw *raw = ud;
-	char **slot;
-	int i;
-
-	if (strcmp(section, "chat") != 0)
-		return 0;   /* other sections are for other programs */
-	if ((i = cfg_key_index(cfg_galaxy_keys, key)) >= 0)
-		slot = &raw->galaxy[i];
-	else if ((i = cfg_key_index(cfg_chat_keys, key)) >= 0)
-		slot = &raw->chat[i];
-	else {
-		snprintf(raw->err, raw->errlen, "%s:%d: unknown key \"%s\" in [chat]",
-		         raw->file, lineno, key);
-		return -1;
-	}
-	free(*slot);
-	if (!(*slot = strdup(value))) {
-		snprintf(raw->err, raw->errlen, "%s: out of memory", raw->file);
-		return -1;
-	}
-	return 0;
+	return (char *)c + at;
 }
 
-/* Splits a list on commas (and, with spaces_too, white space), stripping
- * each item and dropping empty ones. Returns 0 and a new array (caller frees
- * each string and the array) or -1 on ENOMEM. */
-static int cfg_split(const char *list, int spaces_too, char ***out, size_t *n)
+/* Splits a list on any of seps, stripping each item of white space and
+ * dropping empty ones. Returns 0 and a new array (caller frees each string
+ * and the array) or -1 on ENOMEM. */
+static int cfg_split(const char *list, const char *seps, char ***out, size_t *n)
 {
-	const char *seps = spaces_too ? ", \t\n" : ",";
 	char **v = NULL;
 	size_t cnt = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!list)
-		return 0;
 	for (const char *p = list; *p;) {
 		size_t len = strcspn(p, seps);
 		const char *s = p, *e = p + len;
@@ -137,27 +145,106 @@ static void cfg_free_list(char **v, size_t n)
 	free(v);
 }
 
-/* Parses a whole decimal number in [min, max] for key. */
-static int cfg_number(const char *value, const char *key, const char *file,
-                      long min, long max, long *out, char *err, size_t errlen)
+/* Galaxy's string_as_bool (lib/galaxy/util/__init__.py): true, yes, on
+ * or 1 in any case is true; anything else, a typo too, is false. */
+static int cfg_galaxy_bool(const char *value)
 {
-	char *end;
-	errno = 0;
-	long v = value ? strtol(value, &end, 10) : 0;
-	if (!value || end == value || *end || errno || v < min || v > max) {
-		snprintf(err, errlen, "%s: %s must be a whole number from %ld to %ld, not \"%s\"",
-		         file, key, min, max, value ? value : "");
-		return -1;
-	}
-	*out = v;
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		if (strcasecmp(value, yes[i]) == 0)
+			return 1;
 	return 0;
 }
 
-/* Parses a rate limit for key: "COUNT/PERIOD" where PERIOD is seconds,
- * optionally with a unit (s, m, h: "20/10s", "30/1m"), or "off" / "0". */
-static int cfg_rate_parse(const char *value, const char *key, const char *file,
-                          struct cfg_rate *out, char *err, size_t errlen)
+/* Whether a Galaxy string key is, to Python, false or None: empty, or a
+ * YAML false or null. */
+static int cfg_galaxy_unset(const char *value)
 {
+	static const char *const no[] = { "", "false", "no", "off", "0", "null", "~", "none" };
+
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (strcasecmp(value, no[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- the types: a setter each, and what cfg_free() frees ---- */
+
+static int cfg_set_string(const struct cfg_key *k, const char *value, struct cfg_fill *f)
+{
+	char **field = cfg_field(f->c, k->at);
+
+	return (*field = strdup(value)) ? 0 : cfg_oom(f);
+}
+
+static void cfg_free_string(const struct cfg_key *k, struct cfg *c)
+{
+	free(*(char **)cfg_field(c, k->at));
+}
+
+/* A whole decimal number from k->min to k->max. */
+static int cfg_whole(const struct cfg_key *k, const char *value, struct cfg_fill *f, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(value, &end, 10);
+	if (end == value || *end || errno || *out < k->min || *out > k->max) {
+		snprintf(f->err, f->errlen, "%s: %s must be a whole number from %ld to %ld, not \"%s\"",
+		         f->src, k->name, k->min, k->max, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int cfg_set_int(const struct cfg_key *k, const char *value, struct cfg_fill *f)
+{
+	long v;
+
+	if (cfg_whole(k, value, f, &v) < 0)
+		return -1;
+	*(int *)cfg_field(f->c, k->at) = (int)v;
+	return 0;
+}
+
+static int cfg_set_size(const struct cfg_key *k, const char *value, struct cfg_fill *f)
+{
+	long v;
+
+	if (cfg_whole(k, value, f, &v) < 0)
+		return -1;
+	*(size_t *)cfg_field(f->c, k->at) = (size_t)v;
+	return 0;
+}
+
+/* yes/no, true/false, on/off, 1/0, in any case. */
+static int cfg_set_yesno(const struct cfg_key *k, const char *value, struct cfg_fill *f)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+			*(int *)cfg_field(f->c, k->at) = strcasecmp(value, yes[i]) == 0;
+			return 0;
+		}
+	}
+	snprintf(f->err, f->errlen, "%s: %s must be yes or no, not \"%s\"", f->src, k->name, value);
+	return -1;
+}
+
+static int cfg_set_galaxy_bool(const struct cfg_key *k, const char *value, struct cfg_fill *f)
+{
+	*(int *)cfg_field(f->c, k->at) = cfg_galaxy_bool(value);
+	return 0;
+}
+
+/* "COUNT/PERIOD" where PERIOD is seconds, optionally with a unit (s, m, h:
+ * "20/10s", "30/1m"), or "off" / "0". */
+static int cfg_set_rate(const struct cfg_key *k, const char *value, struct cfg_fill *f)
+{
+	struct cfg_rate *out = cfg_field(f->c, k->at);
 	char *end;
 	long count, period = 0;
 
@@ -180,8 +267,8 @@ static int cfg_rate_parse(const char *value, const char *key, const char *file,
 			period = 0;
 	}
 	if (period < 1 || period > 86400) {
-		snprintf(err, errlen, "%s: %s must be COUNT/PERIOD such as 20/10s or 30/1m "
-		         "(a period of at most one day), or off; not \"%s\"", file, key, value);
+		snprintf(f->err, f->errlen, "%s: %s must be COUNT/PERIOD such as 20/10s or 30/1m "
+		         "(a period of at most one day), or off; not \"%s\"", f->src, k->name, value);
 		return -1;
 	}
 	out->count = (int)count;
@@ -189,44 +276,71 @@ static int cfg_rate_parse(const char *value, const char *key, const char *file,
 	return 0;
 }
 
-/* Parses yes/no, true/false, on/off, 1/0 for key. */
-static int cfg_bool(const char *value, const char *key, const char *file, int *out,
-                    char *err, size_t errlen)
+/* One of k->names exactly, landing as its index. */
+static int cfg_set_enum(const struct cfg_key *k, const char *value, struct cfg_fill *f)
 {
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
+	char names[256] = "";
+	size_t len = 0;
 
-	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
-		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
-			*out = strcasecmp(value, yes[i]) == 0;
+	for (int i = 0; k->names[i]; i++) {
+		if (strcmp(k->names[i], value) == 0) {
+			*(int *)cfg_field(f->c, k->at) = i;
 			return 0;
 		}
 	}
-	snprintf(err, errlen, "%s: %s must be yes or no, not \"%s\"", file, key, value);
+	for (size_t i = 0; k->names[i] && len < sizeof names; i++)   /* "a, b or c" */
+		len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
+		                        i == 0 ? "" : k->names[i + 1] ? ", " : " or ", k->names[i]);
+	snprintf(f->err, f->errlen, "%s: %s must be %s, not \"%s\"", f->src, k->name, names, value);
 	return -1;
 }
 
-/* Galaxy's string_as_bool (lib/galaxy/util/__init__.py): true, yes, on
- * or 1 in any case is true; anything else, a typo too, is false. */
-static int cfg_galaxy_bool(const char *value)
+static int cfg_set_list(const struct cfg_key *k, const char *value, struct cfg_fill *f)
 {
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-
-	for (size_t i = 0; value && i < sizeof yes / sizeof *yes; i++)
-		if (strcasecmp(value, yes[i]) == 0)
-			return 1;
+	if (cfg_split(value, k->seps, cfg_field(f->c, k->at), cfg_field(f->c, k->count_at)) < 0)
+		return cfg_oom(f);
 	return 0;
 }
 
-/* Whether a Galaxy string key is, to Python, false or None: empty, or a
- * YAML false or null. */
-static int cfg_galaxy_unset(const char *value)
+static void cfg_free_list_field(const struct cfg_key *k, struct cfg *c)
 {
-	static const char *const no[] = { "", "false", "no", "off", "0", "null", "~", "none" };
+	cfg_free_list(*(char ***)cfg_field(c, k->at), *(size_t *)cfg_field(c, k->count_at));
+}
 
-	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
-		if (strcasecmp(value, no[i]) == 0)
-			return 1;
+static const struct cfg_type cfg_t_string = { cfg_set_string, cfg_free_string };
+static const struct cfg_type cfg_t_int = { cfg_set_int, NULL };
+static const struct cfg_type cfg_t_size = { cfg_set_size, NULL };
+static const struct cfg_type cfg_t_yesno = { cfg_set_yesno, NULL };
+static const struct cfg_type cfg_t_galaxy_bool = { cfg_set_galaxy_bool, NULL };
+static const struct cfg_type cfg_t_rate = { cfg_set_rate, NULL };
+static const struct cfg_type cfg_t_enum = { cfg_set_enum, NULL };
+static const struct cfg_type cfg_t_list = { cfg_set_list, cfg_free_list_field };
+
+/* offsetof(struct cfg, field), and a compile-time warning ("comparison of
+ * distinct pointer types") unless the field is a ctype. */
+#define CFG_AT(field, ctype) \
+	(offsetof(struct cfg, field) + 0 * sizeof((ctype *)0 == &((struct cfg *)0)->field))
+
+#define CFG_STRING(field)        .type = &cfg_t_string, .at = CFG_AT(field, char *)
+#define CFG_INT(field, lo, hi)   .type = &cfg_t_int, .at = CFG_AT(field, int), .min = (lo), .max = (hi)
+#define CFG_SIZE(field, lo, hi)  .type = &cfg_t_size, .at = CFG_AT(field, size_t), .min = (lo), .max = (hi)
+#define CFG_YESNO(field)         .type = &cfg_t_yesno, .at = CFG_AT(field, int)
+#define CFG_GALAXY_BOOL(field)   .type = &cfg_t_galaxy_bool, .at = CFG_AT(field, int)
+#define CFG_RATE(field)          .type = &cfg_t_rate, .at = CFG_AT(field, struct cfg_rate)
+#define CFG_ENUM(field, list)    .type = &cfg_t_enum, .at = CFG_AT(field, int), .names = (list)
+#define CFG_LIST(field, count, separators) .type = &cfg_t_list, .at = CFG_AT(field, char **), \
+	.count_at = CFG_AT(count, size_t), .seps = (separators)
+
+/* ---- post steps: what a type cannot say ---- */
+
+/* Opens Galaxy's config, which the Galaxy keys below read. */
+static int cfg_post_galaxy_config(struct cfg_fill *f)
+{
+	if (galaxy_config_open(f->c->galaxy_config, &f->gc, f->err, f->errlen) < 0) {
+		size_t l = strlen(f->err);
+		snprintf(f->err + l, f->errlen - l, " (galaxy_config in %s)", f->file);
+		return -1;
+	}
 	return 0;
 }
 
@@ -261,265 +375,475 @@ static char *cfg_guess_galaxy_root(const char *galaxy_config)
 	return dir;
 }
 
-/* galaxy_url, the Galaxy whose links become cards: [chat]'s (refused
- * when it is no such URL), else Galaxy's galaxy_infrastructure_url (a
- * warning when it is none: cards are off), else unset. Normalised. */
-static int cfg_galaxy_url(struct cfg *c, const char *chat, const struct galaxy_config *gc,
-                          const char *file, char *err, size_t errlen)
+static int cfg_post_galaxy_root(struct cfg_fill *f)
 {
-	const char *v = chat ? chat : galaxy_config_get(gc, "galaxy_infrastructure_url");
-	char norm[GALAXYURL_BASE_MAX];
+	struct cfg *c = f->c;
 
-	if (!v || !*v)
-		return 0;
-	if (galaxyurl_base(v, norm, sizeof norm) < 0) {
-		if (!chat) {
-			log_warning("galaxy_infrastructure_url in %s is not an http(s) URL such as "
-			            "https://usegalaxy.example or https://host/galaxy: links to Galaxy "
-			            "objects get no cards; set galaxy_url in %s",
-			            galaxy_config_source(gc, "galaxy_infrastructure_url"), file);
-			return 0;
-		}
-		snprintf(err, errlen, "%s: galaxy_url must be an http(s) URL such as "
-		         "https://usegalaxy.example or https://host/galaxy (no user, query or "
-		         "fragment), not \"%s\"", file, v);
+	if (!c->galaxy_root && !(c->galaxy_root = cfg_guess_galaxy_root(c->galaxy_config)))
+		return cfg_oom(f);
+	return 0;
+}
+
+/* id_secret: Galaxy's default, loudly, when unset; refused when Galaxy
+ * itself would refuse it. */
+static int cfg_post_id_secret(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+
+	if (!c->id_secret) {
+		if (!(c->id_secret = strdup(GALAXY_DEFAULT_ID_SECRET)))
+			return cfg_oom(f);
+		f->src = "Galaxy's built-in default";
+		c->id_secret_is_default = 1;
+		log_warning("id_secret is not set in %s%s%s: using Galaxy's default \"%s\", "
+		            "which is NOT SECURE; set id_secret in Galaxy's config",
+		            f->file, c->galaxy_config ? " nor in " : "",
+		            c->galaxy_config ? c->galaxy_config : "", GALAXY_DEFAULT_ID_SECRET);
+	} else if (strcmp(c->id_secret, GALAXY_DEFAULT_ID_SECRET) == 0) {
+		c->id_secret_is_default = 1;
+		log_warning("id_secret in %s is Galaxy's insecure default", f->src);
+	}
+	if (!cookie_secret_ok(c->id_secret, strlen(c->id_secret))) {
+		snprintf(f->err, f->errlen, "%s: id_secret must be 1 to 56 bytes long (Galaxy refuses "
+		         "longer ones), this one has %zu", f->src, strlen(c->id_secret));
 		return -1;
 	}
-	if (!(c->galaxy_url = strdup(norm))) {
-		snprintf(err, errlen, "%s: out of memory", file);
+	return (c->id_secret_source = strdup(f->src)) ? 0 : cfg_oom(f);
+}
+
+/* database_connection, else the legacy database_file, else Galaxy's default. */
+static int cfg_post_database(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+
+	if (c->database_connection)
+		return 0;
+	if (c->database_file) {
+		size_t n = strlen(c->database_file) + 64;
+		if (!(c->database_connection = malloc(n)))
+			return cfg_oom(f);
+		snprintf(c->database_connection, n, "sqlite:///%s?isolation_level=IMMEDIATE", c->database_file);
+		return 0;
+	}
+	return (c->database_connection = strdup(GALAXY_DEFAULT_DATABASE)) ? 0 : cfg_oom(f);
+}
+
+/* Galaxy: use_remote_user = use_remote_user or single_user
+ * (lib/galaxy/config/__init__.py): a single_user address turns
+ * remote-user mode on, and with it external users in. */
+static int cfg_post_single_user(struct cfg_fill *f)
+{
+	if (f->c->single_user && !cfg_galaxy_unset(f->c->single_user))
+		f->c->use_remote_user = 1;
+	return 0;
+}
+
+/* Galaxy's keys of no user (the bootstrap admin's, and its older name):
+ * kept, when not empty, to be refused (auth.c), never logged. */
+static int cfg_post_bootstrap_keys(struct cfg_fill *f)
+{
+	char **keys = f->c->bootstrap_api_keys;
+	size_t n = 0;
+
+	for (size_t i = 0; i < CFG_BOOTSTRAP_KEYS; i++) {
+		char *key = keys[i];
+		keys[i] = NULL;
+		if (key && key[0])
+			keys[n++] = key;
+		else
+			free(key);
+	}
+	return 0;
+}
+
+static int cfg_post_store(struct cfg_fill *f)
+{
+	const char *store = f->c->store;
+
+	if (store[0] != '/' && !store_is_postgresql(store) && strncmp(store, "sqlite:////", 11) != 0) {
+		snprintf(f->err, f->errlen, "%s: store must be an absolute path, sqlite:////path or "
+		         "a postgresql:// URL, not \"%s\"", f->file, store);
 		return -1;
 	}
 	return 0;
 }
 
-/* The value of Galaxy key i: [chat] first, then Galaxy's config/environment.
- * *source says where it came from. Returns a new string or NULL when unset. */
-static char *cfg_galaxy_value(const struct cfg_raw *raw, const struct galaxy_config *gc,
-                              int i, const char *chat_file, const char **source)
+/* Each origin in normal form, or refused. */
+static int cfg_post_origins(struct cfg_fill *f)
 {
-	if (raw->galaxy[i]) {
-		*source = chat_file;
-		return strdup(raw->galaxy[i]);
-	}
-	const char *v = galaxy_config_get(gc, cfg_galaxy_keys[i]);
-	*source = galaxy_config_source(gc, cfg_galaxy_keys[i]);
-	return v ? strdup(v) : NULL;
-}
+	struct cfg *c = f->c;
 
-static int cfg_fill(struct cfg *c, struct cfg_raw *raw, char *err, size_t errlen)
-{
-	const char *file = c->path ? c->path : "(built-in defaults)";
-	struct galaxy_config *gc = NULL;
-	char *v[sizeof cfg_galaxy_keys / sizeof *cfg_galaxy_keys] = { 0 };
-	const char *src[sizeof cfg_galaxy_keys / sizeof *cfg_galaxy_keys] = { 0 };
-	long num;
-	int rc = -1;
-
-	/* index names for readability */
-	enum { K_SECRET, K_DBCONN, K_DBFILE, K_ADMINS, K_ROOMS, K_DURATION, K_REMOTE, K_SINGLE,
-	       K_BOOTSTRAP, K_MASTER };
-	enum { C_GALAXY, C_ROOT, C_STORE, C_ORIGINS, C_POLL, C_MSG, C_BODY, C_AUTH,
-	       C_WORKERS, C_MAXCONN, C_RETENTION, C_RATE, C_JOIN_RATE, C_EXEMPT, C_MAXROOMS,
-	       C_NEWROOMS, C_AVATARS, C_MAXPOLLS, C_MAXPOLLS_ADDR, C_SEARCH_TIMEOUT, C_SEARCH_RATE,
-	       C_MAX_SEARCHES, C_KEEPALIVE, C_GALAXY_URL, C_OBJECT_RATE };
-
-	if (raw->chat[C_GALAXY] && !(c->galaxy_config = strdup(raw->chat[C_GALAXY])))
-		goto oom;
-	if (galaxy_config_open(c->galaxy_config, &gc, err, errlen) < 0) {
-		size_t l = strlen(err);
-		snprintf(err + l, errlen - l, " (galaxy_config in %s)", file);
-		goto out;
-	}
-	for (int i = 0; cfg_galaxy_keys[i]; i++)
-		v[i] = cfg_galaxy_value(raw, gc, i, file, &src[i]);
-
-	c->galaxy_root = raw->chat[C_ROOT] ? strdup(raw->chat[C_ROOT])
-	                                   : cfg_guess_galaxy_root(c->galaxy_config);
-	if (!c->galaxy_root)
-		goto oom;
-
-	/* id_secret: Galaxy's default, loudly, when unset; refused when Galaxy
-	 * itself would refuse it */
-	if (!v[K_SECRET]) {
-		if (!(v[K_SECRET] = strdup(GALAXY_DEFAULT_ID_SECRET)))
-			goto oom;
-		src[K_SECRET] = "Galaxy's built-in default";
-		c->id_secret_is_default = 1;
-		log_warning("id_secret is not set in %s%s%s: using Galaxy's default \"%s\", "
-		            "which is NOT SECURE; set id_secret in Galaxy's config",
-		            file, c->galaxy_config ? " nor in " : "",
-		            c->galaxy_config ? c->galaxy_config : "", GALAXY_DEFAULT_ID_SECRET);
-	} else if (strcmp(v[K_SECRET], GALAXY_DEFAULT_ID_SECRET) == 0) {
-		c->id_secret_is_default = 1;
-		log_warning("id_secret in %s is Galaxy's insecure default", src[K_SECRET]);
-	}
-	if (!cookie_secret_ok(v[K_SECRET], strlen(v[K_SECRET]))) {
-		snprintf(err, errlen, "%s: id_secret must be 1 to 56 bytes long (Galaxy refuses "
-		         "longer ones), this one has %zu", src[K_SECRET], strlen(v[K_SECRET]));
-		goto out;
-	}
-	c->id_secret = v[K_SECRET];
-	v[K_SECRET] = NULL;
-	if (!(c->id_secret_source = strdup(src[K_SECRET] ? src[K_SECRET] : file)))
-		goto oom;
-
-	/* database_connection, else legacy database_file, else Galaxy's default */
-	if (v[K_DBCONN]) {
-		c->database_connection = v[K_DBCONN];
-		v[K_DBCONN] = NULL;
-	} else if (v[K_DBFILE]) {
-		size_t n = strlen(v[K_DBFILE]) + 64;
-		if (!(c->database_connection = malloc(n)))
-			goto oom;
-		snprintf(c->database_connection, n, "sqlite:///%s?isolation_level=IMMEDIATE", v[K_DBFILE]);
-	} else if (!(c->database_connection = strdup(GALAXY_DEFAULT_DATABASE)))
-		goto oom;
-
-	if (v[K_ADMINS] && !(c->admin_users = strdup(v[K_ADMINS])))
-		goto oom;
-	if (cfg_split(v[K_ROOMS], 0, &c->persistent_rooms, &c->n_persistent_rooms) < 0)
-		goto oom;
-	if (v[K_DURATION]) {
-		if (cfg_number(v[K_DURATION], "session_duration", src[K_DURATION], 0, 10L * 365 * 24 * 60,
-		               &num, err, errlen) < 0)
-			goto out;
-		c->session_duration = (int)num;
-	}
-	/* Galaxy: use_remote_user = use_remote_user or single_user
-	 * (lib/galaxy/config/__init__.py): a single_user address turns
-	 * remote-user mode on, and with it external users in */
-	c->use_remote_user = cfg_galaxy_bool(v[K_REMOTE]) ||
-	                     (v[K_SINGLE] && !cfg_galaxy_unset(v[K_SINGLE]));
-	/* Galaxy's keys of no user (the bootstrap admin's, and its older name):
-	 * kept to be refused (auth.c), never logged */
-	for (int k = K_BOOTSTRAP, i = 0; k <= K_MASTER; k++)
-		if (v[k] && v[k][0]) {
-			c->bootstrap_api_keys[i++] = v[k];
-			v[k] = NULL;
-		}
-
-	if (!(c->store = strdup(raw->chat[C_STORE] ? raw->chat[C_STORE] : CFG_DEFAULT_STORE)))
-		goto oom;
-	if (c->store[0] != '/' && !store_is_postgresql(c->store) &&
-	    strncmp(c->store, "sqlite:////", 11) != 0) {
-		snprintf(err, errlen, "%s: store must be an absolute path, sqlite:////path or "
-		         "a postgresql:// URL, not \"%s\"", file, c->store);
-		goto out;
-	}
-	if (cfg_split(raw->chat[C_ORIGINS], 1, &c->allowed_origins, &c->n_allowed_origins) < 0)
-		goto oom;
 	for (size_t i = 0; i < c->n_allowed_origins; i++) {
 		char norm[512];
 		if (http_origin_normalize(c->allowed_origins[i], norm, sizeof norm) < 0) {
-			snprintf(err, errlen, "%s: allowed_origins: \"%s\" is not an origin such as "
+			snprintf(f->err, f->errlen, "%s: allowed_origins: \"%s\" is not an origin such as "
 			         "https://galaxy.example.org or http://host:8080 (no path, no *)",
-			         file, c->allowed_origins[i]);
-			goto out;
+			         f->file, c->allowed_origins[i]);
+			return -1;
 		}
 		free(c->allowed_origins[i]);
 		if (!(c->allowed_origins[i] = strdup(norm)))
-			goto oom;
+			return cfg_oom(f);
 	}
+	return 0;
+}
 
-	struct { int idx; const char *key; long min, max, def; } nums[] = {
-		{ C_POLL, "poll_timeout", 1, 3600, 25 },
-		{ C_MSG, "max_message_bytes", 1, 1L << 20, 4000 },
-		{ C_BODY, "max_body_bytes", 256, 16L << 20, 65536 },
-		{ C_AUTH, "auth_cache_seconds", 0, 300, 5 },
-		{ C_WORKERS, "workers", 1, 256, 8 },
-		{ C_MAXCONN, "max_connections", 1, 1000000, 4096 },
-		{ C_RETENTION, "retention_days", 0, CFG_MAX_DAYS, 0 },
-		{ C_MAXROOMS, "max_rooms_per_user", 0, 1000000, 50 },
-		{ C_NEWROOMS, "max_new_rooms_per_day", 0, 1000000, 20 },
-		{ C_MAXPOLLS, "max_polls_per_user", 0, 1000000, 8 },
-		{ C_MAXPOLLS_ADDR, "max_polls_per_address", 0, 1000000, 0 },
-		{ C_SEARCH_TIMEOUT, "search_timeout_ms", 10, 60000, 2000 },
-		{ C_MAX_SEARCHES, "max_searches", 1, 256, 0 },   /* 0: from workers, below */
-		{ C_KEEPALIVE, "keepalive_timeout", 1, 3600, 120 },
-	};
-	long got[sizeof nums / sizeof *nums];
-	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
-		got[i] = nums[i].def;
-		if (raw->chat[nums[i].idx] &&
-		    cfg_number(raw->chat[nums[i].idx], nums[i].key, file, nums[i].min, nums[i].max,
-		               &got[i], err, errlen) < 0)
-			goto out;
-	}
-	c->poll_timeout = (int)got[0];
-	c->max_message_bytes = (size_t)got[1];
-	c->max_body_bytes = (size_t)got[2];
-	c->auth_cache_seconds = (int)got[3];
-	c->workers = (int)got[4];
-	c->max_connections = (int)got[5];
-	c->retention_days = (int)got[6];
-	c->max_rooms_per_user = (int)got[7];
-	c->new_room_rate = (struct cfg_rate){ (int)got[8], 86400 };
-	c->max_polls_per_user = (int)got[9];
-	c->max_polls_per_address = (int)got[10];
-	c->search_timeout_ms = (int)got[11];
-	/* a quarter of the workers by default: the rest stay free for posts
-	 * and polls however many searches run */
-	c->max_searches = got[12] ? (int)got[12] : (c->workers + 3) / 4;
-	if (c->max_searches >= c->workers && c->workers > 1) {
-		snprintf(err, errlen, "%s: max_searches (%d) must be less than workers (%d), so that "
-		         "posts and polls always find a free worker", file, c->max_searches, c->workers);
-		goto out;
-	}
-	c->keepalive_timeout = (int)got[13];
-	c->rate = (struct cfg_rate){ CFG_DEFAULT_RATE };
-	c->join_rate = (struct cfg_rate){ CFG_DEFAULT_JOIN_RATE };
-	c->search_rate = (struct cfg_rate){ CFG_DEFAULT_SEARCH_RATE };
-	c->rate_exempt_admins = 1;
-	c->object_rate = (struct cfg_rate){ CFG_DEFAULT_OBJECT_RATE };
-	if ((raw->chat[C_OBJECT_RATE] &&
-	     cfg_rate_parse(raw->chat[C_OBJECT_RATE], "object_rate", file, &c->object_rate,
-	                    err, errlen) < 0) ||
-	    cfg_galaxy_url(c, raw->chat[C_GALAXY_URL], gc, file, err, errlen) < 0)
-		goto out;
-	if ((raw->chat[C_RATE] &&
-	     cfg_rate_parse(raw->chat[C_RATE], "rate", file, &c->rate, err, errlen) < 0) ||
-	    (raw->chat[C_JOIN_RATE] &&
-	     cfg_rate_parse(raw->chat[C_JOIN_RATE], "join_rate", file, &c->join_rate, err, errlen) < 0) ||
-	    (raw->chat[C_SEARCH_RATE] &&
-	     cfg_rate_parse(raw->chat[C_SEARCH_RATE], "search_rate", file, &c->search_rate,
-	                    err, errlen) < 0) ||
-	    (raw->chat[C_EXEMPT] &&
-	     cfg_bool(raw->chat[C_EXEMPT], "rate_exempt_admins", file, &c->rate_exempt_admins,
-	              err, errlen) < 0))
-		goto out;
-	/* opt-in: asking gravatar tells a third party who reads the chat */
-	if (raw->chat[C_AVATARS]) {
-		int i = cfg_key_index(cfg_avatars_names, raw->chat[C_AVATARS]);
-		if (i < 0) {
-			snprintf(err, errlen, "%s: avatars must be initials or gravatar, not \"%s\"",
-			         file, raw->chat[C_AVATARS]);
-			goto out;
-		}
-		c->avatars = (enum cfg_avatars)i;
-	}
-	if (c->max_body_bytes < c->max_message_bytes + 256) {
-		snprintf(err, errlen, "%s: max_body_bytes (%zu) must leave room for a message of "
-		         "max_message_bytes (%zu) plus 256 bytes of JSON", file,
-		         c->max_body_bytes, c->max_message_bytes);
-		goto out;
-	}
-	if (c->poll_timeout >= 40)
+static int cfg_post_poll_timeout(struct cfg_fill *f)
+{
+	if (f->c->poll_timeout >= 40)
 		log_warning("%s: poll_timeout %d is not below mod_fcgid's FcgidIOTimeout default (40 s); "
-		            "raise the web server's timeouts to match", file, c->poll_timeout);
-	rc = 0;
-	goto out;
-oom:
-	snprintf(err, errlen, "%s: out of memory", file);
-out:
-	for (int i = 0; cfg_galaxy_keys[i]; i++)
-		free(v[i]);
-	galaxy_config_free(gc);
+		            "raise the web server's timeouts to match", f->file, f->c->poll_timeout);
+	return 0;
+}
+
+static int cfg_post_body(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+
+	if (c->max_body_bytes < c->max_message_bytes + 256) {
+		snprintf(f->err, f->errlen, "%s: max_body_bytes (%zu) must leave room for a message of "
+		         "max_message_bytes (%zu) plus 256 bytes of JSON", f->file,
+		         c->max_body_bytes, c->max_message_bytes);
+		return -1;
+	}
+	return 0;
+}
+
+/* max_new_rooms_per_day is the count of a rate over one day. */
+static int cfg_post_per_day(struct cfg_fill *f)
+{
+	f->c->new_room_rate.seconds = 86400;
+	return 0;
+}
+
+/* A quarter of the workers by default: the rest stay free for posts and
+ * polls however many searches run. */
+static int cfg_post_max_searches(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+
+	if (!c->max_searches)
+		c->max_searches = (c->workers + 3) / 4;
+	if (c->max_searches >= c->workers && c->workers > 1) {
+		snprintf(f->err, f->errlen, "%s: max_searches (%d) must be less than workers (%d), so that "
+		         "posts and polls always find a free worker", f->file, c->max_searches, c->workers);
+		return -1;
+	}
+	return 0;
+}
+
+/* galaxy_url, the Galaxy whose links become cards, normalised
+ * (galaxyurl_base): one set in [chat] that is no such URL is refused;
+ * Galaxy's galaxy_infrastructure_url that is none only warns, and cards are
+ * off. */
+static int cfg_post_galaxy_url(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+	char norm[GALAXYURL_BASE_MAX];
+
+	if (c->galaxy_url && !*c->galaxy_url) {
+		free(c->galaxy_url);
+		c->galaxy_url = NULL;
+	}
+	if (!c->galaxy_url)
+		return 0;
+	if (galaxyurl_base(c->galaxy_url, norm, sizeof norm) < 0) {
+		if (f->src != f->file) {
+			log_warning("galaxy_infrastructure_url in %s is not an http(s) URL such as "
+			            "https://usegalaxy.example or https://host/galaxy: links to Galaxy "
+			            "objects get no cards; set galaxy_url in %s", f->src, f->file);
+			free(c->galaxy_url);
+			c->galaxy_url = NULL;
+			return 0;
+		}
+		snprintf(f->err, f->errlen, "%s: galaxy_url must be an http(s) URL such as "
+		         "https://usegalaxy.example or https://host/galaxy (no user, query or "
+		         "fragment), not \"%s\"", f->file, c->galaxy_url);
+		return -1;
+	}
+	free(c->galaxy_url);
+	if (!(c->galaxy_url = strdup(norm)))
+		return cfg_oom(f);
+	return 0;
+}
+
+/* ---- the emails' keys (mail.c, smtp.c): checked, and kept, only when
+ * smtp_server is set; without it no email is sent, and Galaxy's own
+ * values need not suit us ---- */
+
+/* Drops *field (NULL: unset), for the mail keys when mail is off. */
+static void cfg_drop(char **field)
+{
+	free(*field);
+	*field = NULL;
+}
+
+/* smtp_server: unset when Galaxy would take it as unset (empty, false,
+ * null), else host[:port]. */
+static int cfg_post_smtp_server(struct cfg_fill *f)
+{
+	char url[1024];
+	struct cfg *c = f->c;
+
+	if (c->smtp_server && cfg_galaxy_unset(c->smtp_server))
+		cfg_drop(&c->smtp_server);
+	if (c->smtp_server && smtp_url(c->smtp_server, 0, url, sizeof url) < 0) {
+		snprintf(f->err, f->errlen, "%s: smtp_server must be host or host:port such as "
+		         "localhost:25 or [::1]:587, not \"%s\"", f->src, c->smtp_server);
+		return -1;
+	}
+	return 0;
+}
+
+/* A login only when both are set (not empty), as in Galaxy. */
+static int cfg_post_login(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+
+	if (c->smtp_username && !*c->smtp_username)
+		cfg_drop(&c->smtp_username);
+	if (c->smtp_password && !*c->smtp_password)
+		cfg_drop(&c->smtp_password);
+	return 0;
+}
+
+/* 1 when url is an absolute http(s) URL with a host, printable ASCII
+ * without spaces, and no fragment (links append #msg=ID). */
+static int cfg_url_ok(const char *url)
+{
+	size_t scheme = strncmp(url, "https://", 8) == 0 ? 8 : strncmp(url, "http://", 7) == 0 ? 7 : 0;
+
+	if (!scheme || strcspn(url + scheme, "/?") == 0)
+		return 0;
+	for (const char *p = url; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '#')
+			return 0;
+	return 1;
+}
+
+/* email_from, by default Galaxy's: galaxy-no-reply@ the host of galaxy_url
+ * (galaxyurl_base()'s form, or Galaxy's default URL). */
+static int cfg_post_email_from(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+	const char *url = c->galaxy_url ? c->galaxy_url : CFG_DEFAULT_GALAXY_URL;
+	const char *host = strstr(url, "://") + 3;
+	int hlen = (int)strcspn(host, ":/");
+	char name[256], addr[MAIL_ADDRESS_MAX + 1];
+
+	if (!c->smtp_server || (c->email_from && !*c->email_from))
+		cfg_drop(&c->email_from);
+	if (!c->smtp_server)
+		return 0;
+	if (!c->email_from) {
+		size_t n = sizeof "galaxy-no-reply@" + (size_t)hlen;
+		if (!(c->email_from = malloc(n)))
+			return cfg_oom(f);
+		snprintf(c->email_from, n, "galaxy-no-reply@%.*s", hlen, host);
+		if (!mail_address_ok(c->email_from)) {
+			snprintf(f->err, f->errlen, "%s: email_from is not set, and the host of galaxy_url "
+			         "(or Galaxy's galaxy_infrastructure_url: %s) makes no address: set "
+			         "email_from", f->file, url);
+			return -1;
+		}
+	}
+	if (mail_from_parse(c->email_from, name, sizeof name, addr, sizeof addr) < 0) {
+		snprintf(f->err, f->errlen, "%s: email_from must be an address such as "
+		         "galaxy@example.org or \"Galaxy <galaxy@example.org>\", not \"%s\"",
+		         f->src, c->email_from);
+		return -1;
+	}
+	return 0;
+}
+
+static int cfg_post_ca_file(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+
+	if (!c->smtp_server)
+		cfg_drop(&c->smtp_ca_file);
+	if (c->smtp_ca_file && c->smtp_ca_file[0] != '/') {
+		snprintf(f->err, f->errlen, "%s: smtp_ca_file must be an absolute path, not \"%s\"",
+		         f->file, c->smtp_ca_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* chat_url, by default galaxy_url (or Galaxy's default URL) + "/chat/". */
+static int cfg_post_chat_url(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+	const char *url = c->galaxy_url ? c->galaxy_url : CFG_DEFAULT_GALAXY_URL;
+	size_t n = strlen(url) + sizeof "/chat/";
+
+	if (!c->smtp_server) {
+		cfg_drop(&c->chat_url);
+		return 0;
+	}
+	if (c->chat_url && !cfg_url_ok(c->chat_url)) {
+		snprintf(f->err, f->errlen, "%s: chat_url must be an http:// or https:// URL without "
+		         "spaces or #, not \"%s\"", f->file, c->chat_url);
+		return -1;
+	}
+	if (!c->chat_url) {   /* galaxyurl_base()'s form has no trailing '/' */
+		if (!(c->chat_url = malloc(n)))
+			return cfg_oom(f);
+		snprintf(c->chat_url, n, "%s/chat/", url);
+	}
+	return 0;
+}
+
+/* ---- the keys ---- */
+
+static const struct cfg_key cfg_keys[] = {
+	/* first: its post step opens Galaxy's config for the rows below */
+	{ .name = "galaxy_config", CFG_STRING(galaxy_config), .post = cfg_post_galaxy_config },
+	{ .name = "galaxy_root", CFG_STRING(galaxy_root), .post = cfg_post_galaxy_root },
+
+	/* Galaxy's keys, which [chat] may set too */
+	{ .name = "id_secret", CFG_STRING(id_secret), .galaxy = "id_secret",
+	  .post = cfg_post_id_secret },
+	{ .name = "database_file", CFG_STRING(database_file), .galaxy = "database_file" },
+	{ .name = "database_connection", CFG_STRING(database_connection),
+	  .galaxy = "database_connection", .post = cfg_post_database },
+	{ .name = "admin_users", CFG_STRING(admin_users), .galaxy = "admin_users" },
+	{ .name = "persistent_communication_rooms", CFG_LIST(persistent_rooms, n_persistent_rooms, ","),
+	  .galaxy = "persistent_communication_rooms" },
+	{ .name = "session_duration", CFG_INT(session_duration, 0, 10L * 365 * 24 * 60),
+	  .galaxy = "session_duration" },
+	{ .name = "use_remote_user", CFG_GALAXY_BOOL(use_remote_user), .galaxy = "use_remote_user" },
+	{ .name = "single_user", CFG_STRING(single_user), .galaxy = "single_user",
+	  .post = cfg_post_single_user },
+	{ .name = "bootstrap_admin_api_key", CFG_STRING(bootstrap_api_keys[0]),
+	  .galaxy = "bootstrap_admin_api_key" },
+	{ .name = "master_api_key", CFG_STRING(bootstrap_api_keys[1]), .galaxy = "master_api_key",
+	  .post = cfg_post_bootstrap_keys },
+
+	/* our own */
+	{ .name = "store", CFG_STRING(store), .def = "/var/lib/galaxy-chat/chat.sqlite",
+	  .post = cfg_post_store },
+	{ .name = "allowed_origins", CFG_LIST(allowed_origins, n_allowed_origins, ", \t\n"),
+	  .post = cfg_post_origins },
+	{ .name = "poll_timeout", CFG_INT(poll_timeout, 1, 3600), .def = "25",
+	  .post = cfg_post_poll_timeout },
+	{ .name = "max_message_bytes", CFG_SIZE(max_message_bytes, 1, 1L << 20), .def = "4000" },
+	{ .name = "max_body_bytes", CFG_SIZE(max_body_bytes, 256, 16L << 20), .def = "65536",
+	  .post = cfg_post_body },
+	{ .name = "auth_cache_seconds", CFG_INT(auth_cache_seconds, 0, 300), .def = "5" },
+	{ .name = "workers", CFG_INT(workers, 1, 256), .def = "8" },
+	{ .name = "max_connections", CFG_INT(max_connections, 1, 1000000), .def = "4096" },
+	{ .name = "retention_days", CFG_INT(retention_days, 0, CFG_MAX_DAYS), .def = "0" },
+	{ .name = "max_rooms_per_user", CFG_INT(max_rooms_per_user, 0, 1000000), .def = "50" },
+	{ .name = "max_new_rooms_per_day", CFG_INT(new_room_rate.count, 0, 1000000), .def = "20",
+	  .post = cfg_post_per_day },
+	{ .name = "max_polls_per_user", CFG_INT(max_polls_per_user, 0, 1000000), .def = "8" },
+	{ .name = "max_polls_per_address", CFG_INT(max_polls_per_address, 0, 1000000), .def = "0" },
+	{ .name = "search_timeout_ms", CFG_INT(search_timeout_ms, 10, 60000), .def = "2000" },
+	{ .name = "max_searches", CFG_INT(max_searches, 1, 256), .post = cfg_post_max_searches },
+	{ .name = "keepalive_timeout", CFG_INT(keepalive_timeout, 1, 3600), .def = "120" },
+	{ .name = "rate", CFG_RATE(rate), .def = "20/10s" },
+	{ .name = "join_rate", CFG_RATE(join_rate), .def = "30/60s" },
+	{ .name = "search_rate", CFG_RATE(search_rate), .def = "30/60s" },
+	{ .name = "object_rate", CFG_RATE(object_rate), .def = "120/60s" },
+	{ .name = "rate_exempt_admins", CFG_YESNO(rate_exempt_admins), .def = "yes" },
+	/* the Galaxy whose links become object cards */
+	{ .name = "galaxy_url", CFG_STRING(galaxy_url), .galaxy = "galaxy_infrastructure_url",
+	  .post = cfg_post_galaxy_url },
+	/* the emails of notify: Galaxy's mail keys, then ours; below galaxy_url,
+	 * which gives email_from and chat_url their defaults */
+	{ .name = "smtp_server", CFG_STRING(smtp_server), .galaxy = "smtp_server",
+	  .post = cfg_post_smtp_server },
+	{ .name = "smtp_username", CFG_STRING(smtp_username), .galaxy = "smtp_username" },
+	{ .name = "smtp_password", CFG_STRING(smtp_password), .galaxy = "smtp_password",
+	  .post = cfg_post_login },
+	{ .name = "smtp_ssl", CFG_GALAXY_BOOL(smtp_ssl), .galaxy = "smtp_ssl" },
+	{ .name = "email_from", CFG_STRING(email_from), .galaxy = "email_from",
+	  .post = cfg_post_email_from },
+	{ .name = "smtp_ca_file", CFG_STRING(smtp_ca_file), .post = cfg_post_ca_file },
+	{ .name = "chat_url", CFG_STRING(chat_url), .post = cfg_post_chat_url },
+	{ .name = "notify_every", CFG_INT(notify_every, 0, CFG_MAX_NOTIFY_MINUTES), .def = "60" },
+	{ .name = "notify_after", CFG_INT(notify_after, 0, CFG_MAX_NOTIFY_MINUTES), .def = "10" },
+	/* opt-in: asking gravatar tells a third party who reads the chat */
+	{ .name = "avatars", CFG_ENUM(avatars, cfg_avatars_names), .def = "initials" },
+};
+#define CFG_NKEYS (sizeof cfg_keys / sizeof *cfg_keys)
+
+const char *cfg_key_name(size_t i)
+{
+	return i < CFG_NKEYS ? cfg_keys[i].name : NULL;
+}
+
+/* ---- reading ---- */
+
+/* The [chat] file being read: raw values, index-aligned with cfg_keys. */
+struct cfg_read {
+	char **raw;
+	const char *file;
+	char *err;
+	size_t errlen;
+};
+
+static int cfg_on_key(const char *section, const char *key, const char *value,
+                      int lineno, void *ud)
+{
+	struct cfg_read *r = ud;
+	size_t i = 0;
+
+	if (strcmp(section, "chat") != 0)
+		return 0;   /* other sections are for other programs */
+	while (i < CFG_NKEYS && strcmp(cfg_keys[i].name, key) != 0)
+		i++;
+	if (i == CFG_NKEYS) {
+		snprintf(r->err, r->errlen, "%s:%d: unknown key \"%s\" in [chat]", r->file, lineno, key);
+		return -1;
+	}
+	free(r->raw[i]);
+	if (!(r->raw[i] = strdup(value))) {
+		snprintf(r->err, r->errlen, "%s: out of memory", r->file);
+		return -1;
+	}
+	return 0;
+}
+
+/* Row k's value: [chat]'s (raw), else Galaxy's, else the default; NULL
+ * when none. Sets f->src to where it came from. */
+static const char *cfg_value(const struct cfg_key *k, const char *raw, struct cfg_fill *f)
+{
+	const char *v;
+
+	f->src = f->file;
+	if (raw)
+		return raw;
+	if (k->galaxy && (v = galaxy_config_get(f->gc, k->galaxy))) {
+		f->src = galaxy_config_source(f->gc, k->galaxy);
+		return v;
+	}
+	return k->def;
+}
+
+/* Fills c from the raw [chat] values, row by row. */
+static int cfg_fill(struct cfg *c, char *const *raw, char *err, size_t errlen)
+{
+	struct cfg_fill f = { .c = c, .file = c->path ? c->path : "(built-in defaults)",
+	                      .err = err, .errlen = errlen };
+	int rc = 0;
+
+	for (size_t i = 0; i < CFG_NKEYS && rc == 0; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		const char *value = cfg_value(k, raw[i], &f);
+
+		if ((value && k->type->set(k, value, &f) < 0) || (k->post && k->post(&f) < 0))
+			rc = -1;
+	}
+	galaxy_config_free(f.gc);
 	return rc;
 }
 
 int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
 {
-	struct cfg_raw raw = { .err = err, .errlen = errlen };
+	char *raw[CFG_NKEYS] = { 0 };
+	struct cfg_read r = { .raw = raw, .err = err, .errlen = errlen };
 	struct cfg *c = calloc(1, sizeof *c);
 	int explicit = 1;
 	int rc = -1;
@@ -540,16 +864,14 @@ int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		raw.file = c->path;
-		if (ini_parse_file(c->path, cfg_on_key, &raw, err, errlen) != 0)
+		r.file = c->path;
+		if (ini_parse_file(c->path, cfg_on_key, &r, err, errlen) != 0)
 			goto out;
 	}
-	rc = cfg_fill(c, &raw, err, errlen);
+	rc = cfg_fill(c, raw, err, errlen);
 out:
-	for (size_t i = 0; i < sizeof raw.galaxy / sizeof *raw.galaxy; i++)
-		free(raw.galaxy[i]);
-	for (size_t i = 0; i < sizeof raw.chat / sizeof *raw.chat; i++)
-		free(raw.chat[i]);
+	for (size_t i = 0; i < CFG_NKEYS; i++)
+		free(raw[i]);
 	if (rc < 0) {
 		cfg_free(c);
 		return -1;
@@ -562,19 +884,11 @@ void cfg_free(struct cfg *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < CFG_NKEYS; i++)
+		if (cfg_keys[i].type->free)
+			cfg_keys[i].type->free(&cfg_keys[i], c);
 	free(c->path);
-	free(c->galaxy_config);
-	free(c->galaxy_root);
-	free(c->id_secret);
 	free(c->id_secret_source);
-	free(c->database_connection);
-	free(c->admin_users);
-	for (size_t i = 0; i < CFG_BOOTSTRAP_KEYS; i++)
-		free(c->bootstrap_api_keys[i]);
-	cfg_free_list(c->persistent_rooms, c->n_persistent_rooms);
-	free(c->store);
-	free(c->galaxy_url);
-	cfg_free_list(c->allowed_origins, c->n_allowed_origins);
 	free(c);
 }
 
@@ -584,7 +898,7 @@ int cfg_is_admin(const struct cfg *c, const char *email)
 	size_t n;
 	int found = 0;
 
-	if (!email || !c->admin_users || cfg_split(c->admin_users, 0, &admins, &n) < 0)
+	if (!email || !c->admin_users || cfg_split(c->admin_users, ",", &admins, &n) < 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		found |= strcmp(admins[i], email) == 0;

@@ -4,6 +4,8 @@
  *
  * Parsed and validated once at start; read-only afterwards and shared by
  * every thread. A key set in [chat] wins over Galaxy's files and environment.
+ * Each key is one row of cfg.c's table, which says where in struct cfg it
+ * lands; how to add one is at the top of cfg.c.
  */
 #ifndef GC_CFG_H
 #define GC_CFG_H
@@ -41,12 +43,14 @@ struct cfg {
 	int id_secret_is_default;   /* 1 when Galaxy's insecure default is used */
 	char *id_secret_source;     /* where it came from, for `check` */
 	char *database_connection;  /* SQLAlchemy URL of Galaxy's database */
+	char *database_file;        /* legacy: only read into database_connection */
 	char *admin_users;          /* comma-separated emails, as in Galaxy */
 	char **persistent_rooms;    /* persistent_communication_rooms, stripped */
 	size_t n_persistent_rooms;
 	int session_duration;       /* minutes, 0 = off */
 	int use_remote_user;        /* use_remote_user (or single_user) is on:
 	                             * external users may log in */
+	char *single_user;          /* only read into use_remote_user */
 	char *bootstrap_api_keys[CFG_BOOTSTRAP_KEYS]; /* bootstrap_admin_api_key, master_api_key
 	                             * (its older name) when set, else NULL:
 	                             * keys of no user, never accepted */
@@ -70,12 +74,25 @@ struct cfg {
 	int rate_exempt_admins;     /* admin_users are not rate limited */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
 	struct cfg_rate new_room_rate; /* rooms one user may create: max_new_rooms_per_day */
-	enum cfg_avatars avatars;   /* initials (no third party, the default) or gravatar */
+	int avatars;                /* enum cfg_avatars: initials (no third party,
+	                             * the default) or gravatar */
 	int max_polls_per_user;     /* waiting polls of one user per process, 0 = no limit */
 	int max_polls_per_address;  /* waiting polls from one REMOTE_ADDR per process, 0 = no limit */
 	int search_timeout_ms;      /* a search stops after this long, with what it found */
 	char *galaxy_url;           /* galaxyurl_base() form; NULL: links get no cards */
 	struct cfg_rate object_rate;   /* GET /v1/objects per user */
+
+	/* mail (smtp.c, mail.c): Galaxy's keys, which [chat] may set itself */
+	char *smtp_server;          /* host or host:port; NULL: no mail */
+	char *smtp_username;        /* login only when both are set */
+	char *smtp_password;
+	int smtp_ssl;               /* SMTPS: TLS from the first byte */
+	char *email_from;           /* "addr" or "Name <addr>" (mail_from_parse) */
+	/* ... and our own */
+	char *chat_url;             /* the chat's page, for links: chat_url#msg=ID */
+	char *smtp_ca_file;         /* CAs for the server's certificate; NULL: the system's */
+	int notify_every;           /* minutes: at most one email per user so often */
+	int notify_after;           /* minutes a message stays unread before it is emailed */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in
@@ -90,5 +107,9 @@ void cfg_free(struct cfg *c);
 /* 1 when email is one of admin_users (split on ',', whitespace stripped,
  * compared exactly as Galaxy does). */
 int cfg_is_admin(const struct cfg *c, const char *email);
+
+/* The name of the i-th key of cfg.c's table, NULL past the last: for the
+ * test that every key is documented. */
+const char *cfg_key_name(size_t i);
 
 #endif

@@ -50,7 +50,7 @@ int degraded_hub_new(struct dispatch *d, int listen_fd, int cgi, struct fcgiio_r
 	char err[512];
 
 	*pending = NULL;
-	for (int tries = 0; hub_new(d->cfg, &d->hub, err, sizeof err) < 0; tries++) {
+	for (int tries = 0; hub_new(d->cfg, d->presence, &d->hub, err, sizeof err) < 0; tries++) {
 		if (tries == 0)
 			log_error("%s", err);
 		if (cgi) {

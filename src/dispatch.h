@@ -16,6 +16,7 @@ struct fcgiio;
 struct fcgiio_req;
 struct hub;
 struct park;
+struct presence;
 struct rate;
 struct worker;
 struct workers;
@@ -27,6 +28,7 @@ struct dispatch {
 	struct auth *auth;
 	struct hub *hub;           /* NULL while the store cannot be opened (degraded.c) */
 	struct rate *rate;
+	struct presence *presence; /* the users this process saw lately, for the store and the hub */
 	struct fcgiio *io;
 	struct workers *workers;
 	struct park *park;

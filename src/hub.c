@@ -16,13 +16,11 @@
 #include "hub.h"
 #include "log.h"
 #include "monotime.h"
-#include "room.h"
 #include "roomcache.h"
 #include "store.h"
 
 #define HUB_RING 4096        /* recent events kept for polls being parked */
 #define HUB_BATCH STORE_MAX_LIMIT /* events read per store query: a shorter read is the end */
-#define HUB_MAX_EVENTS 500   /* events per response (API.md) */
 #define HUB_TICK_MS 250      /* longest sleep, so deadlines are kept */
 #define HUB_REREAD_MS 5000   /* longest time without reading the store */
 #define HUB_ERROR_LOG_MS 30000 /* a failing store is logged this often */
@@ -40,6 +38,7 @@ struct hub_group {
 
 struct hub {
 	const struct cfg *cfg;
+	struct presence *presence;   /* the server's, flushed here */
 	struct store *st;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -83,16 +82,6 @@ unsigned long long hub_addr_key(const char *addr)
 	for (; *addr; addr++)
 		key = (key ^ (unsigned char)*addr) * 0x100000001b3ULL;
 	return key ? key : 1;
-}
-
-/* HACKING.md "Events and visibility", for a waiter's user. */
-static int hub_visible(const struct hub_waiter *w, const struct store_event *ev)
-{
-	if (!ev->room)   /* a direct message, or the delete of one (store.h) */
-		return ev->user_id == w->user_id || ev->to_user_id == w->user_id;
-	if ((ev->type == EV_JOIN || ev->type == EV_LEAVE) && ev->user_id == w->user_id)
-		return 1;
-	return strcmp(ev->room, ROOM_ALL) == 0 || roomcache_in(w->rooms, ev->room);
 }
 
 static struct store_event *hub_ring_at(struct hub *h, size_t i)
@@ -280,18 +269,18 @@ static void hub_checked_to_newest(struct hub *h, struct hub_waiter *w)
 /* Offers the ring's events from index first on to every waiter. */
 static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
 {
-	struct store_event *pick[HUB_MAX_EVENTS];
+	struct store_event *pick[STORE_MAX_LIMIT];
 	struct hub_waiter *w = h->head.next;
 
 	while (w != &h->head) {
 		struct hub_waiter *next = w->next;
 		size_t n = 0;
-		for (size_t i = first; i < h->ring_n && n < HUB_MAX_EVENTS; i++) {
+		for (size_t i = first; i < h->ring_n && n < STORE_MAX_LIMIT; i++) {
 			struct store_event *ev = hub_ring_at(h, i);
 			if (ev->id <= w->checked)
 				continue;
 			roomcache_track(&w->rooms, w->user_id, ev);
-			if (hub_visible(w, ev))
+			if (store_event_visible(ev, w->user_id, w->rooms))
 				pick[n++] = ev;
 		}
 		if (n)
@@ -324,7 +313,7 @@ static void hub_flush_seen(struct hub *h)
 {
 	char err[256];
 
-	if (store_seen_flush(h->st, err, sizeof err) != STORE_OK)
+	if (store_seen_flush(h->st, h->presence, err, sizeof err) != STORE_OK)
 		log_warning("hub: recording who was seen: %s", err);
 }
 
@@ -408,7 +397,8 @@ static void hub_no_op(int sig)
 	(void)sig;
 }
 
-int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen)
+int hub_new(const struct cfg *cfg, struct presence *presence, struct hub **out,
+            char *err, size_t errlen)
 {
 	struct hub *h = calloc(1, sizeof *h);
 	if (!h) {
@@ -416,6 +406,7 @@ int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen)
 		return -1;
 	}
 	h->cfg = cfg;
+	h->presence = presence;
 	h->head.next = h->head.prev = &h->head;
 	pthread_mutex_init(&h->lock, NULL);
 	if (!(h->rooms = roomcache_new())) {
@@ -472,7 +463,7 @@ void hub_free(struct hub *h)
 
 int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 {
-	struct store_event *pick[HUB_MAX_EVENTS];
+	struct store_event *pick[STORE_MAX_LIMIT];
 	struct hub_done_list dl = { 0 };
 	size_t n = 0;
 
@@ -483,10 +474,10 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 		pthread_mutex_unlock(&h->lock);
 		return -1;
 	}
-	for (size_t i = hub_ring_after(h, w->checked); i < h->ring_n && n < HUB_MAX_EVENTS; i++) {
+	for (size_t i = hub_ring_after(h, w->checked); i < h->ring_n && n < STORE_MAX_LIMIT; i++) {
 		struct store_event *ev = hub_ring_at(h, i);
 		roomcache_track(&w->rooms, w->user_id, ev);
-		if (hub_visible(w, ev))
+		if (store_event_visible(ev, w->user_id, w->rooms))
 			pick[n++] = ev;
 	}
 	if (n) {

@@ -54,9 +54,13 @@ unsigned long long hub_addr_key(const char *addr);
 struct hub_waiter *hub_waiter_new(long long user_id, char **rooms);
 void hub_waiter_free(struct hub_waiter *w);
 
-/* Starts the hub for cfg->store (its own store connection and thread).
- * Returns 0, or -1 with err. Caller stops it with hub_free(). */
-int hub_new(const struct cfg *cfg, struct hub **out, char *err, size_t errlen);
+/* Starts the hub for cfg->store (its own store connection and thread),
+ * which writes the last_seen of presence's users every few seconds
+ * (presence stays the caller's). Returns 0, or -1 with err. Caller stops
+ * it with hub_free(). */
+struct presence;
+int hub_new(const struct cfg *cfg, struct presence *presence, struct hub **out,
+            char *err, size_t errlen);
 
 /* Completes every waiting poll at once (shutdown), stops the thread, frees. */
 void hub_free(struct hub *h);

@@ -38,7 +38,8 @@ static size_t roomcache_index(long long user_id)
 	return (size_t)((unsigned long long)user_id % ROOMCACHE_SLOTS);
 }
 
-int roomcache_in(char *const *rooms, const char *room)
+/* 1 when room is one of rooms (NULL-terminated, may be NULL), else 0. */
+static int roomcache_in(char *const *rooms, const char *room)
 {
 	for (size_t i = 0; rooms && rooms[i]; i++)
 		if (strcmp(rooms[i], room) == 0)

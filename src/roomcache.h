@@ -40,7 +40,4 @@ void roomcache_track(char ***rooms, long long user_id, const struct store_event 
 /* A new copy of rooms (NULL-terminated), or NULL when out of memory. */
 char **roomcache_copy(char *const *rooms);
 
-/* 1 when room is one of rooms (NULL-terminated, may be NULL), else 0. */
-int roomcache_in(char *const *rooms, const char *room);
-
 #endif

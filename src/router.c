@@ -11,6 +11,7 @@
 #include "cfg.h"
 #include "httpparse.h"
 #include "log.h"
+#include "presence.h"
 #include "router.h"
 #include "store.h"
 
@@ -183,12 +184,12 @@ static int router_authenticate(struct call *c)
 		return -1;
 	}
 	if (c->memory_only) {
-		if (store_user_seen_note(c->cfg->store, &c->user))
+		if (presence_note(c->presence, &c->user))
 			return 0;
 		c->not_in_memory = 1;   /* the row needs writing */
 		return -1;
 	}
-	if (c->store && store_user_seen(c->store, &c->user, err, sizeof err) != STORE_OK)
+	if (c->store && store_user_seen(c->store, c->presence, &c->user, err, sizeof err) != STORE_OK)
 		log_warning("store: recording %s as seen: %s", c->user.username, err);
 	return 0;
 }

@@ -35,6 +35,7 @@
 #include "listener.h"
 #include "log.h"
 #include "park.h"
+#include "presence.h"
 #include "ratelimit.h"
 #include "request.h"
 #include "server.h"
@@ -188,23 +189,26 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 		struct timeval tv = { .tv_sec = SERVER_IO_TIMEOUT_S };
 		setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	}
-	if (!(d.io = fcgiio_new(cfg))) {
+	if (!(d.io = fcgiio_new(cfg)) || !(d.presence = presence_new())) {
 		log_error("out of memory");
+		fcgiio_free(d.io);
 		return 1;
 	}
 	if (auth_new(cfg, &d.auth, err, sizeof err) < 0) {
 		log_error("%s", err);
+		presence_free(d.presence);
 		fcgiio_free(d.io);
 		return 1;
 	}
 	park.auth = d.auth;
-	if (listen_addr ? hub_new(cfg, &d.hub, err, sizeof err) < 0
+	if (listen_addr ? hub_new(cfg, d.presence, &d.hub, err, sizeof err) < 0
 	                : degraded_hub_new(&d, listen_fd, cgi, &pending) < 0) {
 		/* --listen: refused at start, systemd or supervisord shows why;
 		 * else the CGI request was answered */
 		if (listen_addr)
 			log_error("%s", err);
 		auth_free(d.auth);
+		presence_free(d.presence);
 		fcgiio_free(d.io);
 		return listen_addr ? 1 : 0;
 	}
@@ -222,6 +226,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 		rate_close(d.rate);
 		hub_free(d.hub);
 		auth_free(d.auth);
+		presence_free(d.presence);
 		fcgiio_free(d.io);
 		return 1;
 	}
@@ -241,6 +246,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 	fcgiio_drain(d.io);
 	workers_free(d.workers);
 	auth_free(d.auth);
+	presence_free(d.presence);
 	rate_close(d.rate);
 	fcgiio_free(d.io);
 	server_unlink_listen(listen_addr);

@@ -1,96 +1,134 @@
 /*
- * store.c - the message store's one interface (store.h) over its two
- * implementations: store_open() picks SQLite (store_sqlite.c) or
- * PostgreSQL (store_pg.c) from the `store =` value, and every other
- * function calls through the handle's ops table, so no caller ever asks
- * which store it has.
+ * store.c - the chat's rules, once, over the narrow store driver interface
+ * (store_driver.h): who may post where, joining and its limit, leaving,
+ * removing messages, muting, who may look into a room, who sees which
+ * event, history paging, the users seen, the rooms that must exist, and
+ * the limits of every read. Each function of store.h is one short walk:
+ * check the rule, run the driver's statements in one transaction, commit
+ * (which wakes the waiting polls). store_drivers.c picks the driver; this
+ * file never asks which one it has.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dburl.h"
-#include "store_impl.h"
+#include "presence.h"
+#include "room.h"
+#include "store_driver.h"
+#include "store_drivers.h"
 
-int store_is_postgresql(const char *where)
+#define STORE_ONLINE_S 60        /* "online": seen this recently */
+#define STORE_SEEN_CHUNK 64      /* users rows per store_seen_flush transaction */
+
+/* limit brought into 1..STORE_MAX_LIMIT. */
+static int store_clamp(int limit)
 {
-	return strncmp(where, "postgresql:", 11) == 0 || strncmp(where, "postgresql+", 11) == 0 ||
-	       strncmp(where, "postgres:", 9) == 0;
+	return limit < 1 ? 1 : limit > STORE_MAX_LIMIT ? STORE_MAX_LIMIT : limit;
 }
 
-void store_describe(const char *where, char *out, size_t outlen)
+static enum store_result store_oom(char *err, size_t errlen)
 {
-	const char *user = strstr(where, "://"), *end, *at, *colon;
-
-	if (!store_is_postgresql(where) || !user) {
-		snprintf(out, outlen, "%s", where);
-		return;
-	}
-	user += 3;
-	end = user + strcspn(user, "/?");
-	at = memchr(user, '@', (size_t)(end - user));
-	colon = at ? memchr(user, ':', (size_t)(at - user)) : NULL;
-	if (colon)
-		snprintf(out, outlen, "%.*s:***%s", (int)(colon - where), where, at);
-	else
-		snprintf(out, outlen, "%s", where);
+	snprintf(err, errlen, "out of memory");
+	return STORE_ERROR;
 }
 
-int store_sqlite_file(const char *where, char *path, size_t pathlen, char *err, size_t errlen)
+/* Commits the open write transaction (stored: an event is in it). */
+static enum store_result store_commit(struct store *st, int stored, const char *what,
+                                      char *err, size_t errlen)
 {
-	struct dburl url;
-	int n;
+	if (st->drv->commit(st, stored) < 0)
+		return st->drv->fail(st, what, err, errlen);
+	return STORE_OK;
+}
 
-	if (store_is_postgresql(where)) {
-		snprintf(err, errlen, "the store is a PostgreSQL database, not an SQLite file");
-		return -1;
-	}
-	if (strncmp(where, "sqlite:", 7) != 0) {
-		n = snprintf(path, pathlen, "%s", where);
-	} else {
-		if (dburl_parse(where, NULL, &url, err, errlen) < 0)
-			return -1;
-		n = snprintf(path, pathlen, "%s", url.sqlite_path);
-		dburl_free(&url);
-	}
-	if (n < 0 || (size_t)n >= pathlen) {
-		snprintf(err, errlen, "the store's path is too long");
-		return -1;
-	}
+/* Inserts an event of u's inside the open write transaction. */
+static int store_event_add(struct store *st, const struct user *u, enum event_type type,
+                           long long room_id, long long to_user_id, const char *text,
+                           const char *client_id, long long target, const char *ts,
+                           long long *id)
+{
+	struct store_new_event ev = {
+		.type = type, .user = u, .room_id = room_id, .to_user_id = to_user_id,
+		.target = target, .text = text, .client_id = client_id, .ts = ts,
+	};
+
+	return st->drv->event_add(st, &ev, id);
+}
+
+/* 1 when user_id is in room_id (everyone is in `all`), 0 when not, -1. */
+static int store_member(struct store *st, long long room_id, long long user_id)
+{
+	return room_id == st->all_id ? 1 : st->drv->member_is(st, room_id, user_id);
+}
+
+/* 1 when name is `all` or one of persistent[0..n). */
+static int store_wanted(const char *name, const char *const *persistent, size_t n)
+{
+	if (strcmp(name, ROOM_ALL) == 0)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, persistent[i]) == 0)
+			return 1;
 	return 0;
 }
 
-/* store_open() without naming the store. */
-static int store_open_kind(const char *where, const char *const *persistent, size_t n,
-                           struct store **out, char *err, size_t errlen)
+/* 1 when names (NULL-terminated, unique: the rooms the store marks
+ * persistent) are exactly `all` and persistent[0..n), else 0. */
+static int store_persistent_same(char **names, const char *const *persistent, size_t n)
 {
-	struct dburl url;
-	int rc;
+	size_t have = 0, want = 1;
 
-	*out = NULL;
-	if (!store_is_postgresql(where) && strncmp(where, "sqlite:", 7) != 0)
-		return store_sqlite_open(where, persistent, n, out, err, errlen);
-	if (dburl_parse(where, NULL, &url, err, errlen) < 0)
-		return -1;
-	if (url.kind == DBURL_SQLITE) {
-		rc = store_sqlite_open(url.sqlite_path, persistent, n, out, err, errlen);
-	} else {
-		rc = store_pg_open(url.pg_conninfo, persistent, n, out, err, errlen);
+	for (char **p = names; p && *p; p++, have++)
+		if (!store_wanted(*p, persistent, n))
+			return 0;
+	for (size_t i = 0; i < n; i++) {
+		int dup = strcmp(persistent[i], ROOM_ALL) == 0;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strcmp(persistent[i], persistent[j]) == 0;
+		want += !dup;
 	}
-	dburl_free(&url);
-	return rc;
+	return have == want;
+}
+
+/* Makes `all` and the configured rooms exist and be the persistent ones,
+ * and learns the id of `all`. A store found so is only read: opening it
+ * takes no write lock, so it opens while another writer (the sqlite3
+ * shell's BEGIN EXCLUSIVE, a long prune) holds the store. */
+static enum store_result store_rooms_ensure(struct store *st, const char *const *persistent,
+                                            size_t n, char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	char **names = NULL, ts[32];
+	size_t count = 0;
+	int r;
+
+	r = d->rooms_persistent(st, &names, &count);
+	if (r == 0 && store_persistent_same(names, persistent, n))
+		r = d->room_find(st, ROOM_ALL, &st->all_id, NULL) == 1 ? 1 : -1;
+	store_free_names(names);
+	if (r < 0)
+		return d->fail(st, "reading rooms", err, errlen);
+	if (r == 1)
+		return STORE_OK;
+	store_time(ts, 0);
+	if (d->begin(st) < 0 || d->rooms_unpersist(st) < 0 || d->room_ensure(st, ROOM_ALL, 1, ts) < 0 ||
+	    d->room_find(st, ROOM_ALL, &st->all_id, NULL) != 1)
+		return d->fail(st, "creating rooms", err, errlen);
+	for (size_t i = 0; i < n; i++)
+		if (d->room_ensure(st, persistent[i], 1, ts) < 0)
+			return d->fail(st, "creating rooms", err, errlen);
+	return store_commit(st, 0, "creating rooms", err, errlen);
 }
 
 int store_open(const char *where, const char *const *persistent, size_t n,
                struct store **out, char *err, size_t errlen)
 {
-	if (store_open_kind(where, persistent, n, out, err, errlen) < 0)
+	if (store_drivers_open(where, out, err, errlen) < 0)
 		return -1;
-	if (!((*out)->where = strdup(where))) {
+	if (store_rooms_ensure(*out, persistent, n, err, errlen) != STORE_OK) {
 		store_close(*out);
 		*out = NULL;
-		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -98,47 +136,43 @@ int store_open(const char *where, const char *const *persistent, size_t n,
 
 void store_close(struct store *st)
 {
-	if (st) {
-		char *where = st->where;
-		st->ops->close(st);
-		free(where);
-	}
+	if (st)
+		st->drv->close(st);
 }
 
-enum store_result store_user_seen(struct store *st, const struct user *u,
+enum store_result store_user_seen(struct store *st, struct presence *p, const struct user *u,
                                   char *err, size_t errlen)
 {
 	struct store_seen_row row = { .user = *u };
-	enum store_result rc;
-	int current = 0;
+	int r;
 
-	if (store_user_seen_note(st->where, u))
+	if (presence_note(p, u))
 		return STORE_OK;
 	/* new to this process: a read tells whether the row needs writing (a
 	 * user's polls may reach many processes under mod_fcgid) */
-	if ((rc = st->ops->user_current(st, u, &current, err, errlen)) != STORE_OK)
-		return rc;
-	if (current) {
-		store_seen_done(st->where, u, 1);
-		return STORE_OK;
+	if ((r = st->drv->user_current(st, u)) < 0)
+		return st->drv->fail(st, "reading a user", err, errlen);
+	if (r == 0) {
+		store_time(row.ts, 0);
+		if (st->drv->users_seen(st, &row, 1, 1) < 0)
+			return st->drv->fail(st, "recording users", err, errlen);
 	}
-	store_time(row.ts, 0);
-	if ((rc = st->ops->user_seen(st, &row, 1, 1, err, errlen)) == STORE_OK)
-		store_seen_done(st->where, u, 0);
-	return rc;
+	presence_done(p, u, r == 1);
+	return STORE_OK;
 }
 
-enum store_result store_seen_flush(struct store *st, char *err, size_t errlen)
+enum store_result store_seen_flush(struct store *st, struct presence *p, char *err, size_t errlen)
 {
 	size_t n;
-	struct store_seen_row *rows = store_seen_due_rows(st->where, &n);
+	struct store_seen_row *rows = presence_due(p, &n);
 	enum store_result rc = STORE_OK;
 
 	/* in transactions of STORE_SEEN_CHUNK rows: messages wait for the
 	 * write lock at most one of them */
 	for (size_t i = 0; i < n && rc == STORE_OK; i += STORE_SEEN_CHUNK)
-		rc = st->ops->user_seen(st, rows + i, n - i < STORE_SEEN_CHUNK ? n - i : STORE_SEEN_CHUNK,
-		                        0, err, errlen);
+		if (st->drv->users_seen(st, rows + i, n - i < STORE_SEEN_CHUNK ? n - i : STORE_SEEN_CHUNK,
+		                        0) < 0)
+			rc = st->drv->fail(st, "recording users", err, errlen);
 	free(rows);
 	return rc;
 }
@@ -146,19 +180,94 @@ enum store_result store_seen_flush(struct store *st, char *err, size_t errlen)
 enum store_result store_join(struct store *st, const struct user *u, const char *room,
                              int max_rooms, long long *event_id, char *err, size_t errlen)
 {
-	return st->ops->join(st, u, room, max_rooms, event_id, err, errlen);
+	const struct store_driver *d = st->drv;
+	long long room_id, rooms = 0;
+	int persistent = 0, added;
+	char ts[32];
+
+	*event_id = 0;
+	store_time(ts, 0);
+	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 || d->room_ensure(st, room, 0, ts) < 0 ||
+	    d->room_find(st, room, &room_id, &persistent) != 1)
+		return d->fail(st, "joining a room", err, errlen);
+	if (room_id == st->all_id)   /* everyone is in it: nothing to store */
+		return store_commit(st, 0, "joining a room", err, errlen);
+	/* max_rooms_per_user: ad-hoc rooms only, counted under the write lock
+	 * so that concurrent joins cannot overshoot */
+	if (max_rooms > 0 && !persistent) {
+		if (d->rooms_adhoc(st, u->id, room_id, &rooms) < 0)
+			return d->fail(st, "joining a room", err, errlen);
+		if (rooms >= max_rooms) {
+			d->rollback(st);
+			snprintf(err, errlen, "%s is already in %d rooms besides all and the site's "
+			         "persistent rooms, the most allowed (max_rooms_per_user); leave one first",
+			         u->username, max_rooms);
+			return STORE_FORBIDDEN;
+		}
+	}
+	if ((added = d->member_add(st, room_id, u->id, ts)) < 0 ||
+	    (added == 1 && store_event_add(st, u, EV_JOIN, room_id, 0, NULL, NULL, 0, ts, event_id) < 0))
+		return d->fail(st, "joining a room", err, errlen);
+	return store_commit(st, *event_id != 0, "joining a room", err, errlen);
 }
 
 enum store_result store_leave(struct store *st, const struct user *u, const char *room,
                               long long *event_id, char *err, size_t errlen)
 {
-	/* the one rule both stores share, checked once before either runs */
-	if (strcmp(room, "all") == 0) {
-		*event_id = 0;
+	const struct store_driver *d = st->drv;
+	long long room_id;
+	char ts[32];
+	int found, gone;
+
+	*event_id = 0;
+	if (strcmp(room, ROOM_ALL) == 0) {
 		snprintf(err, errlen, "nobody can leave the room all");
 		return STORE_FORBIDDEN;
 	}
-	return st->ops->leave(st, u, room, event_id, err, errlen);
+	store_time(ts, 0);
+	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 ||
+	    (found = d->room_find(st, room, &room_id, NULL)) < 0)
+		return d->fail(st, "leaving a room", err, errlen);
+	if (!found) {
+		d->rollback(st);
+		snprintf(err, errlen, "no room %s", room);
+		return STORE_NOT_FOUND;
+	}
+	if ((gone = d->member_del(st, room_id, u->id)) < 0 ||
+	    (gone == 1 && store_event_add(st, u, EV_LEAVE, room_id, 0, NULL, NULL, 0, ts, event_id) < 0))
+		return d->fail(st, "leaving a room", err, errlen);
+	return store_commit(st, *event_id != 0, "leaving a room", err, errlen);
+}
+
+/* Inside store_post's transaction: whether u may post there now. STORE_OK
+ * (with *room_id set for a room), or why not. */
+static enum store_result store_post_target(struct store *st, const struct user *u,
+                                           const char *room, long long to_user_id,
+                                           long long *room_id, char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	char until[32], now[32];
+	int r;
+
+	store_time(now, 0);
+	if ((r = d->mute_get(st, u->id, now, until)) == 1) {
+		snprintf(err, errlen, "you are muted until %s", until);
+		return STORE_FORBIDDEN;
+	}
+	if (r == 0 && room) {
+		if ((r = d->room_find(st, room, room_id, NULL)) == 0) {
+			snprintf(err, errlen, "no room %s", room);
+			return STORE_NOT_FOUND;
+		}
+		if (r == 1 && (r = store_member(st, *room_id, u->id)) == 0) {
+			snprintf(err, errlen, "%s is not in the room %s", u->username, room);
+			return STORE_FORBIDDEN;
+		}
+	} else if (r == 0 && (r = d->user_known(st, to_user_id)) == 0) {
+		snprintf(err, errlen, "no chat user with id %lld", to_user_id);
+		return STORE_NOT_FOUND;
+	}
+	return r < 0 ? d->fail(st, "posting", err, errlen) : STORE_OK;
 }
 
 enum store_result store_post(struct store *st, const struct user *u,
@@ -167,6 +276,11 @@ enum store_result store_post(struct store *st, const struct user *u,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen)
 {
+	const struct store_driver *d = st->drv;
+	long long room_id = 0;
+	enum store_result res;
+	int r;
+
 	*id = 0;
 	*created = 0;
 	ts[0] = '\0';
@@ -174,8 +288,46 @@ enum store_result store_post(struct store *st, const struct user *u,
 		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
 		return STORE_ERROR;
 	}
-	return st->ops->post(st, u, room, to_user_id, text, client_id, id, ts, created,
-	                     err, errlen);
+	if (d->begin(st) < 0)
+		return d->fail(st, "posting", err, errlen);
+	/* A retry finds the first attempt here: the write transaction keeps
+	 * every other writer out between this check and the insert, and the
+	 * unique index makes a second row impossible anyway. */
+	if (client_id && (r = d->event_by_client(st, u->id, client_id, id, ts)) != 0) {
+		if (r < 0)
+			return d->fail(st, "posting", err, errlen);
+		d->rollback(st);
+		return STORE_OK;
+	}
+	if ((res = store_post_target(st, u, room, to_user_id, &room_id, err, errlen)) != STORE_OK) {
+		if (res != STORE_ERROR)
+			d->rollback(st);
+		return res;
+	}
+	store_time(ts, 0);
+	if (d->user_write(st, u, ts) < 0 ||
+	    store_event_add(st, u, room ? EV_MESSAGE : EV_DIRECT, room_id, to_user_id, text,
+	                    client_id, 0, ts, id) < 0 ||
+	    d->commit(st, 1) < 0) {
+		*id = 0;
+		return d->fail(st, "posting", err, errlen);
+	}
+	*created = 1;
+	return STORE_OK;
+}
+
+int store_event_visible(const struct store_event *ev, long long user_id, char *const *rooms)
+{
+	if (!ev->room)   /* a direct message, or the delete of one (store.h) */
+		return ev->user_id == user_id || ev->to_user_id == user_id;
+	if ((ev->type == EV_JOIN || ev->type == EV_LEAVE) && ev->user_id == user_id)
+		return 1;
+	if (strcmp(ev->room, ROOM_ALL) == 0)
+		return 1;
+	for (; rooms && *rooms; rooms++)
+		if (strcmp(*rooms, ev->room) == 0)
+			return 1;
+	return 0;
 }
 
 enum store_result store_events_visible(struct store *st, long long user_id,
@@ -183,25 +335,43 @@ enum store_result store_events_visible(struct store *st, long long user_id,
                                        struct store_events *out,
                                        char *err, size_t errlen)
 {
-	return st->ops->events_visible(st, user_id, since, store_clamp(limit), out, err, errlen);
+	if (st->drv->events_visible(st, user_id, since, store_clamp(limit), out) < 0)
+		return st->drv->fail(st, "reading events", err, errlen);
+	return STORE_OK;
 }
 
 enum store_result store_events_all(struct store *st, long long since, int limit,
                                    struct store_events *out, char *err, size_t errlen)
 {
-	return st->ops->events_all(st, since, store_clamp(limit), out, err, errlen);
+	if (st->drv->events_after(st, since, store_clamp(limit), out) < 0)
+		return st->drv->fail(st, "reading events", err, errlen);
+	return STORE_OK;
 }
 
 enum store_result store_max_id(struct store *st, long long *id, char *err, size_t errlen)
 {
-	return st->ops->max_id(st, id, err, errlen);
+	if (st->drv->max_id(st, id) < 0)
+		return st->drv->fail(st, "reading the newest id", err, errlen);
+	return STORE_OK;
 }
 
 enum store_result store_memberships(struct store *st, long long user_id, char ***rooms,
                                    char *err, size_t errlen)
 {
+	char **names = NULL;
+	size_t n = 0;
+
 	*rooms = NULL;
-	return st->ops->memberships(st, user_id, rooms, err, errlen);
+	if (store_rows_name_add(&names, &n, ROOM_ALL) < 0) {
+		store_free_names(names);
+		return store_oom(err, errlen);
+	}
+	if (st->drv->memberships(st, user_id, &names, &n) < 0) {
+		store_free_names(names);
+		return st->drv->fail(st, "reading memberships", err, errlen);
+	}
+	*rooms = names;
+	return STORE_OK;
 }
 
 void store_free_names(char **names)
@@ -215,78 +385,157 @@ void store_free_names(char **names)
 	free(names);
 }
 
-enum store_result store_room_access(struct store *st, long long user_id, const char *room,
-                                    char *err, size_t errlen)
+/* store_room_access(), and *room_id when allowed. */
+static enum store_result store_room_open(struct store *st, long long user_id, const char *room,
+                                         long long *room_id, char *err, size_t errlen)
 {
-	enum store_result res;
-	int member = 0;
+	int r;
 
-	if ((res = st->ops->room_member(st, user_id, room, &member, err, errlen)) != STORE_OK)
-		return res;
-	if (!member) {
+	if ((r = st->drv->room_find(st, room, room_id, NULL)) < 0)
+		return st->drv->fail(st, "finding a room", err, errlen);
+	if (r == 0) {
+		snprintf(err, errlen, "no room %s", room);
+		return STORE_NOT_FOUND;
+	}
+	if ((r = store_member(st, *room_id, user_id)) < 0)
+		return st->drv->fail(st, "reading members", err, errlen);
+	if (r == 0) {
 		snprintf(err, errlen, "not a member of the room %s", room);
 		return STORE_FORBIDDEN;
 	}
 	return STORE_OK;
 }
 
+enum store_result store_room_access(struct store *st, long long user_id, const char *room,
+                                    char *err, size_t errlen)
+{
+	long long room_id;
+
+	return store_room_open(st, user_id, room, &room_id, err, errlen);
+}
+
+/* Frees evs->v[i]'s strings. */
+static void store_event_free(struct store_events *evs, size_t i)
+{
+	free(evs->v[i].room);
+	free(evs->v[i].json);
+}
+
+void store_events_clear(struct store_events *evs)
+{
+	for (size_t i = 0; i < evs->n; i++)
+		store_event_free(evs, i);
+	free(evs->v);
+	evs->v = NULL;
+	evs->n = evs->cap = 0;
+}
+
 enum store_result store_history(struct store *st, long long user_id, const char *room,
                                 long long before, int limit, struct store_events *out,
                                 int *more, char *err, size_t errlen)
 {
+	size_t first = out->n, i, j;
 	enum store_result res;
+	long long room_id;
 
 	*more = 0;
-	if ((res = store_room_access(st, user_id, room, err, errlen)) != STORE_OK)
+	limit = store_clamp(limit);
+	if ((res = store_room_open(st, user_id, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
-	return st->ops->history(st, room, before, store_clamp(limit), out, more,
-	                        err, errlen);
+	/* newest first with one extra row to learn whether older ones exist,
+	 * then turned around */
+	if (st->drv->history(st, room_id, before > 0 ? before : INT64_MAX, limit + 1, out) < 0)
+		return st->drv->fail(st, "reading events", err, errlen);
+	if (out->n - first > (size_t)limit) {
+		*more = 1;
+		store_event_free(out, --out->n);
+	}
+	for (i = first, j = out->n; i + 1 < j; i++, j--) {
+		struct store_event t = out->v[i];
+
+		out->v[i] = out->v[j - 1];
+		out->v[j - 1] = t;
+	}
+	return STORE_OK;
 }
 
 enum store_result store_rooms(struct store *st, long long user_id, int brief,
                               json_object **out, char *err, size_t errlen)
 {
-	*out = NULL;
-	return st->ops->rooms(st, user_id, brief, out, err, errlen);
+	char since[32];
+
+	if (!(*out = json_object_new_array()))
+		return store_oom(err, errlen);
+	store_time(since, -STORE_ONLINE_S);
+	if (st->drv->rooms(st, user_id, brief, since, *out) < 0) {
+		json_object_put(*out);
+		*out = NULL;
+		return st->drv->fail(st, "listing rooms", err, errlen);
+	}
+	return STORE_OK;
 }
 
 enum store_result store_who(struct store *st, long long user_id, const char *room,
                             json_object **out, char *err, size_t errlen)
 {
 	enum store_result res;
+	long long room_id;
+	char since[32];
 
 	*out = NULL;
-	if ((res = store_room_access(st, user_id, room, err, errlen)) != STORE_OK)
+	if ((res = store_room_open(st, user_id, room, &room_id, err, errlen)) != STORE_OK)
 		return res;
-	return st->ops->who(st, room, out, err, errlen);
-}
-
-void store_events_clear(struct store_events *evs)
-{
-	size_t i;
-
-	for (i = 0; i < evs->n; i++) {
-		free(evs->v[i].room);
-		free(evs->v[i].json);
+	if (!(*out = json_object_new_array()))
+		return store_oom(err, errlen);
+	store_time(since, -STORE_ONLINE_S);
+	if (st->drv->who(st, room_id, since, *out) < 0) {
+		json_object_put(*out);
+		*out = NULL;
+		return st->drv->fail(st, "listing who is online", err, errlen);
 	}
-	free(evs->v);
-	evs->v = NULL;
-	evs->n = evs->cap = 0;
+	return STORE_OK;
 }
 
 enum store_result store_delete(struct store *st, const struct user *u, long long id,
                                long long *event_id, char *err, size_t errlen)
 {
+	const struct store_driver *d = st->drv;
+	struct store_target t = { 0 };
+	int found, sees, may;
+	char ts[32];
+
 	*event_id = 0;
-	return st->ops->delete(st, u, id, event_id, err, errlen);
+	if (d->begin(st) < 0 || (found = d->event_target(st, id, &t)) < 0)
+		return d->fail(st, "removing a message", err, errlen);
+	/* its author and an admin may; who else can see it is told it exists */
+	may = found && (t.user_id == u->id || u->admin);
+	sees = may;
+	if (found && !may)
+		sees = t.room_id ? store_member(st, t.room_id, u->id) : t.to_user_id == u->id;
+	if (sees < 0)
+		return d->fail(st, "removing a message", err, errlen);
+	if (!may || t.deleted) {
+		d->rollback(st);
+		if (!sees)
+			snprintf(err, errlen, "no message %lld", id);
+		else if (!may)
+			snprintf(err, errlen, "only its author or an admin may remove message %lld", id);
+		return !sees ? STORE_NOT_FOUND : !may ? STORE_FORBIDDEN : STORE_OK;
+	}
+	store_time(ts, 0);
+	if (d->user_write(st, u, ts) < 0 || d->event_mark_deleted(st, id, u->id, ts) < 0 ||
+	    store_event_add(st, u, EV_DELETE, t.room_id, 0, NULL, NULL, id, ts, event_id) < 0)
+		return d->fail(st, "removing a message", err, errlen);
+	return store_commit(st, 1, "removing a message", err, errlen);
 }
 
 enum store_result store_mute(struct store *st, const struct user *u, long long user_id,
                              int minutes, char until[32], long long *event_id,
                              char *err, size_t errlen)
 {
-	char notice[USER_NAME_MAX + 96];
-	enum store_result res;
+	const struct store_driver *d = st->drv;
+	char notice[USER_NAME_MAX + 96], now[32];
+	int r;
 
 	*event_id = 0;
 	until[0] = '\0';
@@ -298,17 +547,42 @@ enum store_result store_mute(struct store *st, const struct user *u, long long u
 		snprintf(notice, sizeof notice, "You may post again: %s lifted your mute.",
 		         u->username);
 	}
-	res = st->ops->mute(st, u, user_id, until, notice, event_id, err, errlen);
-	if (res != STORE_OK)
+	store_time(now, 0);
+	if (d->begin(st) < 0 || d->user_write(st, u, now) < 0 || (r = d->user_known(st, user_id)) < 0)
+		goto fail;
+	if (r == 0) {
+		d->rollback(st);
 		until[0] = '\0';
-	return res;
+		snprintf(err, errlen, "no chat user with id %lld", user_id);
+		return STORE_NOT_FOUND;
+	}
+	r = until[0] ? d->mute_set(st, user_id, until, u->id, now) : d->mute_del(st, user_id, now);
+	if (r < 0)
+		goto fail;
+	if (r == 0) {   /* lifting a mute that was not there: nothing to say */
+		d->rollback(st);
+		return STORE_OK;
+	}
+	if (store_event_add(st, u, EV_DIRECT, 0, user_id, notice, NULL, 0, now, event_id) < 0 ||
+	    d->commit(st, 1) < 0)
+		goto fail;
+	return STORE_OK;
+fail:
+	until[0] = '\0';
+	*event_id = 0;
+	return d->fail(st, "muting", err, errlen);
 }
 
 enum store_result store_muted_until(struct store *st, long long user_id, char until[32],
                                     char *err, size_t errlen)
 {
+	char now[32];
+
 	until[0] = '\0';
-	return st->ops->muted_until(st, user_id, until, err, errlen);
+	store_time(now, 0);
+	if (st->drv->mute_get(st, user_id, now, until) < 0)
+		return st->drv->fail(st, "reading mutes", err, errlen);
+	return STORE_OK;
 }
 
 enum store_result store_search(struct store *st, long long user_id, const char *q,
@@ -317,52 +591,84 @@ enum store_result store_search(struct store *st, long long user_id, const char *
                                char *err, size_t errlen)
 {
 	enum store_result res;
+	long long room_id = 0;
 
 	*more = *partial = 0;
-	if (!(*out = json_object_new_array())) {
-		snprintf(err, errlen, "out of memory");
-		return STORE_ERROR;
-	}
-	res = st->ops->search(st, user_id, q, room, before > 0 ? before : INT64_MAX,
-	                      store_clamp(limit), timeout_ms > 0 ? timeout_ms : 1, *out, more,
-	                      partial, err, errlen);
-	if (res != STORE_OK) {
+	*out = NULL;
+	if (room && (res = store_room_open(st, user_id, room, &room_id, err, errlen)) != STORE_OK)
+		return res;
+	if (!(*out = json_object_new_array()))
+		return store_oom(err, errlen);
+	if (st->drv->search(st, user_id, q, room_id, before > 0 ? before : INT64_MAX,
+	                    store_clamp(limit), timeout_ms > 0 ? timeout_ms : 1, *out, more,
+	                    partial) < 0) {
 		json_object_put(*out);
 		*out = NULL;
+		*partial = 0;
+		return st->drv->fail(st, "searching", err, errlen);
 	}
 	*more |= *partial;   /* older matches may exist: the search did not get to them */
-	return res;
+	return STORE_OK;
 }
 
 enum store_result store_prune(struct store *st, int days, int batch, int dry_run,
                               char cutoff[32], long long *events, long long *messages,
                               char *err, size_t errlen)
 {
+	const struct store_driver *d = st->drv;
+	long long bound = 0;
+	int n;
+
 	*events = *messages = 0;
 	store_time(cutoff, -(long long)days * 86400);
-	return st->ops->prune(st, cutoff, batch, dry_run, events, messages, err, errlen);
+	/* Read only: the last event to go. Nothing after it is ever touched,
+	 * so events stored while pruning are safe whatever their ts. */
+	if (d->prune_bound(st, cutoff, &bound) < 0)
+		return d->fail(st, "pruning", err, errlen);
+	if (dry_run)
+		return d->prune_count(st, bound, cutoff, events, messages) < 0
+		       ? d->fail(st, "pruning", err, errlen) : STORE_OK;
+	do {
+		if ((n = d->prune_batch(st, bound, cutoff, batch, messages)) < 0)
+			return d->fail(st, "pruning", err, errlen);
+		*events += n;
+	} while (n == batch);
+	return STORE_OK;
 }
 
 enum store_result store_log(struct store *st, const char *room, const char *since,
                             const char *until, store_log_fn fn, void *ctx,
                             char *err, size_t errlen)
 {
-	return st->ops->log(st, room, since, until, fn, ctx, err, errlen);
+	long long room_id;
+	int r;
+
+	if ((r = st->drv->room_find(st, room, &room_id, NULL)) == 0) {
+		snprintf(err, errlen, "no room %s", room);
+		return STORE_NOT_FOUND;
+	}
+	if (r == 1 && (r = st->drv->log(st, room_id, since, until, fn, ctx)) == 1) {
+		snprintf(err, errlen, "writing the log failed");
+		return STORE_ERROR;
+	}
+	return r < 0 ? st->drv->fail(st, "reading the log", err, errlen) : STORE_OK;
 }
 
 enum store_result store_stats(struct store *st, struct store_stats *out,
                               char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	return st->ops->stats(st, out, err, errlen);
+	if (st->drv->stats(st, out) < 0)
+		return st->drv->fail(st, "counting", err, errlen);
+	return STORE_OK;
 }
 
 unsigned store_seq(struct store *st)
 {
-	return st->ops->seq(st);
+	return st->drv->seq(st);
 }
 
 unsigned store_wait(struct store *st, unsigned seq, int timeout_ms)
 {
-	return st->ops->wait(st, seq, timeout_ms);
+	return st->drv->wait(st, seq, timeout_ms);
 }

@@ -1,8 +1,9 @@
 /*
  * store.h - the message store: rooms, members, users seen, and the event log
- * with strictly increasing ids. One interface (store.c) with two
- * implementations: one SQLite file per host (store_sqlite.c) or a PostgreSQL
- * database shared by many hosts (store_pg.c).
+ * with strictly increasing ids. One interface, implemented by the chat's
+ * rules (store.c) over a driver (store_driver.h): one SQLite file per host
+ * (store_sqlite.c) or a PostgreSQL database shared by many hosts
+ * (store_pg.c).
  *
  * A struct store is one connection: use it from one thread at a time (the
  * server gives each worker thread its own). Every function that writes an
@@ -46,6 +47,12 @@ struct store_event {
 /* The most events one read returns: a larger limit is cut to it. */
 #define STORE_MAX_LIMIT 500
 
+/* Whether user_id, a member of rooms (NULL-terminated, `all` may be left
+ * out), may see ev: the one definition (HACKING.md "Events and
+ * visibility"); the drivers' visible-events scans say the same in SQL, and
+ * the store tests hold them to it. */
+int store_event_visible(const struct store_event *ev, long long user_id, char *const *rooms);
+
 /* A growable list of events; zero-initialise, free with store_events_clear(). */
 struct store_events {
 	struct store_event *v;
@@ -71,29 +78,22 @@ int store_open(const char *where, const char *const *persistent, size_t n,
                struct store **out, char *err, size_t errlen);
 void store_close(struct store *st);
 
-/* Records that user made a request now: keeps the users row (id, username,
- * email, gravatar) current and last_seen for presence. Cheap to call often:
- * it writes at once only a row that is new or changed (so it exists from
- * the user's first request on), else it just notes the time for
- * store_seen_flush(). */
-enum store_result store_user_seen(struct store *st, const struct user *u,
+/* Records that user made a request now (p: presence.h): keeps the users
+ * row (id, username, email, gravatar) current and last_seen for presence.
+ * Cheap to call often: it writes at once only a row that is new or changed
+ * (so it exists from the user's first request on), else it just notes the
+ * time for store_seen_flush(). */
+struct presence;
+enum store_result store_user_seen(struct store *st, struct presence *p, const struct user *u,
                                   char *err, size_t errlen);
 
-/* store_user_seen() without a store connection: notes that u made a
- * request now and returns 1 when u's row in the store opened as where is
- * current, else returns 0 (store_user_seen() must write it). Remembered
- * per process, shared by every thread and connection: writing last_seen on
- * each request made nearly every poll a write transaction under the
- * store's one write lock, and every user's poll one every 15 s
- * (bench/README.md). */
-int store_user_seen_note(const char *where, const struct user *u);
-
-/* Writes last_seen of every user noted since their row was last written,
- * in one transaction (the hub calls it every few seconds). It never waits
- * for another writer (the hub would miss its polls' deadlines): while one
- * holds an SQLite store's lock it writes nothing and returns STORE_OK,
- * and those users' next requests note them again. */
-enum store_result store_seen_flush(struct store *st, char *err, size_t errlen);
+/* Writes last_seen of every user p noted since their row was last written,
+ * in transactions of a few rows (the hub calls it every few seconds). It
+ * never waits for another writer (the hub would miss its polls' deadlines):
+ * while one holds an SQLite store's lock it writes nothing and returns
+ * STORE_OK, and those users' next requests note them again. */
+enum store_result store_seen_flush(struct store *st, struct presence *p,
+                                   char *err, size_t errlen);
 
 /* Joins room (validated by the caller), creating it if new. *event_id is the
  * new join event's id, or 0 when u was already a member (nothing stored).

@@ -54,6 +54,23 @@ def cursor(env, user):
     return body["cursor"]
 
 
+def framing(env):
+    """The client may be framed by the site's own pages only (Galaxy's chat
+    panel: the masthead webhook), while the API keeps its own headers,
+    which forbid framing altogether, whatever its status."""
+    st, hdrs, _ = env.http(None, "GET", "", api=False)
+    tap.ok(st == 200 and hdrs.get("x-frame-options") == "SAMEORIGIN"
+           and hdrs.get("content-security-policy") == "frame-ancestors 'self'",
+           "the client may be framed by pages of its own origin only", hdrs)
+    st, hdrs, _ = env.http(None, "GET", "js/text.js", api=False)
+    tap.ok(st == 200 and hdrs.get("x-frame-options") == "SAMEORIGIN", "... its modules too", hdrs)
+    for path, want in (("/v1/health", 200), ("/v1/me", 401)):
+        st, hdrs, _ = env.http(None, "GET", path)
+        tap.ok(st == want and hdrs.get("x-frame-options") == "DENY"
+               and hdrs.get("content-security-policy") == "default-src 'none'; frame-ancestors 'none'",
+               "the API's %d keeps its own X-Frame-Options: DENY and CSP, once each" % want, (st, hdrs))
+
+
 def is_json_error(resp, status, code):
     st, hdrs, body = resp
     return (st == status and hdrs.get("content-type", "").startswith("application/json")
@@ -75,6 +92,7 @@ def main_fcgid():
         st, hdrs, body = env.http(None, "GET", "", api=False)
         tap.ok(st == 200 and hdrs.get("content-type", "").startswith("text/html") and b"<" in body,
                "GET /chat/ serves the browser client", (st, hdrs, body[:200]))
+        framing(env)
         st, hdrs, _ = webservers.http_request(env.port, "GET", "/chat")
         tap.ok(st in (301, 302) and hdrs.get("location", "").endswith("/chat/"),
                "GET /chat redirects to /chat/", (st, hdrs))
@@ -144,6 +162,8 @@ def main_fcgid():
                and hdrs.get("content-type", "").startswith("text/html"),
                "7070 vhost: Galaxy's probe of / gets 200 with Access-Control-Allow-Origin: *",
                (st, hdrs, body[:200]))
+        tap.ok("x-frame-options" not in hdrs and "content-security-policy" not in hdrs,
+               "7070 vhost: the page may be framed by Galaxy 16.07-20.09 (another port)", hdrs)
         st, hdrs, body = webservers.http_request(
             p7070, "GET", "/api/v1/me",
             headers={"Cookie": env.cookie_header("alice"), "Host": "127.0.0.1:%d" % p7070})

@@ -16,7 +16,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import tap  # noqa: E402
 from chatenv import ChatEnv  # noqa: E402
-from deploy_apache import POLL_TIMEOUT, Poll, cursor, is_json_error  # noqa: E402
+from deploy_apache import POLL_TIMEOUT, Poll, cursor, framing, is_json_error  # noqa: E402
 
 
 def main():
@@ -36,6 +36,7 @@ def main():
         st, hdrs, body = env.http(None, "GET", "", api=False)
         tap.ok(st == 200 and hdrs.get("content-type", "").startswith("text/html") and b"<" in body,
                "GET /chat/ serves the browser client", (st, hdrs, body[:200]))
+        framing(env)
 
         idle = Poll(env, "carol", cursor(env, "carol"))
         idle.start()

@@ -25,7 +25,7 @@ import fcgi  # noqa: E402
 import tap  # noqa: E402
 import webservers  # noqa: E402
 from chatenv import ChatEnv, connectable, wait_for  # noqa: E402
-from deploy_apache import POLL_TIMEOUT, Poll, cursor, is_json_error  # noqa: E402
+from deploy_apache import POLL_TIMEOUT, Poll, cursor, framing, is_json_error  # noqa: E402
 
 SPAWN_FCGI = os.environ.get("GC_SPAWN_FCGI", "/usr/bin/spawn-fcgi")
 
@@ -64,6 +64,7 @@ def main_nginx():
         st, hdrs, body = env.http(None, "GET", "", api=False)
         tap.ok(st == 200 and hdrs.get("content-type", "").startswith("text/html") and b"<" in body,
                "GET /chat/ serves the browser client", (st, hdrs, body[:200]))
+        framing(env)
 
         idle = Poll(env, "carol", cursor(env, "carol"))
         idle.start()

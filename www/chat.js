@@ -7,8 +7,11 @@
 //   outbox.js      pending sends, retried with their client_id
 //   events.js      what each event type does when it arrives
 //   render.js      how each event type looks
+//   cards.js       Galaxy object cards under messages, the sender's warning
 //   tabs.js, rooms.js, conversation.js, who.js, search.js, composer.js,
 //   shell.js       the views
+//   links.js       deep links (#room=, #dm=, #msg=, &draft=)
+//   embed.js       inside Galaxy's chat panel (the masthead webhook)
 //
 // Who the user is comes from GET /v1/me alone; Galaxy's iframe parameters
 // (?username=...&persistent_communication_rooms=...) only add one-click joins.
@@ -20,9 +23,12 @@
 
 import { Api, apiBase } from './js/api.js';
 import { allowGravatar } from './js/avatar.js';
+import { Cards } from './js/cards.js';
 import { Composer } from './js/composer.js';
 import { Conversations } from './js/conversation.js';
+import { Embed } from './js/embed.js';
 import { handleLive } from './js/events.js';
+import { Links } from './js/links.js';
 import { LongPoll } from './js/longpoll.js';
 import { Outbox } from './js/outbox.js';
 import { Waker, backoff } from './js/retry.js';
@@ -37,6 +43,7 @@ class Chat {
   constructor() {
     this.api = new Api(apiBase());
     this.state = new State(this.api.base);
+    this.cards = new Cards(this.api);
     this.waker = new Waker(); // the start's retries of /v1/me
     this.shell = new Shell(this);
     this.tabs = new Tabs(this);
@@ -45,6 +52,8 @@ class Chat {
     this.who = new Who(this);
     this.search = new Search(this);
     this.composer = new Composer(this);
+    this.links = new Links(this);
+    this.embed = new Embed(this);
     this.transport = new LongPoll(this.api, {
       cursor: () => this.state.cursor,
       setCursor: (c) => this.state.setCursor(c),
@@ -77,6 +86,7 @@ class Chat {
   async start() {
     const { state, shell, tabs } = this;
     shell.bind();
+    this.embed.bind();
     this.search.bind();
     this.composer.bind();
     shell.renderOnline();
@@ -94,6 +104,7 @@ class Chat {
       }
     }
     allowGravatar(state.avatars === 'gravatar');
+    this.cards.setSite(state.galaxyUrl);
     shell.ready();
 
     if (state.restoreCursor() == null) {
@@ -134,6 +145,7 @@ class Chat {
     shell.setStatus(state.online ? 'connecting' : 'offline');
     if (state.online) this.goOnline();
     else shell.renderOnline();
+    await this.links.start();
   }
 
   setOnline(on) {

@@ -61,7 +61,7 @@ class ChatEnv:
                  rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
                  port=None, workdir=None, demo_logins=False, store_url=None,
                  apache=None, store_writable=True, galaxy_options=None, spawned=False,
-                 store_file=None, nofile=None):
+                 store_file=None, nofile=None, nginx_locations=None):
         self.users = list(users)
         self.nprocs = processes
         self.want_nginx = nginx
@@ -74,6 +74,7 @@ class ChatEnv:
         self.port = port            # nginx's port (default: a free one)
         self.workdir = workdir      # kept after close (default: a temporary directory)
         self.demo_logins = demo_logins
+        self.nginx_locations = nginx_locations   # more nginx text for its server block (nginx=True)
         self.store_url = store_url  # `store =` for a PostgreSQL store, or None: an SQLite file
         self.want_apache = "fcgid" if apache is True else apache   # None, "fcgid" or "cgi"
         self.store_writable = store_writable
@@ -258,8 +259,9 @@ class ChatEnv:
         return out
 
     def _start_nginx(self):
+        locations = self._demo_locations() if self.demo_logins else self.nginx_locations
         self.nginx = webservers.Nginx(self.dir, self.sockets[0], self.www, port=self.port,
-                                      locations=self._demo_locations() if self.demo_logins else None)
+                                      locations=locations)
         self.port = self.nginx.port
         self.base_url = self.nginx.url
 

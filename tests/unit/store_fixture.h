@@ -1,7 +1,6 @@
 /*
- * store_fixture.h - what the two store tests (test_store.c for SQLite,
- * test_store_pg.c for PostgreSQL) both need: a made-up user, a clock, and
- * waiting for child processes.
+ * store_fixture.h - what the store tests need: a made-up user, a clock,
+ * and waiting for child processes.
  */
 #ifndef GC_STORE_FIXTURE_H
 #define GC_STORE_FIXTURE_H

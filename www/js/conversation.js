@@ -49,6 +49,7 @@ export class Conversations {
     li.dataset.id = String(ev.id);
     this.insert(t, li, ev.id);
     t.nodes.set(ev.id, li);
+    this.chat.cards.attach(li, ev.text, () => { if (t.stick) this.scrollToBottom(t); });
     if (t.oldest == null || ev.id < t.oldest) t.oldest = ev.id;
     return true;
   }
@@ -102,8 +103,14 @@ export class Conversations {
     }
   }
 
-  async loadOlder(t) {
-    if (t.kind !== 'room' || t.loadingOlder || t.more === false) return;
+  /** The next history page of a room's tab; while one is on its way, that one. */
+  loadOlder(t) {
+    if (t.kind !== 'room' || t.more === false) return Promise.resolve();
+    if (!t.olderLoad) t.olderLoad = this.fetchOlder(t).finally(() => { t.olderLoad = null; });
+    return t.olderLoad;
+  }
+
+  async fetchOlder(t) {
     t.loadingOlder = true;
     t.conv.older.disabled = true;
     t.conv.older.textContent = 'Loading…';
@@ -133,6 +140,26 @@ export class Conversations {
       t.conv.older.hidden = t.more === false;
       if (t.more === false && t.nodes.size) t.conv.older.after(t.conv.start);
     }
+  }
+
+  /**
+   * Message `id` of tab `t` (a deep link's #msg=ID), paging back through the
+   * history for it as far as `pages` pages; scrolled to and marked.  Returns
+   * false when it is not there.
+   */
+  async reveal(t, id, pages = 40) {
+    for (let n = 0; !t.nodes.has(id) && t.kind === 'room' && t.more !== false && n < pages; n++) await this.loadOlder(t);
+    const li = t.nodes.get(id);
+    if (!li) return false;
+    for (const old of t.conv.list.querySelectorAll('.linked')) old.classList.remove('linked');
+    li.classList.add('linked');
+    li.tabIndex = -1;
+    // Only the message list scrolls (scrollIntoView could scroll Galaxy's page around the panel).
+    const sc = t.conv.scroller;
+    sc.scrollTop += li.getBoundingClientRect().top - sc.getBoundingClientRect().top - sc.clientHeight / 3;
+    t.stick = this.atBottom(t);
+    li.focus({ preventScroll: true });
+    return true;
   }
 
   /** Ctrl+L: empty the active tab's view; the history stays on the server. */

@@ -33,29 +33,54 @@ export class Rooms {
     return t;
   }
 
+  /** Joins the room (the "+ Rooms" form, a one-click join) and opens its tab; false when it could not. */
   async join(raw) {
     const { chat } = this;
     const j = chat.tabs.get('join').join;
     const name = raw.trim();
     const problem = roomNameProblem(name);
     j.error.textContent = problem || '';
-    if (problem) return j.input.focus();
+    if (problem) {
+      j.input.focus();
+      return false;
+    }
     if (chat.tabs.has('room:' + name)) {
       j.input.value = '';
-      return chat.tabs.activate('room:' + name);
+      chat.tabs.activate('room:' + name);
+      return true;
     }
     try {
       await chat.api.join(name);
     } catch (e) {
-      if (e.status === 401) return chat.showGate('login');
-      j.error.textContent = `Could not join ${name}: ${e.message}`;
-      return;
+      if (e.status === 401) chat.showGate('login');
+      else j.error.textContent = `Could not join ${name}: ${e.message}`;
+      return false;
     }
     j.input.value = '';
     j.error.textContent = '';
     this.mark(name, true);
     this.addTab(name);
     chat.tabs.activate('room:' + name);
+    return true;
+  }
+
+  /**
+   * A link's room (#room=NAME): its tab, joined first if I
+   * am not in it; the "+ Rooms" panel, saying why, when it cannot be joined.
+   * Returns the tab or null.
+   */
+  async open(name) {
+    const { tabs } = this.chat;
+    if (!tabs.has('room:' + name)) {
+      const j = tabs.get('join').join;
+      j.input.value = name;
+      if (!(await this.join(name))) {
+        if (!this.chat.shell.gate) tabs.activate('join');
+        return null;
+      }
+    }
+    tabs.activate('room:' + name, { focus: false });
+    return tabs.get('room:' + name);
   }
 
   async leave(name) {

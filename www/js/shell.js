@@ -24,7 +24,7 @@ export class Shell {
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') {
         if (chat.search.isOpen) chat.search.close();
-        else chat.who.closePopup();
+        else if (!chat.who.closePopup()) chat.embed.escape(e);
       }
       if (e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey && (e.key === 'l' || e.key === 'L')) {
         e.preventDefault();

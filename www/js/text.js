@@ -1,5 +1,5 @@
-// text.js - pure helpers: room names, Galaxy's iframe parameters, links,
-// timestamps.  Everything that turns user data into DOM builds nodes with
+// text.js - pure helpers: room names, Galaxy's iframe parameters, deep
+// links, links in messages, timestamps.  Everything that turns user data into DOM builds nodes with
 // textContent; nothing in the client ever assigns user data to innerHTML.
 
 /** API.md: 1 to 64 characters of printable UTF-8, no control characters. */
@@ -51,18 +51,49 @@ export function galaxyParams(search) {
   return { username: u ? decodeParam(u[1]) : null, rooms: [...new Set(rooms)] };
 }
 
+const MAX_DRAFT = 10000; // characters of a link's draft: a question, not a file
+
+/**
+ * A deep link's fragment: #room=NAME, #dm=USERNAME, #msg=ID (alone, or with
+ * room or dm to say where), each with &draft=TEXT for the composer; the
+ * values percent-encoded (URLSearchParams rules).  Returns {room, dm, msg,
+ * draft} with only the parts that are well formed, or null when none is.
+ */
+export function parseLink(hash) {
+  const q = new URLSearchParams(String(hash || '').replace(/^#/, ''));
+  const link = {};
+  const room = q.get('room');
+  const dm = q.get('dm');
+  const msg = q.get('msg');
+  const draft = q.get('draft');
+  if (dm && [...dm].length <= 255 && !/[\p{Cc}\p{Cs}]/u.test(dm)) link.dm = dm;
+  else if (room !== null && !roomNameProblem(room)) link.room = room;
+  if (msg && /^[1-9][0-9]{0,14}$/.test(msg)) link.msg = Number(msg);
+  if (draft && draft.trim()) link.draft = [...draft].slice(0, MAX_DRAFT).join('');
+  return Object.keys(link).length ? link : null;
+}
+
+/** The fragment that parseLink reads back as `link` ({room} or {dm}, msg, draft). */
+export function linkHash(link) {
+  const parts = [];
+  for (const k of ['room', 'dm', 'msg', 'draft']) {
+    if (link[k] != null && link[k] !== '') parts.push(k + '=' + encodeURIComponent(String(link[k])));
+  }
+  return parts.length ? '#' + parts.join('&') : '';
+}
+
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 
 /**
- * Append `text` to `parent` as text nodes, with http(s) URLs as links that
- * open in a new tab and pass no referrer.
+ * The http(s) links in `text`, in order: {index, text (as written), href
+ * (the URL the browser opens)}.  Trailing punctuation belongs to the
+ * sentence, not the link; a closing bracket stays when the link itself
+ * opened one.
  */
-export function appendLinkified(parent, text) {
-  let last = 0;
+export function findLinks(text) {
+  const links = [];
   for (const m of text.matchAll(URL_RE)) {
     let url = m[0];
-    // Trailing punctuation belongs to the sentence, not the link; a closing
-    // bracket stays when the link itself opened one.
     while (/[.,;:!?'")\]}>]$/.test(url)) {
       const c = url.at(-1);
       const open = { ')': '(', ']': '[', '}': '{' }[c];
@@ -76,15 +107,26 @@ export function appendLinkified(parent, text) {
     } catch {
       href = null;
     }
-    if (!href) continue;
-    if (m.index > last) parent.append(document.createTextNode(text.slice(last, m.index)));
+    if (href) links.push({ index: m.index, text: url, href });
+  }
+  return links;
+}
+
+/**
+ * Append `text` to `parent` as text nodes, with http(s) URLs as links that
+ * open in a new tab and pass no referrer.
+ */
+export function appendLinkified(parent, text) {
+  let last = 0;
+  for (const link of findLinks(text)) {
+    if (link.index > last) parent.append(document.createTextNode(text.slice(last, link.index)));
     const a = document.createElement('a');
-    a.href = href;
-    a.textContent = url;
+    a.href = link.href;
+    a.textContent = link.text;
     a.target = '_blank';
     a.rel = 'noopener noreferrer nofollow';
     parent.append(a);
-    last = m.index + url.length;
+    last = link.index + link.text.length;
   }
   if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
 }

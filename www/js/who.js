@@ -37,14 +37,15 @@ export class Who {
     if (t.conv && t.conv.whoBtn) t.conv.whoBtn.setAttribute('aria-expanded', String(getComputedStyle(t.conv.who).display !== 'none'));
   }
 
-  /** Escape closes the who drop-down of narrow screens. */
+  /** Escape closes the who drop-down of narrow screens; true if there was one open. */
   closePopup() {
     const t = this.chat.tabs.current();
-    if (!t || !t.conv || !t.conv.whoBtn || !window.matchMedia('(max-width: 719px)').matches) return;
-    if (!t.panel.classList.contains('who-open')) return;
+    if (!t || !t.conv || !t.conv.whoBtn || !window.matchMedia('(max-width: 719px)').matches) return false;
+    if (!t.panel.classList.contains('who-open')) return false;
     t.panel.classList.remove('who-open');
     this.sync(t);
     t.conv.whoBtn.focus();
+    return true;
   }
 
   async refresh() {

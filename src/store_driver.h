@@ -1,0 +1,181 @@
+/*
+ * store_driver.h - what a message store driver implements, and the
+ * contract it keeps. The chat's rules (store.c) are written once over this
+ * interface; a driver (store_sqlite.c, store_pg.c) is dialect code only:
+ * its connection, schema and upgrades, one function per SQL statement, the
+ * few queries whose SQL is its own (the visible-events scan, search,
+ * prune), and how it wakes the waiting polls. Only store.c, store_drivers.c
+ * and the drivers include this file.
+ *
+ * The contract (HACKING.md "Store drivers" says the same):
+ *
+ * - One struct store is one connection, used by one thread at a time. The
+ *   driver's handle starts with a struct store whose drv points to its
+ *   table; the rules set all_id after opening.
+ * - begin() opens a write transaction. Writers run one at a time from
+ *   begin() to commit() or rollback(), across every process and host that
+ *   shares the store, and in that order their event ids become visible: a
+ *   poller following cursors never skips an id (SQLite: BEGIN IMMEDIATE,
+ *   waiting for the lock at most STORE_BUSY_MS; PostgreSQL: BEGIN and the
+ *   writers' advisory lock). So the checks and the inserts of one rule see
+ *   no other writer between them.
+ * - commit(stored) makes the transaction durable before it returns; when
+ *   stored is set (an event was inserted) every process waiting in wait()
+ *   on the store is woken, no sooner than the events are visible.
+ * - Statements outside a transaction read, or write one row idempotently
+ *   (an upsert): a driver may run such a statement again after its
+ *   connection failed. Inside a transaction it never retries: the
+ *   statement fails and the rules fail the call (the client retries, with
+ *   its client_id).
+ * - Every function returning int returns -1 on failure and keeps the
+ *   reason; the rules then call fail(), which writes "store <name>: <what>:
+ *   <reason>" into err, abandons any open transaction and every statement
+ *   in progress, and returns STORE_ERROR. Out of memory is a failure too.
+ * - Strings given are valid during the call only; strings in rows handed
+ *   to the store_rows.h helpers are copied by them.
+ */
+#ifndef GC_STORE_DRIVER_H
+#define GC_STORE_DRIVER_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "store.h"
+#include "store_rows.h"
+
+struct store_driver;
+
+struct store {
+	const struct store_driver *drv;
+	long long all_id;               /* rooms.id of `all`, set by store_open() */
+};
+
+/* An event to insert (room_id, to_user_id, target 0 for none; text and
+ * client_id may be NULL). */
+struct store_new_event {
+	enum event_type type;
+	const struct user *user;        /* its author: id and username as now */
+	long long room_id, to_user_id, target;
+	const char *text, *client_id, *ts;
+};
+
+/* What removing a message needs to know of it. */
+struct store_target {
+	long long room_id;              /* 0 for a direct message */
+	long long user_id, to_user_id;  /* its author, and a direct message's recipient */
+	int deleted;                    /* removed already */
+};
+
+struct store_driver {
+	/* Opens the store at target (a file name, a libpq conninfo), creating
+	 * or upgrading its schema: 0 and *out, or -1 with err. */
+	int (*open)(const char *target, struct store **out, char *err, size_t errlen);
+	void (*close)(struct store *st);
+	/* see the contract above; returns STORE_ERROR */
+	enum store_result (*fail)(struct store *st, const char *what, char *err, size_t errlen);
+
+	/* --- transactions (see the contract) --- */
+	int (*begin)(struct store *st);
+	int (*commit)(struct store *st, int stored);
+	void (*rollback)(struct store *st);
+
+	/* --- users --- */
+	/* inserts or refreshes u's users row, last seen at ts */
+	int (*user_write)(struct store *st, const struct user *u, const char *ts);
+	/* 1 when u's row exists with u's username, email and gravatar, else 0 */
+	int (*user_current)(struct store *st, const struct user *u);
+	/* 1 when user_id has a row (has used the chat), else 0 */
+	int (*user_known)(struct store *st, long long user_id);
+	/* writes the n rows, each last seen at its ts, in one transaction of
+	 * its own that takes no event ids; with wait 0 it never waits for
+	 * another writer: while one holds the store it may write nothing and
+	 * return 0 (last_seen is soft state) */
+	int (*users_seen)(struct store *st, const struct store_seen_row *rows, size_t n, int wait);
+
+	/* --- rooms and members --- */
+	/* 1 with *id (and *persistent when not NULL) for the room called name, 0 when none */
+	int (*room_find)(struct store *st, const char *name, long long *id, int *persistent);
+	/* creates room name if missing, marking it persistent when asked */
+	int (*room_ensure)(struct store *st, const char *name, int persistent, const char *ts);
+	/* appends the names of the persistent rooms to *names (store_rows_name_add) */
+	int (*rooms_persistent)(struct store *st, char ***names, size_t *n);
+	/* marks every room but `all` not persistent */
+	int (*rooms_unpersist)(struct store *st);
+	/* 1 when user_id was added to room_id, 0 when a member already */
+	int (*member_add)(struct store *st, long long room_id, long long user_id, const char *ts);
+	/* 1 when user_id was removed from room_id, 0 when not a member */
+	int (*member_del)(struct store *st, long long room_id, long long user_id);
+	/* 1 when user_id has a members row for room_id (`all` has none), else 0 */
+	int (*member_is)(struct store *st, long long room_id, long long user_id);
+	/* *n: the ad-hoc (not persistent) rooms user_id is in, room_id aside */
+	int (*rooms_adhoc)(struct store *st, long long user_id, long long room_id, long long *n);
+	/* appends the names of the rooms user_id has members rows for, by name */
+	int (*memberships)(struct store *st, long long user_id, char ***names, size_t *n);
+	/* appends store_rooms()' rooms to out (store_rows_room_add); online:
+	 * seen at or after since */
+	int (*rooms)(struct store *st, long long user_id, int brief, const char *since,
+	             json_object *out);
+	/* appends the members of room_id (everyone for `all`) seen at or after
+	 * since to out, by username (store_rows_user_json) */
+	int (*who)(struct store *st, long long room_id, const char *since, json_object *out);
+
+	/* --- events --- */
+	/* inserts ev inside a write transaction; *id its id. The commit wakes
+	 * the waiting polls (a driver may queue that here). */
+	int (*event_add)(struct store *st, const struct store_new_event *ev, long long *id);
+	/* 1 with *id and ts for user_id's event with client_id, 0 when none */
+	int (*event_by_client)(struct store *st, long long user_id, const char *client_id,
+	                       long long *id, char ts[32]);
+	/* 1 with *t for the message or direct message id, 0 when none */
+	int (*event_target)(struct store *st, long long id, struct store_target *t);
+	int (*event_mark_deleted)(struct store *st, long long id, long long by, const char *ts);
+	/* the newest event id, 0 when none */
+	int (*max_id)(struct store *st, long long *id);
+	/* appends the events with id > since, oldest first, at most limit */
+	int (*events_after)(struct store *st, long long since, int limit, struct store_events *out);
+	/* appends the events with id > since user_id may see (store_event_visible),
+	 * oldest first, at most limit: the poll's scan, tuned per dialect */
+	int (*events_visible)(struct store *st, long long user_id, long long since, int limit,
+	                      struct store_events *out);
+	/* appends room_id's events with id < before, newest first, at most limit */
+	int (*history)(struct store *st, long long room_id, long long before, int limit,
+	               struct store_events *out);
+
+	/* --- mutes --- */
+	/* 1 with until when user_id is muted after now, else 0 (until "") */
+	int (*mute_get)(struct store *st, long long user_id, const char *now, char until[32]);
+	int (*mute_set)(struct store *st, long long user_id, const char *until, long long by,
+	                const char *now);
+	/* 1 when a mute lasting past now was lifted, 0 when there was none */
+	int (*mute_del)(struct store *st, long long user_id, const char *now);
+
+	/* --- the dialect's own queries --- */
+	/* store_search over the messages user_id may see (only room_id's when
+	 * not 0, access checked already), appending to out with
+	 * store_rows_search_add(); stops after timeout_ms (at least 1),
+	 * setting *partial only, with what it found by then */
+	int (*search)(struct store *st, long long user_id, const char *q, long long room_id,
+	              long long before, int limit, int timeout_ms, json_object *out, int *more,
+	              int *partial);
+	/* *bound: the newest event id older than cutoff, 0 when none (read only) */
+	int (*prune_bound)(struct store *st, const char *cutoff, long long *bound);
+	/* counts the events prune_batch would delete, and of them the messages */
+	int (*prune_count)(struct store *st, long long bound, const char *cutoff,
+	                   long long *events, long long *messages);
+	/* deletes up to batch of the oldest events with id <= bound and ts <
+	 * cutoff, in a short write transaction of its own: how many (adding the
+	 * messages among them to *messages) */
+	int (*prune_batch)(struct store *st, long long bound, const char *cutoff, int batch,
+	                   long long *messages);
+	/* calls fn on room_id's events as store_log() does: 0, 1 when fn
+	 * stopped it, -1 */
+	int (*log)(struct store *st, long long room_id, const char *since, const char *until,
+	           store_log_fn fn, void *ctx);
+	int (*stats)(struct store *st, struct store_stats *out);
+
+	/* --- waking (store_seq, store_wait) --- */
+	unsigned (*seq)(struct store *st);
+	unsigned (*wait)(struct store *st, unsigned seq, int timeout_ms);
+};
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * store_rows.h - the values a store driver reads and the rules hand on,
+ * made once for every driver: the one time format, an event row turned
+ * into a struct store_event with its JSON (API.md) serialized once, a
+ * search match, rooms and users as the API shows them, lists of names, and
+ * a users row to write. Used by store.c, presence.c and the drivers; it
+ * calls none of them.
+ */
+#ifndef GC_STORE_ROWS_H
+#define GC_STORE_ROWS_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "store.h"
+#include "user.h"
+
+struct timespec;
+
+/* now + offset_s as "YYYY-MM-DDTHH:MM:SS.mmmZ", the one time format. */
+void store_time(char out[32], long long offset_s);
+
+/* store_time()'s format of the CLOCK_REALTIME time ts. */
+void store_time_at(char out[32], const struct timespec *ts);
+
+/* "message", "join", ... indexed by enum event_type. */
+extern const char *const store_event_type_names[];
+
+/* One event row as the drivers read it; NULL strings read as "". */
+struct store_row {
+	long long id;
+	const char *type, *ts;
+	const char *room;              /* NULL for direct messages */
+	long long user_id;
+	const char *username, *gravatar;
+	long long to_user_id;          /* 0 for none */
+	const char *to_username, *text;
+	long long target;
+	int deleted;                   /* a removed message: no text shown */
+	long long target_user_id;      /* delete: the removed message's author */
+	long long target_to_user_id;   /* and its recipient, for a direct message */
+};
+
+/* Appends r to out with its JSON serialized once. 0, or -1 when out of
+ * memory (out unchanged). */
+int store_rows_event_push(struct store_events *out, const struct store_row *r);
+
+/* Appends the event r, matched by a search, to the JSON array out, with
+ * the "fragments" of marked (its text with search.h's markers around the
+ * matches). 0, or -1 when out of memory. */
+int store_rows_search_add(json_object *out, const struct store_row *r, const char *marked);
+
+/* A new {"id","username","gravatar"} object (caller puts it). */
+json_object *store_rows_user_json(long long id, const char *username, const char *gravatar);
+
+/* One room as store_rooms() lists it. */
+struct store_room_row {
+	const char *name;
+	int persistent, joined;
+	long long members, online, last_id;   /* left out when brief */
+};
+
+/* Appends r to the JSON array out; brief: name, persistent, joined only.
+ * 0, or -1 when out of memory. */
+int store_rows_room_add(json_object *out, const struct store_room_row *r, int brief);
+
+/* Appends a copy of name to the NULL-terminated *names of *n entries: 0, or
+ * -1 when out of memory (*names still valid for store_free_names). */
+int store_rows_name_add(char ***names, size_t *n, const char *name);
+
+/* A users row to write: who, and when they were last seen. */
+struct store_seen_row {
+	struct user user;
+	char ts[32];                   /* store_time() format */
+};
+
+#endif

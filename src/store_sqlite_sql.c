@@ -1,0 +1,193 @@
+/*
+ * store_sqlite_sql.c - the SQLite driver's SQL text (store_sqlite_sql.h):
+ * the schema, one upgrade step per version, and every statement, those of
+ * store_sql.h that all dialects share among them.
+ */
+#include "search.h"
+#include "store_sqlite_sql.h"
+
+/* sqls_schema[v] upgrades a store from user_version v to v + 1. */
+const char *const sqls_schema[SQLS_VERSION] = {
+	/* 1: users, rooms, members, events, chat_log */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"          /* galaxy_user.id */
+	"  username TEXT NOT NULL,"
+	"  email TEXT NOT NULL,"
+	"  gravatar TEXT NOT NULL,"
+	"  first_seen TEXT NOT NULL,"
+	"  last_seen TEXT NOT NULL);"
+	"CREATE INDEX users_username ON users (username);"
+	"CREATE INDEX users_last_seen ON users (last_seen);"
+	"CREATE TABLE rooms ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  persistent INTEGER NOT NULL DEFAULT 0,"
+	"  created TEXT NOT NULL);"
+	"CREATE TABLE members ("             /* no rows for `all`: everyone is in it */
+	"  room_id INTEGER NOT NULL REFERENCES rooms (id),"
+	"  user_id INTEGER NOT NULL REFERENCES users (id),"
+	"  joined_at TEXT NOT NULL,"
+	"  PRIMARY KEY (room_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX members_user ON members (user_id, room_id);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  ts TEXT NOT NULL,"
+	"  type TEXT NOT NULL CHECK (type IN ('message', 'join', 'leave', 'direct', 'delete')),"
+	"  room_id INTEGER REFERENCES rooms (id),"   /* NULL for direct */
+	"  user_id INTEGER NOT NULL,"
+	"  username TEXT NOT NULL,"                  /* as it was then */
+	"  to_user_id INTEGER,"                      /* direct only */
+	"  text TEXT,"
+	"  client_id TEXT,"
+	"  target INTEGER,"                          /* delete only */
+	"  deleted_by INTEGER,"
+	"  deleted_at TEXT);"
+	"CREATE INDEX events_room ON events (room_id, id);"
+	"CREATE INDEX events_to ON events (to_user_id, id) WHERE to_user_id IS NOT NULL;"
+	"CREATE INDEX events_own ON events (user_id, id)"
+	"  WHERE type IN ('direct', 'join', 'leave');"
+	"CREATE UNIQUE INDEX events_client ON events (user_id, client_id)"
+	"  WHERE client_id IS NOT NULL;"
+	"CREATE VIEW chat_log (time, room, user, text) AS"
+	SQL_CHAT_LOG_V1,
+	/* 2: mutes, the search index kept in step by triggers, admin views, and
+	 * chat_log naming the conversation of a removed direct message */
+	"DROP VIEW chat_log;"
+	"CREATE VIEW chat_log (time, room, user, text) AS"
+	SQL_CHAT_LOG_V2
+	"CREATE TABLE mutes ("
+	"  user_id INTEGER PRIMARY KEY,"
+	"  until TEXT NOT NULL,"
+	"  muted_by INTEGER NOT NULL,"
+	"  muted_at TEXT NOT NULL);"
+	"CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;"
+	"CREATE INDEX events_direct_delete ON events (id)"
+	"  WHERE type = 'delete' AND room_id IS NULL;"
+	/* An index of the text of the messages not removed; the text itself
+	 * stays in events (external content), so rowid = events.id. */
+	"CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content = 'events',"
+	"  content_rowid = 'id');"
+	"CREATE TRIGGER events_fts_insert AFTER INSERT ON events"
+	"  WHEN new.type IN ('message', 'direct') AND new.deleted_at IS NULL BEGIN"
+	"  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;"
+	"CREATE TRIGGER events_fts_delete AFTER DELETE ON events"
+	"  WHEN old.type IN ('message', 'direct') AND old.deleted_at IS NULL BEGIN"
+	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
+	"   VALUES ('delete', old.id, old.text); END;"
+	"CREATE TRIGGER events_fts_update AFTER UPDATE OF text, deleted_at ON events"
+	"  WHEN old.type IN ('message', 'direct') BEGIN"
+	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
+	"   SELECT 'delete', old.id, old.text WHERE old.deleted_at IS NULL;"
+	"  INSERT INTO messages_fts (rowid, text)"
+	"   SELECT new.id, new.text WHERE new.deleted_at IS NULL; END;"
+	"INSERT INTO messages_fts (rowid, text) SELECT id, text FROM events"
+	"  WHERE type IN ('message', 'direct') AND deleted_at IS NULL;"
+	SQL_ROOM_ACTIVITY("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')")
+	SQL_USER_ACTIVITY("user", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"),
+};
+
+const char *const sqls_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_USER_WRITE] = SQL_USER_WRITE,
+	[S_USER_CURRENT] = SQL_USER_CURRENT,
+	[S_USER_KNOWN] = SQL_USER_KNOWN,
+	[S_ROOM_FIND] = SQL_ROOM_FIND,
+	[S_ROOM_ENSURE] = SQL_ROOM_ENSURE,
+	[S_ROOMS_PERSISTENT] = SQL_ROOMS_PERSISTENT,
+	[S_ROOMS_UNPERSIST] = SQL_ROOMS_UNPERSIST,
+	[S_MEMBER_ADD] = SQL_MEMBER_ADD,
+	[S_MEMBER_DEL] = SQL_MEMBER_DEL,
+	[S_MEMBER_IS] = SQL_MEMBER_IS,
+	[S_ROOMS_ADHOC] = SQL_ROOMS_ADHOC,
+	[S_EVENT_BY_CLIENT] = SQL_EVENT_BY_CLIENT,
+	[S_EVENT_ADD] = SQL_EVENT_ADD,
+	[S_EVENTS_ALL] = SQL_EVENTS_ALL,
+	/* The ids a user sees: a merge of index range scans, each already in id
+	 * order, so the LIMIT stops them early: `all` (?4), direct messages to
+	 * the user, the user's own direct/join/leave events, and the rooms the
+	 * user is in. That last arm joins several rooms and must be sorted, so
+	 * it is cut at `bound`: the limit-th event after since in the quietest
+	 * busy room; no answer can reach past it, and the sort stays under
+	 * rooms * limit rows however old since is. */
+	[S_EVENTS_VISIBLE] =
+		"WITH bound (b) AS ("
+		"  SELECT coalesce(min((SELECT id FROM events WHERE room_id = m.room_id AND id > ?2"
+		"                       ORDER BY id LIMIT 1 OFFSET ?3 - 1)), 9223372036854775807)"
+		"  FROM members m WHERE m.user_id = ?1),"
+		" ids (id) AS ("
+		"  SELECT id FROM events WHERE room_id = ?4 AND id > ?2"
+		"  UNION SELECT id FROM events WHERE to_user_id = ?1 AND id > ?2"
+		"  UNION SELECT id FROM events WHERE user_id = ?1 AND id > ?2"
+		"   AND type IN ('direct', 'join', 'leave')"
+		"  UNION SELECT d.id FROM events d JOIN events g ON g.id = d.target"
+		"   WHERE d.type = 'delete' AND d.room_id IS NULL AND d.id > ?2"
+		"   AND (g.user_id = ?1 OR g.to_user_id = ?1)"
+		"  UNION SELECT e.id FROM members m CROSS JOIN events e"
+		"   WHERE m.user_id = ?1 AND e.room_id = m.room_id AND e.id > ?2"
+		"   AND e.id <= (SELECT b FROM bound)"
+		"  ORDER BY 1 LIMIT ?3)"
+		EVENT_COLS "ids CROSS JOIN events e ON e.id = ids.id" EVENT_JOINS " ORDER BY e.id",
+	[S_HISTORY] = SQL_HISTORY,
+	[S_MAX_ID] = SQL_MAX_ID,
+	[S_MEMBERSHIPS] =
+		"SELECT r.name FROM members m JOIN rooms r ON r.id = m.room_id"
+		" WHERE m.user_id = ?1 ORDER BY r.name",
+	/* ?1 user, ?2 the id of `all`, ?3 online since, ?4 brief. An ad-hoc
+	 * room nobody is in is left out (store.h). */
+	[S_ROOMS] =
+		"SELECT r.name, r.persistent,"
+		" r.id = ?2 OR EXISTS (SELECT 1 FROM members WHERE room_id = r.id AND user_id = ?1)"
+		"  AS joined,"
+		" CASE WHEN ?4 THEN NULL WHEN r.id = ?2 THEN (SELECT count(*) FROM users)"
+		"  ELSE (SELECT count(*) FROM members WHERE room_id = r.id) END,"
+		" CASE WHEN ?4 THEN NULL"
+		"  WHEN r.id = ?2 THEN (SELECT count(*) FROM users WHERE last_seen >= ?3)"
+		"  ELSE (SELECT count(*) FROM members m JOIN users u ON u.id = m.user_id"
+		"        WHERE m.room_id = r.id AND u.last_seen >= ?3) END,"
+		" CASE WHEN ?4 THEN NULL"
+		"  ELSE (SELECT coalesce(max(id), 0) FROM events WHERE room_id = r.id) END"
+		" FROM rooms r WHERE r.persistent OR joined"
+		"  OR (NOT ?4 AND EXISTS (SELECT 1 FROM members WHERE room_id = r.id))"
+		" ORDER BY r.id <> ?2, r.persistent DESC, r.name",
+	/* ?1 room, ?2 online since, ?3 the id of `all` */
+	[S_WHO] =
+		"SELECT u.id, u.username, u.gravatar FROM users u WHERE u.last_seen >= ?2"
+		" AND (?1 = ?3 OR EXISTS (SELECT 1 FROM members m"
+		"                          WHERE m.room_id = ?1 AND m.user_id = u.id))"
+		" ORDER BY u.username",
+	[S_TARGET] =
+		"SELECT room_id, user_id, to_user_id, deleted_at IS NOT NULL FROM events"
+		" WHERE id = ?1 AND type IN ('message', 'direct')",
+	[S_DELETE_MARK] = SQL_DELETE_MARK,
+	[S_MUTED] = SQL_MUTED,
+	[S_MUTE_SET] = SQL_MUTE_SET,
+	[S_MUTE_DEL] = SQL_MUTE_DEL,
+	/* ?1 FTS query, ?2 user, ?3 before, ?4 limit, ?5 the id of `all`,
+	 * ?6 one room's id or NULL for every room the user sees. FTS5 walks
+	 * the matches newest first; the visibility test filters them. */
+	[S_SEARCH] = EVENT_SELECT
+		", highlight(messages_fts, 0, '" SEARCH_MARK_ON "', '" SEARCH_MARK_OFF "')"
+		" FROM messages_fts f CROSS JOIN events e ON e.id = f.rowid" EVENT_JOINS
+		" WHERE messages_fts MATCH ?1 AND f.rowid < ?3"
+		" AND CASE WHEN ?6 IS NOT NULL THEN e.room_id = ?6"
+		"  ELSE e.room_id = ?5 OR (e.type = 'direct' AND (e.user_id = ?2 OR e.to_user_id = ?2))"
+		"   OR e.room_id IN (SELECT room_id FROM members WHERE user_id = ?2) END"
+		" ORDER BY f.rowid DESC LIMIT ?4",
+	[S_PRUNE_BOUND] = SQL_PRUNE_BOUND,
+	[S_PRUNE_COUNT] = SQL_PRUNE_COUNT,
+	[S_PRUNE_BATCH] =
+		"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ?1 AND ts < ?2"
+		" ORDER BY id LIMIT ?3) RETURNING type IN ('message', 'direct')",
+	[S_LOG] =
+		"SELECT e.id, e.ts, r.name, e.username, e.type, e.text, e.deleted_at IS NOT NULL,"
+		" e.target FROM events e JOIN rooms r ON r.id = e.room_id"
+		" WHERE e.room_id = ?1 AND e.ts >= ?2 AND (?3 IS NULL OR e.ts < ?3) ORDER BY e.id",
+	[S_STATS] =
+		"SELECT (SELECT count(*) FROM events),"
+		" (SELECT count(*) FROM events WHERE type IN ('message', 'direct')),"
+		" (SELECT count(*) FROM users), (SELECT count(*) FROM rooms),"
+		" (SELECT coalesce(max(id), 0) FROM events),"
+		" (SELECT ts FROM events ORDER BY id DESC LIMIT 1)",
+};
