@@ -1,6 +1,7 @@
 /*
  * galaxydb_impl.h - what galaxydb.c shares with its two backends
- * (galaxydb_pg.c, galaxydb_sqlite.c). Not for other modules.
+ * (galaxydb_pg.c, galaxydb_sqlite.c) and the cards (galaxydb_cards.c,
+ * galaxydb_cards_sql.c). Not for other modules.
  *
  * A backend runs the dialect's SQL; galaxydb.c owns everything the two
  * have in common: which users Galaxy lets in, session_duration, and
@@ -14,8 +15,9 @@
 /* One row's columns as text (NULL for SQL NULL), valid during the call. */
 typedef void (*galaxydb_row_fn)(void *arg, const char *const *col, int ncols);
 
-/* The card statements (galaxydb_cards.c): each in both dialects, with
- * parameters $1 to $nparams in both. */
+/* The card statements (galaxydb_cards_sql.c): each in both dialects,
+ * with parameters $1 to $nparams in both, and every one with the columns
+ * of enum galaxydb_card_col, NULL where a kind has none. */
 enum galaxydb_card_stmt {
 	CARD_HISTORY, CARD_HISTORY_SLUG, CARD_DATASET, CARD_JOB, CARD_WORKFLOW,
 	CARD_WORKFLOW_SLUG, CARD_WORKFLOW_VERSION, GALAXYDB_CARD_STMTS
@@ -25,6 +27,11 @@ struct galaxydb_stmt {
 	int nparams;
 };
 extern const struct galaxydb_stmt galaxydb_card_stmts[GALAXYDB_CARD_STMTS];
+enum galaxydb_card_col {
+	C_ID, C_NAME, C_OWNER, C_OWNER_ID, C_DELETED, C_OWNS, C_OTHERS, C_UPDATED, C_CREATED, C_SIZE,
+	C_COUNT, C_HID, C_EXT, C_STATE, C_HISTORY_ID, C_HISTORY_NAME, C_TOOL, C_TOOL_VERSION,
+	C_EXIT, C_N
+};
 
 struct galaxydb_backend {
 	/* Makes the backend's state for url; does not connect. NULL on ENOMEM. */
