@@ -33,21 +33,42 @@ enum galaxydb_card_col {
 	C_EXIT, C_N
 };
 
+/* One galaxy_user row as a backend read it (strings NULL for SQL NULL,
+ * valid during the call they are passed to). */
+struct galaxydb_row {
+	long long id;
+	const char *username, *email;
+	const char *last_action;         /* the session's, as seconds since 1970
+	                                  * of its naive timestamp; NULL: none */
+	int deleted, purged, external;   /* SQL NULL read as 0, as Python's truth test */
+};
+
+/* Judges row as Galaxy judges a logged-in session's user and fills user:
+ * galaxydb.c's, handed to each backend when it is opened, so that a
+ * backend calls nothing of galaxydb.c. Returns GALAXYDB_FOUND,
+ * GALAXYDB_NOT_FOUND (a user Galaxy refuses, or a session expired by
+ * session_duration), or GALAXYDB_ERROR with err (an email too long for
+ * struct user). */
+typedef enum galaxydb_result (*galaxydb_user_fn)(const struct galaxydb *db,
+                                                 const struct galaxydb_row *row,
+                                                 struct user *user, char *err, size_t errlen);
+
 struct galaxydb_backend {
-	/* Makes the backend's state for url; does not connect. NULL on ENOMEM. */
-	void *(*open)(const struct dburl *url);
+	/* Makes the backend's state for url, judging the user rows it finds
+	 * with user_from_row; does not connect. NULL on ENOMEM. */
+	void *(*open)(const struct dburl *url, galaxydb_user_fn user_from_row);
 	/* Runs the lookup for key and, for the row found, calls
-	 * galaxydb_user_from_row() before freeing the result. */
+	 * user_from_row before freeing the result. */
 	enum galaxydb_result (*lookup)(void *st, const struct galaxydb *db, const char *key,
 	                               struct user *user, char *err, size_t errlen);
 	/* Runs the API key lookup for key (galaxydb_lookup_key) and, for
-	 * the row found, calls galaxydb_user_from_row() (last_action NULL). */
+	 * the row found, calls user_from_row (last_action NULL). */
 	enum galaxydb_result (*lookup_key)(void *st, const struct galaxydb *db, const char *key,
 	                                   struct user *user, char *err, size_t errlen);
 	/* Reads the galaxy_user row whose username is username or, when
-	 * username is NULL, whose id is id, and for it calls
-	 * galaxydb_user_from_row() before freeing the result. NOT_FOUND also
-	 * when two rows match (a database Galaxy's unique index would forbid). */
+	 * username is NULL, whose id is id, and for it calls user_from_row
+	 * before freeing the result. NOT_FOUND also when two rows match (a
+	 * database Galaxy's unique index would forbid). */
 	enum galaxydb_result (*find)(void *st, const struct galaxydb *db, const char *username,
 	                             long long id, struct user *user, char *err, size_t errlen);
 	int (*count_users)(void *st, long long *count, char *err, size_t errlen);
@@ -63,24 +84,6 @@ struct galaxydb_backend {
 
 extern const struct galaxydb_backend galaxydb_pg_backend;
 extern const struct galaxydb_backend galaxydb_sqlite_backend;
-
-/* One galaxy_user row as a backend read it (strings NULL for SQL NULL,
- * valid during the call they are passed to). */
-struct galaxydb_row {
-	long long id;
-	const char *username, *email;
-	const char *last_action;         /* the session's, as seconds since 1970
-	                                  * of its naive timestamp; NULL: none */
-	int deleted, purged, external;   /* SQL NULL read as 0, as Python's truth test */
-};
-
-/* Judges row as Galaxy judges a logged-in session's user and fills user.
- * Returns GALAXYDB_FOUND, GALAXYDB_NOT_FOUND (a user Galaxy refuses, or a
- * session expired by session_duration), or GALAXYDB_ERROR with err (an
- * email too long for struct user). */
-enum galaxydb_result galaxydb_user_from_row(const struct galaxydb *db,
-                                            const struct galaxydb_row *row,
-                                            struct user *user, char *err, size_t errlen);
 
 /* The chat name (galaxydb.c's top comment) of Galaxy user id with
  * username (may be NULL) into out. */
