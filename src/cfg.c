@@ -735,7 +735,7 @@ static const struct cfg_key cfg_keys[] = {
 	  .post = cfg_post_origins },
 	{ .name = "poll_timeout", CFG_INT(poll_timeout, 1, 3600), .def = "25",
 	  .post = cfg_post_poll_timeout },
-	{ .name = "stream_max_seconds", CFG_INT(stream_max_seconds, 10, 86400), .def = "240",
+	{ .name = "stream_max_seconds", CFG_INT(stream_max_seconds, 5, 86400), .def = "240",
 	  .post = cfg_post_stream_max },
 	{ .name = "max_message_bytes", CFG_SIZE(max_message_bytes, 1, 1L << 20), .def = "4000" },
 	{ .name = "max_body_bytes", CFG_SIZE(max_body_bytes, 256, 16L << 20), .def = "65536",
