@@ -738,6 +738,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ .name = "stream_max_seconds", CFG_INT(stream_max_seconds, 5, 86400), .def = "240",
 	  .post = cfg_post_stream_max },
 	{ .name = "max_message_bytes", CFG_SIZE(max_message_bytes, 1, 1L << 20), .def = "4000" },
+	{ .name = "edit_window", CFG_INT(edit_window, 0, 527040), .def = "60" },
 	{ .name = "max_body_bytes", CFG_SIZE(max_body_bytes, 256, 16L << 20), .def = "65536",
 	  .post = cfg_post_body },
 	{ .name = "auth_cache_seconds", CFG_INT(auth_cache_seconds, 0, 300), .def = "5" },

@@ -62,6 +62,7 @@ struct cfg {
 	int poll_timeout;           /* seconds, maximum and default long-poll wait */
 	int stream_max_seconds;     /* seconds a GET /v1/stream lasts at most */
 	size_t max_message_bytes;   /* message text limit */
+	int edit_window;            /* minutes after sending a message may be edited, 0 = always */
 	size_t max_body_bytes;      /* request body limit */
 	int auth_cache_seconds;     /* freshness bound of a cached session check */
 	int workers;                /* --listen: worker threads */
