@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "events_body.h"
+#include "metrics.h"
 #include "store.h"
 
 char *events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len)
@@ -37,5 +38,6 @@ char *events_body_poll(struct store_event *const *evs, size_t n, long long since
 	char tail[48];
 
 	snprintf(tail, sizeof tail, "\"cursor\":%lld", n ? evs[n - 1]->id : since);
+	metrics_delivered(evs, n);
 	return events_body(evs, n, tail, len);
 }

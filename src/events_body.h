@@ -16,7 +16,9 @@ struct store_event;
 char *events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len);
 
 /* The long poll's answer (API.md): evs and "cursor", the last one's id, or
- * since when there are none. As events_body(). */
+ * since when there are none. As events_body(). Every poll's answer with
+ * events is made here, so here each event's delivery delay is counted
+ * (metrics_delivered). */
 char *events_body_poll(struct store_event *const *evs, size_t n, long long since, size_t *len);
 
 #endif

@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "fcgiio.h"
 #include "hub.h"
+#include "metrics.h"
 #include "park.h"
 #include "reply.h"
 #include "request.h"
@@ -81,6 +82,7 @@ static void park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
 {
 	struct fcgiio_req *r = w->ctx;
 
+	metrics_waiting(-1);
 	park_answer(fcgiio_ctx(r), r, w->user_id, body, len, n, 0);
 	hub_waiter_free(w);
 }
@@ -94,8 +96,10 @@ int park_take(struct park *p, struct fcgiio_req *r, struct hub_waiter *w, struct
 	w->ctx = r;
 	fcgiio_set_ctx(r, p);
 	int rc = hub_take(p->hub, w, &body, &len);
-	if (rc == 0)
+	if (rc == 0) {
+		metrics_waiting(1);
 		return 0;
+	}
 	hub_waiter_free(w);
 	if (rc == 1) {
 		reply_raw(rep, 200, body, len);

@@ -15,8 +15,9 @@
 #include "router.h"
 #include "store.h"
 
-/* A route's path is either exact, or "prefix{arg}suffix" (suffix "": the
- * argument runs to the end). */
+/* A route's path is either exact (suffix NULL), or prefix, ending in
+ * "{what}" (what the argument is, for the route's name), then the argument,
+ * then suffix ("": the argument runs to the end). */
 struct route {
 	const char *method;
 	const char *prefix;
@@ -32,25 +33,40 @@ struct route {
 
 static const struct route routes[] = {
 	{ "GET", "/v1/health", NULL, api_health, 1, ROUTE_WORKER },
+	{ "GET", "/v1/metrics", NULL, api_metrics, 1, ROUTE_WORKER },
 	{ "GET", "/v1/me", NULL, api_me, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms", NULL, api_rooms, 0, ROUTE_WORKER },
-	{ "POST", "/v1/rooms/", "/join", api_room_join, 0, ROUTE_WORKER },
-	{ "POST", "/v1/rooms/", "/leave", api_room_leave, 0, ROUTE_WORKER },
-	{ "GET", "/v1/rooms/", "/messages", api_room_history, 0, ROUTE_WORKER },
-	{ "GET", "/v1/rooms/", "/who", api_room_who, 0, ROUTE_WORKER },
+	{ "POST", "/v1/rooms/{room}", "/join", api_room_join, 0, ROUTE_WORKER },
+	{ "POST", "/v1/rooms/{room}", "/leave", api_room_leave, 0, ROUTE_WORKER },
+	{ "GET", "/v1/rooms/{room}", "/messages", api_room_history, 0, ROUTE_WORKER },
+	{ "GET", "/v1/rooms/{room}", "/who", api_room_who, 0, ROUTE_WORKER },
 	{ "POST", "/v1/messages", NULL, api_post_message, 0, ROUTE_WORKER },
 	{ "GET", "/v1/events", NULL, api_events, 0, ROUTE_MEMORY },
-	{ "DELETE", "/v1/messages/", "", api_delete_message, 0, ROUTE_WORKER },
-	{ "POST", "/v1/users/", "/mute", api_mute, 0, ROUTE_WORKER },
-	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0, ROUTE_WORKER },
+	{ "DELETE", "/v1/messages/{id}", "", api_delete_message, 0, ROUTE_WORKER },
+	{ "POST", "/v1/users/{username}", "/mute", api_mute, 0, ROUTE_WORKER },
+	{ "DELETE", "/v1/users/{username}", "/mute", api_unmute, 0, ROUTE_WORKER },
 	{ "GET", "/v1/search", NULL, api_search, 0, ROUTE_HEAVY },
 	{ "GET", "/v1/objects", NULL, api_objects, 0, ROUTE_WORKER },
 };
 
+#define ROUTER_N (sizeof routes / sizeof *routes)
+
+const char *router_route_name(size_t i)
+{
+	static char names[ROUTER_N][64];   /* made once, before the threads start */
+
+	if (i >= ROUTER_N)
+		return NULL;
+	if (!names[i][0])
+		snprintf(names[i], sizeof names[i], "%s %s%s", routes[i].method, routes[i].prefix,
+		         routes[i].suffix ? routes[i].suffix : "");
+	return names[i];
+}
+
 /* 1 when path matches r; the argument (if any) goes to arg. */
 static int router_match(const struct route *r, const char *path, char *arg, size_t arglen)
 {
-	size_t plen = strlen(r->prefix), len = strlen(path);
+	size_t plen = strcspn(r->prefix, "{"), len = strlen(path);
 	if (!r->suffix)
 		return strcmp(path, r->prefix) == 0;
 	size_t slen = strlen(r->suffix);
@@ -214,7 +230,8 @@ void router_dispatch(struct call *c)
 	const struct route *hit = NULL;
 	char allow[64] = "";
 
-	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+	c->route = -1;
+	for (size_t i = 0; i < ROUTER_N; i++) {
 		if (!router_match(&routes[i], req->path, c->arg, sizeof c->arg))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
@@ -264,6 +281,7 @@ void router_dispatch(struct call *c)
 			return;
 		}
 	}
+	c->route = (int)(hit - routes);
 	if (!hit->open && router_authenticate(c) < 0)
 		return;
 	if (hit->class == ROUTE_HEAVY && router_heavy_enter(c) < 0)

@@ -39,6 +39,7 @@ struct store_event {
 	long long to_user_id;  /* direct messages: the recipient, else 0 */
 	long long target;      /* delete: the removed message's id, else 0 */
 	char *json;            /* the event as API.md shows it, serialized once */
+	long long ts_ms;       /* its "ts", wall-clock ms since the epoch (0: unknown) */
 	/* A delete of a direct message has no room; its user_id and to_user_id
 	 * are the two users of the removed message, who alone see it. A removed
 	 * message itself reads {..., "deleted": true} without "text". */
