@@ -1,6 +1,7 @@
 /*
  * router.h - map METHOD + PATH_INFO to a handler; apply the checks every
- * route shares (cross-site rules for POST/DELETE, authentication) first.
+ * route shares (cross-site rules for POST/PUT/PATCH/DELETE, authentication)
+ * first.
  */
 #ifndef GC_ROUTER_H
 #define GC_ROUTER_H
@@ -18,9 +19,8 @@
  * (c->heavy) gets 503 with Retry-After instead of a worker's time. */
 void router_dispatch(struct call *c);
 
-/* The name of route i of the table, "METHOD /path" with its argument as
- * "{what}" (e.g. "POST /v1/rooms/{room}/join"), for metrics; NULL past
- * the last. The first call for each i must come before the threads. */
+/* The name of route i of the table, "METHOD pattern" (e.g.
+ * "POST /v1/rooms/{*}/join"), for metrics; NULL past the last. The first call for each i must come before the threads. */
 const char *router_route_name(size_t i);
 
 /* Fills c->rep with the answer to a request whose authentication failed
