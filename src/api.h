@@ -1,6 +1,6 @@
 /*
  * api.h - what a route handler gets (struct call) and the handlers
- * themselves, one file per group of routes: api_health.c, api_me.c,
+ * themselves, one file per group of routes: api_health.c, api_metrics.c, api_me.c,
  * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c,
  * api_objects.c, api_conv.c.
  */
@@ -33,6 +33,7 @@ struct call {
 	struct user user;          /* set for authenticated routes */
 	char arg[1024];            /* the {room}, {id} or {username} of the path, decoded */
 	char arg2[256];            /* a second one: the {emoji} of a reaction's path */
+	int route;                 /* set by the router: its route's index (-1: none) */
 	/* set by the server: how many requests of heavy routes (searches) this
 	 * process runs now; the router keeps it at most cfg->max_searches.
 	 * NULL: no bound. */
@@ -62,6 +63,7 @@ struct call {
 typedef void (*api_fn)(struct call *c);
 
 void api_health(struct call *c);
+void api_metrics(struct call *c);
 void api_me(struct call *c);
 void api_rooms(struct call *c);
 void api_room_join(struct call *c);

@@ -52,6 +52,7 @@ struct store_event {
 	long long target;      /* delete, edit, reaction, solved: the message, else 0 */
 	long long reply_to;    /* a reply: the message it answers, else 0 */
 	char *json;            /* the event as API.md shows it, serialized once */
+	long long ts_ms;       /* its "ts", wall-clock ms since the epoch (0: unknown) */
 	/* An event naming a direct message (store_event_targets) has no room;
 	 * its user_id and to_user_id are the two users of that message, who
 	 * alone see it. A removed message itself reads {..., "deleted": true}

@@ -37,6 +37,21 @@ void store_time(char out[32], long long offset_s)
 	store_time_at(out, &ts);
 }
 
+/* The time ts in store_time()'s format as ms since the epoch; 0 when it
+ * is not in that format. */
+static long long store_time_ms(const char *ts)
+{
+	struct tm tm = { 0 };
+	int ms = 0, n = 0;
+
+	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &n) != 7 || n != 24)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm) * 1000 + ms;
+}
+
 json_object *store_rows_user_json(long long id, const char *username, const char *gravatar)
 {
 	json_object *o = json_object_new_object();
@@ -270,6 +285,7 @@ int store_rows_event_push(struct store_events *out, const struct store_row *r)
 	ev->user_id = r->user_id;
 	ev->to_user_id = r->to_user_id;
 	ev->target = r->target;
+	ev->ts_ms = store_time_ms(str(r->ts));
 	ev->reply_to = r->reply_to;
 	if (store_event_targets(ev->type) && !r->room) {   /* only these two see it (store.h) */
 		ev->user_id = r->target_user_id;
