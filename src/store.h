@@ -25,10 +25,12 @@ enum store_result {
 	STORE_OK = 0,
 	STORE_NOT_FOUND = 1,   /* no such room / user / message */
 	STORE_FORBIDDEN = 2,   /* e.g. posting to a room one is not in, leaving `all` */
+	STORE_INVALID = 3,     /* a request the rules refuse as such, e.g. a read
+	                        * marker at an event of another conversation */
 	STORE_ERROR = -1       /* the store failed (I/O, full disk, locked too long) */
 };
 
-enum event_type { EV_MESSAGE, EV_JOIN, EV_LEAVE, EV_DIRECT, EV_DELETE };
+enum event_type { EV_MESSAGE, EV_JOIN, EV_LEAVE, EV_DIRECT, EV_DELETE, EV_READ };
 
 /* One event, as the hub and the handlers need it. */
 struct store_event {
@@ -37,11 +39,13 @@ struct store_event {
 	char *room;            /* NULL for direct messages */
 	long long user_id;     /* author, joiner, leaver, remover */
 	long long to_user_id;  /* direct messages: the recipient, else 0 */
-	long long target;      /* delete: the removed message's id, else 0 */
+	long long target;      /* delete: the removed message's id; read: the id read up to */
 	char *json;            /* the event as API.md shows it, serialized once */
 	/* A delete of a direct message has no room; its user_id and to_user_id
 	 * are the two users of the removed message, who alone see it. A removed
-	 * message itself reads {..., "deleted": true} without "text". */
+	 * message itself reads {..., "deleted": true} without "text" or
+	 * "mentions". A read event has the room it marks (NULL for direct
+	 * messages) and goes to its user_id alone. */
 };
 
 /* The most events one read returns: a larger limit is cut to it. */
@@ -122,6 +126,31 @@ enum store_result store_post(struct store *st, const struct user *u,
                              const char *text, const char *client_id,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen);
+
+/* A user the text of a message names (mention.h): the Galaxy id of the
+ * holder of the username name now (auth_find_user). */
+struct store_mention {
+	long long user_id;
+	const char *name;
+};
+
+/* store_post() of a message whose text names mentions[0..n) (at most
+ * MENTION_MAX are looked at). Each is mentioned when the store's users row
+ * of user_id is called name (the chat saw them under it last), it is not
+ * u, and they may see the message: a member of room (anyone for `all`),
+ * or the recipient. The event carries their names ("mentions"); a room
+ * message's mentions count for their unread mentions. */
+enum store_result store_post_mentioning(struct store *st, const struct user *u,
+                                        const char *room, long long to_user_id,
+                                        const char *text, const char *client_id,
+                                        const struct store_mention *mentions, size_t n,
+                                        long long *id, char ts[32], int *created,
+                                        char *err, size_t errlen);
+
+/* 1 when some chat user's users row is called name, else 0 (-1 with err):
+ * a name no one was last seen under mentions no one, so the caller need
+ * not ask Galaxy about it. */
+int store_name_known(struct store *st, const char *name, char *err, size_t errlen);
 
 /* Appends to out the events with id > since that user_id may see (see
  * HACKING.md "Events and visibility"), oldest first, at most limit. */
@@ -222,6 +251,35 @@ enum store_result store_search(struct store *st, long long user_id, const char *
 enum store_result store_prune(struct store *st, int days, int batch, int dry_run,
                               char cutoff[32], long long *events, long long *messages,
                               char *err, size_t errlen);
+
+/* Moves u's read marker in room, or (room NULL) for the direct messages
+ * between u and the user peer_id, forward to the event id (doc/api.md
+ * "Mentions, read markers and unread counts"); a marker at or beyond id
+ * stays. When it moved, a read event goes to u alone. *out: a new object
+ * {"room" or "with", "read", "unread", "mentions" for a room, "event":
+ * the read event's id or null}. STORE_NOT_FOUND for an unknown room or a
+ * peer who never used the chat, STORE_FORBIDDEN when u is not in room,
+ * STORE_INVALID when id is beyond the newest event or not of that
+ * conversation (a room's event, a direct message between the two). */
+enum store_result store_read(struct store *st, const struct user *u, const char *room,
+                             long long peer_id, long long id, json_object **out,
+                             char *err, size_t errlen);
+
+/* GET /v1/unread for user_id: a new object {"rooms": [...], "direct":
+ * [...], "total", "mentions"} (doc/api.md). Counters only, no history. */
+enum store_result store_unread(struct store *st, long long user_id, json_object **out,
+                               char *err, size_t errlen);
+
+/* The values of the email setting, the default first, NULL-ended. */
+extern const char *const store_email_settings[];
+
+/* user_id's email setting (one of store_email_settings) into email. */
+enum store_result store_email_get(struct store *st, long long user_id, char email[16],
+                                  char *err, size_t errlen);
+
+/* Keeps email, one of store_email_settings (STORE_INVALID otherwise). */
+enum store_result store_email_set(struct store *st, long long user_id, const char *email,
+                                  char *err, size_t errlen);
 
 /* One event of a room's log (store_log); strings valid during the call. */
 struct store_log_row {

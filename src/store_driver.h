@@ -56,7 +56,16 @@ struct store_new_event {
 	enum event_type type;
 	const struct user *user;        /* its author: id and username as now */
 	long long room_id, to_user_id, target;
+	long long seq;                  /* a room message's number in its room, else 0 */
 	const char *text, *client_id, *ts;
+	const char *mentions;           /* the names it mentions, space-separated, or NULL */
+};
+
+/* Where an event is: its room (0: none), type, author and recipient. */
+struct store_where {
+	long long room_id;
+	enum event_type type;
+	long long user_id, to_user_id;
 };
 
 /* What removing a message needs to know of it. */
@@ -148,6 +157,43 @@ struct store_driver {
 	                const char *now);
 	/* 1 when a mute lasting past now was lifted, 0 when there was none */
 	int (*mute_del)(struct store *st, long long user_id, const char *now);
+
+	/* --- attention: mentions, read markers, unread counts, settings
+	 *     (store_sql.h says how the counts are kept) --- */
+	/* one more message in room_id: *seq, its number there */
+	int (*room_count)(struct store *st, long long room_id, long long *seq);
+	/* 1 when a users row is called name (and is user_id's, unless 0), else 0 */
+	int (*user_named)(struct store *st, const char *name, long long user_id);
+	int (*mention_add)(struct store *st, long long user_id, long long room_id, long long event_id);
+	/* forgets the mentions of the message event_id */
+	int (*mentions_del)(struct store *st, long long event_id);
+	/* user_id's marker in room_id at the newest event, unless it has one */
+	int (*read_start)(struct store *st, long long user_id, long long room_id);
+	int (*read_del)(struct store *st, long long user_id, long long room_id);
+	/* one more of user_id's own messages in room_id after the marker */
+	int (*read_own)(struct store *st, long long user_id, long long room_id);
+	/* moves user_id's marker in room_id forward to event id: 1, or 0 when
+	 * it is there or beyond already (or there is none) */
+	int (*read_move)(struct store *st, long long user_id, long long room_id, long long id);
+	/* the direct message id from user_id to to_user_id (two users):
+	 * counted unread for to_user_id, and both rows of the conversation made */
+	int (*direct_count)(struct store *st, long long user_id, long long to_user_id, long long id);
+	/* the direct message id from peer_id to user_id removed: uncounted */
+	int (*direct_uncount)(struct store *st, long long user_id, long long peer_id, long long id);
+	/* moves user_id's marker for the direct messages from peer_id forward
+	 * to id, counting what is unread after it: 1, or 0 when there already */
+	int (*direct_move)(struct store *st, long long user_id, long long peer_id, long long id);
+	/* 1 with *w for event id, 0 when there is none */
+	int (*event_where)(struct store *st, long long id, struct store_where *w);
+	/* appends user_id's rooms' counts (only room_id's, unless 0), `all`
+	 * first, to out (store_rows_unread_add) */
+	int (*unread_rooms)(struct store *st, long long user_id, long long room_id, json_object *out);
+	/* appends user_id's direct conversations with unread messages (only
+	 * that with peer_id, read or not, unless 0), by name, to out */
+	int (*unread_direct)(struct store *st, long long user_id, long long peer_id, json_object *out);
+	/* 1 with user_id's email setting, 0 when none is kept */
+	int (*setting_get)(struct store *st, long long user_id, char email[16]);
+	int (*setting_set)(struct store *st, long long user_id, const char *email);
 
 	/* --- the dialect's own queries --- */
 	/* store_search over the messages user_id may see (only room_id's when

@@ -507,16 +507,17 @@ static int pgs_who(struct store *base, long long room_id, const char *since, jso
 static int pgs_event_add(struct store *base, const struct store_new_event *ev, long long *id)
 {
 	struct pgs *st = pgs(base);
-	char r[24], uid[24], to[24], tg[24], idbuf[24];
+	char r[24], uid[24], to[24], tg[24], sq[24], idbuf[24];
 	const char *v[] = {
 		ev->ts, store_event_type_names[ev->type], ev->room_id ? num(r, ev->room_id) : NULL,
 		num(uid, ev->user->id), ev->user->username,
 		ev->to_user_id ? num(to, ev->to_user_id) : NULL, ev->text, ev->client_id,
-		ev->target ? num(tg, ev->target) : NULL,
+		ev->target ? num(tg, ev->target) : NULL, ev->seq ? num(sq, ev->seq) : NULL,
+		ev->mentions,
 	};
 	const char *nv[1];
 
-	if (pgs_int(st, S_EVENT_ADD, 9, v, id) != 1)
+	if (pgs_int(st, S_EVENT_ADD, 11, v, id) != 1)
 		return -1;
 	nv[0] = num(idbuf, *id);
 	return pgs_do(st, S_NOTIFY, 1, nv) < 0 ? -1 : 0;
@@ -587,6 +588,7 @@ static struct store_row row_read(const PGresult *r, int i)
 		.deleted = PQgetvalue(r, i, 11)[0] == 't',
 		.target_user_id = col_int(r, i, 12),
 		.target_to_user_id = col_int(r, i, 13),
+		.mentions = PQgetisnull(r, i, 14) ? NULL : PQgetvalue(r, i, 14),
 	};
 
 	return row;
@@ -669,6 +671,165 @@ static int pgs_mute_del(struct store *base, long long user_id, const char *now)
 	const char *v[] = { num(uid, user_id), now };
 
 	return pgs_do(pgs(base), S_MUTE_DEL, 2, v);
+}
+
+/* --- attention (store_driver.h) --- */
+
+/* Runs statement id with the first n (1 to 3) of the numbers a, b, c as
+ * its parameters: as pgs_do(). */
+static int pgs_ids(struct pgs *st, enum stmt_id id, int n, long long a, long long b, long long c)
+{
+	char x[3][24];
+	const char *v[] = { num(x[0], a), num(x[1], b), num(x[2], c) };
+
+	return pgs_do(st, id, n, v);
+}
+
+static int pgs_room_count(struct store *base, long long room_id, long long *seq)
+{
+	char r[24];
+	const char *v[] = { num(r, room_id) };
+
+	return pgs_int(pgs(base), S_ROOM_COUNT, 1, v, seq) == 1 ? 0 : -1;
+}
+
+static int pgs_user_named(struct store *base, const char *name, long long user_id)
+{
+	char u[24];
+	const char *v[] = { name, num(u, user_id) };
+	long long id;
+
+	return pgs_int(pgs(base), S_USER_NAMED, 2, v, &id);
+}
+
+static int pgs_mention_add(struct store *base, long long user_id, long long room_id,
+                           long long event_id)
+{
+	return pgs_ids(pgs(base), S_MENTION_ADD, 3, user_id, room_id, event_id) < 0 ? -1 : 0;
+}
+
+static int pgs_mentions_del(struct store *base, long long event_id)
+{
+	return pgs_ids(pgs(base), S_MENTIONS_DEL, 1, event_id, 0, 0) < 0 ? -1 : 0;
+}
+
+static int pgs_read_start(struct store *base, long long user_id, long long room_id)
+{
+	return pgs_ids(pgs(base), S_READ_START, 2, user_id, room_id, 0) < 0 ? -1 : 0;
+}
+
+static int pgs_read_del(struct store *base, long long user_id, long long room_id)
+{
+	return pgs_ids(pgs(base), S_READ_DEL, 2, user_id, room_id, 0) < 0 ? -1 : 0;
+}
+
+static int pgs_read_own(struct store *base, long long user_id, long long room_id)
+{
+	return pgs_ids(pgs(base), S_READ_OWN, 2, user_id, room_id, 0) < 0 ? -1 : 0;
+}
+
+static int pgs_read_move(struct store *base, long long user_id, long long room_id, long long id)
+{
+	return pgs_ids(pgs(base), S_READ_MOVE, 3, user_id, room_id, id);
+}
+
+static int pgs_direct_count(struct store *base, long long user_id, long long to_user_id,
+                            long long id)
+{
+	return pgs_ids(pgs(base), S_DIRECT_COUNT, 3, user_id, to_user_id, id) < 0 ? -1 : 0;
+}
+
+static int pgs_direct_uncount(struct store *base, long long user_id, long long peer_id,
+                              long long id)
+{
+	return pgs_ids(pgs(base), S_DIRECT_UNCOUNT, 3, user_id, peer_id, id) < 0 ? -1 : 0;
+}
+
+static int pgs_direct_move(struct store *base, long long user_id, long long peer_id, long long id)
+{
+	return pgs_ids(pgs(base), S_DIRECT_MOVE, 3, user_id, peer_id, id);
+}
+
+static int pgs_event_where(struct store *base, long long id, struct store_where *w)
+{
+	char idb[24];
+	const char *v[] = { num(idb, id) };
+	PGresult *r = pgs_run(pgs(base), S_EVENT_WHERE, 1, v);
+	int found;
+
+	if (!r)
+		return -1;
+	if ((found = PQntuples(r) > 0)) {
+		w->room_id = col_int(r, 0, 0);
+		w->type = store_event_type(PQgetvalue(r, 0, 1));
+		w->user_id = col_int(r, 0, 2);
+		w->to_user_id = col_int(r, 0, 3);
+	}
+	PQclear(r);
+	return found;
+}
+
+/* Appends the rows of the count query r (cleared) to out, as unread_query
+ * in store_sqlite.c. */
+static int unread_add(struct pgs *st, PGresult *r, int direct, json_object *out)
+{
+	int i, rc = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
+		struct store_unread_row row = {
+			.direct = direct, .name = PQgetvalue(r, i, 0), .read = col_int(r, i, 1),
+			.unread = col_int(r, i, 2), .mentions = direct ? 0 : col_int(r, i, 3),
+		};
+		if (store_rows_unread_add(out, &row) < 0)
+			rc = pgs_oom(st);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pgs_unread_rooms(struct store *base, long long user_id, long long room_id,
+                            json_object *out)
+{
+	struct pgs *st = pgs(base);
+	char u[24], a[24], rid[24];
+	const char *v[] = { num(u, user_id), num(a, base->all_id), num(rid, room_id) };
+
+	return unread_add(st, pgs_run(st, S_UNREAD_ROOMS, 3, v), 0, out);
+}
+
+static int pgs_unread_direct(struct store *base, long long user_id, long long peer_id,
+                             json_object *out)
+{
+	struct pgs *st = pgs(base);
+	char u[24], p[24];
+	const char *v[] = { num(u, user_id), num(p, peer_id) };
+
+	return unread_add(st, pgs_run(st, S_UNREAD_DIRECT, 2, v), 1, out);
+}
+
+static int pgs_setting_get(struct store *base, long long user_id, char email[16])
+{
+	char u[24];
+	const char *v[] = { num(u, user_id) };
+	PGresult *r = pgs_run(pgs(base), S_SETTING_GET, 1, v);
+	int found;
+
+	if (!r)
+		return -1;
+	if ((found = PQntuples(r) > 0))
+		snprintf(email, 16, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return found;
+}
+
+static int pgs_setting_set(struct store *base, long long user_id, const char *email)
+{
+	char u[24];
+	const char *v[] = { num(u, user_id), email };
+
+	return pgs_do(pgs(base), S_SETTING_SET, 2, v) < 0 ? -1 : 0;
 }
 
 /* 1 when the last failure is a statement stopped by its statement_timeout
@@ -992,5 +1153,13 @@ const struct store_driver store_pg_driver = {
 	.mute_get = pgs_mute_get, .mute_set = pgs_mute_set, .mute_del = pgs_mute_del,
 	.search = pgs_search, .prune_bound = pgs_prune_bound, .prune_count = pgs_prune_count,
 	.prune_batch = pgs_prune_batch, .log = pgs_log, .stats = pgs_stats,
+	.room_count = pgs_room_count, .user_named = pgs_user_named,
+	.mention_add = pgs_mention_add, .mentions_del = pgs_mentions_del,
+	.read_start = pgs_read_start, .read_del = pgs_read_del, .read_own = pgs_read_own,
+	.read_move = pgs_read_move, .direct_count = pgs_direct_count,
+	.direct_uncount = pgs_direct_uncount, .direct_move = pgs_direct_move,
+	.event_where = pgs_event_where, .unread_rooms = pgs_unread_rooms,
+	.unread_direct = pgs_unread_direct, .setting_get = pgs_setting_get,
+	.setting_set = pgs_setting_set,
 	.seq = pgs_seq, .wait = pgs_wait,
 };

@@ -13,7 +13,7 @@
 
 const char *const store_event_type_names[] = {
 	[EV_MESSAGE] = "message", [EV_JOIN] = "join", [EV_LEAVE] = "leave",
-	[EV_DIRECT] = "direct", [EV_DELETE] = "delete",
+	[EV_DIRECT] = "direct", [EV_DELETE] = "delete", [EV_READ] = "read",
 };
 
 void store_time_at(char out[32], const struct timespec *ts)
@@ -44,11 +44,13 @@ json_object *store_rows_user_json(long long id, const char *username, const char
 	return o;
 }
 
-static enum event_type event_type_parse(const char *name)
+enum event_type store_event_type(const char *name)
 {
 	int t;
 
-	for (t = EV_MESSAGE; t < EV_DELETE; t++)
+	/* an unknown type (a newer galaxy-chat's) reads as a read event, which
+	 * only its own user sees */
+	for (t = EV_MESSAGE; t < EV_READ; t++)
 		if (strcmp(name, store_event_type_names[t]) == 0)
 			break;
 	return t;
@@ -57,6 +59,20 @@ static enum event_type event_type_parse(const char *name)
 static const char *str(const char *s)
 {
 	return s ? s : "";
+}
+
+/* The space-separated names as a JSON array (a new one). */
+static json_object *store_rows_names_json(const char *names)
+{
+	json_object *a = json_object_new_array();
+
+	for (const char *p = names; a && *p;) {
+		size_t n = strcspn(p, " ");
+		if (n)
+			json_object_array_add(a, json_object_new_string_len(p, (int)n));
+		p += n + (p[n] == ' ');
+	}
+	return a;
 }
 
 /* The event r as API.md shows it (a new object). A removed message keeps
@@ -76,10 +92,18 @@ static json_object *store_row_json(const struct store_row *r, enum event_type ty
 		json_object_object_add(o, "to", json_object_new_string(str(r->to_username)));
 	if (r->deleted)
 		json_object_object_add(o, "deleted", json_object_new_boolean(1));
-	else if (type == EV_MESSAGE || type == EV_DIRECT)
+	else if (type == EV_MESSAGE || type == EV_DIRECT) {
 		json_object_object_add(o, "text", json_object_new_string(str(r->text)));
+		if (r->mentions && *r->mentions)
+			json_object_object_add(o, "mentions", store_rows_names_json(r->mentions));
+	}
 	if (type == EV_DELETE)
 		json_object_object_add(o, "target", json_object_new_int64(r->target));
+	if (type == EV_READ) {
+		if (!r->room)
+			json_object_object_add(o, "with", json_object_new_string(str(r->to_username)));
+		json_object_object_add(o, "read", json_object_new_int64(r->target));
+	}
 	return o;
 }
 
@@ -99,7 +123,7 @@ int store_rows_event_push(struct store_events *out, const struct store_row *r)
 	}
 	ev = &out->v[out->n];
 	ev->id = r->id;
-	ev->type = event_type_parse(str(r->type));
+	ev->type = store_event_type(str(r->type));
 	ev->user_id = r->user_id;
 	ev->to_user_id = r->to_user_id;
 	ev->target = r->target;
@@ -124,7 +148,7 @@ int store_rows_event_push(struct store_events *out, const struct store_row *r)
 
 int store_rows_search_add(json_object *out, const struct store_row *r, const char *marked)
 {
-	json_object *o = store_row_json(r, event_type_parse(str(r->type)));
+	json_object *o = store_row_json(r, store_event_type(str(r->type)));
 	json_object *frags = search_fragments(str(marked), str(r->text));
 
 	if (!o || !frags) {
@@ -164,6 +188,24 @@ int store_rows_room_add(json_object *out, const struct store_room_row *r, int br
 		json_object_object_add(o, "online", json_object_new_int64(r->online));
 		json_object_object_add(o, "last_id", json_object_new_int64(r->last_id));
 	}
+	if (json_object_array_add(out, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
+int store_rows_unread_add(json_object *out, const struct store_unread_row *r)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return -1;
+	json_object_object_add(o, r->direct ? "with" : "name", json_object_new_string(r->name));
+	json_object_object_add(o, "unread", json_object_new_int64(r->unread > 0 ? r->unread : 0));
+	if (!r->direct)
+		json_object_object_add(o, "mentions", json_object_new_int64(r->mentions));
+	json_object_object_add(o, "read", json_object_new_int64(r->read));
 	if (json_object_array_add(out, o) != 0) {
 		json_object_put(o);
 		return -1;

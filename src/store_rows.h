@@ -26,6 +26,9 @@ void store_time_at(char out[32], const struct timespec *ts);
 /* "message", "join", ... indexed by enum event_type. */
 extern const char *const store_event_type_names[];
 
+/* The type called name (a read event for a name unknown). */
+enum event_type store_event_type(const char *name);
+
 /* One event row as the drivers read it; NULL strings read as "". */
 struct store_row {
 	long long id;
@@ -39,6 +42,7 @@ struct store_row {
 	int deleted;                   /* a removed message: no text shown */
 	long long target_user_id;      /* delete: the removed message's author */
 	long long target_to_user_id;   /* and its recipient, for a direct message */
+	const char *mentions;          /* space-separated names, or NULL */
 };
 
 /* Appends r to out with its JSON serialized once. 0, or -1 when out of
@@ -63,6 +67,17 @@ struct store_room_row {
 /* Appends r to the JSON array out; brief: name, persistent, joined only.
  * 0, or -1 when out of memory. */
 int store_rows_room_add(json_object *out, const struct store_room_row *r, int brief);
+
+/* One conversation's counts as GET /v1/unread lists them. */
+struct store_unread_row {
+	int direct;                    /* the direct messages from name, else room name */
+	const char *name;
+	long long unread, mentions, read;
+};
+
+/* Appends r to the JSON array out ({"name" or "with", "unread",
+ * "mentions" for a room, "read"}): 0, or -1 when out of memory. */
+int store_rows_unread_add(json_object *out, const struct store_unread_row *r);
 
 /* Appends a copy of name to the NULL-terminated *names of *n entries: 0, or
  * -1 when out of memory (*names still valid for store_free_names). */

@@ -433,6 +433,8 @@ static int sqls_event_add(struct store *base, const struct store_new_event *ev, 
 	sqlite3_bind_text(s, 7, ev->text, -1, SQLITE_STATIC);      /* NULL binds NULL */
 	sqlite3_bind_text(s, 8, ev->client_id, -1, SQLITE_STATIC);
 	bind_id_or_null(s, 9, ev->target);
+	bind_id_or_null(s, 10, ev->seq);
+	sqlite3_bind_text(s, 11, ev->mentions, -1, SQLITE_STATIC);
 	return sql_int(s, id) == 1 ? 0 : -1;
 }
 
@@ -493,6 +495,7 @@ static struct store_row row_read(sqlite3_stmt *s)
 		.target = sqlite3_column_int64(s, 10), .deleted = sqlite3_column_int(s, 11),
 		.target_user_id = sqlite3_column_int64(s, 12),
 		.target_to_user_id = sqlite3_column_int64(s, 13),
+		.mentions = (const char *)sqlite3_column_text(s, 14),
 	};
 
 	return r;
@@ -577,6 +580,170 @@ static int sqls_mute_del(struct store *base, long long user_id, const char *now)
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
 	return sql_changes(sqls(base), s);
+}
+
+/* --- attention (store_driver.h) --- */
+
+/* Binds a, b and c to s's ?1, ?2 and ?3. */
+static sqlite3_stmt *bind_id3(sqlite3_stmt *s, long long a, long long b, long long c)
+{
+	sqlite3_bind_int64(s, 3, c);
+	return bind_ids(s, a, b);
+}
+
+/* sql_changes() for a statement that may run outside a transaction: one
+ * in autocommit mode lets the waiting writers go, as a commit does. */
+static int sql_write(struct sqls *st, sqlite3_stmt *s)
+{
+	int autocommit = sqlite3_get_autocommit(st->db), r = sql_changes(st, s);
+
+	if (autocommit)
+		wake_write_done(st->wake);
+	return r;
+}
+
+static int sqls_room_count(struct store *base, long long room_id, long long *seq)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_ROOM_COUNT);
+
+	sqlite3_bind_int64(s, 1, room_id);
+	return sql_int(s, seq) == 1 ? 0 : -1;
+}
+
+static int sqls_user_named(struct store *base, const char *name, long long user_id)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_USER_NAMED);
+	long long id;
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, user_id);
+	return sql_int(s, &id);
+}
+
+static int sqls_mention_add(struct store *base, long long user_id, long long room_id,
+                            long long event_id)
+{
+	return sql_exec(bind_id3(stmt(sqls(base), S_MENTION_ADD), user_id, room_id, event_id));
+}
+
+static int sqls_mentions_del(struct store *base, long long event_id)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_MENTIONS_DEL);
+
+	sqlite3_bind_int64(s, 1, event_id);
+	return sql_exec(s);
+}
+
+static int sqls_read_start(struct store *base, long long user_id, long long room_id)
+{
+	struct sqls *st = sqls(base);
+
+	return sql_write(st, bind_ids(stmt(st, S_READ_START), user_id, room_id)) < 0 ? -1 : 0;
+}
+
+static int sqls_read_del(struct store *base, long long user_id, long long room_id)
+{
+	return sql_exec(bind_ids(stmt(sqls(base), S_READ_DEL), user_id, room_id));
+}
+
+static int sqls_read_own(struct store *base, long long user_id, long long room_id)
+{
+	return sql_exec(bind_ids(stmt(sqls(base), S_READ_OWN), user_id, room_id));
+}
+
+static int sqls_read_move(struct store *base, long long user_id, long long room_id, long long id)
+{
+	return sql_changes(sqls(base), bind_id3(stmt(sqls(base), S_READ_MOVE), user_id, room_id, id));
+}
+
+static int sqls_direct_count(struct store *base, long long user_id, long long to_user_id,
+                             long long id)
+{
+	return sql_exec(bind_id3(stmt(sqls(base), S_DIRECT_COUNT), user_id, to_user_id, id));
+}
+
+static int sqls_direct_uncount(struct store *base, long long user_id, long long peer_id,
+                               long long id)
+{
+	return sql_exec(bind_id3(stmt(sqls(base), S_DIRECT_UNCOUNT), user_id, peer_id, id));
+}
+
+static int sqls_direct_move(struct store *base, long long user_id, long long peer_id, long long id)
+{
+	return sql_changes(sqls(base), bind_id3(stmt(sqls(base), S_DIRECT_MOVE), user_id, peer_id, id));
+}
+
+static int sqls_event_where(struct store *base, long long id, struct store_where *w)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_EVENT_WHERE);
+	int r;
+
+	sqlite3_bind_int64(s, 1, id);
+	if ((r = sql_row(s)) == 1) {
+		w->room_id = sqlite3_column_int64(s, 0);
+		w->type = store_event_type(col_text(s, 1));
+		w->user_id = sqlite3_column_int64(s, 2);
+		w->to_user_id = sqlite3_column_int64(s, 3);
+		sqlite3_reset(s);
+	}
+	return r;
+}
+
+/* Runs the bound count query s (name, read, unread[, mentions]) and
+ * appends its rows to out. */
+static int unread_query(struct sqls *st, sqlite3_stmt *s, int direct, json_object *out)
+{
+	int r;
+
+	while ((r = sql_row(s)) == 1) {
+		struct store_unread_row row = {
+			.direct = direct, .name = col_text(s, 0), .read = sqlite3_column_int64(s, 1),
+			.unread = sqlite3_column_int64(s, 2),
+			.mentions = direct ? 0 : sqlite3_column_int64(s, 3),
+		};
+		if (store_rows_unread_add(out, &row) < 0) {
+			sqlite3_reset(s);
+			return sqls_oom(st);
+		}
+	}
+	return r;
+}
+
+static int sqls_unread_rooms(struct store *base, long long user_id, long long room_id,
+                             json_object *out)
+{
+	return unread_query(sqls(base), bind_id3(stmt(sqls(base), S_UNREAD_ROOMS), user_id,
+	                                         base->all_id, room_id), 0, out);
+}
+
+static int sqls_unread_direct(struct store *base, long long user_id, long long peer_id,
+                              json_object *out)
+{
+	return unread_query(sqls(base), bind_ids(stmt(sqls(base), S_UNREAD_DIRECT), user_id,
+	                                         peer_id), 1, out);
+}
+
+static int sqls_setting_get(struct store *base, long long user_id, char email[16])
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_SETTING_GET);
+	int r;
+
+	sqlite3_bind_int64(s, 1, user_id);
+	if ((r = sql_row(s)) == 1) {
+		snprintf(email, 16, "%s", col_text(s, 0));
+		sqlite3_reset(s);
+	}
+	return r;
+}
+
+static int sqls_setting_set(struct store *base, long long user_id, const char *email)
+{
+	struct sqls *st = sqls(base);
+	sqlite3_stmt *s = stmt(st, S_SETTING_SET);
+
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_text(s, 2, email, -1, SQLITE_STATIC);
+	return sql_write(st, s) < 0 ? -1 : 0;
 }
 
 /* SQLite's progress handler during a search: 1 (interrupt) once past
@@ -922,5 +1089,13 @@ const struct store_driver store_sqlite_driver = {
 	.mute_get = sqls_mute_get, .mute_set = sqls_mute_set, .mute_del = sqls_mute_del,
 	.search = sqls_search, .prune_bound = sqls_prune_bound, .prune_count = sqls_prune_count,
 	.prune_batch = sqls_prune_batch, .log = sqls_log, .stats = sqls_stats,
+	.room_count = sqls_room_count, .user_named = sqls_user_named,
+	.mention_add = sqls_mention_add, .mentions_del = sqls_mentions_del,
+	.read_start = sqls_read_start, .read_del = sqls_read_del, .read_own = sqls_read_own,
+	.read_move = sqls_read_move, .direct_count = sqls_direct_count,
+	.direct_uncount = sqls_direct_uncount, .direct_move = sqls_direct_move,
+	.event_where = sqls_event_where, .unread_rooms = sqls_unread_rooms,
+	.unread_direct = sqls_unread_direct, .setting_get = sqls_setting_get,
+	.setting_set = sqls_setting_set,
 	.seq = sqls_seq, .wait = sqls_wait,
 };
