@@ -187,6 +187,7 @@ static void hub_ring_redact(struct hub *h, long long target)
 	if (!o)
 		return;
 	json_object_object_del(o, "text");
+	json_object_object_del(o, "mentions");
 	json_object_object_add(o, "deleted", json_object_new_boolean(1));
 	char *json = strdup(json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

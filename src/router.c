@@ -45,6 +45,10 @@ static const struct route routes[] = {
 	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0, ROUTE_WORKER },
 	{ "GET", "/v1/search", NULL, api_search, 0, ROUTE_HEAVY },
 	{ "GET", "/v1/objects", NULL, api_objects, 0, ROUTE_WORKER },
+	{ "POST", "/v1/read", NULL, api_read, 0, ROUTE_WORKER },
+	{ "GET", "/v1/unread", NULL, api_unread, 0, ROUTE_WORKER },
+	{ "GET", "/v1/me/settings", NULL, api_settings, 0, ROUTE_WORKER },
+	{ "PUT", "/v1/me/settings", NULL, api_settings_put, 0, ROUTE_WORKER },
 };
 
 /* 1 when path matches r; the argument (if any) goes to arg. */
