@@ -281,6 +281,57 @@ enum store_result store_email_get(struct store *st, long long user_id, char emai
 enum store_result store_email_set(struct store *st, long long user_id, const char *email,
                                   char *err, size_t errlen);
 
+/* --- notify (notify.c): who is due an email, and of what --- */
+
+/* Takes the lock of notify's runs (two never overlap: a file lock beside
+ * an SQLite store, a PostgreSQL session's advisory lock), held until
+ * store_close(). STORE_FORBIDDEN when another run holds it (nothing
+ * waits). */
+enum store_result store_notify_lock(struct store *st, char *err, size_t errlen);
+
+/* Looks at the events stored since the last scan and older than
+ * after_minutes: the users they mention or write to directly are due.
+ * *cutoff: the newest event older than after_minutes (every item of this
+ * run is at or below it). */
+enum store_result store_notify_scan(struct store *st, int after_minutes, long long *cutoff,
+                                    char *err, size_t errlen);
+
+/* A user who may be due an email. */
+struct store_notify_user {
+	long long id;
+	char username[USER_NAME_MAX];   /* their chat name, as last seen */
+	int email_off;                  /* their setting is "off" */
+	char sent_at[32];               /* their last email, "" for none */
+	long long done_id;              /* everything up to it is dealt with */
+};
+
+/* The due users, by id: a new array of *n (caller frees *users). */
+enum store_result store_notify_users(struct store *st, struct store_notify_user **users,
+                                     size_t *n, char *err, size_t errlen);
+
+/* A mention or direct message to email (mail.h's mail_item is made of it). */
+struct store_notify_item {
+	long long id;
+	char ts[32];
+	char *from;                     /* its author, as named then */
+	char *room;                     /* NULL for a direct message */
+	char *text;
+};
+void store_notify_items_free(struct store_notify_item *items, size_t n);
+
+/* user_id's unread mentions (in rooms they are still in) and direct
+ * messages with after < id <= cutoff, not removed, oldest first, at most
+ * max: a new array of *n (store_notify_items_free). */
+enum store_result store_notify_items(struct store *st, long long user_id, long long after,
+                                     long long cutoff, int max, struct store_notify_item **items,
+                                     size_t *n, char *err, size_t errlen);
+
+/* Records for user_id that everything up to done_id is dealt with (never
+ * again in an email), that an email went now when sent, and whether more
+ * may be due. */
+enum store_result store_notify_done(struct store *st, long long user_id, long long done_id,
+                                    int sent, int due, char *err, size_t errlen);
+
 /* One event of a room's log (store_log); strings valid during the call. */
 struct store_log_row {
 	long long id;

@@ -195,6 +195,24 @@ struct store_driver {
 	int (*setting_get)(struct store *st, long long user_id, char email[16]);
 	int (*setting_set)(struct store *st, long long user_id, const char *email);
 
+	/* --- notify (store_notify.c; store_sql.h has the statements) --- */
+	/* 1 when this connection took notify's lock, 0 when another holds it */
+	int (*notify_lock)(struct store *st);
+	/* *id: the newest event older than the store time ts, 0 when none */
+	int (*notify_cutoff)(struct store *st, const char *ts, long long *id);
+	/* the users the events after the last scan up to cutoff concern are due */
+	int (*notify_due)(struct store *st, long long cutoff);
+	/* events up to cutoff were looked at */
+	int (*notify_scanned)(struct store *st, long long cutoff);
+	/* appends the due users to *users of *n (store_rows_notify_user_add) */
+	int (*notify_users)(struct store *st, struct store_notify_user **users, size_t *n);
+	/* appends store_notify_items()' items to *items of *n (store_rows_notify_item_add) */
+	int (*notify_items)(struct store *st, long long user_id, long long after, long long cutoff,
+	                    int limit, struct store_notify_item **items, size_t *n);
+	/* sent_at NULL: not sent now */
+	int (*notify_done)(struct store *st, long long user_id, long long done_id, const char *sent_at,
+	                   int due);
+
 	/* --- the dialect's own queries --- */
 	/* store_search over the messages user_id may see (only room_id's when
 	 * not 0, access checked already), appending to out with

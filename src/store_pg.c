@@ -832,6 +832,87 @@ static int pgs_setting_set(struct store *base, long long user_id, const char *em
 	return pgs_do(pgs(base), S_SETTING_SET, 2, v) < 0 ? -1 : 0;
 }
 
+/* --- notify (store_driver.h) --- */
+
+/* notify's lock: a session advisory lock, let go when the connection
+ * closes (or dies: a run that lost its connection loses its lock too) */
+static int pgs_notify_lock(struct store *base)
+{
+	long long got = 0;
+
+	return pgs_int(pgs(base), S_NOTIFY_LOCK, 0, NULL, &got) == 1 ? got == 1 : -1;
+}
+
+static int pgs_notify_cutoff(struct store *base, const char *ts, long long *id)
+{
+	const char *v[] = { ts };
+
+	return pgs_int(pgs(base), S_NOTIFY_CUTOFF, 1, v, id) == 1 ? 0 : -1;
+}
+
+static int pgs_notify_due(struct store *base, long long cutoff)
+{
+	return pgs_ids(pgs(base), S_NOTIFY_DUE, 1, cutoff, 0, 0) < 0 ? -1 : 0;
+}
+
+static int pgs_notify_scanned(struct store *base, long long cutoff)
+{
+	return pgs_ids(pgs(base), S_NOTIFY_SCANNED, 1, cutoff, 0, 0) < 0 ? -1 : 0;
+}
+
+static int pgs_notify_users(struct store *base, struct store_notify_user **users, size_t *n)
+{
+	struct pgs *st = pgs(base);
+	PGresult *r = pgs_run(st, S_NOTIFY_USERS, 0, NULL);
+	int i, rc = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
+		struct store_notify_user u = {
+			.id = col_int(r, i, 0), .email_off = strcmp(PQgetvalue(r, i, 2), "off") == 0,
+			.done_id = col_int(r, i, 4),
+		};
+		snprintf(u.username, sizeof u.username, "%s", PQgetvalue(r, i, 1));
+		snprintf(u.sent_at, sizeof u.sent_at, "%s", PQgetvalue(r, i, 3));
+		if (store_rows_notify_user_add(users, n, &u) < 0)
+			rc = pgs_oom(st);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pgs_notify_items(struct store *base, long long user_id, long long after,
+                            long long cutoff, int limit, struct store_notify_item **items,
+                            size_t *n)
+{
+	struct pgs *st = pgs(base);
+	char u[24], a[24], c[24], l[24];
+	const char *v[] = { num(u, user_id), num(a, after), num(c, cutoff), num(l, limit) };
+	PGresult *r = pgs_run(st, S_NOTIFY_ITEMS, 4, v);
+	int i, rc = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++)
+		if (store_rows_notify_item_add(items, n, col_int(r, i, 0), PQgetvalue(r, i, 1),
+		                               PQgetvalue(r, i, 2),
+		                               PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3),
+		                               PQgetvalue(r, i, 4)) < 0)
+			rc = pgs_oom(st);
+	PQclear(r);
+	return rc;
+}
+
+static int pgs_notify_done(struct store *base, long long user_id, long long done_id,
+                           const char *sent_at, int due)
+{
+	char u[24], d[24];
+	const char *v[] = { num(u, user_id), num(d, done_id), sent_at, due ? "1" : "0" };
+
+	return pgs_do(pgs(base), S_NOTIFY_DONE, 4, v) < 0 ? -1 : 0;
+}
+
 /* 1 when the last failure is a statement stopped by its statement_timeout
  * (or a cancel). */
 static int pgs_cancelled(const struct pgs *st)
@@ -1161,5 +1242,9 @@ const struct store_driver store_pg_driver = {
 	.event_where = pgs_event_where, .unread_rooms = pgs_unread_rooms,
 	.unread_direct = pgs_unread_direct, .setting_get = pgs_setting_get,
 	.setting_set = pgs_setting_set,
+	.notify_lock = pgs_notify_lock, .notify_cutoff = pgs_notify_cutoff,
+	.notify_due = pgs_notify_due, .notify_scanned = pgs_notify_scanned,
+	.notify_users = pgs_notify_users, .notify_items = pgs_notify_items,
+	.notify_done = pgs_notify_done,
 	.seq = pgs_seq, .wait = pgs_wait,
 };

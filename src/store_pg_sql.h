@@ -9,6 +9,7 @@
 
 #define PGS_CHANNEL "galaxy_chat"
 #define PGS_WRITE_LOCK "7305423311276556289"    /* pg_advisory_xact_lock key: writers */
+#define PGS_NOTIFY_LOCK "7305423311276556291"   /* pg_try_advisory_lock key: notify's runs */
 #define PGS_STATEMENT_TIMEOUT "10000"           /* milliseconds, for statements and for
                                                    a transaction left idle (by a frozen
                                                    process holding the writers' lock) */
@@ -31,6 +32,8 @@ enum stmt_id {
 	S_READ_START, S_READ_DEL, S_READ_OWN, S_READ_MOVE,
 	S_DIRECT_COUNT, S_DIRECT_UNCOUNT, S_DIRECT_MOVE, S_EVENT_WHERE,
 	S_UNREAD_ROOMS, S_UNREAD_DIRECT, S_SETTING_GET, S_SETTING_SET,
+	S_NOTIFY_CUTOFF, S_NOTIFY_DUE, S_NOTIFY_SCANNED, S_NOTIFY_USERS, S_NOTIFY_ITEMS,
+	S_NOTIFY_DONE, S_NOTIFY_LOCK,
 	S_COUNT
 };
 

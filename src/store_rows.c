@@ -212,3 +212,40 @@ int store_rows_unread_add(json_object *out, const struct store_unread_row *r)
 	}
 	return 0;
 }
+
+int store_rows_notify_user_add(struct store_notify_user **users, size_t *n,
+                               const struct store_notify_user *u)
+{
+	struct store_notify_user *v = realloc(*users, (*n + 1) * sizeof *v);
+
+	if (!v)
+		return -1;
+	*users = v;
+	v[(*n)++] = *u;
+	return 0;
+}
+
+int store_rows_notify_item_add(struct store_notify_item **items, size_t *n, long long id,
+                               const char *ts, const char *from, const char *room,
+                               const char *text)
+{
+	struct store_notify_item *v = realloc(*items, (*n + 1) * sizeof *v), *it;
+
+	if (!v)
+		return -1;
+	*items = v;
+	it = &v[*n];
+	it->id = id;
+	snprintf(it->ts, sizeof it->ts, "%s", str(ts));
+	it->from = strdup(str(from));
+	it->room = room ? strdup(room) : NULL;
+	it->text = strdup(str(text));
+	if (!it->from || !it->text || (room && !it->room)) {
+		free(it->from);
+		free(it->room);
+		free(it->text);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}

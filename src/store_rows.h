@@ -79,6 +79,18 @@ struct store_unread_row {
  * "mentions" for a room, "read"}): 0, or -1 when out of memory. */
 int store_rows_unread_add(json_object *out, const struct store_unread_row *r);
 
+/* Appends a copy of u to *users of *n (the caller frees the array): 0,
+ * or -1 when out of memory (the array as it was). */
+int store_rows_notify_user_add(struct store_notify_user **users, size_t *n,
+                               const struct store_notify_user *u);
+
+/* Appends the item id, ts, from, room (NULL for a direct message), text,
+ * its strings copied, to *items of *n (store_notify_items_free): 0, or -1
+ * when out of memory. */
+int store_rows_notify_item_add(struct store_notify_item **items, size_t *n, long long id,
+                               const char *ts, const char *from, const char *room,
+                               const char *text);
+
 /* Appends a copy of name to the NULL-terminated *names of *n entries: 0, or
  * -1 when out of memory (*names still valid for store_free_names). */
 int store_rows_name_add(char ***names, size_t *n, const char *name);

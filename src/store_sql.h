@@ -142,6 +142,43 @@
 	" WHERE x.user_id = $1 AND (x.peer_id = $2 OR ($2 = 0 AND x.unread > 0))" \
 	" ORDER BY t.username" collate ", t.id"
 
+/* notify (store_notify.c): the newest event older than the store time $1,
+ * read back from the newest (so only the last notify_after minutes) */
+#define SQL_NOTIFY_CUTOFF \
+	"SELECT coalesce((SELECT id FROM events WHERE ts < $1 ORDER BY id DESC LIMIT 1), 0)"
+/* the users the events after the last scan up to $1 mention or write to
+ * directly are due */
+#define SQL_NOTIFY_DUE \
+	"INSERT INTO notify_users (user_id, due) SELECT x.u, 1 FROM (" \
+	"  SELECT m.user_id AS u FROM mentions m, notify_state s" \
+	"   WHERE m.event_id > s.scanned_id AND m.event_id <= $1" \
+	"  UNION SELECT e.to_user_id FROM events e, notify_state s" \
+	"   WHERE e.id > s.scanned_id AND e.id <= $1 AND e.type = 'direct'" \
+	"   AND e.to_user_id <> e.user_id) x" \
+	" WHERE true ON CONFLICT (user_id) DO UPDATE SET due = 1"
+#define SQL_NOTIFY_SCANNED "UPDATE notify_state SET scanned_id = $1 WHERE scanned_id < $1"
+#define SQL_NOTIFY_USERS \
+	"SELECT n.user_id, u.username, coalesce(s.email, 'mentions'), coalesce(n.sent_at, '')," \
+	" n.done_id FROM notify_users n JOIN users u ON u.id = n.user_id" \
+	" LEFT JOIN settings s ON s.user_id = n.user_id WHERE n.due <> 0 ORDER BY n.user_id"
+/* user $1's unread mentions (in rooms they are still in) and direct
+ * messages after $2 up to $3, not removed, oldest first, at most $4 */
+#define SQL_NOTIFY_ITEMS \
+	"SELECT e.id, e.ts, e.username, r.name, e.text FROM events e" \
+	" LEFT JOIN rooms r ON r.id = e.room_id WHERE e.id IN (" \
+	"  SELECT m.event_id FROM reads x JOIN mentions m" \
+	"   ON m.user_id = x.user_id AND m.room_id = x.room_id" \
+	"   WHERE x.user_id = $1 AND m.event_id > x.read_id AND m.event_id > $2 AND m.event_id <= $3" \
+	"  UNION SELECT d.id FROM direct x JOIN events d" \
+	"   ON d.to_user_id = x.user_id AND d.user_id = x.peer_id" \
+	"   WHERE x.user_id = $1 AND x.unread > 0 AND d.type = 'direct' AND d.id > x.read_id" \
+	"   AND d.id > $2 AND d.id <= $3)" \
+	" AND e.deleted_at IS NULL ORDER BY e.id LIMIT $4"
+/* $2 done up to, $3 sent at (NULL: not sent now), $4 still due */
+#define SQL_NOTIFY_DONE \
+	"UPDATE notify_users SET done_id = CASE WHEN done_id < $2 THEN $2 ELSE done_id END," \
+	" sent_at = coalesce($3, sent_at), due = $4 WHERE user_id = $1"
+
 /* prune: the newest event before the cut-off (read only), then the
  * oldest ones up to it */
 #define SQL_PRUNE_BOUND "SELECT coalesce(max(id), 0) FROM events WHERE ts < $1"

@@ -19,10 +19,12 @@
  * per version.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,12 +53,14 @@ struct sqls {
 	sqlite3 *db;
 	char *path;
 	struct wake *wake;
+	int notify_fd;                 /* "<store>-notify", locked by notify's run; -1 */
 	unsigned write_seq;            /* wake's write counter before this
 	                                * connection last tried to lock */
 	long long busy_since_ms;       /* when the present lock wait began */
 	int busy_ms;                   /* and how long it may last */
 	int moved;                     /* the file at path is no longer ours */
 	int oom;                       /* the last failure was out of memory */
+	int sys_errno;                 /* ... or this errno of a system call */
 	sqlite3_stmt *stmt[S_COUNT];   /* prepared on first use */
 };
 
@@ -73,9 +77,9 @@ static enum store_result sqls_fail(struct store *base, const char *what, char *e
 	int i;
 
 	snprintf(err, errlen, "store %s: %s: %s", st->path, what,
-	         st->oom ? "out of memory"
+	         st->oom ? "out of memory" : st->sys_errno ? strerror(st->sys_errno)
 	         : st->moved ? "the file was deleted or replaced while open" : sqlite3_errmsg(st->db));
-	st->oom = 0;
+	st->oom = st->sys_errno = 0;
 	for (i = 0; i < S_COUNT; i++)
 		if (st->stmt[i])
 			sqlite3_reset(st->stmt[i]);
@@ -746,6 +750,108 @@ static int sqls_setting_set(struct store *base, long long user_id, const char *e
 	return sql_write(st, s) < 0 ? -1 : 0;
 }
 
+/* --- notify (store_driver.h) --- */
+
+/* notify's lock: flock on "<store>-notify", a file of its own beside the
+ * store (made with the store's mode), held while the connection is open. */
+static int sqls_notify_lock(struct store *base)
+{
+	struct sqls *st = sqls(base);
+	char p[4096];
+	struct stat sb;
+
+	if (st->notify_fd < 0) {
+		snprintf(p, sizeof p, "%s-notify", st->path);
+		if (stat(st->path, &sb) < 0 ||
+		    (st->notify_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, sb.st_mode & 0666)) < 0) {
+			st->sys_errno = errno;
+			return -1;
+		}
+	}
+	if (flock(st->notify_fd, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	if (errno == EWOULDBLOCK)
+		return 0;
+	st->sys_errno = errno;
+	return -1;
+}
+
+static int sqls_notify_cutoff(struct store *base, const char *ts, long long *id)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_NOTIFY_CUTOFF);
+
+	sqlite3_bind_text(s, 1, ts, -1, SQLITE_STATIC);
+	return sql_int(s, id) == 1 ? 0 : -1;
+}
+
+static int sqls_notify_due(struct store *base, long long cutoff)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_NOTIFY_DUE);
+
+	sqlite3_bind_int64(s, 1, cutoff);
+	return sql_exec(s);
+}
+
+static int sqls_notify_scanned(struct store *base, long long cutoff)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_NOTIFY_SCANNED);
+
+	sqlite3_bind_int64(s, 1, cutoff);
+	return sql_exec(s);
+}
+
+static int sqls_notify_users(struct store *base, struct store_notify_user **users, size_t *n)
+{
+	struct sqls *st = sqls(base);
+	sqlite3_stmt *s = stmt(st, S_NOTIFY_USERS);
+	int r;
+
+	while ((r = sql_row(s)) == 1) {
+		struct store_notify_user u = {
+			.id = sqlite3_column_int64(s, 0),
+			.email_off = strcmp(col_text(s, 2), "off") == 0,
+			.done_id = sqlite3_column_int64(s, 4),
+		};
+		snprintf(u.username, sizeof u.username, "%s", col_text(s, 1));
+		snprintf(u.sent_at, sizeof u.sent_at, "%s", col_text(s, 3));
+		if (store_rows_notify_user_add(users, n, &u) < 0) {
+			sqlite3_reset(s);
+			return sqls_oom(st);
+		}
+	}
+	return r;
+}
+
+static int sqls_notify_items(struct store *base, long long user_id, long long after,
+                             long long cutoff, int limit, struct store_notify_item **items,
+                             size_t *n)
+{
+	struct sqls *st = sqls(base);
+	sqlite3_stmt *s = bind_id3(stmt(st, S_NOTIFY_ITEMS), user_id, after, cutoff);
+	int r;
+
+	sqlite3_bind_int(s, 4, limit);
+	while ((r = sql_row(s)) == 1)
+		if (store_rows_notify_item_add(items, n, sqlite3_column_int64(s, 0), col_text(s, 1),
+		                               col_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+		                               col_text(s, 4)) < 0) {
+			sqlite3_reset(s);
+			return sqls_oom(st);
+		}
+	return r;
+}
+
+static int sqls_notify_done(struct store *base, long long user_id, long long done_id,
+                            const char *sent_at, int due)
+{
+	struct sqls *st = sqls(base);
+	sqlite3_stmt *s = bind_ids(stmt(st, S_NOTIFY_DONE), user_id, done_id);
+
+	sqlite3_bind_text(s, 3, sent_at, -1, SQLITE_STATIC);   /* NULL binds NULL */
+	sqlite3_bind_int(s, 4, due);
+	return sql_write(st, s) < 0 ? -1 : 0;
+}
+
 /* SQLite's progress handler during a search: 1 (interrupt) once past
  * the deadline (a monotime_ms() time). */
 static int search_past(void *deadline)
@@ -1009,6 +1115,7 @@ static int sqls_open(const char *path, struct store **out, char *err, size_t err
 	if (st) {
 		st->base.drv = &store_sqlite_driver;
 		st->busy_ms = STORE_BUSY_MS;
+		st->notify_fd = -1;
 	}
 	if (!st || !(st->path = strdup(path))) {
 		free(st);
@@ -1068,6 +1175,8 @@ static void sqls_close(struct store *base)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	wake_close(st->wake);
+	if (st->notify_fd >= 0)
+		close(st->notify_fd);   /* and with it the lock */
 	free(st->path);
 	free(st);
 }
@@ -1097,5 +1206,9 @@ const struct store_driver store_sqlite_driver = {
 	.event_where = sqls_event_where, .unread_rooms = sqls_unread_rooms,
 	.unread_direct = sqls_unread_direct, .setting_get = sqls_setting_get,
 	.setting_set = sqls_setting_set,
+	.notify_lock = sqls_notify_lock, .notify_cutoff = sqls_notify_cutoff,
+	.notify_due = sqls_notify_due, .notify_scanned = sqls_notify_scanned,
+	.notify_users = sqls_notify_users, .notify_items = sqls_notify_items,
+	.notify_done = sqls_notify_done,
 	.seq = sqls_seq, .wait = sqls_wait,
 };
