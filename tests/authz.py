@@ -386,34 +386,30 @@ def check_answer(row, caller, path, resp):
     if st == 404 and row.msg404:
         mid = re.match(r"/v1/messages/(\d+)", path).group(1)
         said = body["error"]["message"]
-        if said not in ("no message %s" % mid, "no message %s (it was removed)" % mid):
+        if said != "no message %s" % mid:
             return "a 404 that is not a missing message's: %r" % said
     return None
 
 
 def matrix(env, w):
-    failed = []
-    total = 0
+    """Each row asked by every caller: one TAP line per row."""
     for row in ROWS:
+        failed = []
         for caller in w.callers:
-            t = row.fresh(w) if row.fresh and caller.role else None
-            if row.fresh and not caller.role:
-                t = w.m   # refused before anything is looked at
+            # a row's fresh target is made for the users; the rest are
+            # refused before any message is looked at
+            t = (row.fresh(w) if caller.role else w.m) if row.fresh else None
             path = row.path(w, t)
             query = row.query(w) if callable(row.query) else row.query
             resp = caller.request(env, row.method, path, query=query, body=row.body)
-            total += 1
             expected = want(row, caller)
             why = None if resp[0] == expected else "got %d, want %d" % (resp[0], expected)
             why = why or check_answer(row, caller, path, resp)
             if why:
                 err = resp[2].get("error", {}).get("message") if isinstance(resp[2], dict) else resp[2]
-                failed.append("%s %s (%s), %s: %s (%r)" % (row.method, path, row.case, caller.name,
-                                                           why, err))
-    for line in failed:
-        diag(line)
-    ok(not failed, "the matrix: %d rows x %d callers, %d answers as doc/api.md says"
-       % (len(ROWS), len(w.callers), total - len(failed)))
+                failed.append("%s %s, %s: %s (%r)" % (row.method, path, caller.name, why, err))
+        ok(not failed, "%s %s (%s): %d callers as doc/api.md says"
+           % (row.method, row.pattern, row.case or "-", len(w.callers)), "\n".join(failed))
 
 
 def routes_and_methods(env, routes):
