@@ -102,8 +102,10 @@ class Caller:
         self.cookie, self.key, self.origin = cookie, key, origin
         self.content_type, self.cross = content_type, cross
 
-    def request(self, env, method, path, query="", body=None):
-        extra = {"HTTP_X_API_KEY": self.key} if self.key else {}
+    def request(self, env, method, path, query="", body=None, extra=None):
+        extra = dict(extra or {})
+        if self.key:
+            extra["HTTP_X_API_KEY"] = self.key
         if method != "GET" and body is None:
             body = {}
         if self.content_type and body is not None:
@@ -196,14 +198,21 @@ class Row:
     of ROLES (doc/api.md); open: no authentication. msg404: a 404 here is
     "no message N", the answer of a message that does not exist. reads:
     roles this route lets read the room's text though they may not
-    otherwise (admins: open questions)."""
+    otherwise (admins: open questions). extra: more FastCGI parameters
+    (e.g. {"REMOTE_ADDR": "192.0.2.1"}); refused: the status of the
+    callers that fail authentication, for a route that answers them by a
+    rule of its own (else 401, or 400 for two users' credentials). send:
+    a function (caller, env, method, path, query, body, extra) -> (status,
+    headers, body) for a route whose answer does not end by itself (a
+    stream: read its head and what came within a moment, then close)."""
 
     def __init__(self, method, pattern, case, path, expect, query="", body=None, fresh=None,
-                 open=False, msg404=False, reads=()):
+                 open=False, msg404=False, reads=(), extra=None, refused=None, send=None):
         assert open or set(expect) == set(ROLES), (method, pattern, case)
         self.method, self.pattern, self.case = method, pattern, case
         self.path, self.expect, self.query, self.body = path, expect, query, body
         self.fresh, self.open, self.msg404, self.reads = fresh, open, msg404, set(reads)
+        self.extra, self.refused, self.send = extra, refused, send
 
 
 def E(plain, member, author, leaver, muted, admin):
@@ -337,7 +346,15 @@ each status the one doc/api.md gives that user (write the route's rules into
 doc/api.md first). The callers that fail authentication (401/400), the
 cross-site and Content-Type refusals (403 on state-changing routes) and the
 405s of other methods are derived: no need to list them. Say msg404=True when
-a 404 there is "no message N", and fresh= when the request uses up its target."""
+a 404 there is "no message N", and fresh= when the request uses up its target.
+The users: plain (never in the room ROOM), member (of ROOM), author (wrote w.m
+in ROOM and w.d, a direct message to member), leaver (wrote w.l in ROOM, then
+left), muted (a muted member), admin (admin_users, not in ROOM); state a row
+needs beforehand goes into setup(). A route with its own rule for callers
+without a session says refused= (GET /v1/metrics: 403, with
+extra={"REMOTE_ADDR": <an address outside metrics_allow>}); a route whose
+answer does not end (GET /v1/stream) says send= (read the head with
+tests/lib/fcgi.py's Stream, then close). See Row's docstring."""
 
 
 def missing_rows(routes):
@@ -360,7 +377,7 @@ def want(row, caller):
     if row.open:
         return 200
     if caller.role is None:
-        return caller.fail
+        return row.refused or caller.fail
     return row.expect[caller.role]
 
 
@@ -401,7 +418,11 @@ def matrix(env, w):
             t = (row.fresh(w) if caller.role else w.m) if row.fresh else None
             path = row.path(w, t)
             query = row.query(w) if callable(row.query) else row.query
-            resp = caller.request(env, row.method, path, query=query, body=row.body)
+            if row.send:
+                resp = row.send(caller, env, row.method, path, query, row.body, row.extra)
+            else:
+                resp = caller.request(env, row.method, path, query=query, body=row.body,
+                                      extra=row.extra)
             expected = want(row, caller)
             why = None if resp[0] == expected else "got %d, want %d" % (resp[0], expected)
             why = why or check_answer(row, caller, path, resp)
