@@ -48,10 +48,11 @@ struct galaxydb {
 	void *st;
 	int session_duration;   /* minutes, 0 = off */
 	int use_remote_user;    /* Galaxy's: external users are let in */
+	int gravatar;           /* avatars = gravatar: users carry the hash */
 };
 
 struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
-                              int use_remote_user)
+                              int use_remote_user, int gravatar)
 {
 	struct galaxydb *db = calloc(1, sizeof *db);
 
@@ -60,6 +61,7 @@ struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
 	db->be = url->kind == DBURL_POSTGRESQL ? &galaxydb_pg_backend : &galaxydb_sqlite_backend;
 	db->session_duration = session_duration > 0 ? session_duration : 0;
 	db->use_remote_user = use_remote_user;
+	db->gravatar = gravatar;
 	db->st = db->be->open(url);
 	if (!db->st) {
 		free(db);
@@ -200,7 +202,10 @@ enum galaxydb_result galaxydb_user_from_row(const struct galaxydb *db,
 	user->id = row->id;
 	strcpy(user->email, row->email);
 	galaxydb_chat_name(row->id, row->username, user->username);
-	galaxydb_gravatar(row->email, user->gravatar);
+	if (db->gravatar)
+		galaxydb_gravatar(row->email, user->gravatar);
+	else
+		user->gravatar[0] = '\0';
 	user->admin = 0;
 	return GALAXYDB_FOUND;
 }
