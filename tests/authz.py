@@ -196,7 +196,8 @@ class Row:
     path(w, t): the request's path; t is what fresh(w) made for this
     caller (a message to remove), else None. expect: the status for each
     of ROLES (doc/api.md); open: no authentication. msg404: a 404 here is
-    "no message N", the answer of a message that does not exist. reads:
+    "no message N", the answer of a message that does not exist (N from the
+    path, or msg404(w)). query and body may be functions of w. reads:
     roles this route lets read the room's text though they may not
     otherwise (admins: open questions). extra: more FastCGI parameters
     (e.g. {"REMOTE_ADDR": "192.0.2.1"}); refused: the status of the
@@ -273,6 +274,9 @@ ROWS = [
         E(201, 201, 201, 201, 403, 201), body={"room": "all", "text": "to everyone"}),
     Row("POST", "/v1/messages", "to no such room", lambda w, t: "/v1/messages",
         E(404, 404, 404, 404, 403, 404), body={"room": "nowhere", "text": "x"}),
+    Row("POST", "/v1/messages", "to all, a reply to the private room's message",
+        lambda w, t: "/v1/messages", E(404, 400, 400, 404, 403, 404),
+        body=lambda w: {"room": "all", "text": "re", "reply_to": w.m}, msg404=lambda w: w.m),
     Row("POST", "/v1/messages", "direct", lambda w, t: "/v1/messages",
         E(201, 201, 201, 201, 403, 201), body={"to": "victim", "text": "hello"}),
     Row("POST", "/v1/messages", "direct to a user Galaxy deleted", lambda w, t: "/v1/messages",
@@ -388,7 +392,7 @@ def may_read(row, caller):
     return room, role in ("member", "author")
 
 
-def check_answer(row, caller, path, resp):
+def check_answer(w, row, caller, path, resp):
     """What the answer must not say: 1 when fine, else a reason."""
     st, _, body = resp
     text = json.dumps(body, ensure_ascii=False) if not isinstance(body, bytes) else body.decode(
@@ -401,7 +405,7 @@ def check_answer(row, caller, path, resp):
     if st >= 400 and not (isinstance(body, dict) and "error" in body):
         return "an error without a JSON error body"
     if st == 404 and row.msg404:
-        mid = re.match(r"/v1/messages/(\d+)", path).group(1)
+        mid = row.msg404(w) if callable(row.msg404) else re.match(r"/v1/messages/(\d+)", path).group(1)
         said = body["error"]["message"]
         if said != "no message %s" % mid:
             return "a 404 that is not a missing message's: %r" % said
@@ -418,14 +422,15 @@ def matrix(env, w):
             t = (row.fresh(w) if caller.role else w.m) if row.fresh else None
             path = row.path(w, t)
             query = row.query(w) if callable(row.query) else row.query
+            body = row.body(w) if callable(row.body) else row.body
             if row.send:
-                resp = row.send(caller, env, row.method, path, query, row.body, row.extra)
+                resp = row.send(caller, env, row.method, path, query, body, row.extra)
             else:
-                resp = caller.request(env, row.method, path, query=query, body=row.body,
+                resp = caller.request(env, row.method, path, query=query, body=body,
                                       extra=row.extra)
             expected = want(row, caller)
             why = None if resp[0] == expected else "got %d, want %d" % (resp[0], expected)
-            why = why or check_answer(row, caller, path, resp)
+            why = why or check_answer(w, row, caller, path, resp)
             if why:
                 err = resp[2].get("error", {}).get("message") if isinstance(resp[2], dict) else resp[2]
                 failed.append("%s %s, %s: %s (%r)" % (row.method, path, caller.name, why, err))
