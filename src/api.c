@@ -188,6 +188,31 @@ json_object *api_json_object(const char *body, size_t len, char *err, size_t err
 	return obj;
 }
 
+int api_string_member(json_object *o, const char *key, const char **out,
+                      char *err, size_t errlen)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	const char *s = json_object_get_string(v);
+	if (!json_object_is_type(v, json_type_string) ||
+	    strlen(s) != (size_t)json_object_get_string_len(v)) {
+		snprintf(err, errlen, "%s must be a string", key);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int api_username_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n < USER_NAME_MAX && utf8_scan(name, n, UTF8_CONTROL, NULL) == n;
+}
+
 json_object *api_body_object(struct call *c)
 {
 	char err[256];

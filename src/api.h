@@ -2,7 +2,7 @@
  * api.h - what a route handler gets (struct call) and the handlers
  * themselves, one file per group of routes: api_health.c, api_me.c,
  * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c,
- * api_objects.c, api_conv.c.
+ * api_objects.c, api_conv.c, api_unread.c.
  */
 #ifndef GC_API_H
 #define GC_API_H
@@ -73,6 +73,10 @@ void api_mute(struct call *c);
 void api_unmute(struct call *c);
 void api_search(struct call *c);
 void api_objects(struct call *c);
+void api_read(struct call *c);
+void api_unread(struct call *c);
+void api_settings(struct call *c);
+void api_settings_put(struct call *c);
 
 /* Shared by handlers: answers 503 naming the store problem and returns 1
  * when the store is not usable, else 0. */
@@ -126,6 +130,15 @@ void api_reply_events(struct call *c, const struct store_events *evs, const char
 /* Parses body (len bytes) as one strict JSON object of valid UTF-8, nothing
  * after it: a new object the caller puts, or NULL with the reason in err. */
 json_object *api_json_object(const char *body, size_t len, char *err, size_t errlen);
+
+/* The string member key of o into *out (NULL when absent or null). -1 with
+ * err when it is present but not a string or holds a NUL byte. */
+int api_string_member(json_object *o, const char *key, const char **out,
+                      char *err, size_t errlen);
+
+/* 1 when name may be a chat name as a request names a user ("to", "with"):
+ * 1 to USER_NAME_MAX - 1 bytes of UTF-8 without controls. */
+int api_username_ok(const char *name);
 
 /* api_json_object() of c->req's body, answering 400 when it returns NULL. */
 json_object *api_body_object(struct call *c);

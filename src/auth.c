@@ -393,6 +393,19 @@ enum auth_result auth_find_user(struct auth *a, const char *name, long long *id,
 	return res;
 }
 
+enum auth_result auth_contact(struct auth *a, long long id, char email[USER_NAME_MAX],
+                              char *err, size_t errlen)
+{
+	int slot = auth_pool_take(a, err, errlen);
+	enum auth_result res;
+
+	if (slot < 0)
+		return AUTH_UNAVAILABLE;
+	res = auth_of(galaxydb_contact(a->pool[slot], id, email, err, errlen));
+	auth_pool_give(a, slot);
+	return res;
+}
+
 int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen)
 {
 	int slot = auth_pool_take(a, err, errlen), rc;

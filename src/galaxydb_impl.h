@@ -26,6 +26,14 @@ struct galaxydb_stmt {
 };
 extern const struct galaxydb_stmt galaxydb_card_stmts[GALAXYDB_CARD_STMTS];
 
+struct galaxydb_row;
+
+/* galaxydb_user_from_row() or galaxydb_contact_from_row(): how a backend's
+ * find judges the row it read. */
+typedef enum galaxydb_result (*galaxydb_judge_fn)(const struct galaxydb *db,
+                                                  const struct galaxydb_row *row,
+                                                  struct user *user, char *err, size_t errlen);
+
 struct galaxydb_backend {
 	/* Makes the backend's state for url; does not connect. NULL on ENOMEM. */
 	void *(*open)(const struct dburl *url);
@@ -38,11 +46,12 @@ struct galaxydb_backend {
 	enum galaxydb_result (*lookup_key)(void *st, const struct galaxydb *db, const char *key,
 	                                   struct user *user, char *err, size_t errlen);
 	/* Reads the galaxy_user row whose username is username or, when
-	 * username is NULL, whose id is id, and for it calls
-	 * galaxydb_user_from_row() before freeing the result. NOT_FOUND also
-	 * when two rows match (a database Galaxy's unique index would forbid). */
+	 * username is NULL, whose id is id, with its active column, and for it
+	 * calls judge before freeing the result. NOT_FOUND also when two rows
+	 * match (a database Galaxy's unique index would forbid). */
 	enum galaxydb_result (*find)(void *st, const struct galaxydb *db, const char *username,
-	                             long long id, struct user *user, char *err, size_t errlen);
+	                             long long id, galaxydb_judge_fn judge, struct user *user,
+	                             char *err, size_t errlen);
 	int (*count_users)(void *st, long long *count, char *err, size_t errlen);
 	void (*close)(void *st);
 	/* Runs card statement galaxydb_card_stmts[stmt] with params and, for
@@ -65,6 +74,7 @@ struct galaxydb_row {
 	const char *last_action;         /* the session's, as seconds since 1970
 	                                  * of its naive timestamp; NULL: none */
 	int deleted, purged, external;   /* SQL NULL read as 0, as Python's truth test */
+	int active;                      /* likewise; 1 when the query did not read it */
 };
 
 /* Judges row as Galaxy judges a logged-in session's user and fills user.
@@ -74,6 +84,12 @@ struct galaxydb_row {
 enum galaxydb_result galaxydb_user_from_row(const struct galaxydb *db,
                                             const struct galaxydb_row *row,
                                             struct user *user, char *err, size_t errlen);
+
+/* Judges row as one notify may email (galaxydb_contact): as
+ * galaxydb_user_from_row(), and active too. */
+enum galaxydb_result galaxydb_contact_from_row(const struct galaxydb *db,
+                                               const struct galaxydb_row *row,
+                                               struct user *user, char *err, size_t errlen);
 
 /* The chat name (galaxydb.c's top comment) of Galaxy user id with
  * username (may be NULL) into out. */

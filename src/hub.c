@@ -195,12 +195,13 @@ static void hub_ring_rewrite(struct store_event *ev, void (*fn)(json_object *o, 
 }
 
 /* A removed message, or the edit event or reply_to of one: "deleted":
- * true, no text (and no edited). */
+ * true, no text (and no edited, no mentions). */
 static void hub_json_removed(json_object *o, json_object *by)
 {
 	(void)by;
 	json_object_object_del(o, "text");
 	json_object_object_del(o, "edited");
+	json_object_object_del(o, "mentions");
 	json_object_object_add(o, "deleted", json_object_new_boolean(1));
 }
 

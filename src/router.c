@@ -55,6 +55,10 @@ static const struct route routes[] = {
 	{ "DELETE", "/v1/users/{*}/mute", api_unmute, 0, ROUTE_WORKER },
 	{ "GET", "/v1/search", api_search, 0, ROUTE_HEAVY },
 	{ "GET", "/v1/objects", api_objects, 0, ROUTE_WORKER },
+	{ "POST", "/v1/read", api_read, 0, ROUTE_WORKER },
+	{ "GET", "/v1/unread", api_unread, 0, ROUTE_WORKER },
+	{ "GET", "/v1/me/settings", api_settings, 0, ROUTE_WORKER },
+	{ "PUT", "/v1/me/settings", api_settings_put, 0, ROUTE_WORKER },
 };
 
 /* Copies len bytes of s into arg (a buffer of size) as a string: 0, or -1
