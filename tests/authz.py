@@ -137,6 +137,7 @@ def setup(env):
     w.m = post("author", {"room": ROOM, "text": "M, a question %s?" % SECRET_R})
     w.d = post("author", {"to": "member", "text": "D, between us: %s" % SECRET_D})
     w.l = post("leaver", {"room": ROOM, "text": "L, before leaving: %s" % SECRET_R})
+    w.a = post("victim", {"room": "all", "text": "A, for everyone"})
     assert api("leaver", "POST", "/v1/rooms/%s/leave" % ROOM)[0] == 200
     st, _, j = api("admin", "POST", "/v1/users/muted/mute", body={"minutes": 600})
     assert st == 200 and j["muted_until"], (st, j)
@@ -328,6 +329,15 @@ ROWS = [
         E(403, 403, 403, 403, 403, 404), body={"minutes": 5}),
     Row("DELETE", "/v1/users/{*}/mute", "a user", lambda w, t: "/v1/users/victim/mute",
         E(403, 403, 403, 403, 403, 200)),
+    # read markers and unread counts (issue 18): one's own conversations only
+    Row("POST", "/v1/read", "the private room", lambda w, t: "/v1/read", MEMBERS,
+        body=lambda w: {"room": ROOM, "id": w.m}),
+    Row("POST", "/v1/read", "all", lambda w, t: "/v1/read", ALL, body=lambda w: {"room": "all", "id": w.a}),
+    Row("POST", "/v1/read", "the direct messages with the author", lambda w, t: "/v1/read",
+        E(400, 200, 400, 400, 400, 400), body=lambda w: {"with": "author", "id": w.d}),
+    Row("GET", "/v1/unread", "", lambda w, t: "/v1/unread", ALL),
+    Row("GET", "/v1/me/settings", "", lambda w, t: "/v1/me/settings", ALL),
+    Row("PUT", "/v1/me/settings", "", lambda w, t: "/v1/me/settings", ALL, body={"email": "off"}),
     Row("GET", "/v1/search", "everywhere", lambda w, t: "/v1/search", ALL,
         query="q=%s" % SECRET_R),
     Row("GET", "/v1/search", "in the private room", lambda w, t: "/v1/search", MEMBERS,
