@@ -742,7 +742,7 @@ int store_message_role(struct store *st, const struct user *u, long long id,
 		return r;
 	if ((sees = store_sees(st, u, t)) < 0)
 		return -1;
-	*role = (sees ? STORE_ROLE_SEES : 0) | (t->user_id == u->id ? STORE_ROLE_AUTHOR : 0) |
+	*role = (sees ? STORE_ROLE_SEES : 0) | (sees && t->user_id == u->id ? STORE_ROLE_AUTHOR : 0) |
 	        (u->admin ? STORE_ROLE_ADMIN : 0) | (t->deleted ? STORE_ROLE_REMOVED : 0);
 	return 1;
 }
