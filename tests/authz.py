@@ -30,6 +30,7 @@ the same main() with both on PostgreSQL."""
 import json
 import os
 import re
+import socket
 import sys
 import urllib.parse
 
@@ -227,6 +228,33 @@ MEMBERS = E(403, 200, 200, 403, 200, 403)         # who may look into the room
 NOT_FOUND = E(404, 404, 404, 404, 404, 404)
 
 
+def stream_head(caller, env, method, path, query, body, extra):
+    """A stream asked as caller: its status, headers and what it sent within
+    half a second (the events' data, as text), or its JSON error."""
+    extra = dict(extra or {})
+    if caller.key:
+        extra["HTTP_X_API_KEY"] = caller.key
+    s = fcgi.Stream(env.sockets[0], path, timeout=10, query=query, origin=caller.origin,
+                    cookie="galaxysession=" + caller.cookie if caller.cookie else None, extra=extra)
+    try:
+        st, h, err = s.start()
+        if err is not None:
+            return st, h, err
+        got = []
+        s.sock.settimeout(0.5)
+        try:
+            for _ in range(1000):
+                ev = s.next()
+                if ev is None:
+                    break
+                got.append(ev.get("data", ""))
+        except socket.timeout:
+            pass
+        return st, h, "\n".join(got).encode()
+    finally:
+        s.close()
+
+
 def fresh_room_message(w):
     return w.post("author", {"room": ROOM, "text": "to remove, %s" % SECRET_R})
 
@@ -283,6 +311,19 @@ ROWS = [
     Row("POST", "/v1/messages", "direct to a user Galaxy deleted", lambda w, t: "/v1/messages",
         NOT_FOUND, body={"to": "gone", "text": "hello"}),
     Row("GET", "/v1/events", "", lambda w, t: "/v1/events", ALL, query="since=0&timeout=0"),
+    # one that may wait is answered from the hub's memory: a room left is
+    # not replayed as if still joined
+    Row("GET", "/v1/events", "a replay that may wait", lambda w, t: "/v1/events", ALL,
+        query="since=0&timeout=1"),
+    # the stream replays what each caller may see from the start: the
+    # private room's and the direct message's text reach only their readers
+    Row("GET", "/v1/stream", "from the start", lambda w, t: "/v1/stream", ALL, query="since=0",
+        send=lambda *a: stream_head(*a)),
+    # metrics: loopback is metrics_allow's default; from elsewhere, admins only
+    Row("GET", "/v1/metrics", "from outside metrics_allow", lambda w, t: "/v1/metrics",
+        E(403, 403, 403, 403, 403, 200), extra={"REMOTE_ADDR": "192.0.2.7"}, refused=403),
+    Row("GET", "/v1/metrics", "from loopback", lambda w, t: "/v1/metrics", ALL,
+        extra={"REMOTE_ADDR": "127.0.0.1"}, refused=200),
     # a message of the private room, its author's: only who sees it knows it exists
     Row("DELETE", MSG, "a room message", lambda w, t: "/v1/messages/%d" % t,
         E(404, 403, 200, 404, 403, 200), fresh=fresh_room_message, msg404=True),
