@@ -1,6 +1,6 @@
 /*
  * store_pg_sql.h - the PostgreSQL driver's SQL (store_pg_sql.c), for
- * store_pg.c alone: the schema steps and the statements by id.
+ * store_pg.c and store_pg_conn.c alone: the schema steps and the statements by id.
  */
 #ifndef GC_STORE_PG_SQL_H
 #define GC_STORE_PG_SQL_H
