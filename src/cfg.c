@@ -25,8 +25,10 @@
  *     CFG_GALAXY_BOOL (Galaxy's string_as_bool: anything else is false),
  *     CFG_RATE (COUNT/PERIOD or off), CFG_ENUM (a name of a NULL-ended
  *     list, landing as its index), CFG_LIST (split on the separators
- *     given, into an array and its count); .post = cfg_post_x for a rule
- *     the type cannot check (it writes its message with f->file or f->src);
+ *     given, into an array and its count), CFG_FAMILY (a family of keys,
+ *     NAME.MEMBER = value, each pair landing in an array: the row's name
+ *     ends in "."); .post = cfg_post_x for a rule the type cannot check
+ *     (it writes its message with f->file or f->src);
  *  3. the key in man/galaxy-chat.ini.5 (".It Cm notify_every") and in
  *     etc/galaxy-chat.ini ("; notify_every = 3600"): tests/unit/test_cfg
  *     fails until both name it.
@@ -48,6 +50,7 @@
 #include "ini.h"
 #include "log.h"
 #include "mail.h"
+#include "room.h"
 #include "smtp.h"
 #include "store.h"
 
@@ -62,6 +65,7 @@ struct cfg_fill {
 	struct galaxy_config *gc;   /* Galaxy's config, opened by galaxy_config's post step */
 	const char *file;           /* the [chat] file, or "(built-in defaults)" */
 	const char *src;            /* where the current row's value came from */
+	const char *member;         /* a CFG_FAMILY row's: the key's part after the row's name */
 	char *err;
 	size_t errlen;
 };
@@ -84,6 +88,7 @@ struct cfg_key {
 	long min, max;              /* CFG_INT, CFG_SIZE: the range */
 	const char *const *names;   /* CFG_ENUM: the values, NULL-ended */
 	const char *seps;           /* CFG_LIST: the separators */
+	                            /* CFG_FAMILY: .name ends in ".", .count_at counts pairs */
 	const char *def;            /* the default as text; NULL: the field stays 0 / NULL */
 	const char *galaxy;         /* the Galaxy key that supplies it, or NULL */
 	int (*post)(struct cfg_fill *f);   /* after the row is set; NULL: none */
@@ -307,6 +312,37 @@ static void cfg_free_list_field(const struct cfg_key *k, struct cfg *c)
 	cfg_free_list(*(char ***)cfg_field(c, k->at), *(size_t *)cfg_field(c, k->count_at));
 }
 
+/* One key of a family: the pair (f->member, value) into the field's pairs
+ * (an array of 2 * count strings), replacing one of the same member. */
+static int cfg_set_family(const struct cfg_key *k, const char *value, struct cfg_fill *f)
+{
+	char ***pairs = cfg_field(f->c, k->at), *v = strdup(value), *m = NULL, **nv;
+	size_t *n = cfg_field(f->c, k->count_at), i = 0;
+
+	while (i < *n && strcmp((*pairs)[2 * i], f->member) != 0)
+		i++;
+	if (v && i < *n) {
+		free((*pairs)[2 * i + 1]);
+		(*pairs)[2 * i + 1] = v;
+		return 0;
+	}
+	if (!v || !(m = strdup(f->member)) || !(nv = realloc(*pairs, (2 * *n + 2) * sizeof *nv))) {
+		free(v);
+		free(m);
+		return cfg_oom(f);
+	}
+	nv[2 * *n] = m;
+	nv[2 * *n + 1] = v;
+	*pairs = nv;
+	(*n)++;
+	return 0;
+}
+
+static void cfg_free_family(const struct cfg_key *k, struct cfg *c)
+{
+	cfg_free_list(*(char ***)cfg_field(c, k->at), 2 * *(size_t *)cfg_field(c, k->count_at));
+}
+
 static const struct cfg_type cfg_t_string = { cfg_set_string, cfg_free_string };
 static const struct cfg_type cfg_t_int = { cfg_set_int, NULL };
 static const struct cfg_type cfg_t_size = { cfg_set_size, NULL };
@@ -315,6 +351,7 @@ static const struct cfg_type cfg_t_galaxy_bool = { cfg_set_galaxy_bool, NULL };
 static const struct cfg_type cfg_t_rate = { cfg_set_rate, NULL };
 static const struct cfg_type cfg_t_enum = { cfg_set_enum, NULL };
 static const struct cfg_type cfg_t_list = { cfg_set_list, cfg_free_list_field };
+static const struct cfg_type cfg_t_family = { cfg_set_family, cfg_free_family };
 
 /* offsetof(struct cfg, field), and a compile-time warning ("comparison of
  * distinct pointer types") unless the field is a ctype. */
@@ -330,6 +367,8 @@ static const struct cfg_type cfg_t_list = { cfg_set_list, cfg_free_list_field };
 #define CFG_ENUM(field, list)    .type = &cfg_t_enum, .at = CFG_AT(field, int), .names = (list)
 #define CFG_LIST(field, count, separators) .type = &cfg_t_list, .at = CFG_AT(field, char **), \
 	.count_at = CFG_AT(count, size_t), .seps = (separators)
+#define CFG_FAMILY(field, count) .type = &cfg_t_family, .at = CFG_AT(field, char **), \
+	.count_at = CFG_AT(count, size_t)
 
 /* ---- post steps: what a type cannot say ---- */
 
@@ -528,6 +567,46 @@ static int cfg_post_max_searches(struct cfg_fill *f)
 		snprintf(f->err, f->errlen, "%s: max_searches (%d) must be less than workers (%d), so that "
 		         "posts and polls always find a free worker", f->file, c->max_searches, c->workers);
 		return -1;
+	}
+	return 0;
+}
+
+/* room_topic.NAME: NAME (lower case: the INI reader's keys are) is `all`
+ * or one of the persistent rooms, whatever their case, but only one; it
+ * becomes that room's name, and the topic is one room_topic_check()
+ * takes. */
+static int cfg_post_room_topics(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+	char msg[160];
+
+	for (size_t i = 0; i < c->n_room_topics; i++) {
+		char **room = &c->room_topics[2 * i], *topic = c->room_topics[2 * i + 1];
+		const char *found = strcasecmp(*room, ROOM_ALL) == 0 ? ROOM_ALL : NULL, *again = NULL;
+
+		for (size_t j = 0; j < c->n_persistent_rooms; j++) {
+			const char *p = c->persistent_rooms[j];
+
+			if (strcasecmp(*room, p) != 0 || (found && strcmp(found, p) == 0))
+				continue;   /* another room, or the same one named twice */
+			if (found)
+				again = p;
+			else
+				found = p;
+		}
+		if (!found || again) {
+			snprintf(f->err, f->errlen, "%s: room_topic.%s: %s", f->file, *room,
+			         again ? "names two persistent rooms (the name's case is not read)"
+			               : "no such room in persistent_communication_rooms (nor all)");
+			return -1;
+		}
+		if (room_topic_check(topic, strlen(topic), msg, sizeof msg) != 0) {
+			snprintf(f->err, f->errlen, "%s: room_topic.%s: %s", f->file, *room, msg);
+			return -1;
+		}
+		free(*room);
+		if (!(*room = strdup(found)))
+			return cfg_oom(f);
 	}
 	return 0;
 }
@@ -737,6 +816,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ .name = "max_rooms_per_user", CFG_INT(max_rooms_per_user, 0, 1000000), .def = "50" },
 	{ .name = "max_new_rooms_per_day", CFG_INT(new_room_rate.count, 0, 1000000), .def = "20",
 	  .post = cfg_post_per_day },
+	/* below persistent_communication_rooms, whose rooms it names */
+	{ .name = "room_topic.", CFG_FAMILY(room_topics, n_room_topics), .post = cfg_post_room_topics },
 	{ .name = "max_polls_per_user", CFG_INT(max_polls_per_user, 0, 1000000), .def = "8" },
 	{ .name = "max_polls_per_address", CFG_INT(max_polls_per_address, 0, 1000000), .def = "0" },
 	{ .name = "search_timeout_ms", CFG_INT(search_timeout_ms, 10, 60000), .def = "2000" },
@@ -776,34 +857,63 @@ const char *cfg_key_name(size_t i)
 
 /* ---- reading ---- */
 
-/* The [chat] file being read: raw values, index-aligned with cfg_keys. */
+/* A key of a family (CFG_FAMILY) as read: its row, member and value. */
+struct cfg_member {
+	size_t key;
+	char *member, *value;
+};
+
+/* The [chat] file being read: raw values, index-aligned with cfg_keys,
+ * and the keys of families in the file's order. */
 struct cfg_read {
 	char **raw;
+	struct cfg_member *members;
+	size_t n_members;
 	const char *file;
 	char *err;
 	size_t errlen;
 };
 
+/* The member key names of row k (a family's: what follows its name), or
+ * NULL when key is not k's. */
+static const char *cfg_key_member(const struct cfg_key *k, const char *key)
+{
+	size_t len = strlen(k->name);
+
+	if (k->type != &cfg_t_family)
+		return strcmp(k->name, key) == 0 ? key + len : NULL;
+	return strncmp(k->name, key, len) == 0 && key[len] ? key + len : NULL;
+}
+
 static int cfg_on_key(const char *section, const char *key, const char *value,
                       int lineno, void *ud)
 {
 	struct cfg_read *r = ud;
+	struct cfg_member *m;
+	const char *member = NULL;
 	size_t i = 0;
 
 	if (strcmp(section, "chat") != 0)
 		return 0;   /* other sections are for other programs */
-	while (i < CFG_NKEYS && strcmp(cfg_keys[i].name, key) != 0)
+	while (i < CFG_NKEYS && !(member = cfg_key_member(&cfg_keys[i], key)))
 		i++;
 	if (i == CFG_NKEYS) {
 		snprintf(r->err, r->errlen, "%s:%d: unknown key \"%s\" in [chat]", r->file, lineno, key);
 		return -1;
 	}
-	free(r->raw[i]);
-	if (!(r->raw[i] = strdup(value))) {
-		snprintf(r->err, r->errlen, "%s: out of memory", r->file);
-		return -1;
+	if (cfg_keys[i].type != &cfg_t_family) {
+		free(r->raw[i]);
+		if ((r->raw[i] = strdup(value)))
+			return 0;
+	} else if ((m = realloc(r->members, (r->n_members + 1) * sizeof *m))) {
+		r->members = m;
+		m += r->n_members++;
+		*m = (struct cfg_member){ i, strdup(member), strdup(value) };
+		if (m->member && m->value)
+			return 0;
 	}
-	return 0;
+	snprintf(r->err, r->errlen, "%s: out of memory", r->file);
+	return -1;
 }
 
 /* Row k's value: [chat]'s (raw), else Galaxy's, else the default; NULL
@@ -822,8 +932,8 @@ static const char *cfg_value(const struct cfg_key *k, const char *raw, struct cf
 	return k->def;
 }
 
-/* Fills c from the raw [chat] values, row by row. */
-static int cfg_fill(struct cfg *c, char *const *raw, char *err, size_t errlen)
+/* Fills c from what the [chat] file held, row by row. */
+static int cfg_fill(struct cfg *c, const struct cfg_read *r, char *err, size_t errlen)
 {
 	struct cfg_fill f = { .c = c, .file = c->path ? c->path : "(built-in defaults)",
 	                      .err = err, .errlen = errlen };
@@ -831,9 +941,14 @@ static int cfg_fill(struct cfg *c, char *const *raw, char *err, size_t errlen)
 
 	for (size_t i = 0; i < CFG_NKEYS && rc == 0; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
-		const char *value = cfg_value(k, raw[i], &f);
+		const char *value = cfg_value(k, r->raw[i], &f);
 
-		if ((value && k->type->set(k, value, &f) < 0) || (k->post && k->post(&f) < 0))
+		for (size_t j = 0; j < r->n_members && rc == 0; j++)
+			if (r->members[j].key == i) {
+				f.member = r->members[j].member;
+				rc = k->type->set(k, r->members[j].value, &f);
+			}
+		if (rc < 0 || (value && k->type->set(k, value, &f) < 0) || (k->post && k->post(&f) < 0))
 			rc = -1;
 	}
 	galaxy_config_free(f.gc);
@@ -868,10 +983,15 @@ int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
 		if (ini_parse_file(c->path, cfg_on_key, &r, err, errlen) != 0)
 			goto out;
 	}
-	rc = cfg_fill(c, raw, err, errlen);
+	rc = cfg_fill(c, &r, err, errlen);
 out:
 	for (size_t i = 0; i < CFG_NKEYS; i++)
 		free(raw[i]);
+	for (size_t i = 0; i < r.n_members; i++) {
+		free(r.members[i].member);
+		free(r.members[i].value);
+	}
+	free(r.members);
 	if (rc < 0) {
 		cfg_free(c);
 		return -1;
