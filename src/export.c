@@ -168,7 +168,8 @@ int export_main(const struct cfg *cfg, int argc, char **argv, FILE *out)
 	if (export_date(since_arg, since) < 0 || (until_arg && export_date(until_arg, until) < 0))
 		return export_usage("a date is not YYYY-MM-DD[THH:MM[:SS[.mmm]]][Z]");
 	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
-	               cfg->n_persistent_rooms, &st, err, sizeof err) < 0) {
+	               cfg->n_persistent_rooms, (const char *const *)cfg->room_topics,
+	               cfg->n_room_topics, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "galaxy-chat export: %s\n", err);
 		return 1;
 	}

@@ -237,7 +237,7 @@ int migrate_run(const char *from, const char *to, FILE *out, FILE *errf)
 		goto out;
 	}
 	sqlite3_busy_timeout(src, 5000);
-	if (store_open(to, NULL, 0, &st, err, sizeof err) < 0 ||
+	if (store_open(to, NULL, 0, NULL, 0, &st, err, sizeof err) < 0 ||
 	    dburl_parse(to, NULL, &dst_url, err, sizeof err) < 0)
 		goto out;
 	pg = PQconnectdb(dst_url.pg_conninfo);

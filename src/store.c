@@ -1,9 +1,11 @@
 /*
  * store.c - the chat's rules, once, over the narrow store driver interface
  * (store_driver.h): who may post where, joining and its limit, leaving,
- * removing messages, muting, who may look into a room, who sees which
- * event, history paging, the users seen, the rooms that must exist, and
- * the limits of every read. Each function of store.h is one short walk:
+ * removing messages, muting, room topics and pins (at most
+ * STORE_MAX_PINS, gone with their message), who may look into a room, who
+ * sees which event, history paging, the users seen, the rooms that must
+ * exist and the topics the configuration gives them, and the limits of
+ * every read. Each function of store.h is one short walk:
  * check the rule, run the driver's statements in one transaction, commit
  * (which wakes the waiting polls). store_drivers.c picks the driver; this
  * file never asks which one it has.
@@ -121,12 +123,50 @@ static enum store_result store_rooms_ensure(struct store *st, const char *const 
 	return store_commit(st, 0, "creating rooms", err, errlen);
 }
 
+/* 1 when pairs (room, topic, room, topic, ..., NULL) hold room with topic. */
+static int store_pair_has(char **pairs, const char *room, const char *topic)
+{
+	for (char **p = pairs; p && p[0] && p[1]; p += 2)
+		if (strcmp(p[0], room) == 0 && strcmp(p[1], topic) == 0)
+			return 1;
+	return 0;
+}
+
+/* Gives each room of the pairs topics[0..2n) its topic where the
+ * configuration gave that room another one last (or none): a topic an
+ * admin set since stays until the configured one changes. A store that
+ * agrees is only read, as in store_rooms_ensure. */
+static enum store_result store_topics_ensure(struct store *st, const char *const *topics,
+                                             size_t n, char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	char **pairs = NULL;
+	size_t count = 0, i = 0;
+	int r = n ? d->topics_configured(st, &pairs, &count) : 0;
+
+	while (r == 0 && i < n && store_pair_has(pairs, topics[2 * i], topics[2 * i + 1]))
+		i++;
+	store_free_names(pairs);
+	if (r < 0)
+		return d->fail(st, "reading topics", err, errlen);
+	if (i == n)
+		return STORE_OK;
+	if (d->begin(st) < 0)
+		return d->fail(st, "setting topics", err, errlen);
+	for (i = 0; i < n; i++)
+		if (d->topic_configure(st, topics[2 * i], topics[2 * i + 1]) < 0)
+			return d->fail(st, "setting topics", err, errlen);
+	return store_commit(st, 0, "setting topics", err, errlen);
+}
+
 int store_open(const char *where, const char *const *persistent, size_t n,
+               const char *const *topics, size_t n_topics,
                struct store **out, char *err, size_t errlen)
 {
 	if (store_drivers_open(where, out, err, errlen) < 0)
 		return -1;
-	if (store_rooms_ensure(*out, persistent, n, err, errlen) != STORE_OK) {
+	if (store_rooms_ensure(*out, persistent, n, err, errlen) != STORE_OK ||
+	    store_topics_ensure(*out, topics, n_topics, err, errlen) != STORE_OK) {
 		store_close(*out);
 		*out = NULL;
 		return -1;
@@ -211,28 +251,45 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 	return store_commit(st, *event_id != 0, "joining a room", err, errlen);
 }
 
+/* Opens a write transaction of u's (their users row written, ts now) on
+ * the room called room: STORE_OK with *room_id, or STORE_NOT_FOUND (rolled
+ * back) for an unknown room, or the failure of what. */
+static enum store_result store_room_begin(struct store *st, const struct user *u,
+                                          const char *room, const char *what,
+                                          long long *room_id, char ts[32],
+                                          char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	int found;
+
+	store_time(ts, 0);
+	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 ||
+	    (found = d->room_find(st, room, room_id, NULL)) < 0)
+		return d->fail(st, what, err, errlen);
+	if (!found) {
+		d->rollback(st);
+		snprintf(err, errlen, "no room %s", room);
+		return STORE_NOT_FOUND;
+	}
+	return STORE_OK;
+}
+
 enum store_result store_leave(struct store *st, const struct user *u, const char *room,
                               long long *event_id, char *err, size_t errlen)
 {
 	const struct store_driver *d = st->drv;
+	enum store_result res;
 	long long room_id;
 	char ts[32];
-	int found, gone;
+	int gone;
 
 	*event_id = 0;
 	if (strcmp(room, ROOM_ALL) == 0) {
 		snprintf(err, errlen, "nobody can leave the room all");
 		return STORE_FORBIDDEN;
 	}
-	store_time(ts, 0);
-	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 ||
-	    (found = d->room_find(st, room, &room_id, NULL)) < 0)
-		return d->fail(st, "leaving a room", err, errlen);
-	if (!found) {
-		d->rollback(st);
-		snprintf(err, errlen, "no room %s", room);
-		return STORE_NOT_FOUND;
-	}
+	if ((res = store_room_begin(st, u, room, "leaving a room", &room_id, ts, err, errlen)) != STORE_OK)
+		return res;
 	if ((gone = d->member_del(st, room_id, u->id)) < 0 ||
 	    (gone == 1 && store_event_add(st, u, EV_LEAVE, room_id, 0, NULL, NULL, 0, ts, event_id) < 0))
 		return d->fail(st, "leaving a room", err, errlen);
@@ -467,7 +524,8 @@ enum store_result store_rooms(struct store *st, long long user_id, int brief,
 	if (!(*out = json_object_new_array()))
 		return store_oom(err, errlen);
 	store_time(since, -STORE_ONLINE_S);
-	if (st->drv->rooms(st, user_id, brief, since, *out) < 0) {
+	if (st->drv->rooms(st, user_id, brief, since, *out) < 0 ||
+	    st->drv->pins(st, user_id, *out) < 0) {
 		json_object_put(*out);
 		*out = NULL;
 		return st->drv->fail(st, "listing rooms", err, errlen);
@@ -523,10 +581,87 @@ enum store_result store_delete(struct store *st, const struct user *u, long long
 		return !sees ? STORE_NOT_FOUND : !may ? STORE_FORBIDDEN : STORE_OK;
 	}
 	store_time(ts, 0);
+	/* a removed message is no longer pinned: its delete event says so */
 	if (d->user_write(st, u, ts) < 0 || d->event_mark_deleted(st, id, u->id, ts) < 0 ||
+	    (t.room_id && d->pin_del(st, t.room_id, id) < 0) ||
 	    store_event_add(st, u, EV_DELETE, t.room_id, 0, NULL, NULL, id, ts, event_id) < 0)
 		return d->fail(st, "removing a message", err, errlen);
 	return store_commit(st, 1, "removing a message", err, errlen);
+}
+
+enum store_result store_topic(struct store *st, const struct user *u, const char *room,
+                              const char *topic, long long *event_id, char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	enum store_result res;
+	long long room_id;
+	char ts[32];
+	int changed;
+
+	*event_id = 0;
+	if ((res = store_room_begin(st, u, room, "setting a topic", &room_id, ts, err, errlen)) != STORE_OK)
+		return res;
+	if ((changed = d->topic_set(st, room_id, topic)) < 0 ||
+	    (changed && store_event_add(st, u, EV_TOPIC, room_id, 0, topic, NULL, 0, ts, event_id) < 0))
+		return d->fail(st, "setting a topic", err, errlen);
+	return store_commit(st, *event_id != 0, "setting a topic", err, errlen);
+}
+
+/* Inside store_pin's transaction: pins message id of room_id (called
+ * room) if the rules allow, *added 1 when it was not pinned yet. STORE_OK,
+ * or why not (rolled back), or the failure. */
+static enum store_result store_pin_add(struct store *st, const struct user *u, const char *room,
+                                       long long room_id, long long id, const char *ts,
+                                       int *added, char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	struct store_target t = { 0 };
+	long long pins = 0;
+	int found;
+
+	if ((found = d->event_target(st, id, &t)) < 0)
+		return d->fail(st, "pinning a message", err, errlen);
+	if (!found || t.room_id != room_id || t.deleted) {
+		d->rollback(st);
+		if (found && t.room_id == room_id)
+			snprintf(err, errlen, "message %lld was removed", id);
+		else
+			snprintf(err, errlen, "no message %lld in %s", id, room);
+		return STORE_NOT_FOUND;
+	}
+	/* counted under the write lock: concurrent pins cannot overshoot */
+	if ((*added = d->pin_add(st, room_id, id, u->id, ts)) < 0 ||
+	    (*added && d->pins_count(st, room_id, &pins) < 0))
+		return d->fail(st, "pinning a message", err, errlen);
+	if (pins > STORE_MAX_PINS) {
+		d->rollback(st);
+		snprintf(err, errlen, "%s has %d pinned messages, the most allowed; unpin one first",
+		         room, STORE_MAX_PINS);
+		return STORE_CONFLICT;
+	}
+	return STORE_OK;
+}
+
+enum store_result store_pin(struct store *st, const struct user *u, const char *room,
+                            long long id, int pin, long long *event_id,
+                            char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	enum store_result res;
+	long long room_id;
+	char ts[32];
+	int changed = 0;
+
+	*event_id = 0;
+	if ((res = store_room_begin(st, u, room, "pinning a message", &room_id, ts, err, errlen)) != STORE_OK)
+		return res;
+	if (pin && (res = store_pin_add(st, u, room, room_id, id, ts, &changed, err, errlen)) != STORE_OK)
+		return res;
+	if ((!pin && (changed = d->pin_del(st, room_id, id)) < 0) ||
+	    (changed && store_event_add(st, u, EV_PIN, room_id, 0, pin ? "pin" : "unpin", NULL, id,
+	                                ts, event_id) < 0))
+		return d->fail(st, "pinning a message", err, errlen);
+	return store_commit(st, *event_id != 0, "pinning a message", err, errlen);
 }
 
 enum store_result store_mute(struct store *st, const struct user *u, long long user_id,

@@ -13,7 +13,7 @@
 
 const char *const store_event_type_names[] = {
 	[EV_MESSAGE] = "message", [EV_JOIN] = "join", [EV_LEAVE] = "leave",
-	[EV_DIRECT] = "direct", [EV_DELETE] = "delete",
+	[EV_DIRECT] = "direct", [EV_DELETE] = "delete", [EV_TOPIC] = "topic", [EV_PIN] = "pin",
 };
 
 void store_time_at(char out[32], const struct timespec *ts)
@@ -48,7 +48,7 @@ static enum event_type event_type_parse(const char *name)
 {
 	int t;
 
-	for (t = EV_MESSAGE; t < EV_DELETE; t++)
+	for (t = EV_MESSAGE; t < EV_PIN; t++)
 		if (strcmp(name, store_event_type_names[t]) == 0)
 			break;
 	return t;
@@ -60,7 +60,8 @@ static const char *str(const char *s)
 }
 
 /* The event r as API.md shows it (a new object). A removed message keeps
- * its place with "deleted": true and no text. */
+ * its place with "deleted": true and no text. A topic event's text is the
+ * new topic; a pin event's is "pin" or "unpin" (doc/store-schema.md). */
 static json_object *store_row_json(const struct store_row *r, enum event_type type)
 {
 	json_object *o = json_object_new_object();
@@ -78,8 +79,12 @@ static json_object *store_row_json(const struct store_row *r, enum event_type ty
 		json_object_object_add(o, "deleted", json_object_new_boolean(1));
 	else if (type == EV_MESSAGE || type == EV_DIRECT)
 		json_object_object_add(o, "text", json_object_new_string(str(r->text)));
-	if (type == EV_DELETE)
+	if (type == EV_TOPIC)
+		json_object_object_add(o, "topic", json_object_new_string(str(r->text)));
+	if (type == EV_DELETE || type == EV_PIN)
 		json_object_object_add(o, "target", json_object_new_int64(r->target));
+	if (type == EV_PIN)
+		json_object_object_add(o, "pinned", json_object_new_boolean(strcmp(str(r->text), "pin") == 0));
 	return o;
 }
 
@@ -159,12 +164,40 @@ int store_rows_room_add(json_object *out, const struct store_room_row *r, int br
 	json_object_object_add(o, "name", json_object_new_string(r->name));
 	json_object_object_add(o, "persistent", json_object_new_boolean(r->persistent));
 	json_object_object_add(o, "joined", json_object_new_boolean(r->joined));
+	json_object_object_add(o, "topic", json_object_new_string(str(r->topic)));
+	if (r->joined)   /* filled by store_rows_pin_add */
+		json_object_object_add(o, "pins", json_object_new_array());
 	if (!brief) {
 		json_object_object_add(o, "members", json_object_new_int64(r->members));
 		json_object_object_add(o, "online", json_object_new_int64(r->online));
 		json_object_object_add(o, "last_id", json_object_new_int64(r->last_id));
 	}
 	if (json_object_array_add(out, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
+int store_rows_pin_add(json_object *rooms, const struct store_row *r, const char *pinned_at,
+                       const char *pinned_by)
+{
+	json_object *pins = NULL, *o;
+
+	for (size_t i = 0; !pins && r->room && i < json_object_array_length(rooms); i++) {
+		json_object *room = json_object_array_get_idx(rooms, i), *name;
+
+		if (json_object_object_get_ex(room, "name", &name) &&
+		    strcmp(json_object_get_string(name), r->room) == 0)
+			json_object_object_get_ex(room, "pins", &pins);
+	}
+	if (!pins)
+		return 0;   /* a room not listed, or not looked into */
+	if (!(o = store_row_json(r, event_type_parse(str(r->type)))))
+		return -1;
+	json_object_object_add(o, "pinned_at", json_object_new_string(str(pinned_at)));
+	json_object_object_add(o, "pinned_by", json_object_new_string(str(pinned_by)));
+	if (json_object_array_add(pins, o) != 0) {
 		json_object_put(o);
 		return -1;
 	}

@@ -46,6 +46,26 @@
 #define SQL_ROOMS_ADHOC \
 	"SELECT count(*) FROM members m JOIN rooms r ON r.id = m.room_id" \
 	" WHERE m.user_id = $1 AND r.persistent = 0 AND r.id <> $2"
+/* topics: the configuration's, read first (a store that agrees is only
+ * read), then set where it changed; an admin's, changed or not */
+#define SQL_TOPICS_CONFIGURED "SELECT name, config_topic FROM rooms WHERE config_topic IS NOT NULL"
+#define SQL_TOPIC_CONFIGURE \
+	"UPDATE rooms SET topic = $2, config_topic = $2" \
+	" WHERE name = $1 AND config_topic IS DISTINCT FROM $2"
+#define SQL_TOPIC_SET "UPDATE rooms SET topic = $2 WHERE id = $1 AND topic <> $2"
+/* pins: a message is pinned in its own room, at most once */
+#define SQL_PIN_ADD \
+	"INSERT INTO pins (event_id, room_id, pinned_by, pinned_at) VALUES ($2, $1, $3, $4)" \
+	" ON CONFLICT (event_id) DO NOTHING"
+#define SQL_PIN_DEL "DELETE FROM pins WHERE room_id = $1 AND event_id = $2"
+#define SQL_PINS_COUNT "SELECT count(*) FROM pins WHERE room_id = $1"
+/* the pins of `all` ($2) and of the rooms user $1 is in, newest first;
+ * the pin's time and who pinned it after the event's columns */
+#define SQL_PINS EVENT_SELECT ", p.pinned_at, coalesce(pu.username, '')" \
+	" FROM pins p JOIN events e ON e.id = p.event_id" EVENT_JOINS \
+	" LEFT JOIN users pu ON pu.id = p.pinned_by" \
+	" WHERE p.room_id = $2 OR p.room_id IN (SELECT room_id FROM members WHERE user_id = $1)" \
+	" ORDER BY p.pinned_at DESC, p.event_id DESC"
 #define SQL_EVENT_BY_CLIENT "SELECT id, ts FROM events WHERE user_id = $1 AND client_id = $2"
 #define SQL_EVENT_ADD \
 	"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id," \
@@ -68,29 +88,37 @@
 	"SELECT count(*), count(*) FILTER (WHERE type IN ('message', 'direct'))" \
 	" FROM events WHERE id <= $1 AND ts < $2"
 
-/* The view chat_log's query (doc/store-schema.md), as schema version 1
- * and then 2 made it; each dialect names the columns. */
-#define SQL_CHAT_LOG_TEXT \
+/* The view chat_log's query (doc/store-schema.md), as schema version 1,
+ * then 2, then 3 made it; each dialect names the columns. more: CASE arms
+ * for the event types of later versions. */
+#define SQL_CHAT_LOG_CASE(more) \
 	"         e.username," \
 	"         CASE WHEN e.deleted_at IS NOT NULL THEN '(deleted)'" \
 	"              WHEN e.type = 'join' THEN '* joined'" \
 	"              WHEN e.type = 'leave' THEN '* left'" \
 	"              WHEN e.type = 'delete' THEN '* deleted message ' || e.target" \
+	more \
 	"              ELSE e.text END" \
 	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id"
 #define SQL_CHAT_LOG_V1 \
 	"  SELECT e.ts," \
 	"         CASE e.type WHEN 'direct' THEN '@' || coalesce(t.username, '?') ELSE r.name END," \
-	SQL_CHAT_LOG_TEXT \
+	SQL_CHAT_LOG_CASE("") \
 	"  LEFT JOIN users t ON t.id = e.to_user_id ORDER BY e.id;"
-#define SQL_CHAT_LOG_V2 \
+#define SQL_CHAT_LOG_FROM_V2(more) \
 	"  SELECT e.ts," \
 	"         CASE WHEN e.room_id IS NULL" \
 	"              THEN '@' || coalesce(t.username, gt.username, '?') ELSE r.name END," \
-	SQL_CHAT_LOG_TEXT \
+	SQL_CHAT_LOG_CASE(more) \
 	"  LEFT JOIN users t ON t.id = e.to_user_id" \
 	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id" \
 	"  ORDER BY e.id;"
+#define SQL_CHAT_LOG_V2 SQL_CHAT_LOG_FROM_V2("")
+#define SQL_CHAT_LOG_V3 SQL_CHAT_LOG_FROM_V2( \
+	"              WHEN e.type = 'topic' AND e.text = '' THEN '* cleared the topic'" \
+	"              WHEN e.type = 'topic' THEN '* set the topic: ' || e.text" \
+	"              WHEN e.type = 'pin' AND e.text = 'unpin' THEN '* unpinned message ' || e.target" \
+	"              WHEN e.type = 'pin' THEN '* pinned message ' || e.target")
 
 /* The admin views of doc/store-schema.md with the dialect's text for a
  * week ago and for now, in the store's time format, and its spelling of

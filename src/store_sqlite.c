@@ -320,16 +320,17 @@ static const char *col_text(sqlite3_stmt *s, int i)
 	return t ? (const char *)t : "";
 }
 
-/* Appends the first column of every row of the bound query s to *names. */
+/* Appends every column of every row of the bound query s to *names. */
 static int names_query(struct sqls *st, sqlite3_stmt *s, char ***names, size_t *n)
 {
 	int r;
 
 	while ((r = sql_row(s)) == 1)
-		if (store_rows_name_add(names, n, col_text(s, 0)) < 0) {
-			sqlite3_reset(s);
-			return sqls_oom(st);
-		}
+		for (int i = 0; i < sqlite3_column_count(s); i++)
+			if (store_rows_name_add(names, n, col_text(s, i)) < 0) {
+				sqlite3_reset(s);
+				return sqls_oom(st);
+			}
 	return r;
 }
 
@@ -390,8 +391,9 @@ static int sqls_rooms(struct store *base, long long user_id, int brief, const ch
 	while ((r = sql_row(s)) == 1) {
 		struct store_room_row row = {
 			.name = col_text(s, 0), .persistent = sqlite3_column_int(s, 1) != 0,
-			.joined = sqlite3_column_int(s, 2) != 0, .members = sqlite3_column_int64(s, 3),
-			.online = sqlite3_column_int64(s, 4), .last_id = sqlite3_column_int64(s, 5),
+			.joined = sqlite3_column_int(s, 2) != 0, .topic = col_text(s, 3),
+			.members = sqlite3_column_int64(s, 4), .online = sqlite3_column_int64(s, 5),
+			.last_id = sqlite3_column_int64(s, 6),
 		};
 		if (store_rows_room_add(out, &row, brief) < 0) {
 			sqlite3_reset(s);
@@ -417,6 +419,52 @@ static int sqls_who(struct store *base, long long room_id, const char *since, js
 			return sqls_oom(st);
 		}
 	return r;
+}
+
+static int sqls_topics_configured(struct store *base, char ***pairs, size_t *n)
+{
+	return names_query(sqls(base), stmt(sqls(base), S_TOPICS_CONFIGURED), pairs, n);
+}
+
+static int sqls_topic_configure(struct store *base, const char *name, const char *topic)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_TOPIC_CONFIGURE);
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	return sql_exec(s);
+}
+
+static int sqls_topic_set(struct store *base, long long room_id, const char *topic)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_TOPIC_SET);
+
+	sqlite3_bind_int64(s, 1, room_id);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	return sql_changes(sqls(base), s);
+}
+
+static int sqls_pin_add(struct store *base, long long room_id, long long id, long long by,
+                        const char *ts)
+{
+	sqlite3_stmt *s = bind_ids(stmt(sqls(base), S_PIN_ADD), room_id, id);
+
+	sqlite3_bind_int64(s, 3, by);
+	sqlite3_bind_text(s, 4, ts, -1, SQLITE_STATIC);
+	return sql_changes(sqls(base), s);
+}
+
+static int sqls_pin_del(struct store *base, long long room_id, long long id)
+{
+	return sql_changes(sqls(base), bind_ids(stmt(sqls(base), S_PIN_DEL), room_id, id));
+}
+
+static int sqls_pins_count(struct store *base, long long room_id, long long *n)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_PINS_COUNT);
+
+	sqlite3_bind_int64(s, 1, room_id);
+	return sql_int(s, n) < 0 ? -1 : 0;
 }
 
 static int sqls_event_add(struct store *base, const struct store_new_event *ev, long long *id)
@@ -507,6 +555,24 @@ static int events_query(struct sqls *st, sqlite3_stmt *s, struct store_events *o
 		struct store_row row = row_read(s);
 
 		if (store_rows_event_push(out, &row) < 0) {
+			sqlite3_reset(s);
+			return sqls_oom(st);
+		}
+	}
+	return r;
+}
+
+static int sqls_pins(struct store *base, long long user_id, json_object *out)
+{
+	struct sqls *st = sqls(base);
+	sqlite3_stmt *s = bind_ids(stmt(st, S_PINS), user_id, base->all_id);
+	int r;
+
+	while ((r = sql_row(s)) == 1) {
+		struct store_row row = row_read(s);
+
+		if (store_rows_pin_add(out, &row, col_text(s, EVENT_NCOLS),
+		                       col_text(s, EVENT_NCOLS + 1)) < 0) {
 			sqlite3_reset(s);
 			return sqls_oom(st);
 		}
@@ -915,6 +981,9 @@ const struct store_driver store_sqlite_driver = {
 	.member_add = sqls_member_add, .member_del = sqls_member_del, .member_is = sqls_member_is,
 	.rooms_adhoc = sqls_rooms_adhoc, .memberships = sqls_memberships,
 	.rooms = sqls_rooms, .who = sqls_who,
+	.topics_configured = sqls_topics_configured, .topic_configure = sqls_topic_configure,
+	.topic_set = sqls_topic_set, .pin_add = sqls_pin_add, .pin_del = sqls_pin_del,
+	.pins_count = sqls_pins_count, .pins = sqls_pins,
 	.event_add = sqls_event_add, .event_by_client = sqls_event_by_client,
 	.event_target = sqls_event_target, .event_mark_deleted = sqls_event_mark_deleted,
 	.max_id = sqls_max_id, .events_after = sqls_events_after,
