@@ -102,6 +102,9 @@ void api_store_failed(struct call *c, int result, const char *err)
 	case STORE_FORBIDDEN:
 		reply_error(c->rep, 403, "%s", err);
 		break;
+	case STORE_CONFLICT:
+		reply_error(c->rep, 409, "%s", err);
+		break;
 	default:
 		c->store_failed = 1;
 		log_error("store: %s", err);
@@ -160,6 +163,23 @@ json_object *api_body_object(struct call *c)
 	if (!obj)
 		reply_error(c->rep, 400, "%s", err);
 	return obj;
+}
+
+int api_json_string(json_object *o, const char *key, const char **out, char *err, size_t errlen)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	const char *s = json_object_get_string(v);
+	if (!json_object_is_type(v, json_type_string) ||
+	    strlen(s) != (size_t)json_object_get_string_len(v)) {
+		snprintf(err, errlen, "%s must be a string", key);
+		return -1;
+	}
+	*out = s;
+	return 0;
 }
 
 void api_reply_events(struct call *c, const struct store_events *evs, const char *tail)

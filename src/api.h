@@ -2,7 +2,7 @@
  * api.h - what a route handler gets (struct call) and the handlers
  * themselves, one file per group of routes: api_health.c, api_me.c,
  * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c,
- * api_objects.c.
+ * api_objects.c, api_topics.c.
  */
 #ifndef GC_API_H
 #define GC_API_H
@@ -32,6 +32,7 @@ struct call {
 	struct reply *rep;
 	struct user user;          /* set for authenticated routes */
 	char arg[1024];            /* the {room} or {id} of the path, decoded */
+	char id[32];               /* the {id} after a {room} (a pin's) */
 	/* set by the server: how a parked long poll is finished later */
 	void (*park_done)(struct hub_waiter *w, char *body, size_t len, size_t n);
 	void *park_ctx;
@@ -64,6 +65,9 @@ void api_mute(struct call *c);
 void api_unmute(struct call *c);
 void api_search(struct call *c);
 void api_objects(struct call *c);
+void api_room_topic(struct call *c);
+void api_pin(struct call *c);
+void api_unpin(struct call *c);
 
 /* Shared by handlers: answers 503 naming the store problem and returns 1
  * when the store is not usable, else 0. */
@@ -108,6 +112,11 @@ json_object *api_json_object(const char *body, size_t len, char *err, size_t err
 
 /* api_json_object() of c->req's body, answering 400 when it returns NULL. */
 json_object *api_body_object(struct call *c);
+
+/* The string member key of o into *out (NULL when absent or null; it
+ * belongs to o). 0, or -1 with err when it is there but not a string or
+ * holds a NUL byte. */
+int api_json_string(json_object *o, const char *key, const char **out, char *err, size_t errlen);
 
 /* A POST /v1/messages body (API.md), checked; the strings belong to obj. */
 struct api_message {

@@ -15,26 +15,6 @@
 
 #define CLIENT_ID_MAX 128
 
-/* The string member key of o into *out (NULL when absent or null). -1 with
- * err when it is present but not a string or holds a NUL byte. */
-static int api_string_member(json_object *o, const char *key, const char **out,
-                             char *err, size_t errlen)
-{
-	json_object *v;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	const char *s = json_object_get_string(v);
-	if (!json_object_is_type(v, json_type_string) ||
-	    strlen(s) != (size_t)json_object_get_string_len(v)) {
-		snprintf(err, errlen, "%s must be a string", key);
-		return -1;
-	}
-	*out = s;
-	return 0;
-}
-
 /* The checks of api_message_parse on m's strings: 0, or a status with err. */
 static int api_message_check(const struct api_message *m, size_t max_text, char *err, size_t errlen)
 {
@@ -74,10 +54,10 @@ int api_message_parse(const char *body, size_t len, size_t max_text, struct api_
 	memset(m, 0, sizeof *m);
 	if (!(m->obj = api_json_object(body, len, err, errlen)))
 		return 400;
-	if (api_string_member(m->obj, "room", &m->room, err, errlen) < 0 ||
-	    api_string_member(m->obj, "to", &m->to, err, errlen) < 0 ||
-	    api_string_member(m->obj, "text", &m->text, err, errlen) < 0 ||
-	    api_string_member(m->obj, "client_id", &m->client_id, err, errlen) < 0)
+	if (api_json_string(m->obj, "room", &m->room, err, errlen) < 0 ||
+	    api_json_string(m->obj, "to", &m->to, err, errlen) < 0 ||
+	    api_json_string(m->obj, "text", &m->text, err, errlen) < 0 ||
+	    api_json_string(m->obj, "client_id", &m->client_id, err, errlen) < 0)
 		status = 400;
 	else
 		status = api_message_check(m, max_text, err, errlen);

@@ -16,7 +16,8 @@
 #include "store.h"
 
 /* A route's path is either exact, or "prefix{arg}suffix" (suffix "": the
- * argument runs to the end). */
+ * argument runs to the end), or, when suffix ends in "/",
+ * "prefix{arg}suffix{id}": the path's last segment is the {id}. */
 struct route {
 	const char *method;
 	const char *prefix;
@@ -38,6 +39,9 @@ static const struct route routes[] = {
 	{ "POST", "/v1/rooms/", "/leave", api_room_leave, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms/", "/messages", api_room_history, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms/", "/who", api_room_who, 0, ROUTE_WORKER },
+	{ "PUT", "/v1/rooms/", "/topic", api_room_topic, 0, ROUTE_WORKER },
+	{ "PUT", "/v1/rooms/", "/pins/", api_pin, 0, ROUTE_WORKER },
+	{ "DELETE", "/v1/rooms/", "/pins/", api_unpin, 0, ROUTE_WORKER },
 	{ "POST", "/v1/messages", NULL, api_post_message, 0, ROUTE_WORKER },
 	{ "GET", "/v1/events", NULL, api_events, 0, ROUTE_QUICK },
 	{ "DELETE", "/v1/messages/", "", api_delete_message, 0, ROUTE_WORKER },
@@ -47,15 +51,25 @@ static const struct route routes[] = {
 	{ "GET", "/v1/objects", NULL, api_objects, 0, ROUTE_WORKER },
 };
 
-/* 1 when path matches r; the argument (if any) goes to arg. */
-static int router_match(const struct route *r, const char *path, char *arg, size_t arglen)
+/* 1 when path matches r; the argument (if any) goes to arg, the {id} of
+ * a route with one to id. */
+static int router_match(const struct route *r, const char *path, char *arg, size_t arglen,
+                        char *id, size_t idlen)
 {
 	size_t plen = strlen(r->prefix), len = strlen(path);
 	if (!r->suffix)
 		return strcmp(path, r->prefix) == 0;
 	size_t slen = strlen(r->suffix);
+	if (slen && r->suffix[slen - 1] == '/') {   /* the last segment is the {id} */
+		const char *last = strrchr(path, '/');
+		size_t ilen = last ? strlen(last + 1) : 0;
+		if (ilen == 0 || ilen >= idlen)
+			return 0;
+		memcpy(id, last + 1, ilen + 1);
+		len -= ilen;
+	}
 	if (len <= plen + slen || strncmp(path, r->prefix, plen) != 0 ||
-	    strcmp(path + len - slen, r->suffix) != 0)
+	    strncmp(path + len - slen, r->suffix, slen) != 0)
 		return 0;
 	size_t alen = len - plen - slen;
 	if (alen >= arglen)
@@ -215,7 +229,7 @@ void router_dispatch(struct call *c)
 	char allow[64] = "";
 
 	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
-		if (!router_match(&routes[i], req->path, c->arg, sizeof c->arg))
+		if (!router_match(&routes[i], req->path, c->arg, sizeof c->arg, c->id, sizeof c->id))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
 			hit = &routes[i];
