@@ -8,6 +8,7 @@
 //   events.js      what each event type does when it arrives
 //   render.js      how each event type looks
 //   cards.js       Galaxy object cards under messages, the sender's warning
+//   topics.js      a room's topic under its name, its pinned messages
 //   tabs.js, rooms.js, conversation.js, who.js, search.js, composer.js,
 //   shell.js       the views
 //   links.js       deep links (#room=, #dm=, #msg=, &draft=)
@@ -37,6 +38,7 @@ import { Search } from './js/search.js';
 import { Shell } from './js/shell.js';
 import { State } from './js/state.js';
 import { Tabs } from './js/tabs.js';
+import { Topics } from './js/topics.js';
 import { Who } from './js/who.js';
 
 class Chat {
@@ -47,6 +49,7 @@ class Chat {
     this.waker = new Waker(); // the start's retries of /v1/me
     this.shell = new Shell(this);
     this.tabs = new Tabs(this);
+    this.topics = new Topics(this);
     this.convs = new Conversations(this);
     this.rooms = new Rooms(this);
     this.who = new Who(this);
@@ -105,6 +108,7 @@ class Chat {
     }
     allowGravatar(state.avatars === 'gravatar');
     this.cards.setSite(state.galaxyUrl);
+    this.topics.load(state.rooms);
     shell.ready();
 
     if (state.restoreCursor() == null) {

@@ -43,6 +43,7 @@ export class Conversations {
       admin: state.admin,
       onUser: (name) => this.chat.tabs.openDm(name),
       onDelete: () => this.remove(ev.id),
+      onPin: t.kind === 'room' && state.admin ? () => this.chat.topics.setPin(t, ev.id, true) : null,
     });
     if (!li) return false;
     if (mine) this.shadowPending(t, ev);

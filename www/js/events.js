@@ -36,7 +36,17 @@ function membership(chat, ev) {
   }
 }
 
-const removal = (chat, ev) => chat.convs.hide(ev.target);
+/** A topic or a pin: the top of the room changes, and a quiet line says so. */
+function roomChange(chat, ev) {
+  chat.topics.changed(ev);
+  const t = chat.tabs.get('room:' + ev.room);
+  if (t) chat.convs.show(t, ev);
+}
+
+const removal = (chat, ev) => {
+  chat.convs.hide(ev.target);
+  chat.topics.removed(ev.target);
+};
 
 // A type not here (a newer server's) is ignored.
 const HANDLERS = new Map([
@@ -45,6 +55,8 @@ const HANDLERS = new Map([
   ['join', { live: membership }],
   ['leave', { live: membership }],
   ['delete', { live: removal, history: removal }],
+  ['topic', { live: roomChange }],
+  ['pin', { live: roomChange }],
 ]);
 
 /** An event from the transport: its side effects once, then it is shown. */

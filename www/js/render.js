@@ -8,6 +8,7 @@
 //   admin     the reader is a Galaxy admin
 //   onUser    (username) -> open a direct message with that user
 //   onDelete  () -> ask to remove this message
+//   onPin     () -> pin it (admins, in rooms), or null
 
 import { avatar } from './avatar.js';
 import { appendLinkified } from './text.js';
@@ -21,10 +22,11 @@ function quietUserButton(user, isMe, onUser) {
 }
 
 /**
- * One chat line: avatar, name (a DM button unless it is me), time, text, and
- * a Delete button when onDelete is given (my messages; everyone's for admins).
+ * One chat line: avatar, name (a DM button unless it is me), time, text, a
+ * Delete button when onDelete is given (my messages; everyone's for admins),
+ * and a Pin button when onPin is.
  */
-export function buildMessage(ev, { isMe, onUser, onDelete }) {
+export function buildMessage(ev, { isMe, onUser, onDelete, onPin }) {
   const user = ev.user || {};
   const text = el('div', { class: 'text', dir: 'auto' });
   appendLinkified(text, typeof ev.text === 'string' ? ev.text : '');
@@ -36,18 +38,29 @@ export function buildMessage(ev, { isMe, onUser, onDelete }) {
     type: 'button', class: 'link delete', text: 'Delete', onclick: onDelete,
     'aria-label': `Delete this message by ${user.username || 'unknown'}`,
   }) : null;
-  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), gutter, el('div', { class: 'msg-body' }, meta, text), del);
+  const pin = onPin ? el('button', {
+    type: 'button', class: 'link pin', text: 'Pin', onclick: onPin,
+    'aria-label': `Pin this message by ${user.username || 'unknown'}`,
+  }) : null;
+  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), gutter, el('div', { class: 'msg-body' }, meta, text), del, pin);
   li.dataset.user = String(user.id ?? user.username ?? '');
   li.dataset.time = String(Date.parse(ev.ts) || 0);
   return li;
 }
 
-/** A quiet line for joins and leaves. */
+// What a quiet line says after who did it.
+const NOTICES = {
+  join: (ev) => ' joined' + (ev.room && ev.room !== 'all' ? ' ' + ev.room : ''),
+  leave: (ev) => ' left' + (ev.room && ev.room !== 'all' ? ' ' + ev.room : ''),
+  topic: (ev) => (ev.topic ? ' set the topic: ' + ev.topic : ' cleared the topic'),
+  pin: (ev) => (ev.pinned ? ' pinned a message' : ' unpinned a message'),
+};
+
+/** A quiet line for joins and leaves, topics and pins. */
 export function buildNotice(ev, isMe) {
   const who = (ev.user && ev.user.username) || 'someone';
-  const what = ev.type === 'join' ? ' joined' : ' left';
   return el('li', { class: 'notice' },
-    el('span', { text: (isMe ? 'You' : who) + what + (ev.room && ev.room !== 'all' ? ' ' + ev.room : '') }),
+    el('span', { text: (isMe ? 'You' : who) + NOTICES[ev.type](ev) }),
     ' ', timeNode(ev.ts));
 }
 
@@ -55,6 +68,7 @@ const message = (ev, ctx) => buildMessage(ev, {
   isMe: ctx.mine,
   onUser: ctx.onUser,
   onDelete: ctx.mine || ctx.admin ? ctx.onDelete : null,
+  onPin: ctx.onPin,
 });
 const notice = (ev, ctx) => buildNotice(ev, ctx.mine);
 
@@ -64,6 +78,8 @@ const RENDERERS = new Map([
   ['direct', message],
   ['join', notice],
   ['leave', notice],
+  ['topic', notice],
+  ['pin', notice],
 ]);
 
 /** The list item for `ev`, or null when its type is not shown as a line. */
