@@ -1,6 +1,6 @@
 """`galaxy-chat migrate --from SQLITE --to POSTGRESQL`: a store with some
 history is copied, the chat then runs on PostgreSQL with the same events,
-ids, times, rooms and memberships, and new ids continue past the old; a
+ids, times, rooms, memberships, topics and pins, and new ids continue past the old; a
 second run refuses the non-empty target and changes nothing."""
 
 import os
@@ -21,7 +21,8 @@ def migrate(*args):
 
 
 def main():
-    with pgserver.PgServer() as pg, ChatEnv(users=["alice", "bob", "carol"]) as env:
+    with pgserver.PgServer() as pg, ChatEnv(users=["alice", "bob", "carol"], admins=["alice"],
+                                            options={"room_topic.rna-seq": "configured"}) as env:
         pg.create_role_and_db("chat", password="pw")
         url = pg.url("chat", user="chat", password="pw")
         api = env.api
@@ -47,7 +48,8 @@ def main():
             s = {}
             for u in ("alice", "bob", "carol"):
                 s[u, "events"] = all_events(u)
-                s[u, "rooms"] = [(r["name"], r["persistent"], r["joined"], r["members"], r["last_id"])
+                s[u, "rooms"] = [(r["name"], r["persistent"], r["joined"], r["members"], r["last_id"],
+                                  r["topic"], [(p["id"], p["pinned_by"], p["pinned_at"]) for p in r.get("pins", [])])
                                  for r in api(u, "GET", "/v1/rooms")[2]["rooms"]]
             s["history"] = api("alice", "GET", "/v1/rooms/NGS/messages")[2]
             return s
@@ -56,12 +58,14 @@ def main():
         api("bob", "POST", "/v1/rooms/NGS/join")
         api("carol", "POST", "/v1/rooms/ad hoc/join")
         for i in range(5):
-            post("alice", {"room": "NGS", "text": "hello %d" % i, "client_id": "c%d" % i})
+            pinned = post("alice", {"room": "NGS", "text": "hello %d" % i, "client_id": "c%d" % i})
         post("bob", {"to": "carol", "text": "psst \u00e9"})
         post("carol", {"room": "all", "text": "everyone"})
         oops = post("alice", {"room": "NGS", "text": "removed before the move"})
         eq(api("alice", "DELETE", "/v1/messages/%d" % oops["id"])[0], 200, "a removed message")
         api("carol", "POST", "/v1/rooms/ad hoc/leave")
+        eq(api("alice", "PUT", "/v1/rooms/NGS/topic", body={"topic": "sequencing"})[0], 200, "a topic")
+        eq(api("alice", "PUT", "/v1/rooms/NGS/pins/%d" % pinned["id"], body={})[0], 200, "a pin")
         before = state()
         env.stop_chat()
         with sqlite3.connect(env.store) as db:
