@@ -4,7 +4,8 @@
  *
  * Dates are UTC, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.mmm]], optionally
  * ending in Z; --since is inclusive, --until exclusive. A removed message
- * appears as removed, without its text (as in the chat_log view).
+ * appears as removed, without its text (as in the chat_log view); joins,
+ * leaves, removals, topics and pins read as in chat_log in the text format.
  * Formats: text (one line per event, continuation lines indented), json
  * (JSON Lines: one object per line, streamable), csv (RFC 4180, a header
  * row, every text field quoted, CRLF line ends).
@@ -78,6 +79,13 @@ static int export_row(const struct store_log_row *row, void *arg)
 			fprintf(x->out, "* %s %s", row->user, row->type[0] == 'j' ? "joined" : "left");
 		else if (strcmp(row->type, "delete") == 0)
 			fprintf(x->out, "* %s removed message %lld", row->user, row->target);
+		else if (strcmp(row->type, "topic") == 0 && !(row->text && *row->text))
+			fprintf(x->out, "* %s cleared the topic", row->user);
+		else if (strcmp(row->type, "topic") == 0)
+			fprintf(x->out, "* %s set the topic: %s", row->user, row->text);
+		else if (strcmp(row->type, "pin") == 0)
+			fprintf(x->out, "* %s %s message %lld", row->user,
+			        row->text && strcmp(row->text, "unpin") == 0 ? "unpinned" : "pinned", row->target);
 		else if (row->deleted)
 			fprintf(x->out, "<%s> (removed)", row->user);
 		else {
