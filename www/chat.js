@@ -108,7 +108,7 @@ class Chat {
     }
     allowGravatar(state.avatars === 'gravatar');
     this.cards.setSite(state.galaxyUrl);
-    this.topics.load(state.rooms);
+    this.topics.start(state.rooms);
     shell.ready();
 
     if (state.restoreCursor() == null) {

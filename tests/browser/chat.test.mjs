@@ -1157,6 +1157,16 @@ test('topics and pins: the topic under the room name, live; a pin in the list op
   const last = (await api('bob', 'GET', 'v1/rooms')).rooms.find((r) => r.name === room).pins[0];
   await api('alice', 'DELETE', `v1/messages/${last.id}`, {});
   await until('no pins at bob\'s', () => panel(bob.page).locator('.pins').isHidden());
+
+  // bob leaves, a pin comes while he is out (no event reaches him), he joins again: the list has it
+  await api('bob', 'POST', path + '/leave', {});
+  await until('bob\'s tab to go', async () => (await tab(bob.page, room).count()) === 0);
+  await api('alice', 'PUT', `${path}/pins/${id}`, {});
+  await api('bob', 'POST', path + '/join', {});
+  await until('the tab back', () => tab(bob.page, room).count());
+  await openTab(bob.page, room);
+  await until('the pin made meanwhile', async () => (await summary(bob.page).textContent()) === '1 pinned message');
+  await api('alice', 'DELETE', `${path}/pins/${id}`, {});
   await api('alice', 'PUT', path + '/topic', { topic: '' });
   await until('the topic cleared at bob\'s', () => head(bob.page).isHidden());
   assert.deepEqual(alice.errors.concat(bob.errors), []);

@@ -18,12 +18,19 @@ export class Topics {
     // room -> {topic, pins: message events with pinned_by and pinned_at,
     // newest pin first, or null while unknown, last: target -> latest pin event id}
     this.rooms = new Map();
+    this.fresh = new Set(); // rooms whose first tab may trust the list just loaded
     this.fetching = null;
   }
 
   room(name) {
     if (!this.rooms.has(name)) this.rooms.set(name, { topic: '', pins: null, last: new Map() });
     return this.rooms.get(name);
+  }
+
+  /** GET /v1/me's rooms, before the first tabs are made. */
+  start(list) {
+    this.load(list);
+    for (const [name, r] of this.rooms) if (r.pins) this.fresh.add(name);
   }
 
   /** Rooms as GET /v1/me or GET /v1/rooms list them: topics, and pins where I may look. */
@@ -60,8 +67,9 @@ export class Topics {
     const box = el('div', { class: 'room-head' }, topic, pins);
     t.head = { box, topic, text, edit, pins, count, list, form: null };
     t.conv.toolbar.after(box);
-    const known = this.rooms.get(t.name);
-    if (!known || !known.pins) this.refresh();
+    // a room joined (again) later: what changed while I was not in it
+    // reached me as no event
+    if (!this.fresh.delete(t.name)) this.refresh();
     this.draw(t);
   }
 
