@@ -4,11 +4,12 @@
  * cannot work with a message naming the key and the file.
  *
  * Every key is one row of the table cfg_keys[] below: its name in [chat];
- * its type, which parses the text and says where in struct cfg the value
- * lands (offsetof, checked against the field's C type when compiling); its
- * default as text, parsed like a value from the file; the Galaxy key that
- * supplies it when [chat] does not; and an optional post step for what the
- * type cannot say (a rule between keys, a value made from another key).
+ * its type (cfg_types.c), which parses the text and says where in struct
+ * cfg the value lands (offsetof, checked against the field's C type when
+ * compiling); its default as text, parsed like a value from the file;
+ * the Galaxy key that supplies it when [chat] does not; and an optional
+ * post step for what the type cannot say (a rule between keys, a value
+ * made from another key).
  * A key's value is the first of: [chat]'s, Galaxy's (its file and the
  * GALAXY_CONFIG_* variables, as Galaxy reads them), the row's default.
  * The rows are filled top to bottom, each followed by its post step (set
@@ -34,8 +35,6 @@
  *     fails until both name it.
  * Strings and lists are freed by cfg_free() from the table.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +42,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cfg_types.h"
 #include "cookie.h"
 #include "galaxy_config.h"
 #include "galaxyurl.h"
@@ -59,108 +59,6 @@
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
 
-/* The state of one load, handed to every type's setter and post step. */
-struct cfg_fill {
-	struct cfg *c;              /* being filled */
-	struct galaxy_config *gc;   /* Galaxy's config, opened by galaxy_config's post step */
-	const char *file;           /* the [chat] file, or "(built-in defaults)" */
-	const char *src;            /* where the current row's value came from */
-	const char *member;         /* a CFG_FAMILY row's: the key's part after the row's name */
-	char *err;
-	size_t errlen;
-};
-
-struct cfg_key;
-
-/* A type: parses a value of row k into its field of f->c (or writes a
- * message naming the key and f->src), and frees what the field holds. */
-struct cfg_type {
-	int (*set)(const struct cfg_key *k, const char *value, struct cfg_fill *f);
-	void (*free)(const struct cfg_key *k, struct cfg *c);   /* NULL: nothing held */
-};
-
-/* One key: a row of cfg_keys[]. */
-struct cfg_key {
-	const char *name;           /* in [chat] */
-	const struct cfg_type *type;
-	size_t at;                  /* offsetof(struct cfg, the field) */
-	size_t count_at;            /* CFG_LIST: offsetof its size_t count */
-	long min, max;              /* CFG_INT, CFG_SIZE: the range */
-	const char *const *names;   /* CFG_ENUM: the values, NULL-ended */
-	const char *seps;           /* CFG_LIST: the separators */
-	                            /* CFG_FAMILY: .name ends in ".", .count_at counts pairs */
-	const char *def;            /* the default as text; NULL: the field stays 0 / NULL */
-	const char *galaxy;         /* the Galaxy key that supplies it, or NULL */
-	int (*post)(struct cfg_fill *f);   /* after the row is set; NULL: none */
-};
-
-static int cfg_oom(struct cfg_fill *f)
-{
-	snprintf(f->err, f->errlen, "%s: out of memory", f->file);
-	return -1;
-}
-
-static void *cfg_field(struct cfg *c, size_t at)
-{
-	return (char *)c + at;
-}
-
-/* Splits a list on any of seps, stripping each item of white space and
- * dropping empty ones. Returns 0 and a new array (caller frees each string
- * and the array) or -1 on ENOMEM. */
-static int cfg_split(const char *list, const char *seps, char ***out, size_t *n)
-{
-	char **v = NULL;
-	size_t cnt = 0;
-
-	*out = NULL;
-	*n = 0;
-	for (const char *p = list; *p;) {
-		size_t len = strcspn(p, seps);
-		const char *s = p, *e = p + len;
-		while (s < e && isspace((unsigned char)*s))
-			s++;
-		while (e > s && isspace((unsigned char)e[-1]))
-			e--;
-		if (e > s) {
-			char **nv = realloc(v, (cnt + 1) * sizeof *v);
-			if (!nv || !(nv[cnt] = strndup(s, (size_t)(e - s)))) {
-				v = nv ? nv : v;
-				while (cnt)
-					free(v[--cnt]);
-				free(v);
-				return -1;
-			}
-			v = nv;
-			cnt++;
-		}
-		p += len;
-		if (*p)
-			p++;
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
-}
-
-static void cfg_free_list(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Galaxy's string_as_bool (lib/galaxy/util/__init__.py): true, yes, on
- * or 1 in any case is true; anything else, a typo too, is false. */
-static int cfg_galaxy_bool(const char *value)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-
-	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
-		if (strcasecmp(value, yes[i]) == 0)
-			return 1;
-	return 0;
-}
 
 /* Whether a Galaxy string key is, to Python, false or None: empty, or a
  * YAML false or null. */
@@ -173,202 +71,6 @@ static int cfg_galaxy_unset(const char *value)
 			return 1;
 	return 0;
 }
-
-/* ---- the types: a setter each, and what cfg_free() frees ---- */
-
-static int cfg_set_string(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	char **field = cfg_field(f->c, k->at);
-
-	return (*field = strdup(value)) ? 0 : cfg_oom(f);
-}
-
-static void cfg_free_string(const struct cfg_key *k, struct cfg *c)
-{
-	free(*(char **)cfg_field(c, k->at));
-}
-
-/* A whole decimal number from k->min to k->max. */
-static int cfg_whole(const struct cfg_key *k, const char *value, struct cfg_fill *f, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(value, &end, 10);
-	if (end == value || *end || errno || *out < k->min || *out > k->max) {
-		snprintf(f->err, f->errlen, "%s: %s must be a whole number from %ld to %ld, not \"%s\"",
-		         f->src, k->name, k->min, k->max, value);
-		return -1;
-	}
-	return 0;
-}
-
-static int cfg_set_int(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	long v;
-
-	if (cfg_whole(k, value, f, &v) < 0)
-		return -1;
-	*(int *)cfg_field(f->c, k->at) = (int)v;
-	return 0;
-}
-
-static int cfg_set_size(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	long v;
-
-	if (cfg_whole(k, value, f, &v) < 0)
-		return -1;
-	*(size_t *)cfg_field(f->c, k->at) = (size_t)v;
-	return 0;
-}
-
-/* yes/no, true/false, on/off, 1/0, in any case. */
-static int cfg_set_yesno(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
-		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
-			*(int *)cfg_field(f->c, k->at) = strcasecmp(value, yes[i]) == 0;
-			return 0;
-		}
-	}
-	snprintf(f->err, f->errlen, "%s: %s must be yes or no, not \"%s\"", f->src, k->name, value);
-	return -1;
-}
-
-static int cfg_set_galaxy_bool(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	*(int *)cfg_field(f->c, k->at) = cfg_galaxy_bool(value);
-	return 0;
-}
-
-/* "COUNT/PERIOD" where PERIOD is seconds, optionally with a unit (s, m, h:
- * "20/10s", "30/1m"), or "off" / "0". */
-static int cfg_set_rate(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	struct cfg_rate *out = cfg_field(f->c, k->at);
-	char *end;
-	long count, period = 0;
-
-	if (strcmp(value, "off") == 0 || strcmp(value, "0") == 0) {
-		out->count = out->seconds = 0;
-		return 0;
-	}
-	errno = 0;
-	count = strtol(value, &end, 10);
-	if (end != value && *end == '/' && count >= 1 && count <= 1000000 && !errno) {
-		const char *p = end + 1;
-		period = strtol(p, &end, 10);
-		if (end == p || errno || period < 1 || period > 86400)
-			period = 0;   /* also keeps the products below from overflowing */
-		else if (strcmp(end, "m") == 0)
-			period *= 60;
-		else if (strcmp(end, "h") == 0)
-			period *= 3600;
-		else if (*end && strcmp(end, "s") != 0)
-			period = 0;
-	}
-	if (period < 1 || period > 86400) {
-		snprintf(f->err, f->errlen, "%s: %s must be COUNT/PERIOD such as 20/10s or 30/1m "
-		         "(a period of at most one day), or off; not \"%s\"", f->src, k->name, value);
-		return -1;
-	}
-	out->count = (int)count;
-	out->seconds = (int)period;
-	return 0;
-}
-
-/* One of k->names exactly, landing as its index. */
-static int cfg_set_enum(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	char names[256] = "";
-	size_t len = 0;
-
-	for (int i = 0; k->names[i]; i++) {
-		if (strcmp(k->names[i], value) == 0) {
-			*(int *)cfg_field(f->c, k->at) = i;
-			return 0;
-		}
-	}
-	for (size_t i = 0; k->names[i] && len < sizeof names; i++)   /* "a, b or c" */
-		len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
-		                        i == 0 ? "" : k->names[i + 1] ? ", " : " or ", k->names[i]);
-	snprintf(f->err, f->errlen, "%s: %s must be %s, not \"%s\"", f->src, k->name, names, value);
-	return -1;
-}
-
-static int cfg_set_list(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	if (cfg_split(value, k->seps, cfg_field(f->c, k->at), cfg_field(f->c, k->count_at)) < 0)
-		return cfg_oom(f);
-	return 0;
-}
-
-static void cfg_free_list_field(const struct cfg_key *k, struct cfg *c)
-{
-	cfg_free_list(*(char ***)cfg_field(c, k->at), *(size_t *)cfg_field(c, k->count_at));
-}
-
-/* One key of a family: the pair (f->member, value) into the field's pairs
- * (an array of 2 * count strings), replacing one of the same member. */
-static int cfg_set_family(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	char ***pairs = cfg_field(f->c, k->at), *v = strdup(value), *m = NULL, **nv;
-	size_t *n = cfg_field(f->c, k->count_at), i = 0;
-
-	while (i < *n && strcmp((*pairs)[2 * i], f->member) != 0)
-		i++;
-	if (v && i < *n) {
-		free((*pairs)[2 * i + 1]);
-		(*pairs)[2 * i + 1] = v;
-		return 0;
-	}
-	if (!v || !(m = strdup(f->member)) || !(nv = realloc(*pairs, (2 * *n + 2) * sizeof *nv))) {
-		free(v);
-		free(m);
-		return cfg_oom(f);
-	}
-	nv[2 * *n] = m;
-	nv[2 * *n + 1] = v;
-	*pairs = nv;
-	(*n)++;
-	return 0;
-}
-
-static void cfg_free_family(const struct cfg_key *k, struct cfg *c)
-{
-	cfg_free_list(*(char ***)cfg_field(c, k->at), 2 * *(size_t *)cfg_field(c, k->count_at));
-}
-
-static const struct cfg_type cfg_t_string = { cfg_set_string, cfg_free_string };
-static const struct cfg_type cfg_t_int = { cfg_set_int, NULL };
-static const struct cfg_type cfg_t_size = { cfg_set_size, NULL };
-static const struct cfg_type cfg_t_yesno = { cfg_set_yesno, NULL };
-static const struct cfg_type cfg_t_galaxy_bool = { cfg_set_galaxy_bool, NULL };
-static const struct cfg_type cfg_t_rate = { cfg_set_rate, NULL };
-static const struct cfg_type cfg_t_enum = { cfg_set_enum, NULL };
-static const struct cfg_type cfg_t_list = { cfg_set_list, cfg_free_list_field };
-static const struct cfg_type cfg_t_family = { cfg_set_family, cfg_free_family };
-
-/* offsetof(struct cfg, field), and a compile-time warning ("comparison of
- * distinct pointer types") unless the field is a ctype. */
-#define CFG_AT(field, ctype) \
-	(offsetof(struct cfg, field) + 0 * sizeof((ctype *)0 == &((struct cfg *)0)->field))
-
-#define CFG_STRING(field)        .type = &cfg_t_string, .at = CFG_AT(field, char *)
-#define CFG_INT(field, lo, hi)   .type = &cfg_t_int, .at = CFG_AT(field, int), .min = (lo), .max = (hi)
-#define CFG_SIZE(field, lo, hi)  .type = &cfg_t_size, .at = CFG_AT(field, size_t), .min = (lo), .max = (hi)
-#define CFG_YESNO(field)         .type = &cfg_t_yesno, .at = CFG_AT(field, int)
-#define CFG_GALAXY_BOOL(field)   .type = &cfg_t_galaxy_bool, .at = CFG_AT(field, int)
-#define CFG_RATE(field)          .type = &cfg_t_rate, .at = CFG_AT(field, struct cfg_rate)
-#define CFG_ENUM(field, list)    .type = &cfg_t_enum, .at = CFG_AT(field, int), .names = (list)
-#define CFG_LIST(field, count, separators) .type = &cfg_t_list, .at = CFG_AT(field, char **), \
-	.count_at = CFG_AT(count, size_t), .seps = (separators)
-#define CFG_FAMILY(field, count) .type = &cfg_t_family, .at = CFG_AT(field, char **), \
-	.count_at = CFG_AT(count, size_t)
 
 /* ---- post steps: what a type cannot say ---- */
 
