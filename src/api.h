@@ -2,7 +2,7 @@
  * api.h - what a route handler gets (struct call) and the handlers
  * themselves, one file per group of routes: api_health.c, api_me.c,
  * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c,
- * api_objects.c, api_conv.c, api_unread.c.
+ * api_objects.c, api_conv.c, api_unread.c, api_topics.c.
  */
 #ifndef GC_API_H
 #define GC_API_H
@@ -32,7 +32,7 @@ struct call {
 	struct reply *rep;
 	struct user user;          /* set for authenticated routes */
 	char arg[1024];            /* the {room}, {id} or {username} of the path, decoded */
-	char arg2[256];            /* a second one: the {emoji} of a reaction's path */
+	char arg2[256];            /* a second one: a reaction's {emoji}, a pin's {id} */
 	/* set by the server: how a parked long poll is finished later */
 	void (*park_done)(struct hub_waiter *w, char *body, size_t len, size_t n);
 	void *park_ctx;
@@ -77,6 +77,9 @@ void api_read(struct call *c);
 void api_unread(struct call *c);
 void api_settings(struct call *c);
 void api_settings_put(struct call *c);
+void api_room_topic(struct call *c);
+void api_pin(struct call *c);
+void api_unpin(struct call *c);
 
 /* Shared by handlers: answers 503 naming the store problem and returns 1
  * when the store is not usable, else 0. */

@@ -321,7 +321,8 @@ static int server_dispatch(struct server *s, struct worker *wk, FCGX_Request *fc
 
 	if (wk && !wk->store && !s->no_store &&
 	    store_open(s->cfg->store, (const char *const *)s->cfg->persistent_rooms,
-	               s->cfg->n_persistent_rooms, &wk->store, wk->store_error, sizeof wk->store_error) < 0)
+	               s->cfg->n_persistent_rooms, (const char *const *)s->cfg->room_topics,
+	               s->cfg->n_room_topics, &wk->store, wk->store_error, sizeof wk->store_error) < 0)
 		wk->store = NULL;
 	struct call c = {
 		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate, .presence = s->presence,

@@ -89,6 +89,11 @@ const char *sqls_text(sqlite3_stmt *s, int i);
 unsigned sqls_seq(struct store *base);
 unsigned sqls_wait(struct store *base, unsigned seq, int timeout_ms);
 
+/* room_key(name) in SQL, for the upgrade to version 3 (room.c's rule,
+ * not SQLite's lower(), which an ICU build widens); the store tests give
+ * it to the connections that make older stores by their steps. */
+void sqls_room_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 int sqls_open(const char *path, struct store **out, char *err, size_t errlen);
 
 /* The driver's open and close (store_driver.h). */
