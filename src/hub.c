@@ -484,7 +484,8 @@ int hub_new(const struct cfg *cfg, struct presence *presence, struct hub **out,
 		return -1;
 	}
 	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
-	               cfg->n_persistent_rooms, &h->st, err, errlen) < 0 ||
+	               cfg->n_persistent_rooms, (const char *const *)cfg->room_topics,
+	               cfg->n_room_topics, &h->st, err, errlen) < 0 ||
 	    store_max_id(h->st, &h->last_id, err, errlen) != STORE_OK) {
 		hub_free(h);
 		return -1;
