@@ -1495,7 +1495,12 @@ test('search: one too broad to finish says it stopped early, and never "No resul
     assert.ok(await dave.page.locator('#search-more').isHidden(), 'nothing to page on from');
 
     const alice = await openAs('alice');
-    await search(alice.page, hay.q);
+    // 50 ms find the two newest matches on an idle machine; a loaded one
+    // may stop before them, so it asks again a few times (each a search)
+    for (let i = 0; i < 5; i++) {
+      await search(alice.page, hay.q);
+      if ((await hits(alice.page).count()) === 2) break;
+    }
     await until('the two needles', async () => (await hits(alice.page).count()) === 2);
     assert.match(await alice.page.locator('#search-status').textContent(), /^2 results for “a b c .* p”, newest first; the search stopped early: More results looks further back\.$/);
     assert.ok(await alice.page.locator('#search-more').isVisible());
