@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "cfg.h"
+#include "postbatch.h"
 #include "ratelimit.h"
 #include "room.h"
 #include "store.h"
@@ -153,7 +154,7 @@ void api_post_message(struct call *c)
 	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND) ||
 	    (m.to && !api_find_user(c, m.to, &to_id)))
 		goto out;
-	rc = store_post(c->store, &c->user, m.room, to_id, m.text, m.client_id, m.reply_to, &id, ts,
+	rc = postbatch_post(c->batch, c->store, &c->user, m.room, to_id, m.text, m.client_id, m.reply_to, &id, ts,
 	                &created, err, sizeof err);
 	if (rc == STORE_NOT_FOUND && m.to && strncmp(err, "no message", 10) != 0)
 		api_no_user(c, m.to);   /* has never used the chat (store.h) */

@@ -36,6 +36,7 @@
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
+#include "postbatch.h"
 #include "presence.h"
 #include "ratelimit.h"
 #include "router.h"
@@ -76,6 +77,7 @@ struct server {
 	struct hub *hub;
 	struct rate *rate;
 	struct presence *presence;  /* users seen, for the store and the hub */
+	struct postbatch *batch;    /* the workers' posts, committed together; NULL: alone */
 	int listen_fd;
 	struct listener *listener;  /* under lock; NULL once stopping */
 	int cgi;
@@ -325,6 +327,7 @@ static int server_dispatch(struct server *s, struct worker *wk, FCGX_Request *fc
 		wk->store = NULL;
 	struct call c = {
 		.cfg = s->cfg, .auth = s->auth, .hub = s->hub, .rate = s->rate, .presence = s->presence,
+		.batch = s->batch,
 		.store = wk ? wk->store : NULL, .store_error = wk ? wk->store_error : "not on a worker",
 		.req = req, .rep = &rep,
 		.park_done = server_park_done, .quick = !wk, .heavy = &s->heavy,
@@ -683,6 +686,8 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 		log_info("listening on %s", listen_addr);
 	if (s.cgi)
 		nworkers = 1;
+	else
+		s.batch = postbatch_new();   /* out of memory: each post alone */
 	for (int i = 0; i < nworkers; i++)
 		pthread_create(&workers[i], NULL, server_worker, &s);
 
@@ -738,6 +743,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 	pthread_mutex_unlock(&s.lock);
 	for (int i = 0; i < nworkers; i++)
 		pthread_join(workers[i], NULL);
+	postbatch_free(s.batch);
 	auth_free(s.auth);
 	presence_free(s.presence);
 	rate_close(s.rate);

@@ -345,6 +345,61 @@ static enum store_result store_post_target(struct store *st, const struct user *
 	                                       &ev->thread_id, err, errlen) : STORE_OK;
 }
 
+/* The new event of a post with these arguments, or STORE_ERROR when they
+ * give both a room and a recipient, or neither. */
+static enum store_result store_post_event(const struct user *u, const char *room,
+                                          long long to_user_id, const char *text,
+                                          const char *client_id, long long reply_to,
+                                          const char *ts, struct store_new_event *ev,
+                                          char *err, size_t errlen)
+{
+	if (!room == (to_user_id <= 0)) {
+		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
+		return STORE_ERROR;
+	}
+	*ev = store_event_new(room ? EV_MESSAGE : EV_DIRECT, u, ts);
+	ev->to_user_id = room ? 0 : to_user_id;
+	ev->text = text;
+	ev->client_id = client_id;
+	ev->reply_to = reply_to > 0 ? reply_to : 0;
+	return STORE_OK;
+}
+
+/* The post of ev (to room) inside the open write transaction: STORE_OK
+ * with *created 1 when stored, 0 when a retry found its first attempt
+ * (*id and ts that one's); a rule's refusal with nothing written; or
+ * STORE_ERROR, the transaction abandoned (fail()). */
+static enum store_result store_post_in(struct store *st, const char *room,
+                                       struct store_new_event *ev, long long *id, char ts[32],
+                                       int *created, char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	enum store_result res;
+	int r;
+
+	*id = 0;
+	*created = 0;
+	ts[0] = '\0';
+	/* A retry finds the first attempt here: the write transaction keeps
+	 * every other writer out between this check and the insert, and the
+	 * unique index makes a second row impossible anyway. */
+	if (ev->client_id && (r = d->event_by_client(st, ev->user->id, ev->client_id, id, ts)) != 0) {
+		if (r > 0)
+			return STORE_OK;
+		*id = 0;
+		return d->fail(st, "posting", err, errlen);
+	}
+	if ((res = store_post_target(st, ev->user, room, ev, err, errlen)) != STORE_OK)
+		return res;
+	store_time(ts, 0);
+	if (d->user_write(st, ev->user, ts) < 0 || d->event_add(st, ev, id) < 0) {
+		*id = 0;
+		return d->fail(st, "posting", err, errlen);
+	}
+	*created = 1;
+	return STORE_OK;
+}
+
 enum store_result store_post(struct store *st, const struct user *u,
                              const char *room, long long to_user_id,
                              const char *text, const char *client_id, long long reply_to,
@@ -352,44 +407,84 @@ enum store_result store_post(struct store *st, const struct user *u,
                              char *err, size_t errlen)
 {
 	const struct store_driver *d = st->drv;
-	struct store_new_event ev = store_event_new(room ? EV_MESSAGE : EV_DIRECT, u, ts);
+	struct store_new_event ev;
 	enum store_result res;
-	int r;
 
 	*id = 0;
 	*created = 0;
 	ts[0] = '\0';
-	if (!room == (to_user_id <= 0)) {
-		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
-		return STORE_ERROR;
-	}
-	ev.to_user_id = room ? 0 : to_user_id;
-	ev.text = text;
-	ev.client_id = client_id;
-	ev.reply_to = reply_to > 0 ? reply_to : 0;
+	if ((res = store_post_event(u, room, to_user_id, text, client_id, reply_to, ts, &ev,
+	                            err, errlen)) != STORE_OK)
+		return res;
 	if (d->begin(st) < 0)
 		return d->fail(st, "posting", err, errlen);
-	/* A retry finds the first attempt here: the write transaction keeps
-	 * every other writer out between this check and the insert, and the
-	 * unique index makes a second row impossible anyway. */
-	if (client_id && (r = d->event_by_client(st, u->id, client_id, id, ts)) != 0) {
-		if (r < 0)
-			return d->fail(st, "posting", err, errlen);
+	res = store_post_in(st, room, &ev, id, ts, created, err, errlen);
+	if (res == STORE_ERROR)
+		return res;
+	if (!*created) {
 		d->rollback(st);
-		return STORE_OK;
-	}
-	if ((res = store_post_target(st, u, room, &ev, err, errlen)) != STORE_OK) {
-		if (res != STORE_ERROR)
-			d->rollback(st);
 		return res;
 	}
-	store_time(ts, 0);
-	if (d->user_write(st, u, ts) < 0 || d->event_add(st, &ev, id) < 0 || d->commit(st, 1) < 0) {
+	if (d->commit(st, 1) < 0) {
 		*id = 0;
+		*created = 0;
 		return d->fail(st, "posting", err, errlen);
 	}
-	*created = 1;
 	return STORE_OK;
+}
+
+/* Each post of p as store_post does it, all in one write transaction and
+ * one commit: a group commit. A refusal of one refuses that one only; a
+ * failure before the commit leaves every other post not stored, marked
+ * alone; a failed commit fails them all. */
+void store_post_batch(struct store *st, struct store_post *const *p, size_t n)
+{
+	const struct store_driver *d = st->drv;
+	struct store_new_event ev;
+	size_t i, j;
+	int stored = 0;
+
+	for (i = 0; i < n; i++) {
+		p[i]->id = 0;
+		p[i]->created = 0;
+		p[i]->ts[0] = '\0';
+		p[i]->alone = 0;
+	}
+	if (d->begin(st) < 0) {
+		p[0]->res = d->fail(st, "posting", p[0]->err, sizeof p[0]->err);
+		goto all_failed;
+	}
+	for (i = 0; i < n; i++) {
+		struct store_post *q = p[i];
+
+		q->res = store_post_event(q->user, q->room, q->to_user_id, q->text, q->client_id,
+		                          q->reply_to, q->ts, &ev, q->err, sizeof q->err);
+		if (q->res != STORE_OK)
+			continue;
+		q->res = store_post_in(st, q->room, &ev, &q->id, q->ts, &q->created,
+		                       q->err, sizeof q->err);
+		if (q->res == STORE_ERROR) {   /* the transaction is gone */
+			for (j = 0; j < n; j++)
+				p[j]->alone = j != i;
+			return;
+		}
+		stored |= q->created;
+	}
+	if (!stored) {
+		d->rollback(st);
+		return;
+	}
+	if (d->commit(st, 1) == 0)
+		return;
+	p[0]->res = d->fail(st, "posting", p[0]->err, sizeof p[0]->err);
+all_failed:
+	for (i = 0; i < n; i++) {
+		p[i]->id = 0;
+		p[i]->created = 0;
+		p[i]->res = STORE_ERROR;
+		if (i)
+			snprintf(p[i]->err, sizeof p[i]->err, "%s", p[0]->err);
+	}
 }
 
 int store_event_visible(const struct store_event *ev, long long user_id, char *const *rooms)

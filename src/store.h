@@ -141,6 +141,30 @@ enum store_result store_post(struct store *st, const struct user *u,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen);
 
+/* One post of a group commit (store_post_batch): store_post's arguments,
+ * which the caller keeps valid, and its results. */
+struct store_post {
+	const struct user *user;
+	const char *room;
+	long long to_user_id;
+	const char *text, *client_id;
+	long long reply_to;
+	/* results, as store_post gives them */
+	enum store_result res;
+	long long id;
+	char ts[32];
+	int created;
+	char err[256];
+	int alone;      /* not stored: another post's failure ended the transaction;
+	                 * run it again alone (store_post) */
+};
+
+/* Runs each of the n posts as store_post would, in order, in one write
+ * transaction with one commit (one fsync): when it returns, each post's
+ * results are set, and those stored are durable. A refusal (muted, not a
+ * member...) refuses that post only. */
+void store_post_batch(struct store *st, struct store_post *const *p, size_t n);
+
 /* Appends to out the events with id > since that user_id may see (see
  * HACKING.md "Events and visibility"), oldest first, at most limit. */
 enum store_result store_events_visible(struct store *st, long long user_id,
