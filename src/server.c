@@ -6,7 +6,10 @@
  * (FCGX_Accept_r on that descriptor), so slow clients cannot stall anyone.
  * A long poll that memory alone can answer or park runs right there
  * (struct call's quick mode); every other request goes to a bounded pool
- * of workers, each with its own store connection. A parked poll holds no
+ * of workers, each with its own store connection, started when a job
+ * finds every worker busy (so a mod_fcgid process, given one request at a
+ * time, has one: each worker's thread holds a malloc arena, a stack and a
+ * store connection with its page cache, most of such a process's memory). A parked poll holds no
  * thread; the hub's thread writes its answer when the socket can take it
  * whole and the auth cache vouches for its session, else a worker does
  * (server_poll_answer). A connection the web server keeps goes back
@@ -18,6 +21,7 @@
 #include <fcntl.h>
 #include <fcgiapp.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +50,14 @@
 #define SERVER_REQUEST_TIMEOUT_MS 10000   /* a client has this long to send its whole request */
 #define SERVER_IO_TIMEOUT_S 10            /* then each read and write on it may take this long */
 #define SERVER_SPARE_FILES 256            /* open files besides connections: stores, databases */
+/* On standard input (mod_fcgid: a request at a time, hundreds of
+ * processes) and in CGI, memory per process counts more than speed: the
+ * hub keeps this many events (the others are read from the store when a
+ * poll asks for them), the threads share SERVER_ONE_ARENAS malloc arenas
+ * instead of one each, and a worker gives the heap's free pages back
+ * after each job (bench/README.md, "mod_fcgid memory"). */
+#define SERVER_ONE_RING 256
+#define SERVER_ONE_ARENAS 1
 
 extern char **environ;
 
@@ -86,10 +98,15 @@ struct server {
 	pthread_cond_t more;        /* the queue got a job, or stopping */
 	pthread_cond_t idle;        /* in_flight dropped */
 	struct job *head, *tail;
+	int queued;                 /* jobs in the queue */
+	pthread_t workers[256];     /* the workers started (under lock) */
+	int nworkers, max_workers;  /* started; at most (cfg->workers) */
+	int waiting;                /* workers waiting for a job */
 	int in_flight;              /* accepted and not yet finished */
 	int stopping;
 	int cgi_done;
 	int no_store;               /* the store cannot be opened: see server_run */
+	int lean;                   /* on standard input or CGI: see SERVER_ONE_RING */
 	int heavy;                  /* heavy requests running (struct call), atomic */
 };
 
@@ -104,6 +121,18 @@ static FCGX_Request *server_fcgx_new(struct server *s)
 	return &sf->fcgx;
 }
 
+static void *server_worker(void *arg);
+
+/* Starts one more worker unless max_workers run already or stopping
+ * (under lock). A worker that cannot be started is not needed yet: the
+ * ones there take the job in turn. */
+static void server_spawn(struct server *s)
+{
+	if (s->nworkers < s->max_workers && !s->stopping &&
+	    pthread_create(&s->workers[s->nworkers], NULL, server_worker, s) == 0)
+		s->nworkers++;
+}
+
 static void server_push(struct server *s, struct job *j)
 {
 	pthread_mutex_lock(&s->lock);
@@ -113,6 +142,8 @@ static void server_push(struct server *s, struct job *j)
 	else
 		s->head = j;
 	s->tail = j;
+	if (++s->queued > s->waiting)
+		server_spawn(s);
 	pthread_cond_signal(&s->more);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -370,13 +401,17 @@ static void *server_worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
-		while (!s->head && !s->stopping)
+		while (!s->head && !s->stopping) {
+			s->waiting++;
 			pthread_cond_wait(&s->more, &s->lock);
+			s->waiting--;
+		}
 		struct job *j = s->head;
 		if (!j) {  /* stopping and nothing queued */
 			pthread_mutex_unlock(&s->lock);
 			break;
 		}
+		s->queued--;
 		s->head = j->next;
 		if (!s->head)
 			s->tail = NULL;
@@ -394,6 +429,8 @@ static void *server_worker(void *arg)
 		}
 		free(j->resp);
 		free(j);
+		if (s->lean)
+			malloc_trim(0);
 	}
 	store_close(wk.store);
 	return NULL;
@@ -605,8 +642,7 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 
 	s.cgi_request.s = &s;
 	char err[512];
-	int nworkers = cfg->workers, status = 0;
-	pthread_t workers[256];
+	int status = 0;
 	struct listener *listener = NULL;
 	sigset_t stopset;
 
@@ -624,6 +660,8 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 		log_error("cannot initialise libfcgi");
 		return 1;
 	}
+	if ((s.lean = !listen_addr))
+		mallopt(M_ARENA_MAX, SERVER_ONE_ARENAS);
 	if (!listen_addr && !(s.cgi = FCGX_IsCGI())) {
 		/* accept() in the degraded mode below gives up after this long,
 		 * to try the store again */
@@ -645,7 +683,8 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 	 * answer JSON 503s instead, trying the store again as each request
 	 * arrives, so the first request after the fix is served normally. */
 	FCGX_Request *pending = NULL;   /* accepted while the store was down */
-	for (int tries = 0; hub_new(cfg, s.presence, &s.hub, err, sizeof err) < 0; tries++) {
+	for (int tries = 0; hub_new(cfg, s.presence, s.lean ? SERVER_ONE_RING : 0, &s.hub,
+	                            err, sizeof err) < 0; tries++) {
 		if (tries == 0)
 			log_error("%s", err);
 		if (listen_addr) {   /* refused at start: systemd or supervisord shows why */
@@ -684,12 +723,12 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 	}
 	if (listen_addr)
 		log_info("listening on %s", listen_addr);
-	if (s.cgi)
-		nworkers = 1;
-	else
+	s.max_workers = s.cgi ? 1 : cfg->workers;
+	if (!s.cgi)
 		s.batch = postbatch_new();   /* out of memory: each post alone */
-	for (int i = 0; i < nworkers; i++)
-		pthread_create(&workers[i], NULL, server_worker, &s);
+	pthread_mutex_lock(&s.lock);
+	server_spawn(&s);   /* the first; the others when needed */
+	pthread_mutex_unlock(&s.lock);
 
 	if (s.cgi) {
 		struct job *j = calloc(1, sizeof *j);
@@ -741,8 +780,8 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 	s.stopping = 1;
 	pthread_cond_broadcast(&s.more);
 	pthread_mutex_unlock(&s.lock);
-	for (int i = 0; i < nworkers; i++)
-		pthread_join(workers[i], NULL);
+	for (int i = 0; i < s.nworkers; i++)   /* no more are started once stopping */
+		pthread_join(s.workers[i], NULL);
 	postbatch_free(s.batch);
 	auth_free(s.auth);
 	presence_free(s.presence);
