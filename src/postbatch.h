@@ -27,8 +27,9 @@ struct postbatch *postbatch_new(void);
 void postbatch_free(struct postbatch *b);
 
 /* store_post() through b's group commit, with st this thread's store
- * connection (used when this post leads a batch); the same arguments and
- * results. With b NULL (CGI: one request per process), store_post(). */
+ * connection (used when this post leads a batch, and when another post's
+ * failure left it to run alone); the same arguments and results. With b
+ * NULL (CGI: one request per process), store_post(). */
 enum store_result postbatch_post(struct postbatch *b, struct store *st, const struct user *u,
                                  const char *room, long long to_user_id,
                                  const char *text, const char *client_id, long long reply_to,
