@@ -465,7 +465,11 @@ void store_post_batch(struct store *st, struct store_post *const *p, size_t n)
 		                       q->err, sizeof q->err);
 		if (q->res == STORE_ERROR) {   /* the transaction is gone */
 			for (j = 0; j < n; j++)
-				p[j]->alone = j != i;
+				if (j != i) {
+					p[j]->alone = 1;
+					p[j]->id = 0;
+					p[j]->created = 0;
+				}
 			return;
 		}
 		stored |= q->created;
