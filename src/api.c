@@ -11,9 +11,10 @@
 #include "api.h"
 #include "auth.h"
 #include "cfg.h"
+#include "events_body.h"
 #include "httpparse.h"
-#include "hub.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "utf8.h"
@@ -22,7 +23,12 @@ int api_store_unusable(struct call *c)
 {
 	if (c->store)
 		return 0;
+	if (c->memory_only) {
+		c->not_in_memory = 1;
+		return 1;
+	}
 	log_error("store: %s", c->store_error ? c->store_error : "not open");
+	metrics_count(METRICS_STORE_ERROR);
 	reply_header(c->rep, "Retry-After", "5");
 	reply_error(c->rep, 503, "the message store is unavailable; try again shortly");
 	return 1;
@@ -119,6 +125,9 @@ int api_rate_limited(struct call *c, int kind)
 
 	if (wait_ms <= 0)
 		return 0;
+	_Static_assert(METRICS_RATE_OBJECT - METRICS_RATE_SEND == RATE_OBJECT - RATE_SEND,
+	               "metrics.h lists the rate limits in ratelimit.h's order");
+	metrics_count((enum metrics_counter)(METRICS_RATE_SEND + kind));
 	snprintf(secs, sizeof secs, "%lld", (wait_ms + 999) / 1000);
 	reply_header(c->rep, "Retry-After", secs);
 	reply_error(c->rep, 429, "%d %s per %d s; retry in %s s", lim->count, what[kind],
@@ -141,6 +150,7 @@ void api_store_failed(struct call *c, int result, const char *err)
 	default:
 		c->store_failed = 1;
 		log_error("store: %s", err);
+		metrics_count(METRICS_STORE_ERROR);
 		reply_header(c->rep, "Retry-After", "5");
 		reply_error(c->rep, 503, "the message store is unavailable; try again shortly");
 	}
@@ -188,6 +198,31 @@ json_object *api_json_object(const char *body, size_t len, char *err, size_t err
 	return obj;
 }
 
+int api_string_member(json_object *o, const char *key, const char **out,
+                      char *err, size_t errlen)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	const char *s = json_object_get_string(v);
+	if (!json_object_is_type(v, json_type_string) ||
+	    strlen(s) != (size_t)json_object_get_string_len(v)) {
+		snprintf(err, errlen, "%s must be a string", key);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int api_username_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n < USER_NAME_MAX && utf8_scan(name, n, UTF8_CONTROL, NULL) == n;
+}
+
 json_object *api_body_object(struct call *c)
 {
 	char err[256];
@@ -198,20 +233,45 @@ json_object *api_body_object(struct call *c)
 	return obj;
 }
 
-void api_reply_events(struct call *c, const struct store_events *evs, const char *tail)
+/* Answers 200 with body (taken; NULL: out of memory, answered 500). */
+static void api_reply_body(struct call *c, char *body, size_t len)
 {
-	struct store_event **ptrs = calloc(evs->n + 1, sizeof *ptrs);
-	char *body = NULL;
-	size_t len = 0;
-
-	for (size_t i = 0; ptrs && i < evs->n; i++)
-		ptrs[i] = &evs->v[i];
-	if (ptrs)
-		body = hub_events_body(ptrs, evs->n, tail, &len);
 	if (body)
 		reply_raw(c->rep, 200, body, len);
 	else
 		reply_error(c->rep, 500, "out of memory");
 	free(body);
+}
+
+/* evs as the array of pointers events_body() takes: new, caller frees;
+ * NULL when out of memory. */
+static struct store_event **api_event_ptrs(const struct store_events *evs)
+{
+	struct store_event **ptrs = calloc(evs->n + 1, sizeof *ptrs);
+
+	for (size_t i = 0; ptrs && i < evs->n; i++)
+		ptrs[i] = &evs->v[i];
+	return ptrs;
+}
+
+void api_reply_events(struct call *c, const struct store_events *evs, const char *tail)
+{
+	struct store_event **ptrs = api_event_ptrs(evs);
+	size_t len = 0;
+	char *body = ptrs ? events_body(ptrs, evs->n, tail, &len) : NULL;
+
+	api_reply_body(c, body, len);
+	free(ptrs);
+}
+
+void api_reply_poll(struct call *c, const struct store_events *evs, long long since)
+{
+	struct store_event **ptrs = api_event_ptrs(evs);
+	size_t len = 0;
+	char *body = ptrs ? events_body_poll(ptrs, evs->n, since, c->stream, &len) : NULL;
+
+	c->cursor = evs->n ? evs->v[evs->n - 1].id : since;
+
+	api_reply_body(c, body, len);
 	free(ptrs);
 }

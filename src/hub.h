@@ -36,8 +36,12 @@ struct hub_waiter {
 	long long checked;     /* every event <= checked was already looked at;
 	                        * may be ahead of the hub, never goes back */
 	long long deadline;    /* monotonic milliseconds */
+	long long cursor;      /* set when answered: the answer's cursor (its
+	                        * last event's id, or since) */
 	hub_done_fn done;
 	void *ctx;             /* for done */
+	void *stream;          /* non-NULL: answered as a piece of a stream
+	                        * (events_body_poll's stream); its owner's */
 	/* the hub's: its list of waiters, and each group's, oldest first */
 	struct hub_waiter *prev, *next;
 	struct hub_link {
@@ -55,6 +59,7 @@ struct hub_waiter *hub_waiter_new(long long user_id, char **rooms);
 void hub_waiter_free(struct hub_waiter *w);
 
 #define HUB_RING 4096        /* recent events kept for polls being parked, at most */
+#define HUB_RING_LEAN 256    /* in a process given one request at a time (server.c) */
 
 /* Starts the hub for cfg->store (its own store connection and thread),
  * which writes the last_seen of presence's users every few seconds
@@ -84,8 +89,8 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len);
 /* The rooms user_id is in, from the hub's memory: a new NULL-terminated
  * list the caller frees with store_free_names(), or NULL when the hub does
  * not know them (then the caller asks the store and tells the hub with
- * hub_rooms_learn()). Kept current by the join and leave events the hub
- * reads; at most one user per slot of a fixed table is remembered. */
+ * hub_rooms_learn()). The hub's roomcache.c table, fed every event the
+ * hub reads. */
 char **hub_rooms(struct hub *h, long long user_id);
 
 /* Tells the hub user_id's rooms (copied) as the store gave them after
@@ -94,15 +99,16 @@ char **hub_rooms(struct hub *h, long long user_id);
  * applied to them; if some have left the ring, the hub stays ignorant. */
 void hub_rooms_learn(struct hub *h, long long user_id, char *const *rooms, long long as_of);
 
+/* 1 when the hub's ring holds every event after id that the hub has read
+ * (id no newer than the newest, no older than the ring) and the hub is not
+ * stopping: a poll with cursor id can be answered or parked from memory
+ * (hub_take). Else 0. */
+int hub_covers(struct hub *h, long long id);
+
 /* The newest event id the hub has read. */
 long long hub_newest(struct hub *h);
 
 /* How many polls are waiting. */
 size_t hub_waiting(struct hub *h);
-
-/* The events response body: {"events": [evs...], <tail>} where each event is
- * already JSON and tail is e.g. "\"cursor\":12". New buffer, caller frees. */
-struct store_event;
-char *hub_events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len);
 
 #endif

@@ -73,17 +73,19 @@ static void postbatch_lead(struct postbatch *b, struct store *st)
 enum store_result postbatch_post(struct postbatch *b, struct store *st, const struct user *u,
                                  const char *room, long long to_user_id,
                                  const char *text, const char *client_id, long long reply_to,
+                                 const struct store_mention *mentions, size_t n,
                                  long long *id, char ts[32], int *created,
                                  char *err, size_t errlen)
 {
 	struct postbatch_item it = {
 		.post = { .user = u, .room = room, .to_user_id = to_user_id, .text = text,
-		          .client_id = client_id, .reply_to = reply_to },
+		          .client_id = client_id, .reply_to = reply_to, .mentions = mentions,
+		          .n_mentions = n },
 	};
 
 	if (!b)
-		return store_post(st, u, room, to_user_id, text, client_id, reply_to, id, ts, created,
-		                  err, errlen);
+		return store_post_mentioning(st, u, room, to_user_id, text, client_id, reply_to,
+		                             mentions, n, id, ts, created, err, errlen);
 	pthread_mutex_lock(&b->mu);
 	*b->tail = &it;
 	b->tail = &it.next;
@@ -97,8 +99,8 @@ enum store_result postbatch_post(struct postbatch *b, struct store *st, const st
 	}
 	pthread_mutex_unlock(&b->mu);
 	if (it.post.alone)
-		return store_post(st, u, room, to_user_id, text, client_id, reply_to, id, ts, created,
-		                  err, errlen);
+		return store_post_mentioning(st, u, room, to_user_id, text, client_id, reply_to,
+		                             mentions, n, id, ts, created, err, errlen);
 	*id = it.post.id;
 	*created = it.post.created;
 	snprintf(ts, 32, "%s", it.post.ts);

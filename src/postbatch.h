@@ -26,13 +26,15 @@ struct postbatch;
 struct postbatch *postbatch_new(void);
 void postbatch_free(struct postbatch *b);
 
-/* store_post() through b's group commit, with st this thread's store
- * connection (used when this post leads a batch, and when another post's
- * failure left it to run alone); the same arguments and results. With b
- * NULL (CGI: one request per process), store_post(). */
+/* store_post_mentioning() through b's group commit, with st this
+ * thread's store connection (used when this post leads a batch, and when
+ * another post's failure left it to run alone); the same arguments and
+ * results. With b NULL (CGI: one request per process),
+ * store_post_mentioning(). */
 enum store_result postbatch_post(struct postbatch *b, struct store *st, const struct user *u,
                                  const char *room, long long to_user_id,
                                  const char *text, const char *client_id, long long reply_to,
+                                 const struct store_mention *mentions, size_t n,
                                  long long *id, char ts[32], int *created,
                                  char *err, size_t errlen);
 

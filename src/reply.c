@@ -47,6 +47,7 @@ void reply_raw(struct reply *r, int status, const char *json, size_t len)
 {
 	free(r->body);
 	r->status = status;
+	r->content_type = NULL;
 	r->body = malloc(len + 1);
 	r->body_len = r->body ? len : 0;
 	if (r->body) {
@@ -55,6 +56,13 @@ void reply_raw(struct reply *r, int status, const char *json, size_t len)
 	} else {
 		r->status = 500;
 	}
+}
+
+void reply_text(struct reply *r, int status, const char *content_type, const char *body, size_t len)
+{
+	reply_raw(r, status, body, len);
+	if (r->body)
+		r->content_type = content_type;
 }
 
 static const char reply_oom_body[] =
@@ -110,16 +118,23 @@ char *reply_serialize(const struct reply *r, size_t *len)
 	char *buf = malloc(cap);
 	if (!buf)
 		return NULL;
+	char length[48];
+	/* a stream's length is not known, and no proxy is to hold it back */
+	snprintf(length, sizeof length, r->stream ? "X-Accel-Buffering: no" : "Content-Length: %zu",
+	         r->body_len);
 	int n = snprintf(buf, cap,
 	                 "Status: %d %s\r\n"
-	                 "Content-Type: application/json; charset=utf-8\r\n"
-	                 "Content-Length: %zu\r\n"
+	                 "Content-Type: %s\r\n"
+	                 "%s\r\n"
 	                 "Cache-Control: no-store\r\n"
 	                 "X-Content-Type-Options: nosniff\r\n"
 	                 "X-Frame-Options: DENY\r\n"
 	                 "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
 	                 "Referrer-Policy: no-referrer\r\n",
-	                 status, reason, r->body_len);
+	                 status, reason,
+	                 r->stream ? "text/event-stream; charset=utf-8"
+	                 : r->content_type ? r->content_type : "application/json; charset=utf-8",
+	                 length);
 	size_t o = (size_t)n;
 	for (int h = 0; h < r->n_headers; h++)
 		o += (size_t)snprintf(buf + o, cap - o, "%s\r\n", r->headers[h]);

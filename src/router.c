@@ -27,13 +27,15 @@ struct route {
 	int open;              /* no authentication */
 	enum route_class {
 		ROUTE_WORKER,      /* runs on a worker */
-		ROUTE_QUICK,       /* may answer in struct call's quick mode, else on a worker */
+		ROUTE_MEMORY,      /* may answer from memory alone (struct call's memory_only) */
 		ROUTE_HEAVY,       /* a read that may take long: at most max_searches at once */
+		ROUTE_STREAM,      /* ROUTE_MEMORY's, answered as a stream (struct call's stream) */
 	} class;
 };
 
 static const struct route routes[] = {
 	{ "GET", "/v1/health", api_health, 1, ROUTE_WORKER },
+	{ "GET", "/v1/metrics", api_metrics, 1, ROUTE_WORKER },
 	{ "GET", "/v1/me", api_me, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms", api_rooms, 0, ROUTE_WORKER },
 	{ "POST", "/v1/rooms/{*}/join", api_room_join, 0, ROUTE_WORKER },
@@ -42,7 +44,8 @@ static const struct route routes[] = {
 	{ "GET", "/v1/rooms/{*}/who", api_room_who, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms/{*}/open", api_room_open, 0, ROUTE_WORKER },
 	{ "POST", "/v1/messages", api_post_message, 0, ROUTE_WORKER },
-	{ "GET", "/v1/events", api_events, 0, ROUTE_QUICK },
+	{ "GET", "/v1/events", api_events, 0, ROUTE_MEMORY },
+	{ "GET", "/v1/stream", api_events, 0, ROUTE_STREAM },
 	{ "DELETE", "/v1/messages/{}", api_delete_message, 0, ROUTE_WORKER },
 	{ "PATCH", "/v1/messages/{}", api_edit_message, 0, ROUTE_WORKER },
 	{ "GET", "/v1/messages/{}/thread", api_thread, 0, ROUTE_WORKER },
@@ -55,7 +58,24 @@ static const struct route routes[] = {
 	{ "DELETE", "/v1/users/{*}/mute", api_unmute, 0, ROUTE_WORKER },
 	{ "GET", "/v1/search", api_search, 0, ROUTE_HEAVY },
 	{ "GET", "/v1/objects", api_objects, 0, ROUTE_WORKER },
+	{ "POST", "/v1/read", api_read, 0, ROUTE_WORKER },
+	{ "GET", "/v1/unread", api_unread, 0, ROUTE_WORKER },
+	{ "GET", "/v1/me/settings", api_settings, 0, ROUTE_WORKER },
+	{ "PUT", "/v1/me/settings", api_settings_put, 0, ROUTE_WORKER },
 };
+
+#define ROUTER_N (sizeof routes / sizeof *routes)
+
+const char *router_route_name(size_t i)
+{
+	static char names[ROUTER_N][64];   /* made once, before the threads start */
+
+	if (i >= ROUTER_N)
+		return NULL;
+	if (!names[i][0])
+		snprintf(names[i], sizeof names[i], "%s %s", routes[i].method, routes[i].pattern);
+	return names[i];
+}
 
 /* Copies len bytes of s into arg (a buffer of size) as a string: 0, or -1
  * when they do not fit or are none. */
@@ -202,27 +222,27 @@ void router_auth_error(struct call *c, int result, const char *err)
 	}
 }
 
-/* Authenticates c; on failure fills the reply (or, quick, defers) and
- * returns -1. */
+/* Authenticates c; on failure fills the reply (or, from memory alone,
+ * sets not_in_memory) and returns -1. */
 static int router_authenticate(struct call *c)
 {
 	char err[256] = "";
 	struct auth_creds cr = router_creds(c);
-	enum auth_result res = c->quick ? auth_check_cached(c->auth, &cr, &c->user, err, sizeof err)
+	enum auth_result res = c->memory_only ? auth_check_cached(c->auth, &cr, &c->user, err, sizeof err)
 	                                : auth_check(c->auth, &cr, &c->user, err, sizeof err);
 
 	if (res == AUTH_NOT_CACHED) {
-		c->deferred = 1;
+		c->not_in_memory = 1;
 		return -1;
 	}
 	if (res != AUTH_OK) {
 		router_auth_error(c, res, err);
 		return -1;
 	}
-	if (c->quick) {
+	if (c->memory_only) {
 		if (presence_note(c->presence, &c->user))
 			return 0;
-		c->deferred = 1;   /* the row needs writing: a worker's job */
+		c->not_in_memory = 1;   /* the row needs writing */
 		return -1;
 	}
 	if (c->store && store_user_seen(c->store, c->presence, &c->user, err, sizeof err) != STORE_OK)
@@ -250,7 +270,8 @@ void router_dispatch(struct call *c)
 	const struct route *hit = NULL;
 	char allow[64] = "";
 
-	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+	c->route = -1;
+	for (size_t i = 0; i < ROUTER_N; i++) {
 		if (!router_match(routes[i].pattern, req->path, c))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
@@ -261,8 +282,9 @@ void router_dispatch(struct call *c)
 			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
 			         allow[0] ? ", " : "", routes[i].method);
 	}
-	if (c->quick && !(hit && hit->class == ROUTE_QUICK)) {
-		c->deferred = 1;
+	c->stream = hit && hit->class == ROUTE_STREAM;
+	if (c->memory_only && !(hit && (hit->class == ROUTE_MEMORY || c->stream))) {
+		c->not_in_memory = 1;
 		return;
 	}
 	if (!hit && allow[0] && strcmp(req->method, "OPTIONS") == 0) {
@@ -300,6 +322,7 @@ void router_dispatch(struct call *c)
 			return;
 		}
 	}
+	c->route = (int)(hit - routes);
 	if (!hit->open && router_authenticate(c) < 0)
 		return;
 	if (hit->class == ROUTE_HEAVY && router_heavy_enter(c) < 0)

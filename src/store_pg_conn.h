@@ -1,8 +1,10 @@
 /*
  * store_pg_conn.h - the PostgreSQL driver's handle and its connection
- * (store_pg_conn.c), shared by the driver's two files only: store_pg.c
- * (one function per statement) and store_pg_conn.c (connecting,
- * running statements, transactions, schema upgrades, waking).
+ * (store_pg_conn.c), shared by the driver's files only: store_pg.c
+ * (one function per statement, and the driver's table),
+ * store_pg_attention.c (those of attention and notify) and
+ * store_pg_conn.c (connecting, running statements, transactions, schema
+ * upgrades, waking).
  */
 #ifndef GC_STORE_PG_CONN_H
 #define GC_STORE_PG_CONN_H
@@ -13,7 +15,7 @@
 #include "store_pg_sql.h"
 
 struct pgs {
-	struct store base;             /* first: drv = &store_pg_driver */
+	struct store base;             /* first: drv, the table pgs_open was handed */
 	PGconn *conn;                  /* NULL or possibly dead: pgs_connect remakes it */
 	char *conninfo;
 	char label[160];               /* "PostgreSQL db on host:port", for messages */
@@ -27,8 +29,6 @@ struct pgs {
 	PGresult *bad;                 /* the last failed statement's result, for pgs_fail */
 	int oom;                       /* the last failure was out of memory */
 };
-
-extern const struct store_driver store_pg_driver;   /* store_pg.c */
 
 static inline struct pgs *pgs(struct store *base)
 {
@@ -77,9 +77,12 @@ int pgs_commit(struct store *base, int stored);
  * (or a cancel). */
 int pgs_cancelled(const struct pgs *st);
 
-/* The driver's open and close (store_driver.h). */
+/* The driver's close, and its open (store_driver.h) of a handle whose
+ * drv is the driver's table (store_pg.c's, handed down so that this file
+ * calls nothing of it). */
 void pgs_close(struct store *base);
-int pgs_open(const char *conninfo, struct store **out, char *err, size_t errlen);
+int pgs_open(const struct store_driver *drv, const char *conninfo, struct store **out,
+             char *err, size_t errlen);
 
 /* Waking (store_driver.h): LISTEN/NOTIFY on this handle's connection. */
 unsigned pgs_seq(struct store *base);
