@@ -1,13 +1,16 @@
 /*
  * store.c - the chat's rules, once, over the narrow store driver interface
- * (store_driver.h): joining and its limit, leaving, rooms by name without case, removing messages and
- * who may act on a message at all, muting, who may look into a room, who
+ * (store_driver.h): joining and its limit, leaving, rooms by name
+ * without case, removing messages and who may act on a message at all,
+ * muting, who may look into a room, who
  * sees which event, history paging, the users seen, the rooms that must
  * exist, and the limits of every read. Each function of store.h is one
  * short walk: check the rule, run the driver's statements in one
  * transaction, commit (which wakes the waiting polls). store_post.c holds
  * the rules of posting (and their group commit), store_conv.c the rest of
- * a conversation's rules (edits, reactions, solved marks, threads). store_drivers.c picks the driver; this file never asks which
+ * a conversation's rules (edits, reactions, solved marks, threads),
+ * store_attention.c what each user has read, store_topics.c room topics
+ * and pins. store_drivers.c picks the driver; this file never asks which
  * one it has.
  */
 #include <stdint.h>
@@ -17,7 +20,6 @@
 
 #include "presence.h"
 #include "room.h"
-#include "store_drivers.h"
 #include "store_rules.h"
 
 #define STORE_ONLINE_S 60        /* "online": seen this recently */
@@ -132,12 +134,8 @@ static int store_persistent_same(char **names, const char *const *persistent, si
 	return have == want;
 }
 
-/* Makes `all` and the configured rooms exist and be the persistent ones,
- * and learns the id of `all`. A store found so is only read: opening it
- * takes no write lock, so it opens while another writer (the sqlite3
- * shell's BEGIN EXCLUSIVE, a long prune) holds the store. */
-static enum store_result store_rooms_ensure(struct store *st, const char *const *persistent,
-                                            size_t n, char *err, size_t errlen)
+enum store_result store_rooms_ensure(struct store *st, const char *const *persistent,
+                                     size_t n, char *err, size_t errlen)
 {
 	const struct store_driver *d = st->drv;
 	char **names = NULL, ts[32];
@@ -162,18 +160,6 @@ static enum store_result store_rooms_ensure(struct store *st, const char *const 
 	return store_commit(st, 0, "creating rooms", err, errlen);
 }
 
-int store_open(const char *where, const char *const *persistent, size_t n,
-               struct store **out, char *err, size_t errlen)
-{
-	if (store_drivers_open(where, out, err, errlen) < 0)
-		return -1;
-	if (store_rooms_ensure(*out, persistent, n, err, errlen) != STORE_OK) {
-		store_close(*out);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
-}
 
 void store_close(struct store *st)
 {
@@ -255,26 +241,41 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 	return store_commit(st, *event_id != 0, "joining a room", err, errlen);
 }
 
+enum store_result store_room_begin(struct store *st, const struct user *u, const char *room,
+                                   const char *what, long long *room_id, char ts[32],
+                                   char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	int found;
+
+	store_time(ts, 0);
+	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 ||
+	    (found = store_room_find(st, room, room_id, NULL, NULL)) < 0)
+		return d->fail(st, what, err, errlen);
+	if (!found) {
+		d->rollback(st);
+		snprintf(err, errlen, "no room %s", room);
+		return STORE_NOT_FOUND;
+	}
+	return STORE_OK;
+}
+
 enum store_result store_leave(struct store *st, const struct user *u, const char *room,
                               long long *event_id, char *err, size_t errlen)
 {
 	const struct store_driver *d = st->drv;
+	enum store_result res;
 	long long room_id;
 	char ts[32];
-	int found, gone;
+	int gone;
 
 	*event_id = 0;
-	store_time(ts, 0);
-	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 ||
-	    (found = store_room_find(st, room, &room_id, NULL, NULL)) < 0)
-		return d->fail(st, "leaving a room", err, errlen);
-	if (!found || room_id == st->all_id) {
+	if ((res = store_room_begin(st, u, room, "leaving a room", &room_id, ts, err, errlen)) != STORE_OK)
+		return res;
+	if (room_id == st->all_id) {
 		d->rollback(st);
-		if (found)
-			snprintf(err, errlen, "nobody can leave the room all");
-		else
-			snprintf(err, errlen, "no room %s", room);
-		return found ? STORE_FORBIDDEN : STORE_NOT_FOUND;
+		snprintf(err, errlen, "nobody can leave the room all");
+		return STORE_FORBIDDEN;
 	}
 	if ((gone = d->member_del(st, room_id, u->id)) < 0 ||
 	    (gone == 1 && (store_event_add(st, u, EV_LEAVE, room_id, 0, ts, event_id) < 0 ||
@@ -492,7 +493,8 @@ enum store_result store_rooms(struct store *st, long long user_id, int brief,
 	if (!(*out = json_object_new_array()))
 		return store_oom(err, errlen);
 	store_time(since, -STORE_ONLINE_S);
-	if (st->drv->rooms(st, user_id, brief, since, *out) < 0) {
+	if (st->drv->rooms(st, user_id, brief, since, *out) < 0 ||
+	    st->drv->pins(st, user_id, *out) < 0) {
 		json_object_put(*out);
 		*out = NULL;
 		return st->drv->fail(st, "listing rooms", err, errlen);
@@ -585,9 +587,10 @@ enum store_result store_delete(struct store *st, const struct user *u, long long
 	}
 	store_time(ts, 0);
 	/* it no longer counts: a room's removed messages are subtracted as they
-	 * are read (store_sql.h), a direct message's recipient counts one less */
+	 * are read (store_sql.h), a direct message's recipient counts one less;
+	 * and it is no longer pinned: its delete event says so */
 	if (d->user_write(st, u, ts) < 0 || d->event_mark_deleted(st, id, u->id, ts) < 0 ||
-	    d->mentions_del(st, id) < 0 ||
+	    d->mentions_del(st, id) < 0 || (t.room_id && d->pin_del(st, t.room_id, id) < 0) ||
 	    (!t.room_id && t.user_id != t.to_user_id &&
 	     d->direct_uncount(st, t.to_user_id, t.user_id, id) < 0) ||
 	    store_event_add(st, u, EV_DELETE, t.room_id, id, ts, event_id) < 0)

@@ -141,7 +141,8 @@ struct store *workers_store(struct worker *wk)
 {
 	if (!wk->store && wk->cfg &&
 	    store_open(wk->cfg->store, (const char *const *)wk->cfg->persistent_rooms,
-	               wk->cfg->n_persistent_rooms, &wk->store, wk->store_error,
+	               wk->cfg->n_persistent_rooms, (const char *const *)wk->cfg->room_topics,
+	               wk->cfg->n_room_topics, &wk->store, wk->store_error,
 	               sizeof wk->store_error) < 0)
 		wk->store = NULL;
 	return wk->store;

@@ -30,6 +30,7 @@ the same main() with both on PostgreSQL."""
 import json
 import os
 import re
+import socket
 import sys
 import urllib.parse
 
@@ -141,6 +142,8 @@ def setup(env):
     assert api("leaver", "POST", "/v1/rooms/%s/leave" % ROOM)[0] == 200
     st, _, j = api("admin", "POST", "/v1/users/muted/mute", body={"minutes": 600})
     assert st == 200 and j["muted_until"], (st, j)
+    # pinned: /v1/rooms and /v1/me show pins only in rooms one may look into
+    assert api("admin", "PUT", "/v1/rooms/%s/pins/%d" % (ROOM, w.m), body={})[0] == 200
     # gone used the chat, then Galaxy deleted them: no one any more
     db.set_user(w.ids["gone"], deleted=True)
     w.history = db.add_history(w.ids["author"], "the author's private history")
@@ -227,6 +230,33 @@ MEMBERS = E(403, 200, 200, 403, 200, 403)         # who may look into the room
 NOT_FOUND = E(404, 404, 404, 404, 404, 404)
 
 
+def stream_head(caller, env, method, path, query, body, extra):
+    """A stream asked as caller: its status, headers and what it sent within
+    half a second (the events' data, as text), or its JSON error."""
+    extra = dict(extra or {})
+    if caller.key:
+        extra["HTTP_X_API_KEY"] = caller.key
+    s = fcgi.Stream(env.sockets[0], path, timeout=10, query=query, origin=caller.origin,
+                    cookie="galaxysession=" + caller.cookie if caller.cookie else None, extra=extra)
+    try:
+        st, h, err = s.start()
+        if err is not None:
+            return st, h, err
+        got = []
+        s.sock.settimeout(0.5)
+        try:
+            for _ in range(1000):
+                ev = s.next()
+                if ev is None:
+                    break
+                got.append(ev.get("data", ""))
+        except socket.timeout:
+            pass
+        return st, h, "\n".join(got).encode()
+    finally:
+        s.close()
+
+
 def fresh_room_message(w):
     return w.post("author", {"room": ROOM, "text": "to remove, %s" % SECRET_R})
 
@@ -269,6 +299,19 @@ ROWS = [
     Row("GET", "/v1/rooms/{*}/open", "the private room", lambda w, t: "/v1/rooms/%s/open" % ROOM,
         E(403, 200, 200, 403, 200, 200), reads={"admin"}),
     Row("GET", "/v1/rooms/{*}/open", "no such room", lambda w, t: "/v1/rooms/nowhere/open", NOT_FOUND),
+    # topics and pins: admins only, before anything else is looked at
+    Row("PUT", "/v1/rooms/{*}/topic", "the private room", lambda w, t: "/v1/rooms/%s/topic" % ROOM,
+        E(403, 403, 403, 403, 403, 200), body={"topic": "a topic"}),
+    Row("PUT", "/v1/rooms/{*}/topic", "no such room", lambda w, t: "/v1/rooms/nowhere/topic",
+        E(403, 403, 403, 403, 403, 404), body={"topic": "a topic"}),
+    Row("PUT", "/v1/rooms/{*}/pins/{}", "a message of the room",
+        lambda w, t: "/v1/rooms/%s/pins/%d" % (ROOM, w.m), E(403, 403, 403, 403, 403, 200)),
+    Row("PUT", "/v1/rooms/{*}/pins/{}", "a direct message",
+        lambda w, t: "/v1/rooms/%s/pins/%d" % (ROOM, w.d), E(403, 403, 403, 403, 403, 404)),
+    Row("DELETE", "/v1/rooms/{*}/pins/{}", "a message of the room",
+        lambda w, t: "/v1/rooms/%s/pins/%d" % (ROOM, w.m), E(403, 403, 403, 403, 403, 200)),
+    Row("DELETE", "/v1/rooms/{*}/pins/{}", "no such room",
+        lambda w, t: "/v1/rooms/nowhere/pins/%d" % w.m, E(403, 403, 403, 403, 403, 404)),
     Row("POST", "/v1/messages", "to the private room", lambda w, t: "/v1/messages",
         E(403, 201, 201, 403, 403, 403), body={"room": ROOM, "text": "in the room %s" % SECRET_R}),
     Row("POST", "/v1/messages", "to all", lambda w, t: "/v1/messages",
@@ -283,6 +326,19 @@ ROWS = [
     Row("POST", "/v1/messages", "direct to a user Galaxy deleted", lambda w, t: "/v1/messages",
         NOT_FOUND, body={"to": "gone", "text": "hello"}),
     Row("GET", "/v1/events", "", lambda w, t: "/v1/events", ALL, query="since=0&timeout=0"),
+    # one that may wait is answered from the hub's memory: a room left is
+    # not replayed as if still joined
+    Row("GET", "/v1/events", "a replay that may wait", lambda w, t: "/v1/events", ALL,
+        query="since=0&timeout=1"),
+    # the stream replays what each caller may see from the start: the
+    # private room's and the direct message's text reach only their readers
+    Row("GET", "/v1/stream", "from the start", lambda w, t: "/v1/stream", ALL, query="since=0",
+        send=lambda *a: stream_head(*a)),
+    # metrics: loopback is metrics_allow's default; from elsewhere, admins only
+    Row("GET", "/v1/metrics", "from outside metrics_allow", lambda w, t: "/v1/metrics",
+        E(403, 403, 403, 403, 403, 200), extra={"REMOTE_ADDR": "192.0.2.7"}, refused=403),
+    Row("GET", "/v1/metrics", "from loopback", lambda w, t: "/v1/metrics", ALL,
+        extra={"REMOTE_ADDR": "127.0.0.1"}, refused=200),
     # a message of the private room, its author's: only who sees it knows it exists
     Row("DELETE", MSG, "a room message", lambda w, t: "/v1/messages/%d" % t,
         E(404, 403, 200, 404, 403, 200), fresh=fresh_room_message, msg404=True),
