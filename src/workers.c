@@ -1,13 +1,14 @@
 /*
  * workers.c - the worker threads and their queue (see workers.h): one
- * mutex and one condition variable for the queue, a thread per worker
- * from the first job that finds every other busy to the end of the server.
+ * mutex and one condition variable for the queue, a thread per worker for
+ * the life of the server; in a lean process, from the first job that
+ * finds every other worker busy.
  *
- * Started when needed, because a process given one request at a time
- * (mod_fcgid) woke one worker after another, and each worker's thread
- * held its own malloc arena, stack and store connection (SQLite's schema,
- * statements and page cache): most of such a process's memory
- * (bench/README.md, "mod_fcgid memory").
+ * Lean processes start them when needed because a process given one
+ * request at a time (mod_fcgid) woke one worker after another, and each
+ * worker's thread held its own malloc arena, stack and store connection
+ * (SQLite's schema, statements and page cache): most of such a process's
+ * memory (bench/README.md, "mod_fcgid memory").
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -26,7 +27,7 @@ struct workers {
 	int queued;                 /* jobs in the queue */
 	int waiting;                /* workers waiting for a job */
 	int stopping;
-	int trim;                   /* give the heap's free pages back after each job */
+	int lean;                   /* started when needed; the heap's free pages given back */
 	int n, max;                 /* workers started; at most */
 	pthread_t threads[WORKERS_MAX];
 };
@@ -88,14 +89,14 @@ static void *workers_main(void *arg)
 
 	for (struct job *j; (j = workers_next(ws));) {
 		j->run(j, &wk);
-		if (ws->trim)
+		if (ws->lean)
 			malloc_trim(0);
 	}
 	store_close(wk.store);
 	return NULL;
 }
 
-int workers_new(const struct cfg *cfg, int n, int trim, struct workers **out, char *err,
+int workers_new(const struct cfg *cfg, int n, int lean, struct workers **out, char *err,
                 size_t errlen)
 {
 	struct workers *ws;
@@ -110,14 +111,15 @@ int workers_new(const struct cfg *cfg, int n, int trim, struct workers **out, ch
 	}
 	ws->cfg = cfg;
 	ws->max = n;
-	ws->trim = trim;
+	ws->lean = lean;
 	pthread_mutex_init(&ws->lock, NULL);
 	pthread_cond_init(&ws->more, NULL);
-	if (workers_start(ws) < 0) {   /* the first; the others when needed */
-		snprintf(err, errlen, "cannot start a worker thread");
-		workers_free(ws);
-		return -1;
-	}
+	while (ws->n < (lean ? 1 : n))   /* lean: the first; the others when needed */
+		if (workers_start(ws) < 0) {
+			snprintf(err, errlen, "cannot start worker thread %d of %d", ws->n + 1, n);
+			workers_free(ws);
+			return -1;
+		}
 	*out = ws;
 	return 0;
 }

@@ -3,9 +3,8 @@
  *
  * A job is whatever may wait: a request that needs the store or Galaxy's
  * database, an answer the connection could not take at once. Jobs run in
- * the order they were queued. A worker is started when a job finds every
- * other busy. Each worker has its own store connection, opened when a job
- * first asks for it and made again after it failed.
+ * the order they were queued. Each worker has its own store connection,
+ * opened when a job first asks for it and made again after it failed.
  */
 #ifndef GC_WORKERS_H
 #define GC_WORKERS_H
@@ -32,11 +31,11 @@ struct job {
 	struct job *next;          /* the queue's */
 };
 
-/* Workers for cfg->store, at most n (1 to WORKERS_MAX): one now, one more
- * whenever a job finds all busy. With trim, each gives the heap's free
- * pages back after each job (malloc_trim), for a process where memory
- * counts more than the microseconds (server.c). Returns 0, or -1 with err.
- * Caller stops them with workers_free(). */
+/* n (1 to WORKERS_MAX) workers for cfg->store. lean, for a process where
+ * memory counts more than the microseconds (server.c): one now, one more
+ * whenever a job finds all busy, and each gives the heap's free pages
+ * back after each job (malloc_trim). Returns 0, or -1 with err. Caller
+ * stops them with workers_free(). */
 int workers_new(const struct cfg *cfg, int n, int trim, struct workers **out, char *err,
                 size_t errlen);
 
