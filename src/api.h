@@ -14,6 +14,7 @@
 struct cfg;
 struct auth;
 struct store;
+struct postbatch;
 struct hub;
 struct hub_waiter;
 struct rate;
@@ -25,6 +26,7 @@ struct call {
 	struct hub *hub;
 	struct rate *rate;         /* per-user rate limits of the host */
 	struct presence *presence; /* the users this process saw lately */
+	struct postbatch *batch;   /* the process's group commit of posts; NULL: none */
 	struct store *store;       /* the store connection, NULL if it failed (or memory_only) */
 	const char *store_error;   /* why store is NULL (NULL: memory_only) */
 	int store_failed;          /* set when the store failed: the server remakes the connection */

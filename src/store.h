@@ -178,6 +178,32 @@ enum store_result store_post_mentioning(struct store *st, const struct user *u,
                                         long long *id, char ts[32], int *created,
                                         char *err, size_t errlen);
 
+/* One post of a group commit (store_post_batch): store_post_mentioning's
+ * arguments, which the caller keeps valid, and its results. */
+struct store_post {
+	const struct user *user;
+	const char *room;
+	long long to_user_id;
+	const char *text, *client_id;
+	long long reply_to;
+	const struct store_mention *mentions;
+	size_t n_mentions;
+	/* results, as store_post_mentioning gives them */
+	enum store_result res;
+	long long id;
+	char ts[32];
+	int created;
+	char err[256];
+	int alone;      /* not stored: another post's failure ended the transaction;
+	                 * run it again alone (store_post_mentioning) */
+};
+
+/* Runs each of the n posts as store_post_mentioning would, in order, in
+ * one write transaction with one commit (one fsync): when it returns,
+ * each post's results are set, and those stored are durable. A refusal
+ * (muted, not a member...) refuses that post only. */
+void store_post_batch(struct store *st, struct store_post *const *p, size_t n);
+
 /* 1 when some chat user's users row is called name, else 0 (-1 with err):
  * a name no one was last seen under mentions no one, so the caller need
  * not ask Galaxy about it. */

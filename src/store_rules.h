@@ -1,9 +1,10 @@
 /*
  * store_rules.h - what the files of the chat's rules share: store.c
- * (posting, rooms, removing, muting, reading), store_conv.c (replies'
- * threads, edits, reactions, solved marks and the reads of whole
- * conversations), store_attention.c (read markers, unread counts,
- * settings) and store_topics.c (topics, pins). Nothing else includes it.
+ * (rooms, removing, muting, reading), store_post.c (posting, and its
+ * group commit), store_conv.c (replies' threads, edits, reactions, solved
+ * marks and the reads of whole conversations), store_attention.c (read
+ * markers, unread counts, settings) and store_topics.c (topics, pins).
+ * Nothing else includes it.
  */
 #ifndef GC_STORE_RULES_H
 #define GC_STORE_RULES_H
@@ -22,6 +23,10 @@ enum store_result store_commit(struct store *st, int stored, const char *what,
 
 /* A new event of u's at ts: type, and none of the rest (on_off -1). */
 struct store_new_event store_event_new(enum event_type type, const struct user *u, const char *ts);
+
+/* Inside a write transaction: the direct message id from user_id to
+ * to_user_id counted unread for the recipient (one's own never counts). */
+int store_direct_counted(struct store *st, long long user_id, long long to_user_id, long long id);
 
 /* 1 when user_id is in room_id (everyone is in `all`), 0 when not, -1. */
 int store_member(struct store *st, long long room_id, long long user_id);

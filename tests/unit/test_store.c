@@ -418,6 +418,67 @@ static void test_post(struct store *st, const struct user *alice, const struct u
 	       "stored for bob");
 }
 
+/* A group commit (store_post_batch): each post as store_post would have
+ * it, in order, in one transaction; a refusal and a bad call refuse only
+ * their own post, a client_id twice in one batch is stored once. */
+static void test_post_batch(struct store *st, const struct user *alice, const struct user *bob)
+{
+	struct store_post p[6] = {
+		{ .user = alice, .room = NGS, .text = "batch 0", .client_id = "cb-1" },
+		{ .user = bob, .room = NGS, .text = "batch 1: not a member" },
+		{ .user = alice, .room = NGS, .text = "batch 0 again", .client_id = "cb-1" },
+		{ .user = bob, .room = "all", .text = "batch 3" },
+		{ .user = bob, .room = "all", .to_user_id = alice->id, .text = "batch 4: both" },
+		{ .user = alice, .to_user_id = bob->id, .text = "batch 5: direct" },
+	};
+	struct store_post *ps[6] = { &p[0], &p[1], &p[2], &p[3], &p[4], &p[5] };
+	struct store_events evs = { 0 };
+	long long before = 0;
+
+	store_max_id(st, &before, err, sizeof err);
+	store_post_batch(st, ps, 6);
+	ok(p[0].res == STORE_OK && p[0].created && p[0].id > before, "batch: the first post stored");
+	is_int(p[1].res, STORE_FORBIDDEN, "batch: a non-member's post refused alone");
+	ok(p[2].res == STORE_OK && !p[2].created && p[2].id == p[0].id && strcmp(p[2].ts, p[0].ts) == 0,
+	   "batch: the same client_id again in the batch gets the first's id and ts");
+	ok(p[3].res == STORE_OK && p[3].created && p[3].id > p[0].id, "batch: a later post, a later id");
+	is_int(p[4].res, STORE_ERROR, "batch: a room and a recipient refused");
+	ok(p[5].res == STORE_OK && p[5].created && p[5].id > p[3].id, "batch: a direct message");
+	ok(!p[0].alone && !p[1].alone && !p[3].alone && !p[5].alone, "batch: nothing left to run alone");
+	ok(store_events_all(st, before, STORE_MAX_LIMIT, &evs, err, sizeof err) == STORE_OK &&
+	   evs.n == 3 && evs.v[0].id == p[0].id && evs.v[1].id == p[3].id && evs.v[2].id == p[5].id,
+	   "batch: three events stored, in the batch's order");
+	store_events_clear(&evs);
+}
+
+/* SQLite: a batch whose third post fails in the store (a trigger refuses
+ * its text) stores nothing and leaves the others to run alone. */
+static void test_post_batch_fails(struct store *st, const struct user *alice)
+{
+	struct store_post p[4] = {
+		{ .user = alice, .room = "all", .text = "fails 0" },
+		{ .user = alice, .room = "all", .text = "fails 1" },
+		{ .user = alice, .room = "all", .text = "boom" },
+		{ .user = alice, .room = "all", .text = "fails 3" },
+	};
+	struct store_post *ps[4] = { &p[0], &p[1], &p[2], &p[3] };
+	long long before = 0, after = -1;
+
+	raw_exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN new.text = 'boom'"
+	         " BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+	store_max_id(st, &before, err, sizeof err);
+	store_post_batch(st, ps, 4);
+	store_max_id(st, &after, err, sizeof err);
+	ok(p[2].res == STORE_ERROR && strstr(p[2].err, "boom refused") && !p[2].alone,
+	   "failed batch: the failing post fails");
+	ok(p[0].alone && p[1].alone && p[3].alone && !p[0].created && !p[1].created && !p[3].created,
+	   "failed batch: the others are left to run alone");
+	ok(after == before, "failed batch: nothing stored");
+	raw_exec("DROP TRIGGER boom");
+	is_int(store_post(st, alice, "all", 0, "fails 0", NULL, 0, &p[0].id, p[0].ts, &p[0].created,
+	                  err, sizeof err), STORE_OK, "failed batch: a post alone afterwards works");
+}
+
 /* The one definition of who sees what, two ways on the same events: the
  * driver's visible-events scan (SQL) against every event filtered by
  * store_event_visible() with the user's rooms now, as the hub does; the
@@ -2090,6 +2151,7 @@ static void test_common(struct store *st, struct user *u)
 	store_user_seen(st, presence, carol, err, sizeof err);
 	test_join_leave(st, alice);
 	test_post(st, alice, bob);
+	test_post_batch(st, alice, bob);
 	test_visibility(st, alice, bob, carol);
 	test_history(st, alice, bob);
 	test_rooms_who(st, alice, bob);
@@ -2166,6 +2228,7 @@ int main(void)
 	if (!pg_url) {
 		test_locked(st, &users[0]);
 		test_lock_wait(st, &users[0]);
+		test_post_batch_fails(st, &users[0]);
 		test_chat_log();
 		test_doc_queries();
 	}
