@@ -91,6 +91,17 @@ void presence_done(struct presence *p, const struct user *u, int noted)
 	pthread_mutex_unlock(&p->lock);
 }
 
+void presence_left(struct presence *p, long long id, const struct timespec *at)
+{
+	struct presence_slot *s = presence_slot(p, id);
+
+	pthread_mutex_lock(&p->lock);
+	if (s->id == id && (s->seen.tv_sec < at->tv_sec ||
+	                    (s->seen.tv_sec == at->tv_sec && s->seen.tv_nsec <= at->tv_nsec)))
+		s->dirty = 0;
+	pthread_mutex_unlock(&p->lock);
+}
+
 struct store_seen_row *presence_due(struct presence *p, size_t *n)
 {
 	struct store_seen_row *rows = NULL;

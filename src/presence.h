@@ -18,6 +18,7 @@
 #include "user.h"
 
 struct presence;
+struct timespec;
 
 /* A new, empty table (NULL when out of memory); free with presence_free(). */
 struct presence *presence_new(void);
@@ -31,6 +32,11 @@ int presence_note(struct presence *p, const struct user *u);
 /* Records that u's row is current in the store; noted: u was seen after
  * it was last written (its last_seen is due at the next flush). */
 void presence_done(struct presence *p, const struct user *u, int noted);
+
+/* User id said goodbye at at (CLOCK_REALTIME): what was noted of them
+ * until then (that goodbye's own request too) is not due any more, so no
+ * flush writes them back online; a request noted after at still is. */
+void presence_left(struct presence *p, long long id, const struct timespec *at);
 
 /* The users seen since their row was last written: a new array of *n rows
  * (NULL when none or out of memory) the caller frees, each counted as

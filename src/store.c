@@ -12,13 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "presence.h"
 #include "room.h"
 #include "store_driver.h"
 #include "store_drivers.h"
 
-#define STORE_ONLINE_S 60        /* "online": seen this recently */
+#define STORE_ONLINE_S 60        /* "online": seen this recently, since any goodbye (SQL_ONLINE) */
 #define STORE_SEEN_CHUNK 64      /* users rows per store_seen_flush transaction */
 
 /* limit brought into 1..STORE_MAX_LIMIT. */
@@ -175,6 +176,23 @@ enum store_result store_seen_flush(struct store *st, struct presence *p, char *e
 			rc = st->drv->fail(st, "recording users", err, errlen);
 	free(rows);
 	return rc;
+}
+
+enum store_result store_user_left(struct store *st, struct presence *p, const struct user *u,
+                                  char *err, size_t errlen)
+{
+	struct timespec now, before;
+	char ts[32], recent[32];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	before = now;
+	before.tv_sec--;
+	store_time_at(ts, &now);
+	store_time_at(recent, &before);
+	if (st->drv->user_left(st, u->id, ts, recent) < 0)
+		return st->drv->fail(st, "recording a goodbye", err, errlen);
+	presence_left(p, u->id, &now);
+	return STORE_OK;
 }
 
 enum store_result store_join(struct store *st, const struct user *u, const char *room,

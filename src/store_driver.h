@@ -86,6 +86,10 @@ struct store_driver {
 	int (*user_current)(struct store *st, const struct user *u);
 	/* 1 when user_id has a row (has used the chat), else 0 */
 	int (*user_known)(struct store *st, long long user_id);
+	/* records that user_id said goodbye at ts (SQL_USER_LEFT: unless away
+	 * after one since recent, a second before ts): one row, outside a
+	 * transaction */
+	int (*user_left)(struct store *st, long long user_id, const char *ts, const char *recent);
 	/* writes the n rows, each last seen at its ts, in one transaction of
 	 * its own that takes no event ids; with wait 0 it never waits for
 	 * another writer: while one holds the store it may write nothing and

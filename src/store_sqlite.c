@@ -266,6 +266,17 @@ static int sqls_user_known(struct store *base, long long user_id)
 	return sql_int(s, &id);
 }
 
+static int sqls_user_left(struct store *base, long long user_id, const char *ts,
+                          const char *recent)
+{
+	sqlite3_stmt *s = stmt(sqls(base), S_USER_LEFT);
+
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_text(s, 2, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, recent, -1, SQLITE_STATIC);
+	return sql_exec(s);
+}
+
 static int sqls_users_seen(struct store *base, const struct store_seen_row *rows, size_t n,
                            int wait)
 {
@@ -909,7 +920,8 @@ const struct store_driver store_sqlite_driver = {
 	.open = sqls_open, .close = sqls_close, .fail = sqls_fail,
 	.begin = sqls_begin, .commit = sqls_commit, .rollback = sqls_rollback,
 	.user_write = sqls_user_write, .user_current = sqls_user_current,
-	.user_known = sqls_user_known, .users_seen = sqls_users_seen,
+	.user_known = sqls_user_known, .user_left = sqls_user_left,
+	.users_seen = sqls_users_seen,
 	.room_find = sqls_room_find, .room_ensure = sqls_room_ensure,
 	.rooms_persistent = sqls_rooms_persistent, .rooms_unpersist = sqls_rooms_unpersist,
 	.member_add = sqls_member_add, .member_del = sqls_member_del, .member_is = sqls_member_is,

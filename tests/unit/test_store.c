@@ -211,7 +211,7 @@ static void test_schema(void)
 	st = open_store(rooms2, 2);
 	ok(st, "store created");
 	store_close(st);
-	is_int(raw_int("PRAGMA user_version"), 2, "schema version 2");
+	is_int(raw_int("PRAGMA user_version"), 3, "schema version 3");
 	is_int(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN "
 	               "('users', 'rooms', 'members', 'events', 'chat_log', 'mutes',"
 	               " 'messages_fts', 'room_activity', 'user_activity')"), 9,
@@ -225,7 +225,7 @@ static void test_schema(void)
 	st = open_store(rooms1, 1);
 	ok(st, "reopened");
 	store_close(st);
-	is_int(raw_int("PRAGMA user_version"), 2, "reopening keeps version 2");
+	is_int(raw_int("PRAGMA user_version"), 3, "reopening keeps version 3");
 	is_int(raw_int("SELECT persistent FROM rooms WHERE name = 'RNA-Seq'"), 0,
 	       "a room dropped from the config is no longer persistent");
 	is_int(raw_int("SELECT count(*) FROM rooms"), 3, "but it still exists");
@@ -252,7 +252,7 @@ static void test_schema(void)
 	raw_exec("PRAGMA user_version = 99");
 	ok(store_open(path, NULL, 0, &st, err, sizeof err) < 0 && strstr(err, "newer"),
 	   "a newer schema is refused");
-	raw_exec("PRAGMA user_version = 2");
+	raw_exec("PRAGMA user_version = 3");
 }
 
 static void test_join_leave(struct store *st, const struct user *alice)
@@ -463,6 +463,63 @@ static void test_history(struct store *st, const struct user *alice, const struc
 #define SEEN_OLD "SELECT count(*) FROM users WHERE id = 1 AND last_seen < '2001'"
 #define SEEN_NEW "SELECT count(*) FROM users WHERE id = 1 AND last_seen > '2001'"
 
+/* 1 when alice (id 1) is listed online in NGS, 0 when not; the rooms' count agrees */
+static int online_in_ngs(struct store *st, const struct user *alice)
+{
+	json_object *arr = NULL, *o;
+	int listed, counted;
+
+	store_who(st, alice->id, NGS, &arr, err, sizeof err);
+	listed = (int)json_object_array_length(arr);
+	json_object_put(arr);
+	store_rooms(st, alice->id, 0, &arr, err, sizeof err);
+	o = room_entry(arr, NGS);
+	counted = o ? json_object_get_int(json_object_object_get(o, "online")) : -1;
+	json_object_put(arr);
+	return listed == counted ? listed : -1;
+}
+
+/* A goodbye takes alice out of the who lists at once, for good: neither
+ * this process's flush nor another's of a request before it brings her
+ * back; a request after it does, and a burst of goodbyes writes once. */
+static void test_goodbye(struct store *st, const struct user *alice)
+{
+	struct presence *other = presence_new();
+
+	store_user_seen(st, presence, alice, err, sizeof err);
+	store_seen_flush(st, presence, err, sizeof err);
+	is_int(online_in_ngs(st, alice), 1, "goodbye: online before it");
+	/* another process saw her just before she left */
+	store_user_seen(st, other, alice, err, sizeof err);
+	usleep(2000);
+	store_user_seen(st, presence, alice, err, sizeof err);   /* the goodbye's own request */
+	is_int(store_user_left(st, presence, alice, err, sizeof err), STORE_OK, "goodbye");
+	is_int(online_in_ngs(st, alice), 0, "goodbye: not online at once");
+	is_int(raw_int(SEEN_NEW), 1, "goodbye: last_seen stays the truth");
+	store_seen_flush(st, presence, err, sizeof err);
+	store_seen_flush(st, other, err, sizeof err);
+	is_int(online_in_ngs(st, alice), 0, "goodbye: flushes of requests before it keep her away");
+
+	raw_exec("CREATE TABLE saved AS SELECT left_at FROM users WHERE id = 1");
+	is_int(store_user_left(st, presence, alice, err, sizeof err), STORE_OK, "goodbye again");
+	is_int(raw_int("SELECT count(*) FROM users u JOIN saved s ON s.left_at = u.left_at"), 1,
+	       "goodbye again within a second, nothing seen between: nothing written");
+	raw_exec("DROP TABLE saved");
+
+	usleep(2000);
+	store_user_seen(st, presence, alice, err, sizeof err);
+	is_int(online_in_ngs(st, alice), 0, "back: not before the flush");
+	store_seen_flush(st, presence, err, sizeof err);
+	is_int(online_in_ngs(st, alice), 1, "back: a request after the goodbye, flushed");
+	is_int(store_user_left(st, presence, alice, err, sizeof err), STORE_OK, "and gone again");
+	is_int(online_in_ngs(st, alice), 0, "a goodbye after a request written is written, even within a second");
+
+	usleep(2000);
+	store_user_seen(st, presence, alice, err, sizeof err);
+	store_seen_flush(st, presence, err, sizeof err);
+	presence_free(other);
+}
+
 static void test_rooms_who(struct store *st, const struct user *alice, const struct user *bob)
 {
 	json_object *arr, *o;
@@ -571,6 +628,8 @@ static void test_rooms_who(struct store *st, const struct user *alice, const str
 		       1, "a changed name is written at once");
 		store_user_seen(st, presence, alice, err, sizeof err);
 	}
+
+	test_goodbye(st, alice);
 
 	is_int(store_memberships(st, alice->id, &names, err, sizeof err), STORE_OK, "memberships");
 	ok(names && strcmp(names[0], "all") == 0 && names[1] && strcmp(names[1], NGS) == 0 &&
@@ -1260,13 +1319,16 @@ static void test_migrate(void)
 	         " DROP TRIGGER events_fts_delete;"
 	         " DROP TABLE messages_fts; DROP TABLE mutes; DROP INDEX events_target;"
 	         " DROP INDEX events_direct_delete; DROP VIEW room_activity;"
-	         " DROP VIEW user_activity; PRAGMA user_version = 1;");
+	         " DROP VIEW user_activity; ALTER TABLE users DROP COLUMN left_at;"
+	         " PRAGMA user_version = 1;");
 	raw_exec("INSERT INTO events (ts, type, room_id, user_id, username, text)"
 	         " VALUES ('2026-01-01T00:00:00.000Z', 'message', 1, 1, 'alice', 'old words')");
 	is_int(raw_int("PRAGMA user_version"), 1, "a version 1 store");
 	st = open_store(NULL, 0);
 	if (ok(st, "opens")) {
-		is_int(raw_int("PRAGMA user_version"), 2, "upgraded to version 2");
+		is_int(raw_int("PRAGMA user_version"), 3, "upgraded to version 3");
+		is_int(raw_int("SELECT count(*) FROM users WHERE left_at IS NULL"), 1,
+		       "its users, none of them gone (left_at)");
 		is_int(search(st, alice.id, "before", NULL, 0, 10, NULL, NULL, NULL), 1,
 		       "messages from before are in the search index");
 		is_int(search(st, alice.id, "old words", NULL, 0, 10, NULL, NULL, NULL), 1,
@@ -1310,11 +1372,11 @@ static void test_pg_open(void)
 			_exit(st ? 0 : 1);
 		}
 	is_int(reap(4), 4, "four processes create the schema at once");
-	is_int(raw_int("SELECT version FROM chat_schema"), 2, "schema version 2");
+	is_int(raw_int("SELECT version FROM chat_schema"), 3, "schema version 3");
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 2, "all and NGS, persistent");
 	raw_exec("UPDATE chat_schema SET version = 99");
 	ok(!open_store(NULL, 0) && strstr(err, "newer"), "a newer schema is refused");
-	raw_exec("UPDATE chat_schema SET version = 2");
+	raw_exec("UPDATE chat_schema SET version = 3");
 	ok(store_open("postgresql://chat:hunter2@127.0.0.1:1/chat", NULL, 0, &st, err,
 	              sizeof err) < 0 && !st, "an unreachable server: store_open fails");
 	ok(strstr(err, "PostgreSQL chat on 127.0.0.1:1") && !strstr(err, "hunter2"),
