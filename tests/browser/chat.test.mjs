@@ -413,14 +413,25 @@ test('presence: who switches offline leaves the others\' who lists within one re
   assert.deepEqual(dora.errors.concat(bob.errors), []);
 });
 
-test('presence: who closes the page leaves the others\' who lists within one refresh; a second page keeps me listed', { timeout: 90000 }, async () => {
+test('presence: who closes the page leaves the others\' who lists within one refresh', { timeout: 90000 }, async () => {
   const room = 'presence-' + uniq();
   const bob = await watchDora(room);
   const dora = await openAs('dora');
   await joinRoom(dora.page, room);
   await doraListed(bob, true, 15000);
 
-  // Two pages of hers: closing one, the other says she is still here.
+  await dora.page.close();
+  await doraListed(bob, false, ONE_REFRESH_MS);
+  await bob.page.waitForTimeout(4000);
+  assert.equal((await whoNames(bob.page)).includes('dora'), false, 'and she stays gone');
+  assert.deepEqual(dora.errors.concat(bob.errors), []);
+});
+
+test('presence: closing one of my two pages, the other keeps me in the others\' who lists', { timeout: 90000 }, async () => {
+  const room = 'presence-' + uniq();
+  const bob = await watchDora(room);
+  const dora = await openAs('dora');
+  await joinRoom(dora.page, room);
   const two = await dora.context.newPage();
   const events2 = [];
   const hello = [];
@@ -430,15 +441,14 @@ test('presence: who closes the page leaves the others\' who lists within one ref
   });
   await two.goto(BASE);
   await live(two, events2);
+  await doraListed(bob, true, 15000);
+
   await dora.page.close();
   await until('the other page to say she is still here', () => hello.includes('{"online":true}'), 5000);
   await bob.page.waitForTimeout(11000); // past the goodbye, and past the flush of her "still here"
   await doraListed(bob, true, 3000);
-
   await two.close();
   await doraListed(bob, false, ONE_REFRESH_MS);
-  await bob.page.waitForTimeout(4000);
-  assert.equal((await whoNames(bob.page)).includes('dora'), false, 'and she stays gone');
   assert.deepEqual(dora.errors.concat(bob.errors), []);
 });
 
