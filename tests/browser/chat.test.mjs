@@ -371,42 +371,40 @@ test('the offline toggle stops polling and survives a reload', { timeout: 90000 
 /** The names in the who list of the page's active room. */
 const whoNames = (page) => panel(page).locator('.who-list .user').allTextContents();
 
-/** bob's page in a room of its own with dora, his who list refreshed every 2 s. */
-async function watchDora(room) {
+/** bob's and dora's pages in a room of their own, his who list refreshed every 2 s. */
+async function doraAndBob() {
+  const room = 'presence-' + uniq();
   const bob = await openAs('bob');
   await joinRoom(bob.page, room);
   await bob.page.evaluate(() => {
     window.galaxyChat.who.every = 2000;
     window.galaxyChat.who.start();
   });
-  return bob;
-}
-
-/** dora in bob's who list (true) or not (false) within ms; how long it took. */
-async function doraListed(bob, listed, ms) {
-  const t0 = Date.now();
-  await until(`dora ${listed ? 'in' : 'gone from'} bob's who list`,
-    async () => (await whoNames(bob.page)).includes('dora') === listed, ms);
-  return Date.now() - t0;
-}
-
-// Within one refresh: bob's list refreshes every 2 s, and dora is gone from
-// it well within 10 s (before, the server listed her for another minute).
-const ONE_REFRESH_MS = 10000;
-
-test('presence: who switches offline leaves the others\' who lists within one refresh, and comes back', { timeout: 90000 }, async () => {
-  const room = 'presence-' + uniq();
-  const bob = await watchDora(room);
   const dora = await openAs('dora');
   await joinRoom(dora.page, room);
-  await doraListed(bob, true, 15000);
+  return { room, bob, dora };
+}
 
-  await dora.page.locator('#online-toggle').click();
-  await doraListed(bob, false, ONE_REFRESH_MS);
-  const who = await api('bob', 'GET', `v1/rooms/${encodeURIComponent(room)}/who`);
-  assert.deepEqual(who.users.map((u) => u.username), ['bob'], 'the API does not list her either');
+/** dora in bob's who list (true) or not (false) within ms. */
+const doraListed = (bob, listed, ms) => until(`dora ${listed ? 'in' : 'gone from'} bob's who list`,
+  async () => (await whoNames(bob.page)).includes('dora') === listed, ms);
+
+// Within one refresh: bob's list refreshes every 2 s, and dora is gone from
+// it well within 10 s (before, the server listed her for another minute);
+// then she stays gone.
+async function doraGone(bob) {
+  await doraListed(bob, false, 10000);
   await bob.page.waitForTimeout(4000);
   assert.equal((await whoNames(bob.page)).includes('dora'), false, 'and she stays gone');
+}
+
+test('presence: who switches offline leaves the others\' who lists within one refresh, and comes back', { timeout: 90000 }, async () => {
+  const { room, bob, dora } = await doraAndBob();
+  await doraListed(bob, true, 15000);
+  await dora.page.locator('#online-toggle').click();
+  await doraGone(bob);
+  const who = await api('bob', 'GET', `v1/rooms/${encodeURIComponent(room)}/who`);
+  assert.deepEqual(who.users.map((u) => u.username), ['bob'], 'the API does not list her either');
 
   await dora.page.locator('#online-toggle').click();
   await doraListed(bob, true, 15000); // her polls again, written within 10 s
@@ -414,24 +412,15 @@ test('presence: who switches offline leaves the others\' who lists within one re
 });
 
 test('presence: who closes the page leaves the others\' who lists within one refresh', { timeout: 90000 }, async () => {
-  const room = 'presence-' + uniq();
-  const bob = await watchDora(room);
-  const dora = await openAs('dora');
-  await joinRoom(dora.page, room);
+  const { bob, dora } = await doraAndBob();
   await doraListed(bob, true, 15000);
-
   await dora.page.close();
-  await doraListed(bob, false, ONE_REFRESH_MS);
-  await bob.page.waitForTimeout(4000);
-  assert.equal((await whoNames(bob.page)).includes('dora'), false, 'and she stays gone');
+  await doraGone(bob);
   assert.deepEqual(dora.errors.concat(bob.errors), []);
 });
 
 test('presence: closing one of my two pages, the other keeps me in the others\' who lists', { timeout: 90000 }, async () => {
-  const room = 'presence-' + uniq();
-  const bob = await watchDora(room);
-  const dora = await openAs('dora');
-  await joinRoom(dora.page, room);
+  const { bob, dora } = await doraAndBob();
   const two = await dora.context.newPage();
   const events2 = [];
   const hello = [];
@@ -448,7 +437,7 @@ test('presence: closing one of my two pages, the other keeps me in the others\' 
   await bob.page.waitForTimeout(11000); // past the goodbye, and past the flush of her "still here"
   await doraListed(bob, true, 3000);
   await two.close();
-  await doraListed(bob, false, ONE_REFRESH_MS);
+  await doraListed(bob, false, 10000);
   assert.deepEqual(dora.errors.concat(bob.errors), []);
 });
 
