@@ -3,7 +3,8 @@
  * file as the server does. A config it accepts must hold what the rest of
  * the code relies on: limits in range, origins in normal form, a body
  * limit that leaves room for a whole message, fewer searches than workers,
- * the keys every caller reads without a NULL check.
+ * the keys every caller reads without a NULL check, and with mail
+ * configured an email_from mail.c takes and a chat_url links extend.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,12 +15,26 @@
 #include "cfg.h"
 #include "httpparse.h"
 #include "log.h"
+#include "mail.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int fuzz_rate_ok(const struct cfg_rate *r)
 {
 	return r->count == 0 || (r->count >= 1 && r->seconds >= 1 && r->seconds <= 86400);
+}
+
+/* What mail.c and smtp.c rely on when smtp_server is set. */
+static int fuzz_mail_ok(const struct cfg *c)
+{
+	char name[256], addr[MAIL_ADDRESS_MAX + 1];
+
+	if (c->notify_every < 0 || c->notify_after < 0)
+		return 0;
+	if (!c->smtp_server)
+		return !c->email_from && !c->chat_url;
+	return c->email_from && mail_from_parse(c->email_from, name, sizeof name, addr, sizeof addr) == 0 &&
+	       c->chat_url && strncmp(c->chat_url, "http", 4) == 0 && !strpbrk(c->chat_url, "# \r\n");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -45,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (unsigned)c->avatars > CFG_AVATARS_GRAVATAR || c->max_rooms_per_user < 0 ||
 		    c->max_body_bytes < c->max_message_bytes + 256 || c->poll_timeout < 1 ||
 		    !c->store || (c->store[0] != '/' && strncmp(c->store, "postgres", 8) != 0 &&
-		                  strncmp(c->store, "sqlite:", 7) != 0))
+		                  strncmp(c->store, "sqlite:", 7) != 0) || !fuzz_mail_ok(c))
 			abort();
 		for (size_t i = 0; i < c->n_allowed_origins; i++)
 			if (http_origin_normalize(c->allowed_origins[i], norm, sizeof norm) != 0 ||

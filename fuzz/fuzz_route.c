@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_split.h"
 #include "request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,16 +53,11 @@ static void check_same(const char *path)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1), buf[REQUEST_MAX_ROUTE];
-	const char *part[3] = { NULL, NULL, NULL }, *route;
-	size_t n = 0;
+	char buf[REQUEST_MAX_ROUTE], *s;
+	const char *part[3], *route;
 
-	if (!s)
+	if (!(s = fuzz_split(data, size, part, 3)))
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
-	for (char *p = s; n < 3 && p <= s + size; p += strlen(p) + 1)
-		part[n++] = p;
 	route = request_route(part[0], part[1], part[2], buf, sizeof buf);
 	if (!route || !(within(route, part[0]) || within(route, part[1]) ||
 	                within(route, buf) || *route == '\0'))

@@ -47,7 +47,12 @@
 #include "httpparse.h"
 #include "ini.h"
 #include "log.h"
+#include "mail.h"
+#include "smtp.h"
 #include "store.h"
+
+#define CFG_DEFAULT_GALAXY_URL "http://localhost:8080"   /* Galaxy's galaxy_infrastructure_url */
+#define CFG_MAX_NOTIFY_MINUTES 43200   /* notify_every, notify_after: 30 days */
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
 
@@ -562,6 +567,133 @@ static int cfg_post_galaxy_url(struct cfg_fill *f)
 	return 0;
 }
 
+/* ---- the emails' keys (mail.c, smtp.c): checked, and kept, only when
+ * smtp_server is set; without it no email is sent, and Galaxy's own
+ * values need not suit us ---- */
+
+/* Drops *field (NULL: unset), for the mail keys when mail is off. */
+static void cfg_drop(char **field)
+{
+	free(*field);
+	*field = NULL;
+}
+
+/* smtp_server: unset when Galaxy would take it as unset (empty, false,
+ * null), else host[:port]. */
+static int cfg_post_smtp_server(struct cfg_fill *f)
+{
+	char url[1024];
+	struct cfg *c = f->c;
+
+	if (c->smtp_server && cfg_galaxy_unset(c->smtp_server))
+		cfg_drop(&c->smtp_server);
+	if (c->smtp_server && smtp_url(c->smtp_server, 0, url, sizeof url) < 0) {
+		snprintf(f->err, f->errlen, "%s: smtp_server must be host or host:port such as "
+		         "localhost:25 or [::1]:587, not \"%s\"", f->src, c->smtp_server);
+		return -1;
+	}
+	return 0;
+}
+
+/* A login only when both are set (not empty), as in Galaxy. */
+static int cfg_post_login(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+
+	if (c->smtp_username && !*c->smtp_username)
+		cfg_drop(&c->smtp_username);
+	if (c->smtp_password && !*c->smtp_password)
+		cfg_drop(&c->smtp_password);
+	return 0;
+}
+
+/* 1 when url is an absolute http(s) URL with a host, printable ASCII
+ * without spaces, and no fragment (links append #msg=ID). */
+static int cfg_url_ok(const char *url)
+{
+	size_t scheme = strncmp(url, "https://", 8) == 0 ? 8 : strncmp(url, "http://", 7) == 0 ? 7 : 0;
+
+	if (!scheme || strcspn(url + scheme, "/?") == 0)
+		return 0;
+	for (const char *p = url; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '#')
+			return 0;
+	return 1;
+}
+
+/* email_from, by default Galaxy's: galaxy-no-reply@ the host of galaxy_url
+ * (galaxyurl_base()'s form, or Galaxy's default URL). */
+static int cfg_post_email_from(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+	const char *url = c->galaxy_url ? c->galaxy_url : CFG_DEFAULT_GALAXY_URL;
+	const char *host = strstr(url, "://") + 3;
+	int hlen = (int)strcspn(host, ":/");
+	char name[256], addr[MAIL_ADDRESS_MAX + 1];
+
+	if (!c->smtp_server || (c->email_from && !*c->email_from))
+		cfg_drop(&c->email_from);
+	if (!c->smtp_server)
+		return 0;
+	if (!c->email_from) {
+		size_t n = sizeof "galaxy-no-reply@" + (size_t)hlen;
+		if (!(c->email_from = malloc(n)))
+			return cfg_oom(f);
+		snprintf(c->email_from, n, "galaxy-no-reply@%.*s", hlen, host);
+		if (!mail_address_ok(c->email_from)) {
+			snprintf(f->err, f->errlen, "%s: email_from is not set, and the host of galaxy_url "
+			         "(or Galaxy's galaxy_infrastructure_url: %s) makes no address: set "
+			         "email_from", f->file, url);
+			return -1;
+		}
+	}
+	if (mail_from_parse(c->email_from, name, sizeof name, addr, sizeof addr) < 0) {
+		snprintf(f->err, f->errlen, "%s: email_from must be an address such as "
+		         "galaxy@example.org or \"Galaxy <galaxy@example.org>\", not \"%s\"",
+		         f->src, c->email_from);
+		return -1;
+	}
+	return 0;
+}
+
+static int cfg_post_ca_file(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+
+	if (!c->smtp_server)
+		cfg_drop(&c->smtp_ca_file);
+	if (c->smtp_ca_file && c->smtp_ca_file[0] != '/') {
+		snprintf(f->err, f->errlen, "%s: smtp_ca_file must be an absolute path, not \"%s\"",
+		         f->file, c->smtp_ca_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* chat_url, by default galaxy_url (or Galaxy's default URL) + "/chat/". */
+static int cfg_post_chat_url(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+	const char *url = c->galaxy_url ? c->galaxy_url : CFG_DEFAULT_GALAXY_URL;
+	size_t n = strlen(url) + sizeof "/chat/";
+
+	if (!c->smtp_server) {
+		cfg_drop(&c->chat_url);
+		return 0;
+	}
+	if (c->chat_url && !cfg_url_ok(c->chat_url)) {
+		snprintf(f->err, f->errlen, "%s: chat_url must be an http:// or https:// URL without "
+		         "spaces or #, not \"%s\"", f->file, c->chat_url);
+		return -1;
+	}
+	if (!c->chat_url) {   /* galaxyurl_base()'s form has no trailing '/' */
+		if (!(c->chat_url = malloc(n)))
+			return cfg_oom(f);
+		snprintf(c->chat_url, n, "%s/chat/", url);
+	}
+	return 0;
+}
+
 /* ---- the keys ---- */
 
 static const struct cfg_key cfg_keys[] = {
@@ -618,6 +750,20 @@ static const struct cfg_key cfg_keys[] = {
 	/* the Galaxy whose links become object cards */
 	{ .name = "galaxy_url", CFG_STRING(galaxy_url), .galaxy = "galaxy_infrastructure_url",
 	  .post = cfg_post_galaxy_url },
+	/* the emails of notify: Galaxy's mail keys, then ours; below galaxy_url,
+	 * which gives email_from and chat_url their defaults */
+	{ .name = "smtp_server", CFG_STRING(smtp_server), .galaxy = "smtp_server",
+	  .post = cfg_post_smtp_server },
+	{ .name = "smtp_username", CFG_STRING(smtp_username), .galaxy = "smtp_username" },
+	{ .name = "smtp_password", CFG_STRING(smtp_password), .galaxy = "smtp_password",
+	  .post = cfg_post_login },
+	{ .name = "smtp_ssl", CFG_GALAXY_BOOL(smtp_ssl), .galaxy = "smtp_ssl" },
+	{ .name = "email_from", CFG_STRING(email_from), .galaxy = "email_from",
+	  .post = cfg_post_email_from },
+	{ .name = "smtp_ca_file", CFG_STRING(smtp_ca_file), .post = cfg_post_ca_file },
+	{ .name = "chat_url", CFG_STRING(chat_url), .post = cfg_post_chat_url },
+	{ .name = "notify_every", CFG_INT(notify_every, 0, CFG_MAX_NOTIFY_MINUTES), .def = "60" },
+	{ .name = "notify_after", CFG_INT(notify_after, 0, CFG_MAX_NOTIFY_MINUTES), .def = "10" },
 	/* opt-in: asking gravatar tells a third party who reads the chat */
 	{ .name = "avatars", CFG_ENUM(avatars, cfg_avatars_names), .def = "initials" },
 };

@@ -81,6 +81,18 @@ struct cfg {
 	int search_timeout_ms;      /* a search stops after this long, with what it found */
 	char *galaxy_url;           /* galaxyurl_base() form; NULL: links get no cards */
 	struct cfg_rate object_rate;   /* GET /v1/objects per user */
+
+	/* mail (smtp.c, mail.c): Galaxy's keys, which [chat] may set itself */
+	char *smtp_server;          /* host or host:port; NULL: no mail */
+	char *smtp_username;        /* login only when both are set */
+	char *smtp_password;
+	int smtp_ssl;               /* SMTPS: TLS from the first byte */
+	char *email_from;           /* "addr" or "Name <addr>" (mail_from_parse) */
+	/* ... and our own */
+	char *chat_url;             /* the chat's page, for links: chat_url#msg=ID */
+	char *smtp_ca_file;         /* CAs for the server's certificate; NULL: the system's */
+	int notify_every;           /* minutes: at most one email per user so often */
+	int notify_after;           /* minutes a message stays unread before it is emailed */
 };
 
 /* Loads the config: path, else $GALAXY_CHAT_CONFIG, else the compiled-in

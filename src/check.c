@@ -2,10 +2,10 @@
  * check.c - the health report of `galaxy-chat check` (see check.h): where
  * the configuration came from, how strong the secret is, both databases
  * reached, the store's size, contents and newest event, the listed rooms
- * whose names a new room could not have (look-alikes), and what the
- * serving processes noticed lately (cookies that id_secret does not decode);
- * and, with --store, the check of a copy of an SQLite store (backup.c
- * reads it).
+ * whose names a new room could not have (look-alikes), what the serving
+ * processes noticed lately (cookies that id_secret does not decode), and
+ * whether the SMTP server of the emails answers; and, with --store, the
+ * check of a copy of an SQLite store (backup.c reads it).
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +16,7 @@
 #include "check.h"
 #include "cookiewatch.h"
 #include "room.h"
+#include "smtp.h"
 #include "store.h"
 #include "utf8.h"
 
@@ -115,6 +116,33 @@ static int check_store(const struct cfg *cfg, FILE *out, int *warnings)
 	return rc;
 }
 
+/* Reports mail: not configured, or the SMTP server reached as a send
+ * would reach it (TLS, login), then NOOP. 0 unless configured and failing. */
+static int check_mail(const struct cfg *cfg, FILE *out)
+{
+	char err[1024] = "", info[128] = "";
+	struct smtp *s = NULL;
+	int rc = 0;
+
+	if (!cfg->smtp_server) {
+		fprintf(out, "mail:          not configured (smtp_server is not set: no emails)\n");
+		return 0;
+	}
+	/* smtp_probe's messages name the server themselves */
+	if (smtp_open(cfg, &s, err, sizeof err) < 0 ||
+	    smtp_probe(s, info, sizeof info, err, sizeof err) != SMTP_SENT) {
+		fprintf(out, "mail:          FAILED: %s\n", err);
+		rc = -1;
+	} else {
+		fprintf(out, "mail:          %s://%s: ok, %s%s, from %s\n", cfg->smtp_ssl ? "smtps" : "smtp",
+		        cfg->smtp_server, info, cfg->smtp_username && cfg->smtp_password ?
+		        ", logged in" : "", cfg->email_from);
+	}
+	fprintf(out, "mail links:    %s#msg=ID (chat_url)\n", cfg->chat_url);
+	smtp_close(s);
+	return rc;
+}
+
 int check_run(const struct cfg *cfg, FILE *out)
 {
 	char err[512] = "", line[512];
@@ -166,6 +194,8 @@ int check_run(const struct cfg *cfg, FILE *out)
 	else
 		fprintf(out, "galaxy_url:    (not set: links get no cards; set galaxy_url, or Galaxy's "
 		        "galaxy_infrastructure_url)\n");
+	if (check_mail(cfg, out) < 0)
+		ok = 0;
 	if (!ok)
 		fprintf(out, "PROBLEMS FOUND\n");
 	else if (warnings)

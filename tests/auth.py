@@ -8,14 +8,10 @@ alive and answers one JSON line per stdin line.
 """
 import datetime
 import hashlib
-import json
 import os
-import queue
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 SRCDIR = os.environ.get("GC_SRCDIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -23,6 +19,7 @@ BUILDDIR = os.environ.get("GC_BUILDDIR", SRCDIR)
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
 
 import pgserver                                                     # noqa: E402
+from lineprobe import LineProbe                                     # noqa: E402
 from tap import ok, skip, run                                       # noqa: E402
 from galaxy_fixture import (GalaxyDB, make_cookie, new_session_key,  # noqa: E402
                             new_api_key, write_galaxy_ini, write_galaxy_yml)
@@ -36,50 +33,14 @@ DURATION = 10                                 # session_duration (minutes) in th
 os.environ["TZ"] = "XST-5:30"
 time.tzset()
 
-class Probe:
+class Probe(LineProbe):
     """One auth_probe process; ask() sends a line and returns the answer."""
 
     def __init__(self, *args, env=None):
-        self.p = subprocess.Popen([PROBE] + [str(a) for a in args], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True, env=env)
-        self.q = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.ready = self._get()
-
-    def _read(self):
-        for line in self.p.stdout:
-            self.q.put(line)
-        self.q.put(None)
-
-    def _get(self):
-        try:
-            line = self.q.get(timeout=30)
-        except queue.Empty:
-            return {"result": "timeout"}
-        return json.loads(line) if line else {"result": "exited"}
-
-    def ask(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        return self._get()
+        super().__init__([PROBE] + list(args), env=env)
 
     def cookie(self, value):
         return self.ask("cookie galaxysession=" + value)
-
-    def close(self):
-        try:
-            self.p.stdin.close()
-            self.p.wait(timeout=20)
-        except Exception:
-            self.p.kill()
-            self.p.wait()
-        return self.p.returncode
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def gravatar(email):

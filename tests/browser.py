@@ -19,6 +19,7 @@ tests/webhook.py).
 
 import atexit
 import contextlib
+import json
 import os
 import shutil
 import sys
@@ -36,6 +37,11 @@ TEST_FILE = os.path.join(SRCDIR, "tests", "browser", "chat.test.mjs")
 # Galaxy's rule refuses: the chat calls her by the handle user#<id>, which
 # the client must take as a name like any other ('#' and all).
 MALLORY = 'mallory<img src=x onerror="window.__pwned=\'name\'">'
+# The Galaxy whose links get cards (galaxy_url): never asked, links only.
+GALAXY = "https://usegalaxy.example"
+# Card readers (issue 20): bob owns the Galaxy objects, carol has one shared
+# with her, dave is a stranger, erin is for the rate limit alone.
+CARD_USERS = ["carol", "dave", "erin"]
 
 
 def screenshot_path():
@@ -48,6 +54,36 @@ def screenshot_path():
     d = tempfile.mkdtemp(prefix="gc-browser-")
     atexit.register(shutil.rmtree, d, True)
     return os.path.join(d, "screenshot.png")
+
+
+def galaxy_objects(env):
+    """Galaxy objects of bob's in the fixture, as the links to them
+    (GC_GALAXY_OBJECTS for the node test)."""
+    from galaxy_fixture import encode_id
+    db, u = env.galaxy_db, env.user_ids
+    enc = lambda i: encode_id(env.secret, i)   # noqa: E731
+    bob = u["bob"]
+    private = db.add_history(bob, "Private analysis")
+    shared = db.add_history(bob, "Shared with carol", shared_with=[u["carol"]])
+    published = db.add_history(bob, "RNA-seq tutorial", importable=True, published=True, slug="rna-seq")
+    nasty = db.add_history(bob, '<img src=x onerror="window.__pwned=\'card\'">', importable=True)
+    deleted = db.add_history(bob, "Old work", deleted=True)
+    ok, _ = db.add_dataset(published, "reads.fastq", "fastqsanger", file_size=1536)
+    failed, _ = db.add_dataset(published, "counts.tsv", "tabular", state="error", file_size=20)
+    wf, _ = db.add_workflow(bob, "QC pipeline", steps=4, importable=True, published=True)
+    return {
+        "site": GALAXY,
+        "private": GALAXY + "/histories/view?id=" + enc(private),
+        "private_sharing": GALAXY + "/histories/sharing?id=" + enc(private),
+        "shared": GALAXY + "/histories/view?id=" + enc(shared),
+        "published": GALAXY + "/u/bob/h/rna-seq",
+        "nasty": GALAXY + "/histories/view?id=" + enc(nasty),
+        "deleted": GALAXY + "/histories/view?id=" + enc(deleted),
+        "dataset_ok": GALAXY + "/datasets/%s/details" % enc(ok),
+        "dataset_error": GALAXY + "/datasets/%s/details" % enc(failed),
+        "workflow": GALAXY + "/published/workflow?id=" + enc(wf),
+        "foreign": "https://usegalaxy.example.evil.example/histories/view?id=" + enc(published),
+    }
 
 
 def main():
@@ -63,8 +99,9 @@ def main():
     # alice is a Galaxy admin (admin_users): the mute controls and admin deletes are hers.
     # dora opens pages only in the presence tests: no page of hers elsewhere
     # keeps her online while they watch her go.
-    with chatenv.ChatEnv(users=["alice", "bob", "dora", MALLORY, "__proto__"], admins=["alice"],
-                         nginx=True, workdir=workdir) as env:
+    with chatenv.ChatEnv(users=["alice", "bob", "dora", MALLORY, "__proto__"] + CARD_USERS,
+                         admins=["alice"],
+                         nginx=True, workdir=workdir, options={"galaxy_url": GALAXY}) as env:
         with nodetest.control(env) as control_url:
             child_env = {
                 "GC_BASE_URL": env.base_url,
@@ -75,6 +112,8 @@ def main():
                 "GC_MALLORY_NAME": "user#%d" % env.user_ids[MALLORY],
                 "GC_COOKIE_MALLORY": cookie(env, MALLORY),
                 "GC_COOKIE_PROTO": cookie(env, "__proto__"),
+                "GC_GALAXY_OBJECTS": json.dumps(galaxy_objects(env)),
+                **{"GC_COOKIE_" + u.upper(): cookie(env, u) for u in CARD_USERS},
                 "GC_CONTROL_URL": control_url,
                 "GC_PLAYWRIGHT_CORE": playwright,
                 "GC_CHROMIUM": chromium,

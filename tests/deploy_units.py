@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The process-manager samples (etc/systemd/galaxy-chat.service,
-etc/supervisord/galaxy-chat.conf) and what every sample must agree on:
+etc/supervisord/galaxy-chat.conf, the notify timer and its cron line) and
+what every sample must agree on:
 
 * systemd-analyze verify accepts the unit (skipped where systemd-analyze is
   missing; systemd is not running here, so the unit is not started);
@@ -106,6 +107,30 @@ def main():
                  "RuntimeDirectory=galaxy-chat", "DynamicUser=yes", "PrivateTmp=yes"):
         tap.ok(re.search("^" + re.escape(flag) + "$", unit_text, re.M), "systemd unit: " + flag)
 
+    # --- galaxy-chat notify: the timer, its service, the cron line -------
+    notify_text = read("systemd/galaxy-chat-notify.service")
+    notify = unit_settings(notify_text)
+    timer = unit_settings(read("systemd/galaxy-chat-notify.timer"))
+    notify_cmd = shlex.split(notify["ExecStart"][0])
+    tap.eq(notify_cmd, [exec_start[0], "notify", "-c", config],
+           "the notify service runs galaxy-chat notify with the same binary and config")
+    tap.ok(notify.get("Type") == ["oneshot"] and timer.get("OnCalendar") == ["minutely"] and
+           timer.get("Unit") == ["galaxy-chat-notify.service"],
+           "the timer starts the one-shot notify service every minute", (notify.get("Type"), timer))
+    # units naming one dynamic user share it: galaxy-chat.service's is named
+    # after the unit, so notify writes the same store
+    tap.ok(notify.get("DynamicUser") == ["yes"] and notify.get("User") == ["galaxy-chat"] and
+           "User" not in unit and notify.get("StateDirectory") == unit.get("StateDirectory"),
+           "notify runs as galaxy-chat.service's dynamic user, with its StateDirectory",
+           (notify.get("User"), notify.get("StateDirectory")))
+    tap.ok(set(unit.get("RestrictAddressFamilies", [""])[0].split()) >= {"AF_INET", "AF_INET6"} and
+           notify.get("RestrictAddressFamilies") == unit.get("RestrictAddressFamilies"),
+           "notify may reach an SMTP server over the network", notify.get("RestrictAddressFamilies"))
+    with open(os.path.join(webservers.SRCDIR, "doc", "deploying.md")) as f:
+        cron = re.search(r"^ +\* \* \* \* \* +www-data +(.+)$", f.read(), re.M)
+    tap.eq(cron and shlex.split(cron.group(1)), notify_cmd,
+           "doc/deploying.md's cron line runs the same command as www-data, every minute")
+
     nginx = read("nginx/galaxy-chat.conf")
     m = re.search(r"fastcgi_read_timeout\s+(\d+)s?;", nginx)
     tap.ok(m and int(m.group(1)) > poll_timeout + 5, "nginx fastcgi_read_timeout is above poll_timeout",
@@ -141,6 +166,19 @@ def main():
                                stderr=subprocess.STDOUT, timeout=60)
             out = r.stdout.decode(errors="replace").strip()
             tap.ok(r.returncode == 0 and out == "", "systemd-analyze verify accepts the unit, silently",
+                   (r.returncode, out))
+            paths = []
+            for name in ("galaxy-chat-notify.service", "galaxy-chat-notify.timer"):
+                paths.append(os.path.join(d, name))
+                with open(paths[-1], "w") as f:
+                    f.write(webservers.template("systemd/" + name, [] if name.endswith(".timer") else
+                                                [(webservers.SAMPLE_BINARY,
+                                                  os.path.abspath(webservers_binary()))]))
+            r = subprocess.run([analyze, "verify", "--man=no"] + paths, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=60)
+            out = r.stdout.decode(errors="replace").strip()
+            tap.ok(r.returncode == 0 and out == "",
+                   "systemd-analyze verify accepts the notify service and timer, silently",
                    (r.returncode, out))
         finally:
             shutil.rmtree(d, ignore_errors=True)

@@ -7,6 +7,7 @@
 //   outbox.js      pending sends, retried with their client_id
 //   events.js      what each event type does when it arrives
 //   render.js      how each event type looks
+//   cards.js       Galaxy object cards under messages, the sender's warning
 //   tabs.js, rooms.js, conversation.js, who.js, search.js, composer.js,
 //   shell.js       the views
 //   links.js       deep links (#room=, #dm=, #msg=, &draft=)
@@ -22,6 +23,7 @@
 
 import { Api, apiBase } from './js/api.js';
 import { allowGravatar } from './js/avatar.js';
+import { Cards } from './js/cards.js';
 import { Composer } from './js/composer.js';
 import { Conversations } from './js/conversation.js';
 import { Embed } from './js/embed.js';
@@ -41,6 +43,7 @@ class Chat {
   constructor() {
     this.api = new Api(apiBase());
     this.state = new State(this.api.base);
+    this.cards = new Cards(this.api);
     this.waker = new Waker(); // the start's retries of /v1/me
     this.shell = new Shell(this);
     this.tabs = new Tabs(this);
@@ -101,6 +104,7 @@ class Chat {
       }
     }
     allowGravatar(state.avatars === 'gravatar');
+    this.cards.setSite(state.galaxyUrl);
     shell.ready();
 
     if (state.restoreCursor() == null) {

@@ -5,13 +5,15 @@
 //
 //   GC_BASE_URL         the page, e.g. http://127.0.0.1:PORT/chat/
 //   GC_API_URL          the API root (default: GC_BASE_URL + "api/")
-//   GC_COOKIE_ALICE     galaxysession cookie values of three users
+//   GC_COOKIE_ALICE     galaxysession cookie values of alice, bob and dora
 //   GC_COOKIE_BOB
 //   GC_COOKIE_DORA      (the presence tests' own: no other test opens her pages)
 //   GC_CONTROL_URL      POST {url}/stop_chat and {url}/start_chat stop and start the responder
 //   GC_PLAYWRIGHT_CORE  where playwright-core is (default: resolved from here)
 //   GC_CHROMIUM         the browser (default /usr/bin/chromium)
 //   GC_SCREENSHOT       where the two-user screenshot goes (default doc/screenshot.png)
+//   GC_GALAXY_OBJECTS   links to Galaxy objects of bob's in the fixture (JSON, tests/browser.py),
+//   GC_COOKIE_CAROL ... and the cookies of the users who read their cards
 //
 // Every request the page makes to anything but the test servers (gravatar)
 // is aborted, so the run never leaves the machine; a test that wants a
@@ -41,6 +43,8 @@ COOKIES.bob = need('GC_COOKIE_BOB');
 COOKIES.dora = need('GC_COOKIE_DORA');
 if (MALLORY) COOKIES[MALLORY] = need('GC_COOKIE_MALLORY');
 if (process.env.GC_COOKIE_PROTO) COOKIES.__proto__ = process.env.GC_COOKIE_PROTO;
+for (const u of ['carol', 'dave', 'erin']) COOKIES[u] = need('GC_COOKIE_' + u.toUpperCase());
+const OBJ = JSON.parse(need('GC_GALAXY_OBJECTS'));
 const CONTROL = process.env.GC_CONTROL_URL;
 const SCREENSHOT = process.env.GC_SCREENSHOT || fileURLToPath(new URL('../../doc/screenshot.png', import.meta.url));
 const ORIGIN = new URL(BASE).origin;
@@ -60,9 +64,13 @@ async function control(what) {
 
 /**
  * A browser context logged in as `user` (or not logged in), with the page
- * open and polling.  Returns {page, events, errors, offsite}: `events` lists
- * every /v1/events URL the page requested, `offsite` every URL it asked of
- * another host than the site's own (those requests are aborted).
+ * open and polling.  Returns {page, events, errors, offsite, objects,
+ * consoleErrors}: `events` lists every /v1/events URL the page requested,
+ * `offsite` every URL it asked of another host than the site's own (those
+ * requests are aborted), `objects` every GET /v1/objects as {url (the link
+ * asked about), status}, `consoleErrors` what the page logged as errors
+ * (the browser's own "Failed to load resource" lines for answers such as
+ * 404 left out).
  */
 async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '', wait = true, base = BASE, cookie = COOKIES[user], ...more } = {}) {
   const context = await chrome.newContext({ viewport, ...more });
@@ -81,13 +89,26 @@ async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '
     if (new URL(r.url()).pathname.endsWith('/v1/events')) events.push(r.url());
   });
   page.on('pageerror', (e) => errors.push(e));
+  const objects = [];
+  const consoleErrors = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.endsWith('/v1/objects')) objects.push({ url: u.searchParams.get('url'), status: null, request: r });
+  });
+  page.on('response', (res) => {
+    const o = objects.find((x) => x.request === res.request());
+    if (o) o.status = res.status();
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) consoleErrors.push(m.text());
+  });
   page.on('dialog', (d) => {
     errors.push(new Error('unexpected dialog: ' + d.message()));
     d.dismiss();
   });
   await page.goto(base + query);
   if (wait) await live(page, events);
-  return { context, page, events, errors, offsite };
+  return { context, page, events, errors, offsite, objects, consoleErrors };
 }
 
 /** The page has loaded and has a long poll with a cursor out. */
@@ -864,6 +885,224 @@ test('an admin mutes and unmutes from the who list; others see no mute control',
     assert.deepEqual(alice.errors.concat(bob.errors), []);
   } finally {
     await api('alice', 'DELETE', 'v1/users/bob/mute', {}).catch(() => {});
+  }
+});
+
+// ------------------------------------------------------------------ Galaxy object cards (issue 20)
+
+// galaxy_url is OBJ.site (tests/browser.py); the objects are bob's: a
+// private history, one shared with carol, a published one with datasets,
+// a deleted one, one with markup for a name, a published workflow.
+
+const cardsOf = (page, text) => messages(page, text).locator('.cards .card');
+const asked = (o, url) => o.objects.filter((x) => x.url === url);
+
+async function cardRoom(prefix, users) {
+  const room = prefix + '-' + uniq();
+  for (const u of users) await api(u, 'POST', `v1/rooms/${encodeURIComponent(room)}/join`, {});
+  return room;
+}
+
+test('cards: the owner and the user it is shared with see a card, a stranger a plain link and nothing more', { timeout: 90000 }, async () => {
+  const room = await cardRoom('cards', ['bob', 'carol', 'dave']);
+  const m = `My analysis: ${OBJ.shared} and its reads ${OBJ.dataset_ok}`;
+  await say('bob', room, m);
+  for (const user of ['bob', 'carol']) {
+    const o = await openAs(user, { viewport: { width: 320, height: 600 } });
+    await openTab(o.page, room);
+    await seeOnce(o.page, m);
+    const cards = cardsOf(o.page, m);
+    await until(`${user}'s two cards`, async () => (await cards.count()) === 2);
+    const [h, d] = [cards.nth(0), cards.nth(1)];
+    assert.equal(await h.getAttribute('data-kind'), 'history', 'in the order of the links');
+    assert.equal(await h.locator('.card-name').textContent(), 'Shared with carol');
+    assert.match(await h.locator('.card-meta').textContent(), /^history · 0 datasets · 0 B · by bob$/);
+    assert.equal(await h.getAttribute('href'), OBJ.shared, "Galaxy's page for it");
+    assert.equal(await h.getAttribute('target'), '_blank');
+    assert.equal(await h.getAttribute('rel'), 'noopener noreferrer');
+    assert.equal(await h.locator('.card-icon svg').count(), 1, 'a kind icon');
+    assert.equal(await d.locator('.card-name').textContent(), '1: reads.fastq');
+    assert.equal(await d.locator('.card-meta').textContent(), 'dataset ok · fastqsanger · 1.5 KB · in RNA-seq tutorial · by bob');
+    assert.equal(await messages(o.page, m).locator('.text').textContent(), m, 'the text stays as it was');
+    for (const c of [h, d]) {
+      const box = await c.boundingBox();
+      assert.ok(box.x >= 0 && box.x + box.width <= 320, `the card fits the 320 px panel: ${JSON.stringify(box)}`);
+    }
+    if (user === 'carol') await o.page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '') + '-cards.png' });
+    assert.deepEqual(asked(o, OBJ.shared).map((x) => x.status), [200], 'asked once');
+    assert.deepEqual(o.errors.concat(o.consoleErrors), []);
+  }
+
+  const dave = await openAs('dave');
+  await openTab(dave.page, room);
+  await seeOnce(dave.page, m);
+  await until('the dataset card (public) for dave', () => cardsOf(dave.page, m).count());
+  await until('the answer about the history', () => asked(dave, OBJ.shared).some((x) => x.status));
+  await dave.page.waitForTimeout(300);
+  assert.equal(await cardsOf(dave.page, m).count(), 1, 'no card for the history');
+  assert.equal(await cardsOf(dave.page, m).getAttribute('data-kind'), 'dataset');
+  assert.deepEqual(asked(dave, OBJ.shared).map((x) => x.status), [404], 'one question, answered 404');
+  const link = messages(dave.page, m).locator('.text a', { hasText: OBJ.shared });
+  assert.equal(await link.getAttribute('href'), OBJ.shared, 'a plain link');
+  assert.ok(!(await dave.page.locator('body').textContent()).includes('Shared with carol'), 'nothing of the history on the page');
+  assert.deepEqual(dave.offsite, [], 'and no other request about it');
+  assert.deepEqual(dave.errors.concat(dave.consoleErrors), []);
+});
+
+test("cards: dataset states in Galaxy's colours, a deleted history marked, a name of markup shown as text", { timeout: 60000 }, async () => {
+  const room = await cardRoom('states', ['bob']);
+  const m = `Failed: ${OBJ.dataset_error} ok: ${OBJ.dataset_ok} old: ${OBJ.deleted} odd: ${OBJ.nasty}`;
+  await say('bob', room, m);
+  const bob = await openAs('bob', { viewport: { width: 320, height: 640 } });
+  const { page } = bob;
+  await openTab(page, room);
+  const cards = cardsOf(page, m);
+  await until('four cards', async () => (await cards.count()) === 4);
+  const css = (loc, prop) => loc.evaluate((e, p) => getComputedStyle(e)[p], prop);
+  const failed = cards.nth(0);
+  assert.equal(await failed.locator('.card-state').textContent(), 'error');
+  assert.equal(await css(failed.locator('.card-state'), 'backgroundColor'), 'rgb(244, 163, 165)', "Galaxy's danger red");
+  assert.equal(await css(failed, 'borderLeftColor'), 'rgb(235, 95, 98)');
+  assert.equal(await css(cards.nth(1).locator('.card-state'), 'backgroundColor'), 'rgb(194, 235, 194)', "Galaxy's success green");
+  const old = cards.nth(2);
+  assert.equal(await old.locator('.card-deleted').textContent(), 'deleted', 'the owner sees it, marked deleted');
+  assert.equal(await css(old.locator('.card-name'), 'textDecorationLine'), 'line-through');
+  const odd = cards.nth(3);
+  assert.equal(await odd.locator('.card-name').textContent(), '<img src=x onerror="window.__pwned=\'card\'">');
+  assert.equal(await page.locator('.cards img').count(), 0, 'no element from the name');
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'nothing ran');
+  assert.deepEqual(bob.errors.concat(bob.consoleErrors), []);
+});
+
+test('cards: the sender is warned about a private history, with its sharing page, and may send anyway; a published one goes at once', { timeout: 90000 }, async () => {
+  const room = await cardRoom('share', ['bob', 'carol']);
+  const bob = await openAs('bob', { viewport: { width: 320, height: 600 } }); // Galaxy's side panel
+  const { page } = bob;
+  await openTab(page, room);
+  const m = `Could you look at ${OBJ.private} please? ${uniq()}`;
+  await send(page, m);
+  const warning = page.getByRole('alertdialog', { name: 'Before sending' });
+  await until('the warning', () => warning.isVisible());
+  assert.equal(await warning.locator('p').textContent(), 'Only you can see this history “Private analysis”: share it in Galaxy first. Share it in Galaxy');
+  const wbox = await warning.boundingBox();
+  assert.ok(wbox.x >= 0 && wbox.x + wbox.width <= 320, `the warning fits the panel: ${JSON.stringify(wbox)}`);
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '') + '-warning.png' });
+  const share = warning.getByRole('link', { name: 'Share it in Galaxy' });
+  assert.equal(await share.getAttribute('href'), OBJ.private_sharing);
+  assert.equal(await share.getAttribute('target'), '_blank');
+  assert.equal(await page.locator('#input').inputValue(), m, 'the message waits in the box');
+  assert.equal(await page.locator('li[data-client-id]').count(), 0, 'not sent');
+  const stored = async (text) => (await api('carol', 'GET', `v1/rooms/${encodeURIComponent(room)}/messages?limit=50`)).events.filter((e) => e.text === text).length;
+  assert.equal(await stored(m), 0, 'nothing stored');
+
+  await warning.getByRole('button', { name: 'Cancel' }).click();
+  assert.ok(await warning.isHidden());
+  assert.equal(await page.locator('#input').inputValue(), m, 'Cancel leaves it in the box');
+  assert.equal(await page.locator('#input').evaluate((i) => i.readOnly), false, 'to edit');
+  await page.locator('#input').press('Enter');
+  await until('the warning again', () => warning.isVisible());
+  await warning.getByRole('button', { name: 'Send anyway' }).click();
+  await seeOnce(page, m);
+  assert.equal(await stored(m), 1, 'sent anyway, once');
+  assert.equal(await page.locator('#input').inputValue(), '');
+  await until("bob's own card of it", () => cardsOf(page, m).count());
+  assert.equal(await cardsOf(page, m).locator('.card-name').textContent(), 'Private analysis');
+
+  const p = `The tutorial: ${OBJ.published} ${uniq()}`;
+  await send(page, p);
+  await seeOnce(page, p);
+  assert.equal(await warning.count(), 0, 'no warning for a published history');
+  assert.ok(asked(bob, OBJ.published).length >= 1, 'its card was asked for before sending');
+  await until('its card', () => cardsOf(page, p).count());
+  assert.match(await cardsOf(page, p).locator('.card-meta').textContent(), /2 datasets/);
+
+  // A direct message: the server cannot say whether carol may see it, so bob is asked too.
+  await page.evaluate(() => window.galaxyChat.tabs.openDm('carol'));
+  const d = `just for you: ${OBJ.private} ${uniq()}`;
+  await send(page, d);
+  await until('the warning in the DM', () => warning.isVisible());
+  assert.match(await warning.locator('p').textContent(), /^Only you can see this history “Private analysis”, unless you shared it with carol: share it in Galaxy first\./);
+  await page.keyboard.press('Escape');
+  assert.ok(await warning.isHidden(), 'Escape cancels');
+  assert.equal(await page.locator('#input').inputValue(), d);
+  assert.deepEqual(bob.errors.concat(bob.consoleErrors), []);
+});
+
+test('cards: a card out of view is not asked for until it is scrolled into view', { timeout: 60000 }, async () => {
+  const room = await cardRoom('lazy', ['bob', 'carol']);
+  const top = 'The pipeline: ' + OBJ.workflow;
+  await say('bob', room, top);
+  await say('bob', room, Array.from({ length: 60 }, (_, i) => 'line ' + i).join('\n'));
+  const carol = await openAs('carol', { viewport: { width: 600, height: 350 } });
+  const { page } = carol;
+  await openTab(page, room);
+  await seeOnce(page, 'line 59');
+  await page.waitForTimeout(1000);
+  assert.deepEqual(asked(carol, OBJ.workflow), [], 'not asked while out of view');
+  assert.equal(await cardsOf(page, top).count(), 0);
+  await panel(page).locator('.scroller').evaluate((s) => { s.scrollTop = 0; });
+  await until('the card, once in view', () => cardsOf(page, top).count());
+  assert.match(await cardsOf(page, top).locator('.card-meta').textContent(), /^workflow · 4 steps · by bob$/);
+  assert.equal(asked(carol, OBJ.workflow).length, 1);
+  assert.deepEqual(carol.errors.concat(carol.consoleErrors), []);
+});
+
+test("cards: links to another site stay plain links, and no card is asked for", { timeout: 60000 }, async () => {
+  const room = await cardRoom('foreign', ['bob', 'carol']);
+  const site = new URL(OBJ.site);
+  const others = [
+    OBJ.foreign,
+    OBJ.published.replace('https:', 'http:'),
+    `https://${site.host}:8443/u/bob/h/rna-seq`,
+    `https://${site.host}@evil.example/u/bob/h/rna-seq`,
+    `https://evil.example@${site.host}/u/bob/h/rna-seq`,
+  ];
+  const m = 'elsewhere: ' + others.join(' ');
+  await say('bob', room, m);
+  const carol = await openAs('carol');
+  await openTab(carol.page, room);
+  await seeOnce(carol.page, m);
+  await carol.page.waitForTimeout(1000);
+  assert.equal(await messages(carol.page, m).locator('.text a').count(), others.length, 'each one a link');
+  assert.equal(await cardsOf(carol.page, m).count(), 0);
+  assert.deepEqual(carol.objects.map((x) => x.url), [], 'no GET /v1/objects at all');
+  assert.deepEqual(carol.errors.concat(carol.consoleErrors), []);
+});
+
+test('cards: a few requests at a time, and a 429 stops them until its Retry-After', { timeout: 90000 }, async () => {
+  await control('restart_chat?object_rate=3/1m');
+  try {
+    const room = await cardRoom('many', ['bob', 'erin']); // erin asks for no card anywhere else
+    const tools = Array.from({ length: 8 }, (_, i) => `${OBJ.site}/?tool_id=tool${i}_${uniq()}`);
+    const m = 'Tools: ' + tools.join(' ');
+    await say('bob', room, m);
+    const erin = await openAs('erin');
+    const { page, context } = erin;
+    // Each answer of the real server held back a little, so that requests overlap.
+    await context.route((url) => url.pathname.endsWith('/v1/objects'), async (route) => {
+      await new Promise((r) => setTimeout(r, 400));
+      await route.continue();
+    });
+    let inFlight = 0;
+    let most = 0;
+    const isObjects = (r) => new URL(r.url()).pathname.endsWith('/v1/objects');
+    page.on('request', (r) => { if (isObjects(r)) most = Math.max(most, ++inFlight); });
+    page.on('requestfinished', (r) => { if (isObjects(r)) inFlight--; });
+    page.on('requestfailed', (r) => { if (isObjects(r)) inFlight--; });
+    await openTab(page, room);
+    await until('the first 429', () => erin.objects.some((x) => x.status === 429));
+    await page.waitForTimeout(3000);
+    const statuses = erin.objects.map((x) => x.status);
+    assert.ok(most <= 3, `at most 3 at once: ${most}`);
+    assert.deepEqual(statuses.filter((s) => s === 200).length, 3, `three cards within object_rate: ${statuses}`);
+    assert.ok(statuses.length < tools.length, `then nothing more until Retry-After (about 20 s): ${statuses}`);
+    assert.equal(await cardsOf(page, m).count(), 3);
+    assert.equal(await messages(page, m).locator('.text a').count(), tools.length, 'the rest plain links meanwhile');
+    assert.ok(await page.locator('#status').isHidden(), 'nothing to say about it');
+    assert.deepEqual(erin.errors.concat(erin.consoleErrors), []);
+  } finally {
+    await control('restart_chat');
   }
 });
 

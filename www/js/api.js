@@ -145,6 +145,11 @@ export class Api {
     return this.request('GET', 'v1/search?' + p);
   }
 
+  /** The card of the Galaxy object a link names, as Galaxy would show it to me; 404: a plain link. */
+  object(url) {
+    return this.request('GET', 'v1/objects?url=' + encodeURIComponent(url), { timeoutMs: 15000 });
+  }
+
   /** Admins only: the user cannot post for `minutes`; unmute lifts it. */
   mute(username, minutes) {
     return this.request('POST', 'v1/users/' + encodeURIComponent(username) + '/mute', { body: { minutes } });

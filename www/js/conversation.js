@@ -49,6 +49,7 @@ export class Conversations {
     li.dataset.id = String(ev.id);
     this.insert(t, li, ev.id);
     t.nodes.set(ev.id, li);
+    this.chat.cards.attach(li, ev.text, () => { if (t.stick) this.scrollToBottom(t); });
     if (t.oldest == null || ev.id < t.oldest) t.oldest = ev.id;
     return true;
   }

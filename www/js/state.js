@@ -38,6 +38,7 @@ export class State {
     this.rooms = []; // from /v1/me
     this.meCursor = null; // /v1/me's cursor, taken before anything else
     this.avatars = 'initials'; // [chat] avatars, from /v1/me: 'initials' | 'gravatar'
+    this.galaxyUrl = null; // the Galaxy whose links get cards, from /v1/me (null: none)
     this.prefix = null; // storage key prefix, per API and user
     this.cursor = null;
     this.seen = new Set(); // event ids handled (side effects done once)
@@ -57,6 +58,7 @@ export class State {
     this.meCursor = Number.isInteger(me.cursor) ? me.cursor : null;
     // The site opts in to gravatar; anything else (an older server too) is initials.
     this.avatars = me.avatars === 'gravatar' ? 'gravatar' : 'initials';
+    this.galaxyUrl = typeof me.galaxy_url === 'string' ? me.galaxy_url : null;
     this.prefix = `galaxy-chat:${this.apiBase}:${this.me.id ?? this.me.username}:`;
   }
 

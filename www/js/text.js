@@ -85,15 +85,15 @@ export function linkHash(link) {
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 
 /**
- * Append `text` to `parent` as text nodes, with http(s) URLs as links that
- * open in a new tab and pass no referrer.
+ * The http(s) links in `text`, in order: {index, text (as written), href
+ * (the URL the browser opens)}.  Trailing punctuation belongs to the
+ * sentence, not the link; a closing bracket stays when the link itself
+ * opened one.
  */
-export function appendLinkified(parent, text) {
-  let last = 0;
+export function findLinks(text) {
+  const links = [];
   for (const m of text.matchAll(URL_RE)) {
     let url = m[0];
-    // Trailing punctuation belongs to the sentence, not the link; a closing
-    // bracket stays when the link itself opened one.
     while (/[.,;:!?'")\]}>]$/.test(url)) {
       const c = url.at(-1);
       const open = { ')': '(', ']': '[', '}': '{' }[c];
@@ -107,15 +107,26 @@ export function appendLinkified(parent, text) {
     } catch {
       href = null;
     }
-    if (!href) continue;
-    if (m.index > last) parent.append(document.createTextNode(text.slice(last, m.index)));
+    if (href) links.push({ index: m.index, text: url, href });
+  }
+  return links;
+}
+
+/**
+ * Append `text` to `parent` as text nodes, with http(s) URLs as links that
+ * open in a new tab and pass no referrer.
+ */
+export function appendLinkified(parent, text) {
+  let last = 0;
+  for (const link of findLinks(text)) {
+    if (link.index > last) parent.append(document.createTextNode(text.slice(last, link.index)));
     const a = document.createElement('a');
-    a.href = href;
-    a.textContent = url;
+    a.href = link.href;
+    a.textContent = link.text;
     a.target = '_blank';
     a.rel = 'noopener noreferrer nofollow';
     parent.append(a);
-    last = m.index + url.length;
+    last = link.index + link.text.length;
   }
   if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
 }
