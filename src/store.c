@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mention.h"
 #include "presence.h"
@@ -23,7 +24,7 @@
 #include "store_drivers.h"
 #include "store_rules.h"
 
-#define STORE_ONLINE_S 60        /* "online": seen this recently */
+#define STORE_ONLINE_S 60        /* "online": seen this recently, since any goodbye (SQL_ONLINE) */
 #define STORE_SEEN_CHUNK 64      /* users rows per store_seen_flush transaction */
 
 int store_clamp(int limit)
@@ -219,12 +220,34 @@ enum store_result store_seen_flush(struct store *st, struct presence *p, char *e
 
 	/* in transactions of STORE_SEEN_CHUNK rows: messages wait for the
 	 * write lock at most one of them */
-	for (size_t i = 0; i < n && rc == STORE_OK; i += STORE_SEEN_CHUNK)
-		if (st->drv->users_seen(st, rows + i, n - i < STORE_SEEN_CHUNK ? n - i : STORE_SEEN_CHUNK,
-		                        0) < 0)
+	for (size_t i = 0; i < n && rc == STORE_OK; i += STORE_SEEN_CHUNK) {
+		size_t k = n - i < STORE_SEEN_CHUNK ? n - i : STORE_SEEN_CHUNK;
+		int r = st->drv->users_seen(st, rows + i, k, 0);
+
+		if (r < 0)
 			rc = st->drv->fail(st, "recording users", err, errlen);
+		else if (r == 1)   /* another writer held the store: next time */
+			presence_retry(p, rows + i, k);
+	}
 	free(rows);
 	return rc;
+}
+
+enum store_result store_user_left(struct store *st, struct presence *p, const struct user *u,
+                                  char *err, size_t errlen)
+{
+	struct timespec now, before;
+	char ts[32], recent[32];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	before = now;
+	before.tv_sec--;
+	store_time_at(ts, &now);
+	store_time_at(recent, &before);
+	if (st->drv->user_left(st, u->id, ts, recent) < 0)
+		return st->drv->fail(st, "recording a goodbye", err, errlen);
+	presence_left(p, u->id, &now);
+	return STORE_OK;
 }
 
 enum store_result store_join(struct store *st, const struct user *u, const char *room,
