@@ -51,15 +51,15 @@ struct store_new_event store_event_new(enum event_type type, const struct user *
 	return (struct store_new_event){ .type = type, .user = u, .ts = ts, .on_off = -1 };
 }
 
-/* Inserts an event of u's inside the open write transaction, in room_id
- * (0: none) naming target (0: none). */
-static int store_event_add(struct store *st, const struct user *u, enum event_type type,
-                           long long room_id, long long target, const char *ts, long long *id)
+int store_event_add(struct store *st, const struct user *u, enum event_type type,
+                    long long room_id, long long target, const char *text, const char *ts,
+                    long long *id)
 {
 	struct store_new_event ev = store_event_new(type, u, ts);
 
 	ev.room_id = room_id;
 	ev.target = target;
+	ev.text = text;
 	return st->drv->event_add(st, &ev, id);
 }
 
@@ -280,7 +280,7 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 	}
 	/* a new member has read up to their join: what was said before is history */
 	if ((added = d->member_add(st, room_id, u->id, ts)) < 0 ||
-	    (added == 1 && (store_event_add(st, u, EV_JOIN, room_id, 0, ts, event_id) < 0 ||
+	    (added == 1 && (store_event_add(st, u, EV_JOIN, room_id, 0, NULL, ts, event_id) < 0 ||
 	                    d->read_start(st, u->id, room_id) < 0)))
 		return d->fail(st, "joining a room", err, errlen);
 	return store_commit(st, *event_id != 0, "joining a room", err, errlen);
@@ -323,7 +323,7 @@ enum store_result store_leave(struct store *st, const struct user *u, const char
 		return STORE_FORBIDDEN;
 	}
 	if ((gone = d->member_del(st, room_id, u->id)) < 0 ||
-	    (gone == 1 && (store_event_add(st, u, EV_LEAVE, room_id, 0, ts, event_id) < 0 ||
+	    (gone == 1 && (store_event_add(st, u, EV_LEAVE, room_id, 0, NULL, ts, event_id) < 0 ||
 	                   d->read_del(st, u->id, room_id) < 0)))
 		return d->fail(st, "leaving a room", err, errlen);
 	return store_commit(st, *event_id != 0, "leaving a room", err, errlen);
@@ -837,7 +837,7 @@ enum store_result store_delete(struct store *st, const struct user *u, long long
 	    d->mentions_del(st, id) < 0 || (t.room_id && d->pin_del(st, t.room_id, id) < 0) ||
 	    (!t.room_id && t.user_id != t.to_user_id &&
 	     d->direct_uncount(st, t.to_user_id, t.user_id, id) < 0) ||
-	    store_event_add(st, u, EV_DELETE, t.room_id, id, ts, event_id) < 0)
+	    store_event_add(st, u, EV_DELETE, t.room_id, id, NULL, ts, event_id) < 0)
 		return d->fail(st, "removing a message", err, errlen);
 	return store_commit(st, 1, "removing a message", err, errlen);
 }

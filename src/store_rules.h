@@ -23,6 +23,12 @@ enum store_result store_commit(struct store *st, int stored, const char *what,
 /* A new event of u's at ts: type, and none of the rest (on_off -1). */
 struct store_new_event store_event_new(enum event_type type, const struct user *u, const char *ts);
 
+/* Inserts u's event of type in room_id (0: none), naming target (0:
+ * none), with text (NULL: none), inside the open write transaction: 0, -1. */
+int store_event_add(struct store *st, const struct user *u, enum event_type type,
+                    long long room_id, long long target, const char *text, const char *ts,
+                    long long *id);
+
 /* 1 when user_id is in room_id (everyone is in `all`), 0 when not, -1. */
 int store_member(struct store *st, long long room_id, long long user_id);
 
