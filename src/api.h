@@ -67,6 +67,7 @@ typedef void (*api_fn)(struct call *c);
 void api_health(struct call *c);
 void api_metrics(struct call *c);
 void api_me(struct call *c);
+void api_me_presence(struct call *c);
 void api_rooms(struct call *c);
 void api_room_join(struct call *c);
 void api_room_leave(struct call *c);

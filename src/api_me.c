@@ -1,7 +1,9 @@
 /*
  * api_me.c - GET /v1/me: who the cookie belongs to, per Galaxy's database,
  * the rooms to show, the current cursor, until when the user is muted, and
- * where the client takes pictures of users from (avatars).
+ * where the client takes pictures of users from (avatars); and
+ * POST /v1/me/presence {"online": false}: the user goes offline (switched
+ * off, or closed the page) and leaves the who lists at once.
  */
 #include "api.h"
 #include "cfg.h"
@@ -42,5 +44,33 @@ void api_me(struct call *c)
 	/* whose links GET /v1/objects reads: the client asks for these only */
 	json_object_object_add(o, "galaxy_url", c->cfg->galaxy_url
 	                       ? json_object_new_string(c->cfg->galaxy_url) : NULL);
+	reply_json(c->rep, 200, o);
+}
+
+void api_me_presence(struct call *c)
+{
+	json_object *body = api_body_object(c), *v;
+	char err[256] = "";
+	int online, rc = STORE_OK;
+
+	if (!body)
+		return;
+	if (!json_object_object_get_ex(body, "online", &v) || !json_object_is_type(v, json_type_boolean)) {
+		json_object_put(body);
+		reply_error(c->rep, 400, "\"online\" must be true or false");
+		return;
+	}
+	online = json_object_get_boolean(v);
+	json_object_put(body);
+	if (api_store_unusable(c))
+		return;
+	/* online: this request, noted like any other, is written at the next
+	 * flush (store_user_seen); offline: written now */
+	if (!online && (rc = store_user_left(c->store, c->presence, &c->user, err, sizeof err)) != STORE_OK) {
+		api_store_failed(c, rc, err);
+		return;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "online", json_object_new_boolean(online));
 	reply_json(c->rep, 200, o);
 }

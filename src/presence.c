@@ -16,6 +16,7 @@ struct presence_slot {
 	long long id;
 	uint64_t hash;                 /* of username, email, gravatar */
 	int dirty;                     /* seen since the row was written */
+	int taken;                     /* taken by presence_due, not seen or gone since */
 	struct timespec seen;          /* CLOCK_REALTIME of the latest request */
 	struct user user;              /* as written */
 };
@@ -71,6 +72,7 @@ int presence_note(struct presence *p, const struct user *u)
 	pthread_mutex_lock(&p->lock);
 	if ((known = s->id == u->id && s->hash == hash)) {
 		s->dirty = 1;
+		s->taken = 0;
 		clock_gettime(CLOCK_REALTIME, &s->seen);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -86,8 +88,20 @@ void presence_done(struct presence *p, const struct user *u, int noted)
 	s->id = u->id;
 	s->hash = hash;
 	s->dirty = noted;
+	s->taken = 0;
 	clock_gettime(CLOCK_REALTIME, &s->seen);
 	s->user = *u;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void presence_left(struct presence *p, long long id, const struct timespec *at)
+{
+	struct presence_slot *s = presence_slot(p, id);
+
+	pthread_mutex_lock(&p->lock);
+	if (s->id == id && (s->seen.tv_sec < at->tv_sec ||
+	                    (s->seen.tv_sec == at->tv_sec && s->seen.tv_nsec <= at->tv_nsec)))
+		s->dirty = s->taken = 0;
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -112,7 +126,21 @@ struct store_seen_row *presence_due(struct presence *p, size_t *n)
 		store_time_at(rows[*n].ts, &s->seen);
 		(*n)++;
 		s->dirty = 0;
+		s->taken = 1;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return rows;
+}
+
+void presence_retry(struct presence *p, const struct store_seen_row *rows, size_t n)
+{
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct presence_slot *s = presence_slot(p, rows[i].user.id);
+
+		if (s->id == rows[i].user.id && s->taken)
+			s->dirty = 1;
+		s->taken = 0;
+	}
+	pthread_mutex_unlock(&p->lock);
 }

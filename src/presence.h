@@ -18,6 +18,7 @@
 #include "user.h"
 
 struct presence;
+struct timespec;
 
 /* A new, empty table (NULL when out of memory); free with presence_free(). */
 struct presence *presence_new(void);
@@ -32,9 +33,19 @@ int presence_note(struct presence *p, const struct user *u);
  * it was last written (its last_seen is due at the next flush). */
 void presence_done(struct presence *p, const struct user *u, int noted);
 
+/* User id said goodbye at at (CLOCK_REALTIME): what was noted of them
+ * until then (that goodbye's own request too) is not due any more, so no
+ * flush writes them back online; a request noted after at still is. */
+void presence_left(struct presence *p, long long id, const struct timespec *at);
+
 /* The users seen since their row was last written: a new array of *n rows
  * (NULL when none or out of memory) the caller frees, each counted as
  * written from now on (a failed write loses them until they are seen again). */
 struct store_seen_row *presence_due(struct presence *p, size_t *n);
+
+/* The rows of presence_due were not written (the store was busy): each is
+ * due again at the next flush, unless its user was seen since (due
+ * anyway) or said goodbye since (presence_left: no longer due). */
+void presence_retry(struct presence *p, const struct store_seen_row *rows, size_t n);
 
 #endif

@@ -37,6 +37,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/health", api_health, 1, ROUTE_WORKER },
 	{ "GET", "/v1/metrics", api_metrics, 1, ROUTE_WORKER },
 	{ "GET", "/v1/me", api_me, 0, ROUTE_WORKER },
+	{ "POST", "/v1/me/presence", api_me_presence, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms", api_rooms, 0, ROUTE_WORKER },
 	{ "POST", "/v1/rooms/{*}/join", api_room_join, 0, ROUTE_WORKER },
 	{ "POST", "/v1/rooms/{*}/leave", api_room_leave, 0, ROUTE_WORKER },

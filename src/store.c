@@ -17,12 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "presence.h"
 #include "room.h"
 #include "store_rules.h"
 
-#define STORE_ONLINE_S 60        /* "online": seen this recently */
+#define STORE_ONLINE_S 60        /* "online": seen this recently, since any goodbye (SQL_ONLINE) */
 #define STORE_SEEN_CHUNK 64      /* users rows per store_seen_flush transaction */
 
 int store_clamp(int limit)
@@ -49,15 +50,15 @@ struct store_new_event store_event_new(enum event_type type, const struct user *
 	return (struct store_new_event){ .type = type, .user = u, .ts = ts, .on_off = -1 };
 }
 
-/* Inserts an event of u's inside the open write transaction, in room_id
- * (0: none) naming target (0: none). */
-static int store_event_add(struct store *st, const struct user *u, enum event_type type,
-                           long long room_id, long long target, const char *ts, long long *id)
+int store_event_add(struct store *st, const struct user *u, enum event_type type,
+                    long long room_id, long long target, const char *text, const char *ts,
+                    long long *id)
 {
 	struct store_new_event ev = store_event_new(type, u, ts);
 
 	ev.room_id = room_id;
 	ev.target = target;
+	ev.text = text;
 	return st->drv->event_add(st, &ev, id);
 }
 
@@ -197,12 +198,34 @@ enum store_result store_seen_flush(struct store *st, struct presence *p, char *e
 
 	/* in transactions of STORE_SEEN_CHUNK rows: messages wait for the
 	 * write lock at most one of them */
-	for (size_t i = 0; i < n && rc == STORE_OK; i += STORE_SEEN_CHUNK)
-		if (st->drv->users_seen(st, rows + i, n - i < STORE_SEEN_CHUNK ? n - i : STORE_SEEN_CHUNK,
-		                        0) < 0)
+	for (size_t i = 0; i < n && rc == STORE_OK; i += STORE_SEEN_CHUNK) {
+		size_t k = n - i < STORE_SEEN_CHUNK ? n - i : STORE_SEEN_CHUNK;
+		int r = st->drv->users_seen(st, rows + i, k, 0);
+
+		if (r < 0)
 			rc = st->drv->fail(st, "recording users", err, errlen);
+		else if (r == 1)   /* another writer held the store: next time */
+			presence_retry(p, rows + i, k);
+	}
 	free(rows);
 	return rc;
+}
+
+enum store_result store_user_left(struct store *st, struct presence *p, const struct user *u,
+                                  char *err, size_t errlen)
+{
+	struct timespec now, before;
+	char ts[32], recent[32];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	before = now;
+	before.tv_sec--;
+	store_time_at(ts, &now);
+	store_time_at(recent, &before);
+	if (st->drv->user_left(st, u->id, ts, recent) < 0)
+		return st->drv->fail(st, "recording a goodbye", err, errlen);
+	presence_left(p, u->id, &now);
+	return STORE_OK;
 }
 
 enum store_result store_join(struct store *st, const struct user *u, const char *room,
@@ -235,7 +258,7 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 	}
 	/* a new member has read up to their join: what was said before is history */
 	if ((added = d->member_add(st, room_id, u->id, ts)) < 0 ||
-	    (added == 1 && (store_event_add(st, u, EV_JOIN, room_id, 0, ts, event_id) < 0 ||
+	    (added == 1 && (store_event_add(st, u, EV_JOIN, room_id, 0, NULL, ts, event_id) < 0 ||
 	                    d->read_start(st, u->id, room_id) < 0)))
 		return d->fail(st, "joining a room", err, errlen);
 	return store_commit(st, *event_id != 0, "joining a room", err, errlen);
@@ -278,7 +301,7 @@ enum store_result store_leave(struct store *st, const struct user *u, const char
 		return STORE_FORBIDDEN;
 	}
 	if ((gone = d->member_del(st, room_id, u->id)) < 0 ||
-	    (gone == 1 && (store_event_add(st, u, EV_LEAVE, room_id, 0, ts, event_id) < 0 ||
+	    (gone == 1 && (store_event_add(st, u, EV_LEAVE, room_id, 0, NULL, ts, event_id) < 0 ||
 	                   d->read_del(st, u->id, room_id) < 0)))
 		return d->fail(st, "leaving a room", err, errlen);
 	return store_commit(st, *event_id != 0, "leaving a room", err, errlen);
@@ -593,7 +616,7 @@ enum store_result store_delete(struct store *st, const struct user *u, long long
 	    d->mentions_del(st, id) < 0 || (t.room_id && d->pin_del(st, t.room_id, id) < 0) ||
 	    (!t.room_id && t.user_id != t.to_user_id &&
 	     d->direct_uncount(st, t.to_user_id, t.user_id, id) < 0) ||
-	    store_event_add(st, u, EV_DELETE, t.room_id, id, ts, event_id) < 0)
+	    store_event_add(st, u, EV_DELETE, t.room_id, id, NULL, ts, event_id) < 0)
 		return d->fail(st, "removing a message", err, errlen);
 	return store_commit(st, 1, "removing a message", err, errlen);
 }

@@ -117,6 +117,14 @@ struct presence;
 enum store_result store_user_seen(struct store *st, struct presence *p, const struct user *u,
                                   char *err, size_t errlen);
 
+/* u said goodbye (POST /v1/me/presence {"online": false}): u is not
+ * online from now on, at once for every process and host, until u's next
+ * request (store_user_seen) is written. A goodbye within a second of the
+ * last one, with no request written between, writes nothing: a burst of
+ * them costs one write. */
+enum store_result store_user_left(struct store *st, struct presence *p, const struct user *u,
+                                  char *err, size_t errlen);
+
 /* Writes last_seen of every user p noted since their row was last written,
  * in transactions of a few rows (the hub calls it every few seconds). It
  * never waits for another writer (the hub would miss its polls' deadlines):

@@ -101,10 +101,14 @@ struct store_driver {
 	int (*user_current)(struct store *st, const struct user *u);
 	/* 1 when user_id has a row (has used the chat), else 0 */
 	int (*user_known)(struct store *st, long long user_id);
+	/* records that user_id said goodbye at ts (SQL_USER_LEFT: unless away
+	 * after one since recent, a second before ts): one row, outside a
+	 * transaction */
+	int (*user_left)(struct store *st, long long user_id, const char *ts, const char *recent);
 	/* writes the n rows, each last seen at its ts, in one transaction of
-	 * its own that takes no event ids; with wait 0 it never waits for
+	 * its own that takes no event ids: 0; with wait 0 it never waits for
 	 * another writer: while one holds the store it may write nothing and
-	 * return 0 (last_seen is soft state) */
+	 * return 1 (last_seen is soft state: the rows are due again) */
 	int (*users_seen)(struct store *st, const struct store_seen_row *rows, size_t n, int wait);
 
 	/* --- rooms and members (key: room_key() of the name) --- */

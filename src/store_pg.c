@@ -39,6 +39,15 @@ static int pgs_user_known(struct store *base, long long user_id)
 	return pgs_int(pgs(base), S_USER_KNOWN, 1, v, &id);
 }
 
+static int pgs_user_left(struct store *base, long long user_id, const char *ts,
+                         const char *recent)
+{
+	char id[24];
+	const char *v[] = { pgs_num(id, user_id), ts, recent };
+
+	return pgs_do(pgs(base), S_USER_LEFT, 3, v) < 0 ? -1 : 0;
+}
+
 /* Without the writers' lock: users rows carry no event ids, and hold only
  * their own row locks, briefly. One row is one statement. */
 static int pgs_users_seen(struct store *base, const struct store_seen_row *rows, size_t n,
@@ -747,7 +756,7 @@ const struct store_driver store_pg_driver = {
 	.open = pgs_driver_open, .close = pgs_close, .fail = pgs_fail,
 	.begin = pgs_begin, .commit = pgs_commit, .rollback = pgs_rollback,
 	.user_write = pgs_user_write, .user_current = pgs_user_current,
-	.user_known = pgs_user_known, .users_seen = pgs_users_seen,
+	.user_known = pgs_user_known, .user_left = pgs_user_left, .users_seen = pgs_users_seen,
 	.room_find = pgs_room_find, .room_add = pgs_room_add, .room_persist = pgs_room_persist,
 	.rooms_persistent = pgs_rooms_persistent, .rooms_unkeyed = pgs_rooms_unkeyed,
 	.rooms_unpersist = pgs_rooms_unpersist,

@@ -155,6 +155,8 @@ const char *const pgs_schema_sql[PGS_SCHEMA_VERSION] = {
 	"CREATE INDEX pins_room ON pins (room_id);"
 	"CREATE OR REPLACE VIEW chat_log (time, room, \"user\", text) AS"
 	SQL_CHAT_LOG_V5,
+	/* 6: users.left_at (as store_sqlite.c's 6) */
+	"ALTER TABLE users ADD COLUMN left_at text;",
 };
 
 #define PGS_DETAIL EVENT_DETAIL("string_agg", "chr")
@@ -172,6 +174,7 @@ const char *const pgs_sql[S_COUNT] = {
 	[S_USER_WRITE] = SQL_USER_WRITE,
 	[S_USER_CURRENT] = SQL_USER_CURRENT,
 	[S_USER_KNOWN] = SQL_USER_KNOWN,
+	[S_USER_LEFT] = SQL_USER_LEFT,
 	[S_ROOM_FIND] = SQL_ROOM_FIND,
 	[S_ROOM_ADD] = SQL_ROOM_ADD,
 	[S_ROOM_PERSIST] = SQL_ROOM_PERSIST,
@@ -232,9 +235,11 @@ const char *const pgs_sql[S_COUNT] = {
 		"  CASE WHEN $4 THEN NULL WHEN r.id = $2 THEN (SELECT count(*) FROM users)"
 		"   ELSE (SELECT count(*) FROM members WHERE room_id = r.id) END AS members,"
 		"  CASE WHEN $4 THEN NULL"
-		"   WHEN r.id = $2 THEN (SELECT count(*) FROM users WHERE last_seen >= $3)"
+		"   WHEN r.id = $2 THEN (SELECT count(*) FROM users WHERE"
+		SQL_ONLINE("", "$3") ")"
 		"   ELSE (SELECT count(*) FROM members m JOIN users u ON u.id = m.user_id"
-		"         WHERE m.room_id = r.id AND u.last_seen >= $3) END AS online,"
+		"         WHERE m.room_id = r.id AND"
+		SQL_ONLINE("u.", "$3") ") END AS online,"
 		"  CASE WHEN $4 THEN NULL"
 		"   ELSE (SELECT coalesce(max(id), 0) FROM events WHERE room_id = r.id) END AS last_id"
 		" FROM rooms r) x"
@@ -242,7 +247,8 @@ const char *const pgs_sql[S_COUNT] = {
 		" ORDER BY id <> $2, persistent DESC, name COLLATE \"C\"",
 	/* $1 room, $2 online since, $3 the id of `all` */
 	[S_WHO] =
-		"SELECT u.id, u.username, u.gravatar FROM users u WHERE u.last_seen >= $2"
+		"SELECT u.id, u.username, u.gravatar FROM users u WHERE"
+		SQL_ONLINE("u.", "$2")
 		" AND ($1::bigint = $3::bigint OR EXISTS (SELECT 1 FROM members m"
 		"                         WHERE m.room_id = $1 AND m.user_id = u.id))"
 		" ORDER BY u.username COLLATE \"C\"",

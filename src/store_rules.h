@@ -28,6 +28,12 @@ struct store_new_event store_event_new(enum event_type type, const struct user *
  * to_user_id counted unread for the recipient (one's own never counts). */
 int store_direct_counted(struct store *st, long long user_id, long long to_user_id, long long id);
 
+/* Inserts u's event of type in room_id (0: none), naming target (0:
+ * none), with text (NULL: none), inside the open write transaction: 0, -1. */
+int store_event_add(struct store *st, const struct user *u, enum event_type type,
+                    long long room_id, long long target, const char *text, const char *ts,
+                    long long *id);
+
 /* 1 when user_id is in room_id (everyone is in `all`), 0 when not, -1. */
 int store_member(struct store *st, long long room_id, long long user_id);
 

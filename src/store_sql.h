@@ -97,6 +97,17 @@
 #define SQL_USER_CURRENT \
 	"SELECT 1 FROM users WHERE id = $1 AND username = $2 AND email = $3 AND gravatar = $4"
 #define SQL_USER_KNOWN "SELECT id FROM users WHERE id = $1"
+/* user $1 said goodbye at $2: written unless the user is away already
+ * after a goodbye since $3 (a second earlier), so that a burst of them
+ * writes once */
+#define SQL_USER_LEFT \
+	"UPDATE users SET left_at = $2 WHERE id = $1" \
+	" AND (left_at IS NULL OR left_at < $3 OR left_at < last_seen)"
+/* "online" (store.c, STORE_ONLINE_S), the one definition: the users row
+ * (prefix u: "u." or "") seen at or after the parameter since, and seen
+ * after its last goodbye (left_at, schema version 6) */
+#define SQL_ONLINE(u, since) \
+	" " u "last_seen >= " since " AND " u "last_seen > coalesce(" u "left_at, '')"
 /* $1 name, $2 its key (room.h): that spelling first, else the room of
  * the key */
 #define SQL_ROOM_FIND \

@@ -60,6 +60,17 @@ static int sqls_user_known(struct store *base, long long user_id)
 	return sqls_int(s, &id);
 }
 
+static int sqls_user_left(struct store *base, long long user_id, const char *ts,
+                          const char *recent)
+{
+	sqlite3_stmt *s = sqls_stmt(sqls(base), S_USER_LEFT);
+
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_text(s, 2, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, recent, -1, SQLITE_STATIC);
+	return sqls_exec(s);
+}
+
 static int sqls_users_seen(struct store *base, const struct store_seen_row *rows, size_t n,
                            int wait)
 {
@@ -70,12 +81,12 @@ static int sqls_users_seen(struct store *base, const struct store_seen_row *rows
 	st->busy_ms = wait ? STORE_BUSY_MS : 0;
 	r = sqls_begin(base);
 	st->busy_ms = STORE_BUSY_MS;
-	/* another writer holds the lock: last_seen is soft state, and each of
-	 * these users is noted again at their next request, so this round is
-	 * skipped rather than reported */
+	/* another writer holds the lock (another process's flush, often, as
+	 * theirs run as often): last_seen is soft state, so this round is
+	 * skipped rather than reported, and its rows are due again */
 	if (r < 0 && !wait && sqlite3_errcode(st->db) == SQLITE_BUSY) {
 		sqlite3_reset(sqls_stmt(st, S_BEGIN));
-		return 0;
+		return 1;
 	}
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = sqls_user_write(base, &rows[i].user, rows[i].ts);
@@ -778,7 +789,8 @@ const struct store_driver store_sqlite_driver = {
 	.open = sqls_driver_open, .close = sqls_close, .fail = sqls_fail,
 	.begin = sqls_begin, .commit = sqls_commit, .rollback = sqls_rollback,
 	.user_write = sqls_user_write, .user_current = sqls_user_current,
-	.user_known = sqls_user_known, .users_seen = sqls_users_seen,
+	.user_known = sqls_user_known, .user_left = sqls_user_left,
+	.users_seen = sqls_users_seen,
 	.room_find = sqls_room_find, .room_add = sqls_room_add, .room_persist = sqls_room_persist,
 	.rooms_persistent = sqls_rooms_persistent, .rooms_unkeyed = sqls_rooms_unkeyed,
 	.rooms_unpersist = sqls_rooms_unpersist,

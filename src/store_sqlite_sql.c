@@ -231,6 +231,9 @@ const char *const sqls_schema[SQLS_VERSION] = {
 	"DROP VIEW chat_log;"
 	"CREATE VIEW chat_log (time, room, user, text) AS"
 	SQL_CHAT_LOG_V5,
+	/* 6: when each user last said goodbye (POST /v1/me/presence), so that
+	 * "online" (SQL_ONLINE) ends then rather than a minute later */
+	"ALTER TABLE users ADD COLUMN left_at TEXT;",
 };
 
 #define SQLS_DETAIL EVENT_DETAIL("group_concat", "char")
@@ -242,6 +245,7 @@ const char *const sqls_sql[S_COUNT] = {
 	[S_USER_WRITE] = SQL_USER_WRITE,
 	[S_USER_CURRENT] = SQL_USER_CURRENT,
 	[S_USER_KNOWN] = SQL_USER_KNOWN,
+	[S_USER_LEFT] = SQL_USER_LEFT,
 	[S_ROOM_FIND] = SQL_ROOM_FIND,
 	[S_ROOM_ADD] = SQL_ROOM_ADD,
 	[S_ROOM_PERSIST] = SQL_ROOM_PERSIST,
@@ -305,9 +309,11 @@ const char *const sqls_sql[S_COUNT] = {
 		" CASE WHEN ?4 THEN NULL WHEN r.id = ?2 THEN (SELECT count(*) FROM users)"
 		"  ELSE (SELECT count(*) FROM members WHERE room_id = r.id) END,"
 		" CASE WHEN ?4 THEN NULL"
-		"  WHEN r.id = ?2 THEN (SELECT count(*) FROM users WHERE last_seen >= ?3)"
+		"  WHEN r.id = ?2 THEN (SELECT count(*) FROM users WHERE"
+		SQL_ONLINE("", "?3") ")"
 		"  ELSE (SELECT count(*) FROM members m JOIN users u ON u.id = m.user_id"
-		"        WHERE m.room_id = r.id AND u.last_seen >= ?3) END,"
+		"        WHERE m.room_id = r.id AND"
+		SQL_ONLINE("u.", "?3") ") END,"
 		" CASE WHEN ?4 THEN NULL"
 		"  ELSE (SELECT coalesce(max(id), 0) FROM events WHERE room_id = r.id) END"
 		" FROM rooms r WHERE r.persistent OR joined"
@@ -315,7 +321,8 @@ const char *const sqls_sql[S_COUNT] = {
 		" ORDER BY r.id <> ?2, r.persistent DESC, r.name",
 	/* ?1 room, ?2 online since, ?3 the id of `all` */
 	[S_WHO] =
-		"SELECT u.id, u.username, u.gravatar FROM users u WHERE u.last_seen >= ?2"
+		"SELECT u.id, u.username, u.gravatar FROM users u WHERE"
+		SQL_ONLINE("u.", "?2")
 		" AND (?1 = ?3 OR EXISTS (SELECT 1 FROM members m"
 		"                          WHERE m.room_id = ?1 AND m.user_id = u.id))"
 		" ORDER BY u.username",

@@ -7,14 +7,14 @@
 
 #include "store_sql.h"
 
-#define SQLS_VERSION 5   /* the schema version this galaxy-chat writes */
+#define SQLS_VERSION 6   /* the schema version this galaxy-chat writes */
 
 /* sqls_schema[v] upgrades a store from PRAGMA user_version v to v + 1. */
 extern const char *const sqls_schema[SQLS_VERSION];
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
+	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN, S_USER_LEFT,
 	S_ROOM_FIND, S_ROOM_ADD, S_ROOM_PERSIST, S_ROOMS_PERSISTENT, S_ROOMS_UNPERSIST, S_ROOMS_UNKEYED,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_ROOMS_ADHOC,
 	S_TOPICS_CONFIGURED, S_TOPIC_CONFIGURE, S_TOPIC_SET,

@@ -11,20 +11,6 @@
 
 #include "store_rules.h"
 
-/* Inserts u's event of type, with text and naming target (0: none), in
- * room_id inside the open write transaction. */
-static int store_room_event(struct store *st, const struct user *u, enum event_type type,
-                            long long room_id, const char *text, long long target,
-                            const char *ts, long long *id)
-{
-	struct store_new_event ev = store_event_new(type, u, ts);
-
-	ev.room_id = room_id;
-	ev.text = text;
-	ev.target = target;
-	return st->drv->event_add(st, &ev, id);
-}
-
 /* 1 when pairs (room, topic, room, topic, ..., NULL) hold room with topic. */
 static int store_pair_has(char **pairs, const char *room, const char *topic)
 {
@@ -70,7 +56,7 @@ enum store_result store_topic(struct store *st, const struct user *u, const char
 	if ((res = store_room_begin(st, u, room, "setting a topic", &room_id, ts, err, errlen)) != STORE_OK)
 		return res;
 	if ((changed = d->topic_set(st, room_id, topic)) < 0 ||
-	    (changed && store_room_event(st, u, EV_TOPIC, room_id, topic, 0, ts, event_id) < 0))
+	    (changed && store_event_add(st, u, EV_TOPIC, room_id, 0, topic, ts, event_id) < 0))
 		return d->fail(st, "setting a topic", err, errlen);
 	return store_commit(st, *event_id != 0, "setting a topic", err, errlen);
 }
@@ -126,8 +112,8 @@ enum store_result store_pin(struct store *st, const struct user *u, const char *
 	if (pin && (res = store_pin_add(st, u, room, room_id, id, ts, &changed, err, errlen)) != STORE_OK)
 		return res;
 	if ((!pin && (changed = d->pin_del(st, room_id, id)) < 0) ||
-	    (changed && store_room_event(st, u, EV_PIN, room_id, pin ? "pin" : "unpin", id, ts,
-	                                 event_id) < 0))
+	    (changed && store_event_add(st, u, EV_PIN, room_id, id, pin ? "pin" : "unpin", ts,
+	                                event_id) < 0))
 		return d->fail(st, "pinning a message", err, errlen);
 	return store_commit(st, *event_id != 0, "pinning a message", err, errlen);
 }

@@ -259,6 +259,52 @@ def main(store_url=None):
         ok("carol" in {u["username"] for u in api("carol", "GET", "/v1/rooms/all/who")[2]["users"]},
            "everyone sees who is in all")
 
+        # --- presence: a goodbye leaves the who lists at once -------------------
+        def ngs_online(user="bob"):
+            """The names in NGS's who list, and NGS's online count, as user sees them."""
+            listed = {u["username"] for u in api(user, "GET", "/v1/rooms/NGS/who")[2]["users"]}
+            count = {r["name"]: r for r in api(user, "GET", "/v1/rooms")[2]["rooms"]}["NGS"]["online"]
+            return listed, count
+        presence = "/v1/me/presence"
+        for body, why in [({}, "no online"), ({"online": "false"}, "a string"), ({"online": 0}, "a number"),
+                          ({"online": None}, "null"), (b"online=false", "not JSON")]:
+            st, _, resp = api("alice", "POST", presence, body=body,
+                              content_type="application/json" if isinstance(body, bytes) else None)
+            ok(st == 400 and resp["error"]["code"] == "bad_request", "presence with %s: 400" % why, resp)
+        eq(err_code(api("alice", "POST", presence, body=b'{"online":false}', content_type="text/plain")),
+           (403, "forbidden"), "presence as text/plain (a form, a plain sendBeacon): 403")
+        eq(err_code(api("alice", "POST", presence, body={"online": False}, origin="https://evil.example")),
+           (403, "forbidden"), "presence from another site: 403")
+        eq(err_code(api(None, "POST", presence, body={"online": False})), (401, "unauthorized"),
+           "presence without a cookie: 401")
+        eq(api("alice", "GET", presence)[1].get("allow"), "POST", "GET presence: 405, Allow: POST")
+        listed, count = ngs_online()
+        ok("alice" in listed and count == len(listed), "alice is online in NGS, none of that changed it",
+           (listed, count))
+        api("alice", "GET", "/v1/me", proc=1)   # the other process sees her just before she goes
+        eq(api("alice", "POST", presence, body={"online": False})[::2], (200, {"online": False}),
+           "going offline: 200 {online: false}")
+        eq(api("alice", "POST", presence, body={"online": False}, proc=1)[::2], (200, {"online": False}),
+           "and again, at the other process: the same")
+        listed, count = ngs_online()
+        ok("alice" not in listed and "bob" in listed and count == len(listed),
+           "at once: alice is gone from who and from the rooms' count, bob is not", (listed, count))
+        ok("alice" not in {u["username"] for u in api("carol", "GET", "/v1/rooms/all/who")[2]["users"]},
+           "nor is she in all's who list")
+        # both processes flush (every 10 s): neither writes her back, not even
+        # the one that saw her just before she went
+        end, back = time.time() + 12, []
+        while time.time() < end:
+            back += [n for n in ngs_online()[0] if n == "alice"]
+            time.sleep(1)
+        eq(back, [], "for the next 12 s, over both processes' flushes, alice stays away")
+        eq(api("alice", "POST", presence, body={"online": True}, proc=1)[::2], (200, {"online": True}),
+           "going online: 200 {online: true}")
+        end = time.time() + 15
+        while "alice" not in ngs_online()[0] and time.time() < end:
+            time.sleep(0.5)
+        ok("alice" in ngs_online()[0], "her next request brings her back within a flush")
+
         # --- strict UTF-8 in every text field ---------------------------------
         def raw_path(b):
             return b.decode("utf-8", "surrogateescape")

@@ -282,6 +282,7 @@ MSG = "/v1/messages/{}"
 ROWS = [
     Row("GET", "/v1/health", "no auth", lambda w, t: "/v1/health", {}, open=True),
     Row("GET", "/v1/me", "", lambda w, t: "/v1/me", ALL),
+    Row("POST", "/v1/me/presence", "here", lambda w, t: "/v1/me/presence", ALL, body={"online": True}),
     Row("GET", "/v1/rooms", "", lambda w, t: "/v1/rooms", ALL),
     Row("POST", "/v1/rooms/{*}/join", "a persistent room", lambda w, t: "/v1/rooms/NGS/join", ALL),
     Row("POST", "/v1/rooms/{*}/leave", "a persistent room", lambda w, t: "/v1/rooms/NGS/leave", ALL),

@@ -142,8 +142,10 @@ def main():
     workdir = tempfile.mkdtemp(prefix="gc-browser-")
     atexit.register(shutil.rmtree, workdir, True)
     # alice is a Galaxy admin (admin_users): the mute controls and admin deletes are hers.
-    with chatenv.ChatEnv(users=["alice", "bob", MALLORY, "__proto__", "hay"] + CARD_USERS, admins=["alice"],
-                         nginx=True, workdir=workdir, options={"galaxy_url": GALAXY},
+    # dora opens pages only in the presence tests: no page of hers elsewhere
+    # keeps her online while they watch her go.
+    with chatenv.ChatEnv(users=["alice", "bob", "dora", MALLORY, "__proto__", "hay"] + CARD_USERS,
+                         admins=["alice"], nginx=True, workdir=workdir, options={"galaxy_url": GALAXY},
                          nginx_locations=BUFFERING % {"www": os.path.join(SRCDIR, "www")}) as env:
         with nodetest.control(env) as control_url:
             child_env = {
@@ -151,6 +153,7 @@ def main():
                 "GC_BUFFERED_URL": env.base_url.replace("/chat/", "/buffered/chat/"),
                 "GC_COOKIE_ALICE": cookie(env, "alice"),
                 "GC_COOKIE_BOB": cookie(env, "bob"),
+                "GC_COOKIE_DORA": cookie(env, "dora"),
                 "GC_MALLORY": MALLORY,
                 "GC_MALLORY_NAME": "user#%d" % env.user_ids[MALLORY],
                 "GC_COOKIE_MALLORY": cookie(env, MALLORY),

@@ -22,11 +22,15 @@ def migrate(*args):
     return p.returncode, p.stdout, p.stderr
 
 
+# long enough that no temporary path or id in the output holds it by chance
+PASSWORD = "migrate-secret-7Qx"
+
+
 def main():
     with pgserver.PgServer() as pg, ChatEnv(users=["alice", "bob", "carol"], admins=["alice"],
                                             options={"room_topic.rna-seq": "configured"}) as env:
-        pg.create_role_and_db("chat", password="pw")
-        url = pg.url("chat", user="chat", password="pw")
+        pg.create_role_and_db("chat", password=PASSWORD)
+        url = pg.url("chat", user="chat", password=PASSWORD)
         api = env.api
 
         def post(user, body):
@@ -95,7 +99,7 @@ def main():
         rc, out, err = migrate("--from", env.store, "--to", url)
         eq(rc, 0, "migrate succeeds")
         ok("events" in out and "%d rows" % n_events in out, "it reports what it copied", out + err)
-        ok("pw" not in out + err, "the password is never printed")
+        ok(PASSWORD not in out + err, "the password is never printed", out + err)
 
         log_after = [tuple(line.split("|", 3)) for line in
                      pg.psql("SELECT * FROM chat_log", db="chat").splitlines()]

@@ -166,6 +166,7 @@ class Chat {
     if (on) this.goOnline();
     else {
       this.stop();
+      this.shell.goodbye();
       this.shell.setStatus('offline');
     }
   }

@@ -5,8 +5,9 @@
 //
 //   GC_BASE_URL         the page, e.g. http://127.0.0.1:PORT/chat/
 //   GC_API_URL          the API root (default: GC_BASE_URL + "api/")
-//   GC_COOKIE_ALICE     galaxysession cookie values of two users
+//   GC_COOKIE_ALICE     galaxysession cookie values of alice, bob and dora
 //   GC_COOKIE_BOB
+//   GC_COOKIE_DORA      (the presence tests' own: no other test opens her pages)
 //   GC_CONTROL_URL      POST {url}/stop_chat and {url}/start_chat stop and start the responder
 //   GC_PLAYWRIGHT_CORE  where playwright-core is (default: resolved from here)
 //   GC_CHROMIUM         the browser (default /usr/bin/chromium)
@@ -39,6 +40,7 @@ const MALLORY_NAME = process.env.GC_MALLORY_NAME || MALLORY; // what the chat ca
 const COOKIES = Object.create(null); // keyed by username, and one of them is "__proto__"
 COOKIES.alice = need('GC_COOKIE_ALICE');
 COOKIES.bob = need('GC_COOKIE_BOB');
+COOKIES.dora = need('GC_COOKIE_DORA');
 if (MALLORY) COOKIES[MALLORY] = need('GC_COOKIE_MALLORY');
 if (process.env.GC_COOKIE_PROTO) COOKIES.__proto__ = process.env.GC_COOKIE_PROTO;
 for (const u of ['carol', 'dave', 'erin']) COOKIES[u] = need('GC_COOKIE_' + u.toUpperCase());
@@ -425,6 +427,81 @@ test('the offline toggle stops polling and survives a reload', { timeout: 90000 
   await say('bob', 'all', m2);
   await seeOnce(page, m2);
   assert.deepEqual(alice.errors, []);
+});
+
+// ------------------------------------------------------------------ presence
+
+/** The names in the who list of the page's active room. */
+const whoNames = (page) => panel(page).locator('.who-list .user').allTextContents();
+
+/** bob's and dora's pages in a room of their own, his who list refreshed every 2 s. */
+async function doraAndBob() {
+  const room = 'presence-' + uniq();
+  const bob = await openAs('bob');
+  await joinRoom(bob.page, room);
+  await bob.page.evaluate(() => {
+    window.galaxyChat.who.every = 2000;
+    window.galaxyChat.who.start();
+  });
+  const dora = await openAs('dora');
+  await joinRoom(dora.page, room);
+  return { room, bob, dora };
+}
+
+/** dora in bob's who list (true) or not (false) within ms. */
+const doraListed = (bob, listed, ms) => until(`dora ${listed ? 'in' : 'gone from'} bob's who list`,
+  async () => (await whoNames(bob.page)).includes('dora') === listed, ms);
+
+// Within one refresh: bob's list refreshes every 2 s, and dora is gone from
+// it well within 10 s (before, the server listed her for another minute);
+// then she stays gone.
+async function doraGone(bob) {
+  await doraListed(bob, false, 10000);
+  await bob.page.waitForTimeout(4000);
+  assert.equal((await whoNames(bob.page)).includes('dora'), false, 'and she stays gone');
+}
+
+test('presence: who switches offline leaves the others\' who lists within one refresh, and comes back', { timeout: 90000 }, async () => {
+  const { room, bob, dora } = await doraAndBob();
+  await doraListed(bob, true, 15000);
+  await dora.page.locator('#online-toggle').click();
+  await doraGone(bob);
+  const who = await api('bob', 'GET', `v1/rooms/${encodeURIComponent(room)}/who`);
+  assert.deepEqual(who.users.map((u) => u.username), ['bob'], 'the API does not list her either');
+
+  await dora.page.locator('#online-toggle').click();
+  await doraListed(bob, true, 15000); // her polls again, written within 10 s
+  assert.deepEqual(dora.errors.concat(bob.errors), []);
+});
+
+test('presence: who closes the page leaves the others\' who lists within one refresh', { timeout: 90000 }, async () => {
+  const { bob, dora } = await doraAndBob();
+  await doraListed(bob, true, 15000);
+  await dora.page.close();
+  await doraGone(bob);
+  assert.deepEqual(dora.errors.concat(bob.errors), []);
+});
+
+test('presence: closing one of my two pages, the other keeps me in the others\' who lists', { timeout: 90000 }, async () => {
+  const { bob, dora } = await doraAndBob();
+  const two = await dora.context.newPage();
+  const events2 = [];
+  const hello = [];
+  two.on('request', (r) => {
+    if (new URL(r.url()).pathname.endsWith('/v1/events')) events2.push(r.url());
+    if (new URL(r.url()).pathname.endsWith('/v1/me/presence')) hello.push(r.postData());
+  });
+  await two.goto(BASE);
+  await live(two, events2);
+  await doraListed(bob, true, 15000);
+
+  await dora.page.close();
+  await until('the other page to say she is still here', () => hello.includes('{"online":true}'), 5000);
+  await bob.page.waitForTimeout(11000); // past the goodbye, and past the flush of her "still here"
+  await doraListed(bob, true, 3000);
+  await two.close();
+  await doraListed(bob, false, 10000);
+  assert.deepEqual(dora.errors.concat(bob.errors), []);
 });
 
 test('the responder going away and coming back loses and doubles nothing', { timeout: 120000 }, async () => {
@@ -828,6 +905,12 @@ test('an admin mutes and unmutes from the who list; others see no mute control',
     await who(alice.page).getByRole('button', { name: 'Mute bob…' }).click();
     const form = alice.page.getByRole('form', { name: 'Mute bob' });
     await form.getByLabel(/Mute bob for/).fill('30');
+    // The list is replaced around an open form, which stays, focus and all.
+    await alice.page.evaluate(() => window.galaxyChat.who.refresh());
+    await alice.page.waitForTimeout(500);
+    assert.equal(await form.getByLabel(/Mute bob for/).evaluate((i) => i === document.activeElement), true,
+      'the form keeps the focus through a refresh');
+    assert.deepEqual(await who(alice.page).locator('.user').allTextContents(), ['alice', 'bob']);
     await form.getByLabel(/Mute bob for/).press('Enter');
     await until('the mute to be confirmed', async () => /bob is muted until/.test(await form.locator('.mute-result').textContent()));
     await alice.page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '') + '-mute.png' });

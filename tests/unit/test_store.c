@@ -880,6 +880,63 @@ static void test_history(struct store *st, const struct user *alice, const struc
 #define SEEN_OLD "SELECT count(*) FROM users WHERE id = 1 AND last_seen < '2001'"
 #define SEEN_NEW "SELECT count(*) FROM users WHERE id = 1 AND last_seen > '2001'"
 
+/* 1 when alice (id 1) is listed online in NGS, 0 when not; the rooms' count agrees */
+static int online_in_ngs(struct store *st, const struct user *alice)
+{
+	json_object *arr = NULL, *o;
+	int listed, counted;
+
+	store_who(st, alice->id, NGS, &arr, err, sizeof err);
+	listed = (int)json_object_array_length(arr);
+	json_object_put(arr);
+	store_rooms(st, alice->id, 0, &arr, err, sizeof err);
+	o = room_entry(arr, NGS);
+	counted = o ? json_object_get_int(json_object_object_get(o, "online")) : -1;
+	json_object_put(arr);
+	return listed == counted ? listed : -1;
+}
+
+/* A goodbye takes alice out of the who lists at once, for good: neither
+ * this process's flush nor another's of a request before it brings her
+ * back; a request after it does, and a burst of goodbyes writes once. */
+static void test_goodbye(struct store *st, const struct user *alice)
+{
+	struct presence *other = presence_new();
+
+	store_user_seen(st, presence, alice, err, sizeof err);
+	store_seen_flush(st, presence, err, sizeof err);
+	is_int(online_in_ngs(st, alice), 1, "goodbye: online before it");
+	/* another process saw her just before she left */
+	store_user_seen(st, other, alice, err, sizeof err);
+	usleep(2000);
+	store_user_seen(st, presence, alice, err, sizeof err);   /* the goodbye's own request */
+	is_int(store_user_left(st, presence, alice, err, sizeof err), STORE_OK, "goodbye");
+	is_int(online_in_ngs(st, alice), 0, "goodbye: not online at once");
+	is_int(raw_int(SEEN_NEW), 1, "goodbye: last_seen stays the truth");
+	store_seen_flush(st, presence, err, sizeof err);
+	store_seen_flush(st, other, err, sizeof err);
+	is_int(online_in_ngs(st, alice), 0, "goodbye: flushes of requests before it keep her away");
+
+	raw_exec("CREATE TABLE saved AS SELECT left_at FROM users WHERE id = 1");
+	is_int(store_user_left(st, presence, alice, err, sizeof err), STORE_OK, "goodbye again");
+	is_int(raw_int("SELECT count(*) FROM users u JOIN saved s ON s.left_at = u.left_at"), 1,
+	       "goodbye again within a second, nothing seen between: nothing written");
+	raw_exec("DROP TABLE saved");
+
+	usleep(2000);
+	store_user_seen(st, presence, alice, err, sizeof err);
+	is_int(online_in_ngs(st, alice), 0, "back: not before the flush");
+	store_seen_flush(st, presence, err, sizeof err);
+	is_int(online_in_ngs(st, alice), 1, "back: a request after the goodbye, flushed");
+	is_int(store_user_left(st, presence, alice, err, sizeof err), STORE_OK, "and gone again");
+	is_int(online_in_ngs(st, alice), 0, "a goodbye after a request written is written, even within a second");
+
+	usleep(2000);
+	store_user_seen(st, presence, alice, err, sizeof err);
+	store_seen_flush(st, presence, err, sizeof err);
+	presence_free(other);
+}
+
 static void test_rooms_who(struct store *st, const struct user *alice, const struct user *bob)
 {
 	json_object *arr, *o;
@@ -988,6 +1045,8 @@ static void test_rooms_who(struct store *st, const struct user *alice, const str
 		       1, "a changed name is written at once");
 		store_user_seen(st, presence, alice, err, sizeof err);
 	}
+
+	test_goodbye(st, alice);
 
 	is_int(store_memberships(st, alice->id, &names, err, sizeof err), STORE_OK, "memberships");
 	ok(names && strcmp(names[0], "all") == 0 && names[1] && strcmp(names[1], NGS) == 0 &&
@@ -1894,6 +1953,8 @@ static void test_migrate(void)
 	st = open_store((const char *[]){ NGS }, 1);
 	if (ok(st, "opens")) {
 		is_int(raw_int("PRAGMA user_version"), store_sqlite_version(), "upgraded to the newest version");
+		is_int(raw_int("SELECT count(*) FROM users WHERE left_at IS NULL"), 2,
+		       "its users, none of them gone (left_at)");
 		is_int(search(st, alice.id, "before", NULL, 0, 10, NULL, NULL, NULL), 1,
 		       "messages from before are in the search index");
 		is_int(search(st, alice.id, "old words", NULL, 0, 10, NULL, NULL, NULL), 2,
@@ -1997,11 +2058,11 @@ static void test_pg_open(void)
 			_exit(st ? 0 : 1);
 		}
 	is_int(reap(4), 4, "four processes create the schema at once");
-	is_int(raw_int("SELECT version FROM chat_schema"), 5, "schema version 5");
+	is_int(raw_int("SELECT version FROM chat_schema"), 6, "schema version 6");
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 2, "all and NGS, persistent");
 	raw_exec("UPDATE chat_schema SET version = 99");
 	ok(!open_store(NULL, 0) && strstr(err, "newer"), "a newer schema is refused");
-	raw_exec("UPDATE chat_schema SET version = 5");
+	raw_exec("UPDATE chat_schema SET version = 6");
 	ok(store_open("postgresql://chat:hunter2@127.0.0.1:1/chat", NULL, 0, NULL, 0, &st, err,
 	              sizeof err) < 0 && !st, "an unreachable server: store_open fails");
 	ok(strstr(err, "PostgreSQL chat on 127.0.0.1:1") && !strstr(err, "hunter2"),
@@ -2051,7 +2112,7 @@ static void test_pg_upgrade(void)
 	snprintf(url, sizeof url, "%s?options=-csearch_path%%3Dup2", pg_url);
 	ok(store_open(url, NULL, 0, NULL, 0, &st, err, sizeof err) == 0, "opens");
 	if (st) {
-		is_int(pg_raw("SELECT version FROM up2.chat_schema"), 5, "upgraded to version 5, step by step");
+		is_int(pg_raw("SELECT version FROM up2.chat_schema"), 6, "upgraded to version 6, step by step");
 		msg = pg_raw("SELECT id FROM up2.events WHERE text = 'old words'");
 		ok(store_topic(st, &alice, "all", "after the upgrade", &ev, err, sizeof err) == STORE_OK &&
 		   ev > 0, "a topic event is stored");

@@ -63,7 +63,7 @@ export class Api {
    * with ApiError otherwise.  `signal` aborts it; `timeoutMs` bounds it so a
    * connection that silently died does not hang the caller for ever.
    */
-  async request(method, path, { body, signal, timeoutMs = 30000 } = {}) {
+  async request(method, path, { body, signal, timeoutMs = 30000, keepalive = false } = {}) {
     const ctl = new AbortController();
     const onAbort = () => ctl.abort();
     if (signal) {
@@ -77,6 +77,7 @@ export class Api {
       cache: 'no-store',
       headers: { Accept: 'application/json' },
       signal: ctl.signal,
+      keepalive, // outlives the page (a goodbye from pagehide)
     };
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
@@ -117,6 +118,14 @@ export class Api {
   join(room) { return this.request('POST', roomPath(room) + '/join', { body: {} }); }
   leave(room) { return this.request('POST', roomPath(room) + '/leave', { body: {} }); }
   who(room) { return this.request('GET', roomPath(room) + '/who'); }
+
+  /**
+   * Tells the server I am online or not: offline takes me out of everyone's
+   * who list at once.  keepalive: sent even as the page goes away.
+   */
+  presence(online, { keepalive = false } = {}) {
+    return this.request('POST', 'v1/me/presence', { body: { online }, keepalive });
+  }
 
   history(room, { before, limit = 50 } = {}) {
     return this.request('GET', roomPath(room) + '/messages?' + page({ before, limit }));

@@ -1,10 +1,18 @@
 // shell.js - the page around the tabs: the connection line, the login gate,
-// the flash line, the online switch, the page title's unseen count, the
-// screen-reader announcer, and the page-wide keys and window events.
+// the flash line, the online switch and what it tells the server, the page
+// title's unseen count, the screen-reader announcer, and the page-wide keys
+// and window events.
+//
+// Presence: switching offline and closing the page (pagehide) say goodbye
+// (POST /v1/me/presence {"online": false}), which takes me out of the
+// others' who lists at once; my other pages of the chat in this browser
+// that are still online hear of it (a BroadcastChannel) and say at once
+// that I am still here.
 
 import * as ui from './ui.js';
 
 const BASE_TITLE = 'galaxy-chat';
+const STILL_HERE_MS = 1000; // after a sibling page's goodbye, so that it reaches the server first
 const $ = (id) => document.getElementById(id);
 
 export class Shell {
@@ -16,6 +24,7 @@ export class Shell {
     this.probing = false;
     this.unseen = 0;
     this.flashTimer = null;
+    this.siblings = null; // my other pages of the chat (BroadcastChannel)
   }
 
   bind() {
@@ -38,6 +47,10 @@ export class Shell {
     window.addEventListener('focus', () => {
       this.seen();
       if (this.gate === 'login') this.retryAfterLogin();
+      else chat.who.refresh();
+    });
+    window.addEventListener('pagehide', () => {
+      if (chat.state.online) this.goodbye();
     });
     window.addEventListener('online', () => chat.kick());
     this.statusEl.addEventListener('click', (e) => {
@@ -55,6 +68,14 @@ export class Shell {
     $('app').dataset.state = 'ready';
     $('me-name').textContent = state.me.username || '';
     $('search-toggle').hidden = false;
+    if (typeof BroadcastChannel === 'function') {
+      this.siblings = new BroadcastChannel(state.prefix + 'presence');
+      this.siblings.onmessage = () => {
+        setTimeout(() => {
+          if (this.chat.state.online && !this.gate) this.chat.api.presence(true).catch(() => {});
+        }, STILL_HERE_MS);
+      };
+    }
     if (state.mutedUntil) this.flash(`An admin muted you until ${new Date(state.mutedUntil).toLocaleString()}: you can read but not post.`);
   }
 
@@ -126,6 +147,14 @@ export class Shell {
       if (err && err.status) s.append(` (${err.status === 429 ? 'too many requests' : 'server answered ' + err.status})`);
       s.append(' ', ui.el('button', { type: 'button', class: 'link', 'data-action': 'retry', text: 'Retry now' }));
     }
+  }
+
+  /** Offline, or the page goes away: the others' who lists drop me now, not a minute later. */
+  goodbye() {
+    const { chat } = this;
+    if (!chat.state.me || this.gate) return;
+    chat.api.presence(false, { keepalive: true }).catch(() => {});
+    if (this.siblings) this.siblings.postMessage('goodbye');
   }
 
   renderOnline() {

@@ -1,22 +1,31 @@
 // who.js - who is online in the active room: the sidebar of wide screens and
-// the drop-down of narrow ones, refreshed while the page is seen, and the
-// admins' inline mute form under a name.
+// the drop-down of narrow ones, and the admins' inline mute form under a name.
+//
+// The list is the server's answer, whole: each refresh replaces it (only an
+// open mute form stays where it is), so someone the server no longer counts
+// as online is gone at the next refresh.  It refreshes every `every` ms
+// while the page is seen, and at once when the page is looked at again, a
+// tab is opened, or someone joins or leaves.  The server drops a user who
+// switched offline or closed the page at once (doc/api.md, Presence), so
+// others see them go within one refresh.
 
 import * as ui from './ui.js';
 
-const WHO_EVERY = 20000;
+const WHO_EVERY = 15000;
 
 export class Who {
   constructor(chat) {
     this.chat = chat;
     this.timer = null;
     this.muteForm = null;
+    this.every = WHO_EVERY; // ms between refreshes, from the next start()
+    this.asked = 0; // refreshes asked for: only the latest one's answer is shown
   }
 
   start() {
     this.refresh();
     clearInterval(this.timer);
-    this.timer = setInterval(() => this.refresh(), WHO_EVERY);
+    this.timer = setInterval(() => this.refresh(), this.every);
   }
 
   stop() {
@@ -52,17 +61,28 @@ export class Who {
     const { chat } = this;
     const t = chat.tabs.current();
     if (!t || t.kind !== 'room' || !chat.state.online || document.hidden || chat.shell.gate) return;
+    const asked = ++this.asked;
     try {
       const r = await chat.api.who(t.name);
+      if (asked !== this.asked) return; // a later refresh was asked for: its answer is newer
       const raw = Array.isArray(r) ? r : (r && (r.users || r.who || r.online || r.members)) || [];
       const users = raw.map((u) => (typeof u === 'string' ? { username: u } : u)).filter((u) => u && u.username);
       users.sort((a, b) => a.username.localeCompare(b.username));
       t.conv.whoCount.textContent = `${users.length} online`;
       const list = t.conv.who.querySelector('.who-list');
-      // An admin's open mute form stays while the list refreshes around it.
-      if (this.muteForm && list.contains(this.muteForm.form)) return;
-      list.replaceChildren(...users.map((u) => ui.whoItem(u, chat.state.isMe(u), (n) => chat.tabs.openDm(n),
-        chat.state.admin ? (li, n) => this.openMute(li, n) : null)));
+      // An admin's open mute form stays, in its item, untouched (the focus
+      // is in it), while the list is replaced around it.
+      const kept = this.muteForm && list.contains(this.muteForm.form) ? this.muteForm : null;
+      const items = users.map((u) => (kept && u.username === kept.name ? kept.li
+        : ui.whoItem(u, chat.state.isMe(u), (n) => chat.tabs.openDm(n),
+          chat.state.admin ? (li, n) => this.openMute(li, n) : null)));
+      if (!kept) list.replaceChildren(...items);
+      else {
+        for (const c of [...list.children]) if (c !== kept.li) c.remove();
+        const at = items.indexOf(kept.li); // -1: that user went; the form stays, last
+        kept.li.before(...items.slice(0, at < 0 ? items.length : at));
+        if (at >= 0) kept.li.after(...items.slice(at + 1));
+      }
     } catch (e) {
       if (e.status === 401) chat.showGate('login');
     }
@@ -105,7 +125,7 @@ export class Who {
       },
       onCancel: close,
     });
-    this.muteForm = f;
+    this.muteForm = Object.assign(f, { li, name });
     li.append(f.form);
     f.minutes.focus();
     f.minutes.select();
