@@ -1,10 +1,9 @@
 // shell.js - the page around the tabs: the connection line, the login gate,
-// the flash line, the online switch, the page title's unseen count, the
-// screen-reader announcer, and the page-wide keys and window events.
+// the flash line, the online switch, the screen-reader announcer, and the
+// page-wide keys and window events (the page title's count is attention.js's).
 
 import * as ui from './ui.js';
 
-const BASE_TITLE = 'galaxy-chat';
 const $ = (id) => document.getElementById(id);
 
 export class Shell {
@@ -14,7 +13,6 @@ export class Shell {
     this.announcer = $('announcer');
     this.gate = null; // null, 'login' or 'error'
     this.probing = false;
-    this.unseen = 0;
     this.flashTimer = null;
   }
 
@@ -32,11 +30,11 @@ export class Shell {
       }
     });
     document.addEventListener('visibilitychange', () => {
-      this.seen();
+      chat.attention.looked();
       if (!document.hidden) chat.who.refresh();
     });
     window.addEventListener('focus', () => {
-      this.seen();
+      chat.attention.looked();
       if (this.gate === 'login') this.retryAfterLogin();
     });
     window.addEventListener('online', () => chat.kick());
@@ -56,21 +54,6 @@ export class Shell {
     $('me-name').textContent = state.me.username || '';
     $('search-toggle').hidden = false;
     if (state.mutedUntil) this.flash(`An admin muted you until ${new Date(state.mutedUntil).toLocaleString()}: you can read but not post.`);
-  }
-
-  /** The page is looked at: the unseen count and the active tab's badge go. */
-  seen() {
-    if (document.hidden || !document.hasFocus()) return;
-    this.unseen = 0;
-    document.title = BASE_TITLE;
-    const t = this.chat.tabs.current();
-    if (t) this.chat.tabs.setUnread(t, 0);
-  }
-
-  /** A message arrived while the page is not looked at. */
-  countUnseen() {
-    this.unseen++;
-    document.title = `(${this.unseen}) ${BASE_TITLE}`;
   }
 
   announce(text) { this.announcer.textContent = text; }
