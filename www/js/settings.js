@@ -84,13 +84,12 @@ export class Settings {
   }
 
   async setEmail(on) {
-    this.emailBox.disabled = true;
+    this.emailNote.textContent = 'Saving…'; // the box keeps the focus meanwhile
     try {
       this.showEmail(await this.chat.api.putSettings({ email: on ? 'mentions' : 'off' }));
       this.emailNote.prepend(el('strong', { text: 'Saved. ' }));
     } catch (e) {
       this.emailBox.checked = !on;
-      this.emailBox.disabled = false;
       this.failed(e, 'Not saved');
     }
   }

@@ -21,7 +21,8 @@ export class Shell {
     $('online-toggle').addEventListener('click', () => chat.setOnline(!chat.state.online));
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') {
-        if (chat.search.isOpen) chat.search.close();
+        if (chat.settings.isOpen) chat.settings.close();
+        else if (chat.search.isOpen) chat.search.close();
         else if (!chat.who.closePopup()) chat.embed.escape(e);
       }
       if (e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey && (e.key === 'l' || e.key === 'L')) {
