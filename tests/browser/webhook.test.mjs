@@ -90,7 +90,8 @@ async function openGalaxy(user, { query = '', path = '', viewport = { width: 120
   page.on('request', (r) => {
     const u = new URL(r.url());
     if (r.resourceType() === 'document' && u.pathname.endsWith('/chat/')) g.chatLoads.push(r.url());
-    if (u.pathname.endsWith('/api/v1/unread')) g.unread.push(r.url());
+    // The badge's, from Galaxy's page (the chat in the panel asks too, for its tabs).
+    if (u.pathname.endsWith('/api/v1/unread') && r.frame() === page.mainFrame()) g.unread.push(r.url());
   });
   await page.goto(GALAXY + path + query);
   if (ready) await itemShown(page);

@@ -33,6 +33,7 @@ export class Attention {
     this.sending = false;
     this.failures = 0;
     this.refetchTimer = null;
+    this.loaded = false; // the first GET /v1/unread was asked
   }
 
   /** Whether the reader is looking at the page. */
@@ -44,6 +45,7 @@ export class Attention {
   async load() {
     const { chat } = this;
     const cursor = chat.state.cursor;
+    this.loaded = true;
     let r;
     try {
       r = await chat.api.unread();
@@ -109,7 +111,8 @@ export class Attention {
 
   /** A tab that appeared after the load (a room joined, a new peer): its marker is the server's. */
   added(t) {
-    if (t.conv && !this.counts.known(t.key)) this.refetch();
+    // (A tab that load() itself adds has its figures by the time this runs.)
+    if (this.loaded) queueMicrotask(() => { if (t.conv && !this.counts.known(t.key)) this.refetch(); });
   }
 
   /** A tab gone (a room left, a DM closed): a room's marker goes with it on the server. */
