@@ -34,6 +34,7 @@ export class Attention {
     this.failures = 0;
     this.refetchTimer = null;
     this.loaded = false; // the first GET /v1/unread was asked
+    this.loadFailures = 0;
   }
 
   /** Whether the reader is looking at the page. */
@@ -51,8 +52,12 @@ export class Attention {
       r = await chat.api.unread();
     } catch (e) {
       if (e.status === 401) chat.showGate('login');
-      return; // an older server, or a failure: the page counts what it sees from now on
+      // The server is busy or away: again later.  (A server without the
+      // route, older than this page: no counts.)
+      else if (e.transient) this.refetch(Math.max(e.retryAfterMs ?? 0, backoff(this.loadFailures++)));
+      return;
     }
+    this.loadFailures = 0;
     if (!r || !Array.isArray(r.rooms)) return;
     for (const room of r.rooms) {
       const t = room && typeof room.name === 'string' && chat.tabs.room(room.name);
@@ -74,9 +79,9 @@ export class Attention {
   }
 
   /** Asks the server again (a room joined, a marker that may cover messages the page never saw). */
-  refetch() {
+  refetch(ms = REFETCH_MS) {
     clearTimeout(this.refetchTimer);
-    this.refetchTimer = setTimeout(() => this.load(), REFETCH_MS);
+    this.refetchTimer = setTimeout(() => this.load(), ms);
   }
 
   // -------------------------------------------------------- what arrives
