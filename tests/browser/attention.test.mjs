@@ -74,8 +74,8 @@ async function openAs(user, { context, permissions } = {}) {
 
 const tab = (page, label) => page.locator('[role=tab]').filter({ has: page.locator('.tab-label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
 const panel = (page) => page.locator('[role=tabpanel]:not([hidden])');
-const badge = (page, label) => tab(page, label).locator('.badge:not(.badge-at)');
-const atBadge = (page, label) => tab(page, label).locator('.badge-at');
+const badge = (page, label) => tab(page, label).locator('.badge');
+const atBadge = (page, label) => tab(page, label).locator('.at-badge');
 const badgeText = async (loc) => ((await loc.isVisible()) ? loc.textContent() : '');
 
 /** The page as if another browser tab were in front (or back again). */

@@ -38,7 +38,7 @@ export function buildTab(kind, name) {
   const panelId = nextId('panel');
   const label = tabLabel(kind, name);
   const badge = el('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
-  const atBadge = el('span', { class: 'badge badge-at', hidden: true, 'aria-hidden': 'true', title: 'Mentions of you' });
+  const atBadge = el('span', { class: 'at-badge', hidden: true, 'aria-hidden': 'true', title: 'Mentions of you' });
   const unreadText = el('span', { class: 'sr-only' });
   const tab = el('button', {
     type: 'button', role: 'tab', id: tabId, class: 'tab tab-' + kind,
