@@ -117,7 +117,7 @@ export class Attention {
   /** A tab that appeared after the load (a room joined, a new peer): its marker is the server's. */
   added(t) {
     // (A tab that load() itself adds has its figures by the time this runs.)
-    if (this.loaded) queueMicrotask(() => { if (t.conv && !this.counts.known(t.key)) this.refetch(); });
+    if (this.loaded) queueMicrotask(() => { if (t.conv && !this.counts.known(t.key)) this.refetch(0); });
   }
 
   /** A tab gone (a room left, a DM closed): a room's marker goes with it on the server. */
