@@ -2,8 +2,9 @@
 // renderer, so each type (and each new one: read, topic, pin) has a small
 // home of its own.  A message is drawn from its model (messages.js) and
 // redrawn in place when an edit, a reaction, a solved mark or a reply
-// changes it.  A message that mentions the reader is marked (mentions-me).  Renderers build nodes and text nodes only; user data never
-// reaches innerHTML.
+// changes it.  A message that mentions the reader is marked (mentions-me).
+// Renderers build nodes and text nodes only; user data never reaches
+// innerHTML.
 //
 // A renderer is (ev, ctx) -> <li> or null, ctx being
 //   isMe      the event is by the reader
