@@ -8,12 +8,16 @@
 //                  cannot be held
 //   outbox.js      pending sends, retried with their client_id
 //   events.js      what each event type does when it arrives
+//   attention.js   unread and mention counts (unread.js), the page title,
+//                  the "new messages" divider, read markers sent as I read
+//   notify.js      browser notifications of mentions and direct messages
+//   settings.js    the settings menu (notifications, email)
 //   messages.js    each message shown as it is now (edits, reactions, solved, replies)
 //   render.js      how each event type looks; actions.js what a message's buttons do
 //   cards.js       Galaxy object cards under messages, the sender's warning
 //   topics.js      a room's topic under its name, its pinned messages
 //   tabs.js, rooms.js, conversation.js, thread.js, unanswered.js, who.js,
-//   search.js, composer.js (edit.js, reply.js, paste.js), shell.js
+//   search.js, composer.js (edit.js, reply.js, paste.js, autocomplete.js), shell.js
 //                  the views
 //   links.js       deep links (#room=, #dm=, #msg=, &draft=)
 //   embed.js       inside Galaxy's chat panel (the masthead webhook)
@@ -28,6 +32,7 @@
 
 import { Actions } from './js/actions.js';
 import { Api, apiBase } from './js/api.js';
+import { Attention } from './js/attention.js';
 import { allowGravatar } from './js/avatar.js';
 import { Cards } from './js/cards.js';
 import { Composer } from './js/composer.js';
@@ -37,10 +42,12 @@ import { Embed } from './js/embed.js';
 import { handleLive } from './js/events.js';
 import { Links } from './js/links.js';
 import { Messages } from './js/messages.js';
+import { Notifier } from './js/notify.js';
 import { Outbox } from './js/outbox.js';
 import { Waker, backoff } from './js/retry.js';
 import { Rooms } from './js/rooms.js';
 import { Search } from './js/search.js';
+import { Settings } from './js/settings.js';
 import { Shell } from './js/shell.js';
 import { State } from './js/state.js';
 import { Transport } from './js/stream.js';
@@ -57,6 +64,9 @@ class Chat {
     this.cards = new Cards(this.api);
     this.waker = new Waker(); // the start's retries of /v1/me
     this.shell = new Shell(this);
+    this.attention = new Attention(this);
+    this.notifier = new Notifier(this);
+    this.settings = new Settings(this);
     this.tabs = new Tabs(this);
     this.msgs = new Messages(this);
     this.actions = new Actions(this);
@@ -124,6 +134,7 @@ class Chat {
     this.cards.setSite(state.galaxyUrl);
     this.topics.start(state.rooms);
     shell.ready();
+    this.settings.bind();
 
     if (state.restoreCursor() == null) {
       // Take the cursor before fetching any history, so nothing falls between.
@@ -151,6 +162,9 @@ class Chat {
 
     for (const item of this.outbox.load()) this.convs.showPending(item);
 
+    // What is unread, before the histories: each tab's figures wait for its first page.
+    this.attention.load();
+
     await Promise.all([...tabs.values()].filter((t) => t.conv).map((t) => this.convs.loadOlder(t)));
 
     shell.setStatus(state.online ? 'connecting' : 'offline');
@@ -175,6 +189,7 @@ class Chat {
     this.transport.start();
     this.outbox.pump();
     this.who.start();
+    this.attention.flush();
   }
 
   /** Offline, or the gate is up: no polls, no sends, no who refreshes. */

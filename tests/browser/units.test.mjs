@@ -13,6 +13,9 @@ const www = new URL('../../www/js/', import.meta.url);
 const text = await import(new URL('text.js', www));
 const apiMod = await import(new URL('api.js', www));
 const retry = await import(new URL('retry.js', www));
+const mention = await import(new URL('mention.js', www));
+const unread = await import(new URL('unread.js', www));
+const notify = await import(new URL('notify.js', www));
 
 test('every module of www/js loads as an ES module, wherever the tree sits', async () => {
   const files = readdirSync(fileURLToPath(www)).filter((f) => f.endsWith('.js')).sort();
@@ -382,4 +385,80 @@ test('room names: one room whatever the case of A-Z, and only of those', () => {
   assert.ok(!text.sameRoom('Émile', 'émile'), 'other letters are compared exactly');
   assert.ok(!text.sameRoom('İ', 'i'));
   assert.ok(!text.sameRoom('NGS', 'NGS '));
+});
+
+test('mentions: the @names of a stretch of text by rule 4, only those the server named; never inside a word', () => {
+  const s = mention.splitMentions;
+  assert.deepEqual(s('thanks @bob. and @Carol: look', ['bob', 'carol']), [
+    { type: 'text', text: 'thanks ' }, { type: 'mention', text: '@bob', name: 'bob' },
+    { type: 'text', text: '. and ' }, { type: 'mention', text: '@Carol', name: 'Carol' }, { type: 'text', text: ': look' },
+  ]);
+  assert.deepEqual(s('mail me@bob.org or @nobody', ['bob']), [{ type: 'text', text: 'mail me@bob.org or @nobody' }], 'an address is no mention; a name the server did not give is text');
+  assert.deepEqual(s('@bob_-', ['bob']), [{ type: 'mention', text: '@bob', name: 'bob' }, { type: 'text', text: '_-' }], 'trailing . - _ are not the name');
+  assert.deepEqual(s('@bobby', ['bob']), [{ type: 'text', text: '@bobby' }], 'a longer name is another name');
+  assert.deepEqual(s('(@user.dot)', ['user.dot']).map((t) => t.type), ['text', 'mention', 'text']);
+  assert.deepEqual(s('hi @bob', null), [{ type: 'text', text: 'hi @bob' }]);
+  assert.ok(mention.mentionsUser({ mentions: ['Bob'] }, 'bob'), 'without case');
+  assert.ok(!mention.mentionsUser({ mentions: ['bobby'] }, 'bob'));
+  assert.ok(!mention.mentionsUser({}, 'bob'));
+  assert.ok(!mention.mentionable('user#12'), 'handles cannot be mentioned');
+});
+
+test('@-completion: the word at the caret, the names that complete it, and the text after taking one', () => {
+  const q = mention.mentionQuery;
+  assert.deepEqual(q('hi @ca', 6), { start: 3, query: 'ca' });
+  assert.deepEqual(q('@', 1), { start: 0, query: '' });
+  assert.deepEqual(q('hi @carol and', 6), { start: 3, query: 'ca' }, 'up to the caret');
+  assert.equal(q('me@ca', 5), null, 'not inside a word (an address)');
+  assert.equal(q('hi @ca x', 8), null);
+  assert.equal(q('no at', 5), null);
+  assert.deepEqual(mention.complete('hi @ca', 6, q('hi @ca', 6), 'carol'), { value: 'hi @carol ', caret: 10 });
+  assert.deepEqual(mention.complete('hi @caXY there', 6, q('hi @caXY there', 6), 'carol'), { value: 'hi @carol there', caret: 10 }, 'the rest of the word goes, the space is kept');
+  const names = ['carol', 'Oscar', 'carla', 'bob', 'user#3', 'CAROL', 'mcarthy'];
+  assert.deepEqual(mention.rankNames(names, 'car'), ['carla', 'carol', 'mcarthy', 'Oscar'], 'starts first, then contains; once each; no handles');
+  assert.deepEqual(mention.rankNames(names, ''), ['bob', 'carla', 'carol', 'mcarthy', 'Oscar']);
+  assert.equal(mention.rankNames(names, '', 2).length, 2);
+});
+
+test('unread counts: the server\'s figures joined with the messages the page knows; markers only move forward', () => {
+  const u = new unread.UnreadCounts();
+  assert.deepEqual(u.count('room:NGS'), { unread: 0, mentions: 0 });
+  u.message('room:NGS', 5, false); // live, before the server spoke: not counted yet
+  assert.deepEqual(u.count('room:NGS'), { unread: 0, mentions: 0 });
+  u.snapshot('room:NGS', { unread: 3, mentions: 1, read: 4 });
+  assert.deepEqual(u.count('room:NGS'), { unread: 3, mentions: 1 }, 'the server\'s figure until the history is in');
+  u.message('room:NGS', 6, true);
+  u.message('room:NGS', 7, false);
+  u.message('room:NGS', 3, false); // at or below the marker: read
+  u.settle('room:NGS');
+  assert.deepEqual(u.count('room:NGS'), { unread: 3, mentions: 1 }, 'the page knows all three');
+  assert.equal(u.message('room:NGS', 7, false), false, 'once each');
+  u.message('room:NGS', 9, true);
+  assert.deepEqual(u.count('room:NGS'), { unread: 4, mentions: 2 });
+  assert.equal(u.firstUnread('room:NGS'), 5);
+  u.removed(6);
+  assert.deepEqual(u.count('room:NGS'), { unread: 3, mentions: 1 }, 'a removed message counts no more');
+  assert.deepEqual(u.markRead('room:NGS', 7), { moved: true, ask: false });
+  assert.deepEqual(u.count('room:NGS'), { unread: 1, mentions: 1 });
+  assert.deepEqual(u.markRead('room:NGS', 6), { moved: false, ask: false }, 'never backwards');
+  assert.equal(u.read('room:NGS'), 7);
+  u.snapshot('room:NGS', { unread: 0, mentions: 0, read: 2 });
+  assert.equal(u.read('room:NGS'), 7, 'an older answer does not move it back');
+
+  // More unread than the history page holds: those are hidden until a marker covers them.
+  u.snapshot('room:R', { unread: 60, mentions: 2, read: 100 });
+  for (let id = 200; id < 250; id++) u.message('room:R', id, id === 249);
+  u.settle('room:R');
+  assert.deepEqual(u.count('room:R'), { unread: 60, mentions: 2 });
+  assert.deepEqual(u.markRead('room:R', 150), { moved: true, ask: true }, 'a marker below what the page knows: ask the server');
+  assert.deepEqual(u.markRead('room:R', 249), { moved: true, ask: false });
+  assert.deepEqual(u.count('room:R'), { unread: 0, mentions: 0 });
+  assert.deepEqual(u.total(['room:NGS', 'room:R', 'dm:bob']), { unread: 1, mentions: 1 });
+  u.forget('room:NGS');
+  assert.deepEqual(u.count('room:NGS'), { unread: 0, mentions: 0 });
+});
+
+test('notifications say who and where, as plain text, cut at 200 characters', () => {
+  assert.deepEqual(notify.notificationText({ type: 'direct', user: { username: 'bob' }, text: 'hi <b>there</b>' }, 'bob'), { title: 'bob (direct message)', body: 'hi <b>there</b>' });
+  assert.deepEqual(notify.notificationText({ type: 'message', user: { username: 'bob' }, text: '🧬'.repeat(201) }, 'NGS'), { title: 'bob in NGS', body: '🧬'.repeat(200) + '…' });
 });

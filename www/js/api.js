@@ -205,6 +205,18 @@ export class Api {
     return this.request('DELETE', 'v1/users/' + encodeURIComponent(username) + '/mute', { body: {} });
   }
 
+  /** What I have not read: {rooms: [{name, unread, mentions, read}], direct: [{with, unread, read}], total, mentions}. */
+  unread() { return this.request('GET', 'v1/unread'); }
+
+  /** target is {room} or {with}: I have read it up to event `id` (the marker only moves forward). */
+  markRead(target, id) {
+    return this.request('POST', 'v1/read', { body: { ...target, id } });
+  }
+
+  /** My settings: {email: 'mentions' | 'off'}; putSettings changes them. */
+  settings() { return this.request('GET', 'v1/me/settings'); }
+  putSettings(s) { return this.request('PUT', 'v1/me/settings', { body: s }); }
+
   /** target is {room} or {to}; client_id makes retries safe; replyTo, a message id, makes it a reply. */
   send(target, text, clientId, replyTo = null) {
     const body = { ...target, text, client_id: clientId };

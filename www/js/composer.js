@@ -6,8 +6,10 @@
 // goes into the box.  A pasted log is offered as a code block (paste.js).
 // A line over the box says when a message is a reply (reply.js) or an edit
 // (edit.js: the Up key in the empty box edits my newest message); Escape or
-// × ends either.
+// × ends either.  "@" and a name's start offer the people to mention
+// (autocomplete.js).
 
+import { MentionComplete } from './autocomplete.js';
 import { buildWarning } from './cards.js';
 import { PasteOffer } from './paste.js';
 import { quoteOf, replyNote } from './reply.js';
@@ -25,6 +27,7 @@ export class Composer {
     this.mode = null; // {kind: 'reply' | 'edit', key, model, box, draft}: what Enter does besides sending
     this.saving = false;
     this.paste = new PasteOffer(this.form, this.input);
+    this.mentions = new MentionComplete(chat, this.form, this.input);
   }
 
   bind() {
@@ -33,6 +36,7 @@ export class Composer {
       this.submit();
     });
     this.input.addEventListener('keydown', (e) => {
+      if (this.mentions.keydown(e)) return; // the @-completion's keys first
       const plain = !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey;
       if (e.key === 'Enter' && plain) {
         e.preventDefault();
@@ -47,6 +51,7 @@ export class Composer {
     });
     this.input.addEventListener('input', () => this.autosize());
     this.paste.bind();
+    this.mentions.bind();
   }
 
   focus() { this.input.focus(); }

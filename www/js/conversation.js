@@ -28,7 +28,10 @@ export class Conversations {
       if (t.panel.hidden) return;
       if (c.scroller.scrollTop < 40 && t.more) this.loadOlder(t);
       t.stick = this.atBottom(t);
-      if (t.stick) c.jump.hidden = true;
+      if (t.stick) {
+        c.jump.hidden = true;
+        this.chat.attention.check(); // scrolled to the end: read
+      }
     }, { passive: true });
     c.jump.addEventListener('click', () => this.scrollToBottom(t));
     if (c.action) c.action.addEventListener('click', () => this.chat.tabs.close(t));
@@ -78,6 +81,7 @@ export class Conversations {
       chat.thread.arrived(t, m);
       chat.unanswered.arrived(m);
     }
+    chat.attention.shown(t, ev);
     return true;
   }
 
@@ -129,6 +133,7 @@ export class Conversations {
       if (next) this.regroup(next);
     }
     this.chat.msgs.removed(id);
+    this.chat.attention.removed(id);
   }
 
   /** The Delete button: after a confirmation, the server removes it for everyone. */
@@ -181,6 +186,7 @@ export class Conversations {
       t.conv.older.textContent = 'Load older messages';
       t.conv.older.hidden = t.more === false;
       if (t.more === false && t.nodes.size) t.conv.older.after(t.conv.start);
+      if (first && this.chat.tabs.has(t.key)) this.chat.attention.settled(t); // its counts are the page's now
     }
   }
 
@@ -208,7 +214,8 @@ export class Conversations {
   clear() {
     const t = this.chat.tabs.current();
     if (!t || !t.conv) return;
-    for (const li of [...t.conv.list.children]) if (li.dataset.id !== undefined) li.remove();
+    for (const li of [...t.conv.list.children]) if (li.dataset.id !== undefined || li === t.divider) li.remove();
+    t.divider = null;
     t.nodes.clear();
     t.oldest = null;
     t.more = true;

@@ -48,6 +48,7 @@ const removal = (chat, ev) => {
   chat.convs.hide(ev.target);
   chat.topics.removed(ev.target);
 };
+const read = (chat, ev) => chat.attention.readEvent(ev);
 const edit = (chat, ev) => chat.msgs.edited(ev);
 const reaction = (chat, ev) => chat.msgs.reacted(ev);
 const solved = (chat, ev) => {
@@ -67,6 +68,7 @@ const HANDLERS = new Map([
   ['solved', { live: solved, history: solved }],
   ['topic', { live: roomChange }],
   ['pin', { live: roomChange }],
+  ['read', { live: read }],
 ]);
 
 /** An event from the transport: its side effects once, then it is shown. */
@@ -84,11 +86,14 @@ export function handleHistory(chat, t, ev) {
   else chat.convs.show(t, ev, { full: true });
 }
 
-/** A live message from someone else: unread badge, page title, screen reader. */
+/**
+ * A live message from someone else: a browser notification when it is for
+ * me and the page is hidden, and a word to screen readers.  (Its count is
+ * attention.js's, from the tab that shows it.)
+ */
 function notify(chat, t, ev) {
   if (chat.state.isMe(ev.user)) return;
-  if (t.key !== chat.tabs.active) chat.tabs.setUnread(t, t.unread + 1);
-  if (document.hidden || !document.hasFocus()) chat.shell.countUnseen();
+  chat.notifier.message(t, ev);
   const where = ev.type === 'direct' ? 'direct message' : 'in ' + ev.room;
   const text = [...String(ev.text || '')];
   chat.shell.announce(`${ev.user && ev.user.username} ${where}: ${text.length > 200 ? text.slice(0, 200).join('') + '…' : text.join('')}`);

@@ -2,20 +2,27 @@
 // text nodes, links (a new tab, no referrer), inline <code>, and code
 // blocks in monospace that scroll sideways, with their language word as a
 // label, a Copy button, and, over COLLAPSE_LINES lines, only the first
-// lines shown until "Show N more lines".  Every piece of the text is a
-// text node (textContent); no user data is ever parsed as markup.
+// lines shown until "Show N more lines"; the @names the server says the
+// message mentions (its `mentions`), marked, mine more so.  Every piece of
+// the text is a text node (textContent); no user data is ever parsed as
+// markup.
 
 import { parse } from './markup.js';
+import { sameName, splitMentions } from './mention.js';
 import { el } from './ui.js';
 
 export const COLLAPSE_LINES = 12;
 const COPIED_MS = 1500;
 
-/** Append message `text` to `parent` as nodes. */
-export function appendMessageText(parent, text) {
+/** Append message `text` to `parent` as nodes; `mentions` (the event's) and `me` mark the @names. */
+export function appendMessageText(parent, text, { mentions = null, me = null } = {}) {
   for (const t of parse(text)) {
-    if (t.type === 'text') parent.append(document.createTextNode(t.text));
-    else if (t.type === 'link') parent.append(linkNode(t));
+    if (t.type === 'text') {
+      for (const s of splitMentions(t.text, mentions)) {
+        if (s.type === 'text') parent.append(document.createTextNode(s.text));
+        else parent.append(el('span', { class: 'mention' + (me && sameName(s.name, me) ? ' mention-me' : ''), text: s.text }));
+      }
+    } else if (t.type === 'link') parent.append(linkNode(t));
     else if (t.type === 'code') parent.append(el('code', { class: 'code-span', text: t.text }));
     else parent.append(codeBlock(t));
   }

@@ -2,8 +2,9 @@
 // renderer, so each type (and each new one: read, topic, pin) has a small
 // home of its own.  A message is drawn from its model (messages.js) and
 // redrawn in place when an edit, a reaction, a solved mark or a reply
-// changes it.  Renderers build nodes and text nodes only; user data never
-// reaches innerHTML.
+// changes it.  A message that mentions the reader is marked (mentions-me).
+// Renderers build nodes and text nodes only; user data never reaches
+// innerHTML.
 //
 // A renderer is (ev, ctx) -> <li> or null, ctx being
 //   isMe      the event is by the reader
@@ -13,6 +14,7 @@
 //             line still being sent
 
 import { avatar } from './avatar.js';
+import { mentionsUser } from './mention.js';
 import { appendMessageText } from './msgtext.js';
 import { buildReactions } from './reactions.js';
 import { buildQuote } from './reply.js';
@@ -54,7 +56,7 @@ export function refreshMessage(li, m) {
   const had = li.contains(document.activeElement) && document.activeElement.dataset.key;
   const a = ctx.actions;
   const text = el('div', { class: 'text', dir: 'auto' });
-  appendMessageText(text, typeof m.text === 'string' ? m.text : '');
+  appendMessageText(text, typeof m.text === 'string' ? m.text : '', { mentions: m.mentions, me: ctx.me });
   if (m.edited) text.append(el('span', { class: 'edited', title: 'Edited ' + formatTime(m.edited).full, text: ' (edited)' }));
   li.querySelector('.msg-content').replaceChildren(...[
     m.reply_to ? buildQuote(m.reply_to, a ? () => a.jump(m.reply_to.id, li) : null) : null,
@@ -64,6 +66,7 @@ export function refreshMessage(li, m) {
     a && m.replies > 0 ? buildThreadSummary(m, () => a.thread(m, li)) : null,
   ].filter(Boolean));
   li.classList.toggle('solved', !!m.solved);
+  li.classList.toggle('mentions-me', !ctx.isMe && mentionsUser(m, ctx.me));
   const old = li.querySelector(':scope > .msg-actions');
   const bar = a ? buildActions(m, ctx, li) : null;
   if (old && bar) old.replaceWith(bar);

@@ -1,7 +1,7 @@
 // shell.js - the page around the tabs: the connection line, the login gate,
-// the flash line, the online switch and what it tells the server, the page
-// title's unseen count, the screen-reader announcer, and the page-wide keys
-// and window events.
+// the flash line, the online switch and what it tells the server, the
+// screen-reader announcer, and the page-wide keys and window events (the
+// page title's count is attention.js's).
 //
 // Presence: switching offline and closing the page (pagehide) say goodbye
 // (POST /v1/me/presence {"online": false}), which takes me out of the
@@ -11,7 +11,6 @@
 
 import * as ui from './ui.js';
 
-const BASE_TITLE = 'galaxy-chat';
 const STILL_HERE_MS = 1000; // after a sibling page's goodbye, so that it reaches the server first
 const $ = (id) => document.getElementById(id);
 
@@ -22,7 +21,6 @@ export class Shell {
     this.announcer = $('announcer');
     this.gate = null; // null, 'login' or 'error'
     this.probing = false;
-    this.unseen = 0;
     this.flashTimer = null;
     this.siblings = null; // my other pages of the chat (BroadcastChannel)
   }
@@ -32,7 +30,8 @@ export class Shell {
     $('online-toggle').addEventListener('click', () => chat.setOnline(!chat.state.online));
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') {
-        if (chat.search.isOpen) chat.search.close();
+        if (chat.settings.isOpen) chat.settings.close();
+        else if (chat.search.isOpen) chat.search.close();
         else if (!chat.who.closePopup()) chat.embed.escape(e);
       }
       if (e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey && (e.key === 'l' || e.key === 'L')) {
@@ -41,11 +40,11 @@ export class Shell {
       }
     });
     document.addEventListener('visibilitychange', () => {
-      this.seen();
+      chat.attention.looked();
       if (!document.hidden) chat.who.refresh();
     });
     window.addEventListener('focus', () => {
-      this.seen();
+      chat.attention.looked();
       if (this.gate === 'login') this.retryAfterLogin();
       else chat.who.refresh();
     });
@@ -77,21 +76,6 @@ export class Shell {
       };
     }
     if (state.mutedUntil) this.flash(`An admin muted you until ${new Date(state.mutedUntil).toLocaleString()}: you can read but not post.`);
-  }
-
-  /** The page is looked at: the unseen count and the active tab's badge go. */
-  seen() {
-    if (document.hidden || !document.hasFocus()) return;
-    this.unseen = 0;
-    document.title = BASE_TITLE;
-    const t = this.chat.tabs.current();
-    if (t) this.chat.tabs.setUnread(t, 0);
-  }
-
-  /** A message arrived while the page is not looked at. */
-  countUnseen() {
-    this.unseen++;
-    document.title = `(${this.unseen}) ${BASE_TITLE}`;
   }
 
   announce(text) { this.announcer.textContent = text; }

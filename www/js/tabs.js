@@ -1,9 +1,10 @@
 // tabs.js - the tab bar: "all", a tab per room joined and per direct-message
-// peer, then "+ Rooms"; which one is active, unread badges, the keyboard's
+// peer, then "+ Rooms"; which one is active, its badges (attention.js's
+// counts), the keyboard's
 // moves (arrows, Home, End, Delete), and which tabs a reload brings back.
 //
 // A tab record: {key ('room:NGS' | 'dm:bob' | 'join'), kind, name, tab,
-// panel, badge, unreadText, close, unread} from here, plus the parts of
+// panel, badge, atBadge, unreadText, close, unread, mentions} from here, plus the parts of
 // conversation.js (conv, nodes, oldest, more, stick...) or rooms.js (join).
 
 import { sameRoom } from './text.js';
@@ -36,7 +37,7 @@ export class Tabs {
   add(kind, name) {
     const key = kind === 'join' ? 'join' : kind + ':' + name;
     if (this.map.has(key)) return this.map.get(key);
-    const t = { key, kind, name, ...ui.buildTab(kind, name), unread: 0 };
+    const t = { key, kind, name, ...ui.buildTab(kind, name), unread: 0, mentions: 0 };
     if (kind === 'join') this.chat.rooms.buildPanel(t);
     else this.chat.convs.build(t);
     if (kind === 'room') this.chat.topics.build(t);
@@ -59,6 +60,7 @@ export class Tabs {
       this.save();
       this.chat.convs.loadOlder(t); // its history, as a room's tab has (rooms.addTab)
     }
+    this.chat.attention.added(t);
     return t;
   }
 
@@ -71,6 +73,7 @@ export class Tabs {
     this.map.delete(key);
     t.tab.remove();
     t.panel.remove();
+    this.chat.attention.forget(t);
     if (wasActive) this.activate(this.order[Math.max(0, i - 1)] || 'room:all', { focus: document.activeElement === document.body });
     this.save();
     this.chat.rooms.renderPanel();
@@ -87,6 +90,8 @@ export class Tabs {
     if (!t) return;
     const { chat } = this;
     chat.search.close({ focus: false }); // a tab was chosen: leave the search view
+    const before = this.current();
+    if (before && before !== t) chat.attention.left(before);
     for (const o of this.map.values()) {
       const on = o === t;
       o.tab.setAttribute('aria-selected', String(on));
@@ -94,12 +99,12 @@ export class Tabs {
       o.panel.hidden = !on;
     }
     this.active = key;
-    this.setUnread(t, 0);
     this.save();
     chat.composer.render();
     this.reveal(t);
     if (focus) t.tab.focus({ preventScroll: true });
     if (t.conv && t.stick) chat.convs.scrollToBottom(t);
+    if (before !== t) chat.attention.opened(t);
     if (t.kind === 'join') chat.rooms.refresh();
     chat.who.sync(t);
     chat.who.refresh();
@@ -112,11 +117,16 @@ export class Tabs {
     if (this.active) state.set('active', this.active);
   }
 
-  setUnread(t, n) {
-    t.unread = n;
-    t.badge.hidden = n === 0;
-    t.badge.textContent = n > 99 ? '99+' : String(n);
-    t.unreadText.textContent = n ? `, ${n} unread` : '';
+  /** The tab's badges: its unread messages, and those that mention me (attention.js counts them). */
+  setCount(t, { unread, mentions }) {
+    const big = (n) => (n > 99 ? '99+' : String(n));
+    t.unread = unread;
+    t.mentions = mentions;
+    t.badge.hidden = unread === 0;
+    t.badge.textContent = big(unread);
+    t.atBadge.hidden = mentions === 0;
+    t.atBadge.textContent = '@' + big(mentions);
+    t.unreadText.textContent = (unread ? `, ${unread} unread` : '') + (mentions ? `, ${mentions} mentioning you` : '');
   }
 
   /** Scroll the tab bar (only it: scrollIntoView could scroll Galaxy's page around our iframe). */

@@ -38,20 +38,21 @@ export function buildTab(kind, name) {
   const panelId = nextId('panel');
   const label = tabLabel(kind, name);
   const badge = el('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
+  const atBadge = el('span', { class: 'at-badge', hidden: true, 'aria-hidden': 'true', title: 'Mentions of you' });
   const unreadText = el('span', { class: 'sr-only' });
   const tab = el('button', {
     type: 'button', role: 'tab', id: tabId, class: 'tab tab-' + kind,
     'aria-selected': 'false', 'aria-controls': panelId, tabindex: '-1',
   });
   if (kind === 'join') tab.append(el('span', { class: 'plus', 'aria-hidden': 'true', text: '+' }));
-  tab.append(el('span', { class: 'tab-label', text: label }), badge, unreadText);
+  tab.append(el('span', { class: 'tab-label', text: label }), atBadge, badge, unreadText);
   let close = null;
   if (kind !== 'join' && !(kind === 'room' && name === 'all')) {
     close = el('span', { class: 'tab-close', 'aria-hidden': 'true', title: kind === 'dm' ? 'Close' : 'Leave ' + name, text: '×' });
     tab.append(close);
   }
   const panel = el('section', { role: 'tabpanel', id: panelId, class: 'panel panel-' + kind, 'aria-labelledby': tabId, hidden: true });
-  return { tab, panel, badge, unreadText, close };
+  return { tab, panel, badge, atBadge, unreadText, close };
 }
 
 /** The inside of a room or DM panel: toolbar, scrollable log, who list. */

@@ -68,6 +68,7 @@ export class Who {
       const raw = Array.isArray(r) ? r : (r && (r.users || r.who || r.online || r.members)) || [];
       const users = raw.map((u) => (typeof u === 'string' ? { username: u } : u)).filter((u) => u && u.username);
       users.sort((a, b) => a.username.localeCompare(b.username));
+      t.whoNames = users.map((u) => u.username); // for the @-completion
       t.conv.whoCount.textContent = `${users.length} online`;
       const list = t.conv.who.querySelector('.who-list');
       // An admin's open mute form stays, in its item, untouched (the focus
