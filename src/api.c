@@ -73,6 +73,39 @@ int api_page_args(struct call *c, long long max, long long *before, long long *l
 	return 0;
 }
 
+int api_query_int(struct call *c, const char *name, long long lo, long long hi, long long *v)
+{
+	char text[32];
+	int rc = http_query_get(c->req->query, name, text, sizeof text);
+
+	if (rc < 0 || (rc == 1 && http_parse_int(text, lo, hi, v) < 0)) {
+		reply_error(c->rep, 400, "%s must be a whole number from %lld to %lld", name, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+int api_message_id(struct call *c, long long *id)
+{
+	if (http_parse_int(c->arg, 1, 1LL << 53, id) == 0)
+		return 1;
+	reply_error(c->rep, 404, "no message %s", c->arg);
+	return 0;
+}
+
+int api_username_arg(struct call *c)
+{
+	if (utf8_scan(c->arg, strlen(c->arg), UTF8_CONTROL, NULL) != strlen(c->arg)) {
+		reply_error(c->rep, 400, "a username is UTF-8 without control characters");
+		return 0;
+	}
+	if (!c->arg[0] || strlen(c->arg) >= USER_NAME_MAX) {
+		api_no_user(c, c->arg);
+		return 0;
+	}
+	return 1;
+}
+
 int api_rate_limited(struct call *c, int kind)
 {
 	static const char *const what[] = {
@@ -101,6 +134,9 @@ void api_store_failed(struct call *c, int result, const char *err)
 		break;
 	case STORE_FORBIDDEN:
 		reply_error(c->rep, 403, "%s", err);
+		break;
+	case STORE_BAD_REQUEST:
+		reply_error(c->rep, 400, "%s", err);
 		break;
 	default:
 		c->store_failed = 1;

@@ -2,7 +2,7 @@
  * api.h - what a route handler gets (struct call) and the handlers
  * themselves, one file per group of routes: api_health.c, api_me.c,
  * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c,
- * api_objects.c.
+ * api_objects.c, api_conv.c.
  */
 #ifndef GC_API_H
 #define GC_API_H
@@ -31,7 +31,8 @@ struct call {
 	struct request *req;
 	struct reply *rep;
 	struct user user;          /* set for authenticated routes */
-	char arg[1024];            /* the {room} or {id} of the path, decoded */
+	char arg[1024];            /* the {room}, {id} or {username} of the path, decoded */
+	char arg2[256];            /* a second one: the {emoji} of a reaction's path */
 	/* set by the server: how a parked long poll is finished later */
 	void (*park_done)(struct hub_waiter *w, char *body, size_t len, size_t n);
 	void *park_ctx;
@@ -60,6 +61,14 @@ void api_room_who(struct call *c);
 void api_post_message(struct call *c);
 void api_events(struct call *c);
 void api_delete_message(struct call *c);
+void api_edit_message(struct call *c);
+void api_thread(struct call *c);
+void api_react(struct call *c);
+void api_unreact(struct call *c);
+void api_solve(struct call *c);
+void api_unsolve(struct call *c);
+void api_room_open(struct call *c);
+void api_direct_history(struct call *c);
 void api_mute(struct call *c);
 void api_unmute(struct call *c);
 void api_search(struct call *c);
@@ -88,6 +97,18 @@ int api_find_user(struct call *c, const char *name, long long *id);
  * -1 having answered 400. */
 int api_page_args(struct call *c, long long max, long long *before, long long *limit);
 
+/* Reads the whole number name of c's query into *v (left as it is when
+ * absent) when it is from lo to hi: 0, or -1 having answered 400. */
+int api_query_int(struct call *c, const char *name, long long lo, long long hi, long long *v);
+
+/* The message id of the path (c->arg): 1 with *id, else 0 having answered
+ * 404 "no message ...". */
+int api_message_id(struct call *c, long long *id);
+
+/* The {username} of the path (c->arg) is UTF-8 without control characters
+ * and of a length a user may have: 1, else 0 having answered (400, 404). */
+int api_username_arg(struct call *c);
+
 /* Counts one action of kind (a ratelimit.h enum rate_kind) by c->user;
  * when over the limit answers 429 with Retry-After and returns 1, else 0. */
 int api_rate_limited(struct call *c, int kind);
@@ -113,6 +134,7 @@ json_object *api_body_object(struct call *c);
 struct api_message {
 	json_object *obj;
 	const char *room, *to, *text, *client_id;   /* room xor to; client_id may be NULL */
+	long long reply_to;                         /* 0: none */
 };
 
 /* Parses and checks a message body against API.md and max_text bytes of
@@ -120,5 +142,12 @@ struct api_message {
  * answer (400, 413) with the reason in err. Pure: fuzzed. */
 int api_message_parse(const char *body, size_t len, size_t max_text, struct api_message *m,
                       char *err, size_t errlen);
+
+/* Parses and checks a PATCH /v1/messages/{id} body {"text": ...} as
+ * api_message_parse checks a message's text: 0 with *obj (the caller puts
+ * it) and *text in it, or the status to answer (400, 413) with err. Pure:
+ * fuzzed. */
+int api_edit_parse(const char *body, size_t len, size_t max_text, json_object **obj,
+                   const char **text, char *err, size_t errlen);
 
 #endif

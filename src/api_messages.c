@@ -1,7 +1,9 @@
 /*
  * api_messages.c - POST /v1/messages: a message to a room, or a direct
- * message to one user; client_id makes retries safe. The body is checked
- * by api_message_parse(), a pure function the fuzzer drives.
+ * message to one user, perhaps a reply; client_id makes retries safe. The
+ * body is checked by api_message_parse(), and an edit's body by
+ * api_edit_parse() with the same text rules, pure functions the fuzzer
+ * drives.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,9 +37,43 @@ static int api_string_member(json_object *o, const char *key, const char **out,
 	return 0;
 }
 
+/* The number member key of o into *out (0 when absent or null): -1 with
+ * err unless it is a whole number from 1 to 2^53. */
+static int api_id_member(json_object *o, const char *key, long long *out, char *err, size_t errlen)
+{
+	json_object *v;
+
+	*out = 0;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+	    json_object_get_int64(v) > 1LL << 53) {
+		snprintf(err, errlen, "%s must be the id of a message: a whole number from 1", key);
+		return -1;
+	}
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+/* A message's text, for posting and editing alike: 0, or a status with err. */
+static int api_text_check(const char *text, size_t max_text, char *err, size_t errlen)
+{
+	if (!text || strspn(text, " \t\r\n") == strlen(text)) {
+		snprintf(err, errlen, "\"text\" must be a non-empty string");
+		return 400;
+	}
+	if (strlen(text) > max_text) {
+		snprintf(err, errlen, "text is %zu bytes, over the limit of %zu", strlen(text), max_text);
+		return 413;
+	}
+	return 0;
+}
+
 /* The checks of api_message_parse on m's strings: 0, or a status with err. */
 static int api_message_check(const struct api_message *m, size_t max_text, char *err, size_t errlen)
 {
+	int status;
+
 	if (!m->room == !m->to) {
 		snprintf(err, errlen, "give either \"room\" or \"to\"");
 		return 400;
@@ -49,14 +85,8 @@ static int api_message_check(const struct api_message *m, size_t max_text, char 
 		snprintf(err, errlen, "\"to\" must be a username");
 		return 400;
 	}
-	if (!m->text || strspn(m->text, " \t\r\n") == strlen(m->text)) {
-		snprintf(err, errlen, "\"text\" must be a non-empty string");
-		return 400;
-	}
-	if (strlen(m->text) > max_text) {
-		snprintf(err, errlen, "text is %zu bytes, over the limit of %zu", strlen(m->text), max_text);
-		return 413;
-	}
+	if ((status = api_text_check(m->text, max_text, err, errlen)) != 0)
+		return status;
 	if (m->client_id && (!*m->client_id || strlen(m->client_id) > CLIENT_ID_MAX ||
 	                     utf8_scan(m->client_id, strlen(m->client_id), UTF8_CONTROL, NULL) !=
 	                     strlen(m->client_id))) {
@@ -77,13 +107,32 @@ int api_message_parse(const char *body, size_t len, size_t max_text, struct api_
 	if (api_string_member(m->obj, "room", &m->room, err, errlen) < 0 ||
 	    api_string_member(m->obj, "to", &m->to, err, errlen) < 0 ||
 	    api_string_member(m->obj, "text", &m->text, err, errlen) < 0 ||
-	    api_string_member(m->obj, "client_id", &m->client_id, err, errlen) < 0)
+	    api_string_member(m->obj, "client_id", &m->client_id, err, errlen) < 0 ||
+	    api_id_member(m->obj, "reply_to", &m->reply_to, err, errlen) < 0)
 		status = 400;
 	else
 		status = api_message_check(m, max_text, err, errlen);
 	if (status) {
 		json_object_put(m->obj);
 		memset(m, 0, sizeof *m);
+	}
+	return status;
+}
+
+int api_edit_parse(const char *body, size_t len, size_t max_text, json_object **obj,
+                   const char **text, char *err, size_t errlen)
+{
+	int status;
+
+	*text = NULL;
+	if (!(*obj = api_json_object(body, len, err, errlen)))
+		return 400;
+	status = api_string_member(*obj, "text", text, err, errlen) < 0 ? 400
+	         : api_text_check(*text, max_text, err, errlen);
+	if (status) {
+		json_object_put(*obj);
+		*obj = NULL;
+		*text = NULL;
 	}
 	return status;
 }
@@ -104,10 +153,10 @@ void api_post_message(struct call *c)
 	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND) ||
 	    (m.to && !api_find_user(c, m.to, &to_id)))
 		goto out;
-	rc = store_post(c->store, &c->user, m.room, to_id, m.text, m.client_id, &id, ts, &created,
-	                err, sizeof err);
-	if (rc == STORE_NOT_FOUND && m.to)
-		api_no_user(c, m.to);   /* has never used the chat */
+	rc = store_post(c->store, &c->user, m.room, to_id, m.text, m.client_id, m.reply_to, &id, ts,
+	                &created, err, sizeof err);
+	if (rc == STORE_NOT_FOUND && m.to && strncmp(err, "no message", 10) != 0)
+		api_no_user(c, m.to);   /* has never used the chat (store.h) */
 	else if (rc != STORE_OK)
 		api_store_failed(c, rc, err);
 	if (rc != STORE_OK)

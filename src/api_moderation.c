@@ -8,9 +8,7 @@
 #include <string.h>
 
 #include "api.h"
-#include "httpparse.h"
 #include "store.h"
-#include "utf8.h"
 
 #define MUTE_MAX_MINUTES (366 * 24 * 60)
 
@@ -20,11 +18,7 @@ void api_delete_message(struct call *c)
 	long long id, event_id = 0;
 	int rc;
 
-	if (http_parse_int(c->arg, 1, 1LL << 53, &id) < 0) {
-		reply_error(c->rep, 404, "no message %s", c->arg);
-		return;
-	}
-	if (api_store_unusable(c))
+	if (!api_message_id(c, &id) || api_store_unusable(c))
 		return;
 	if ((rc = store_delete(c->store, &c->user, id, &event_id, err, sizeof err)) != STORE_OK) {
 		api_store_failed(c, rc, err);
@@ -48,15 +42,7 @@ static void api_mute_set(struct call *c, int minutes)
 		reply_error(c->rep, 403, "only admins may mute or unmute users");
 		return;
 	}
-	if (utf8_scan(c->arg, strlen(c->arg), UTF8_CONTROL, NULL) != strlen(c->arg)) {
-		reply_error(c->rep, 400, "a username is UTF-8 without control characters");
-		return;
-	}
-	if (!c->arg[0] || strlen(c->arg) >= USER_NAME_MAX) {
-		api_no_user(c, c->arg);
-		return;
-	}
-	if (api_store_unusable(c) || !api_find_user(c, c->arg, &user_id))
+	if (!api_username_arg(c) || api_store_unusable(c) || !api_find_user(c, c->arg, &user_id))
 		return;
 	rc = store_mute(c->store, &c->user, user_id, minutes, until, &event_id, err, sizeof err);
 	if (rc == STORE_NOT_FOUND)

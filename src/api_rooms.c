@@ -1,5 +1,6 @@
 /*
- * api_rooms.c - the room routes: list, join, leave, history, who.
+ * api_rooms.c - the room routes: list, join, leave, history, who (answering
+ * with a room's name as first written, whichever spelling was asked).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,10 +66,11 @@ static int api_room_creatable(struct call *c)
 	return api_rate_limited(c, RATE_NEW_ROOM) ? -1 : 0;
 }
 
-/* Join and leave answer alike: {"room": name, "joined": bool, "event": id|null}. */
+/* Join and leave answer alike: {"room": name, "joined": bool, "event": id|null},
+ * the room's name as first written. */
 static void api_room_change(struct call *c, int join)
 {
-	char err[256] = "";
+	char err[256] = "", name[ROOM_NAME_BUF];
 	long long id = 0;
 	int rc;
 
@@ -78,12 +80,14 @@ static void api_room_change(struct call *c, int join)
 	rc = join ? store_join(c->store, &c->user, c->arg, c->cfg->max_rooms_per_user, &id,
 	                       err, sizeof err)
 	          : store_leave(c->store, &c->user, c->arg, &id, err, sizeof err);
+	if (rc == STORE_OK)
+		rc = store_room_name(c->store, c->arg, name, err, sizeof err);
 	if (rc != STORE_OK) {
 		api_store_failed(c, rc, err);
 		return;
 	}
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "room", json_object_new_string(c->arg));
+	json_object_object_add(o, "room", json_object_new_string(name));
 	json_object_object_add(o, "joined", json_object_new_boolean(join));
 	json_object_object_add(o, "event", id ? json_object_new_int64(id) : NULL);
 	reply_json(c->rep, 200, o);
@@ -123,18 +127,21 @@ void api_room_history(struct call *c)
 
 void api_room_who(struct call *c)
 {
-	char err[256] = "";
+	char err[256] = "", name[ROOM_NAME_BUF];
 	json_object *users = NULL;
 	int rc;
 
 	if (api_room_arg(c) < 0 || api_store_unusable(c))
 		return;
-	if ((rc = store_who(c->store, c->user.id, c->arg, &users, err, sizeof err)) != STORE_OK) {
+	if ((rc = store_who(c->store, c->user.id, c->arg, &users, err, sizeof err)) == STORE_OK &&
+	    (rc = store_room_name(c->store, c->arg, name, err, sizeof err)) != STORE_OK)
+		json_object_put(users);
+	if (rc != STORE_OK) {
 		api_store_failed(c, rc, err);
 		return;
 	}
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "room", json_object_new_string(c->arg));
+	json_object_object_add(o, "room", json_object_new_string(name));
 	json_object_object_add(o, "users", users);
 	reply_json(c->rep, 200, o);
 }

@@ -728,6 +728,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ .name = "poll_timeout", CFG_INT(poll_timeout, 1, 3600), .def = "25",
 	  .post = cfg_post_poll_timeout },
 	{ .name = "max_message_bytes", CFG_SIZE(max_message_bytes, 1, 1L << 20), .def = "4000" },
+	{ .name = "edit_window", CFG_INT(edit_window, 0, 527040), .def = "60" },
 	{ .name = "max_body_bytes", CFG_SIZE(max_body_bytes, 256, 16L << 20), .def = "65536",
 	  .post = cfg_post_body },
 	{ .name = "auth_cache_seconds", CFG_INT(auth_cache_seconds, 0, 300), .def = "5" },

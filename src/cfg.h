@@ -61,6 +61,7 @@ struct cfg {
 	size_t n_allowed_origins;
 	int poll_timeout;           /* seconds, maximum and default long-poll wait */
 	size_t max_message_bytes;   /* message text limit */
+	int edit_window;            /* minutes after sending a message may be edited, 0 = always */
 	size_t max_body_bytes;      /* request body limit */
 	int auth_cache_seconds;     /* freshness bound of a cached session check */
 	int workers;                /* --listen: worker threads */

@@ -2,7 +2,8 @@
  * check.c - the health report of `galaxy-chat check` (see check.h): where
  * the configuration came from, how strong the secret is, both databases
  * reached, the store's size, contents and newest event, the listed rooms
- * whose names a new room could not have (look-alikes), what the serving
+ * whose names a new room could not have (look-alikes), the rooms of an
+ * older store that differ only in case, what the serving
  * processes noticed lately (cookies that id_secret does not decode), and
  * whether the SMTP server of the emails answers; and, with --store, the
  * check of a copy of an SQLite store (backup.c reads it).
@@ -87,6 +88,32 @@ static int check_lookalikes(struct store *st, FILE *out)
 	return n;
 }
 
+/* Lists the rooms of an older store that differ from an older room only
+ * in case (store_room_twins): both keep working. Returns how many. */
+static int check_twins(struct store *st, FILE *out)
+{
+	json_object *pairs = NULL;
+	char err[256];
+	size_t n;
+
+	if (store_room_twins(st, &pairs, err, sizeof err) != STORE_OK)
+		return 0;
+	n = json_object_array_length(pairs);
+	for (size_t i = 0; i < n; i++) {
+		json_object *pair = json_object_array_get_idx(pairs, i);
+
+		fprintf(out, "%s", i ? ", " : "rooms differing only in case: ");
+		check_name(json_object_get_string(json_object_array_get_idx(pair, 0)), out);
+		fprintf(out, " beside ");
+		check_name(json_object_get_string(json_object_array_get_idx(pair, 1)), out);
+	}
+	if (n)
+		fprintf(out, " -- WARNING: made before room names were compared without case; "
+		        "both keep working, other spellings reach the older\n");
+	json_object_put(pairs);
+	return (int)n;
+}
+
 /* Reports the store (adding to *warnings); 0 when it works, -1. */
 static int check_store(const struct cfg *cfg, FILE *out, int *warnings)
 {
@@ -111,6 +138,7 @@ static int check_store(const struct cfg *cfg, FILE *out, int *warnings)
 		if (!store_is_postgresql(cfg->store))
 			check_sizes(cfg->store, out);
 		*warnings += check_lookalikes(st, out) > 0;
+		*warnings += check_twins(st, out) > 0;
 	}
 	store_close(st);
 	return rc;

@@ -1,7 +1,9 @@
 /*
  * hub.c - this process's waiting long polls and the thread that completes
  * them (see hub.h). One store read per change of the store's counter, then
- * fan-out from memory.
+ * fan-out from memory. The ring holds events as the store reads them now:
+ * a removal or an edit rewrites the events of the ring that show its
+ * message's text.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,6 +19,7 @@
 #include "monotime.h"
 #include "room.h"
 #include "store.h"
+#include "store_rows.h"
 
 #define HUB_RING 4096        /* recent events kept for polls being parked */
 #define HUB_BATCH STORE_MAX_LIMIT /* events read per store query: a shorter read is the end */
@@ -174,20 +177,14 @@ static size_t hub_ring_after(struct hub *h, long long id)
 	return lo;
 }
 
-/* A delete event has just arrived: the message it removes, if still in the
- * ring, must no longer show its text to polls parked later. Rewritten the
- * way the store now reads it: "deleted": true, no "text". */
-static void hub_ring_redact(struct hub *h, long long target)
+/* Rewrites the JSON of the ring's event ev: fn changes its object. */
+static void hub_ring_rewrite(struct store_event *ev, void (*fn)(json_object *o, json_object *by),
+                             json_object *by)
 {
-	size_t i = hub_ring_after(h, target - 1);
-	if (i == h->ring_n || hub_ring_at(h, i)->id != target)
-		return;
-	struct store_event *ev = hub_ring_at(h, i);
 	json_object *o = json_tokener_parse(ev->json);
 	if (!o)
 		return;
-	json_object_object_del(o, "text");
-	json_object_object_add(o, "deleted", json_object_new_boolean(1));
+	fn(o, by);
 	char *json = strdup(json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -195,6 +192,65 @@ static void hub_ring_redact(struct hub *h, long long target)
 		free(ev->json);
 		ev->json = json;
 	}
+}
+
+/* A removed message, or the edit event or reply_to of one: "deleted":
+ * true, no text (and no edited). */
+static void hub_json_removed(json_object *o, json_object *by)
+{
+	(void)by;
+	json_object_object_del(o, "text");
+	json_object_object_del(o, "edited");
+	json_object_object_add(o, "deleted", json_object_new_boolean(1));
+}
+
+/* A message, or an edit event of it, as the edit by (its JSON) left it. */
+static void hub_json_edited(json_object *o, json_object *by)
+{
+	json_object_object_add(o, "text", json_object_get(json_object_object_get(by, "text")));
+	json_object_object_add(o, "edited", json_object_get(json_object_object_get(by, "edited")));
+}
+
+/* A reply's reply_to, its parent edited by (its JSON): the new text's
+ * first characters (store_rows_snippet_len). */
+static void hub_json_parent_edited(json_object *o, json_object *by)
+{
+	json_object *parent = json_object_object_get(o, "reply_to");
+	const char *text = json_object_get_string(json_object_object_get(by, "text"));
+	if (!parent || !text)
+		return;
+	json_object_object_add(parent, "text",
+	                       json_object_new_string_len(text, (int)store_rows_snippet_len(text)));
+}
+
+/* A reply's reply_to, its parent removed. */
+static void hub_json_parent_removed(json_object *o, json_object *by)
+{
+	json_object *parent = json_object_object_get(o, "reply_to");
+	if (parent)
+		hub_json_removed(parent, by);
+}
+
+/* A delete or an edit event ev has just arrived: the events of the ring
+ * that show its target's text (the message itself, its earlier edit
+ * events, the replies quoting it) must show what the store now reads
+ * there to polls parked later: removed ("deleted": true, no text), or the
+ * edit's text and time. */
+static void hub_ring_follow(struct hub *h, const struct store_event *ev)
+{
+	json_object *by = ev->type == EV_EDIT ? json_tokener_parse(ev->json) : NULL;
+	int removed = ev->type == EV_DELETE || (by && json_object_object_get_ex(by, "deleted", NULL));
+	if (ev->type == EV_EDIT && !by)
+		return;
+	for (size_t i = hub_ring_after(h, ev->target - 1); i < h->ring_n; i++) {
+		struct store_event *e = hub_ring_at(h, i);
+		if ((e->id == ev->target && (e->type == EV_MESSAGE || e->type == EV_DIRECT)) ||
+		    (e->type == EV_EDIT && e->target == ev->target))
+			hub_ring_rewrite(e, removed ? hub_json_removed : hub_json_edited, by);
+		else if (e->reply_to == ev->target)
+			hub_ring_rewrite(e, removed ? hub_json_parent_removed : hub_json_parent_edited, by);
+	}
+	json_object_put(by);
 }
 
 /* Moves ev into the ring (taking its strings), dropping the oldest if full. */
@@ -208,8 +264,8 @@ static void hub_ring_push(struct hub *h, struct store_event *ev)
 		h->ring_start = (h->ring_start + 1) % HUB_RING;
 		h->ring_n--;
 	}
-	if (ev->type == EV_DELETE)
-		hub_ring_redact(h, ev->target);
+	if (ev->type == EV_DELETE || ev->type == EV_EDIT)
+		hub_ring_follow(h, ev);
 	if (ev->type == EV_JOIN || ev->type == EV_LEAVE) {
 		struct hub_rooms_slot *slot = hub_rooms_slot(h, ev->user_id);
 		if (slot->rooms && slot->user_id == ev->user_id)

@@ -5,8 +5,9 @@
  * The target is opened once with store_open(), which creates its schema
  * and nothing but the room `all`. Then, in one PostgreSQL transaction
  * holding its tables locked: the target must be empty (else nothing is
- * changed), its `all` goes, and users, mutes, rooms, members and events are
- * copied row by row with their ids, every column the source has, through
+ * changed), its `all` goes, and users, mutes, rooms, members, events,
+ * message versions and reactions are copied row by row with their ids,
+ * every column the source has, through
  * prepared INSERTs (so columns later schema versions add are copied too);
  * last, the id sequences are set past the largest ids. The source is read
  * in one read transaction, so a store still in use is copied as of one
@@ -29,6 +30,7 @@ static const struct {
 } migrate_tables[] = {
 	{ "users", "id" }, { "mutes", "user_id" }, { "rooms", "id" },
 	{ "members", "room_id, user_id" }, { "events", "id" },
+	{ "message_versions", "message_id, version" }, { "reactions", "message_id, emoji, user_id" },
 };
 
 /* "PostgreSQL: what: libpq's message" on one line into err. */
@@ -189,7 +191,8 @@ static int migrate_copy(sqlite3 *src, PGconn *pg, FILE *out, char *err, size_t e
 		return -1;
 	}
 	if (pg_run(pg, "BEGIN", 0, NULL, NULL, err, errlen) < 0 ||
-	    pg_run(pg, "LOCK TABLE users, mutes, rooms, members, events IN EXCLUSIVE MODE",
+	    pg_run(pg, "LOCK TABLE users, mutes, rooms, members, events, message_versions, reactions"
+	           " IN EXCLUSIVE MODE",
 	           0, NULL, NULL, err, errlen) < 0 ||
 	    migrate_versions(src, pg, err, errlen) < 0 ||
 	    migrate_check_empty(pg, err, errlen) < 0 ||

@@ -1,6 +1,6 @@
 /*
- * room.c - validate room names (see room.h); the characters themselves are
- * judged by utf8.c.
+ * room.c - validate room names and make their keys (see room.h); the
+ * characters themselves are judged by utf8.c.
  */
 #include <stdio.h>
 
@@ -60,4 +60,13 @@ int room_validate_new(const char *name, size_t len, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+void room_key(const char *name, char key[ROOM_NAME_BUF])
+{
+	size_t i;
+
+	for (i = 0; name[i] && i < ROOM_MAX_BYTES; i++)
+		key[i] = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
+	key[i] = '\0';
 }

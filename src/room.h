@@ -6,6 +6,11 @@
  * yet may be created only under a name that cannot pass for another one
  * (room_validate_new): no invisible or direction-changing characters, no
  * white space at either end. Rooms made before that rule keep working.
+ *
+ * Two names are one room when their keys (room_key) are equal: the name
+ * with the ASCII letters A-Z lowered, nothing else changed. Other letters
+ * are compared exactly: Unicode's case folding depends on the language
+ * and its version, and a key must mean the same on every store.
  */
 #ifndef GC_ROOM_H
 #define GC_ROOM_H
@@ -15,6 +20,7 @@
 #define ROOM_MAX_CHARS 64
 #define ROOM_MAX_BYTES (ROOM_MAX_CHARS * 4)
 #define ROOM_ALL "all"
+#define ROOM_NAME_BUF (ROOM_MAX_BYTES + 1)   /* a room name or key and its NUL */
 
 /* 0 when name (len bytes) may name a room; otherwise -1 with the reason
  * in err. */
@@ -23,5 +29,9 @@ int room_validate(const char *name, size_t len, char *err, size_t errlen);
 /* 0 when a new room may be created as name (len bytes): room_validate and
  * the look-alike rules above; otherwise -1 with the reason in err. */
 int room_validate_new(const char *name, size_t len, char *err, size_t errlen);
+
+/* The key of name (valid: at most ROOM_MAX_BYTES) into key: the name with
+ * A-Z lowered. */
+void room_key(const char *name, char key[ROOM_NAME_BUF]);
 
 #endif

@@ -15,12 +15,14 @@
 #include "router.h"
 #include "store.h"
 
-/* A route's path is either exact, or "prefix{arg}suffix" (suffix "": the
- * argument runs to the end). */
+/* A route's path is a pattern: text that must be there as it is, and up
+ * to two arguments (into c->arg, then c->arg2): "{}" one segment (no '/'),
+ * or, as the last one, "{*}" anything up to the pattern's remaining text,
+ * which must end the path (a room name may hold '/'). Arguments are never
+ * empty. */
 struct route {
 	const char *method;
-	const char *prefix;
-	const char *suffix;    /* NULL: exact match on prefix */
+	const char *pattern;
 	api_fn fn;
 	int open;              /* no authentication */
 	enum route_class {
@@ -31,38 +33,72 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{ "GET", "/v1/health", NULL, api_health, 1, ROUTE_WORKER },
-	{ "GET", "/v1/me", NULL, api_me, 0, ROUTE_WORKER },
-	{ "GET", "/v1/rooms", NULL, api_rooms, 0, ROUTE_WORKER },
-	{ "POST", "/v1/rooms/", "/join", api_room_join, 0, ROUTE_WORKER },
-	{ "POST", "/v1/rooms/", "/leave", api_room_leave, 0, ROUTE_WORKER },
-	{ "GET", "/v1/rooms/", "/messages", api_room_history, 0, ROUTE_WORKER },
-	{ "GET", "/v1/rooms/", "/who", api_room_who, 0, ROUTE_WORKER },
-	{ "POST", "/v1/messages", NULL, api_post_message, 0, ROUTE_WORKER },
-	{ "GET", "/v1/events", NULL, api_events, 0, ROUTE_QUICK },
-	{ "DELETE", "/v1/messages/", "", api_delete_message, 0, ROUTE_WORKER },
-	{ "POST", "/v1/users/", "/mute", api_mute, 0, ROUTE_WORKER },
-	{ "DELETE", "/v1/users/", "/mute", api_unmute, 0, ROUTE_WORKER },
-	{ "GET", "/v1/search", NULL, api_search, 0, ROUTE_HEAVY },
-	{ "GET", "/v1/objects", NULL, api_objects, 0, ROUTE_WORKER },
+	{ "GET", "/v1/health", api_health, 1, ROUTE_WORKER },
+	{ "GET", "/v1/me", api_me, 0, ROUTE_WORKER },
+	{ "GET", "/v1/rooms", api_rooms, 0, ROUTE_WORKER },
+	{ "POST", "/v1/rooms/{*}/join", api_room_join, 0, ROUTE_WORKER },
+	{ "POST", "/v1/rooms/{*}/leave", api_room_leave, 0, ROUTE_WORKER },
+	{ "GET", "/v1/rooms/{*}/messages", api_room_history, 0, ROUTE_WORKER },
+	{ "GET", "/v1/rooms/{*}/who", api_room_who, 0, ROUTE_WORKER },
+	{ "GET", "/v1/rooms/{*}/open", api_room_open, 0, ROUTE_WORKER },
+	{ "POST", "/v1/messages", api_post_message, 0, ROUTE_WORKER },
+	{ "GET", "/v1/events", api_events, 0, ROUTE_QUICK },
+	{ "DELETE", "/v1/messages/{}", api_delete_message, 0, ROUTE_WORKER },
+	{ "PATCH", "/v1/messages/{}", api_edit_message, 0, ROUTE_WORKER },
+	{ "GET", "/v1/messages/{}/thread", api_thread, 0, ROUTE_WORKER },
+	{ "PUT", "/v1/messages/{}/reactions/{}", api_react, 0, ROUTE_WORKER },
+	{ "DELETE", "/v1/messages/{}/reactions/{}", api_unreact, 0, ROUTE_WORKER },
+	{ "PUT", "/v1/messages/{}/solved", api_solve, 0, ROUTE_WORKER },
+	{ "DELETE", "/v1/messages/{}/solved", api_unsolve, 0, ROUTE_WORKER },
+	{ "GET", "/v1/direct/{}/messages", api_direct_history, 0, ROUTE_WORKER },
+	{ "POST", "/v1/users/{*}/mute", api_mute, 0, ROUTE_WORKER },
+	{ "DELETE", "/v1/users/{*}/mute", api_unmute, 0, ROUTE_WORKER },
+	{ "GET", "/v1/search", api_search, 0, ROUTE_HEAVY },
+	{ "GET", "/v1/objects", api_objects, 0, ROUTE_WORKER },
 };
 
-/* 1 when path matches r; the argument (if any) goes to arg. */
-static int router_match(const struct route *r, const char *path, char *arg, size_t arglen)
+/* Copies len bytes of s into arg (a buffer of size) as a string: 0, or -1
+ * when they do not fit or are none. */
+static int router_arg(char *arg, size_t size, const char *s, size_t len)
 {
-	size_t plen = strlen(r->prefix), len = strlen(path);
-	if (!r->suffix)
-		return strcmp(path, r->prefix) == 0;
-	size_t slen = strlen(r->suffix);
-	if (len <= plen + slen || strncmp(path, r->prefix, plen) != 0 ||
-	    strcmp(path + len - slen, r->suffix) != 0)
-		return 0;
-	size_t alen = len - plen - slen;
-	if (alen >= arglen)
-		return 0;
-	memcpy(arg, path + plen, alen);
-	arg[alen] = '\0';
-	return 1;
+	if (len == 0 || len >= size)
+		return -1;
+	memcpy(arg, s, len);
+	arg[len] = '\0';
+	return 0;
+}
+
+/* 1 when path matches pattern (struct route); its arguments go to
+ * c->arg and c->arg2. */
+static int router_match(const char *pattern, const char *path, struct call *c)
+{
+	struct { char *buf; size_t size; } args[] = { { c->arg, sizeof c->arg },
+	                                              { c->arg2, sizeof c->arg2 } };
+	const char *p = pattern;
+	size_t n = 0, len;
+
+	for (;;) {
+		len = strcspn(p, "{");
+		if (strncmp(path, p, len) != 0)
+			return 0;
+		p += len;
+		path += len;
+		if (!*p)
+			return !*path;
+		if (n == sizeof args / sizeof *args)
+			return 0;
+		if (strncmp(p, "{*}", 3) == 0) {   /* the rest of the pattern ends the path */
+			size_t rest = strlen(p + 3), plen = strlen(path);
+			return plen > rest && strcmp(path + plen - rest, p + 3) == 0 &&
+			       router_arg(args[n].buf, args[n].size, path, plen - rest) == 0;
+		}
+		len = strcspn(path, "/");
+		if (strncmp(p, "{}", 2) != 0 || router_arg(args[n].buf, args[n].size, path, len) < 0)
+			return 0;
+		n++;
+		p += 2;
+		path += len;
+	}
 }
 
 static int router_is_json(const char *ct)
@@ -215,7 +251,7 @@ void router_dispatch(struct call *c)
 	char allow[64] = "";
 
 	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
-		if (!router_match(&routes[i], req->path, c->arg, sizeof c->arg))
+		if (!router_match(routes[i].pattern, req->path, c))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
 			hit = &routes[i];

@@ -1,6 +1,7 @@
 /*
  * router.h - map METHOD + PATH_INFO to a handler; apply the checks every
- * route shares (cross-site rules for POST/DELETE, authentication) first.
+ * route shares (cross-site rules for POST/PUT/PATCH/DELETE, authentication)
+ * first.
  */
 #ifndef GC_ROUTER_H
 #define GC_ROUTER_H

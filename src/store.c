@@ -1,12 +1,15 @@
 /*
  * store.c - the chat's rules, once, over the narrow store driver interface
- * (store_driver.h): who may post where, joining and its limit, leaving,
- * removing messages, muting, who may look into a room, who sees which
- * event, history paging, the users seen, the rooms that must exist, and
- * the limits of every read. Each function of store.h is one short walk:
- * check the rule, run the driver's statements in one transaction, commit
- * (which wakes the waiting polls). store_drivers.c picks the driver; this
- * file never asks which one it has.
+ * (store_driver.h): who may post where (and reply to what), joining and
+ * its limit, leaving, rooms by name without case, removing messages and
+ * who may act on a message at all, muting, who may look into a room, who
+ * sees which event, history paging, the users seen, the rooms that must
+ * exist, and the limits of every read. Each function of store.h is one
+ * short walk: check the rule, run the driver's statements in one
+ * transaction, commit (which wakes the waiting polls). store_conv.c holds
+ * the rest of a conversation's rules (edits, reactions, solved marks,
+ * threads). store_drivers.c picks the driver; this file never asks which
+ * one it has.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,66 +18,100 @@
 
 #include "presence.h"
 #include "room.h"
-#include "store_driver.h"
 #include "store_drivers.h"
+#include "store_rules.h"
 
 #define STORE_ONLINE_S 60        /* "online": seen this recently */
 #define STORE_SEEN_CHUNK 64      /* users rows per store_seen_flush transaction */
 
-/* limit brought into 1..STORE_MAX_LIMIT. */
-static int store_clamp(int limit)
+int store_clamp(int limit)
 {
 	return limit < 1 ? 1 : limit > STORE_MAX_LIMIT ? STORE_MAX_LIMIT : limit;
 }
 
-static enum store_result store_oom(char *err, size_t errlen)
+enum store_result store_oom(char *err, size_t errlen)
 {
 	snprintf(err, errlen, "out of memory");
 	return STORE_ERROR;
 }
 
-/* Commits the open write transaction (stored: an event is in it). */
-static enum store_result store_commit(struct store *st, int stored, const char *what,
-                                      char *err, size_t errlen)
+enum store_result store_commit(struct store *st, int stored, const char *what,
+                               char *err, size_t errlen)
 {
 	if (st->drv->commit(st, stored) < 0)
 		return st->drv->fail(st, what, err, errlen);
 	return STORE_OK;
 }
 
-/* Inserts an event of u's inside the open write transaction. */
-static int store_event_add(struct store *st, const struct user *u, enum event_type type,
-                           long long room_id, long long to_user_id, const char *text,
-                           const char *client_id, long long target, const char *ts,
-                           long long *id)
+struct store_new_event store_event_new(enum event_type type, const struct user *u, const char *ts)
 {
-	struct store_new_event ev = {
-		.type = type, .user = u, .room_id = room_id, .to_user_id = to_user_id,
-		.target = target, .text = text, .client_id = client_id, .ts = ts,
-	};
+	return (struct store_new_event){ .type = type, .user = u, .ts = ts, .on_off = -1 };
+}
 
+/* Inserts an event of u's inside the open write transaction, in room_id
+ * (0: none) naming target (0: none). */
+static int store_event_add(struct store *st, const struct user *u, enum event_type type,
+                           long long room_id, long long target, const char *ts, long long *id)
+{
+	struct store_new_event ev = store_event_new(type, u, ts);
+
+	ev.room_id = room_id;
+	ev.target = target;
 	return st->drv->event_add(st, &ev, id);
 }
 
-/* 1 when user_id is in room_id (everyone is in `all`), 0 when not, -1. */
-static int store_member(struct store *st, long long room_id, long long user_id)
+int store_member(struct store *st, long long room_id, long long user_id)
 {
 	return room_id == st->all_id ? 1 : st->drv->member_is(st, room_id, user_id);
 }
 
-/* 1 when name is `all` or one of persistent[0..n). */
+int store_room_find(struct store *st, const char *name, long long *id, int *persistent,
+                    char canon[ROOM_NAME_BUF])
+{
+	char key[ROOM_NAME_BUF];
+
+	room_key(name, key);
+	return st->drv->room_find(st, name, key, id, persistent, canon);
+}
+
+/* Makes the room name names (room.h) exist, persistent when asked: the
+ * room of that spelling or its key, else a new one. */
+static int store_room_ensure(struct store *st, const char *name, int persistent, const char *ts)
+{
+	char key[ROOM_NAME_BUF];
+	long long id;
+	int r, was = 0;
+
+	if ((r = store_room_find(st, name, &id, &was, NULL)) == 0) {
+		room_key(name, key);
+		return st->drv->room_add(st, name, key, persistent, ts);
+	}
+	return r < 0 ? -1 : persistent && !was ? st->drv->room_persist(st, id) : 0;
+}
+
+/* 1 when a and b name one room (their keys are equal). */
+static int store_same_room(const char *a, const char *b)
+{
+	char ka[ROOM_NAME_BUF], kb[ROOM_NAME_BUF];
+
+	room_key(a, ka);
+	room_key(b, kb);
+	return strcmp(ka, kb) == 0;
+}
+
+/* 1 when name is `all` or one of persistent[0..n), by key. */
 static int store_wanted(const char *name, const char *const *persistent, size_t n)
 {
-	if (strcmp(name, ROOM_ALL) == 0)
+	if (store_same_room(name, ROOM_ALL))
 		return 1;
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(name, persistent[i]) == 0)
+		if (store_same_room(name, persistent[i]))
 			return 1;
 	return 0;
 }
 
 /* 1 when names (NULL-terminated, unique: the rooms the store marks
- * persistent) are exactly `all` and persistent[0..n), else 0. */
+ * persistent) are exactly `all` and persistent[0..n), by key, else 0. */
 static int store_persistent_same(char **names, const char *const *persistent, size_t n)
 {
 	size_t have = 0, want = 1;
@@ -83,9 +120,9 @@ static int store_persistent_same(char **names, const char *const *persistent, si
 		if (!store_wanted(*p, persistent, n))
 			return 0;
 	for (size_t i = 0; i < n; i++) {
-		int dup = strcmp(persistent[i], ROOM_ALL) == 0;
+		int dup = store_same_room(persistent[i], ROOM_ALL);
 		for (size_t j = 0; j < i && !dup; j++)
-			dup = strcmp(persistent[i], persistent[j]) == 0;
+			dup = store_same_room(persistent[i], persistent[j]);
 		want += !dup;
 	}
 	return have == want;
@@ -105,18 +142,18 @@ static enum store_result store_rooms_ensure(struct store *st, const char *const 
 
 	r = d->rooms_persistent(st, &names, &count);
 	if (r == 0 && store_persistent_same(names, persistent, n))
-		r = d->room_find(st, ROOM_ALL, &st->all_id, NULL) == 1 ? 1 : -1;
+		r = store_room_find(st, ROOM_ALL, &st->all_id, NULL, NULL) == 1 ? 1 : -1;
 	store_free_names(names);
 	if (r < 0)
 		return d->fail(st, "reading rooms", err, errlen);
 	if (r == 1)
 		return STORE_OK;
 	store_time(ts, 0);
-	if (d->begin(st) < 0 || d->rooms_unpersist(st) < 0 || d->room_ensure(st, ROOM_ALL, 1, ts) < 0 ||
-	    d->room_find(st, ROOM_ALL, &st->all_id, NULL) != 1)
+	if (d->begin(st) < 0 || d->rooms_unpersist(st) < 0 || store_room_ensure(st, ROOM_ALL, 1, ts) < 0 ||
+	    store_room_find(st, ROOM_ALL, &st->all_id, NULL, NULL) != 1)
 		return d->fail(st, "creating rooms", err, errlen);
 	for (size_t i = 0; i < n; i++)
-		if (d->room_ensure(st, persistent[i], 1, ts) < 0)
+		if (store_room_ensure(st, persistent[i], 1, ts) < 0)
 			return d->fail(st, "creating rooms", err, errlen);
 	return store_commit(st, 0, "creating rooms", err, errlen);
 }
@@ -187,8 +224,8 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 
 	*event_id = 0;
 	store_time(ts, 0);
-	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 || d->room_ensure(st, room, 0, ts) < 0 ||
-	    d->room_find(st, room, &room_id, &persistent) != 1)
+	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 || store_room_ensure(st, room, 0, ts) < 0 ||
+	    store_room_find(st, room, &room_id, &persistent, NULL) != 1)
 		return d->fail(st, "joining a room", err, errlen);
 	if (room_id == st->all_id)   /* everyone is in it: nothing to store */
 		return store_commit(st, 0, "joining a room", err, errlen);
@@ -206,7 +243,7 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 		}
 	}
 	if ((added = d->member_add(st, room_id, u->id, ts)) < 0 ||
-	    (added == 1 && store_event_add(st, u, EV_JOIN, room_id, 0, NULL, NULL, 0, ts, event_id) < 0))
+	    (added == 1 && store_event_add(st, u, EV_JOIN, room_id, 0, ts, event_id) < 0))
 		return d->fail(st, "joining a room", err, errlen);
 	return store_commit(st, *event_id != 0, "joining a room", err, errlen);
 }
@@ -220,64 +257,102 @@ enum store_result store_leave(struct store *st, const struct user *u, const char
 	int found, gone;
 
 	*event_id = 0;
-	if (strcmp(room, ROOM_ALL) == 0) {
-		snprintf(err, errlen, "nobody can leave the room all");
-		return STORE_FORBIDDEN;
-	}
 	store_time(ts, 0);
 	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 ||
-	    (found = d->room_find(st, room, &room_id, NULL)) < 0)
+	    (found = store_room_find(st, room, &room_id, NULL, NULL)) < 0)
 		return d->fail(st, "leaving a room", err, errlen);
-	if (!found) {
+	if (!found || room_id == st->all_id) {
 		d->rollback(st);
-		snprintf(err, errlen, "no room %s", room);
-		return STORE_NOT_FOUND;
+		if (found)
+			snprintf(err, errlen, "nobody can leave the room all");
+		else
+			snprintf(err, errlen, "no room %s", room);
+		return found ? STORE_FORBIDDEN : STORE_NOT_FOUND;
 	}
 	if ((gone = d->member_del(st, room_id, u->id)) < 0 ||
-	    (gone == 1 && store_event_add(st, u, EV_LEAVE, room_id, 0, NULL, NULL, 0, ts, event_id) < 0))
+	    (gone == 1 && store_event_add(st, u, EV_LEAVE, room_id, 0, ts, event_id) < 0))
 		return d->fail(st, "leaving a room", err, errlen);
 	return store_commit(st, *event_id != 0, "leaving a room", err, errlen);
 }
 
-/* Inside store_post's transaction: whether u may post there now. STORE_OK
- * (with *room_id set for a room), or why not. */
-static enum store_result store_post_target(struct store *st, const struct user *u,
-                                           const char *room, long long to_user_id,
-                                           long long *room_id, char *err, size_t errlen)
+int store_muted(struct store *st, const struct user *u, char *err, size_t errlen)
 {
-	const struct store_driver *d = st->drv;
 	char until[32], now[32];
 	int r;
 
 	store_time(now, 0);
-	if ((r = d->mute_get(st, u->id, now, until)) == 1) {
+	if ((r = st->drv->mute_get(st, u->id, now, until)) == 1)
 		snprintf(err, errlen, "you are muted until %s", until);
-		return STORE_FORBIDDEN;
+	return r;
+}
+
+/* Inside store_post's transaction: whether the message u sends to room
+ * (or to_user_id) may answer reply_to, which u must see there. STORE_OK
+ * with *thread_id its thread's root, or why not. */
+static enum store_result store_post_reply(struct store *st, const struct user *u,
+                                          long long room_id, long long to_user_id,
+                                          long long reply_to, long long *thread_id,
+                                          char *err, size_t errlen)
+{
+	struct store_target t;
+	enum store_result res;
+	unsigned role = 0;
+	int r, here;
+
+	if ((r = store_message_role(st, u, reply_to, &t, &role)) < 0)
+		return st->drv->fail(st, "posting", err, errlen);
+	if ((res = store_message_check(role, STORE_ROLE_SEES, 0, reply_to, "", err, errlen)) != STORE_OK)
+		return res;
+	here = room_id ? t.room_id == room_id
+	       : !t.room_id && ((t.user_id == u->id && t.to_user_id == to_user_id) ||
+	                        (t.user_id == to_user_id && t.to_user_id == u->id));
+	if (!here) {
+		snprintf(err, errlen, "message %lld is not in this %s", reply_to,
+		         room_id ? "room" : "conversation");
+		return STORE_BAD_REQUEST;
 	}
+	*thread_id = t.thread_id ? t.thread_id : reply_to;
+	return STORE_OK;
+}
+
+/* Inside store_post's transaction: whether u may post ev there now.
+ * STORE_OK (with ev's room_id and thread_id set), or why not. */
+static enum store_result store_post_target(struct store *st, const struct user *u,
+                                           const char *room, struct store_new_event *ev,
+                                           char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	int r;
+
+	if ((r = store_muted(st, u, err, errlen)) == 1)
+		return STORE_FORBIDDEN;
 	if (r == 0 && room) {
-		if ((r = d->room_find(st, room, room_id, NULL)) == 0) {
+		if ((r = store_room_find(st, room, &ev->room_id, NULL, NULL)) == 0) {
 			snprintf(err, errlen, "no room %s", room);
 			return STORE_NOT_FOUND;
 		}
-		if (r == 1 && (r = store_member(st, *room_id, u->id)) == 0) {
+		if (r == 1 && (r = store_member(st, ev->room_id, u->id)) == 0) {
 			snprintf(err, errlen, "%s is not in the room %s", u->username, room);
 			return STORE_FORBIDDEN;
 		}
-	} else if (r == 0 && (r = d->user_known(st, to_user_id)) == 0) {
-		snprintf(err, errlen, "no chat user with id %lld", to_user_id);
+	} else if (r == 0 && (r = d->user_known(st, ev->to_user_id)) == 0) {
+		snprintf(err, errlen, "no chat user with id %lld", ev->to_user_id);
 		return STORE_NOT_FOUND;
 	}
-	return r < 0 ? d->fail(st, "posting", err, errlen) : STORE_OK;
+	if (r < 0)
+		return d->fail(st, "posting", err, errlen);
+	return ev->reply_to ? store_post_reply(st, u, ev->room_id, ev->to_user_id, ev->reply_to,
+	                                       &ev->thread_id, err, errlen) : STORE_OK;
 }
 
 enum store_result store_post(struct store *st, const struct user *u,
                              const char *room, long long to_user_id,
-                             const char *text, const char *client_id,
+                             const char *text, const char *client_id, long long reply_to,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen)
 {
 	const struct store_driver *d = st->drv;
-	long long room_id = 0;
+	struct store_new_event ev = store_event_new(room ? EV_MESSAGE : EV_DIRECT, u, ts);
 	enum store_result res;
 	int r;
 
@@ -288,6 +363,10 @@ enum store_result store_post(struct store *st, const struct user *u,
 		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
 		return STORE_ERROR;
 	}
+	ev.to_user_id = room ? 0 : to_user_id;
+	ev.text = text;
+	ev.client_id = client_id;
+	ev.reply_to = reply_to > 0 ? reply_to : 0;
 	if (d->begin(st) < 0)
 		return d->fail(st, "posting", err, errlen);
 	/* A retry finds the first attempt here: the write transaction keeps
@@ -299,16 +378,13 @@ enum store_result store_post(struct store *st, const struct user *u,
 		d->rollback(st);
 		return STORE_OK;
 	}
-	if ((res = store_post_target(st, u, room, to_user_id, &room_id, err, errlen)) != STORE_OK) {
+	if ((res = store_post_target(st, u, room, &ev, err, errlen)) != STORE_OK) {
 		if (res != STORE_ERROR)
 			d->rollback(st);
 		return res;
 	}
 	store_time(ts, 0);
-	if (d->user_write(st, u, ts) < 0 ||
-	    store_event_add(st, u, room ? EV_MESSAGE : EV_DIRECT, room_id, to_user_id, text,
-	                    client_id, 0, ts, id) < 0 ||
-	    d->commit(st, 1) < 0) {
+	if (d->user_write(st, u, ts) < 0 || d->event_add(st, &ev, id) < 0 || d->commit(st, 1) < 0) {
 		*id = 0;
 		return d->fail(st, "posting", err, errlen);
 	}
@@ -318,7 +394,7 @@ enum store_result store_post(struct store *st, const struct user *u,
 
 int store_event_visible(const struct store_event *ev, long long user_id, char *const *rooms)
 {
-	if (!ev->room)   /* a direct message, or the delete of one (store.h) */
+	if (!ev->room)   /* a direct message, or an event naming one (store.h) */
 		return ev->user_id == user_id || ev->to_user_id == user_id;
 	if ((ev->type == EV_JOIN || ev->type == EV_LEAVE) && ev->user_id == user_id)
 		return 1;
@@ -385,13 +461,12 @@ void store_free_names(char **names)
 	free(names);
 }
 
-/* store_room_access(), and *room_id when allowed. */
-static enum store_result store_room_open(struct store *st, long long user_id, const char *room,
-                                         long long *room_id, char *err, size_t errlen)
+enum store_result store_room_open(struct store *st, long long user_id, const char *room,
+                                  long long *room_id, char *err, size_t errlen)
 {
 	int r;
 
-	if ((r = st->drv->room_find(st, room, room_id, NULL)) < 0)
+	if ((r = store_room_find(st, room, room_id, NULL, NULL)) < 0)
 		return st->drv->fail(st, "finding a room", err, errlen);
 	if (r == 0) {
 		snprintf(err, errlen, "no room %s", room);
@@ -414,6 +489,59 @@ enum store_result store_room_access(struct store *st, long long user_id, const c
 	return store_room_open(st, user_id, room, &room_id, err, errlen);
 }
 
+enum store_result store_room_name(struct store *st, const char *room, char name[ROOM_NAME_BUF],
+                                  char *err, size_t errlen)
+{
+	long long id;
+	int r;
+
+	name[0] = '\0';
+	if ((r = store_room_find(st, room, &id, NULL, name)) < 0)
+		return st->drv->fail(st, "finding a room", err, errlen);
+	if (r == 0)
+		snprintf(err, errlen, "no room %s", room);
+	return r ? STORE_OK : STORE_NOT_FOUND;
+}
+
+enum store_result store_room_twins(struct store *st, json_object **out, char *err, size_t errlen)
+{
+	char **names = NULL, name[ROOM_NAME_BUF];
+	size_t n = 0;
+	long long id;
+	int r = 0;
+
+	if (!(*out = json_object_new_array()))
+		return store_oom(err, errlen);
+	if (st->drv->rooms_unkeyed(st, &names, &n) < 0) {
+		store_free_names(names);
+		json_object_put(*out);
+		*out = NULL;
+		return st->drv->fail(st, "listing rooms", err, errlen);
+	}
+	/* each one's key names the room that had it first */
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		char key[ROOM_NAME_BUF];
+		json_object *pair = json_object_new_array();
+
+		room_key(names[i], key);   /* "": no room has it, so the key decides */
+		if ((r = st->drv->room_find(st, "", key, &id, NULL, name)) == 1) {
+			json_object_array_add(pair, json_object_new_string(names[i]));
+			json_object_array_add(pair, json_object_new_string(name));
+		}
+		if (json_object_array_length(pair) == 2)
+			json_object_array_add(*out, pair);
+		else
+			json_object_put(pair);
+	}
+	store_free_names(names);
+	if (r < 0) {
+		json_object_put(*out);
+		*out = NULL;
+		return st->drv->fail(st, "finding a room", err, errlen);
+	}
+	return STORE_OK;
+}
+
 /* Frees evs->v[i]'s strings. */
 static void store_event_free(struct store_events *evs, size_t i)
 {
@@ -430,11 +558,24 @@ void store_events_clear(struct store_events *evs)
 	evs->n = evs->cap = 0;
 }
 
+void store_page(struct store_events *out, size_t first, int limit, int oldest_first, int *more)
+{
+	*more = out->n - first > (size_t)limit;
+	if (*more)
+		store_event_free(out, --out->n);
+	for (size_t i = first, j = out->n; oldest_first && i + 1 < j; i++, j--) {
+		struct store_event t = out->v[i];
+
+		out->v[i] = out->v[j - 1];
+		out->v[j - 1] = t;
+	}
+}
+
 enum store_result store_history(struct store *st, long long user_id, const char *room,
                                 long long before, int limit, struct store_events *out,
                                 int *more, char *err, size_t errlen)
 {
-	size_t first = out->n, i, j;
+	size_t first = out->n;
 	enum store_result res;
 	long long room_id;
 
@@ -446,16 +587,7 @@ enum store_result store_history(struct store *st, long long user_id, const char 
 	 * then turned around */
 	if (st->drv->history(st, room_id, before > 0 ? before : INT64_MAX, limit + 1, out) < 0)
 		return st->drv->fail(st, "reading events", err, errlen);
-	if (out->n - first > (size_t)limit) {
-		*more = 1;
-		store_event_free(out, --out->n);
-	}
-	for (i = first, j = out->n; i + 1 < j; i++, j--) {
-		struct store_event t = out->v[i];
-
-		out->v[i] = out->v[j - 1];
-		out->v[j - 1] = t;
-	}
+	store_page(out, first, limit, 1, more);
 	return STORE_OK;
 }
 
@@ -496,35 +628,71 @@ enum store_result store_who(struct store *st, long long user_id, const char *roo
 	return STORE_OK;
 }
 
+int store_sees(struct store *st, const struct user *u, const struct store_target *t)
+{
+	return t->room_id ? store_member(st, t->room_id, u->id)
+	       : t->user_id == u->id || t->to_user_id == u->id;
+}
+
+int store_message_role(struct store *st, const struct user *u, long long id,
+                       struct store_target *t, unsigned *role)
+{
+	int r, sees;
+
+	*role = 0;
+	memset(t, 0, sizeof *t);
+	if ((r = st->drv->event_target(st, id, t)) != 1)
+		return r;
+	if ((sees = store_sees(st, u, t)) < 0)
+		return -1;
+	*role = (sees ? STORE_ROLE_SEES : 0) | (t->user_id == u->id ? STORE_ROLE_AUTHOR : 0) |
+	        (u->admin ? STORE_ROLE_ADMIN : 0) | (t->deleted ? STORE_ROLE_REMOVED : 0);
+	return 1;
+}
+
+enum store_result store_message_check(unsigned role, unsigned may, int removed_ok, long long id,
+                                      const char *forbidden, char *err, size_t errlen)
+{
+	int allowed = (role & may) != 0;
+
+	if (!(role & STORE_ROLE_SEES) && !allowed) {   /* or no such message: role 0 */
+		snprintf(err, errlen, "no message %lld", id);
+		return STORE_NOT_FOUND;
+	}
+	if ((role & STORE_ROLE_REMOVED) && !removed_ok) {
+		snprintf(err, errlen, "no message %lld (it was removed)", id);
+		return STORE_NOT_FOUND;
+	}
+	if (!allowed) {
+		snprintf(err, errlen, "%s %lld", forbidden, id);
+		return STORE_FORBIDDEN;
+	}
+	return STORE_OK;
+}
+
 enum store_result store_delete(struct store *st, const struct user *u, long long id,
                                long long *event_id, char *err, size_t errlen)
 {
 	const struct store_driver *d = st->drv;
-	struct store_target t = { 0 };
-	int found, sees, may;
+	struct store_target t;
+	enum store_result res;
+	unsigned role;
 	char ts[32];
 
 	*event_id = 0;
-	if (d->begin(st) < 0 || (found = d->event_target(st, id, &t)) < 0)
+	if (d->begin(st) < 0 || store_message_role(st, u, id, &t, &role) < 0)
 		return d->fail(st, "removing a message", err, errlen);
-	/* its author and an admin may; who else can see it is told it exists */
-	may = found && (t.user_id == u->id || u->admin);
-	sees = may;
-	if (found && !may)
-		sees = t.room_id ? store_member(st, t.room_id, u->id) : t.to_user_id == u->id;
-	if (sees < 0)
-		return d->fail(st, "removing a message", err, errlen);
-	if (!may || t.deleted) {
+	/* its author and an admin may, also a message removed already (that
+	 * changes nothing); who else can see it is told it exists */
+	res = store_message_check(role, STORE_ROLE_AUTHOR | STORE_ROLE_ADMIN, 1, id,
+	                          "only its author or an admin may remove message", err, errlen);
+	if (res != STORE_OK || t.deleted) {
 		d->rollback(st);
-		if (!sees)
-			snprintf(err, errlen, "no message %lld", id);
-		else if (!may)
-			snprintf(err, errlen, "only its author or an admin may remove message %lld", id);
-		return !sees ? STORE_NOT_FOUND : !may ? STORE_FORBIDDEN : STORE_OK;
+		return res;
 	}
 	store_time(ts, 0);
 	if (d->user_write(st, u, ts) < 0 || d->event_mark_deleted(st, id, u->id, ts) < 0 ||
-	    store_event_add(st, u, EV_DELETE, t.room_id, 0, NULL, NULL, id, ts, event_id) < 0)
+	    store_event_add(st, u, EV_DELETE, t.room_id, id, ts, event_id) < 0)
 		return d->fail(st, "removing a message", err, errlen);
 	return store_commit(st, 1, "removing a message", err, errlen);
 }
@@ -535,6 +703,7 @@ enum store_result store_mute(struct store *st, const struct user *u, long long u
 {
 	const struct store_driver *d = st->drv;
 	char notice[USER_NAME_MAX + 96], now[32];
+	struct store_new_event ev;
 	int r;
 
 	*event_id = 0;
@@ -563,8 +732,10 @@ enum store_result store_mute(struct store *st, const struct user *u, long long u
 		d->rollback(st);
 		return STORE_OK;
 	}
-	if (store_event_add(st, u, EV_DIRECT, 0, user_id, notice, NULL, 0, now, event_id) < 0 ||
-	    d->commit(st, 1) < 0)
+	ev = store_event_new(EV_DIRECT, u, now);
+	ev.to_user_id = user_id;
+	ev.text = notice;
+	if (d->event_add(st, &ev, event_id) < 0 || d->commit(st, 1) < 0)
 		goto fail;
 	return STORE_OK;
 fail:
@@ -643,7 +814,7 @@ enum store_result store_log(struct store *st, const char *room, const char *sinc
 	long long room_id;
 	int r;
 
-	if ((r = st->drv->room_find(st, room, &room_id, NULL)) == 0) {
+	if ((r = store_room_find(st, room, &room_id, NULL, NULL)) == 0) {
 		snprintf(err, errlen, "no room %s", room);
 		return STORE_NOT_FOUND;
 	}

@@ -19,16 +19,28 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "room.h"
 #include "user.h"
 
 enum store_result {
 	STORE_OK = 0,
 	STORE_NOT_FOUND = 1,   /* no such room / user / message */
 	STORE_FORBIDDEN = 2,   /* e.g. posting to a room one is not in, leaving `all` */
+	STORE_BAD_REQUEST = 3, /* e.g. a reply to a message in another room */
 	STORE_ERROR = -1       /* the store failed (I/O, full disk, locked too long) */
 };
 
-enum event_type { EV_MESSAGE, EV_JOIN, EV_LEAVE, EV_DIRECT, EV_DELETE };
+enum event_type {
+	EV_MESSAGE, EV_JOIN, EV_LEAVE, EV_DIRECT, EV_DELETE, EV_EDIT, EV_REACTION, EV_SOLVED
+};
+#define EV_TYPES (EV_SOLVED + 1)
+
+/* Whether events of type t name a message (target) and go where it went:
+ * delete, edit, reaction, solved. */
+static inline int store_event_targets(enum event_type t)
+{
+	return t == EV_DELETE || t == EV_EDIT || t == EV_REACTION || t == EV_SOLVED;
+}
 
 /* One event, as the hub and the handlers need it. */
 struct store_event {
@@ -37,11 +49,13 @@ struct store_event {
 	char *room;            /* NULL for direct messages */
 	long long user_id;     /* author, joiner, leaver, remover */
 	long long to_user_id;  /* direct messages: the recipient, else 0 */
-	long long target;      /* delete: the removed message's id, else 0 */
+	long long target;      /* delete, edit, reaction, solved: the message, else 0 */
+	long long reply_to;    /* a reply: the message it answers, else 0 */
 	char *json;            /* the event as API.md shows it, serialized once */
-	/* A delete of a direct message has no room; its user_id and to_user_id
-	 * are the two users of the removed message, who alone see it. A removed
-	 * message itself reads {..., "deleted": true} without "text". */
+	/* An event naming a direct message (store_event_targets) has no room;
+	 * its user_id and to_user_id are the two users of that message, who
+	 * alone see it. A removed message itself reads {..., "deleted": true}
+	 * without "text". */
 };
 
 /* The most events one read returns: a larger limit is cut to it. */
@@ -114,12 +128,16 @@ enum store_result store_leave(struct store *st, const struct user *u, const char
  * auth_find_user() does, by Galaxy's current usernames). client_id (may
  * be NULL) makes retries safe: the same user's repeated client_id returns
  * the first event's id and ts and stores nothing (*created = 0). ts
- * receives "YYYY-MM-DDTHH:MM:SS.mmmZ".
- * STORE_FORBIDDEN when u is not in room, STORE_NOT_FOUND for an unknown room
- * or a recipient who has never used the chat. */
+ * receives "YYYY-MM-DDTHH:MM:SS.mmmZ". reply_to (0: none) is the message
+ * it answers, which u must see in the same room, or between the same two
+ * users; the reply joins its thread (the root's, for a reply to a reply).
+ * STORE_FORBIDDEN when u is not in room or muted, STORE_NOT_FOUND for an
+ * unknown room, a recipient who has never used the chat, or a reply_to u
+ * cannot see (or removed: then err starts "no message"); STORE_BAD_REQUEST
+ * for a reply_to elsewhere. */
 enum store_result store_post(struct store *st, const struct user *u,
                              const char *room, long long to_user_id,
-                             const char *text, const char *client_id,
+                             const char *text, const char *client_id, long long reply_to,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen);
 
@@ -151,9 +169,20 @@ void store_free_names(char **names);
 enum store_result store_room_access(struct store *st, long long user_id, const char *room,
                                     char *err, size_t errlen);
 
-/* History of room: events with id < before (before <= 0: newest), at most
- * limit, oldest first; *more is 1 when older ones exist. Refused as
- * store_room_access() refuses. */
+/* The name of the room room names (room.h: that spelling, else the room
+ * whose key it has) as first written, into name; STORE_NOT_FOUND. */
+enum store_result store_room_name(struct store *st, const char *room, char name[ROOM_NAME_BUF],
+                                  char *err, size_t errlen);
+
+/* The rooms of an older store that differ from an older room only in
+ * case (room.h): a new JSON array (caller puts it) of [name, older room's
+ * name] pairs. Both keep working; `galaxy-chat check` lists them. */
+enum store_result store_room_twins(struct store *st, json_object **out, char *err, size_t errlen);
+
+/* History of room: its message, join, leave and delete events with id <
+ * before (before <= 0: newest), at most limit, oldest first, each message
+ * as it is now with its replies, reactions and solved mark (API.md); *more
+ * is 1 when older ones exist. Refused as store_room_access() refuses. */
 enum store_result store_history(struct store *st, long long user_id, const char *room,
                                 long long before, int limit, struct store_events *out,
                                 int *more, char *err, size_t errlen);
@@ -182,6 +211,76 @@ enum store_result store_who(struct store *st, long long user_id, const char *roo
  * cannot see it; STORE_FORBIDDEN when u sees it but may not remove it. */
 enum store_result store_delete(struct store *st, const struct user *u, long long id,
                                long long *event_id, char *err, size_t errlen);
+
+/* Conversations (store_conv.c). Each act on message id answers as
+ * store_delete does: STORE_NOT_FOUND when there is no such message (or
+ * direct message), it is removed, or u cannot see it; STORE_FORBIDDEN
+ * when u sees it but may not. */
+
+/* u, its author, edits message id to text, within window_s seconds of
+ * sending it (0: any time), unless muted. The text it replaces is kept as
+ * a version; an edit event names the message and goes where it went.
+ * edited receives the edit's time and *event_id its event; the text it
+ * has already changes nothing (*event_id 0, edited as it was, "" if
+ * never). */
+enum store_result store_edit(struct store *st, const struct user *u, long long id,
+                             const char *text, int window_s, char edited[32],
+                             long long *event_id, char *err, size_t errlen);
+
+/* u, who sees message id, gives (on) or takes back the reaction emoji (one
+ * emoji, emoji.h); a reaction event goes where the message went. Taking
+ * back works while muted, giving does not. *event_id 0 when nothing
+ * changed. */
+enum store_result store_react(struct store *st, const struct user *u, long long id,
+                              const char *emoji, int on, long long *event_id,
+                              char *err, size_t errlen);
+
+/* u, its author or an admin, marks message id solved (on) or unmarks it;
+ * a solved event goes where it went. by and at receive the mark after
+ * the call ("" when none): marking a solved message again keeps its mark
+ * (*event_id 0, nothing changed). */
+enum store_result store_solve(struct store *st, const struct user *u, long long id, int on,
+                              char by[USER_NAME_MAX], char at[32], long long *event_id,
+                              char *err, size_t errlen);
+
+/* The thread of message id (its root, or a reply in it) for u, who must
+ * see it (STORE_NOT_FOUND otherwise): *root_id its root, root the root
+ * event (none when pruned: its replies are still a thread), out the
+ * replies with id > after, oldest first, at most limit; *more when more
+ * follow. */
+enum store_result store_thread(struct store *st, const struct user *u, long long id,
+                               long long after, int limit, long long *root_id,
+                               struct store_events *root, struct store_events *out, int *more,
+                               char *err, size_t errlen);
+
+/* The direct messages between user_id and other, as store_history reads
+ * a room; STORE_NOT_FOUND when other has never used the chat. */
+enum store_result store_direct_history(struct store *st, long long user_id, long long other,
+                                       long long before, int limit, struct store_events *out,
+                                       int *more, char *err, size_t errlen);
+
+/* The open questions of room for u (a member, or an admin): its messages
+ * of the last days days that are not replies, removed or solved and that
+ * nobody but their author answered, ids < before (<= 0: newest), newest
+ * first, at most limit; *more when older ones exist. STORE_NOT_FOUND,
+ * STORE_FORBIDDEN as store_room_access(), admins aside. */
+enum store_result store_open_questions(struct store *st, const struct user *u, const char *room,
+                                       int days, long long before, int limit,
+                                       struct store_events *out, int *more,
+                                       char *err, size_t errlen);
+
+/* One earlier version of a message (store_versions); strings valid during
+ * the call. */
+struct store_version {
+	int version;           /* 1: as first sent */
+	const char *written, *replaced, *text;
+};
+typedef int (*store_version_fn)(const struct store_version *v, void *ctx);
+
+/* Calls fn on each earlier version of message id, oldest first (none
+ * when never edited). fn returns 0, or -1 to stop (STORE_ERROR). */
+enum store_result store_versions(struct store *st, long long id, store_version_fn fn, void *ctx,
+                                 char *err, size_t errlen);
 
 /* As admin u (the caller checks u->admin), mutes the user user_id (found
  * as for store_post) for minutes from now, or lifts the mute when minutes is 0.
@@ -227,9 +326,13 @@ enum store_result store_prune(struct store *st, int days, int batch, int dry_run
 struct store_log_row {
 	long long id;
 	const char *ts, *room, *user, *type;
-	const char *text;      /* NULL for joins, leaves, deletes, removed messages */
+	const char *text;      /* NULL for joins, leaves, deletes, removed messages;
+	                        * an edit's new text, a reaction's emoji */
 	int deleted;           /* a removed message */
-	long long target;      /* delete: the removed message */
+	long long target;      /* delete, edit, reaction, solved: the message */
+	const char *edited;    /* a message's latest edit, NULL: never edited */
+	int on;                /* reaction, solved: given (1) or taken back (0) */
+	long long reply_to;    /* a reply: the message it answers, else 0 */
 };
 typedef int (*store_log_fn)(const struct store_log_row *row, void *ctx);
 

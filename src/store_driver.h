@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "room.h"
 #include "store.h"
 #include "store_rows.h"
 
@@ -50,20 +51,25 @@ struct store {
 	long long all_id;               /* rooms.id of `all`, set by store_open() */
 };
 
-/* An event to insert (room_id, to_user_id, target 0 for none; text and
- * client_id may be NULL). */
+/* An event to insert (room_id, to_user_id, target, reply_to, thread_id 0
+ * for none; text and client_id may be NULL; on_off -1 for none). */
 struct store_new_event {
 	enum event_type type;
 	const struct user *user;        /* its author: id and username as now */
-	long long room_id, to_user_id, target;
+	long long room_id, to_user_id, target, reply_to, thread_id;
+	int on_off;
 	const char *text, *client_id, *ts;
 };
 
-/* What removing a message needs to know of it. */
+/* What the rules need to know of a message (a message or direct event). */
 struct store_target {
 	long long room_id;              /* 0 for a direct message */
 	long long user_id, to_user_id;  /* its author, and a direct message's recipient */
 	int deleted;                    /* removed already */
+	long long thread_id;            /* a reply: its thread's root, else 0 */
+	char ts[32], edited[32];        /* sent, last edited ("": never) */
+	char solved_by[USER_NAME_MAX];  /* who marked it solved, "": not solved */
+	char solved_at[32];
 };
 
 struct store_driver {
@@ -92,13 +98,21 @@ struct store_driver {
 	 * return 0 (last_seen is soft state) */
 	int (*users_seen)(struct store *st, const struct store_seen_row *rows, size_t n, int wait);
 
-	/* --- rooms and members --- */
-	/* 1 with *id (and *persistent when not NULL) for the room called name, 0 when none */
-	int (*room_find)(struct store *st, const char *name, long long *id, int *persistent);
-	/* creates room name if missing, marking it persistent when asked */
-	int (*room_ensure)(struct store *st, const char *name, int persistent, const char *ts);
+	/* --- rooms and members (key: room_key() of the name) --- */
+	/* 1 with *id (and *persistent, canon: its name, when not NULL) for the
+	 * room called name, else the room of key; 0 when none */
+	int (*room_find)(struct store *st, const char *name, const char *key, long long *id,
+	                 int *persistent, char canon[ROOM_NAME_BUF]);
+	/* creates room name with key unless a room has either */
+	int (*room_add)(struct store *st, const char *name, const char *key, int persistent,
+	                const char *ts);
+	/* marks room_id persistent */
+	int (*room_persist)(struct store *st, long long room_id);
 	/* appends the names of the persistent rooms to *names (store_rows_name_add) */
 	int (*rooms_persistent)(struct store *st, char ***names, size_t *n);
+	/* appends the names of the rooms without a key (an older store's
+	 * second spelling of a room), oldest first */
+	int (*rooms_unkeyed)(struct store *st, char ***names, size_t *n);
 	/* marks every room but `all` not persistent */
 	int (*rooms_unpersist)(struct store *st);
 	/* 1 when user_id was added to room_id, 0 when a member already */
@@ -128,6 +142,9 @@ struct store_driver {
 	                       long long *id, char ts[32]);
 	/* 1 with *t for the message or direct message id, 0 when none */
 	int (*event_target)(struct store *st, long long id, struct store_target *t);
+	/* 1 with t's room_id, user_id, to_user_id from the oldest reply left
+	 * in thread root (whose root is gone), 0 when none */
+	int (*thread_find)(struct store *st, long long root, struct store_target *t);
 	int (*event_mark_deleted)(struct store *st, long long id, long long by, const char *ts);
 	/* the newest event id, 0 when none */
 	int (*max_id)(struct store *st, long long *id);
@@ -137,9 +154,44 @@ struct store_driver {
 	 * oldest first, at most limit: the poll's scan, tuned per dialect */
 	int (*events_visible)(struct store *st, long long user_id, long long since, int limit,
 	                      struct store_events *out);
-	/* appends room_id's events with id < before, newest first, at most limit */
+	/* The reads of whole conversations: events with EVENT_DETAIL. */
+	/* appends room_id's events of SQL_HISTORY_TYPES with id < before,
+	 * newest first, at most limit */
 	int (*history)(struct store *st, long long room_id, long long before, int limit,
 	               struct store_events *out);
+	/* appends the event id, if any */
+	int (*event_get)(struct store *st, long long id, struct store_events *out);
+	/* appends the replies of thread root with id > after, oldest first,
+	 * at most limit */
+	int (*thread)(struct store *st, long long root, long long after, int limit,
+	              struct store_events *out);
+	/* appends the direct messages between users a and b with id < before,
+	 * newest first, at most limit */
+	int (*direct_history)(struct store *st, long long a, long long b, long long before, int limit,
+	                      struct store_events *out);
+	/* appends room_id's open questions (SQL_OPEN) sent at or after since,
+	 * id < before, newest first, at most limit */
+	int (*open_questions)(struct store *st, long long room_id, const char *since,
+	                      long long before, int limit, struct store_events *out);
+
+	/* --- edits, reactions, solved marks of message id --- */
+	/* 1 when its text is text, else 0 */
+	int (*text_is)(struct store *st, long long id, const char *text);
+	/* keeps its text as its next version, replaced at ts */
+	int (*version_add)(struct store *st, long long id, const char *ts);
+	/* its text becomes text, edited at ts (a removed message is left alone) */
+	int (*text_set)(struct store *st, long long id, const char *text, const char *ts);
+	/* calls fn on each earlier version, oldest first: 0, 1 when fn stopped it, -1 */
+	int (*versions)(struct store *st, long long id, store_version_fn fn, void *ctx);
+	/* 1 when user_id's reaction emoji was added (removed), 0 when it was
+	 * there (not there) already */
+	int (*reaction_add)(struct store *st, long long id, const char *emoji, long long user_id,
+	                    const char *ts);
+	int (*reaction_del)(struct store *st, long long id, const char *emoji, long long user_id);
+	/* 1 when it was marked solved by by at ts (unmarked), 0 when it was
+	 * solved (not solved) already */
+	int (*solved_set)(struct store *st, long long id, long long by, const char *ts);
+	int (*solved_del)(struct store *st, long long id);
 
 	/* --- mutes --- */
 	/* 1 with until when user_id is muted after now, else 0 (until "") */

@@ -5,6 +5,11 @@
  */
 #include "store_pg_sql.h"
 
+/* room_key() (room.c) in SQL: A-Z lowered and nothing else, whatever the
+ * database's locale (lower() would fold more). */
+#define PGS_ROOM_KEY(x) \
+	"translate(" x ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
 /* pgs_schema_sql[v] upgrades a database from version v to v + 1. */
 const char *const pgs_schema_sql[PGS_SCHEMA_VERSION] = {
 	/* 1: users, rooms, members, events, chat_log (as store_sqlite.c's 1) */
@@ -65,7 +70,41 @@ const char *const pgs_schema_sql[PGS_SCHEMA_VERSION] = {
 	SQL_CHAT_LOG_V2
 	SQL_ROOM_ACTIVITY("to_char(now() AT TIME ZONE 'UTC' - interval '7 days', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 	SQL_USER_ACTIVITY("\"user\"", "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"),
+	/* 3: replies, threads, edits and their versions, reactions, solved
+	 * marks, room keys, the conversation views (as store_sqlite.c's 3;
+	 * here the CHECK is replaced in place and the rows of a message go
+	 * with it by ON DELETE CASCADE) */
+	"ALTER TABLE events DROP CONSTRAINT events_type_check,"
+	"  ADD CONSTRAINT events_type_check CHECK (type IN " SQL_EVENT_TYPES "),"
+	"  ADD COLUMN reply_to bigint, ADD COLUMN thread_id bigint, ADD COLUMN edited_at text,"
+	"  ADD COLUMN solved_by bigint, ADD COLUMN solved_at text, ADD COLUMN on_off integer;"
+	"DROP INDEX events_direct_delete;"
+	"CREATE INDEX events_direct_target ON events (id)"
+	"  WHERE type IN " SQL_TARGETING " AND room_id IS NULL;"
+	"CREATE INDEX events_thread ON events (thread_id, id) WHERE thread_id IS NOT NULL;"
+	"CREATE TABLE message_versions ("
+	"  message_id bigint NOT NULL REFERENCES events (id) ON DELETE CASCADE,"
+	"  version integer NOT NULL,"
+	"  text text NOT NULL,"
+	"  written_at text NOT NULL,"
+	"  replaced_at text NOT NULL,"
+	"  PRIMARY KEY (message_id, version));"
+	"CREATE TABLE reactions ("
+	"  message_id bigint NOT NULL REFERENCES events (id) ON DELETE CASCADE,"
+	"  emoji text NOT NULL,"
+	"  user_id bigint NOT NULL,"
+	"  ts text NOT NULL,"
+	"  PRIMARY KEY (message_id, emoji, user_id));"
+	"ALTER TABLE rooms ADD COLUMN name_key text;"
+	"UPDATE rooms SET name_key = " PGS_ROOM_KEY("name")
+	"  WHERE id IN (SELECT min(id) FROM rooms GROUP BY " PGS_ROOM_KEY("name") ");"
+	"CREATE UNIQUE INDEX rooms_key ON rooms (name_key);"
+	"CREATE OR REPLACE VIEW chat_log (time, room, \"user\", text) AS"
+	SQL_CHAT_LOG_V3
+	SQL_CONVERSATION_VIEWS,
 };
+
+#define PGS_DETAIL EVENT_DETAIL("string_agg", "chr")
 
 /* Names compare byte by byte (COLLATE "C"), as in SQLite, whatever the
  * database's locale. */
@@ -81,9 +120,11 @@ const char *const pgs_sql[S_COUNT] = {
 	[S_USER_CURRENT] = SQL_USER_CURRENT,
 	[S_USER_KNOWN] = SQL_USER_KNOWN,
 	[S_ROOM_FIND] = SQL_ROOM_FIND,
-	[S_ROOM_ENSURE] = SQL_ROOM_ENSURE,
+	[S_ROOM_ADD] = SQL_ROOM_ADD,
+	[S_ROOM_PERSIST] = SQL_ROOM_PERSIST,
 	[S_ROOMS_UNPERSIST] = SQL_ROOMS_UNPERSIST,
 	[S_ROOMS_PERSISTENT] = SQL_ROOMS_PERSISTENT,
+	[S_ROOMS_UNKEYED] = SQL_ROOMS_UNKEYED,
 	[S_MEMBER_ADD] = SQL_MEMBER_ADD,
 	[S_MEMBER_DEL] = SQL_MEMBER_DEL,
 	[S_MEMBER_IS] = SQL_MEMBER_IS,
@@ -105,14 +146,18 @@ const char *const pgs_sql[S_COUNT] = {
 		"  UNION (SELECT id FROM events WHERE user_id = $1 AND id > $2"
 		"   AND type IN ('direct', 'join', 'leave') ORDER BY user_id, id LIMIT $3)"
 		"  UNION (SELECT d.id FROM events d JOIN events g ON g.id = d.target"
-		"   WHERE d.type = 'delete' AND d.room_id IS NULL AND d.id > $2"
+		"   WHERE d.type IN " SQL_TARGETING " AND d.room_id IS NULL AND d.id > $2"
 		"   AND (g.user_id = $1 OR g.to_user_id = $1) ORDER BY d.id LIMIT $3)"
 		"  UNION (SELECT x.id FROM members m CROSS JOIN LATERAL"
 		"   (SELECT id FROM events WHERE room_id = m.room_id AND id > $2"
 		"    ORDER BY room_id, id LIMIT $3) x WHERE m.user_id = $1)"
 		"  ORDER BY 1 LIMIT $3)"
 		EVENT_COLS "ids JOIN events e ON e.id = ids.id" EVENT_JOINS " ORDER BY e.id",
-	[S_HISTORY] = SQL_HISTORY,
+	[S_HISTORY] = SQL_HISTORY(PGS_DETAIL),
+	[S_THREAD] = SQL_THREAD(PGS_DETAIL),
+	[S_EVENT_GET] = SQL_EVENT_GET(PGS_DETAIL),
+	[S_DIRECT_HISTORY] = SQL_DIRECT_HISTORY(PGS_DETAIL),
+	[S_OPEN] = SQL_OPEN(PGS_DETAIL),
 	[S_MAX_ID] = SQL_MAX_ID,
 	[S_MEMBERSHIPS] =
 		"SELECT r.name FROM members m JOIN rooms r ON r.id = m.room_id"
@@ -141,11 +186,17 @@ const char *const pgs_sql[S_COUNT] = {
 		" AND ($1::bigint = $3::bigint OR EXISTS (SELECT 1 FROM members m"
 		"                         WHERE m.room_id = $1 AND m.user_id = u.id))"
 		" ORDER BY u.username COLLATE \"C\"",
-	[S_TARGET] =
-		"SELECT coalesce(room_id, 0), user_id, coalesce(to_user_id, 0),"
-		" (deleted_at IS NOT NULL)::int FROM events"
-		" WHERE id = $1 AND type IN ('message', 'direct')",
+	[S_TARGET] = SQL_TARGET,
+	[S_THREAD_FIND] = SQL_THREAD_FIND,
 	[S_DELETE_MARK] = SQL_DELETE_MARK,
+	[S_TEXT_IS] = SQL_TEXT_IS,
+	[S_VERSION_ADD] = SQL_VERSION_ADD,
+	[S_TEXT_SET] = SQL_TEXT_SET,
+	[S_VERSIONS] = SQL_VERSIONS,
+	[S_REACTION_ADD] = SQL_REACTION_ADD,
+	[S_REACTION_DEL] = SQL_REACTION_DEL,
+	[S_SOLVED_SET] = SQL_SOLVED_SET,
+	[S_SOLVED_DEL] = SQL_SOLVED_DEL,
 	[S_MUTED] = SQL_MUTED,
 	[S_MUTE_SET] = SQL_MUTE_SET,
 	[S_MUTE_DEL] = SQL_MUTE_DEL,
@@ -173,7 +224,8 @@ const char *const pgs_sql[S_COUNT] = {
 		" ORDER BY id LIMIT $3) RETURNING (type IN ('message', 'direct'))::int",
 	[S_LOG] =
 		"SELECT e.id, e.ts, r.name, e.username, e.type, e.text,"
-		" (e.deleted_at IS NOT NULL)::int, coalesce(e.target, 0)"
+		" (e.deleted_at IS NOT NULL)::int, coalesce(e.target, 0), e.edited_at,"
+		" coalesce(e.on_off, 0), coalesce(e.reply_to, 0)"
 		" FROM events e JOIN rooms r ON r.id = e.room_id"
 		" WHERE e.room_id = $1 AND e.ts >= $2 AND ($3::text IS NULL OR e.ts < $3::text)"
 		" ORDER BY e.id",

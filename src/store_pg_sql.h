@@ -1,6 +1,6 @@
 /*
  * store_pg_sql.h - the PostgreSQL driver's SQL (store_pg_sql.c), for
- * store_pg.c alone: the schema steps and the statements by id.
+ * store_pg.c and store_pg_conn.c alone: the schema steps and the statements by id.
  */
 #ifndef GC_STORE_PG_SQL_H
 #define GC_STORE_PG_SQL_H
@@ -12,7 +12,7 @@
 #define PGS_STATEMENT_TIMEOUT "10000"           /* milliseconds, for statements and for
                                                    a transaction left idle (by a frozen
                                                    process holding the writers' lock) */
-#define PGS_SCHEMA_VERSION 2                    /* the schema version this galaxy-chat writes */
+#define PGS_SCHEMA_VERSION 3                    /* the schema version this galaxy-chat writes */
 
 /* pgs_schema_sql[v] upgrades a database from version v to v + 1. */
 extern const char *const pgs_schema_sql[PGS_SCHEMA_VERSION];
@@ -20,12 +20,15 @@ extern const char *const pgs_schema_sql[PGS_SCHEMA_VERSION];
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_WRITE_LOCK, S_LISTEN, S_TIMEOUT,
 	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
-	S_ROOM_FIND, S_ROOM_ENSURE, S_ROOMS_UNPERSIST, S_ROOMS_PERSISTENT,
+	S_ROOM_FIND, S_ROOM_ADD, S_ROOM_PERSIST, S_ROOMS_UNPERSIST, S_ROOMS_PERSISTENT, S_ROOMS_UNKEYED,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_ROOMS_ADHOC,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_NOTIFY,
-	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_MAX_ID,
+	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_THREAD, S_EVENT_GET, S_DIRECT_HISTORY, S_OPEN,
+	S_MAX_ID,
 	S_MEMBERSHIPS, S_ROOMS, S_WHO,
-	S_TARGET, S_DELETE_MARK, S_MUTED, S_MUTE_SET, S_MUTE_DEL,
+	S_TARGET, S_THREAD_FIND, S_DELETE_MARK, S_TEXT_IS, S_VERSION_ADD, S_TEXT_SET, S_VERSIONS,
+	S_REACTION_ADD, S_REACTION_DEL, S_SOLVED_SET, S_SOLVED_DEL,
+	S_MUTED, S_MUTE_SET, S_MUTE_DEL,
 	S_SEARCH, S_SEARCH_TIMEOUT, S_PRUNE_BOUND, S_PRUNE_COUNT, S_PRUNE_BATCH, S_LOG, S_STATS,
 	S_COUNT
 };

@@ -1,7 +1,9 @@
 /*
  * store_rows.c - the values every store driver hands back, made once (see
- * store_rows.h): the time format, events and their JSON, search matches,
- * rooms and users as the API shows them, name lists.
+ * store_rows.h): the time format, events and their JSON (a message as it
+ * is now: its current text, the parent it answers, and in the reads of
+ * whole conversations its replies, reactions and solved mark), search
+ * matches, rooms and users as the API shows them, name lists.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,8 @@
 
 const char *const store_event_type_names[] = {
 	[EV_MESSAGE] = "message", [EV_JOIN] = "join", [EV_LEAVE] = "leave",
-	[EV_DIRECT] = "direct", [EV_DELETE] = "delete",
+	[EV_DIRECT] = "direct", [EV_DELETE] = "delete", [EV_EDIT] = "edit",
+	[EV_REACTION] = "reaction", [EV_SOLVED] = "solved",
 };
 
 void store_time_at(char out[32], const struct timespec *ts)
@@ -44,19 +47,159 @@ json_object *store_rows_user_json(long long id, const char *username, const char
 	return o;
 }
 
+/* The type called name; an unknown name (a hand-made row) reads as a
+ * delete, which shows no text. */
 static enum event_type event_type_parse(const char *name)
 {
-	int t;
-
-	for (t = EV_MESSAGE; t < EV_DELETE; t++)
+	for (int t = EV_MESSAGE; t < EV_TYPES; t++)
 		if (strcmp(name, store_event_type_names[t]) == 0)
-			break;
-	return t;
+			return (enum event_type)t;
+	return EV_DELETE;
 }
 
 static const char *str(const char *s)
 {
 	return s ? s : "";
+}
+
+size_t store_rows_snippet_len(const char *text)
+{
+	size_t i = 0;
+
+	for (int chars = 0; text[i]; i++)
+		if (((unsigned char)text[i] & 0xc0) != 0x80 && chars++ == STORE_SNIPPET_CHARS)
+			break;
+	return i;
+}
+
+/* The reply_to object of r: its parent as it is now. */
+static json_object *store_row_parent(const struct store_row *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(r->reply_to));
+	if (!r->parent_found) {   /* pruned: nothing known but its id */
+		json_object_object_add(o, "deleted", json_object_new_boolean(1));
+		json_object_object_add(o, "pruned", json_object_new_boolean(1));
+		return o;
+	}
+	json_object_object_add(o, "user", store_rows_user_json(r->parent_user_id,
+	                       str(r->parent_username), str(r->parent_gravatar)));
+	if (r->parent_deleted)
+		json_object_object_add(o, "deleted", json_object_new_boolean(1));
+	else
+		json_object_object_add(o, "text", json_object_new_string_len(str(r->parent_text),
+		                       (int)store_rows_snippet_len(str(r->parent_text))));
+	return o;
+}
+
+/* One reaction of EVENT_DETAIL's list, its fields pointing into it. */
+struct store_reaction {
+	const char *ts, *emoji, *user;
+	size_t ts_len, emoji_len, user_len, order;
+};
+
+/* By time given, then as listed. */
+static int store_reaction_cmp(const void *a, const void *b)
+{
+	const struct store_reaction *x = a, *y = b;
+	size_t n = x->ts_len < y->ts_len ? x->ts_len : y->ts_len;
+	int c = memcmp(x->ts, y->ts, n);
+
+	if (c == 0 && x->ts_len != y->ts_len)
+		c = x->ts_len < y->ts_len ? -1 : 1;
+	return c ? c : x->order < y->order ? -1 : 1;
+}
+
+/* The field at *p up to sep or the end of the item (end): where it starts
+ * and its length; *p moves past the separator. */
+static const char *store_field(const char **p, const char *end, char sep, size_t *len)
+{
+	const char *f = *p, *q = memchr(f, sep, (size_t)(end - f));
+
+	*len = (size_t)((q ? q : end) - f);
+	*p = q ? q + 1 : end;
+	return f;
+}
+
+/* The "reactions" array of EVENT_DETAIL's list: one entry per emoji in the
+ * order each was first given, its users in the order they reacted. NULL
+ * when out of memory. */
+static json_object *store_reactions_json(const char *list)
+{
+	struct group {
+		const char *emoji;
+		size_t len;
+		json_object *users;
+	} *g;
+	struct store_reaction *v;
+	json_object *arr;
+	size_t n = 1, k = 0, groups = 0;
+
+	for (const char *p = list; *p; p++)
+		n += *p == '\x1e';
+	v = calloc(n, sizeof *v);
+	g = calloc(n, sizeof *g);
+	if (!v || !g || !(arr = json_object_new_array())) {
+		free(v);
+		free(g);
+		return NULL;
+	}
+	for (const char *p = list; *p && k < n; k++) {
+		const char *end = p + strcspn(p, "\x1e"), *q = p;
+
+		v[k].ts = store_field(&q, end, '\x1f', &v[k].ts_len);
+		v[k].emoji = store_field(&q, end, '\x1f', &v[k].emoji_len);
+		v[k].user = q;
+		v[k].user_len = (size_t)(end - q);
+		v[k].order = k;
+		p = *end ? end + 1 : end;
+	}
+	qsort(v, k, sizeof *v, store_reaction_cmp);
+	for (size_t i = 0; i < k; i++) {
+		size_t j = 0;
+
+		while (j < groups && !(g[j].len == v[i].emoji_len &&
+		                       memcmp(g[j].emoji, v[i].emoji, g[j].len) == 0))
+			j++;
+		if (j == groups)
+			g[groups++] = (struct group){ v[i].emoji, v[i].emoji_len, json_object_new_array() };
+		json_object_array_add(g[j].users, json_object_new_string_len(v[i].user,
+		                                                             (int)v[i].user_len));
+	}
+	for (size_t j = 0; j < groups; j++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "emoji", json_object_new_string_len(g[j].emoji, (int)g[j].len));
+		json_object_object_add(e, "count",
+		                       json_object_new_int64((long long)json_object_array_length(g[j].users)));
+		json_object_object_add(e, "users", g[j].users);
+		json_object_array_add(arr, e);
+	}
+	free(g);
+	free(v);
+	return arr;
+}
+
+/* What the reads of a conversation add to the message r (not removed, but
+ * for its replies): replies, last_reply, reactions, solved. */
+static void store_row_detail(json_object *o, const struct store_row *r)
+{
+	if (r->replies > 0) {
+		json_object_object_add(o, "replies", json_object_new_int64(r->replies));
+		json_object_object_add(o, "last_reply", json_object_new_int64(r->last_reply));
+	}
+	if (r->deleted)
+		return;
+	if (r->reactions && *r->reactions)
+		json_object_object_add(o, "reactions", store_reactions_json(r->reactions));
+	if (r->solved_at && *r->solved_at) {
+		json_object *sv = json_object_new_object();
+
+		json_object_object_add(sv, "by", json_object_new_string(str(r->solved_by)));
+		json_object_object_add(sv, "ts", json_object_new_string(r->solved_at));
+		json_object_object_add(o, "solved", sv);
+	}
 }
 
 /* The event r as API.md shows it (a new object). A removed message keeps
@@ -74,12 +217,36 @@ static json_object *store_row_json(const struct store_row *r, enum event_type ty
 	                                                  str(r->gravatar)));
 	if (type == EV_DIRECT)
 		json_object_object_add(o, "to", json_object_new_string(str(r->to_username)));
-	if (r->deleted)
+	if (type == EV_MESSAGE || type == EV_DIRECT) {
+		if (r->deleted) {
+			json_object_object_add(o, "deleted", json_object_new_boolean(1));
+		} else {
+			json_object_object_add(o, "text", json_object_new_string(str(r->text)));
+			if (r->edited && *r->edited)
+				json_object_object_add(o, "edited", json_object_new_string(r->edited));
+		}
+		if (r->reply_to) {
+			json_object_object_add(o, "reply_to", store_row_parent(r));
+			json_object_object_add(o, "thread", json_object_new_int64(r->thread_id));
+		}
+		if (r->detail)
+			store_row_detail(o, r);
+		return o;
+	}
+	if (r->deleted)   /* a hand-made row: say nothing more */
 		json_object_object_add(o, "deleted", json_object_new_boolean(1));
-	else if (type == EV_MESSAGE || type == EV_DIRECT)
-		json_object_object_add(o, "text", json_object_new_string(str(r->text)));
-	if (type == EV_DELETE)
+	if (store_event_targets(type))
 		json_object_object_add(o, "target", json_object_new_int64(r->target));
+	if (type == EV_EDIT && r->target_gone) {
+		json_object_object_add(o, "deleted", json_object_new_boolean(1));
+	} else if (type == EV_EDIT) {
+		json_object_object_add(o, "text", json_object_new_string(str(r->target_text)));
+		json_object_object_add(o, "edited", json_object_new_string(str(r->target_edited)));
+	}
+	if (type == EV_REACTION)
+		json_object_object_add(o, "emoji", json_object_new_string(str(r->text)));
+	if (type == EV_REACTION || type == EV_SOLVED)
+		json_object_object_add(o, "on", json_object_new_boolean(r->on));
 	return o;
 }
 
@@ -103,7 +270,8 @@ int store_rows_event_push(struct store_events *out, const struct store_row *r)
 	ev->user_id = r->user_id;
 	ev->to_user_id = r->to_user_id;
 	ev->target = r->target;
-	if (ev->type == EV_DELETE && !r->room) {   /* only these two see it (store.h) */
+	ev->reply_to = r->reply_to;
+	if (store_event_targets(ev->type) && !r->room) {   /* only these two see it (store.h) */
 		ev->user_id = r->target_user_id;
 		ev->to_user_id = r->target_to_user_id;
 	}

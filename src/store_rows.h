@@ -26,6 +26,13 @@ void store_time_at(char out[32], const struct timespec *ts);
 /* "message", "join", ... indexed by enum event_type. */
 extern const char *const store_event_type_names[];
 
+/* How many characters (code points) of a message a reply shows of it. */
+#define STORE_SNIPPET_CHARS 140
+
+/* The length in bytes of the first STORE_SNIPPET_CHARS characters of
+ * text (valid UTF-8): what reply_to.text shows of its parent. */
+size_t store_rows_snippet_len(const char *text);
+
 /* One event row as the drivers read it; NULL strings read as "". */
 struct store_row {
 	long long id;
@@ -37,8 +44,23 @@ struct store_row {
 	const char *to_username, *text;
 	long long target;
 	int deleted;                   /* a removed message: no text shown */
-	long long target_user_id;      /* delete: the removed message's author */
+	long long target_user_id;      /* delete, edit, ...: the target's author */
 	long long target_to_user_id;   /* and its recipient, for a direct message */
+	const char *edited;            /* a message's latest edit, "" or NULL: never */
+	long long reply_to, thread_id; /* a reply's parent and its thread's root, else 0 */
+	int on;                        /* reaction, solved: given (1) or taken back (0) */
+	int parent_found;              /* the parent is still in the store */
+	long long parent_user_id;
+	const char *parent_username, *parent_gravatar, *parent_text;
+	int parent_deleted;
+	const char *target_text;       /* edit: the target's text now */
+	const char *target_edited;     /* and its latest edit */
+	int target_gone;               /* edit: the target is removed or pruned */
+	/* the reads of whole conversations (EVENT_DETAIL) set detail and these */
+	int detail;
+	long long replies, last_reply; /* a root's replies not removed, the newest */
+	const char *solved_by, *solved_at;   /* "" or NULL: not solved */
+	const char *reactions;         /* "ts US emoji US user" joined by RS, or NULL */
 };
 
 /* Appends r to out with its JSON serialized once. 0, or -1 when out of

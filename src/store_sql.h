@@ -1,24 +1,85 @@
 /*
- * store_sql.h - SQL text every driver reads an event with, in struct
+ * store_sql.h - SQL text every driver shares: the event row in struct
  * store_row's order (each driver's row reader takes the columns by these
- * positions); g is the message a delete event removed. Search adds the
- * highlighted text as column EVENT_NCOLS, with search.h's markers. Only
- * the drivers include this file.
+ * positions), most statements, and the views. In the event row g is the
+ * message a targeting event (delete, edit, reaction, solved) names, p the
+ * message a reply answers. Search adds the highlighted text as column
+ * EVENT_NCOLS, with search.h's markers; the reads of whole conversations
+ * (history, threads, open questions) add EVENT_DETAIL's columns there
+ * instead. Only the drivers include this file.
  */
 #ifndef GC_STORE_SQL_H
 #define GC_STORE_SQL_H
 
+/* Every type an event may have, planned ones too (read: issue 18; topic,
+ * pin: issue 21): schema version 3's CHECK, which SQLite cannot alter. */
+#define SQL_EVENT_TYPES \
+	"('message', 'join', 'leave', 'direct', 'delete', 'edit', 'reaction', 'solved'," \
+	" 'read', 'topic', 'pin')"
+/* The events that name a message (target) and go where it went. */
+#define SQL_TARGETING "('delete', 'edit', 'reaction', 'solved')"
+/* The events room history lists; edits, reactions and solved marks show
+ * in the messages instead. */
+#define SQL_HISTORY_TYPES "('message', 'join', 'leave', 'delete')"
+
 #define EVENT_SELECT \
 	"SELECT e.id, e.type, e.ts, r.name, e.user_id, e.username, u.gravatar," \
 	" e.to_user_id, t.username, e.text, e.target, e.deleted_at IS NOT NULL," \
-	" g.user_id, g.to_user_id"
+	" g.user_id, g.to_user_id," \
+	" e.edited_at, e.reply_to, e.thread_id, e.on_off," \
+	" p.id IS NOT NULL, p.user_id, p.username, pu.gravatar, p.text, p.deleted_at IS NOT NULL," \
+	" g.text, g.edited_at, g.id IS NULL OR g.deleted_at IS NOT NULL"
 #define EVENT_COLS EVENT_SELECT " FROM "
 #define EVENT_JOINS \
 	" LEFT JOIN rooms r ON r.id = e.room_id" \
 	" LEFT JOIN users u ON u.id = e.user_id" \
 	" LEFT JOIN users t ON t.id = e.to_user_id" \
-	" LEFT JOIN events g ON g.id = e.target"
-#define EVENT_NCOLS 14
+	" LEFT JOIN events g ON g.id = e.target" \
+	" LEFT JOIN events p ON p.id = e.reply_to" \
+	" LEFT JOIN users pu ON pu.id = p.user_id"
+#define EVENT_NCOLS 27
+
+/* What a read of a conversation adds to EVENT_SELECT, with the dialect's
+ * string aggregate (group_concat, string_agg) and character function
+ * (char, chr): a root's replies not removed and the newest of them, who
+ * marked it solved and when, and its reactions as "ts US emoji US
+ * username" joined by RS (emoji and chat names hold no controls), for
+ * store_rows.c to group. Needs EVENT_DETAIL_JOINS. */
+#define EVENT_DETAIL(agg, chr) \
+	", (SELECT count(*) FROM events x WHERE x.thread_id = e.id AND x.deleted_at IS NULL)," \
+	" (SELECT max(x.id) FROM events x WHERE x.thread_id = e.id AND x.deleted_at IS NULL)," \
+	" sb.username, e.solved_at," \
+	" (SELECT " agg "(x.ts || " chr "(31) || x.emoji || " chr "(31) || coalesce(xu.username, '')," \
+	"  " chr "(30)) FROM reactions x LEFT JOIN users xu ON xu.id = x.user_id" \
+	"  WHERE x.message_id = e.id)"
+#define EVENT_DETAIL_JOINS " LEFT JOIN users sb ON sb.id = e.solved_by"
+#define EVENT_DETAIL_NCOLS 5
+
+/* The reads of a conversation, newest first but for a thread (oldest
+ * first), with the dialect's EVENT_DETAIL as detail. */
+#define SQL_DETAILED(detail) EVENT_SELECT detail " FROM events e" EVENT_JOINS EVENT_DETAIL_JOINS
+/* $1 room, $2 before, $3 limit */
+#define SQL_HISTORY(detail) SQL_DETAILED(detail) \
+	" WHERE e.room_id = $1 AND e.id < $2 AND e.type IN " SQL_HISTORY_TYPES \
+	" ORDER BY e.id DESC LIMIT $3"
+/* $1 root, $2 after, $3 limit */
+#define SQL_THREAD(detail) SQL_DETAILED(detail) \
+	" WHERE e.thread_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"
+/* $1 the message */
+#define SQL_EVENT_GET(detail) SQL_DETAILED(detail) " WHERE e.id = $1"
+/* $1 and $2 the two users, $3 before, $4 limit */
+#define SQL_DIRECT_HISTORY(detail) SQL_DETAILED(detail) \
+	" WHERE e.type = 'direct' AND ((e.user_id = $1 AND e.to_user_id = $2)" \
+	"  OR (e.user_id = $2 AND e.to_user_id = $1)) AND e.id < $3" \
+	" ORDER BY e.id DESC LIMIT $4"
+/* $1 room, $2 since (a time), $3 before, $4 limit: roots nobody but their
+ * author answered, not solved, not removed */
+#define SQL_OPEN(detail) SQL_DETAILED(detail) \
+	" WHERE e.room_id = $1 AND e.type = 'message' AND e.ts >= $2 AND e.id < $3" \
+	" AND e.thread_id IS NULL AND e.deleted_at IS NULL AND e.solved_at IS NULL" \
+	" AND NOT EXISTS (SELECT 1 FROM events x WHERE x.thread_id = e.id" \
+	"  AND x.user_id <> e.user_id AND x.deleted_at IS NULL)" \
+	" ORDER BY e.id DESC LIMIT $4"
 
 /* Statements every dialect runs as they are, with PostgreSQL's $n
  * parameters (the SQLite driver reads them as its ?n). */
@@ -30,10 +91,19 @@
 #define SQL_USER_CURRENT \
 	"SELECT 1 FROM users WHERE id = $1 AND username = $2 AND email = $3 AND gravatar = $4"
 #define SQL_USER_KNOWN "SELECT id FROM users WHERE id = $1"
-#define SQL_ROOM_FIND "SELECT id, persistent FROM rooms WHERE name = $1"
-#define SQL_ROOM_ENSURE \
-	"INSERT INTO rooms (name, persistent, created) VALUES ($1, $2, $3)" \
-	" ON CONFLICT (name) DO UPDATE SET persistent = 1 WHERE $2 = 1"
+/* $1 name, $2 its key (room.h): that spelling first, else the room of
+ * the key */
+#define SQL_ROOM_FIND \
+	"SELECT id, persistent, name FROM rooms WHERE name = $1 OR name_key = $2" \
+	" ORDER BY name = $1 DESC LIMIT 1"
+/* a new room; nothing when another has its name or key (a row made by
+ * hand in the shell may hold either) */
+#define SQL_ROOM_ADD \
+	"INSERT INTO rooms (name, persistent, created, name_key) VALUES ($1, $2, $3, $4)" \
+	" ON CONFLICT DO NOTHING"
+#define SQL_ROOM_PERSIST "UPDATE rooms SET persistent = 1 WHERE id = $1"
+/* rooms of an older store whose key another room had first */
+#define SQL_ROOMS_UNKEYED "SELECT name FROM rooms WHERE name_key IS NULL ORDER BY id"
 #define SQL_ROOMS_PERSISTENT "SELECT name FROM rooms WHERE persistent <> 0"
 #define SQL_ROOMS_UNPERSIST \
 	"UPDATE rooms SET persistent = 0 WHERE name <> 'all' AND persistent <> 0"
@@ -49,12 +119,42 @@
 #define SQL_EVENT_BY_CLIENT "SELECT id, ts FROM events WHERE user_id = $1 AND client_id = $2"
 #define SQL_EVENT_ADD \
 	"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id," \
-	" target) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
+	" target, reply_to, thread_id, on_off)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
 #define SQL_EVENTS_ALL EVENT_COLS "events e" EVENT_JOINS " WHERE e.id > $1 ORDER BY e.id LIMIT $2"
-#define SQL_HISTORY EVENT_COLS "events e" EVENT_JOINS \
-	" WHERE e.room_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3"
 #define SQL_MAX_ID "SELECT coalesce(max(id), 0) FROM events"
 #define SQL_DELETE_MARK "UPDATE events SET deleted_by = $2, deleted_at = $3 WHERE id = $1"
+/* What the rules need of message $1 (struct store_target) */
+#define SQL_TARGET \
+	"SELECT coalesce(e.room_id, 0), e.user_id, coalesce(e.to_user_id, 0)," \
+	" CASE WHEN e.deleted_at IS NULL THEN 0 ELSE 1 END, coalesce(e.thread_id, 0), e.ts," \
+	" coalesce(e.edited_at, ''), coalesce(s.username, ''), coalesce(e.solved_at, ''), e.text" \
+	" FROM events e LEFT JOIN users s ON s.id = e.solved_by" \
+	" WHERE e.id = $1 AND e.type IN ('message', 'direct')"
+/* the conversation of thread $1 from its oldest reply left, when its root
+ * is gone */
+#define SQL_THREAD_FIND \
+	"SELECT coalesce(room_id, 0), user_id, coalesce(to_user_id, 0) FROM events" \
+	" WHERE thread_id = $1 ORDER BY id LIMIT 1"
+#define SQL_TEXT_IS "SELECT 1 FROM events WHERE id = $1 AND text = $2"
+/* an edit: the text it replaces kept as the next version, then the new */
+#define SQL_VERSION_ADD \
+	"INSERT INTO message_versions (message_id, version, text, written_at, replaced_at)" \
+	" SELECT id, (SELECT count(*) FROM message_versions WHERE message_id = $1) + 1, text," \
+	" coalesce(edited_at, ts), $2 FROM events WHERE id = $1"
+#define SQL_TEXT_SET \
+	"UPDATE events SET text = $2, edited_at = $3 WHERE id = $1 AND deleted_at IS NULL"
+#define SQL_VERSIONS \
+	"SELECT version, written_at, replaced_at, text FROM message_versions" \
+	" WHERE message_id = $1 ORDER BY version"
+#define SQL_REACTION_ADD \
+	"INSERT INTO reactions (message_id, emoji, user_id, ts) VALUES ($1, $2, $3, $4)" \
+	" ON CONFLICT DO NOTHING"
+#define SQL_REACTION_DEL "DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3"
+#define SQL_SOLVED_SET \
+	"UPDATE events SET solved_by = $2, solved_at = $3 WHERE id = $1 AND solved_at IS NULL"
+#define SQL_SOLVED_DEL \
+	"UPDATE events SET solved_by = NULL, solved_at = NULL WHERE id = $1 AND solved_at IS NOT NULL"
 #define SQL_MUTED "SELECT until FROM mutes WHERE user_id = $1 AND until > $2"
 #define SQL_MUTE_SET \
 	"INSERT INTO mutes (user_id, until, muted_by, muted_at) VALUES ($1, $2, $3, $4)" \
@@ -69,7 +169,8 @@
 	" FROM events WHERE id <= $1 AND ts < $2"
 
 /* The view chat_log's query (doc/store-schema.md), as schema version 1
- * and then 2 made it; each dialect names the columns. */
+ * and then 2 made it; each dialect names the columns. The upgrade steps
+ * use these as they are: never change them, make a new one. */
 #define SQL_CHAT_LOG_TEXT \
 	"         e.username," \
 	"         CASE WHEN e.deleted_at IS NOT NULL THEN '(deleted)'" \
@@ -91,6 +192,68 @@
 	"  LEFT JOIN users t ON t.id = e.to_user_id" \
 	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id" \
 	"  ORDER BY e.id;"
+
+/* The view chat_log's query as schema version 3 makes it: the new events
+ * read as lines too. */
+#define SQL_CHAT_LOG_V3 \
+	"  SELECT e.ts," \
+	"         CASE WHEN e.room_id IS NULL" \
+	"              THEN '@' || coalesce(t.username, gt.username, '?') ELSE r.name END," \
+	"         e.username," \
+	"         CASE WHEN e.deleted_at IS NOT NULL THEN '(deleted)'" \
+	"              WHEN e.type = 'join' THEN '* joined'" \
+	"              WHEN e.type = 'leave' THEN '* left'" \
+	"              WHEN e.type = 'delete' THEN '* deleted message ' || e.target" \
+	"              WHEN e.type = 'edit' THEN '* edited message ' || e.target" \
+	"              WHEN e.type = 'reaction' AND e.on_off = 1" \
+	"              THEN '* reacted ' || e.text || ' to message ' || e.target" \
+	"              WHEN e.type = 'reaction'" \
+	"              THEN '* took back ' || e.text || ' from message ' || e.target" \
+	"              WHEN e.type = 'solved' AND e.on_off = 1" \
+	"              THEN '* marked message ' || e.target || ' solved'" \
+	"              WHEN e.type = 'solved' THEN '* unmarked message ' || e.target || ' solved'" \
+	"              ELSE e.text END" \
+	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id" \
+	"  LEFT JOIN users t ON t.id = e.to_user_id" \
+	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id" \
+	"  ORDER BY e.id;"
+
+/* Where message e is: its room's name, or @recipient (t) */
+#define SQL_CONVERSATION \
+	"CASE WHEN e.room_id IS NULL THEN '@' || coalesce(t.username, '?') ELSE r.name END"
+#define SQL_CONVERSATION_JOINS \
+	" LEFT JOIN rooms r ON r.id = e.room_id LEFT JOIN users t ON t.id = e.to_user_id"
+
+/* The views schema version 3 adds (doc/store-schema.md). */
+#define SQL_CONVERSATION_VIEWS \
+	"CREATE VIEW messages (id, time, room, author, text, edited, reply_to, thread, replies," \
+	"  solved_by, solved_at, deleted_at) AS" \
+	"  SELECT e.id, e.ts, " SQL_CONVERSATION ", e.username, e.text, e.edited_at, e.reply_to," \
+	"         e.thread_id," \
+	"         (SELECT count(*) FROM events x WHERE x.thread_id = e.id AND x.deleted_at IS NULL)," \
+	"         s.username, e.solved_at, e.deleted_at" \
+	"  FROM events e" SQL_CONVERSATION_JOINS " LEFT JOIN users s ON s.id = e.solved_by" \
+	"  WHERE e.type IN ('message', 'direct') ORDER BY e.id;" \
+	"CREATE VIEW message_history (message, version, written, replaced, author, room, text) AS" \
+	"  SELECT v.message_id, v.version, v.written_at, v.replaced_at, e.username," \
+	"         " SQL_CONVERSATION ", v.text" \
+	"  FROM message_versions v JOIN events e ON e.id = v.message_id" SQL_CONVERSATION_JOINS \
+	"  UNION ALL" \
+	"  SELECT e.id, (SELECT count(*) FROM message_versions v WHERE v.message_id = e.id) + 1," \
+	"         e.edited_at, NULL, e.username, " SQL_CONVERSATION ", e.text" \
+	"  FROM events e" SQL_CONVERSATION_JOINS " WHERE e.edited_at IS NOT NULL" \
+	"  ORDER BY 1, 2;" \
+	"CREATE VIEW message_reactions (message, room, emoji, reacted_by, time) AS" \
+	"  SELECT x.message_id, " SQL_CONVERSATION ", x.emoji, u.username, x.ts" \
+	"  FROM reactions x JOIN events e ON e.id = x.message_id" SQL_CONVERSATION_JOINS \
+	"  LEFT JOIN users u ON u.id = x.user_id ORDER BY x.message_id, x.ts;" \
+	"CREATE VIEW threads (root, room, author, text, replies, repliers, last_reply," \
+	"  solved_by, solved_at) AS" \
+	"  SELECT e.id, " SQL_CONVERSATION ", e.username, e.text, count(x.id)," \
+	"         count(DISTINCT x.user_id), max(x.ts), s.username, e.solved_at" \
+	"  FROM events e JOIN events x ON x.thread_id = e.id AND x.deleted_at IS NULL" \
+	SQL_CONVERSATION_JOINS " LEFT JOIN users s ON s.id = e.solved_by" \
+	"  GROUP BY e.id, r.name, t.username, s.username ORDER BY max(x.ts) DESC;"
 
 /* The admin views of doc/store-schema.md with the dialect's text for a
  * week ago and for now, in the store's time format, and its spelling of

@@ -6,6 +6,47 @@
 #include "search.h"
 #include "store_sqlite_sql.h"
 
+/* The triggers that keep the search index in step with events, as
+ * version 2 made them and version 3 remakes them with the table: never
+ * change them, make a new one. An edit is an UPDATE OF text. */
+#define SQLS_FTS_TRIGGERS \
+	"CREATE TRIGGER events_fts_insert AFTER INSERT ON events" \
+	"  WHEN new.type IN ('message', 'direct') AND new.deleted_at IS NULL BEGIN" \
+	"  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;" \
+	"CREATE TRIGGER events_fts_delete AFTER DELETE ON events" \
+	"  WHEN old.type IN ('message', 'direct') AND old.deleted_at IS NULL BEGIN" \
+	"  INSERT INTO messages_fts (messages_fts, rowid, text)" \
+	"   VALUES ('delete', old.id, old.text); END;" \
+	"CREATE TRIGGER events_fts_update AFTER UPDATE OF text, deleted_at ON events" \
+	"  WHEN old.type IN ('message', 'direct') BEGIN" \
+	"  INSERT INTO messages_fts (messages_fts, rowid, text)" \
+	"   SELECT 'delete', old.id, old.text WHERE old.deleted_at IS NULL;" \
+	"  INSERT INTO messages_fts (rowid, text)" \
+	"   SELECT new.id, new.text WHERE new.deleted_at IS NULL; END;"
+
+/* The events table as version 3 makes it: every planned type admitted,
+ * and the columns of replies, edits, reactions and solved marks. */
+#define SQLS_EVENTS_V3(name) \
+	"CREATE TABLE " name " (" \
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT," \
+	"  ts TEXT NOT NULL," \
+	"  type TEXT NOT NULL CHECK (type IN " SQL_EVENT_TYPES ")," \
+	"  room_id INTEGER REFERENCES rooms (id),"   /* NULL for direct */ \
+	"  user_id INTEGER NOT NULL," \
+	"  username TEXT NOT NULL,"                  /* as it was then */ \
+	"  to_user_id INTEGER,"                      /* direct only */ \
+	"  text TEXT,"                               /* a reaction's emoji */ \
+	"  client_id TEXT," \
+	"  target INTEGER,"                          /* the message a delete, edit, ... names */ \
+	"  deleted_by INTEGER," \
+	"  deleted_at TEXT," \
+	"  reply_to INTEGER,"                        /* the message a reply answers */ \
+	"  thread_id INTEGER,"                       /* and its thread's root */ \
+	"  edited_at TEXT,"                          /* a message's latest edit */ \
+	"  solved_by INTEGER," \
+	"  solved_at TEXT," \
+	"  on_off INTEGER);"                         /* reaction, solved: 1 given, 0 taken back */
+
 /* sqls_schema[v] upgrades a store from user_version v to v + 1. */
 const char *const sqls_schema[SQLS_VERSION] = {
 	/* 1: users, rooms, members, events, chat_log */
@@ -67,24 +108,71 @@ const char *const sqls_schema[SQLS_VERSION] = {
 	 * stays in events (external content), so rowid = events.id. */
 	"CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content = 'events',"
 	"  content_rowid = 'id');"
-	"CREATE TRIGGER events_fts_insert AFTER INSERT ON events"
-	"  WHEN new.type IN ('message', 'direct') AND new.deleted_at IS NULL BEGIN"
-	"  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;"
-	"CREATE TRIGGER events_fts_delete AFTER DELETE ON events"
-	"  WHEN old.type IN ('message', 'direct') AND old.deleted_at IS NULL BEGIN"
-	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
-	"   VALUES ('delete', old.id, old.text); END;"
-	"CREATE TRIGGER events_fts_update AFTER UPDATE OF text, deleted_at ON events"
-	"  WHEN old.type IN ('message', 'direct') BEGIN"
-	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
-	"   SELECT 'delete', old.id, old.text WHERE old.deleted_at IS NULL;"
-	"  INSERT INTO messages_fts (rowid, text)"
-	"   SELECT new.id, new.text WHERE new.deleted_at IS NULL; END;"
+	SQLS_FTS_TRIGGERS
 	"INSERT INTO messages_fts (rowid, text) SELECT id, text FROM events"
 	"  WHERE type IN ('message', 'direct') AND deleted_at IS NULL;"
 	SQL_ROOM_ACTIVITY("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')")
 	SQL_USER_ACTIVITY("user", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"),
+	/* 3: replies, threads, edits and their versions, reactions, solved
+	 * marks, room keys, the conversation views. SQLite cannot alter a
+	 * CHECK, so events is made anew (same ids, the AUTOINCREMENT counter
+	 * kept) with the types of issues 17, 18 and 21 admitted; its indexes,
+	 * triggers and views are made again with it. */
+	"DROP VIEW chat_log; DROP VIEW room_activity; DROP VIEW user_activity;"
+	"DROP TRIGGER events_fts_insert; DROP TRIGGER events_fts_delete;"
+	"DROP TRIGGER events_fts_update;"
+	SQLS_EVENTS_V3("events_v3")
+	"INSERT INTO events_v3 (id, ts, type, room_id, user_id, username, to_user_id, text,"
+	"  client_id, target, deleted_by, deleted_at)"
+	"  SELECT id, ts, type, room_id, user_id, username, to_user_id, text, client_id, target,"
+	"  deleted_by, deleted_at FROM events ORDER BY id;"
+	"DELETE FROM sqlite_sequence WHERE name = 'events_v3';"
+	"INSERT INTO sqlite_sequence (name, seq) SELECT 'events_v3', seq FROM sqlite_sequence"
+	"  WHERE name = 'events';"
+	"DROP TABLE events;"
+	"ALTER TABLE events_v3 RENAME TO events;"
+	"CREATE INDEX events_room ON events (room_id, id);"
+	"CREATE INDEX events_to ON events (to_user_id, id) WHERE to_user_id IS NOT NULL;"
+	"CREATE INDEX events_own ON events (user_id, id)"
+	"  WHERE type IN ('direct', 'join', 'leave');"
+	"CREATE UNIQUE INDEX events_client ON events (user_id, client_id)"
+	"  WHERE client_id IS NOT NULL;"
+	"CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;"
+	"CREATE INDEX events_direct_target ON events (id)"
+	"  WHERE type IN " SQL_TARGETING " AND room_id IS NULL;"
+	"CREATE INDEX events_thread ON events (thread_id, id) WHERE thread_id IS NOT NULL;"
+	SQLS_FTS_TRIGGERS
+	"CREATE TABLE message_versions ("      /* every text an edit replaced */
+	"  message_id INTEGER NOT NULL,"
+	"  version INTEGER NOT NULL,"          /* 1: as first sent */
+	"  text TEXT NOT NULL,"
+	"  written_at TEXT NOT NULL,"
+	"  replaced_at TEXT NOT NULL,"
+	"  PRIMARY KEY (message_id, version)) WITHOUT ROWID;"
+	"CREATE TABLE reactions ("
+	"  message_id INTEGER NOT NULL,"
+	"  emoji TEXT NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  ts TEXT NOT NULL,"
+	"  PRIMARY KEY (message_id, emoji, user_id)) WITHOUT ROWID;"
+	"CREATE TRIGGER events_rows_delete AFTER DELETE ON events"
+	"  WHEN old.type IN ('message', 'direct') BEGIN"
+	"  DELETE FROM reactions WHERE message_id = old.id;"
+	"  DELETE FROM message_versions WHERE message_id = old.id; END;"
+	"ALTER TABLE rooms ADD COLUMN name_key TEXT;"
+	/* room_key(): room.c's, which the driver gives SQLite (the oldest of
+	 * two spellings gets the key) */
+	"UPDATE rooms SET name_key = room_key(name)"
+	"  WHERE id IN (SELECT min(id) FROM rooms GROUP BY room_key(name));"
+	"CREATE UNIQUE INDEX rooms_key ON rooms (name_key);"
+	"CREATE VIEW chat_log (time, room, user, text) AS"
+	SQL_CHAT_LOG_V3
+	SQL_ROOM_ACTIVITY("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')")
+	SQL_USER_ACTIVITY("user", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
+	SQL_CONVERSATION_VIEWS,
 };
+
+#define SQLS_DETAIL EVENT_DETAIL("group_concat", "char")
 
 const char *const sqls_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -94,9 +182,11 @@ const char *const sqls_sql[S_COUNT] = {
 	[S_USER_CURRENT] = SQL_USER_CURRENT,
 	[S_USER_KNOWN] = SQL_USER_KNOWN,
 	[S_ROOM_FIND] = SQL_ROOM_FIND,
-	[S_ROOM_ENSURE] = SQL_ROOM_ENSURE,
+	[S_ROOM_ADD] = SQL_ROOM_ADD,
+	[S_ROOM_PERSIST] = SQL_ROOM_PERSIST,
 	[S_ROOMS_PERSISTENT] = SQL_ROOMS_PERSISTENT,
 	[S_ROOMS_UNPERSIST] = SQL_ROOMS_UNPERSIST,
+	[S_ROOMS_UNKEYED] = SQL_ROOMS_UNKEYED,
 	[S_MEMBER_ADD] = SQL_MEMBER_ADD,
 	[S_MEMBER_DEL] = SQL_MEMBER_DEL,
 	[S_MEMBER_IS] = SQL_MEMBER_IS,
@@ -122,14 +212,18 @@ const char *const sqls_sql[S_COUNT] = {
 		"  UNION SELECT id FROM events WHERE user_id = ?1 AND id > ?2"
 		"   AND type IN ('direct', 'join', 'leave')"
 		"  UNION SELECT d.id FROM events d JOIN events g ON g.id = d.target"
-		"   WHERE d.type = 'delete' AND d.room_id IS NULL AND d.id > ?2"
+		"   WHERE d.type IN " SQL_TARGETING " AND d.room_id IS NULL AND d.id > ?2"
 		"   AND (g.user_id = ?1 OR g.to_user_id = ?1)"
 		"  UNION SELECT e.id FROM members m CROSS JOIN events e"
 		"   WHERE m.user_id = ?1 AND e.room_id = m.room_id AND e.id > ?2"
 		"   AND e.id <= (SELECT b FROM bound)"
 		"  ORDER BY 1 LIMIT ?3)"
 		EVENT_COLS "ids CROSS JOIN events e ON e.id = ids.id" EVENT_JOINS " ORDER BY e.id",
-	[S_HISTORY] = SQL_HISTORY,
+	[S_HISTORY] = SQL_HISTORY(SQLS_DETAIL),
+	[S_THREAD] = SQL_THREAD(SQLS_DETAIL),
+	[S_EVENT_GET] = SQL_EVENT_GET(SQLS_DETAIL),
+	[S_DIRECT_HISTORY] = SQL_DIRECT_HISTORY(SQLS_DETAIL),
+	[S_OPEN] = SQL_OPEN(SQLS_DETAIL),
 	[S_MAX_ID] = SQL_MAX_ID,
 	[S_MEMBERSHIPS] =
 		"SELECT r.name FROM members m JOIN rooms r ON r.id = m.room_id"
@@ -157,10 +251,17 @@ const char *const sqls_sql[S_COUNT] = {
 		" AND (?1 = ?3 OR EXISTS (SELECT 1 FROM members m"
 		"                          WHERE m.room_id = ?1 AND m.user_id = u.id))"
 		" ORDER BY u.username",
-	[S_TARGET] =
-		"SELECT room_id, user_id, to_user_id, deleted_at IS NOT NULL FROM events"
-		" WHERE id = ?1 AND type IN ('message', 'direct')",
+	[S_TARGET] = SQL_TARGET,
+	[S_THREAD_FIND] = SQL_THREAD_FIND,
 	[S_DELETE_MARK] = SQL_DELETE_MARK,
+	[S_TEXT_IS] = SQL_TEXT_IS,
+	[S_VERSION_ADD] = SQL_VERSION_ADD,
+	[S_TEXT_SET] = SQL_TEXT_SET,
+	[S_VERSIONS] = SQL_VERSIONS,
+	[S_REACTION_ADD] = SQL_REACTION_ADD,
+	[S_REACTION_DEL] = SQL_REACTION_DEL,
+	[S_SOLVED_SET] = SQL_SOLVED_SET,
+	[S_SOLVED_DEL] = SQL_SOLVED_DEL,
 	[S_MUTED] = SQL_MUTED,
 	[S_MUTE_SET] = SQL_MUTE_SET,
 	[S_MUTE_DEL] = SQL_MUTE_DEL,
@@ -182,7 +283,7 @@ const char *const sqls_sql[S_COUNT] = {
 		" ORDER BY id LIMIT ?3) RETURNING type IN ('message', 'direct')",
 	[S_LOG] =
 		"SELECT e.id, e.ts, r.name, e.username, e.type, e.text, e.deleted_at IS NOT NULL,"
-		" e.target FROM events e JOIN rooms r ON r.id = e.room_id"
+		" e.target, e.edited_at, e.on_off, e.reply_to FROM events e JOIN rooms r ON r.id = e.room_id"
 		" WHERE e.room_id = ?1 AND e.ts >= ?2 AND (?3 IS NULL OR e.ts < ?3) ORDER BY e.id",
 	[S_STATS] =
 		"SELECT (SELECT count(*) FROM events),"

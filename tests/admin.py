@@ -101,7 +101,7 @@ def test_delete(env, c):
     eq(err_code(api("alice", "DELETE", "/v1/messages/%d" % m1, body=b"{}", content_type="text/plain")),
        (403, "forbidden"), "DELETE without JSON content type: 403")
     st, h, _ = api("alice", "GET", "/v1/messages/%d" % m1)
-    eq((st, h.get("allow")), (405, "DELETE"), "GET on a message: 405 Allow: DELETE")
+    eq((st, h.get("allow")), (405, "DELETE, PATCH"), "GET on a message: 405 Allow: DELETE, PATCH")
 
     before = c.cursor("bob")
     th, box = c.poll_in_background("bob", before, proc=1)
@@ -237,7 +237,8 @@ def test_export(env, c):
     rc, out, err = cmd(env, "export", "--room", "report", "--since", "2000-01-01", "--format", "csv")
     eq(rc, 0, "export csv")
     rows = list(csv.DictReader(io.StringIO(out, newline="")))
-    eq(list(rows[0].keys()), ["id", "ts", "room", "user", "type", "text", "deleted", "target"], "csv header")
+    eq(list(rows[0].keys()), ["id", "ts", "room", "user", "type", "text", "deleted", "target", "edited",
+                              "reply_to", "on"], "csv header")
     byid = {int(x["id"]): x for x in rows}
     eq(byid[m]["text"], tricky, "commas, quotes and newlines survive CSV")
     ok(byid[r]["deleted"] == "1" and byid[r]["text"] == "", "a removed message: deleted, no text")

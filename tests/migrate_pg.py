@@ -1,6 +1,7 @@
 """`galaxy-chat migrate --from SQLITE --to POSTGRESQL`: a store with some
 history is copied, the chat then runs on PostgreSQL with the same events,
-ids, times, rooms and memberships, and new ids continue past the old; a
+ids, times, rooms and memberships (and replies, edits with their
+versions, reactions, solved marks), and new ids continue past the old; a
 second run refuses the non-empty target and changes nothing."""
 
 import os
@@ -62,6 +63,12 @@ def main():
         oops = post("alice", {"room": "NGS", "text": "removed before the move"})
         eq(api("alice", "DELETE", "/v1/messages/%d" % oops["id"])[0], 200, "a removed message")
         api("carol", "POST", "/v1/rooms/ad hoc/leave")
+        # a conversation: a reply, an edit, a reaction, a solved mark
+        q = post("alice", {"room": "NGS", "text": "a question, first words"})["id"]
+        post("bob", {"room": "NGS", "text": "an answer", "reply_to": q})
+        eq(api("alice", "PATCH", "/v1/messages/%d" % q, body={"text": "a question"})[0], 200, "an edit")
+        eq(api("bob", "PUT", "/v1/messages/%d/reactions/\U0001f44d" % q)[0], 200, "a reaction")
+        eq(api("alice", "PUT", "/v1/messages/%d/solved" % q)[0], 200, "a solved mark")
         before = state()
         env.stop_chat()
         with sqlite3.connect(env.store) as db:
@@ -83,6 +90,10 @@ def main():
         eq(log_after, [tuple(str(c) for c in r) for r in log_before], "chat_log reads the same")
         eq(pg.psql("SELECT user_id, until FROM mutes", db="chat").strip(),
            "%d|2099-01-01T00:00:00.000Z" % env.user_ids["bob"], "mutes are copied")
+        eq(pg.psql("SELECT message, version, text FROM message_history", db="chat").splitlines(),
+           ["%d|1|a question, first words" % q, "%d|2|a question" % q], "earlier versions are copied")
+        eq(pg.psql("SELECT message_id, emoji FROM reactions", db="chat").strip(),
+           "%d|\U0001f44d" % q, "reactions are copied")
 
         rc, _, err = migrate("--from", "sqlite:///" + env.store, "--to", url)
         ok(rc == 1 and "already holds chat data" in err, "a second run refuses the non-empty target", err)

@@ -1,7 +1,8 @@
 """Runs the one store test suite (tests/unit/test_store, which make check
 runs on SQLite) on the PostgreSQL driver, against a throwaway server:
 starts it, passes the store URL in GC_TEST_PG_STORE, and relays the
-test's TAP."""
+test's TAP. A second, empty database is where the suite makes a store of an
+older schema version to upgrade (GC_TEST_PG_OLD_STORE)."""
 
 import os
 import subprocess
@@ -21,7 +22,9 @@ def main():
         done()
     with pgserver.PgServer() as pg:
         pg.create_role_and_db("chat", password="pw")
-        env = dict(os.environ, GC_TEST_PG_STORE=pg.url("chat", user="chat", password="pw"))
+        pg.psql('CREATE DATABASE "chat_old" OWNER "chat";')   # for a store of an older schema
+        env = dict(os.environ, GC_TEST_PG_STORE=pg.url("chat", user="chat", password="pw"),
+                   GC_TEST_PG_OLD_STORE=pg.url("chat_old", user="chat", password="pw"))
         p = subprocess.run([os.path.join(BUILDDIR, "tests", "unit", "test_store")], env=env,
                            stdout=subprocess.PIPE, text=True, timeout=300)
         sys.stdout.write(p.stdout)

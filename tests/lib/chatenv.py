@@ -285,7 +285,7 @@ class ChatEnv:
     def api(self, user, method, path, body=None, query="", proc=0, **kw):
         """A request straight to responder proc over FastCGI, as user (None:
         no cookie). Returns (status, headers, json)."""
-        if method in ("POST", "DELETE") and body is None and "content_type" not in kw:
+        if method in ("POST", "PUT", "PATCH", "DELETE") and body is None and "content_type" not in kw:
             body = {}
         return fcgi.request(self.sockets[proc], method, path, query=query,
                             cookie=self.cookie_header(user), body=body, **kw)
@@ -306,7 +306,7 @@ class ChatEnv:
             hdrs["Content-Type"] = "application/json"
         if isinstance(body, str):
             body = body.encode()
-        if method in ("POST", "DELETE") and body is None:
+        if method in ("POST", "PUT", "PATCH", "DELETE") and body is None:
             body, hdrs["Content-Type"] = b"{}", "application/json"
         if isinstance(headers, list):
             hdrs = list(hdrs.items()) + headers

@@ -8,7 +8,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A test made of several files defines TAP_SHARED before including this
+ * in each of them, and TAP_COUNTERS too in the one with main(), so that
+ * they count as one. */
+#if defined(TAP_SHARED) && !defined(TAP_COUNTERS)
+extern int tap_n, tap_failed;
+#elif defined(TAP_SHARED)
+int tap_n, tap_failed;
+#else
 static int tap_n, tap_failed;
+#endif
 
 static inline int tap_ok(int cond, const char *file, int line, const char *name)
 {

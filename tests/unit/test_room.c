@@ -1,6 +1,7 @@
 /*
  * test_room.c - room names: lengths in characters, UTF-8 validity,
- * controls; and the stricter rules for a new room's name (look-alikes).
+ * controls; the stricter rules for a new room's name (look-alikes); and
+ * room keys (names compared without case for A-Z only).
  */
 #include <string.h>
 
@@ -74,5 +75,17 @@ int main(void)
 	   "the message names the character");
 	ok(room_validate_new("all ", 4, err, sizeof err) < 0 && strstr(err, "white space"),
 	   "and says white space at an end");
+	{
+		char key[ROOM_NAME_BUF];
+
+		room_key("RNA-Seq", key);
+		is_str(key, "rna-seq", "the key lowers A-Z");
+		room_key("ALL", key);
+		is_str(key, "all", "ALL is all");
+		room_key("\xc3\x89tudes \xc3\xa9T\xc3\x89", key);
+		is_str(key, "\xc3\x89tudes \xc3\xa9t\xc3\x89", "other letters stay as they are");
+		room_key("[@Z]", key);
+		is_str(key, "[@z]", "only A-Z, not the ASCII around them");
+	}
 	return done_testing();
 }

@@ -33,20 +33,21 @@
 #include "presence.h"
 #include "store.h"
 #include "store_fixture.h"
+#include "store_test.h"
+#define TAP_SHARED
+#define TAP_COUNTERS
 #include "tap.h"
 #include "wake.h"
 
-#define NGS "NGS"
-
-static char dir[] = "/tmp/gc-test-store-XXXXXX";
-static char path[512];             /* the SQLite store, or */
-static const char *pg_url;         /* the PostgreSQL store's URL */
-static char conninfo[1024];        /* and its libpq conninfo */
-static char err[1024];
-static struct presence *presence;  /* this process's, as the server's */
+char dir[] = "/tmp/gc-test-store-XXXXXX";
+char path[512];             /* the SQLite store, or */
+const char *pg_url;         /* the PostgreSQL store's URL */
+char conninfo[1024];        /* and its libpq conninfo */
+char err[1024];
+struct presence *presence;  /* this process's, as the server's */
 
 /* The store as store_open() takes it. */
-static const char *where(void)
+const char *where(void)
 {
 	return pg_url ? pg_url : path;
 }
@@ -83,7 +84,7 @@ static long long pg_raw(const char *sql)
 
 /* The first column of the first row of sql, as an integer (-1 on error),
  * on a connection of its own, as an admin's shell. */
-static long long raw_int(const char *sql)
+long long raw_int(const char *sql)
 {
 	if (pg_url)
 		return pg_raw(sql);
@@ -101,7 +102,7 @@ static long long raw_int(const char *sql)
 }
 
 /* Runs sql as raw_int() does: 0, or an error. */
-static int raw_exec(const char *sql)
+int raw_exec(const char *sql)
 {
 	if (pg_url)
 		return pg_raw(sql) < 0;
@@ -114,7 +115,7 @@ static int raw_exec(const char *sql)
 	return rc;
 }
 
-static struct store *open_store(const char *const *rooms, size_t n)
+struct store *open_store(const char *const *rooms, size_t n)
 {
 	struct store *st = NULL;
 
@@ -124,19 +125,19 @@ static struct store *open_store(const char *const *rooms, size_t n)
 }
 
 /* Posts text to room (or to a user) and returns the new id, 0 on failure. */
-static long long post(struct store *st, const struct user *u, const char *room,
+long long post(struct store *st, const struct user *u, const char *room,
                       long long to, const char *text)
 {
 	long long id;
 	char ts[32];
 	int created;
 
-	if (store_post(st, u, room, to, text, NULL, &id, ts, &created, err, sizeof err) != STORE_OK)
+	if (store_post(st, u, room, to, text, NULL, 0, &id, ts, &created, err, sizeof err) != STORE_OK)
 		return 0;
 	return id;
 }
 
-static long long join(struct store *st, const struct user *u, const char *room)
+long long join(struct store *st, const struct user *u, const char *room)
 {
 	long long id = -1;
 
@@ -146,7 +147,7 @@ static long long join(struct store *st, const struct user *u, const char *room)
 }
 
 /* Does evs hold the event id? */
-static int has_id(const struct store_events *evs, long long id)
+int has_id(const struct store_events *evs, long long id)
 {
 	size_t i;
 
@@ -156,7 +157,7 @@ static int has_id(const struct store_events *evs, long long id)
 	return 0;
 }
 
-static int ids_increasing(const struct store_events *evs)
+int ids_increasing(const struct store_events *evs)
 {
 	size_t i;
 
@@ -166,7 +167,7 @@ static int ids_increasing(const struct store_events *evs)
 	return 1;
 }
 
-static struct store_events visible(struct store *st, long long user_id, long long since)
+struct store_events visible(struct store *st, long long user_id, long long since)
 {
 	struct store_events evs = { 0 };
 
@@ -176,7 +177,7 @@ static struct store_events visible(struct store *st, long long user_id, long lon
 }
 
 /* A string member of a JSON object, or NULL. */
-static const char *jstr(json_object *o, const char *key)
+const char *jstr(json_object *o, const char *key)
 {
 	json_object *v;
 
@@ -211,10 +212,12 @@ static void test_schema(void)
 	st = open_store(rooms2, 2);
 	ok(st, "store created");
 	store_close(st);
-	is_int(raw_int("PRAGMA user_version"), 2, "schema version 2");
+	is_int(raw_int("PRAGMA user_version"), 3, "schema version 3");
 	is_int(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN "
 	               "('users', 'rooms', 'members', 'events', 'chat_log', 'mutes',"
-	               " 'messages_fts', 'room_activity', 'user_activity')"), 9,
+	               " 'messages_fts', 'room_activity', 'user_activity', 'reactions',"
+	               " 'message_versions', 'messages', 'message_history', 'message_reactions',"
+	               " 'threads')"), 15,
 	       "tables, the search index and the views exist");
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 3,
 	       "all, NGS, RNA-Seq are persistent");
@@ -225,7 +228,7 @@ static void test_schema(void)
 	st = open_store(rooms1, 1);
 	ok(st, "reopened");
 	store_close(st);
-	is_int(raw_int("PRAGMA user_version"), 2, "reopening keeps version 2");
+	is_int(raw_int("PRAGMA user_version"), 3, "reopening keeps version 3");
 	is_int(raw_int("SELECT persistent FROM rooms WHERE name = 'RNA-Seq'"), 0,
 	       "a room dropped from the config is no longer persistent");
 	is_int(raw_int("SELECT count(*) FROM rooms"), 3, "but it still exists");
@@ -252,7 +255,7 @@ static void test_schema(void)
 	raw_exec("PRAGMA user_version = 99");
 	ok(store_open(path, NULL, 0, &st, err, sizeof err) < 0 && strstr(err, "newer"),
 	   "a newer schema is refused");
-	raw_exec("PRAGMA user_version = 2");
+	raw_exec("PRAGMA user_version = 3");
 }
 
 static void test_join_leave(struct store *st, const struct user *alice)
@@ -304,28 +307,28 @@ static void test_post(struct store *st, const struct user *alice, const struct u
 	char ts[32], ts2[32];
 	int created;
 
-	is_int(store_post(st, bob, NGS, 0, "hi", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, bob, NGS, 0, "hi", NULL, 0, &id, ts, &created, err, sizeof err),
 	       STORE_FORBIDDEN, "not a member: forbidden");
-	is_int(store_post(st, bob, "nowhere", 0, "hi", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, bob, "nowhere", 0, "hi", NULL, 0, &id, ts, &created, err, sizeof err),
 	       STORE_NOT_FOUND, "unknown room");
-	is_int(store_post(st, bob, NULL, 999, "hi", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, bob, NULL, 999, "hi", NULL, 0, &id, ts, &created, err, sizeof err),
 	       STORE_NOT_FOUND, "unknown recipient");
-	is_int(store_post(st, bob, "all", 0, "hello all", NULL, &id, ts, &created,
+	is_int(store_post(st, bob, "all", 0, "hello all", NULL, 0, &id, ts, &created,
 	                  err, sizeof err), STORE_OK, "anyone may post to all");
 	ok(id > 0 && created == 1, "stored");
 	ok(strlen(ts) == 24 && ts[10] == 'T' && ts[19] == '.' && ts[23] == 'Z', "ts format");
 
-	is_int(store_post(st, alice, NGS, 0, "HISAT2?", "c-1", &id, ts, &created,
+	is_int(store_post(st, alice, NGS, 0, "HISAT2?", "c-1", 0, &id, ts, &created,
 	                  err, sizeof err), STORE_OK, "a member posts");
-	is_int(store_post(st, alice, NGS, 0, "HISAT2?", "c-1", &id2, ts2, &created,
+	is_int(store_post(st, alice, NGS, 0, "HISAT2?", "c-1", 0, &id2, ts2, &created,
 	                  err, sizeof err), STORE_OK, "the retry is accepted");
 	ok(id2 == id && strcmp(ts, ts2) == 0 && created == 0, "with the first id and ts");
 	is_int(raw_int("SELECT count(*) FROM events WHERE client_id = 'c-1'"), 1, "stored once");
-	is_int(store_post(st, bob, "all", 0, "mine", "c-1", &id2, ts2, &created,
+	is_int(store_post(st, bob, "all", 0, "mine", "c-1", 0, &id2, ts2, &created,
 	                  err, sizeof err), STORE_OK, "another user's same client_id");
 	ok(id2 > id && created == 1, "is a new event");
 
-	is_int(store_post(st, alice, NULL, bob->id, "psst", NULL, &id, ts, &created,
+	is_int(store_post(st, alice, NULL, bob->id, "psst", NULL, 0, &id, ts, &created,
 	                  err, sizeof err), STORE_OK, "a direct message");
 	is_int(raw_int("SELECT count(*) FROM events WHERE type = 'direct' AND to_user_id = 2"), 1,
 	       "stored for bob");
@@ -333,16 +336,18 @@ static void test_post(struct store *st, const struct user *alice, const struct u
 
 /* The one definition of who sees what, two ways on the same events: the
  * driver's visible-events scan (SQL) against every event filtered by
- * store_event_visible() with the user's rooms now, as the hub does. */
-static void check_visible_same(struct store *st, const struct user *u, const char *when)
+ * store_event_visible() with the user's rooms now, as the hub does; the
+ * events after since. */
+void check_visible_from(struct store *st, const struct user *u, long long since, const char *when)
 {
 	struct store_events all = { 0 }, vis = { 0 };
 	char **rooms = NULL, name[512];
 	size_t i, j = 0;
 	int same;
 
-	same = store_events_all(st, 0, STORE_MAX_LIMIT, &all, err, sizeof err) == STORE_OK &&
-	       store_events_visible(st, u->id, 0, STORE_MAX_LIMIT, &vis, err, sizeof err) == STORE_OK &&
+	same = store_events_all(st, since, STORE_MAX_LIMIT, &all, err, sizeof err) == STORE_OK &&
+	       store_events_visible(st, u->id, since, STORE_MAX_LIMIT, &vis, err, sizeof err) ==
+	       STORE_OK &&
 	       store_memberships(st, u->id, &rooms, err, sizeof err) == STORE_OK &&
 	       all.n < STORE_MAX_LIMIT;
 	for (i = 0; same && i < all.n; i++)
@@ -357,6 +362,11 @@ static void check_visible_same(struct store *st, const struct user *u, const cha
 	store_free_names(rooms);
 	store_events_clear(&all);
 	store_events_clear(&vis);
+}
+
+void check_visible_same(struct store *st, const struct user *u, const char *when)
+{
+	check_visible_from(st, u, 0, when);
 }
 
 static void test_visibility(struct store *st, const struct user *alice, const struct user *bob,
@@ -607,7 +617,7 @@ static void child_post(int k, int n, const char *client_id, int delay_ms, int fd
 		_exit(1);
 	for (i = 0; i < n; i++) {
 		snprintf(cid, sizeof cid, "w%d-%d", k, i);
-		if (store_post(st, &u, "all", 0, "load", client_id ? client_id : cid, &id, ts,
+		if (store_post(st, &u, "all", 0, "load", client_id ? client_id : cid, 0, &id, ts,
 		               &created, err, sizeof err) != STORE_OK) {
 			fprintf(stderr, "child %d: %s\n", k, err);
 			_exit(1);
@@ -801,7 +811,7 @@ static void test_locked(struct store *st, const struct user *alice)
 
 	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	t0 = now_ms();
-	r = store_post(st, alice, "all", 0, "blocked", NULL, &id, ts, &created, err, sizeof err);
+	r = store_post(st, alice, "all", 0, "blocked", NULL, 0, &id, ts, &created, err, sizeof err);
 	t0 = now_ms() - t0;
 	is_int(r, STORE_ERROR, "a store locked too long is an error");
 	ok(strstr(err, "locked") && t0 >= 4500 && t0 < 10000, "saying so, after the busy timeout");
@@ -930,7 +940,7 @@ static void test_moved(const struct user *alice)
 }
 
 /* The event id in evs parsed as JSON, or NULL (caller puts it). */
-static json_object *event_json(const struct store_events *evs, long long id)
+json_object *event_json(const struct store_events *evs, long long id)
 {
 	size_t i;
 
@@ -1052,10 +1062,10 @@ static void test_mute(struct store *st, const struct user *admin, const struct u
 	       "muting an unknown user");
 	is_int(store_mute(st, admin, bob->id, 5, until, &ev, err, sizeof err), STORE_OK, "mute bob");
 	ok(ev > 0 && strlen(until) == 24, "a notice and an end time");
-	is_int(store_post(st, bob, "all", 0, "hey", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, bob, "all", 0, "hey", NULL, 0, &id, ts, &created, err, sizeof err),
 	       STORE_FORBIDDEN, "a muted user cannot post");
 	ok(strstr(err, "muted until") && strstr(err, until), "told until when");
-	is_int(store_post(st, bob, NULL, admin->id, "hey", NULL, &id, ts, &created, err, sizeof err),
+	is_int(store_post(st, bob, NULL, admin->id, "hey", NULL, 0, &id, ts, &created, err, sizeof err),
 	       STORE_FORBIDDEN, "nor send a direct message");
 	store_muted_until(st, bob->id, now_until, err, sizeof err);
 	is_str(now_until, until, "store_muted_until");
@@ -1079,10 +1089,8 @@ static void test_mute(struct store *st, const struct user *admin, const struct u
 	is_str(now_until, "", "not muted now");
 }
 
-#define SEARCH_TIME_MS 60000   /* for the searches that must not run out of time */
-
 /* Searches as user_id; the number of results, -1 on error. ids gets the first. */
-static int search(struct store *st, long long user_id, const char *q, const char *room,
+int search(struct store *st, long long user_id, const char *q, const char *room,
                   long long before, int limit, long long *first, json_object **keep, int *more)
 {
 	json_object *arr = NULL;
@@ -1211,13 +1219,17 @@ static void test_log_stats(struct store *st)
 	ok(strlen(stats.newest_ts) == 24, "newest ts");
 }
 
-static void test_prune(struct store *st, const struct user *alice)
+/* Prunes the events with id <= 20 and also_old, made old. */
+static void test_prune(struct store *st, const struct user *alice, long long also_old)
 {
 	long long events, messages, dry_events, dry_messages, before, old, newest, fresh;
-	char cutoff[32];
+	char cutoff[32], sql[160];
 
-	raw_exec("UPDATE events SET ts = '2001-01-01T00:00:00.000Z' WHERE id <= 20");
-	old = raw_int("SELECT count(*) FROM events WHERE id <= 20");
+	snprintf(sql, sizeof sql, "UPDATE events SET ts = '2001-01-01T00:00:00.000Z'"
+	         " WHERE id <= 20 OR id = %lld", also_old);
+	raw_exec(sql);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE id <= 20 OR id = %lld", also_old);
+	old = raw_int(sql);
 	before = raw_int("SELECT count(*) FROM events");
 	newest = raw_int("SELECT max(id) FROM events");
 	is_int(store_prune(st, 30, 3, 1, cutoff, &dry_events, &dry_messages, err, sizeof err),
@@ -1243,40 +1255,7 @@ static void test_prune(struct store *st, const struct user *alice)
 	ok(fresh > newest, "ids are never reused");
 }
 
-/* A store of schema version 1 with messages in it is upgraded: the search
- * index is built from them. */
-static void test_migrate(void)
-{
-	struct user alice = user_make(1, "alice");
-	char saved[sizeof path];
-	struct store *st;
-
-	snprintf(saved, sizeof saved, "%s", path);
-	snprintf(path, sizeof path, "%s/v1.sqlite", dir);
-	st = open_store(NULL, 0);
-	post(st, &alice, "all", 0, "written before version 2");
-	store_close(st);
-	raw_exec("DROP TRIGGER events_fts_insert; DROP TRIGGER events_fts_update;"
-	         " DROP TRIGGER events_fts_delete;"
-	         " DROP TABLE messages_fts; DROP TABLE mutes; DROP INDEX events_target;"
-	         " DROP INDEX events_direct_delete; DROP VIEW room_activity;"
-	         " DROP VIEW user_activity; PRAGMA user_version = 1;");
-	raw_exec("INSERT INTO events (ts, type, room_id, user_id, username, text)"
-	         " VALUES ('2026-01-01T00:00:00.000Z', 'message', 1, 1, 'alice', 'old words')");
-	is_int(raw_int("PRAGMA user_version"), 1, "a version 1 store");
-	st = open_store(NULL, 0);
-	if (ok(st, "opens")) {
-		is_int(raw_int("PRAGMA user_version"), 2, "upgraded to version 2");
-		is_int(search(st, alice.id, "before", NULL, 0, 10, NULL, NULL, NULL), 1,
-		       "messages from before are in the search index");
-		is_int(search(st, alice.id, "old words", NULL, 0, 10, NULL, NULL, NULL), 1,
-		       "all of them");
-		store_close(st);
-	}
-	snprintf(path, sizeof path, "%s", saved);
-}
-
-static void rm_rf(const char *d)
+void rm_rf(const char *d)
 {
 	struct dirent *e;
 	char p[1024];
@@ -1310,11 +1289,11 @@ static void test_pg_open(void)
 			_exit(st ? 0 : 1);
 		}
 	is_int(reap(4), 4, "four processes create the schema at once");
-	is_int(raw_int("SELECT version FROM chat_schema"), 2, "schema version 2");
+	is_int(raw_int("SELECT version FROM chat_schema"), 3, "schema version 3");
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 2, "all and NGS, persistent");
 	raw_exec("UPDATE chat_schema SET version = 99");
 	ok(!open_store(NULL, 0) && strstr(err, "newer"), "a newer schema is refused");
-	raw_exec("UPDATE chat_schema SET version = 2");
+	raw_exec("UPDATE chat_schema SET version = 3");
 	ok(store_open("postgresql://chat:hunter2@127.0.0.1:1/chat", NULL, 0, &st, err,
 	              sizeof err) < 0 && !st, "an unreachable server: store_open fails");
 	ok(strstr(err, "PostgreSQL chat on 127.0.0.1:1") && !strstr(err, "hunter2"),
@@ -1416,12 +1395,25 @@ static void test_common(struct store *st, struct user *u)
 	test_delete(st, alice, bob, carol, admin);
 	test_mute(st, admin, bob);
 	test_search(st, alice, bob, carol);
+	test_conversations(st, u);
 }
 
 static void test_common_end(struct store *st, struct user *u)
 {
+	long long root, reply, ev, id;
+	char ts[32], edited[32];
+	int created;
+
 	test_log_stats(st);
-	test_prune(st, &u[0]);
+	/* a thread whose root prune takes, with a reaction and an earlier
+	 * version; its reply stays */
+	root = post(st, &u[0], "conv", 0, "an old root");
+	store_post(st, &u[1], "conv", 0, "a young reply", NULL, root, &reply, ts, &created,
+	           err, sizeof err);
+	store_react(st, &u[1], root, "\xf0\x9f\x91\x8d", 1, &ev, err, sizeof err);
+	store_edit(st, &u[0], root, "an old root, edited", 0, edited, &id, err, sizeof err);
+	test_prune(st, &u[0], root);
+	test_prune_threads(st, u, root, reply);
 }
 
 int main(void)
@@ -1470,8 +1462,8 @@ int main(void)
 	}
 	test_common_end(st, users);
 	store_close(st);
+	test_upgrades();
 	if (!pg_url) {
-		test_migrate();
 		test_read_only();
 		test_moved(&users[0]);
 	}

@@ -1,0 +1,91 @@
+/*
+ * store_sqlite_conn.h - the SQLite driver's handle and its connection
+ * (store_sqlite_conn.c), shared by the driver's two files only:
+ * store_sqlite.c (one function per statement) and store_sqlite_conn.c
+ * (opening, statements prepared and stepped, transactions and the lock
+ * waits, schema upgrades, waking).
+ */
+#ifndef GC_STORE_SQLITE_CONN_H
+#define GC_STORE_SQLITE_CONN_H
+
+#include <sqlite3.h>
+
+#include "store_driver.h"
+#include "store_sqlite_sql.h"
+
+#define STORE_BUSY_MS 5000       /* how long a write waits for the lock */
+
+struct wake;
+
+struct sqls {
+	struct store base;             /* first: drv = &store_sqlite_driver */
+	sqlite3 *db;
+	char *path;
+	struct wake *wake;
+	unsigned write_seq;            /* wake's write counter before this
+	                                * connection last tried to lock */
+	long long busy_since_ms;       /* when the present lock wait began */
+	int busy_ms;                   /* and how long it may last */
+	int moved;                     /* the file at path is no longer ours */
+	int oom;                       /* the last failure was out of memory */
+	sqlite3_stmt *stmt[S_COUNT];   /* prepared on first use */
+};
+
+extern const struct store_driver store_sqlite_driver;   /* store_sqlite.c */
+
+static inline struct sqls *sqls(struct store *base)
+{
+	return (struct sqls *)base;
+}
+
+/* The driver's fail(): formats SQLite's last error into err, abandons any
+ * open transaction and every statement in progress. */
+enum store_result sqls_fail(struct store *base, const char *what, char *err, size_t errlen);
+
+/* Records running out of memory as the failure; -1. */
+int sqls_oom(struct sqls *st);
+
+/* The cached statement id, ready for binding; NULL (SQLite's error set, or
+ * st->oom) if it cannot be prepared. The shared statements of store_sql.h
+ * number their parameters $n, which SQLite reads as ?n. */
+sqlite3_stmt *sqls_stmt(struct sqls *st, enum stmt_id id);
+
+/* Steps s once: 1 with a row to read (the caller resets s after reading),
+ * 0 when there is none (s is reset), -1 on error. */
+int sqls_row(sqlite3_stmt *s);
+
+/* Runs a statement that returns no rows: 0 or -1. */
+int sqls_exec(sqlite3_stmt *s);
+
+/* Runs a statement that returns no rows: the rows it changed, or -1. */
+int sqls_changes(struct sqls *st, sqlite3_stmt *s);
+
+/* Runs a one-row query for its first column: 1 (*v set), 0 (no row), -1. */
+int sqls_int(sqlite3_stmt *s, long long *v);
+
+/* Starts a write, unless the file was deleted or replaced since it was
+ * opened: writing on would acknowledge events into a file nobody else sees
+ * (and that vanishes when closed), so refuse; the caller's 503 drops this
+ * connection and the next one opens whatever file is at the path now. */
+int sqls_begin(struct store *base);
+
+/* Rolls back the open write transaction and lets waiting writers try. */
+void sqls_rollback(struct store *base);
+
+/* Commits, lets writers waiting for the lock try again, and wakes the
+ * waiting polls of every process if an event was stored. */
+int sqls_commit(struct store *base, int stored);
+
+/* Column i of s as text, "" for NULL. */
+const char *sqls_text(sqlite3_stmt *s, int i);
+
+/* Waking (store_driver.h): the wake file's event counter. */
+unsigned sqls_seq(struct store *base);
+unsigned sqls_wait(struct store *base, unsigned seq, int timeout_ms);
+
+int sqls_open(const char *path, struct store **out, char *err, size_t errlen);
+
+/* The driver's open and close (store_driver.h). */
+void sqls_close(struct store *base);
+
+#endif
