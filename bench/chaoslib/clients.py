@@ -24,6 +24,7 @@ from loop import HttpConn, now
 API = "/chat/api"          # where the deployments mount the API
 POLL_TIMEOUT = 25          # what a client asks for (the server's default poll_timeout)
 MAX_BACKOFF = 15.0
+STREAM_SILENCE = 45        # three heartbeats missed: the stream is dead
 
 
 def backoff(attempt, rng, retry_after=None):
@@ -87,8 +88,10 @@ class Ledger:
         self.bad_cursors = []           # (user, since, ids, cursor)
         self.unexpected_401 = []        # (t, user, what)
         self.after_logout = []          # (user, id): delivered to a logged-out session too late
-        self.sent = 0                   # messages composed
-        self.rejected = []              # (t, status, body): 4xx other than 401/429
+        self.sent = 0                   # messages composed (reactions are not counted)
+        self.rejected = []              # (t, status, kind, body): 4xx other than 401/429
+        self.reactions = False          # whether the senders react (the server has the routes)
+        self.reactions_unchanged = 0    # reaction retries answered "nothing changed"
         self.send_retries = 0
         self.mentions_seen = 0          # messages whose event carried "mentions"
         self.mentions_wrong = []        # (id, expected, got)
@@ -135,12 +138,15 @@ class Ledger:
             last = max(last, eid)
             if eid not in self.first_delivery:
                 self.first_delivery[eid] = t
+            ack = self.acks.get(eid)
+            if ack and user.name not in self.members.get(ack[1], ()):
+                self.leaks.append((user.name, eid, ack[1]))
             text = e.get("text") or ""
             if self.marker in text:
                 m = (text[text.index(self.marker) + len(self.marker):].split() or [""])[0]
                 self.marker_ids.setdefault(m, set()).add(eid)
                 room = e.get("room")
-                if room is not None and user.name not in self.members.get(room, ()):
+                if not ack and room is not None and user.name not in self.members.get(room, ()):
                     self.leaks.append((user.name, eid, room))
                 self._check_mentions(e, text)
             lo = user.logout
@@ -162,6 +168,9 @@ class Ledger:
             self.mentions_wrong.append((e["id"], want, e["mentions"]))
 
     # --- the end -------------------------------------------------------------
+    def acked_count(self, kind):
+        return sum(1 for a in self.acks.values() if a[4] == kind)
+
     def expected_for(self, name):
         """Event ids acknowledged in rooms name is a member of."""
         return [eid for eid, a in self.acks.items() if name in self.members.get(a[1], ())]
@@ -314,29 +323,127 @@ class LongPoll(Receiver):
 
 
 class Stream(Receiver):
-    """GET /v1/stream?since=CURSOR (Server-Sent Events, issue 23), resumed
-    with Last-Event-ID after a drop. Not written yet: the route is not on
-    main (bench/README.md, "Chaos run"); the run falls back to long polls
-    for everyone when the server answers 404 for it, and says so."""
+    """GET /v1/stream?since=CURSOR (Server-Sent Events, issue 23), as the
+    browser's EventSource holds it: the URL it was made with, and after
+    a drop or the stream's end the same URL with Last-Event-ID, the id of
+    the last event it got. A stream that sends nothing, not even its
+    heartbeat comment (every 15 s), for STREAM_SILENCE s is dropped."""
 
     transport = "stream"
 
+    def start(self, cursor):
+        self.since = cursor             # the URL's, fixed, as EventSource's
+        self.last_id = None             # Last-Event-ID
+        super().start(cursor)
+
     def _follow(self):
-        raise NotImplementedError("the stream client waits for GET /v1/stream (issue 23) to land")
+        if self.ctx.stopping:
+            return
+        h = self.user.headers()
+        h["Accept"] = "text/event-stream"
+        if self.last_id is not None:
+            h["Last-Event-ID"] = str(self.last_id)
+        self.buf = b""
+        self.field = {}
+        self.events = 0
+        self.opened = None
+        self.conn.request("GET", "%s/v1/stream?since=%d" % (API, self.since), h, None, self._done,
+                          timeout=STREAM_SILENCE, on_data=self._data, on_head=self._head)
+
+    def _head(self, resp):
+        if resp.status == 200:
+            self.opened = self.ctx.ledger.answer("stream", resp)
+            self.attempt = 0
+
+    def _data(self, piece):
+        self.conn.extend(STREAM_SILENCE)
+        if self.opened is None:          # an error's body
+            self.buf += piece
+            return
+        self.buf += piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        while b"\n" in self.buf:
+            line, _, self.buf = self.buf.partition(b"\n")
+            self._line(line.decode("utf-8", "replace"))
+
+    def _line(self, line):
+        if not line:                     # the end of an event
+            f, self.field = self.field, {}
+            if "data" in f:
+                self._event(f)
+            return
+        if line.startswith(":"):         # the heartbeat
+            return
+        k, _, v = line.partition(":")
+        v = v[1:] if v.startswith(" ") else v
+        if k == "data":
+            f = self.field
+            f["data"] = f["data"] + "\n" + v if "data" in f else v
+        elif k in ("id", "event", "retry"):
+            self.field[k] = v
+
+    def _event(self, f):
+        led = self.ctx.ledger
+        t = now()
+        try:
+            e = json.loads(f["data"])
+        except ValueError:
+            led.bad.append((t, "stream", 200, "not an event's JSON: %r" % f["data"][:100]))
+            return
+        if not isinstance(e, dict):
+            return
+        if f.get("event") not in (None, "", "message") or "id" not in e:
+            return                       # not a chat event (none expected)
+        if f.get("id") != str(e["id"]):
+            led.bad_cursors.append((self.user.name, self.last_id, [e["id"]], f.get("id")))
+        self.events += 1
+        led.delivered(self.user, [e], t)
+        if isinstance(e["id"], int) and (self.last_id is None or e["id"] > self.last_id):
+            self.last_id = self.cursor = e["id"]
+            led.cursor[self.user.name] = e["id"]
+
+    def _done(self, resp, why):
+        if self.ctx.stopping:
+            return
+        if resp is not None and resp.status == 200:
+            # the stream ended (stream_max_seconds): EventSource comes back
+            # at once with Last-Event-ID; a stream that ended empty at
+            # once is an error
+            if self.events or now() - self.opened > 1:
+                self._follow()
+                return
+            self.ctx.ledger.bad.append((now(), "stream", 200, "ended at once, empty"))
+            self._retry(resp)
+            return
+        t = now()
+        if resp is not None:
+            resp.body = self.buf
+        if self.opened is None:          # not counted at its head
+            t = self.ctx.ledger.answer("stream", resp, why)
+        else:
+            self.ctx.ledger.bad.append((t, "stream", None, "dropped: %s" % why))
+        if resp is not None and resp.status == 401:
+            self._unauthorized(t)
+        else:
+            self._retry(resp)
 
 
 class Sender:
-    """A user who sends: one message at a time to their rooms in turn,
-    every interval (0.5 to 1.5 times, at random), each text with a unique
-    marker, a mention of a member of the room, and a client_id; a 5xx or
-    a dropped connection is retried with the same client_id, so at most
-    one event is stored per message."""
+    """A user who sends: one request at a time, every interval (0.5 to
+    1.5 times, at random). Mostly a message to their rooms in turn, each
+    text with a unique marker, every other one mentioning a member of the
+    room, and a client_id; after every third message a reaction to it
+    (PUT), half of them taken back later (DELETE). A 5xx or a dropped
+    connection is retried: a message with the same client_id, a reaction
+    as it is (both idempotent), so at most one event is stored for each."""
+
+    EMOJI = ("\U0001F44D", "\U0001F389", "\u2764\ufe0f", "\U0001F440", "\U0001F1EB\U0001F1F7")
 
     def __init__(self, ctx, user, index, interval):
         self.ctx, self.user, self.index, self.interval = ctx, user, index, interval
         self.conn = HttpConn(ctx.loop, ctx.port)
         self.seq = 0
         self.msg = None
+        self.react_todo = []             # (target id, room, emoji, on)
         self.attempt = 0
         self.done = False
         self.timer = None
@@ -349,38 +456,45 @@ class Sender:
             self.done = True
             return
         self.seq += 1
+        self.msg = self._reaction() if self.react_todo and self.seq % 2 else self._message()
+        self.ctx.ledger.sent += self.msg["kind"] == "message"
+        self.attempt = 0
+        self._send()
+
+    def _message(self):
         room = self.user.rooms[self.seq % len(self.user.rooms)]
         others = sorted(self.ctx.ledger.members[room] - {self.user.name})
         mention = " @%s" % self.ctx.rng.choice(others) if others and self.seq % 2 else ""
         marker = "%d-%d" % (self.index, self.seq)
-        text = "%s%s é ✓ s=%d%s" % (self.ctx.ledger.marker, marker, self.seq, mention)
-        self.msg = {"room": room, "marker": marker,
-                    "body": json.dumps({"room": room, "text": text,
-                                        "client_id": "chaos-%s-%s" % (self.ctx.ledger.run_id, marker)}).encode()}
-        self.ctx.ledger.sent += 1
-        self.attempt = 0
-        self._send()
+        text = "%s%s \u00e9 \u2713 s=%d%s" % (self.ctx.ledger.marker, marker, self.seq, mention)
+        return {"kind": "message", "room": room, "marker": marker, "method": "POST", "path": "/v1/messages",
+                "body": json.dumps({"room": room, "text": text,
+                                    "client_id": "chaos-%s-%s" % (self.ctx.ledger.run_id, marker)}).encode()}
+
+    def _reaction(self):
+        target, room, emoji, on = self.react_todo.pop(0)
+        return {"kind": "reaction", "room": room, "marker": "r%d-%d" % (self.index, self.seq),
+                "target": target, "emoji": emoji, "on": on, "method": "PUT" if on else "DELETE",
+                "path": "/v1/messages/%d/reactions/%s" % (target, urllib.parse.quote(emoji, safe="")),
+                "body": b"{}"}   # as the web client: a JSON body (CSRF: state changes need the type)
 
     def _send(self):
-        self.conn.request("POST", API + "/v1/messages", self.user.headers(json_body=True), self.msg["body"],
-                          self._done, timeout=60)
+        m = self.msg
+        self.conn.request(m["method"], API + m["path"], self.user.headers(json_body=m["body"] is not None),
+                          m["body"], self._done, timeout=60)
 
     def _done(self, resp, why):
-        t = self.ctx.ledger.answer("send", resp, why)
+        m = self.msg
+        t = self.ctx.ledger.answer("send" if m["kind"] == "message" else "react", resp, why)
         st = resp.status if resp else None
         if st in (200, 201):
-            try:
-                eid = json.loads(resp.body)["id"]
-            except (ValueError, KeyError, TypeError):
-                eid = None
-            if isinstance(eid, int):
-                self.ctx.ledger.acked(eid, t, self.msg["room"], self.msg["marker"], self.user.name)
+            self._acked(m, resp, t)
             self.msg = None
             self.timer = self.ctx.loop.call_later(self.interval * self.ctx.rng.uniform(0.5, 1.5), self._next)
             return
         if st is None or st >= 500 or st in (401, 429):
             if st == 401:
-                self.ctx.ledger.unexpected_401.append((t, self.user.name, "send"))
+                self.ctx.ledger.unexpected_401.append((t, self.user.name, m["kind"]))
             if self.ctx.stopping and self.attempt >= 3:
                 self.done = True   # given up at the end: counted as not acknowledged
                 return
@@ -389,9 +503,32 @@ class Sender:
             ra = resp.headers.get("retry-after") if resp else None
             self.timer = self.ctx.loop.call_later(backoff(self.attempt - 1, self.ctx.rng, ra), self._send)
             return
-        self.ctx.ledger.rejected.append((t, st, resp.body[:200].decode("utf-8", "replace")))
+        self.ctx.ledger.rejected.append((t, st, m["kind"], resp.body[:200].decode("utf-8", "replace")))
         self.msg = None
         self.timer = self.ctx.loop.call_later(self.interval, self._next)
+
+    def _acked(self, m, resp, t):
+        led = self.ctx.ledger
+        try:
+            body = json.loads(resp.body)
+        except ValueError:
+            body = {}
+        if m["kind"] == "message":
+            eid = body.get("id")
+            if isinstance(eid, int):
+                led.acked(eid, t, m["room"], m["marker"], self.user.name)
+                if self.seq % 3 == 0 and led.reactions:
+                    self.react_todo.append((eid, m["room"], self.ctx.rng.choice(self.EMOJI), True))
+            return
+        eid = body.get("event")
+        if isinstance(eid, int):
+            led.acked(eid, t, m["room"], m["marker"], self.user.name, kind="reaction")
+        else:
+            # nothing changed: only a retry whose first try was stored
+            # (its event is then delivered but not acknowledged)
+            led.reactions_unchanged += 1
+        if m["on"] and self.ctx.rng.random() < 0.5:
+            self.react_todo.append((m["target"], m["room"], m["emoji"], False))
 
     def idle(self):
         return self.done or (self.msg is None and self.ctx.stopping_sends)

@@ -278,6 +278,13 @@ class HttpConn:
             self.loop.sel.modify(self.sock, selectors.EVENT_READ, self._idle)
         self._on_done(self._resp, None)
 
+    def extend(self, timeout):
+        """Moves the request's deadline to timeout s from now (a stream
+        that keeps sending is alive)."""
+        if self.busy:
+            self.loop.cancel(self._deadline)
+            self._deadline = self.loop.call_later(timeout, self._timed_out)
+
     def _idle(self, _events):
         """The server spoke or closed while no request was out: drop the socket."""
         self.close()

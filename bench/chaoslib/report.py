@@ -39,12 +39,12 @@ def fault_rows(ledger, faults):
                "recover_send_s": _r(ack - end) if ack is not None else None,
                "recover_delivery_s": _r(dl - end) if dl is not None else None,
                "notes": f["notes"]}
-        for k in ("pid", "slot", "how", "user", "first_401_after_s", "auth_cache_seconds", "filled_bytes"):
+        for k in ("pid", "slot", "how", "users", "logouts", "auth_cache_seconds", "filled_bytes"):
             if k in f:
                 row[k] = f[k]
-        if f["kind"] == "logout" and "user" in f:
-            got = [t for t in ledger.got.get(f["user"], {}).values() if t >= end]
-            row["user_first_delivery_after_login_s"] = _r(min(got) - end) if got else None
+        for lo in f.get("logouts", ()):
+            got = [t for t in ledger.got.get(lo["user"], {}).values() if t >= end]
+            lo["first_delivery_after_login_s"] = _r(min(got) - end) if got else None
         rows.append(row)
     return rows
 
@@ -85,9 +85,12 @@ def build(args, info, dep, ledger, sched, mem_after, sanitizer, wall_s, drained)
     R = dict(info)
     R.update({
         "wall_s": round(wall_s, 1),
-        "sends": {"composed": ledger.sent, "acknowledged": len(ledger.acks), "retries": ledger.send_retries,
+        "sends": {"composed": ledger.sent, "acknowledged": ledger.acked_count("message"),
+                  "reactions_acknowledged": ledger.acked_count("reaction"),
+                  "reaction_retries_unchanged": ledger.reactions_unchanged, "retries": ledger.send_retries,
                   "rejected_4xx": len(ledger.rejected), "rejected_samples": ledger.rejected[:5],
-                  "not_acknowledged": ledger.sent - len(ledger.acks) - len(ledger.rejected)},
+                  "not_acknowledged": ledger.sent - ledger.acked_count("message")
+                  - sum(1 for r in ledger.rejected if r[2] == "message")},
         "exactly_once": {
             "deliveries_expected": expected, "drained": drained,
             "acknowledged_but_lost": len(lost), "lost_samples": lost[:20],
@@ -103,9 +106,9 @@ def build(args, info, dep, ledger, sched, mem_after, sanitizer, wall_s, drained)
                     "stale_keepalive_resends": info.get("stale_resends", 0),
                     "samples": [(round(t - ledger.t0, 2), w, st, why) for t, w, st, why in ledger.bad[:30]]},
         "unexpected_401": len(ledger.unexpected_401), "unexpected_401_samples": ledger.unexpected_401[:10],
-        "logout": [{"user": f.get("user"), "first_401_after_s": f.get("first_401_after_s"),
-                    "auth_cache_seconds": f.get("auth_cache_seconds"),
-                    "delivered_after_bound": len(ledger.after_logout)} for f in logouts],
+        "logout": [dict(lo, auth_cache_seconds=f.get("auth_cache_seconds"),
+                        delivered_after_bound=sum(1 for u, _ in ledger.after_logout if u == lo["user"]))
+                   for f in logouts for lo in f.get("logouts", ())],
         "faults": rows,
         "faults_by_kind": by_kind(rows),
         "memory": {"before": sched.memory_before, "after": mem_after},
@@ -161,8 +164,10 @@ def summary(R):
                 R["rooms"], R["senders"], R["wall_s"] / 60, "ASan" if R["asan"] else "plain"))
     for note in R["notes"]:
         L.append("  note: " + note)
-    L.append("sends: %d composed, %d acknowledged, %d retries, %d refused 4xx, %d never acknowledged"
-             % (s["composed"], s["acknowledged"], s["retries"], s["rejected_4xx"], s["not_acknowledged"]))
+    L.append("sends: %d messages composed, %d acknowledged (%d never), %d reactions and unreactions"
+             " acknowledged; %d retries, %d refused 4xx"
+             % (s["composed"], s["acknowledged"], s["not_acknowledged"], s["reactions_acknowledged"],
+                s["retries"], s["rejected_4xx"]))
     L.append("deliveries expected %d; acknowledged but lost %d; delivered twice %d; out of order %d;"
              " stored twice %d; shown to non-members %d; delivered unacknowledged %d; drained: %s"
              % (e["deliveries_expected"], e["acknowledged_but_lost"], e["delivered_twice"], e["out_of_order"],
@@ -171,8 +176,10 @@ def summary(R):
              % (a["ok"], a["answers_5xx"], a["no_answer"], a["not_ok_by_status"], R["unexpected_401"],
                 a["stale_keepalive_resends"]))
     for lo in R["logout"]:
-        L.append("logout of %s: first 401 after %s s (auth_cache_seconds %s); events after the bound: %d"
-                 % (lo["user"], lo["first_401_after_s"], lo["auth_cache_seconds"], lo["delivered_after_bound"]))
+        L.append("logout of %s (%s): first 401 after %s s (auth_cache_seconds %s); events after the bound: %d;"
+                 " first event after logging in again: %s s"
+                 % (lo["user"], lo["transport"], lo["first_401_after_s"], lo["auth_cache_seconds"],
+                    lo["delivered_after_bound"], lo.get("first_delivery_after_login_s")))
     L.append("")
     L.append("| fault | count | 5xx | no answer | recover send median / max (s) | recover delivery median / max (s) | not recovered |")
     L.append("|---|---|---|---|---|---|---|")
