@@ -11,8 +11,8 @@
 #include "api.h"
 #include "auth.h"
 #include "cfg.h"
+#include "events_body.h"
 #include "httpparse.h"
-#include "hub.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "store.h"
@@ -22,6 +22,10 @@ int api_store_unusable(struct call *c)
 {
 	if (c->store)
 		return 0;
+	if (c->memory_only) {
+		c->not_in_memory = 1;
+		return 1;
+	}
 	log_error("store: %s", c->store_error ? c->store_error : "not open");
 	reply_header(c->rep, "Retry-After", "5");
 	reply_error(c->rep, 503, "the message store is unavailable; try again shortly");
@@ -198,20 +202,43 @@ json_object *api_body_object(struct call *c)
 	return obj;
 }
 
-void api_reply_events(struct call *c, const struct store_events *evs, const char *tail)
+/* Answers 200 with body (taken; NULL: out of memory, answered 500). */
+static void api_reply_body(struct call *c, char *body, size_t len)
 {
-	struct store_event **ptrs = calloc(evs->n + 1, sizeof *ptrs);
-	char *body = NULL;
-	size_t len = 0;
-
-	for (size_t i = 0; ptrs && i < evs->n; i++)
-		ptrs[i] = &evs->v[i];
-	if (ptrs)
-		body = hub_events_body(ptrs, evs->n, tail, &len);
 	if (body)
 		reply_raw(c->rep, 200, body, len);
 	else
 		reply_error(c->rep, 500, "out of memory");
 	free(body);
+}
+
+/* evs as the array of pointers events_body() takes: new, caller frees;
+ * NULL when out of memory. */
+static struct store_event **api_event_ptrs(const struct store_events *evs)
+{
+	struct store_event **ptrs = calloc(evs->n + 1, sizeof *ptrs);
+
+	for (size_t i = 0; ptrs && i < evs->n; i++)
+		ptrs[i] = &evs->v[i];
+	return ptrs;
+}
+
+void api_reply_events(struct call *c, const struct store_events *evs, const char *tail)
+{
+	struct store_event **ptrs = api_event_ptrs(evs);
+	size_t len = 0;
+	char *body = ptrs ? events_body(ptrs, evs->n, tail, &len) : NULL;
+
+	api_reply_body(c, body, len);
+	free(ptrs);
+}
+
+void api_reply_poll(struct call *c, const struct store_events *evs, long long since)
+{
+	struct store_event **ptrs = api_event_ptrs(evs);
+	size_t len = 0;
+	char *body = ptrs ? events_body_poll(ptrs, evs->n, since, &len) : NULL;
+
+	api_reply_body(c, body, len);
 	free(ptrs);
 }

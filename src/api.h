@@ -25,28 +25,31 @@ struct call {
 	struct hub *hub;
 	struct rate *rate;         /* per-user rate limits of the host */
 	struct presence *presence; /* the users this process saw lately */
-	struct store *store;       /* this thread's store connection, NULL if it failed */
-	const char *store_error;   /* why store is NULL */
+	struct store *store;       /* the store connection, NULL if it failed (or memory_only) */
+	const char *store_error;   /* why store is NULL (NULL: memory_only) */
 	int store_failed;          /* set when the store failed: the server remakes the connection */
 	struct request *req;
 	struct reply *rep;
 	struct user user;          /* set for authenticated routes */
 	char arg[1024];            /* the {room}, {id} or {username} of the path, decoded */
 	char arg2[256];            /* a second one: the {emoji} of a reaction's path */
-	/* set by the server: how a parked long poll is finished later */
-	void (*park_done)(struct hub_waiter *w, char *body, size_t len, size_t n);
-	void *park_ctx;
 	/* set by the server: how many requests of heavy routes (searches) this
 	 * process runs now; the router keeps it at most cfg->max_searches.
 	 * NULL: no bound. */
 	int *heavy;
-	int parked;                /* api_events parked the request: no reply now */
-	/* quick: set by the server on a thread that must never wait (no store
-	 * connection, Galaxy's database not to be asked). What cannot be
-	 * answered from memory sets deferred, replies nothing, and the server
-	 * runs the request again on a worker. */
-	int quick;
-	int deferred;
+	/* memory_only: set by the server for a call to be answered from memory
+	 * alone: no store connection (store is NULL), no query to Galaxy's
+	 * database. What needs either sets not_in_memory (api_store_unusable()
+	 * does), answers nothing, and is run again with both. */
+	int memory_only;
+	int not_in_memory;
+	/* A long poll with nothing to answer yet asks to wait instead: for the
+	 * events after wait->checked that wait->user_id may see, until
+	 * wait->deadline (a hub_waiter_new() without done and ctx, taken by
+	 * the server). The server answers from the hub's ring or parks it
+	 * there; if the hub cannot take it, the request is run again with the
+	 * store. */
+	struct hub_waiter *wait;
 };
 
 typedef void (*api_fn)(struct call *c);
@@ -74,8 +77,9 @@ void api_unmute(struct call *c);
 void api_search(struct call *c);
 void api_objects(struct call *c);
 
-/* Shared by handlers: answers 503 naming the store problem and returns 1
- * when the store is not usable, else 0. */
+/* Shared by handlers: returns 0 when c->store is there, else 1 having
+ * answered 503 naming the store problem, or, in a call from memory alone,
+ * set not_in_memory. */
 int api_store_unusable(struct call *c);
 
 /* Galaxy's database could not be asked: logs err, answers 503 with
@@ -122,6 +126,9 @@ json_object *api_user_json(const struct user *u);
 /* Answers 200 {"events": [...evs], <tail>}; evs is left to the caller. */
 struct store_events;
 void api_reply_events(struct call *c, const struct store_events *evs, const char *tail);
+
+/* Answers a long poll with evs, left to the caller (events_body_poll()). */
+void api_reply_poll(struct call *c, const struct store_events *evs, long long since);
 
 /* Parses body (len bytes) as one strict JSON object of valid UTF-8, nothing
  * after it: a new object the caller puts, or NULL with the reason in err. */

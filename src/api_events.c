@@ -1,12 +1,12 @@
 /*
  * api_events.c - GET /v1/events, the long poll (API.md "The long poll").
  *
- * Events the user may see after `since` are answered at once from the
- * store. Otherwise the request is parked in the hub, which completes it when
- * a visible event arrives (from any process) or the timeout passes. A poll
- * following its cursor, whose user's rooms the hub knows, is answered or
- * parked from memory alone: in struct call's quick mode, that is all that
- * is tried.
+ * Events the user may see after `since` are answered at once. When there
+ * are none yet, the handler asks to wait (struct call's wait): for the
+ * events after the cursor that this user may see, until the poll's
+ * deadline; where and how it waits is the server's business. A poll
+ * following its cursor, whose user's rooms the hub knows, needs nothing
+ * but the hub's memory for that; any other asks the store first.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,38 +15,30 @@
 #include "cfg.h"
 #include "hub.h"
 #include "httpparse.h"
-#include "log.h"
 #include "store.h"
 
-#define PARK_TRIES 3
-
-/* Answers or parks the poll from the hub's memory (see hub_take): since is
- * the client's cursor, checked the id up to which every event is known to
- * have been looked at. Returns 1 when the request is dealt with (parked,
- * answered, or failed with a reply), 0 when the store must answer. */
-static int api_events_from_hub(struct call *c, long long since, long long checked,
-                               long long timeout)
+/* Asks to wait for the events after checked (every event up to it has
+ * been looked at) that the user may see, the cursor since answering none;
+ * the user's rooms from the hub's memory, else from the store. */
+static void api_events_wait(struct call *c, long long since, long long checked, long long timeout)
 {
-	char err[256] = "", **rooms = hub_rooms(c->hub, c->user.id), *body;
-	size_t len;
+	char err[256] = "", **rooms = hub_rooms(c->hub, c->user.id);
 	int rc;
 
 	if (!rooms) {
-		if (c->quick) {
-			c->deferred = 1;
-			return 1;
-		}
+		if (api_store_unusable(c))
+			return;
 		long long as_of = hub_newest(c->hub);   /* before the store is asked */
 		if ((rc = store_memberships(c->store, c->user.id, &rooms, err, sizeof err)) != STORE_OK) {
 			api_store_failed(c, rc, err);
-			return 1;
+			return;
 		}
 		hub_rooms_learn(c->hub, c->user.id, rooms, as_of);
 	}
 	struct hub_waiter *w = hub_waiter_new(c->user.id, rooms);
 	if (!w) {
 		reply_error(c->rep, 500, "out of memory");
-		return 1;
+		return;
 	}
 	w->addr_key = hub_addr_key(c->req->remote_addr);
 	w->since = since;
@@ -54,27 +46,14 @@ static int api_events_from_hub(struct call *c, long long since, long long checke
 	/* from the request's arrival: a wait for the store's write lock (the
 	 * users row of a new user) must not add to the poll's timeout */
 	w->deadline = c->req->arrived_ms + timeout * 1000;
-	w->done = c->park_done;
-	w->ctx = c->park_ctx;
-	rc = hub_take(c->hub, w, &body, &len);
-	if (rc == 0) {
-		c->parked = 1;
-		return 1;
-	}
-	hub_waiter_free(w);
-	if (rc == 1) {
-		reply_raw(c->rep, 200, body, len);
-		free(body);
-	} else if (c->quick) {
-		c->deferred = 1;
-	}
-	return rc == 1 || c->quick;
+	c->wait = w;
 }
 
 void api_events(struct call *c)
 {
-	char err[256] = "", v[32], tail[48];
+	char err[256] = "", v[32];
 	long long since = 0, timeout = c->cfg->poll_timeout, newest = 0;
+	struct store_events evs = { 0 };
 	int has_since, rc;
 
 	has_since = http_query_get(c->req->query, "since", v, sizeof v);
@@ -89,61 +68,40 @@ void api_events(struct call *c)
 	}
 	if (timeout > c->cfg->poll_timeout)
 		timeout = c->cfg->poll_timeout;
-	/* (quick mode has no store connection, and runs only with a hub) */
-	if (!c->quick && api_store_unusable(c))
+	/* a call from memory alone has no store, and asks it nothing unless
+	 * the hub's memory falls short (below) */
+	if (!c->memory_only && api_store_unusable(c))
 		return;
 
 	/* A client following its cursor asks for what the hub has just fanned
-	 * out: answer or park from the hub's ring, with no query (bench/README.md).
-	 * A cursor the hub has not read up to yet, or one older than its ring,
-	 * is answered by the store. */
-	if (has_since && timeout > 0 && since <= hub_newest(c->hub) &&
-	    api_events_from_hub(c, since, since, timeout))
-		return;
-	if (c->quick) {
-		c->deferred = 1;
+	 * out: answered or parked from the hub's ring, with no query
+	 * (bench/README.md). A cursor the hub has not read up to yet, or one
+	 * older than its ring, is answered by the store. */
+	if (has_since && timeout > 0 && hub_covers(c->hub, since)) {
+		api_events_wait(c, since, since, timeout);
 		return;
 	}
-
-	long long scan_from = since;
-	for (int tries = 0; tries < PARK_TRIES; tries++) {
-		struct store_events evs = { 0 };
-		/* newest first: every event up to it is covered by the query below */
-		if ((rc = store_max_id(c->store, &newest, err, sizeof err)) != STORE_OK) {
-			api_store_failed(c, rc, err);
-			return;
-		}
-		if (!has_since) {
-			snprintf(tail, sizeof tail, "\"cursor\":%lld", newest);
-			api_reply_events(c, &evs, tail);
-			return;
-		}
-		if (since > newest) {
-			reply_error(c->rep, 400, "since=%lld is beyond the newest event id %lld",
-			            since, newest);
-			return;
-		}
-		rc = store_events_visible(c->store, c->user.id, scan_from, STORE_MAX_LIMIT, &evs,
-		                          err, sizeof err);
-		if (rc != STORE_OK || evs.n || timeout == 0) {
-			if (rc != STORE_OK)
-				api_store_failed(c, rc, err);
-			else {
-				snprintf(tail, sizeof tail, "\"cursor\":%lld",
-				         evs.n ? evs.v[evs.n - 1].id : since);
-				api_reply_events(c, &evs, tail);
-			}
-			store_events_clear(&evs);
-			return;
-		}
-		if (newest > scan_from)
-			scan_from = newest;
-		if (api_events_from_hub(c, since, scan_from, timeout))
-			return;
-		/* the hub has moved past scan_from: look again */
+	if (api_store_unusable(c))
+		return;
+	/* newest first: every event up to it is covered by the query below */
+	if ((rc = store_max_id(c->store, &newest, err, sizeof err)) != STORE_OK) {
+		api_store_failed(c, rc, err);
+		return;
 	}
-	log_warning("events: poll of user %lld could not be parked; answering empty", c->user.id);
-	snprintf(tail, sizeof tail, "\"cursor\":%lld", since);
-	struct store_events none = { 0 };
-	api_reply_events(c, &none, tail);
+	if (!has_since) {
+		api_reply_poll(c, &evs, newest);
+		return;
+	}
+	if (since > newest) {
+		reply_error(c->rep, 400, "since=%lld is beyond the newest event id %lld", since, newest);
+		return;
+	}
+	rc = store_events_visible(c->store, c->user.id, since, STORE_MAX_LIMIT, &evs, err, sizeof err);
+	if (rc != STORE_OK)
+		api_store_failed(c, rc, err);
+	else if (evs.n || timeout == 0)
+		api_reply_poll(c, &evs, since);
+	else
+		api_events_wait(c, since, newest > since ? newest : since, timeout);
+	store_events_clear(&evs);
 }

@@ -3,11 +3,12 @@
  * link names, for the reader, or 404 (doc/api.md "Object cards").
  *
  * galaxyurl.c says what the link names, galaxyid.c decodes its id,
- * galaxydb_cards.c applies Galaxy's rules in one query (through auth's
- * pool and per-reader cache). An object that does not exist, one the
- * reader may not open and an id that does not decode get one answer, so
- * a card never tells that something private exists. A tool's card comes
- * from the link alone. Every request counts against object_rate.
+ * galaxydb_cards.c applies Galaxy's rules (galaxydb_cards_sql.c) in one
+ * query (through auth's pool and per-reader cache). An object that does
+ * not exist, one the reader may not open and an id that does not decode
+ * get one answer, so a card never tells that something private exists. A
+ * tool's card comes from the link alone. Every request counts against
+ * object_rate.
  */
 #include <stdio.h>
 #include <string.h>

@@ -148,7 +148,8 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 		}
 	}
 	for (int i = 0; i < AUTH_POOL_SIZE; i++) {
-		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration, cfg->use_remote_user))) {
+		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration, cfg->use_remote_user,
+		                              cfg->avatars == CFG_AVATARS_GRAVATAR))) {
 			snprintf(err, errlen, "out of memory");
 			auth_free(a);
 			return -1;

@@ -48,10 +48,76 @@ struct galaxydb {
 	void *st;
 	int session_duration;   /* minutes, 0 = off */
 	int use_remote_user;    /* Galaxy's: external users are let in */
+	int gravatar;           /* avatars = gravatar: users carry the hash */
 };
 
+/* Now as naive local time in seconds since 1970, the clock Galaxy's
+ * datetime.now() reads, to compare with a stored naive timestamp. */
+static double galaxydb_local_now(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	return (double)timegm(&tm);
+}
+
+/* md5 hex of email with white space trimmed and letters lowercased. */
+static void galaxydb_gravatar(const char *email, char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char buf[USER_NAME_MAX];
+	size_t n = strlen(email);
+
+	while (n && isspace((unsigned char)*email)) {
+		email++;
+		n--;
+	}
+	while (n && isspace((unsigned char)email[n - 1]))
+		n--;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)email[i]);
+	if (!EVP_Digest(buf, n, md, &mdlen, EVP_md5(), NULL) || mdlen != 16) {
+		out[0] = '\0';
+		return;
+	}
+	for (unsigned int i = 0; i < 16; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+/* The backends' galaxydb_user_fn (galaxydb_impl.h). */
+static enum galaxydb_result galaxydb_user_from_row(const struct galaxydb *db,
+                                                   const struct galaxydb_row *row,
+                                                   struct user *user, char *err, size_t errlen)
+{
+	if (row->deleted || row->purged || (row->external && !db->use_remote_user))
+		return GALAXYDB_NOT_FOUND;
+	if (db->session_duration && row->last_action &&
+	    strtod(row->last_action, NULL) + db->session_duration * 60.0 < galaxydb_local_now())
+		return GALAXYDB_NOT_FOUND;
+	if (!row->email || strlen(row->email) >= sizeof user->email) {
+		snprintf(err, errlen, "galaxy_user %lld: email longer than %d bytes",
+		         row->id, USER_NAME_MAX - 1);
+		return GALAXYDB_ERROR;
+	}
+	user->id = row->id;
+	strcpy(user->email, row->email);
+	galaxydb_chat_name(row->id, row->username, user->username);
+	if (db->gravatar)
+		galaxydb_gravatar(row->email, user->gravatar);
+	else
+		user->gravatar[0] = '\0';
+	user->admin = 0;
+	return GALAXYDB_FOUND;
+}
+
 struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
-                              int use_remote_user)
+                              int use_remote_user, int gravatar)
 {
 	struct galaxydb *db = calloc(1, sizeof *db);
 
@@ -60,7 +126,8 @@ struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
 	db->be = url->kind == DBURL_POSTGRESQL ? &galaxydb_pg_backend : &galaxydb_sqlite_backend;
 	db->session_duration = session_duration > 0 ? session_duration : 0;
 	db->use_remote_user = use_remote_user;
-	db->st = db->be->open(url);
+	db->gravatar = gravatar;
+	db->st = db->be->open(url, galaxydb_user_from_row);
 	if (!db->st) {
 		free(db);
 		return NULL;
@@ -142,65 +209,4 @@ enum galaxydb_result galaxydb_run_card(struct galaxydb *db, enum galaxydb_card_s
                                        void *arg, char *err, size_t errlen)
 {
 	return db->be->card(db->st, (int)stmt, params, row, arg, err, errlen);
-}
-
-/* Now as naive local time in seconds since 1970, the clock Galaxy's
- * datetime.now() reads, to compare with a stored naive timestamp. */
-static double galaxydb_local_now(void)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	return (double)timegm(&tm);
-}
-
-/* md5 hex of email with white space trimmed and letters lowercased. */
-static void galaxydb_gravatar(const char *email, char out[33])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char buf[USER_NAME_MAX];
-	size_t n = strlen(email);
-
-	while (n && isspace((unsigned char)*email)) {
-		email++;
-		n--;
-	}
-	while (n && isspace((unsigned char)email[n - 1]))
-		n--;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (char)tolower((unsigned char)email[i]);
-	if (!EVP_Digest(buf, n, md, &mdlen, EVP_md5(), NULL) || mdlen != 16) {
-		out[0] = '\0';
-		return;
-	}
-	for (unsigned int i = 0; i < 16; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[32] = '\0';
-}
-
-enum galaxydb_result galaxydb_user_from_row(const struct galaxydb *db,
-                                            const struct galaxydb_row *row,
-                                            struct user *user, char *err, size_t errlen)
-{
-	if (row->deleted || row->purged || (row->external && !db->use_remote_user))
-		return GALAXYDB_NOT_FOUND;
-	if (db->session_duration && row->last_action &&
-	    strtod(row->last_action, NULL) + db->session_duration * 60.0 < galaxydb_local_now())
-		return GALAXYDB_NOT_FOUND;
-	if (!row->email || strlen(row->email) >= sizeof user->email) {
-		snprintf(err, errlen, "galaxy_user %lld: email longer than %d bytes",
-		         row->id, USER_NAME_MAX - 1);
-		return GALAXYDB_ERROR;
-	}
-	user->id = row->id;
-	strcpy(user->email, row->email);
-	galaxydb_chat_name(row->id, row->username, user->username);
-	galaxydb_gravatar(row->email, user->gravatar);
-	user->admin = 0;
-	return GALAXYDB_FOUND;
 }

@@ -26,13 +26,17 @@ enum galaxydb_result {
 };
 
 /* Makes a handle for url (copied). session_duration is in minutes, 0 = off;
- * use_remote_user as Galaxy's (external users are let in only with it).
- * Does not connect yet. Caller frees with galaxydb_free(). NULL on ENOMEM. */
+ * use_remote_user as Galaxy's (external users are let in only with it);
+ * gravatar set (avatars = gravatar) fills the users' gravatar hashes,
+ * otherwise they stay empty, so that nobody is handed a hash of anyone's
+ * email address. Does not connect yet. Caller frees with galaxydb_free().
+ * NULL on ENOMEM. */
 struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
-                              int use_remote_user);
+                              int use_remote_user, int gravatar);
 void galaxydb_free(struct galaxydb *db);
 
-/* Looks up key. Fills user (id, username, email, gravatar; admin left 0)
+/* Looks up key. Fills user (id, username, email, gravatar as galaxydb_new
+ * says; admin left 0)
  * on GALAXYDB_FOUND; on GALAXYDB_ERROR writes a message to err. */
 enum galaxydb_result galaxydb_lookup(struct galaxydb *db, const char *key,
                                      struct user *user, char *err, size_t errlen);

@@ -2,8 +2,8 @@
  * galaxydb_cards.h - what one reader may know of a Galaxy object a link
  * names: its card, read from Galaxy's database (PostgreSQL or SQLite, the
  * handle of galaxydb.h) in one query that applies Galaxy's own access
- * rules for that reader. galaxydb_cards.c holds the rules and says where
- * they are stricter than Galaxy's.
+ * rules for that reader. galaxydb_cards_sql.c holds the rules and says
+ * where they are stricter than Galaxy's.
  *
  * Not found and not allowed are one answer (GALAXYDB_NOT_FOUND): nothing
  * here tells a reader that an object they may not open exists.
@@ -21,7 +21,7 @@
 
 /* A card. Text is valid UTF-8, controls made spaces ("" for SQL
  * NULL); numbers are -1 for NULL; times ISO 8601 UTC ("" for NULL). Which
- * fields a kind fills: galaxydb_cards.c. Plain value type. */
+ * fields a kind fills: galaxydb_cards_sql.c. Plain value type. */
 struct galaxydb_card {
 	long long id;                 /* the object's id (a workflow's: the stored workflow's) */
 	char name[GALAXYDB_CARD_TEXT];

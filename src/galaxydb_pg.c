@@ -57,9 +57,10 @@ struct pg {
 	PGconn *conn;
 	int key_ready;     /* gc_key is prepared on conn */
 	unsigned cards;    /* bit i: card statement i is prepared on conn */
+	galaxydb_user_fn user_from_row;
 };
 
-static void *pg_open(const struct dburl *url)
+static void *pg_open(const struct dburl *url, galaxydb_user_fn user_from_row)
 {
 	struct pg *pg = calloc(1, sizeof *pg);
 	size_t n = strlen(url->pg_conninfo) + 64;
@@ -71,6 +72,7 @@ static void *pg_open(const struct dburl *url)
 	/* ours first: a later keyword from the URL wins in libpq */
 	snprintf(pg->conninfo, n, "connect_timeout=" PG_CONNECT_TIMEOUT
 	         " application_name=galaxy-chat %s", url->pg_conninfo);
+	pg->user_from_row = user_from_row;
 	return pg;
 }
 
@@ -190,8 +192,8 @@ static int pg_true(const PGresult *r, int col)
 }
 
 /* Judges the one user row of r (two rows: NOT_FOUND) and PQclear()s r. */
-static enum galaxydb_result pg_user(PGresult *r, const struct galaxydb *db, struct user *user,
-                                    char *err, size_t errlen)
+static enum galaxydb_result pg_user(const struct pg *pg, PGresult *r, const struct galaxydb *db,
+                                    struct user *user, char *err, size_t errlen)
 {
 	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
 
@@ -201,7 +203,7 @@ static enum galaxydb_result pg_user(PGresult *r, const struct galaxydb *db, stru
 			.email = pg_text(r, 2), .last_action = pg_text(r, 3),
 			.deleted = pg_true(r, 4), .purged = pg_true(r, 5), .external = pg_true(r, 6),
 		};
-		res = galaxydb_user_from_row(db, &row, user, err, errlen);
+		res = pg->user_from_row(db, &row, user, err, errlen);
 	}
 	PQclear(r);
 	return res;
@@ -212,7 +214,7 @@ static enum galaxydb_result pg_lookup(void *st, const struct galaxydb *db, const
 {
 	PGresult *r = pg_exec(st, "gc_lookup", 1, &key, err, errlen);
 
-	return r ? pg_user(r, db, user, err, errlen) : GALAXYDB_ERROR;
+	return r ? pg_user(st, r, db, user, err, errlen) : GALAXYDB_ERROR;
 }
 
 static enum galaxydb_result pg_lookup_key(void *st, const struct galaxydb *db, const char *key,
@@ -227,7 +229,7 @@ static enum galaxydb_result pg_lookup_key(void *st, const struct galaxydb *db, c
 		return GALAXYDB_ERROR;
 	pg->key_ready = 1;
 	r = pg_exec(pg, "gc_key", 1, &key, err, errlen);
-	return r ? pg_user(r, db, user, err, errlen) : GALAXYDB_ERROR;
+	return r ? pg_user(pg, r, db, user, err, errlen) : GALAXYDB_ERROR;
 }
 
 static enum galaxydb_result pg_find(void *st, const struct galaxydb *db, const char *username,
@@ -239,7 +241,7 @@ static enum galaxydb_result pg_find(void *st, const struct galaxydb *db, const c
 
 	snprintf(idtext, sizeof idtext, "%lld", username ? 0 : id);
 	r = pg_exec(st, "gc_find", 2, params, err, errlen);
-	return r ? pg_user(r, db, user, err, errlen) : GALAXYDB_ERROR;
+	return r ? pg_user(st, r, db, user, err, errlen) : GALAXYDB_ERROR;
 }
 
 static int pg_count_users(void *st, long long *count, char *err, size_t errlen)

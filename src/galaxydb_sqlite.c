@@ -49,9 +49,10 @@ struct sq {
 	sqlite3_stmt *lookup, *find, *count;
 	sqlite3_stmt *key;    /* prepared on first use: sq_lookup_key() */
 	sqlite3_stmt *cards[GALAXYDB_CARD_STMTS];   /* prepared when first run */
+	galaxydb_user_fn user_from_row;
 };
 
-static void *sq_open(const struct dburl *url)
+static void *sq_open(const struct dburl *url, galaxydb_user_fn user_from_row)
 {
 	struct sq *sq = calloc(1, sizeof *sq);
 
@@ -59,6 +60,7 @@ static void *sq_open(const struct dburl *url)
 		free(sq);
 		return NULL;
 	}
+	sq->user_from_row = user_from_row;
 	return sq;
 }
 
@@ -124,7 +126,7 @@ static enum galaxydb_result sq_user(struct sq *sq, sqlite3_stmt *st, const struc
 			.purged = sqlite3_column_int(st, 5) != 0,
 			.external = sqlite3_column_int(st, 6) != 0,
 		};
-		res = galaxydb_user_from_row(db, &row, user, err, errlen);
+		res = sq->user_from_row(db, &row, user, err, errlen);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			res = GALAXYDB_NOT_FOUND;
 			rc = SQLITE_DONE;

@@ -14,10 +14,11 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "events_body.h"
 #include "hub.h"
 #include "log.h"
 #include "monotime.h"
-#include "room.h"
+#include "roomcache.h"
 #include "store.h"
 #include "store_rows.h"
 
@@ -26,7 +27,6 @@
 #define HUB_TICK_MS 250      /* longest sleep, so deadlines are kept */
 #define HUB_REREAD_MS 5000   /* longest time without reading the store */
 #define HUB_ERROR_LOG_MS 30000 /* a failing store is logged this often */
-#define HUB_ROOMS_SLOTS 16384  /* users whose rooms are remembered */
 #define HUB_SEEN_FLUSH_MS 10000 /* last_seen is written this often (store_seen_flush) */
 #define HUB_GROUP_SLOTS 4096    /* hash buckets of the users' and addresses' poll counts */
 
@@ -37,12 +37,6 @@ struct hub_group {
 	size_t n;
 	struct hub_waiter *oldest, *newest;
 	struct hub_group *next;     /* in its hash bucket */
-};
-
-/* One user's rooms, current as of the hub's newest event. */
-struct hub_rooms_slot {
-	long long user_id;
-	char **rooms;               /* NULL-terminated, owned; NULL: slot empty */
 };
 
 struct hub {
@@ -58,7 +52,7 @@ struct hub {
 	long long ring_from;        /* the ring holds every event in (ring_from, last_id] */
 	struct store_event ring[HUB_RING];
 	size_t ring_start, ring_n;
-	struct hub_rooms_slot *rooms;   /* HUB_ROOMS_SLOTS, by user id */
+	struct roomcache *rooms;    /* the rooms of users who poll, fed every event read */
 	struct hub_group *groups[HUB_BY_N][HUB_GROUP_SLOTS];   /* by key */
 };
 
@@ -91,70 +85,6 @@ unsigned long long hub_addr_key(const char *addr)
 	for (; *addr; addr++)
 		key = (key ^ (unsigned char)*addr) * 0x100000001b3ULL;
 	return key ? key : 1;
-}
-
-char *hub_events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len)
-{
-	size_t cap = 16 + strlen(tail);
-	for (size_t i = 0; i < n; i++)
-		cap += strlen(evs[i]->json) + 1;
-	char *buf = malloc(cap);
-	if (!buf)
-		return NULL;
-	size_t o = 0;
-	memcpy(buf, "{\"events\":[", 11);
-	o = 11;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(evs[i]->json);
-		if (i)
-			buf[o++] = ',';
-		memcpy(buf + o, evs[i]->json, l);
-		o += l;
-	}
-	o += (size_t)snprintf(buf + o, cap - o, "],%s}", tail);
-	*len = o;
-	return buf;
-}
-
-static int hub_in_rooms(char **rooms, const char *room)
-{
-	for (size_t i = 0; rooms && rooms[i]; i++)
-		if (strcmp(rooms[i], room) == 0)
-			return 1;
-	return 0;
-}
-
-/* The rooms table's slot for user_id (which may hold another user). */
-static struct hub_rooms_slot *hub_rooms_slot(struct hub *h, long long user_id)
-{
-	return &h->rooms[(unsigned long long)user_id % HUB_ROOMS_SLOTS];
-}
-
-/* Keeps *rooms, user_id's rooms, in step with the user's own join and
- * leave events. Applying an event twice changes nothing. */
-static void hub_track_membership(char ***rooms, long long user_id, const struct store_event *ev)
-{
-	size_t n = 0;
-	if (ev->user_id != user_id || !ev->room)
-		return;
-	while (*rooms && (*rooms)[n])
-		n++;
-	if (ev->type == EV_JOIN && !hub_in_rooms(*rooms, ev->room)) {
-		char **r = realloc(*rooms, (n + 2) * sizeof *r);
-		if (!r)
-			return;
-		*rooms = r;
-		if ((r[n] = strdup(ev->room)))
-			r[n + 1] = NULL;
-	} else if (ev->type == EV_LEAVE) {
-		for (size_t i = 0; i < n; i++)
-			if (strcmp((*rooms)[i], ev->room) == 0) {
-				free((*rooms)[i]);
-				(*rooms)[i] = (*rooms)[n - 1];
-				(*rooms)[n - 1] = NULL;
-				break;
-			}
-	}
 }
 
 static struct store_event *hub_ring_at(struct hub *h, size_t i)
@@ -266,11 +196,7 @@ static void hub_ring_push(struct hub *h, struct store_event *ev)
 	}
 	if (ev->type == EV_DELETE || ev->type == EV_EDIT)
 		hub_ring_follow(h, ev);
-	if (ev->type == EV_JOIN || ev->type == EV_LEAVE) {
-		struct hub_rooms_slot *slot = hub_rooms_slot(h, ev->user_id);
-		if (slot->rooms && slot->user_id == ev->user_id)
-			hub_track_membership(&slot->rooms, ev->user_id, ev);
-	}
+	roomcache_feed(h->rooms, ev);
 	*hub_ring_at(h, h->ring_n++) = *ev;
 	h->last_id = ev->id;
 	memset(ev, 0, sizeof *ev);
@@ -359,8 +285,6 @@ struct hub_done_list {
 static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waiter *w,
                        struct store_event *const *evs, size_t n)
 {
-	char tail[48];
-	snprintf(tail, sizeof tail, "\"cursor\":%lld", n ? evs[n - 1]->id : w->since);
 	if (dl->n == dl->cap) {
 		size_t cap = dl->cap ? dl->cap * 2 : 64;
 		struct hub_done *v = realloc(dl->v, cap * sizeof *v);
@@ -375,7 +299,7 @@ static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waite
 	struct hub_done *d = &dl->v[dl->n++];
 	d->w = w;
 	d->n = n;
-	d->body = hub_events_body(evs, n, tail, &d->len);
+	d->body = events_body_poll(evs, n, w->since, &d->len);
 }
 
 /* Hands every finished waiter to its done callback (lock not held). */
@@ -411,7 +335,7 @@ static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
 			struct store_event *ev = hub_ring_at(h, i);
 			if (ev->id <= w->checked)
 				continue;
-			hub_track_membership(&w->rooms, w->user_id, ev);
+			roomcache_track(&w->rooms, w->user_id, ev);
 			if (store_event_visible(ev, w->user_id, w->rooms))
 				pick[n++] = ev;
 		}
@@ -541,7 +465,7 @@ int hub_new(const struct cfg *cfg, struct presence *presence, struct hub **out,
 	h->presence = presence;
 	h->head.next = h->head.prev = &h->head;
 	pthread_mutex_init(&h->lock, NULL);
-	if (!(h->rooms = calloc(HUB_ROOMS_SLOTS, sizeof *h->rooms))) {
+	if (!(h->rooms = roomcache_new())) {
 		snprintf(err, errlen, "out of memory");
 		hub_free(h);
 		return -1;
@@ -587,9 +511,7 @@ void hub_free(struct hub *h)
 		free(hub_ring_at(h, i)->room);
 		free(hub_ring_at(h, i)->json);
 	}
-	for (size_t i = 0; h->rooms && i < HUB_ROOMS_SLOTS; i++)
-		store_free_names(h->rooms[i].rooms);
-	free(h->rooms);
+	roomcache_free(h->rooms);
 	store_close(h->st);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -610,14 +532,12 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 	}
 	for (size_t i = hub_ring_after(h, w->checked); i < h->ring_n && n < STORE_MAX_LIMIT; i++) {
 		struct store_event *ev = hub_ring_at(h, i);
-		hub_track_membership(&w->rooms, w->user_id, ev);
+		roomcache_track(&w->rooms, w->user_id, ev);
 		if (store_event_visible(ev, w->user_id, w->rooms))
 			pick[n++] = ev;
 	}
 	if (n) {
-		char tail[48];
-		snprintf(tail, sizeof tail, "\"cursor\":%lld", pick[n - 1]->id);
-		*body = hub_events_body(pick, n, tail, len);
+		*body = events_body_poll(pick, n, w->since, len);
 		pthread_mutex_unlock(&h->lock);
 		return *body ? 1 : -1;
 	}
@@ -639,6 +559,14 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 	return 0;
 }
 
+int hub_covers(struct hub *h, long long id)
+{
+	pthread_mutex_lock(&h->lock);
+	int covers = !h->stopping && id >= h->ring_from && id <= h->last_id;
+	pthread_mutex_unlock(&h->lock);
+	return covers;
+}
+
 long long hub_newest(struct hub *h)
 {
 	pthread_mutex_lock(&h->lock);
@@ -655,47 +583,26 @@ size_t hub_waiting(struct hub *h)
 	return n;
 }
 
-/* A new copy of the NULL-terminated rooms, or NULL when out of memory. */
-static char **hub_rooms_copy(char *const *rooms)
-{
-	size_t n = 0;
-
-	while (rooms[n])
-		n++;
-	char **copy = calloc(n + 1, sizeof *copy);
-	for (size_t i = 0; copy && i < n; i++)
-		if (!(copy[i] = strdup(rooms[i]))) {
-			store_free_names(copy);
-			return NULL;
-		}
-	return copy;
-}
-
 char **hub_rooms(struct hub *h, long long user_id)
 {
 	char **copy = NULL;
 
 	pthread_mutex_lock(&h->lock);
-	const struct hub_rooms_slot *slot = hub_rooms_slot(h, user_id);
-	if (slot->rooms && slot->user_id == user_id)
-		copy = hub_rooms_copy(slot->rooms);
+	copy = roomcache_get(h->rooms, user_id);
 	pthread_mutex_unlock(&h->lock);
 	return copy;
 }
 
 void hub_rooms_learn(struct hub *h, long long user_id, char *const *rooms, long long as_of)
 {
-	char **mine = hub_rooms_copy(rooms);
+	char **mine = roomcache_copy(rooms);
 
 	pthread_mutex_lock(&h->lock);
 	if (mine && as_of >= h->ring_from && as_of <= h->last_id) {
 		/* the events the store's answer may have missed are in the ring */
 		for (size_t i = hub_ring_after(h, as_of); i < h->ring_n; i++)
-			hub_track_membership(&mine, user_id, hub_ring_at(h, i));
-		struct hub_rooms_slot *slot = hub_rooms_slot(h, user_id);
-		store_free_names(slot->rooms);
-		slot->user_id = user_id;
-		slot->rooms = mine;
+			roomcache_track(&mine, user_id, hub_ring_at(h, i));
+		roomcache_put(h->rooms, user_id, mine);
 		mine = NULL;
 	}
 	pthread_mutex_unlock(&h->lock);

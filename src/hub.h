@@ -80,8 +80,8 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len);
 /* The rooms user_id is in, from the hub's memory: a new NULL-terminated
  * list the caller frees with store_free_names(), or NULL when the hub does
  * not know them (then the caller asks the store and tells the hub with
- * hub_rooms_learn()). Kept current by the join and leave events the hub
- * reads; at most one user per slot of a fixed table is remembered. */
+ * hub_rooms_learn()). The hub's roomcache.c table, fed every event the
+ * hub reads. */
 char **hub_rooms(struct hub *h, long long user_id);
 
 /* Tells the hub user_id's rooms (copied) as the store gave them after
@@ -90,15 +90,16 @@ char **hub_rooms(struct hub *h, long long user_id);
  * applied to them; if some have left the ring, the hub stays ignorant. */
 void hub_rooms_learn(struct hub *h, long long user_id, char *const *rooms, long long as_of);
 
+/* 1 when the hub's ring holds every event after id that the hub has read
+ * (id no newer than the newest, no older than the ring) and the hub is not
+ * stopping: a poll with cursor id can be answered or parked from memory
+ * (hub_take). Else 0. */
+int hub_covers(struct hub *h, long long id);
+
 /* The newest event id the hub has read. */
 long long hub_newest(struct hub *h);
 
 /* How many polls are waiting. */
 size_t hub_waiting(struct hub *h);
-
-/* The events response body: {"events": [evs...], <tail>} where each event is
- * already JSON and tail is e.g. "\"cursor\":12". New buffer, caller frees. */
-struct store_event;
-char *hub_events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len);
 
 #endif

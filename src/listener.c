@@ -192,6 +192,7 @@ struct listener {
 	struct listener_list pending;    /* the listener thread's own */
 	size_t buffered;                 /* the pending ones' buffers' cap, together */
 	long long accept_resume;         /* monotonic ms: accepting paused until then (0: not) */
+	int accept_full;                 /* accepting stopped: max_pending are pending */
 	pthread_mutex_t lock;
 	struct listener_list idle;       /* under lock */
 	struct listener_list linger;     /* under lock; only the thread removes */
@@ -464,6 +465,14 @@ static void listener_event(struct listener *l, struct listener_conn *c, int hup)
 static void listener_accept(struct listener *l)
 {
 	for (;;) {
+		/* a burst beyond max_pending waits in the listen backlog, where
+		 * the web server's connect waits for it, until some of these
+		 * have been read (listener_expire accepts again) */
+		if (l->pending.n >= l->lim.max_pending) {
+			l->accept_full = 1;
+			listener_watch_accept(l, 0);
+			return;
+		}
 		/* blocking, each read and write bounded by io_timeout_s; the
 		 * peeks and reads above do not wait */
 		int fd = accept4(l->listen_fd, NULL, NULL, SOCK_CLOEXEC), e = errno;
@@ -485,16 +494,13 @@ static void listener_accept(struct listener *l)
 			}
 			return;   /* EAGAIN: another process took it, or none left */
 		}
-		struct listener_conn *c = NULL;
-		if (l->pending.n < l->lim.max_pending) {
-			pthread_mutex_lock(&l->lock);
-			if ((c = listener_conn_at(l, fd)))
-				c->state = LC_PENDING;
-			pthread_mutex_unlock(&l->lock);
-		}
+		struct listener_conn *c;
+		pthread_mutex_lock(&l->lock);
+		if ((c = listener_conn_at(l, fd)))
+			c->state = LC_PENDING;
+		pthread_mutex_unlock(&l->lock);
 		if (!c) {
-			log_warning("%d connections are waiting for their request: closing a new one",
-			            l->pending.n);
+			log_warning("out of memory for a new connection: closing it");
 			close(fd);
 			continue;
 		}
@@ -581,7 +587,8 @@ static int listener_timeout(struct listener *l)
 	return next <= now ? 0 : (int)(next - now);
 }
 
-/* Closes the connections whose time is up, and accepts again after a pause. */
+/* Closes the connections whose time is up, and accepts again after a pause
+ * or once fewer than max_pending are pending. */
 static void listener_expire(struct listener *l)
 {
 	long long now = monotime_ms();
@@ -598,7 +605,13 @@ static void listener_expire(struct listener *l)
 	pthread_mutex_unlock(&l->lock);
 	if (l->accept_resume && l->accept_resume <= now) {
 		l->accept_resume = 0;
-		listener_watch_accept(l, EPOLLIN);
+		if (!l->accept_full)
+			listener_watch_accept(l, EPOLLIN);
+	}
+	if (l->accept_full && l->pending.n < l->lim.max_pending) {
+		l->accept_full = 0;
+		if (!l->accept_resume)
+			listener_watch_accept(l, EPOLLIN);
 	}
 }
 

@@ -94,7 +94,7 @@ typedef void (*listener_ready_fn)(int fd, int in, void *ctx);
 
 struct listener_limits {
 	int max_pending;          /* connections waiting for their request at once
-	                           * (more are closed at once) */
+	                           * (more wait in the listen backlog) */
 	int max_idle;             /* kept connections waiting idle at once (the
 	                           * oldest is closed for a new one) */
 	int request_timeout_ms;   /* for a request to arrive whole, from the

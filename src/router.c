@@ -27,7 +27,7 @@ struct route {
 	int open;              /* no authentication */
 	enum route_class {
 		ROUTE_WORKER,      /* runs on a worker */
-		ROUTE_QUICK,       /* may answer in struct call's quick mode, else on a worker */
+		ROUTE_MEMORY,      /* may answer from memory alone (struct call's memory_only) */
 		ROUTE_HEAVY,       /* a read that may take long: at most max_searches at once */
 	} class;
 };
@@ -42,7 +42,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/rooms/{*}/who", api_room_who, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms/{*}/open", api_room_open, 0, ROUTE_WORKER },
 	{ "POST", "/v1/messages", api_post_message, 0, ROUTE_WORKER },
-	{ "GET", "/v1/events", api_events, 0, ROUTE_QUICK },
+	{ "GET", "/v1/events", api_events, 0, ROUTE_MEMORY },
 	{ "DELETE", "/v1/messages/{}", api_delete_message, 0, ROUTE_WORKER },
 	{ "PATCH", "/v1/messages/{}", api_edit_message, 0, ROUTE_WORKER },
 	{ "GET", "/v1/messages/{}/thread", api_thread, 0, ROUTE_WORKER },
@@ -202,27 +202,27 @@ void router_auth_error(struct call *c, int result, const char *err)
 	}
 }
 
-/* Authenticates c; on failure fills the reply (or, quick, defers) and
- * returns -1. */
+/* Authenticates c; on failure fills the reply (or, from memory alone,
+ * sets not_in_memory) and returns -1. */
 static int router_authenticate(struct call *c)
 {
 	char err[256] = "";
 	struct auth_creds cr = router_creds(c);
-	enum auth_result res = c->quick ? auth_check_cached(c->auth, &cr, &c->user, err, sizeof err)
+	enum auth_result res = c->memory_only ? auth_check_cached(c->auth, &cr, &c->user, err, sizeof err)
 	                                : auth_check(c->auth, &cr, &c->user, err, sizeof err);
 
 	if (res == AUTH_NOT_CACHED) {
-		c->deferred = 1;
+		c->not_in_memory = 1;
 		return -1;
 	}
 	if (res != AUTH_OK) {
 		router_auth_error(c, res, err);
 		return -1;
 	}
-	if (c->quick) {
+	if (c->memory_only) {
 		if (presence_note(c->presence, &c->user))
 			return 0;
-		c->deferred = 1;   /* the row needs writing: a worker's job */
+		c->not_in_memory = 1;   /* the row needs writing */
 		return -1;
 	}
 	if (c->store && store_user_seen(c->store, c->presence, &c->user, err, sizeof err) != STORE_OK)
@@ -261,8 +261,8 @@ void router_dispatch(struct call *c)
 			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
 			         allow[0] ? ", " : "", routes[i].method);
 	}
-	if (c->quick && !(hit && hit->class == ROUTE_QUICK)) {
-		c->deferred = 1;
+	if (c->memory_only && !(hit && hit->class == ROUTE_MEMORY)) {
+		c->not_in_memory = 1;
 		return;
 	}
 	if (!hit && allow[0] && strcmp(req->method, "OPTIONS") == 0) {

@@ -8,11 +8,12 @@
 
 #include "api.h"
 
-/* Runs the route for c->req, filling c->rep (or c->park for a waiting poll).
- * Unknown paths get 404; known paths with another method 405 with Allow,
- * or for OPTIONS 204 with Allow (and the CORS preflight answer when the
- * Origin is one of allowed_origins). With c->quick, only the long poll's
- * route runs, and only from memory (struct call); the rest is deferred.
+/* Runs the route for c->req, filling c->rep (or c->wait for a poll that
+ * waits). Unknown paths get 404; known paths with another method 405 with
+ * Allow, or for OPTIONS 204 with Allow (and the CORS preflight answer when
+ * the Origin is one of allowed_origins). With c->memory_only, only the
+ * long poll's route runs, and only from memory (struct call); anything
+ * else sets c->not_in_memory.
  * A heavy route (search) beyond max_searches running in the process
  * (c->heavy) gets 503 with Retry-After instead of a worker's time. */
 void router_dispatch(struct call *c);

@@ -666,8 +666,16 @@ static int pgs_stats(struct store *base, struct store_stats *out)
 	return 0;
 }
 
+extern const struct store_driver store_pg_driver;   /* below; store_drivers.c names it */
+
+/* The driver's open: a connection (store_pg_conn.c) made for this table. */
+static int pgs_driver_open(const char *conninfo, struct store **out, char *err, size_t errlen)
+{
+	return pgs_open(&store_pg_driver, conninfo, out, err, errlen);
+}
+
 const struct store_driver store_pg_driver = {
-	.open = pgs_open, .close = pgs_close, .fail = pgs_fail,
+	.open = pgs_driver_open, .close = pgs_close, .fail = pgs_fail,
 	.begin = pgs_begin, .commit = pgs_commit, .rollback = pgs_rollback,
 	.user_write = pgs_user_write, .user_current = pgs_user_current,
 	.user_known = pgs_user_known, .users_seen = pgs_users_seen,

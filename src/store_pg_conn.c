@@ -401,7 +401,8 @@ void pgs_close(struct store *base)
 	free(st);
 }
 
-int pgs_open(const char *conninfo, struct store **out, char *err, size_t errlen)
+int pgs_open(const struct store_driver *drv, const char *conninfo, struct store **out,
+             char *err, size_t errlen)
 {
 	struct pgs *st = calloc(1, sizeof *st);
 	size_t len = strlen(conninfo) + 96;
@@ -412,7 +413,7 @@ int pgs_open(const char *conninfo, struct store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "store: out of memory");
 		return -1;
 	}
-	st->base.drv = &store_pg_driver;
+	st->base.drv = drv;
 	/* ours first: a later keyword from the URL wins in libpq */
 	snprintf(st->conninfo, len, "connect_timeout=" PGS_CONNECT_TIMEOUT
 	         " application_name=galaxy-chat %s", conninfo);

@@ -13,7 +13,7 @@
 #include "store_pg_sql.h"
 
 struct pgs {
-	struct store base;             /* first: drv = &store_pg_driver */
+	struct store base;             /* first: drv, the table pgs_open was handed */
 	PGconn *conn;                  /* NULL or possibly dead: pgs_connect remakes it */
 	char *conninfo;
 	char label[160];               /* "PostgreSQL db on host:port", for messages */
@@ -27,8 +27,6 @@ struct pgs {
 	PGresult *bad;                 /* the last failed statement's result, for pgs_fail */
 	int oom;                       /* the last failure was out of memory */
 };
-
-extern const struct store_driver store_pg_driver;   /* store_pg.c */
 
 static inline struct pgs *pgs(struct store *base)
 {
@@ -77,9 +75,12 @@ int pgs_commit(struct store *base, int stored);
  * (or a cancel). */
 int pgs_cancelled(const struct pgs *st);
 
-/* The driver's open and close (store_driver.h). */
+/* The driver's close, and its open (store_driver.h) of a handle whose
+ * drv is the driver's table (store_pg.c's, handed down so that this file
+ * calls nothing of it). */
 void pgs_close(struct store *base);
-int pgs_open(const char *conninfo, struct store **out, char *err, size_t errlen);
+int pgs_open(const struct store_driver *drv, const char *conninfo, struct store **out,
+             char *err, size_t errlen);
 
 /* Waking (store_driver.h): LISTEN/NOTIFY on this handle's connection. */
 unsigned pgs_seq(struct store *base);

@@ -705,8 +705,16 @@ enum store_result store_sqlite_stats(struct sqlite3 *db, struct store_stats *out
 	return r ? STORE_OK : STORE_ERROR;
 }
 
+extern const struct store_driver store_sqlite_driver;   /* below; store_drivers.c names it */
+
+/* The driver's open: a connection (store_sqlite_conn.c) made for this table. */
+static int sqls_driver_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	return sqls_open(&store_sqlite_driver, path, out, err, errlen);
+}
+
 const struct store_driver store_sqlite_driver = {
-	.open = sqls_open, .close = sqls_close, .fail = sqls_fail,
+	.open = sqls_driver_open, .close = sqls_close, .fail = sqls_fail,
 	.begin = sqls_begin, .commit = sqls_commit, .rollback = sqls_rollback,
 	.user_write = sqls_user_write, .user_current = sqls_user_current,
 	.user_known = sqls_user_known, .users_seen = sqls_users_seen,

@@ -310,7 +310,8 @@ static int store_wal_mode(sqlite3 *db, sqlite3_stmt **s)
 	}
 }
 
-int sqls_open(const char *path, struct store **out, char *err, size_t errlen)
+int sqls_open(const struct store_driver *drv, const char *path, struct store **out,
+              char *err, size_t errlen)
 {
 	struct sqls *st;
 	char wake_path[4096];
@@ -323,7 +324,7 @@ int sqls_open(const char *path, struct store **out, char *err, size_t errlen)
 		return -1;
 	st = calloc(1, sizeof *st);
 	if (st) {
-		st->base.drv = &store_sqlite_driver;
+		st->base.drv = drv;
 		st->busy_ms = STORE_BUSY_MS;
 	}
 	if (!st || !(st->path = strdup(path))) {

@@ -18,7 +18,7 @@
 struct wake;
 
 struct sqls {
-	struct store base;             /* first: drv = &store_sqlite_driver */
+	struct store base;             /* first: drv, the table sqls_open was handed */
 	sqlite3 *db;
 	char *path;
 	struct wake *wake;
@@ -30,8 +30,6 @@ struct sqls {
 	int oom;                       /* the last failure was out of memory */
 	sqlite3_stmt *stmt[S_COUNT];   /* prepared on first use */
 };
-
-extern const struct store_driver store_sqlite_driver;   /* store_sqlite.c */
 
 static inline struct sqls *sqls(struct store *base)
 {
@@ -83,9 +81,11 @@ const char *sqls_text(sqlite3_stmt *s, int i);
 unsigned sqls_seq(struct store *base);
 unsigned sqls_wait(struct store *base, unsigned seq, int timeout_ms);
 
-int sqls_open(const char *path, struct store **out, char *err, size_t errlen);
-
-/* The driver's open and close (store_driver.h). */
+/* The driver's close, and its open (store_driver.h) of a handle whose
+ * drv is the driver's table (store_sqlite.c's, handed down so that this
+ * file calls nothing of it). */
 void sqls_close(struct store *base);
+int sqls_open(const struct store_driver *drv, const char *path, struct store **out,
+              char *err, size_t errlen);
 
 #endif

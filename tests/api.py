@@ -49,7 +49,7 @@ def main(store_url=None):
         eq(st, 200, "GET /v1/me")
         eq(me["user"]["username"], "alice", "me: username from Galaxy's database")
         eq(me["user"]["id"], env.user_ids["alice"], "me: Galaxy's user id")
-        eq(len(me["user"]["gravatar"]), 32, "me: gravatar md5")
+        eq(me["user"]["gravatar"], "", "me: no gravatar hash of the email with avatars = initials")
         eq(me["avatars"], "initials", "me: avatars = initials by default: the client asks no third party")
         ok(me["admin"] is True, "me: alice is in admin_users")
         ok(api("bob", "GET", "/v1/me")[2]["admin"] is False, "me: bob is not")
@@ -173,6 +173,7 @@ def main(store_url=None):
         msg = [e for e in seen_a["events"] if e.get("text") == "first"][0]
         eq(set(msg), {"id", "type", "ts", "room", "user", "text"}, "message event fields")
         eq(set(msg["user"]), {"id", "username", "gravatar"}, "user object fields")
+        eq(msg["user"]["gravatar"], "", "no hash of the sender's email in events with avatars = initials")
 
         # following the cursor sees everything once, across both processes
         cursor, got = 0, []
@@ -374,6 +375,11 @@ def avatars():
     with ChatEnv(users=["alice"], options={"avatars": "gravatar"}) as env:
         st, _, me = env.api("alice", "GET", "/v1/me")
         eq((st, me.get("avatars")), (200, "gravatar"), "me: avatars = gravatar when the site opts in")
+        eq(len(me["user"]["gravatar"]), 32, "me: and the users carry their gravatar md5")
+        st, _, r = env.api("alice", "POST", "/v1/messages", {"room": "all", "text": "hi"})
+        st, _, ev = env.api("alice", "GET", "/v1/events", query="since=0")
+        msgs = [e for e in ev.get("events", []) if e.get("type") == "message"]
+        ok(msgs and msgs[-1]["user"]["gravatar"] == me["user"]["gravatar"], "so do the events", ev)
     with tempfile.TemporaryDirectory(prefix="gc-avatars-") as d:
         ini = os.path.join(d, "bad.ini")
         with open(ini, "w") as f:

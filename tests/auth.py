@@ -82,7 +82,8 @@ def check_lookups(label, db, url, c):
     """Every session kind through one probe with caching off."""
     def res(r):
         return r.get("result")
-    with Probe("--db", url, "--secret", SECRET, "--admins", "nobody@x, alice@example.org") as p:
+    with Probe("--db", url, "--secret", SECRET, "--admins", "nobody@x, alice@example.org",
+               "--avatars", "gravatar") as p:
         ok(p.ready.get("result") == "ready", "%s: probe starts" % label, p.ready)
         r = p.cookie(make_cookie(SECRET, c["k_alice"]))
         ok(res(r) == "ok" and r["user"] == {"id": c["alice"], "username": "alice",
@@ -177,6 +178,9 @@ def check_lookups(label, db, url, c):
     with Probe("--db", url, "--secret", SECRET) as p:
         r = p.cookie(make_cookie(SECRET, c["k_old"]))
         ok(res(r) == "ok", "%s: session_duration 0: old last_action is fine" % label, r)
+        r = p.cookie(make_cookie(SECRET, c["k_alice"]))
+        ok(res(r) == "ok" and r["user"]["gravatar"] == "",
+           "%s: avatars = initials (the default): no hash of the email is handed on" % label, r)
 
 
 def check_keys(label, db, url, c):
@@ -201,7 +205,8 @@ def check_keys(label, db, url, c):
     db.add_api_key(db.add_user("boot-%s@example.org" % tag, "boot-" + tag), key=boot)
     db.add_api_key(db.add_user("master-%s@example.org" % tag, "master-" + tag), key=master)
     good = make_cookie(SECRET, c["k_alice"])
-    with Probe("--db", url, "--secret", SECRET, "--admins", "alice@example.org") as p:
+    with Probe("--db", url, "--secret", SECRET, "--admins", "alice@example.org",
+               "--avatars", "gravatar") as p:
         r = p.ask("key " + k_alice)
         ok(res(r) == "ok" and r["user"] == {"id": c["alice"], "username": "alice",
            "email": "alice@example.org", "gravatar": gravatar("alice@example.org")}

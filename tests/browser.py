@@ -86,6 +86,30 @@ def galaxy_objects(env):
     }
 
 
+# A search too broad to finish (issue 15.2's "partial" answer, shown by
+# the client): HAYSTACK_N messages of 16 one-letter words in a room alice is
+# not in, written straight into the store as an admin's shell would (as
+# tests/search.py does); with search_timeout_ms low, a search for those
+# words stops before it has read them.  Only "hay" is in the room: no page
+# ever polls for its 150,000 events.
+HAYSTACK_N = 150000
+HAYSTACK_Q = "a b c d e f g h i j k l m n o p"
+
+
+def haystack(env):
+    """The haystack room; what GC_HAYSTACK tells the node test."""
+    import sqlite3
+    room = "haystack"
+    st, _, _ = env.api("hay", "POST", "/v1/rooms/%s/join" % room, {})
+    assert st == 200, st
+    with sqlite3.connect(env.store, timeout=30) as con:
+        con.execute("INSERT INTO events (ts, type, room_id, user_id, username, text)"
+                    " SELECT '2026-01-01T00:00:00.000Z', 'message', (SELECT id FROM rooms WHERE name = ?),"
+                    " ?, 'hay', ? FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT ?)"
+                    " SELECT x FROM c)", (room, env.user_ids["hay"], HAYSTACK_Q, HAYSTACK_N))
+    return {"room": room, "q": HAYSTACK_Q}
+
+
 def main():
     node, playwright, chromium = nodetest.tools()
 
@@ -97,7 +121,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="gc-browser-")
     atexit.register(shutil.rmtree, workdir, True)
     # alice is a Galaxy admin (admin_users): the mute controls and admin deletes are hers.
-    with chatenv.ChatEnv(users=["alice", "bob", MALLORY, "__proto__"] + CARD_USERS, admins=["alice"],
+    with chatenv.ChatEnv(users=["alice", "bob", MALLORY, "__proto__", "hay"] + CARD_USERS, admins=["alice"],
                          nginx=True, workdir=workdir, options={"galaxy_url": GALAXY}) as env:
         with nodetest.control(env) as control_url:
             child_env = {
@@ -109,6 +133,7 @@ def main():
                 "GC_COOKIE_MALLORY": cookie(env, MALLORY),
                 "GC_COOKIE_PROTO": cookie(env, "__proto__"),
                 "GC_GALAXY_OBJECTS": json.dumps(galaxy_objects(env)),
+                "GC_HAYSTACK": json.dumps(haystack(env)),
                 **{"GC_COOKIE_" + u.upper(): cookie(env, u) for u in CARD_USERS},
                 "GC_CONTROL_URL": control_url,
                 "GC_PLAYWRIGHT_CORE": playwright,

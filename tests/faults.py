@@ -3,9 +3,9 @@ slow and malformed clients, FastCGI parameters libfcgi would abort on or
 misread, slow bodies beyond the peek buffer, SIGTERM mid-poll, clients
 leaving mid-poll, SIGKILL of workers mid-send with retrying senders, SIGKILL
 and restart under a poller counting each event once, a hub behind the
-store, Galaxy's database down at start and mid-run, the store deleted, the
-store locked by a sqlite3 shell's BEGIN EXCLUSIVE, the disk full (reads
-still served), the store read-only. ChatEnv.close() fails on any sanitizer
+store, a cursor older than the hub's ring, Galaxy's database down at start
+and mid-run, the store deleted, the store locked by a sqlite3 shell's BEGIN
+EXCLUSIVE, the disk full (reads still served), the store read-only. ChatEnv.close() fails on any sanitizer
 report in the logs."""
 
 import json
@@ -543,6 +543,38 @@ def hub_behind_the_store():
         ok(took < 3, "at once: the hub reads its 1500 events behind in one wakeup (%.1f s)" % took)
 
 
+def cursor_before_the_ring():
+    """A cursor older than the hub's ring (its last 4096 events): the hub
+    cannot tell which of the events in between the user may see, so the
+    store answers, and when it finds none the poll waits in the hub like
+    any other, until the next event the user may see."""
+    with ChatEnv(users=["alice", "dave"], processes=1, options={"rate": "off"}) as env:
+        since = env.api("dave", "GET", "/v1/events")[2]["cursor"]
+        eq(env.api("alice", "POST", "/v1/rooms/NGS/join")[0], 200, "alice joins NGS, dave does not")
+        with sqlite3.connect(env.store) as db:
+            ngs = db.execute("SELECT id FROM rooms WHERE name = 'NGS'").fetchone()[0]
+            db.executemany("INSERT INTO events (ts, type, room_id, user_id, username, text)"
+                           " VALUES ('2026-01-01T00:00:00.000Z', 'message', ?, ?, 'alice', ?)",
+                           [(ngs, env.user_ids["alice"], "in NGS %d" % i) for i in range(5000)])
+        eq(env.api("alice", "POST", "/v1/messages", body={"room": "NGS", "text": "wake"})[0], 201,
+           "a post in NGS wakes the hub, which reads all 5001")
+        time.sleep(1)
+        box = {}
+        th = threading.Thread(target=lambda: box.update(r=env.api(
+            "dave", "GET", "/v1/events", query="since=%d&timeout=8" % since)))
+        th.start()
+        time.sleep(1)
+        ok(th.is_alive(), "dave's cursor is older than the ring, none of the 5001 is his: the poll waits",
+           box.get("r"))
+        st, _, m = env.api("alice", "POST", "/v1/messages", body={"room": "all", "text": "for all"})
+        th.join(10)
+        st, _, body = box.get("r", (None, None, {}))
+        got = [e["id"] for e in (body or {}).get("events", [])]
+        ok(st == 200 and got == [m["id"]] and body["cursor"] == m["id"],
+           "and is answered with the next event he may see", (st, got[:3], m))
+        ok("could not be parked" not in env.log(0), "parked at the first try", env.log(0)[-1000:])
+
+
 def galaxy_db_down():
     why = pgserver.available()
     if why:
@@ -734,8 +766,8 @@ def disk_full_and_read_only():
 
 def main():
     for part in (slow_clients, malformed_params, slow_bodies, sigterm_and_disconnects, sigkill_mid_send,
-                 restarts_exactly_once, hub_behind_the_store, galaxy_db_down, store_deleted,
-                 exclusive_lock, disk_full_and_read_only):
+                 restarts_exactly_once, hub_behind_the_store, cursor_before_the_ring, galaxy_db_down,
+                 store_deleted, exclusive_lock, disk_full_and_read_only):
         t = time.monotonic()
         part()
         diag("%s: %.1f s" % (part.__name__, time.monotonic() - t))

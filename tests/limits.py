@@ -9,6 +9,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -133,6 +134,34 @@ def polls_per_user_and_address():
         eq(got, [(200, [m["id"]])] * 9, "and reaches the 8 waiting polls of the one and the other's")
 
 
+def burst_of_connections():
+    """A burst of new connections beyond max_connections waits in the listen
+    backlog until the listener has read the ones before: none is closed
+    unanswered (as nginx opening many connections at once would see); the
+    requests beyond those it holds are 503, as max_connections says."""
+    with ChatEnv(users=["alice"], processes=1, options={"max_connections": "8"}) as env:
+        params, _ = fcgi.request_params("GET", "/v1/health")
+        results, go = [], threading.Barrier(120, timeout=30)
+
+        def one():
+            go.wait()
+            try:
+                with fcgi.connect(env.sockets[0], 15) as sock:
+                    fcgi.send_request(sock, params)
+                    results.append(fcgi.read_response(sock)[0])
+            except OSError as e:
+                results.append(str(e))
+        threads = [threading.Thread(target=one) for _ in range(120)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(40)
+        bad = [r for r in results if r not in (200, 503)]
+        ok(len(results) == 120 and not bad and 200 in results,
+           "120 connections at once to max_connections = 8: every one answered (200, or "
+           "503 beyond the requests it holds), none closed unanswered", (len(results), bad[:5]))
+
+
 def main():
     with ChatEnv(users=["alice", "bob"], processes=1,
                  options={"max_message_bytes": "200", "max_body_bytes": "512",
@@ -201,6 +230,7 @@ def main():
            "timeout=3600 is clamped to poll_timeout = 2 (%.1f s)" % took)
 
     polls_per_user_and_address()
+    burst_of_connections()
 
     # the same bound on a PostgreSQL store
     why = pgserver.available()

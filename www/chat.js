@@ -6,10 +6,12 @@
 //   longpoll.js    the transport (a replaceable module: its interface is there)
 //   outbox.js      pending sends, retried with their client_id
 //   events.js      what each event type does when it arrives
-//   render.js      how each event type looks
+//   messages.js    each message shown as it is now (edits, reactions, solved, replies)
+//   render.js      how each event type looks; actions.js what a message's buttons do
 //   cards.js       Galaxy object cards under messages, the sender's warning
-//   tabs.js, rooms.js, conversation.js, who.js, search.js, composer.js,
-//   shell.js       the views
+//   tabs.js, rooms.js, conversation.js, thread.js, unanswered.js, who.js,
+//   search.js, composer.js (edit.js, reply.js, paste.js), shell.js
+//                  the views
 //   links.js       deep links (#room=, #dm=, #msg=, &draft=)
 //   embed.js       inside Galaxy's chat panel (the masthead webhook)
 //
@@ -21,15 +23,18 @@
 // reload continues where the page was; every event is shown once, keyed by
 // its id.  Sends go through the outbox (also in sessionStorage).
 
+import { Actions } from './js/actions.js';
 import { Api, apiBase } from './js/api.js';
 import { allowGravatar } from './js/avatar.js';
 import { Cards } from './js/cards.js';
 import { Composer } from './js/composer.js';
 import { Conversations } from './js/conversation.js';
+import { Editor } from './js/edit.js';
 import { Embed } from './js/embed.js';
 import { handleLive } from './js/events.js';
 import { Links } from './js/links.js';
 import { LongPoll } from './js/longpoll.js';
+import { Messages } from './js/messages.js';
 import { Outbox } from './js/outbox.js';
 import { Waker, backoff } from './js/retry.js';
 import { Rooms } from './js/rooms.js';
@@ -37,6 +42,8 @@ import { Search } from './js/search.js';
 import { Shell } from './js/shell.js';
 import { State } from './js/state.js';
 import { Tabs } from './js/tabs.js';
+import { Threads } from './js/thread.js';
+import { Unanswered } from './js/unanswered.js';
 import { Who } from './js/who.js';
 
 class Chat {
@@ -47,7 +54,12 @@ class Chat {
     this.waker = new Waker(); // the start's retries of /v1/me
     this.shell = new Shell(this);
     this.tabs = new Tabs(this);
+    this.msgs = new Messages(this);
+    this.actions = new Actions(this);
     this.convs = new Conversations(this);
+    this.thread = new Threads(this);
+    this.unanswered = new Unanswered(this);
+    this.editor = new Editor(this);
     this.rooms = new Rooms(this);
     this.who = new Who(this);
     this.search = new Search(this);
@@ -124,23 +136,16 @@ class Chat {
     const want = state.get('active', 'room:all');
     tabs.add('room', 'all');
     for (const r of state.rooms) if (r.joined && r.name !== 'all') tabs.add('room', r.name);
-    state.loadDms();
     for (const key of state.get('tabs', [])) {
       if (key.startsWith('dm:')) tabs.add('dm', key.slice(3));
     }
     tabs.add('join', 'Rooms');
     this.rooms.renderPanel();
-    for (const peer of Object.keys(state.dms)) {
-      if (state.dms[peer].length) {
-        const t = tabs.add('dm', peer);
-        for (const ev of state.dms[peer]) this.convs.show(t, ev);
-      }
-    }
     tabs.activate(tabs.has(want) ? want : 'room:all', { focus: false });
 
     for (const item of this.outbox.load()) this.convs.showPending(item);
 
-    await Promise.all([...tabs.values()].filter((t) => t.kind === 'room').map((t) => this.convs.loadOlder(t)));
+    await Promise.all([...tabs.values()].filter((t) => t.conv).map((t) => this.convs.loadOlder(t)));
 
     shell.setStatus(state.online ? 'connecting' : 'offline');
     if (state.online) this.goOnline();

@@ -117,7 +117,8 @@ async function live(page, events, from = 0) {
 
 const tab = (page, label) => page.locator('[role=tab]').filter({ has: page.locator('.tab-label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
 const panel = (page) => page.locator('[role=tabpanel]:not([hidden])');
-const messages = (page, text) => panel(page).locator('li.msg[data-id]').filter({ hasText: text });
+// By the message's own text (a reply's quote of its parent does not count).
+const messages = (page, text) => panel(page).locator('li.msg[data-id]').filter({ has: page.locator('.text', { hasText: text }) });
 
 /** How many times `text` is shown as a confirmed message in the active tab. */
 const shown = (page, text) => messages(page, text).count();
@@ -1109,5 +1110,602 @@ test('fits 320 px wide (a phone, or Galaxy\'s chat panel made narrow)', { timeou
   for (const sel of ['#search-q', '#search-form button[type=submit]', '#search-close']) await inside(sel);
   assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320);
   assert.equal(await page.locator('#popout').isVisible(), false, 'not in a panel: no panel buttons');
+  assert.deepEqual(alice.errors, []);
+});
+
+// ------------------------------------------------------------------ message text: code, and text only (issue 17.7)
+
+/** A fresh room that `users` have joined (through the API); its name. */
+async function freshRoom(prefix, users = ['alice', 'bob']) {
+  const room = prefix + '-' + uniq();
+  for (const u of users) await api(u, 'POST', `v1/rooms/${encodeURIComponent(room)}/join`, {});
+  return room;
+}
+
+/** alice's page, open on `room` (joined before the page opened). */
+async function aliceIn(room, options) {
+  const alice = await openAs('alice', options);
+  await openTab(alice.page, room);
+  return alice;
+}
+
+const lines = (n, tag = 'line') => Array.from({ length: n }, (_, i) => `${tag} ${i + 1}`).join('\n');
+
+test('code: inline code and fenced blocks in monospace, the language as a label, long lines scrolled inside the block', { timeout: 60000 }, async () => {
+  const room = await freshRoom('code');
+  const long = 'samtools sort -@ 8 -m 2G -o ' + 'very_long_sample_name_'.repeat(12) + 'sorted.bam in.bam';
+  const inline = 'first run `samtools index in.bam`, then ``grep `x` y``';
+  const block = 'it printed:\n```bash\n' + long + '\n  exit 1\n```\nany idea?';
+  await say('bob', room, inline);
+  await say('bob', room, block);
+  const alice = await aliceIn(room, { viewport: { width: 600, height: 350 } });
+  const { page } = alice;
+  await seeOnce(page, 'first run');
+  const spans = messages(page, 'first run').locator('.text code');
+  assert.deepEqual(await spans.allTextContents(), ['samtools index in.bam', 'grep `x` y']);
+  assert.match(await spans.first().evaluate((c) => getComputedStyle(c).fontFamily), /mono/i);
+  assert.equal(await messages(page, 'first run').locator('.text').textContent(), 'first run samtools index in.bam, then grep `x` y');
+
+  await seeOnce(page, 'any idea?');
+  const msg = messages(page, 'any idea?');
+  const box = msg.locator('.code-block');
+  assert.equal(await box.count(), 1);
+  assert.equal(await box.locator('.code-lang').textContent(), 'bash');
+  const pre = box.locator('pre');
+  assert.equal(await pre.textContent(), long + '\n  exit 1', 'the code verbatim, its indentation too');
+  assert.match(await pre.evaluate((p) => getComputedStyle(p).fontFamily), /mono/i);
+  const m = await pre.evaluate((p) => ({ ws: getComputedStyle(p).whiteSpace, ox: getComputedStyle(p).overflowX, sw: p.scrollWidth, cw: p.clientWidth }));
+  assert.equal(m.ws, 'pre', 'code is not wrapped');
+  assert.equal(m.ox, 'auto');
+  assert.ok(m.sw > m.cw, `the long line scrolls inside the block: ${JSON.stringify(m)}`);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 600, 'the page does not scroll sideways');
+  const [bb, sb] = [await box.boundingBox(), await panel(page).locator('.scroller').boundingBox()];
+  assert.ok(bb.x + bb.width <= sb.x + sb.width, `the block stays inside the list: ${JSON.stringify([bb, sb])}`);
+  // The prose around the block stays prose; the block is its own line.
+  assert.deepEqual(await msg.locator('.text').evaluate((t) => [...t.childNodes].map((n) => n.nodeType === 3 ? n.data : n.className)),
+    ['it printed:', 'code-block', 'any idea?']);
+  // The keyboard scrolls it too.
+  await pre.focus();
+  await page.keyboard.press('ArrowRight');
+  await until('the block to scroll with the keyboard', () => pre.evaluate((p) => p.scrollLeft > 0));
+  assert.deepEqual(alice.errors, []);
+});
+
+test('code: Copy puts the whole block on the clipboard, through the copy command where the clipboard API is refused', { timeout: 60000 }, async () => {
+  const room = await freshRoom('copy');
+  const code = lines(20, 'chr1\t100\t200\tgene') + '\n\ttabs kept';
+  await say('bob', room, 'the bed file:\n```\n' + code + '\n```');
+  const alice = await aliceIn(room, { permissions: ['clipboard-read', 'clipboard-write'] });
+  const { page } = alice;
+  await seeOnce(page, 'the bed file');
+  const box = messages(page, 'the bed file').locator('.code-block');
+  const copy = box.locator('button.code-copy'); // its name changes to "Copied" for a moment
+  assert.equal(await copy.textContent(), 'Copy');
+  await copy.click();
+  await until('"Copied"', async () => (await copy.textContent()) === 'Copied');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code, 'all 21 lines, collapsed or not');
+  await until('the button to say Copy again', async () => (await copy.textContent()) === 'Copy', 5000);
+
+  // An iframe without clipboard-write, an older browser: the copy command.
+  await page.evaluate(() => navigator.clipboard.writeText('something else'));
+  await page.evaluate(() => {
+    window.__copied = null;
+    document.addEventListener('copy', (e) => { window.__copied = e.target.value.slice(e.target.selectionStart, e.target.selectionEnd); }, { once: true });
+    Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true });
+  });
+  await copy.click();
+  await until('"Copied" by the copy command', async () => (await copy.textContent()) === 'Copied');
+  assert.equal(await page.evaluate(() => window.__copied), code, 'the copy command copied the block');
+  await page.evaluate(() => { delete navigator.clipboard; });
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code, 'and it is on the clipboard');
+  assert.equal(await page.locator('textarea.copy-buffer').count(), 0, 'the helper text area is gone');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'code-copy', 'focus stays on the button');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('code: a block over 12 lines shows 12 and "Show N more lines"', { timeout: 60000 }, async () => {
+  const room = await freshRoom('long');
+  await say('bob', room, 'twelve:\n```\n' + lines(12, 'short') + '\n```');
+  await say('bob', room, 'twenty:\n```python\n' + lines(20, 'long') + '\n```');
+  const alice = await aliceIn(room);
+  const { page } = alice;
+  await seeOnce(page, 'twelve:');
+  const twelve = messages(page, 'twelve:').locator('.code-block');
+  assert.equal(await twelve.locator('.code-toggle').count(), 0, '12 lines: shown whole');
+  assert.equal(await twelve.locator('pre').innerText(), lines(12, 'short'));
+
+  await seeOnce(page, 'twenty:');
+  const twenty = messages(page, 'twenty:').locator('.code-block');
+  const toggle = twenty.getByRole('button', { name: 'Show 8 more lines' });
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await twenty.locator('pre').innerText(), lines(12, 'long'), 'the first 12 lines');
+  const h12 = (await twenty.locator('pre').boundingBox()).height;
+  assert.ok(Math.abs(h12 - (await twelve.locator('pre').boundingBox()).height) < 2, 'as tall as a block of 12');
+  await toggle.click();
+  assert.equal(await twenty.locator('pre').innerText(), lines(20, 'long'), 'all 20');
+  const fewer = twenty.getByRole('button', { name: 'Show fewer lines' });
+  assert.equal(await fewer.getAttribute('aria-expanded'), 'true');
+  assert.ok((await twenty.locator('pre').boundingBox()).height > h12 * 1.5);
+  await fewer.click();
+  assert.equal(await twenty.locator('pre').innerText(), lines(12, 'long'), 'collapsed again');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('text only: script tags, markdown, right-to-left text, emoji sequences and a 4,000-byte line are shown as sent', { timeout: 90000 }, async () => {
+  const room = await freshRoom('text');
+  const cases = {
+    script: '<script>window.__pwned="script"</script> `<img src=x onerror="window.__pwned=\'code\'">`\n```html\n<script>window.__pwned="block"</script>\n<img src=x onerror="window.__pwned=\'img\'">\n```',
+    markdown: '**not bold** _not italic_ # not a heading\n> not a quote\n[not a link](https://a.example/) ![no image](x.png) <b>no</b> &amp; 1. no list',
+    rtl: 'שלום, האם מישהו הריץ את HISAT2 על נתונים זוגיים? `hisat2 -x idx`',
+    arabic: 'مرحبا، هل جرب أحد هذه الأداة؟\n```\nhisat2 -x index -1 r1.fq\n```',
+    override: 'abc \u202Eevil\u202C def',
+    emoji: '👩🏽‍🔬 🧬 🇩🇪 ❤️ 👨‍👩‍👧‍👦 1️⃣ 🏳️‍🌈 `🧪 in code`',
+  };
+  const wide = {
+    plain: 'A'.repeat(4000),
+    code: '```\n' + 'b'.repeat(3992) + '\n```',
+    emoji: '🧬'.repeat(1000),
+  };
+  for (const [k, v] of Object.entries(wide)) assert.equal(Buffer.byteLength(v), 4000, k);
+  for (const t of Object.values(cases)) await say('bob', room, t);
+  for (const t of Object.values(wide)) await say('bob', room, t);
+  const alice = await aliceIn(room, { viewport: { width: 600, height: 350 } });
+  const { page } = alice;
+  const byId = async (text) => {
+    const hist = await api('alice', 'GET', `v1/rooms/${encodeURIComponent(room)}/messages?limit=50`);
+    const ev = hist.events.find((e) => e.text === text);
+    const li = panel(page).locator(`li.msg[data-id="${ev.id}"]`);
+    await until('message ' + ev.id, () => li.count());
+    return li.locator('.text');
+  };
+  const textOf = (t) => t.evaluate((n) => {
+    // The text as sent: code as it was written (``), blocks between fences, no button labels.
+    const walk = (e) => [...e.childNodes].map((c) => {
+      if (c.nodeType === 3) return c.data;
+      if (c.classList.contains('code-span')) return '`' + c.textContent + '`';
+      if (c.classList.contains('code-block')) {
+        const lang = c.querySelector('.code-lang');
+        return '\n```' + (lang ? lang.textContent : '') + '\n' + c.querySelector('pre').textContent + '\n```\n';
+      }
+      return walk(c);
+    }).join('');
+    return walk(n).replace(/^\n|\n$/g, '');
+  });
+  for (const [k, v] of Object.entries(cases)) assert.equal(await textOf(await byId(v)), v, k + ': character for character');
+  const md = await byId(cases.markdown);
+  assert.deepEqual(await md.evaluate((t) => [...t.querySelectorAll('*')].map((e) => e.tagName + ' ' + e.textContent)), ['A https://a.example/'],
+    'markdown is text: no element but the plain link');
+  assert.equal(await md.textContent(), cases.markdown);
+  const tags = await panel(page).locator('.messages .text').evaluateAll((ts) => [...new Set(ts.flatMap((t) => [...t.querySelectorAll('*')].map((e) => e.tagName)))].sort());
+  assert.deepEqual(tags.filter((n) => !['A', 'BUTTON', 'CODE', 'DIV', 'PRE', 'SPAN'].includes(n)), [], `only the renderer's own elements: ${tags}`);
+  assert.equal(await panel(page).locator('.messages script, .messages .text img, .messages svg').count(), 0);
+
+  // Direction: each message decides its own (dir=auto), isolated from the next.
+  const dir = (t) => t.evaluate((n) => [getComputedStyle(n).direction, getComputedStyle(n).unicodeBidi]);
+  assert.deepEqual(await dir(await byId(cases.rtl)), ['rtl', 'isolate'], 'Hebrew reads right to left');
+  assert.deepEqual(await dir(await byId(cases.arabic)), ['rtl', 'isolate'], 'Arabic too');
+  assert.deepEqual(await dir((await byId(cases.arabic)).locator('.code-block')), ['ltr', 'isolate'], 'its code block left to right');
+  assert.deepEqual(await dir(await byId(cases.markdown)), ['ltr', 'isolate']);
+  assert.deepEqual(await dir(await byId(cases.override)), ['ltr', 'isolate'], 'an override stays inside its message');
+
+  // Emoji sequences stay whole: one grapheme each, in text and in code.
+  const emoji = await byId(cases.emoji);
+  assert.equal(await emoji.locator('code').textContent(), '🧪 in code');
+  const graphemes = await emoji.evaluate((t) => [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(t.firstChild.data)].map((s) => s.segment).filter((s) => s.trim()));
+  assert.deepEqual(graphemes, ['👩🏽‍🔬', '🧬', '🇩🇪', '❤️', '👨‍👩‍👧‍👦', '1️⃣', '🏳️‍🌈']);
+
+  // 4,000 bytes on one line: prose wraps in the list, code scrolls in its block.
+  for (const [k, v] of Object.entries(wide)) {
+    const t = await byId(v);
+    assert.equal((await t.textContent()).replace('Copy', ''), k === 'code' ? 'b'.repeat(3992) : v, k);
+    const [tb, sb] = [await t.boundingBox(), await panel(page).locator('.scroller').boundingBox()];
+    assert.ok(tb.x + tb.width <= sb.x + sb.width + 0.5, `${k}: inside the list ${JSON.stringify([tb, sb])}`);
+  }
+  const codePre = (await byId(wide.code)).locator('pre');
+  assert.ok(await codePre.evaluate((p) => p.scrollWidth > 20 * p.clientWidth), 'the code line scrolls, unwrapped');
+  assert.ok((await (await byId(wide.plain)).boundingBox()).height > 200, 'the prose line wraps');
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 600, 'no sideways scrolling of the page');
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'nothing ran');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('pasting five or more lines of a log offers to send them as a code block; prose is pasted as it is', { timeout: 60000 }, async () => {
+  const room = await freshRoom('paste');
+  const alice = await aliceIn(room, { permissions: ['clipboard-read', 'clipboard-write'] });
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const { page } = alice;
+  const log = [
+    '2024-05-01 12:00:01 INFO  galaxy.jobs Job 42 queued',
+    '2024-05-01 12:00:02 INFO  galaxy.jobs Job 42 running',
+    '2024-05-01 12:00:09 ERROR galaxy.jobs Job 42 failed: exit 137',
+    '2024-05-01 12:00:09 DEBUG galaxy.jobs cleanup',
+    '2024-05-01 12:00:10 INFO  galaxy.jobs done',
+  ].join('\n');
+  const box = page.locator('#input');
+  const offer = page.locator('.paste-offer');
+  const pasteText = async (text) => {
+    await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+    await box.focus();
+    await page.keyboard.press('Control+V');
+  };
+  await box.fill('my job failed: ');
+  await box.press('End');
+  await pasteText(log);
+  await until('the offer', () => offer.isVisible());
+  assert.equal(await box.inputValue(), 'my job failed: ' + log, 'pasted as it is until asked');
+  await offer.getByRole('button', { name: 'Send as a code block' }).click();
+  assert.equal(await box.inputValue(), 'my job failed: \n```\n' + log + '\n```');
+  assert.equal(await offer.count(), 0, 'the offer goes');
+  await box.press('Enter');
+  await seeOnce(bob.page, 'my job failed');
+  assert.equal(await messages(bob.page, 'my job failed').locator('.code-block pre').textContent(), log, 'bob reads a block');
+
+  // Prose over five lines: no offer.  A log kept as text: the offer goes.
+  await pasteText('Hi all,\nI ran HISAT2 yesterday.\nIt failed.\nAny idea why?\nThanks, Alice');
+  await page.waitForTimeout(300);
+  assert.equal(await offer.count(), 0, 'no offer for prose');
+  await box.fill('');
+  await pasteText(log);
+  await until('the offer again', () => offer.isVisible());
+  await offer.getByRole('button', { name: 'Keep as text' }).click();
+  assert.equal(await offer.count(), 0);
+  assert.equal(await box.inputValue(), log);
+  await pasteText(log);
+  await until('and again', () => offer.isVisible());
+  await box.fill('');
+  assert.equal(await offer.count(), 0, 'the text it was about is gone: so is the offer');
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
+test('search: one too broad to finish says it stopped early, and never "No results"', { timeout: 90000 }, async () => {
+  const hay = JSON.parse(need('GC_HAYSTACK')); // 150,000 matches in a room nobody here is in (tests/browser.py)
+  const room = await freshRoom('needles');
+  await say('bob', room, hay.q + ' needle one');
+  await say('bob', room, hay.q + ' needle two');
+  await control('restart_chat?search_timeout_ms=50');
+  try {
+    const dave = await openAs('dave');
+    await search(dave.page, hay.q);
+    const status = dave.page.locator('#search-status');
+    assert.match(await status.textContent(), /too broad to finish in time and stopped before finding anything\. Try longer or more words, or only one room\./);
+    assert.doesNotMatch(await status.textContent(), /No results/);
+    assert.equal(await hits(dave.page).count(), 0);
+    assert.ok(await dave.page.locator('#search-more').isHidden(), 'nothing to page on from');
+
+    const alice = await openAs('alice');
+    await search(alice.page, hay.q);
+    await until('the two needles', async () => (await hits(alice.page).count()) === 2);
+    assert.match(await alice.page.locator('#search-status').textContent(), /^2 results for “a b c .* p”, newest first; the search stopped early: More results looks further back\.$/);
+    assert.ok(await alice.page.locator('#search-more').isVisible());
+    // A search that finishes is as before.
+    await search(alice.page, 'needle');
+    assert.match(await alice.page.locator('#search-status').textContent(), /^2 results for “needle”, newest first\.$/);
+    assert.deepEqual(dave.errors.concat(alice.errors), []);
+  } finally {
+    await control('restart_chat');
+  }
+});
+
+// ------------------------------------------------------------------ conversations: replies, threads, edits, reactions, solved (issue 17.7)
+
+const replyAs = (user, room, text, parent) => api(user, 'POST', 'v1/messages', { room, text, reply_to: parent, client_id: 'test-' + uniq() + uniq() });
+/** A line of the tab's own list (not the thread panel's, nor the unanswered view's). */
+const inList = (page, text) => panel(page).locator('.scroller > .messages > li.msg[data-id]').filter({ has: page.locator('.text', { hasText: text }) });
+const threadPanel = (page) => panel(page).locator('.thread-panel');
+const act = (li, name) => li.getByRole('button', { name, exact: true });
+
+test('replies: Reply quotes the parent over the box, the reply carries it, and its quote goes back to the parent', { timeout: 90000 }, async () => {
+  const room = await freshRoom('reply');
+  const q = 'Which mouse reference genome, GRCm39 or mm10? ' + uniq();
+  const { id: qid } = await say('bob', room, q);
+  const alice = await aliceIn(room, { viewport: { width: 600, height: 350 } });
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const { page } = alice;
+  await seeOnce(page, q);
+  const parent = inList(page, q);
+  await parent.hover();
+  await act(parent, 'Reply to bob').click();
+  const note = page.locator('.composer .mode-note');
+  await until('the reply line', () => note.isVisible());
+  assert.match(await note.textContent(), new RegExp('^Replying to bob: ' + q.replace(/[?()]/g, '\\$&')));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'input', 'the box has the focus');
+  await page.keyboard.press('Escape');
+  assert.equal(await note.count(), 0, 'Escape: no reply after all');
+  await parent.hover();
+  await act(parent, 'Reply to bob').click();
+  const answer = 'GRCm39, it is what the tools index now ' + uniq();
+  await send(page, answer);
+  assert.equal(await note.count(), 0, 'sent: the line goes');
+  await seeOnce(bob.page, answer);
+  const quote = inList(bob.page, answer).locator('.quote');
+  assert.equal(await quote.locator('.quote-user').textContent(), 'bob');
+  assert.equal(await quote.locator('.quote-text').textContent(), q);
+  const hist = await api('bob', 'GET', `v1/rooms/${encodeURIComponent(room)}/messages?limit=10`);
+  const stored = hist.events.find((e) => e.text === answer);
+  assert.equal(stored.reply_to.id, qid, 'stored as a reply');
+  assert.equal(stored.thread, qid);
+  await seeOnce(page, answer);
+  assert.equal(await inList(page, answer).locator('.quote-text').textContent(), q, 'mine too, once confirmed');
+
+  // The quote goes back to the parent, out of sight above.
+  for (let i = 0; i < 12; i++) await sayPatiently('bob', room, `more chatter ${i}\nover two lines`);
+  await seeOnce(page, 'more chatter 11');
+  await inList(page, answer).locator('.quote').click();
+  const li = inList(page, q);
+  await until('the parent, marked', async () => ((await li.getAttribute('class')) || '').includes('linked'));
+  const [lb, sb] = [await li.boundingBox(), await panel(page).locator('.scroller').boundingBox()];
+  assert.ok(lb.y >= sb.y && lb.y + lb.height <= sb.y + sb.height, `scrolled to: ${JSON.stringify([lb, sb])}`);
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
+test('threads: "N replies" opens the thread beside the list; replies arrive in it live, and its box replies to the root', { timeout: 90000 }, async () => {
+  const room = await freshRoom('thread');
+  const tag = uniq();
+  const root = await say('bob', room, 'Why does featureCounts count 0 reads? ' + tag);
+  const r1 = await replyAs('alice', room, 'Is your BAM sorted by name? ' + tag, root.id);
+  const r2 = await replyAs('bob', room, 'by coordinate ' + tag, r1.id);
+  const alice = await aliceIn(room);
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const { page } = alice;
+  await seeOnce(page, 'Why does featureCounts');
+  const summary = inList(page, 'Why does featureCounts').locator('.thread-summary');
+  assert.equal(await summary.textContent(), '💬 2 replies', 'a reply to a reply is in the thread too');
+  await summary.click();
+  const tp = threadPanel(page);
+  await until('the thread', async () => (await tp.locator('.thread-replies li.msg').count()) === 2);
+  assert.match(await tp.locator('.thread-root li.msg .text').textContent(), /^Why does featureCounts/);
+  assert.deepEqual((await tp.locator('.thread-replies li.msg .text').allTextContents()).map((t) => t.split(' ')[0]), ['Is', 'by'], 'oldest first');
+  assert.equal(await tp.locator(`li.msg[data-id="${r2.id}"] .quote-text`).textContent(), 'Is your BAM sorted by name? ' + tag);
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'thread-input', 'its box has the focus');
+
+  await replyAs('bob', room, 'sorted it, still 0 ' + tag, root.id);
+  await until('the live reply in the thread', () => tp.locator('.thread-replies li.msg', { hasText: 'sorted it' }).count());
+  await until('3 replies', async () => (await summary.textContent()) === '💬 3 replies');
+  await until('and at bob\'s', async () => (await inList(bob.page, 'Why does featureCounts').locator('.thread-summary').textContent()) === '💬 3 replies');
+
+  const mine = 'Then check the strandedness (-s 0/1/2) ' + tag;
+  await tp.locator('.thread-input').fill(mine);
+  await tp.locator('.thread-input').press('Enter');
+  await until('my reply in the thread', () => tp.locator('.thread-replies li.msg', { hasText: 'strandedness' }).count());
+  await seeOnce(bob.page, 'strandedness');
+  assert.equal(await inList(bob.page, 'strandedness').locator('.quote-text').textContent(), 'Why does featureCounts count 0 reads? ' + tag, 'in the list too, quoting the root');
+  const th = await api('bob', 'GET', `v1/messages/${root.id}/thread`);
+  assert.deepEqual(th.events.map((e) => e.text.split(' ')[0]), ['Is', 'by', 'sorted', 'Then']);
+  assert.equal(await tp.locator('.thread-replies li.msg', { hasText: 'strandedness' }).count(), 1, 'once');
+
+  await tp.locator('.thread-input').press('Escape');
+  assert.equal(await tp.count(), 0, 'Escape closes it');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'input');
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
+test('edits: Up in the empty box edits my newest message, Enter saves, Escape gives up; everyone sees the new text', { timeout: 90000 }, async () => {
+  const room = await freshRoom('edit');
+  const alice = await aliceIn(room);
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const { page } = alice;
+  const tag = uniq();
+  await send(page, 'first of mine ' + tag);
+  await send(page, 'teh typo ' + tag);
+  await seeOnce(page, 'teh typo');
+  await seeOnce(bob.page, 'teh typo');
+  const typo = Number(await inList(page, 'teh typo').getAttribute('data-id'));
+  await replyAs('bob', room, 'you mean "the"? ' + tag, typo);
+  await seeOnce(page, 'you mean');
+  assert.equal(await act(inList(page, 'you mean'), 'Edit this message').count(), 0, 'no Edit on bob\'s message');
+
+  const box = page.locator('#input');
+  await box.fill('a draft');
+  await box.press('ArrowUp');
+  assert.equal(await box.inputValue(), 'a draft', 'Up in a box with text moves the cursor, nothing else');
+  await box.fill('');
+  await box.press('ArrowUp');
+  assert.equal(await box.inputValue(), 'teh typo ' + tag, 'my newest message in the box');
+  assert.match(await page.locator('.composer .mode-note').textContent(), /^Editing your message/);
+  await box.press('Escape');
+  assert.equal(await box.inputValue(), '', 'Escape: the box as it was');
+  assert.equal(await page.locator('.composer .mode-note').count(), 0);
+
+  await box.press('ArrowUp');
+  await box.fill('the typo, fixed ' + tag);
+  await box.press('Enter');
+  const fixed = inList(page, 'the typo, fixed');
+  await until('the new text', () => fixed.count());
+  assert.equal(await fixed.locator('.text').textContent(), `the typo, fixed ${tag} (edited)`);
+  assert.equal(await box.inputValue(), '', 'the box is empty again');
+  assert.equal(await inList(page, 'teh typo').count(), 0);
+  await until('the edit at bob\'s', () => inList(bob.page, 'the typo, fixed').count());
+  assert.equal(await inList(bob.page, 'the typo, fixed').locator('.edited').textContent(), ' (edited)');
+  await until('the quote of it at bob\'s', async () => (await inList(bob.page, 'you mean').locator('.quote-text').textContent()) === 'the typo, fixed ' + tag);
+  const hist = await api('bob', 'GET', `v1/rooms/${encodeURIComponent(room)}/messages?limit=10`);
+  const stored = hist.events.find((e) => e.id === typo);
+  assert.equal(stored.text, 'the typo, fixed ' + tag);
+  assert.ok(stored.edited, 'stored as edited');
+
+  // The Edit button does the same for an older one of mine.
+  await inList(page, 'first of mine').hover();
+  await act(inList(page, 'first of mine'), 'Edit this message').click();
+  assert.equal(await box.inputValue(), 'first of mine ' + tag);
+  await box.fill('first of mine, edited ' + tag);
+  await box.press('Enter');
+  await until('that edit', () => inList(bob.page, 'first of mine, edited').count());
+  await page.reload();
+  await live(page, alice.events, alice.events.length);
+  await openTab(page, room);
+  await seeOnce(page, 'the typo, fixed');
+  assert.match(await inList(page, 'the typo, fixed').locator('.text').textContent(), /\(edited\)$/, 'after a reload too');
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
+test('reactions: the picker (mouse or keys), a count per emoji, mine pressed, live at the others\', kept over a reload', { timeout: 90000 }, async () => {
+  const room = await freshRoom('react', ['alice', 'bob', 'carol']);
+  const m = 'The workshop is on Friday ' + uniq();
+  await say('carol', room, m);
+  const alice = await aliceIn(room);
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const { page } = alice;
+  await seeOnce(page, m);
+  const li = inList(page, m);
+  await li.hover();
+  await act(li, 'Add a reaction').click();
+  const picker = li.locator('.picker');
+  assert.ok(await picker.isVisible());
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'thumbs up', 'the first emoji has the focus');
+  await page.keyboard.press('Escape');
+  assert.equal(await picker.count(), 0, 'Escape closes it');
+  await li.hover();
+  await act(li, 'Add a reaction').click();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  const heart = (p) => inList(p, m).locator('.reaction[data-key="reaction ❤️"]');
+  await until('❤️ 1', async () => (await heart(page).count()) && (await heart(page).locator('.reaction-count').textContent()) === '1');
+  assert.equal(await heart(page).getAttribute('aria-pressed'), 'true', 'mine');
+  await until('❤️ at bob\'s', () => heart(bob.page).count());
+  assert.equal(await heart(bob.page).getAttribute('aria-pressed'), 'false');
+  await heart(bob.page).click();
+  await until('❤️ 2 at alice\'s', async () => (await heart(page).locator('.reaction-count').textContent()) === '2');
+  assert.match(await heart(page).getAttribute('title'), /^alice, bob$/);
+  // The bar's "+" adds another emoji after it.
+  await inList(page, m).locator('.reaction.add').click();
+  await inList(page, m).locator('.picker').getByRole('button', { name: 'hooray' }).click();
+  await until('🎉', () => inList(page, m).locator('.reaction[data-key="reaction 🎉"]').count());
+  assert.deepEqual(await inList(page, m).locator('.reaction-emoji').allTextContents(), ['❤️', '🎉'], 'in the order first given');
+  await heart(page).click(); // mine back
+  await until('❤️ 1 at bob\'s', async () => (await heart(bob.page).locator('.reaction-count').textContent()) === '1');
+  assert.equal(await heart(page).getAttribute('aria-pressed'), 'false');
+  const hist = await api('bob', 'GET', `v1/rooms/${encodeURIComponent(room)}/messages?limit=5`);
+  assert.deepEqual(hist.events.find((e) => e.text === m).reactions, [{ emoji: '❤️', count: 1, users: ['bob'] }, { emoji: '🎉', count: 1, users: ['alice'] }]);
+  await bob.page.reload();
+  await live(bob.page, bob.events, bob.events.length);
+  await openTab(bob.page, room);
+  await seeOnce(bob.page, m);
+  assert.deepEqual(await inList(bob.page, m).locator('.reaction').evaluateAll((bs) => bs.filter((b) => !b.classList.contains('add')).map((b) => [b.textContent, b.getAttribute('aria-pressed')])),
+    [['❤️ 1', 'true'], ['🎉 1', 'false']], 'history\'s reactions after a reload');
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
+test('solved: ✅ on a question for its author and admins only; the mark reaches everyone', { timeout: 90000 }, async () => {
+  const room = await freshRoom('solved', ['alice', 'bob', 'carol']);
+  const q = 'How do I share a history? ' + uniq();
+  const { id: qid } = await say('bob', room, q);
+  const bob = await openAs('bob');
+  await openTab(bob.page, room);
+  const carol = await openAs('carol');
+  await openTab(carol.page, room);
+  const alice = await aliceIn(room);
+  for (const p of [bob.page, carol.page, alice.page]) await seeOnce(p, q);
+  assert.equal(await act(inList(carol.page, q), 'Mark solved').count(), 0, 'not carol\'s question, carol is no admin');
+  assert.equal(await act(inList(alice.page, q), 'Mark solved').count(), 1, 'an admin may');
+  await inList(bob.page, q).hover();
+  await act(inList(bob.page, q), 'Mark solved').click();
+  for (const p of [bob.page, carol.page, alice.page]) {
+    await until('the mark', async () => (await inList(p, q).locator('.solved-badge').count()) === 1);
+    assert.equal(await inList(p, q).locator('.solved-badge').textContent(), '✅ Solved by bob');
+  }
+  assert.equal(await act(inList(alice.page, q), 'Mark not solved').getAttribute('aria-pressed'), 'true');
+  await inList(alice.page, q).hover();
+  await act(inList(alice.page, q), 'Mark not solved').click();
+  await until('unmarked at carol\'s', async () => (await inList(carol.page, q).locator('.solved-badge').count()) === 0);
+  await replyAs('carol', room, 'Share it from the history menu', qid);
+  await until('the reply', () => inList(alice.page, 'history menu').count());
+  assert.equal(await act(inList(alice.page, 'history menu'), 'Mark solved').count(), 0, 'a reply is no question to mark');
+  assert.deepEqual(alice.errors.concat(bob.errors, carol.errors), []);
+});
+
+test('unanswered: a room\'s open questions, newest first; one answered or solved meanwhile leaves the list', { timeout: 90000 }, async () => {
+  const room = await freshRoom('open', ['alice', 'bob', 'carol']);
+  const tag = uniq();
+  const q1 = await say('bob', room, 'q1 nobody answered ' + tag);
+  const q2 = await say('bob', room, 'q2 carol answered ' + tag);
+  await replyAs('carol', room, 'a2 ' + tag, q2.id);
+  const q3 = await say('bob', room, 'q3 solved ' + tag);
+  await api('bob', 'PUT', `v1/messages/${q3.id}/solved`, {});
+  const q4 = await say('bob', room, 'q4 only bob replied ' + tag);
+  await replyAs('bob', room, 'anyone? ' + tag, q4.id);
+  const alice = await aliceIn(room);
+  const { page } = alice;
+  await seeOnce(page, 'q4 only bob');
+  const toggle = panel(page).getByRole('button', { name: 'Unanswered' });
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  const view = panel(page).locator('.open-view');
+  const items = view.locator('.open-list > li.msg');
+  await until('the open questions', async () => (await items.count()) === 2);
+  assert.deepEqual((await items.locator('.text').allTextContents()).map((t) => t.split(' ')[0]), ['q4', 'q1'], 'newest first, the answered and the solved left out');
+  assert.match(await view.locator('.open-status').textContent(), /^2 questions of the last 7 days without an answer/);
+
+  await replyAs('carol', room, 'try this ' + tag, q1.id);
+  await until('q1 to leave the list', async () => (await items.count()) === 1);
+  await items.first().hover();
+  await act(items.first(), 'Mark solved').click();
+  await until('q4 to leave it too', async () => (await items.count()) === 0);
+  assert.match(await view.locator('.open-status').textContent(), /^Every question of the last 7 days in open-\w+ has an answer\.$/);
+  await page.keyboard.press('Escape');
+  assert.equal(await view.count(), 0, 'Escape: back to the conversation');
+
+  const q5 = await say('bob', room, 'q5 just asked ' + tag);
+  await seeOnce(page, 'q5 just asked');
+  for (let i = 0; i < 12; i++) await sayPatiently('carol', room, `unrelated ${i}\nline two`);
+  await seeOnce(page, 'unrelated 11');
+  await toggle.click();
+  const q5item = items.filter({ has: page.locator('.text', { hasText: 'q5 just asked' }) });
+  await until('q5 listed (with the other unanswered messages)', async () => (await q5item.count()) === 1);
+  await q5item.getByRole('button', { name: 'Show in the conversation' }).click();
+  assert.equal(await view.count(), 0);
+  await until('q5 shown and marked', async () => ((await panel(page).locator(`.scroller li.msg[data-id="${q5.id}"]`).getAttribute('class')) || '').includes('linked'));
+  assert.deepEqual(alice.errors, []);
+});
+
+test('direct messages page back through their history like a room, and a reload brings them back', { timeout: 120000 }, async () => {
+  await control('restart_chat?rate=200/10s'); // 60 messages without waiting out the rate limit
+  try {
+    const tag = uniq();
+    for (let i = 0; i < 60; i++) await dm('bob', 'alice', `dm ${tag} #${String(i).padStart(2, '0')}`);
+    const alice = await openAs('alice', { query: '#dm=bob' });
+    const { page } = alice;
+    await until('the DM tab', async () => (await tab(page, '@bob').getAttribute('aria-selected')) === 'true');
+    const shownDms = () => panel(page).locator('.scroller li.msg .text').evaluateAll((ts, x) => ts.map((t) => t.textContent).filter((t) => t.includes(x)), tag);
+    await until('the newest 50', async () => (await shownDms()).length === 50);
+    assert.equal((await shownDms())[0], `dm ${tag} #10`);
+    await panel(page).locator('.scroller').evaluate((s) => { s.scrollTop = 0; });
+    await until('the 10 older ones', async () => (await shownDms()).length === 60, 20000);
+    assert.deepEqual(await shownDms(), Array.from({ length: 60 }, (_, i) => `dm ${tag} #${String(i).padStart(2, '0')}`), 'each once, in order');
+    await send(page, 'got them all ' + tag);
+    await seeOnce(page, 'got them all');
+    await page.reload();
+    await live(page, alice.events, alice.events.length);
+    await until('the DM tab after the reload', async () => (await tab(page, '@bob').getAttribute('aria-selected')) === 'true');
+    await seeOnce(page, 'got them all');
+    await seeOnce(page, `dm ${tag} #59`);
+    assert.deepEqual(alice.errors, []);
+  } finally {
+    await control('restart_chat');
+  }
+});
+
+test('rooms: joining "ngs" opens the room "NGS" that there is, once', { timeout: 60000 }, async () => {
+  const room = 'CaseRoom-' + uniq();
+  await api('bob', 'POST', `v1/rooms/${encodeURIComponent(room)}/join`, {});
+  await say('bob', room, 'hello from the room as bob wrote it');
+  const alice = await openAs('alice');
+  const { page } = alice;
+  await openTab(page, 'Rooms');
+  const input = panel(page).getByLabel('Join or create a room');
+  await input.fill(room.toLowerCase());
+  await input.press('Enter');
+  await until('the room, named as first written', async () => (await tab(page, room).getAttribute('aria-selected')) === 'true');
+  assert.equal(await tab(page, room.toLowerCase()).count(), 0);
+  await seeOnce(page, 'hello from the room');
+  await openTab(page, 'Rooms');
+  await input.fill(room.toUpperCase());
+  await input.press('Enter');
+  await until('the same tab again', async () => (await tab(page, room).getAttribute('aria-selected')) === 'true');
+  assert.equal(await page.locator('[role=tab]').filter({ hasText: new RegExp(room, 'i') }).count(), 1, 'one tab');
   assert.deepEqual(alice.errors, []);
 });

@@ -87,12 +87,6 @@ test('backoff: 1 s doubling to at most 15 s, up to a quarter shorter at random',
 const cards = await import(new URL('cards.js', www));
 const { CardLoader } = await import(new URL('cardloader.js', www));
 
-test('links in text: as written, the sentence\'s punctuation left out, only http(s)', () => {
-  const links = text.findLinks('see https://a.example/x?id=1, (https://b.example/y_(z)) and ftp://c.example/ javascript:alert(1)');
-  assert.deepEqual(links.map((l) => l.text), ['https://a.example/x?id=1', 'https://b.example/y_(z)']);
-  assert.equal(links[0].index, 4);
-  assert.equal(text.findLinks('HTTPS://A.EXAMPLE/P')[0].href, 'https://a.example/P');
-});
 
 test('Galaxy links: only those under galaxy_url (origin and path prefix), each once', () => {
   const site = cards.siteOf('https://galaxy.example.org/galaxy/');
@@ -198,4 +192,194 @@ test('card loader: a 429 pauses every link for its Retry-After; given up after t
   const gone = fakeServer(() => httpError(401), 1);
   assert.deepEqual(await new CardLoader(gone.fetch).want('x'), { unknown: true }, '401: no card, not retried');
   assert.equal(gone.calls.length, 1);
+});
+
+// ------------------------------------------------------------------ the message text grammar (doc/api.md, "Message text")
+
+const markup = await import(new URL('markup.js', www));
+const msgtext = await import(new URL('msgtext.js', www));
+const paste = await import(new URL('paste.js', www));
+const P = markup.parse;
+const T = (text) => ({ type: 'text', text });
+const C = (text) => ({ type: 'code', text });
+const B = (text, lang = null) => ({ type: 'block', lang, text });
+const L = (text, href = text) => ({ type: 'link', text, href });
+
+test('grammar: anything but backticks and links is text, markdown and markup too', () => {
+  for (const s of ['**bold** _it_ # heading\n> quote\n- item', '<script>alert(1)</script> <b>x</b> &lt;', 'שלום עולם، مرحبا', '👩🏽‍🔬 🇩🇪 ❤️ 👨‍👩‍👧‍👦', '@bob thanks.', '']) {
+    assert.deepEqual(P(s), s ? [T(s)] : [], JSON.stringify(s));
+  }
+  assert.deepEqual(P('a\r\nb'), [T('a\nb')], '"\\r\\n" is "\\n"');
+});
+
+test('grammar: inline code is a run of N backticks to the next run of exactly N on the line', () => {
+  assert.deepEqual(P('run `bwa mem` now'), [T('run '), C('bwa mem'), T(' now')]);
+  assert.deepEqual(P('``a `tick` b``'), [C('a `tick` b')], 'a longer run holds shorter ones');
+  assert.deepEqual(P('` padded `'), [C(' padded ')], 'verbatim, not trimmed');
+  assert.deepEqual(P('x``y```z``w'), [T('x'), C('y```z'), T('w')], 'exactly N: a run of 3 does not close 2');
+  assert.deepEqual(P('it`s `fine'), [T('it'), C('s '), T('fine')]);
+  assert.deepEqual(P('one ` alone'), [T('one ` alone')], 'no closer on its line: text');
+  assert.deepEqual(P('a `b\nc` d'), [T('a `b\nc` d')], 'never across lines');
+  assert.deepEqual(P('an empty `` pair'), [T('an empty `` pair')], '`` is one run of two');
+  assert.deepEqual(P('`<img src=x onerror=alert(1)>`'), [C('<img src=x onerror=alert(1)>')]);
+});
+
+test('grammar: fenced blocks, their language word, and what is not a fence', () => {
+  assert.deepEqual(P('look:\n```python\nx = 1\n  y = 2\n```\nthanks'), [T('look:'), B('x = 1\n  y = 2', 'python'), T('thanks')]);
+  assert.deepEqual(P('```\nno language\n```'), [B('no language')]);
+  assert.deepEqual(P('```c++  \nint x;\n```   '), [B('int x;', 'c++')], 'spaces after the opener and the closer');
+  assert.deepEqual(P('````\n```\ninside\n````'), [B('```\ninside')], 'closed by at least as many backticks');
+  assert.deepEqual(P('```\nopen to the end\n`x` https://a.example/'), [B('open to the end\n`x` https://a.example/')], 'unclosed: to the end, verbatim');
+  assert.deepEqual(P('```\n```'), [B('')]);
+  assert.deepEqual(P('```sh\n$ ls\n``` after\n```'), [B('$ ls\n``` after', 'sh')], '"``` after" does not close');
+  for (const s of ['```foo bar\nx\n```', ' ```\nx', '```' + 'a'.repeat(33) + '\nx', '```py!\nx']) {
+    assert.notEqual(P(s)[0].type, 'block', `not an opener: ${JSON.stringify(s)}`);
+  }
+  assert.deepEqual(P('```foo bar\nx'), [T('```foo bar\nx')], 'a line that does not open is ordinary text');
+  assert.deepEqual(P('```' + 'a'.repeat(32) + '\nx')[0].lang, 'a'.repeat(32));
+  assert.deepEqual(P('a\r\n```js\r\nf()\r\n```\r\nb'), [T('a'), B('f()', 'js'), T('b')]);
+  assert.deepEqual(P('```\nx\n```\n'), [B('x')], 'nothing after the closer: no empty text');
+});
+
+test('grammar: links outside code, without the sentence\'s punctuation', () => {
+  assert.deepEqual(P('see https://a.example/x?id=1, then'), [T('see '), L('https://a.example/x?id=1'), T(', then')]);
+  assert.deepEqual(P('(https://b.example/y_(z))'), [T('('), L('https://b.example/y_(z)'), T(')')], 'a ")" stays when "(" opened inside');
+  assert.deepEqual(P('https://c.example/a.)]}\'"!?;:'), [L('https://c.example/a'), T('.)]}\'"!?;:')]);
+  assert.deepEqual(P('"https://d.example/q"'), [T('"'), L('https://d.example/q'), T('"')]);
+  assert.deepEqual(P('http://e.example/<b>'), [L('http://e.example/<b>', 'http://e.example/%3Cb%3E')], 'non-space characters, as written');
+  assert.deepEqual(P('x https://f.example/1\nhttps://f.example/2'), [T('x '), L('https://f.example/1'), T('\n'), L('https://f.example/2')]);
+  assert.deepEqual(P('`https://g.example/` ```\nhttps://h.example/\n```'), [C('https://g.example/'), T(' ```\n'), L('https://h.example/'), B('')],
+    'in code, not a link; a fence is a line of its own (the last line opens an empty block)');
+  for (const s of ['https://', 'https://.', 'ftp://i.example/', 'javascript:alert(1)', 'HTTPS://J.EXAMPLE/', 'https://[bad/']) {
+    assert.ok(P(s).every((t) => t.type === 'text'), `no link: ${s}`);
+  }
+  assert.deepEqual(markup.findLinks('a https://k.example/ `https://l.example/`\n```\nhttps://m.example/\n```\nhttps://n.example/.'),
+    [{ text: 'https://k.example/', href: 'https://k.example/' }, { text: 'https://n.example/', href: 'https://n.example/' }],
+    'findLinks: the links outside code, which cards.js asks about');
+});
+
+test('grammar: a 4,000-byte line of backticks and links is parsed at once', () => {
+  const lines = ['`'.repeat(1) + ' ``'.repeat(1333), Array.from({ length: 90 }, (_, i) => '`'.repeat(i % 60 + 1)).join('x'),
+    'https://a.example/' + '('.repeat(3982), '`'.repeat(4000)];
+  for (const s of lines) {
+    const t0 = performance.now();
+    const toks = P(s);
+    assert.ok(performance.now() - t0 < 200, `fast: ${s.slice(0, 20)}…`);
+    assert.equal(toks.map((t) => t.text).join('').length <= s.length, true);
+  }
+  assert.deepEqual(P('x' + '`'.repeat(3999)), [T('x' + '`'.repeat(3999))], 'one run, no closer: text');
+  assert.deepEqual(P('`'.repeat(4000)), [B('')], 'alone on its line, a run of backticks opens a block');
+});
+
+test('code blocks: up to 12 lines shown whole, longer ones collapsed to 12 and the rest', () => {
+  const lines = (n) => Array.from({ length: n }, (_, i) => 'line ' + (i + 1)).join('\n');
+  assert.equal(msgtext.COLLAPSE_LINES, 12);
+  assert.deepEqual(msgtext.splitLines(lines(12)), { shown: lines(12), rest: null, more: 0 });
+  const s = msgtext.splitLines(lines(20));
+  assert.equal(s.more, 8);
+  assert.equal(s.shown, lines(12));
+  assert.equal(s.shown + s.rest, lines(20), 'nothing lost');
+});
+
+const TRACEBACK = `Traceback (most recent call last):
+  File "/galaxy/tools/run.py", line 3, in <module>
+    main()
+  File "/galaxy/tools/run.py", line 2, in main
+    d['sample']
+KeyError: 'sample'`;
+const JOB_LOG = `2024-05-01 12:00:01 INFO  galaxy.jobs.runners Job 42 queued
+2024-05-01 12:00:02 INFO  galaxy.jobs.runners Job 42 running
+2024-05-01 12:00:09 ERROR galaxy.jobs.runners Job 42 failed
+2024-05-01 12:00:09 DEBUG cleanup
+2024-05-01 12:00:10 INFO  done`;
+const SHELL = `$ samtools view -c in.bam
+1234567
+$ samtools flagstat in.bam
+1234567 + 0 in total (QC-passed reads + QC-failed reads)
+0 + 0 secondary`;
+const BWA = `[M::bwa_idx_load_from_disk] read 0 ALT contigs
+[M::process] read 100000 sequences (10000000 bp)...
+[M::mem_pestat] # candidate unique pairs for (FF, FR, RF, RR): (0, 4107, 0, 0)
+[main] Version: 0.7.17-r1188
+[main] Real time: 12.345 sec; CPU: 40.100 sec`;
+const PROSE = `Hi all,
+I ran HISAT2 on my paired-end data yesterday.
+It failed with an error I do not understand.
+Has anyone seen this before?
+Thanks a lot, Alice`;
+
+test('a paste looks like a log: five or more lines, at least half of them machine-made', () => {
+  for (const [name, s] of Object.entries({ TRACEBACK, JOB_LOG, SHELL, BWA })) assert.equal(paste.looksLikeLog(s), true, name);
+  assert.equal(paste.looksLikeLog(JOB_LOG.replace(/\n/g, '\r\n')), true, 'CRLF lines');
+  assert.equal(paste.looksLikeLog(PROSE), false, 'prose is not');
+  assert.equal(paste.looksLikeLog(JOB_LOG.split('\n').slice(0, 4).join('\n')), false, 'four lines are not enough');
+  assert.equal(paste.looksLikeLog(JOB_LOG.split('\n').slice(0, 4).join('\n\n\n')), false, 'blank lines do not count');
+  assert.equal(paste.looksLikeLog('```\n' + JOB_LOG + '\n```'), false, 'already fenced');
+  assert.equal(paste.looksLikeLog(PROSE + '\n' + JOB_LOG.split('\n').slice(0, 4).join('\n')), false, '4 of 9 lines');
+  assert.equal(paste.looksLikeLog(PROSE + '\n' + JOB_LOG), true, '5 of 10 lines');
+  assert.equal(paste.looksLikeLog('- one\n- two\n- three\n- four\n- five'), false, 'a list of words');
+});
+
+test('a paste goes between fences, each on a line of its own, the rest of the box kept', () => {
+  assert.deepEqual(paste.fenceIn('X', 0, 'X'), { value: '```\nX\n```', end: 9 });
+  assert.equal(paste.fenceIn('see: LOG\nthanks', 5, 'LOG\n').value, 'see: \n```\nLOG\n```\nthanks');
+  assert.equal(paste.fenceIn('a\nLOGb', 2, 'LOG').value, 'a\n```\nLOG\n```\nb');
+  const r = paste.fenceIn('q? ' + TRACEBACK, 3, TRACEBACK);
+  assert.deepEqual(P(r.value), [T('q? '), B(TRACEBACK)], 'and the grammar reads it back as the block');
+});
+
+// ------------------------------------------------------------------ conversations (issue 17): the pure parts
+
+const msgs = await import(new URL('messages.js', www));
+const reply = await import(new URL('reply.js', www));
+
+test('reactions: history\'s list read, a user in or out of an emoji, in the order first given', () => {
+  const r0 = msgs.readReactions([{ emoji: '👍', count: 2, users: ['alice', 'bob'] }, { emoji: '🎉', count: 1, users: ['bob'] }, null, { emoji: 1 }]);
+  assert.deepEqual(r0, [{ emoji: '👍', users: ['alice', 'bob'] }, { emoji: '🎉', users: ['bob'] }]);
+  assert.deepEqual(msgs.readReactions(undefined), []);
+  const r1 = msgs.applyReaction(r0, '👍', 'carol', true);
+  assert.deepEqual(r1[0], { emoji: '👍', users: ['alice', 'bob', 'carol'] });
+  assert.deepEqual(r0[0].users, ['alice', 'bob'], 'a new list; the old one untouched');
+  assert.deepEqual(msgs.applyReaction(r1, '👍', 'carol', true), r1, 'the same reaction twice is one');
+  assert.deepEqual(msgs.applyReaction(r0, '🎉', 'bob', false), [{ emoji: '👍', users: ['alice', 'bob'] }], 'the last user gone: the emoji goes');
+  assert.deepEqual(msgs.applyReaction(r0, '🚀', 'bob', false), r0, 'taking back what was not there changes nothing');
+  assert.deepEqual(msgs.applyReaction(msgs.applyReaction(r0, '👍', 'alice', false), '🚀', 'alice', true).map((x) => x.emoji), ['👍', '🎉', '🚀']);
+  // Replayed from any cursor, in order, the events end where history is.
+  let r = [];
+  for (const [e, u, on] of [['👍', 'a', true], ['👍', 'b', true], ['👍', 'a', false], ['❤️', 'a', true], ['👍', 'b', true]]) r = msgs.applyReaction(r, e, u, on);
+  assert.deepEqual(r, [{ emoji: '👍', users: ['b'] }, { emoji: '❤️', users: ['a'] }]);
+});
+
+test('a message read in full, then live: what the long poll does not carry is kept', () => {
+  const m = new msgs.Messages({});
+  const full = { id: 7, type: 'message', text: 'q?', replies: 2, last_reply: 9, reactions: [{ emoji: '👍', count: 1, users: ['bob'] }], solved: { by: 'bob', ts: 'x' } };
+  m.remember(full, { full: true });
+  const live = m.remember({ id: 7, type: 'message', text: 'q? (edited)', edited: 'y' });
+  assert.equal(live.text, 'q? (edited)');
+  assert.equal(live.replies, 2);
+  assert.deepEqual(live.reactions, [{ emoji: '👍', users: ['bob'] }]);
+  assert.deepEqual(live.solved, { by: 'bob', ts: 'x' });
+  const bare = m.remember({ id: 8, type: 'message', text: 'new' });
+  assert.deepEqual([bare.replies, bare.last_reply, bare.reactions, bare.solved], [0, 0, [], null], 'a live message knows nothing yet');
+  m.map.get(7).replies = 3;
+  m.map.get(7).last_reply = 12; // a reply came live meanwhile
+  assert.equal(m.remember(full, { full: true }).replies, 3, 'an older read does not undo a reply that came live');
+});
+
+test('quotes: the first 140 characters of the parent, on one line, "…" when cut', () => {
+  const long = '🧬'.repeat(150);
+  const q = reply.quoteOf({ id: 3, user: { username: 'bob' }, text: long });
+  assert.equal([...q.text].length, 140, 'code points, as the server counts');
+  assert.deepEqual(q.user, { username: 'bob' });
+  assert.equal(reply.quoteLine(q), '🧬'.repeat(140) + '…');
+  assert.equal(reply.quoteLine({ text: 'line one\n  line two ' }), 'line one line two');
+  assert.equal(reply.quoteLine({ text: '' }), '');
+});
+
+test('room names: one room whatever the case of A-Z, and only of those', () => {
+  assert.ok(text.sameRoom('RNA-Seq', 'rna-seq'));
+  assert.ok(text.sameRoom('ALL', 'all'));
+  assert.ok(!text.sameRoom('Émile', 'émile'), 'other letters are compared exactly');
+  assert.ok(!text.sameRoom('İ', 'i'));
+  assert.ok(!text.sameRoom('NGS', 'NGS '));
 });

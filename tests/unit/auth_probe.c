@@ -5,7 +5,7 @@
  * JSON line per answer, so one process (one cache) can be probed over time.
  *
  *   auth_probe [--galaxy-config FILE] [--db URL] [--secret S] [--root DIR]
- *              [--duration MIN] [--cache SEC] [--admins LIST] [--remote-user 0|1]
+ *              [--duration MIN] [--cache SEC] [--admins LIST] [--remote-user 0|1] [--avatars initials|gravatar]
  *              [--bootstrap KEY] [--master KEY]
  * stdin lines:  "cookie <Cookie header>" | "nocookie" | "count" | "find <chat name>" |
  *               "key <X-API-Key>" | "keytwice <X-API-Key>" (the header twice) |
@@ -162,6 +162,8 @@ int main(int argc, char **argv)
 			cfg.auth_cache_seconds = atoi(val);
 		} else if (strcmp(opt, "--admins") == 0) {
 			cfg.admin_users = (char *)val;
+		} else if (strcmp(opt, "--avatars") == 0) {
+			cfg.avatars = strcmp(val, "gravatar") == 0 ? CFG_AVATARS_GRAVATAR : CFG_AVATARS_INITIALS;
 		} else if (strcmp(opt, "--remote-user") == 0) {
 			cfg.use_remote_user = atoi(val);
 		} else if (strcmp(opt, "--bootstrap") == 0 || strcmp(opt, "--master") == 0) {

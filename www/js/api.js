@@ -44,6 +44,15 @@ export function roomPath(room) {
   return 'v1/rooms/' + encodeURIComponent(room);
 }
 
+const messagePath = (id) => 'v1/messages/' + encodeURIComponent(id);
+
+/** The query of a page: the parameters given, in order ({before, limit}, {after, limit}, {days, ...}). */
+function page(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v != null) q.set(k, String(v));
+  return q;
+}
+
 export class Api {
   constructor(base) {
     this.base = base;
@@ -110,10 +119,22 @@ export class Api {
   who(room) { return this.request('GET', roomPath(room) + '/who'); }
 
   history(room, { before, limit = 50 } = {}) {
-    const q = new URLSearchParams();
-    if (before != null) q.set('before', String(before));
-    q.set('limit', String(limit));
-    return this.request('GET', roomPath(room) + '/messages?' + q);
+    return this.request('GET', roomPath(room) + '/messages?' + page({ before, limit }));
+  }
+
+  /** The direct messages between me and `peer`, in the shape of room history. */
+  directHistory(peer, { before, limit = 50 } = {}) {
+    return this.request('GET', 'v1/direct/' + encodeURIComponent(peer) + '/messages?' + page({ before, limit }));
+  }
+
+  /** A thread ({id}: its root or any reply): {root, events (replies after `after`, oldest first), more}. */
+  thread(id, { after, limit = 50 } = {}) {
+    return this.request('GET', messagePath(id) + '/thread?' + page({ after, limit }));
+  }
+
+  /** The room's unanswered questions of the last `days` days, newest first. */
+  open(room, { days = 7, before, limit = 50 } = {}) {
+    return this.request('GET', roomPath(room) + '/open?' + page({ days, before, limit }));
   }
 
   /** The long poll; without `since` it answers at once with the current cursor. */
@@ -124,7 +145,22 @@ export class Api {
 
   /** Removes a message (mine, or anyone's for an admin); repeating it is harmless. */
   deleteMessage(id) {
-    return this.request('DELETE', 'v1/messages/' + encodeURIComponent(id), { body: {} });
+    return this.request('DELETE', messagePath(id), { body: {} });
+  }
+
+  /** My message `id` now reads `text`: {id, edited, event}. */
+  edit(id, text) {
+    return this.request('PATCH', messagePath(id), { body: { text } });
+  }
+
+  /** My reaction `emoji` on message `id`, given (on) or taken back; repeating it is harmless. */
+  react(id, emoji, on) {
+    return this.request(on ? 'PUT' : 'DELETE', messagePath(id) + '/reactions/' + encodeURIComponent(emoji), { body: {} });
+  }
+
+  /** Message `id` marked solved (on) or not (its author or an admin). */
+  solve(id, on) {
+    return this.request(on ? 'PUT' : 'DELETE', messagePath(id) + '/solved', { body: {} });
   }
 
   /** Full-text search, newest first; room limits it to one room, before pages on. */
@@ -149,8 +185,10 @@ export class Api {
     return this.request('DELETE', 'v1/users/' + encodeURIComponent(username) + '/mute', { body: {} });
   }
 
-  /** target is {room} or {to}; client_id makes retries safe. */
-  send(target, text, clientId) {
-    return this.request('POST', 'v1/messages', { body: { ...target, text, client_id: clientId } });
+  /** target is {room} or {to}; client_id makes retries safe; replyTo, a message id, makes it a reply. */
+  send(target, text, clientId, replyTo = null) {
+    const body = { ...target, text, client_id: clientId };
+    if (replyTo != null) body.reply_to = replyTo;
+    return this.request('POST', 'v1/messages', { body });
   }
 }

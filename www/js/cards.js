@@ -10,7 +10,7 @@
 // user data like a message.
 
 import { CardLoader } from './cardloader.js';
-import { findLinks } from './text.js';
+import { findLinks } from './markup.js';
 import { el } from './ui.js';
 
 /** galaxy_url as {origin, path} (the path without its trailing /), or null. */

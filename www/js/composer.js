@@ -3,9 +3,14 @@
 // be sent (offline, muted).  A message typed goes to the outbox; one with
 // links to Galaxy objects the others may not open is held until the sender
 // says "Send anyway" (cards.js finds them); a deep link's draft only ever
-// goes into the box.
+// goes into the box.  A pasted log is offered as a code block (paste.js).
+// A line over the box says when a message is a reply (reply.js) or an edit
+// (edit.js: the Up key in the empty box edits my newest message); Escape or
+// × ends either.
 
 import { buildWarning } from './cards.js';
+import { PasteOffer } from './paste.js';
+import { quoteOf, replyNote } from './reply.js';
 import { el } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,6 +22,9 @@ export class Composer {
     this.form = $('composer');
     this.input = $('input');
     this.held = null; // {key, box, timer}: a message waits for its links' check or the sender's word
+    this.mode = null; // {kind: 'reply' | 'edit', key, model, box, draft}: what Enter does besides sending
+    this.saving = false;
+    this.paste = new PasteOffer(this.form, this.input);
   }
 
   bind() {
@@ -25,12 +33,20 @@ export class Composer {
       this.submit();
     });
     this.input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      const plain = !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey;
+      if (e.key === 'Enter' && plain) {
         e.preventDefault();
         this.submit();
+      } else if (e.key === 'ArrowUp' && plain && !this.input.value && !this.mode && !this.held) {
+        if (this.chat.editor.editLast()) e.preventDefault();
+      } else if (e.key === 'Escape' && this.mode) {
+        e.preventDefault();
+        e.stopPropagation();
+        this.clearMode();
       }
     });
     this.input.addEventListener('input', () => this.autosize());
+    this.paste.bind();
   }
 
   focus() { this.input.focus(); }
@@ -38,11 +54,8 @@ export class Composer {
   /** A link's draft: in the box, the cursor after it, for the user to send or not. */
   setDraft(text) {
     this.release(); // a message held for its links gives way to the link's draft
-    this.input.value = text;
-    this.autosize();
-    if (this.input.disabled || this.form.hidden) return;
-    this.input.focus();
-    this.input.setSelectionRange(text.length, text.length);
+    this.clearMode();
+    this.fill(text);
   }
 
   render() {
@@ -52,6 +65,7 @@ export class Composer {
     const isConv = t && t.kind !== 'join';
     this.form.hidden = !isConv || chat.search.isOpen;
     if (this.held && (!t || t.key !== this.held.key)) this.release(); // another tab: the message stays in the box
+    if (this.mode && (!t || t.key !== this.mode.key || this.form.hidden)) this.clearMode();
     this.input.disabled = !state.online;
     this.input.readOnly = !!this.held;
     this.form.querySelector('button.send').disabled = !state.online || !!this.held;
@@ -74,20 +88,96 @@ export class Composer {
     const { chat } = this;
     const t = chat.tabs.current();
     const text = this.input.value;
-    if (this.held || !t || t.kind === 'join' || !chat.state.online || !text.trim()) return;
-    const target = t.kind === 'dm' ? { to: t.name } : { room: t.name };
-    if (chat.cards.links(text).length) this.checkLinks(t, target, text);
-    else this.send(t, target, text);
+    if (this.held || !t || t.kind === 'join' || !chat.state.online) return;
+    if (this.mode && this.mode.kind === 'edit') {
+      this.saveEdit();
+      return;
+    }
+    if (!text.trim()) return;
+    const m = this.mode && this.mode.kind === 'reply' ? this.mode.model : null;
+    this.dispatch(t, text, m ? { replyTo: quoteOf(m), thread: m.thread ?? m.id } : {}, () => {
+      this.input.value = '';
+      this.autosize();
+      this.paste.close();
+      if (m) this.clearMode();
+    });
   }
 
-  send(t, target, text) {
+  /** A reply from the thread panel: sent as the box sends; done() once it is on its way. */
+  sendReply(t, text, replyTo, thread, done) {
+    if (this.held || !this.chat.state.online) return;
+    this.dispatch(t, text, { replyTo, thread }, done);
+  }
+
+  /** `text` to tab `t`'s room or peer, after its links' check when it has Galaxy links; then done(). */
+  dispatch(t, text, reply, done) {
+    const target = t.kind === 'dm' ? { to: t.name } : { room: t.name };
+    const go = () => {
+      this.send(t, target, text, reply);
+      done();
+    };
+    if (this.chat.cards.links(text).length) this.checkLinks(t, target, text, go);
+    else go();
+  }
+
+  send(t, target, text, reply) {
     const { chat } = this;
-    this.input.value = '';
-    this.autosize();
-    const item = chat.outbox.add(target, t.key, text);
+    const item = chat.outbox.add(target, t.key, text, reply);
     chat.convs.showPending(item);
     chat.convs.scrollToBottom(t);
     chat.outbox.pump();
+  }
+
+  async saveEdit() {
+    const { mode } = this;
+    if (this.saving || !mode) return;
+    this.saving = true;
+    try {
+      if (await this.chat.editor.save(mode.model, this.input.value) && this.mode === mode) this.clearMode();
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  /** Replying to message `m`: the line over the box, the box focused. */
+  replyTo(m) {
+    this.setMode({ kind: 'reply', model: m, note: replyNote(m) });
+    this.focus();
+  }
+
+  /** A reply or an edit, with its line over the box (an edit keeps what the box held, to put it back). */
+  setMode({ kind, model, note }) {
+    const t = this.chat.tabs.current();
+    if (!t || this.held) return false;
+    this.clearMode();
+    const cancel = el('button', { type: 'button', class: 'quiet small note-cancel', 'aria-label': kind === 'edit' ? 'Cancel the edit' : 'Cancel the reply', title: 'Cancel (Escape)', text: '×' });
+    const box = el('div', { class: 'composer-note mode-note ' + kind, role: 'status' }, ...note, cancel);
+    this.mode = { kind, key: t.key, model, box, draft: kind === 'edit' ? this.input.value : null };
+    cancel.addEventListener('click', () => {
+      this.clearMode();
+      this.focus();
+    });
+    this.form.prepend(box);
+    this.form.classList.toggle('editing', kind === 'edit');
+    return true;
+  }
+
+  clearMode() {
+    const { mode } = this;
+    if (!mode) return;
+    this.mode = null;
+    mode.box.remove();
+    this.form.classList.remove('editing');
+    if (mode.kind === 'edit') this.fill(mode.draft);
+  }
+
+  /** The box holds `text`, the cursor at its end. */
+  fill(text) {
+    this.input.value = text;
+    this.autosize();
+    if (this.input.disabled || this.form.hidden) return;
+    this.input.focus();
+    this.input.setSelectionRange(text.length, text.length);
   }
 
   /**
@@ -96,14 +186,14 @@ export class Composer {
    * message too, although the other user may be one it is shared with
    * (the server answers for "a logged-in user who is not the owner").
    */
-  async checkLinks(t, target, text) {
+  async checkLinks(t, target, text, go) {
     const held = this.hold(t);
     held.timer = setTimeout(() => this.show(el('div', { class: 'send-warning checking', role: 'status', text: 'Checking who can open the Galaxy links…' })), CHECKING_NOTE_MS);
     const unseen = await this.chat.cards.unseen(text);
     if (this.held !== held) return; // given up meanwhile (another tab)
     if (!unseen.length) {
       this.release();
-      this.send(t, target, text);
+      go();
       return;
     }
     this.show(buildWarning(unseen, {
@@ -111,7 +201,7 @@ export class Composer {
       peer: target.to,
       onSend: () => {
         this.release();
-        this.send(t, target, text);
+        go();
         this.focus();
       },
       onCancel: () => {

@@ -1,10 +1,13 @@
 // conversation.js - the message list of each room and direct-message tab:
 // events in id order, each once; pending sends below them; grouping of
-// consecutive lines; history pages; scrolling; removing a message.
+// consecutive lines; history pages (rooms and direct messages alike);
+// scrolling; removing a message.
 
 import { handleHistory } from './events.js';
 import { buildMessage, renderEvent, setPendingState } from './render.js';
 import * as ui from './ui.js';
+
+const isMessage = (ev) => ev.type === 'message' || ev.type === 'direct';
 
 const HISTORY_PAGE = 50;
 const GROUP_MS = 5 * 60 * 1000; // one person's lines this close share one header
@@ -30,28 +33,68 @@ export class Conversations {
     c.jump.addEventListener('click', () => this.scrollToBottom(t));
     if (c.action) c.action.addEventListener('click', () => this.chat.tabs.close(t));
     if (c.whoBtn) c.whoBtn.addEventListener('click', () => this.chat.who.toggle(t));
+    this.chat.unanswered.attach(t);
+  }
+
+  /** What the lines of tab `t` are drawn with (render.js's ctx). */
+  ctx(t, ev) {
+    const { state } = this.chat;
+    return { isMe: state.isMe(ev.user), admin: state.admin, me: state.me.username, actions: this.chat.actions, t };
+  }
+
+  /**
+   * The line of event `ev` in tab `t` (a message: drawn from its model,
+   * made or brought up to date from `ev`; `full` for a read that says all of
+   * it), not yet placed anywhere; null for an event that is no line.
+   */
+  line(t, ev, { full = false } = {}) {
+    const m = isMessage(ev) ? this.chat.msgs.remember(ev, { full }) : ev;
+    const li = renderEvent(m, this.ctx(t, ev));
+    if (li) li.dataset.id = String(ev.id);
+    return li;
   }
 
   /** Put an event into a tab's list, in id order, once.  Returns true if it was new there. */
-  show(t, ev) {
-    const { state } = this.chat;
+  show(t, ev, { full = false } = {}) {
+    const { chat } = this;
+    const { state } = chat;
     if (ev.deleted === true) state.deleted.add(ev.id); // removed: the server sends no text
+    if (t.nodes.has(ev.id) && full && isMessage(ev)) {
+      // Shown live already: this read says what the live event did not (reactions, replies, solved).
+      chat.msgs.remember(ev, { full });
+      chat.msgs.change(ev.id, () => {});
+    }
     if (t.nodes.has(ev.id) || state.deleted.has(ev.id)) return false;
-    const mine = state.isMe(ev.user);
-    const li = renderEvent(ev, {
-      mine,
-      admin: state.admin,
-      onUser: (name) => this.chat.tabs.openDm(name),
-      onDelete: () => this.remove(ev.id),
-    });
+    const li = this.line(t, ev, { full });
     if (!li) return false;
-    if (mine) this.shadowPending(t, ev);
-    li.dataset.id = String(ev.id);
+    if (state.isMe(ev.user)) this.shadowPending(t, ev);
     this.insert(t, li, ev.id);
     t.nodes.set(ev.id, li);
-    this.chat.cards.attach(li, ev.text, () => { if (t.stick) this.scrollToBottom(t); });
+    this.card(t, li, ev.text);
     if (t.oldest == null || ev.id < t.oldest) t.oldest = ev.id;
+    if (isMessage(ev)) {
+      const m = chat.msgs.get(ev.id);
+      chat.msgs.replied(m);
+      chat.thread.arrived(t, m);
+      chat.unanswered.arrived(m);
+    }
     return true;
+  }
+
+  card(t, li, text) {
+    this.chat.cards.attach(li, text, () => { if (t.stick) this.scrollToBottom(t); });
+  }
+
+  /** An edited message: the cards of its links now, in its tab's list. */
+  recard(m) {
+    for (const t of this.chat.tabs.values()) {
+      const li = t.nodes && t.nodes.get(m.id);
+      if (!li) continue;
+      const old = li.querySelector('.cards');
+      if (old) old.remove();
+      this.chat.cards.forget(li);
+      this.card(t, li, m.text);
+    }
   }
 
   /** Insert a confirmed node in id order, above the pending ones. */
@@ -76,18 +119,16 @@ export class Conversations {
     li.classList.toggle('cont', !!cont);
   }
 
-  /** A removed message goes from every tab (and from the kept direct messages). */
+  /** A removed message goes from every tab, thread panel and open view. */
   hide(id) {
-    this.chat.state.forget(id);
-    for (const t of this.chat.tabs.values()) {
-      const li = t.nodes && t.nodes.get(id);
-      if (li) {
-        const next = li.nextElementSibling;
-        li.remove();
-        t.nodes.delete(id);
-        if (next) this.regroup(next);
-      }
+    this.chat.state.deleted.add(id);
+    for (const t of this.chat.tabs.values()) if (t.nodes) t.nodes.delete(id);
+    for (const li of document.querySelectorAll(`li.msg[data-id="${id}"]`)) {
+      const next = li.nextElementSibling;
+      li.remove();
+      if (next) this.regroup(next);
     }
+    this.chat.msgs.removed(id);
   }
 
   /** The Delete button: after a confirmation, the server removes it for everyone. */
@@ -103,9 +144,9 @@ export class Conversations {
     }
   }
 
-  /** The next history page of a room's tab; while one is on its way, that one. */
+  /** The next history page of a tab (room or direct messages); while one is on its way, that one. */
   loadOlder(t) {
-    if (t.kind !== 'room' || t.more === false) return Promise.resolve();
+    if (!t.conv || t.more === false) return Promise.resolve();
     if (!t.olderLoad) t.olderLoad = this.fetchOlder(t).finally(() => { t.olderLoad = null; });
     return t.olderLoad;
   }
@@ -118,7 +159,8 @@ export class Conversations {
     const fromBottom = sc.scrollHeight - sc.scrollTop;
     const first = t.oldest == null;
     try {
-      const r = await this.chat.api.history(t.name, { before: t.oldest ?? undefined, limit: HISTORY_PAGE });
+      const page = { before: t.oldest ?? undefined, limit: HISTORY_PAGE };
+      const r = await (t.kind === 'dm' ? this.chat.api.directHistory(t.name, page) : this.chat.api.history(t.name, page));
       if (!this.chat.tabs.has(t.key)) return;
       const evs = (r && Array.isArray(r.events) ? r.events : []).slice().sort((a, b) => a.id - b.id);
       for (const ev of evs) {
@@ -131,8 +173,8 @@ export class Conversations {
       else sc.scrollTop = sc.scrollHeight - fromBottom;
     } catch (e) {
       if (e.status === 401) return this.chat.showGate('login');
-      if (e.status === 404) t.more = false;
-      else this.chat.shell.flash(`Could not load the history of ${t.name}: ${e.message}`);
+      if (e.status === 404) t.more = false; // a room gone, a peer who never used the chat
+      else this.chat.shell.flash(`Could not load the history ${t.kind === 'dm' ? 'with' : 'of'} ${t.name}: ${e.message}`);
     } finally {
       t.loadingOlder = false;
       t.conv.older.disabled = false;
@@ -148,7 +190,7 @@ export class Conversations {
    * false when it is not there.
    */
   async reveal(t, id, pages = 40) {
-    for (let n = 0; !t.nodes.has(id) && t.kind === 'room' && t.more !== false && n < pages; n++) await this.loadOlder(t);
+    for (let n = 0; !t.nodes.has(id) && t.more !== false && n < pages; n++) await this.loadOlder(t);
     const li = t.nodes.get(id);
     if (!li) return false;
     for (const old of t.conv.list.querySelectorAll('.linked')) old.classList.remove('linked');
@@ -169,13 +211,11 @@ export class Conversations {
     for (const li of [...t.conv.list.children]) if (li.dataset.id !== undefined) li.remove();
     t.nodes.clear();
     t.oldest = null;
-    if (t.kind === 'room') {
-      t.more = true;
-      t.conv.older.hidden = false;
-    }
+    t.more = true;
+    t.conv.older.hidden = false;
     t.conv.start.remove();
     t.conv.empty.hidden = t.conv.list.children.length > 0;
-    t.conv.empty.textContent = 'View cleared. ' + (t.kind === 'room' ? 'Load older messages to see the history again.' : '');
+    t.conv.empty.textContent = 'View cleared. Load older messages to see the history again.';
     this.chat.shell.announce('View cleared');
   }
 
@@ -203,7 +243,7 @@ export class Conversations {
       outbox.remove(item);
       return;
     }
-    item.li = buildMessage({ user: state.me, ts: item.ts, text: item.text }, { isMe: true, onUser: () => {} });
+    item.li = buildMessage({ user: state.me, ts: item.ts, text: item.text, reply_to: item.replyTo }, { isMe: true, me: state.me.username, actions: null });
     item.li.dataset.clientId = item.clientId;
     t.conv.list.append(item.li);
     t.conv.empty.hidden = true;
@@ -246,8 +286,8 @@ export class Conversations {
     // The transport will skip the id.
     state.seen.add(r.id);
     const ev = { id: r.id, type: item.target.to ? 'direct' : 'message', ts: r.ts || item.ts, user: state.me, text: item.text, ...item.target };
+    if (item.replyTo) Object.assign(ev, { reply_to: item.replyTo, thread: item.thread });
     li.remove();
     this.show(t, ev);
-    if (ev.type === 'direct') state.keepDm(item.target.to, ev);
   }
 }

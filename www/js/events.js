@@ -1,7 +1,9 @@
 // events.js - what an event does when it arrives: a table from event type to
-// its handlers, so each type (and each new one: reply, edit, reaction,
-// solved, read, topic, pin) has one small home.  How an event looks is
-// render.js's; where it goes and what it changes is here.
+// its handlers, so each type (and each new one: read, topic, pin) has one
+// small home.  How an event looks is render.js's; where it goes and what it
+// changes is here.  edit, reaction and solved change a message already
+// shown (messages.js); one not shown is left to the read that shows it,
+// which has its current state (doc/api.md).
 //
 //   live(chat, ev)        an event from the transport, handled once
 //   history(chat, t, ev)  the event in a history page of tab t; without
@@ -16,7 +18,6 @@ function direct(chat, ev) {
   const peer = chat.state.dmPeer(ev);
   if (!peer) return;
   const t = chat.tabs.get('dm:' + peer) || chat.tabs.add('dm', peer);
-  chat.state.keepDm(peer, ev);
   if (chat.convs.show(t, ev)) notify(chat, t, ev);
 }
 
@@ -37,6 +38,12 @@ function membership(chat, ev) {
 }
 
 const removal = (chat, ev) => chat.convs.hide(ev.target);
+const edit = (chat, ev) => chat.msgs.edited(ev);
+const reaction = (chat, ev) => chat.msgs.reacted(ev);
+const solved = (chat, ev) => {
+  chat.msgs.solved(ev);
+  if (ev.on === true) chat.unanswered.answered(ev.target);
+};
 
 // A type not here (a newer server's) is ignored.
 const HANDLERS = new Map([
@@ -45,6 +52,9 @@ const HANDLERS = new Map([
   ['join', { live: membership }],
   ['leave', { live: membership }],
   ['delete', { live: removal, history: removal }],
+  ['edit', { live: edit, history: edit }],
+  ['reaction', { live: reaction, history: reaction }],
+  ['solved', { live: solved, history: solved }],
 ]);
 
 /** An event from the transport: its side effects once, then it is shown. */
@@ -55,11 +65,11 @@ export function handleLive(chat, ev) {
   if (h) h.live(chat, ev);
 }
 
-/** An event of a room's history page, for tab t. */
+/** An event of a history page (room or direct messages), for tab t: a read that says all of each message. */
 export function handleHistory(chat, t, ev) {
   const h = HANDLERS.get(ev.type);
   if (h && h.history) h.history(chat, t, ev);
-  else chat.convs.show(t, ev);
+  else chat.convs.show(t, ev, { full: true });
 }
 
 /** A live message from someone else: unread badge, page title, screen reader. */
@@ -68,6 +78,6 @@ function notify(chat, t, ev) {
   if (t.key !== chat.tabs.active) chat.tabs.setUnread(t, t.unread + 1);
   if (document.hidden || !document.hasFocus()) chat.shell.countUnseen();
   const where = ev.type === 'direct' ? 'direct message' : 'in ' + ev.room;
-  const text = String(ev.text || '');
-  chat.shell.announce(`${ev.user && ev.user.username} ${where}: ${text.length > 200 ? text.slice(0, 200) + '…' : text}`);
+  const text = [...String(ev.text || '')];
+  chat.shell.announce(`${ev.user && ev.user.username} ${where}: ${text.length > 200 ? text.slice(0, 200).join('') + '…' : text.join('')}`);
 }

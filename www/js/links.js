@@ -64,22 +64,19 @@ export class Links {
   }
 
   /**
-   * The tab holding message `id`: one that shows it, a direct-message peer
-   * whose kept messages have it, or the room whose newest message up to
-   * `id` is `id` (one small history request per room I am in).
+   * The tab holding message `id`: one that shows it, or the room or direct
+   * conversation whose newest message up to `id` is `id` (one small history
+   * request per tab).
    */
   async find(id) {
-    const { tabs, state, api } = this.chat;
+    const { tabs, api } = this.chat;
     const convs = [...tabs.values()].filter((t) => t.conv);
     const shown = convs.find((t) => t.nodes.has(id));
     if (shown) return shown;
-    for (const peer of Object.keys(state.dms)) {
-      if (state.dms[peer].some((ev) => ev.id === id)) return tabs.add('dm', peer);
-    }
-    const rooms = convs.filter((t) => t.kind === 'room');
-    const found = await Promise.all(rooms.map((t) => api.history(t.name, { before: id + 1, limit: 1 })
+    const page = { before: id + 1, limit: 1 };
+    const found = await Promise.all(convs.map((t) => (t.kind === 'dm' ? api.directHistory(t.name, page) : api.history(t.name, page))
       .then((r) => Array.isArray(r && r.events) && r.events.some((ev) => ev.id === id && ev.deleted !== true))
       .catch(() => false)));
-    return rooms[found.indexOf(true)] || null;
+    return convs[found.indexOf(true)] || null;
   }
 }

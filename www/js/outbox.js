@@ -34,12 +34,15 @@ export class Outbox {
   }
 
   save() {
-    this.state.set('outbox', this.items.map(({ clientId, target, key, text, ts, state }) => ({ clientId, target, key, text, ts, state })));
+    this.state.set('outbox', this.items.map(({ clientId, target, key, text, ts, state, replyTo, thread }) => ({ clientId, target, key, text, ts, state, replyTo, thread })));
   }
 
-  /** A new message to `target` ({room} or {to}), shown in the tab `key`. */
-  add(target, key, text) {
-    const item = { clientId: randomId(), target, key, text, ts: new Date().toISOString(), state: 'pending', attempts: 0 };
+  /**
+   * A new message to `target` ({room} or {to}), shown in the tab `key`;
+   * a reply with `replyTo` (the parent's reply_to: {id, user, text}) in `thread`.
+   */
+  add(target, key, text, { replyTo = null, thread = null } = {}) {
+    const item = { clientId: randomId(), target, key, text, ts: new Date().toISOString(), state: 'pending', attempts: 0, replyTo, thread };
     this.items.push(item);
     this.save();
     return item;
@@ -81,7 +84,7 @@ export class Outbox {
           continue;
         }
         try {
-          const r = await this.api.send(item.target, item.text, item.clientId);
+          const r = await this.api.send(item.target, item.text, item.clientId, item.replyTo ? item.replyTo.id : null);
           if (!r || !Number.isInteger(r.id)) throw new ApiError(201, 'bad_response', 'the server did not return the message id');
           this.remove(item);
           this.hooks.confirmed(item, r);

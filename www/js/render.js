@@ -1,16 +1,23 @@
 // render.js - one event as one list item: a table from event type to its
-// renderer, so each type (and each new one: reply, edit, reaction, solved,
-// read, topic, pin) has a small home of its own.  Renderers build nodes and
-// text nodes only; user data never reaches innerHTML.
+// renderer, so each type (and each new one: read, topic, pin) has a small
+// home of its own.  A message is drawn from its model (messages.js) and
+// redrawn in place when an edit, a reaction, a solved mark or a reply
+// changes it.  Renderers build nodes and text nodes only; user data never
+// reaches innerHTML.
 //
 // A renderer is (ev, ctx) -> <li> or null, ctx being
-//   mine      the event is by the reader
+//   isMe      the event is by the reader
 //   admin     the reader is a Galaxy admin
-//   onUser    (username) -> open a direct message with that user
-//   onDelete  () -> ask to remove this message
+//   me        the reader's username (whose reactions are "mine")
+//   actions   what the message's buttons do (actions.js); none for a
+//             line still being sent
 
 import { avatar } from './avatar.js';
-import { appendLinkified } from './text.js';
+import { appendMessageText } from './msgtext.js';
+import { buildReactions } from './reactions.js';
+import { buildQuote } from './reply.js';
+import { formatTime } from './text.js';
+import { buildThreadSummary } from './thread.js';
 import { el, timeNode, userButton } from './ui.js';
 
 /** Names in the message list are mouse shortcuts; keyboard users reach people through the who list. */
@@ -21,25 +28,73 @@ function quietUserButton(user, isMe, onUser) {
 }
 
 /**
- * One chat line: avatar, name (a DM button unless it is me), time, text, and
- * a Delete button when onDelete is given (my messages; everyone's for admins).
+ * One chat line: avatar, name (a DM button unless it is me), time, what it
+ * replies to, its text, its solved mark, reactions and thread, and the
+ * buttons of ctx.actions.
  */
-export function buildMessage(ev, { isMe, onUser, onDelete }) {
-  const user = ev.user || {};
-  const text = el('div', { class: 'text', dir: 'auto' });
-  appendLinkified(text, typeof ev.text === 'string' ? ev.text : '');
-  const meta = el('div', { class: 'meta' }, quietUserButton(user, isMe, onUser), ' ', timeNode(ev.ts));
-  const gutter = timeNode(ev.ts);
+export function buildMessage(m, ctx) {
+  const user = m.user || {};
+  const meta = el('div', { class: 'meta' }, quietUserButton(user, ctx.isMe, (n) => ctx.actions && ctx.actions.user(n)), ' ', timeNode(m.ts));
+  const gutter = timeNode(m.ts);
   gutter.classList.add('gutter-time');
   gutter.setAttribute('aria-hidden', 'true');
-  const del = onDelete ? el('button', {
-    type: 'button', class: 'link delete', text: 'Delete', onclick: onDelete,
-    'aria-label': `Delete this message by ${user.username || 'unknown'}`,
-  }) : null;
-  const li = el('li', { class: 'msg' + (isMe ? ' mine' : '') }, avatar(user, 30), gutter, el('div', { class: 'msg-body' }, meta, text), del);
+  const li = el('li', { class: 'msg' + (ctx.isMe ? ' mine' : '') }, avatar(user, 30), gutter,
+    el('div', { class: 'msg-body' }, meta, el('div', { class: 'msg-content' })));
+  li.ctx = ctx;
   li.dataset.user = String(user.id ?? user.username ?? '');
-  li.dataset.time = String(Date.parse(ev.ts) || 0);
+  li.dataset.time = String(Date.parse(m.ts) || 0);
+  refreshMessage(li, m);
   return li;
+}
+
+/** Draw the parts of message `li` that change (text, edited, quote, solved, reactions, thread, buttons) from `m`. */
+export function refreshMessage(li, m) {
+  const { ctx } = li;
+  // A button pressed in the message keeps the focus through its redrawing.
+  const had = li.contains(document.activeElement) && document.activeElement.dataset.key;
+  const a = ctx.actions;
+  const text = el('div', { class: 'text', dir: 'auto' });
+  appendMessageText(text, typeof m.text === 'string' ? m.text : '');
+  if (m.edited) text.append(el('span', { class: 'edited', title: 'Edited ' + formatTime(m.edited).full, text: ' (edited)' }));
+  li.querySelector('.msg-content').replaceChildren(...[
+    m.reply_to ? buildQuote(m.reply_to, a ? () => a.jump(m.reply_to.id, li) : null) : null,
+    text,
+    m.solved ? el('div', { class: 'solved-badge' }, '✅ Solved', m.solved.by ? ' by ' + m.solved.by : '') : null,
+    m.reactions && m.reactions.length ? buildReactions(m, ctx) : null,
+    a && m.replies > 0 ? buildThreadSummary(m, () => a.thread(m, li)) : null,
+  ].filter(Boolean));
+  li.classList.toggle('solved', !!m.solved);
+  const old = li.querySelector(':scope > .msg-actions');
+  const bar = a ? buildActions(m, ctx, li) : null;
+  if (old && bar) old.replaceWith(bar);
+  else if (old) old.remove();
+  else if (bar) li.append(bar);
+  if (had && !li.contains(document.activeElement)) {
+    const again = [...li.querySelectorAll('[data-key]')].find((n) => n.dataset.key === had);
+    if (again) again.focus();
+  }
+}
+
+/** The buttons over a message: reply, react, solved (a question's author, admins), edit (mine), delete (mine; admins: all). */
+function buildActions(m, ctx, li) {
+  const a = ctx.actions;
+  const who = (m.user && m.user.username) || 'unknown';
+  const button = (cls, label, text, onclick) => el('button', { type: 'button', class: 'act ' + cls, 'data-key': 'act ' + cls, 'aria-label': label, title: label, text, onclick });
+  const bar = el('div', { class: 'msg-actions' },
+    button('reply', `Reply to ${who}`, '↩ Reply', () => a.reply(m, li)),
+    button('react', 'Add a reaction', '☺+', (e) => a.picker(m, e.currentTarget)));
+  if (!m.reply_to && (ctx.isMe || ctx.admin)) {
+    const b = button('solve', m.solved ? 'Mark not solved' : 'Mark solved', '✅', () => a.solve(m, !m.solved));
+    b.setAttribute('aria-pressed', String(!!m.solved));
+    bar.append(b);
+  }
+  if (ctx.isMe) bar.append(button('edit', 'Edit this message', 'Edit', () => a.edit(m)));
+  if (ctx.isMe || ctx.admin) {
+    const del = button('delete', `Delete this message by ${who}`, 'Delete', () => a.remove(m.id));
+    del.classList.add('link');
+    bar.append(del);
+  }
+  return bar;
 }
 
 /** A quiet line for joins and leaves. */
@@ -51,22 +106,18 @@ export function buildNotice(ev, isMe) {
     ' ', timeNode(ev.ts));
 }
 
-const message = (ev, ctx) => buildMessage(ev, {
-  isMe: ctx.mine,
-  onUser: ctx.onUser,
-  onDelete: ctx.mine || ctx.admin ? ctx.onDelete : null,
-});
-const notice = (ev, ctx) => buildNotice(ev, ctx.mine);
+const notice = (ev, ctx) => buildNotice(ev, ctx.isMe);
 
-// Types not here (delete, and a newer server's) have no line of their own.
+// Types not here (delete, edit, reaction, solved, and a newer server's)
+// have no line of their own: events.js applies them to the lines there are.
 const RENDERERS = new Map([
-  ['message', message],
-  ['direct', message],
+  ['message', buildMessage],
+  ['direct', buildMessage],
   ['join', notice],
   ['leave', notice],
 ]);
 
-/** The list item for `ev`, or null when its type is not shown as a line. */
+/** The list item for `ev` (a message: its model), or null when its type is not shown as a line. */
 export function renderEvent(ev, ctx) {
   const r = RENDERERS.get(ev.type);
   return r ? r(ev, ctx) : null;

@@ -2,7 +2,7 @@
 // name, one-click joins of the persistent rooms (from GET /v1/me, then
 // Galaxy's iframe URL list), the other open rooms.
 
-import { galaxyParams, roomNameProblem } from './text.js';
+import { galaxyParams, roomNameProblem, sameRoom } from './text.js';
 import * as ui from './ui.js';
 
 export class Rooms {
@@ -33,7 +33,11 @@ export class Rooms {
     return t;
   }
 
-  /** Joins the room (the "+ Rooms" form, a one-click join) and opens its tab; false when it could not. */
+  /**
+   * Joins the room (the "+ Rooms" form, a one-click join) and opens its
+   * tab.  Returns the room's name as the server writes it (joining "ngs"
+   * joins "NGS"), or null when it could not.
+   */
   async join(raw) {
     const { chat } = this;
     const j = chat.tabs.get('join').join;
@@ -42,26 +46,29 @@ export class Rooms {
     j.error.textContent = problem || '';
     if (problem) {
       j.input.focus();
-      return false;
+      return null;
     }
-    if (chat.tabs.has('room:' + name)) {
+    const open = chat.tabs.room(name);
+    if (open) {
       j.input.value = '';
-      chat.tabs.activate('room:' + name);
-      return true;
+      chat.tabs.activate(open.key);
+      return open.name;
     }
+    let r;
     try {
-      await chat.api.join(name);
+      r = await chat.api.join(name);
     } catch (e) {
       if (e.status === 401) chat.showGate('login');
       else j.error.textContent = `Could not join ${name}: ${e.message}`;
-      return false;
+      return null;
     }
+    const room = r && typeof r.room === 'string' && sameRoom(r.room, name) ? r.room : name;
     j.input.value = '';
     j.error.textContent = '';
-    this.mark(name, true);
-    this.addTab(name);
-    chat.tabs.activate('room:' + name);
-    return true;
+    this.mark(room, true);
+    this.addTab(room);
+    chat.tabs.activate('room:' + room);
+    return room;
   }
 
   /**
@@ -71,16 +78,19 @@ export class Rooms {
    */
   async open(name) {
     const { tabs } = this.chat;
-    if (!tabs.has('room:' + name)) {
+    let t = tabs.room(name);
+    if (!t) {
       const j = tabs.get('join').join;
       j.input.value = name;
-      if (!(await this.join(name))) {
+      const room = await this.join(name);
+      if (!room) {
         if (!this.chat.shell.gate) tabs.activate('join');
         return null;
       }
+      t = tabs.get('room:' + room);
     }
-    tabs.activate('room:' + name, { focus: false });
-    return tabs.get('room:' + name);
+    tabs.activate(t.key, { focus: false });
+    return t;
   }
 
   async leave(name) {
@@ -98,7 +108,7 @@ export class Rooms {
   }
 
   mark(name, joined) {
-    const r = this.chat.state.rooms.find((x) => x.name === name);
+    const r = this.chat.state.rooms.find((x) => sameRoom(x.name, name));
     if (r) r.joined = joined;
   }
 
@@ -107,10 +117,10 @@ export class Rooms {
     const t = this.chat.tabs.get('join');
     if (!t) return;
     const j = t.join;
-    const joined = (n) => this.chat.tabs.has('room:' + n);
+    const joined = (n) => !!this.chat.tabs.room(n);
     const names = [];
     for (const r of this.chat.state.rooms) if (r.persistent && r.name !== 'all') names.push(r.name);
-    for (const n of this.galaxyRooms) if (n !== 'all' && !names.includes(n)) names.push(n);
+    for (const n of this.galaxyRooms) if (!sameRoom(n, 'all') && !names.some((x) => sameRoom(x, n))) names.push(n);
     j.persistent.replaceChildren(...names.map((n) => this.button(n, joined(n) ? 'joined' : '')));
     j.persistentSection.hidden = names.length === 0;
     this.persistentNames = names;
@@ -118,7 +128,7 @@ export class Rooms {
 
   button(name, detail) {
     const { tabs } = this.chat;
-    return ui.roomButton(name, detail, () => (tabs.has('room:' + name) ? tabs.activate('room:' + name) : this.join(name)));
+    return ui.roomButton(name, detail, () => (tabs.room(name) ? tabs.activate(tabs.room(name).key) : this.join(name)));
   }
 
   /** The other open rooms, asked for each time the panel is shown. */

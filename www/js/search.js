@@ -86,10 +86,7 @@ export class Search {
       }
       s.more = !!(r && r.more) && evs.length > 0;
       moreBtn.hidden = !s.more;
-      const n = list.children.length;
-      const where = s.room ? ' in ' + s.room : '';
-      status.textContent = n === 0 ? `No results for “${s.q}”${where}.`
-        : `${n} result${n === 1 ? '' : 's'} for “${s.q}”${where}${s.more ? ', newest first; more below' : ', newest first'}.`;
+      status.textContent = this.summary(list.children.length, s, r && r.partial === true);
     } catch (e) {
       if (gen !== this.gen) return;
       if (e.status === 401) return this.chat.showGate('login');
@@ -97,6 +94,22 @@ export class Search {
     } finally {
       if (gen === this.gen) moreBtn.disabled = false;
     }
+  }
+
+  /**
+   * What the search found.  A partial answer (the server stopped it at
+   * search_timeout_ms) is no "No results": it says so, and how to narrow it.
+   */
+  summary(n, s, partial) {
+    const where = s.room ? ' in ' + s.room : '';
+    const found = `${n} result${n === 1 ? '' : 's'} for “${s.q}”${where}, newest first`;
+    if (partial && n === 0) {
+      return `The search for “${s.q}”${where} was too broad to finish in time and stopped before finding anything. ` +
+        `Try longer or more words${s.room ? '' : ', or only one room'}.`;
+    }
+    if (partial) return `${found}; the search stopped early${s.more ? ': More results looks further back' : ''}.`;
+    if (n === 0) return `No results for “${s.q}”${where}.`;
+    return `${found}${s.more ? '; more below' : ''}.`;
   }
 
   hit(ev) {

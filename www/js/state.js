@@ -1,14 +1,13 @@
 // state.js - what the client knows and keeps across reloads: who I am and
-// what the site allows (from GET /v1/me alone), the cursor, the events already handled, the direct
-// messages (there is no history route for them), the online switch.
+// what the site allows (from GET /v1/me alone), the cursor, the events
+// already handled, the online switch.  Direct messages are not kept: they
+// have a history route, as rooms do.
 //
 // Kept in sessionStorage, per API and user, so a reload continues where the
 // page was.  Sandboxed iframes may forbid sessionStorage: then the page still
 // works and only forgets on reload.
 
 import { ApiError } from './api.js';
-
-const DM_KEEP = 200; // direct messages kept per peer for reloads
 
 /** sessionStorage that never throws. */
 export const storage = {
@@ -43,8 +42,6 @@ export class State {
     this.cursor = null;
     this.seen = new Set(); // event ids handled (side effects done once)
     this.deleted = new Set();
-    // Keyed by username, and "__proto__" is a valid Galaxy username: no prototype.
-    this.dms = Object.create(null); // peer -> direct message events, kept for reloads
     this.online = storage.get('galaxy-chat:online', true) !== false;
   }
 
@@ -77,7 +74,6 @@ export class State {
     if (this.cursor != null && this.meCursor != null && this.cursor > this.meCursor) {
       // Ahead of the server: a new message store.  Start afresh.
       this.cursor = null;
-      this.set('dms', {});
     }
     return this.cursor;
   }
@@ -97,34 +93,5 @@ export class State {
   dmPeer(ev) {
     const to = typeof ev.to === 'string' ? ev.to : ev.to && ev.to.username;
     return this.isMe(ev.user) ? to : ev.user && ev.user.username;
-  }
-
-  loadDms() {
-    this.dms = Object.assign(Object.create(null), this.get('dms', {}));
-  }
-
-  /** A direct message to keep for reloads: once, in id order, the newest DM_KEEP. */
-  keepDm(peer, ev) {
-    const list = (this.dms[peer] ||= []);
-    if (list.some((x) => x.id === ev.id)) return;
-    list.push(ev);
-    list.sort((a, b) => a.id - b.id);
-    if (list.length > DM_KEEP) list.splice(0, list.length - DM_KEEP);
-    this.set('dms', this.dms);
-  }
-
-  dropDms(peer) {
-    delete this.dms[peer];
-    this.set('dms', this.dms);
-  }
-
-  /** A removed message: forgotten, also in the kept direct messages. */
-  forget(id) {
-    this.deleted.add(id);
-    for (const peer of Object.keys(this.dms)) {
-      const n = this.dms[peer].length;
-      this.dms[peer] = this.dms[peer].filter((e) => e.id !== id);
-      if (n !== this.dms[peer].length) this.set('dms', this.dms);
-    }
   }
 }

@@ -6,6 +6,7 @@
 // panel, badge, unreadText, close, unread} from here, plus the parts of
 // conversation.js (conv, nodes, oldest, more, stick...) or rooms.js (join).
 
+import { sameRoom } from './text.js';
 import * as ui from './ui.js';
 
 // all, rooms, direct messages, then "+ Rooms"
@@ -26,6 +27,11 @@ export class Tabs {
   has(key) { return this.map.has(key); }
   values() { return this.map.values(); }
   current() { return this.map.get(this.active); }
+
+  /** The tab of room `name`, however its ASCII letters are cased (doc/api.md); or undefined. */
+  room(name) {
+    return this.map.get('room:' + name) || [...this.map.values()].find((t) => t.kind === 'room' && sameRoom(t.name, name));
+  }
 
   add(kind, name) {
     const key = kind === 'join' ? 'join' : kind + ':' + name;
@@ -48,7 +54,10 @@ export class Tabs {
     this.tablist.insertBefore(t.tab, before ? before.tab : null);
     this.panels.append(t.panel);
     this.map.set(key, t);
-    if (kind === 'dm') this.save();
+    if (kind === 'dm') {
+      this.save();
+      this.chat.convs.loadOlder(t); // its history, as a room's tab has (rooms.addTab)
+    }
     return t;
   }
 
@@ -143,7 +152,6 @@ export class Tabs {
   }
 
   closeDm(name) {
-    this.chat.state.dropDms(name);
     this.remove('dm:' + name);
   }
 }

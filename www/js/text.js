@@ -1,6 +1,7 @@
 // text.js - pure helpers: room names, Galaxy's iframe parameters, deep
-// links, links in messages, timestamps.  Everything that turns user data into DOM builds nodes with
-// textContent; nothing in the client ever assigns user data to innerHTML.
+// links, timestamps (the message text grammar is markup.js's).  Everything
+// that turns user data into DOM builds nodes with textContent; nothing in
+// the client ever assigns user data to innerHTML.
 
 /** API.md: 1 to 64 characters of printable UTF-8, no control characters. */
 export function roomNameProblem(name) {
@@ -9,6 +10,12 @@ export function roomNameProblem(name) {
   if (chars.length > 64) return 'A room name has at most 64 characters.';
   if (/[\p{Cc}\p{Cs}\u2028\u2029]/u.test(name)) return 'A room name cannot contain control characters.';
   return null; // anything else is the server's call
+}
+
+/** Room names are one room whatever the case of their ASCII letters A-Z, and only those (doc/api.md). */
+export function sameRoom(a, b) {
+  const fold = (s) => String(s).replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return fold(a) === fold(b);
 }
 
 const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#x27': "'", '#39': "'", '#96': '`', '#x60': '`', '#x2F': '/', '#x2f': '/' };
@@ -80,55 +87,6 @@ export function linkHash(link) {
     if (link[k] != null && link[k] !== '') parts.push(k + '=' + encodeURIComponent(String(link[k])));
   }
   return parts.length ? '#' + parts.join('&') : '';
-}
-
-const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
-
-/**
- * The http(s) links in `text`, in order: {index, text (as written), href
- * (the URL the browser opens)}.  Trailing punctuation belongs to the
- * sentence, not the link; a closing bracket stays when the link itself
- * opened one.
- */
-export function findLinks(text) {
-  const links = [];
-  for (const m of text.matchAll(URL_RE)) {
-    let url = m[0];
-    while (/[.,;:!?'")\]}>]$/.test(url)) {
-      const c = url.at(-1);
-      const open = { ')': '(', ']': '[', '}': '{' }[c];
-      if (open && url.split(open).length > url.split(c).length - 1) break;
-      url = url.slice(0, -1);
-    }
-    let href = null;
-    try {
-      const u = new URL(url);
-      if (u.protocol === 'http:' || u.protocol === 'https:') href = u.href;
-    } catch {
-      href = null;
-    }
-    if (href) links.push({ index: m.index, text: url, href });
-  }
-  return links;
-}
-
-/**
- * Append `text` to `parent` as text nodes, with http(s) URLs as links that
- * open in a new tab and pass no referrer.
- */
-export function appendLinkified(parent, text) {
-  let last = 0;
-  for (const link of findLinks(text)) {
-    if (link.index > last) parent.append(document.createTextNode(text.slice(last, link.index)));
-    const a = document.createElement('a');
-    a.href = link.href;
-    a.textContent = link.text;
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer nofollow';
-    parent.append(a);
-    last = link.index + link.text.length;
-  }
-  if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
 }
 
 const sameDay = (a, b) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();

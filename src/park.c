@@ -1,0 +1,105 @@
+/*
+ * park.c - the answer of a long poll that waited in the hub (see park.h).
+ */
+#include <stdlib.h>
+
+#include "api.h"
+#include "auth.h"
+#include "fcgiio.h"
+#include "hub.h"
+#include "park.h"
+#include "reply.h"
+#include "request.h"
+#include "router.h"
+#include "workers.h"
+
+/* A parked poll's answer, waiting for a worker to check its session. */
+struct park_job {
+	struct job job;            /* first */
+	struct park *p;
+	struct fcgiio_req *r;
+	long long user_id;
+	char *body;
+	size_t len, n;
+};
+
+static void park_recheck(struct job *job, struct worker *wk);
+
+/* Answers r, a finished poll of user_id, with its 200 body of n events
+ * (taken; NULL when out of memory). Events go out only while the request's
+ * session (or API key) is still user_id's, as for any request. Off a
+ * worker the auth cache's word is taken (auth_check_cached); when the
+ * cache no longer knows, the answer is queued for a worker, which asks
+ * Galaxy's database (auth_check): at most one query per session per
+ * auth_cache_seconds, however many polls wait. */
+static void park_answer(struct park *p, struct fcgiio_req *r, long long user_id,
+                        char *body, size_t len, size_t n, int on_worker)
+{
+	struct reply rep = { 0 };
+	enum auth_result res = AUTH_OK;
+	char err[256] = "";
+	struct park_job *j;
+
+	if (body && n) {
+		struct auth_creds cr;
+		struct user u;
+		request_credentials(fcgiio_env(r), &cr.cookie, &cr.api_key, &cr.api_key_repeated);
+		res = on_worker ? auth_check(p->auth, &cr, &u, err, sizeof err)
+		                : auth_check_cached(p->auth, &cr, &u, err, sizeof err);
+		if (res == AUTH_OK && u.id != user_id)
+			res = AUTH_NO_SESSION;
+	}
+	if (res == AUTH_NOT_CACHED && (j = calloc(1, sizeof *j))) {
+		*j = (struct park_job){ .job.run = park_recheck, .p = p, .r = r, .user_id = user_id,
+		                        .body = body, .len = len, .n = n };
+		workers_push(p->workers, &j->job);
+		return;
+	}
+	if (res == AUTH_OK && body)
+		reply_raw(&rep, 200, body, len);
+	else if (res == AUTH_OK || res == AUTH_NOT_CACHED)
+		reply_error(&rep, 500, "out of memory");
+	else
+		router_auth_error(&(struct call){ .cfg = p->cfg, .rep = &rep }, res, err);
+	free(body);
+	fcgiio_respond(r, &rep, on_worker ? NULL : p->workers);
+	reply_clear(&rep);
+}
+
+static void park_recheck(struct job *job, struct worker *wk)
+{
+	struct park_job *j = (struct park_job *)job;
+
+	(void)wk;
+	park_answer(j->p, j->r, j->user_id, j->body, j->len, j->n, 1);
+	free(j);
+}
+
+/* The hub's callback, on its thread (or hub_take's caller's, for a poll
+ * it makes way for): w's ctx is the request, whose own ctx is the park. */
+static void park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
+{
+	struct fcgiio_req *r = w->ctx;
+
+	park_answer(fcgiio_ctx(r), r, w->user_id, body, len, n, 0);
+	hub_waiter_free(w);
+}
+
+int park_take(struct park *p, struct fcgiio_req *r, struct hub_waiter *w, struct reply *rep)
+{
+	char *body;
+	size_t len;
+
+	w->done = park_done;
+	w->ctx = r;
+	fcgiio_set_ctx(r, p);
+	int rc = hub_take(p->hub, w, &body, &len);
+	if (rc == 0)
+		return 0;
+	hub_waiter_free(w);
+	if (rc == 1) {
+		reply_raw(rep, 200, body, len);
+		free(body);
+	}
+	return rc;
+}

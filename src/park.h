@@ -1,0 +1,42 @@
+/*
+ * park.h - a long poll that waits in the hub, from its handler's wait
+ * request (struct call's wait) until its answer is written.
+ *
+ * The hub answers the wait at once from its ring when events are there
+ * already, or parks it: a parked poll holds no thread. When the hub completes it (events it may
+ * see, or its deadline), its answer goes out from the hub's thread if the
+ * auth cache still vouches for its session and the socket can take the
+ * answer whole; else a worker checks the session again (Galaxy's
+ * database) or writes it. So a poll outlives a logout by no more than
+ * auth_cache_seconds, however long it waited.
+ */
+#ifndef GC_PARK_H
+#define GC_PARK_H
+
+#include <stddef.h>
+
+struct auth;
+struct cfg;
+struct fcgiio_req;
+struct hub;
+struct hub_waiter;
+struct reply;
+struct workers;
+
+/* What answering a parked poll takes: set by server_run, then only read. */
+struct park {
+	const struct cfg *cfg;
+	struct auth *auth;
+	struct hub *hub;
+	struct workers *workers;   /* for what the hub's thread must not wait on */
+};
+
+/* Takes w, the wait a handler asked for on r's behalf, to the hub
+ * (hub_take), and w with it. Returns 1 when events were there already:
+ * their answer is in rep, for the caller to send; 0 when w waits in the
+ * hub, which answers r (r is no longer the caller's); -1 when the hub
+ * cannot take it (its ring no longer holds every event after w->checked,
+ * it is stopping, or out of memory): only the store can answer. */
+int park_take(struct park *p, struct fcgiio_req *r, struct hub_waiter *w, struct reply *rep);
+
+#endif
