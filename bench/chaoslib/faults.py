@@ -94,7 +94,7 @@ class Schedule(threading.Thread):
             self._sleep_until(at)
             self._do(kind, params)
         self._kills_until(phase_end)
-        self._sleep_until(phase_end)
+        self._sleep_until(t0 + a.minutes * 60)   # the quiet end: no fault
 
     def _kills_until(self, limit):
         """SIGKILLs every kill_every s (from one kill to the next) in the gap

@@ -328,7 +328,8 @@ class Nginx(_Server):
     def __init__(self, workdir, socket_path, www, port=None, locations=None):
         """locations: more nginx text for the server block (default: / redirects to /chat/)."""
         if isinstance(socket_path, (list, tuple)):   # the sample's one server line, repeated
-            socket_path = ";\n    server unix:".join(socket_path)
+            # never marked failed (doc/deploying.md: several processes behind nginx)
+            socket_path = ";\n    server unix:".join(p + " max_fails=0" for p in socket_path)
         self.dir = os.path.join(workdir, "nginx")
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
