@@ -237,7 +237,9 @@ void api_reply_poll(struct call *c, const struct store_events *evs, long long si
 {
 	struct store_event **ptrs = api_event_ptrs(evs);
 	size_t len = 0;
-	char *body = ptrs ? events_body_poll(ptrs, evs->n, since, &len) : NULL;
+	char *body = ptrs ? events_body_poll(ptrs, evs->n, since, c->stream, &len) : NULL;
+
+	c->cursor = evs->n ? evs->v[evs->n - 1].id : since;
 
 	api_reply_body(c, body, len);
 	free(ptrs);

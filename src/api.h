@@ -50,6 +50,13 @@ struct call {
 	 * there; if the hub cannot take it, the request is run again with the
 	 * store. */
 	struct hub_waiter *wait;
+	/* GET /v1/stream: the long poll's handler, its answers made as pieces
+	 * of a text/event-stream (events_body_poll's stream). stream is set by
+	 * the router; resume by the server for a stream under way: its cursor,
+	 * read instead of since and Last-Event-ID (NULL: a new request). */
+	int stream;
+	const long long *resume;
+	long long cursor;          /* a poll's answer's cursor (api_reply_poll) */
 };
 
 typedef void (*api_fn)(struct call *c);
@@ -127,7 +134,8 @@ json_object *api_user_json(const struct user *u);
 struct store_events;
 void api_reply_events(struct call *c, const struct store_events *evs, const char *tail);
 
-/* Answers a long poll with evs, left to the caller (events_body_poll()). */
+/* Answers a long poll (or a piece of a stream) with evs, left to the
+ * caller (events_body_poll()), and sets c->cursor. */
 void api_reply_poll(struct call *c, const struct store_events *evs, long long since);
 
 /* Parses body (len bytes) as one strict JSON object of valid UTF-8, nothing

@@ -1,5 +1,7 @@
 /*
- * api_events.c - GET /v1/events, the long poll (API.md "The long poll").
+ * api_events.c - GET /v1/events, the long poll (API.md "The long poll"),
+ * and GET /v1/stream, the same as a text/event-stream: one handler, whose
+ * answers the server strings together into a stream (dispatch.c).
  *
  * Events the user may see after `since` are answered at once. When there
  * are none yet, the handler asks to wait (struct call's wait): for the
@@ -49,6 +51,35 @@ static void api_events_wait(struct call *c, long long since, long long checked, 
 	c->wait = w;
 }
 
+/* The cursor of c: a stream's own under way, else Last-Event-ID (a
+ * stream's reconnection; an empty one is none), else since. Sets
+ * *has_since; -1 having answered 400 when one is not an event id. */
+static int api_events_cursor(struct call *c, long long *since, int *has_since)
+{
+	const char *last = c->stream ? c->req->last_event_id : NULL;
+	char v[32];
+
+	if (c->resume) {
+		*since = *c->resume;
+		*has_since = 1;
+		return 0;
+	}
+	if (last && *last) {
+		if (http_parse_int(last, 0, 1LL << 53, since) < 0) {
+			reply_error(c->rep, 400, "Last-Event-ID must be an event id (a whole number)");
+			return -1;
+		}
+		*has_since = 1;
+		return 0;
+	}
+	*has_since = http_query_get(c->req->query, "since", v, sizeof v);
+	if (*has_since < 0 || (*has_since == 1 && http_parse_int(v, 0, 1LL << 53, since) < 0)) {
+		reply_error(c->rep, 400, "since must be an event id (a whole number)");
+		return -1;
+	}
+	return 0;
+}
+
 void api_events(struct call *c)
 {
 	char err[256] = "", v[32];
@@ -56,12 +87,9 @@ void api_events(struct call *c)
 	struct store_events evs = { 0 };
 	int has_since, rc;
 
-	has_since = http_query_get(c->req->query, "since", v, sizeof v);
-	if (has_since < 0 || (has_since == 1 && http_parse_int(v, 0, 1LL << 53, &since) < 0)) {
-		reply_error(c->rep, 400, "since must be an event id (a whole number)");
+	if (api_events_cursor(c, &since, &has_since) < 0)
 		return;
-	}
-	rc = http_query_get(c->req->query, "timeout", v, sizeof v);
+	rc = c->stream ? 0 : http_query_get(c->req->query, "timeout", v, sizeof v);
 	if (rc < 0 || (rc == 1 && http_parse_int(v, 0, 1LL << 31, &timeout) < 0)) {
 		reply_error(c->rep, 400, "timeout must be a whole number of seconds");
 		return;

@@ -496,6 +496,14 @@ static int cfg_post_poll_timeout(struct cfg_fill *f)
 	return 0;
 }
 
+static int cfg_post_stream_max(struct cfg_fill *f)
+{
+	if (f->c->stream_max_seconds >= 300)
+		log_warning("%s: stream_max_seconds %d is not below mod_fcgid's FcgidBusyTimeout default "
+		            "(300 s); raise FcgidBusyTimeout to match", f->file, f->c->stream_max_seconds);
+	return 0;
+}
+
 static int cfg_post_body(struct cfg_fill *f)
 {
 	struct cfg *c = f->c;
@@ -727,6 +735,8 @@ static const struct cfg_key cfg_keys[] = {
 	  .post = cfg_post_origins },
 	{ .name = "poll_timeout", CFG_INT(poll_timeout, 1, 3600), .def = "25",
 	  .post = cfg_post_poll_timeout },
+	{ .name = "stream_max_seconds", CFG_INT(stream_max_seconds, 5, 86400), .def = "240",
+	  .post = cfg_post_stream_max },
 	{ .name = "max_message_bytes", CFG_SIZE(max_message_bytes, 1, 1L << 20), .def = "4000" },
 	{ .name = "edit_window", CFG_INT(edit_window, 0, 527040), .def = "60" },
 	{ .name = "max_body_bytes", CFG_SIZE(max_body_bytes, 256, 16L << 20), .def = "65536",

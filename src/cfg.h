@@ -60,6 +60,7 @@ struct cfg {
 	char **allowed_origins;     /* extra origins for POST/DELETE */
 	size_t n_allowed_origins;
 	int poll_timeout;           /* seconds, maximum and default long-poll wait */
+	int stream_max_seconds;     /* seconds a GET /v1/stream lasts at most */
 	size_t max_message_bytes;   /* message text limit */
 	int edit_window;            /* minutes after sending a message may be edited, 0 = always */
 	size_t max_body_bytes;      /* request body limit */

@@ -6,6 +6,14 @@
  * there, without a store connection or a query to Galaxy's database
  * (struct call's memory_only); everything else goes, read already, to the
  * bounded pool of workers (workers.c), each with its store connection.
+ *
+ * A stream (GET /v1/stream) is its handler run in turns: each answer is
+ * written as a piece of the stream (fcgiio_send), and the handler runs
+ * again from the stream's cursor, waiting in the hub between turns like
+ * a long poll (park.c), until stream_max_seconds, its session gone, or its
+ * client gone. A turn runs where a request would: from memory alone on
+ * the hub's or the listener's thread, else on a worker; a waiting stream
+ * holds no thread.
  */
 #ifndef GC_DISPATCH_H
 #define GC_DISPATCH_H
@@ -42,6 +50,11 @@ void dispatch_ready(int fd, int in, void *ctx);
 /* Reads r's request and runs it here, on worker wk (or a stand-in for one,
  * degraded.c). */
 void dispatch_handle(struct dispatch *d, struct worker *wk, struct fcgiio_req *r);
+
+/* park.c's park_stream_fn for d's park: a stream's wait is over, its next
+ * piece (or why it ends) in rep; the stream goes on from here. */
+struct reply;
+void dispatch_stream_wake(void *stream, struct reply *rep, long long cursor, struct worker *wk);
 
 /* Queues r, not read yet, for a worker (out of memory: answers 500 here). */
 void dispatch_queue(struct dispatch *d, struct fcgiio_req *r);

@@ -16,7 +16,12 @@ struct store_event;
 char *events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len);
 
 /* The long poll's answer (API.md): evs and "cursor", the last one's id, or
- * since when there are none. As events_body(). */
-char *events_body_poll(struct store_event *const *evs, size_t n, long long since, size_t *len);
+ * since when there are none. As events_body(). With stream set, the same
+ * as a piece of a stream (text/event-stream, GET /v1/stream): an
+ * "id: <id>" and "data: <event's JSON>" block per event, or, with none, a
+ * heartbeat comment and "id: <since>" (which moves no EventSource's
+ * cursor and fires no event). */
+char *events_body_poll(struct store_event *const *evs, size_t n, long long since, int stream,
+                       size_t *len);
 
 #endif

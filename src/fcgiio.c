@@ -292,7 +292,7 @@ static void fcgiio_write_later(struct job *job, struct worker *wk)
 /* Whether len bytes of response can be written to fd without waiting: the
  * socket's send buffer has room for them, twice over for the FastCGI
  * records and the kernel's own accounting. */
-static int fcgiio_fits(int fd, size_t len)
+static int fcgiio_fd_fits(int fd, size_t len)
 {
 	int sndbuf = 0, queued = 0;
 	socklen_t optlen = sizeof sndbuf;
@@ -301,6 +301,42 @@ static int fcgiio_fits(int fd, size_t len)
 	    ioctl(fd, SIOCOUTQ, &queued) < 0)
 		return 0;
 	return (long long)queued + 2 * (long long)len + 4096 <= sndbuf;
+}
+
+int fcgiio_fits(struct fcgiio_req *r, size_t len)
+{
+	fcgiio_read_done(r);
+	return r->cgi || fcgiio_fd_fits(r->fcgx.ipcFd, len);
+}
+
+int fcgiio_send(struct fcgiio_req *r, struct reply *rep)
+{
+	size_t len = rep->body_len;
+	char *head = NULL;
+	const char *out = rep->body;
+	int failed;
+
+	if (rep->stream) {
+		router_cors(r->io->cfg, request_env(fcgiio_env(r), "HTTP_ORIGIN"), rep);
+		if (!(out = head = reply_serialize(rep, &len)))
+			return -1;
+	}
+	fcgiio_read_done(r);
+	if (r->cgi) {
+		failed = fwrite(out, 1, len, stdout) != len || fflush(stdout) != 0;
+	} else {
+		/* each piece goes out as it is made: no buffering here */
+		failed = FCGX_PutStr(out, (int)len, r->fcgx.out) < 0 || FCGX_FFlush(r->fcgx.out) < 0;
+		if (failed)
+			r->fcgx.keepConnection = 0;
+	}
+	free(head);
+	return failed ? -1 : 0;
+}
+
+void fcgiio_end(struct fcgiio_req *r)
+{
+	fcgiio_finish(r, "", 0);
 }
 
 void fcgiio_respond(struct fcgiio_req *r, struct reply *rep, struct workers *later)
@@ -312,7 +348,7 @@ void fcgiio_respond(struct fcgiio_req *r, struct reply *rep, struct workers *lat
 	router_cors(r->io->cfg, request_env(fcgiio_env(r), "HTTP_ORIGIN"), rep);
 	char *resp = reply_serialize(rep, &len);
 	fcgiio_read_done(r);
-	if (resp && later && !r->cgi && !fcgiio_fits(r->fcgx.ipcFd, len) &&
+	if (resp && later && !fcgiio_fits(r, len) &&
 	    (j = calloc(1, sizeof *j))) {
 		*j = (struct fcgiio_job){ .job.run = fcgiio_write_later, .r = r, .resp = resp, .len = len };
 		workers_push(later, &j->job);

@@ -63,6 +63,22 @@ int fcgiio_read(struct fcgiio_req *r, struct request *req, struct reply *rep);
  * connection cannot take at once is left to a worker of later. */
 void fcgiio_respond(struct fcgiio_req *r, struct reply *rep, struct workers *later);
 
+/* A stream: answers r piece by piece, each written and flushed at once
+ * (through the web server's buffers only if it is told to keep them,
+ * doc/deploying.md). rep's head and body when rep->stream is set (the
+ * first piece, CORS headers added), else rep's body alone; r is not
+ * ended. Waits for the client if need be (see fcgiio_fits). Returns 0, or
+ * -1 when the connection failed: the client is gone, r is only to be
+ * ended. */
+int fcgiio_send(struct fcgiio_req *r, struct reply *rep);
+
+/* 1 when len bytes more of r's answer can be written without waiting
+ * (always for the CGI request, which waits on no one else), else 0. */
+int fcgiio_fits(struct fcgiio_req *r, size_t len);
+
+/* Ends r, a stream whose pieces are out (fcgiio_send), and frees it. */
+void fcgiio_end(struct fcgiio_req *r);
+
 /* The request's parameters, "NAME=value" (the environment in CGI). */
 char *const *fcgiio_env(const struct fcgiio_req *r);
 

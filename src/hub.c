@@ -299,7 +299,8 @@ static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waite
 	struct hub_done *d = &dl->v[dl->n++];
 	d->w = w;
 	d->n = n;
-	d->body = events_body_poll(evs, n, w->since, &d->len);
+	w->cursor = n ? evs[n - 1]->id : w->since;
+	d->body = events_body_poll(evs, n, w->since, w->stream != NULL, &d->len);
 }
 
 /* Hands every finished waiter to its done callback (lock not held). */
@@ -537,7 +538,8 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 			pick[n++] = ev;
 	}
 	if (n) {
-		*body = events_body_poll(pick, n, w->since, len);
+		w->cursor = pick[n - 1]->id;
+		*body = events_body_poll(pick, n, w->since, w->stream != NULL, len);
 		pthread_mutex_unlock(&h->lock);
 		return *body ? 1 : -1;
 	}

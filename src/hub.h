@@ -36,8 +36,12 @@ struct hub_waiter {
 	long long checked;     /* every event <= checked was already looked at;
 	                        * may be ahead of the hub, never goes back */
 	long long deadline;    /* monotonic milliseconds */
+	long long cursor;      /* set when answered: the answer's cursor (its
+	                        * last event's id, or since) */
 	hub_done_fn done;
 	void *ctx;             /* for done */
+	void *stream;          /* non-NULL: answered as a piece of a stream
+	                        * (events_body_poll's stream); its owner's */
 	/* the hub's: its list of waiters, and each group's, oldest first */
 	struct hub_waiter *prev, *next;
 	struct hub_link {

@@ -1,5 +1,6 @@
 /*
- * park.c - the answer of a long poll that waited in the hub (see park.h).
+ * park.c - the answer of a long poll that waited in the hub, or of a
+ * stream's wait (see park.h).
  */
 #include <stdlib.h>
 
@@ -7,34 +8,45 @@
 #include "auth.h"
 #include "fcgiio.h"
 #include "hub.h"
+#include "monotime.h"
 #include "park.h"
 #include "reply.h"
 #include "request.h"
 #include "router.h"
 #include "workers.h"
 
+/* A finished wait: what the hub answered (or the answer made of it). */
+struct park_end {
+	struct fcgiio_req *r;
+	long long user_id;
+	void *stream;              /* the waiter's: a stream's, else NULL */
+	long long cursor;          /* the answer's (hub_waiter's cursor) */
+	char *body;                /* taken; NULL when out of memory */
+	size_t len, n;
+};
+
 /* A parked poll's answer, waiting for a worker to check its session. */
 struct park_job {
 	struct job job;            /* first */
 	struct park *p;
-	struct fcgiio_req *r;
-	long long user_id;
-	char *body;
-	size_t len, n;
+	struct park_end e;
 };
 
 static void park_recheck(struct job *job, struct worker *wk);
 
-/* Answers r, a finished poll of user_id, with its 200 body of n events
- * (taken; NULL when out of memory). Events go out only while the request's
- * session (or API key) is still user_id's, as for any request. Off a
- * worker the auth cache's word is taken (auth_check_cached); when the
- * cache no longer knows, the answer is queued for a worker, which asks
- * Galaxy's database (auth_check): at most one query per session per
- * auth_cache_seconds, however many polls wait. */
-static void park_answer(struct park *p, struct fcgiio_req *r, long long user_id,
-                        char *body, size_t len, size_t n, int on_worker)
+/* Answers e->r, a finished poll of e->user_id, with its 200 body of n
+ * events, or hands a stream's piece to p->stream. Events go out only while
+ * the request's session (or API key) is still user_id's, as for any
+ * request. Off a worker (wk NULL) the auth cache's word is taken
+ * (auth_check_cached); when the cache no longer knows, the answer is
+ * queued for a worker, which asks Galaxy's database (auth_check): at most
+ * one query per session per auth_cache_seconds, however many polls wait. */
+static void park_answer(struct park *p, struct park_end *e, struct worker *wk)
 {
+	struct fcgiio_req *r = e->r;
+	char *body = e->body;
+	size_t len = e->len, n = e->n;
+	int on_worker = wk != NULL;
 	struct reply rep = { 0 };
 	enum auth_result res = AUTH_OK;
 	char err[256] = "";
@@ -46,12 +58,11 @@ static void park_answer(struct park *p, struct fcgiio_req *r, long long user_id,
 		request_credentials(fcgiio_env(r), &cr.cookie, &cr.api_key, &cr.api_key_repeated);
 		res = on_worker ? auth_check(p->auth, &cr, &u, err, sizeof err)
 		                : auth_check_cached(p->auth, &cr, &u, err, sizeof err);
-		if (res == AUTH_OK && u.id != user_id)
+		if (res == AUTH_OK && u.id != e->user_id)
 			res = AUTH_NO_SESSION;
 	}
 	if (res == AUTH_NOT_CACHED && (j = calloc(1, sizeof *j))) {
-		*j = (struct park_job){ .job.run = park_recheck, .p = p, .r = r, .user_id = user_id,
-		                        .body = body, .len = len, .n = n };
+		*j = (struct park_job){ .job.run = park_recheck, .p = p, .e = *e };
 		workers_push(p->workers, &j->job);
 		return;
 	}
@@ -62,7 +73,10 @@ static void park_answer(struct park *p, struct fcgiio_req *r, long long user_id,
 	else
 		router_auth_error(&(struct call){ .cfg = p->cfg, .rep = &rep }, res, err);
 	free(body);
-	fcgiio_respond(r, &rep, on_worker ? NULL : p->workers);
+	if (e->stream)
+		p->stream(e->stream, &rep, e->cursor, wk);
+	else
+		fcgiio_respond(r, &rep, on_worker ? NULL : p->workers);
 	reply_clear(&rep);
 }
 
@@ -70,32 +84,46 @@ static void park_recheck(struct job *job, struct worker *wk)
 {
 	struct park_job *j = (struct park_job *)job;
 
-	(void)wk;
-	park_answer(j->p, j->r, j->user_id, j->body, j->len, j->n, 1);
+	park_answer(j->p, &j->e, wk);
 	free(j);
 }
 
 /* The hub's callback, on its thread (or hub_take's caller's, for a poll
- * it makes way for): w's ctx is the request, whose own ctx is the park. */
+ * it makes way for): w's ctx is the request, whose own ctx is the park.
+ * A stream's wait that ends with nothing before its deadline made way for
+ * a newer one (or the server stops): the stream ends. */
 static void park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
 {
-	struct fcgiio_req *r = w->ctx;
+	struct park_end e = { .r = w->ctx, .user_id = w->user_id, .stream = w->stream,
+	                      .cursor = w->cursor, .body = body, .len = len, .n = n };
+	struct park *p = fcgiio_ctx(e.r);
 
-	park_answer(fcgiio_ctx(r), r, w->user_id, body, len, n, 0);
+	if (e.stream && !n && monotime_ms() < w->deadline) {
+		struct reply rep = { 0 };
+		free(body);
+		reply_error(&rep, 503, "too many streams and polls at once");
+		p->stream(e.stream, &rep, e.cursor, NULL);
+		reply_clear(&rep);
+	} else {
+		park_answer(p, &e, NULL);
+	}
 	hub_waiter_free(w);
 }
 
-int park_take(struct park *p, struct fcgiio_req *r, struct hub_waiter *w, struct reply *rep)
+int park_take(struct park *p, struct fcgiio_req *r, struct hub_waiter *w, void *stream,
+              struct reply *rep, long long *cursor)
 {
 	char *body;
 	size_t len;
 
 	w->done = park_done;
 	w->ctx = r;
+	w->stream = stream;
 	fcgiio_set_ctx(r, p);
 	int rc = hub_take(p->hub, w, &body, &len);
 	if (rc == 0)
 		return 0;
+	*cursor = w->cursor;
 	hub_waiter_free(w);
 	if (rc == 1) {
 		reply_raw(rep, 200, body, len);

@@ -110,16 +110,22 @@ char *reply_serialize(const struct reply *r, size_t *len)
 	char *buf = malloc(cap);
 	if (!buf)
 		return NULL;
+	char length[48];
+	/* a stream's length is not known, and no proxy is to hold it back */
+	snprintf(length, sizeof length, r->stream ? "X-Accel-Buffering: no" : "Content-Length: %zu",
+	         r->body_len);
 	int n = snprintf(buf, cap,
 	                 "Status: %d %s\r\n"
-	                 "Content-Type: application/json; charset=utf-8\r\n"
-	                 "Content-Length: %zu\r\n"
+	                 "Content-Type: %s\r\n"
+	                 "%s\r\n"
 	                 "Cache-Control: no-store\r\n"
 	                 "X-Content-Type-Options: nosniff\r\n"
 	                 "X-Frame-Options: DENY\r\n"
 	                 "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
 	                 "Referrer-Policy: no-referrer\r\n",
-	                 status, reason, r->body_len);
+	                 status, reason,
+	                 r->stream ? "text/event-stream; charset=utf-8" : "application/json; charset=utf-8",
+	                 length);
 	size_t o = (size_t)n;
 	for (int h = 0; h < r->n_headers; h++)
 		o += (size_t)snprintf(buf + o, cap - o, "%s\r\n", r->headers[h]);

@@ -17,6 +17,9 @@ struct reply {
 	size_t body_len;
 	char *headers[REPLY_MAX_HEADERS];   /* "Name: value", owned */
 	int n_headers;
+	/* the head of a stream (GET /v1/stream): text/event-stream, no
+	 * Content-Length, more of the body to follow (fcgiio_send) */
+	int stream;
 };
 
 /* Sets status and takes ownership of body (released here). */

@@ -36,6 +36,7 @@ static void request_vars(struct request *r, char *const *envp, const char **http
 		VAR("QUERY_STRING", &r->query, NULL),
 		VAR("HTTP_COOKIE", &r->cookie, NULL),
 		VAR("HTTP_X_API_KEY", &r->api_key, &r->api_key_repeated),
+		VAR("HTTP_LAST_EVENT_ID", &r->last_event_id, NULL),
 		VAR("CONTENT_TYPE", &r->content_type, NULL),
 		VAR("CONTENT_LENGTH", content_length, NULL),
 		VAR("HTTP_ORIGIN", &r->origin, NULL),
@@ -184,6 +185,14 @@ enum request_problem request_read(struct request *r, char *const *envp,
 	}
 	r->body[r->body_len] = '\0';
 	return REQUEST_OK;
+}
+
+void request_move(struct request *to, struct request *from)
+{
+	*to = *from;
+	if (from->path == from->route)
+		to->path = to->route;
+	from->body = NULL;
 }
 
 void request_free(struct request *r)

@@ -25,6 +25,7 @@ struct request {
 	const char *api_key;       /* HTTP_X_API_KEY (the X-API-Key header) or NULL */
 	int api_key_repeated;      /* HTTP_X_API_KEY came more than once (nginx
 	                            * passes each header line; Apache joins them) */
+	const char *last_event_id; /* HTTP_LAST_EVENT_ID (an EventSource's reconnection) or NULL */
 	const char *content_type;  /* CONTENT_TYPE or NULL */
 	const char *origin;        /* HTTP_ORIGIN or NULL */
 	const char *host;          /* HTTP_HOST or NULL */
@@ -55,6 +56,10 @@ enum request_problem request_read(struct request *r, char *const *envp,
                                   char *err, size_t errlen);
 
 void request_free(struct request *r);
+
+/* Moves from's request into to (the environment stays borrowed, the body
+ * goes to to); from is left to request_free() as if empty. */
+void request_move(struct request *to, struct request *from);
 
 /* The API route of a request ("/v1/...", what the router matches) from
  * the CGI variables a web server passed (each may be NULL), with no

@@ -29,6 +29,7 @@ struct route {
 		ROUTE_WORKER,      /* runs on a worker */
 		ROUTE_MEMORY,      /* may answer from memory alone (struct call's memory_only) */
 		ROUTE_HEAVY,       /* a read that may take long: at most max_searches at once */
+		ROUTE_STREAM,      /* ROUTE_MEMORY's, answered as a stream (struct call's stream) */
 	} class;
 };
 
@@ -43,6 +44,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/rooms/{*}/open", api_room_open, 0, ROUTE_WORKER },
 	{ "POST", "/v1/messages", api_post_message, 0, ROUTE_WORKER },
 	{ "GET", "/v1/events", api_events, 0, ROUTE_MEMORY },
+	{ "GET", "/v1/stream", api_events, 0, ROUTE_STREAM },
 	{ "DELETE", "/v1/messages/{}", api_delete_message, 0, ROUTE_WORKER },
 	{ "PATCH", "/v1/messages/{}", api_edit_message, 0, ROUTE_WORKER },
 	{ "GET", "/v1/messages/{}/thread", api_thread, 0, ROUTE_WORKER },
@@ -261,7 +263,8 @@ void router_dispatch(struct call *c)
 			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
 			         allow[0] ? ", " : "", routes[i].method);
 	}
-	if (c->memory_only && !(hit && hit->class == ROUTE_MEMORY)) {
+	c->stream = hit && hit->class == ROUTE_STREAM;
+	if (c->memory_only && !(hit && (hit->class == ROUTE_MEMORY || c->stream))) {
 		c->not_in_memory = 1;
 		return;
 	}

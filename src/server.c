@@ -165,7 +165,7 @@ static int server_listen(struct dispatch *d, int listen_fd, rlim_t nofile, const
 
 int server_run(const struct cfg *cfg, const char *listen_addr, const char *socket_group)
 {
-	struct park park = { .cfg = cfg };
+	struct park park = { .cfg = cfg, .stream = dispatch_stream_wake };
 	struct dispatch d = { .cfg = cfg, .park = &park };
 	struct fcgiio_req *pending = NULL;   /* accepted while the store was down */
 	char err[512];

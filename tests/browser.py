@@ -44,6 +44,27 @@ GALAXY = "https://usegalaxy.example"
 CARD_USERS = ["carol", "dave", "erin"]
 
 
+# The client behind a proxy that holds answers back until they are whole
+# (nginx buffering, deaf to X-Accel-Buffering): a stream cannot be held
+# there, and the client must fall back to the long poll by itself.
+BUFFERING = """        location /buffered/chat/api/ {
+            fastcgi_pass galaxy_chat;
+            include fastcgi_params;
+            fastcgi_split_path_info ^(/buffered/chat/api)(/.*)$;
+            fastcgi_param SCRIPT_NAME $fastcgi_script_name;
+            fastcgi_param PATH_INFO $fastcgi_path_info;
+            fastcgi_buffering on;
+            fastcgi_ignore_headers X-Accel-Buffering;
+            fastcgi_read_timeout 300s;
+        }
+        location /buffered/chat/ {
+            alias %(www)s/;
+            index index.html;
+        }
+        location = / { return 302 /chat/; }
+"""
+
+
 def screenshot_path():
     """$GC_SCREENSHOT when set (to refresh the README's picture:
     GC_SCREENSHOT=$PWD/doc/screenshot.png make check TESTS=tests/browser.py),
@@ -122,10 +143,12 @@ def main():
     atexit.register(shutil.rmtree, workdir, True)
     # alice is a Galaxy admin (admin_users): the mute controls and admin deletes are hers.
     with chatenv.ChatEnv(users=["alice", "bob", MALLORY, "__proto__", "hay"] + CARD_USERS, admins=["alice"],
-                         nginx=True, workdir=workdir, options={"galaxy_url": GALAXY}) as env:
+                         nginx=True, workdir=workdir, options={"galaxy_url": GALAXY},
+                         nginx_locations=BUFFERING % {"www": os.path.join(SRCDIR, "www")}) as env:
         with nodetest.control(env) as control_url:
             child_env = {
                 "GC_BASE_URL": env.base_url,
+                "GC_BUFFERED_URL": env.base_url.replace("/chat/", "/buffered/chat/"),
                 "GC_COOKIE_ALICE": cookie(env, "alice"),
                 "GC_COOKIE_BOB": cookie(env, "bob"),
                 "GC_MALLORY": MALLORY,

@@ -62,6 +62,9 @@ def main():
     ini.read_string(read("galaxy-chat.ini"))
     poll_timeout = int(ini["chat"]["poll_timeout"])
     store_dir = os.path.dirname(ini["chat"]["store"])
+    # the default, as the sample shows it (commented out) unless it sets one
+    stream_max = int(ini["chat"].get("stream_max_seconds") or
+                     re.search(r"^; stream_max_seconds = (\d+)$", read("galaxy-chat.ini"), re.M).group(1))
     tap.diag("sample poll_timeout %d s, store in %s" % (poll_timeout, store_dir))
 
     unit_text = read("systemd/galaxy-chat.service")
@@ -148,6 +151,8 @@ def main():
     tap.ok(io and io > poll_timeout + 5, "mod_fcgid FcgidIOTimeout (%s) is above poll_timeout" % io)
     tap.ok(busy and busy > io, "mod_fcgid FcgidBusyTimeout (%s) is above FcgidIOTimeout" % busy)
     tap.eq(directive("FcgidOutputBufferSize"), 0, "mod_fcgid does not buffer the answers")
+    tap.ok(busy and busy > stream_max, "mod_fcgid FcgidBusyTimeout (%s) is above stream_max_seconds (%s)"
+           % (busy, stream_max))
     cgi = directive("CGIDScriptTimeout", read("apache/galaxy-chat-cgi.conf"))
     tap.ok(cgi and cgi > poll_timeout + 5, "CGI: CGIDScriptTimeout (%s) is above poll_timeout" % cgi)
 

@@ -3,7 +3,9 @@
 // is a module of js/ (HACKING.md has the map):
 //
 //   state.js       who I am, the cursor, events handled, kept DMs
-//   longpoll.js    the transport (a replaceable module: its interface is there)
+//   stream.js      the transport: Server-Sent Events, or the long poll
+//                  (longpoll.js, where its interface is) where a stream
+//                  cannot be held
 //   outbox.js      pending sends, retried with their client_id
 //   events.js      what each event type does when it arrives
 //   messages.js    each message shown as it is now (edits, reactions, solved, replies)
@@ -33,7 +35,6 @@ import { Editor } from './js/edit.js';
 import { Embed } from './js/embed.js';
 import { handleLive } from './js/events.js';
 import { Links } from './js/links.js';
-import { LongPoll } from './js/longpoll.js';
 import { Messages } from './js/messages.js';
 import { Outbox } from './js/outbox.js';
 import { Waker, backoff } from './js/retry.js';
@@ -41,6 +42,7 @@ import { Rooms } from './js/rooms.js';
 import { Search } from './js/search.js';
 import { Shell } from './js/shell.js';
 import { State } from './js/state.js';
+import { Transport } from './js/stream.js';
 import { Tabs } from './js/tabs.js';
 import { Threads } from './js/thread.js';
 import { Unanswered } from './js/unanswered.js';
@@ -66,7 +68,7 @@ class Chat {
     this.composer = new Composer(this);
     this.links = new Links(this);
     this.embed = new Embed(this);
-    this.transport = new LongPoll(this.api, {
+    this.transport = new Transport(this.api, {
       cursor: () => this.state.cursor,
       setCursor: (c) => this.state.setCursor(c),
       events: (evs) => { for (const ev of evs) handleLive(this, ev); },

@@ -63,7 +63,8 @@ async function control(what) {
 /**
  * A browser context logged in as `user` (or not logged in), with the page
  * open and polling.  Returns {page, events, errors, offsite, objects,
- * consoleErrors}: `events` lists every /v1/events URL the page requested,
+ * consoleErrors}: `events` lists every /v1/events and /v1/stream URL the
+ * page requested (the transport's),
  * `offsite` every URL it asked of another host than the site's own (those
  * requests are aborted), `objects` every GET /v1/objects as {url (the link
  * asked about), status}, `consoleErrors` what the page logged as errors
@@ -84,7 +85,7 @@ async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '
     if (!own.has(new URL(r.url()).origin)) offsite.push(r.url());
   });
   page.on('request', (r) => {
-    if (new URL(r.url()).pathname.endsWith('/v1/events')) events.push(r.url());
+    if (/\/v1\/(events|stream)$/.test(new URL(r.url()).pathname)) events.push(r.url());
   });
   page.on('pageerror', (e) => errors.push(e));
   const objects = [];
@@ -109,7 +110,7 @@ async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '
   return { context, page, events, errors, offsite, objects, consoleErrors };
 }
 
-/** The page has loaded and has a long poll with a cursor out. */
+/** The page has loaded and has a long poll or a stream with a cursor out. */
 async function live(page, events, from = 0) {
   await until('the chat to be ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'));
   await until('a long poll with a cursor', () => events.slice(from).some((u) => u.includes('since=')));
@@ -151,6 +152,46 @@ async function send(page, text) {
 // ------------------------------------------------------------------ tests
 
 // The client's modules without a browser: units.test.mjs (tests/client.py).
+
+const polls = (events) => events.filter((u) => /\/v1\/events\?since=/.test(u));
+const streams = (events) => events.filter((u) => /\/v1\/stream\?since=/.test(u));
+const fellBack = (page) => page.evaluate(() => sessionStorage.getItem('galaxy-chat:transport'));
+
+test('the client follows the chat over GET /v1/stream, without a long poll', { timeout: 60000 }, async () => {
+  const alice = await openAs('alice');
+  const { page, events } = alice;
+  const m = 'over the stream ' + uniq();
+  await say('bob', 'all', m);
+  await seeOnce(page, m);
+  const m2 = 'and again ' + uniq();
+  await say('bob', 'all', m2);
+  await seeOnce(page, m2);
+  assert.equal(streams(events).length, 1, 'one stream carried both');
+  assert.deepEqual(polls(events), [], 'no long poll');
+  assert.equal(await fellBack(page), null, 'no fallback remembered');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('behind a buffering proxy the client falls back to the long poll, and remembers it for the session', { timeout: 90000 }, async () => {
+  const BUFFERED = need('GC_BUFFERED_URL');
+  const alice = await openAs('alice', { base: BUFFERED });
+  const { page, events } = alice;
+  assert.equal(streams(events).length, 1, 'the stream was tried first');
+  await until('the fallback to the long poll', () => polls(events).length > 0, 20000);
+  assert.equal(await fellBack(page), 'longpoll', 'the fallback is kept in sessionStorage');
+  const m = 'through the buffering proxy ' + uniq();
+  await say('bob', 'all', m);
+  await seeOnce(page, m);
+  const n = events.length;
+  await page.reload();
+  await live(page, events, n);
+  const m2 = 'after the reload ' + uniq();
+  await say('bob', 'all', m2);
+  await seeOnce(page, m2);
+  assert.deepEqual(streams(events.slice(n)), [], 'no stream tried again in this session');
+  assert.ok(polls(events.slice(n)).length > 0, 'the long poll straight away');
+  assert.deepEqual(alice.errors, []);
+});
 
 test('alice and bob chat in a room and by direct message', { timeout: 90000 }, async () => {
   const room = 'HISAT2 help'; // a fresh ChatEnv per run: a plain name reads well in the screenshot
@@ -444,7 +485,7 @@ test('a second tab of mine follows my joins and leaves', { timeout: 60000 }, asy
   const two = await one.context.newPage();
   const events2 = [];
   two.on('request', (r) => {
-    if (new URL(r.url()).pathname.endsWith('/v1/events')) events2.push(r.url());
+    if (/\/v1\/(events|stream)$/.test(new URL(r.url()).pathname)) events2.push(r.url());
   });
   await two.goto(BASE);
   await live(two, events2);
@@ -616,7 +657,7 @@ test("Galaxy 16.07's chat vhost: the page at /, the API at /api/", { timeout: 60
     query: '?username=alice&persistent_communication_rooms=NGS,Lab &amp; Co',
   });
   const { page, events } = alice;
-  assert.ok(events.every((u) => new URL(u).pathname === '/api/v1/events'), 'the API beside the page: ' + events[0]);
+  assert.ok(events.every((u) => /^\/api\/v1\/(events|stream)$/.test(new URL(u).pathname)), 'the API beside the page: ' + events[0]);
   const m = 'hello from the old vhost ' + uniq();
   await send(page, m);
   await seeOnce(page, m);

@@ -135,3 +135,102 @@ def request(addr, method, path, timeout=60, **kw):
         send_request(s, params, body)
         status, headers, raw, _ = read_response(s)
     return status, headers, decode(raw)
+
+
+class Stream:
+    """A GET /v1/stream read record by record as it comes (a
+    text/event-stream over FastCGI): status and headers once they are in,
+    then each event block parsed as an EventSource would ({"id", "event",
+    "data", "comment"} of the fields present). ended is set at
+    END_REQUEST."""
+
+    def __init__(self, addr, path="/v1/stream", timeout=60, last_event_id=None, **kw):
+        extra = dict(kw.pop("extra", None) or {})
+        if last_event_id is not None:
+            extra["HTTP_LAST_EVENT_ID"] = last_event_id
+        params, body = request_params("GET", path, extra=extra, **kw)
+        self.sock = connect(addr, timeout)
+        send_request(self.sock, params, body)
+        self.buf = b""
+        self.out = b""
+        self.head = None
+        self.status = None
+        self.headers = {}
+        self.ended = False
+        self.pending = []
+
+    def close(self):
+        self.sock.close()
+
+    def _record(self):
+        """Reads one record (blocking, within the socket's timeout); False
+        when the connection is closed."""
+        while len(self.buf) < 8:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                self.ended = True
+                return False
+            self.buf += chunk
+        _, rtype, _, clen, pad = struct.unpack("!BBHHBx", self.buf[:8])
+        while len(self.buf) < 8 + clen + pad:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                self.ended = True
+                return False
+            self.buf += chunk
+        content, self.buf = self.buf[8:8 + clen], self.buf[8 + clen + pad:]
+        if rtype == STDOUT:
+            self.out += content
+        elif rtype == END_REQUEST:
+            self.ended = True
+        return True
+
+    def _parse(self):
+        if self.head is None and b"\r\n\r\n" in self.out:
+            self.head, _, self.out = self.out.partition(b"\r\n\r\n")
+            self.status = 200
+            for line in self.head.decode("latin-1").split("\r\n"):
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    self.headers[k.strip().lower()] = v.strip()
+            if "status" in self.headers:
+                self.status = int(self.headers["status"].split()[0])
+            if not self.headers.get("content-type", "").startswith("text/event-stream"):
+                return
+        if self.head is None or not self.headers.get("content-type", "").startswith("text/event-stream"):
+            return
+        while b"\n\n" in self.out:
+            block, _, self.out = self.out.partition(b"\n\n")
+            ev = {}
+            for line in block.decode().split("\n"):
+                name, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                if name == "":
+                    ev["comment"] = value
+                elif name == "data" and "data" in ev:
+                    ev["data"] += "\n" + value
+                else:
+                    ev[name] = value
+            self.pending.append(ev)
+
+    def start(self):
+        """Reads until the head is in: (status, headers, body so far; the
+        JSON error when it is not a stream)."""
+        while self.head is None and not self.ended:
+            self._record()
+            self._parse()
+        while not self.headers.get("content-type", "").startswith("text/event-stream") and not self.ended:
+            self._record()
+        if not self.headers.get("content-type", "").startswith("text/event-stream"):
+            return self.status, self.headers, decode(self.out)
+        return self.status, self.headers, None
+
+    def next(self):
+        """The next block (a dict as above), or None at the stream's end.
+        socket.timeout when none comes in time."""
+        while not self.pending:
+            if self.ended:
+                return None
+            self._record()
+            self._parse()
+        return self.pending.pop(0)

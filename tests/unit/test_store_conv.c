@@ -398,6 +398,8 @@ static void test_reactions(struct store *st, const struct user *alice, const str
 	json_object_put(o);
 	is_int(store_react(st, bob, root, thumbs, 1, &ev2, err, sizeof err), STORE_OK, "again");
 	is_int(ev2, 0, "idempotent: nothing stored");
+	/* reactions are ordered by their time, to the millisecond */
+	nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
 	store_react(st, alice, root, thumbs, 1, &ev, err, sizeof err);
 	store_react(st, bob, root, heart, 1, &ev, err, sizeof err);
 	o = in_history(st, alice, "conv", root);
