@@ -323,17 +323,21 @@ class LongPoll(Receiver):
 
 
 class Stream(Receiver):
-    """GET /v1/stream?since=CURSOR (Server-Sent Events, issue 23), as the
-    browser's EventSource holds it: the URL it was made with, and after
-    a drop or the stream's end the same URL with Last-Event-ID, the id of
-    the last event it got. A stream that sends nothing, not even its
-    heartbeat comment (every 15 s), for STREAM_SILENCE s is dropped."""
+    """GET /v1/stream?since=CURSOR (Server-Sent Events, doc/api.md "The
+    event stream"), held as the browser's EventSource holds it: the URL
+    it was made with; the last event ID set by every `id:` field (also
+    the heartbeat's, which fires no event) and sent as Last-Event-ID on
+    every reconnection; after the stream ends or drops, back after the
+    server's `retry:` (ms). An answer other than 200 is retried as the web
+    client retries (backoff). A stream that sends nothing, not even its
+    heartbeat (every 15 s), for STREAM_SILENCE s is dropped."""
 
     transport = "stream"
 
     def start(self, cursor):
         self.since = cursor             # the URL's, fixed, as EventSource's
-        self.last_id = None             # Last-Event-ID
+        self.last_id = None             # the last event ID (Last-Event-ID)
+        self.retry_ms = 3000            # EventSource's default until the server says
         super().start(cursor)
 
     def _follow(self):
@@ -341,6 +345,7 @@ class Stream(Receiver):
             return
         h = self.user.headers()
         h["Accept"] = "text/event-stream"
+        h["Cache-Control"] = "no-cache"
         if self.last_id is not None:
             h["Last-Event-ID"] = str(self.last_id)
         self.buf = b""
@@ -366,61 +371,75 @@ class Stream(Receiver):
             self._line(line.decode("utf-8", "replace"))
 
     def _line(self, line):
-        if not line:                     # the end of an event
+        if not line:                     # the end of a block
             f, self.field = self.field, {}
             if "data" in f:
                 self._event(f)
             return
-        if line.startswith(":"):         # the heartbeat
+        if line.startswith(":"):         # a comment (the heartbeat)
             return
         k, _, v = line.partition(":")
         v = v[1:] if v.startswith(" ") else v
         if k == "data":
             f = self.field
             f["data"] = f["data"] + "\n" + v if "data" in f else v
-        elif k in ("id", "event", "retry"):
-            self.field[k] = v
+        elif k == "id":
+            self.field["id"] = v
+            self._cursor(v)
+        elif k == "retry" and v.isdigit():
+            self.retry_ms = int(v)
+        elif k == "event":
+            self.field["event"] = v
+
+    def _cursor(self, v):
+        try:
+            n = int(v)
+        except ValueError:
+            self.ctx.ledger.bad_cursors.append((self.user.name, self.last_id, [], v))
+            return
+        if self.last_id is not None and n < self.last_id:
+            self.ctx.ledger.bad_cursors.append((self.user.name, self.last_id, [], v))
+        self.last_id = self.cursor = n
+        self.ctx.ledger.cursor[self.user.name] = max(n, self.ctx.ledger.cursor.get(self.user.name, 0))
 
     def _event(self, f):
         led = self.ctx.ledger
         t = now()
+        if f.get("event") not in (None, "", "message"):
+            return                       # "ready", or another named event: no chat event
         try:
             e = json.loads(f["data"])
         except ValueError:
             led.bad.append((t, "stream", 200, "not an event's JSON: %r" % f["data"][:100]))
             return
-        if not isinstance(e, dict):
+        if not isinstance(e, dict) or "id" not in e:
+            led.bad.append((t, "stream", 200, "not an event: %r" % f["data"][:100]))
             return
-        if f.get("event") not in (None, "", "message") or "id" not in e:
-            return                       # not a chat event (none expected)
         if f.get("id") != str(e["id"]):
             led.bad_cursors.append((self.user.name, self.last_id, [e["id"]], f.get("id")))
         self.events += 1
         led.delivered(self.user, [e], t)
-        if isinstance(e["id"], int) and (self.last_id is None or e["id"] > self.last_id):
-            self.last_id = self.cursor = e["id"]
-            led.cursor[self.user.name] = e["id"]
 
     def _done(self, resp, why):
         if self.ctx.stopping:
             return
-        if resp is not None and resp.status == 200:
-            # the stream ended (stream_max_seconds): EventSource comes back
-            # at once with Last-Event-ID; a stream that ended empty at
-            # once is an error
-            if self.events or now() - self.opened > 1:
-                self._follow()
-                return
-            self.ctx.ledger.bad.append((now(), "stream", 200, "ended at once, empty"))
-            self._retry(resp)
-            return
         t = now()
+        if resp is not None and resp.status == 200:
+            # the stream ended (stream_max_seconds, a stopping responder):
+            # EventSource comes back after retry with Last-Event-ID; one
+            # that ended at once, empty, counts as an error
+            if not self.events and now() - self.opened < 1:
+                self.ctx.ledger.bad.append((t, "stream", 200, "ended at once, empty"))
+            self.timer = self.ctx.loop.call_later(self.retry_ms / 1000, self._follow)
+            return
         if resp is not None:
             resp.body = self.buf
-        if self.opened is None:          # not counted at its head
+        if self.opened is None:          # no head: counted here
             t = self.ctx.ledger.answer("stream", resp, why)
-        else:
+        else:                            # dropped after its head
             self.ctx.ledger.bad.append((t, "stream", None, "dropped: %s" % why))
+            self.timer = self.ctx.loop.call_later(self.retry_ms / 1000, self._follow)
+            return
         if resp is not None and resp.status == 401:
             self._unauthorized(t)
         else:

@@ -268,7 +268,12 @@ class Schedule(threading.Thread):
                            if n not in self.senders and r.transport == transport)
             if names:
                 picks.append(self.rng.choice(names))
-        los = {n: {"session": self.receivers[n].user.session, "bound_s": self.auth_cache_s + 1} for n in picks}
+        # the bound after which the old session must get nothing more: a
+        # poll's is auth_cache_seconds, a stream's about twice that
+        # (doc/api.md "The event stream"); a second more for the clocks
+        los = {n: {"session": self.receivers[n].user.session,
+                   "bound_s": self.auth_cache_s * (2 if self.receivers[n].transport == "stream" else 1) + 1}
+               for n in picks}
         posted = threading.Event()
 
         def arm():
@@ -290,7 +295,8 @@ class Schedule(threading.Thread):
         f["logouts"] = []
         for n, lo in los.items():
             after = round(lo["first_401_at"] - lo["committed_at"], 2) if "first_401_at" in lo else None
-            f["logouts"].append({"user": n, "transport": self.receivers[n].transport, "first_401_after_s": after})
+            f["logouts"].append({"user": n, "transport": self.receivers[n].transport, "first_401_after_s": after,
+                                 "bound_s": lo["bound_s"]})
             if after is None:
                 f["notes"].append("%s: no 401 within auth_cache_seconds + 60 s" % n)
         time.sleep(1)   # the users read "logged out" and log in again

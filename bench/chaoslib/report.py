@@ -176,9 +176,9 @@ def summary(R):
              % (a["ok"], a["answers_5xx"], a["no_answer"], a["not_ok_by_status"], R["unexpected_401"],
                 a["stale_keepalive_resends"]))
     for lo in R["logout"]:
-        L.append("logout of %s (%s): first 401 after %s s (auth_cache_seconds %s); events after the bound: %d;"
+        L.append("logout of %s (%s): first 401 after %s s (auth_cache_seconds %s, bound %s s); events after the bound: %d;"
                  " first event after logging in again: %s s"
-                 % (lo["user"], lo["transport"], lo["first_401_after_s"], lo["auth_cache_seconds"],
+                 % (lo["user"], lo["transport"], lo["first_401_after_s"], lo["auth_cache_seconds"], lo.get("bound_s"),
                     lo["delivered_after_bound"], lo.get("first_delivery_after_login_s")))
     L.append("")
     L.append("| fault | count | 5xx | no answer | recover send median / max (s) | recover delivery median / max (s) | not recovered |")
