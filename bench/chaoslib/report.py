@@ -162,6 +162,10 @@ def summary(R):
              % (R["date"], R["server"], R["store"], R["users"],
                 ", ".join("%d %s" % (n, t) for t, n in R["transports"].items() if n),
                 R["rooms"], R["senders"], R["wall_s"] / 60, "ASan" if R["asan"] else "plain"))
+    ld = R.get("load_1min_during")
+    if ld:
+        L.append("machine: %s cores; 1-minute load before %s, during min %s / mean %s / max %s, after %s"
+                 % (R["nproc"], R["load_before"][0], ld["min"], ld["mean"], ld["max"], R["load_after"][0]))
     for note in R["notes"]:
         L.append("  note: " + note)
     L.append("sends: %d messages composed, %d acknowledged (%d never), %d reactions and unreactions"
