@@ -30,6 +30,7 @@ times; report.py turns them into what it cost).
 import os
 import select
 import signal
+import subprocess
 import threading
 import time
 
@@ -118,8 +119,10 @@ class Schedule(threading.Thread):
         f = Fault(kind=kind, params=params, start=now(), notes=[])
         self.faults.append(f)
         print("[chaos %s] %s %s" % (time.strftime("%H:%M:%S"), kind, params or ""), flush=True)
-        getattr(self, "f_" + kind)(f, **params)
-        f.setdefault("end", now())
+        try:
+            getattr(self, "f_" + kind)(f, **params)
+        finally:
+            f.setdefault("end", now())
         if kind != "kill":
             self._wait_recovered(f)
         return f
@@ -231,22 +234,27 @@ class Schedule(threading.Thread):
             how = "psql: the writers' advisory lock"
         sh.stdin.flush()
         f["how"] = how
-        got = self._read_until(sh, "locked", 25)
+        got, said = self._read_until(sh, "locked", 25)
         if not got:
-            f["notes"].append("the lock was not taken within 25 s")
+            f["notes"].append("the lock was not taken within 25 s; the shell said: %r" % said[-5:])
         f["start"] = now()
         time.sleep(seconds)
-        sh.stdin.write("ROLLBACK;\n" + (".quit\n" if self.args.store == "sqlite" else "\\q\n"))
-        sh.stdin.flush()
+        try:
+            sh.stdin.write("ROLLBACK;\n" + (".quit\n" if self.args.store == "sqlite" else "\\q\n"))
+            sh.stdin.flush()
+        except BrokenPipeError:
+            f["notes"].append("the shell had ended (exit %s)" % sh.poll())
         try:
             sh.wait(15)
-        except Exception:
+        except subprocess.TimeoutExpired:
             sh.kill()
             f["notes"].append("the shell did not quit")
 
     @staticmethod
     def _read_until(proc, word, timeout):
+        """(whether proc printed the line word within timeout, what it printed)."""
         deadline = now() + timeout
+        said = []
         while now() < deadline:
             r, _, _ = select.select([proc.stdout], [], [], max(0, deadline - now()))
             if not r:
@@ -255,8 +263,9 @@ class Schedule(threading.Thread):
             if not line:
                 break
             if line.strip() == word:
-                return True
-        return False
+                return True, said
+            said.append(line.strip())
+        return False, said
 
     def f_logout(self, f):
         """One user of each transport (not a sender) logged out in Galaxy
