@@ -11,6 +11,9 @@
  *   chatload fanout  -n 1000 -r 50 -d 20     N pollers in one room, one sender
  *   chatload send    -s 4 -d 10              S senders as fast as acks come
  *   chatload get     -u PATH -k 200          one user, K sequential GETs
+ *   chatload badge   -n 1000 -p 30 -d 60     N users each GET /v1/unread (or -u
+ *                                            PATH) every P s, spread evenly:
+ *                                            Galaxy's masthead badge
  *
  * With --nchan the pollers are nchan long-poll subscribers (GET /sub/ROOM
  * with If-Modified-Since / If-None-Match) and the sender publishes with
@@ -83,11 +86,12 @@ static struct {
 	int poll_timeout;
 	int count;
 	int ramp;                /* connections opened per millisecond tick */
+	double period;           /* badge: seconds between one user's requests */
 	char **names, **cookies;
 	int ncookies;
 } opt = {
 	.prefix = "/chat/api", .room = "all", .users = 10, .senders = 1,
-	.duration = 10, .rate = 50, .poll_timeout = 25, .count = 100, .ramp = 200,
+	.duration = 10, .rate = 50, .poll_timeout = 25, .count = 100, .ramp = 200, .period = 30,
 };
 
 static int ep;
@@ -378,6 +382,12 @@ static void on_response(struct conn *c, int status, const char *hdr, size_t hlen
 	n_status[status / 100 <= 5 ? status / 100 : 0]++;
 	switch (c->role) {
 	case R_GETTER:
+		if (c->phase == P_JOIN) {   /* badge setup: the user joins -R ROOM */
+			if (status != 200)
+				n_errors++;
+			c->phase = P_POLL;
+			break;
+		}
 		if (status != 200)
 			n_errors++;
 		lat_add(t - c->req_ns);
@@ -557,9 +567,9 @@ static void on_event(struct conn *c, uint32_t evs)
 
 static void usage(void)
 {
-	fputs("usage: chatload hold|fanout|send|get [-a HOST:PORT] [-c COOKIEFILE] [-n USERS]\n"
+	fputs("usage: chatload hold|fanout|send|get|badge [-a HOST:PORT] [-c COOKIEFILE] [-n USERS]\n"
 	      "       [-s SENDERS] [-d SECONDS] [-r MSGS_PER_S] [-R ROOM] [-t POLL_TIMEOUT]\n"
-	      "       [-u PATH] [-k COUNT] [-P PREFIX] [--nchan]\n", stderr);
+	      "       [-u PATH] [-k COUNT] [-p PERIOD] [-P PREFIX] [--nchan]\n", stderr);
 	exit(2);
 }
 
@@ -573,7 +583,7 @@ int main(int argc, char **argv)
 		usage();
 	opt.mode = argv[1];
 	optind = 2;
-	while ((ch = getopt_long(argc, argv, "a:c:n:s:d:r:R:t:u:k:P:", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:c:n:s:d:r:R:t:u:k:p:P:", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'c': cookiefile = optarg; break;
@@ -585,6 +595,7 @@ int main(int argc, char **argv)
 		case 't': opt.poll_timeout = atoi(optarg); break;
 		case 'u': opt.url = optarg; break;
 		case 'k': opt.count = atoi(optarg); break;
+		case 'p': opt.period = atof(optarg); break;
 		case 'P': opt.prefix = optarg; break;
 		case 'N': opt.nchan = 1; break;
 		default: usage();
@@ -592,10 +603,15 @@ int main(int argc, char **argv)
 	}
 	int hold = !strcmp(opt.mode, "hold"), fanout = !strcmp(opt.mode, "fanout");
 	int sendm = !strcmp(opt.mode, "send"), get = !strcmp(opt.mode, "get");
-	if (!hold && !fanout && !sendm && !get)
+	int badge = !strcmp(opt.mode, "badge");
+	if (!hold && !fanout && !sendm && !get && !badge)
 		usage();
 	if (get && !opt.url)
 		die("get needs -u PATH");
+	if (badge && !opt.url)
+		opt.url = "/v1/unread";
+	if (badge && (opt.period <= 0 || opt.nchan))
+		die("badge needs -p PERIOD > 0, and speaks galaxy-chat's API only");
 
 	char host[64];
 	const char *colon = strrchr(addr, ':');
@@ -616,7 +632,7 @@ int main(int argc, char **argv)
 
 	int npoll = (hold || fanout) ? opt.users : 0;
 	int nsend = fanout ? 1 : sendm ? opt.senders : 0;
-	int nget = get ? 1 : 0;
+	int nget = get ? 1 : badge ? opt.users : 0;
 	nconns = npoll + nsend + nget;
 	if (!opt.nchan && nconns > opt.ncookies)
 		die("%d users needed, the cookie file has %d", nconns, opt.ncookies);
@@ -700,14 +716,38 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 
+	/* badge setup: each user joins -R ROOM (unless all); not measured */
+	if (badge && strcmp(opt.room, "all")) {
+		long long deadline = now_ns() + 60000000000LL;
+		int ready = 0;
+		for (int i = npoll + nsend; i < nconns; i++)
+			poller_next(&conns[i]);
+		while (ready < nget && now_ns() < deadline) {
+			struct epoll_event evs[256];
+			int n = epoll_wait(ep, evs, 256, 10);
+			for (int i = 0; i < n; i++)
+				on_event(evs[i].data.ptr, evs[i].events);
+			ready = 0;
+			for (int i = npoll + nsend; i < nconns; i++)
+				ready += conns[i].phase == P_POLL && !conns[i].busy;
+		}
+		printf("setup_s %.3f\nsetup_errors %lld\n", (now_ns() - t0) / 1e9, n_errors);
+		n_errors = n_responses = 0;
+		memset(n_status, 0, sizeof n_status);
+		getrusage(RUSAGE_SELF, &ru0);
+	}
+
 	long long start = now_ns(), end = start + (long long)(opt.duration * 1e9);
+	long long period_ns = (long long)(opt.period * 1e9);
 	long long interval = fanout ? (long long)(1e9 / opt.rate) : 0;
 	long long drain_end = 0, t = start;
 	int gets_done = 0;
 	for (int i = npoll; i < npoll + nsend; i++)
 		conns[i].next_ns = start;
-	if (nget)
+	if (get)
 		conn_request(&conns[nconns - 1], "GET", opt.url, NULL);
+	for (int i = 0; badge && i < nget; i++)   /* spread over one period */
+		conns[npoll + nsend + i].next_ns = start + period_ns * i / nget;
 	if (!npoll)
 		getrusage(RUSAGE_SELF, &ru0);
 
@@ -717,11 +757,18 @@ int main(int argc, char **argv)
 			stopping_sends = 1;
 			drain_end = t + 10000000000LL;   /* at most 10 s for the last deliveries */
 		}
-		if (nget && gets_done >= opt.count)
+		if (get && gets_done >= opt.count)
 			break;
 		if (stopping_sends) {
 			if (hold || sendm || t >= drain_end)
 				break;
+			if (badge) {
+				int busy = 0;
+				for (int i = npoll + nsend; i < nconns && !busy; i++)
+					busy = conns[i].busy;
+				if (!busy)
+					break;
+			}
 			if (fanout) {
 				int busy_sender = conns[npoll].busy, done = 1;
 				for (int i = 0; i < npoll && done; i++)
@@ -740,7 +787,15 @@ int main(int argc, char **argv)
 					c->next_ns = t;
 			}
 		}
-		long long wait_ms = 100;
+		for (int i = npoll + nsend; badge && !stopping_sends && i < nconns; i++) {
+			struct conn *c = &conns[i];
+			if (!c->busy && t >= c->next_ns) {
+				conn_request(c, "GET", opt.url, NULL);
+				gets_done++;
+				c->next_ns += period_ns;
+			}
+		}
+		long long wait_ms = badge ? 5 : 100;
 		if (fanout && !stopping_sends && !conns[npoll].busy) {   /* a busy sender waits for its ack */
 			long long d = (conns[npoll].next_ns - t) / 1000000;
 			wait_ms = d < 0 ? 0 : d < 100 ? d : 100;
@@ -754,7 +809,7 @@ int main(int argc, char **argv)
 				continue;
 			if (c->role == R_POLLER)
 				poller_next(c);
-			else if (c->role == R_GETTER && ++gets_done < opt.count)
+			else if (get && ++gets_done < opt.count)
 				conn_request(c, "GET", opt.url, NULL);
 			else if (c->role == R_SENDER && sendm && !stopping_sends) {
 				sender_send(c);
@@ -773,7 +828,7 @@ int main(int argc, char **argv)
 	double cpu = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
 	             ((ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec)) / 1e6;
 	printf("mode %s%s\nusers %d\nsenders %d\nwall_s %.3f\n", opt.mode, opt.nchan ? " nchan" : "",
-	       npoll, nsend, wall);
+	       badge ? nget : npoll, nsend, wall);
 	printf("responses %lld\nstatus_2xx %lld\nstatus_3xx %lld\nstatus_4xx %lld\nstatus_5xx %lld\n",
 	       n_responses, n_status[2], n_status[3], n_status[4], n_status[5]);
 	printf("errors %lld\nreconnects %lld\nempty_polls %lld\n", n_errors, n_reconnects, n_timeouts_empty);
@@ -801,8 +856,10 @@ int main(int argc, char **argv)
 		printf("sent %lld\nacked %lld\nacked_per_s %.1f\n", n_sent, n_acked, n_acked / wall);
 		lat_report("ack");
 	}
-	if (get) {
+	if (get || badge) {
 		printf("requests %d\nbytes_per_response %.0f\n", gets_done, gets_done ? (double)n_bytes_in / gets_done : 0);
+		if (badge)
+			printf("requests_per_s %.1f\n", gets_done / wall);
 		lat_report("get");
 	}
 	printf("chatload_cpu_s %.3f\nchatload_cpu_pct %.1f\n", cpu, 100.0 * cpu / wall);

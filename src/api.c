@@ -14,6 +14,7 @@
 #include "events_body.h"
 #include "httpparse.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "utf8.h"
@@ -27,6 +28,7 @@ int api_store_unusable(struct call *c)
 		return 1;
 	}
 	log_error("store: %s", c->store_error ? c->store_error : "not open");
+	metrics_count(METRICS_STORE_ERROR);
 	reply_header(c->rep, "Retry-After", "5");
 	reply_error(c->rep, 503, "the message store is unavailable; try again shortly");
 	return 1;
@@ -123,6 +125,9 @@ int api_rate_limited(struct call *c, int kind)
 
 	if (wait_ms <= 0)
 		return 0;
+	_Static_assert(METRICS_RATE_OBJECT - METRICS_RATE_SEND == RATE_OBJECT - RATE_SEND,
+	               "metrics.h lists the rate limits in ratelimit.h's order");
+	metrics_count((enum metrics_counter)(METRICS_RATE_SEND + kind));
 	snprintf(secs, sizeof secs, "%lld", (wait_ms + 999) / 1000);
 	reply_header(c->rep, "Retry-After", secs);
 	reply_error(c->rep, 429, "%d %s per %d s; retry in %s s", lim->count, what[kind],
@@ -145,6 +150,7 @@ void api_store_failed(struct call *c, int result, const char *err)
 	default:
 		c->store_failed = 1;
 		log_error("store: %s", err);
+		metrics_count(METRICS_STORE_ERROR);
 		reply_header(c->rep, "Retry-After", "5");
 		reply_error(c->rep, 503, "the message store is unavailable; try again shortly");
 	}
@@ -190,6 +196,31 @@ json_object *api_json_object(const char *body, size_t len, char *err, size_t err
 		return NULL;
 	}
 	return obj;
+}
+
+int api_string_member(json_object *o, const char *key, const char **out,
+                      char *err, size_t errlen)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	const char *s = json_object_get_string(v);
+	if (!json_object_is_type(v, json_type_string) ||
+	    strlen(s) != (size_t)json_object_get_string_len(v)) {
+		snprintf(err, errlen, "%s must be a string", key);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int api_username_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n < USER_NAME_MAX && utf8_scan(name, n, UTF8_CONTROL, NULL) == n;
 }
 
 json_object *api_body_object(struct call *c)

@@ -1,8 +1,8 @@
 /*
  * api.h - what a route handler gets (struct call) and the handlers
- * themselves, one file per group of routes: api_health.c, api_me.c,
+ * themselves, one file per group of routes: api_health.c, api_metrics.c, api_me.c,
  * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c,
- * api_objects.c, api_conv.c.
+ * api_objects.c, api_conv.c, api_unread.c.
  */
 #ifndef GC_API_H
 #define GC_API_H
@@ -33,6 +33,7 @@ struct call {
 	struct user user;          /* set for authenticated routes */
 	char arg[1024];            /* the {room}, {id} or {username} of the path, decoded */
 	char arg2[256];            /* a second one: the {emoji} of a reaction's path */
+	int route;                 /* set by the router: its route's index (-1: none) */
 	/* set by the server: how many requests of heavy routes (searches) this
 	 * process runs now; the router keeps it at most cfg->max_searches.
 	 * NULL: no bound. */
@@ -62,6 +63,7 @@ struct call {
 typedef void (*api_fn)(struct call *c);
 
 void api_health(struct call *c);
+void api_metrics(struct call *c);
 void api_me(struct call *c);
 void api_rooms(struct call *c);
 void api_room_join(struct call *c);
@@ -83,6 +85,10 @@ void api_mute(struct call *c);
 void api_unmute(struct call *c);
 void api_search(struct call *c);
 void api_objects(struct call *c);
+void api_read(struct call *c);
+void api_unread(struct call *c);
+void api_settings(struct call *c);
+void api_settings_put(struct call *c);
 
 /* Shared by handlers: returns 0 when c->store is there, else 1 having
  * answered 503 naming the store problem, or, in a call from memory alone,
@@ -141,6 +147,15 @@ void api_reply_poll(struct call *c, const struct store_events *evs, long long si
 /* Parses body (len bytes) as one strict JSON object of valid UTF-8, nothing
  * after it: a new object the caller puts, or NULL with the reason in err. */
 json_object *api_json_object(const char *body, size_t len, char *err, size_t errlen);
+
+/* The string member key of o into *out (NULL when absent or null). -1 with
+ * err when it is present but not a string or holds a NUL byte. */
+int api_string_member(json_object *o, const char *key, const char **out,
+                      char *err, size_t errlen);
+
+/* 1 when name may be a chat name as a request names a user ("to", "with"):
+ * 1 to USER_NAME_MAX - 1 bytes of UTF-8 without controls. */
+int api_username_ok(const char *name);
 
 /* api_json_object() of c->req's body, answering 400 when it returns NULL. */
 json_object *api_body_object(struct call *c);

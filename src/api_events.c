@@ -24,20 +24,21 @@
  * the user's rooms from the hub's memory, else from the store. */
 static void api_events_wait(struct call *c, long long since, long long checked, long long timeout)
 {
-	char err[256] = "", **rooms = hub_rooms(c->hub, c->user.id);
+	long long as_of;
+	char err[256] = "", **rooms = hub_rooms(c->hub, c->user.id, &as_of);
 	int rc;
 
 	if (!rooms) {
 		if (api_store_unusable(c))
 			return;
-		long long as_of = hub_newest(c->hub);   /* before the store is asked */
+		as_of = hub_newest(c->hub);   /* before the store is asked */
 		if ((rc = store_memberships(c->store, c->user.id, &rooms, err, sizeof err)) != STORE_OK) {
 			api_store_failed(c, rc, err);
 			return;
 		}
 		hub_rooms_learn(c->hub, c->user.id, rooms, as_of);
 	}
-	struct hub_waiter *w = hub_waiter_new(c->user.id, rooms);
+	struct hub_waiter *w = hub_waiter_new(c->user.id, rooms, as_of);
 	if (!w) {
 		reply_error(c->rep, 500, "out of memory");
 		return;

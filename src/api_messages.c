@@ -3,39 +3,22 @@
  * message to one user, perhaps a reply; client_id makes retries safe. The
  * body is checked by api_message_parse(), and an edit's body by
  * api_edit_parse() with the same text rules, pure functions the fuzzer
- * drives.
+ * drives. The users the text mentions are found by Galaxy's current
+ * usernames, as "to" is.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "cfg.h"
+#include "mention.h"
 #include "ratelimit.h"
 #include "room.h"
 #include "store.h"
 #include "utf8.h"
 
 #define CLIENT_ID_MAX 128
-
-/* The string member key of o into *out (NULL when absent or null). -1 with
- * err when it is present but not a string or holds a NUL byte. */
-static int api_string_member(json_object *o, const char *key, const char **out,
-                             char *err, size_t errlen)
-{
-	json_object *v;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	const char *s = json_object_get_string(v);
-	if (!json_object_is_type(v, json_type_string) ||
-	    strlen(s) != (size_t)json_object_get_string_len(v)) {
-		snprintf(err, errlen, "%s must be a string", key);
-		return -1;
-	}
-	*out = s;
-	return 0;
-}
 
 /* The number member key of o into *out (0 when absent or null): -1 with
  * err unless it is a whole number from 1 to 2^53. */
@@ -80,8 +63,7 @@ static int api_message_check(const struct api_message *m, size_t max_text, char 
 	}
 	if (m->room && room_validate(m->room, strlen(m->room), err, errlen) < 0)
 		return 400;
-	if (m->to && (!*m->to || strlen(m->to) >= USER_NAME_MAX ||
-	              utf8_scan(m->to, strlen(m->to), UTF8_CONTROL, NULL) != strlen(m->to))) {
+	if (m->to && !api_username_ok(m->to)) {
 		snprintf(err, errlen, "\"to\" must be a username");
 		return 400;
 	}
@@ -137,12 +119,56 @@ int api_edit_parse(const char *body, size_t len, size_t max_text, json_object **
 	return status;
 }
 
+/* The users m's text mentions (mention.h) as Galaxy names them now, into
+ * found[0..*n) (their names in names): of a direct message only its
+ * recipient to_id can be, and a name under which the chat never saw
+ * anyone is dropped without asking Galaxy. 0, or -1 having answered. */
+static int api_mentions(struct call *c, const struct api_message *m, long long to_id,
+                        char (*names)[MENTION_NAME_MAX], struct store_mention *found, size_t *n)
+{
+	char err[256] = "";
+	int k = mention_find(m->text, strlen(m->text), names, MENTION_MAX), r;
+	long long id;
+
+	*n = 0;
+	if (k < 0) {
+		reply_error(c->rep, 500, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < k; i++) {
+		if (m->to) {   /* found in Galaxy as it is: a lowercase username */
+			if (strcmp(names[i], m->to) == 0)
+				found[(*n)++] = (struct store_mention){ to_id, names[i] };
+			continue;
+		}
+		if ((r = store_name_known(c->store, names[i], err, sizeof err)) < 0) {
+			api_store_failed(c, STORE_ERROR, err);
+			return -1;
+		}
+		if (r == 0)
+			continue;
+		switch (auth_find_user(c->auth, names[i], &id, err, sizeof err)) {
+		case AUTH_OK:
+			found[(*n)++] = (struct store_mention){ id, names[i] };
+			break;
+		case AUTH_UNAVAILABLE:
+			api_galaxy_unavailable(c, err);
+			return -1;
+		default:   /* nobody holds the name in Galaxy now */
+			break;
+		}
+	}
+	return 0;
+}
+
 void api_post_message(struct call *c)
 {
-	char err[256] = "", ts[32] = "";
+	char err[256] = "", ts[32] = "", names[MENTION_MAX][MENTION_NAME_MAX];
 	long long id = 0, to_id = 0;
 	int created = 0, rc;
 	struct api_message m;
+	struct store_mention mentions[MENTION_MAX];
+	size_t n = 0;
 
 	rc = api_message_parse(c->req->body, c->req->body_len, c->cfg->max_message_bytes, &m,
 	                       err, sizeof err);
@@ -151,10 +177,10 @@ void api_post_message(struct call *c)
 		return;
 	}
 	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND) ||
-	    (m.to && !api_find_user(c, m.to, &to_id)))
+	    (m.to && !api_find_user(c, m.to, &to_id)) || api_mentions(c, &m, to_id, names, mentions, &n) < 0)
 		goto out;
-	rc = store_post(c->store, &c->user, m.room, to_id, m.text, m.client_id, m.reply_to, &id, ts,
-	                &created, err, sizeof err);
+	rc = store_post_mentioning(c->store, &c->user, m.room, to_id, m.text, m.client_id, m.reply_to,
+	                           mentions, n, &id, ts, &created, err, sizeof err);
 	if (rc == STORE_NOT_FOUND && m.to && strncmp(err, "no message", 10) != 0)
 		api_no_user(c, m.to);   /* has never used the chat (store.h) */
 	else if (rc != STORE_OK)

@@ -65,6 +65,7 @@
 #include "galaxydb_cards.h"
 #include "httpparse.h"
 #include "log.h"
+#include "metrics.h"
 
 #define AUTH_COOKIE_NAME "galaxysession"
 #define AUTH_POOL_SIZE 4
@@ -233,13 +234,13 @@ static enum auth_result auth_ask(struct auth *a, auth_lookup_fn lookup, const ch
 }
 
 /* The answer about key, a session key or an API key (domain, one of
- * AUTH_DOMAIN_*, says which; lookup asks Galaxy about it): cached, else,
- * if may_ask, Galaxy's, then cached. AUTH_OK with user, AUTH_NO_SESSION
+ * AUTH_DOMAIN_*, says which; lookup asks Galaxy about it, counted as
+ * query in the metrics): cached, else, if may_ask, Galaxy's, then cached. AUTH_OK with user, AUTH_NO_SESSION
  * (Galaxy lets no user in by key), AUTH_UNAVAILABLE with err, or
  * AUTH_NOT_CACHED. */
 static enum auth_result auth_answer(struct auth *a, const char *domain, auth_lookup_fn lookup,
-                                    const char *key, int may_ask, struct user *user,
-                                    char *err, size_t errlen)
+                                    enum metrics_counter query, const char *key, int may_ask,
+                                    struct user *user, char *err, size_t errlen)
 {
 	char text[sizeof AUTH_DOMAIN_SESSION + SESSION_KEY_MAX];
 	unsigned char id[32];
@@ -251,12 +252,16 @@ static enum auth_result auth_answer(struct auth *a, const char *domain, auth_loo
 		snprintf(err, errlen, "SHA-256 failed");
 		return AUTH_UNAVAILABLE;
 	}
-	if (authcache_get(a->cache, id, &res, user))
+	if (authcache_get(a->cache, id, &res, user)) {
+		metrics_count(METRICS_AUTH_CACHE_HIT);
 		return res;
+	}
 	if (!may_ask) {
 		snprintf(err, errlen, "not cached");
 		return AUTH_NOT_CACHED;
 	}
+	metrics_count(METRICS_AUTH_CACHE_MISS);
+	metrics_count(query);
 	res = auth_ask(a, lookup, key, user, err, errlen);
 	if (res != AUTH_UNAVAILABLE)
 		authcache_put(a->cache, id, res, user);
@@ -286,7 +291,7 @@ static enum auth_result auth_session(struct auth *a, const char *cookie_header, 
 		return AUTH_BAD_COOKIE;
 	}
 	cookiewatch_note(a->watch, 1);
-	res = auth_answer(a, AUTH_DOMAIN_SESSION, galaxydb_lookup, key, may_ask, user, err, errlen);
+	res = auth_answer(a, AUTH_DOMAIN_SESSION, galaxydb_lookup, METRICS_GALAXY_SESSION, key, may_ask, user, err, errlen);
 	if (res == AUTH_NO_SESSION)
 		snprintf(err, errlen, "no logged-in Galaxy session for this cookie");
 	return res;
@@ -330,7 +335,7 @@ static enum auth_result auth_api_key(struct auth *a, const struct auth_creds *cr
 		snprintf(err, errlen, "X-API-Key: Galaxy's bootstrap_admin_api_key, which is no user's");
 		return AUTH_NO_KEY;
 	}
-	res = auth_answer(a, AUTH_DOMAIN_KEY, galaxydb_lookup_key, key, may_ask, user, err, errlen);
+	res = auth_answer(a, AUTH_DOMAIN_KEY, galaxydb_lookup_key, METRICS_GALAXY_API_KEY, key, may_ask, user, err, errlen);
 	if (res == AUTH_NO_SESSION) {
 		snprintf(err, errlen, "X-API-Key: not the newest key of a user Galaxy lets in");
 		res = AUTH_NO_KEY;
@@ -393,7 +398,21 @@ enum auth_result auth_find_user(struct auth *a, const char *name, long long *id,
 
 	if (slot < 0)
 		return AUTH_UNAVAILABLE;
+	metrics_count(METRICS_GALAXY_USER);
 	res = auth_of(galaxydb_find(a->pool[slot], name, id, err, errlen));
+	auth_pool_give(a, slot);
+	return res;
+}
+
+enum auth_result auth_contact(struct auth *a, long long id, char email[USER_NAME_MAX],
+                              char *err, size_t errlen)
+{
+	int slot = auth_pool_take(a, err, errlen);
+	enum auth_result res;
+
+	if (slot < 0)
+		return AUTH_UNAVAILABLE;
+	res = auth_of(galaxydb_contact(a->pool[slot], id, email, err, errlen));
 	auth_pool_give(a, slot);
 	return res;
 }
@@ -404,6 +423,7 @@ int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen)
 
 	if (slot < 0)
 		return -1;
+	metrics_count(METRICS_GALAXY_USERS);
 	rc = galaxydb_count_users(a->pool[slot], count, err, errlen);
 	auth_pool_give(a, slot);
 	return rc;
@@ -428,6 +448,7 @@ enum auth_result auth_card(struct auth *a, const struct user *reader,
 		return AUTH_OK;
 	if ((slot = auth_pool_take(a, err, errlen)) < 0)
 		return AUTH_UNAVAILABLE;
+	metrics_count(METRICS_GALAXY_CARD);
 	r = galaxydb_card(a->pool[slot], ref->kind, ref->by, id, ref->user, ref->slug, reader->id,
 	                  reader->admin, card, err, errlen);
 	auth_pool_give(a, slot);

@@ -74,6 +74,13 @@ int auth_by_key_alone(const struct auth_creds *cr);
 enum auth_result auth_find_user(struct auth *a, const char *name, long long *id,
                                 char *err, size_t errlen);
 
+/* The email address notify may write to for the Galaxy user id, asking
+ * Galaxy's database now (galaxydb_contact: an account let in and active).
+ * AUTH_OK with email; AUTH_NO_SESSION for an account deleted, purged,
+ * inactive or gone; AUTH_UNAVAILABLE with err. */
+enum auth_result auth_contact(struct auth *a, long long id, char email[USER_NAME_MAX],
+                              char *err, size_t errlen);
+
 /* Asks Galaxy's database how many users it can see. 0, or -1 with err. */
 int auth_count_users(struct auth *a, long long *count, char *err, size_t errlen);
 

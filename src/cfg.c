@@ -40,6 +40,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addrlist.h"
 #include "cfg.h"
 #include "cookie.h"
 #include "galaxy_config.h"
@@ -488,6 +489,26 @@ static int cfg_post_origins(struct cfg_fill *f)
 	return 0;
 }
 
+/* Each an address or network; "none" alone: no address (admins only). */
+static int cfg_post_metrics_allow(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+
+	if (c->n_metrics_allow == 1 && strcmp(c->metrics_allow[0], "none") == 0) {
+		cfg_free_list(c->metrics_allow, c->n_metrics_allow);
+		c->metrics_allow = NULL;
+		c->n_metrics_allow = 0;
+	}
+	for (size_t i = 0; i < c->n_metrics_allow; i++)
+		if (!addrlist_valid(c->metrics_allow[i])) {
+			snprintf(f->err, f->errlen, "%s: metrics_allow: \"%s\" is not an address or a "
+			         "network such as 127.0.0.1, 10.0.0.0/8, ::1 or 2001:db8::/32 (or say none)",
+			         f->file, c->metrics_allow[i]);
+			return -1;
+		}
+	return 0;
+}
+
 static int cfg_post_poll_timeout(struct cfg_fill *f)
 {
 	if (f->c->poll_timeout >= 40)
@@ -733,6 +754,8 @@ static const struct cfg_key cfg_keys[] = {
 	  .post = cfg_post_store },
 	{ .name = "allowed_origins", CFG_LIST(allowed_origins, n_allowed_origins, ", \t\n"),
 	  .post = cfg_post_origins },
+	{ .name = "metrics_allow", CFG_LIST(metrics_allow, n_metrics_allow, ", \t\n"),
+	  .def = "127.0.0.0/8, ::1", .post = cfg_post_metrics_allow },
 	{ .name = "poll_timeout", CFG_INT(poll_timeout, 1, 3600), .def = "25",
 	  .post = cfg_post_poll_timeout },
 	{ .name = "stream_max_seconds", CFG_INT(stream_max_seconds, 5, 86400), .def = "240",

@@ -59,6 +59,8 @@ struct cfg {
 	char *store;                /* message store: path or postgresql:// URL */
 	char **allowed_origins;     /* extra origins for POST/DELETE */
 	size_t n_allowed_origins;
+	char **metrics_allow;       /* addresses and networks GET /v1/metrics answers (addrlist.h) */
+	size_t n_metrics_allow;
 	int poll_timeout;           /* seconds, maximum and default long-poll wait */
 	int stream_max_seconds;     /* seconds a GET /v1/stream lasts at most */
 	size_t max_message_bytes;   /* message text limit */

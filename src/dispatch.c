@@ -106,6 +106,7 @@ static int dispatch_call(struct dispatch *d, struct worker *wk, struct fcgiio_re
 	};
 
 	router_dispatch(&c);
+	fcgiio_set_route(r, c.route);
 	if (c.store_failed && wk && wk->store)
 		workers_store_failed(wk);   /* a failing connection is remade on the next request */
 	out->stream = c.stream;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "events_body.h"
+#include "metrics.h"
 #include "store.h"
 
 char *events_body(struct store_event *const *evs, size_t n, const char *tail, size_t *len)
@@ -58,6 +59,7 @@ char *events_body_poll(struct store_event *const *evs, size_t n, long long since
 {
 	char tail[48];
 
+	metrics_delivered(evs, n);
 	if (stream)
 		return events_body_stream(evs, n, since, len);
 

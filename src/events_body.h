@@ -20,7 +20,9 @@ char *events_body(struct store_event *const *evs, size_t n, const char *tail, si
  * as a piece of a stream (text/event-stream, GET /v1/stream): an
  * "id: <id>" and "data: <event's JSON>" block per event, or, with none, a
  * heartbeat comment and "id: <since>" (which moves no EventSource's
- * cursor and fires no event). */
+ * cursor and fires no event). Every poll's and stream's answer with
+ * events is made here, so here each event's delivery delay is counted
+ * (metrics_delivered). */
 char *events_body_poll(struct store_event *const *evs, size_t n, long long since, int stream,
                        size_t *len);
 

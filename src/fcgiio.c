@@ -19,6 +19,8 @@
 #include "fcgiio.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
+#include "monotime.h"
 #include "reply.h"
 #include "request.h"
 #include "router.h"
@@ -32,6 +34,8 @@ struct fcgiio_req {
 	int cgi;                    /* the CGI request: environ, stdin, stdout */
 	int conn;                   /* the connection, while fcgx reads from a memfd; else -1 */
 	void *ctx;                  /* its owner's */
+	int route;                  /* the router's index of its route, -1: none (metrics) */
+	long long start_us;         /* monotime_us() when it was accepted */
 };
 
 struct fcgiio {
@@ -80,10 +84,12 @@ void fcgiio_listener(struct fcgiio *io, struct listener *l)
 	pthread_mutex_unlock(&io->lock);
 }
 
-/* Counts one more request in flight; returns 1 when that is more than
+/* Counts r in flight from now; returns 1 when that is more than
  * max_connections. */
-static int fcgiio_count(struct fcgiio *io)
+static int fcgiio_count(struct fcgiio *io, struct fcgiio_req *r)
 {
+	r->route = -1;
+	r->start_us = monotime_us();
 	pthread_mutex_lock(&io->lock);
 	int busy = ++io->in_flight > io->cfg->max_connections;
 	pthread_mutex_unlock(&io->lock);
@@ -138,7 +144,7 @@ struct fcgiio_req *fcgiio_accept(struct fcgiio *io, int fd, int in, int *busy)
 	}
 	if (in != fd)
 		r->conn = fd;
-	if ((*busy = fcgiio_count(io)))
+	if ((*busy = fcgiio_count(io, r)))
 		r->fcgx.keepConnection = 0;
 	return r;
 }
@@ -153,14 +159,14 @@ int fcgiio_accept_on(struct fcgiio *io, int listen_fd, struct fcgiio_req **out)
 		fcgiio_req_free(r);
 		return 0;
 	}
-	fcgiio_count(io);
+	fcgiio_count(io, r);
 	*out = r;
 	return 1;
 }
 
 struct fcgiio_req *fcgiio_cgi(struct fcgiio *io)
 {
-	fcgiio_count(io);
+	fcgiio_count(io, &io->cgi);
 	return &io->cgi;
 }
 
@@ -177,6 +183,11 @@ void fcgiio_set_ctx(struct fcgiio_req *r, void *ctx)
 void *fcgiio_ctx(const struct fcgiio_req *r)
 {
 	return r->ctx;
+}
+
+void fcgiio_set_route(struct fcgiio_req *r, int route)
+{
+	r->route = route;
 }
 
 /* The request has been read, whole, from the memfd the listener filled:
@@ -347,6 +358,7 @@ void fcgiio_respond(struct fcgiio_req *r, struct reply *rep, struct workers *lat
 
 	router_cors(r->io->cfg, request_env(fcgiio_env(r), "HTTP_ORIGIN"), rep);
 	char *resp = reply_serialize(rep, &len);
+	metrics_request(r->route, resp ? rep->status : 500, monotime_us() - r->start_us);
 	fcgiio_read_done(r);
 	if (resp && later && !fcgiio_fits(r, len) &&
 	    (j = calloc(1, sizeof *j))) {

@@ -87,6 +87,11 @@ char *const *fcgiio_env(const struct fcgiio_req *r);
 void fcgiio_set_ctx(struct fcgiio_req *r, void *ctx);
 void *fcgiio_ctx(const struct fcgiio_req *r);
 
+/* The route that answers r (router.h's index, -1: none), which its
+ * answer is counted under (metrics.h) with its status and how long it
+ * took from its accept. */
+void fcgiio_set_route(struct fcgiio_req *r, int route);
+
 /* Waits until no request is in flight. */
 void fcgiio_drain(struct fcgiio *io);
 

@@ -24,6 +24,9 @@
  * deleted too) and would let an external one in, but a chat user is
  * either let in or not, whatever they authenticate with.
  *
+ * Whom notify may email (galaxydb_contact): a user let in as above whose
+ * account is also active, at the account's email.
+ *
  * session_duration follows Galaxy (webapp.py): expired when
  * last_action + duration < now, where Galaxy stores and compares naive
  * *local* time (datetime.now()). A NULL last_action is not expired: its
@@ -190,7 +193,7 @@ enum galaxydb_result galaxydb_find(struct galaxydb *db, const char *name, long l
 		return GALAXYDB_NOT_FOUND;
 	}
 	memset(&u, 0, sizeof u);
-	res = db->be->find(db->st, db, username, want, &u, err, errlen);
+	res = db->be->find(db->st, db, username, want, galaxydb_user_from_row, &u, err, errlen);
 	/* the name must be the one the user has: "user#7" with leading zeros,
 	 * or of a user who has a username, names no one */
 	if (res != GALAXYDB_FOUND || strcmp(u.username, name) != 0)
@@ -209,4 +212,30 @@ enum galaxydb_result galaxydb_run_card(struct galaxydb *db, enum galaxydb_card_s
                                        void *arg, char *err, size_t errlen)
 {
 	return db->be->card(db->st, (int)stmt, params, row, arg, err, errlen);
+}
+
+/* Judges row as one notify may email (galaxydb_contact): as
+ * galaxydb_user_from_row(), and active too. */
+static enum galaxydb_result galaxydb_contact_from_row(const struct galaxydb *db,
+                                                      const struct galaxydb_row *row,
+                                                      struct user *user, char *err, size_t errlen)
+{
+	/* an account waiting for its activation, or deactivated, reads no mail
+	 * of ours (Galaxy's own login refuses it with user_activation_on) */
+	if (!row->active)
+		return GALAXYDB_NOT_FOUND;
+	return galaxydb_user_from_row(db, row, user, err, errlen);
+}
+
+enum galaxydb_result galaxydb_contact(struct galaxydb *db, long long id, char email[USER_NAME_MAX],
+                                      char *err, size_t errlen)
+{
+	struct user u;
+	enum galaxydb_result res;
+
+	memset(&u, 0, sizeof u);
+	res = db->be->find(db->st, db, NULL, id, galaxydb_contact_from_row, &u, err, errlen);
+	if (res == GALAXYDB_FOUND)
+		memcpy(email, u.email, USER_NAME_MAX);
+	return res;
 }

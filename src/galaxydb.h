@@ -62,6 +62,13 @@ enum galaxydb_result galaxydb_lookup_key(struct galaxydb *db, const char *key,
 enum galaxydb_result galaxydb_find(struct galaxydb *db, const char *name, long long *id,
                                    char *err, size_t errlen);
 
+/* The address notify may email the Galaxy user id at, into email: for an
+ * account Galaxy lets in (as galaxydb_lookup judges it) that is also
+ * active. GALAXYDB_NOT_FOUND for any other (deleted, purged, inactive,
+ * none); on GALAXYDB_ERROR a message in err. */
+enum galaxydb_result galaxydb_contact(struct galaxydb *db, long long id, char email[USER_NAME_MAX],
+                                      char *err, size_t errlen);
+
 /* Counts users that are neither deleted nor purged into *count.
  * Returns 0, or -1 with a message (used by health and `check`). */
 int galaxydb_count_users(struct galaxydb *db, long long *count,

@@ -41,6 +41,7 @@ struct galaxydb_row {
 	const char *last_action;         /* the session's, as seconds since 1970
 	                                  * of its naive timestamp; NULL: none */
 	int deleted, purged, external;   /* SQL NULL read as 0, as Python's truth test */
+	int active;                      /* likewise; 1 when the query did not read it */
 };
 
 /* Judges row as Galaxy judges a logged-in session's user and fills user:
@@ -66,11 +67,13 @@ struct galaxydb_backend {
 	enum galaxydb_result (*lookup_key)(void *st, const struct galaxydb *db, const char *key,
 	                                   struct user *user, char *err, size_t errlen);
 	/* Reads the galaxy_user row whose username is username or, when
-	 * username is NULL, whose id is id, and for it calls user_from_row
-	 * before freeing the result. NOT_FOUND also when two rows match (a
-	 * database Galaxy's unique index would forbid). */
+	 * username is NULL, whose id is id, with its active column, and for it
+	 * calls judge (galaxydb.c's, as user_from_row: that one, or one that
+	 * also wants the account active) before freeing the result. NOT_FOUND also when two rows
+	 * match (a database Galaxy's unique index would forbid). */
 	enum galaxydb_result (*find)(void *st, const struct galaxydb *db, const char *username,
-	                             long long id, struct user *user, char *err, size_t errlen);
+	                             long long id, galaxydb_user_fn judge, struct user *user,
+	                             char *err, size_t errlen);
 	int (*count_users)(void *st, long long *count, char *err, size_t errlen);
 	void (*close)(void *st);
 	/* Runs card statement galaxydb_card_stmts[stmt] with params and, for

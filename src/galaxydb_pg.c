@@ -46,7 +46,8 @@ static const char pg_sql_key[] =
 	" ORDER BY n.create_time DESC, n.id DESC LIMIT 1)";
 static const char pg_sql_find[] =
 	"SELECT u.id, u.username, u.email, NULL, u.deleted IS TRUE, u.purged IS TRUE,"
-	" u.external IS TRUE FROM galaxy_user u WHERE u.username = $1 OR u.id = $2::bigint LIMIT 2";
+	" u.external IS TRUE, u.active IS TRUE FROM galaxy_user u"
+	" WHERE u.username = $1 OR u.id = $2::bigint LIMIT 2";
 static const char pg_sql_count[] =
 	"SELECT count(*) FROM galaxy_user WHERE deleted IS NOT TRUE AND purged IS NOT TRUE";
 static const char pg_sql_timeout[] =
@@ -191,8 +192,9 @@ static int pg_true(const PGresult *r, int col)
 	return !PQgetisnull(r, 0, col) && PQgetvalue(r, 0, col)[0] == 't';
 }
 
-/* Judges the one user row of r (two rows: NOT_FOUND) and PQclear()s r. */
-static enum galaxydb_result pg_user(const struct pg *pg, PGresult *r, const struct galaxydb *db,
+/* Judges the one user row of r (its active column the 8th, when it has
+ * one) with judge (two rows: NOT_FOUND) and PQclear()s r. */
+static enum galaxydb_result pg_user(PGresult *r, const struct galaxydb *db, galaxydb_user_fn judge,
                                     struct user *user, char *err, size_t errlen)
 {
 	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
@@ -202,8 +204,9 @@ static enum galaxydb_result pg_user(const struct pg *pg, PGresult *r, const stru
 			.id = strtoll(PQgetvalue(r, 0, 0), NULL, 10), .username = pg_text(r, 1),
 			.email = pg_text(r, 2), .last_action = pg_text(r, 3),
 			.deleted = pg_true(r, 4), .purged = pg_true(r, 5), .external = pg_true(r, 6),
+			.active = PQnfields(r) < 8 || pg_true(r, 7),
 		};
-		res = pg->user_from_row(db, &row, user, err, errlen);
+		res = judge(db, &row, user, err, errlen);
 	}
 	PQclear(r);
 	return res;
@@ -214,7 +217,7 @@ static enum galaxydb_result pg_lookup(void *st, const struct galaxydb *db, const
 {
 	PGresult *r = pg_exec(st, "gc_lookup", 1, &key, err, errlen);
 
-	return r ? pg_user(st, r, db, user, err, errlen) : GALAXYDB_ERROR;
+	return r ? pg_user(r, db, ((struct pg *)st)->user_from_row, user, err, errlen) : GALAXYDB_ERROR;
 }
 
 static enum galaxydb_result pg_lookup_key(void *st, const struct galaxydb *db, const char *key,
@@ -229,11 +232,12 @@ static enum galaxydb_result pg_lookup_key(void *st, const struct galaxydb *db, c
 		return GALAXYDB_ERROR;
 	pg->key_ready = 1;
 	r = pg_exec(pg, "gc_key", 1, &key, err, errlen);
-	return r ? pg_user(pg, r, db, user, err, errlen) : GALAXYDB_ERROR;
+	return r ? pg_user(r, db, pg->user_from_row, user, err, errlen) : GALAXYDB_ERROR;
 }
 
 static enum galaxydb_result pg_find(void *st, const struct galaxydb *db, const char *username,
-                                    long long id, struct user *user, char *err, size_t errlen)
+                                    long long id, galaxydb_user_fn judge, struct user *user,
+                                    char *err, size_t errlen)
 {
 	char idtext[24];
 	const char *params[2] = { username, idtext };   /* a NULL username matches no row */
@@ -241,7 +245,7 @@ static enum galaxydb_result pg_find(void *st, const struct galaxydb *db, const c
 
 	snprintf(idtext, sizeof idtext, "%lld", username ? 0 : id);
 	r = pg_exec(st, "gc_find", 2, params, err, errlen);
-	return r ? pg_user(st, r, db, user, err, errlen) : GALAXYDB_ERROR;
+	return r ? pg_user(r, db, judge, user, err, errlen) : GALAXYDB_ERROR;
 }
 
 static int pg_count_users(void *st, long long *count, char *err, size_t errlen)

@@ -37,7 +37,7 @@ static const char sq_sql_key[] =
 	" (SELECT n.id FROM api_keys n WHERE n.user_id = k.user_id AND n.deleted = 0"
 	" ORDER BY n.create_time DESC, n.id DESC LIMIT 1)";
 static const char sq_sql_find[] =
-	"SELECT u.id, u.username, u.email, NULL, u.deleted, u.purged, u.external"
+	"SELECT u.id, u.username, u.email, NULL, u.deleted, u.purged, u.external, u.active"
 	" FROM galaxy_user u WHERE u.username = ?1 OR u.id = ?2 LIMIT 2";
 static const char sq_sql_count[] =
 	"SELECT count(*) FROM galaxy_user"
@@ -109,10 +109,11 @@ static const char *sq_text(sqlite3_stmt *st, int col)
 	return (const char *)sqlite3_column_text(st, col);
 }
 
-/* Runs st, bound, for one user row: judges it (two rows: NOT_FOUND), then
- * resets st. what names the query in an error. */
+/* Runs st, bound, for one user row (its active column the 8th, when it
+ * has one): judges it with judge (two rows: NOT_FOUND), then resets st.
+ * what names the query in an error. */
 static enum galaxydb_result sq_user(struct sq *sq, sqlite3_stmt *st, const struct galaxydb *db,
-                                    struct user *user, const char *what,
+                                    galaxydb_user_fn judge, struct user *user, const char *what,
                                     char *err, size_t errlen)
 {
 	enum galaxydb_result res = GALAXYDB_NOT_FOUND;
@@ -125,8 +126,9 @@ static enum galaxydb_result sq_user(struct sq *sq, sqlite3_stmt *st, const struc
 			.deleted = sqlite3_column_int(st, 4) != 0,
 			.purged = sqlite3_column_int(st, 5) != 0,
 			.external = sqlite3_column_int(st, 6) != 0,
+			.active = sqlite3_column_count(st) < 8 || sqlite3_column_int(st, 7) != 0,
 		};
-		res = sq->user_from_row(db, &row, user, err, errlen);
+		res = judge(db, &row, user, err, errlen);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			res = GALAXYDB_NOT_FOUND;
 			rc = SQLITE_DONE;
@@ -149,7 +151,7 @@ static enum galaxydb_result sq_lookup(void *p, const struct galaxydb *db, const 
 	if (sq_connect(sq, err, errlen) < 0)
 		return GALAXYDB_ERROR;
 	sqlite3_bind_text(sq->lookup, 1, key, -1, SQLITE_STATIC);
-	return sq_user(sq, sq->lookup, db, user, "lookup", err, errlen);
+	return sq_user(sq, sq->lookup, db, sq->user_from_row, user, "lookup", err, errlen);
 }
 
 static enum galaxydb_result sq_lookup_key(void *p, const struct galaxydb *db, const char *key,
@@ -164,11 +166,12 @@ static enum galaxydb_result sq_lookup_key(void *p, const struct galaxydb *db, co
 		return GALAXYDB_ERROR;
 	}
 	sqlite3_bind_text(sq->key, 1, key, -1, SQLITE_STATIC);
-	return sq_user(sq, sq->key, db, user, "API key lookup", err, errlen);
+	return sq_user(sq, sq->key, db, sq->user_from_row, user, "API key lookup", err, errlen);
 }
 
 static enum galaxydb_result sq_find(void *p, const struct galaxydb *db, const char *username,
-                                    long long id, struct user *user, char *err, size_t errlen)
+                                    long long id, galaxydb_user_fn judge, struct user *user,
+                                    char *err, size_t errlen)
 {
 	struct sq *sq = p;
 
@@ -176,7 +179,7 @@ static enum galaxydb_result sq_find(void *p, const struct galaxydb *db, const ch
 		return GALAXYDB_ERROR;
 	sqlite3_bind_text(sq->find, 1, username, -1, SQLITE_STATIC);   /* NULL: matches no row */
 	sqlite3_bind_int64(sq->find, 2, username ? 0 : id);
-	return sq_user(sq, sq->find, db, user, "user lookup", err, errlen);
+	return sq_user(sq, sq->find, db, judge, user, "user lookup", err, errlen);
 }
 
 static int sq_count_users(void *p, long long *count, char *err, size_t errlen)

@@ -56,7 +56,7 @@ struct hub {
 	struct hub_group *groups[HUB_BY_N][HUB_GROUP_SLOTS];   /* by key */
 };
 
-struct hub_waiter *hub_waiter_new(long long user_id, char **rooms)
+struct hub_waiter *hub_waiter_new(long long user_id, char **rooms, long long as_of)
 {
 	struct hub_waiter *w = calloc(1, sizeof *w);
 	if (!w) {
@@ -65,6 +65,7 @@ struct hub_waiter *hub_waiter_new(long long user_id, char **rooms)
 	}
 	w->user_id = user_id;
 	w->rooms = rooms;
+	w->rooms_as_of = as_of;
 	return w;
 }
 
@@ -125,12 +126,13 @@ static void hub_ring_rewrite(struct store_event *ev, void (*fn)(json_object *o, 
 }
 
 /* A removed message, or the edit event or reply_to of one: "deleted":
- * true, no text (and no edited). */
+ * true, no text (and no edited, no mentions). */
 static void hub_json_removed(json_object *o, json_object *by)
 {
 	(void)by;
 	json_object_object_del(o, "text");
 	json_object_object_del(o, "edited");
+	json_object_object_del(o, "mentions");
 	json_object_object_add(o, "deleted", json_object_new_boolean(1));
 }
 
@@ -323,6 +325,16 @@ static void hub_checked_to_newest(struct hub *h, struct hub_waiter *w)
 		w->checked = h->last_id;
 }
 
+/* Keeps w's rooms in step with ev, the next event w is offered, when ev
+ * is newer than what they were taken at (hub_waiter's rooms_as_of). */
+static void hub_waiter_track(struct hub_waiter *w, const struct store_event *ev)
+{
+	if (ev->id > w->rooms_as_of) {
+		roomcache_track(&w->rooms, w->user_id, ev);
+		w->rooms_as_of = ev->id;
+	}
+}
+
 /* Offers the ring's events from index first on to every waiter. */
 static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
 {
@@ -336,7 +348,7 @@ static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
 			struct store_event *ev = hub_ring_at(h, i);
 			if (ev->id <= w->checked)
 				continue;
-			roomcache_track(&w->rooms, w->user_id, ev);
+			hub_waiter_track(w, ev);
 			if (store_event_visible(ev, w->user_id, w->rooms))
 				pick[n++] = ev;
 		}
@@ -533,7 +545,7 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 	}
 	for (size_t i = hub_ring_after(h, w->checked); i < h->ring_n && n < STORE_MAX_LIMIT; i++) {
 		struct store_event *ev = hub_ring_at(h, i);
-		roomcache_track(&w->rooms, w->user_id, ev);
+		hub_waiter_track(w, ev);
 		if (store_event_visible(ev, w->user_id, w->rooms))
 			pick[n++] = ev;
 	}
@@ -585,12 +597,13 @@ size_t hub_waiting(struct hub *h)
 	return n;
 }
 
-char **hub_rooms(struct hub *h, long long user_id)
+char **hub_rooms(struct hub *h, long long user_id, long long *as_of)
 {
 	char **copy = NULL;
 
 	pthread_mutex_lock(&h->lock);
 	copy = roomcache_get(h->rooms, user_id);
+	*as_of = h->last_id;
 	pthread_mutex_unlock(&h->lock);
 	return copy;
 }

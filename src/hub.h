@@ -32,6 +32,10 @@ struct hub_waiter {
 	long long user_id;
 	unsigned long long addr_key; /* hub_addr_key() of the client's address, 0: not known */
 	char **rooms;          /* rooms the user is in, NULL-terminated, owned */
+	long long rooms_as_of; /* rooms are the user's as of this event id: only
+	                        * the joins and leaves after it change them, so a
+	                        * replay from an older cursor never sees a room
+	                        * left as if still joined (membership is now) */
 	long long since;       /* the client's cursor */
 	long long checked;     /* every event <= checked was already looked at;
 	                        * may be ahead of the hub, never goes back */
@@ -54,8 +58,9 @@ struct hub_waiter {
  * counted: 0 when there is none. */
 unsigned long long hub_addr_key(const char *addr);
 
-/* A new waiter for user_id, taking ownership of rooms (may be NULL on ENOMEM). */
-struct hub_waiter *hub_waiter_new(long long user_id, char **rooms);
+/* A new waiter for user_id, taking ownership of rooms (may be NULL on
+ * ENOMEM), the user's rooms as of event id as_of. */
+struct hub_waiter *hub_waiter_new(long long user_id, char **rooms, long long as_of);
 void hub_waiter_free(struct hub_waiter *w);
 
 /* Starts the hub for cfg->store (its own store connection and thread),
@@ -85,8 +90,8 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len);
  * list the caller frees with store_free_names(), or NULL when the hub does
  * not know them (then the caller asks the store and tells the hub with
  * hub_rooms_learn()). The hub's roomcache.c table, fed every event the
- * hub reads. */
-char **hub_rooms(struct hub *h, long long user_id);
+ * hub reads; *as_of is the newest of them (the list is current at it). */
+char **hub_rooms(struct hub *h, long long user_id, long long *as_of);
 
 /* Tells the hub user_id's rooms (copied) as the store gave them after
  * every event up to as_of had been committed: as_of is hub_newest() taken

@@ -5,6 +5,7 @@
  *   galaxy-chat [-c FILE] --listen ADDR      standalone FastCGI server for nginx
  *   galaxy-chat check [-c FILE]              validate config, reach both databases, report
  *   galaxy-chat prune [-c FILE] [...]        delete old events (prune.c)
+ *   galaxy-chat notify [-c FILE] [--dry-run] email what users missed (notify.c)
  *   galaxy-chat export [-c FILE] --room ...  one room's log for a report (export.c)
  *   galaxy-chat migrate --from SQLITE --to POSTGRESQL   copy the store into PostgreSQL
  *   galaxy-chat backup [-c FILE] --to PATH   a copy of the SQLite store while it runs (backup.c)
@@ -31,6 +32,7 @@
 #include "export.h"
 #include "log.h"
 #include "migrate.h"
+#include "notify.h"
 #include "prune.h"
 #include "server.h"
 
@@ -43,6 +45,7 @@ static void usage(FILE *out)
 	        "       galaxy-chat check [-c FILE]\n"
 	        "       galaxy-chat check --store PATH\n"
 	        "       galaxy-chat prune [-c FILE] [--older-than DAYS] [--dry-run] [--batch N]\n"
+	        "       galaxy-chat notify [-c FILE] [--dry-run]\n"
 	        "       galaxy-chat export [-c FILE] --room NAME --since DATE [--until DATE]\n"
 	        "                          [--format text|json|csv]\n"
 	        "       galaxy-chat migrate --from PATH --to postgresql://...\n"
@@ -58,6 +61,7 @@ static void usage(FILE *out)
 	        "  --socket-group GROUP  that socket's group (the web server's)\n"
 	        "  -v, --verbose  log debugging detail\n"
 	        "prune deletes events older than retention_days (or DAYS) in short batches;\n"
+	        "notify emails users their unread mentions and direct messages (every minute);\n"
 	        "export writes one room's log, UTC dates, --until exclusive, to stdout.\n"
 	        "migrate copies an SQLite store (a path or sqlite:////PATH) into an empty\n"
 	        "PostgreSQL store, ids and times kept.\n"
@@ -108,7 +112,7 @@ static void main_explain_unserved(const char *config)
 	        "Apache (mod_fcgid, CGI) starts galaxy-chat itself: see doc/deploying.md.\n");
 }
 
-enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT, CMD_MIGRATE, CMD_BACKUP };
+enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT, CMD_MIGRATE, CMD_BACKUP, CMD_NOTIFY };
 
 /* migrate: --from and --to, nothing else (it needs no configuration). */
 static int main_migrate(int argc, char **argv, int configured)
@@ -132,7 +136,8 @@ static int main_migrate(int argc, char **argv, int configured)
 
 int main(int argc, char **argv)
 {
-	static const char *const names[] = { NULL, "check", "prune", "export", "migrate", "backup" };
+	static const char *const names[] = { NULL, "check", "prune", "export", "migrate", "backup",
+	                                     "notify" };
 	const char *config = NULL, *listen_addr = NULL, *socket_group = NULL;
 	enum command cmd = CMD_SERVE;
 	char *cmd_argv[MAX_ARGS];
@@ -162,10 +167,10 @@ int main(int argc, char **argv)
 			log_set_level(LOG_LVL_DEBUG);
 			continue;
 		}
-		for (c = CMD_CHECK; c <= CMD_BACKUP; c++)
+		for (c = CMD_CHECK; c <= CMD_NOTIFY; c++)
 			if (strcmp(a, names[c]) == 0)
 				break;
-		if (cmd == CMD_SERVE && c <= CMD_BACKUP && !listen_addr) {
+		if (cmd == CMD_SERVE && c <= CMD_NOTIFY && !listen_addr) {
 			cmd = c;
 		} else if (cmd >= CMD_CHECK && cmd_argc < MAX_ARGS) {
 			cmd_argv[cmd_argc++] = argv[i];
@@ -203,6 +208,9 @@ int main(int argc, char **argv)
 		break;
 	case CMD_BACKUP:
 		status = backup_main(cfg, cmd_argc, cmd_argv, stdout);
+		break;
+	case CMD_NOTIFY:
+		status = notify_main(cfg, cmd_argc, cmd_argv, stdout);
 		break;
 	default:
 		status = server_run(cfg, listen_addr, socket_group);

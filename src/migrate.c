@@ -5,9 +5,10 @@
  * The target is opened once with store_open(), which creates its schema
  * and nothing but the room `all`. Then, in one PostgreSQL transaction
  * holding its tables locked: the target must be empty (else nothing is
- * changed), its `all` goes, and users, mutes, rooms, members, events,
- * message versions and reactions are copied row by row with their ids,
- * every column the source has, through
+ * changed), its `all` (and notify's scan) goes, and users, mutes, rooms,
+ * members, events, message versions and reactions, the read markers and
+ * counters, mentions, settings and notify's records are copied row by row
+ * with their ids, every column the source has, through
  * prepared INSERTs (so columns later schema versions add are copied too);
  * last, the id sequences are set past the largest ids. The source is read
  * in one read transaction, so a store still in use is copied as of one
@@ -31,6 +32,9 @@ static const struct {
 	{ "users", "id" }, { "mutes", "user_id" }, { "rooms", "id" },
 	{ "members", "room_id, user_id" }, { "events", "id" },
 	{ "message_versions", "message_id, version" }, { "reactions", "message_id, emoji, user_id" },
+	{ "reads", "user_id, room_id" }, { "direct", "user_id, peer_id" },
+	{ "mentions", "user_id, room_id, event_id" }, { "settings", "user_id" },
+	{ "notify_users", "user_id" }, { "notify_state", "id" },
 };
 
 /* "PostgreSQL: what: libpq's message" on one line into err. */
@@ -191,18 +195,19 @@ static int migrate_copy(sqlite3 *src, PGconn *pg, FILE *out, char *err, size_t e
 		return -1;
 	}
 	if (pg_run(pg, "BEGIN", 0, NULL, NULL, err, errlen) < 0 ||
-	    pg_run(pg, "LOCK TABLE users, mutes, rooms, members, events, message_versions, reactions"
-	           " IN EXCLUSIVE MODE",
+	    pg_run(pg, "LOCK TABLE users, mutes, rooms, members, events, message_versions, reactions,"
+	           " reads, direct, mentions, settings, notify_users, notify_state IN EXCLUSIVE MODE",
 	           0, NULL, NULL, err, errlen) < 0 ||
 	    migrate_versions(src, pg, err, errlen) < 0 ||
 	    migrate_check_empty(pg, err, errlen) < 0 ||
-	    pg_run(pg, "DELETE FROM rooms", 0, NULL, NULL, err, errlen) < 0)
+	    pg_run(pg, "DELETE FROM rooms", 0, NULL, NULL, err, errlen) < 0 ||
+	    pg_run(pg, "DELETE FROM notify_state", 0, NULL, NULL, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < sizeof migrate_tables / sizeof *migrate_tables; i++) {
 		if (migrate_table(src, pg, migrate_tables[i].name, migrate_tables[i].order,
 		                  &rows, err, errlen) < 0)
 			return -1;
-		fprintf(out, "%-8s %lld rows\n", migrate_tables[i].name, rows);
+		fprintf(out, "%-12s %lld rows\n", migrate_tables[i].name, rows);
 	}
 	for (i = 0; i < 2; i++) {
 		const char *table = i ? "events" : "rooms";

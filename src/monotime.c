@@ -1,5 +1,6 @@
 /*
- * monotime.c - the monotonic clock in milliseconds (see monotime.h).
+ * monotime.c - the monotonic clock in milliseconds and microseconds (see
+ * monotime.h).
  */
 #include <time.h>
 
@@ -11,4 +12,12 @@ long long monotime_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long monotime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

@@ -9,4 +9,7 @@
 /* CLOCK_MONOTONIC now, in ms. */
 long long monotime_ms(void);
 
+/* The same in microseconds (how long a request took, for metrics). */
+long long monotime_us(void);
+
 #endif

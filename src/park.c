@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "fcgiio.h"
 #include "hub.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "park.h"
 #include "reply.h"
@@ -98,6 +99,7 @@ static void park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
 	                      .cursor = w->cursor, .body = body, .len = len, .n = n };
 	struct park *p = fcgiio_ctx(e.r);
 
+	metrics_waiting(-1);
 	if (e.stream && !n && monotime_ms() < w->deadline) {
 		struct reply rep = { 0 };
 		free(body);
@@ -121,8 +123,10 @@ int park_take(struct park *p, struct fcgiio_req *r, struct hub_waiter *w, void *
 	w->stream = stream;
 	fcgiio_set_ctx(r, p);
 	int rc = hub_take(p->hub, w, &body, &len);
-	if (rc == 0)
+	if (rc == 0) {
+		metrics_waiting(1);
 		return 0;
+	}
 	*cursor = w->cursor;
 	hub_waiter_free(w);
 	if (rc == 1) {

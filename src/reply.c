@@ -47,6 +47,7 @@ void reply_raw(struct reply *r, int status, const char *json, size_t len)
 {
 	free(r->body);
 	r->status = status;
+	r->content_type = NULL;
 	r->body = malloc(len + 1);
 	r->body_len = r->body ? len : 0;
 	if (r->body) {
@@ -55,6 +56,13 @@ void reply_raw(struct reply *r, int status, const char *json, size_t len)
 	} else {
 		r->status = 500;
 	}
+}
+
+void reply_text(struct reply *r, int status, const char *content_type, const char *body, size_t len)
+{
+	reply_raw(r, status, body, len);
+	if (r->body)
+		r->content_type = content_type;
 }
 
 static const char reply_oom_body[] =
@@ -124,7 +132,8 @@ char *reply_serialize(const struct reply *r, size_t *len)
 	                 "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
 	                 "Referrer-Policy: no-referrer\r\n",
 	                 status, reason,
-	                 r->stream ? "text/event-stream; charset=utf-8" : "application/json; charset=utf-8",
+	                 r->stream ? "text/event-stream; charset=utf-8"
+	                 : r->content_type ? r->content_type : "application/json; charset=utf-8",
 	                 length);
 	size_t o = (size_t)n;
 	for (int h = 0; h < r->n_headers; h++)

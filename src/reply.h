@@ -13,7 +13,8 @@
 
 struct reply {
 	int status;                     /* 0 until set */
-	char *body;                     /* JSON text, owned */
+	char *body;                     /* JSON text (or content_type's), owned */
+	const char *content_type;       /* static; NULL: JSON */
 	size_t body_len;
 	char *headers[REPLY_MAX_HEADERS];   /* "Name: value", owned */
 	int n_headers;
@@ -27,6 +28,10 @@ void reply_json(struct reply *r, int status, json_object *body);
 
 /* Sets status and a body that is already JSON text (copied). */
 void reply_raw(struct reply *r, int status, const char *json, size_t len);
+
+/* Sets status and a body of content_type (a static string), copied: the
+ * one answer that is not JSON (GET /v1/metrics). */
+void reply_text(struct reply *r, int status, const char *content_type, const char *body, size_t len);
 
 /* {"error": {"code": <from status>, "message": <printf>}} */
 void reply_error(struct reply *r, int status, const char *fmt, ...)

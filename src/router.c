@@ -35,6 +35,7 @@ struct route {
 
 static const struct route routes[] = {
 	{ "GET", "/v1/health", api_health, 1, ROUTE_WORKER },
+	{ "GET", "/v1/metrics", api_metrics, 1, ROUTE_WORKER },
 	{ "GET", "/v1/me", api_me, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms", api_rooms, 0, ROUTE_WORKER },
 	{ "POST", "/v1/rooms/{*}/join", api_room_join, 0, ROUTE_WORKER },
@@ -57,7 +58,24 @@ static const struct route routes[] = {
 	{ "DELETE", "/v1/users/{*}/mute", api_unmute, 0, ROUTE_WORKER },
 	{ "GET", "/v1/search", api_search, 0, ROUTE_HEAVY },
 	{ "GET", "/v1/objects", api_objects, 0, ROUTE_WORKER },
+	{ "POST", "/v1/read", api_read, 0, ROUTE_WORKER },
+	{ "GET", "/v1/unread", api_unread, 0, ROUTE_WORKER },
+	{ "GET", "/v1/me/settings", api_settings, 0, ROUTE_WORKER },
+	{ "PUT", "/v1/me/settings", api_settings_put, 0, ROUTE_WORKER },
 };
+
+#define ROUTER_N (sizeof routes / sizeof *routes)
+
+const char *router_route_name(size_t i)
+{
+	static char names[ROUTER_N][64];   /* made once, before the threads start */
+
+	if (i >= ROUTER_N)
+		return NULL;
+	if (!names[i][0])
+		snprintf(names[i], sizeof names[i], "%s %s", routes[i].method, routes[i].pattern);
+	return names[i];
+}
 
 /* Copies len bytes of s into arg (a buffer of size) as a string: 0, or -1
  * when they do not fit or are none. */
@@ -252,7 +270,8 @@ void router_dispatch(struct call *c)
 	const struct route *hit = NULL;
 	char allow[64] = "";
 
-	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+	c->route = -1;
+	for (size_t i = 0; i < ROUTER_N; i++) {
 		if (!router_match(routes[i].pattern, req->path, c))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
@@ -303,6 +322,7 @@ void router_dispatch(struct call *c)
 			return;
 		}
 	}
+	c->route = (int)(hit - routes);
 	if (!hit->open && router_authenticate(c) < 0)
 		return;
 	if (hit->class == ROUTE_HEAVY && router_heavy_enter(c) < 0)

@@ -14,9 +14,14 @@
  * the Origin is one of allowed_origins). With c->memory_only, only the
  * long poll's route runs, and only from memory (struct call); anything
  * else sets c->not_in_memory.
+ * c->route becomes the index of the route that answers (-1: none).
  * A heavy route (search) beyond max_searches running in the process
  * (c->heavy) gets 503 with Retry-After instead of a worker's time. */
 void router_dispatch(struct call *c);
+
+/* The name of route i of the table, "METHOD pattern" (e.g.
+ * "POST /v1/rooms/{*}/join"), for metrics; NULL past the last. The first call for each i must come before the threads. */
+const char *router_route_name(size_t i);
 
 /* Fills c->rep with the answer to a request whose authentication failed
  * with result (an enum auth_result other than AUTH_OK and AUTH_NOT_CACHED;

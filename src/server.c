@@ -34,10 +34,12 @@
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "park.h"
 #include "presence.h"
 #include "ratelimit.h"
 #include "request.h"
+#include "router.h"
 #include "server.h"
 #include "workers.h"
 
@@ -163,7 +165,8 @@ static int server_listen(struct dispatch *d, int listen_fd, rlim_t nofile, const
 	return 0;
 }
 
-int server_run(const struct cfg *cfg, const char *listen_addr, const char *socket_group)
+/* server_run's serving, between the metrics' opening and closing. */
+static int server_serve(const struct cfg *cfg, const char *listen_addr, const char *socket_group)
 {
 	struct park park = { .cfg = cfg, .stream = dispatch_stream_wake };
 	struct dispatch d = { .cfg = cfg, .park = &park };
@@ -172,13 +175,11 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 	int listen_fd = 0, cgi = 0, status = 0;
 	sigset_t stopset;
 
-	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&stopset);
 	sigaddset(&stopset, SIGTERM);
 	sigaddset(&stopset, SIGINT);
 	sigaddset(&stopset, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stopset, NULL);   /* inherited by every thread */
-
 	if (FCGX_Init() != 0) {
 		log_error("cannot initialise libfcgi");
 		return 1;
@@ -250,5 +251,23 @@ int server_run(const struct cfg *cfg, const char *listen_addr, const char *socke
 	rate_close(d.rate);
 	fcgiio_free(d.io);
 	server_unlink_listen(listen_addr);
+	return status;
+}
+
+int server_run(const struct cfg *cfg, const char *listen_addr, const char *socket_group)
+{
+	const char *routes[64];
+	size_t n = 0;
+	char err[4400];
+	int status;
+
+	signal(SIGPIPE, SIG_IGN);
+	/* the host's counters, before any thread counts */
+	while (n < sizeof routes / sizeof *routes && (routes[n] = router_route_name(n)))
+		n++;
+	if (metrics_open(cfg, routes, n, err, sizeof err) < 0)
+		log_warning("%s; this process counts alone", err);
+	status = server_serve(cfg, listen_addr, socket_group);
+	metrics_close();
 	return status;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mention.h"
 #include "presence.h"
 #include "room.h"
 #include "store_drivers.h"
@@ -58,6 +59,14 @@ static int store_event_add(struct store *st, const struct user *u, enum event_ty
 	ev.room_id = room_id;
 	ev.target = target;
 	return st->drv->event_add(st, &ev, id);
+}
+
+/* Inside a write transaction: the direct message id from user_id to
+ * to_user_id counted unread for the recipient (one's own never counts). */
+static int store_direct_counted(struct store *st, long long user_id, long long to_user_id,
+                                long long id)
+{
+	return user_id == to_user_id ? 0 : st->drv->direct_count(st, user_id, to_user_id, id);
 }
 
 int store_member(struct store *st, long long room_id, long long user_id)
@@ -191,7 +200,8 @@ enum store_result store_user_seen(struct store *st, struct presence *p, const st
 		return st->drv->fail(st, "reading a user", err, errlen);
 	if (r == 0) {
 		store_time(row.ts, 0);
-		if (st->drv->users_seen(st, &row, 1, 1) < 0)
+		/* a new user has read `all` up to now (a known one keeps their marker) */
+		if (st->drv->users_seen(st, &row, 1, 1) < 0 || st->drv->read_start(st, u->id, st->all_id) < 0)
 			return st->drv->fail(st, "recording users", err, errlen);
 	}
 	presence_done(p, u, r == 1);
@@ -242,8 +252,10 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 			return STORE_FORBIDDEN;
 		}
 	}
+	/* a new member has read up to their join: what was said before is history */
 	if ((added = d->member_add(st, room_id, u->id, ts)) < 0 ||
-	    (added == 1 && store_event_add(st, u, EV_JOIN, room_id, 0, ts, event_id) < 0))
+	    (added == 1 && (store_event_add(st, u, EV_JOIN, room_id, 0, ts, event_id) < 0 ||
+	                    d->read_start(st, u->id, room_id) < 0)))
 		return d->fail(st, "joining a room", err, errlen);
 	return store_commit(st, *event_id != 0, "joining a room", err, errlen);
 }
@@ -270,7 +282,8 @@ enum store_result store_leave(struct store *st, const struct user *u, const char
 		return found ? STORE_FORBIDDEN : STORE_NOT_FOUND;
 	}
 	if ((gone = d->member_del(st, room_id, u->id)) < 0 ||
-	    (gone == 1 && store_event_add(st, u, EV_LEAVE, room_id, 0, ts, event_id) < 0))
+	    (gone == 1 && (store_event_add(st, u, EV_LEAVE, room_id, 0, ts, event_id) < 0 ||
+	                   d->read_del(st, u->id, room_id) < 0)))
 		return d->fail(st, "leaving a room", err, errlen);
 	return store_commit(st, *event_id != 0, "leaving a room", err, errlen);
 }
@@ -351,10 +364,88 @@ enum store_result store_post(struct store *st, const struct user *u,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen)
 {
+	return store_post_mentioning(st, u, room, to_user_id, text, client_id, reply_to, NULL, 0,
+	                             id, ts, created, err, errlen);
+}
+
+int store_name_known(struct store *st, const char *name, char *err, size_t errlen)
+{
+	int r = st->drv->user_named(st, name, 0);
+
+	if (r < 0)
+		st->drv->fail(st, "finding a name", err, errlen);
+	return r;
+}
+
+/* The mentioned of a message (store.h, store_post_mentioning), inside its
+ * transaction: their ids into ids, their names, space-separated, into
+ * names (NULL when none); how many, or -1. */
+static int store_mentioned(struct store *st, const struct user *u, long long room_id,
+                           long long to_user_id, const struct store_mention *m, size_t n,
+                           long long ids[MENTION_MAX], char **names)
+{
+	static const size_t cap = MENTION_MAX * MENTION_NAME_MAX;
+	int count = 0, r;
+
+	*names = NULL;
+	for (size_t i = 0; i < n && i < MENTION_MAX; i++) {
+		int dup = m[i].user_id == u->id;
+		for (int k = 0; k < count && !dup; k++)
+			dup = ids[k] == m[i].user_id;
+		if (dup || strlen(m[i].name) >= MENTION_NAME_MAX)
+			continue;
+		if ((r = st->drv->user_named(st, m[i].name, m[i].user_id)) == 1)
+			r = room_id ? store_member(st, room_id, m[i].user_id) : m[i].user_id == to_user_id;
+		if (r < 0 || (r == 1 && !*names && !(*names = calloc(1, cap)))) {
+			free(*names);
+			*names = NULL;
+			return -1;
+		}
+		if (r == 1) {
+			ids[count++] = m[i].user_id;
+			snprintf(*names + strlen(*names), cap - strlen(*names), "%s%s",
+			         count > 1 ? " " : "", m[i].name);
+		}
+	}
+	return count;
+}
+
+/* Inserts the message ev inside store_post's transaction, with what it
+ * counts for: a room message takes its room's next number, is unread for
+ * everyone but its author (read_own: their own after their marker) and a
+ * mention of ids[0..n); a direct message is unread for its recipient. */
+static int store_post_insert(struct store *st, struct store_new_event *ev, const long long *ids,
+                             int n, long long *id)
+{
+	const struct store_driver *d = st->drv;
+
+	if (d->user_write(st, ev->user, ev->ts) < 0 ||
+	    (ev->room_id && d->room_count(st, ev->room_id, &ev->seq) < 0) || d->event_add(st, ev, id) < 0)
+		return -1;
+	if (!ev->room_id)
+		return store_direct_counted(st, ev->user->id, ev->to_user_id, *id);
+	if (d->read_own(st, ev->user->id, ev->room_id) < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (d->mention_add(st, ids[i], ev->room_id, *id) < 0)
+			return -1;
+	return 0;
+}
+
+enum store_result store_post_mentioning(struct store *st, const struct user *u,
+                                        const char *room, long long to_user_id,
+                                        const char *text, const char *client_id,
+                                        long long reply_to,
+                                        const struct store_mention *mentions, size_t n,
+                                        long long *id, char ts[32], int *created,
+                                        char *err, size_t errlen)
+{
 	const struct store_driver *d = st->drv;
 	struct store_new_event ev = store_event_new(room ? EV_MESSAGE : EV_DIRECT, u, ts);
+	long long ids[MENTION_MAX];
+	char *names = NULL;
 	enum store_result res;
-	int r;
+	int r, count;
 
 	*id = 0;
 	*created = 0;
@@ -384,7 +475,11 @@ enum store_result store_post(struct store *st, const struct user *u,
 		return res;
 	}
 	store_time(ts, 0);
-	if (d->user_write(st, u, ts) < 0 || d->event_add(st, &ev, id) < 0 || d->commit(st, 1) < 0) {
+	count = store_mentioned(st, u, ev.room_id, ev.to_user_id, mentions, n, ids, &names);
+	ev.mentions = names;
+	r = count < 0 || store_post_insert(st, &ev, ids, count, id) < 0 || d->commit(st, 1) < 0;
+	free(names);
+	if (r) {
 		*id = 0;
 		return d->fail(st, "posting", err, errlen);
 	}
@@ -394,6 +489,8 @@ enum store_result store_post(struct store *st, const struct user *u,
 
 int store_event_visible(const struct store_event *ev, long long user_id, char *const *rooms)
 {
+	if (ev->type == EV_READ)   /* a user's own marker: theirs alone */
+		return ev->user_id == user_id;
 	if (!ev->room)   /* a direct message, or an event naming one (store.h) */
 		return ev->user_id == user_id || ev->to_user_id == user_id;
 	if ((ev->type == EV_JOIN || ev->type == EV_LEAVE) && ev->user_id == user_id)
@@ -645,7 +742,7 @@ int store_message_role(struct store *st, const struct user *u, long long id,
 		return r;
 	if ((sees = store_sees(st, u, t)) < 0)
 		return -1;
-	*role = (sees ? STORE_ROLE_SEES : 0) | (t->user_id == u->id ? STORE_ROLE_AUTHOR : 0) |
+	*role = (sees ? STORE_ROLE_SEES : 0) | (sees && t->user_id == u->id ? STORE_ROLE_AUTHOR : 0) |
 	        (u->admin ? STORE_ROLE_ADMIN : 0) | (t->deleted ? STORE_ROLE_REMOVED : 0);
 	return 1;
 }
@@ -691,7 +788,12 @@ enum store_result store_delete(struct store *st, const struct user *u, long long
 		return res;
 	}
 	store_time(ts, 0);
+	/* it no longer counts: a room's removed messages are subtracted as they
+	 * are read (store_sql.h), a direct message's recipient counts one less */
 	if (d->user_write(st, u, ts) < 0 || d->event_mark_deleted(st, id, u->id, ts) < 0 ||
+	    d->mentions_del(st, id) < 0 ||
+	    (!t.room_id && t.user_id != t.to_user_id &&
+	     d->direct_uncount(st, t.to_user_id, t.user_id, id) < 0) ||
 	    store_event_add(st, u, EV_DELETE, t.room_id, id, ts, event_id) < 0)
 		return d->fail(st, "removing a message", err, errlen);
 	return store_commit(st, 1, "removing a message", err, errlen);
@@ -735,7 +837,8 @@ enum store_result store_mute(struct store *st, const struct user *u, long long u
 	ev = store_event_new(EV_DIRECT, u, now);
 	ev.to_user_id = user_id;
 	ev.text = notice;
-	if (d->event_add(st, &ev, event_id) < 0 || d->commit(st, 1) < 0)
+	if (d->event_add(st, &ev, event_id) < 0 ||
+	    store_direct_counted(st, u->id, user_id, *event_id) < 0 || d->commit(st, 1) < 0)
 		goto fail;
 	return STORE_OK;
 fail:

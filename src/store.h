@@ -26,14 +26,17 @@ enum store_result {
 	STORE_OK = 0,
 	STORE_NOT_FOUND = 1,   /* no such room / user / message */
 	STORE_FORBIDDEN = 2,   /* e.g. posting to a room one is not in, leaving `all` */
-	STORE_BAD_REQUEST = 3, /* e.g. a reply to a message in another room */
+	STORE_BAD_REQUEST = 3, /* a request the rules refuse as such, e.g. a reply
+	                        * to a message in another room, a read marker at
+	                        * an event of another conversation */
 	STORE_ERROR = -1       /* the store failed (I/O, full disk, locked too long) */
 };
 
 enum event_type {
-	EV_MESSAGE, EV_JOIN, EV_LEAVE, EV_DIRECT, EV_DELETE, EV_EDIT, EV_REACTION, EV_SOLVED
+	EV_MESSAGE, EV_JOIN, EV_LEAVE, EV_DIRECT, EV_DELETE, EV_EDIT, EV_REACTION, EV_SOLVED,
+	EV_READ
 };
-#define EV_TYPES (EV_SOLVED + 1)
+#define EV_TYPES (EV_READ + 1)
 
 /* Whether events of type t name a message (target) and go where it went:
  * delete, edit, reaction, solved. */
@@ -49,13 +52,16 @@ struct store_event {
 	char *room;            /* NULL for direct messages */
 	long long user_id;     /* author, joiner, leaver, remover */
 	long long to_user_id;  /* direct messages: the recipient, else 0 */
-	long long target;      /* delete, edit, reaction, solved: the message, else 0 */
+	long long target;      /* delete, edit, reaction, solved: the message;
+	                        * read: the id read up to; else 0 */
 	long long reply_to;    /* a reply: the message it answers, else 0 */
 	char *json;            /* the event as API.md shows it, serialized once */
+	long long ts_ms;       /* its "ts", wall-clock ms since the epoch (0: unknown) */
 	/* An event naming a direct message (store_event_targets) has no room;
 	 * its user_id and to_user_id are the two users of that message, who
 	 * alone see it. A removed message itself reads {..., "deleted": true}
-	 * without "text". */
+	 * without "text" or "mentions". A read event has the room it marks
+	 * (NULL for direct messages) and goes to its user_id alone. */
 };
 
 /* The most events one read returns: a larger limit is cut to it. */
@@ -140,6 +146,32 @@ enum store_result store_post(struct store *st, const struct user *u,
                              const char *text, const char *client_id, long long reply_to,
                              long long *id, char ts[32], int *created,
                              char *err, size_t errlen);
+
+/* A user the text of a message names (mention.h): the Galaxy id of the
+ * holder of the username name now (auth_find_user). */
+struct store_mention {
+	long long user_id;
+	const char *name;
+};
+
+/* store_post() of a message whose text names mentions[0..n) (at most
+ * MENTION_MAX are looked at). Each is mentioned when the store's users row
+ * of user_id is called name (the chat saw them under it last), it is not
+ * u, and they may see the message: a member of room (anyone for `all`),
+ * or the recipient. The event carries their names ("mentions"); a room
+ * message's mentions count for their unread mentions. */
+enum store_result store_post_mentioning(struct store *st, const struct user *u,
+                                        const char *room, long long to_user_id,
+                                        const char *text, const char *client_id,
+                                        long long reply_to,
+                                        const struct store_mention *mentions, size_t n,
+                                        long long *id, char ts[32], int *created,
+                                        char *err, size_t errlen);
+
+/* 1 when some chat user's users row is called name, else 0 (-1 with err):
+ * a name no one was last seen under mentions no one, so the caller need
+ * not ask Galaxy about it. */
+int store_name_known(struct store *st, const char *name, char *err, size_t errlen);
 
 /* Appends to out the events with id > since that user_id may see (see
  * HACKING.md "Events and visibility"), oldest first, at most limit. */
@@ -321,6 +353,86 @@ enum store_result store_search(struct store *st, long long user_id, const char *
 enum store_result store_prune(struct store *st, int days, int batch, int dry_run,
                               char cutoff[32], long long *events, long long *messages,
                               char *err, size_t errlen);
+
+/* Moves u's read marker in room, or (room NULL) for the direct messages
+ * between u and the user peer_id, forward to the event id (doc/api.md
+ * "Mentions, read markers and unread counts"); a marker at or beyond id
+ * stays. When it moved, a read event goes to u alone. *out: a new object
+ * {"room" or "with", "read", "unread", "mentions" for a room, "event":
+ * the read event's id or null}. STORE_NOT_FOUND for an unknown room or a
+ * peer who never used the chat, STORE_FORBIDDEN when u is not in room,
+ * STORE_BAD_REQUEST when id is beyond the newest event or not of that
+ * conversation (a room's event, a direct message between the two). */
+enum store_result store_read(struct store *st, const struct user *u, const char *room,
+                             long long peer_id, long long id, json_object **out,
+                             char *err, size_t errlen);
+
+/* GET /v1/unread for user_id: a new object {"rooms": [...], "direct":
+ * [...], "total", "mentions"} (doc/api.md). Counters only, no history. */
+enum store_result store_unread(struct store *st, long long user_id, json_object **out,
+                               char *err, size_t errlen);
+
+/* The values of the email setting, the default first, NULL-ended. */
+extern const char *const store_email_settings[];
+
+/* user_id's email setting (one of store_email_settings) into email. */
+enum store_result store_email_get(struct store *st, long long user_id, char email[16],
+                                  char *err, size_t errlen);
+
+/* Keeps email, one of store_email_settings (STORE_BAD_REQUEST otherwise). */
+enum store_result store_email_set(struct store *st, long long user_id, const char *email,
+                                  char *err, size_t errlen);
+
+/* --- notify (notify.c): who is due an email, and of what --- */
+
+/* Takes the lock of notify's runs (two never overlap: a file lock beside
+ * an SQLite store, a PostgreSQL session's advisory lock), held until
+ * store_close(). STORE_FORBIDDEN when another run holds it (nothing
+ * waits). */
+enum store_result store_notify_lock(struct store *st, char *err, size_t errlen);
+
+/* Looks at the events stored since the last scan and older than
+ * after_minutes: the users they mention or write to directly are due.
+ * *cutoff: the newest event older than after_minutes (every item of this
+ * run is at or below it). */
+enum store_result store_notify_scan(struct store *st, int after_minutes, long long *cutoff,
+                                    char *err, size_t errlen);
+
+/* A user who may be due an email. */
+struct store_notify_user {
+	long long id;
+	char username[USER_NAME_MAX];   /* their chat name, as last seen */
+	int email_off;                  /* their setting is "off" */
+	char sent_at[32];               /* their last email, "" for none */
+	long long done_id;              /* everything up to it is dealt with */
+};
+
+/* The due users, by id: a new array of *n (caller frees *users). */
+enum store_result store_notify_users(struct store *st, struct store_notify_user **users,
+                                     size_t *n, char *err, size_t errlen);
+
+/* A mention or direct message to email (mail.h's mail_item is made of it). */
+struct store_notify_item {
+	long long id;
+	char ts[32];
+	char *from;                     /* its author, as named then */
+	char *room;                     /* NULL for a direct message */
+	char *text;
+};
+void store_notify_items_free(struct store_notify_item *items, size_t n);
+
+/* user_id's unread mentions (in rooms they are still in) and direct
+ * messages with after < id <= cutoff, not removed, oldest first, at most
+ * max: a new array of *n (store_notify_items_free). */
+enum store_result store_notify_items(struct store *st, long long user_id, long long after,
+                                     long long cutoff, int max, struct store_notify_item **items,
+                                     size_t *n, char *err, size_t errlen);
+
+/* Records for user_id that everything up to done_id is dealt with (never
+ * again in an email), that an email went now when sent, and whether more
+ * may be due. */
+enum store_result store_notify_done(struct store *st, long long user_id, long long done_id,
+                                    int sent, int due, char *err, size_t errlen);
 
 /* One event of a room's log (store_log); strings valid during the call. */
 struct store_log_row {

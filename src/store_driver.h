@@ -58,7 +58,16 @@ struct store_new_event {
 	const struct user *user;        /* its author: id and username as now */
 	long long room_id, to_user_id, target, reply_to, thread_id;
 	int on_off;
+	long long seq;                  /* a room message's number in its room, else 0 */
 	const char *text, *client_id, *ts;
+	const char *mentions;           /* the names it mentions, space-separated, or NULL */
+};
+
+/* Where an event is: its room (0: none), type, author and recipient. */
+struct store_where {
+	long long room_id;
+	enum event_type type;
+	long long user_id, to_user_id;
 };
 
 /* What the rules need to know of a message (a message or direct event). */
@@ -200,6 +209,61 @@ struct store_driver {
 	                const char *now);
 	/* 1 when a mute lasting past now was lifted, 0 when there was none */
 	int (*mute_del)(struct store *st, long long user_id, const char *now);
+
+	/* --- attention: mentions, read markers, unread counts, settings
+	 *     (store_sql.h says how the counts are kept) --- */
+	/* one more message in room_id: *seq, its number there */
+	int (*room_count)(struct store *st, long long room_id, long long *seq);
+	/* 1 when a users row is called name (and is user_id's, unless 0), else 0 */
+	int (*user_named)(struct store *st, const char *name, long long user_id);
+	int (*mention_add)(struct store *st, long long user_id, long long room_id, long long event_id);
+	/* forgets the mentions of the message event_id */
+	int (*mentions_del)(struct store *st, long long event_id);
+	/* user_id's marker in room_id at the newest event, unless it has one */
+	int (*read_start)(struct store *st, long long user_id, long long room_id);
+	int (*read_del)(struct store *st, long long user_id, long long room_id);
+	/* one more of user_id's own messages in room_id after the marker */
+	int (*read_own)(struct store *st, long long user_id, long long room_id);
+	/* moves user_id's marker in room_id forward to event id: 1, or 0 when
+	 * it is there or beyond already (or there is none) */
+	int (*read_move)(struct store *st, long long user_id, long long room_id, long long id);
+	/* the direct message id from user_id to to_user_id (two users):
+	 * counted unread for to_user_id, and both rows of the conversation made */
+	int (*direct_count)(struct store *st, long long user_id, long long to_user_id, long long id);
+	/* the direct message id from peer_id to user_id removed: uncounted */
+	int (*direct_uncount)(struct store *st, long long user_id, long long peer_id, long long id);
+	/* moves user_id's marker for the direct messages from peer_id forward
+	 * to id, counting what is unread after it: 1, or 0 when there already */
+	int (*direct_move)(struct store *st, long long user_id, long long peer_id, long long id);
+	/* 1 with *w for event id, 0 when there is none */
+	int (*event_where)(struct store *st, long long id, struct store_where *w);
+	/* appends user_id's rooms' counts (only room_id's, unless 0), `all`
+	 * first, to out (store_rows_unread_add) */
+	int (*unread_rooms)(struct store *st, long long user_id, long long room_id, json_object *out);
+	/* appends user_id's direct conversations with unread messages (only
+	 * that with peer_id, read or not, unless 0), by name, to out */
+	int (*unread_direct)(struct store *st, long long user_id, long long peer_id, json_object *out);
+	/* 1 with user_id's email setting, 0 when none is kept */
+	int (*setting_get)(struct store *st, long long user_id, char email[16]);
+	int (*setting_set)(struct store *st, long long user_id, const char *email);
+
+	/* --- notify (store_notify.c; store_sql.h has the statements) --- */
+	/* 1 when this connection took notify's lock, 0 when another holds it */
+	int (*notify_lock)(struct store *st);
+	/* *id: the newest event older than the store time ts, 0 when none */
+	int (*notify_cutoff)(struct store *st, const char *ts, long long *id);
+	/* the users the events after the last scan up to cutoff concern are due */
+	int (*notify_due)(struct store *st, long long cutoff);
+	/* events up to cutoff were looked at */
+	int (*notify_scanned)(struct store *st, long long cutoff);
+	/* appends the due users to *users of *n (store_rows_notify_user_add) */
+	int (*notify_users)(struct store *st, struct store_notify_user **users, size_t *n);
+	/* appends store_notify_items()' items to *items of *n (store_rows_notify_item_add) */
+	int (*notify_items)(struct store *st, long long user_id, long long after, long long cutoff,
+	                    int limit, struct store_notify_item **items, size_t *n);
+	/* sent_at NULL: not sent now */
+	int (*notify_done)(struct store *st, long long user_id, long long done_id, const char *sent_at,
+	                   int due);
 
 	/* --- the dialect's own queries --- */
 	/* store_search over the messages user_id may see (only room_id's when

@@ -3,14 +3,15 @@
  * shared by every galaxy-chat process on every host
  * (doc/store-postgresql.md): one function per statement of
  * store_pg_sql.c, the dialect's own queries (the visible-events scan,
- * search, prune), and the driver's table. The connection, transactions,
+ * search, prune), and the driver's table; store_pg_attention.c has the
+ * statements of attention and notify. The connection, transactions,
  * schema upgrades and waking are store_pg_conn.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_pg_conn.h"
+#include "store_pg_attention.h"
 
 static int pgs_user_write(struct store *base, const struct user *u, const char *ts)
 {
@@ -213,7 +214,7 @@ static int pgs_who(struct store *base, long long room_id, const char *since, jso
 static int pgs_event_add(struct store *base, const struct store_new_event *ev, long long *id)
 {
 	struct pgs *st = pgs(base);
-	char r[24], uid[24], to[24], tg[24], re[24], th[24], idbuf[24];
+	char r[24], uid[24], to[24], tg[24], re[24], th[24], sq[24], idbuf[24];
 	const char *v[] = {
 		ev->ts, store_event_type_names[ev->type], ev->room_id ? pgs_num(r, ev->room_id) : NULL,
 		pgs_num(uid, ev->user->id), ev->user->username,
@@ -222,10 +223,11 @@ static int pgs_event_add(struct store *base, const struct store_new_event *ev, l
 		ev->reply_to ? pgs_num(re, ev->reply_to) : NULL,
 		ev->thread_id ? pgs_num(th, ev->thread_id) : NULL,
 		ev->on_off < 0 ? NULL : ev->on_off ? "1" : "0",
+		ev->seq ? pgs_num(sq, ev->seq) : NULL, ev->mentions,
 	};
 	const char *nv[1];
 
-	if (pgs_int(st, S_EVENT_ADD, 12, v, id) != 1)
+	if (pgs_int(st, S_EVENT_ADD, 14, v, id) != 1)
 		return -1;
 	nv[0] = pgs_num(idbuf, *id);
 	return pgs_do(st, S_NOTIFY, 1, nv) < 0 ? -1 : 0;
@@ -327,6 +329,7 @@ static struct store_row row_read(const PGresult *r, int i, int detail)
 		.parent_text = PQgetvalue(r, i, 22), .parent_deleted = PQgetvalue(r, i, 23)[0] == 't',
 		.target_text = PQgetvalue(r, i, 24), .target_edited = PQgetvalue(r, i, 25),
 		.target_gone = PQgetvalue(r, i, 26)[0] == 't',
+		.mentions = PQgetisnull(r, i, 27) ? NULL : PQgetvalue(r, i, 27),
 	};
 
 	if (detail) {
@@ -699,5 +702,17 @@ const struct store_driver store_pg_driver = {
 	.mute_get = pgs_mute_get, .mute_set = pgs_mute_set, .mute_del = pgs_mute_del,
 	.search = pgs_search, .prune_bound = pgs_prune_bound, .prune_count = pgs_prune_count,
 	.prune_batch = pgs_prune_batch, .log = pgs_log, .stats = pgs_stats,
+	.room_count = pgs_room_count, .user_named = pgs_user_named,
+	.mention_add = pgs_mention_add, .mentions_del = pgs_mentions_del,
+	.read_start = pgs_read_start, .read_del = pgs_read_del, .read_own = pgs_read_own,
+	.read_move = pgs_read_move, .direct_count = pgs_direct_count,
+	.direct_uncount = pgs_direct_uncount, .direct_move = pgs_direct_move,
+	.event_where = pgs_event_where, .unread_rooms = pgs_unread_rooms,
+	.unread_direct = pgs_unread_direct, .setting_get = pgs_setting_get,
+	.setting_set = pgs_setting_set,
+	.notify_lock = pgs_notify_lock, .notify_cutoff = pgs_notify_cutoff,
+	.notify_due = pgs_notify_due, .notify_scanned = pgs_notify_scanned,
+	.notify_users = pgs_notify_users, .notify_items = pgs_notify_items,
+	.notify_done = pgs_notify_done,
 	.seq = pgs_seq, .wait = pgs_wait,
 };

@@ -1,8 +1,10 @@
 /*
  * store_pg_conn.h - the PostgreSQL driver's handle and its connection
- * (store_pg_conn.c), shared by the driver's two files only: store_pg.c
- * (one function per statement) and store_pg_conn.c (connecting,
- * running statements, transactions, schema upgrades, waking).
+ * (store_pg_conn.c), shared by the driver's files only: store_pg.c
+ * (one function per statement, and the driver's table),
+ * store_pg_attention.c (those of attention and notify) and
+ * store_pg_conn.c (connecting, running statements, transactions, schema
+ * upgrades, waking).
  */
 #ifndef GC_STORE_PG_CONN_H
 #define GC_STORE_PG_CONN_H

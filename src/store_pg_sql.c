@@ -102,6 +102,48 @@ const char *const pgs_schema_sql[PGS_SCHEMA_VERSION] = {
 	"CREATE OR REPLACE VIEW chat_log (time, room, \"user\", text) AS"
 	SQL_CHAT_LOG_V3
 	SQL_CONVERSATION_VIEWS,
+	/* 4: mentions, read markers, unread counters, settings, notify (as
+	 * store_sqlite.c's 4) */
+	"ALTER TABLE rooms ADD COLUMN messages bigint NOT NULL DEFAULT 0;"
+	"ALTER TABLE events ADD COLUMN seq bigint, ADD COLUMN mentions text;"
+	"CREATE INDEX events_removed ON events (room_id, seq) WHERE deleted_at IS NOT NULL;"
+	"DROP INDEX events_own;"
+	"CREATE INDEX events_own ON events (user_id, id)"
+	"  WHERE type IN ('direct', 'join', 'leave', 'read');"
+	"CREATE TABLE reads ("
+	"  user_id bigint NOT NULL REFERENCES users (id),"
+	"  room_id bigint NOT NULL REFERENCES rooms (id),"
+	"  read_id bigint NOT NULL,"
+	"  read_seq bigint NOT NULL,"
+	"  own bigint NOT NULL,"
+	"  PRIMARY KEY (user_id, room_id));"
+	"CREATE TABLE direct ("
+	"  user_id bigint NOT NULL REFERENCES users (id),"
+	"  peer_id bigint NOT NULL REFERENCES users (id),"
+	"  read_id bigint NOT NULL,"
+	"  unread bigint NOT NULL,"
+	"  PRIMARY KEY (user_id, peer_id));"
+	"CREATE TABLE mentions ("
+	"  user_id bigint NOT NULL REFERENCES users (id),"
+	"  room_id bigint NOT NULL REFERENCES rooms (id),"
+	"  event_id bigint NOT NULL,"
+	"  PRIMARY KEY (user_id, room_id, event_id));"
+	"CREATE INDEX mentions_event ON mentions (event_id);"
+	"CREATE TABLE settings ("
+	"  user_id bigint PRIMARY KEY REFERENCES users (id),"
+	"  email text NOT NULL CHECK (email IN ('mentions', 'off')));"
+	"CREATE TABLE notify_users ("
+	"  user_id bigint PRIMARY KEY REFERENCES users (id),"
+	"  done_id bigint NOT NULL DEFAULT 0,"
+	"  sent_at text,"
+	"  due integer NOT NULL DEFAULT 0);"
+	"CREATE INDEX notify_users_due ON notify_users (user_id) WHERE due <> 0;"
+	"CREATE TABLE notify_state ("
+	"  id integer PRIMARY KEY CHECK (id = 1),"
+	"  scanned_id bigint NOT NULL);"
+	SQL_ATTENTION_FILL
+	"CREATE OR REPLACE VIEW chat_log (time, room, \"user\", text) AS"
+	SQL_CHAT_LOG_V4,
 };
 
 #define PGS_DETAIL EVENT_DETAIL("string_agg", "chr")
@@ -144,7 +186,7 @@ const char *const pgs_sql[S_COUNT] = {
 		"  UNION (SELECT id FROM events WHERE to_user_id = $1 AND id > $2"
 		"   ORDER BY to_user_id, id LIMIT $3)"
 		"  UNION (SELECT id FROM events WHERE user_id = $1 AND id > $2"
-		"   AND type IN ('direct', 'join', 'leave') ORDER BY user_id, id LIMIT $3)"
+		"   AND type IN ('direct', 'join', 'leave', 'read') ORDER BY user_id, id LIMIT $3)"
 		"  UNION (SELECT d.id FROM events d JOIN events g ON g.id = d.target"
 		"   WHERE d.type IN " SQL_TARGETING " AND d.room_id IS NULL AND d.id > $2"
 		"   AND (g.user_id = $1 OR g.to_user_id = $1) ORDER BY d.id LIMIT $3)"
@@ -235,4 +277,28 @@ const char *const pgs_sql[S_COUNT] = {
 		" (SELECT count(*) FROM users), (SELECT count(*) FROM rooms),"
 		" (SELECT coalesce(max(id), 0) FROM events),"
 		" coalesce((SELECT ts FROM events ORDER BY id DESC LIMIT 1), '')",
+	[S_ROOM_COUNT] = SQL_ROOM_COUNT,
+	[S_USER_NAMED] = SQL_USER_NAMED,
+	[S_MENTION_ADD] = SQL_MENTION_ADD,
+	[S_MENTIONS_DEL] = SQL_MENTIONS_DEL,
+	[S_READ_START] = SQL_READ_START,
+	[S_READ_DEL] = SQL_READ_DEL,
+	[S_READ_OWN] = SQL_READ_OWN,
+	[S_READ_MOVE] = SQL_READ_MOVE,
+	[S_DIRECT_COUNT] = SQL_DIRECT_COUNT,
+	[S_DIRECT_UNCOUNT] = SQL_DIRECT_UNCOUNT,
+	[S_DIRECT_MOVE] = SQL_DIRECT_MOVE,
+	[S_EVENT_WHERE] = SQL_EVENT_WHERE,
+	[S_SETTING_GET] = SQL_SETTING_GET,
+	[S_SETTING_SET] = SQL_SETTING_SET,
+	[S_UNREAD_ROOMS] = SQL_UNREAD_ROOMS(" COLLATE \"C\""),
+	[S_UNREAD_DIRECT] = SQL_UNREAD_DIRECT(" COLLATE \"C\""),
+	[S_NOTIFY_CUTOFF] = SQL_NOTIFY_CUTOFF,
+	[S_NOTIFY_DUE] = SQL_NOTIFY_DUE,
+	[S_NOTIFY_SCANNED] = SQL_NOTIFY_SCANNED,
+	[S_NOTIFY_USERS] = SQL_NOTIFY_USERS,
+	[S_NOTIFY_ITEMS] = SQL_NOTIFY_ITEMS,
+	[S_NOTIFY_DONE] = SQL_NOTIFY_DONE,
+	/* a session lock: let go when the connection closes */
+	[S_NOTIFY_LOCK] = "SELECT pg_try_advisory_lock(" PGS_NOTIFY_LOCK ")::int",
 };

@@ -9,10 +9,11 @@
 
 #define PGS_CHANNEL "galaxy_chat"
 #define PGS_WRITE_LOCK "7305423311276556289"    /* pg_advisory_xact_lock key: writers */
+#define PGS_NOTIFY_LOCK "7305423311276556291"   /* pg_try_advisory_lock key: notify's runs */
 #define PGS_STATEMENT_TIMEOUT "10000"           /* milliseconds, for statements and for
                                                    a transaction left idle (by a frozen
                                                    process holding the writers' lock) */
-#define PGS_SCHEMA_VERSION 3                    /* the schema version this galaxy-chat writes */
+#define PGS_SCHEMA_VERSION 4                    /* the schema version this galaxy-chat writes */
 
 /* pgs_schema_sql[v] upgrades a database from version v to v + 1. */
 extern const char *const pgs_schema_sql[PGS_SCHEMA_VERSION];
@@ -30,6 +31,12 @@ enum stmt_id {
 	S_REACTION_ADD, S_REACTION_DEL, S_SOLVED_SET, S_SOLVED_DEL,
 	S_MUTED, S_MUTE_SET, S_MUTE_DEL,
 	S_SEARCH, S_SEARCH_TIMEOUT, S_PRUNE_BOUND, S_PRUNE_COUNT, S_PRUNE_BATCH, S_LOG, S_STATS,
+	S_ROOM_COUNT, S_USER_NAMED, S_MENTION_ADD, S_MENTIONS_DEL,
+	S_READ_START, S_READ_DEL, S_READ_OWN, S_READ_MOVE,
+	S_DIRECT_COUNT, S_DIRECT_UNCOUNT, S_DIRECT_MOVE, S_EVENT_WHERE,
+	S_UNREAD_ROOMS, S_UNREAD_DIRECT, S_SETTING_GET, S_SETTING_SET,
+	S_NOTIFY_CUTOFF, S_NOTIFY_DUE, S_NOTIFY_SCANNED, S_NOTIFY_USERS, S_NOTIFY_ITEMS,
+	S_NOTIFY_DONE, S_NOTIFY_LOCK,
 	S_COUNT
 };
 

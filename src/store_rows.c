@@ -16,7 +16,7 @@
 const char *const store_event_type_names[] = {
 	[EV_MESSAGE] = "message", [EV_JOIN] = "join", [EV_LEAVE] = "leave",
 	[EV_DIRECT] = "direct", [EV_DELETE] = "delete", [EV_EDIT] = "edit",
-	[EV_REACTION] = "reaction", [EV_SOLVED] = "solved",
+	[EV_REACTION] = "reaction", [EV_SOLVED] = "solved", [EV_READ] = "read",
 };
 
 void store_time_at(char out[32], const struct timespec *ts)
@@ -37,6 +37,21 @@ void store_time(char out[32], long long offset_s)
 	store_time_at(out, &ts);
 }
 
+/* The time ts in store_time()'s format as ms since the epoch; 0 when it
+ * is not in that format. */
+static long long store_time_ms(const char *ts)
+{
+	struct tm tm = { 0 };
+	int ms = 0, n = 0;
+
+	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &n) != 7 || n != 24)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm) * 1000 + ms;
+}
+
 json_object *store_rows_user_json(long long id, const char *username, const char *gravatar)
 {
 	json_object *o = json_object_new_object();
@@ -47,14 +62,16 @@ json_object *store_rows_user_json(long long id, const char *username, const char
 	return o;
 }
 
-/* The type called name; an unknown name (a hand-made row) reads as a
- * delete, which shows no text. */
-static enum event_type event_type_parse(const char *name)
+enum event_type store_event_type(const char *name)
 {
-	for (int t = EV_MESSAGE; t < EV_TYPES; t++)
+	int t;
+
+	/* an unknown type (a newer galaxy-chat's, a hand-made row) reads as
+	 * a read event, which only its own user sees and which shows no text */
+	for (t = EV_MESSAGE; t < EV_READ; t++)
 		if (strcmp(name, store_event_type_names[t]) == 0)
-			return (enum event_type)t;
-	return EV_DELETE;
+			break;
+	return (enum event_type)t;
 }
 
 static const char *str(const char *s)
@@ -202,6 +219,20 @@ static void store_row_detail(json_object *o, const struct store_row *r)
 	}
 }
 
+/* The space-separated names as a JSON array (a new one). */
+static json_object *store_rows_names_json(const char *names)
+{
+	json_object *a = json_object_new_array();
+
+	for (const char *p = names; a && *p;) {
+		size_t n = strcspn(p, " ");
+		if (n)
+			json_object_array_add(a, json_object_new_string_len(p, (int)n));
+		p += n + (p[n] == ' ');
+	}
+	return a;
+}
+
 /* The event r as API.md shows it (a new object). A removed message keeps
  * its place with "deleted": true and no text. */
 static json_object *store_row_json(const struct store_row *r, enum event_type type)
@@ -224,6 +255,8 @@ static json_object *store_row_json(const struct store_row *r, enum event_type ty
 			json_object_object_add(o, "text", json_object_new_string(str(r->text)));
 			if (r->edited && *r->edited)
 				json_object_object_add(o, "edited", json_object_new_string(r->edited));
+			if (r->mentions && *r->mentions)
+				json_object_object_add(o, "mentions", store_rows_names_json(r->mentions));
 		}
 		if (r->reply_to) {
 			json_object_object_add(o, "reply_to", store_row_parent(r));
@@ -247,6 +280,11 @@ static json_object *store_row_json(const struct store_row *r, enum event_type ty
 		json_object_object_add(o, "emoji", json_object_new_string(str(r->text)));
 	if (type == EV_REACTION || type == EV_SOLVED)
 		json_object_object_add(o, "on", json_object_new_boolean(r->on));
+	if (type == EV_READ) {
+		if (!r->room)
+			json_object_object_add(o, "with", json_object_new_string(str(r->to_username)));
+		json_object_object_add(o, "read", json_object_new_int64(r->target));
+	}
 	return o;
 }
 
@@ -266,10 +304,11 @@ int store_rows_event_push(struct store_events *out, const struct store_row *r)
 	}
 	ev = &out->v[out->n];
 	ev->id = r->id;
-	ev->type = event_type_parse(str(r->type));
+	ev->type = store_event_type(str(r->type));
 	ev->user_id = r->user_id;
 	ev->to_user_id = r->to_user_id;
 	ev->target = r->target;
+	ev->ts_ms = store_time_ms(str(r->ts));
 	ev->reply_to = r->reply_to;
 	if (store_event_targets(ev->type) && !r->room) {   /* only these two see it (store.h) */
 		ev->user_id = r->target_user_id;
@@ -292,7 +331,7 @@ int store_rows_event_push(struct store_events *out, const struct store_row *r)
 
 int store_rows_search_add(json_object *out, const struct store_row *r, const char *marked)
 {
-	json_object *o = store_row_json(r, event_type_parse(str(r->type)));
+	json_object *o = store_row_json(r, store_event_type(str(r->type)));
 	json_object *frags = search_fragments(str(marked), str(r->text));
 
 	if (!o || !frags) {
@@ -336,5 +375,60 @@ int store_rows_room_add(json_object *out, const struct store_room_row *r, int br
 		json_object_put(o);
 		return -1;
 	}
+	return 0;
+}
+
+int store_rows_unread_add(json_object *out, const struct store_unread_row *r)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return -1;
+	json_object_object_add(o, r->direct ? "with" : "name", json_object_new_string(r->name));
+	json_object_object_add(o, "unread", json_object_new_int64(r->unread > 0 ? r->unread : 0));
+	if (!r->direct)
+		json_object_object_add(o, "mentions", json_object_new_int64(r->mentions));
+	json_object_object_add(o, "read", json_object_new_int64(r->read));
+	if (json_object_array_add(out, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
+int store_rows_notify_user_add(struct store_notify_user **users, size_t *n,
+                               const struct store_notify_user *u)
+{
+	struct store_notify_user *v = realloc(*users, (*n + 1) * sizeof *v);
+
+	if (!v)
+		return -1;
+	*users = v;
+	v[(*n)++] = *u;
+	return 0;
+}
+
+int store_rows_notify_item_add(struct store_notify_item **items, size_t *n, long long id,
+                               const char *ts, const char *from, const char *room,
+                               const char *text)
+{
+	struct store_notify_item *v = realloc(*items, (*n + 1) * sizeof *v), *it;
+
+	if (!v)
+		return -1;
+	*items = v;
+	it = &v[*n];
+	it->id = id;
+	snprintf(it->ts, sizeof it->ts, "%s", str(ts));
+	it->from = strdup(str(from));
+	it->room = room ? strdup(room) : NULL;
+	it->text = strdup(str(text));
+	if (!it->from || !it->text || (room && !it->room)) {
+		free(it->from);
+		free(it->room);
+		free(it->text);
+		return -1;
+	}
+	(*n)++;
 	return 0;
 }

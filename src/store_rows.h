@@ -33,6 +33,9 @@ extern const char *const store_event_type_names[];
  * text (valid UTF-8): what reply_to.text shows of its parent. */
 size_t store_rows_snippet_len(const char *text);
 
+/* The type called name (a read event for a name unknown). */
+enum event_type store_event_type(const char *name);
+
 /* One event row as the drivers read it; NULL strings read as "". */
 struct store_row {
 	long long id;
@@ -56,6 +59,7 @@ struct store_row {
 	const char *target_text;       /* edit: the target's text now */
 	const char *target_edited;     /* and its latest edit */
 	int target_gone;               /* edit: the target is removed or pruned */
+	const char *mentions;          /* space-separated names, or NULL */
 	/* the reads of whole conversations (EVENT_DETAIL) set detail and these */
 	int detail;
 	long long replies, last_reply; /* a root's replies not removed, the newest */
@@ -85,6 +89,29 @@ struct store_room_row {
 /* Appends r to the JSON array out; brief: name, persistent, joined only.
  * 0, or -1 when out of memory. */
 int store_rows_room_add(json_object *out, const struct store_room_row *r, int brief);
+
+/* One conversation's counts as GET /v1/unread lists them. */
+struct store_unread_row {
+	int direct;                    /* the direct messages from name, else room name */
+	const char *name;
+	long long unread, mentions, read;
+};
+
+/* Appends r to the JSON array out ({"name" or "with", "unread",
+ * "mentions" for a room, "read"}): 0, or -1 when out of memory. */
+int store_rows_unread_add(json_object *out, const struct store_unread_row *r);
+
+/* Appends a copy of u to *users of *n (the caller frees the array): 0,
+ * or -1 when out of memory (the array as it was). */
+int store_rows_notify_user_add(struct store_notify_user **users, size_t *n,
+                               const struct store_notify_user *u);
+
+/* Appends the item id, ts, from, room (NULL for a direct message), text,
+ * its strings copied, to *items of *n (store_notify_items_free): 0, or -1
+ * when out of memory. */
+int store_rows_notify_item_add(struct store_notify_item **items, size_t *n, long long id,
+                               const char *ts, const char *from, const char *room,
+                               const char *text);
 
 /* Appends a copy of name to the NULL-terminated *names of *n entries: 0, or
  * -1 when out of memory (*names still valid for store_free_names). */

@@ -43,7 +43,7 @@ int store_sees(struct store *st, const struct user *u, const struct store_target
 /* Who u is to a message (store_message_role): bits. */
 enum store_role {
 	STORE_ROLE_SEES = 1,       /* a member of its room (everyone for all), one of a DM's two */
-	STORE_ROLE_AUTHOR = 2,
+	STORE_ROLE_AUTHOR = 2,     /* wrote it, and sees it: an author who left its room is no one there */
 	STORE_ROLE_ADMIN = 4,      /* u->admin */
 	STORE_ROLE_REMOVED = 8     /* the message is removed */
 };

@@ -28,16 +28,22 @@
 	" g.user_id, g.to_user_id," \
 	" e.edited_at, e.reply_to, e.thread_id, e.on_off," \
 	" p.id IS NOT NULL, p.user_id, p.username, pu.gravatar, p.text, p.deleted_at IS NOT NULL," \
-	" g.text, g.edited_at, g.id IS NULL OR g.deleted_at IS NOT NULL"
+	" g.text, g.edited_at, g.id IS NULL OR g.deleted_at IS NOT NULL, e.mentions"
 #define EVENT_COLS EVENT_SELECT " FROM "
+/* A read event has no room_id or to_user_id of its own (no scan of the
+ * rooms' or the recipients' events finds it): its conversation is that
+ * of the event it marks, g, the room or the other user of a direct
+ * message. */
 #define EVENT_JOINS \
-	" LEFT JOIN rooms r ON r.id = e.room_id" \
-	" LEFT JOIN users u ON u.id = e.user_id" \
-	" LEFT JOIN users t ON t.id = e.to_user_id" \
 	" LEFT JOIN events g ON g.id = e.target" \
+	" LEFT JOIN rooms r ON r.id = coalesce(e.room_id, g.room_id)" \
+	" LEFT JOIN users u ON u.id = e.user_id" \
+	" LEFT JOIN users t ON t.id = coalesce(e.to_user_id," \
+	"  CASE WHEN e.type = 'read' AND g.room_id IS NULL" \
+	"   THEN CASE WHEN g.user_id = e.user_id THEN g.to_user_id ELSE g.user_id END END)" \
 	" LEFT JOIN events p ON p.id = e.reply_to" \
 	" LEFT JOIN users pu ON pu.id = p.user_id"
-#define EVENT_NCOLS 27
+#define EVENT_NCOLS 28
 
 /* What a read of a conversation adds to EVENT_SELECT, with the dialect's
  * string aggregate (group_concat, string_agg) and character function
@@ -119,8 +125,10 @@
 #define SQL_EVENT_BY_CLIENT "SELECT id, ts FROM events WHERE user_id = $1 AND client_id = $2"
 #define SQL_EVENT_ADD \
 	"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id," \
-	" target, reply_to, thread_id, on_off)" \
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
+	" target, reply_to, thread_id, on_off, seq, mentions)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id"
+#define SQL_EVENT_WHERE \
+	"SELECT coalesce(room_id, 0), type, user_id, coalesce(to_user_id, 0) FROM events WHERE id = $1"
 #define SQL_EVENTS_ALL EVENT_COLS "events e" EVENT_JOINS " WHERE e.id > $1 ORDER BY e.id LIMIT $2"
 #define SQL_MAX_ID "SELECT coalesce(max(id), 0) FROM events"
 #define SQL_DELETE_MARK "UPDATE events SET deleted_by = $2, deleted_at = $3 WHERE id = $1"
@@ -161,6 +169,116 @@
 	" ON CONFLICT (user_id) DO UPDATE SET until = excluded.until," \
 	" muted_by = excluded.muted_by, muted_at = excluded.muted_at"
 #define SQL_MUTE_DEL "DELETE FROM mutes WHERE user_id = $1 AND until > $2"
+
+/* Attention (store_attention.c): mentions, read markers, unread counts,
+ * settings. A room message takes the next of its room's numbers
+ * (rooms.messages); a user's marker in a room is the id read up to and
+ * the room's number then (read_seq), with own, the user's own messages
+ * after it, so that unread = messages - read_seq - own - the others'
+ * removed messages after it, with no scan of history. */
+#define SQL_ROOM_COUNT "UPDATE rooms SET messages = messages + 1 WHERE id = $1 RETURNING messages"
+/* a users row called $1, and when $2 is not 0 that of user $2 */
+#define SQL_USER_NAMED "SELECT id FROM users WHERE username = $1 AND (id = $2 OR $2 = 0) LIMIT 1"
+#define SQL_MENTION_ADD "INSERT INTO mentions (user_id, room_id, event_id) VALUES ($1, $2, $3)"
+#define SQL_MENTIONS_DEL "DELETE FROM mentions WHERE event_id = $1"
+/* user $1's marker in room $2 at the newest event, unless one is there */
+#define SQL_READ_START \
+	"INSERT INTO reads (user_id, room_id, read_id, read_seq, own)" \
+	" SELECT CAST($1 AS bigint), id, (SELECT coalesce(max(id), 0) FROM events), messages, 0" \
+	" FROM rooms WHERE id = $2 ON CONFLICT DO NOTHING"
+#define SQL_READ_DEL "DELETE FROM reads WHERE user_id = $1 AND room_id = $2"
+#define SQL_READ_OWN "UPDATE reads SET own = own + 1 WHERE user_id = $1 AND room_id = $2"
+/* user $1's marker in room $2 moved forward to event $3: its number there
+ * (that of the last message at or before it), and own less the user's
+ * messages read now (none left when it is the room's last) */
+#define SQL_READ_MOVE \
+	"UPDATE reads SET read_seq = s.seq, read_id = $3," \
+	" own = CASE WHEN s.seq = s.messages THEN 0 ELSE own - (SELECT count(*) FROM events" \
+	"  WHERE room_id = $2 AND id > reads.read_id AND id <= $3 AND user_id = $1" \
+	"  AND type = 'message') END" \
+	" FROM (SELECT coalesce((SELECT seq FROM events WHERE room_id = $2 AND id <= $3" \
+	"   AND seq IS NOT NULL ORDER BY id DESC LIMIT 1), 0) AS seq," \
+	"  (SELECT messages FROM rooms WHERE id = $2) AS messages) s" \
+	" WHERE user_id = $1 AND room_id = $2 AND read_id < $3"
+/* a direct message $3 from $1 to $2: one more unread for $2 (whose
+ * marker starts just before it), and $1's row of the conversation */
+#define SQL_DIRECT_COUNT \
+	"INSERT INTO direct (user_id, peer_id, read_id, unread) VALUES ($2, $1, CAST($3 AS bigint) - 1, 1)," \
+	" ($1, $2, $3, 0) ON CONFLICT (user_id, peer_id) DO UPDATE" \
+	" SET unread = direct.unread + excluded.unread"
+/* the direct message $3 from $2 to $1 removed: one less unread if after the marker */
+#define SQL_DIRECT_UNCOUNT \
+	"UPDATE direct SET unread = unread - 1 WHERE user_id = $1 AND peer_id = $2" \
+	" AND read_id < $3 AND unread > 0"
+/* user $1's marker for the direct messages from $2 moved forward to $3,
+ * and what is unread after it counted (the few direct messages to $1
+ * after it, by the index events_to) */
+#define SQL_DIRECT_MOVE \
+	"INSERT INTO direct (user_id, peer_id, read_id, unread) VALUES ($1, $2, $3," \
+	" (SELECT count(*) FROM events WHERE to_user_id = $1 AND id > $3 AND user_id = $2" \
+	"  AND type = 'direct' AND deleted_at IS NULL))" \
+	" ON CONFLICT (user_id, peer_id) DO UPDATE SET read_id = excluded.read_id," \
+	" unread = excluded.unread WHERE direct.read_id < excluded.read_id"
+#define SQL_SETTING_GET "SELECT email FROM settings WHERE user_id = $1"
+#define SQL_SETTING_SET \
+	"INSERT INTO settings (user_id, email) VALUES ($1, $2)" \
+	" ON CONFLICT (user_id) DO UPDATE SET email = excluded.email"
+/* the rooms' counts of user $1 (only room $3's when not 0), `all` ($2)
+ * first, by the index of reads; each subquery is an index range over
+ * rows after the marker that are few: removed messages, mentions */
+#define SQL_UNREAD_ROOMS(collate) \
+	"SELECT r.name, x.read_id," \
+	" r.messages - x.read_seq - x.own - (SELECT count(*) FROM events d" \
+	"  WHERE d.room_id = x.room_id AND d.seq > x.read_seq AND d.deleted_at IS NOT NULL" \
+	"  AND d.user_id <> $1)," \
+	" (SELECT count(*) FROM mentions m WHERE m.user_id = $1 AND m.room_id = x.room_id" \
+	"  AND m.event_id > x.read_id)" \
+	" FROM reads x JOIN rooms r ON r.id = x.room_id" \
+	" WHERE x.user_id = $1 AND (x.room_id = $3 OR $3 = 0)" \
+	" ORDER BY r.id <> $2, r.persistent DESC, r.name" collate
+/* user $1's direct conversations with unread messages (only with $2 when not 0) */
+#define SQL_UNREAD_DIRECT(collate) \
+	"SELECT t.username, x.read_id, x.unread FROM direct x JOIN users t ON t.id = x.peer_id" \
+	" WHERE x.user_id = $1 AND (x.peer_id = $2 OR ($2 = 0 AND x.unread > 0))" \
+	" ORDER BY t.username" collate ", t.id"
+
+/* notify (store_notify.c): the newest event older than the store time $1,
+ * read back from the newest (so only the last notify_after minutes) */
+#define SQL_NOTIFY_CUTOFF \
+	"SELECT coalesce((SELECT id FROM events WHERE ts < $1 ORDER BY id DESC LIMIT 1), 0)"
+/* the users the events after the last scan up to $1 mention or write to
+ * directly are due */
+#define SQL_NOTIFY_DUE \
+	"INSERT INTO notify_users (user_id, due) SELECT x.u, 1 FROM (" \
+	"  SELECT m.user_id AS u FROM mentions m, notify_state s" \
+	"   WHERE m.event_id > s.scanned_id AND m.event_id <= $1" \
+	"  UNION SELECT e.to_user_id FROM events e, notify_state s" \
+	"   WHERE e.id > s.scanned_id AND e.id <= $1 AND e.type = 'direct'" \
+	"   AND e.to_user_id <> e.user_id) x" \
+	" WHERE true ON CONFLICT (user_id) DO UPDATE SET due = 1"
+#define SQL_NOTIFY_SCANNED "UPDATE notify_state SET scanned_id = $1 WHERE scanned_id < $1"
+#define SQL_NOTIFY_USERS \
+	"SELECT n.user_id, u.username, coalesce(s.email, 'mentions'), coalesce(n.sent_at, '')," \
+	" n.done_id FROM notify_users n JOIN users u ON u.id = n.user_id" \
+	" LEFT JOIN settings s ON s.user_id = n.user_id WHERE n.due <> 0 ORDER BY n.user_id"
+/* user $1's unread mentions (in rooms they are still in) and direct
+ * messages after $2 up to $3, not removed, oldest first, at most $4 */
+#define SQL_NOTIFY_ITEMS \
+	"SELECT e.id, e.ts, e.username, r.name, e.text FROM events e" \
+	" LEFT JOIN rooms r ON r.id = e.room_id WHERE e.id IN (" \
+	"  SELECT m.event_id FROM reads x JOIN mentions m" \
+	"   ON m.user_id = x.user_id AND m.room_id = x.room_id" \
+	"   WHERE x.user_id = $1 AND m.event_id > x.read_id AND m.event_id > $2 AND m.event_id <= $3" \
+	"  UNION SELECT d.id FROM direct x JOIN events d" \
+	"   ON d.to_user_id = x.user_id AND d.user_id = x.peer_id" \
+	"   WHERE x.user_id = $1 AND x.unread > 0 AND d.type = 'direct' AND d.id > x.read_id" \
+	"   AND d.id > $2 AND d.id <= $3)" \
+	" AND e.deleted_at IS NULL ORDER BY e.id LIMIT $4"
+/* $2 done up to, $3 sent at (NULL: not sent now), $4 still due */
+#define SQL_NOTIFY_DONE \
+	"UPDATE notify_users SET done_id = CASE WHEN done_id < $2 THEN $2 ELSE done_id END," \
+	" sent_at = coalesce($3, sent_at), due = $4 WHERE user_id = $1"
+
 /* prune: the newest event before the cut-off (read only), then the
  * oldest ones up to it */
 #define SQL_PRUNE_BOUND "SELECT coalesce(max(id), 0) FROM events WHERE ts < $1"
@@ -168,9 +286,9 @@
 	"SELECT count(*), count(*) FILTER (WHERE type IN ('message', 'direct'))" \
 	" FROM events WHERE id <= $1 AND ts < $2"
 
-/* The view chat_log's query (doc/store-schema.md), as schema version 1
- * and then 2 made it; each dialect names the columns. The upgrade steps
- * use these as they are: never change them, make a new one. */
+/* The view chat_log's query (doc/store-schema.md), as schema versions 1
+ * to 4 made it; each dialect names the columns. The upgrade steps use
+ * these as they are: never change them, make a new one. */
 #define SQL_CHAT_LOG_TEXT \
 	"         e.username," \
 	"         CASE WHEN e.deleted_at IS NOT NULL THEN '(deleted)'" \
@@ -184,18 +302,36 @@
 	"         CASE e.type WHEN 'direct' THEN '@' || coalesce(t.username, '?') ELSE r.name END," \
 	SQL_CHAT_LOG_TEXT \
 	"  LEFT JOIN users t ON t.id = e.to_user_id ORDER BY e.id;"
-#define SQL_CHAT_LOG_V2 \
+#define SQL_CHAT_LOG_CONVERSATIONS \
 	"  SELECT e.ts," \
 	"         CASE WHEN e.room_id IS NULL" \
 	"              THEN '@' || coalesce(t.username, gt.username, '?') ELSE r.name END," \
 	SQL_CHAT_LOG_TEXT \
 	"  LEFT JOIN users t ON t.id = e.to_user_id" \
-	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id" \
-	"  ORDER BY e.id;"
+	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id"
+#define SQL_CHAT_LOG_V2 SQL_CHAT_LOG_CONVERSATIONS "  ORDER BY e.id;"
+
+/* Schema version 4's data, the same in every dialect once its tables
+ * exist: messages numbered in their rooms, and every member's marker (and
+ * everyone's in `all`) at the newest event, so that nothing from before
+ * counts as unread; notify starts looking after it too. */
+#define SQL_ATTENTION_FILL \
+	"UPDATE events SET seq = n.seq FROM (SELECT id, row_number() OVER" \
+	"  (PARTITION BY room_id ORDER BY id) AS seq FROM events WHERE type = 'message') n" \
+	"  WHERE events.id = n.id;" \
+	"UPDATE rooms SET messages = (SELECT count(*) FROM events" \
+	"  WHERE room_id = rooms.id AND type = 'message');" \
+	"INSERT INTO reads (user_id, room_id, read_id, read_seq, own)" \
+	"  SELECT m.user_id, m.room_id, (SELECT coalesce(max(id), 0) FROM events), r.messages, 0" \
+	"  FROM members m JOIN rooms r ON r.id = m.room_id;" \
+	"INSERT INTO reads (user_id, room_id, read_id, read_seq, own)" \
+	"  SELECT u.id, r.id, (SELECT coalesce(max(id), 0) FROM events), r.messages, 0" \
+	"  FROM users u JOIN rooms r ON r.name = 'all';" \
+	"INSERT INTO notify_state (id, scanned_id) SELECT 1, coalesce(max(id), 0) FROM events;"
 
 /* The view chat_log's query as schema version 3 makes it: the new events
- * read as lines too. */
-#define SQL_CHAT_LOG_V3 \
+ * read as lines too; version 4 leaves out the users' read markers. */
+#define SQL_CHAT_LOG_LINES \
 	"  SELECT e.ts," \
 	"         CASE WHEN e.room_id IS NULL" \
 	"              THEN '@' || coalesce(t.username, gt.username, '?') ELSE r.name END," \
@@ -215,8 +351,9 @@
 	"              ELSE e.text END" \
 	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id" \
 	"  LEFT JOIN users t ON t.id = e.to_user_id" \
-	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id" \
-	"  ORDER BY e.id;"
+	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id"
+#define SQL_CHAT_LOG_V3 SQL_CHAT_LOG_LINES "  ORDER BY e.id;"
+#define SQL_CHAT_LOG_V4 SQL_CHAT_LOG_LINES "  WHERE e.type <> 'read' ORDER BY e.id;"
 
 /* Where message e is: its room's name, or @recipient (t) */
 #define SQL_CONVERSATION \

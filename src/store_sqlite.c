@@ -2,7 +2,8 @@
  * store_sqlite.c - the store driver (store_driver.h) for one SQLite file:
  * one function per statement of store_sqlite_sql.c, the dialect's own
  * queries (the visible-events scan, search, prune), and the driver's
- * table. Opening, transactions, the lock waits, schema upgrades and waking
+ * table; store_sqlite_attention.c has the statements of attention and
+ * notify. Opening, transactions, the lock waits, schema upgrades and waking
  * are store_sqlite_conn.c's.
  */
 #include <stdio.h>
@@ -11,7 +12,7 @@
 
 #include "monotime.h"
 #include "search.h"
-#include "store_sqlite_conn.h"
+#include "store_sqlite_attention.h"
 
 #define STORE_SEARCH_STEPS 1000  /* a search looks at the clock this many
                                   * SQLite instructions apart */
@@ -23,14 +24,6 @@ static sqlite3_stmt *bind_user(sqlite3_stmt *s, const struct user *u)
 	sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, u->email, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, u->gravatar, -1, SQLITE_STATIC);
-	return s;
-}
-
-/* Binds a and b to s's ?1 and ?2. */
-static sqlite3_stmt *bind_ids(sqlite3_stmt *s, long long a, long long b)
-{
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
 	return s;
 }
 
@@ -159,7 +152,7 @@ static int sqls_rooms_unpersist(struct store *base)
 static int sqls_member_add(struct store *base, long long room_id, long long user_id,
                            const char *ts)
 {
-	sqlite3_stmt *s = bind_ids(sqls_stmt(sqls(base), S_MEMBER_ADD), room_id, user_id);
+	sqlite3_stmt *s = sqls_bind_ids(sqls_stmt(sqls(base), S_MEMBER_ADD), room_id, user_id);
 
 	sqlite3_bind_text(s, 3, ts, -1, SQLITE_STATIC);
 	return sqls_changes(sqls(base), s);
@@ -167,20 +160,20 @@ static int sqls_member_add(struct store *base, long long room_id, long long user
 
 static int sqls_member_del(struct store *base, long long room_id, long long user_id)
 {
-	return sqls_changes(sqls(base), bind_ids(sqls_stmt(sqls(base), S_MEMBER_DEL), room_id, user_id));
+	return sqls_changes(sqls(base), sqls_bind_ids(sqls_stmt(sqls(base), S_MEMBER_DEL), room_id, user_id));
 }
 
 static int sqls_member_is(struct store *base, long long room_id, long long user_id)
 {
 	long long one;
 
-	return sqls_int(bind_ids(sqls_stmt(sqls(base), S_MEMBER_IS), room_id, user_id), &one);
+	return sqls_int(sqls_bind_ids(sqls_stmt(sqls(base), S_MEMBER_IS), room_id, user_id), &one);
 }
 
 static int sqls_rooms_adhoc(struct store *base, long long user_id, long long room_id,
                             long long *n)
 {
-	return sqls_int(bind_ids(sqls_stmt(sqls(base), S_ROOMS_ADHOC), user_id, room_id), n) < 0 ? -1 : 0;
+	return sqls_int(sqls_bind_ids(sqls_stmt(sqls(base), S_ROOMS_ADHOC), user_id, room_id), n) < 0 ? -1 : 0;
 }
 
 static int sqls_memberships(struct store *base, long long user_id, char ***names, size_t *n)
@@ -195,7 +188,7 @@ static int sqls_rooms(struct store *base, long long user_id, int brief, const ch
                       json_object *out)
 {
 	struct sqls *st = sqls(base);
-	sqlite3_stmt *s = bind_ids(sqls_stmt(st, S_ROOMS), user_id, base->all_id);
+	sqlite3_stmt *s = sqls_bind_ids(sqls_stmt(st, S_ROOMS), user_id, base->all_id);
 	int r;
 
 	sqlite3_bind_text(s, 3, since, -1, SQLITE_STATIC);
@@ -252,6 +245,8 @@ static int sqls_event_add(struct store *base, const struct store_new_event *ev, 
 		sqlite3_bind_int(s, 12, ev->on_off);
 	else
 		sqlite3_bind_null(s, 12);
+	bind_id_or_null(s, 13, ev->seq);
+	sqlite3_bind_text(s, 14, ev->mentions, -1, SQLITE_STATIC);
 	return sqls_int(s, id) == 1 ? 0 : -1;
 }
 
@@ -309,7 +304,7 @@ static int sqls_thread_find(struct store *base, long long root, struct store_tar
 
 static int sqls_event_mark_deleted(struct store *base, long long id, long long by, const char *ts)
 {
-	sqlite3_stmt *s = bind_ids(sqls_stmt(sqls(base), S_DELETE_MARK), id, by);
+	sqlite3_stmt *s = sqls_bind_ids(sqls_stmt(sqls(base), S_DELETE_MARK), id, by);
 
 	sqlite3_bind_text(s, 3, ts, -1, SQLITE_STATIC);
 	return sqls_exec(s);
@@ -339,7 +334,7 @@ static struct store_row row_read(sqlite3_stmt *s, int detail)
 		.parent_username = sqls_text(s, 20), .parent_gravatar = sqls_text(s, 21),
 		.parent_text = sqls_text(s, 22), .parent_deleted = sqlite3_column_int(s, 23),
 		.target_text = sqls_text(s, 24), .target_edited = sqls_text(s, 25),
-		.target_gone = sqlite3_column_int(s, 26),
+		.target_gone = sqlite3_column_int(s, 26), .mentions = sqls_text(s, 27),
 	};
 
 	if (detail) {
@@ -383,7 +378,7 @@ static int sqls_events_after(struct store *base, long long since, int limit,
 static int sqls_events_visible(struct store *base, long long user_id, long long since, int limit,
                                struct store_events *out)
 {
-	sqlite3_stmt *s = bind_ids(sqls_stmt(sqls(base), S_EVENTS_VISIBLE), user_id, since);
+	sqlite3_stmt *s = sqls_bind_ids(sqls_stmt(sqls(base), S_EVENTS_VISIBLE), user_id, since);
 
 	sqlite3_bind_int(s, 3, limit);
 	sqlite3_bind_int64(s, 4, base->all_id);
@@ -393,7 +388,7 @@ static int sqls_events_visible(struct store *base, long long user_id, long long 
 static int sqls_history(struct store *base, long long room_id, long long before, int limit,
                         struct store_events *out)
 {
-	sqlite3_stmt *s = bind_ids(sqls_stmt(sqls(base), S_HISTORY), room_id, before);
+	sqlite3_stmt *s = sqls_bind_ids(sqls_stmt(sqls(base), S_HISTORY), room_id, before);
 
 	sqlite3_bind_int(s, 3, limit);
 	return events_query(sqls(base), s, 1, out);
@@ -410,7 +405,7 @@ static int sqls_event_get(struct store *base, long long id, struct store_events 
 static int sqls_thread(struct store *base, long long root, long long after, int limit,
                        struct store_events *out)
 {
-	sqlite3_stmt *s = bind_ids(sqls_stmt(sqls(base), S_THREAD), root, after);
+	sqlite3_stmt *s = sqls_bind_ids(sqls_stmt(sqls(base), S_THREAD), root, after);
 
 	sqlite3_bind_int(s, 3, limit);
 	return events_query(sqls(base), s, 1, out);
@@ -419,7 +414,7 @@ static int sqls_thread(struct store *base, long long root, long long after, int 
 static int sqls_direct_history(struct store *base, long long a, long long b, long long before,
                                int limit, struct store_events *out)
 {
-	sqlite3_stmt *s = bind_ids(sqls_stmt(sqls(base), S_DIRECT_HISTORY), a, b);
+	sqlite3_stmt *s = sqls_bind_ids(sqls_stmt(sqls(base), S_DIRECT_HISTORY), a, b);
 
 	sqlite3_bind_int64(s, 3, before);
 	sqlite3_bind_int(s, 4, limit);
@@ -506,7 +501,7 @@ static int sqls_reaction_del(struct store *base, long long id, const char *emoji
 
 static int sqls_solved_set(struct store *base, long long id, long long by, const char *ts)
 {
-	sqlite3_stmt *s = bind_ids(sqls_stmt(sqls(base), S_SOLVED_SET), id, by);
+	sqlite3_stmt *s = sqls_bind_ids(sqls_stmt(sqls(base), S_SOLVED_SET), id, by);
 
 	sqlite3_bind_text(s, 3, ts, -1, SQLITE_STATIC);
 	return sqls_changes(sqls(base), s);
@@ -738,5 +733,17 @@ const struct store_driver store_sqlite_driver = {
 	.mute_get = sqls_mute_get, .mute_set = sqls_mute_set, .mute_del = sqls_mute_del,
 	.search = sqls_search, .prune_bound = sqls_prune_bound, .prune_count = sqls_prune_count,
 	.prune_batch = sqls_prune_batch, .log = sqls_log, .stats = sqls_stats,
+	.room_count = sqls_room_count, .user_named = sqls_user_named,
+	.mention_add = sqls_mention_add, .mentions_del = sqls_mentions_del,
+	.read_start = sqls_read_start, .read_del = sqls_read_del, .read_own = sqls_read_own,
+	.read_move = sqls_read_move, .direct_count = sqls_direct_count,
+	.direct_uncount = sqls_direct_uncount, .direct_move = sqls_direct_move,
+	.event_where = sqls_event_where, .unread_rooms = sqls_unread_rooms,
+	.unread_direct = sqls_unread_direct, .setting_get = sqls_setting_get,
+	.setting_set = sqls_setting_set,
+	.notify_lock = sqls_notify_lock, .notify_cutoff = sqls_notify_cutoff,
+	.notify_due = sqls_notify_due, .notify_scanned = sqls_notify_scanned,
+	.notify_users = sqls_notify_users, .notify_items = sqls_notify_items,
+	.notify_done = sqls_notify_done,
 	.seq = sqls_seq, .wait = sqls_wait,
 };

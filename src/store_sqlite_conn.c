@@ -43,9 +43,9 @@ enum store_result sqls_fail(struct store *base, const char *what, char *err, siz
 	int i;
 
 	snprintf(err, errlen, "store %s: %s: %s", st->path, what,
-	         st->oom ? "out of memory"
+	         st->oom ? "out of memory" : st->sys_errno ? strerror(st->sys_errno)
 	         : st->moved ? "the file was deleted or replaced while open" : sqlite3_errmsg(st->db));
-	st->oom = 0;
+	st->oom = st->sys_errno = 0;
 	for (i = 0; i < S_COUNT; i++)
 		if (st->stmt[i])
 			sqlite3_reset(st->stmt[i]);
@@ -99,6 +99,13 @@ int sqls_row(sqlite3_stmt *s)
 		return -1;
 	sqlite3_reset(s);
 	return 0;
+}
+
+sqlite3_stmt *sqls_bind_ids(sqlite3_stmt *s, long long a, long long b)
+{
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	return s;
 }
 
 /* Runs a statement that returns no rows: 0 or -1. */
@@ -326,6 +333,7 @@ int sqls_open(const struct store_driver *drv, const char *path, struct store **o
 	if (st) {
 		st->base.drv = drv;
 		st->busy_ms = STORE_BUSY_MS;
+		st->notify_fd = -1;
 	}
 	if (!st || !(st->path = strdup(path))) {
 		free(st);
@@ -388,6 +396,8 @@ void sqls_close(struct store *base)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	wake_close(st->wake);
+	if (st->notify_fd >= 0)
+		close(st->notify_fd);   /* and with it the lock */
 	free(st->path);
 	free(st);
 }

@@ -1,9 +1,10 @@
 /*
  * store_sqlite_conn.h - the SQLite driver's handle and its connection
- * (store_sqlite_conn.c), shared by the driver's two files only:
- * store_sqlite.c (one function per statement) and store_sqlite_conn.c
- * (opening, statements prepared and stepped, transactions and the lock
- * waits, schema upgrades, waking).
+ * (store_sqlite_conn.c), shared by the driver's files only:
+ * store_sqlite.c (one function per statement, and the driver's table),
+ * store_sqlite_attention.c (those of attention and notify) and
+ * store_sqlite_conn.c (opening, statements prepared and stepped,
+ * transactions and the lock waits, schema upgrades, waking).
  */
 #ifndef GC_STORE_SQLITE_CONN_H
 #define GC_STORE_SQLITE_CONN_H
@@ -22,12 +23,14 @@ struct sqls {
 	sqlite3 *db;
 	char *path;
 	struct wake *wake;
+	int notify_fd;                 /* "<store>-notify", locked by notify's run; -1 */
 	unsigned write_seq;            /* wake's write counter before this
 	                                * connection last tried to lock */
 	long long busy_since_ms;       /* when the present lock wait began */
 	int busy_ms;                   /* and how long it may last */
 	int moved;                     /* the file at path is no longer ours */
 	int oom;                       /* the last failure was out of memory */
+	int sys_errno;                 /* ... or this errno of a system call */
 	sqlite3_stmt *stmt[S_COUNT];   /* prepared on first use */
 };
 
@@ -51,6 +54,9 @@ sqlite3_stmt *sqls_stmt(struct sqls *st, enum stmt_id id);
 /* Steps s once: 1 with a row to read (the caller resets s after reading),
  * 0 when there is none (s is reset), -1 on error. */
 int sqls_row(sqlite3_stmt *s);
+
+/* Binds a and b to s's ?1 and ?2; s. */
+sqlite3_stmt *sqls_bind_ids(sqlite3_stmt *s, long long a, long long b);
 
 /* Runs a statement that returns no rows: 0 or -1. */
 int sqls_exec(sqlite3_stmt *s);

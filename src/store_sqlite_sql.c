@@ -170,6 +170,51 @@ const char *const sqls_schema[SQLS_VERSION] = {
 	SQL_ROOM_ACTIVITY("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')")
 	SQL_USER_ACTIVITY("user", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
 	SQL_CONVERSATION_VIEWS,
+	/* 4: mentions, read markers and the counters of unread messages,
+	 * settings, what notify has emailed (issue 18); read events, found by
+	 * their user's index alone */
+	"ALTER TABLE rooms ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;"   /* messages ever posted */
+	"ALTER TABLE events ADD COLUMN seq INTEGER;"        /* a room message's number in its room */
+	"ALTER TABLE events ADD COLUMN mentions TEXT;"      /* the names it mentions, as then */
+	"CREATE INDEX events_removed ON events (room_id, seq) WHERE deleted_at IS NOT NULL;"
+	"DROP INDEX events_own;"
+	"CREATE INDEX events_own ON events (user_id, id)"
+	"  WHERE type IN ('direct', 'join', 'leave', 'read');"
+	"CREATE TABLE reads ("                /* a user's marker in a room they are in, or `all` */
+	"  user_id INTEGER NOT NULL REFERENCES users (id),"
+	"  room_id INTEGER NOT NULL REFERENCES rooms (id),"
+	"  read_id INTEGER NOT NULL,"         /* the events up to it are read */
+	"  read_seq INTEGER NOT NULL,"        /* the room's messages up to it */
+	"  own INTEGER NOT NULL,"             /* the user's own messages after it */
+	"  PRIMARY KEY (user_id, room_id)) WITHOUT ROWID;"
+	"CREATE TABLE direct ("               /* a user's direct messages from peer */
+	"  user_id INTEGER NOT NULL REFERENCES users (id),"
+	"  peer_id INTEGER NOT NULL REFERENCES users (id),"
+	"  read_id INTEGER NOT NULL,"
+	"  unread INTEGER NOT NULL,"          /* from peer, after read_id, not removed */
+	"  PRIMARY KEY (user_id, peer_id)) WITHOUT ROWID;"
+	"CREATE TABLE mentions ("             /* user mentioned by the room message event_id */
+	"  user_id INTEGER NOT NULL REFERENCES users (id),"
+	"  room_id INTEGER NOT NULL REFERENCES rooms (id),"
+	"  event_id INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, room_id, event_id)) WITHOUT ROWID;"
+	"CREATE INDEX mentions_event ON mentions (event_id);"
+	"CREATE TABLE settings ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users (id),"
+	"  email TEXT NOT NULL CHECK (email IN ('mentions', 'off')));"
+	"CREATE TABLE notify_users ("         /* what notify did for a user */
+	"  user_id INTEGER PRIMARY KEY REFERENCES users (id),"
+	"  done_id INTEGER NOT NULL DEFAULT 0," /* mentions and direct messages up to it: done */
+	"  sent_at TEXT,"                      /* the last email */
+	"  due INTEGER NOT NULL DEFAULT 0);"   /* some after done_id may be waiting */
+	"CREATE INDEX notify_users_due ON notify_users (user_id) WHERE due <> 0;"
+	"CREATE TABLE notify_state ("          /* one row: events up to scanned_id were looked at */
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  scanned_id INTEGER NOT NULL);"
+	SQL_ATTENTION_FILL
+	"DROP VIEW chat_log;"
+	"CREATE VIEW chat_log (time, room, user, text) AS"
+	SQL_CHAT_LOG_V4,
 };
 
 #define SQLS_DETAIL EVENT_DETAIL("group_concat", "char")
@@ -196,7 +241,7 @@ const char *const sqls_sql[S_COUNT] = {
 	[S_EVENTS_ALL] = SQL_EVENTS_ALL,
 	/* The ids a user sees: a merge of index range scans, each already in id
 	 * order, so the LIMIT stops them early: `all` (?4), direct messages to
-	 * the user, the user's own direct/join/leave events, and the rooms the
+	 * the user, the user's own direct/join/leave/read events, and the rooms the
 	 * user is in. That last arm joins several rooms and must be sorted, so
 	 * it is cut at `bound`: the limit-th event after since in the quietest
 	 * busy room; no answer can reach past it, and the sort stays under
@@ -210,7 +255,7 @@ const char *const sqls_sql[S_COUNT] = {
 		"  SELECT id FROM events WHERE room_id = ?4 AND id > ?2"
 		"  UNION SELECT id FROM events WHERE to_user_id = ?1 AND id > ?2"
 		"  UNION SELECT id FROM events WHERE user_id = ?1 AND id > ?2"
-		"   AND type IN ('direct', 'join', 'leave')"
+		"   AND type IN ('direct', 'join', 'leave', 'read')"
 		"  UNION SELECT d.id FROM events d JOIN events g ON g.id = d.target"
 		"   WHERE d.type IN " SQL_TARGETING " AND d.room_id IS NULL AND d.id > ?2"
 		"   AND (g.user_id = ?1 OR g.to_user_id = ?1)"
@@ -291,4 +336,26 @@ const char *const sqls_sql[S_COUNT] = {
 		" (SELECT count(*) FROM users), (SELECT count(*) FROM rooms),"
 		" (SELECT coalesce(max(id), 0) FROM events),"
 		" (SELECT ts FROM events ORDER BY id DESC LIMIT 1)",
+	[S_ROOM_COUNT] = SQL_ROOM_COUNT,
+	[S_USER_NAMED] = SQL_USER_NAMED,
+	[S_MENTION_ADD] = SQL_MENTION_ADD,
+	[S_MENTIONS_DEL] = SQL_MENTIONS_DEL,
+	[S_READ_START] = SQL_READ_START,
+	[S_READ_DEL] = SQL_READ_DEL,
+	[S_READ_OWN] = SQL_READ_OWN,
+	[S_READ_MOVE] = SQL_READ_MOVE,
+	[S_DIRECT_COUNT] = SQL_DIRECT_COUNT,
+	[S_DIRECT_UNCOUNT] = SQL_DIRECT_UNCOUNT,
+	[S_DIRECT_MOVE] = SQL_DIRECT_MOVE,
+	[S_EVENT_WHERE] = SQL_EVENT_WHERE,
+	[S_SETTING_GET] = SQL_SETTING_GET,
+	[S_SETTING_SET] = SQL_SETTING_SET,
+	[S_UNREAD_ROOMS] = SQL_UNREAD_ROOMS(""),
+	[S_UNREAD_DIRECT] = SQL_UNREAD_DIRECT(""),
+	[S_NOTIFY_CUTOFF] = SQL_NOTIFY_CUTOFF,
+	[S_NOTIFY_DUE] = SQL_NOTIFY_DUE,
+	[S_NOTIFY_SCANNED] = SQL_NOTIFY_SCANNED,
+	[S_NOTIFY_USERS] = SQL_NOTIFY_USERS,
+	[S_NOTIFY_ITEMS] = SQL_NOTIFY_ITEMS,
+	[S_NOTIFY_DONE] = SQL_NOTIFY_DONE,
 };

@@ -7,7 +7,7 @@
 
 #include "store_sql.h"
 
-#define SQLS_VERSION 3   /* the schema version this galaxy-chat writes */
+#define SQLS_VERSION 4   /* the schema version this galaxy-chat writes */
 
 /* sqls_schema[v] upgrades a store from PRAGMA user_version v to v + 1. */
 extern const char *const sqls_schema[SQLS_VERSION];
@@ -25,6 +25,12 @@ enum stmt_id {
 	S_REACTION_ADD, S_REACTION_DEL, S_SOLVED_SET, S_SOLVED_DEL,
 	S_MUTED, S_MUTE_SET, S_MUTE_DEL,
 	S_SEARCH, S_PRUNE_BOUND, S_PRUNE_COUNT, S_PRUNE_BATCH, S_LOG, S_STATS,
+	S_ROOM_COUNT, S_USER_NAMED, S_MENTION_ADD, S_MENTIONS_DEL,
+	S_READ_START, S_READ_DEL, S_READ_OWN, S_READ_MOVE,
+	S_DIRECT_COUNT, S_DIRECT_UNCOUNT, S_DIRECT_MOVE, S_EVENT_WHERE,
+	S_UNREAD_ROOMS, S_UNREAD_DIRECT, S_SETTING_GET, S_SETTING_SET,
+	S_NOTIFY_CUTOFF, S_NOTIFY_DUE, S_NOTIFY_SCANNED, S_NOTIFY_USERS, S_NOTIFY_ITEMS,
+	S_NOTIFY_DONE,
 	S_COUNT
 };
 

@@ -1,8 +1,9 @@
 """`galaxy-chat migrate --from SQLITE --to POSTGRESQL`: a store with some
 history is copied, the chat then runs on PostgreSQL with the same events,
 ids, times, rooms and memberships (and replies, edits with their
-versions, reactions, solved marks), and new ids continue past the old; a
-second run refuses the non-empty target and changes nothing."""
+versions, reactions, solved marks), unread counts, mentions and settings,
+and new ids continue past the old; a second run refuses the non-empty
+target and changes nothing."""
 
 import os
 import sqlite3
@@ -50,15 +51,21 @@ def main():
                 s[u, "events"] = all_events(u)
                 s[u, "rooms"] = [(r["name"], r["persistent"], r["joined"], r["members"], r["last_id"])
                                  for r in api(u, "GET", "/v1/rooms")[2]["rooms"]]
+                s[u, "unread"] = api(u, "GET", "/v1/unread")[2]
+                s[u, "settings"] = api(u, "GET", "/v1/me/settings")[2]
             s["history"] = api("alice", "GET", "/v1/rooms/NGS/messages")[2]
             return s
 
         api("alice", "POST", "/v1/rooms/NGS/join")
         api("bob", "POST", "/v1/rooms/NGS/join")
         api("carol", "POST", "/v1/rooms/ad hoc/join")
-        for i in range(5):
-            post("alice", {"room": "NGS", "text": "hello %d" % i, "client_id": "c%d" % i})
+        hello = [post("alice", {"room": "NGS", "text": "hello %d" % i, "client_id": "c%d" % i})
+                 for i in range(5)]
         post("bob", {"to": "carol", "text": "psst \u00e9"})
+        post("alice", {"room": "NGS", "text": "@bob, a mention to carry over"})
+        eq(api("bob", "POST", "/v1/read", body={"room": "NGS", "id": hello[1]["id"]})[0], 200,
+           "bob has read a little")
+        eq(api("carol", "PUT", "/v1/me/settings", body={"email": "off"})[0], 200, "carol: no emails")
         post("carol", {"room": "all", "text": "everyone"})
         oops = post("alice", {"room": "NGS", "text": "removed before the move"})
         eq(api("alice", "DELETE", "/v1/messages/%d" % oops["id"])[0], 200, "a removed message")
@@ -76,13 +83,14 @@ def main():
                        " '2026-01-01T00:00:00.000Z')" % (env.user_ids["bob"], env.user_ids["alice"]))
             log_before = db.execute("SELECT * FROM chat_log").fetchall()
             newest = db.execute("SELECT max(id) FROM events").fetchone()[0]
+            n_events = db.execute("SELECT count(*) FROM events").fetchone()[0]
 
         eq(migrate("--from", env.store)[0], 2, "migrate without --to: usage error")
         rc, _, err = migrate("--from", url, "--to", url)
         ok(rc == 1 and "SQLite store" in err, "PostgreSQL to PostgreSQL is refused", err)
         rc, out, err = migrate("--from", env.store, "--to", url)
         eq(rc, 0, "migrate succeeds")
-        ok("events" in out and "%d rows" % len(log_before) in out, "it reports what it copied", out + err)
+        ok("events" in out and "%d rows" % n_events in out, "it reports what it copied", out + err)
         ok("pw" not in out + err, "the password is never printed")
 
         log_after = [tuple(line.split("|", 3)) for line in
@@ -97,7 +105,7 @@ def main():
 
         rc, _, err = migrate("--from", "sqlite:///" + env.store, "--to", url)
         ok(rc == 1 and "already holds chat data" in err, "a second run refuses the non-empty target", err)
-        eq(pg.psql("SELECT count(*) FROM events", db="chat").strip(), str(len(log_before)),
+        eq(pg.psql("SELECT count(*) FROM events", db="chat").strip(), str(n_events),
            "and changes nothing")
 
         with open(env.config) as f:

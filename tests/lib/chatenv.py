@@ -62,7 +62,7 @@ def remove_store_shm(store_url):
     h = 0xcbf29ce484222325
     for ch in store_url.encode():
         h = ((h ^ ch) * 0x100000001b3) & 0xffffffffffffffff
-    for kind in ("rate", "auth", "cookiewatch"):
+    for kind in ("rate", "auth", "cookiewatch", "metrics"):
         try:
             os.unlink("/dev/shm/galaxy-chat-%s-%016x" % (kind, h))
         except FileNotFoundError:

@@ -1,7 +1,8 @@
 """SmtpServer: a real SMTP server for one test (aiosmtpd, Debian's
 python3-aiosmtpd) on 127.0.0.1, in plain SMTP, with STARTTLS, or SMTPS,
-optionally asking for a login, refusing chosen recipients; it keeps every
-email it takes. make_cert(): a self-signed test certificate (openssl CLI).
+optionally asking for a login, refusing chosen recipients (refuse, a set
+that may change), slow to take each email (delay); it keeps every email it
+takes. make_cert(): a self-signed test certificate (openssl CLI).
 
     cert, key = make_cert(tmpdir, "good", "IP:127.0.0.1,DNS:localhost")
     with SmtpServer(starttls=(cert, key), logins={"chat": "pw"}) as smtp:
@@ -10,6 +11,7 @@ email it takes. make_cert(): a self-signed test certificate (openssl CLI).
         smtp.received[0].message  # an email.message.EmailMessage
 """
 
+import asyncio
 import email
 import email.policy
 import os
@@ -59,6 +61,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, smtp, session, envelope):
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
         tls = smtp.transport.get_extra_info("ssl_object") is not None
         login = session.auth_data if session.authenticated else None
         with self.server.lock:
@@ -75,6 +79,7 @@ class SmtpServer:
         self.logins = logins            # {user: password}: AUTH required
         self.auth_attempts = []         # (mechanism, user) of every AUTH
         self.received = []
+        self.delay = 0                  # seconds each DATA takes: a slow server
         self.lock = threading.Lock()
         kwargs = {}
         if starttls:
@@ -102,10 +107,14 @@ class SmtpServer:
 
     def start(self):
         self.controller.start()
+        self.running = True
         return self
 
     def stop(self):
-        self.controller.stop()
+        """Stops the server (again: nothing)."""
+        if getattr(self, "running", False):
+            self.controller.stop()
+            self.running = False
 
     def __enter__(self):
         return self.start()

@@ -82,6 +82,10 @@ static void test_defaults(void)
 	is_int(c->use_remote_user, 0, "use_remote_user: off");
 	is_str(c->store, "/var/lib/galaxy-chat/chat.sqlite", "store");
 	is_int(c->n_allowed_origins, 0, "allowed_origins: none");
+	is_int(c->n_metrics_allow, 2, "metrics_allow: loopback");
+	if (c->n_metrics_allow == 2)
+		ok(strcmp(c->metrics_allow[0], "127.0.0.0/8") == 0 && strcmp(c->metrics_allow[1], "::1") == 0,
+		   "  127.0.0.0/8 and ::1");
 	is_int(c->poll_timeout, 25, "poll_timeout");
 	is_int(c->max_message_bytes, 4000, "max_message_bytes");
 	is_int(c->max_body_bytes, 65536, "max_body_bytes");
@@ -199,6 +203,15 @@ static void test_refused(void)
 
 	refused("[chat]\nid_secret = s\n\nstroe = /x\n", ":4: unknown key \"stroe\" in [chat]",
 	        "unknown key, by line");
+	refused("[chat]\nmetrics_allow = 127.0.0.1, localhost\n",
+	        ": metrics_allow: \"localhost\" is not an address or a network such as 127.0.0.1, "
+	        "10.0.0.0/8, ::1 or 2001:db8::/32 (or say none)", "metrics_allow: a host name");
+	refused("[chat]\nmetrics_allow = 10.0.0.0/33\n",
+	        ": metrics_allow: \"10.0.0.0/33\" is not an address or a network such as 127.0.0.1, "
+	        "10.0.0.0/8, ::1 or 2001:db8::/32 (or say none)", "metrics_allow: a prefix too long");
+	refused("[chat]\nmetrics_allow = none, ::1\n",
+	        ": metrics_allow: \"none\" is not an address or a network such as 127.0.0.1, "
+	        "10.0.0.0/8, ::1 or 2001:db8::/32 (or say none)", "metrics_allow: none only alone");
 	refused("[chat]\npoll_timeout = soon\n",
 	        ": poll_timeout must be a whole number from 1 to 3600, not \"soon\"", "not a number");
 	refused("[chat]\npoll_timeout = 3601\n",
@@ -261,6 +274,9 @@ static void test_rules(void)
 	cfg_free(c);
 	c = load("[chat]\nrate = 0\nsearch_rate = 1/86400\n", err, sizeof err);
 	ok(c && c->rate.count == 0 && c->search_rate.seconds == 86400, "rate 0 is off; a one-day period");
+	cfg_free(c);
+	c = load("[chat]\nmetrics_allow = none\n", err, sizeof err);
+	ok(c && c->n_metrics_allow == 0 && !c->metrics_allow, "metrics_allow = none: no address");
 	cfg_free(c);
 }
 

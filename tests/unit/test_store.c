@@ -33,6 +33,7 @@
 #include "presence.h"
 #include "store.h"
 #include "store_fixture.h"
+#include "store_sqlite_sql.h"
 #include "store_test.h"
 #define TAP_SHARED
 #define TAP_COUNTERS
@@ -113,6 +114,34 @@ int raw_exec(const char *sql)
 		printf("# %s: %s\n", sql, sqlite3_errmsg(db));
 	sqlite3_close(db);
 	return rc;
+}
+
+/* The text column col of event id, on a connection of its own (NULL when
+ * NULL or on error); valid until the next call. */
+static const char *raw_text(long long id, const char *col)
+{
+	static char buf[512];
+	char sql[160];
+	const char *v = NULL;
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM events WHERE id = %lld", col, id);
+	if (pg_url) {
+		PGconn *c = PQconnectdb(conninfo);
+		PGresult *r = PQexec(c, sql);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) && !PQgetisnull(r, 0, 0))
+			v = strncpy(buf, PQgetvalue(r, 0, 0), sizeof buf - 1);
+		PQclear(r);
+		PQfinish(c);
+		return v;
+	}
+	sqlite3 *db = raw_open();
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) != SQLITE_NULL)
+		v = strncpy(buf, (const char *)sqlite3_column_text(s, 0), sizeof buf - 1);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
 }
 
 struct store *open_store(const char *const *rooms, size_t n)
@@ -199,6 +228,60 @@ static json_object *room_entry(json_object *arr, const char *name)
 	return NULL;
 }
 
+static long long post_mentioning(struct store *st, const struct user *u, const char *room,
+                                 long long to, const char *text, const struct store_mention *m,
+                                 size_t n)
+{
+	long long id;
+	char ts[32];
+	int created;
+
+	if (store_post_mentioning(st, u, room, to, text, NULL, 0, m, n, &id, ts, &created, err,
+	                          sizeof err) != STORE_OK)
+		return 0;
+	return id;
+}
+
+/* The number field of the entry of GET /v1/unread's list ("rooms" or
+ * "direct") named name, or -1 when there is none. */
+static long long unread_of(json_object *un, const char *list, const char *name, const char *field)
+{
+	json_object *arr, *v;
+	size_t i;
+
+	if (!json_object_object_get_ex(un, list, &arr))
+		return -1;
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		const char *n = jstr(e, strcmp(list, "rooms") == 0 ? "name" : "with");
+		if (n && strcmp(n, name) == 0)
+			return json_object_object_get_ex(e, field, &v) ? json_object_get_int64(v) : -1;
+	}
+	return -1;
+}
+
+/* user_id's count field of the room (or with = 1: direct messages from)
+ * name, -1 when not listed. */
+static long long count_of(struct store *st, long long user_id, int with, const char *name,
+                          const char *field)
+{
+	json_object *un;
+	long long n;
+
+	if (store_unread(st, user_id, &un, err, sizeof err) != STORE_OK) {
+		printf("# store_unread: %s\n", err);
+		return -2;
+	}
+	n = unread_of(un, with ? "direct" : "rooms", name, field);
+	json_object_put(un);
+	return n;
+}
+
+static long long unread(struct store *st, long long user_id, const char *room)
+{
+	return count_of(st, user_id, 0, room, "unread");
+}
+
 static void test_schema(void)
 {
 	const char *rooms2[] = { NGS, "RNA-Seq" }, *rooms1[] = { NGS };
@@ -212,7 +295,7 @@ static void test_schema(void)
 	st = open_store(rooms2, 2);
 	ok(st, "store created");
 	store_close(st);
-	is_int(raw_int("PRAGMA user_version"), 3, "schema version 3");
+	is_int(raw_int("PRAGMA user_version"), store_sqlite_version(), "schema version: the newest");
 	is_int(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN "
 	               "('users', 'rooms', 'members', 'events', 'chat_log', 'mutes',"
 	               " 'messages_fts', 'room_activity', 'user_activity', 'reactions',"
@@ -228,7 +311,7 @@ static void test_schema(void)
 	st = open_store(rooms1, 1);
 	ok(st, "reopened");
 	store_close(st);
-	is_int(raw_int("PRAGMA user_version"), 3, "reopening keeps version 3");
+	is_int(raw_int("PRAGMA user_version"), store_sqlite_version(), "reopening keeps the version");
 	is_int(raw_int("SELECT persistent FROM rooms WHERE name = 'RNA-Seq'"), 0,
 	       "a room dropped from the config is no longer persistent");
 	is_int(raw_int("SELECT count(*) FROM rooms"), 3, "but it still exists");
@@ -255,7 +338,8 @@ static void test_schema(void)
 	raw_exec("PRAGMA user_version = 99");
 	ok(store_open(path, NULL, 0, &st, err, sizeof err) < 0 && strstr(err, "newer"),
 	   "a newer schema is refused");
-	raw_exec("PRAGMA user_version = 3");
+	snprintf(missing, sizeof missing, "PRAGMA user_version = %d", store_sqlite_version());
+	raw_exec(missing);
 }
 
 static void test_join_leave(struct store *st, const struct user *alice)
@@ -431,6 +515,268 @@ static void test_visibility(struct store *st, const struct user *alice, const st
 	check_visible_same(st, alice, "joins, leaves, messages, DMs");
 	check_visible_same(st, bob, "joins, leaves, messages, DMs");
 	check_visible_same(st, carol, "joins, leaves, messages, DMs");
+}
+
+/* Marks u's room (or, room NULL, the direct messages with peer) read up
+ * to id: the result, with the answer in *o (caller puts it). */
+static enum store_result read_to(struct store *st, const struct user *u, const char *room,
+                                 long long peer, long long id, json_object **o)
+{
+	enum store_result r = store_read(st, u, room, peer, id, o, err, sizeof err);
+
+	if (r != STORE_OK)
+		*o = NULL;
+	return r;
+}
+
+/* The number key of o, -1 when absent, -2 when null. */
+static long long jnum(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return -1;
+	return v ? json_object_get_int64(v) : -2;
+}
+
+/* The JSON of event id as st hands it to the hub (NULL: none). */
+static json_object *stored_json(struct store *st, long long id)
+{
+	struct store_events evs = { 0 };
+	json_object *o = NULL;
+
+	if (store_events_all(st, id - 1, 1, &evs, err, sizeof err) == STORE_OK && evs.n &&
+	    evs.v[0].id == id)
+		o = json_tokener_parse(evs.v[0].json);
+	store_events_clear(&evs);
+	return o;
+}
+
+/* Mentions: who is named, may see the message and is known by that name;
+ * never oneself. */
+static void test_mentions(struct store *st, const struct user *alice, const struct user *bob,
+                          const struct user *carol)
+{
+	const struct store_mention named[] = {
+		{ bob->id, "ben" }, { carol->id, "cat" }, { alice->id, "ann" }, { bob->id, "ben" },
+		{ 4242, "nobody" },
+	}, renamed[] = { { bob->id, "benjamin" } }, in_all[] = { { carol->id, "cat" } };
+	long long m, dm;
+	json_object *o, *a;
+
+	m = post_mentioning(st, alice, "att", 0, "@ben @cat @ann @ben @nobody", named, 5);
+	is_str(raw_text(m, "mentions"), "ben",
+	       "a room message mentions its members only: not carol (not in it), not its author");
+	o = stored_json(st, m);
+	ok(o && json_object_object_get_ex(o, "mentions", &a) && json_object_array_length(a) == 1 &&
+	   strcmp(json_object_get_string(json_object_array_get_idx(a, 0)), "ben") == 0,
+	   "the event carries \"mentions\": [\"ben\"]");
+	json_object_put(o);
+	is_int(count_of(st, bob->id, 0, "att", "mentions"), 1, "bob has one unread mention in att");
+	is_int(count_of(st, alice->id, 0, "att", "unread"), 0, "the author's own message is not unread");
+	is_int(count_of(st, alice->id, 0, "att", "mentions"), 0, "nor a mention of herself");
+
+	m = post_mentioning(st, alice, "att", 0, "@benjamin", renamed, 1);
+	ok(m && !raw_text(m, "mentions"), "a name the chat did not see the user under mentions no one");
+	o = stored_json(st, m);
+	ok(o && !json_object_object_get_ex(o, "mentions", NULL), "and the event has no mentions");
+	json_object_put(o);
+
+	m = post_mentioning(st, alice, "all", 0, "@cat", in_all, 1);
+	is_str(raw_text(m, "mentions"), "cat", "in all, anyone is mentioned");
+	is_int(count_of(st, carol->id, 0, "all", "mentions"), 1, "carol's mention in all");
+
+	dm = post_mentioning(st, alice, NULL, bob->id, "@ben @cat", named, 2);
+	is_str(raw_text(dm, "mentions"), "ben", "a direct message mentions its recipient only");
+	is_int(count_of(st, bob->id, 1, "ann", "unread"), 1, "and is unread for bob");
+	is_int(count_of(st, alice->id, 1, "ben", "unread"), -1, "not for alice, who sent it");
+	is_int(raw_int("SELECT count(*) FROM mentions WHERE user_id = 12"), 1,
+	       "a mentions row for the room message, none for the direct message");
+}
+
+/* Read markers: forward only, of the conversation's own events, each move
+ * a read event for its user alone. */
+static void test_read_markers(struct store *st, const struct user *alice, const struct user *bob,
+                              const struct user *carol)
+{
+	long long older, m, dm, newest = 0, ev;
+	json_object *o = NULL;
+	struct store_events evs;
+	size_t i;
+
+	older = post(st, alice, "att", 0, "read this");
+	m = post(st, alice, "att", 0, "and this");
+	dm = post(st, alice, NULL, bob->id, "and me");
+	store_max_id(st, &newest, err, sizeof err);
+	is_int(read_to(st, bob, "att", 0, m, &o), STORE_OK, "bob reads att up to a message");
+	ok(o && jnum(o, "read") == m && jnum(o, "unread") == 0 && jnum(o, "mentions") == 0 &&
+	   jnum(o, "event") > newest && strcmp(jstr(o, "room"), "att") == 0,
+	   "answered with the marker, the counts and the read event");
+	ev = o ? jnum(o, "event") : 0;
+	json_object_put(o);
+	is_int(unread(st, bob->id, "att"), 0, "nothing unread in att for bob");
+	is_int(count_of(st, bob->id, 0, "att", "read"), m, "his marker");
+
+	is_int(read_to(st, bob, "att", 0, m, &o), STORE_OK, "the same id again");
+	ok(o && jnum(o, "event") == -2 && jnum(o, "read") == m, "no event, the marker stays");
+	json_object_put(o);
+	is_int(read_to(st, bob, "att", 0, older, &o), STORE_OK, "an older event of the room");
+	ok(o && jnum(o, "event") == -2 && jnum(o, "read") == m, "never moves the marker back");
+	json_object_put(o);
+	is_int(read_to(st, bob, "att", 0, ev + 1, &o), STORE_BAD_REQUEST, "beyond the newest event: invalid");
+	ok(strstr(err, "beyond the newest") != NULL, "saying so");
+	is_int(read_to(st, bob, "att", 0, dm, &o), STORE_BAD_REQUEST, "a direct message is not att's");
+	is_int(read_to(st, bob, "att", 0, ev, &o), STORE_BAD_REQUEST, "nor is a read event");
+	is_int(read_to(st, carol, "att", 0, m, &o), STORE_FORBIDDEN, "not a member: forbidden");
+	is_int(read_to(st, bob, "nowhere", 0, m, &o), STORE_NOT_FOUND, "an unknown room");
+	is_int(read_to(st, bob, "all", 0, m, &o), STORE_BAD_REQUEST, "att's message is not all's");
+
+	is_int(read_to(st, bob, NULL, alice->id, dm, &o), STORE_OK, "bob reads alice's direct messages");
+	ok(o && jnum(o, "read") == dm && jnum(o, "unread") == 0 && jnum(o, "event") > ev &&
+	   strcmp(jstr(o, "with"), "ann") == 0 && jnum(o, "mentions") == -1,
+	   "answered with the marker and a read event, no mentions");
+	json_object_put(o);
+	is_int(count_of(st, bob->id, 1, "ann", "unread"), -1,
+	       "a conversation with nothing unread is not listed");
+	is_int(read_to(st, bob, NULL, alice->id, m, &o), STORE_BAD_REQUEST, "a room message is no DM");
+	is_int(read_to(st, carol, NULL, alice->id, dm, &o), STORE_BAD_REQUEST,
+	       "a DM between others is not carol's");
+	is_int(read_to(st, bob, NULL, 999, dm, &o), STORE_NOT_FOUND, "a user who never used the chat");
+
+	evs = visible(st, bob->id, newest);
+	is_int(evs.n, 2, "bob's polls get both read events");
+	o = evs.n == 2 ? json_tokener_parse(evs.v[0].json) : NULL;
+	ok(o && evs.v[0].type == EV_READ && strcmp(jstr(o, "type"), "read") == 0 &&
+	   strcmp(jstr(o, "room"), "att") == 0 && jnum(o, "read") == m &&
+	   !json_object_object_get_ex(o, "with", NULL), "{\"type\": \"read\", \"room\": \"att\", \"read\": N}");
+	json_object_put(o);
+	o = evs.n == 2 ? json_tokener_parse(evs.v[1].json) : NULL;
+	ok(o && strcmp(jstr(o, "with"), "ann") == 0 && jnum(o, "read") == dm &&
+	   !json_object_object_get_ex(o, "room", NULL) && !json_object_object_get_ex(o, "to", NULL),
+	   "{\"type\": \"read\", \"with\": \"ann\", \"read\": N}");
+	json_object_put(o);
+	for (i = 0; i < evs.n; i++)
+		ok(!store_event_visible(&evs.v[i], alice->id, (char *[]){ "att", NULL }),
+		   "a member of the room, the other of the DM: not for them");
+	store_events_clear(&evs);
+	evs = visible(st, alice->id, newest);
+	is_int(evs.n, 0, "alice's scan has neither");
+	store_events_clear(&evs);
+	check_visible_same(st, alice, "read markers");
+	check_visible_same(st, bob, "read markers");
+	check_visible_same(st, carol, "read markers");
+}
+
+/* Counts: others' messages after the marker, not removed; own messages
+ * never; a room left is gone, joined again starts afresh. */
+static void test_unread(struct store *st, const struct user *alice, const struct user *bob,
+                        const struct user *carol)
+{
+	const struct store_mention at_bob[] = { { bob->id, "ben" } };
+	long long b1, a1, b2, m, dm, id;
+	json_object *o = NULL, *un;
+
+	is_int(read_to(st, alice, "att", 0, post(st, bob, "att", 0, "x"), &o), STORE_OK,
+	       "alice has read att");
+	json_object_put(o);
+	is_int(read_to(st, bob, "att", 0, post(st, alice, "att", 0, "y"), &o), STORE_OK,
+	       "bob has read att");
+	json_object_put(o);
+	b1 = post(st, bob, "att", 0, "b1");
+	a1 = post(st, alice, "att", 0, "a1");
+	b2 = post(st, bob, "att", 0, "b2");
+	is_int(unread(st, alice->id, "att"), 2, "alice: bob's two, not her own between");
+	is_int(unread(st, bob->id, "att"), 1, "bob: alice's one, not his own two");
+	read_to(st, alice, "att", 0, b1, &o);
+	ok(o && jnum(o, "unread") == 1, "read up to b1: b2 is left");
+	json_object_put(o);
+	read_to(st, bob, "att", 0, b1, &o);
+	ok(o && jnum(o, "unread") == 1, "bob read up to his own b1: alice's a1 is left");
+	json_object_put(o);
+	read_to(st, alice, "att", 0, b2, &o);
+	ok(o && jnum(o, "unread") == 0, "alice read to the end");
+	json_object_put(o);
+
+	store_delete(st, alice, a1, &id, err, sizeof err);
+	is_int(unread(st, bob->id, "att"), 0, "a removed message stops counting");
+	is_int(unread(st, alice->id, "att"), 0, "and the author's stays 0");
+	m = post_mentioning(st, alice, "att", 0, "@ben look", at_bob, 1);
+	is_int(count_of(st, bob->id, 0, "att", "mentions"), 1, "a mention");
+	is_int(unread(st, bob->id, "att"), 1, "unread");
+	store_delete(st, alice, m, &id, err, sizeof err);
+	is_int(count_of(st, bob->id, 0, "att", "mentions"), 0, "removed: the mention is gone");
+	is_int(unread(st, bob->id, "att"), 0, "and the message");
+	o = stored_json(st, m);
+	ok(o && !json_object_object_get_ex(o, "mentions", NULL) &&
+	   json_object_object_get_ex(o, "deleted", NULL), "a removed message shows no mentions");
+	json_object_put(o);
+
+	dm = post(st, alice, NULL, bob->id, "psst");
+	is_int(count_of(st, bob->id, 1, "ann", "unread"), 1, "a direct message is unread");
+	store_delete(st, alice, dm, &id, err, sizeof err);
+	is_int(count_of(st, bob->id, 1, "ann", "unread"), -1, "removed: not any more");
+	post(st, bob, NULL, bob->id, "a note to myself");
+	is_int(count_of(st, bob->id, 1, "ben", "unread"), -1, "one's own direct message never counts");
+
+	store_leave(st, bob, "att", &id, err, sizeof err);
+	is_int(unread(st, bob->id, "att"), -1, "a room left is not listed");
+	post(st, alice, "att", 0, "while bob is away");
+	join(st, bob, "att");
+	is_int(unread(st, bob->id, "att"), 0, "joined again: what was said meanwhile is history");
+	post(st, alice, "att", 0, "welcome back");
+	is_int(unread(st, bob->id, "att"), 1, "and what is said now is unread");
+
+	if (store_unread(st, bob->id, &un, err, sizeof err) == STORE_OK) {
+		json_object *rooms;
+		json_object_object_get_ex(un, "rooms", &rooms);
+		ok(rooms && json_object_array_length(rooms) >= 2 &&
+		   strcmp(jstr(json_object_array_get_idx(rooms, 0), "name"), "all") == 0,
+		   "all comes first");
+		long long sum = 0;
+		json_object *direct;
+		json_object_object_get_ex(un, "direct", &direct);
+		for (size_t i = 0; rooms && i < json_object_array_length(rooms); i++)
+			sum += jnum(json_object_array_get_idx(rooms, i), "unread");
+		for (size_t i = 0; direct && i < json_object_array_length(direct); i++)
+			sum += jnum(json_object_array_get_idx(direct, i), "unread");
+		ok(sum > 0 && jnum(un, "total") == sum, "total sums every count");
+		json_object_put(un);
+	}
+	is_int(unread(st, carol->id, "att"), -1, "carol is not in att");
+	is_int(unread(st, carol->id, "all"), 1, "carol's all counts alice's message with her mention");
+}
+
+static void test_settings(struct store *st, const struct user *bob)
+{
+	char email[16];
+
+	is_int(store_email_get(st, bob->id, email, err, sizeof err), STORE_OK, "settings");
+	is_str(email, "mentions", "email: mentions by default");
+	is_int(store_email_set(st, bob->id, "off", err, sizeof err), STORE_OK, "turned off");
+	store_email_get(st, bob->id, email, err, sizeof err);
+	is_str(email, "off", "kept");
+	is_int(store_email_set(st, bob->id, "always", err, sizeof err), STORE_BAD_REQUEST,
+	       "another value is refused");
+	store_email_get(st, bob->id, email, err, sizeof err);
+	is_str(email, "off", "and changes nothing");
+	store_email_set(st, bob->id, "mentions", err, sizeof err);
+}
+
+/* Issue 18: mentions, read markers, counts, settings, among three users
+ * of their own (seen by the store as a request would: `all` read up to
+ * then), ann and ben in the room att. */
+static void test_attention(struct store *st)
+{
+	struct user u[] = { user_make(11, "ann"), user_make(12, "ben"), user_make(13, "cat") };
+
+	for (size_t i = 0; i < 3; i++)
+		store_user_seen(st, presence, &u[i], err, sizeof err);
+	join(st, &u[0], "att");
+	join(st, &u[1], "att");
+	test_mentions(st, &u[0], &u[1], &u[2]);
+	test_read_markers(st, &u[0], &u[1], &u[2]);
+	test_unread(st, &u[0], &u[1], &u[2]);
+	test_settings(st, &u[1]);
 }
 
 static void test_history(struct store *st, const struct user *alice, const struct user *bob)
@@ -1255,6 +1601,57 @@ static void test_prune(struct store *st, const struct user *alice, long long als
 	ok(fresh > newest, "ids are never reused");
 }
 
+/* A store of schema version 1, made by that version's own step, with
+ * messages in it, is upgraded step by step: the search index is built
+ * from them (2); they are numbered in their rooms, and every member has
+ * read up to the upgrade, in `all` too (4). */
+static void test_migrate(void)
+{
+	struct user alice = user_make(1, "alice"), bob = user_make(2, "bob");
+	char saved[sizeof path];
+	struct store *st;
+	json_object *un;
+
+	snprintf(saved, sizeof saved, "%s", path);
+	snprintf(path, sizeof path, "%s/v1-attention.sqlite", dir);
+	raw_exec(sqls_schema[0]);
+	raw_exec("PRAGMA user_version = 1;"
+	         " INSERT INTO rooms (id, name, persistent, created) VALUES"
+	         "  (1, 'all', 1, '2026-01-01T00:00:00.000Z'), (2, 'NGS', 1, '2026-01-01T00:00:00.000Z');"
+	         " INSERT INTO users VALUES (1, 'alice', 'a@x', '', '2026-01-01', '2026-01-01'),"
+	         "  (2, 'bob', 'b@x', '', '2026-01-01', '2026-01-01');"
+	         " INSERT INTO members VALUES (2, 1, '2026-01-01'), (2, 2, '2026-01-01');"
+	         " INSERT INTO events (ts, type, room_id, user_id, username, text) VALUES"
+	         "  ('2026-01-01T00:00:00.000Z', 'message', 1, 1, 'alice', 'old words'),"
+	         "  ('2026-01-01T00:00:01.000Z', 'message', 2, 2, 'bob', 'written before version 2'),"
+	         "  ('2026-01-01T00:00:02.000Z', 'join', 2, 1, 'alice', NULL),"
+	         "  ('2026-01-01T00:00:03.000Z', 'message', 2, 1, 'alice', 'more old words');");
+	is_int(raw_int("PRAGMA user_version"), 1, "a version 1 store");
+	st = open_store((const char *[]){ NGS }, 1);
+	if (ok(st, "opens")) {
+		is_int(raw_int("PRAGMA user_version"), store_sqlite_version(), "upgraded to the newest version");
+		is_int(search(st, alice.id, "before", NULL, 0, 10, NULL, NULL, NULL), 1,
+		       "messages from before are in the search index");
+		is_int(search(st, alice.id, "old words", NULL, 0, 10, NULL, NULL, NULL), 2,
+		       "all of them");
+		is_int(raw_int("SELECT group_concat(coalesce(seq, 0), '') FROM (SELECT seq FROM events"
+		               " WHERE room_id = 2 ORDER BY id)"), 102,
+		       "the old messages are numbered in their rooms (the join has no number)");
+		is_int(raw_int("SELECT messages FROM rooms WHERE name = 'NGS'"), 2, "and counted");
+		is_int(raw_int("SELECT count(*) FROM reads WHERE read_id = 4"), 4,
+		       "every member has read up to the upgrade, in all too");
+		if (store_unread(st, bob.id, &un, err, sizeof err) == STORE_OK) {
+			is_int(unread_of(un, "rooms", NGS, "unread") + unread_of(un, "rooms", "all", "unread"),
+			       0, "so nothing from before is unread");
+			json_object_put(un);
+		}
+		post(st, &alice, NGS, 0, "new");
+		is_int(unread(st, bob.id, NGS), 1, "a message after the upgrade is");
+		store_close(st);
+	}
+	snprintf(path, sizeof path, "%s", saved);
+}
+
 void rm_rf(const char *d)
 {
 	struct dirent *e;
@@ -1289,11 +1686,11 @@ static void test_pg_open(void)
 			_exit(st ? 0 : 1);
 		}
 	is_int(reap(4), 4, "four processes create the schema at once");
-	is_int(raw_int("SELECT version FROM chat_schema"), 3, "schema version 3");
+	is_int(raw_int("SELECT version FROM chat_schema"), 4, "schema version 4");
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 2, "all and NGS, persistent");
 	raw_exec("UPDATE chat_schema SET version = 99");
 	ok(!open_store(NULL, 0) && strstr(err, "newer"), "a newer schema is refused");
-	raw_exec("UPDATE chat_schema SET version = 3");
+	raw_exec("UPDATE chat_schema SET version = 4");
 	ok(store_open("postgresql://chat:hunter2@127.0.0.1:1/chat", NULL, 0, &st, err,
 	              sizeof err) < 0 && !st, "an unreachable server: store_open fails");
 	ok(strstr(err, "PostgreSQL chat on 127.0.0.1:1") && !strstr(err, "hunter2"),
@@ -1396,6 +1793,7 @@ static void test_common(struct store *st, struct user *u)
 	test_mute(st, admin, bob);
 	test_search(st, alice, bob, carol);
 	test_conversations(st, u);
+	test_attention(st);
 }
 
 static void test_common_end(struct store *st, struct user *u)
@@ -1464,6 +1862,7 @@ int main(void)
 	store_close(st);
 	test_upgrades();
 	if (!pg_url) {
+		test_migrate();
 		test_read_only();
 		test_moved(&users[0]);
 	}

@@ -592,6 +592,32 @@ static void test_room_case(struct store *st, const struct user *alice, const str
 	store_close(other);
 }
 
+/* An author who left the room is outside it: their messages there are
+ * no more theirs to edit, remove or mark than anyone's outside (admins
+ * still act by id). */
+static void test_author_left(struct store *st, const struct user *carol, const struct user *dave)
+{
+	long long id, ev, m;
+
+	store_join(st, carol, "passing", 0, &id, err, sizeof err);
+	m = post(st, carol, "passing", 0, "written before leaving");
+	is_int(store_leave(st, carol, "passing", &id, err, sizeof err), STORE_OK, "carol leaves");
+	is_int(store_edit(st, carol, m, "after", 3600, edited, &ev, err, sizeof err), STORE_NOT_FOUND,
+	       "her edit of her message in the room left: not found");
+	ok(strncmp(err, "no message ", 11) == 0 && strstr(err, "removed") == NULL,
+	   "the answer of a message that does not exist");
+	is_int(store_solve(st, carol, m, 1, by, at, &ev, err, sizeof err), STORE_NOT_FOUND,
+	       "marking it solved: not found");
+	is_int(store_delete(st, carol, m, &ev, err, sizeof err), STORE_NOT_FOUND,
+	       "removing it: not found");
+	store_join(st, carol, "passing", 0, &id, err, sizeof err);
+	is_int(store_edit(st, carol, m, "after", 3600, edited, &ev, err, sizeof err), STORE_OK,
+	       "back in the room, she edits it");
+	store_leave(st, carol, "passing", &id, err, sizeof err);
+	is_int(store_delete(st, dave, m, &ev, err, sizeof err), STORE_OK,
+	       "an admin outside the room removes it");
+}
+
 void test_conversations(struct store *st, struct user *u)
 {
 	struct user *alice = &u[0], *bob = &u[1], *carol = &u[2], *dave = &u[3];
@@ -603,6 +629,7 @@ void test_conversations(struct store *st, struct user *u)
 	test_edits(st, alice, bob, carol, dave);
 	test_reactions(st, alice, bob, carol, root);
 	test_solved(st, alice, bob, carol, dave, root);
+	test_author_left(st, carol, dave);
 	test_open(st, alice, bob, carol, dave);
 	test_direct_history(st, alice, bob, carol);
 	test_room_case(st, alice, bob);
@@ -730,8 +757,8 @@ static void upgraded_checks(int version)
 	st = open_store(NULL, 0);
 	if (!ok(st != NULL, UPG("the store opens")))
 		return;
-	is_int(raw_int(pg_url ? "SELECT version FROM chat_schema" : "PRAGMA user_version"), 3,
-	       UPG("upgraded to version 3"));
+	is_int(raw_int(pg_url ? "SELECT version FROM chat_schema" : "PRAGMA user_version"), 4,
+	       UPG("upgraded to version 4, step by step"));
 	is_int(raw_int("SELECT count(*) FROM users"), 2, UPG("users intact"));
 	is_int(raw_int("SELECT count(*) FROM rooms"), 4, UPG("rooms intact, both spellings kept"));
 	is_int(raw_int("SELECT count(*) FROM members"), 3, UPG("members intact"));

@@ -1,0 +1,25 @@
+"""tests/authz.py with Galaxy's database and the message store both on a
+real PostgreSQL server: the same matrix, the same answers."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import authz  # noqa: E402
+import pgserver  # noqa: E402
+from tap import run, skip, done  # noqa: E402
+
+
+def main():
+    with pgserver.PgServer() as pg:
+        pg.create_role_and_db("chat", password="chat pw")
+        authz.main(pg=pg, store_url=pg.url("chat", user="chat", password="chat pw"))
+
+
+if __name__ == "__main__":
+    why = pgserver.available()
+    if why:
+        skip("the authorization matrix on PostgreSQL", why)
+        done()
+    run(main)
