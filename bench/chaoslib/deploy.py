@@ -289,7 +289,12 @@ class Deployment:
         if self.args.store == "sqlite":
             self.store = os.path.join(self.storefs, "chat.sqlite")
             return
-        self.spg = pgserver.PgServer(parent=self.storefs, conf="max_connections = 1200\n")
+        # doc/store-postgresql.md: processes x (workers + 1) connections;
+        # mod_fcgid runs a process per waiting poll or stream
+        workers = int(dict(kv.split("=", 1) for kv in self.args.chat_option).get("workers", 8))
+        procs = self.fcgid_processes() if self.args.server == "fcgid" else self.args.responders
+        self.spg = pgserver.PgServer(parent=self.storefs,
+                                     conf="max_connections = %d\n" % (procs * (workers + 1) + 100))
         self.spg.create_role_and_db("chat")
         self.store = self.spg.url("chat", user="chat", unix=True)
 
@@ -314,11 +319,15 @@ class Deployment:
         env.update(self.sanitizer_env())
         return env
 
+    def fcgid_processes(self):
+        """mod_fcgid's limit on galaxy-chat processes for the run's users."""
+        return self.args.users + self.args.senders + 60
+
     def _apache_extra(self):
         """Sized for the run's users: every waiting poll holds a process and
         a thread (the sample's FcgidMaxProcessesPerClass 200 is "about 190
         tabs"; bench/README.md "mod_fcgid")."""
-        procs = self.args.users + self.args.senders + 60
+        procs = self.fcgid_processes()
         extra = ("ServerLimit 16\nStartServers 4\nThreadsPerChild 64\nMaxRequestWorkers 1024\n"
                  "MinSpareThreads 256\nMaxSpareThreads 1024\n"
                  "KeepAliveTimeout 60\nMaxKeepAliveRequests 0\n"
