@@ -25,7 +25,6 @@ import pwd
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -55,17 +54,6 @@ def as_nobody():
     os.setuid(uid)
 
 
-def connectable(path):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        s.connect(path)
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
 def children(pid):
     out, todo = [], [pid]
     while todo and len(out) < 2000:
@@ -80,16 +68,8 @@ def children(pid):
 
 
 def pss_kib(pids):
-    total = 0
-    for p in pids:
-        try:
-            with open("/proc/%d/smaps_rollup" % p) as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
+    """The PSS of pids together (those that ended count 0)."""
+    return sum((webservers.rss_kb(p) or (0, 0))[1] or 0 for p in pids)
 
 
 def started_at(pid):
@@ -142,7 +122,7 @@ class Responders:
     def _wait_ready(self, i, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if connectable(self.sockets[i]):
+            if chatenv.connectable(self.sockets[i]):
                 self.ready[i].set()
                 return True
             if self.procs[i].poll() is not None:
