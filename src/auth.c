@@ -311,6 +311,11 @@ static int auth_is_bootstrap(struct auth *a, const char *key)
 	return found;
 }
 
+int auth_key_form(const char *key)
+{
+	return strspn(key, "0123456789abcdef") == AUTH_KEY_LEN && key[AUTH_KEY_LEN] == '\0';
+}
+
 /* The user of cr's API key (cr->api_key is set). */
 static enum auth_result auth_api_key(struct auth *a, const struct auth_creds *cr, int may_ask,
                                      struct user *user, char *err, size_t errlen)
@@ -322,7 +327,7 @@ static enum auth_result auth_api_key(struct auth *a, const struct auth_creds *cr
 		snprintf(err, errlen, "X-API-Key: sent more than once");
 		return AUTH_BAD_KEY;
 	}
-	if (strspn(key, "0123456789abcdef") != AUTH_KEY_LEN || key[AUTH_KEY_LEN] != '\0') {
+	if (!auth_key_form(key)) {
 		snprintf(err, errlen, "X-API-Key: not %d lowercase hexadecimal digits", AUTH_KEY_LEN);
 		return AUTH_BAD_KEY;
 	}

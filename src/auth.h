@@ -58,6 +58,10 @@ enum auth_result auth_check(struct auth *a, const struct auth_creds *cr,
 enum auth_result auth_check_cached(struct auth *a, const struct auth_creds *cr,
                                    struct user *user, char *err, size_t errlen);
 
+/* 1 when key (an X-API-Key header) has the form of Galaxy's API keys, 32
+ * lowercase hexadecimal digits: the only keys looked up. Pure. */
+int auth_key_form(const char *key);
+
 /* 1 when cr would authenticate by its API key alone: an X-API-Key header
  * and no galaxysession cookie, nothing a browser sends by itself. */
 int auth_by_key_alone(const struct auth_creds *cr);

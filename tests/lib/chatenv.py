@@ -56,6 +56,19 @@ def connectable(path):
         s.close()
 
 
+def remove_store_shm(store_url):
+    """Removes the host-wide files galaxy-chat made in /dev/shm for the
+    PostgreSQL store store_url (shmap.c names them by its FNV-1a hash)."""
+    h = 0xcbf29ce484222325
+    for ch in store_url.encode():
+        h = ((h ^ ch) * 0x100000001b3) & 0xffffffffffffffff
+    for kind in ("rate", "auth", "cookiewatch", "metrics"):
+        try:
+            os.unlink("/dev/shm/galaxy-chat-%s-%016x" % (kind, h))
+        except FileNotFoundError:
+            pass
+
+
 class ChatEnv:
     def __init__(self, users=("alice", "bob"), processes=1, nginx=False, admins=(),
                  rooms=("NGS", "RNA-Seq"), options=None, pg=None, secret=SECRET,
@@ -317,15 +330,8 @@ class ChatEnv:
         problems = self.sanitizer_reports()
         if getattr(self, "dir", None) and not self.workdir and not os.environ.get("GC_KEEP_TMP"):
             shutil.rmtree(self.dir, ignore_errors=True)
-        if self.store_url:   # the host-wide files of a PostgreSQL store (shmap.c)
-            h = 0xcbf29ce484222325
-            for ch in self.store_url.encode():
-                h = ((h ^ ch) * 0x100000001b3) & 0xffffffffffffffff
-            for kind in ("rate", "auth", "cookiewatch", "metrics"):
-                try:
-                    os.unlink("/dev/shm/galaxy-chat-%s-%016x" % (kind, h))
-                except FileNotFoundError:
-                    pass
+        if self.store_url:
+            remove_store_shm(self.store_url)
         if problems:
             raise AssertionError("sanitizer reports in galaxy-chat's log:\n" + problems)
 

@@ -49,8 +49,10 @@ def available():
 class PgServer:
     """One PostgreSQL server in its own temporary directory."""
 
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="gc-pg-")
+    def __init__(self, parent=None, conf=""):
+        """parent: the directory to make the server's in (default: the
+        system's temporary one); conf: more postgresql.conf lines."""
+        self.dir = tempfile.mkdtemp(prefix="gc-pg-", dir=parent)
         self.datadir = os.path.join(self.dir, "data")
         self.socket_dir = self.dir
         self.host = "127.0.0.1"
@@ -67,7 +69,7 @@ class PgServer:
                        "--auth-local=trust", "--auth-host=scram-sha-256",
                        "-E", "UTF8", "--locale=C", "--no-sync"])
             with open(os.path.join(self.datadir, "postgresql.conf"), "a") as f:
-                f.write("fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n")
+                f.write("fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n" + conf)
             self.start()
         except BaseException:
             self.close()
@@ -97,6 +99,15 @@ class PgServer:
         self._run([os.path.join(PG_BIN, "pg_ctl"), "-D", self.datadir, "-l", self.log,
                    "-w", "-t", str(TIMEOUT), "-o", opts, "start"], timeout=TIMEOUT + 10)
         self.running = True
+
+    def alive(self):
+        """Whether the server is running now (it may have stopped by itself,
+        as PostgreSQL does when it cannot write its WAL)."""
+        p = subprocess.run([os.path.join(PG_BIN, "pg_ctl"), "-D", self.datadir, "status"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TIMEOUT,
+                           cwd=self.dir, **self._as)
+        self.running = p.returncode == 0
+        return self.running
 
     def stop(self):
         """Stops the server (fast shutdown: clients are disconnected)."""

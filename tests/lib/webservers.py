@@ -322,10 +322,14 @@ DocumentRoot %(d)s/htdocs
 class Nginx(_Server):
     """nginx with etc/nginx/galaxy-chat-upstream.conf included in http { }
     and etc/nginx/galaxy-chat.conf in a server block, as in Galaxy's; the
-    responder is at socket (a `galaxy-chat --listen`)."""
+    responder is at socket (a `galaxy-chat --listen`), or the responders at
+    each socket of a list (one upstream server line each)."""
 
     def __init__(self, workdir, socket_path, www, port=None, locations=None):
         """locations: more nginx text for the server block (default: / redirects to /chat/)."""
+        if isinstance(socket_path, (list, tuple)):   # the sample's one server line, repeated
+            # never marked failed (doc/deploying.md: several processes behind nginx)
+            socket_path = ";\n    server unix:".join(p + " max_fails=0" for p in socket_path)
         self.dir = os.path.join(workdir, "nginx")
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
