@@ -148,7 +148,13 @@ def test_edits(env, c, db, root):
     st, _, e3 = edit(env, "alice", m, "the third wording", proc=1)
     eq(st, 200, "an edit through the other process")
 
-    evs = by_id(c.events("bob", cursor, timeout=5)["events"])   # from the hub's ring
+    # from the hub's ring, once this process has read the edit made through
+    # the other (its wake-up is quick, not instant: a loaded machine delays it)
+    for _ in range(50):
+        evs = by_id(c.events("bob", cursor, timeout=5)["events"])
+        if e3["event"] in evs:
+            break
+        time.sleep(0.1)
     ok(evs[m]["text"] == "the third wording" and evs[m]["edited"] == e3["edited"],
        "a replay from an old cursor: the message as it is now, edited", evs.get(m))
     ok(evs[first_edit]["type"] == "edit" and evs[first_edit]["target"] == m and
