@@ -507,8 +507,8 @@ static void sio_response(struct conn *c, int status, const char *body, size_t bl
 		break;
 	case P_SIO_CONNACK:
 		sio_pings(c, body, blen);
-		if (memmem(body, blen, "40/chat,", 8))
-			c->phase = c->role == R_SENDER ? P_POLL : P_JOIN;
+		if (memmem(body, blen, "40/chat,", 8))   /* holding: connected to /chat, in no room */
+			c->phase = c->role == R_SENDER || !strcmp(opt.mode, "hold") ? P_POLL : P_JOIN;
 		break;
 	case P_JOIN:
 		c->phase = P_POLL;

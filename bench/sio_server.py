@@ -23,7 +23,11 @@ threads, so that thousands of connections can be opened at once.
 ping_timeout is 60 s (20 s by default) so that the benchmark's sender, which
 posts and never polls, is not dropped for missing pings during a run.
 
-    bench/sio_server.py PORT
+With --no-join-notice a join sends no notice: the seed's notice to everyone
+makes N joins cost N * N packets, which at 1,000 users keeps the set-up
+(not measured) busy for minutes on this machine; bench/run passes it.
+
+    bench/sio_server.py PORT [--no-join-notice]
 """
 import eventlet
 eventlet.monkey_patch()
@@ -40,6 +44,7 @@ app = Flask(__name__)
 app.config["SECRET_KEY"] = "bench secret, not for production"
 socketio = SocketIO(app, async_mode="eventlet", ping_timeout=60, max_http_buffer_size=100000)
 users = {}   # sid -> (username, gravatar hash)
+JOIN_NOTICE = "--no-join-notice" not in sys.argv
 
 NS = "/chat"
 
@@ -59,8 +64,9 @@ def on_disconnect():
 def on_join(msg):
     room = html.escape(str(msg.get("room", "")))
     join_room(room)
-    emit("event response room", {"data": room, "userjoin": users.get(request.sid, ("?",))[0]},
-         broadcast=True)
+    if JOIN_NOTICE:
+        emit("event response room", {"data": room, "userjoin": users.get(request.sid, ("?",))[0]},
+             broadcast=True)
 
 
 @socketio.on("leave", namespace=NS)
