@@ -3,8 +3,10 @@
  * file as the server does. A config it accepts must hold what the rest of
  * the code relies on: limits in range, origins in normal form, a body
  * limit that leaves room for a whole message, fewer searches than workers,
- * the keys every caller reads without a NULL check, and with mail
- * configured an email_from mail.c takes and a chat_url links extend.
+ * the keys every caller reads without a NULL check, with mail
+ * configured an email_from mail.c takes and a chat_url links extend, and
+ * room topics only of `all` and the persistent rooms, each one the API
+ * would take.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,12 +18,31 @@
 #include "httpparse.h"
 #include "log.h"
 #include "mail.h"
+#include "room.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int fuzz_rate_ok(const struct cfg_rate *r)
 {
 	return r->count == 0 || (r->count >= 1 && r->seconds >= 1 && r->seconds <= 86400);
+}
+
+/* Each room_topic.NAME pair: a room store_open() keeps (`all` or a
+ * persistent one, by its exact name), a topic room_topic_check() takes. */
+static int fuzz_topics_ok(const struct cfg *c)
+{
+	char err[160];
+
+	for (size_t i = 0; i < c->n_room_topics; i++) {
+		const char *room = c->room_topics[2 * i], *topic = c->room_topics[2 * i + 1];
+		int known = strcmp(room, "all") == 0;
+
+		for (size_t j = 0; j < c->n_persistent_rooms && !known; j++)
+			known = strcmp(room, c->persistent_rooms[j]) == 0;
+		if (!known || room_topic_check(topic, strlen(topic), err, sizeof err) != 0)
+			return 0;
+	}
+	return 1;
 }
 
 /* What mail.c and smtp.c rely on when smtp_server is set. */
@@ -60,7 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (unsigned)c->avatars > CFG_AVATARS_GRAVATAR || c->max_rooms_per_user < 0 ||
 		    c->max_body_bytes < c->max_message_bytes + 256 || c->poll_timeout < 1 ||
 		    !c->store || (c->store[0] != '/' && strncmp(c->store, "postgres", 8) != 0 &&
-		                  strncmp(c->store, "sqlite:", 7) != 0) || !fuzz_mail_ok(c))
+		                  strncmp(c->store, "sqlite:", 7) != 0) || !fuzz_mail_ok(c) ||
+		    !fuzz_topics_ok(c))
 			abort();
 		for (size_t i = 0; i < c->n_allowed_origins; i++)
 			if (http_origin_normalize(c->allowed_origins[i], norm, sizeof norm) != 0 ||

@@ -1,6 +1,7 @@
 /*
  * fuzz_room.c - libFuzzer target: room_validate and room_validate_new
- * agree with each other and with the rules of doc/api.md "Room names".
+ * agree with each other and with the rules of doc/api.md "Room names";
+ * room_topic_check answers 0, 400 or 413 as room.h says.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,10 +20,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int any = room_validate(s, size, err, sizeof err) == 0;
 	int fresh = room_validate_new(s, size, err, sizeof err) == 0;
 	unsigned first = 0, last = 0;
+	int topic = room_topic_check(s, size, err, sizeof err);
 
 	if (any && (!printable || size == 0 || chars > ROOM_MAX_CHARS || size > ROOM_MAX_BYTES))
 		abort();
 	if (fresh && !any)
+		abort();
+	if ((topic != 0 && topic != 400 && topic != 413) || (topic == 413) != (size > ROOM_TOPIC_MAX) ||
+	    (topic == 0 && !printable))
 		abort();
 	if (fresh) {
 		for (size_t i = 0, k; i < size; i += k) {

@@ -147,6 +147,9 @@ void api_store_failed(struct call *c, int result, const char *err)
 	case STORE_BAD_REQUEST:
 		reply_error(c->rep, 400, "%s", err);
 		break;
+	case STORE_CONFLICT:
+		reply_error(c->rep, 409, "%s", err);
+		break;
 	default:
 		c->store_failed = 1;
 		log_error("store: %s", err);

@@ -2,7 +2,7 @@
  * api.h - what a route handler gets (struct call) and the handlers
  * themselves, one file per group of routes: api_health.c, api_metrics.c, api_me.c,
  * api_rooms.c, api_messages.c, api_events.c, api_moderation.c, api_search.c,
- * api_objects.c, api_conv.c, api_unread.c.
+ * api_objects.c, api_conv.c, api_unread.c, api_topics.c.
  */
 #ifndef GC_API_H
 #define GC_API_H
@@ -14,6 +14,7 @@
 struct cfg;
 struct auth;
 struct store;
+struct postbatch;
 struct hub;
 struct hub_waiter;
 struct rate;
@@ -25,6 +26,7 @@ struct call {
 	struct hub *hub;
 	struct rate *rate;         /* per-user rate limits of the host */
 	struct presence *presence; /* the users this process saw lately */
+	struct postbatch *batch;   /* the process's group commit of posts; NULL: none */
 	struct store *store;       /* the store connection, NULL if it failed (or memory_only) */
 	const char *store_error;   /* why store is NULL (NULL: memory_only) */
 	int store_failed;          /* set when the store failed: the server remakes the connection */
@@ -32,7 +34,7 @@ struct call {
 	struct reply *rep;
 	struct user user;          /* set for authenticated routes */
 	char arg[1024];            /* the {room}, {id} or {username} of the path, decoded */
-	char arg2[256];            /* a second one: the {emoji} of a reaction's path */
+	char arg2[256];            /* a second one: a reaction's {emoji}, a pin's {id} */
 	int route;                 /* set by the router: its route's index (-1: none) */
 	/* set by the server: how many requests of heavy routes (searches) this
 	 * process runs now; the router keeps it at most cfg->max_searches.
@@ -89,6 +91,9 @@ void api_read(struct call *c);
 void api_unread(struct call *c);
 void api_settings(struct call *c);
 void api_settings_put(struct call *c);
+void api_room_topic(struct call *c);
+void api_pin(struct call *c);
+void api_unpin(struct call *c);
 
 /* Shared by handlers: returns 0 when c->store is there, else 1 having
  * answered 503 naming the store problem, or, in a call from memory alone,

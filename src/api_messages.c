@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "cfg.h"
 #include "mention.h"
+#include "postbatch.h"
 #include "ratelimit.h"
 #include "room.h"
 #include "store.h"
@@ -179,8 +180,8 @@ void api_post_message(struct call *c)
 	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND) ||
 	    (m.to && !api_find_user(c, m.to, &to_id)) || api_mentions(c, &m, to_id, names, mentions, &n) < 0)
 		goto out;
-	rc = store_post_mentioning(c->store, &c->user, m.room, to_id, m.text, m.client_id, m.reply_to,
-	                           mentions, n, &id, ts, &created, err, sizeof err);
+	rc = postbatch_post(c->batch, c->store, &c->user, m.room, to_id, m.text, m.client_id,
+	                    m.reply_to, mentions, n, &id, ts, &created, err, sizeof err);
 	if (rc == STORE_NOT_FOUND && m.to && strncmp(err, "no message", 10) != 0)
 		api_no_user(c, m.to);   /* has never used the chat (store.h) */
 	else if (rc != STORE_OK)

@@ -4,11 +4,12 @@
  * cannot work with a message naming the key and the file.
  *
  * Every key is one row of the table cfg_keys[] below: its name in [chat];
- * its type, which parses the text and says where in struct cfg the value
- * lands (offsetof, checked against the field's C type when compiling); its
- * default as text, parsed like a value from the file; the Galaxy key that
- * supplies it when [chat] does not; and an optional post step for what the
- * type cannot say (a rule between keys, a value made from another key).
+ * its type (cfg_types.c), which parses the text and says where in struct
+ * cfg the value lands (offsetof, checked against the field's C type when
+ * compiling); its default as text, parsed like a value from the file;
+ * the Galaxy key that supplies it when [chat] does not; and an optional
+ * post step for what the type cannot say (a rule between keys, a value
+ * made from another key).
  * A key's value is the first of: [chat]'s, Galaxy's (its file and the
  * GALAXY_CONFIG_* variables, as Galaxy reads them), the row's default.
  * The rows are filled top to bottom, each followed by its post step (set
@@ -25,15 +26,15 @@
  *     CFG_GALAXY_BOOL (Galaxy's string_as_bool: anything else is false),
  *     CFG_RATE (COUNT/PERIOD or off), CFG_ENUM (a name of a NULL-ended
  *     list, landing as its index), CFG_LIST (split on the separators
- *     given, into an array and its count); .post = cfg_post_x for a rule
- *     the type cannot check (it writes its message with f->file or f->src);
+ *     given, into an array and its count), CFG_FAMILY (a family of keys,
+ *     NAME.MEMBER = value, each pair landing in an array: the row's name
+ *     ends in "."); .post = cfg_post_x for a rule the type cannot check
+ *     (it writes its message with f->file or f->src);
  *  3. the key in man/galaxy-chat.ini.5 (".It Cm notify_every") and in
  *     etc/galaxy-chat.ini ("; notify_every = 3600"): tests/unit/test_cfg
  *     fails until both name it.
  * Strings and lists are freed by cfg_free() from the table.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 
 #include "addrlist.h"
 #include "cfg.h"
+#include "cfg_types.h"
 #include "cookie.h"
 #include "galaxy_config.h"
 #include "galaxyurl.h"
@@ -49,6 +51,7 @@
 #include "ini.h"
 #include "log.h"
 #include "mail.h"
+#include "room.h"
 #include "smtp.h"
 #include "store.h"
 
@@ -57,106 +60,6 @@
 
 const char *const cfg_avatars_names[] = { "initials", "gravatar", NULL };
 
-/* The state of one load, handed to every type's setter and post step. */
-struct cfg_fill {
-	struct cfg *c;              /* being filled */
-	struct galaxy_config *gc;   /* Galaxy's config, opened by galaxy_config's post step */
-	const char *file;           /* the [chat] file, or "(built-in defaults)" */
-	const char *src;            /* where the current row's value came from */
-	char *err;
-	size_t errlen;
-};
-
-struct cfg_key;
-
-/* A type: parses a value of row k into its field of f->c (or writes a
- * message naming the key and f->src), and frees what the field holds. */
-struct cfg_type {
-	int (*set)(const struct cfg_key *k, const char *value, struct cfg_fill *f);
-	void (*free)(const struct cfg_key *k, struct cfg *c);   /* NULL: nothing held */
-};
-
-/* One key: a row of cfg_keys[]. */
-struct cfg_key {
-	const char *name;           /* in [chat] */
-	const struct cfg_type *type;
-	size_t at;                  /* offsetof(struct cfg, the field) */
-	size_t count_at;            /* CFG_LIST: offsetof its size_t count */
-	long min, max;              /* CFG_INT, CFG_SIZE: the range */
-	const char *const *names;   /* CFG_ENUM: the values, NULL-ended */
-	const char *seps;           /* CFG_LIST: the separators */
-	const char *def;            /* the default as text; NULL: the field stays 0 / NULL */
-	const char *galaxy;         /* the Galaxy key that supplies it, or NULL */
-	int (*post)(struct cfg_fill *f);   /* after the row is set; NULL: none */
-};
-
-static int cfg_oom(struct cfg_fill *f)
-{
-	snprintf(f->err, f->errlen, "%s: out of memory", f->file);
-	return -1;
-}
-
-static void *cfg_field(struct cfg *c, size_t at)
-{
-	return (char *)c + at;
-}
-
-/* Splits a list on any of seps, stripping each item of white space and
- * dropping empty ones. Returns 0 and a new array (caller frees each string
- * and the array) or -1 on ENOMEM. */
-static int cfg_split(const char *list, const char *seps, char ***out, size_t *n)
-{
-	char **v = NULL;
-	size_t cnt = 0;
-
-	*out = NULL;
-	*n = 0;
-	for (const char *p = list; *p;) {
-		size_t len = strcspn(p, seps);
-		const char *s = p, *e = p + len;
-		while (s < e && isspace((unsigned char)*s))
-			s++;
-		while (e > s && isspace((unsigned char)e[-1]))
-			e--;
-		if (e > s) {
-			char **nv = realloc(v, (cnt + 1) * sizeof *v);
-			if (!nv || !(nv[cnt] = strndup(s, (size_t)(e - s)))) {
-				v = nv ? nv : v;
-				while (cnt)
-					free(v[--cnt]);
-				free(v);
-				return -1;
-			}
-			v = nv;
-			cnt++;
-		}
-		p += len;
-		if (*p)
-			p++;
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
-}
-
-static void cfg_free_list(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Galaxy's string_as_bool (lib/galaxy/util/__init__.py): true, yes, on
- * or 1 in any case is true; anything else, a typo too, is false. */
-static int cfg_galaxy_bool(const char *value)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-
-	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
-		if (strcasecmp(value, yes[i]) == 0)
-			return 1;
-	return 0;
-}
 
 /* Whether a Galaxy string key is, to Python, false or None: empty, or a
  * YAML false or null. */
@@ -169,168 +72,6 @@ static int cfg_galaxy_unset(const char *value)
 			return 1;
 	return 0;
 }
-
-/* ---- the types: a setter each, and what cfg_free() frees ---- */
-
-static int cfg_set_string(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	char **field = cfg_field(f->c, k->at);
-
-	return (*field = strdup(value)) ? 0 : cfg_oom(f);
-}
-
-static void cfg_free_string(const struct cfg_key *k, struct cfg *c)
-{
-	free(*(char **)cfg_field(c, k->at));
-}
-
-/* A whole decimal number from k->min to k->max. */
-static int cfg_whole(const struct cfg_key *k, const char *value, struct cfg_fill *f, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(value, &end, 10);
-	if (end == value || *end || errno || *out < k->min || *out > k->max) {
-		snprintf(f->err, f->errlen, "%s: %s must be a whole number from %ld to %ld, not \"%s\"",
-		         f->src, k->name, k->min, k->max, value);
-		return -1;
-	}
-	return 0;
-}
-
-static int cfg_set_int(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	long v;
-
-	if (cfg_whole(k, value, f, &v) < 0)
-		return -1;
-	*(int *)cfg_field(f->c, k->at) = (int)v;
-	return 0;
-}
-
-static int cfg_set_size(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	long v;
-
-	if (cfg_whole(k, value, f, &v) < 0)
-		return -1;
-	*(size_t *)cfg_field(f->c, k->at) = (size_t)v;
-	return 0;
-}
-
-/* yes/no, true/false, on/off, 1/0, in any case. */
-static int cfg_set_yesno(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
-		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
-			*(int *)cfg_field(f->c, k->at) = strcasecmp(value, yes[i]) == 0;
-			return 0;
-		}
-	}
-	snprintf(f->err, f->errlen, "%s: %s must be yes or no, not \"%s\"", f->src, k->name, value);
-	return -1;
-}
-
-static int cfg_set_galaxy_bool(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	*(int *)cfg_field(f->c, k->at) = cfg_galaxy_bool(value);
-	return 0;
-}
-
-/* "COUNT/PERIOD" where PERIOD is seconds, optionally with a unit (s, m, h:
- * "20/10s", "30/1m"), or "off" / "0". */
-static int cfg_set_rate(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	struct cfg_rate *out = cfg_field(f->c, k->at);
-	char *end;
-	long count, period = 0;
-
-	if (strcmp(value, "off") == 0 || strcmp(value, "0") == 0) {
-		out->count = out->seconds = 0;
-		return 0;
-	}
-	errno = 0;
-	count = strtol(value, &end, 10);
-	if (end != value && *end == '/' && count >= 1 && count <= 1000000 && !errno) {
-		const char *p = end + 1;
-		period = strtol(p, &end, 10);
-		if (end == p || errno || period < 1 || period > 86400)
-			period = 0;   /* also keeps the products below from overflowing */
-		else if (strcmp(end, "m") == 0)
-			period *= 60;
-		else if (strcmp(end, "h") == 0)
-			period *= 3600;
-		else if (*end && strcmp(end, "s") != 0)
-			period = 0;
-	}
-	if (period < 1 || period > 86400) {
-		snprintf(f->err, f->errlen, "%s: %s must be COUNT/PERIOD such as 20/10s or 30/1m "
-		         "(a period of at most one day), or off; not \"%s\"", f->src, k->name, value);
-		return -1;
-	}
-	out->count = (int)count;
-	out->seconds = (int)period;
-	return 0;
-}
-
-/* One of k->names exactly, landing as its index. */
-static int cfg_set_enum(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	char names[256] = "";
-	size_t len = 0;
-
-	for (int i = 0; k->names[i]; i++) {
-		if (strcmp(k->names[i], value) == 0) {
-			*(int *)cfg_field(f->c, k->at) = i;
-			return 0;
-		}
-	}
-	for (size_t i = 0; k->names[i] && len < sizeof names; i++)   /* "a, b or c" */
-		len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
-		                        i == 0 ? "" : k->names[i + 1] ? ", " : " or ", k->names[i]);
-	snprintf(f->err, f->errlen, "%s: %s must be %s, not \"%s\"", f->src, k->name, names, value);
-	return -1;
-}
-
-static int cfg_set_list(const struct cfg_key *k, const char *value, struct cfg_fill *f)
-{
-	if (cfg_split(value, k->seps, cfg_field(f->c, k->at), cfg_field(f->c, k->count_at)) < 0)
-		return cfg_oom(f);
-	return 0;
-}
-
-static void cfg_free_list_field(const struct cfg_key *k, struct cfg *c)
-{
-	cfg_free_list(*(char ***)cfg_field(c, k->at), *(size_t *)cfg_field(c, k->count_at));
-}
-
-static const struct cfg_type cfg_t_string = { cfg_set_string, cfg_free_string };
-static const struct cfg_type cfg_t_int = { cfg_set_int, NULL };
-static const struct cfg_type cfg_t_size = { cfg_set_size, NULL };
-static const struct cfg_type cfg_t_yesno = { cfg_set_yesno, NULL };
-static const struct cfg_type cfg_t_galaxy_bool = { cfg_set_galaxy_bool, NULL };
-static const struct cfg_type cfg_t_rate = { cfg_set_rate, NULL };
-static const struct cfg_type cfg_t_enum = { cfg_set_enum, NULL };
-static const struct cfg_type cfg_t_list = { cfg_set_list, cfg_free_list_field };
-
-/* offsetof(struct cfg, field), and a compile-time warning ("comparison of
- * distinct pointer types") unless the field is a ctype. */
-#define CFG_AT(field, ctype) \
-	(offsetof(struct cfg, field) + 0 * sizeof((ctype *)0 == &((struct cfg *)0)->field))
-
-#define CFG_STRING(field)        .type = &cfg_t_string, .at = CFG_AT(field, char *)
-#define CFG_INT(field, lo, hi)   .type = &cfg_t_int, .at = CFG_AT(field, int), .min = (lo), .max = (hi)
-#define CFG_SIZE(field, lo, hi)  .type = &cfg_t_size, .at = CFG_AT(field, size_t), .min = (lo), .max = (hi)
-#define CFG_YESNO(field)         .type = &cfg_t_yesno, .at = CFG_AT(field, int)
-#define CFG_GALAXY_BOOL(field)   .type = &cfg_t_galaxy_bool, .at = CFG_AT(field, int)
-#define CFG_RATE(field)          .type = &cfg_t_rate, .at = CFG_AT(field, struct cfg_rate)
-#define CFG_ENUM(field, list)    .type = &cfg_t_enum, .at = CFG_AT(field, int), .names = (list)
-#define CFG_LIST(field, count, separators) .type = &cfg_t_list, .at = CFG_AT(field, char **), \
-	.count_at = CFG_AT(count, size_t), .seps = (separators)
 
 /* ---- post steps: what a type cannot say ---- */
 
@@ -561,6 +302,46 @@ static int cfg_post_max_searches(struct cfg_fill *f)
 	return 0;
 }
 
+/* room_topic.NAME: NAME (lower case: the INI reader's keys are) is `all`
+ * or one of the persistent rooms, whatever their case, but only one; it
+ * becomes that room's name, and the topic is one room_topic_check()
+ * takes. */
+static int cfg_post_room_topics(struct cfg_fill *f)
+{
+	struct cfg *c = f->c;
+	char msg[160];
+
+	for (size_t i = 0; i < c->n_room_topics; i++) {
+		char **room = &c->room_topics[2 * i], *topic = c->room_topics[2 * i + 1];
+		const char *found = strcasecmp(*room, ROOM_ALL) == 0 ? ROOM_ALL : NULL, *again = NULL;
+
+		for (size_t j = 0; j < c->n_persistent_rooms; j++) {
+			const char *p = c->persistent_rooms[j];
+
+			if (strcasecmp(*room, p) != 0 || (found && strcmp(found, p) == 0))
+				continue;   /* another room, or the same one named twice */
+			if (found)
+				again = p;
+			else
+				found = p;
+		}
+		if (!found || again) {
+			snprintf(f->err, f->errlen, "%s: room_topic.%s: %s", f->file, *room,
+			         again ? "names two persistent rooms (the name's case is not read)"
+			               : "no such room in persistent_communication_rooms (nor all)");
+			return -1;
+		}
+		if (room_topic_check(topic, strlen(topic), msg, sizeof msg) != 0) {
+			snprintf(f->err, f->errlen, "%s: room_topic.%s: %s", f->file, *room, msg);
+			return -1;
+		}
+		free(*room);
+		if (!(*room = strdup(found)))
+			return cfg_oom(f);
+	}
+	return 0;
+}
+
 /* galaxy_url, the Galaxy whose links become cards, normalised
  * (galaxyurl_base): one set in [chat] that is no such URL is refused;
  * Galaxy's galaxy_infrastructure_url that is none only warns, and cards are
@@ -771,6 +552,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ .name = "max_rooms_per_user", CFG_INT(max_rooms_per_user, 0, 1000000), .def = "50" },
 	{ .name = "max_new_rooms_per_day", CFG_INT(new_room_rate.count, 0, 1000000), .def = "20",
 	  .post = cfg_post_per_day },
+	/* below persistent_communication_rooms, whose rooms it names */
+	{ .name = "room_topic.", CFG_FAMILY(room_topics, n_room_topics), .post = cfg_post_room_topics },
 	{ .name = "max_polls_per_user", CFG_INT(max_polls_per_user, 0, 1000000), .def = "8" },
 	{ .name = "max_polls_per_address", CFG_INT(max_polls_per_address, 0, 1000000), .def = "0" },
 	{ .name = "search_timeout_ms", CFG_INT(search_timeout_ms, 10, 60000), .def = "2000" },
@@ -810,34 +593,63 @@ const char *cfg_key_name(size_t i)
 
 /* ---- reading ---- */
 
-/* The [chat] file being read: raw values, index-aligned with cfg_keys. */
+/* A key of a family (CFG_FAMILY) as read: its row, member and value. */
+struct cfg_member {
+	size_t key;
+	char *member, *value;
+};
+
+/* The [chat] file being read: raw values, index-aligned with cfg_keys,
+ * and the keys of families in the file's order. */
 struct cfg_read {
 	char **raw;
+	struct cfg_member *members;
+	size_t n_members;
 	const char *file;
 	char *err;
 	size_t errlen;
 };
 
+/* The member key names of row k (a family's: what follows its name), or
+ * NULL when key is not k's. */
+static const char *cfg_key_member(const struct cfg_key *k, const char *key)
+{
+	size_t len = strlen(k->name);
+
+	if (k->type != &cfg_t_family)
+		return strcmp(k->name, key) == 0 ? key + len : NULL;
+	return strncmp(k->name, key, len) == 0 && key[len] ? key + len : NULL;
+}
+
 static int cfg_on_key(const char *section, const char *key, const char *value,
                       int lineno, void *ud)
 {
 	struct cfg_read *r = ud;
+	struct cfg_member *m;
+	const char *member = NULL;
 	size_t i = 0;
 
 	if (strcmp(section, "chat") != 0)
 		return 0;   /* other sections are for other programs */
-	while (i < CFG_NKEYS && strcmp(cfg_keys[i].name, key) != 0)
+	while (i < CFG_NKEYS && !(member = cfg_key_member(&cfg_keys[i], key)))
 		i++;
 	if (i == CFG_NKEYS) {
 		snprintf(r->err, r->errlen, "%s:%d: unknown key \"%s\" in [chat]", r->file, lineno, key);
 		return -1;
 	}
-	free(r->raw[i]);
-	if (!(r->raw[i] = strdup(value))) {
-		snprintf(r->err, r->errlen, "%s: out of memory", r->file);
-		return -1;
+	if (cfg_keys[i].type != &cfg_t_family) {
+		free(r->raw[i]);
+		if ((r->raw[i] = strdup(value)))
+			return 0;
+	} else if ((m = realloc(r->members, (r->n_members + 1) * sizeof *m))) {
+		r->members = m;
+		m += r->n_members++;
+		*m = (struct cfg_member){ i, strdup(member), strdup(value) };
+		if (m->member && m->value)
+			return 0;
 	}
-	return 0;
+	snprintf(r->err, r->errlen, "%s: out of memory", r->file);
+	return -1;
 }
 
 /* Row k's value: [chat]'s (raw), else Galaxy's, else the default; NULL
@@ -856,8 +668,8 @@ static const char *cfg_value(const struct cfg_key *k, const char *raw, struct cf
 	return k->def;
 }
 
-/* Fills c from the raw [chat] values, row by row. */
-static int cfg_fill(struct cfg *c, char *const *raw, char *err, size_t errlen)
+/* Fills c from what the [chat] file held, row by row. */
+static int cfg_fill(struct cfg *c, const struct cfg_read *r, char *err, size_t errlen)
 {
 	struct cfg_fill f = { .c = c, .file = c->path ? c->path : "(built-in defaults)",
 	                      .err = err, .errlen = errlen };
@@ -865,9 +677,14 @@ static int cfg_fill(struct cfg *c, char *const *raw, char *err, size_t errlen)
 
 	for (size_t i = 0; i < CFG_NKEYS && rc == 0; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
-		const char *value = cfg_value(k, raw[i], &f);
+		const char *value = cfg_value(k, r->raw[i], &f);
 
-		if ((value && k->type->set(k, value, &f) < 0) || (k->post && k->post(&f) < 0))
+		for (size_t j = 0; j < r->n_members && rc == 0; j++)
+			if (r->members[j].key == i) {
+				f.member = r->members[j].member;
+				rc = k->type->set(k, r->members[j].value, &f);
+			}
+		if (rc < 0 || (value && k->type->set(k, value, &f) < 0) || (k->post && k->post(&f) < 0))
 			rc = -1;
 	}
 	galaxy_config_free(f.gc);
@@ -902,10 +719,15 @@ int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
 		if (ini_parse_file(c->path, cfg_on_key, &r, err, errlen) != 0)
 			goto out;
 	}
-	rc = cfg_fill(c, raw, err, errlen);
+	rc = cfg_fill(c, &r, err, errlen);
 out:
 	for (size_t i = 0; i < CFG_NKEYS; i++)
 		free(raw[i]);
+	for (size_t i = 0; i < r.n_members; i++) {
+		free(r.members[i].member);
+		free(r.members[i].value);
+	}
+	free(r.members);
 	if (rc < 0) {
 		cfg_free(c);
 		return -1;

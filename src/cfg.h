@@ -76,6 +76,9 @@ struct cfg {
 	struct cfg_rate join_rate;  /* room joins per user */
 	struct cfg_rate search_rate; /* searches per user */
 	int rate_exempt_admins;     /* admin_users are not rate limited */
+	char **room_topics;         /* room_topic.NAME: pairs of a room (`all` or a persistent
+	                             * one, its exact name) and its topic */
+	size_t n_room_topics;       /* pairs */
 	int max_rooms_per_user;     /* ad-hoc rooms one user may be in, 0 = no limit */
 	struct cfg_rate new_room_rate; /* rooms one user may create: max_new_rooms_per_day */
 	int avatars;                /* enum cfg_avatars: initials (no third party,

@@ -125,7 +125,8 @@ static int check_store(const struct cfg *cfg, FILE *out, int *warnings)
 	store_describe(cfg->store, where, sizeof where);
 	fprintf(out, "store:         %s: ", where);
 	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
-	               cfg->n_persistent_rooms, &st, err, sizeof err) < 0 ||
+	               cfg->n_persistent_rooms, (const char *const *)cfg->room_topics,
+	               cfg->n_room_topics, &st, err, sizeof err) < 0 ||
 	    store_stats(st, &stats, err, sizeof err) != STORE_OK) {
 		fprintf(out, "FAILED: %s\n", err);
 		rc = -1;

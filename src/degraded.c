@@ -50,7 +50,9 @@ int degraded_hub_new(struct dispatch *d, int listen_fd, int cgi, struct fcgiio_r
 	char err[512];
 
 	*pending = NULL;
-	for (int tries = 0; hub_new(d->cfg, d->presence, &d->hub, err, sizeof err) < 0; tries++) {
+	/* on standard input and in CGI: a lean hub (server.c, SERVER_ONE_ARENAS) */
+	for (int tries = 0; hub_new(d->cfg, d->presence, HUB_RING_LEAN, &d->hub, err, sizeof err) < 0;
+	     tries++) {
 		if (tries == 0)
 			log_error("%s", err);
 		if (cgi) {

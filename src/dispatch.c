@@ -100,6 +100,7 @@ static int dispatch_call(struct dispatch *d, struct worker *wk, struct fcgiio_re
 {
 	struct call c = {
 		.cfg = d->cfg, .auth = d->auth, .hub = d->hub, .rate = d->rate, .presence = d->presence,
+		.batch = d->batch,
 		.store = wk ? workers_store(wk) : NULL, .store_error = wk ? wk->store_error : NULL,
 		.req = req, .rep = rep, .heavy = &d->heavy, .memory_only = !wk,
 		.resume = s ? &s->cursor : NULL,

@@ -24,6 +24,7 @@ struct fcgiio;
 struct fcgiio_req;
 struct hub;
 struct park;
+struct postbatch;
 struct presence;
 struct rate;
 struct worker;
@@ -39,6 +40,7 @@ struct dispatch {
 	struct presence *presence; /* the users this process saw lately, for the store and the hub */
 	struct fcgiio *io;
 	struct workers *workers;
+	struct postbatch *batch;   /* the workers' posts, committed together; NULL: each alone */
 	struct park *park;
 	int heavy;                 /* heavy requests running now (struct call), atomic */
 };

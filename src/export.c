@@ -6,9 +6,11 @@
  * ending in Z; --since is inclusive, --until exclusive. A removed message
  * appears as removed, without its text (as in the chat_log view); an
  * edited one with its text now, marked edited, and with --versions its
- * earlier texts after it. Formats: text (one line per event, continuation
- * lines indented), json (JSON Lines: one object per line, streamable),
- * csv (RFC 4180, a header row, every text field quoted, CRLF line ends).
+ * earlier texts after it; joins, leaves, removals, edits, reactions,
+ * solved marks, topics and pins read as in chat_log in the text format.
+ * Formats: text (one line per event, continuation lines indented), json
+ * (JSON Lines: one object per line, streamable), csv (RFC 4180, a header
+ * row, every text field quoted, CRLF line ends).
  */
 #include <stdio.h>
 #include <string.h>
@@ -94,6 +96,13 @@ static void export_text(const struct store_log_row *row, FILE *out)
 	else if (strcmp(t, "solved") == 0)
 		fprintf(out, "* %s %smarked message %lld solved", row->user, row->on ? "" : "un",
 		        row->target);
+	else if (strcmp(t, "topic") == 0 && !(row->text && *row->text))
+		fprintf(out, "* %s cleared the topic", row->user);
+	else if (strcmp(t, "topic") == 0)
+		fprintf(out, "* %s set the topic: %s", row->user, row->text);
+	else if (strcmp(t, "pin") == 0)
+		fprintf(out, "* %s %s message %lld", row->user,
+		        row->text && strcmp(row->text, "unpin") == 0 ? "unpinned" : "pinned", row->target);
 	else if (row->deleted)
 		fprintf(out, "<%s> (removed)", row->user);
 	else {
@@ -270,7 +279,8 @@ int export_main(const struct cfg *cfg, int argc, char **argv, FILE *out)
 	if (export_date(since_arg, since) < 0 || (until_arg && export_date(until_arg, until) < 0))
 		return export_usage("a date is not YYYY-MM-DD[THH:MM[:SS[.mmm]]][Z]");
 	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
-	               cfg->n_persistent_rooms, &st, err, sizeof err) < 0) {
+	               cfg->n_persistent_rooms, (const char *const *)cfg->room_topics,
+	               cfg->n_room_topics, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "galaxy-chat export: %s\n", err);
 		return 1;
 	}

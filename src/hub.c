@@ -22,7 +22,6 @@
 #include "store.h"
 #include "store_rows.h"
 
-#define HUB_RING 4096        /* recent events kept for polls being parked */
 #define HUB_BATCH STORE_MAX_LIMIT /* events read per store query: a shorter read is the end */
 #define HUB_TICK_MS 250      /* longest sleep, so deadlines are kept */
 #define HUB_REREAD_MS 5000   /* longest time without reading the store */
@@ -50,8 +49,8 @@ struct hub {
 	size_t waiting;
 	long long last_id;          /* newest event read */
 	long long ring_from;        /* the ring holds every event in (ring_from, last_id] */
-	struct store_event ring[HUB_RING];
-	size_t ring_start, ring_n;
+	struct store_event ring[HUB_RING];   /* the first ring_cap used (calloc: the rest untouched) */
+	size_t ring_cap, ring_start, ring_n;
 	struct roomcache *rooms;    /* the rooms of users who poll, fed every event read */
 	struct hub_group *groups[HUB_BY_N][HUB_GROUP_SLOTS];   /* by key */
 };
@@ -90,7 +89,7 @@ unsigned long long hub_addr_key(const char *addr)
 
 static struct store_event *hub_ring_at(struct hub *h, size_t i)
 {
-	return &h->ring[(h->ring_start + i) % HUB_RING];
+	return &h->ring[(h->ring_start + i) % h->ring_cap];
 }
 
 /* The index of the ring's first event with an id above id (ring_n if none):
@@ -188,12 +187,12 @@ static void hub_ring_follow(struct hub *h, const struct store_event *ev)
 /* Moves ev into the ring (taking its strings), dropping the oldest if full. */
 static void hub_ring_push(struct hub *h, struct store_event *ev)
 {
-	if (h->ring_n == HUB_RING) {
+	if (h->ring_n == h->ring_cap) {
 		struct store_event *old = hub_ring_at(h, 0);
 		h->ring_from = old->id;
 		free(old->room);
 		free(old->json);
-		h->ring_start = (h->ring_start + 1) % HUB_RING;
+		h->ring_start = (h->ring_start + 1) % h->ring_cap;
 		h->ring_n--;
 	}
 	if (ev->type == EV_DELETE || ev->type == EV_EDIT)
@@ -466,7 +465,7 @@ static void hub_no_op(int sig)
 	(void)sig;
 }
 
-int hub_new(const struct cfg *cfg, struct presence *presence, struct hub **out,
+int hub_new(const struct cfg *cfg, struct presence *presence, size_t ring, struct hub **out,
             char *err, size_t errlen)
 {
 	struct hub *h = calloc(1, sizeof *h);
@@ -476,6 +475,7 @@ int hub_new(const struct cfg *cfg, struct presence *presence, struct hub **out,
 	}
 	h->cfg = cfg;
 	h->presence = presence;
+	h->ring_cap = ring < 1 || ring > HUB_RING ? HUB_RING : ring;
 	h->head.next = h->head.prev = &h->head;
 	pthread_mutex_init(&h->lock, NULL);
 	if (!(h->rooms = roomcache_new())) {
@@ -484,7 +484,8 @@ int hub_new(const struct cfg *cfg, struct presence *presence, struct hub **out,
 		return -1;
 	}
 	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
-	               cfg->n_persistent_rooms, &h->st, err, errlen) < 0 ||
+	               cfg->n_persistent_rooms, (const char *const *)cfg->room_topics,
+	               cfg->n_room_topics, &h->st, err, errlen) < 0 ||
 	    store_max_id(h->st, &h->last_id, err, errlen) != STORE_OK) {
 		hub_free(h);
 		return -1;

@@ -6,9 +6,9 @@
  * and nothing but the room `all`. Then, in one PostgreSQL transaction
  * holding its tables locked: the target must be empty (else nothing is
  * changed), its `all` (and notify's scan) goes, and users, mutes, rooms,
- * members, events, message versions and reactions, the read markers and
- * counters, mentions, settings and notify's records are copied row by row
- * with their ids, every column the source has, through
+ * members, events, message versions and reactions, pins, the read markers
+ * and counters, mentions, settings and notify's records are copied row by
+ * row with their ids, every column the source has, through
  * prepared INSERTs (so columns later schema versions add are copied too);
  * last, the id sequences are set past the largest ids. The source is read
  * in one read transaction, so a store still in use is copied as of one
@@ -30,7 +30,7 @@ static const struct {
 	const char *name, *order;
 } migrate_tables[] = {
 	{ "users", "id" }, { "mutes", "user_id" }, { "rooms", "id" },
-	{ "members", "room_id, user_id" }, { "events", "id" },
+	{ "members", "room_id, user_id" }, { "events", "id" }, { "pins", "event_id" },
 	{ "message_versions", "message_id, version" }, { "reactions", "message_id, emoji, user_id" },
 	{ "reads", "user_id, room_id" }, { "direct", "user_id, peer_id" },
 	{ "mentions", "user_id, room_id, event_id" }, { "settings", "user_id" },
@@ -195,8 +195,9 @@ static int migrate_copy(sqlite3 *src, PGconn *pg, FILE *out, char *err, size_t e
 		return -1;
 	}
 	if (pg_run(pg, "BEGIN", 0, NULL, NULL, err, errlen) < 0 ||
-	    pg_run(pg, "LOCK TABLE users, mutes, rooms, members, events, message_versions, reactions,"
-	           " reads, direct, mentions, settings, notify_users, notify_state IN EXCLUSIVE MODE",
+	    pg_run(pg, "LOCK TABLE users, mutes, rooms, members, events, pins, message_versions,"
+	           " reactions, reads, direct, mentions, settings, notify_users, notify_state"
+	           " IN EXCLUSIVE MODE",
 	           0, NULL, NULL, err, errlen) < 0 ||
 	    migrate_versions(src, pg, err, errlen) < 0 ||
 	    migrate_check_empty(pg, err, errlen) < 0 ||
@@ -245,7 +246,7 @@ int migrate_run(const char *from, const char *to, FILE *out, FILE *errf)
 		goto out;
 	}
 	sqlite3_busy_timeout(src, 5000);
-	if (store_open(to, NULL, 0, &st, err, sizeof err) < 0 ||
+	if (store_open(to, NULL, 0, NULL, 0, &st, err, sizeof err) < 0 ||
 	    dburl_parse(to, NULL, &dst_url, err, sizeof err) < 0)
 		goto out;
 	pg = PQconnectdb(dst_url.pg_conninfo);

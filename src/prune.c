@@ -43,7 +43,8 @@ int prune_main(const struct cfg *cfg, int argc, char **argv, FILE *out)
 		return 0;
 	}
 	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms,
-	               cfg->n_persistent_rooms, &st, err, sizeof err) < 0) {
+	               cfg->n_persistent_rooms, (const char *const *)cfg->room_topics,
+	               cfg->n_room_topics, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "galaxy-chat prune: %s\n", err);
 		return 1;
 	}

@@ -23,6 +23,7 @@ static const struct {
 	{ 403, "Forbidden", "forbidden" },
 	{ 404, "Not Found", "not_found" },
 	{ 405, "Method Not Allowed", "method_not_allowed" },
+	{ 409, "Conflict", "conflict" },
 	{ 413, "Payload Too Large", "too_large" },
 	{ 429, "Too Many Requests", "rate_limited" },
 	{ 500, "Internal Server Error", "internal" },

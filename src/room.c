@@ -1,6 +1,6 @@
 /*
- * room.c - validate room names and make their keys (see room.h); the
- * characters themselves are judged by utf8.c.
+ * room.c - validate room names and topics, and make the names' keys (see
+ * room.h); the characters themselves are judged by utf8.c.
  */
 #include <stdio.h>
 
@@ -69,4 +69,27 @@ void room_key(const char *name, char key[ROOM_NAME_BUF])
 	for (i = 0; name[i] && i < ROOM_MAX_BYTES; i++)
 		key[i] = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
 	key[i] = '\0';
+}
+
+int room_topic_check(const char *topic, size_t len, char *err, size_t errlen)
+{
+	if (len > ROOM_TOPIC_MAX) {
+		snprintf(err, errlen, "the topic is %zu bytes, over the limit of %d", len, ROOM_TOPIC_MAX);
+		return 413;
+	}
+	if (utf8_scan(topic, len, UTF8_CONTROL, NULL) != len) {
+		snprintf(err, errlen, "a topic is one line of UTF-8 without control characters");
+		return 400;
+	}
+	for (size_t i = 0, k; i < len; i += k) {
+		unsigned cp = 0;
+
+		k = (size_t)utf8_next(topic + i, len - i, &cp);
+		if (!(utf8_class(cp) & UTF8_SPACE))
+			return 0;
+	}
+	if (len == 0)
+		return 0;
+	snprintf(err, errlen, "a topic must be empty (no topic) or hold more than white space");
+	return 400;
 }

@@ -1,5 +1,6 @@
 /*
- * room.h - room name rules (API.md "Rooms", doc/api.md "Room names").
+ * room.h - room name rules (API.md "Rooms", doc/api.md "Room names"), and
+ * what a room's topic may be (doc/api.md "Topics and pins").
  *
  * Any room is named by 1 to 64 characters of strict UTF-8 with no control
  * characters, compared exactly (room_validate). A room that does not exist
@@ -21,6 +22,7 @@
 #define ROOM_MAX_BYTES (ROOM_MAX_CHARS * 4)
 #define ROOM_ALL "all"
 #define ROOM_NAME_BUF (ROOM_MAX_BYTES + 1)   /* a room name or key and its NUL */
+#define ROOM_TOPIC_MAX 500   /* bytes of a topic */
 
 /* 0 when name (len bytes) may name a room; otherwise -1 with the reason
  * in err. */
@@ -33,5 +35,13 @@ int room_validate_new(const char *name, size_t len, char *err, size_t errlen);
 /* The key of name (valid: at most ROOM_MAX_BYTES) into key: the name with
  * A-Z lowered. */
 void room_key(const char *name, char key[ROOM_NAME_BUF]);
+
+/* 0 when topic (len bytes) may be a room's topic: "" (no topic), or up to
+ * ROOM_TOPIC_MAX bytes of strict UTF-8 without control characters (a
+ * topic is one line) holding more than white space. Otherwise the status
+ * to answer, 413 when too long and 400 for anything else (as posting
+ * answers), with the reason in err. Set through the API and [chat]'s
+ * room_topic.NAME alike. */
+int room_topic_check(const char *topic, size_t len, char *err, size_t errlen);
 
 #endif

@@ -17,9 +17,9 @@
 
 /* A route's path is a pattern: text that must be there as it is, and up
  * to two arguments (into c->arg, then c->arg2): "{}" one segment (no '/'),
- * or, as the last one, "{*}" anything up to the pattern's remaining text,
- * which must end the path (a room name may hold '/'). Arguments are never
- * empty. */
+ * or "{*}" anything up to the pattern's remaining text (a room name may
+ * hold '/'): that text ends the path, or, when a "{}" follows, the longest
+ * "{*}" after which the rest matches is taken. Arguments are never empty. */
 struct route {
 	const char *method;
 	const char *pattern;
@@ -43,6 +43,9 @@ static const struct route routes[] = {
 	{ "GET", "/v1/rooms/{*}/messages", api_room_history, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms/{*}/who", api_room_who, 0, ROUTE_WORKER },
 	{ "GET", "/v1/rooms/{*}/open", api_room_open, 0, ROUTE_WORKER },
+	{ "PUT", "/v1/rooms/{*}/topic", api_room_topic, 0, ROUTE_WORKER },
+	{ "PUT", "/v1/rooms/{*}/pins/{}", api_pin, 0, ROUTE_WORKER },
+	{ "DELETE", "/v1/rooms/{*}/pins/{}", api_unpin, 0, ROUTE_WORKER },
 	{ "POST", "/v1/messages", api_post_message, 0, ROUTE_WORKER },
 	{ "GET", "/v1/events", api_events, 0, ROUTE_MEMORY },
 	{ "GET", "/v1/stream", api_events, 0, ROUTE_STREAM },
@@ -88,14 +91,14 @@ static int router_arg(char *arg, size_t size, const char *s, size_t len)
 	return 0;
 }
 
-/* 1 when path matches pattern (struct route); its arguments go to
- * c->arg and c->arg2. */
-static int router_match(const char *pattern, const char *path, struct call *c)
+/* 1 when path matches pattern (struct route), its arguments from the n-th
+ * on going to c->arg and c->arg2. */
+static int router_match(const char *pattern, const char *path, struct call *c, size_t n)
 {
 	struct { char *buf; size_t size; } args[] = { { c->arg, sizeof c->arg },
 	                                              { c->arg2, sizeof c->arg2 } };
 	const char *p = pattern;
-	size_t n = 0, len;
+	size_t len;
 
 	for (;;) {
 		len = strcspn(p, "{");
@@ -107,10 +110,19 @@ static int router_match(const char *pattern, const char *path, struct call *c)
 			return !*path;
 		if (n == sizeof args / sizeof *args)
 			return 0;
-		if (strncmp(p, "{*}", 3) == 0) {   /* the rest of the pattern ends the path */
-			size_t rest = strlen(p + 3), plen = strlen(path);
-			return plen > rest && strcmp(path + plen - rest, p + 3) == 0 &&
-			       router_arg(args[n].buf, args[n].size, path, plen - rest) == 0;
+		if (strncmp(p, "{*}", 3) == 0) {
+			const char *rest = p + 3;
+			size_t plen = strlen(path), lit = strcspn(rest, "{"), rlen = strlen(rest);
+
+			if (!rest[lit])   /* the rest of the pattern ends the path */
+				return plen > rlen && strcmp(path + plen - rlen, rest) == 0 &&
+				       router_arg(args[n].buf, args[n].size, path, plen - rlen) == 0;
+			for (const char *q = path + plen; q > path; q--)   /* the longest first */
+				if (strncmp(q, rest, lit) == 0 &&
+				    router_arg(args[n].buf, args[n].size, path, (size_t)(q - path)) == 0 &&
+				    router_match(rest, q, c, n + 1))
+					return 1;
+			return 0;
 		}
 		len = strcspn(path, "/");
 		if (strncmp(p, "{}", 2) != 0 || router_arg(args[n].buf, args[n].size, path, len) < 0)
@@ -272,7 +284,7 @@ void router_dispatch(struct call *c)
 
 	c->route = -1;
 	for (size_t i = 0; i < ROUTER_N; i++) {
-		if (!router_match(routes[i].pattern, req->path, c))
+		if (!router_match(routes[i].pattern, req->path, c, 0))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
 			hit = &routes[i];

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <grp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "park.h"
+#include "postbatch.h"
 #include "presence.h"
 #include "ratelimit.h"
 #include "request.h"
@@ -46,6 +48,13 @@
 #define SERVER_REQUEST_TIMEOUT_MS 10000   /* a client has this long to send its whole request */
 #define SERVER_IO_TIMEOUT_S 10            /* then each read and write on it may take this long */
 #define SERVER_SPARE_FILES 256            /* open files besides connections: stores, databases */
+/* On standard input (mod_fcgid: a request at a time, hundreds of
+ * processes; spawn-fcgi) and in CGI, memory per process counts more than
+ * speed: the threads share this many malloc arenas instead of one each,
+ * the workers give the heap's free pages back after each job, and the
+ * hub keeps HUB_RING_LEAN events (degraded.c starts it there). See
+ * bench/README.md, "mod_fcgid memory". */
+#define SERVER_ONE_ARENAS 1
 
 /* Raises the soft limit on open files towards the hard one, enough for
  * max_connections requests, as many idle kept connections, and some to
@@ -184,6 +193,8 @@ static int server_serve(const struct cfg *cfg, const char *listen_addr, const ch
 		log_error("cannot initialise libfcgi");
 		return 1;
 	}
+	if (!listen_addr)   /* mod_fcgid, spawn-fcgi, CGI: see SERVER_ONE_ARENAS */
+		mallopt(M_ARENA_MAX, SERVER_ONE_ARENAS);
 	if (!listen_addr && !(cgi = FCGX_IsCGI())) {
 		/* accept() in the degraded mode gives up after this long, to try
 		 * the store again */
@@ -202,7 +213,7 @@ static int server_serve(const struct cfg *cfg, const char *listen_addr, const ch
 		return 1;
 	}
 	park.auth = d.auth;
-	if (listen_addr ? hub_new(cfg, d.presence, &d.hub, err, sizeof err) < 0
+	if (listen_addr ? hub_new(cfg, d.presence, HUB_RING, &d.hub, err, sizeof err) < 0
 	                : degraded_hub_new(&d, listen_fd, cgi, &pending) < 0) {
 		/* --listen: refused at start, systemd or supervisord shows why;
 		 * else the CGI request was answered */
@@ -219,7 +230,7 @@ static int server_serve(const struct cfg *cfg, const char *listen_addr, const ch
 	 * start that fails must fail before it (removing it afterwards races
 	 * with clients, and supervisors, that already saw it answer) */
 	if (rate_open(cfg, &d.rate, err, sizeof err) < 0 ||
-	    workers_new(cfg, cgi ? 1 : cfg->workers, &d.workers, err, sizeof err) < 0 ||
+	    workers_new(cfg, cgi ? 1 : cfg->workers, !listen_addr, &d.workers, err, sizeof err) < 0 ||
 	    (listen_addr && (listen_fd = server_open_listen(listen_addr, socket_group,
 	                                                    cfg->max_connections, err, sizeof err)) < 0)) {
 		log_error("%s", err);
@@ -232,6 +243,8 @@ static int server_serve(const struct cfg *cfg, const char *listen_addr, const ch
 		return 1;
 	}
 	park.workers = d.workers;
+	if (!cgi)
+		d.batch = postbatch_new();   /* NULL (out of memory): each post alone */
 	if (listen_addr)
 		log_info("listening on %s", listen_addr);
 
@@ -246,6 +259,7 @@ static int server_serve(const struct cfg *cfg, const char *listen_addr, const ch
 	hub_free(d.hub);   /* answers every parked poll, through the workers if need be */
 	fcgiio_drain(d.io);
 	workers_free(d.workers);
+	postbatch_free(d.batch);
 	auth_free(d.auth);
 	presence_free(d.presence);
 	rate_close(d.rate);

@@ -1,14 +1,16 @@
 /*
  * store.c - the chat's rules, once, over the narrow store driver interface
- * (store_driver.h): who may post where (and reply to what), joining and
- * its limit, leaving, rooms by name without case, removing messages and
- * who may act on a message at all, muting, who may look into a room, who
+ * (store_driver.h): joining and its limit, leaving, rooms by name
+ * without case, removing messages and who may act on a message at all,
+ * muting, who may look into a room, who
  * sees which event, history paging, the users seen, the rooms that must
  * exist, and the limits of every read. Each function of store.h is one
  * short walk: check the rule, run the driver's statements in one
- * transaction, commit (which wakes the waiting polls). store_conv.c holds
- * the rest of a conversation's rules (edits, reactions, solved marks,
- * threads). store_drivers.c picks the driver; this file never asks which
+ * transaction, commit (which wakes the waiting polls). store_post.c holds
+ * the rules of posting (and their group commit), store_conv.c the rest of
+ * a conversation's rules (edits, reactions, solved marks, threads),
+ * store_attention.c what each user has read, store_topics.c room topics
+ * and pins. store_drivers.c picks the driver; this file never asks which
  * one it has.
  */
 #include <stdint.h>
@@ -16,10 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mention.h"
 #include "presence.h"
 #include "room.h"
-#include "store_drivers.h"
 #include "store_rules.h"
 
 #define STORE_ONLINE_S 60        /* "online": seen this recently */
@@ -61,10 +61,7 @@ static int store_event_add(struct store *st, const struct user *u, enum event_ty
 	return st->drv->event_add(st, &ev, id);
 }
 
-/* Inside a write transaction: the direct message id from user_id to
- * to_user_id counted unread for the recipient (one's own never counts). */
-static int store_direct_counted(struct store *st, long long user_id, long long to_user_id,
-                                long long id)
+int store_direct_counted(struct store *st, long long user_id, long long to_user_id, long long id)
 {
 	return user_id == to_user_id ? 0 : st->drv->direct_count(st, user_id, to_user_id, id);
 }
@@ -137,12 +134,8 @@ static int store_persistent_same(char **names, const char *const *persistent, si
 	return have == want;
 }
 
-/* Makes `all` and the configured rooms exist and be the persistent ones,
- * and learns the id of `all`. A store found so is only read: opening it
- * takes no write lock, so it opens while another writer (the sqlite3
- * shell's BEGIN EXCLUSIVE, a long prune) holds the store. */
-static enum store_result store_rooms_ensure(struct store *st, const char *const *persistent,
-                                            size_t n, char *err, size_t errlen)
+enum store_result store_rooms_ensure(struct store *st, const char *const *persistent,
+                                     size_t n, char *err, size_t errlen)
 {
 	const struct store_driver *d = st->drv;
 	char **names = NULL, ts[32];
@@ -167,18 +160,6 @@ static enum store_result store_rooms_ensure(struct store *st, const char *const 
 	return store_commit(st, 0, "creating rooms", err, errlen);
 }
 
-int store_open(const char *where, const char *const *persistent, size_t n,
-               struct store **out, char *err, size_t errlen)
-{
-	if (store_drivers_open(where, out, err, errlen) < 0)
-		return -1;
-	if (store_rooms_ensure(*out, persistent, n, err, errlen) != STORE_OK) {
-		store_close(*out);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
-}
 
 void store_close(struct store *st)
 {
@@ -260,231 +241,47 @@ enum store_result store_join(struct store *st, const struct user *u, const char 
 	return store_commit(st, *event_id != 0, "joining a room", err, errlen);
 }
 
+enum store_result store_room_begin(struct store *st, const struct user *u, const char *room,
+                                   const char *what, long long *room_id, char ts[32],
+                                   char *err, size_t errlen)
+{
+	const struct store_driver *d = st->drv;
+	int found;
+
+	store_time(ts, 0);
+	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 ||
+	    (found = store_room_find(st, room, room_id, NULL, NULL)) < 0)
+		return d->fail(st, what, err, errlen);
+	if (!found) {
+		d->rollback(st);
+		snprintf(err, errlen, "no room %s", room);
+		return STORE_NOT_FOUND;
+	}
+	return STORE_OK;
+}
+
 enum store_result store_leave(struct store *st, const struct user *u, const char *room,
                               long long *event_id, char *err, size_t errlen)
 {
 	const struct store_driver *d = st->drv;
+	enum store_result res;
 	long long room_id;
 	char ts[32];
-	int found, gone;
+	int gone;
 
 	*event_id = 0;
-	store_time(ts, 0);
-	if (d->begin(st) < 0 || d->user_write(st, u, ts) < 0 ||
-	    (found = store_room_find(st, room, &room_id, NULL, NULL)) < 0)
-		return d->fail(st, "leaving a room", err, errlen);
-	if (!found || room_id == st->all_id) {
+	if ((res = store_room_begin(st, u, room, "leaving a room", &room_id, ts, err, errlen)) != STORE_OK)
+		return res;
+	if (room_id == st->all_id) {
 		d->rollback(st);
-		if (found)
-			snprintf(err, errlen, "nobody can leave the room all");
-		else
-			snprintf(err, errlen, "no room %s", room);
-		return found ? STORE_FORBIDDEN : STORE_NOT_FOUND;
+		snprintf(err, errlen, "nobody can leave the room all");
+		return STORE_FORBIDDEN;
 	}
 	if ((gone = d->member_del(st, room_id, u->id)) < 0 ||
 	    (gone == 1 && (store_event_add(st, u, EV_LEAVE, room_id, 0, ts, event_id) < 0 ||
 	                   d->read_del(st, u->id, room_id) < 0)))
 		return d->fail(st, "leaving a room", err, errlen);
 	return store_commit(st, *event_id != 0, "leaving a room", err, errlen);
-}
-
-int store_muted(struct store *st, const struct user *u, char *err, size_t errlen)
-{
-	char until[32], now[32];
-	int r;
-
-	store_time(now, 0);
-	if ((r = st->drv->mute_get(st, u->id, now, until)) == 1)
-		snprintf(err, errlen, "you are muted until %s", until);
-	return r;
-}
-
-/* Inside store_post's transaction: whether the message u sends to room
- * (or to_user_id) may answer reply_to, which u must see there. STORE_OK
- * with *thread_id its thread's root, or why not. */
-static enum store_result store_post_reply(struct store *st, const struct user *u,
-                                          long long room_id, long long to_user_id,
-                                          long long reply_to, long long *thread_id,
-                                          char *err, size_t errlen)
-{
-	struct store_target t;
-	enum store_result res;
-	unsigned role = 0;
-	int r, here;
-
-	if ((r = store_message_role(st, u, reply_to, &t, &role)) < 0)
-		return st->drv->fail(st, "posting", err, errlen);
-	if ((res = store_message_check(role, STORE_ROLE_SEES, 0, reply_to, "", err, errlen)) != STORE_OK)
-		return res;
-	here = room_id ? t.room_id == room_id
-	       : !t.room_id && ((t.user_id == u->id && t.to_user_id == to_user_id) ||
-	                        (t.user_id == to_user_id && t.to_user_id == u->id));
-	if (!here) {
-		snprintf(err, errlen, "message %lld is not in this %s", reply_to,
-		         room_id ? "room" : "conversation");
-		return STORE_BAD_REQUEST;
-	}
-	*thread_id = t.thread_id ? t.thread_id : reply_to;
-	return STORE_OK;
-}
-
-/* Inside store_post's transaction: whether u may post ev there now.
- * STORE_OK (with ev's room_id and thread_id set), or why not. */
-static enum store_result store_post_target(struct store *st, const struct user *u,
-                                           const char *room, struct store_new_event *ev,
-                                           char *err, size_t errlen)
-{
-	const struct store_driver *d = st->drv;
-	int r;
-
-	if ((r = store_muted(st, u, err, errlen)) == 1)
-		return STORE_FORBIDDEN;
-	if (r == 0 && room) {
-		if ((r = store_room_find(st, room, &ev->room_id, NULL, NULL)) == 0) {
-			snprintf(err, errlen, "no room %s", room);
-			return STORE_NOT_FOUND;
-		}
-		if (r == 1 && (r = store_member(st, ev->room_id, u->id)) == 0) {
-			snprintf(err, errlen, "%s is not in the room %s", u->username, room);
-			return STORE_FORBIDDEN;
-		}
-	} else if (r == 0 && (r = d->user_known(st, ev->to_user_id)) == 0) {
-		snprintf(err, errlen, "no chat user with id %lld", ev->to_user_id);
-		return STORE_NOT_FOUND;
-	}
-	if (r < 0)
-		return d->fail(st, "posting", err, errlen);
-	return ev->reply_to ? store_post_reply(st, u, ev->room_id, ev->to_user_id, ev->reply_to,
-	                                       &ev->thread_id, err, errlen) : STORE_OK;
-}
-
-enum store_result store_post(struct store *st, const struct user *u,
-                             const char *room, long long to_user_id,
-                             const char *text, const char *client_id, long long reply_to,
-                             long long *id, char ts[32], int *created,
-                             char *err, size_t errlen)
-{
-	return store_post_mentioning(st, u, room, to_user_id, text, client_id, reply_to, NULL, 0,
-	                             id, ts, created, err, errlen);
-}
-
-int store_name_known(struct store *st, const char *name, char *err, size_t errlen)
-{
-	int r = st->drv->user_named(st, name, 0);
-
-	if (r < 0)
-		st->drv->fail(st, "finding a name", err, errlen);
-	return r;
-}
-
-/* The mentioned of a message (store.h, store_post_mentioning), inside its
- * transaction: their ids into ids, their names, space-separated, into
- * names (NULL when none); how many, or -1. */
-static int store_mentioned(struct store *st, const struct user *u, long long room_id,
-                           long long to_user_id, const struct store_mention *m, size_t n,
-                           long long ids[MENTION_MAX], char **names)
-{
-	static const size_t cap = MENTION_MAX * MENTION_NAME_MAX;
-	int count = 0, r;
-
-	*names = NULL;
-	for (size_t i = 0; i < n && i < MENTION_MAX; i++) {
-		int dup = m[i].user_id == u->id;
-		for (int k = 0; k < count && !dup; k++)
-			dup = ids[k] == m[i].user_id;
-		if (dup || strlen(m[i].name) >= MENTION_NAME_MAX)
-			continue;
-		if ((r = st->drv->user_named(st, m[i].name, m[i].user_id)) == 1)
-			r = room_id ? store_member(st, room_id, m[i].user_id) : m[i].user_id == to_user_id;
-		if (r < 0 || (r == 1 && !*names && !(*names = calloc(1, cap)))) {
-			free(*names);
-			*names = NULL;
-			return -1;
-		}
-		if (r == 1) {
-			ids[count++] = m[i].user_id;
-			snprintf(*names + strlen(*names), cap - strlen(*names), "%s%s",
-			         count > 1 ? " " : "", m[i].name);
-		}
-	}
-	return count;
-}
-
-/* Inserts the message ev inside store_post's transaction, with what it
- * counts for: a room message takes its room's next number, is unread for
- * everyone but its author (read_own: their own after their marker) and a
- * mention of ids[0..n); a direct message is unread for its recipient. */
-static int store_post_insert(struct store *st, struct store_new_event *ev, const long long *ids,
-                             int n, long long *id)
-{
-	const struct store_driver *d = st->drv;
-
-	if (d->user_write(st, ev->user, ev->ts) < 0 ||
-	    (ev->room_id && d->room_count(st, ev->room_id, &ev->seq) < 0) || d->event_add(st, ev, id) < 0)
-		return -1;
-	if (!ev->room_id)
-		return store_direct_counted(st, ev->user->id, ev->to_user_id, *id);
-	if (d->read_own(st, ev->user->id, ev->room_id) < 0)
-		return -1;
-	for (int i = 0; i < n; i++)
-		if (d->mention_add(st, ids[i], ev->room_id, *id) < 0)
-			return -1;
-	return 0;
-}
-
-enum store_result store_post_mentioning(struct store *st, const struct user *u,
-                                        const char *room, long long to_user_id,
-                                        const char *text, const char *client_id,
-                                        long long reply_to,
-                                        const struct store_mention *mentions, size_t n,
-                                        long long *id, char ts[32], int *created,
-                                        char *err, size_t errlen)
-{
-	const struct store_driver *d = st->drv;
-	struct store_new_event ev = store_event_new(room ? EV_MESSAGE : EV_DIRECT, u, ts);
-	long long ids[MENTION_MAX];
-	char *names = NULL;
-	enum store_result res;
-	int r, count;
-
-	*id = 0;
-	*created = 0;
-	ts[0] = '\0';
-	if (!room == (to_user_id <= 0)) {
-		snprintf(err, errlen, "store_post: give a room or a recipient, not both");
-		return STORE_ERROR;
-	}
-	ev.to_user_id = room ? 0 : to_user_id;
-	ev.text = text;
-	ev.client_id = client_id;
-	ev.reply_to = reply_to > 0 ? reply_to : 0;
-	if (d->begin(st) < 0)
-		return d->fail(st, "posting", err, errlen);
-	/* A retry finds the first attempt here: the write transaction keeps
-	 * every other writer out between this check and the insert, and the
-	 * unique index makes a second row impossible anyway. */
-	if (client_id && (r = d->event_by_client(st, u->id, client_id, id, ts)) != 0) {
-		if (r < 0)
-			return d->fail(st, "posting", err, errlen);
-		d->rollback(st);
-		return STORE_OK;
-	}
-	if ((res = store_post_target(st, u, room, &ev, err, errlen)) != STORE_OK) {
-		if (res != STORE_ERROR)
-			d->rollback(st);
-		return res;
-	}
-	store_time(ts, 0);
-	count = store_mentioned(st, u, ev.room_id, ev.to_user_id, mentions, n, ids, &names);
-	ev.mentions = names;
-	r = count < 0 || store_post_insert(st, &ev, ids, count, id) < 0 || d->commit(st, 1) < 0;
-	free(names);
-	if (r) {
-		*id = 0;
-		return d->fail(st, "posting", err, errlen);
-	}
-	*created = 1;
-	return STORE_OK;
 }
 
 int store_event_visible(const struct store_event *ev, long long user_id, char *const *rooms)
@@ -696,7 +493,8 @@ enum store_result store_rooms(struct store *st, long long user_id, int brief,
 	if (!(*out = json_object_new_array()))
 		return store_oom(err, errlen);
 	store_time(since, -STORE_ONLINE_S);
-	if (st->drv->rooms(st, user_id, brief, since, *out) < 0) {
+	if (st->drv->rooms(st, user_id, brief, since, *out) < 0 ||
+	    st->drv->pins(st, user_id, *out) < 0) {
 		json_object_put(*out);
 		*out = NULL;
 		return st->drv->fail(st, "listing rooms", err, errlen);
@@ -789,9 +587,10 @@ enum store_result store_delete(struct store *st, const struct user *u, long long
 	}
 	store_time(ts, 0);
 	/* it no longer counts: a room's removed messages are subtracted as they
-	 * are read (store_sql.h), a direct message's recipient counts one less */
+	 * are read (store_sql.h), a direct message's recipient counts one less;
+	 * and it is no longer pinned: its delete event says so */
 	if (d->user_write(st, u, ts) < 0 || d->event_mark_deleted(st, id, u->id, ts) < 0 ||
-	    d->mentions_del(st, id) < 0 ||
+	    d->mentions_del(st, id) < 0 || (t.room_id && d->pin_del(st, t.room_id, id) < 0) ||
 	    (!t.room_id && t.user_id != t.to_user_id &&
 	     d->direct_uncount(st, t.to_user_id, t.user_id, id) < 0) ||
 	    store_event_add(st, u, EV_DELETE, t.room_id, id, ts, event_id) < 0)

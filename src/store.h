@@ -29,12 +29,13 @@ enum store_result {
 	STORE_BAD_REQUEST = 3, /* a request the rules refuse as such, e.g. a reply
 	                        * to a message in another room, a read marker at
 	                        * an event of another conversation */
+	STORE_CONFLICT = 4,    /* the room is at a limit: STORE_MAX_PINS pins */
 	STORE_ERROR = -1       /* the store failed (I/O, full disk, locked too long) */
 };
 
 enum event_type {
 	EV_MESSAGE, EV_JOIN, EV_LEAVE, EV_DIRECT, EV_DELETE, EV_EDIT, EV_REACTION, EV_SOLVED,
-	EV_READ
+	EV_TOPIC, EV_PIN, EV_READ
 };
 #define EV_TYPES (EV_READ + 1)
 
@@ -52,7 +53,7 @@ struct store_event {
 	char *room;            /* NULL for direct messages */
 	long long user_id;     /* author, joiner, leaver, remover */
 	long long to_user_id;  /* direct messages: the recipient, else 0 */
-	long long target;      /* delete, edit, reaction, solved: the message;
+	long long target;      /* delete, edit, reaction, solved, pin: the message;
 	                        * read: the id read up to; else 0 */
 	long long reply_to;    /* a reply: the message it answers, else 0 */
 	char *json;            /* the event as API.md shows it, serialized once */
@@ -66,6 +67,9 @@ struct store_event {
 
 /* The most events one read returns: a larger limit is cut to it. */
 #define STORE_MAX_LIMIT 500
+
+/* The most messages pinned in one room at once. */
+#define STORE_MAX_PINS 10
 
 /* Whether user_id, a member of rooms (NULL-terminated, `all` may be left
  * out), may see ev: the one definition (HACKING.md "Events and
@@ -92,9 +96,15 @@ void store_describe(const char *where, char *out, size_t outlen);
 /* Opens the store at where: an SQLite file path or sqlite:/// URL (its
  * directory must exist and be writable), or a PostgreSQL URL; creates or
  * migrates the schema, and makes sure the rooms `all` and each of
- * persistent[0..n) exist. Returns 0 and a handle the caller closes with
+ * persistent[0..n) exist, are the persistent ones, and have the topics of
+ * topics[0..2 * n_topics): pairs of a room (`all` or one of persistent)
+ * and its topic from the configuration (room_topic.NAME), set when it
+ * differs from the one the configuration last gave that room (so a topic
+ * an admin set since stays until the configured one changes). A store
+ * that agrees is only read. Returns 0 and a handle the caller closes with
  * store_close(), or -1 with a message naming the store in err. */
 int store_open(const char *where, const char *const *persistent, size_t n,
+               const char *const *topics, size_t n_topics,
                struct store **out, char *err, size_t errlen);
 void store_close(struct store *st);
 
@@ -168,6 +178,32 @@ enum store_result store_post_mentioning(struct store *st, const struct user *u,
                                         long long *id, char ts[32], int *created,
                                         char *err, size_t errlen);
 
+/* One post of a group commit (store_post_batch): store_post_mentioning's
+ * arguments, which the caller keeps valid, and its results. */
+struct store_post {
+	const struct user *user;
+	const char *room;
+	long long to_user_id;
+	const char *text, *client_id;
+	long long reply_to;
+	const struct store_mention *mentions;
+	size_t n_mentions;
+	/* results, as store_post_mentioning gives them */
+	enum store_result res;
+	long long id;
+	char ts[32];
+	int created;
+	char err[256];
+	int alone;      /* not stored: another post's failure ended the transaction;
+	                 * run it again alone (store_post_mentioning) */
+};
+
+/* Runs each of the n posts as store_post_mentioning would, in order, in
+ * one write transaction with one commit (one fsync): when it returns,
+ * each post's results are set, and those stored are durable. A refusal
+ * (muted, not a member...) refuses that post only. */
+void store_post_batch(struct store *st, struct store_post *const *p, size_t n);
+
 /* 1 when some chat user's users row is called name, else 0 (-1 with err):
  * a name no one was last seen under mentions no one, so the caller need
  * not ask Galaxy about it. */
@@ -221,9 +257,12 @@ enum store_result store_history(struct store *st, long long user_id, const char 
 
 /* GET /v1/rooms and the rooms of GET /v1/me: a new JSON array the caller
  * releases with json_object_put(). Each room: name, persistent, joined,
- * members, online (members seen in the last 60 s), last_id. An ad-hoc room
- * nobody is in is left out (it stays in the store, with its history). With
- * brief != 0 only name, persistent, joined (for /v1/me), and only joined or
+ * topic ("" for none), members, online (members seen in the last 60 s),
+ * last_id, and for the rooms user_id may look into (store_room_access:
+ * the joined ones) pins, the pinned messages as events, newest pin first,
+ * each with pinned_at and pinned_by (a username). An ad-hoc room nobody is
+ * in is left out (it stays in the store, with its history). With brief !=
+ * 0 no members, online and last_id (for /v1/me), and only joined or
  * persistent rooms. */
 enum store_result store_rooms(struct store *st, long long user_id, int brief,
                               json_object **out, char *err, size_t errlen);
@@ -313,6 +352,24 @@ typedef int (*store_version_fn)(const struct store_version *v, void *ctx);
  * when never edited). fn returns 0, or -1 to stop (STORE_ERROR). */
 enum store_result store_versions(struct store *st, long long id, store_version_fn fn, void *ctx,
                                  char *err, size_t errlen);
+
+/* As admin u (the caller checks u->admin), sets room's topic to topic
+ * (checked with room_topic_check(); "" clears it). *event_id is the topic
+ * event's id, which goes to the room, or 0 when the topic was that
+ * already (nothing stored). STORE_NOT_FOUND for an unknown room. */
+enum store_result store_topic(struct store *st, const struct user *u, const char *room,
+                              const char *topic, long long *event_id, char *err, size_t errlen);
+
+/* As admin u (the caller checks u->admin), pins message id of room (pin
+ * 1) or unpins it (pin 0); a pin event naming it goes to the room.
+ * *event_id is its id, or 0 when nothing changed (pinned already, not
+ * pinned). Pinning: STORE_NOT_FOUND when id is no message of that room or
+ * was removed; STORE_CONFLICT when the room has STORE_MAX_PINS pins.
+ * STORE_NOT_FOUND for an unknown room. Removing a message unpins it (the
+ * delete event says so). */
+enum store_result store_pin(struct store *st, const struct user *u, const char *room,
+                            long long id, int pin, long long *event_id,
+                            char *err, size_t errlen);
 
 /* As admin u (the caller checks u->admin), mutes the user user_id (found
  * as for store_post) for minutes from now, or lifts the mute when minutes is 0.

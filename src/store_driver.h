@@ -142,6 +142,26 @@ struct store_driver {
 	 * since to out, by username (store_rows_user_json) */
 	int (*who)(struct store *st, long long room_id, const char *since, json_object *out);
 
+	/* --- topics and pins --- */
+	/* appends, for every room whose topic the configuration set, its name
+	 * and that topic to *pairs (store_rows_name_add, two entries a room) */
+	int (*topics_configured)(struct store *st, char ***pairs, size_t *n);
+	/* sets the room called name to topic, as the configuration's, unless
+	 * the configuration last gave it that topic */
+	int (*topic_configure)(struct store *st, const char *name, const char *topic);
+	/* 1 when room_id's topic was changed to topic, 0 when it was topic */
+	int (*topic_set)(struct store *st, long long room_id, const char *topic);
+	/* 1 when message id was pinned in room_id by by at ts, 0 when it was */
+	int (*pin_add)(struct store *st, long long room_id, long long id, long long by,
+	               const char *ts);
+	/* 1 when message id was unpinned from room_id, 0 when not pinned there */
+	int (*pin_del)(struct store *st, long long room_id, long long id);
+	/* *n: the messages pinned in room_id */
+	int (*pins_count)(struct store *st, long long room_id, long long *n);
+	/* adds the pins of the rooms user_id may look into to the rooms of
+	 * store_rooms() in out (store_rows_pin_add) */
+	int (*pins)(struct store *st, long long user_id, json_object *out);
+
 	/* --- events --- */
 	/* inserts ev inside a write transaction; *id its id. The commit wakes
 	 * the waiting polls (a driver may queue that here). */

@@ -92,16 +92,17 @@ static int pgs_room_persist(struct store *base, long long room_id)
 	return pgs_do(pgs(base), S_ROOM_PERSIST, 1, v) < 0 ? -1 : 0;
 }
 
-/* Appends the first column of every row of r (cleared) to *names. */
+/* Appends every column of every row of r (cleared) to *names. */
 static int names_add(struct pgs *st, PGresult *r, char ***names, size_t *n)
 {
-	int i, rc = 0;
+	int i, c, rc = 0;
 
 	if (!r)
 		return -1;
 	for (i = 0; i < PQntuples(r) && rc == 0; i++)
-		if (store_rows_name_add(names, n, PQgetvalue(r, i, 0)) < 0)
-			rc = pgs_oom(st);
+		for (c = 0; c < PQnfields(r) && rc == 0; c++)
+			if (store_rows_name_add(names, n, PQgetvalue(r, i, c)) < 0)
+				rc = pgs_oom(st);
 	PQclear(r);
 	return rc;
 }
@@ -121,7 +122,8 @@ static int pgs_rooms_unpersist(struct store *base)
 	return pgs_do(pgs(base), S_ROOMS_UNPERSIST, 0, NULL) < 0 ? -1 : 0;
 }
 
-/* Runs a members statement for room_id and user_id (and ts unless NULL). */
+/* Runs a statement on room_id and a user or message id (and ts unless
+ * NULL): members, pins. */
 static int member_change(struct pgs *st, enum stmt_id id, long long room_id,
                          long long user_id, const char *ts)
 {
@@ -182,8 +184,9 @@ static int pgs_rooms(struct store *base, long long user_id, int brief, const cha
 	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
 		struct store_room_row row = {
 			.name = PQgetvalue(r, i, 0), .persistent = pgs_col(r, i, 1) != 0,
-			.joined = PQgetvalue(r, i, 2)[0] == 't', .members = pgs_col(r, i, 3),
-			.online = pgs_col(r, i, 4), .last_id = pgs_col(r, i, 5),
+			.joined = PQgetvalue(r, i, 2)[0] == 't', .topic = PQgetvalue(r, i, 3),
+			.members = pgs_col(r, i, 4), .online = pgs_col(r, i, 5),
+			.last_id = pgs_col(r, i, 6),
 		};
 		if (store_rows_room_add(out, &row, brief) < 0)
 			rc = pgs_oom(st);
@@ -208,6 +211,48 @@ static int pgs_who(struct store *base, long long room_id, const char *since, jso
 			rc = pgs_oom(st);
 	PQclear(r);
 	return rc;
+}
+
+static int pgs_topics_configured(struct store *base, char ***pairs, size_t *n)
+{
+	return names_add(pgs(base), pgs_run(pgs(base), S_TOPICS_CONFIGURED, 0, NULL), pairs, n);
+}
+
+static int pgs_topic_configure(struct store *base, const char *name, const char *topic)
+{
+	const char *v[] = { name, topic };
+
+	return pgs_do(pgs(base), S_TOPIC_CONFIGURE, 2, v) < 0 ? -1 : 0;
+}
+
+static int pgs_topic_set(struct store *base, long long room_id, const char *topic)
+{
+	char rid[24];
+	const char *v[] = { pgs_num(rid, room_id), topic };
+
+	return pgs_do(pgs(base), S_TOPIC_SET, 2, v);
+}
+
+static int pgs_pin_add(struct store *base, long long room_id, long long id, long long by,
+                       const char *ts)
+{
+	char rid[24], idb[24], byb[24];
+	const char *v[] = { pgs_num(rid, room_id), pgs_num(idb, id), pgs_num(byb, by), ts };
+
+	return pgs_do(pgs(base), S_PIN_ADD, 4, v);
+}
+
+static int pgs_pin_del(struct store *base, long long room_id, long long id)
+{
+	return member_change(pgs(base), S_PIN_DEL, room_id, id, NULL);
+}
+
+static int pgs_pins_count(struct store *base, long long room_id, long long *n)
+{
+	char rid[24];
+	const char *v[] = { pgs_num(rid, room_id) };
+
+	return pgs_int(pgs(base), S_PINS_COUNT, 1, v, n) < 0 ? -1 : 0;
 }
 
 /* Inserts the event and queues its notification for the commit. */
@@ -357,6 +402,27 @@ static int events_query(struct pgs *st, enum stmt_id id, int n, const char *cons
 		struct store_row row = row_read(r, i, detail);
 
 		if (store_rows_event_push(out, &row) < 0)
+			rc = pgs_oom(st);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pgs_pins(struct store *base, long long user_id, json_object *out)
+{
+	struct pgs *st = pgs(base);
+	char u[24], a[24];
+	const char *v[] = { pgs_num(u, user_id), pgs_num(a, base->all_id) };
+	PGresult *r = pgs_run(st, S_PINS, 2, v);
+	int i, rc = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
+		struct store_row row = row_read(r, i, 0);
+
+		if (store_rows_pin_add(out, &row, PQgetvalue(r, i, EVENT_NCOLS),
+		                       PQgetvalue(r, i, EVENT_NCOLS + 1)) < 0)
 			rc = pgs_oom(st);
 	}
 	PQclear(r);
@@ -688,6 +754,9 @@ const struct store_driver store_pg_driver = {
 	.member_add = pgs_member_add, .member_del = pgs_member_del, .member_is = pgs_member_is,
 	.rooms_adhoc = pgs_rooms_adhoc, .memberships = pgs_memberships,
 	.rooms = pgs_rooms, .who = pgs_who,
+	.topics_configured = pgs_topics_configured, .topic_configure = pgs_topic_configure,
+	.topic_set = pgs_topic_set, .pin_add = pgs_pin_add, .pin_del = pgs_pin_del,
+	.pins_count = pgs_pins_count, .pins = pgs_pins,
 	.event_add = pgs_event_add, .event_by_client = pgs_event_by_client,
 	.event_target = pgs_event_target, .thread_find = pgs_thread_find,
 	.event_mark_deleted = pgs_event_mark_deleted,

@@ -144,6 +144,17 @@ const char *const pgs_schema_sql[PGS_SCHEMA_VERSION] = {
 	SQL_ATTENTION_FILL
 	"CREATE OR REPLACE VIEW chat_log (time, room, \"user\", text) AS"
 	SQL_CHAT_LOG_V4,
+	/* 5: room topics and pinned messages (as store_sqlite.c's 5; a pin
+	 * goes with its message by ON DELETE CASCADE) */
+	"ALTER TABLE rooms ADD COLUMN topic text NOT NULL DEFAULT '', ADD COLUMN config_topic text;"
+	"CREATE TABLE pins ("
+	"  event_id bigint PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,"
+	"  room_id bigint NOT NULL REFERENCES rooms (id),"
+	"  pinned_by bigint NOT NULL,"
+	"  pinned_at text NOT NULL);"
+	"CREATE INDEX pins_room ON pins (room_id);"
+	"CREATE OR REPLACE VIEW chat_log (time, room, \"user\", text) AS"
+	SQL_CHAT_LOG_V5,
 };
 
 #define PGS_DETAIL EVENT_DETAIL("string_agg", "chr")
@@ -171,6 +182,13 @@ const char *const pgs_sql[S_COUNT] = {
 	[S_MEMBER_DEL] = SQL_MEMBER_DEL,
 	[S_MEMBER_IS] = SQL_MEMBER_IS,
 	[S_ROOMS_ADHOC] = SQL_ROOMS_ADHOC,
+	[S_TOPICS_CONFIGURED] = SQL_TOPICS_CONFIGURED,
+	[S_TOPIC_CONFIGURE] = SQL_TOPIC_CONFIGURE,
+	[S_TOPIC_SET] = SQL_TOPIC_SET,
+	[S_PIN_ADD] = SQL_PIN_ADD,
+	[S_PIN_DEL] = SQL_PIN_DEL,
+	[S_PINS_COUNT] = SQL_PINS_COUNT,
+	[S_PINS] = SQL_PINS,
 	[S_EVENT_BY_CLIENT] = SQL_EVENT_BY_CLIENT,
 	[S_EVENT_ADD] = SQL_EVENT_ADD,
 	[S_NOTIFY] = "SELECT pg_notify('" PGS_CHANNEL "', $1)",
@@ -207,8 +225,8 @@ const char *const pgs_sql[S_COUNT] = {
 	/* $1 user, $2 the id of `all`, $3 online since, $4 brief. An ad-hoc
 	 * room nobody is in is left out (store.h). */
 	[S_ROOMS] =
-		"SELECT name, persistent, joined, members, online, last_id FROM ("
-		" SELECT r.id, r.name, r.persistent,"
+		"SELECT name, persistent, joined, topic, members, online, last_id FROM ("
+		" SELECT r.id, r.name, r.persistent, r.topic,"
 		"  r.id = $2 OR EXISTS (SELECT 1 FROM members WHERE room_id = r.id AND user_id = $1)"
 		"   AS joined,"
 		"  CASE WHEN $4 THEN NULL WHEN r.id = $2 THEN (SELECT count(*) FROM users)"

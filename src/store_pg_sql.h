@@ -13,7 +13,7 @@
 #define PGS_STATEMENT_TIMEOUT "10000"           /* milliseconds, for statements and for
                                                    a transaction left idle (by a frozen
                                                    process holding the writers' lock) */
-#define PGS_SCHEMA_VERSION 4                    /* the schema version this galaxy-chat writes */
+#define PGS_SCHEMA_VERSION 5                    /* the schema version this galaxy-chat writes */
 
 /* pgs_schema_sql[v] upgrades a database from version v to v + 1. */
 extern const char *const pgs_schema_sql[PGS_SCHEMA_VERSION];
@@ -23,6 +23,8 @@ enum stmt_id {
 	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
 	S_ROOM_FIND, S_ROOM_ADD, S_ROOM_PERSIST, S_ROOMS_UNPERSIST, S_ROOMS_PERSISTENT, S_ROOMS_UNKEYED,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_ROOMS_ADHOC,
+	S_TOPICS_CONFIGURED, S_TOPIC_CONFIGURE, S_TOPIC_SET,
+	S_PIN_ADD, S_PIN_DEL, S_PINS_COUNT, S_PINS,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_NOTIFY,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_THREAD, S_EVENT_GET, S_DIRECT_HISTORY, S_OPEN,
 	S_MAX_ID,

@@ -16,7 +16,8 @@
 const char *const store_event_type_names[] = {
 	[EV_MESSAGE] = "message", [EV_JOIN] = "join", [EV_LEAVE] = "leave",
 	[EV_DIRECT] = "direct", [EV_DELETE] = "delete", [EV_EDIT] = "edit",
-	[EV_REACTION] = "reaction", [EV_SOLVED] = "solved", [EV_READ] = "read",
+	[EV_REACTION] = "reaction", [EV_SOLVED] = "solved", [EV_TOPIC] = "topic", [EV_PIN] = "pin",
+	[EV_READ] = "read",
 };
 
 void store_time_at(char out[32], const struct timespec *ts)
@@ -234,7 +235,8 @@ static json_object *store_rows_names_json(const char *names)
 }
 
 /* The event r as API.md shows it (a new object). A removed message keeps
- * its place with "deleted": true and no text. */
+ * its place with "deleted": true and no text. A topic event's text is the
+ * new topic; a pin event's is "pin" or "unpin" (doc/store-schema.md). */
 static json_object *store_row_json(const struct store_row *r, enum event_type type)
 {
 	json_object *o = json_object_new_object();
@@ -268,7 +270,9 @@ static json_object *store_row_json(const struct store_row *r, enum event_type ty
 	}
 	if (r->deleted)   /* a hand-made row: say nothing more */
 		json_object_object_add(o, "deleted", json_object_new_boolean(1));
-	if (store_event_targets(type))
+	if (type == EV_TOPIC)
+		json_object_object_add(o, "topic", json_object_new_string(str(r->text)));
+	if (store_event_targets(type) || type == EV_PIN)
 		json_object_object_add(o, "target", json_object_new_int64(r->target));
 	if (type == EV_EDIT && r->target_gone) {
 		json_object_object_add(o, "deleted", json_object_new_boolean(1));
@@ -285,6 +289,8 @@ static json_object *store_row_json(const struct store_row *r, enum event_type ty
 			json_object_object_add(o, "with", json_object_new_string(str(r->to_username)));
 		json_object_object_add(o, "read", json_object_new_int64(r->target));
 	}
+	if (type == EV_PIN)
+		json_object_object_add(o, "pinned", json_object_new_boolean(strcmp(str(r->text), "pin") == 0));
 	return o;
 }
 
@@ -366,6 +372,9 @@ int store_rows_room_add(json_object *out, const struct store_room_row *r, int br
 	json_object_object_add(o, "name", json_object_new_string(r->name));
 	json_object_object_add(o, "persistent", json_object_new_boolean(r->persistent));
 	json_object_object_add(o, "joined", json_object_new_boolean(r->joined));
+	json_object_object_add(o, "topic", json_object_new_string(str(r->topic)));
+	if (r->joined)   /* filled by store_rows_pin_add */
+		json_object_object_add(o, "pins", json_object_new_array());
 	if (!brief) {
 		json_object_object_add(o, "members", json_object_new_int64(r->members));
 		json_object_object_add(o, "online", json_object_new_int64(r->online));
@@ -430,5 +439,30 @@ int store_rows_notify_item_add(struct store_notify_item **items, size_t *n, long
 		return -1;
 	}
 	(*n)++;
+	return 0;
+}
+
+int store_rows_pin_add(json_object *rooms, const struct store_row *r, const char *pinned_at,
+                       const char *pinned_by)
+{
+	json_object *pins = NULL, *o;
+
+	for (size_t i = 0; !pins && r->room && i < json_object_array_length(rooms); i++) {
+		json_object *room = json_object_array_get_idx(rooms, i), *name;
+
+		if (json_object_object_get_ex(room, "name", &name) &&
+		    strcmp(json_object_get_string(name), r->room) == 0)
+			json_object_object_get_ex(room, "pins", &pins);
+	}
+	if (!pins)
+		return 0;   /* a room not listed, or not looked into */
+	if (!(o = store_row_json(r, store_event_type(str(r->type)))))
+		return -1;
+	json_object_object_add(o, "pinned_at", json_object_new_string(str(pinned_at)));
+	json_object_object_add(o, "pinned_by", json_object_new_string(str(pinned_by)));
+	if (json_object_array_add(pins, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
 	return 0;
 }

@@ -45,7 +45,7 @@ struct store_row {
 	const char *username, *gravatar;
 	long long to_user_id;          /* 0 for none */
 	const char *to_username, *text;
-	long long target;
+	long long target;              /* delete, pin: the message */
 	int deleted;                   /* a removed message: no text shown */
 	long long target_user_id;      /* delete, edit, ...: the target's author */
 	long long target_to_user_id;   /* and its recipient, for a direct message */
@@ -83,10 +83,12 @@ json_object *store_rows_user_json(long long id, const char *username, const char
 struct store_room_row {
 	const char *name;
 	int persistent, joined;
+	const char *topic;                    /* "" or NULL: none */
 	long long members, online, last_id;   /* left out when brief */
 };
 
-/* Appends r to the JSON array out; brief: name, persistent, joined only.
+/* Appends r to the JSON array out, with an empty "pins" array when joined
+ * (store_rows_pin_add fills it); brief: without members, online, last_id.
  * 0, or -1 when out of memory. */
 int store_rows_room_add(json_object *out, const struct store_room_row *r, int brief);
 
@@ -112,6 +114,13 @@ int store_rows_notify_user_add(struct store_notify_user **users, size_t *n,
 int store_rows_notify_item_add(struct store_notify_item **items, size_t *n, long long id,
                                const char *ts, const char *from, const char *room,
                                const char *text);
+
+/* Adds the pinned message r, pinned at pinned_at by the user called
+ * pinned_by, to the "pins" of its room in rooms (store_rows_room_add's
+ * array); a room not there, or without "pins", takes none. 0, or -1 when
+ * out of memory. */
+int store_rows_pin_add(json_object *rooms, const struct store_row *r, const char *pinned_at,
+                       const char *pinned_by);
 
 /* Appends a copy of name to the NULL-terminated *names of *n entries: 0, or
  * -1 when out of memory (*names still valid for store_free_names). */

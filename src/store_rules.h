@@ -1,8 +1,10 @@
 /*
- * store_rules.h - what the two files of the chat's rules share: store.c
- * (posting, rooms, removing, muting, reading) and store_conv.c (replies'
- * threads, edits, reactions, solved marks and the reads of whole
- * conversations). Nothing else includes it.
+ * store_rules.h - what the files of the chat's rules share: store.c
+ * (rooms, removing, muting, reading), store_post.c (posting, and its
+ * group commit), store_conv.c (replies' threads, edits, reactions, solved
+ * marks and the reads of whole conversations), store_attention.c (read
+ * markers, unread counts, settings) and store_topics.c (topics, pins).
+ * Nothing else includes it.
  */
 #ifndef GC_STORE_RULES_H
 #define GC_STORE_RULES_H
@@ -22,6 +24,10 @@ enum store_result store_commit(struct store *st, int stored, const char *what,
 /* A new event of u's at ts: type, and none of the rest (on_off -1). */
 struct store_new_event store_event_new(enum event_type type, const struct user *u, const char *ts);
 
+/* Inside a write transaction: the direct message id from user_id to
+ * to_user_id counted unread for the recipient (one's own never counts). */
+int store_direct_counted(struct store *st, long long user_id, long long to_user_id, long long id);
+
 /* 1 when user_id is in room_id (everyone is in `all`), 0 when not, -1. */
 int store_member(struct store *st, long long room_id, long long user_id);
 
@@ -30,6 +36,28 @@ int store_member(struct store *st, long long room_id, long long user_id);
  * when none; -1. */
 int store_room_find(struct store *st, const char *name, long long *id, int *persistent,
                     char canon[ROOM_NAME_BUF]);
+
+/* Opens a write transaction of u's (their users row written, ts now) on
+ * the room called room: STORE_OK with *room_id, or STORE_NOT_FOUND (rolled
+ * back) for an unknown room, or the failure of what. */
+enum store_result store_room_begin(struct store *st, const struct user *u, const char *room,
+                                   const char *what, long long *room_id, char ts[32],
+                                   char *err, size_t errlen);
+
+/* Makes `all` and the configured rooms exist and be the persistent ones,
+ * and learns the id of `all`. A store found so is only read: opening it
+ * takes no write lock, so it opens while another writer (the sqlite3
+ * shell's BEGIN EXCLUSIVE, a long prune) holds the store. */
+enum store_result store_rooms_ensure(struct store *st, const char *const *persistent,
+                                     size_t n, char *err, size_t errlen);
+
+/* Gives each room of the pairs topics[0..2n) (name, topic, ...) its
+ * topic where the configuration gave that room another one last (or
+ * none): a topic an admin set since stays until the configured one
+ * changes. A store that agrees is only read, as the rooms that must
+ * exist are (store_topics.c). */
+enum store_result store_topics_ensure(struct store *st, const char *const *topics, size_t n,
+                                      char *err, size_t errlen);
 
 /* store_room_access(), and *room_id when allowed (and when the room
  * exists but u may not look: STORE_FORBIDDEN). */

@@ -20,7 +20,7 @@
 #define SQL_TARGETING "('delete', 'edit', 'reaction', 'solved')"
 /* The events room history lists; edits, reactions and solved marks show
  * in the messages instead. */
-#define SQL_HISTORY_TYPES "('message', 'join', 'leave', 'delete')"
+#define SQL_HISTORY_TYPES "('message', 'join', 'leave', 'delete', 'topic', 'pin')"
 
 #define EVENT_SELECT \
 	"SELECT e.id, e.type, e.ts, r.name, e.user_id, e.username, u.gravatar," \
@@ -122,6 +122,26 @@
 #define SQL_ROOMS_ADHOC \
 	"SELECT count(*) FROM members m JOIN rooms r ON r.id = m.room_id" \
 	" WHERE m.user_id = $1 AND r.persistent = 0 AND r.id <> $2"
+/* topics: the configuration's, read first (a store that agrees is only
+ * read), then set where it changed; an admin's, changed or not */
+#define SQL_TOPICS_CONFIGURED "SELECT name, config_topic FROM rooms WHERE config_topic IS NOT NULL"
+#define SQL_TOPIC_CONFIGURE \
+	"UPDATE rooms SET topic = $2, config_topic = $2" \
+	" WHERE name = $1 AND config_topic IS DISTINCT FROM $2"
+#define SQL_TOPIC_SET "UPDATE rooms SET topic = $2 WHERE id = $1 AND topic <> $2"
+/* pins: a message is pinned in its own room, at most once */
+#define SQL_PIN_ADD \
+	"INSERT INTO pins (event_id, room_id, pinned_by, pinned_at) VALUES ($2, $1, $3, $4)" \
+	" ON CONFLICT (event_id) DO NOTHING"
+#define SQL_PIN_DEL "DELETE FROM pins WHERE room_id = $1 AND event_id = $2"
+#define SQL_PINS_COUNT "SELECT count(*) FROM pins WHERE room_id = $1"
+/* the pins of `all` ($2) and of the rooms user $1 is in, newest first;
+ * the pin's time and who pinned it after the event's columns */
+#define SQL_PINS EVENT_SELECT ", pn.pinned_at, coalesce(pb.username, '')" \
+	" FROM pins pn JOIN events e ON e.id = pn.event_id" EVENT_JOINS \
+	" LEFT JOIN users pb ON pb.id = pn.pinned_by" \
+	" WHERE pn.room_id = $2 OR pn.room_id IN (SELECT room_id FROM members WHERE user_id = $1)" \
+	" ORDER BY pn.pinned_at DESC, pn.event_id DESC"
 #define SQL_EVENT_BY_CLIENT "SELECT id, ts FROM events WHERE user_id = $1 AND client_id = $2"
 #define SQL_EVENT_ADD \
 	"INSERT INTO events (ts, type, room_id, user_id, username, to_user_id, text, client_id," \
@@ -287,7 +307,7 @@
 	" FROM events WHERE id <= $1 AND ts < $2"
 
 /* The view chat_log's query (doc/store-schema.md), as schema versions 1
- * to 4 made it; each dialect names the columns. The upgrade steps use
+ * to 5 made it; each dialect names the columns. The upgrade steps use
  * these as they are: never change them, make a new one. */
 #define SQL_CHAT_LOG_TEXT \
 	"         e.username," \
@@ -330,8 +350,9 @@
 	"INSERT INTO notify_state (id, scanned_id) SELECT 1, coalesce(max(id), 0) FROM events;"
 
 /* The view chat_log's query as schema version 3 makes it: the new events
- * read as lines too; version 4 leaves out the users' read markers. */
-#define SQL_CHAT_LOG_LINES \
+ * read as lines too; version 4 leaves out the users' read markers, and 5
+ * reads topics and pins (more: CASE arms for the types of later versions). */
+#define SQL_CHAT_LOG_LINES(more) \
 	"  SELECT e.ts," \
 	"         CASE WHEN e.room_id IS NULL" \
 	"              THEN '@' || coalesce(t.username, gt.username, '?') ELSE r.name END," \
@@ -348,12 +369,19 @@
 	"              WHEN e.type = 'solved' AND e.on_off = 1" \
 	"              THEN '* marked message ' || e.target || ' solved'" \
 	"              WHEN e.type = 'solved' THEN '* unmarked message ' || e.target || ' solved'" \
+	more \
 	"              ELSE e.text END" \
 	"  FROM events e LEFT JOIN rooms r ON r.id = e.room_id" \
 	"  LEFT JOIN users t ON t.id = e.to_user_id" \
 	"  LEFT JOIN events g ON g.id = e.target LEFT JOIN users gt ON gt.id = g.to_user_id"
-#define SQL_CHAT_LOG_V3 SQL_CHAT_LOG_LINES "  ORDER BY e.id;"
-#define SQL_CHAT_LOG_V4 SQL_CHAT_LOG_LINES "  WHERE e.type <> 'read' ORDER BY e.id;"
+#define SQL_CHAT_LOG_V3 SQL_CHAT_LOG_LINES("") "  ORDER BY e.id;"
+#define SQL_CHAT_LOG_V4 SQL_CHAT_LOG_LINES("") "  WHERE e.type <> 'read' ORDER BY e.id;"
+#define SQL_CHAT_LOG_V5 SQL_CHAT_LOG_LINES( \
+	"              WHEN e.type = 'topic' AND e.text = '' THEN '* cleared the topic'" \
+	"              WHEN e.type = 'topic' THEN '* set the topic: ' || e.text" \
+	"              WHEN e.type = 'pin' AND e.text = 'unpin' THEN '* unpinned message ' || e.target" \
+	"              WHEN e.type = 'pin' THEN '* pinned message ' || e.target") \
+	"  WHERE e.type <> 'read' ORDER BY e.id;"
 
 /* Where message e is: its room's name, or @recipient (t) */
 #define SQL_CONVERSATION \

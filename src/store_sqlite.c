@@ -113,16 +113,17 @@ static int sqls_room_add(struct store *base, const char *name, const char *key, 
 	return sqls_exec(s);
 }
 
-/* Appends the first column of every row of the bound query s to *names. */
+/* Appends every column of every row of the bound query s to *names. */
 static int names_query(struct sqls *st, sqlite3_stmt *s, char ***names, size_t *n)
 {
 	int r;
 
 	while ((r = sqls_row(s)) == 1)
-		if (store_rows_name_add(names, n, sqls_text(s, 0)) < 0) {
-			sqlite3_reset(s);
-			return sqls_oom(st);
-		}
+		for (int i = 0; i < sqlite3_column_count(s); i++)
+			if (store_rows_name_add(names, n, sqls_text(s, i)) < 0) {
+				sqlite3_reset(s);
+				return sqls_oom(st);
+			}
 	return r;
 }
 
@@ -196,8 +197,9 @@ static int sqls_rooms(struct store *base, long long user_id, int brief, const ch
 	while ((r = sqls_row(s)) == 1) {
 		struct store_room_row row = {
 			.name = sqls_text(s, 0), .persistent = sqlite3_column_int(s, 1) != 0,
-			.joined = sqlite3_column_int(s, 2) != 0, .members = sqlite3_column_int64(s, 3),
-			.online = sqlite3_column_int64(s, 4), .last_id = sqlite3_column_int64(s, 5),
+			.joined = sqlite3_column_int(s, 2) != 0, .topic = sqls_text(s, 3),
+			.members = sqlite3_column_int64(s, 4), .online = sqlite3_column_int64(s, 5),
+			.last_id = sqlite3_column_int64(s, 6),
 		};
 		if (store_rows_room_add(out, &row, brief) < 0) {
 			sqlite3_reset(s);
@@ -223,6 +225,52 @@ static int sqls_who(struct store *base, long long room_id, const char *since, js
 			return sqls_oom(st);
 		}
 	return r;
+}
+
+static int sqls_topics_configured(struct store *base, char ***pairs, size_t *n)
+{
+	return names_query(sqls(base), sqls_stmt(sqls(base), S_TOPICS_CONFIGURED), pairs, n);
+}
+
+static int sqls_topic_configure(struct store *base, const char *name, const char *topic)
+{
+	sqlite3_stmt *s = sqls_stmt(sqls(base), S_TOPIC_CONFIGURE);
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	return sqls_exec(s);
+}
+
+static int sqls_topic_set(struct store *base, long long room_id, const char *topic)
+{
+	sqlite3_stmt *s = sqls_stmt(sqls(base), S_TOPIC_SET);
+
+	sqlite3_bind_int64(s, 1, room_id);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	return sqls_changes(sqls(base), s);
+}
+
+static int sqls_pin_add(struct store *base, long long room_id, long long id, long long by,
+                        const char *ts)
+{
+	sqlite3_stmt *s = sqls_bind_ids(sqls_stmt(sqls(base), S_PIN_ADD), room_id, id);
+
+	sqlite3_bind_int64(s, 3, by);
+	sqlite3_bind_text(s, 4, ts, -1, SQLITE_STATIC);
+	return sqls_changes(sqls(base), s);
+}
+
+static int sqls_pin_del(struct store *base, long long room_id, long long id)
+{
+	return sqls_changes(sqls(base), sqls_bind_ids(sqls_stmt(sqls(base), S_PIN_DEL), room_id, id));
+}
+
+static int sqls_pins_count(struct store *base, long long room_id, long long *n)
+{
+	sqlite3_stmt *s = sqls_stmt(sqls(base), S_PINS_COUNT);
+
+	sqlite3_bind_int64(s, 1, room_id);
+	return sqls_int(s, n) < 0 ? -1 : 0;
 }
 
 static int sqls_event_add(struct store *base, const struct store_new_event *ev, long long *id)
@@ -358,6 +406,24 @@ static int events_query(struct sqls *st, sqlite3_stmt *s, int detail, struct sto
 		struct store_row row = row_read(s, detail);
 
 		if (store_rows_event_push(out, &row) < 0) {
+			sqlite3_reset(s);
+			return sqls_oom(st);
+		}
+	}
+	return r;
+}
+
+static int sqls_pins(struct store *base, long long user_id, json_object *out)
+{
+	struct sqls *st = sqls(base);
+	sqlite3_stmt *s = sqls_bind_ids(sqls_stmt(st, S_PINS), user_id, base->all_id);
+	int r;
+
+	while ((r = sqls_row(s)) == 1) {
+		struct store_row row = row_read(s, 0);
+
+		if (store_rows_pin_add(out, &row, sqls_text(s, EVENT_NCOLS),
+		                       sqls_text(s, EVENT_NCOLS + 1)) < 0) {
 			sqlite3_reset(s);
 			return sqls_oom(st);
 		}
@@ -719,6 +785,9 @@ const struct store_driver store_sqlite_driver = {
 	.member_add = sqls_member_add, .member_del = sqls_member_del, .member_is = sqls_member_is,
 	.rooms_adhoc = sqls_rooms_adhoc, .memberships = sqls_memberships,
 	.rooms = sqls_rooms, .who = sqls_who,
+	.topics_configured = sqls_topics_configured, .topic_configure = sqls_topic_configure,
+	.topic_set = sqls_topic_set, .pin_add = sqls_pin_add, .pin_del = sqls_pin_del,
+	.pins_count = sqls_pins_count, .pins = sqls_pins,
 	.event_add = sqls_event_add, .event_by_client = sqls_event_by_client,
 	.event_target = sqls_event_target, .thread_find = sqls_thread_find,
 	.event_mark_deleted = sqls_event_mark_deleted,

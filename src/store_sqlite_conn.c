@@ -251,9 +251,7 @@ static int store_version(struct sqls *st, long long *version)
 	return r ? 0 : -1;
 }
 
-/* room_key(name) in SQL, for the upgrade to version 3 (room.c's rule,
- * not SQLite's lower(), which an ICU build widens). */
-static void sqls_room_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+void sqls_room_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const unsigned char *name = sqlite3_value_text(argv[0]);
 	char key[ROOM_NAME_BUF];

@@ -87,6 +87,11 @@ const char *sqls_text(sqlite3_stmt *s, int i);
 unsigned sqls_seq(struct store *base);
 unsigned sqls_wait(struct store *base, unsigned seq, int timeout_ms);
 
+/* room_key(name) in SQL, for the upgrade to version 3 (room.c's rule,
+ * not SQLite's lower(), which an ICU build widens); the store tests give
+ * it to the connections that make older stores by their steps. */
+void sqls_room_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /* The driver's close, and its open (store_driver.h) of a handle whose
  * drv is the driver's table (store_sqlite.c's, handed down so that this
  * file calls nothing of it). */

@@ -215,6 +215,22 @@ const char *const sqls_schema[SQLS_VERSION] = {
 	"DROP VIEW chat_log;"
 	"CREATE VIEW chat_log (time, room, user, text) AS"
 	SQL_CHAT_LOG_V4,
+	/* 5: room topics and pinned messages (issue 21.2; events.type admits
+	 * topic and pin since 3). A pin goes with its message when the
+	 * message is deleted (prune). */
+	"ALTER TABLE rooms ADD COLUMN topic TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE rooms ADD COLUMN config_topic TEXT;"   /* room_topic.NAME's, last set */
+	"CREATE TABLE pins ("
+	"  event_id INTEGER PRIMARY KEY REFERENCES events (id),"
+	"  room_id INTEGER NOT NULL REFERENCES rooms (id),"
+	"  pinned_by INTEGER NOT NULL,"
+	"  pinned_at TEXT NOT NULL);"
+	"CREATE INDEX pins_room ON pins (room_id);"
+	"CREATE TRIGGER events_pins_delete AFTER DELETE ON events BEGIN"
+	"  DELETE FROM pins WHERE event_id = old.id; END;"
+	"DROP VIEW chat_log;"
+	"CREATE VIEW chat_log (time, room, user, text) AS"
+	SQL_CHAT_LOG_V5,
 };
 
 #define SQLS_DETAIL EVENT_DETAIL("group_concat", "char")
@@ -236,6 +252,13 @@ const char *const sqls_sql[S_COUNT] = {
 	[S_MEMBER_DEL] = SQL_MEMBER_DEL,
 	[S_MEMBER_IS] = SQL_MEMBER_IS,
 	[S_ROOMS_ADHOC] = SQL_ROOMS_ADHOC,
+	[S_TOPICS_CONFIGURED] = SQL_TOPICS_CONFIGURED,
+	[S_TOPIC_CONFIGURE] = SQL_TOPIC_CONFIGURE,
+	[S_TOPIC_SET] = SQL_TOPIC_SET,
+	[S_PIN_ADD] = SQL_PIN_ADD,
+	[S_PIN_DEL] = SQL_PIN_DEL,
+	[S_PINS_COUNT] = SQL_PINS_COUNT,
+	[S_PINS] = SQL_PINS,
 	[S_EVENT_BY_CLIENT] = SQL_EVENT_BY_CLIENT,
 	[S_EVENT_ADD] = SQL_EVENT_ADD,
 	[S_EVENTS_ALL] = SQL_EVENTS_ALL,
@@ -278,7 +301,7 @@ const char *const sqls_sql[S_COUNT] = {
 	[S_ROOMS] =
 		"SELECT r.name, r.persistent,"
 		" r.id = ?2 OR EXISTS (SELECT 1 FROM members WHERE room_id = r.id AND user_id = ?1)"
-		"  AS joined,"
+		"  AS joined, r.topic,"
 		" CASE WHEN ?4 THEN NULL WHEN r.id = ?2 THEN (SELECT count(*) FROM users)"
 		"  ELSE (SELECT count(*) FROM members WHERE room_id = r.id) END,"
 		" CASE WHEN ?4 THEN NULL"

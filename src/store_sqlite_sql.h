@@ -7,7 +7,7 @@
 
 #include "store_sql.h"
 
-#define SQLS_VERSION 4   /* the schema version this galaxy-chat writes */
+#define SQLS_VERSION 5   /* the schema version this galaxy-chat writes */
 
 /* sqls_schema[v] upgrades a store from PRAGMA user_version v to v + 1. */
 extern const char *const sqls_schema[SQLS_VERSION];
@@ -17,6 +17,8 @@ enum stmt_id {
 	S_USER_WRITE, S_USER_CURRENT, S_USER_KNOWN,
 	S_ROOM_FIND, S_ROOM_ADD, S_ROOM_PERSIST, S_ROOMS_PERSISTENT, S_ROOMS_UNPERSIST, S_ROOMS_UNKEYED,
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_ROOMS_ADHOC,
+	S_TOPICS_CONFIGURED, S_TOPIC_CONFIGURE, S_TOPIC_SET,
+	S_PIN_ADD, S_PIN_DEL, S_PINS_COUNT, S_PINS,
 	S_EVENT_BY_CLIENT, S_EVENT_ADD,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_THREAD, S_EVENT_GET, S_DIRECT_HISTORY, S_OPEN,
 	S_MAX_ID,

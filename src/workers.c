@@ -1,8 +1,16 @@
 /*
  * workers.c - the worker threads and their queue (see workers.h): one
  * mutex and one condition variable for the queue, a thread per worker for
- * the life of the server.
+ * the life of the server; in a lean process, from the first job that
+ * finds every other worker busy.
+ *
+ * Lean processes start them when needed because a process given one
+ * request at a time (mod_fcgid) woke one worker after another, and each
+ * worker's thread held its own malloc arena, stack and store connection
+ * (SQLite's schema, statements and page cache): most of such a process's
+ * memory (bench/README.md, "mod_fcgid memory").
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +24,28 @@ struct workers {
 	pthread_mutex_t lock;
 	pthread_cond_t more;        /* the queue got a job, or stopping */
 	struct job *head, *tail;
+	int queued;                 /* jobs in the queue */
+	int waiting;                /* workers waiting for a job */
 	int stopping;
-	int n;
+	int lean;                   /* started when needed; the heap's free pages given back */
+	int n, max;                 /* workers started; at most */
 	pthread_t threads[WORKERS_MAX];
 };
+
+static void *workers_main(void *arg);
+
+/* Starts one more worker unless max run already or stopping (under
+ * lock): 0, or -1 when the thread cannot be started (the workers there
+ * take the job in turn). */
+static int workers_start(struct workers *ws)
+{
+	if (ws->n >= ws->max || ws->stopping)
+		return 0;
+	if (pthread_create(&ws->threads[ws->n], NULL, workers_main, ws) != 0)
+		return -1;
+	ws->n++;
+	return 0;
+}
 
 void workers_push(struct workers *ws, struct job *j)
 {
@@ -30,6 +56,8 @@ void workers_push(struct workers *ws, struct job *j)
 	else
 		ws->head = j;
 	ws->tail = j;
+	if (++ws->queued > ws->waiting)
+		workers_start(ws);
 	pthread_cond_signal(&ws->more);
 	pthread_mutex_unlock(&ws->lock);
 }
@@ -38,10 +66,14 @@ void workers_push(struct workers *ws, struct job *j)
 static struct job *workers_next(struct workers *ws)
 {
 	pthread_mutex_lock(&ws->lock);
-	while (!ws->head && !ws->stopping)
+	while (!ws->head && !ws->stopping) {
+		ws->waiting++;
 		pthread_cond_wait(&ws->more, &ws->lock);
+		ws->waiting--;
+	}
 	struct job *j = ws->head;
 	if (j) {
+		ws->queued--;
 		ws->head = j->next;
 		if (!ws->head)
 			ws->tail = NULL;
@@ -55,13 +87,17 @@ static void *workers_main(void *arg)
 	struct workers *ws = arg;
 	struct worker wk = { .cfg = ws->cfg };
 
-	for (struct job *j; (j = workers_next(ws));)
+	for (struct job *j; (j = workers_next(ws));) {
 		j->run(j, &wk);
+		if (ws->lean)
+			malloc_trim(0);
+	}
 	store_close(wk.store);
 	return NULL;
 }
 
-int workers_new(const struct cfg *cfg, int n, struct workers **out, char *err, size_t errlen)
+int workers_new(const struct cfg *cfg, int n, int lean, struct workers **out, char *err,
+                size_t errlen)
 {
 	struct workers *ws;
 
@@ -74,10 +110,12 @@ int workers_new(const struct cfg *cfg, int n, struct workers **out, char *err, s
 		return -1;
 	}
 	ws->cfg = cfg;
+	ws->max = n;
+	ws->lean = lean;
 	pthread_mutex_init(&ws->lock, NULL);
 	pthread_cond_init(&ws->more, NULL);
-	for (; ws->n < n; ws->n++)
-		if (pthread_create(&ws->threads[ws->n], NULL, workers_main, ws) != 0) {
+	while (ws->n < (lean ? 1 : n))   /* lean: the first; the others when needed */
+		if (workers_start(ws) < 0) {
 			snprintf(err, errlen, "cannot start worker thread %d of %d", ws->n + 1, n);
 			workers_free(ws);
 			return -1;
@@ -94,7 +132,7 @@ void workers_free(struct workers *ws)
 	ws->stopping = 1;
 	pthread_cond_broadcast(&ws->more);
 	pthread_mutex_unlock(&ws->lock);
-	for (int i = 0; i < ws->n; i++)
+	for (int i = 0; i < ws->n; i++)   /* none is started once stopping */
 		pthread_join(ws->threads[i], NULL);
 	pthread_cond_destroy(&ws->more);
 	pthread_mutex_destroy(&ws->lock);
@@ -105,7 +143,8 @@ struct store *workers_store(struct worker *wk)
 {
 	if (!wk->store && wk->cfg &&
 	    store_open(wk->cfg->store, (const char *const *)wk->cfg->persistent_rooms,
-	               wk->cfg->n_persistent_rooms, &wk->store, wk->store_error,
+	               wk->cfg->n_persistent_rooms, (const char *const *)wk->cfg->room_topics,
+	               wk->cfg->n_room_topics, &wk->store, wk->store_error,
 	               sizeof wk->store_error) < 0)
 		wk->store = NULL;
 	return wk->store;

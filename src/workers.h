@@ -31,9 +31,13 @@ struct job {
 	struct job *next;          /* the queue's */
 };
 
-/* Starts n (1 to WORKERS_MAX) workers for cfg->store. Returns 0, or -1
- * with err. Caller stops them with workers_free(). */
-int workers_new(const struct cfg *cfg, int n, struct workers **out, char *err, size_t errlen);
+/* n (1 to WORKERS_MAX) workers for cfg->store. lean, for a process where
+ * memory counts more than the microseconds (server.c): one now, one more
+ * whenever a job finds all busy, and each gives the heap's free pages
+ * back after each job (malloc_trim). Returns 0, or -1 with err. Caller
+ * stops them with workers_free(). */
+int workers_new(const struct cfg *cfg, int n, int trim, struct workers **out, char *err,
+                size_t errlen);
 
 /* Queues j for the next free worker. Safe from any thread. */
 void workers_push(struct workers *ws, struct job *j);

@@ -233,6 +233,8 @@ def test_export(env, c):
     m = c.post("alice", room="report", text=tricky)
     r = c.post("alice", room="report", text="to be removed")
     c.delete("alice", r)
+    api("dave", "PUT", "/v1/rooms/report/topic", body={"topic": "monthly figures"})
+    api("dave", "PUT", "/v1/rooms/report/pins/%d" % m, body={})
 
     rc, out, err = cmd(env, "export", "--room", "report", "--since", "2000-01-01", "--format", "csv")
     eq(rc, 0, "export csv")
@@ -247,13 +249,17 @@ def test_export(env, c):
 
     rc, out, _ = cmd(env, "export", "--room", "report", "--since", "2000-01-01T00:00Z", "--format", "json")
     lines = [json.loads(x) for x in out.splitlines()]
-    ok(rc == 0 and [x["type"] for x in lines] == ["join", "message", "message", "delete"],
+    ok(rc == 0 and [x["type"] for x in lines] == ["join", "message", "message", "delete", "topic", "pin"],
        "export json: JSON Lines, oldest first", lines)
+    ok(lines[4]["text"] == "monthly figures" and lines[5]["text"] == "pin" and lines[5]["target"] == m,
+       "export json: a topic and a pin", lines[4:])
     ok(lines[1]["text"] == tricky and "text" not in lines[2] and lines[2]["deleted"], "json texts")
 
     rc, out, _ = cmd(env, "export", "--room", "report", "--since", "2000-01-01")
     ok(rc == 0 and "<alice> commas" in out and "\n    and a second line" in out and "(removed)" in out,
        "export text (the default)", out)
+    ok("* dave set the topic: monthly figures\n" in out and "* dave pinned message %d\n" % m in out,
+       "export text: a topic and a pin read as chat_log says them", out)
     rc, out, _ = cmd(env, "export", "--room", "report", "--since", "2000-01-01", "--until", "2000-01-02")
     eq((rc, out), (0, ""), "--until is exclusive")
     for args, code, why in [(["--since", "2000-01-01"], 2, "no --room"),

@@ -142,6 +142,8 @@ def setup(env):
     assert api("leaver", "POST", "/v1/rooms/%s/leave" % ROOM)[0] == 200
     st, _, j = api("admin", "POST", "/v1/users/muted/mute", body={"minutes": 600})
     assert st == 200 and j["muted_until"], (st, j)
+    # pinned: /v1/rooms and /v1/me show pins only in rooms one may look into
+    assert api("admin", "PUT", "/v1/rooms/%s/pins/%d" % (ROOM, w.m), body={})[0] == 200
     # gone used the chat, then Galaxy deleted them: no one any more
     db.set_user(w.ids["gone"], deleted=True)
     w.history = db.add_history(w.ids["author"], "the author's private history")
@@ -297,6 +299,19 @@ ROWS = [
     Row("GET", "/v1/rooms/{*}/open", "the private room", lambda w, t: "/v1/rooms/%s/open" % ROOM,
         E(403, 200, 200, 403, 200, 200), reads={"admin"}),
     Row("GET", "/v1/rooms/{*}/open", "no such room", lambda w, t: "/v1/rooms/nowhere/open", NOT_FOUND),
+    # topics and pins: admins only, before anything else is looked at
+    Row("PUT", "/v1/rooms/{*}/topic", "the private room", lambda w, t: "/v1/rooms/%s/topic" % ROOM,
+        E(403, 403, 403, 403, 403, 200), body={"topic": "a topic"}),
+    Row("PUT", "/v1/rooms/{*}/topic", "no such room", lambda w, t: "/v1/rooms/nowhere/topic",
+        E(403, 403, 403, 403, 403, 404), body={"topic": "a topic"}),
+    Row("PUT", "/v1/rooms/{*}/pins/{}", "a message of the room",
+        lambda w, t: "/v1/rooms/%s/pins/%d" % (ROOM, w.m), E(403, 403, 403, 403, 403, 200)),
+    Row("PUT", "/v1/rooms/{*}/pins/{}", "a direct message",
+        lambda w, t: "/v1/rooms/%s/pins/%d" % (ROOM, w.d), E(403, 403, 403, 403, 403, 404)),
+    Row("DELETE", "/v1/rooms/{*}/pins/{}", "a message of the room",
+        lambda w, t: "/v1/rooms/%s/pins/%d" % (ROOM, w.m), E(403, 403, 403, 403, 403, 200)),
+    Row("DELETE", "/v1/rooms/{*}/pins/{}", "no such room",
+        lambda w, t: "/v1/rooms/nowhere/pins/%d" % w.m, E(403, 403, 403, 403, 403, 404)),
     Row("POST", "/v1/messages", "to the private room", lambda w, t: "/v1/messages",
         E(403, 201, 201, 403, 403, 403), body={"room": ROOM, "text": "in the room %s" % SECRET_R}),
     Row("POST", "/v1/messages", "to all", lambda w, t: "/v1/messages",

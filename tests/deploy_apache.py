@@ -9,6 +9,7 @@ Apache itself starts the galaxy-chat processes, one request at a time each.
 * a poll with nothing to say comes back as an empty 200 at poll_timeout
   (the default, 25 s), before mod_fcgid's own timeouts;
 * a body over max_body_bytes gets galaxy-chat's JSON 413, not Apache's page;
+* an admin's PUT of a topic, a PUT and DELETE of a pin pass through;
 * the vhost for Galaxy 16.07-20.09: GET / with Access-Control-Allow-Origin: *,
   and the API at /api/ there;
 * a store directory galaxy-chat cannot write: JSON 503s, logged, and the
@@ -77,8 +78,26 @@ def is_json_error(resp, status, code):
             and isinstance(body, dict) and body.get("error", {}).get("code") == code)
 
 
+def topic_and_pin(env, message_id, via):
+    """An admin's PUT of a topic, and a PUT and DELETE of a pin, through the
+    web server (methods other than GET and POST, a JSON body)."""
+    st, _, body = env.http("alice", "PUT", "/v1/rooms/NGS/topic",
+                           body={"topic": "Sequencing \u2013 mapping, QC"})
+    tap.ok(st == 200 and isinstance(body, dict) and body.get("event"),
+           "an admin's PUT of NGS's topic through %s" % via, (st, body))
+    st, _, body = env.http("bob", "GET", "/v1/rooms")
+    rooms = {r["name"]: r for r in body.get("rooms", [])} if isinstance(body, dict) else {}
+    tap.eq(rooms.get("NGS", {}).get("topic"), "Sequencing \u2013 mapping, QC", "GET /v1/rooms shows it")
+    st, _, body = env.http("alice", "PUT", "/v1/rooms/NGS/pins/%d" % message_id, body={})
+    tap.ok(st == 200 and isinstance(body, dict) and body.get("pinned") is True,
+           "a PUT of a pin through %s" % via, (st, body))
+    st, _, body = env.http("alice", "DELETE", "/v1/rooms/NGS/pins/%d" % message_id)
+    tap.ok(st == 200 and isinstance(body, dict) and body.get("pinned") is False,
+           "and its DELETE", (st, body))
+
+
 def main_fcgid():
-    with ChatEnv(users=["alice", "bob", "carol"], processes=0, apache="fcgid",
+    with ChatEnv(users=["alice", "bob", "carol"], processes=0, apache="fcgid", admins=["alice"],
                  options={"poll_timeout": str(POLL_TIMEOUT)}) as env:
         binary = env.binary
 
@@ -130,6 +149,8 @@ def main_fcgid():
         after = poll.ended - t_sent if poll.ended else None
         tap.ok(woke < 5.0 and after is not None and after < 2.0,
                "the poll woke as the message was stored, not at its timeout", (woke, after))
+        if sent[0] == 201:
+            topic_and_pin(env, sent[2]["id"], "Apache and mod_fcgid")
         # mod_fcgid hands a process one request at a time: while bob's (and
         # carol's) polls waited, alice's message needed another process.
         serving = set(waiting) | set(webservers.processes_of(binary))

@@ -9,6 +9,7 @@ and ports only), in front of a standalone `galaxy-chat --listen`:
 * a poll with nothing to say is an empty 200 at poll_timeout (the default,
   25 s), before nginx's fastcgi_read_timeout;
 * a body over max_body_bytes gets galaxy-chat's JSON 413, not nginx's page;
+* an admin's PUT of a topic, a PUT and DELETE of a pin pass through;
 * SIGTERM (systemd's stop) answers the waiting polls, and the process exits;
 * a store directory galaxy-chat cannot write: `--listen` refuses to start
   and says why, nginx answers a JSON 503 meanwhile; a responder on standard
@@ -25,7 +26,7 @@ import fcgi  # noqa: E402
 import tap  # noqa: E402
 import webservers  # noqa: E402
 from chatenv import ChatEnv, connectable, wait_for  # noqa: E402
-from deploy_apache import POLL_TIMEOUT, Poll, cursor, framing, is_json_error  # noqa: E402
+from deploy_apache import POLL_TIMEOUT, Poll, cursor, framing, is_json_error, topic_and_pin  # noqa: E402
 
 SPAWN_FCGI = os.environ.get("GC_SPAWN_FCGI", "/usr/bin/spawn-fcgi")
 
@@ -54,7 +55,7 @@ def stop(p):
 
 
 def main_nginx():
-    with ChatEnv(users=["alice", "bob", "carol"], processes=1, nginx=True,
+    with ChatEnv(users=["alice", "bob", "carol"], processes=1, nginx=True, admins=["alice"],
                  options={"poll_timeout": str(POLL_TIMEOUT)}) as env:
         st, hdrs, body = env.http(None, "GET", "/v1/health")
         tap.ok(st == 200 and isinstance(body, dict) and body.get("ok") is True,
@@ -85,6 +86,7 @@ def main_nginx():
                                        body={"room": "NGS", "text": "via spawn-fcgi", "client_id": "s-1"})
             t_sent = time.monotonic()
             tap.ok(st == 201, "alice's message, sent through the spawn-fcgi process, is stored", (st, body))
+            message_id = body["id"] if st == 201 else 0
             poll.join(15)
             evs = poll.result[2].get("events", []) if poll.result and isinstance(poll.result[2], dict) else []
             tap.ok(poll.result and poll.result[0] == 200 and any(
@@ -97,6 +99,7 @@ def main_nginx():
             code = stop(other)
             log.close()
         tap.eq(code, 0, "the spawn-fcgi process stops cleanly on SIGTERM")
+        topic_and_pin(env, message_id, "nginx")
 
         big = b'{"room": "NGS", "text": "' + b"x" * 100000 + b'", "client_id": "big"}'
         resp = env.http("alice", "POST", "/v1/messages", body=big,

@@ -2,8 +2,8 @@
 history is copied, the chat then runs on PostgreSQL with the same events,
 ids, times, rooms and memberships (and replies, edits with their
 versions, reactions, solved marks), unread counts, mentions and settings,
-and new ids continue past the old; a second run refuses the non-empty
-target and changes nothing."""
+topics and pins, and new ids continue past the old; a second run refuses
+the non-empty target and changes nothing."""
 
 import os
 import sqlite3
@@ -23,7 +23,8 @@ def migrate(*args):
 
 
 def main():
-    with pgserver.PgServer() as pg, ChatEnv(users=["alice", "bob", "carol"]) as env:
+    with pgserver.PgServer() as pg, ChatEnv(users=["alice", "bob", "carol"], admins=["alice"],
+                                            options={"room_topic.rna-seq": "configured"}) as env:
         pg.create_role_and_db("chat", password="pw")
         url = pg.url("chat", user="chat", password="pw")
         api = env.api
@@ -49,7 +50,8 @@ def main():
             s = {}
             for u in ("alice", "bob", "carol"):
                 s[u, "events"] = all_events(u)
-                s[u, "rooms"] = [(r["name"], r["persistent"], r["joined"], r["members"], r["last_id"])
+                s[u, "rooms"] = [(r["name"], r["persistent"], r["joined"], r["members"], r["last_id"],
+                                  r["topic"], [(p["id"], p["pinned_by"], p["pinned_at"]) for p in r.get("pins", [])])
                                  for r in api(u, "GET", "/v1/rooms")[2]["rooms"]]
                 s[u, "unread"] = api(u, "GET", "/v1/unread")[2]
                 s[u, "settings"] = api(u, "GET", "/v1/me/settings")[2]
@@ -76,6 +78,8 @@ def main():
         eq(api("alice", "PATCH", "/v1/messages/%d" % q, body={"text": "a question"})[0], 200, "an edit")
         eq(api("bob", "PUT", "/v1/messages/%d/reactions/\U0001f44d" % q)[0], 200, "a reaction")
         eq(api("alice", "PUT", "/v1/messages/%d/solved" % q)[0], 200, "a solved mark")
+        eq(api("alice", "PUT", "/v1/rooms/NGS/topic", body={"topic": "sequencing"})[0], 200, "a topic")
+        eq(api("alice", "PUT", "/v1/rooms/NGS/pins/%d" % hello[-1]["id"], body={})[0], 200, "a pin")
         before = state()
         env.stop_chat()
         with sqlite3.connect(env.store) as db:

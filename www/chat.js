@@ -11,6 +11,7 @@
 //   messages.js    each message shown as it is now (edits, reactions, solved, replies)
 //   render.js      how each event type looks; actions.js what a message's buttons do
 //   cards.js       Galaxy object cards under messages, the sender's warning
+//   topics.js      a room's topic under its name, its pinned messages
 //   tabs.js, rooms.js, conversation.js, thread.js, unanswered.js, who.js,
 //   search.js, composer.js (edit.js, reply.js, paste.js), shell.js
 //                  the views
@@ -46,6 +47,7 @@ import { Transport } from './js/stream.js';
 import { Tabs } from './js/tabs.js';
 import { Threads } from './js/thread.js';
 import { Unanswered } from './js/unanswered.js';
+import { Topics } from './js/topics.js';
 import { Who } from './js/who.js';
 
 class Chat {
@@ -58,6 +60,7 @@ class Chat {
     this.tabs = new Tabs(this);
     this.msgs = new Messages(this);
     this.actions = new Actions(this);
+    this.topics = new Topics(this);
     this.convs = new Conversations(this);
     this.thread = new Threads(this);
     this.unanswered = new Unanswered(this);
@@ -119,6 +122,7 @@ class Chat {
     }
     allowGravatar(state.avatars === 'gravatar');
     this.cards.setSite(state.galaxyUrl);
+    this.topics.start(state.rooms);
     shell.ready();
 
     if (state.restoreCursor() == null) {

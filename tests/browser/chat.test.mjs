@@ -1135,6 +1135,85 @@ test('deep links: #msg=ID opens the room it is in, paged back to it and marked; 
   assert.deepEqual(alice.errors, []);
 });
 
+test('topics and pins: the topic under the room name, live; a pin in the list opens and jumps to its message; admins edit and unpin', { timeout: 120000 }, async () => {
+  const room = 'topics-' + uniq();
+  const path = `v1/rooms/${encodeURIComponent(room)}`;
+  for (const u of ['alice', 'bob']) await api(u, 'POST', path + '/join', {});
+  const target = 'the pinned answer: use --rna-strandness RF ' + uniq();
+  const { id } = await say('bob', room, target);
+  await sayMany(['alice', 'bob'], room, Array.from({ length: 55 }, (_, i) => `chatter ${i}`)); // more than a history page
+  const alice = await openAs('alice');
+  const bob = await openAs('bob');
+  await openTab(alice.page, room);
+  await openTab(bob.page, room);
+  const head = (page) => panel(page).locator('.room-head');
+  assert.equal(await head(bob.page).isVisible(), false, 'no topic, no pins: nothing above the messages');
+  assert.equal(await panel(bob.page).locator('.topic-edit, .msg .pin').count(), 0, 'no admin controls for bob');
+
+  // alice (an admin) sets the topic on her page; bob's page shows it at once
+  await panel(alice.page).getByRole('button', { name: `Set a topic for ${room}` }).click();
+  const topic = 'Strandedness questions, see https://example.org/strand <b>bold</b>';
+  await panel(alice.page).getByLabel(`Topic of ${room}`).fill(topic);
+  await panel(alice.page).getByLabel(`Topic of ${room}`).press('Enter');
+  const shownTopic = (page) => panel(page).locator('.room-topic .topic-text');
+  await until('the topic at bob\'s', async () => (await shownTopic(bob.page).textContent()) === topic);
+  assert.equal(await shownTopic(bob.page).locator('b').count(), 0, 'markup in a topic is text');
+  assert.equal(await shownTopic(bob.page).locator('a').getAttribute('href'), 'https://example.org/strand', 'its link is a link');
+  await until('a line saying so', () => panel(bob.page).locator('li.notice', { hasText: 'alice set the topic: Strandedness' }).count());
+  const [tb, hb] = [await panel(bob.page).locator('.toolbar .title').boundingBox(), await head(bob.page).boundingBox()];
+  assert.ok(hb.y >= tb.y + tb.height - 1, `the topic is under the room name: ${JSON.stringify([tb, hb])}`);
+  await until('the topic at alice\'s', async () => (await shownTopic(alice.page).textContent()) === topic);
+
+  // a pin by the API: bob's list shows it, closed, and opens it
+  await api('alice', 'PUT', `${path}/pins/${id}`, {});
+  const summary = (page) => panel(page).locator('.pins summary');
+  await until('the pin at bob\'s', async () => (await summary(bob.page).textContent()) === '1 pinned message');
+  assert.equal(await panel(bob.page).locator('.pin-list').isVisible(), false, 'the list starts closed');
+  await summary(bob.page).click();
+  const entry = panel(bob.page).locator('.pin-list li', { hasText: 'the pinned answer' });
+  assert.equal(await entry.locator('.pin-user').textContent(), 'bob');
+  assert.equal(await entry.locator('.unpin').count(), 0, 'no Unpin for bob');
+  await until('a line saying so', () => panel(bob.page).locator('li.notice', { hasText: 'alice pinned a message' }).count());
+  await entry.locator('.pin-open').click();
+  const li = panel(bob.page).locator(`li.msg[data-id="${id}"]`);
+  await until('the message, paged back to and marked', async () => (await li.getAttribute('class') || '').includes('linked'), 30000);
+  const [lb, sb] = [await li.boundingBox(), await panel(bob.page).locator('.scroller').boundingBox()];
+  assert.ok(lb.y >= sb.y && lb.y + lb.height <= sb.y + sb.height, `scrolled into view: ${JSON.stringify([lb, sb])}`);
+
+  // alice pins another message with its Pin button; a reload keeps both
+  const pinBtn = messages(alice.page, 'chatter 54').getByRole('button', { name: /^Pin this message/ });
+  await messages(alice.page, 'chatter 54').hover();
+  await pinBtn.click();
+  await until('two pins at bob\'s', async () => (await summary(bob.page).textContent()) === '2 pinned messages');
+  assert.equal(await panel(bob.page).locator('.pin-list li').first().locator('.pin-text').textContent(), 'chatter 54', 'the newest pin first');
+  await bob.page.reload();
+  await live(bob.page, bob.events, bob.events.length);
+  await openTab(bob.page, room);
+  assert.equal(await shownTopic(bob.page).textContent(), topic, 'after a reload: the topic');
+  assert.equal(await summary(bob.page).textContent(), '2 pinned messages', 'and the pins');
+
+  // alice unpins from the list; removing a pinned message unpins it too
+  await summary(alice.page).click();
+  await panel(alice.page).locator('.pin-list li', { hasText: 'the pinned answer' }).getByRole('button', { name: /^Unpin/ }).click();
+  await until('one pin left at bob\'s', async () => (await summary(bob.page).textContent()) === '1 pinned message');
+  const last = (await api('bob', 'GET', 'v1/rooms')).rooms.find((r) => r.name === room).pins[0];
+  await api('alice', 'DELETE', `v1/messages/${last.id}`, {});
+  await until('no pins at bob\'s', () => panel(bob.page).locator('.pins').isHidden());
+
+  // bob leaves, a pin comes while he is out (no event reaches him), he joins again: the list has it
+  await api('bob', 'POST', path + '/leave', {});
+  await until('bob\'s tab to go', async () => (await tab(bob.page, room).count()) === 0);
+  await api('alice', 'PUT', `${path}/pins/${id}`, {});
+  await api('bob', 'POST', path + '/join', {});
+  await until('the tab back', () => tab(bob.page, room).count());
+  await openTab(bob.page, room);
+  await until('the pin made meanwhile', async () => (await summary(bob.page).textContent()) === '1 pinned message');
+  await api('alice', 'DELETE', `${path}/pins/${id}`, {});
+  await api('alice', 'PUT', path + '/topic', { topic: '' });
+  await until('the topic cleared at bob\'s', () => head(bob.page).isHidden());
+  assert.deepEqual(alice.errors.concat(bob.errors), []);
+});
+
 test('fits 320 px wide (a phone, or Galaxy\'s chat panel made narrow)', { timeout: 60000 }, async () => {
   const alice = await openAs('alice', { viewport: { width: 320, height: 560 } });
   const { page } = alice;
@@ -1416,7 +1495,12 @@ test('search: one too broad to finish says it stopped early, and never "No resul
     assert.ok(await dave.page.locator('#search-more').isHidden(), 'nothing to page on from');
 
     const alice = await openAs('alice');
-    await search(alice.page, hay.q);
+    // 50 ms find the two newest matches on an idle machine; a loaded one
+    // may stop before them, so it asks again a few times (each a search)
+    for (let i = 0; i < 5; i++) {
+      await search(alice.page, hay.q);
+      if ((await hits(alice.page).count()) === 2) break;
+    }
     await until('the two needles', async () => (await hits(alice.page).count()) === 2);
     assert.match(await alice.page.locator('#search-status').textContent(), /^2 results for “a b c .* p”, newest first; the search stopped early: More results looks further back\.$/);
     assert.ok(await alice.page.locator('#search-more').isVisible());

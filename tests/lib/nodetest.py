@@ -28,7 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SRCDIR = os.environ.get("GC_SRCDIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILDDIR = os.environ.get("GC_BUILDDIR") or SRCDIR
 BROWSER_DIR = os.path.join(SRCDIR, "tests", "browser")
-TIMEOUT = int(os.environ.get("GC_BROWSER_TIMEOUT", "600"))
+# a bound against a hung browser, not a speed test: the suite takes a few
+# minutes on an idle machine and several times that on a loaded one
+TIMEOUT = int(os.environ.get("GC_BROWSER_TIMEOUT", "1500"))
 
 
 def bail(msg):

@@ -250,6 +250,55 @@ static void test_refused(void)
 	        "free worker", "max_searches not below workers");
 }
 
+/* room_topic.NAME: a family of keys, one per room, naming `all` or a
+ * persistent room whatever its case (INI keys are lowercased), refused
+ * for any other name, for a name two rooms answer to, and for a topic the
+ * API would refuse. */
+static void test_room_topics(void)
+{
+	char err[1024], text[1400];
+	struct cfg *c = load("[chat]\npersistent_communication_rooms = NGS, RNA-Seq\n"
+	                     "room_topic.NGS = Next-generation sequencing: reads, mapping\n"
+	                     "room_topic.all = Welcome!\n"
+	                     "ROOM_TOPIC.rna-seq = first\n"
+	                     "room_topic.RNA-Seq = second: the last one counts\n"
+	                     "room_topic.ngs =\n"
+	                     "room_topic.NGS = Next-generation sequencing: reads, mapping\n", err, sizeof err);
+
+	if (!ok(c, "room_topic.NAME keys load")) {
+		printf("#   %s\n", err);
+		return;
+	}
+	is_int(c->n_room_topics, 3, "one pair per room, a room set twice once");
+	if (c->n_room_topics == 3) {
+		is_str(c->room_topics[0], "NGS", "the room's own name, whatever the key's case");
+		is_str(c->room_topics[1], "Next-generation sequencing: reads, mapping", "its topic");
+		is_str(c->room_topics[2], "all", "all");
+		is_str(c->room_topics[4], "RNA-Seq", "RNA-Seq");
+		is_str(c->room_topics[5], "second: the last one counts", "the later line wins");
+	}
+	cfg_free(c);
+	c = load("[chat]\nid_secret = s\n", err, sizeof err);
+	ok(c && c->n_room_topics == 0 && !c->room_topics, "none by default");
+	cfg_free(c);
+	refused("[chat]\npersistent_communication_rooms = NGS\nroom_topic.tea = Tea\n",
+	        ": room_topic.tea: no such room in persistent_communication_rooms (nor all)",
+	        "a room that is not persistent");
+	refused("[chat]\npersistent_communication_rooms = NGS, ngs\nroom_topic.NGS = x\n",
+	        ": room_topic.ngs: names two persistent rooms (the name's case is not read)",
+	        "a name two rooms answer to");
+	refused("[chat]\npersistent_communication_rooms = NGS\nroom_topic.NGS = a\tb\n",
+	        ": room_topic.ngs: a topic is one line of UTF-8 without control characters",
+	        "a tab in the topic");
+	refused("[chat]\npersistent_communication_rooms = NGS\nroom_topic.NGS = one\n  two\n",
+	        ": room_topic.ngs: a topic is one line of UTF-8 without control characters",
+	        "a topic over two lines");
+	snprintf(text, sizeof text, "[chat]\nroom_topic.all = %0501d\n", 0);
+	refused(text, ": room_topic.all: the topic is 501 bytes, over the limit of 500", "a long topic");
+	refused("[chat]\nroom_topic. = x\n", ":2: unknown key \"room_topic.\" in [chat]",
+	        "a family's name alone is no key");
+}
+
 /* Rules between keys, and values made from other keys. */
 static void test_rules(void)
 {
@@ -383,7 +432,8 @@ static char *slurp(const char *rel)
 }
 
 /* Whether a line of text is prefix + key and then, with assigns, "=" after
- * blanks, else a blank or the line's end. */
+ * blanks, else a blank or the line's end. With assigns, a family's key
+ * (ending in ".") is followed by a member first. */
 static int has_line(const char *text, const char *prefix, const char *key, int assigns)
 {
 	size_t pl = strlen(prefix), kl = strlen(key);
@@ -392,6 +442,8 @@ static int has_line(const char *text, const char *prefix, const char *key, int a
 		const char *p = line + pl + kl;
 		if (strncmp(line, prefix, pl) != 0 || strncmp(line + pl, key, kl) != 0)
 			continue;
+		if (assigns && key[kl - 1] == '.')
+			p += strcspn(p, " \t=\n");
 		if (!assigns && (*p == ' ' || *p == '\n'))
 			return 1;
 		while (assigns && (*p == ' ' || *p == '\t'))
@@ -457,6 +509,7 @@ int main(void)
 	test_rules();
 	test_galaxy();
 	test_remote_user();
+	test_room_topics();
 	test_documented();
 
 	int rc = done_testing();

@@ -1,7 +1,8 @@
 /*
  * test_room.c - room names: lengths in characters, UTF-8 validity,
- * controls; the stricter rules for a new room's name (look-alikes); and
- * room keys (names compared without case for A-Z only).
+ * controls; the stricter rules for a new room's name (look-alikes); room
+ * keys (names compared without case for A-Z only); and what a topic may
+ * be.
  */
 #include <string.h>
 
@@ -14,6 +15,13 @@ static int valid(const char *name)
 	return room_validate(name, strlen(name), err, sizeof err) == 0;
 }
 
+/* room_topic_check's answer for topic (len bytes) */
+static int topic(const char *t, size_t len)
+{
+	char err[160];
+	return room_topic_check(t, len, err, sizeof err);
+}
+
 static int valid_new(const char *name)
 {
 	char err[160];
@@ -22,7 +30,7 @@ static int valid_new(const char *name)
 
 int main(void)
 {
-	char buf[300], err[160];
+	char buf[600], err[160];
 
 	ok(valid("NGS"), "plain name");
 	ok(valid("Genome Annotation"), "spaces");
@@ -87,5 +95,21 @@ int main(void)
 		room_key("[@Z]", key);
 		is_str(key, "[@z]", "only A-Z, not the ASCII around them");
 	}
+
+	ok(topic("", 0) == 0, "an empty topic: no topic");
+	ok(topic("RNA-Seq help: STAR, HISAT2", 26) == 0, "a topic");
+	ok(topic("\xc3\xa9tudes \xf0\x9f\xa7\xac", 12) == 0, "multi-byte UTF-8");
+	memset(buf, 'x', ROOM_TOPIC_MAX);
+	ok(topic(buf, ROOM_TOPIC_MAX) == 0, "500 bytes: fine");
+	ok(topic(buf, ROOM_TOPIC_MAX + 1) == 413, "501 bytes: 413, as an over-long message");
+	ok(topic("a\nb", 3) == 400 && topic("a\tb", 3) == 400 && topic("a\x7f", 2) == 400 &&
+	   topic("a\xc2\x85", 3) == 400 && topic("a\xe2\x80\xa8", 4) == 400,
+	   "controls, newline and tab too (a topic is one line): 400");
+	ok(topic("a\0b", 3) == 400, "NUL: 400");
+	ok(topic("\xff", 1) == 400 && topic("\xc0\xaf", 2) == 400 && topic("\xed\xa0\x80", 3) == 400,
+	   "not strict UTF-8: 400");
+	ok(topic(" ", 1) == 400 && topic("\xc2\xa0 \xe3\x80\x80", 6) == 400, "white space only: 400");
+	ok(room_topic_check(buf, ROOM_TOPIC_MAX + 1, err, sizeof err) == 413 && strstr(err, "501 bytes"),
+	   "the message says how long");
 	return done_testing();
 }

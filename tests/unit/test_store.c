@@ -33,7 +33,7 @@
 #include "presence.h"
 #include "store.h"
 #include "store_fixture.h"
-#include "store_sqlite_sql.h"
+#include "store_sqlite_conn.h"
 #include "store_test.h"
 #define TAP_SHARED
 #define TAP_COUNTERS
@@ -148,7 +148,7 @@ struct store *open_store(const char *const *rooms, size_t n)
 {
 	struct store *st = NULL;
 
-	if (store_open(where(), rooms, n, &st, err, sizeof err) < 0)
+	if (store_open(where(), rooms, n, NULL, 0, &st, err, sizeof err) < 0)
 		printf("# store_open: %s\n", err);
 	return st;
 }
@@ -289,7 +289,7 @@ static void test_schema(void)
 	char missing[600];
 
 	snprintf(missing, sizeof missing, "%s/nope/chat.sqlite", dir);
-	ok(store_open(missing, NULL, 0, &st, err, sizeof err) < 0 && !st, "missing directory refused");
+	ok(store_open(missing, NULL, 0, NULL, 0, &st, err, sizeof err) < 0 && !st, "missing directory refused");
 	ok(strstr(err, missing) != NULL, "the message names the path");
 
 	st = open_store(rooms2, 2);
@@ -300,7 +300,7 @@ static void test_schema(void)
 	               "('users', 'rooms', 'members', 'events', 'chat_log', 'mutes',"
 	               " 'messages_fts', 'room_activity', 'user_activity', 'reactions',"
 	               " 'message_versions', 'messages', 'message_history', 'message_reactions',"
-	               " 'threads')"), 15,
+	               " 'threads', 'pins')"), 16,
 	       "tables, the search index and the views exist");
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 3,
 	       "all, NGS, RNA-Seq are persistent");
@@ -325,7 +325,7 @@ static void test_schema(void)
 	ok(st && now_ms() - t0 < 1000, "opened at once while another writer holds the store");
 	store_close(st);
 	t0 = now_ms();
-	ok(store_open(path, rooms2, 2, &st, err, sizeof err) < 0 && strstr(err, "locked") &&
+	ok(store_open(path, rooms2, 2, NULL, 0, &st, err, sizeof err) < 0 && strstr(err, "locked") &&
 	   now_ms() - t0 >= 4500, "a changed config waits the busy budget for the lock");
 	sqlite3_exec(shell, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(shell);
@@ -336,7 +336,7 @@ static void test_schema(void)
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 2, "all and NGS persistent");
 
 	raw_exec("PRAGMA user_version = 99");
-	ok(store_open(path, NULL, 0, &st, err, sizeof err) < 0 && strstr(err, "newer"),
+	ok(store_open(path, NULL, 0, NULL, 0, &st, err, sizeof err) < 0 && strstr(err, "newer"),
 	   "a newer schema is refused");
 	snprintf(missing, sizeof missing, "PRAGMA user_version = %d", store_sqlite_version());
 	raw_exec(missing);
@@ -416,6 +416,67 @@ static void test_post(struct store *st, const struct user *alice, const struct u
 	                  err, sizeof err), STORE_OK, "a direct message");
 	is_int(raw_int("SELECT count(*) FROM events WHERE type = 'direct' AND to_user_id = 2"), 1,
 	       "stored for bob");
+}
+
+/* A group commit (store_post_batch): each post as store_post would have
+ * it, in order, in one transaction; a refusal and a bad call refuse only
+ * their own post, a client_id twice in one batch is stored once. */
+static void test_post_batch(struct store *st, const struct user *alice, const struct user *bob)
+{
+	struct store_post p[6] = {
+		{ .user = alice, .room = NGS, .text = "batch 0", .client_id = "cb-1" },
+		{ .user = bob, .room = NGS, .text = "batch 1: not a member" },
+		{ .user = alice, .room = NGS, .text = "batch 0 again", .client_id = "cb-1" },
+		{ .user = bob, .room = "all", .text = "batch 3" },
+		{ .user = bob, .room = "all", .to_user_id = alice->id, .text = "batch 4: both" },
+		{ .user = alice, .to_user_id = bob->id, .text = "batch 5: direct" },
+	};
+	struct store_post *ps[6] = { &p[0], &p[1], &p[2], &p[3], &p[4], &p[5] };
+	struct store_events evs = { 0 };
+	long long before = 0;
+
+	store_max_id(st, &before, err, sizeof err);
+	store_post_batch(st, ps, 6);
+	ok(p[0].res == STORE_OK && p[0].created && p[0].id > before, "batch: the first post stored");
+	is_int(p[1].res, STORE_FORBIDDEN, "batch: a non-member's post refused alone");
+	ok(p[2].res == STORE_OK && !p[2].created && p[2].id == p[0].id && strcmp(p[2].ts, p[0].ts) == 0,
+	   "batch: the same client_id again in the batch gets the first's id and ts");
+	ok(p[3].res == STORE_OK && p[3].created && p[3].id > p[0].id, "batch: a later post, a later id");
+	is_int(p[4].res, STORE_ERROR, "batch: a room and a recipient refused");
+	ok(p[5].res == STORE_OK && p[5].created && p[5].id > p[3].id, "batch: a direct message");
+	ok(!p[0].alone && !p[1].alone && !p[3].alone && !p[5].alone, "batch: nothing left to run alone");
+	ok(store_events_all(st, before, STORE_MAX_LIMIT, &evs, err, sizeof err) == STORE_OK &&
+	   evs.n == 3 && evs.v[0].id == p[0].id && evs.v[1].id == p[3].id && evs.v[2].id == p[5].id,
+	   "batch: three events stored, in the batch's order");
+	store_events_clear(&evs);
+}
+
+/* SQLite: a batch whose third post fails in the store (a trigger refuses
+ * its text) stores nothing and leaves the others to run alone. */
+static void test_post_batch_fails(struct store *st, const struct user *alice)
+{
+	struct store_post p[4] = {
+		{ .user = alice, .room = "all", .text = "fails 0" },
+		{ .user = alice, .room = "all", .text = "fails 1" },
+		{ .user = alice, .room = "all", .text = "boom" },
+		{ .user = alice, .room = "all", .text = "fails 3" },
+	};
+	struct store_post *ps[4] = { &p[0], &p[1], &p[2], &p[3] };
+	long long before = 0, after = -1;
+
+	raw_exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN new.text = 'boom'"
+	         " BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+	store_max_id(st, &before, err, sizeof err);
+	store_post_batch(st, ps, 4);
+	store_max_id(st, &after, err, sizeof err);
+	ok(p[2].res == STORE_ERROR && strstr(p[2].err, "boom refused") && !p[2].alone,
+	   "failed batch: the failing post fails");
+	ok(p[0].alone && p[1].alone && p[3].alone && !p[0].created && !p[1].created && !p[3].created,
+	   "failed batch: the others are left to run alone");
+	ok(after == before, "failed batch: nothing stored");
+	raw_exec("DROP TRIGGER boom");
+	is_int(store_post(st, alice, "all", 0, "fails 0", NULL, 0, &p[0].id, p[0].ts, &p[0].created,
+	                  err, sizeof err), STORE_OK, "failed batch: a post alone afterwards works");
 }
 
 /* The one definition of who sees what, two ways on the same events: the
@@ -906,7 +967,7 @@ static void test_rooms_who(struct store *st, const struct user *alice, const str
 			const char *rooms[] = { NGS };
 			struct presence *mine = presence_new();
 			struct store *other = NULL;
-			store_open(where(), rooms, 1, &other, err, sizeof err);
+			store_open(where(), rooms, 1, NULL, 0, &other, err, sizeof err);
 			if (!other || !mine || store_user_seen(other, mine, alice, err, sizeof err) != STORE_OK ||
 			    raw_int(SEEN_OLD) != 1 ||
 			    store_seen_flush(other, mine, err, sizeof err) != STORE_OK ||
@@ -1216,7 +1277,7 @@ static void test_read_only(void)
 	snprintf(ro_dir, sizeof ro_dir, "%s/ro", dir);
 	snprintf(ro_path, sizeof ro_path, "%s/chat.sqlite", ro_dir);
 	mkdir(ro_dir, 0755);
-	if (store_open(ro_path, NULL, 0, &st, err, sizeof err) == 0)
+	if (store_open(ro_path, NULL, 0, NULL, 0, &st, err, sizeof err) == 0)
 		store_close(st);
 	chmod(ro_path, 0444);
 	chmod(dir, 0755);
@@ -1228,7 +1289,7 @@ static void test_read_only(void)
 			_exit(9);
 		/* The directory is not writable for this user now. */
 		st = NULL;
-		bad |= store_open(ro_path, NULL, 0, &st, err, sizeof err) == 0 ||
+		bad |= store_open(ro_path, NULL, 0, NULL, 0, &st, err, sizeof err) == 0 ||
 		       !strstr(err, "not writable") || !strstr(err, ro_path);
 		printf("# %s\n", err);
 		fflush(stdout);
@@ -1245,7 +1306,7 @@ static void test_read_only(void)
 		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
 			_exit(9);
 		st = NULL;
-		bad |= store_open(ro_path, NULL, 0, &st, err, sizeof err) == 0 || !strstr(err, ro_path);
+		bad |= store_open(ro_path, NULL, 0, NULL, 0, &st, err, sizeof err) == 0 || !strstr(err, ro_path);
 		printf("# %s\n", err);
 		fflush(stdout);
 		store_close(st);
@@ -1267,7 +1328,7 @@ static void test_moved(const struct user *alice)
 	snprintf(mdir, sizeof mdir, "%s/moved", dir);
 	snprintf(mpath, sizeof mpath, "%s/chat.sqlite", mdir);
 	mkdir(mdir, 0755);
-	if (store_open(mpath, NULL, 0, &st, err, sizeof err) < 0) {
+	if (store_open(mpath, NULL, 0, NULL, 0, &st, err, sizeof err) < 0) {
 		ok(0, "open a store to delete");
 		return;
 	}
@@ -1281,7 +1342,7 @@ static void test_moved(const struct user *alice)
 	       "a write after the file was deleted: refused");
 	ok(strstr(err, "deleted or replaced") && strstr(err, mpath), "naming the file and why");
 	store_close(st);
-	ok(store_open(mpath, NULL, 0, &st, err, sizeof err) == 0, "opening again makes a new store");
+	ok(store_open(mpath, NULL, 0, NULL, 0, &st, err, sizeof err) == 0, "opening again makes a new store");
 	store_close(st);
 }
 
@@ -1435,6 +1496,207 @@ static void test_mute(struct store *st, const struct user *admin, const struct u
 	is_str(now_until, "", "not muted now");
 }
 
+/* The "pins" array of room name in rooms (store_rooms' answer), or NULL. */
+static json_object *pins_of(json_object *rooms, const char *name)
+{
+	json_object *room = room_entry(rooms, name), *pins;
+
+	return room && json_object_object_get_ex(room, "pins", &pins) ? pins : NULL;
+}
+
+/* user_id's store_rooms(): the number of pins of room, -1 when the room
+ * shows none (not looked into), -2 when not listed; *topic its topic. */
+static int pins_seen(struct store *st, long long user_id, const char *room, char topic[64])
+{
+	json_object *rooms = NULL, *pins;
+	int n;
+
+	if (store_rooms(st, user_id, 0, &rooms, err, sizeof err) != STORE_OK)
+		return -3;
+	pins = pins_of(rooms, room);
+	n = !room_entry(rooms, room) ? -2 : pins ? (int)json_object_array_length(pins) : -1;
+	if (topic)
+		snprintf(topic, 64, "%s", room_entry(rooms, room) ? jstr(room_entry(rooms, room), "topic") : "");
+	json_object_put(rooms);
+	return n;
+}
+
+static enum store_result pin(struct store *st, const struct user *u, const char *room,
+                             long long id, int on, long long *ev)
+{
+	return store_pin(st, u, room, id, on, ev, err, sizeof err);
+}
+
+/* Topics and pins: set by admins, an event each to the room (seen as
+ * store_event_visible() says), listed by store_rooms() to whoever may look
+ * into the room; at most STORE_MAX_PINS; gone with a removed message. */
+static void test_topics(struct store *st, const struct user *alice, const struct user *bob,
+                        const struct user *carol, const struct user *admin)
+{
+	struct store_events evs;
+	long long since, t1, t2, ev = -1, m[STORE_MAX_PINS + 2], dm, gone, old;
+	json_object *rooms, *o, *p;
+	char topic[64];
+	int i;
+
+	store_max_id(st, &since, err, sizeof err);
+	is_int(store_topic(st, admin, NGS, "RNA-Seq and NGS help", &t1, err, sizeof err), STORE_OK,
+	       "an admin sets NGS's topic");
+	ok(t1 > since, "with a topic event");
+	is_int(store_topic(st, admin, NGS, "RNA-Seq and NGS help", &ev, err, sizeof err), STORE_OK,
+	       "the same topic again");
+	is_int(ev, 0, "changes nothing: no event");
+	is_int(store_topic(st, admin, "nowhere", "x", &ev, err, sizeof err), STORE_NOT_FOUND,
+	       "a topic for an unknown room");
+	is_int(store_topic(st, bob, "all", "Welcome to this Galaxy's chat", &t2, err, sizeof err),
+	       STORE_OK, "all's topic (the rules leave admin rights to the caller)");
+	evs = visible(st, alice->id, since);
+	o = event_json(&evs, t1);
+	is_str(o ? jstr(o, "type") : NULL, "topic", "topic JSON: type");
+	is_str(o ? jstr(o, "room") : NULL, NGS, "topic JSON: its room");
+	is_str(o ? jstr(o, "topic") : NULL, "RNA-Seq and NGS help", "topic JSON: the topic");
+	ok(o && !json_object_object_get_ex(o, "text", NULL), "topic JSON: no text");
+	ok(o && strcmp(jstr(json_object_object_get(o, "user"), "username"), "dave") == 0,
+	   "topic JSON: who set it");
+	json_object_put(o);
+	ok(has_id(&evs, t2), "a member sees all's topic event");
+	store_events_clear(&evs);
+	evs = visible(st, carol->id, since);
+	ok(!has_id(&evs, t1) && has_id(&evs, t2), "a non-member sees all's, not NGS's");
+	store_events_clear(&evs);
+	is_int(pins_seen(st, carol->id, NGS, topic), -1, "a non-member sees no pins of NGS");
+	is_str(topic, "RNA-Seq and NGS help", "but its topic");
+	pins_seen(st, alice->id, "all", topic);
+	is_str(topic, "Welcome to this Galaxy's chat", "all's topic");
+
+	/* pins */
+	for (i = 0; i < STORE_MAX_PINS + 1; i++)
+		m[i] = post(st, alice, NGS, 0, "worth pinning");
+	dm = post(st, alice, NULL, bob->id, "a direct message");
+	old = raw_int("SELECT id FROM events WHERE text = 'HISAT2?'");
+	store_max_id(st, &since, err, sizeof err);
+	is_int(pin(st, admin, NGS, m[0], 1, &ev), STORE_OK, "an admin pins a message");
+	ok(ev > since, "with a pin event");
+	evs = visible(st, alice->id, since);
+	o = event_json(&evs, ev);
+	is_str(o ? jstr(o, "type") : NULL, "pin", "pin JSON: type");
+	ok(o && json_object_get_int64(json_object_object_get(o, "target")) == m[0] &&
+	   json_object_get_boolean(json_object_object_get(o, "pinned")), "pin JSON: target, pinned");
+	json_object_put(o);
+	store_events_clear(&evs);
+	evs = visible(st, carol->id, since);
+	ok(!has_id(&evs, ev), "a non-member does not see it");
+	store_events_clear(&evs);
+	is_int(pin(st, admin, NGS, m[0], 1, &ev), STORE_OK, "pinning again");
+	is_int(ev, 0, "changes nothing");
+	is_int(pin(st, admin, "all", m[1], 1, &ev), STORE_NOT_FOUND, "a message of another room");
+	ok(strstr(err, "no message") != NULL, "is no message there");
+	is_int(pin(st, admin, NGS, dm, 1, &ev), STORE_NOT_FOUND, "a direct message cannot be pinned");
+	is_int(pin(st, admin, NGS, t1, 1, &ev), STORE_NOT_FOUND, "nor an event that is no message");
+	is_int(pin(st, admin, NGS, 999999, 1, &ev), STORE_NOT_FOUND, "nor an unknown id");
+	is_int(pin(st, admin, "nowhere", m[1], 1, &ev), STORE_NOT_FOUND, "nor in an unknown room");
+	is_int(pin(st, admin, NGS, old, 1, &ev), STORE_OK, "an old message is pinned");
+	for (i = 1; i < STORE_MAX_PINS - 1; i++)
+		pin(st, admin, NGS, m[i], 1, &ev);
+	is_int(pins_seen(st, alice->id, NGS, NULL), STORE_MAX_PINS, "ten pins");
+	store_max_id(st, &since, err, sizeof err);
+	is_int(pin(st, admin, NGS, m[STORE_MAX_PINS], 1, &ev), STORE_CONFLICT, "the eleventh: conflict");
+	ok(strstr(err, "unpin one first") != NULL, "saying what to do");
+	store_max_id(st, &t2, err, sizeof err);
+	ok(t2 == since && pins_seen(st, alice->id, NGS, NULL) == STORE_MAX_PINS, "and storing nothing");
+	is_int(pin(st, admin, NGS, m[0], 1, &ev), STORE_OK, "a pinned one, at the limit");
+	is_int(ev, 0, "is still pinned, nothing else");
+
+	store_rooms(st, alice->id, 0, &rooms, err, sizeof err);
+	p = pins_of(rooms, NGS);
+	o = p ? json_object_array_get_idx(p, 0) : NULL;
+	ok(o && json_object_get_int64(json_object_object_get(o, "id")) == m[STORE_MAX_PINS - 2],
+	   "rooms: the newest pin first");
+	ok(o && strcmp(jstr(o, "type"), "message") == 0 && strcmp(jstr(o, "text"), "worth pinning") == 0 &&
+	   strcmp(jstr(json_object_object_get(o, "user"), "username"), "alice") == 0,
+	   "as the message event");
+	ok(o && strcmp(jstr(o, "pinned_by"), "dave") == 0 && strlen(jstr(o, "pinned_at")) == 24,
+	   "with who pinned it and when");
+	ok(!pins_of(rooms, "tea") && pins_of(rooms, "all"), "no pins where alice cannot look");
+	json_object_put(rooms);
+
+	is_int(pin(st, admin, NGS, m[1], 0, &ev), STORE_OK, "unpin");
+	evs = visible(st, alice->id, ev - 1);
+	o = event_json(&evs, ev);
+	ok(o && !json_object_get_boolean(json_object_object_get(o, "pinned")) &&
+	   json_object_get_int64(json_object_object_get(o, "target")) == m[1],
+	   "a pin event with pinned false");
+	json_object_put(o);
+	store_events_clear(&evs);
+	is_int(pin(st, admin, NGS, m[1], 0, &ev), STORE_OK, "unpinning again");
+	is_int(ev, 0, "changes nothing");
+	is_int(pin(st, admin, "all", m[2], 0, &ev), STORE_OK, "unpinning in another room");
+	ok(ev == 0 && pins_seen(st, alice->id, NGS, NULL) == STORE_MAX_PINS - 1, "leaves the pin");
+
+	gone = m[2];
+	is_int(del(st, alice, gone, &ev), STORE_OK, "a pinned message is removed");
+	is_int(pins_seen(st, alice->id, NGS, NULL), STORE_MAX_PINS - 2, "and no longer pinned");
+	is_int(pin(st, admin, NGS, gone, 1, &ev), STORE_NOT_FOUND, "a removed message cannot be pinned");
+	ok(strstr(err, "removed") != NULL, "saying so");
+	is_int(raw_int("SELECT count(*) FROM chat_log WHERE text = '* set the topic: RNA-Seq and NGS help'"),
+	       1, "chat_log: the topic");
+	is_int(raw_int("SELECT count(*) FROM chat_log WHERE text LIKE '* unpinned message %'"), 1,
+	       "chat_log: an unpin");
+	store_topic(st, admin, "tea", "", &ev, err, sizeof err);
+	is_int(ev, 0, "an empty topic where there was none: nothing");
+	check_visible_same(st, alice, "topics and pins");
+	check_visible_same(st, bob, "topics and pins");
+	check_visible_same(st, carol, "topics and pins");
+	check_visible_same(st, admin, "topics and pins");
+}
+
+/* The configuration's topics (room_topic.NAME), set at store_open() when
+ * they change; an admin's topic stays until then; a store that agrees is
+ * only read. */
+static void test_topics_config(struct store *st, const struct user *admin)
+{
+	const char *rooms[] = { NGS }, *want[] = { NGS, "From the config", "all", "" },
+	           *changed[] = { NGS, "From the config, again" };
+	struct store *other;
+	char topic[64];
+	long long ev, max, max2;
+
+	store_max_id(st, &max, err, sizeof err);
+	ok(store_open(where(), rooms, 1, want, 2, &other, err, sizeof err) == 0, "opened with topics");
+	store_close(other);
+	pins_seen(st, admin->id, NGS, topic);
+	is_str(topic, "From the config", "the configured topic is set");
+	pins_seen(st, admin->id, "all", topic);
+	is_str(topic, "", "and all's, empty");
+	store_max_id(st, &max2, err, sizeof err);
+	is_int(max2, max, "without an event");
+	store_topic(st, admin, NGS, "An admin's", &ev, err, sizeof err);
+	ok(store_open(where(), rooms, 1, want, 2, &other, err, sizeof err) == 0, "opened again");
+	store_close(other);
+	pins_seen(st, admin->id, NGS, topic);
+	is_str(topic, "An admin's", "an admin's topic stays while the configured one is the same");
+	if (!pg_url) {
+		sqlite3 *shell = raw_open();
+		long long t0 = now_ms();
+
+		sqlite3_exec(shell, "BEGIN EXCLUSIVE", NULL, NULL, NULL);
+		ok(store_open(where(), rooms, 1, want, 2, &other, err, sizeof err) == 0 &&
+		   now_ms() - t0 < 1000, "a store that agrees is only read: opened while another writes");
+		store_close(other);
+		sqlite3_exec(shell, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(shell);
+	}
+	ok(store_open(where(), rooms, 1, changed, 1, &other, err, sizeof err) == 0,
+	   "opened with a changed topic");
+	store_close(other);
+	pins_seen(st, admin->id, NGS, topic);
+	is_str(topic, "From the config, again", "a changed configured topic is set");
+	ok(store_open(where(), rooms, 1, NULL, 0, &other, err, sizeof err) == 0, "opened without");
+	store_close(other);
+	pins_seen(st, admin->id, NGS, topic);
+	is_str(topic, "From the config, again", "a topic no longer configured stays");
+}
+
 /* Searches as user_id; the number of results, -1 on error. ids gets the first. */
 int search(struct store *st, long long user_id, const char *q, const char *room,
                   long long before, int limit, long long *first, json_object **keep, int *more)
@@ -1576,6 +1838,7 @@ static void test_prune(struct store *st, const struct user *alice, long long als
 	raw_exec(sql);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE id <= 20 OR id = %lld", also_old);
 	old = raw_int(sql);
+	ok(raw_int("SELECT count(*) FROM pins WHERE event_id <= 20") > 0, "an old message is pinned");
 	before = raw_int("SELECT count(*) FROM events");
 	newest = raw_int("SELECT max(id) FROM events");
 	is_int(store_prune(st, 30, 3, 1, cutoff, &dry_events, &dry_messages, err, sizeof err),
@@ -1589,6 +1852,7 @@ static void test_prune(struct store *st, const struct user *alice, long long als
 	ok(events == dry_events && messages == dry_messages, "as many as the dry run said");
 	is_int(raw_int("SELECT count(*) FROM events"), before - old, "only those went");
 	is_int(raw_int("SELECT count(*) FROM events WHERE id <= 20"), 0, "every old one");
+	is_int(raw_int("SELECT count(*) FROM pins WHERE event_id <= 20"), 0, "and its pin with it");
 	if (!pg_url)
 		is_int(raw_exec("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')"),
 		       SQLITE_OK, "the search index matches the events");
@@ -1652,6 +1916,53 @@ static void test_migrate(void)
 	snprintf(path, sizeof path, "%s", saved);
 }
 
+/* Stores made by the schema of each older version (sqls_schema[0..v))
+ * with a message in them are upgraded: the search index is built from
+ * it, and topics and pins work, also on a connection that had the old
+ * schema. */
+static void test_upgrade_topics(void)
+{
+	struct user alice = user_make(1, "alice");
+	char saved[sizeof path], name[80];
+	struct store *st;
+	long long ev;
+
+	snprintf(saved, sizeof saved, "%s", path);
+	for (int v = 1; v < store_sqlite_version(); v++) {
+		sqlite3 *old;
+
+		snprintf(path, sizeof path, "%s/v%d-topics.sqlite", dir, v);
+		old = raw_open();
+		sqlite3_create_function(old, "room_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+		                        sqls_room_key, NULL, NULL);
+		for (int i = 0; i < v; i++)
+			sqlite3_exec(old, sqls_schema[i], NULL, NULL, NULL);
+		sqlite3_exec(old, "INSERT INTO rooms (name, persistent, created)"
+		             " VALUES ('all', 1, '2026-01-01T00:00:00.000Z');"
+		             "INSERT INTO events (ts, type, room_id, user_id, username, text)"
+		             " VALUES ('2026-01-01T00:00:00.000Z', 'message', 1, 1, 'alice', 'old words')",
+		             NULL, NULL, NULL);
+		snprintf(name, sizeof name, "PRAGMA user_version = %d", v);
+		sqlite3_exec(old, name, NULL, NULL, NULL);
+		st = open_store(NULL, 0);
+		snprintf(name, sizeof name, "version %d opens", v);
+		if (ok(st, name)) {
+			is_int(raw_int("PRAGMA user_version"), store_sqlite_version(), "  upgraded");
+			is_int(search(st, alice.id, "old words", NULL, 0, 10, NULL, NULL, NULL), 1,
+			       "  messages from before are in the search index");
+			ok(store_topic(st, &alice, "all", "after the upgrade", &ev, err, sizeof err) ==
+			   STORE_OK && ev > 0, "  a topic event is stored");
+			ok(sqlite3_exec(old, "INSERT INTO events (ts, type, room_id, user_id, username,"
+			                " target, text) VALUES ('2026-01-02T00:00:00.000Z', 'pin', 1, 1,"
+			                " 'alice', 1, 'pin')", NULL, NULL, NULL) == SQLITE_OK,
+			   "  and a pin event by a connection opened before the upgrade");
+			store_close(st);
+		}
+		sqlite3_close(old);
+	}
+	snprintf(path, sizeof path, "%s", saved);
+}
+
 void rm_rf(const char *d)
 {
 	struct dirent *e;
@@ -1686,15 +1997,73 @@ static void test_pg_open(void)
 			_exit(st ? 0 : 1);
 		}
 	is_int(reap(4), 4, "four processes create the schema at once");
-	is_int(raw_int("SELECT version FROM chat_schema"), 4, "schema version 4");
+	is_int(raw_int("SELECT version FROM chat_schema"), 5, "schema version 5");
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 2, "all and NGS, persistent");
 	raw_exec("UPDATE chat_schema SET version = 99");
 	ok(!open_store(NULL, 0) && strstr(err, "newer"), "a newer schema is refused");
-	raw_exec("UPDATE chat_schema SET version = 4");
-	ok(store_open("postgresql://chat:hunter2@127.0.0.1:1/chat", NULL, 0, &st, err,
+	raw_exec("UPDATE chat_schema SET version = 5");
+	ok(store_open("postgresql://chat:hunter2@127.0.0.1:1/chat", NULL, 0, NULL, 0, &st, err,
 	              sizeof err) < 0 && !st, "an unreachable server: store_open fails");
 	ok(strstr(err, "PostgreSQL chat on 127.0.0.1:1") && !strstr(err, "hunter2"),
 	   "the message names the database, never the password");
+}
+
+/* Runs sql on c: 1 when it worked. */
+static int pg_do(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	int good = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+	if (!good)
+		printf("# %s", PQerrorMessage(c));
+	PQclear(r);
+	return good;
+}
+
+/* The PostgreSQL driver's upgrade steps (store_pg_sql.c), to make stores
+ * of older versions. */
+extern const char *const pgs_schema_sql[];
+
+/* A PostgreSQL store made by version 2's schema (pgs_schema_sql[0..2)),
+ * in a schema of its own, with messages in it is upgraded: its CHECK
+ * admits topics and pins, and a pinned message still goes when pruned. */
+static void test_pg_upgrade(void)
+{
+	struct user alice = user_make(1, "alice");
+	char url[1200], info[1300];
+	struct store *st = NULL;
+	long long ev = 0, msg = 0, events, messages;
+	char cutoff[32];
+	PGconn *c;
+	int good = 1;
+
+	pg_raw("CREATE SCHEMA up2");
+	snprintf(info, sizeof info, "%s options='-csearch_path=up2'", conninfo);
+	c = PQconnectdb(info);
+	for (int i = 0; i < 2; i++)
+		good &= pg_do(c, pgs_schema_sql[i]);
+	good &= pg_do(c, "CREATE TABLE chat_schema (version integer NOT NULL);"
+		"INSERT INTO chat_schema VALUES (2);"
+		"INSERT INTO rooms (name, persistent, created) VALUES ('all', 1, '2026-01-01T00:00:00.000Z');"
+		"INSERT INTO events (ts, type, room_id, user_id, username, text)"
+		" VALUES ('2001-01-01T00:00:00.000Z', 'message', 1, 1, 'alice', 'old words')");
+	ok(good, "a version 2 store");
+	snprintf(url, sizeof url, "%s?options=-csearch_path%%3Dup2", pg_url);
+	ok(store_open(url, NULL, 0, NULL, 0, &st, err, sizeof err) == 0, "opens");
+	if (st) {
+		is_int(pg_raw("SELECT version FROM up2.chat_schema"), 5, "upgraded to version 5, step by step");
+		msg = pg_raw("SELECT id FROM up2.events WHERE text = 'old words'");
+		ok(store_topic(st, &alice, "all", "after the upgrade", &ev, err, sizeof err) == STORE_OK &&
+		   ev > 0, "a topic event is stored");
+		ok(store_pin(st, &alice, "all", msg, 1, &ev, err, sizeof err) == STORE_OK && ev > 0,
+		   "a message from before is pinned");
+		ok(store_prune(st, 30, 10, 0, cutoff, &events, &messages, err, sizeof err) == STORE_OK &&
+		   messages == 1, "and pruned");
+		is_int(pg_raw("SELECT count(*) FROM up2.pins"), 0, "with its pin");
+		store_close(st);
+	}
+	PQfinish(c);
+	pg_raw("DROP SCHEMA up2 CASCADE");
 }
 
 static long long cpu_ms(void)
@@ -1782,6 +2151,7 @@ static void test_common(struct store *st, struct user *u)
 	store_user_seen(st, presence, carol, err, sizeof err);
 	test_join_leave(st, alice);
 	test_post(st, alice, bob);
+	test_post_batch(st, alice, bob);
 	test_visibility(st, alice, bob, carol);
 	test_history(st, alice, bob);
 	test_rooms_who(st, alice, bob);
@@ -1794,6 +2164,8 @@ static void test_common(struct store *st, struct user *u)
 	test_search(st, alice, bob, carol);
 	test_conversations(st, u);
 	test_attention(st);
+	test_topics(st, alice, bob, carol, admin);
+	test_topics_config(st, admin);
 }
 
 static void test_common_end(struct store *st, struct user *u)
@@ -1838,6 +2210,7 @@ int main(void)
 		dburl_free(&url);
 		printf("# the PostgreSQL store\n");
 		test_pg_open();
+		test_pg_upgrade();
 	} else {
 		printf("# the SQLite store\n");
 		test_schema();
@@ -1855,6 +2228,7 @@ int main(void)
 	if (!pg_url) {
 		test_locked(st, &users[0]);
 		test_lock_wait(st, &users[0]);
+		test_post_batch_fails(st, &users[0]);
 		test_chat_log();
 		test_doc_queries();
 	}
@@ -1863,6 +2237,7 @@ int main(void)
 	test_upgrades();
 	if (!pg_url) {
 		test_migrate();
+		test_upgrade_topics();
 		test_read_only();
 		test_moved(&users[0]);
 	}

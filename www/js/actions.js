@@ -1,6 +1,6 @@
 // actions.js - what the buttons of a message do (render.js draws them):
 // open a direct message with its author, reply, react, mark solved, edit,
-// delete, open its thread, go to the message it replies to.  Each request
+// pin (topics.js), delete, open its thread, go to the message it replies to.  Each request
 // goes through api.js; its answer is applied at once (the event that
 // follows changes nothing more), a refusal is said in the flash line.
 
@@ -18,6 +18,12 @@ export class Actions {
   reply(m) { this.chat.composer.replyTo(m); }
 
   edit(m) { this.chat.editor.start(m); }
+
+  /** Pins message `m` of the room whose line `li` is (admins). */
+  pin(m, li) {
+    const t = this.tabOf(li) || this.chat.tabs.current();
+    if (t) this.chat.topics.setPin(t, m.id, true);
+  }
 
   /** The tab a message's line is in (the thread panel's and the open view's lines too). */
   tabOf(li) { return li && li.ctx && li.ctx.t; }

@@ -177,6 +177,17 @@ export class Api {
     return this.request('GET', 'v1/objects?url=' + encodeURIComponent(url), { timeoutMs: 15000 });
   }
 
+  /** Admins only: a room's topic ("" for none), and its pinned messages. */
+  setTopic(room, topic) {
+    return this.request('PUT', roomPath(room) + '/topic', { body: { topic } });
+  }
+  pin(room, id) {
+    return this.request('PUT', roomPath(room) + '/pins/' + encodeURIComponent(id), { body: {} });
+  }
+  unpin(room, id) {
+    return this.request('DELETE', roomPath(room) + '/pins/' + encodeURIComponent(id), { body: {} });
+  }
+
   /** Admins only: the user cannot post for `minutes`; unmute lifts it. */
   mute(username, minutes) {
     return this.request('POST', 'v1/users/' + encodeURIComponent(username) + '/mute', { body: { minutes } });

@@ -37,7 +37,17 @@ function membership(chat, ev) {
   }
 }
 
-const removal = (chat, ev) => chat.convs.hide(ev.target);
+/** A topic or a pin: the top of the room changes, and a quiet line says so. */
+function roomChange(chat, ev) {
+  chat.topics.changed(ev);
+  const t = chat.tabs.get('room:' + ev.room);
+  if (t) chat.convs.show(t, ev);
+}
+
+const removal = (chat, ev) => {
+  chat.convs.hide(ev.target);
+  chat.topics.removed(ev.target);
+};
 const edit = (chat, ev) => chat.msgs.edited(ev);
 const reaction = (chat, ev) => chat.msgs.reacted(ev);
 const solved = (chat, ev) => {
@@ -55,6 +65,8 @@ const HANDLERS = new Map([
   ['edit', { live: edit, history: edit }],
   ['reaction', { live: reaction, history: reaction }],
   ['solved', { live: solved, history: solved }],
+  ['topic', { live: roomChange }],
+  ['pin', { live: roomChange }],
 ]);
 
 /** An event from the transport: its side effects once, then it is shown. */

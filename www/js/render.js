@@ -75,7 +75,7 @@ export function refreshMessage(li, m) {
   }
 }
 
-/** The buttons over a message: reply, react, solved (a question's author, admins), edit (mine), delete (mine; admins: all). */
+/** The buttons over a message: reply, react, solved (a question's author, admins), edit (mine), pin (admins, in rooms), delete (mine; admins: all). */
 function buildActions(m, ctx, li) {
   const a = ctx.actions;
   const who = (m.user && m.user.username) || 'unknown';
@@ -89,6 +89,7 @@ function buildActions(m, ctx, li) {
     bar.append(b);
   }
   if (ctx.isMe) bar.append(button('edit', 'Edit this message', 'Edit', () => a.edit(m)));
+  if (ctx.admin && ctx.t && ctx.t.kind === 'room') bar.append(button('pin', `Pin this message by ${who}`, 'Pin', () => a.pin(m, li)));
   if (ctx.isMe || ctx.admin) {
     const del = button('delete', `Delete this message by ${who}`, 'Delete', () => a.remove(m.id));
     del.classList.add('link');
@@ -97,12 +98,19 @@ function buildActions(m, ctx, li) {
   return bar;
 }
 
-/** A quiet line for joins and leaves. */
+// What a quiet line says after who did it.
+const NOTICES = {
+  join: (ev) => ' joined' + (ev.room && ev.room !== 'all' ? ' ' + ev.room : ''),
+  leave: (ev) => ' left' + (ev.room && ev.room !== 'all' ? ' ' + ev.room : ''),
+  topic: (ev) => (ev.topic ? ' set the topic: ' + ev.topic : ' cleared the topic'),
+  pin: (ev) => (ev.pinned ? ' pinned a message' : ' unpinned a message'),
+};
+
+/** A quiet line for joins and leaves, topics and pins. */
 export function buildNotice(ev, isMe) {
   const who = (ev.user && ev.user.username) || 'someone';
-  const what = ev.type === 'join' ? ' joined' : ' left';
   return el('li', { class: 'notice' },
-    el('span', { text: (isMe ? 'You' : who) + what + (ev.room && ev.room !== 'all' ? ' ' + ev.room : '') }),
+    el('span', { text: (isMe ? 'You' : who) + NOTICES[ev.type](ev) }),
     ' ', timeNode(ev.ts));
 }
 
@@ -115,6 +123,8 @@ const RENDERERS = new Map([
   ['direct', buildMessage],
   ['join', notice],
   ['leave', notice],
+  ['topic', notice],
+  ['pin', notice],
 ]);
 
 /** The list item for `ev` (a message: its model), or null when its type is not shown as a line. */

@@ -39,6 +39,7 @@ export class Tabs {
     const t = { key, kind, name, ...ui.buildTab(kind, name), unread: 0 };
     if (kind === 'join') this.chat.rooms.buildPanel(t);
     else this.chat.convs.build(t);
+    if (kind === 'room') this.chat.topics.build(t);
     t.tab.addEventListener('click', (e) => {
       if (t.close && e.target === t.close) {
         e.stopPropagation();
