@@ -14,10 +14,25 @@
  *   chatload badge   -n 1000 -p 30 -d 60     N users each GET /v1/unread (or -u
  *                                            PATH) every P s, spread evenly:
  *                                            Galaxy's masthead badge
+ *   chatload stream  -n 1000 -r 50 -d 20     fanout over the event stream
+ *                                            (the same as fanout --stream)
  *
- * With --nchan the pollers are nchan long-poll subscribers (GET /sub/ROOM
- * with If-Modified-Since / If-None-Match) and the sender publishes with
- * POST /pub/ROOM; no cookies are needed or sent.
+ * How pollers (hold, fanout) receive, and the sender sends:
+ *   (default)   galaxy-chat's long poll, GET /v1/events?since=N&timeout=T
+ *   --stream    galaxy-chat's Server-Sent Events, GET /v1/stream?since=N,
+ *               read as EventSource does (blocks of id:/data: lines, a
+ *               reconnection with Last-Event-ID)
+ *   --nchan     nchan's long-poll subscriber (GET /sub/ROOM with
+ *               If-Modified-Since / If-None-Match), the publisher
+ *               POST /pub/ROOM; no cookies are needed or sent;
+ *               with --stream its EventSource subscriber, GET /ev/ROOM
+ *   --socketio  Socket.IO over Engine.IO v4 long-polling (the transport of
+ *               browsers without WebSocket) to bench/sio_server.py, the
+ *               seed's stack: GET /socket.io/?EIO=4&transport=polling for
+ *               the open packet, POST "40/chat," to connect to namespace
+ *               /chat, 42/chat,["join",{"room":R}], then GET polls; a ping
+ *               ("2") is answered with a POST "3"; the sender emits
+ *               42/chat,["event room",{"data":TEXT,"room":R}]
  *
  * The sender puts "bench t=<monotonic ns> s=<seq>" in each message, so a
  * poller checks order and duplicates (seq must be last + 1) and measures
@@ -49,8 +64,9 @@
 #include <unistd.h>
 
 enum role { R_POLLER, R_SENDER, R_GETTER };
-/* a poller's phases: join the room, fetch the cursor, then long-poll */
-enum phase { P_JOIN, P_CURSOR, P_POLL };
+/* a poller's phases: (Socket.IO: open, connect, its answer,) join the
+ * room, fetch the cursor, then long-poll or stream */
+enum phase { P_SIO_OPEN, P_SIO_CONNECT, P_SIO_CONNACK, P_JOIN, P_CURSOR, P_POLL };
 
 struct conn {
 	int fd;
@@ -70,6 +86,17 @@ struct conn {
 	long long req_ns;        /* when the outstanding request was sent */
 	long long next_ns;       /* sender: when to send the next message */
 	char etag[128], lastmod[128];  /* nchan */
+	int streaming;           /* --stream: the answer's headers are in, its body is the stream */
+	int chunked;             /* the stream's body is in chunks */
+	size_t chunk_left;       /* bytes left of the current chunk */
+	int chunk_crlf;          /* the CRLF after a chunk's data is still to come */
+	int stream_done;         /* the stream's last chunk came */
+	char *sse;               /* the stream's text not yet a whole event */
+	size_t sselen, ssecap;
+	char last_id[64];        /* the last id: received, sent back as Last-Event-ID */
+	char sid[64];            /* Socket.IO: the Engine.IO session id */
+	int sio_pong;            /* Socket.IO: a ping came, answer it before the next poll */
+	int sio_ponging;         /* Socket.IO: the outstanding request is that answer */
 };
 
 static struct {
@@ -80,6 +107,8 @@ static struct {
 	const char *room;
 	const char *url;
 	int nchan;
+	int stream;              /* --stream */
+	int sio;                 /* --socketio */
 	int users, senders;
 	double duration;
 	double rate;
@@ -103,6 +132,7 @@ static long long run_id;
 static long long n_responses, n_errors, n_reconnects, n_timeouts_empty, n_status[6];
 static long long n_sent, n_acked, n_dups, n_gaps, n_events;
 static long long n_bytes_in;
+static long long n_streams, n_stream_ends, n_ready, n_pings;
 static uint32_t *lat_us;          /* delivery (fanout) or request (get, send) latency */
 static size_t lat_n, lat_cap;
 static long long sent_seq;        /* fanout: messages acknowledged, seq 1..sent_seq */
@@ -227,7 +257,9 @@ static void conn_request(struct conn *c, const char *method, const char *path, c
 	size_t blen = body ? strlen(body) : 0;
 	int n;
 
-	if (opt.nchan) {
+	if (opt.sio) {
+		n = snprintf(hdr, sizeof hdr, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, opt.host);
+	} else if (opt.nchan) {
 		n = snprintf(hdr, sizeof hdr, "%s %s HTTP/1.1\r\nHost: %s\r\n%s%s%s%s%s%s",
 		             method, path, opt.host,
 		             c->lastmod[0] ? "If-Modified-Since: " : "", c->lastmod, c->lastmod[0] ? "\r\n" : "",
@@ -236,8 +268,14 @@ static void conn_request(struct conn *c, const char *method, const char *path, c
 		n = snprintf(hdr, sizeof hdr, "%s %s%s HTTP/1.1\r\nHost: %s\r\nCookie: galaxysession=%s\r\n",
 		             method, opt.prefix, path, opt.host, opt.cookies[c->idx]);
 	}
+	if (opt.stream && c->role == R_POLLER && (opt.nchan || c->phase == P_POLL)) {
+		n += snprintf(hdr + n, sizeof hdr - n, "Accept: text/event-stream\r\n");
+		if (c->last_id[0])
+			n += snprintf(hdr + n, sizeof hdr - n, "Last-Event-ID: %s\r\n", c->last_id);
+	}
 	if (body)
-		n += snprintf(hdr + n, sizeof hdr - n, "Content-Type: application/json\r\nContent-Length: %zu\r\n", blen);
+		n += snprintf(hdr + n, sizeof hdr - n, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+		              opt.sio ? "text/plain;charset=UTF-8" : "application/json", blen);
 	n += snprintf(hdr + n, sizeof hdr - n, "\r\n");
 	free(c->out);
 	c->out = malloc(n + blen + 1);
@@ -255,15 +293,54 @@ static void conn_request(struct conn *c, const char *method, const char *path, c
 	conn_set_events(c);
 }
 
+/* Socket.IO: the next request of a poller (and of the sender's set-up). */
+static void sio_next(struct conn *c)
+{
+	char path[512], body[512];
+	if (c->phase == P_SIO_OPEN) {
+		snprintf(path, sizeof path, "/socket.io/?EIO=4&transport=polling&username=%s",
+		         opt.ncookies ? opt.names[c->idx] : "bench");
+		conn_request(c, "GET", path, NULL);
+		return;
+	}
+	snprintf(path, sizeof path, "/socket.io/?EIO=4&transport=polling&sid=%s", c->sid);
+	if (c->sio_pong) {
+		c->sio_pong = 0;
+		c->sio_ponging = 1;
+		conn_request(c, "POST", path, "3");
+		return;
+	}
+	switch (c->phase) {
+	case P_SIO_CONNECT:
+		conn_request(c, "POST", path, "40/chat,");
+		break;
+	case P_JOIN:
+		snprintf(body, sizeof body, "42/chat,[\"join\",{\"room\":\"%s\"}]", opt.room);
+		conn_request(c, "POST", path, body);
+		break;
+	default:   /* the connect's answer, and the polls */
+		conn_request(c, "GET", path, NULL);
+		break;
+	}
+}
+
 static void poller_next(struct conn *c)
 {
 	char path[512];
+	if (opt.sio) {
+		sio_next(c);
+		return;
+	}
 	if (opt.nchan) {
-		snprintf(path, sizeof path, "/sub/%s", opt.room);
+		snprintf(path, sizeof path, opt.stream ? "/ev/%s" : "/sub/%s", opt.room);
 		conn_request(c, "GET", path, NULL);
 		return;
 	}
 	switch (c->phase) {
+	case P_SIO_OPEN:
+	case P_SIO_CONNECT:
+	case P_SIO_CONNACK:
+		break;   /* Socket.IO only */
 	case P_JOIN:
 		snprintf(path, sizeof path, "/v1/rooms/%s/join", opt.room);
 		conn_request(c, "POST", path, "{}");
@@ -272,7 +349,10 @@ static void poller_next(struct conn *c)
 		conn_request(c, "GET", "/v1/events", NULL);
 		break;
 	case P_POLL:
-		snprintf(path, sizeof path, "/v1/events?since=%lld&timeout=%d", c->cursor, opt.poll_timeout);
+		if (opt.stream)
+			snprintf(path, sizeof path, "/v1/stream?since=%lld", c->cursor);
+		else
+			snprintf(path, sizeof path, "/v1/events?since=%lld&timeout=%d", c->cursor, opt.poll_timeout);
 		conn_request(c, "GET", path, NULL);
 		break;
 	}
@@ -284,7 +364,12 @@ static void sender_send(struct conn *c)
 	long long seq = n_sent + 1;
 	long long t = now_ns();
 	n_sent++;
-	if (opt.nchan) {
+	if (opt.sio) {
+		snprintf(path, sizeof path, "/socket.io/?EIO=4&transport=polling&sid=%s", c->sid);
+		snprintf(body, sizeof body, "42/chat,[\"event room\",{\"data\":\"bench t=%lld s=%lld\",\"room\":\"%s\"}]",
+		         t, seq, opt.room);
+		conn_request(c, "POST", path, body);
+	} else if (opt.nchan) {
 		snprintf(path, sizeof path, "/pub/%s", opt.room);
 		snprintf(body, sizeof body, "bench t=%lld s=%lld", t, seq);
 		conn_request(c, "POST", path, body);
@@ -372,6 +457,69 @@ static void on_messages(struct conn *c, const char *body, size_t len, long long 
 	}
 }
 
+/* Socket.IO: notes a ping ("2", alone between \x1e separators) in a poll's
+ * payload, to be answered before the next poll. */
+static void sio_pings(struct conn *c, const char *body, size_t blen)
+{
+	const char *p = body, *end = body + blen;
+	while (p < end) {
+		const char *e = memchr(p, '\x1e', end - p);
+		if (!e)
+			e = end;
+		if (e - p == 1 && *p == '2') {
+			c->sio_pong = 1;
+			n_pings++;
+		}
+		p = e + 1;
+	}
+}
+
+/* Socket.IO: an answer to c (poller or sender): set-up answers (open packet,
+ * connect, its answer, join) move c on; a poll's payload is read for pings
+ * and messages. */
+static void sio_response(struct conn *c, int status, const char *body, size_t blen, long long t)
+{
+	int pong = c->sio_ponging;
+	c->sio_ponging = 0;
+	if (status != 200) {
+		n_errors++;
+		if (n_errors < 5)
+			fprintf(stderr, "chatload: socket.io: status %d: %.*s\n", status, (int)blen, body);
+		return;
+	}
+	if (pong)
+		return;
+	switch (c->phase) {
+	case P_SIO_OPEN: {
+		const char *sid = memmem(body, blen, "\"sid\":\"", 7);
+		const char *q = sid ? memchr(sid + 7, '"', body + blen - sid - 7) : NULL;
+		if (!q || q - sid - 7 >= (long)sizeof c->sid) {
+			n_errors++;
+			break;
+		}
+		memcpy(c->sid, sid + 7, q - sid - 7);
+		c->sid[q - sid - 7] = 0;
+		c->phase = P_SIO_CONNECT;
+		break;
+	}
+	case P_SIO_CONNECT:
+		c->phase = P_SIO_CONNACK;
+		break;
+	case P_SIO_CONNACK:
+		sio_pings(c, body, blen);
+		if (memmem(body, blen, "40/chat,", 8))   /* holding: connected to /chat, in no room */
+			c->phase = c->role == R_SENDER || !strcmp(opt.mode, "hold") ? P_POLL : P_JOIN;
+		break;
+	case P_JOIN:
+		c->phase = P_POLL;
+		break;
+	default:
+		sio_pings(c, body, blen);
+		on_messages(c, body, blen, t);
+		break;
+	}
+}
+
 /* A complete response arrived on c: status, headers, body. */
 static void on_response(struct conn *c, int status, const char *hdr, size_t hlen, char *body, size_t blen)
 {
@@ -394,13 +542,17 @@ static void on_response(struct conn *c, int status, const char *hdr, size_t hlen
 		n_bytes_in += blen;
 		break;
 	case R_SENDER:
+		if (opt.sio && c->phase != P_POLL) {
+			sio_response(c, status, body, blen, t);
+			break;
+		}
 		if (c->phase == P_JOIN) {   /* setup: the sender joins the room too */
 			if (status != 200 && status != 201)
 				n_errors++;
 			c->phase = P_POLL;
 			break;
 		}
-		if (status == 201 || status == 202) {
+		if (status == 201 || status == 202 || (opt.sio && status == 200)) {
 			n_acked++;
 			if (strcmp(opt.mode, "send") == 0)
 				lat_add(t - c->req_ns);
@@ -417,6 +569,10 @@ static void on_response(struct conn *c, int status, const char *hdr, size_t hlen
 		}
 		break;
 	case R_POLLER:
+		if (opt.sio) {
+			sio_response(c, status, body, blen, t);
+			break;
+		}
 		if (opt.nchan) {
 			if (status == 200) {
 				header_get(hdr, hlen, "Etag", c->etag, sizeof c->etag);
@@ -455,6 +611,108 @@ static void on_response(struct conn *c, int status, const char *hdr, size_t hlen
 	}
 }
 
+/* --stream: one event's block of lines (EventSource's fields): id: is
+ * remembered for the reconnection, data: read for the sender's messages. */
+static void sse_block(struct conn *c, const char *b, size_t len, long long t)
+{
+	const char *p = b, *end = b + len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', end - p);
+		if (!eol)
+			eol = end;
+		size_t l = eol - p;
+		if (l && p[l - 1] == '\r')
+			l--;
+		if (l >= 3 && memcmp(p, "id:", 3) == 0) {
+			const char *v = p + 3;
+			size_t vl = l - 3;
+			if (vl && *v == ' ') {
+				v++;
+				vl--;
+			}
+			if (vl < sizeof c->last_id) {
+				memcpy(c->last_id, v, vl);
+				c->last_id[vl] = 0;
+			}
+		} else if (l >= 5 && memcmp(p, "data:", 5) == 0) {
+			on_messages(c, p + 5, l - 5, t);
+		} else if (l == 12 && memcmp(p, "event: ready", 12) == 0) {
+			n_ready++;
+		}
+		p = eol + 1;
+	}
+}
+
+static void sse_append(struct conn *c, const char *b, size_t len)
+{
+	if (c->ssecap - c->sselen < len) {
+		while (c->ssecap - c->sselen < len)
+			c->ssecap = c->ssecap ? c->ssecap * 2 : 4096;
+		c->sse = realloc(c->sse, c->ssecap);
+		if (!c->sse)
+			die("out of memory");
+	}
+	memcpy(c->sse + c->sselen, b, len);
+	c->sselen += len;
+}
+
+/* The stream on c ended (its last chunk, or the connection closed): the
+ * poller reconnects from its last id. */
+static void stream_end(struct conn *c)
+{
+	c->streaming = 0;
+	c->busy = 0;
+	n_stream_ends++;
+}
+
+/* --stream: the body bytes in c->in, out of their chunks, onto c->sse;
+ * then each whole event (a block ending in a blank line). */
+static void stream_feed(struct conn *c)
+{
+	long long t = now_ns();
+	size_t r = 0;
+	while (r < c->inlen && !c->stream_done) {
+		if (!c->chunked) {
+			sse_append(c, c->in + r, c->inlen - r);
+			r = c->inlen;
+		} else if (c->chunk_left) {
+			size_t n = c->inlen - r < c->chunk_left ? c->inlen - r : c->chunk_left;
+			sse_append(c, c->in + r, n);
+			r += n;
+			c->chunk_left -= n;
+			c->chunk_crlf = !c->chunk_left;
+		} else if (c->chunk_crlf) {
+			if (c->inlen - r < 2)
+				break;
+			r += 2;
+			c->chunk_crlf = 0;
+		} else {
+			char *eol = memmem(c->in + r, c->inlen - r, "\r\n", 2);
+			if (!eol)
+				break;
+			c->chunk_left = strtoul(c->in + r, NULL, 16);
+			r = eol - c->in + 2;
+			if (!c->chunk_left)
+				c->stream_done = 1;   /* (its trailer's CRLF is dropped below) */
+		}
+	}
+	if (c->stream_done)
+		r = c->inlen;
+	memmove(c->in, c->in + r, c->inlen - r);
+	c->inlen -= r;
+	for (int guard = 0; guard < 100000; guard++) {
+		char *e = memmem(c->sse, c->sselen, "\n\n", 2);
+		if (!e)
+			break;
+		size_t used = e - c->sse + 2;
+		sse_block(c, c->sse, e - c->sse, t);
+		memmove(c->sse, c->sse + used, c->sselen - used);
+		c->sselen -= used;
+	}
+	if (c->stream_done)
+		stream_end(c);
+}
+
 /* Tries to take one response off c->in; 1 when one was handled. */
 static int parse_response(struct conn *c)
 {
@@ -469,6 +727,20 @@ static int parse_response(struct conn *c)
 		return 0;
 	}
 	char v[64];
+	if (opt.stream && c->role == R_POLLER && status == 200 &&
+	    header_get(c->in, hlen, "Content-Type", v, sizeof v) && strstr(v, "text/event-stream")) {
+		c->streaming = 1;
+		c->chunked = header_get(c->in, hlen, "Transfer-Encoding", v, sizeof v) && strcasestr(v, "chunked");
+		c->chunk_left = 0;
+		c->chunk_crlf = c->stream_done = 0;
+		c->sselen = 0;
+		c->retried = 0;
+		n_streams++;
+		memmove(c->in, c->in + hlen, c->inlen - hlen);
+		c->inlen -= hlen;
+		stream_feed(c);
+		return 0;
+	}
 	char *body = c->in + hlen;
 	size_t avail = c->inlen - hlen, consumed;
 	long blen;
@@ -502,6 +774,12 @@ static int parse_response(struct conn *c)
 
 static void conn_broken(struct conn *c)
 {
+	if (c->streaming) {   /* a stream ended by a close: reconnect from its last id */
+		conn_close(c);
+		n_reconnects++;
+		stream_end(c);
+		return;
+	}
 	/* the server closed a keep-alive connection: resend the request once */
 	int had = c->busy;
 	conn_close(c);
@@ -560,22 +838,27 @@ static void on_event(struct conn *c, uint32_t evs)
 			}
 			c->inlen += r;
 		}
-		while (c->fd >= 0 && c->inlen && parse_response(c))
-			;
+		if (c->streaming)
+			stream_feed(c);
+		else
+			while (c->fd >= 0 && c->inlen && parse_response(c))
+				;
 	}
 }
 
 static void usage(void)
 {
-	fputs("usage: chatload hold|fanout|send|get|badge [-a HOST:PORT] [-c COOKIEFILE] [-n USERS]\n"
-	      "       [-s SENDERS] [-d SECONDS] [-r MSGS_PER_S] [-R ROOM] [-t POLL_TIMEOUT]\n"
-	      "       [-u PATH] [-k COUNT] [-p PERIOD] [-P PREFIX] [--nchan]\n", stderr);
+	fputs("usage: chatload hold|fanout|stream|send|get|badge [-a HOST:PORT] [-c COOKIEFILE]\n"
+	      "       [-n USERS] [-s SENDERS] [-d SECONDS] [-r MSGS_PER_S] [-R ROOM] [-t POLL_TIMEOUT]\n"
+	      "       [-u PATH] [-k COUNT] [-p PERIOD] [-P PREFIX] [--stream] [--nchan] [--socketio]\n", stderr);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = { { "nchan", no_argument, NULL, 'N' }, { 0 } };
+	static const struct option lo[] = { { "nchan", no_argument, NULL, 'N' },
+	                                    { "stream", no_argument, NULL, 'S' },
+	                                    { "socketio", no_argument, NULL, 'O' }, { 0 } };
 	const char *addr = "127.0.0.1:8080", *cookiefile = NULL;
 	int ch;
 
@@ -598,8 +881,14 @@ int main(int argc, char **argv)
 		case 'p': opt.period = atof(optarg); break;
 		case 'P': opt.prefix = optarg; break;
 		case 'N': opt.nchan = 1; break;
+		case 'S': opt.stream = 1; break;
+		case 'O': opt.sio = 1; break;
 		default: usage();
 		}
+	}
+	if (!strcmp(opt.mode, "stream")) {   /* the fan-out over the event stream */
+		opt.mode = "fanout";
+		opt.stream = 1;
 	}
 	int hold = !strcmp(opt.mode, "hold"), fanout = !strcmp(opt.mode, "fanout");
 	int sendm = !strcmp(opt.mode, "send"), get = !strcmp(opt.mode, "get");
@@ -610,8 +899,12 @@ int main(int argc, char **argv)
 		die("get needs -u PATH");
 	if (badge && !opt.url)
 		opt.url = "/v1/unread";
-	if (badge && (opt.period <= 0 || opt.nchan))
+	if (badge && (opt.period <= 0 || opt.nchan || opt.sio))
 		die("badge needs -p PERIOD > 0, and speaks galaxy-chat's API only");
+	if (opt.sio && (opt.nchan || opt.stream || (!hold && !fanout)))
+		die("--socketio is a transport of hold and fanout, on its own");
+	if (opt.stream && !hold && !fanout)
+		die("--stream is a transport of hold and fanout");
 
 	char host[64];
 	const char *colon = strrchr(addr, ':');
@@ -624,17 +917,19 @@ int main(int argc, char **argv)
 	opt.addr.sin_port = htons(atoi(colon + 1));
 	if (inet_pton(AF_INET, host, &opt.addr.sin_addr) != 1)
 		die("bad address %s", addr);
-	if (!opt.nchan) {
+	if (!opt.nchan && !opt.sio) {
 		if (!cookiefile)
 			die("-c COOKIEFILE is needed");
 		read_cookies(cookiefile);
+	} else if (cookiefile) {
+		read_cookies(cookiefile);   /* Socket.IO: the user names */
 	}
 
 	int npoll = (hold || fanout) ? opt.users : 0;
 	int nsend = fanout ? 1 : sendm ? opt.senders : 0;
 	int nget = get ? 1 : badge ? opt.users : 0;
 	nconns = npoll + nsend + nget;
-	if (!opt.nchan && nconns > opt.ncookies)
+	if (!opt.nchan && !opt.sio && nconns > opt.ncookies)
 		die("%d users needed, the cookie file has %d", nconns, opt.ncookies);
 
 	struct rlimit rl;
@@ -658,7 +953,7 @@ int main(int argc, char **argv)
 		conns[i].fd = -1;
 		conns[i].idx = i;
 		conns[i].role = i < npoll ? R_POLLER : i < npoll + nsend ? R_SENDER : R_GETTER;
-		conns[i].phase = strcmp(opt.room, "all") ? P_JOIN : P_CURSOR;
+		conns[i].phase = opt.sio ? P_SIO_OPEN : strcmp(opt.room, "all") ? P_JOIN : P_CURSOR;
 	}
 
 	struct rusage ru0, ru1;
@@ -677,7 +972,7 @@ int main(int argc, char **argv)
 				struct conn *c = &conns[opened++];
 				if (c->role == R_POLLER)
 					poller_next(c);
-				else if (!opt.nchan && c->phase == P_JOIN)
+				else if (!opt.nchan && (c->phase == P_JOIN || c->phase == P_SIO_OPEN))
 					poller_next(c);
 				else
 					c->phase = P_POLL;
@@ -819,21 +1114,28 @@ int main(int argc, char **argv)
 	long long stop = now_ns();
 	getrusage(RUSAGE_SELF, &ru1);
 
-	int waiting = 0, open = 0;
+	int waiting = 0, open = 0, streaming = 0;
 	for (int i = 0; i < npoll; i++) {
 		waiting += conns[i].busy;
 		open += conns[i].fd >= 0;
+		streaming += conns[i].streaming;
 	}
 	double wall = (stop - start) / 1e9;
 	double cpu = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
 	             ((ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec)) / 1e6;
-	printf("mode %s%s\nusers %d\nsenders %d\nwall_s %.3f\n", opt.mode, opt.nchan ? " nchan" : "",
+	printf("mode %s%s%s%s\nusers %d\nsenders %d\nwall_s %.3f\n", opt.mode, opt.nchan ? " nchan" : "",
+	       opt.stream ? " stream" : "", opt.sio ? " socketio" : "",
 	       badge ? nget : npoll, nsend, wall);
 	printf("responses %lld\nstatus_2xx %lld\nstatus_3xx %lld\nstatus_4xx %lld\nstatus_5xx %lld\n",
 	       n_responses, n_status[2], n_status[3], n_status[4], n_status[5]);
 	printf("errors %lld\nreconnects %lld\nempty_polls %lld\n", n_errors, n_reconnects, n_timeouts_empty);
 	if (npoll)
 		printf("polls_waiting_at_end %d\nconnections_open_at_end %d\n", waiting, open);
+	if (opt.stream)
+		printf("streams_opened %lld\nstreams_ended %lld\nstreams_ready_events %lld\nstreams_open_at_end %d\n",
+		       n_streams, n_stream_ends, n_ready, streaming);
+	if (opt.sio)
+		printf("pings %lld\n", n_pings);
 	if (fanout) {
 		long long missing = 0, min_got = sent_seq, max_got = 0;
 		for (int i = 0; i < npoll; i++) {
@@ -867,6 +1169,7 @@ int main(int argc, char **argv)
 		conn_close(&conns[i]);
 		free(conns[i].out);
 		free(conns[i].in);
+		free(conns[i].sse);
 	}
 	free(conns);
 	free(lat_us);
