@@ -68,6 +68,12 @@ def test_budget(env, pg, visible):
     ids = [e["id"] for e in b.get("events", [])]
     eq(ids, visible[:len(ids)], "what it found are the newest matches, none skipped")
     if not pg:   # SQLite stops between rows; PostgreSQL cancels the statement
+        # the budget finds the three newest on an idle machine; a loaded one
+        # may give the search no core before it ends, so it is asked again
+        for _ in range(5):
+            if ids == visible:
+                break
+            ids = [e["id"] for e in search(env, "bob", q=HEAVY)[2].get("events", [])]
         eq(ids, visible, "SQLite: the three bob may see, found before the time ran out")
     st, _, b, _ = search(env, "bob", q="needle")
     ok(st == 200 and b["partial"] is False and [e["id"] for e in b["events"]] == [visible[1]],

@@ -489,7 +489,7 @@ test('presence: closing one of my two pages, the other keeps me in the others\' 
   const events2 = [];
   const hello = [];
   two.on('request', (r) => {
-    if (new URL(r.url()).pathname.endsWith('/v1/events')) events2.push(r.url());
+    if (/\/v1\/(events|stream)$/.test(new URL(r.url()).pathname)) events2.push(r.url());
     if (new URL(r.url()).pathname.endsWith('/v1/me/presence')) hello.push(r.postData());
   });
   await two.goto(BASE);
