@@ -53,7 +53,7 @@ def main():
             ("how to switch user", ["/demo/switch"]),
             ("demo-run/ is wiped at each start", ["demo-run/", "wiped at each start"]),
             ("where the demo's logs are", ["demo-run/chat-0.log", "demo-run/nginx/error.log"]),
-            ("how long the suite takes", ["10 to 15 minutes"])]:
+            ("how long the suite takes", ["about 30 minutes"])]:
         ok(all(w in first for w in words), "the README's first screen says %s" % fact, words)
 
 
