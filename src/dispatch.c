@@ -246,7 +246,10 @@ static void dispatch_stream_go(struct dispatch_stream *s, struct worker *wk, str
 				break;
 		}
 		reply_clear(&rep);
-		if (monotime_ms() >= s->end_ms)
+		/* a turn re-checks the session and counts as the user's request
+		 * (presence): none for a client that has gone, e.g. after its
+		 * goodbye */
+		if (monotime_ms() >= s->end_ms || fcgiio_gone(s->r))
 			break;
 		int rc = dispatch_try(s->d, wk, s->r, &s->req, s, &rep, &out);
 		if (rc == 0)

@@ -4,7 +4,9 @@
  * all arrived (FCGX_Accept_r with ipcFd preset, so it never blocks on a
  * slow client), and writes the answer.
  */
+#define _GNU_SOURCE 1   /* POLLRDHUP */
 #include <fcntl.h>
+#include <poll.h>
 #include <fcgiapp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -318,6 +320,15 @@ int fcgiio_fits(struct fcgiio_req *r, size_t len)
 {
 	fcgiio_read_done(r);
 	return r->cgi || fcgiio_fd_fits(r->fcgx.ipcFd, len);
+}
+
+int fcgiio_gone(struct fcgiio_req *r)
+{
+	struct pollfd p = { .fd = r->fcgx.ipcFd, .events = POLLRDHUP };
+
+	if (r->cgi || p.fd < 0)
+		return 0;
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 int fcgiio_send(struct fcgiio_req *r, struct reply *rep)

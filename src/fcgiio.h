@@ -72,6 +72,11 @@ void fcgiio_respond(struct fcgiio_req *r, struct reply *rep, struct workers *lat
  * ended. */
 int fcgiio_send(struct fcgiio_req *r, struct reply *rep);
 
+/* 1 when r's web server has closed its side (a stream's client went
+ * away and the web server said so), without waiting; 0 for the CGI
+ * request. */
+int fcgiio_gone(struct fcgiio_req *r);
+
 /* 1 when len bytes more of r's answer can be written without waiting
  * (always for the CGI request, which waits on no one else), else 0. */
 int fcgiio_fits(struct fcgiio_req *r, size_t len);

@@ -397,6 +397,11 @@ static void *hub_main(void *arg)
 	unsigned read_seq = 0;
 	long long read_at = 0, logged_at = 0, flushed_at = monotime_ms();
 	int stale = 1, failing = 0;
+	/* processes started together would flush together, each round, and
+	 * the one that finds the store busy skips its round (store_seen_flush
+	 * never waits here): up to a fifth of the period early, at random,
+	 * keeps them apart */
+	unsigned jitter_seed = (unsigned)getpid() ^ (unsigned)flushed_at;
 
 	for (;;) {
 		unsigned seq = store_seq(h->st);
@@ -448,7 +453,7 @@ static void *hub_main(void *arg)
 		hub_deliver(&dl);
 		if (monotime_ms() - flushed_at >= HUB_SEEN_FLUSH_MS) {
 			hub_flush_seen(h);
-			flushed_at = monotime_ms();
+			flushed_at = monotime_ms() - rand_r(&jitter_seed) % (HUB_SEEN_FLUSH_MS / 5);
 		}
 		store_wait(h->st, seq, (int)(wait > 0 ? wait : 1));
 	}
