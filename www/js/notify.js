@@ -5,10 +5,15 @@
 // tab forward with the message shown.
 //
 // One per message: each tab that would notify first claims the message's
-// id in localStorage, which all tabs of this browser share, inside a Web
-// Lock (navigator.locks) so that two tabs never claim it at once; only the
-// one whose claim is new shows it.  The notification's tag is the message's
-// too, so that the browser itself never shows one twice.
+// id in IndexedDB, which all tabs of this browser share: the claim is an
+// add() of the key [user's prefix, id] in a readwrite transaction, which
+// the browser runs one at a time across tabs and refuses for a key that is
+// there, so exactly one tab's claim succeeds and only it shows the message.
+// (localStorage under a Web Lock was not enough: Chromium gives each tab's
+// renderer its own copy of localStorage, brought up to date some time after
+// another tab writes.)  The notification's tag is the message's too, so
+// that the browser itself never shows one twice, also where IndexedDB is
+// forbidden (an opaque origin) and every tab claims.
 
 import { mentionsUser } from './mention.js';
 
@@ -28,9 +33,8 @@ const local = {
   set(k, v) {
     try {
       localStorage.setItem(k, JSON.stringify(v));
-      return true;
     } catch {
-      return false;
+      /* full or forbidden: the choice is not kept */
     }
   },
 };
@@ -98,20 +102,52 @@ export class Notifier {
 
   /** True for the one tab of this browser that claims message `id` first. */
   async claim(id) {
-    const take = () => {
-      const ids = local.get(this.key('notified'), []);
-      const list = Array.isArray(ids) ? ids : [];
-      if (list.includes(id)) return false;
-      list.push(id);
-      return local.set(this.key('notified'), list.slice(-CLAIMS_KEPT));
-    };
-    if (navigator.locks && navigator.locks.request) {
-      try {
-        return await navigator.locks.request('galaxy-chat:notify', take);
-      } catch {
-        /* no locks here (an opaque origin): claim without */
-      }
+    let db;
+    try {
+      db = await (this.claims ||= openClaims());
+    } catch {
+      return true; // no IndexedDB here: the tag keeps it to one on screen
     }
-    return take();
+    const prefix = this.chat.state.prefix;
+    return new Promise((resolve) => {
+      let mine = false;
+      const tx = db.transaction(CLAIMS, 'readwrite');
+      const store = tx.objectStore(CLAIMS);
+      const add = store.add(Date.now(), [prefix, id]);
+      add.onsuccess = () => {
+        mine = true;
+        forgetOldest(store, prefix);
+      };
+      add.onerror = (e) => e.preventDefault(); // another tab has it: the transaction goes on
+      tx.oncomplete = () => resolve(mine);
+      tx.onabort = () => resolve(false);
+    });
   }
+}
+
+const CLAIMS = 'claims';
+
+/** The database of claims, made at its first use. */
+function openClaims() {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.open('galaxy-chat-notify', 1);
+    r.onupgradeneeded = () => r.result.createObjectStore(CLAIMS);
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+/** Keeps the newest CLAIMS_KEPT claims of `prefix` in `store` (a readwrite transaction's). */
+function forgetOldest(store, prefix) {
+  const range = IDBKeyRange.bound([prefix, -Infinity], [prefix, Infinity]);
+  store.count(range).onsuccess = (e) => {
+    let extra = e.target.result - CLAIMS_KEPT;
+    if (extra <= 0) return;
+    store.openKeyCursor(range).onsuccess = (c) => {
+      const cursor = c.target.result;
+      if (!cursor || extra-- <= 0) return;
+      store.delete(cursor.primaryKey);
+      cursor.continue();
+    };
+  };
 }
