@@ -114,8 +114,9 @@ async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '
 
 /** The page has loaded and has a long poll or a stream with a cursor out. */
 async function live(page, events, from = 0) {
-  await until('the chat to be ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'));
-  await until('a long poll with a cursor', () => events.slice(from).some((u) => u.includes('since=')));
+  // A page's start on a loaded machine (CI runs the suite two at a time) may take a while.
+  await until('the chat to be ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'), 30000);
+  await until('a long poll with a cursor', () => events.slice(from).some((u) => u.includes('since=')), 30000);
 }
 
 const tab = (page, label) => page.locator('[role=tab]').filter({ has: page.locator('.tab-label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
