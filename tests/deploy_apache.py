@@ -127,8 +127,15 @@ def main_fcgid():
         since = cursor(env, "bob")
         poll = Poll(env, "bob", since)
         poll.start()
-        time.sleep(1.0)   # the poll reaches its process and waits
-        waiting = webservers.processes_of(binary)
+        # the poll reaches a process of its own and waits: mod_fcgid may
+        # first have to start one, slowly on a loaded machine
+        waiting = []
+        for _ in range(100):
+            time.sleep(0.1)
+            waiting = webservers.processes_of(binary)
+            if len(waiting) >= 2:
+                break
+        time.sleep(0.5)
         tap.ok(poll.is_alive(), "bob's poll waits for an event", poll.result)
         t_send = time.monotonic()
         sent = env.http("alice", "POST", "/v1/messages",
