@@ -89,8 +89,10 @@ static void *workers_main(void *arg)
 
 	for (struct job *j; (j = workers_next(ws));) {
 		j->run(j, &wk);
-		if (ws->lean)
+		if (ws->lean) {
+			store_trim(wk.store);
 			malloc_trim(0);
+		}
 	}
 	store_close(wk.store);
 	return NULL;

@@ -34,7 +34,7 @@ struct job {
 /* n (1 to WORKERS_MAX) workers for cfg->store. lean, for a process where
  * memory counts more than the microseconds (server.c): one now, one more
  * whenever a job finds all busy, and each gives the heap's free pages
- * back after each job (malloc_trim). Returns 0, or -1 with err. Caller
+ * back after each job (store_trim, malloc_trim). Returns 0, or -1 with err. Caller
  * stops them with workers_free(). */
 int workers_new(const struct cfg *cfg, int n, int trim, struct workers **out, char *err,
                 size_t errlen);
