@@ -8,7 +8,12 @@
  * request at a time (mod_fcgid) woke one worker after another, and each
  * worker's thread held its own malloc arena, stack and store connection
  * (SQLite's schema, statements and page cache): most of such a process's
- * memory (bench/README.md, "mod_fcgid memory").
+ * memory (bench/README.md, "mod_fcgid memory"). For the same reason their
+ * workers hand their store connection back after each job, and the next
+ * job, on whichever worker, takes it again: a second connection is made
+ * only while two jobs run at once, and is closed after (a worker still
+ * finishing the last request when mod_fcgid sends the next made a
+ * second worker, and with it a second connection, in many processes).
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -29,6 +34,7 @@ struct workers {
 	int stopping;
 	int lean;                   /* started when needed; the heap's free pages given back */
 	int n, max;                 /* workers started; at most */
+	struct store *spare;        /* lean: the connection no job holds, or NULL */
 	pthread_t threads[WORKERS_MAX];
 };
 
@@ -82,17 +88,46 @@ static struct job *workers_next(struct workers *ws)
 	return j;
 }
 
+/* Lean: takes the spare connection, if any, for the next job of wk. */
+static void workers_take(struct workers *ws, struct worker *wk)
+{
+	pthread_mutex_lock(&ws->lock);
+	if (!wk->store) {
+		wk->store = ws->spare;
+		ws->spare = NULL;
+	}
+	pthread_mutex_unlock(&ws->lock);
+}
+
+/* Lean: gives wk's connection back, trimmed, as the spare (closed when
+ * there is one already), and the heap's free pages to the system. */
+static void workers_give(struct workers *ws, struct worker *wk)
+{
+	struct store *extra = NULL;
+
+	store_trim(wk->store);
+	pthread_mutex_lock(&ws->lock);
+	if (ws->spare)
+		extra = wk->store;
+	else
+		ws->spare = wk->store;
+	wk->store = NULL;
+	pthread_mutex_unlock(&ws->lock);
+	store_close(extra);
+	malloc_trim(0);
+}
+
 static void *workers_main(void *arg)
 {
 	struct workers *ws = arg;
 	struct worker wk = { .cfg = ws->cfg };
 
 	for (struct job *j; (j = workers_next(ws));) {
+		if (ws->lean)
+			workers_take(ws, &wk);
 		j->run(j, &wk);
-		if (ws->lean) {
-			store_trim(wk.store);
-			malloc_trim(0);
-		}
+		if (ws->lean)
+			workers_give(ws, &wk);
 	}
 	store_close(wk.store);
 	return NULL;
@@ -136,6 +171,7 @@ void workers_free(struct workers *ws)
 	pthread_mutex_unlock(&ws->lock);
 	for (int i = 0; i < ws->n; i++)   /* none is started once stopping */
 		pthread_join(ws->threads[i], NULL);
+	store_close(ws->spare);
 	pthread_cond_destroy(&ws->more);
 	pthread_mutex_destroy(&ws->lock);
 	free(ws);
