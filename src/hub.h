@@ -64,7 +64,7 @@ struct hub_waiter *hub_waiter_new(long long user_id, char **rooms, long long as_
 void hub_waiter_free(struct hub_waiter *w);
 
 #define HUB_RING 4096        /* recent events kept for polls being parked */
-#define HUB_RING_LEAN 256    /* ... by a lean hub */
+#define HUB_RING_LEAN 64     /* ... by a lean hub */
 
 /* Starts the hub for cfg->store (its own store connection and thread),
  * which writes the last_seen of presence's users every few seconds
