@@ -144,7 +144,7 @@ static void check(char *const *envp, const uint8_t *body, size_t body_size, size
 		abort();
 	same(r.path, request_route(request_env(envp, "SCRIPT_NAME"), request_env(envp, "PATH_INFO"),
 	                           request_env(envp, "REQUEST_URI"), buf, sizeof buf));
-	if (r.path == r.route && strlen(r.route) >= sizeof r.route)
+	if (r.path == r.route && strlen(r.route) >= REQUEST_MAX_ROUTE)
 		abort();
 
 	if (cl && *cl && http_parse_int(cl, 0, 1LL << 40, &clen) < 0)

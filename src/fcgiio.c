@@ -2,7 +2,10 @@
  * fcgiio.c - a request's FastCGI (or CGI) input and output (see fcgiio.h).
  * libfcgi parses and reads the request from a descriptor whose bytes have
  * all arrived (FCGX_Accept_r with ipcFd preset, so it never blocks on a
- * slow client), and writes the answer.
+ * slow client); its reader and writers are freed once the request is read,
+ * and the answer goes out as records written by fcgirecord.c, so that a
+ * request waiting for its answer (a long poll, a stream) holds none of
+ * libfcgi's buffers.
  */
 #define _GNU_SOURCE 1   /* POLLRDHUP */
 #include <fcntl.h>
@@ -19,6 +22,7 @@
 
 #include "cfg.h"
 #include "fcgiio.h"
+#include "fcgirecord.h"
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
@@ -31,7 +35,8 @@
 extern char **environ;
 
 struct fcgiio_req {
-	FCGX_Request fcgx;          /* unused for the CGI request */
+	FCGX_Request fcgx;          /* unused for the CGI request; its streams
+	                             * freed once the request is read */
 	struct fcgiio *io;
 	int cgi;                    /* the CGI request: environ, stdin, stdout */
 	int conn;                   /* the connection, while fcgx reads from a memfd; else -1 */
@@ -226,6 +231,12 @@ int fcgiio_read(struct fcgiio_req *r, struct request *req, struct reply *rep)
 	         : request_read(req, environ, fcgiio_stdin_read, NULL, max, err, sizeof err);
 	if (fcgx && (p != REQUEST_OK || FCGX_GetChar(fcgx->in) != EOF || FCGX_GetError(fcgx->in)))
 		fcgx->keepConnection = 0;
+	if (fcgx) {
+		/* read: libfcgi's streams are not needed any more (fcgirecord.h) */
+		FCGX_FreeStream(&fcgx->in);
+		FCGX_FreeStream(&fcgx->out);
+		FCGX_FreeStream(&fcgx->err);
+	}
 	fcgiio_read_done(r);
 	if (p == REQUEST_IO)
 		log_info("request dropped: %s", err);
@@ -262,15 +273,11 @@ static void fcgiio_finish(struct fcgiio_req *r, const char *resp, size_t len)
 
 	if (!r->cgi) {
 		FCGX_Request *fcgx = &r->fcgx;
-		keep = fcgx->keepConnection;
-		FCGX_PutStr(resp, (int)len, fcgx->out);
-		/* flush and end, but leave closing to us: libfcgi closes itself
-		 * after a read error (a body the listener handed on cut short),
-		 * waiting for the client */
-		fcgx->keepConnection = 1;
-		FCGX_ClearError(fcgx->in);
-		FCGX_Finish_r(fcgx);
+		fcgiio_read_done(r);
 		fd = fcgx->ipcFd;
+		int written = fcgirecord_write(fd, fcgx->requestId, resp, len, 1) == 0;
+		keep = written && fcgx->keepConnection;
+		/* closing is ours: libfcgi's own close would wait for the client */
 		fcgx->ipcFd = -1;
 		fcgiio_req_free(r);
 	} else {
@@ -348,7 +355,7 @@ int fcgiio_send(struct fcgiio_req *r, struct reply *rep)
 		failed = fwrite(out, 1, len, stdout) != len || fflush(stdout) != 0;
 	} else {
 		/* each piece goes out as it is made: no buffering here */
-		failed = FCGX_PutStr(out, (int)len, r->fcgx.out) < 0 || FCGX_FFlush(r->fcgx.out) < 0;
+		failed = fcgirecord_write(r->fcgx.ipcFd, r->fcgx.requestId, out, len, 0) < 0;
 		if (failed)
 			r->fcgx.keepConnection = 0;
 	}

@@ -27,6 +27,7 @@
  * while it sleeps still expires on time.
  */
 #include <errno.h>
+#include <fastcgi.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -42,12 +43,6 @@
 #include "log.h"
 #include "monotime.h"
 
-#define FCGI_HEADER_LEN 8
-#define FCGI_VERSION_1 1
-#define FCGI_BEGIN_REQUEST 1
-#define FCGI_PARAMS 4
-#define FCGI_STDIN 5
-#define FCGI_RESPONDER 1
 #define LISTENER_PAUSE_MS 100   /* accepting pauses this long when out of descriptors */
 
 size_t listener_bound(size_t max_body)

@@ -134,7 +134,12 @@ enum request_problem request_read(struct request *r, char *const *envp,
 	r->arrived_ms = monotime_ms();
 	request_vars(r, envp, &https, &content_length, &script_name, &path_info, &request_uri);
 	r->https = https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0);
-	r->path = request_route(script_name, path_info, request_uri, r->route, sizeof r->route);
+	char route[REQUEST_MAX_ROUTE];
+	r->path = request_route(script_name, path_info, request_uri, route, sizeof route);
+	if (r->path == route && !(r->path = r->route = strdup(route))) {
+		snprintf(err, errlen, "out of memory");
+		return REQUEST_IO;
+	}
 	if (!r->query)
 		r->query = "";
 	if (!r->method || !*r->method) {
@@ -190,13 +195,14 @@ enum request_problem request_read(struct request *r, char *const *envp,
 void request_move(struct request *to, struct request *from)
 {
 	*to = *from;
-	if (from->path == from->route)
-		to->path = to->route;
 	from->body = NULL;
+	from->route = NULL;
 }
 
 void request_free(struct request *r)
 {
 	free(r->body);
+	free(r->route);
 	r->body = NULL;
+	r->route = NULL;
 }

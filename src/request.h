@@ -35,7 +35,8 @@ struct request {
 	long long arrived_ms;      /* monotime_ms() when it was read: a poll's
 	                            * deadline counts from here, whatever waited */
 	/* owned */
-	char route[REQUEST_MAX_ROUTE];  /* path, when decoded from REQUEST_URI */
+	char *route;               /* path, when made from REQUEST_URI or joined
+	                            * from SCRIPT_NAME and PATH_INFO; else NULL */
 	char *body;                /* NUL-terminated; NULL when there is none */
 	size_t body_len;
 };
@@ -58,7 +59,8 @@ enum request_problem request_read(struct request *r, char *const *envp,
 void request_free(struct request *r);
 
 /* Moves from's request into to (the environment stays borrowed, the body
- * goes to to); from is left to request_free() as if empty. */
+ * and the route made go to to); from is left to request_free() as if
+ * empty. */
 void request_move(struct request *to, struct request *from);
 
 /* The API route of a request ("/v1/...", what the router matches) from

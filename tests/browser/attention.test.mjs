@@ -67,7 +67,7 @@ async function openAs(user, { context, permissions } = {}) {
     if (r.method() === 'POST' && new URL(r.url()).pathname.endsWith('/v1/read')) reads.push(JSON.parse(r.postData()));
   });
   await page.goto(BASE);
-  await until('the chat to be ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'));
+  await until('the chat to be ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'), 30000);
   await until('the events followed', () => page.evaluate(() => window.galaxyChat.transport.state === 'ok'));
   return { context, page, errors, reads };
 }

@@ -114,8 +114,9 @@ async function openAs(user, { viewport = { width: 1000, height: 640 }, query = '
 
 /** The page has loaded and has a long poll or a stream with a cursor out. */
 async function live(page, events, from = 0) {
-  await until('the chat to be ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'));
-  await until('a long poll with a cursor', () => events.slice(from).some((u) => u.includes('since=')));
+  // A page's start on a loaded machine (CI runs the suite two at a time) may take a while.
+  await until('the chat to be ready', () => page.evaluate(() => document.getElementById('app').dataset.state === 'ready'), 30000);
+  await until('a long poll with a cursor', () => events.slice(from).some((u) => u.includes('since=')), 30000);
 }
 
 const tab = (page, label) => page.locator('[role=tab]').filter({ has: page.locator('.tab-label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
@@ -455,18 +456,26 @@ test('the offline toggle stops polling and survives a reload', { timeout: 90000 
 /** The names in the who list of the page's active room. */
 const whoNames = (page) => panel(page).locator('.who-list .user').allTextContents();
 
-/** bob's and dora's pages in a room of their own, his who list refreshed every 2 s. */
-async function doraAndBob() {
+/** fn({room, bob, dora}): bob's and dora's pages in a room of their own,
+ * his who list refreshed every 2 s; their browsers are closed after fn,
+ * so that no page of dora's keeps her online in the next test. */
+async function withDoraAndBob(fn) {
   const room = 'presence-' + uniq();
   const bob = await openAs('bob');
-  await joinRoom(bob.page, room);
-  await bob.page.evaluate(() => {
-    window.galaxyChat.who.every = 2000;
-    window.galaxyChat.who.start();
-  });
-  const dora = await openAs('dora');
-  await joinRoom(dora.page, room);
-  return { room, bob, dora };
+  let dora;
+  try {
+    await joinRoom(bob.page, room);
+    await bob.page.evaluate(() => {
+      window.galaxyChat.who.every = 2000;
+      window.galaxyChat.who.start();
+    });
+    dora = await openAs('dora');
+    await joinRoom(dora.page, room);
+    await fn({ room, bob, dora });
+  } finally {
+    if (dora) await dora.context.close();
+    await bob.context.close();
+  }
 }
 
 /** dora in bob's who list (true) or not (false) within ms. */
@@ -482,8 +491,7 @@ async function doraGone(bob) {
   assert.equal((await whoNames(bob.page)).includes('dora'), false, 'and she stays gone');
 }
 
-test('presence: who switches offline leaves the others\' who lists within one refresh, and comes back', { timeout: 90000 }, async () => {
-  const { room, bob, dora } = await doraAndBob();
+test('presence: who switches offline leaves the others\' who lists within one refresh, and comes back', { timeout: 90000 }, () => withDoraAndBob(async ({ room, bob, dora }) => {
   await doraListed(bob, true, 15000);
   await dora.page.locator('#online-toggle').click();
   await doraGone(bob);
@@ -493,18 +501,16 @@ test('presence: who switches offline leaves the others\' who lists within one re
   await dora.page.locator('#online-toggle').click();
   await doraListed(bob, true, 15000); // her polls again, written within 10 s
   assert.deepEqual(dora.errors.concat(bob.errors), []);
-});
+}));
 
-test('presence: who closes the page leaves the others\' who lists within one refresh', { timeout: 90000 }, async () => {
-  const { bob, dora } = await doraAndBob();
+test('presence: who closes the page leaves the others\' who lists within one refresh', { timeout: 90000 }, () => withDoraAndBob(async ({ bob, dora }) => {
   await doraListed(bob, true, 15000);
   await dora.page.close();
   await doraGone(bob);
   assert.deepEqual(dora.errors.concat(bob.errors), []);
-});
+}));
 
-test('presence: closing one of my two pages, the other keeps me in the others\' who lists', { timeout: 90000 }, async () => {
-  const { bob, dora } = await doraAndBob();
+test('presence: closing one of my two pages, the other keeps me in the others\' who lists', { timeout: 90000 }, () => withDoraAndBob(async ({ bob, dora }) => {
   const two = await dora.context.newPage();
   const events2 = [];
   const hello = [];
@@ -523,7 +529,7 @@ test('presence: closing one of my two pages, the other keeps me in the others\' 
   await two.close();
   await doraListed(bob, false, 10000);
   assert.deepEqual(dora.errors.concat(bob.errors), []);
-});
+}));
 
 test('the responder going away and coming back loses and doubles nothing', { timeout: 120000 }, async () => {
   const alice = await openAs('alice');
