@@ -71,8 +71,8 @@ static void api_reaction(struct call *c, int on)
 
 	if (!api_message_id(c, &id))
 		return;
-	if (emoji_normalize(c->arg2, strlen(c->arg2), emoji, err, sizeof err) < 0) {
-		reply_error(c->rep, 400, "%s", err);
+	if ((rc = emoji_normalize(c->arg2, strlen(c->arg2), emoji, err, sizeof err)) < 0) {
+		reply_error(c->rep, rc == -2 ? 503 : 400, "%s", err);
 		return;
 	}
 	if (api_store_unusable(c) || api_rate_limited(c, RATE_SEND))

@@ -51,7 +51,7 @@ int degraded_hub_new(struct dispatch *d, int listen_fd, int cgi, struct fcgiio_r
 
 	*pending = NULL;
 	/* on standard input and in CGI: a lean hub (server.c, SERVER_ONE_ARENAS) */
-	for (int tries = 0; hub_new(d->cfg, d->presence, HUB_RING_LEAN, &d->hub, err, sizeof err) < 0;
+	for (int tries = 0; hub_new(d->cfg, d->presence, 1, &d->hub, err, sizeof err) < 0;
 	     tries++) {
 		if (tries == 0)
 			log_error("%s", err);

@@ -1,6 +1,7 @@
 /*
  * emoji.h - what counts as one emoji, the name of a reaction (doc/api.md
- * "Reactions"). Pure: no state, the same answer on every call.
+ * "Reactions"). The same answer on every call; no state but ICU, loaded
+ * by the first call (emoji.c).
  *
  * An emoji is 1 to EMOJI_MAX_BYTES bytes of strict UTF-8 without control
  * characters or white space that Unicode lists as one emoji "recommended
@@ -22,7 +23,7 @@
 
 /* When s (len bytes) is one emoji: 0 with its one spelling, NUL-terminated,
  * in out (s itself, or s with U+FE0F appended). Otherwise -1 with the
- * reason in err. */
+ * reason in err, or -2 when ICU cannot be loaded (logged; err says so). */
 int emoji_normalize(const char *s, size_t len, char out[EMOJI_MAX_BYTES + 1],
                     char *err, size_t errlen);
 

@@ -51,6 +51,7 @@ struct hub {
 	long long ring_from;        /* the ring holds every event in (ring_from, last_id] */
 	struct store_event ring[HUB_RING];   /* the first ring_cap used (calloc: the rest untouched) */
 	size_t ring_cap, ring_start, ring_n;
+	int lean;                   /* trims its store connection before each wait */
 	struct roomcache *rooms;    /* the rooms of users who poll, fed every event read */
 	struct hub_group *groups[HUB_BY_N][HUB_GROUP_SLOTS];   /* by key */
 };
@@ -455,6 +456,8 @@ static void *hub_main(void *arg)
 			hub_flush_seen(h);
 			flushed_at = monotime_ms() - rand_r(&jitter_seed) % (HUB_SEEN_FLUSH_MS / 5);
 		}
+		if (h->lean)
+			store_trim(h->st);
 		store_wait(h->st, seq, (int)(wait > 0 ? wait : 1));
 	}
 	pthread_mutex_lock(&h->lock);
@@ -470,7 +473,7 @@ static void hub_no_op(int sig)
 	(void)sig;
 }
 
-int hub_new(const struct cfg *cfg, struct presence *presence, size_t ring, struct hub **out,
+int hub_new(const struct cfg *cfg, struct presence *presence, int lean, struct hub **out,
             char *err, size_t errlen)
 {
 	struct hub *h = calloc(1, sizeof *h);
@@ -480,7 +483,8 @@ int hub_new(const struct cfg *cfg, struct presence *presence, size_t ring, struc
 	}
 	h->cfg = cfg;
 	h->presence = presence;
-	h->ring_cap = ring < 1 || ring > HUB_RING ? HUB_RING : ring;
+	h->ring_cap = lean ? HUB_RING_LEAN : HUB_RING;
+	h->lean = lean;
 	h->head.next = h->head.prev = &h->head;
 	pthread_mutex_init(&h->lock, NULL);
 	if (!(h->rooms = roomcache_new())) {

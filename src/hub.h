@@ -63,17 +63,19 @@ unsigned long long hub_addr_key(const char *addr);
 struct hub_waiter *hub_waiter_new(long long user_id, char **rooms, long long as_of);
 void hub_waiter_free(struct hub_waiter *w);
 
-#define HUB_RING 4096        /* recent events kept for polls being parked, at most */
-#define HUB_RING_LEAN 256    /* in a process given one request at a time (server.c) */
+#define HUB_RING 4096        /* recent events kept for polls being parked */
+#define HUB_RING_LEAN 64     /* ... by a lean hub */
 
 /* Starts the hub for cfg->store (its own store connection and thread),
  * which writes the last_seen of presence's users every few seconds
- * (presence stays the caller's) and keeps the newest ring events in
- * memory (0: HUB_RING; the events, about 400 bytes each, are most of a
- * mod_fcgid process's heap once it is full). Returns 0, or -1 with err.
+ * (presence stays the caller's) and keeps the newest HUB_RING events in
+ * memory. A lean hub, for a process given one request at a time
+ * (server.c), keeps HUB_RING_LEAN (the events, about 400 bytes each, are
+ * most of a mod_fcgid process's heap once it is full) and trims its store
+ * connection (store_trim) before each wait. Returns 0, or -1 with err.
  * Caller stops it with hub_free(). */
 struct presence;
-int hub_new(const struct cfg *cfg, struct presence *presence, size_t ring, struct hub **out,
+int hub_new(const struct cfg *cfg, struct presence *presence, int lean, struct hub **out,
             char *err, size_t errlen);
 
 /* Completes every waiting poll at once (shutdown), stops the thread, frees. */

@@ -1,10 +1,17 @@
 /*
  * presence.c - users seen lately, and whose last_seen is due (presence.h):
  * a fixed table of slots by user id under one mutex.
+ *
+ * A slot holds the user's names packed in an allocation of their own size
+ * rather than a whole struct user (600 bytes, mostly empty): a mod_fcgid
+ * process serves hundreds of users, and the slots it wrote were about
+ * 150 KiB of each process's memory (bench/README.md, "Fifth round").
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "presence.h"
@@ -18,7 +25,8 @@ struct presence_slot {
 	int dirty;                     /* seen since the row was written */
 	int taken;                     /* taken by presence_due, not seen or gone since */
 	struct timespec seen;          /* CLOCK_REALTIME of the latest request */
-	struct user user;              /* as written */
+	int admin;                     /* as written, with ... */
+	char *names;                   /* "username\0email\0gravatar\0"; NULL: empty */
 };
 
 struct presence {
@@ -38,9 +46,39 @@ struct presence *presence_new(void)
 void presence_free(struct presence *p)
 {
 	if (p) {
+		for (size_t i = 0; i < PRESENCE_SLOTS; i++)
+			free(p->slot[i].names);
 		pthread_mutex_destroy(&p->lock);
 		free(p);
 	}
+}
+
+/* u's username, email and gravatar packed, in a new allocation (NULL when
+ * out of memory). */
+static char *presence_pack(const struct user *u)
+{
+	size_t a = strlen(u->username) + 1, b = strlen(u->email) + 1, c = strlen(u->gravatar) + 1;
+	char *names = malloc(a + b + c);
+
+	if (names) {
+		memcpy(names, u->username, a);
+		memcpy(names + a, u->email, b);
+		memcpy(names + a + b, u->gravatar, c);
+	}
+	return names;
+}
+
+/* The user slot s holds (s->names set). */
+static void presence_unpack(const struct presence_slot *s, struct user *u)
+{
+	const char *email = s->names + strlen(s->names) + 1, *gravatar = email + strlen(email) + 1;
+
+	memset(u, 0, sizeof *u);
+	u->id = s->id;
+	u->admin = s->admin;
+	snprintf(u->username, sizeof u->username, "%s", s->names);
+	snprintf(u->email, sizeof u->email, "%s", email);
+	snprintf(u->gravatar, sizeof u->gravatar, "%s", gravatar);
 }
 
 /* FNV-1a of u's username, email and gravatar, NULs included. */
@@ -83,15 +121,21 @@ void presence_done(struct presence *p, const struct user *u, int noted)
 {
 	struct presence_slot *s = presence_slot(p, u->id);
 	uint64_t hash = presence_hash(u);
+	char *names = presence_pack(u), *old;
 
 	pthread_mutex_lock(&p->lock);
-	s->id = u->id;
+	old = s->names;
+	/* out of memory: the slot is left empty, and u's next request reads
+	 * (or writes) the row again */
+	s->id = names ? u->id : 0;
 	s->hash = hash;
-	s->dirty = noted;
+	s->dirty = names && noted;
 	s->taken = 0;
 	clock_gettime(CLOCK_REALTIME, &s->seen);
-	s->user = *u;
+	s->admin = u->admin;
+	s->names = names;
 	pthread_mutex_unlock(&p->lock);
+	free(old);
 }
 
 void presence_left(struct presence *p, long long id, const struct timespec *at)
@@ -122,7 +166,7 @@ struct store_seen_row *presence_due(struct presence *p, size_t *n)
 				break;   /* the rest stay noted for the next time */
 			rows = more;
 		}
-		rows[*n].user = s->user;
+		presence_unpack(s, &rows[*n].user);
 		store_time_at(rows[*n].ts, &s->seen);
 		(*n)++;
 		s->dirty = 0;

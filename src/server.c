@@ -43,6 +43,7 @@
 #include "request.h"
 #include "router.h"
 #include "server.h"
+#include "store.h"
 #include "workers.h"
 
 #define SERVER_REQUEST_TIMEOUT_MS 10000   /* a client has this long to send its whole request */
@@ -51,9 +52,10 @@
 /* On standard input (mod_fcgid: a request at a time, hundreds of
  * processes; spawn-fcgi) and in CGI, memory per process counts more than
  * speed: the threads share this many malloc arenas instead of one each,
+ * the store connections keep no page cache between calls (store_lean),
  * the workers give the heap's free pages back after each job, and the
- * hub keeps HUB_RING_LEAN events (degraded.c starts it there). See
- * bench/README.md, "mod_fcgid memory". */
+ * hub is a lean one (degraded.c starts it). See bench/README.md,
+ * "mod_fcgid memory". */
 #define SERVER_ONE_ARENAS 1
 
 /* Raises the soft limit on open files towards the hard one, enough for
@@ -193,8 +195,10 @@ static int server_serve(const struct cfg *cfg, const char *listen_addr, const ch
 		log_error("cannot initialise libfcgi");
 		return 1;
 	}
-	if (!listen_addr)   /* mod_fcgid, spawn-fcgi, CGI: see SERVER_ONE_ARENAS */
+	if (!listen_addr) {   /* mod_fcgid, spawn-fcgi, CGI: see SERVER_ONE_ARENAS */
 		mallopt(M_ARENA_MAX, SERVER_ONE_ARENAS);
+		store_lean();
+	}
 	if (!listen_addr && !(cgi = FCGX_IsCGI())) {
 		/* accept() in the degraded mode gives up after this long, to try
 		 * the store again */
@@ -213,7 +217,7 @@ static int server_serve(const struct cfg *cfg, const char *listen_addr, const ch
 		return 1;
 	}
 	park.auth = d.auth;
-	if (listen_addr ? hub_new(cfg, d.presence, HUB_RING, &d.hub, err, sizeof err) < 0
+	if (listen_addr ? hub_new(cfg, d.presence, 0, &d.hub, err, sizeof err) < 0
 	                : degraded_hub_new(&d, listen_fd, cgi, &pending) < 0) {
 		/* --listen: refused at start, systemd or supervisord shows why;
 		 * else the CGI request was answered */

@@ -14,6 +14,11 @@
  *
  * curl_global_init() is called by smtp_open() and is not thread-safe in
  * libcurl 7.88: open senders from one thread (notify and check do).
+ *
+ * libcurl is loaded by smtp_open() (dynlib.h), not linked: only notify and
+ * check send mail, and libcurl with the libraries only it needs (nghttp2,
+ * ssh2, rtmp, psl, brotli, zstd, ...) cost every responder process about
+ * 100 KiB. Its functions are called through cu, typed from curl.h.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,13 +30,42 @@
 #include <curl/curl.h>
 
 #include "cfg.h"
+#include "dynlib.h"
 #include "mail.h"
 #include "smtp.h"
+
+#define SMTP_LIBCURL "libcurl.so.4"  /* libcurl's soname since 7.16 */
 
 #define SMTP_CONNECT_SECONDS 10L     /* to connect (TCP and TLS) */
 #define SMTP_REPLY_SECONDS 30L       /* for each answer of the server */
 #define SMTP_TOTAL_SECONDS 120L      /* for one email, or one probe, in all */
 #define SMTP_REPLY_MAX 200           /* bytes of the server's answer kept */
+
+static struct {
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_global_cleanup) *global_cleanup;
+	__typeof__(curl_easy_init) *easy_init;
+	__typeof__(curl_easy_cleanup) *easy_cleanup;
+	__typeof__(curl_easy_setopt) *easy_setopt;
+	__typeof__(curl_easy_perform) *easy_perform;
+	__typeof__(curl_easy_getinfo) *easy_getinfo;
+	__typeof__(curl_easy_strerror) *easy_strerror;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+} cu;
+static const struct dynlib_fn cu_fns[] = {
+	DYNLIB_FN(cu.global_init, curl_global_init),
+	DYNLIB_FN(cu.global_cleanup, curl_global_cleanup),
+	DYNLIB_FN(cu.easy_init, curl_easy_init),
+	DYNLIB_FN(cu.easy_cleanup, curl_easy_cleanup),
+	DYNLIB_FN(cu.easy_setopt, curl_easy_setopt),
+	DYNLIB_FN(cu.easy_perform, curl_easy_perform),
+	DYNLIB_FN(cu.easy_getinfo, curl_easy_getinfo),
+	DYNLIB_FN(cu.easy_strerror, curl_easy_strerror),
+	DYNLIB_FN(cu.slist_append, curl_slist_append),
+	DYNLIB_FN(cu.slist_free_all, curl_slist_free_all),
+};
+static struct dynlib cu_lib = DYNLIB(SMTP_LIBCURL, cu_fns);
 
 struct smtp {
 	const struct cfg *cfg;
@@ -173,42 +207,46 @@ int smtp_open(const struct cfg *cfg, struct smtp **out, char *err, size_t errlen
 		free(s);
 		return -1;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (dynlib_load(&cu_lib, err, errlen) < 0) {
+		free(s);
+		return -1;
+	}
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "libcurl could not be initialised");
 		free(s);
 		return -1;
 	}
-	if (!(s->curl = curl_easy_init())) {
+	if (!(s->curl = cu.easy_init())) {
 		snprintf(err, errlen, "libcurl could not be initialised");
-		curl_global_cleanup();
+		cu.global_cleanup();
 		free(s);
 		return -1;
 	}
 	CURL *c = s->curl;
-	bad |= curl_easy_setopt(c, CURLOPT_URL, s->url) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_USE_SSL, (long)(cfg->smtp_ssl || s->login ?
+	bad |= cu.easy_setopt(c, CURLOPT_URL, s->url) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_USE_SSL, (long)(cfg->smtp_ssl || s->login ?
 	                        CURLUSESSL_ALL : CURLUSESSL_TRY)) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
 	if (cfg->smtp_ca_file)
-		bad |= curl_easy_setopt(c, CURLOPT_CAINFO, cfg->smtp_ca_file) != CURLE_OK;
+		bad |= cu.easy_setopt(c, CURLOPT_CAINFO, cfg->smtp_ca_file) != CURLE_OK;
 	if (s->login) {
-		bad |= curl_easy_setopt(c, CURLOPT_USERNAME, cfg->smtp_username) != CURLE_OK;
-		bad |= curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->smtp_password) != CURLE_OK;
+		bad |= cu.easy_setopt(c, CURLOPT_USERNAME, cfg->smtp_username) != CURLE_OK;
+		bad |= cu.easy_setopt(c, CURLOPT_PASSWORD, cfg->smtp_password) != CURLE_OK;
 	}
-	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, SMTP_CONNECT_SECONDS) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_SERVER_RESPONSE_TIMEOUT, SMTP_REPLY_SECONDS) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT, SMTP_TOTAL_SECONDS) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_VERBOSE, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, smtp_debug) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_DEBUGDATA, s) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_READFUNCTION, smtp_read) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_READDATA, s) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, smtp_discard) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, SMTP_CONNECT_SECONDS) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_SERVER_RESPONSE_TIMEOUT, SMTP_REPLY_SECONDS) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_TIMEOUT, SMTP_TOTAL_SECONDS) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_VERBOSE, 1L) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_DEBUGFUNCTION, smtp_debug) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_DEBUGDATA, s) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_READFUNCTION, smtp_read) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_READDATA, s) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, smtp_discard) != CURLE_OK;
 	if (bad) {
 		snprintf(err, errlen, "this libcurl lacks an option galaxy-chat needs (7.85 or newer, "
 		         "with TLS: Debian's libcurl4-openssl-dev)");
@@ -227,11 +265,11 @@ static enum smtp_result smtp_perform(struct smtp *s, char *err, size_t errlen)
 
 	s->in_mail = 0;
 	s->reply[0] = s->errbuf[0] = '\0';
-	rc = curl_easy_perform(s->curl);
+	rc = cu.easy_perform(s->curl);
 	if (rc == CURLE_OK)
 		return SMTP_SENT;
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
-	snprintf(err, errlen, "%s: %s%s%s%s", s->where, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc),
+	cu.easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	snprintf(err, errlen, "%s: %s%s%s%s", s->where, s->errbuf[0] ? s->errbuf : cu.easy_strerror(rc),
 	         s->reply[0] ? "; the server said: " : "", s->reply,
 	         rc == CURLE_USE_SSL_FAILED && s->login ?
 	         " (smtp_username and smtp_password are set: the password goes over TLS only)" : "");
@@ -249,20 +287,20 @@ enum smtp_result smtp_send(struct smtp *s, const struct mail *m, char *err, size
 		snprintf(err, errlen, "an email without usable addresses was not sent");
 		return SMTP_REFUSED;
 	}
-	if (!(rcpt = curl_slist_append(NULL, m->to))) {
+	if (!(rcpt = cu.slist_append(NULL, m->to))) {
 		snprintf(err, errlen, "out of memory");
 		return SMTP_REFUSED;
 	}
 	s->data = m->data;
 	s->len = m->len;
 	s->pos = 0;
-	curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, NULL);
-	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, m->from);
-	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
+	cu.easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	cu.easy_setopt(s->curl, CURLOPT_MAIL_FROM, m->from);
+	cu.easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpt);
+	cu.easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
 	r = smtp_perform(s, err, errlen);
-	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
-	curl_slist_free_all(rcpt);
+	cu.easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
+	cu.slist_free_all(rcpt);
 	s->data = NULL;
 	return r;
 }
@@ -271,11 +309,11 @@ enum smtp_result smtp_probe(struct smtp *s, char *info, size_t infolen, char *er
 {
 	enum smtp_result r;
 
-	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 0L);
-	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
-	curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, "NOOP");
+	cu.easy_setopt(s->curl, CURLOPT_UPLOAD, 0L);
+	cu.easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
+	cu.easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, "NOOP");
 	r = smtp_perform(s, err, errlen);
-	curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	cu.easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, NULL);
 	if (r == SMTP_SENT)
 		snprintf(info, infolen, "%s", s->cfg->smtp_ssl ? "TLS (smtp_ssl)" : s->tls ? "STARTTLS" :
 		         "no TLS: the server offers no STARTTLS");
@@ -287,8 +325,8 @@ void smtp_close(struct smtp *s)
 	if (!s)
 		return;
 	if (s->curl) {
-		curl_easy_cleanup(s->curl);
-		curl_global_cleanup();
+		cu.easy_cleanup(s->curl);
+		cu.global_cleanup();
 	}
 	free(s);
 }

@@ -759,6 +759,12 @@ enum store_result store_stats(struct store *st, struct store_stats *out,
 	return STORE_OK;
 }
 
+void store_trim(struct store *st)
+{
+	if (st && st->drv->trim)
+		st->drv->trim(st);
+}
+
 unsigned store_seq(struct store *st)
 {
 	return st->drv->seq(st);

@@ -546,6 +546,16 @@ int store_sqlite_version(void);
 enum store_result store_sqlite_stats(struct sqlite3 *db, struct store_stats *out,
                                      char *err, size_t errlen);
 
+/* For a lean process (server.c: one request at a time, hundreds of
+ * processes, where memory counts more than microseconds). store_lean(),
+ * before any store is opened, has the connections opened later reserve no
+ * cache up front; store_trim() gives back what st keeps between calls
+ * (SQLite's page cache), so the next call reads its pages again, from the
+ * system's file cache: in such a process another process's write has
+ * mostly made them stale by then anyway. */
+void store_lean(void);
+void store_trim(struct store *st);
+
 /* Cross-process change notification. store_seq() reads the store's change
  * counter; store_wait() sleeps until it differs from seq, timeout_ms
  * passes or a signal arrives, without touching the database and without

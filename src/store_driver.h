@@ -316,6 +316,10 @@ struct store_driver {
 	/* --- waking (store_seq, store_wait) --- */
 	unsigned (*seq)(struct store *st);
 	unsigned (*wait)(struct store *st, unsigned seq, int timeout_ms);
+
+	/* --- memory (store_lean, store_trim); either may be NULL --- */
+	void (*lean)(void);             /* process-wide, before any open */
+	void (*trim)(struct store *st);
 };
 
 #endif

@@ -3,7 +3,7 @@
  * names (store_drivers.h): SQLite (store_sqlite.c) for a file path or an
  * sqlite:/// URL, PostgreSQL (store_pg.c) for a postgresql:// URL. With
  * store_is_postgresql(), store_describe() and store_sqlite_file() of
- * store.h, which read the same values.
+ * store.h, which read the same values, and store_lean(), for every driver.
  */
 #include <stdio.h>
 #include <string.h>
@@ -60,6 +60,14 @@ int store_sqlite_file(const char *where, char *path, size_t pathlen, char *err, 
 		return -1;
 	}
 	return 0;
+}
+
+void store_lean(void)
+{
+	if (store_sqlite_driver.lean)
+		store_sqlite_driver.lean();
+	if (store_pg_driver.lean)
+		store_pg_driver.lean();
 }
 
 int store_drivers_open(const char *where, struct store **out, char *err, size_t errlen)

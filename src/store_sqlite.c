@@ -827,4 +827,5 @@ const struct store_driver store_sqlite_driver = {
 	.notify_users = sqls_notify_users, .notify_items = sqls_notify_items,
 	.notify_done = sqls_notify_done,
 	.seq = sqls_seq, .wait = sqls_wait,
+	.lean = sqls_lean, .trim = sqls_trim,
 };

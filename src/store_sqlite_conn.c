@@ -383,6 +383,22 @@ fail_msg:
 	return -1;
 }
 
+/* SQLite gives each connection's page cache room for
+ * SQLITE_DEFAULT_PCACHE_INITSZ pages (20, 87 KiB) at its first read and
+ * keeps it, however few pages it then holds: none up front, so that
+ * sqls_trim() leaves nothing. */
+void sqls_lean(void)
+{
+	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
+/* Frees the page cache's pages no statement holds: all of them between
+ * calls, every statement being reset after its call. */
+void sqls_trim(struct store *base)
+{
+	sqlite3_db_release_memory(sqls(base)->db);
+}
+
 void sqls_close(struct store *base)
 {
 	struct sqls *st = sqls(base);

@@ -96,6 +96,10 @@ void sqls_room_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
  * drv is the driver's table (store_sqlite.c's, handed down so that this
  * file calls nothing of it). */
 void sqls_close(struct store *base);
+
+/* The driver's lean() and trim() (store.h's store_lean, store_trim). */
+void sqls_lean(void);
+void sqls_trim(struct store *base);
 int sqls_open(const struct store_driver *drv, const char *path, struct store **out,
               char *err, size_t errlen);
 

@@ -4,7 +4,8 @@
  * A job is whatever may wait: a request that needs the store or Galaxy's
  * database, an answer the connection could not take at once. Jobs run in
  * the order they were queued. Each worker has its own store connection,
- * opened when a job first asks for it and made again after it failed.
+ * opened when a job first asks for it and made again after it failed; in
+ * a lean pool the workers share one, a job at a time (workers.c).
  */
 #ifndef GC_WORKERS_H
 #define GC_WORKERS_H
@@ -17,7 +18,7 @@ struct cfg;
 struct store;
 struct workers;
 
-/* One worker's own: its store connection. */
+/* One worker's own: its store connection (a lean pool's: for this job). */
 struct worker {
 	const struct cfg *cfg;     /* NULL: a stand-in that never opens a store (degraded.c) */
 	struct store *store;       /* NULL until opened, or after it failed */
@@ -33,10 +34,11 @@ struct job {
 
 /* n (1 to WORKERS_MAX) workers for cfg->store. lean, for a process where
  * memory counts more than the microseconds (server.c): one now, one more
- * whenever a job finds all busy, and each gives the heap's free pages
- * back after each job (malloc_trim). Returns 0, or -1 with err. Caller
+ * whenever a job finds all busy; each hands its store connection back
+ * after each job, trimmed (store_trim), for the next job to take, and
+ * gives the heap's free pages back (malloc_trim). Returns 0, or -1 with err. Caller
  * stops them with workers_free(). */
-int workers_new(const struct cfg *cfg, int n, int trim, struct workers **out, char *err,
+int workers_new(const struct cfg *cfg, int n, int lean, struct workers **out, char *err,
                 size_t errlen);
 
 /* Queues j for the next free worker. Safe from any thread. */

@@ -13,7 +13,10 @@ Apache itself starts the galaxy-chat processes, one request at a time each.
 * the vhost for Galaxy 16.07-20.09: GET / with Access-Control-Allow-Origin: *,
   and the API at /api/ there;
 * a store directory galaxy-chat cannot write: JSON 503s, logged, and the
-  same processes keep serving (nothing crashes or respawns).
+  same processes keep serving (nothing crashes or respawns);
+* the processes do not load libcurl or ICU (only mail and reactions need
+  them, and each process would carry its own copy of their relocated
+  data): a reaction loads ICU in the process that checks its emoji.
 """
 import os
 import signal
@@ -96,6 +99,32 @@ def topic_and_pin(env, message_id, via):
            "and its DELETE", (st, body))
 
 
+LAZY_LIBS = ("libcurl.so", "libicuuc.so")   # dynlib.h: loaded when needed
+
+
+def libraries(pid):
+    """The shared libraries mapped by process pid (file names)."""
+    try:
+        with open("/proc/%d/maps" % pid) as f:
+            return {os.path.basename(line.split()[5]) for line in f
+                    if len(line.split()) >= 6 and ".so" in line.split()[5]}
+    except OSError:
+        return set()
+
+
+def lazy_libraries(env, binary, message_id):
+    """No mod_fcgid process maps libcurl or ICU until a reaction needs ICU."""
+    pids = webservers.processes_of(binary)
+    loaded = {pid: sorted(lib for lib in libraries(pid) if lib.startswith(LAZY_LIBS)) for pid in pids}
+    tap.ok(pids and not any(loaded.values()),
+           "the %d mod_fcgid processes map neither libcurl nor ICU" % len(pids), loaded)
+    st, _, body = env.http("alice", "PUT", "/v1/messages/%d/reactions/%%F0%%9F%%91%%8D" % message_id)
+    tap.ok(st == 200, "a reaction through mod_fcgid (its emoji checked by ICU)", (st, body))
+    icu = [pid for pid in webservers.processes_of(binary)
+           if any(lib.startswith("libicuuc.so") for lib in libraries(pid))]
+    tap.ok(len(icu) == 1, "... and ICU is loaded then, in the one process that checked it", icu)
+
+
 def main_fcgid():
     with ChatEnv(users=["alice", "bob", "carol"], processes=0, apache="fcgid", admins=["alice"],
                  options={"poll_timeout": str(POLL_TIMEOUT)}) as env:
@@ -158,6 +187,7 @@ def main_fcgid():
                "the poll woke as the message was stored, not at its timeout", (woke, after))
         if sent[0] == 201:
             topic_and_pin(env, sent[2]["id"], "Apache and mod_fcgid")
+            lazy_libraries(env, binary, sent[2]["id"])
         # mod_fcgid hands a process one request at a time: while bob's (and
         # carol's) polls waited, alice's message needed another process.
         serving = set(waiting) | set(webservers.processes_of(binary))
