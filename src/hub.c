@@ -514,13 +514,18 @@ int hub_new(const struct cfg *cfg, struct presence *presence, int lean, struct h
 	return 0;
 }
 
-void hub_free(struct hub *h)
+void hub_stop(struct hub *h)
 {
+	int was;
+
 	if (!h)
 		return;
 	pthread_mutex_lock(&h->lock);
+	was = h->stopping;
 	h->stopping = 1;
 	pthread_mutex_unlock(&h->lock);
+	if (was)
+		return;
 	/* store_wait() returns early on a signal: poke the thread until it has
 	 * seen `stopping`, rather than let every exit wait out a tick */
 	while (h->thread && pthread_kill(h->thread, SIGUSR2) == 0 &&
@@ -530,6 +535,13 @@ void hub_free(struct hub *h)
 	 * above cut short SQLite's waits for the write lock */
 	if (h->st)
 		hub_flush_seen(h);
+}
+
+void hub_free(struct hub *h)
+{
+	if (!h)
+		return;
+	hub_stop(h);
 	for (size_t i = 0; i < h->ring_n; i++) {
 		free(hub_ring_at(h, i)->room);
 		free(hub_ring_at(h, i)->json);

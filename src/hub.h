@@ -40,6 +40,9 @@ struct hub_waiter {
 	long long checked;     /* every event <= checked was already looked at;
 	                        * may be ahead of the hub, never goes back */
 	long long deadline;    /* monotonic milliseconds */
+	long long auth_until;  /* monotonic ms: until then the user's session
+	                        * holds without asking (struct call's
+	                        * auth_until), and an answer needs no re-check */
 	long long cursor;      /* set when answered: the answer's cursor (its
 	                        * last event's id, or since) */
 	hub_done_fn done;
@@ -78,7 +81,13 @@ struct presence;
 int hub_new(const struct cfg *cfg, struct presence *presence, int lean, struct hub **out,
             char *err, size_t errlen);
 
-/* Completes every waiting poll at once (shutdown), stops the thread, frees. */
+/* Completes every waiting poll at once (shutdown) and stops the thread;
+ * from then on the hub takes no wait (hub_take, hub_covers), but its other
+ * calls stay safe until hub_free(): a stream's turn on a worker may still
+ * run into it. Once is enough; again does nothing. */
+void hub_stop(struct hub *h);
+
+/* hub_stop(), then frees: only once no other thread can call the hub. */
 void hub_free(struct hub *h);
 
 /* Answers or parks a poll from memory, without a store query. When the

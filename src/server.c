@@ -260,9 +260,10 @@ static int server_serve(const struct cfg *cfg, const char *listen_addr, const ch
 			dispatch_queue(&d, pending);
 		status = server_listen(&d, listen_fd, nofile, &stopset);
 	}
-	hub_free(d.hub);   /* answers every parked poll, through the workers if need be */
+	hub_stop(d.hub);   /* answers every parked poll, through the workers if need be */
 	fcgiio_drain(d.io);
 	workers_free(d.workers);
+	hub_free(d.hub);   /* no stream's turn can run into it now */
 	postbatch_free(d.batch);
 	auth_free(d.auth);
 	presence_free(d.presence);

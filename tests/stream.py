@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -229,6 +230,47 @@ def test_kill(env):
     eq(got + rest, poll_all(env, "alice", 0, proc=1), "the whole stream: the long poll's events")
 
 
+def test_stop_under_streams(env):
+    """SIGTERM while streams are taking events (some of their turns on the
+    workers, their clients reading late): every stream ends, the
+    responder exits 0, and without a sanitizer report (checked after)."""
+    streams = []
+    for i in range(8):
+        s, _ = stream(env, ("alice", "bob")[i % 2], proc=1, timeout=15)
+        s.next()
+        s.next()
+        streams.append(s)
+    stop = threading.Event()
+
+    def posting():
+        for i in range(45):
+            if stop.is_set():
+                return
+            try:
+                post(env, ("alice", "bob", "dave")[i % 3], "%d %s" % (i, "x" * 3000), proc=1)
+            except OSError:
+                return
+            time.sleep(0.01)   # events still coming when the stop comes
+
+    t = threading.Thread(target=posting)
+    t.start()
+    time.sleep(0.2)
+    codes = env.stop_chat()
+    stop.set()
+    t.join(30)
+    ended = 0
+    for s in streams:
+        try:
+            while s.next() is not None:
+                pass
+            ended += 1
+        except (socket.timeout, OSError):
+            ended += 1   # reset by the exit: ended too
+        s.close()
+    eq(codes[1], 0, "stopped under streams, the responder exits 0")
+    eq(ended, len(streams), "and every stream ends")
+
+
 def main():
     with ChatEnv(users=["alice", "bob", "carol", "dave"], processes=2,
                  options={"auth_cache_seconds": str(AUTH_WINDOW), "workers": "2",
@@ -240,6 +282,7 @@ def main():
         test_logout(env)
         test_heartbeat_and_end(env)
         test_kill(env)
+        test_stop_under_streams(env)
         for i in range(len(env.procs)):
             ok("ERROR: AddressSanitizer" not in env.log(i) and "runtime error" not in env.log(i),
                "responder %d: no sanitizer report" % i, env.log(i)[-3000:])
