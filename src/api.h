@@ -13,6 +13,7 @@
 
 struct cfg;
 struct auth;
+struct auth_held;
 struct store;
 struct postbatch;
 struct hub;
@@ -33,6 +34,12 @@ struct call {
 	struct request *req;
 	struct reply *rep;
 	struct user user;          /* set for authenticated routes */
+	long long auth_until;      /* with user: until when (monotonic ms) its
+	                            * answer holds (auth_check()'s until_ms) */
+	/* set by the server for a stream under way: the last answer about its
+	 * session, which the router takes while it holds and renews after
+	 * (NULL: a request of its own) */
+	struct auth_held *held;
 	char arg[1024];            /* the {room}, {id} or {username} of the path, decoded */
 	char arg2[256];            /* a second one: a reaction's {emoji}, a pin's {id} */
 	int route;                 /* set by the router: its route's index (-1: none) */

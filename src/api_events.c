@@ -49,6 +49,7 @@ static void api_events_wait(struct call *c, long long since, long long checked, 
 	/* from the request's arrival: a wait for the store's write lock (the
 	 * users row of a new user) must not add to the poll's timeout */
 	w->deadline = c->req->arrived_ms + timeout * 1000;
+	w->auth_until = c->auth_until;
 	c->wait = w;
 }
 

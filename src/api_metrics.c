@@ -26,7 +26,7 @@ static int api_metrics_allowed(struct call *c)
 	if (addrlist_match(c->cfg->metrics_allow, c->cfg->n_metrics_allow, c->req->remote_addr))
 		return 1;
 	if (cr.cookie || cr.api_key)
-		res = auth_check(c->auth, &cr, &c->user, err, sizeof err);
+		res = auth_check(c->auth, &cr, &c->user, NULL, err, sizeof err);
 	if (res == AUTH_OK && c->user.admin)
 		return 1;
 	if (res == AUTH_UNAVAILABLE)

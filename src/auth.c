@@ -66,6 +66,7 @@
 #include "httpparse.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 
 #define AUTH_COOKIE_NAME "galaxysession"
 #define AUTH_POOL_SIZE 4
@@ -237,22 +238,24 @@ static enum auth_result auth_ask(struct auth *a, auth_lookup_fn lookup, const ch
  * AUTH_DOMAIN_*, says which; lookup asks Galaxy about it, counted as
  * query in the metrics): cached, else, if may_ask, Galaxy's, then cached. AUTH_OK with user, AUTH_NO_SESSION
  * (Galaxy lets no user in by key), AUTH_UNAVAILABLE with err, or
- * AUTH_NOT_CACHED. */
+ * AUTH_NOT_CACHED. *fresh_ms: how long more the answer is the cache's. */
 static enum auth_result auth_answer(struct auth *a, const char *domain, auth_lookup_fn lookup,
                                     enum metrics_counter query, const char *key, int may_ask,
-                                    struct user *user, char *err, size_t errlen)
+                                    struct user *user, long long *fresh_ms, char *err, size_t errlen)
 {
 	char text[sizeof AUTH_DOMAIN_SESSION + SESSION_KEY_MAX];
 	unsigned char id[32];
 	enum auth_result res;
 	int n = snprintf(text, sizeof text, "%s%s", domain, key);
 
+	*fresh_ms = 0;
+
 	if (n < 0 || (size_t)n >= sizeof text ||
 	    !EVP_Digest(text, (size_t)n, id, NULL, a->sha256, NULL)) {
 		snprintf(err, errlen, "SHA-256 failed");
 		return AUTH_UNAVAILABLE;
 	}
-	if (authcache_get(a->cache, id, &res, user)) {
+	if (authcache_get(a->cache, id, &res, user, fresh_ms)) {
 		metrics_count(METRICS_AUTH_CACHE_HIT);
 		return res;
 	}
@@ -265,12 +268,13 @@ static enum auth_result auth_answer(struct auth *a, const char *domain, auth_loo
 	res = auth_ask(a, lookup, key, user, err, errlen);
 	if (res != AUTH_UNAVAILABLE)
 		authcache_put(a->cache, id, res, user);
+	*fresh_ms = (long long)a->cfg->auth_cache_seconds * 1000;
 	return res;
 }
 
 /* The user of the galaxysession cookie in cookie_header (may be NULL). */
 static enum auth_result auth_session(struct auth *a, const char *cookie_header, int may_ask,
-                                     struct user *user, char *err, size_t errlen)
+                                     struct user *user, long long *fresh_ms, char *err, size_t errlen)
 {
 	const char *value;
 	size_t len;
@@ -291,7 +295,7 @@ static enum auth_result auth_session(struct auth *a, const char *cookie_header, 
 		return AUTH_BAD_COOKIE;
 	}
 	cookiewatch_note(a->watch, 1);
-	res = auth_answer(a, AUTH_DOMAIN_SESSION, galaxydb_lookup, METRICS_GALAXY_SESSION, key, may_ask, user, err, errlen);
+	res = auth_answer(a, AUTH_DOMAIN_SESSION, galaxydb_lookup, METRICS_GALAXY_SESSION, key, may_ask, user, fresh_ms, err, errlen);
 	if (res == AUTH_NO_SESSION)
 		snprintf(err, errlen, "no logged-in Galaxy session for this cookie");
 	return res;
@@ -318,7 +322,7 @@ int auth_key_form(const char *key)
 
 /* The user of cr's API key (cr->api_key is set). */
 static enum auth_result auth_api_key(struct auth *a, const struct auth_creds *cr, int may_ask,
-                                     struct user *user, char *err, size_t errlen)
+                                     struct user *user, long long *fresh_ms, char *err, size_t errlen)
 {
 	const char *key = cr->api_key;
 	enum auth_result res;
@@ -335,7 +339,7 @@ static enum auth_result auth_api_key(struct auth *a, const struct auth_creds *cr
 		snprintf(err, errlen, "X-API-Key: Galaxy's bootstrap_admin_api_key, which is no user's");
 		return AUTH_NO_KEY;
 	}
-	res = auth_answer(a, AUTH_DOMAIN_KEY, galaxydb_lookup_key, METRICS_GALAXY_API_KEY, key, may_ask, user, err, errlen);
+	res = auth_answer(a, AUTH_DOMAIN_KEY, galaxydb_lookup_key, METRICS_GALAXY_API_KEY, key, may_ask, user, fresh_ms, err, errlen);
 	if (res == AUTH_NO_SESSION) {
 		snprintf(err, errlen, "X-API-Key: not the newest key of a user Galaxy lets in");
 		res = AUTH_NO_KEY;
@@ -345,41 +349,46 @@ static enum auth_result auth_api_key(struct auth *a, const struct auth_creds *cr
 
 /* auth_check(), asking Galaxy's database on a cache miss only if may_ask. */
 static enum auth_result auth_resolve(struct auth *a, const struct auth_creds *cr, int may_ask,
-                                     struct user *user, char *err, size_t errlen)
+                                     struct user *user, long long *until_ms, char *err, size_t errlen)
 {
 	struct user by_cookie;
 	const char *value;
 	size_t len;
 	enum auth_result res;
+	long long now = monotime_ms(), fresh = 0, cookie_fresh = 0;
 
 	memset(user, 0, sizeof *user);
 	if (!cr->api_key)
-		res = auth_session(a, cr->cookie, may_ask, user, err, errlen);
-	else if ((res = auth_api_key(a, cr, may_ask, user, err, errlen)) == AUTH_OK &&
+		res = auth_session(a, cr->cookie, may_ask, user, &fresh, err, errlen);
+	else if ((res = auth_api_key(a, cr, may_ask, user, &fresh, err, errlen)) == AUTH_OK &&
 	         http_cookie_get(cr->cookie, AUTH_COOKIE_NAME, &value, &len)) {
 		/* a cookie beside the key must be good too, and the same user's */
-		res = auth_session(a, cr->cookie, may_ask, &by_cookie, err, errlen);
+		res = auth_session(a, cr->cookie, may_ask, &by_cookie, &cookie_fresh, err, errlen);
 		if (res == AUTH_OK && by_cookie.id != user->id) {
 			snprintf(err, errlen, "the galaxysession cookie is user %lld's, X-API-Key user %lld's",
 			         by_cookie.id, user->id);
 			res = AUTH_TWO_USERS;
 		}
+		if (cookie_fresh < fresh)
+			fresh = cookie_fresh;
 	}
 	if (res == AUTH_OK)
 		user->admin = cfg_is_admin(a->cfg, user->email);
+	if (until_ms)
+		*until_ms = now + (res == AUTH_OK ? fresh : 0);
 	return res;
 }
 
 enum auth_result auth_check(struct auth *a, const struct auth_creds *cr,
-                            struct user *user, char *err, size_t errlen)
+                            struct user *user, long long *until_ms, char *err, size_t errlen)
 {
-	return auth_resolve(a, cr, 1, user, err, errlen);
+	return auth_resolve(a, cr, 1, user, until_ms, err, errlen);
 }
 
 enum auth_result auth_check_cached(struct auth *a, const struct auth_creds *cr,
-                                   struct user *user, char *err, size_t errlen)
+                                   struct user *user, long long *until_ms, char *err, size_t errlen)
 {
-	return auth_resolve(a, cr, 0, user, err, errlen);
+	return auth_resolve(a, cr, 0, user, until_ms, err, errlen);
 }
 
 int auth_by_key_alone(const struct auth_creds *cr)

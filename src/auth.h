@@ -38,6 +38,13 @@ struct auth_creds {
 	int api_key_repeated;    /* X-API-Key came more than once */
 };
 
+/* An answer kept by whoever asked: a stream's about its own session
+ * (dispatch.c), taken instead of asking again while it holds. */
+struct auth_held {
+	struct user user;
+	long long until_ms;      /* auth_check()'s until_ms; 0: nothing kept */
+};
+
 /* Makes the authenticator for cfg (which must outlive it). Returns 0, or -1
  * with a message in err (bad database_connection, bad id_secret). Caller
  * frees with auth_free(). Does not connect yet. */
@@ -48,15 +55,18 @@ void auth_free(struct auth *a);
  * each names a user; with both, both must be good and the same user's
  * (else AUTH_TWO_USERS): neither is ever dropped for the other. On
  * AUTH_OK fills user, including admin from cfg->admin_users (compared as
- * Galaxy does). On other results err says why, for logs; it is never
- * shown to the client. */
+ * Galaxy does), and, unless until_ms is NULL, *until_ms: the monotonic
+ * time (monotime.h) until which the answer is the cache's, so that
+ * checking again before then would answer the same (now when nothing is
+ * cached, auth_cache_seconds 0). On other results err says why, for
+ * logs; it is never shown to the client. */
 enum auth_result auth_check(struct auth *a, const struct auth_creds *cr,
-                            struct user *user, char *err, size_t errlen);
+                            struct user *user, long long *until_ms, char *err, size_t errlen);
 
 /* auth_check() from the cache alone, never waiting for Galaxy's database:
  * AUTH_NOT_CACHED when an answer is not cached (or no longer fresh). */
 enum auth_result auth_check_cached(struct auth *a, const struct auth_creds *cr,
-                                   struct user *user, char *err, size_t errlen);
+                                   struct user *user, long long *until_ms, char *err, size_t errlen);
 
 /* 1 when key (an X-API-Key header) has the form of Galaxy's API keys, 32
  * lowercase hexadecimal digits: the only keys looked up. Pure. */

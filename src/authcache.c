@@ -132,7 +132,7 @@ static struct authcache_entry *authcache_set(struct authcache *c, const unsigned
 }
 
 int authcache_get(struct authcache *c, const unsigned char id[32], enum auth_result *result,
-                  struct user *user)
+                  struct user *user, long long *left_ms)
 {
 	int64_t ttl = (int64_t)c->cfg->auth_cache_seconds * 1000, now = authcache_now_ms();
 	struct authcache_entry *set = authcache_set(c, id);
@@ -155,6 +155,8 @@ int authcache_get(struct authcache *c, const unsigned char id[32], enum auth_res
 			user->email[sizeof user->email - 1] = '\0';
 			user->gravatar[sizeof user->gravatar - 1] = '\0';
 			*result = res == AUTH_OK ? AUTH_OK : AUTH_NO_SESSION;
+			if (left_ms)
+				*left_ms = stored + ttl - now;
 			return 1;
 		}
 	}

@@ -37,9 +37,10 @@ struct authcache *authcache_open(const struct cfg *cfg, char *err, size_t errlen
 void authcache_close(struct authcache *c);
 
 /* 1 and the answer (AUTH_OK with user, or AUTH_NO_SESSION) stored for id
- * less than cfg->auth_cache_seconds ago, else 0. */
+ * less than cfg->auth_cache_seconds ago, with in *left_ms (unless NULL)
+ * how many milliseconds more it stays fresh; else 0. */
 int authcache_get(struct authcache *c, const unsigned char id[32], enum auth_result *result,
-                  struct user *user);
+                  struct user *user, long long *left_ms);
 
 /* Stores the answer for id (over id's entry, an empty one, or the set's
  * oldest). Nothing when auth_cache_seconds is 0. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "cfg.h"
 #include "dispatch.h"
 #include "fcgiio.h"
@@ -53,6 +54,7 @@ struct dispatch_stream {
 	long long end_ms;      /* stream_max_seconds after the request arrived */
 	long long wrote_ms;    /* when the last piece went out */
 	int started;           /* its head is out */
+	struct auth_held held; /* its session's last answer (router.c) */
 };
 
 /* A stream's turn for a worker: piece to write first (status 0: none). */
@@ -69,9 +71,10 @@ struct dispatch_out {
 	long long cursor;      /* the answer's cursor (a poll's, a stream's) */
 };
 
-/* When a stream's wait ends at the latest: at its next heartbeat, before
- * its session's check in the auth cache is older than auth_cache_seconds
- * (so a logout ends it within about twice that), or at its end. */
+/* When a stream's wait ends at the latest: at its next heartbeat, when
+ * the answer about its session it holds is no longer the auth cache's, at
+ * the latest auth_cache_seconds after its check (so a logout ends it
+ * within about twice that), or at its end. */
 static long long dispatch_stream_deadline(const struct dispatch_stream *s)
 {
 	long long now = monotime_ms(), window = s->d->cfg->auth_cache_seconds * 1000LL;
@@ -81,6 +84,8 @@ static long long dispatch_stream_deadline(const struct dispatch_stream *s)
 		window = 1000;
 	if (now + window < t)
 		t = now + window;
+	if (s->held.until_ms > now && s->held.until_ms < t)
+		t = s->held.until_ms;
 	if (s->end_ms < t)
 		t = s->end_ms;
 	return t > now ? t : now + 1;
@@ -103,7 +108,7 @@ static int dispatch_call(struct dispatch *d, struct worker *wk, struct fcgiio_re
 		.batch = d->batch,
 		.store = wk ? workers_store(wk) : NULL, .store_error = wk ? wk->store_error : NULL,
 		.req = req, .rep = rep, .heavy = &d->heavy, .memory_only = !wk,
-		.resume = s ? &s->cursor : NULL,
+		.resume = s ? &s->cursor : NULL, .held = s ? &s->held : NULL,
 	};
 
 	router_dispatch(&c);

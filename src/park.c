@@ -22,6 +22,7 @@ struct park_end {
 	long long user_id;
 	void *stream;              /* the waiter's: a stream's, else NULL */
 	long long cursor;          /* the answer's (hub_waiter's cursor) */
+	long long auth_until;      /* the hub_waiter's */
 	char *body;                /* taken; NULL when out of memory */
 	size_t len, n;
 };
@@ -38,10 +39,12 @@ static void park_recheck(struct job *job, struct worker *wk);
 /* Answers e->r, a finished poll of e->user_id, with its 200 body of n
  * events, or hands a stream's piece to p->stream. Events go out only while
  * the request's session (or API key) is still user_id's, as for any
- * request. Off a worker (wk NULL) the auth cache's word is taken
- * (auth_check_cached); when the cache no longer knows, the answer is
- * queued for a worker, which asks Galaxy's database (auth_check): at most
- * one query per session per auth_cache_seconds, however many polls wait. */
+ * request: not checked again while the answer the wait began with holds
+ * (e->auth_until: the cache would say the same); after, off a worker (wk
+ * NULL) the auth cache's word is taken (auth_check_cached); when the
+ * cache no longer knows, the answer is queued for a worker, which asks
+ * Galaxy's database (auth_check): at most one query per session per
+ * auth_cache_seconds, however many polls wait. */
 static void park_answer(struct park *p, struct park_end *e, struct worker *wk)
 {
 	struct fcgiio_req *r = e->r;
@@ -53,12 +56,12 @@ static void park_answer(struct park *p, struct park_end *e, struct worker *wk)
 	char err[256] = "";
 	struct park_job *j;
 
-	if (body && n) {
+	if (body && n && monotime_ms() >= e->auth_until) {
 		struct auth_creds cr;
 		struct user u;
 		request_credentials(fcgiio_env(r), &cr.cookie, &cr.api_key, &cr.api_key_repeated);
-		res = on_worker ? auth_check(p->auth, &cr, &u, err, sizeof err)
-		                : auth_check_cached(p->auth, &cr, &u, err, sizeof err);
+		res = on_worker ? auth_check(p->auth, &cr, &u, NULL, err, sizeof err)
+		                : auth_check_cached(p->auth, &cr, &u, NULL, err, sizeof err);
 		if (res == AUTH_OK && u.id != e->user_id)
 			res = AUTH_NO_SESSION;
 	}
@@ -96,7 +99,8 @@ static void park_recheck(struct job *job, struct worker *wk)
 static void park_done(struct hub_waiter *w, char *body, size_t len, size_t n)
 {
 	struct park_end e = { .r = w->ctx, .user_id = w->user_id, .stream = w->stream,
-	                      .cursor = w->cursor, .body = body, .len = len, .n = n };
+	                      .cursor = w->cursor, .auth_until = w->auth_until,
+	                      .body = body, .len = len, .n = n };
 	struct park *p = fcgiio_ctx(e.r);
 
 	metrics_waiting(-1);

@@ -11,6 +11,7 @@
 #include "cfg.h"
 #include "httpparse.h"
 #include "log.h"
+#include "monotime.h"
 #include "presence.h"
 #include "router.h"
 #include "store.h"
@@ -241,9 +242,17 @@ static int router_authenticate(struct call *c)
 {
 	char err[256] = "";
 	struct auth_creds cr = router_creds(c);
-	enum auth_result res = c->memory_only ? auth_check_cached(c->auth, &cr, &c->user, err, sizeof err)
-	                                : auth_check(c->auth, &cr, &c->user, err, sizeof err);
+	enum auth_result res = AUTH_OK;
 
+	if (c->held && monotime_ms() < c->held->until_ms) {
+		c->user = c->held->user;   /* what asking again would answer */
+		c->auth_until = c->held->until_ms;
+	} else {
+		res = c->memory_only ? auth_check_cached(c->auth, &cr, &c->user, &c->auth_until, err, sizeof err)
+		                     : auth_check(c->auth, &cr, &c->user, &c->auth_until, err, sizeof err);
+		if (res == AUTH_OK && c->held)
+			*c->held = (struct auth_held){ .user = c->user, .until_ms = c->auth_until };
+	}
 	if (res == AUTH_NOT_CACHED) {
 		c->not_in_memory = 1;
 		return -1;

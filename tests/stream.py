@@ -187,6 +187,36 @@ def test_logout(env):
     eq(status, 401, "and its reconnection gets a JSON 401")
 
 
+def auth_answers(env, proc=0):
+    """The auth cache's hits plus misses so far (every answer about a
+    session or key), as proc's /v1/metrics counts them."""
+    st, _, text = env.api(None, "GET", "/v1/metrics", proc=proc)
+    names = ("galaxy_chat_auth_cache_hits_total", "galaxy_chat_auth_cache_misses_total")
+    vals = [float(v) for n, _, v in (line.partition(" ") for line in text.decode().splitlines())
+            if n in names] if st == 200 else []
+    return sum(vals) if len(vals) == 2 else None
+
+
+def test_session_checks(env):
+    """A stream asks about its session once per auth window, not once per
+    event: the posts cost one answer each (two users' posts: the rate
+    limit), alice's stream at most a few per window the run took."""
+    s, _ = stream(env, "alice")
+    s.next()
+    s.next()
+    time.sleep(0.5)   # the stream's first turn is over
+    before, t0 = auth_answers(env), time.time()
+    ids = [post(env, ("bob", "dave")[i % 2], "checked once %d" % i) for i in range(20)]
+    got = [i for i, _ in events_of(s, 20)]
+    took, after = time.time() - t0, auth_answers(env)
+    s.close()
+    eq(got, ids, "20 messages on the stream, each once")
+    windows = int(took / AUTH_WINDOW) + 1
+    ok(before is not None and after is not None and after - before - 20 <= 3 * windows,
+       "the stream's session answered at most 3 times per auth window, not per event",
+       (before, after, took))
+
+
 def test_no_workers_held(env):
     """More waiting streams than workers: posts and other requests are
     still served, and every stream gets every message."""
@@ -279,6 +309,7 @@ def main():
         test_last_event_id(env)
         test_bad_input(env)
         test_no_workers_held(env)
+        test_session_checks(env)
         test_logout(env)
         test_heartbeat_and_end(env)
         test_kill(env)

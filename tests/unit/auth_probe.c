@@ -47,7 +47,7 @@ static void *probe_thread_run(void *arg)
 	struct auth_creds cr = { .cookie = t->header };
 
 	for (int i = 0; i < PROBE_ROUNDS; i++)
-		t->ok += auth_check(t->a, &cr, &u, err, sizeof err) == AUTH_OK && u.id > 0;
+		t->ok += auth_check(t->a, &cr, &u, NULL, err, sizeof err) == AUTH_OK && u.id > 0;
 	return NULL;
 }
 
@@ -107,7 +107,7 @@ static void probe_answer(struct auth *a, const char *line)
 			cr.api_key = line + 10;
 			cr.cookie = sp + 1;
 		}
-		enum auth_result r = auth_check(a, &cr, &u, err, sizeof err);
+		enum auth_result r = auth_check(a, &cr, &u, NULL, err, sizeof err);
 		json_object_object_add(o, "result", json_object_new_string(results[r]));
 		if (r == AUTH_OK) {
 			struct json_object *j = json_object_new_object();

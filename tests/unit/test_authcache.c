@@ -44,7 +44,7 @@ static int has(struct authcache *c, int n, long long uid)
 	struct user u;
 
 	id_make(id, n);
-	return authcache_get(c, id, &r, &u) && r == AUTH_OK && u.id == uid &&
+	return authcache_get(c, id, &r, &u, NULL) && r == AUTH_OK && u.id == uid &&
 	       strcmp(u.email, user_make(uid).email) == 0;
 }
 
@@ -87,7 +87,13 @@ int main(void)
 		struct user u = { 0 };
 		id_make(id, 3);
 		authcache_put(c, id, AUTH_NO_SESSION, &u);
-		ok(authcache_get(c, id, &r, &u) && r == AUTH_NO_SESSION, "\"no such session\" is kept too");
+		ok(authcache_get(c, id, &r, &u, NULL) && r == AUTH_NO_SESSION, "\"no such session\" is kept too");
+		long long left = -1;
+		ok(authcache_get(c, id, &r, &u, &left) && left > 500 && left <= 1000,
+		   "and says how long it stays fresh (of auth_cache_seconds' 1000 ms)");
+		usleep(300 * 1000);
+		int found = authcache_get(c, id, &r, &u, &left);   /* gone, on a slow machine */
+		ok(!found || (left > 0 && left <= 700), "less and less (at most 700 ms after 300)");
 	}
 
 	/* another process opens the file anew and shares the answers */
