@@ -159,6 +159,7 @@ class Chat {
     tabs.add('join', 'Rooms');
     this.rooms.renderPanel();
     tabs.activate(tabs.has(want) ? want : 'room:all', { focus: false });
+    shell.usable();
 
     for (const item of this.outbox.load()) this.convs.showPending(item);
 

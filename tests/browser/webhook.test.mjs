@@ -518,10 +518,24 @@ test('the badge counts a mention and a direct message, and clears once they are 
   // again while the marker has not gone: the first look may come before the
   // room's messages are laid out at its end on a loaded machine.
   const look = () => f.evaluate(() => window.dispatchEvent(new Event('focus')));
-  await until('the room read on the server', async () => {
-    await look();
-    return (await unread()).rooms.find((r) => r.name === room).read >= plain.id;
-  }, 30000);
+  try {
+    await until('the room read on the server', async () => {
+      await look();
+      return (await unread()).rooms.find((r) => r.name === room).read >= plain.id;
+    }, 30000);
+  } catch (e) {
+    // what the chat's reading rules saw, for the log
+    const state = await f.evaluate((r) => {
+      const c = window.galaxyChat; const t = c.tabs.get('room:' + r); const a = c.attention;
+      const conv = a.counts.convs.get('room:' + r);
+      const sc = t.conv.scroller;
+      return JSON.stringify({ active: c.tabs.active, dividerDue: t.dividerDue, looking: a.looking(), hidden: document.hidden,
+        known: a.counts.known(t.key), settled: conv && conv.settled, read: conv && conv.read, ids: conv && [...conv.ids.keys()],
+        atBottom: c.convs.atBottom(t), stick: t.stick, sh: sc.scrollHeight, st: sc.scrollTop, ch: sc.clientHeight,
+        nodes: [...t.nodes.keys()], queue: [...a.queue.entries()], sending: a.sending, online: c.state.online, gate: !!c.shell.gate });
+    }, room);
+    throw new Error(e.message + ' ' + state);
+  }
   await until('the direct message\'s tab', () => f.evaluate(() => window.galaxyChat.tabs.has('dm:bob')));
   await f.evaluate(() => window.galaxyChat.tabs.activate('dm:bob'));
   await until('the direct message shown', () => f.locator('li.msg', { hasText: 'and a direct message' }).count());

@@ -59,12 +59,17 @@ export class Shell {
     $('gate-retry').addEventListener('click', () => this.retryAfterLogin());
   }
 
+  /** The tabs are in place, the one to show active: the page can be used
+   * (data-state="ready", what an embedding page or a test waits for). */
+  usable() {
+    $('app').dataset.state = 'ready';
+  }
+
   /** /v1/me answered: the page is the chat's. */
   ready() {
     const { state } = this.chat;
     this.hideGate();
     $('loading').remove();
-    $('app').dataset.state = 'ready';
     $('me-name').textContent = state.me.username || '';
     $('search-toggle').hidden = false;
     if (typeof BroadcastChannel === 'function') {
