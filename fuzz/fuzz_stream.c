@@ -119,7 +119,7 @@ static void check_poll(struct store_event *const *evs, size_t n, long long since
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct store_event ev[MAX_EVENTS], *evs[MAX_EVENTS];
+	struct store_event ev[MAX_EVENTS], *evs[MAX_EVENTS] = { NULL };
 	char *s = malloc(size + 1), *p, *stream;
 	size_t n = 0, len;
 	long long since, id;
