@@ -249,7 +249,6 @@ static enum auth_result auth_answer(struct auth *a, const char *domain, auth_loo
 	int n = snprintf(text, sizeof text, "%s%s", domain, key);
 
 	*fresh_ms = 0;
-
 	if (n < 0 || (size_t)n >= sizeof text ||
 	    !EVP_Digest(text, (size_t)n, id, NULL, a->sha256, NULL)) {
 		snprintf(err, errlen, "SHA-256 failed");
@@ -355,7 +354,7 @@ static enum auth_result auth_resolve(struct auth *a, const struct auth_creds *cr
 	const char *value;
 	size_t len;
 	enum auth_result res;
-	long long now = monotime_ms(), fresh = 0, cookie_fresh = 0;
+	long long asked = until_ms ? monotime_ms() : 0, fresh = 0, cookie_fresh = 0;
 
 	memset(user, 0, sizeof *user);
 	if (!cr->api_key)
@@ -375,7 +374,7 @@ static enum auth_result auth_resolve(struct auth *a, const struct auth_creds *cr
 	if (res == AUTH_OK)
 		user->admin = cfg_is_admin(a->cfg, user->email);
 	if (until_ms)
-		*until_ms = now + (res == AUTH_OK ? fresh : 0);
+		*until_ms = asked + (res == AUTH_OK ? fresh : 0);
 	return res;
 }
 

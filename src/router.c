@@ -241,13 +241,13 @@ void router_auth_error(struct call *c, int result, const char *err)
 static int router_authenticate(struct call *c)
 {
 	char err[256] = "";
-	struct auth_creds cr = router_creds(c);
 	enum auth_result res = AUTH_OK;
 
 	if (c->held && monotime_ms() < c->held->until_ms) {
 		c->user = c->held->user;   /* what asking again would answer */
 		c->auth_until = c->held->until_ms;
 	} else {
+		struct auth_creds cr = router_creds(c);
 		res = c->memory_only ? auth_check_cached(c->auth, &cr, &c->user, &c->auth_until, err, sizeof err)
 		                     : auth_check(c->auth, &cr, &c->user, &c->auth_until, err, sizeof err);
 		if (res == AUTH_OK && c->held)
