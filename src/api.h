@@ -66,6 +66,11 @@ struct call {
 	 * read instead of since and Last-Event-ID (NULL: a new request). */
 	int stream;
 	const long long *resume;
+	/* set by the server for a stream under way: 1 + the route its first
+	 * turn matched (c->route), which the router takes without matching
+	 * the path again (the request is the same, and the stream's route
+	 * takes no argument from it); 0: match the path */
+	int resume_route;
 	long long cursor;          /* a poll's answer's cursor (api_reply_poll) */
 };
 

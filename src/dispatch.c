@@ -54,6 +54,7 @@ struct dispatch_stream {
 	long long end_ms;      /* stream_max_seconds after the request arrived */
 	long long wrote_ms;    /* when the last piece went out */
 	int started;           /* its head is out */
+	int route;             /* 1 + its route (struct call's resume_route) */
 	struct auth_held held; /* its session's last answer (router.c) */
 };
 
@@ -68,6 +69,7 @@ struct dispatch_stream_job {
 /* What a run of the handler said besides its answer. */
 struct dispatch_out {
 	int stream;            /* the route is a stream's */
+	int route;             /* the router's index of it (-1: none) */
 	long long cursor;      /* the answer's cursor (a poll's, a stream's) */
 };
 
@@ -109,6 +111,7 @@ static int dispatch_call(struct dispatch *d, struct worker *wk, struct fcgiio_re
 		.store = wk ? workers_store(wk) : NULL, .store_error = wk ? wk->store_error : NULL,
 		.req = req, .rep = rep, .heavy = &d->heavy, .memory_only = !wk,
 		.resume = s ? &s->cursor : NULL, .held = s ? &s->held : NULL,
+		.resume_route = s ? s->route : 0,
 	};
 
 	router_dispatch(&c);
@@ -116,6 +119,7 @@ static int dispatch_call(struct dispatch *d, struct worker *wk, struct fcgiio_re
 	if (c.store_failed && wk && wk->store)
 		workers_store_failed(wk);   /* a failing connection is remade on the next request */
 	out->stream = c.stream;
+	out->route = c.route;
 	out->cursor = c.cursor;
 	if (c.not_in_memory)
 		return -1;
@@ -278,9 +282,11 @@ void dispatch_stream_wake(void *stream, struct reply *rep, long long cursor, str
 }
 
 /* Starts the stream of req, read from r, whose first piece is rep (of
- * cursor); req is taken. 0, or -1 when out of memory. */
+ * out's cursor, on out's route); req is taken. 0, or -1 when out of
+ * memory. */
 static int dispatch_stream_start(struct dispatch *d, struct worker *wk, struct fcgiio_req *r,
-                                 struct request *req, struct reply *rep, long long cursor)
+                                 struct request *req, struct reply *rep,
+                                 const struct dispatch_out *out)
 {
 	struct dispatch_stream *s = calloc(1, sizeof *s);
 
@@ -290,8 +296,9 @@ static int dispatch_stream_start(struct dispatch *d, struct worker *wk, struct f
 	s->r = r;
 	request_move(&s->req, req);
 	s->end_ms = s->req.arrived_ms + d->cfg->stream_max_seconds * 1000LL;
-	s->cursor = cursor;
-	dispatch_stream_go(s, wk, rep, cursor);
+	s->cursor = out->cursor;
+	s->route = out->route + 1;
+	dispatch_stream_go(s, wk, rep, out->cursor);
 	return 0;
 }
 
@@ -307,7 +314,7 @@ static int dispatch_run(struct dispatch *d, struct worker *wk, struct fcgiio_req
 	int rc = dispatch_try(d, wk, r, req, NULL, &rep, &out);
 
 	if (rc > 0 && out.stream && rep.status == 200 &&
-	    dispatch_stream_start(d, wk, r, req, &rep, out.cursor) < 0) {
+	    dispatch_stream_start(d, wk, r, req, &rep, &out) < 0) {
 		reply_clear(&rep);
 		reply_error(&rep, 500, "out of memory");
 	} else if (rc > 0 && out.stream && rep.status == 200) {

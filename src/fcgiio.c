@@ -43,6 +43,9 @@ struct fcgiio_req {
 	void *ctx;                  /* its owner's */
 	int route;                  /* the router's index of its route, -1: none (metrics) */
 	long long start_us;         /* monotime_us() when it was accepted */
+	int sndbuf;                 /* the connection's SO_SNDBUF as last read, 0: not yet */
+	long long queued_max;       /* at most this much of its send buffer is taken
+	                             * (fcgiio_fits) */
 };
 
 struct fcgiio {
@@ -309,24 +312,39 @@ static void fcgiio_write_later(struct job *job, struct worker *wk)
 	free(j);
 }
 
-/* Whether len bytes of response can be written to fd without waiting: the
- * socket's send buffer has room for them, twice over for the FastCGI
- * records and the kernel's own accounting. */
-static int fcgiio_fd_fits(int fd, size_t len)
+/* What a write of len bytes takes of a socket's send buffer at most: the
+ * kernel counts each buffer's own size and overhead besides the bytes,
+ * and the FastCGI records add theirs. */
+static long long fcgiio_charge(size_t len)
 {
-	int sndbuf = 0, queued = 0;
-	socklen_t optlen = sizeof sndbuf;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &optlen) < 0 ||
-	    ioctl(fd, SIOCOUTQ, &queued) < 0)
-		return 0;
-	return (long long)queued + 2 * (long long)len + 4096 <= sndbuf;
+	return 2 * (long long)len + 1024;
 }
 
+/* Whether len bytes of response can be written to r's connection without
+ * waiting: its send buffer has room for them, with room to spare. A
+ * stream asks before each piece, and the kernel is asked only when the
+ * bound kept here says it may not (queued_max: what the kernel last said
+ * was queued, plus what was written since, which the web server can only
+ * have taken away), about once per hundred pieces. */
 int fcgiio_fits(struct fcgiio_req *r, size_t len)
 {
+	int queued = 0, fd;
+	socklen_t optlen = sizeof r->sndbuf;
+	long long need = fcgiio_charge(len) + 3072;
+
 	fcgiio_read_done(r);
-	return r->cgi || fcgiio_fd_fits(r->fcgx.ipcFd, len);
+	if (r->cgi)
+		return 1;
+	if (r->sndbuf && r->queued_max + need <= r->sndbuf)
+		return 1;
+	fd = r->fcgx.ipcFd;
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &r->sndbuf, &optlen) < 0 ||
+	    ioctl(fd, SIOCOUTQ, &queued) < 0) {
+		r->sndbuf = 0;
+		return 0;
+	}
+	r->queued_max = queued;
+	return queued + need <= r->sndbuf;
 }
 
 int fcgiio_gone(struct fcgiio_req *r)
@@ -358,6 +376,7 @@ int fcgiio_send(struct fcgiio_req *r, struct reply *rep)
 		failed = fcgirecord_write(r->fcgx.ipcFd, r->fcgx.requestId, out, len, 0) < 0;
 		if (failed)
 			r->fcgx.keepConnection = 0;
+		r->queued_max += fcgiio_charge(len);
 	}
 	free(head);
 	return failed ? -1 : 0;

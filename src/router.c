@@ -293,7 +293,10 @@ void router_dispatch(struct call *c)
 	char allow[64] = "";
 
 	c->route = -1;
-	for (size_t i = 0; i < ROUTER_N; i++) {
+	if (c->resume_route > 0 && (size_t)c->resume_route <= ROUTER_N &&
+	    !strchr(routes[c->resume_route - 1].pattern, '{'))
+		hit = &routes[c->resume_route - 1];
+	for (size_t i = 0; !hit && i < ROUTER_N; i++) {
 		if (!router_match(routes[i].pattern, req->path, c, 0))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
