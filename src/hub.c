@@ -19,7 +19,6 @@
 #include "log.h"
 #include "monotime.h"
 #include "roomcache.h"
-#include "spread.h"
 #include "store.h"
 #include "store_rows.h"
 
@@ -29,7 +28,6 @@
 #define HUB_ERROR_LOG_MS 30000 /* a failing store is logged this often */
 #define HUB_SEEN_FLUSH_MS 10000 /* last_seen is written this often (store_seen_flush) */
 #define HUB_GROUP_SLOTS 4096    /* hash buckets of the users' and addresses' poll counts */
-#define HUB_SPREAD_MIN 64       /* finished waiters that the hub thread shares out (spread.h) */
 
 /* The waiting polls of one user, or from one address: how many, oldest
  * first (through their by[] links). */
@@ -55,7 +53,6 @@ struct hub {
 	size_t ring_cap, ring_start, ring_n;
 	int lean;                   /* trims its store connection before each wait */
 	struct roomcache *rooms;    /* the rooms of users who poll, fed every event read */
-	struct spread *spread;      /* the hub thread's helpers in delivering a fan-out; NULL: none */
 	struct hub_group *groups[HUB_BY_N][HUB_GROUP_SLOTS];   /* by key */
 };
 
@@ -308,21 +305,11 @@ static void hub_finish(struct hub *h, struct hub_done_list *dl, struct hub_waite
 	d->body = events_body_poll(evs, n, w->since, w->stream != NULL, &d->len);
 }
 
-static void hub_deliver_one(void *ctx, size_t i)
+/* Hands every finished waiter to its done callback (lock not held). */
+static void hub_deliver(struct hub_done_list *dl)
 {
-	struct hub_done *d = &((struct hub_done_list *)ctx)->v[i];
-
-	d->w->done(d->w, d->body, d->body ? d->len : 0, d->n);
-}
-
-/* Hands every finished waiter to its done callback (lock not held): on
- * this thread and sp's helpers (the hub thread's; NULL: this thread's
- * alone). Each waiter is its own connection, so their order does not
- * matter; a stream's next piece comes from a later fan-out, which waits
- * for this one to end. */
-static void hub_deliver(struct hub_done_list *dl, struct spread *sp)
-{
-	spread_run(sp, dl->n, HUB_SPREAD_MIN, hub_deliver_one, dl);
+	for (size_t i = 0; i < dl->n; i++)
+		dl->v[i].w->done(dl->v[i].w, dl->v[i].body, dl->v[i].body ? dl->v[i].len : 0, dl->v[i].n);
 	dl->n = 0;
 }
 
@@ -453,7 +440,7 @@ static void *hub_main(void *arg)
 				hub_fan_out(h, evs.n > h->ring_n ? 0 : h->ring_n - evs.n, &dl);
 			last = h->last_id;
 			pthread_mutex_unlock(&h->lock);
-			hub_deliver(&dl, h->spread);
+			hub_deliver(&dl);
 			if (evs.n < HUB_BATCH) {
 				stale = 0;
 				read_seq = seq;
@@ -464,7 +451,7 @@ static void *hub_main(void *arg)
 		pthread_mutex_lock(&h->lock);
 		long long wait = hub_expire(h, &dl);
 		pthread_mutex_unlock(&h->lock);
-		hub_deliver(&dl, h->spread);
+		hub_deliver(&dl);
 		if (monotime_ms() - flushed_at >= HUB_SEEN_FLUSH_MS) {
 			hub_flush_seen(h);
 			flushed_at = monotime_ms() - rand_r(&jitter_seed) % (HUB_SEEN_FLUSH_MS / 5);
@@ -476,7 +463,7 @@ static void *hub_main(void *arg)
 	pthread_mutex_lock(&h->lock);
 	hub_expire(h, &dl);
 	pthread_mutex_unlock(&h->lock);
-	hub_deliver(&dl, h->spread);
+	hub_deliver(&dl);
 	free(dl.v);
 	return NULL;
 }
@@ -500,13 +487,6 @@ int hub_new(const struct cfg *cfg, struct presence *presence, int lean, struct h
 	h->lean = lean;
 	h->head.next = h->head.prev = &h->head;
 	pthread_mutex_init(&h->lock, NULL);
-	/* a lean process (mod_fcgid) holds few waiters and counts its memory:
-	 * no helpers */
-	if (!lean && !(h->spread = spread_new(spread_helpers_for(sysconf(_SC_NPROCESSORS_ONLN))))) {
-		snprintf(err, errlen, "cannot start the hub's helper threads");
-		hub_free(h);
-		return -1;
-	}
 	if (!(h->rooms = roomcache_new())) {
 		snprintf(err, errlen, "out of memory");
 		hub_free(h);
@@ -566,7 +546,6 @@ void hub_free(struct hub *h)
 		free(hub_ring_at(h, i)->room);
 		free(hub_ring_at(h, i)->json);
 	}
-	spread_free(h->spread);
 	roomcache_free(h->rooms);
 	store_close(h->st);
 	pthread_mutex_destroy(&h->lock);
@@ -611,7 +590,7 @@ int hub_take(struct hub *h, struct hub_waiter *w, char **body, size_t *len)
 			hub_finish(h, &dl, g->oldest, NULL, 0);
 	}
 	pthread_mutex_unlock(&h->lock);
-	hub_deliver(&dl, NULL);   /* any thread's: not the hub thread's helpers */
+	hub_deliver(&dl);
 	free(dl.v);
 	return 0;
 }
