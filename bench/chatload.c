@@ -133,8 +133,18 @@ static long long n_responses, n_errors, n_reconnects, n_timeouts_empty, n_status
 static long long n_sent, n_acked, n_dups, n_gaps, n_events;
 static long long n_bytes_in;
 static long long n_streams, n_stream_ends, n_ready, n_pings;
-static uint32_t *lat_us;          /* delivery (fanout) or request (get, send) latency */
-static size_t lat_n, lat_cap;
+/* latencies in microseconds, reported as percentiles (lat_report) */
+struct lat {
+	uint32_t *us;
+	size_t n, cap;
+};
+static struct lat lat;            /* delivery (fanout) or request (get, send) latency */
+/* fanout, per message (index: seq): when it was made, first and last
+ * delivered; 0: not yet. Split the delivery latency into the time to the
+ * message's first reader (send, commit, wake) and the fan-out's spread
+ * after it. */
+static long long *msg_t, *msg_first, *msg_last;
+static long long msg_cap;
 static long long sent_seq;        /* fanout: messages acknowledged, seq 1..sent_seq */
 static int stopping_sends;
 static long long ack_sum_ns, ack_max_ns;  /* fanout: the sender's POST round trips */
@@ -157,15 +167,38 @@ static void die(const char *fmt, ...)
 	exit(2);
 }
 
-static void lat_add(long long ns)
+static void lat_add(struct lat *l, long long ns)
 {
-	if (lat_n == lat_cap) {
-		lat_cap = lat_cap ? lat_cap * 2 : 1 << 16;
-		lat_us = realloc(lat_us, lat_cap * sizeof *lat_us);
-		if (!lat_us)
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1 << 16;
+		l->us = realloc(l->us, l->cap * sizeof *l->us);
+		if (!l->us)
 			die("out of memory");
 	}
-	lat_us[lat_n++] = ns < 0 ? 0 : (uint32_t)(ns / 1000 > UINT32_MAX ? UINT32_MAX : ns / 1000);
+	l->us[l->n++] = ns < 0 ? 0 : (uint32_t)(ns / 1000 > UINT32_MAX ? UINT32_MAX : ns / 1000);
+}
+
+/* Notes message seq, made at t, delivered at t_recv. */
+static void msg_note(long long seq, long long t, long long t_recv)
+{
+	if (seq >= msg_cap) {
+		long long cap = msg_cap ? msg_cap : 1024;
+		while (cap <= seq)
+			cap *= 2;
+		long long **v[] = { &msg_t, &msg_first, &msg_last };
+		for (int i = 0; i < 3; i++) {
+			*v[i] = realloc(*v[i], cap * sizeof **v[i]);
+			if (!*v[i])
+				die("out of memory");
+			memset(*v[i] + msg_cap, 0, (cap - msg_cap) * sizeof **v[i]);
+		}
+		msg_cap = cap;
+	}
+	msg_t[seq] = t;
+	if (!msg_first[seq] || t_recv < msg_first[seq])
+		msg_first[seq] = t_recv;
+	if (t_recv > msg_last[seq])
+		msg_last[seq] = t_recv;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -174,22 +207,43 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void lat_report(const char *what)
+static void lat_report(struct lat *l, const char *what)
 {
-	if (!lat_n) {
+	if (!l->n) {
 		printf("%s_samples 0\n", what);
 		return;
 	}
-	qsort(lat_us, lat_n, sizeof *lat_us, cmp_u32);
+	qsort(l->us, l->n, sizeof *l->us, cmp_u32);
 	double sum = 0;
-	for (size_t i = 0; i < lat_n; i++)
-		sum += lat_us[i];
-	printf("%s_samples %zu\n", what, lat_n);
-	printf("%s_ms_p50 %.3f\n", what, lat_us[lat_n / 2] / 1000.0);
-	printf("%s_ms_p90 %.3f\n", what, lat_us[(size_t)(lat_n * 0.90)] / 1000.0);
-	printf("%s_ms_p99 %.3f\n", what, lat_us[(size_t)(lat_n * 0.99)] / 1000.0);
-	printf("%s_ms_max %.3f\n", what, lat_us[lat_n - 1] / 1000.0);
-	printf("%s_ms_mean %.3f\n", what, sum / lat_n / 1000.0);
+	for (size_t i = 0; i < l->n; i++)
+		sum += l->us[i];
+	printf("%s_samples %zu\n", what, l->n);
+	printf("%s_ms_p50 %.3f\n", what, l->us[l->n / 2] / 1000.0);
+	printf("%s_ms_p90 %.3f\n", what, l->us[(size_t)(l->n * 0.90)] / 1000.0);
+	printf("%s_ms_p99 %.3f\n", what, l->us[(size_t)(l->n * 0.99)] / 1000.0);
+	printf("%s_ms_max %.3f\n", what, l->us[l->n - 1] / 1000.0);
+	printf("%s_ms_mean %.3f\n", what, sum / l->n / 1000.0);
+	free(l->us);
+	*l = (struct lat){ 0 };
+}
+
+/* The messages' first deliveries (first_ms_*) and spreads (spread_ms_*:
+ * last delivery minus first). */
+static void msg_report(void)
+{
+	struct lat first = { 0 }, spread = { 0 };
+
+	for (long long i = 0; i < msg_cap; i++) {
+		if (!msg_first[i])
+			continue;
+		lat_add(&first, msg_first[i] - msg_t[i]);
+		lat_add(&spread, msg_last[i] - msg_first[i]);
+	}
+	lat_report(&first, "first");
+	lat_report(&spread, "spread");
+	free(msg_t);
+	free(msg_first);
+	free(msg_last);
 }
 
 static void read_cookies(const char *path)
@@ -453,7 +507,8 @@ static void on_messages(struct conn *c, const char *body, size_t len, long long 
 			n_gaps += seq - 1;
 		c->last_seq = seq;
 		c->got++;
-		lat_add(t_recv - t);
+		lat_add(&lat, t_recv - t);
+		msg_note(seq, t, t_recv);
 	}
 }
 
@@ -538,7 +593,7 @@ static void on_response(struct conn *c, int status, const char *hdr, size_t hlen
 		}
 		if (status != 200)
 			n_errors++;
-		lat_add(t - c->req_ns);
+		lat_add(&lat, t - c->req_ns);
 		n_bytes_in += blen;
 		break;
 	case R_SENDER:
@@ -555,7 +610,7 @@ static void on_response(struct conn *c, int status, const char *hdr, size_t hlen
 		if (status == 201 || status == 202 || (opt.sio && status == 200)) {
 			n_acked++;
 			if (strcmp(opt.mode, "send") == 0)
-				lat_add(t - c->req_ns);
+				lat_add(&lat, t - c->req_ns);
 			else {
 				sent_seq = n_acked;
 				ack_sum_ns += t - c->req_ns;
@@ -1152,17 +1207,18 @@ int main(int argc, char **argv)
 		printf("deliveries %lld\nexpected_deliveries %lld\nmissing %lld\nduplicates %lld\ngaps %lld\n",
 		       n_events - n_dups, sent_seq * npoll, missing, n_dups, n_gaps);
 		printf("min_received %lld\nmax_received %lld\n", min_got, max_got);
-		lat_report("delivery");
+		lat_report(&lat, "delivery");
+		msg_report();
 	}
 	if (sendm) {
 		printf("sent %lld\nacked %lld\nacked_per_s %.1f\n", n_sent, n_acked, n_acked / wall);
-		lat_report("ack");
+		lat_report(&lat, "ack");
 	}
 	if (get || badge) {
 		printf("requests %d\nbytes_per_response %.0f\n", gets_done, gets_done ? (double)n_bytes_in / gets_done : 0);
 		if (badge)
 			printf("requests_per_s %.1f\n", gets_done / wall);
-		lat_report("get");
+		lat_report(&lat, "get");
 	}
 	printf("chatload_cpu_s %.3f\nchatload_cpu_pct %.1f\n", cpu, 100.0 * cpu / wall);
 	for (int i = 0; i < nconns; i++) {
@@ -1172,7 +1228,7 @@ int main(int argc, char **argv)
 		free(conns[i].sse);
 	}
 	free(conns);
-	free(lat_us);
+	free(lat.us);
 	close(ep);
 	return 0;
 }
