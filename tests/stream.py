@@ -4,7 +4,7 @@ across reconnections with Last-Event-ID and across a responder killed
 under it; the same visibility; bad input answered as JSON before any
 stream starts; a heartbeat every 15 s; the end after stream_max_seconds;
 a logout ending it within the auth window's bound; waiting streams
-holding no worker."""
+holding no worker; a client that stops reading holding up no other."""
 
 import os
 import signal
@@ -260,6 +260,28 @@ def test_kill(env):
     eq(got + rest, poll_all(env, "alice", 0, proc=1), "the whole stream: the long poll's events")
 
 
+def test_slow_reader(env):
+    """A stream whose client stops reading while 100 long messages come
+    (more than its connection's send buffer holds): the other streams of
+    the process get each of them meanwhile (the hub never waits for the
+    slow one), and the slow one, reading again, gets each once and in
+    order."""
+    slow, _ = stream(env, "alice", timeout=30)
+    slow.next()
+    fast, _ = stream(env, "bob", timeout=30)
+    fast.next()
+    text = "y" * 3500   # 100 x 3.5 KB: more than the 208 KiB a socket buffers by default
+    ids = [post(env, ("alice", "bob", "dave")[i % 3], "slow %d %s" % (i, text), proc=1)
+           for i in range(100)]
+    ok(None not in ids, "100 long messages posted")
+    got = [i for i, _ in events_of(fast, 100, timeout=30)]
+    eq(got, ids, "a slow reader's stream stalls: another stream of the process gets all 100")
+    got = [i for i, _ in events_of(slow, 100, timeout=30)]
+    eq(got, ids, "the slow reader, reading again: all 100, once, in order")
+    slow.close()
+    fast.close()
+
+
 def test_stop_under_streams(env):
     """SIGTERM while streams are taking events (some of their turns on the
     workers, their clients reading late): every stream ends, the
@@ -304,11 +326,13 @@ def test_stop_under_streams(env):
 def main():
     with ChatEnv(users=["alice", "bob", "carol", "dave"], processes=2,
                  options={"auth_cache_seconds": str(AUTH_WINDOW), "workers": "2",
+                          "rate": "1000/10s",
                           "stream_max_seconds": str(STREAM_MAX)}) as env:
         test_basics(env)
         test_last_event_id(env)
         test_bad_input(env)
         test_no_workers_held(env)
+        test_slow_reader(env)
         test_session_checks(env)
         test_logout(env)
         test_heartbeat_and_end(env)
