@@ -204,11 +204,16 @@ def run_tests(env, smtp, port, cert):
            "up again: the next run sends what the failed one could not", out)
 
         # --- the lock ---------------------------------------------------
-        again.delay = 3
+        again.delay = 8   # the second run starts and meets the lock within it
         post("alice", {"to": "bob", "text": "a slow server"})
+        began = again.data_started
         first = subprocess.Popen([BINARY, "notify", "-c", env.config], stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True)
-        time.sleep(1.5)
+        # the first run is sending (so it holds the lock) once the server
+        # has its DATA: a fixed wait was too short for a loaded machine
+        deadline = time.time() + 30
+        while again.data_started == began and time.time() < deadline and first.poll() is None:
+            time.sleep(0.05)
         rc, out = notify()
         ok(rc == 0 and "another run of notify holds the lock" in out,
            "a run while another one sends: it leaves at once", out)

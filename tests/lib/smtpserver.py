@@ -61,6 +61,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, smtp, session, envelope):
+        with self.server.lock:
+            self.server.data_started += 1
         if self.server.delay:
             await asyncio.sleep(self.server.delay)
         tls = smtp.transport.get_extra_info("ssl_object") is not None
@@ -80,6 +82,7 @@ class SmtpServer:
         self.auth_attempts = []         # (mechanism, user) of every AUTH
         self.received = []
         self.delay = 0                  # seconds each DATA takes: a slow server
+        self.data_started = 0           # DATA commands begun (a client is sending)
         self.lock = threading.Lock()
         kwargs = {}
         if starttls:
