@@ -223,8 +223,6 @@ static void lat_report(struct lat *l, const char *what)
 	printf("%s_ms_p99 %.3f\n", what, l->us[(size_t)(l->n * 0.99)] / 1000.0);
 	printf("%s_ms_max %.3f\n", what, l->us[l->n - 1] / 1000.0);
 	printf("%s_ms_mean %.3f\n", what, sum / l->n / 1000.0);
-	free(l->us);
-	*l = (struct lat){ 0 };
 }
 
 /* The messages' first deliveries (first_ms_*) and spreads (spread_ms_*:
@@ -241,6 +239,8 @@ static void msg_report(void)
 	}
 	lat_report(&first, "first");
 	lat_report(&spread, "spread");
+	free(first.us);
+	free(spread.us);
 	free(msg_t);
 	free(msg_first);
 	free(msg_last);
