@@ -63,6 +63,7 @@
 #include "dburl.h"
 #include "galaxydb.h"
 #include "galaxydb_cards.h"
+#include "galaxyhelper.h"
 #include "httpparse.h"
 #include "log.h"
 #include "metrics.h"
@@ -82,7 +83,8 @@ typedef enum galaxydb_result (*auth_lookup_fn)(struct galaxydb *db, const char *
 struct auth {
 	const struct cfg *cfg;
 	struct cookie_cipher *cipher;   /* id_secret's key schedule, made once */
-	struct dburl url;
+	struct dburl url;             /* Galaxy's database, unless the helper asks it */
+	struct galaxyhelper *helper;  /* not NULL: the pool's handles ask the helper */
 	struct authcache *cache;
 	struct cookiewatch *watch;    /* cookies that do not decode: id_secret wrong? */
 	struct cardcache *cards;  /* object cards per reader */
@@ -96,12 +98,16 @@ struct auth {
 	size_t n_bootstrap;
 };
 
-int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
+const char *auth_galaxy_database(const struct cfg *cfg)
+{
+	return cfg->database_connection ? cfg->database_connection : GALAXY_DEFAULT_DATABASE;
+}
+
+int auth_new(const struct cfg *cfg, enum auth_galaxy galaxy, struct auth **out, char *err,
+             size_t errlen)
 {
 	struct auth *a;
 	pthread_condattr_t ca;
-	const char *url = cfg->database_connection ? cfg->database_connection
-	                                           : GALAXY_DEFAULT_DATABASE;
 	const char *secret = cfg->id_secret ? cfg->id_secret : GALAXY_DEFAULT_ID_SECRET;
 
 	*out = NULL;
@@ -116,7 +122,12 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 		free(a);
 		return -1;
 	}
-	if (dburl_parse(url, cfg->galaxy_root, &a->url, err, errlen) < 0) {
+	if (galaxy != AUTH_GALAXY_DIRECT &&
+	    !(a->helper = galaxyhelper_new(cfg, galaxy == AUTH_GALAXY_HELPER_CGI, err, errlen)))
+		log_warning("%s: this process asks Galaxy's database itself", err);
+	/* with a helper, Galaxy's URL is the helper's to read (libpq's keywords) */
+	if (!a->helper && dburl_parse(auth_galaxy_database(cfg), cfg->galaxy_root, &a->url, err,
+	                              errlen) < 0) {
 		free(a);
 		return -1;
 	}
@@ -150,8 +161,12 @@ int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen)
 		}
 	}
 	for (int i = 0; i < AUTH_POOL_SIZE; i++) {
-		if (!(a->pool[i] = galaxydb_new(&a->url, cfg->session_duration, cfg->use_remote_user,
-		                              cfg->avatars == CFG_AVATARS_GRAVATAR))) {
+		int gravatar = cfg->avatars == CFG_AVATARS_GRAVATAR;
+		if (!(a->pool[i] = a->helper
+		                   ? galaxydb_new_helper(a->helper, auth_galaxy_database(cfg), cfg->galaxy_root,
+		                                         cfg->session_duration, cfg->use_remote_user, gravatar)
+		                   : galaxydb_new(&a->url, cfg->session_duration, cfg->use_remote_user,
+		                                  gravatar))) {
 			snprintf(err, errlen, "out of memory");
 			auth_free(a);
 			return -1;
@@ -172,6 +187,7 @@ void auth_free(struct auth *a)
 	cookiewatch_close(a->watch);
 	cardcache_free(a->cards);
 	EVP_MD_free(a->sha256);
+	galaxyhelper_free(a->helper);
 	dburl_free(&a->url);
 	pthread_cond_destroy(&a->freed);
 	pthread_mutex_destroy(&a->lock);

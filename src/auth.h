@@ -45,11 +45,24 @@ struct auth_held {
 	long long until_ms;      /* auth_check()'s until_ms; 0: nothing kept */
 };
 
-/* Makes the authenticator for cfg (which must outlive it). Returns 0, or -1
- * with a message in err (bad database_connection, bad id_secret). Caller
- * frees with auth_free(). Does not connect yet. */
-int auth_new(const struct cfg *cfg, struct auth **out, char *err, size_t errlen);
+/* Who asks Galaxy's database for this process. */
+enum auth_galaxy {
+	AUTH_GALAXY_DIRECT,     /* this process */
+	AUTH_GALAXY_HELPER,     /* the host's helper (galaxyhelper.h) */
+	AUTH_GALAXY_HELPER_CGI  /* likewise, from a CGI request */
+};
+
+/* Makes the authenticator for cfg (which must outlive it), asking Galaxy
+ * as galaxy says (a helper whose socket cannot be: this process, with a
+ * warning). Returns 0, or -1 with a message in err (bad
+ * database_connection, bad id_secret). Caller frees with auth_free().
+ * Does not connect yet. */
+int auth_new(const struct cfg *cfg, enum auth_galaxy galaxy, struct auth **out, char *err,
+             size_t errlen);
 void auth_free(struct auth *a);
+
+/* Galaxy's database_connection for cfg: its own, else Galaxy's default. */
+const char *auth_galaxy_database(const struct cfg *cfg);
 
 /* The user cr authenticates as. A galaxysession cookie or an API key
  * each names a user; with both, both must be good and the same user's

@@ -546,6 +546,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ .name = "max_body_bytes", CFG_SIZE(max_body_bytes, 256, 16L << 20), .def = "65536",
 	  .post = cfg_post_body },
 	{ .name = "auth_cache_seconds", CFG_INT(auth_cache_seconds, 0, 300), .def = "5" },
+	{ .name = "galaxy_helper", CFG_YESNO(galaxy_helper), .def = "yes" },
+	{ .name = "galaxy_helper_idle", CFG_INT(galaxy_helper_idle, 1, 86400), .def = "60" },
 	{ .name = "workers", CFG_INT(workers, 1, 256), .def = "8" },
 	{ .name = "max_connections", CFG_INT(max_connections, 1, 1000000), .def = "4096" },
 	{ .name = "retention_days", CFG_INT(retention_days, 0, CFG_MAX_DAYS), .def = "0" },

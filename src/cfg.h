@@ -67,6 +67,9 @@ struct cfg {
 	int edit_window;            /* minutes after sending a message may be edited, 0 = always */
 	size_t max_body_bytes;      /* request body limit */
 	int auth_cache_seconds;     /* freshness bound of a cached session check */
+	int galaxy_helper;          /* web server's processes ask Galaxy through one
+	                             * helper process per host (galaxyhelper.h) */
+	int galaxy_helper_idle;     /* seconds without a question before it leaves */
 	int workers;                /* --listen: worker threads */
 	int max_searches;           /* searches one process runs at once, < workers */
 	int max_connections;        /* --listen: requests held at once */

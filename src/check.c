@@ -193,7 +193,7 @@ int check_run(const struct cfg *cfg, FILE *out)
 	fprintf(out, "\n");
 
 	fprintf(out, "galaxy db:     ");
-	if (auth_new(cfg, &auth, err, sizeof err) < 0 ||
+	if (auth_new(cfg, AUTH_GALAXY_DIRECT, &auth, err, sizeof err) < 0 ||
 	    auth_count_users(auth, &users, err, sizeof err) < 0) {
 		fprintf(out, "FAILED: %s\n", err);
 		ok = 0;

@@ -41,14 +41,18 @@
 
 #include "dburl.h"
 #include "galaxydb_impl.h"
+#include "galaxyhelper.h"
 #include "httpparse.h"
 
 #define GALAXYDB_HANDLE "user#"          /* + the id: the name of a user without a username */
 #define GALAXYDB_NAME_MAX 255            /* Galaxy's PUBLICNAME_MAX_LEN */
 
 struct galaxydb {
+	struct galaxyhelper *helper;   /* not NULL: questions go to the helper */
+	char *url, *root;              /* with a helper: for the backend, made when
+	                                * no helper can be had */
 	const struct galaxydb_backend *be;
-	void *st;
+	void *st;                      /* NULL: not made yet (a helper's handle) */
 	int session_duration;   /* minutes, 0 = off */
 	int use_remote_user;    /* Galaxy's: external users are let in */
 	int gravatar;           /* avatars = gravatar: users carry the hash */
@@ -119,36 +123,106 @@ static enum galaxydb_result galaxydb_user_from_row(const struct galaxydb *db,
 	return GALAXYDB_FOUND;
 }
 
-struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
-                              int use_remote_user, int gravatar)
+/* Makes db's backend for url: 0, or -1 (ENOMEM). */
+static int galaxydb_open(struct galaxydb *db, const struct dburl *url)
+{
+	db->be = url->kind == DBURL_POSTGRESQL ? &galaxydb_pg_backend : &galaxydb_sqlite_backend;
+	db->st = db->be->open(url, galaxydb_user_from_row);
+	return db->st ? 0 : -1;
+}
+
+static struct galaxydb *galaxydb_alloc(int session_duration, int use_remote_user, int gravatar)
 {
 	struct galaxydb *db = calloc(1, sizeof *db);
 
-	if (!db)
-		return NULL;
-	db->be = url->kind == DBURL_POSTGRESQL ? &galaxydb_pg_backend : &galaxydb_sqlite_backend;
-	db->session_duration = session_duration > 0 ? session_duration : 0;
-	db->use_remote_user = use_remote_user;
-	db->gravatar = gravatar;
-	db->st = db->be->open(url, galaxydb_user_from_row);
-	if (!db->st) {
+	if (db) {
+		db->session_duration = session_duration > 0 ? session_duration : 0;
+		db->use_remote_user = use_remote_user;
+		db->gravatar = gravatar;
+	}
+	return db;
+}
+
+struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
+                              int use_remote_user, int gravatar)
+{
+	struct galaxydb *db = galaxydb_alloc(session_duration, use_remote_user, gravatar);
+
+	if (db && galaxydb_open(db, url) < 0) {
 		free(db);
 		return NULL;
 	}
 	return db;
 }
 
+struct galaxydb *galaxydb_new_helper(struct galaxyhelper *helper, const char *url,
+                                     const char *root, int session_duration,
+                                     int use_remote_user, int gravatar)
+{
+	struct galaxydb *db = galaxydb_alloc(session_duration, use_remote_user, gravatar);
+
+	if (!db)
+		return NULL;
+	db->helper = helper;
+	if (!(db->url = strdup(url)) || (root && !(db->root = strdup(root)))) {
+		galaxydb_free(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* Makes db's own backend if it has none yet (a helper's handle when no
+ * helper can be had): 0, or -1 with err (Galaxy's URL). */
+static int galaxydb_direct(struct galaxydb *db, char *err, size_t errlen)
+{
+	struct dburl u;
+	int rc;
+
+	if (db->st)
+		return 0;
+	if (dburl_parse(db->url, db->root, &u, err, errlen) < 0)
+		return -1;
+	if ((rc = galaxydb_open(db, &u)) < 0)
+		snprintf(err, errlen, "out of memory");
+	dburl_free(&u);
+	return rc;
+}
+
+struct galaxyhelper *galaxydb_helper_of(const struct galaxydb *db)
+{
+	return db->st ? NULL : db->helper;
+}
+
+/* After the helper's answer res (GALAXYDB_HELPER_DOWN when db asks none):
+ * 1 when res is the answer, 0 when db's own backend answers (made now if
+ * need be), -1 when it cannot be made (err). */
+static int galaxydb_answered(struct galaxydb *db, enum galaxydb_result res, char *err,
+                             size_t errlen)
+{
+	return res != GALAXYDB_HELPER_DOWN ? 1 : galaxydb_direct(db, err, errlen);
+}
+
 void galaxydb_free(struct galaxydb *db)
 {
 	if (!db)
 		return;
-	db->be->close(db->st);
+	if (db->st)
+		db->be->close(db->st);
+	free(db->url);
+	free(db->root);
 	free(db);
 }
 
 enum galaxydb_result galaxydb_lookup(struct galaxydb *db, const char *key,
                                      struct user *user, char *err, size_t errlen)
 {
+	enum galaxydb_result res = galaxydb_helper_of(db)
+	                           ? galaxyhelper_lookup(db->helper, key, user, err, errlen)
+	                           : GALAXYDB_HELPER_DOWN;
+	int how = galaxydb_answered(db, res, err, errlen);
+
+	if (how)
+		return how > 0 ? res : GALAXYDB_ERROR;
 	memset(user, 0, sizeof *user);
 	return db->be->lookup(db->st, db, key, user, err, errlen);
 }
@@ -156,6 +230,13 @@ enum galaxydb_result galaxydb_lookup(struct galaxydb *db, const char *key,
 enum galaxydb_result galaxydb_lookup_key(struct galaxydb *db, const char *key,
                                          struct user *user, char *err, size_t errlen)
 {
+	enum galaxydb_result res = galaxydb_helper_of(db)
+	                           ? galaxyhelper_lookup_key(db->helper, key, user, err, errlen)
+	                           : GALAXYDB_HELPER_DOWN;
+	int how = galaxydb_answered(db, res, err, errlen);
+
+	if (how)
+		return how > 0 ? res : GALAXYDB_ERROR;
 	memset(user, 0, sizeof *user);
 	return db->be->lookup_key(db->st, db, key, user, err, errlen);
 }
@@ -183,8 +264,13 @@ enum galaxydb_result galaxydb_find(struct galaxydb *db, const char *name, long l
 	const char *username = name;
 	long long want = 0;
 	struct user u;
+	int how;
 	enum galaxydb_result res;
 
+	res = galaxydb_helper_of(db) ? galaxyhelper_find(db->helper, name, id, err, errlen)
+	                             : GALAXYDB_HELPER_DOWN;
+	if ((how = galaxydb_answered(db, res, err, errlen)))
+		return how > 0 ? res : GALAXYDB_ERROR;
 	if (strncmp(name, GALAXYDB_HANDLE, strlen(GALAXYDB_HANDLE)) == 0) {
 		username = NULL;
 		if (http_parse_int(name + strlen(GALAXYDB_HANDLE), 1, 1LL << 62, &want) < 0)
@@ -204,6 +290,13 @@ enum galaxydb_result galaxydb_find(struct galaxydb *db, const char *name, long l
 
 int galaxydb_count_users(struct galaxydb *db, long long *count, char *err, size_t errlen)
 {
+	enum galaxydb_result res = galaxydb_helper_of(db)
+	                           ? galaxyhelper_count_users(db->helper, count, err, errlen)
+	                           : GALAXYDB_HELPER_DOWN;
+	int how = galaxydb_answered(db, res, err, errlen);
+
+	if (how)
+		return how > 0 && res == GALAXYDB_FOUND ? 0 : -1;
 	return db->be->count_users(db->st, count, err, errlen);
 }
 
@@ -211,6 +304,8 @@ enum galaxydb_result galaxydb_run_card(struct galaxydb *db, enum galaxydb_card_s
                                        const char *const *params, galaxydb_row_fn row,
                                        void *arg, char *err, size_t errlen)
 {
+	if (galaxydb_direct(db, err, errlen) < 0)
+		return GALAXYDB_ERROR;
 	return db->be->card(db->st, (int)stmt, params, row, arg, err, errlen);
 }
 
@@ -231,8 +326,13 @@ enum galaxydb_result galaxydb_contact(struct galaxydb *db, long long id, char em
                                       char *err, size_t errlen)
 {
 	struct user u;
+	int how;
 	enum galaxydb_result res;
 
+	res = galaxydb_helper_of(db) ? galaxyhelper_contact(db->helper, id, email, err, errlen)
+	                             : GALAXYDB_HELPER_DOWN;
+	if ((how = galaxydb_answered(db, res, err, errlen)))
+		return how > 0 ? res : GALAXYDB_ERROR;
 	memset(&u, 0, sizeof u);
 	res = db->be->find(db->st, db, NULL, id, galaxydb_contact_from_row, &u, err, errlen);
 	if (res == GALAXYDB_FOUND)

@@ -5,7 +5,8 @@
  *
  * One interface, two implementations (galaxydb_pg.c, galaxydb_sqlite.c).
  * A handle is one connection: not for concurrent use by several threads
- * (auth.c keeps a small pool). Connections are made lazily and remade after
+ * (auth.c keeps a small pool), or a way to the host's helper process that
+ * asks for the processes the web server starts (galaxyhelper.h). Connections are made lazily and remade after
  * a failure, so a database that comes back is used again by itself.
  */
 #ifndef GC_GALAXYDB_H
@@ -22,7 +23,8 @@ enum galaxydb_result {
 	GALAXYDB_NOT_FOUND = 1, /* no such key, not is_valid, anonymous, user
 	                           deleted or purged, external without
 	                           use_remote_user, or expired by session_duration */
-	GALAXYDB_ERROR = -1     /* could not ask: unreachable, query failed */
+	GALAXYDB_ERROR = -1,    /* could not ask: unreachable, query failed */
+	GALAXYDB_HELPER_DOWN = -2   /* galaxyhelper.h's only: no helper, ask yourself */
 };
 
 /* Makes a handle for url (copied). session_duration is in minutes, 0 = off;
@@ -33,6 +35,14 @@ enum galaxydb_result {
  * NULL on ENOMEM. */
 struct galaxydb *galaxydb_new(const struct dburl *url, int session_duration,
                               int use_remote_user, int gravatar);
+/* A handle that asks the host's helper process (galaxyhelper.h, which
+ * must outlive it) instead, and, once no helper can be had, Galaxy's
+ * database at url (relative SQLite paths from root, may be NULL) itself,
+ * as galaxydb_new() does. NULL on ENOMEM. */
+struct galaxyhelper;
+struct galaxydb *galaxydb_new_helper(struct galaxyhelper *helper, const char *url,
+                                     const char *root, int session_duration,
+                                     int use_remote_user, int gravatar);
 void galaxydb_free(struct galaxydb *db);
 
 /* Looks up key. Fills user (id, username, email, gravatar as galaxydb_new

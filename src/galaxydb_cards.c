@@ -13,6 +13,7 @@
 
 #include "galaxydb_cards.h"
 #include "galaxydb_impl.h"
+#include "galaxyhelper.h"
 #include "utf8.h"
 
 /* Copies the longest prefix of s that is UTF-8 and fits
@@ -88,6 +89,10 @@ enum galaxydb_result galaxydb_card(struct galaxydb *db, enum galaxyurl_kind kind
 	enum galaxydb_card_stmt s;
 	enum galaxydb_result res;
 
+	if (galaxydb_helper_of(db) &&
+	    (res = galaxyhelper_card(galaxydb_helper_of(db), kind, by, id, user, slug, reader, admin,
+	                             card, err, errlen)) != GALAXYDB_HELPER_DOWN)
+		return res;
 	memset(card, 0, sizeof *card);
 	snprintf(rtext, sizeof rtext, "%lld", reader);
 	snprintf(itext, sizeof itext, "%lld", id);

@@ -92,6 +92,9 @@ extern const struct galaxydb_backend galaxydb_sqlite_backend;
  * username (may be NULL) into out. */
 void galaxydb_chat_name(long long id, const char *username, char out[USER_NAME_MAX]);
 
+/* The helper db asks (galaxydb_new_helper), NULL when it asks itself. */
+struct galaxyhelper *galaxydb_helper_of(const struct galaxydb *db);
+
 /* Runs card statement stmt on db's backend (see struct galaxydb_backend):
  * GALAXYDB_FOUND after row() saw its first row, GALAXYDB_NOT_FOUND when
  * it had none, GALAXYDB_ERROR with err. */

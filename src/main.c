@@ -10,6 +10,8 @@
  *   galaxy-chat migrate --from SQLITE --to POSTGRESQL   copy the store into PostgreSQL
  *   galaxy-chat backup [-c FILE] --to PATH   a copy of the SQLite store while it runs (backup.c)
  *   galaxy-chat check --store PATH           check such a copy (check.c)
+ *   galaxy-chat galaxy-helper [-c FILE]      the host's Galaxy lookups (galaxyhelper.c;
+ *                                            started by the responders themselves)
  *   galaxy-chat --help | --version
  *
  * The global options may stand anywhere; every other argument after a
@@ -30,6 +32,7 @@
 #include "cfg.h"
 #include "check.h"
 #include "export.h"
+#include "galaxyhelper.h"
 #include "log.h"
 #include "migrate.h"
 #include "notify.h"
@@ -50,6 +53,7 @@ static void usage(FILE *out)
 	        "                          [--format text|json|csv]\n"
 	        "       galaxy-chat migrate --from PATH --to postgresql://...\n"
 	        "       galaxy-chat backup [-c FILE] --to PATH [--force]\n"
+	        "       galaxy-chat galaxy-helper [-c FILE]\n"
 	        "       galaxy-chat --help | --version\n"
 	        "\n"
 	        "Without --listen, serves FastCGI on standard input (mod_fcgid, spawn-fcgi),\n"
@@ -67,6 +71,8 @@ static void usage(FILE *out)
 	        "PostgreSQL store, ids and times kept.\n"
 	        "backup copies the SQLite store while the chat runs; check --store checks\n"
 	        "such a copy, without any configuration.\n"
+	        "galaxy-helper asks Galaxy's database for the processes a web server starts\n"
+	        "(they start it themselves when galaxy_helper = yes: see galaxy-chat.ini(5)).\n"
 	        "See galaxy-chat(8) and galaxy-chat.ini(5).\n", CFG_DEFAULT_PATH);
 }
 
@@ -112,7 +118,8 @@ static void main_explain_unserved(const char *config)
 	        "Apache (mod_fcgid, CGI) starts galaxy-chat itself: see doc/deploying.md.\n");
 }
 
-enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT, CMD_MIGRATE, CMD_BACKUP, CMD_NOTIFY };
+enum command { CMD_SERVE, CMD_CHECK, CMD_PRUNE, CMD_EXPORT, CMD_MIGRATE, CMD_BACKUP, CMD_NOTIFY,
+               CMD_GALAXY_HELPER };
 
 /* migrate: --from and --to, nothing else (it needs no configuration). */
 static int main_migrate(int argc, char **argv, int configured)
@@ -137,7 +144,7 @@ static int main_migrate(int argc, char **argv, int configured)
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { NULL, "check", "prune", "export", "migrate", "backup",
-	                                     "notify" };
+	                                     "notify", "galaxy-helper" };
 	const char *config = NULL, *listen_addr = NULL, *socket_group = NULL;
 	enum command cmd = CMD_SERVE;
 	char *cmd_argv[MAX_ARGS];
@@ -167,10 +174,10 @@ int main(int argc, char **argv)
 			log_set_level(LOG_LVL_DEBUG);
 			continue;
 		}
-		for (c = CMD_CHECK; c <= CMD_NOTIFY; c++)
+		for (c = CMD_CHECK; c <= CMD_GALAXY_HELPER; c++)
 			if (strcmp(a, names[c]) == 0)
 				break;
-		if (cmd == CMD_SERVE && c <= CMD_NOTIFY && !listen_addr) {
+		if (cmd == CMD_SERVE && c <= CMD_GALAXY_HELPER && !listen_addr) {
 			cmd = c;
 		} else if (cmd >= CMD_CHECK && cmd_argc < MAX_ARGS) {
 			cmd_argv[cmd_argc++] = argv[i];
@@ -211,6 +218,9 @@ int main(int argc, char **argv)
 		break;
 	case CMD_NOTIFY:
 		status = notify_main(cfg, cmd_argc, cmd_argv, stdout);
+		break;
+	case CMD_GALAXY_HELPER:
+		status = cmd_argc ? 2 : galaxyhelper_main(cfg);
 		break;
 	default:
 		status = server_run(cfg, listen_addr, socket_group);

@@ -217,7 +217,7 @@ int notify_main(const struct cfg *cfg, int argc, char **argv, FILE *out)
 	if (store_open(cfg->store, (const char *const *)cfg->persistent_rooms, cfg->n_persistent_rooms,
 	               (const char *const *)cfg->room_topics, cfg->n_room_topics,
 	               &nt.st, err, sizeof err) < 0 ||
-	    auth_new(cfg, &nt.auth, err, sizeof err) < 0 ||
+	    auth_new(cfg, AUTH_GALAXY_DIRECT, &nt.auth, err, sizeof err) < 0 ||
 	    (!nt.dry_run && smtp_open(cfg, &nt.smtp, err, sizeof err) < 0)) {
 		fprintf(stderr, "galaxy-chat notify: %s\n", err);
 		goto out;

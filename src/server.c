@@ -210,7 +210,10 @@ static int server_serve(const struct cfg *cfg, const char *listen_addr, const ch
 		fcgiio_free(d.io);
 		return 1;
 	}
-	if (auth_new(cfg, &d.auth, err, sizeof err) < 0) {
+	/* the web server's processes ask Galaxy through the host's helper */
+	if (auth_new(cfg, listen_addr || !cfg->galaxy_helper ? AUTH_GALAXY_DIRECT
+	                  : cgi ? AUTH_GALAXY_HELPER_CGI : AUTH_GALAXY_HELPER,
+	             &d.auth, err, sizeof err) < 0) {
 		log_error("%s", err);
 		presence_free(d.presence);
 		fcgiio_free(d.io);

@@ -114,13 +114,13 @@ def libraries(pid):
 
 def lazy_libraries(env, binary, message_id):
     """No mod_fcgid process maps libcurl or ICU until a reaction needs ICU."""
-    pids = webservers.processes_of(binary)
+    pids = webservers.responders_of(binary)
     loaded = {pid: sorted(lib for lib in libraries(pid) if lib.startswith(LAZY_LIBS)) for pid in pids}
     tap.ok(pids and not any(loaded.values()),
            "the %d mod_fcgid processes map neither libcurl nor ICU" % len(pids), loaded)
     st, _, body = env.http("alice", "PUT", "/v1/messages/%d/reactions/%%F0%%9F%%91%%8D" % message_id)
     tap.ok(st == 200, "a reaction through mod_fcgid (its emoji checked by ICU)", (st, body))
-    icu = [pid for pid in webservers.processes_of(binary)
+    icu = [pid for pid in webservers.responders_of(binary)
            if any(lib.startswith("libicuuc.so") for lib in libraries(pid))]
     tap.ok(len(icu) == 1, "... and ICU is loaded then, in the one process that checked it", icu)
 
@@ -161,7 +161,7 @@ def main_fcgid():
         waiting = []
         for _ in range(100):
             time.sleep(0.1)
-            waiting = webservers.processes_of(binary)
+            waiting = webservers.responders_of(binary)
             if len(waiting) >= 2:
                 break
         time.sleep(0.5)
@@ -190,7 +190,7 @@ def main_fcgid():
             lazy_libraries(env, binary, sent[2]["id"])
         # mod_fcgid hands a process one request at a time: while bob's (and
         # carol's) polls waited, alice's message needed another process.
-        serving = set(waiting) | set(webservers.processes_of(binary))
+        serving = set(waiting) | set(webservers.responders_of(binary))
         tap.ok(len(waiting) >= 2 and len(serving) >= 3,
                "separate galaxy-chat processes held the polls and took the message",
                "while polls waited: %r, all seen: %r" % (waiting, sorted(serving)))
@@ -280,7 +280,7 @@ def main_unwritable():
         tap.ok(st == 503 and isinstance(body, dict) and body.get("store") == "down"
                and body.get("galaxy_db") == "ok" and "retry-after" in hdrs,
                "store directory not writable: health is a JSON 503 naming the store", resp)
-        pids = set(webservers.processes_of(env.binary))
+        pids = set(webservers.responders_of(env.binary))
         resp = env.http("alice", "POST", "/v1/messages", body={"room": "all", "text": "x", "client_id": "u1"})
         tap.ok(is_json_error(resp, 503, "unavailable") and "retry-after" in resp[1],
                "... sending is a JSON 503 with Retry-After", resp)
@@ -289,7 +289,7 @@ def main_unwritable():
         log = env.apache.error_log()
         tap.ok("not writable" in log, "... and the reason is in Apache's error log", log[-3000:])
         st, _, _ = env.http(None, "GET", "/v1/health")
-        after = set(webservers.processes_of(env.binary))
+        after = set(webservers.responders_of(env.binary))
         tap.ok(st == 503 and pids and pids <= after,
                "... the same galaxy-chat processes keep answering (nothing crashed)",
                "before %r, after %r" % (sorted(pids), sorted(after)))

@@ -122,6 +122,21 @@ def processes_of(exe):
     return pids
 
 
+def is_galaxy_helper(pid):
+    """Whether process pid is galaxy-chat's galaxy helper (src/galaxyhelper.c)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return b"galaxy-helper" in f.read().split(b"\0")
+    except OSError:
+        return False
+
+
+def responders_of(exe):
+    """pids of the running processes of galaxy-chat binary exe that serve
+    requests: all of processes_of(exe) but the galaxy helper."""
+    return [p for p in processes_of(exe) if not is_galaxy_helper(p)]
+
+
 def rss_kb(pid):
     """(Rss, Pss) of pid in kB, or None."""
     try:

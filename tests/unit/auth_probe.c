@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (auth_new(&cfg, &a, err, sizeof err) < 0) {
+	if (auth_new(&cfg, AUTH_GALAXY_DIRECT, &a, err, sizeof err) < 0) {
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "result", json_object_new_string("config_error"));
 		json_object_object_add(o, "err", json_object_new_string(err));
