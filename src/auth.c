@@ -98,11 +98,6 @@ struct auth {
 	size_t n_bootstrap;
 };
 
-const char *auth_galaxy_database(const struct cfg *cfg)
-{
-	return cfg->database_connection ? cfg->database_connection : GALAXY_DEFAULT_DATABASE;
-}
-
 int auth_new(const struct cfg *cfg, enum auth_galaxy galaxy, struct auth **out, char *err,
              size_t errlen)
 {
@@ -126,7 +121,7 @@ int auth_new(const struct cfg *cfg, enum auth_galaxy galaxy, struct auth **out, 
 	    !(a->helper = galaxyhelper_new(cfg, galaxy == AUTH_GALAXY_HELPER_CGI, err, errlen)))
 		log_warning("%s: this process asks Galaxy's database itself", err);
 	/* with a helper, Galaxy's URL is the helper's to read (libpq's keywords) */
-	if (!a->helper && dburl_parse(auth_galaxy_database(cfg), cfg->galaxy_root, &a->url, err,
+	if (!a->helper && dburl_parse(cfg_galaxy_database(cfg), cfg->galaxy_root, &a->url, err,
 	                              errlen) < 0) {
 		free(a);
 		return -1;
@@ -163,7 +158,7 @@ int auth_new(const struct cfg *cfg, enum auth_galaxy galaxy, struct auth **out, 
 	for (int i = 0; i < AUTH_POOL_SIZE; i++) {
 		int gravatar = cfg->avatars == CFG_AVATARS_GRAVATAR;
 		if (!(a->pool[i] = a->helper
-		                   ? galaxydb_new_helper(a->helper, auth_galaxy_database(cfg), cfg->galaxy_root,
+		                   ? galaxydb_new_helper(a->helper, cfg_galaxy_database(cfg), cfg->galaxy_root,
 		                                         cfg->session_duration, cfg->use_remote_user, gravatar)
 		                   : galaxydb_new(&a->url, cfg->session_duration, cfg->use_remote_user,
 		                                  gravatar))) {

@@ -61,9 +61,6 @@ int auth_new(const struct cfg *cfg, enum auth_galaxy galaxy, struct auth **out, 
              size_t errlen);
 void auth_free(struct auth *a);
 
-/* Galaxy's database_connection for cfg: its own, else Galaxy's default. */
-const char *auth_galaxy_database(const struct cfg *cfg);
-
 /* The user cr authenticates as. A galaxysession cookie or an API key
  * each names a user; with both, both must be good and the same user's
  * (else AUTH_TWO_USERS): neither is ever dropped for the other. On

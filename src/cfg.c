@@ -588,6 +588,11 @@ static const struct cfg_key cfg_keys[] = {
 };
 #define CFG_NKEYS (sizeof cfg_keys / sizeof *cfg_keys)
 
+const char *cfg_galaxy_database(const struct cfg *cfg)
+{
+	return cfg->database_connection ? cfg->database_connection : GALAXY_DEFAULT_DATABASE;
+}
+
 const char *cfg_key_name(size_t i)
 {
 	return i < CFG_NKEYS ? cfg_keys[i].name : NULL;

@@ -122,4 +122,7 @@ int cfg_is_admin(const struct cfg *c, const char *email);
  * test that every key is documented. */
 const char *cfg_key_name(size_t i);
 
+/* Galaxy's database for cfg: database_connection, else Galaxy's default. */
+const char *cfg_galaxy_database(const struct cfg *cfg);
+
 #endif

@@ -5,8 +5,8 @@
  * libssl, Kerberos, LDAP, GnuTLS: relocated data of their own in each,
  * bench/README.md) nor hold a connection to Galaxy's PostgreSQL each.
  *
- * The helper is `galaxy-chat galaxy-helper -c FILE`, started by the first
- * process that needs it (this file's client) and ended after
+ * The helper is `galaxy-chat galaxy-helper -c FILE` (galaxyhelperd.h),
+ * started by the first process that needs it (galaxyhelper.c) and ended after
  * galaxy_helper_idle seconds without a question, when its executable was
  * replaced (an upgrade), or when a client's configuration differs from its
  * own (the client then starts a new one). Nobody starts it by hand, and a
@@ -64,12 +64,5 @@ enum galaxydb_result galaxyhelper_card(struct galaxyhelper *h, enum galaxyurl_ki
                                        enum galaxyurl_by by, long long id, const char *user,
                                        const char *slug, long long reader, int admin,
                                        struct galaxydb_card *card, char *err, size_t errlen);
-
-/* `galaxy-chat galaxy-helper`: becomes the host's helper for cfg, unless
- * one runs already. Returns (in the process that was started) once the
- * helper listens, or another one does: 0; 1 with a message on stderr when
- * it cannot (Galaxy's database URL, the socket). The helper itself runs
- * in a child and exits 0 when it ends. */
-int galaxyhelper_main(const struct cfg *cfg);
 
 #endif

@@ -10,7 +10,7 @@
  *   galaxy-chat migrate --from SQLITE --to POSTGRESQL   copy the store into PostgreSQL
  *   galaxy-chat backup [-c FILE] --to PATH   a copy of the SQLite store while it runs (backup.c)
  *   galaxy-chat check --store PATH           check such a copy (check.c)
- *   galaxy-chat galaxy-helper [-c FILE]      the host's Galaxy lookups (galaxyhelper.c;
+ *   galaxy-chat galaxy-helper [-c FILE]      the host's Galaxy lookups (galaxyhelperd.c;
  *                                            started by the responders themselves)
  *   galaxy-chat --help | --version
  *
@@ -32,7 +32,7 @@
 #include "cfg.h"
 #include "check.h"
 #include "export.h"
-#include "galaxyhelper.h"
+#include "galaxyhelperd.h"
 #include "log.h"
 #include "migrate.h"
 #include "notify.h"
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 		status = notify_main(cfg, cmd_argc, cmd_argv, stdout);
 		break;
 	case CMD_GALAXY_HELPER:
-		status = cmd_argc ? 2 : galaxyhelper_main(cfg);
+		status = cmd_argc ? 2 : galaxyhelperd_main(cfg);
 		break;
 	default:
 		status = server_run(cfg, listen_addr, socket_group);
