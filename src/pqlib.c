@@ -5,9 +5,6 @@
 #include "dynlib.h"
 #include "pqlib.h"
 
-/* libpq's soname since PostgreSQL 8.3 (its ABI has only grown since) */
-#define PQLIB_SONAME "libpq.so.5"
-
 struct pqlib pqlib;
 
 /* "PQ" #name: the symbol itself (pqlib.h defines PQclear as pqlib.clear) */

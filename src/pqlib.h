@@ -3,7 +3,7 @@
  * a process that never talks to PostgreSQL (a responder on an SQLite
  * store with Galaxy's database in SQLite, or with Galaxy's lookups done by
  * another process) then neither maps libpq nor relocates it and what it
- * brings (libssl, Kerberos, LDAP, GnuTLS, p11-kit: about 440 KiB of
+ * brings (libssl, Kerberos, LDAP, GnuTLS, p11-kit: about 460 KiB of
  * private relocated data per process, bench/README.md).
  *
  * Include this instead of <libpq-fe.h>. It declares one pointer per libpq
@@ -25,6 +25,9 @@
 
 #include <stddef.h>
 #include <libpq-fe.h>
+
+/* libpq's soname since PostgreSQL 8.3 (its ABI has only grown since) */
+#define PQLIB_SONAME "libpq.so.5"
 
 #define PQLIB_FUNCTIONS(X) \
 	X(clear) X(cmdTuples) X(conndefaults) X(connectdb) X(conninfoFree) \
