@@ -7,17 +7,19 @@
  * user, password and database are percent-decoded. In the query, "host" (a
  * socket directory) and any other libpq keyword (sslmode, ...) are passed
  * to libpq; SQLAlchemy-level options such as isolation_level are dropped.
- * Messages never quote the URL itself, only its scheme, so a password
- * cannot reach a log.
+ * Which keywords libpq knows is asked of libpq itself, loaded then
+ * (pqlib.h), except for host, port, user, password and dbname. Messages
+ * never quote the URL itself, only its scheme, so a password cannot reach
+ * a log.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libpq-fe.h>
 
 #include "dburl.h"
 #include "httpparse.h"
+#include "pqlib.h"
 
 /* A growing string; on ENOMEM ok drops to 0 and appends become no-ops. */
 struct dburl_buf {
@@ -74,12 +76,23 @@ static char *dburl_unquote(const char *s, size_t n, int *oom)
 	return out;
 }
 
-/* 1 when kw is a connection keyword this libpq knows. */
-static int dburl_libpq_keyword(const char *kw)
+/* 1 when kw is a connection keyword this libpq knows, 0 when not, -1 with
+ * err when libpq cannot be loaded. The keywords the URL's own parts become
+ * are known to every libpq, and are taken without loading it (pqlib.h):
+ * a URL such as postgresql:///galaxy?host=/run/postgresql is parsed in a
+ * process that may never connect. */
+static int dburl_libpq_keyword(const char *kw, char *err, size_t errlen)
 {
-	PQconninfoOption *opts = PQconndefaults(), *o;
+	static const char *const every_libpq[] = { "host", "port", "user", "password", "dbname" };
+	PQconninfoOption *opts, *o;
 	int found = 0;
 
+	for (size_t i = 0; i < sizeof every_libpq / sizeof *every_libpq; i++)
+		if (strcmp(every_libpq[i], kw) == 0)
+			return 1;
+	if (pqlib_load(err, errlen) < 0)
+		return -1;
+	opts = PQconndefaults();
 	for (o = opts; o && o->keyword; o++)
 		if (strcmp(o->keyword, kw) == 0)
 			found = 1;
@@ -112,15 +125,19 @@ static int dburl_pg_query(struct dburl_buf *b, const char *q, char *err, size_t 
 {
 	while (*q) {
 		size_t n = strcspn(q, "&;"), kl = strcspn(q, "=");
-		char kw[64];
+		char kw[64], why[256];
+		int known;
 
 		if (kl < n && kl > 0 && kl < sizeof kw) {
 			memcpy(kw, q, kl);
 			kw[kl] = '\0';
-			if (strcmp(kw, "password") == 0 || dburl_libpq_keyword(kw))
-				if (dburl_add_decoded(b, kw, q + kl + 1, n - kl - 1,
-				                      "bad %-escape in a query parameter", err, errlen) < 0)
-					return -1;
+			if ((known = dburl_libpq_keyword(kw, why, sizeof why)) < 0) {
+				snprintf(err, errlen, "database_connection: %s", why);
+				return -1;
+			}
+			if (known && dburl_add_decoded(b, kw, q + kl + 1, n - kl - 1,
+			                               "bad %-escape in a query parameter", err, errlen) < 0)
+				return -1;
 		}
 		q += n;
 		if (*q)

@@ -1,10 +1,11 @@
 /*
  * dynlib.h - a shared library opened where it is first needed instead of
  * when the program starts: one only a rare request or a subcommand uses
- * (ICU for a reaction's emoji, libcurl for notify's mail), so that the
- * hundreds of mod_fcgid processes that never need it neither relocate it
- * and its dependencies (each process's own copy of their pointers) nor
- * run their initialisers (bench/README.md, "Fifth round").
+ * (ICU for a reaction's emoji, libcurl for notify's mail) or only some
+ * sites use (libpq for PostgreSQL, pqlib.h), so that the hundreds of
+ * mod_fcgid processes that never need it neither relocate it and its
+ * dependencies (each process's own copy of their pointers) nor run their
+ * initialisers (bench/README.md, "Fifth round").
  *
  * The caller declares a pointer per function, typed from the library's
  * own header (__typeof__), and a struct dynlib naming the library by its

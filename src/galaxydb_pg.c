@@ -12,14 +12,17 @@
  * The API key statement is prepared beside the others but may fail alone
  * (a Galaxy older than api_keys.deleted): sessions are still looked up,
  * and each key lookup tries to prepare it again.
+ *
+ * libpq is loaded as the first connection is made (pqlib.h), not when a
+ * handle is opened: a process that never asks Galaxy never loads it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libpq-fe.h>
 
 #include "dburl.h"
 #include "galaxydb_impl.h"
+#include "pqlib.h"
 
 #define PG_CONNECT_TIMEOUT "3"        /* seconds; the URL may override it */
 #define PG_STATEMENT_TIMEOUT "5000"   /* milliseconds */
@@ -127,6 +130,8 @@ static int pg_connect(struct pg *pg, char *err, size_t errlen)
 
 	if (pg->conn)
 		return 0;
+	if (pqlib_load(err, errlen) < 0)
+		return -1;
 	pg->conn = PQconnectdb(pg->conninfo);
 	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
 		pg_error(err, errlen, "connect", pg->conn ? PQerrorMessage(pg->conn) : "out of memory");
@@ -289,7 +294,8 @@ static void pg_close(void *st)
 {
 	struct pg *pg = st;
 
-	pg_drop(pg);
+	if (pg->conn)   /* else libpq may never have been loaded */
+		pg_drop(pg);
 	free(pg->conninfo);
 	free(pg);
 }

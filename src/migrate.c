@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "dburl.h"
 #include "migrate.h"
+#include "pqlib.h"
 #include "store.h"
 
 /* In the order foreign keys need, each read in its key's order. */
@@ -247,7 +247,8 @@ int migrate_run(const char *from, const char *to, FILE *out, FILE *errf)
 	}
 	sqlite3_busy_timeout(src, 5000);
 	if (store_open(to, NULL, 0, NULL, 0, &st, err, sizeof err) < 0 ||
-	    dburl_parse(to, NULL, &dst_url, err, sizeof err) < 0)
+	    dburl_parse(to, NULL, &dst_url, err, sizeof err) < 0 ||
+	    pqlib_load(err, sizeof err) < 0)
 		goto out;
 	pg = PQconnectdb(dst_url.pg_conninfo);
 	if (PQstatus(pg) != CONNECTION_OK) {
@@ -262,7 +263,8 @@ int migrate_run(const char *from, const char *to, FILE *out, FILE *errf)
 out:
 	if (rc)
 		fprintf(errf, "galaxy-chat migrate: %s\n", err);
-	PQfinish(pg);
+	if (pg)   /* else libpq may not have been loaded */
+		PQfinish(pg);
 	store_close(st);
 	sqlite3_close(src);
 	dburl_free(&src_url);

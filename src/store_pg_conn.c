@@ -32,6 +32,9 @@
  * same UTC text, plus a chat_schema table holding its version;
  * pgs_schema_sql[] (store_pg_sql.c, with every statement's SQL) holds one
  * upgrade step per version, applied under an advisory lock.
+ *
+ * libpq is loaded by pgs_open() (pqlib.h), before the handle exists: a
+ * process whose store is SQLite never loads it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -404,10 +407,18 @@ void pgs_close(struct store *base)
 int pgs_open(const struct store_driver *drv, const char *conninfo, struct store **out,
              char *err, size_t errlen)
 {
-	struct pgs *st = calloc(1, sizeof *st);
+	struct pgs *st;
 	size_t len = strlen(conninfo) + 96;
+	char why[256];
 
 	*out = NULL;
+	/* first: every struct pgs, and so every libpq call of the driver's
+	 * files, comes after it */
+	if (pqlib_load(why, sizeof why) < 0) {
+		snprintf(err, errlen, "store: %s", why);
+		return -1;
+	}
+	st = calloc(1, sizeof *st);
 	if (!st || !(st->conninfo = malloc(len))) {
 		free(st);
 		snprintf(err, errlen, "store: out of memory");

@@ -9,7 +9,7 @@
 #ifndef GC_STORE_PG_CONN_H
 #define GC_STORE_PG_CONN_H
 
-#include <libpq-fe.h>
+#include "pqlib.h"
 
 #include "store_driver.h"
 #include "store_pg_sql.h"

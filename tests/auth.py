@@ -19,6 +19,7 @@ BUILDDIR = os.environ.get("GC_BUILDDIR", SRCDIR)
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
 
 import pgserver                                                     # noqa: E402
+from chatenv import without_libpq                                   # noqa: E402
 from lineprobe import LineProbe                                     # noqa: E402
 from tap import ok, skip, run                                       # noqa: E402
 from galaxy_fixture import (GalaxyDB, make_cookie, new_session_key,  # noqa: E402
@@ -502,6 +503,13 @@ def run_postgres(tmp):
         check_key_freshness("pg tcp", db, db.url)
         old = GalaxyDB.postgres(pg, name="oldgalaxy")
         check_old_galaxy("pg tcp", old, old.url, populate(old))
+
+        # libpq is loaded at the first connection (pqlib.c), not linked
+        with Probe("--db", db.url_unix, "--secret", SECRET, env=without_libpq(tmp)) as p:
+            r = p.cookie(make_cookie(SECRET, c["k_alice"]))
+            ok(r.get("result") == "unavailable" and "cannot load libpq.so.5" in r.get("err", ""),
+               "pg, libpq missing: unavailable, saying that libpq cannot be loaded", r)
+            ok(p.close() == 0, "... and the probe ends cleanly", p.p.returncode)
 
         bad_pw = db.url.replace("p%40ss", "wrong")
         with Probe("--db", bad_pw, "--secret", SECRET) as p:

@@ -14,9 +14,10 @@ Apache itself starts the galaxy-chat processes, one request at a time each.
   and the API at /api/ there;
 * a store directory galaxy-chat cannot write: JSON 503s, logged, and the
   same processes keep serving (nothing crashes or respawns);
-* the processes do not load libcurl or ICU (only mail and reactions need
-  them, and each process would carry its own copy of their relocated
-  data): a reaction loads ICU in the process that checks its emoji.
+* the processes do not load libcurl, ICU or libpq (only mail, reactions
+  and PostgreSQL need them, and each process would carry its own copy of
+  their relocated data): a reaction loads ICU in the process that checks
+  its emoji.
 """
 import os
 import signal
@@ -99,7 +100,7 @@ def topic_and_pin(env, message_id, via):
            "and its DELETE", (st, body))
 
 
-LAZY_LIBS = ("libcurl.so", "libicuuc.so")   # dynlib.h: loaded when needed
+LAZY_LIBS = ("libcurl.so", "libicuuc.so", "libpq.so")   # dynlib.h: loaded when needed
 
 
 def libraries(pid):
@@ -113,11 +114,12 @@ def libraries(pid):
 
 
 def lazy_libraries(env, binary, message_id):
-    """No mod_fcgid process maps libcurl or ICU until a reaction needs ICU."""
+    """No mod_fcgid process maps libcurl, ICU or libpq (the store and
+    Galaxy's database are SQLite) until a reaction needs ICU."""
     pids = webservers.responders_of(binary)
     loaded = {pid: sorted(lib for lib in libraries(pid) if lib.startswith(LAZY_LIBS)) for pid in pids}
     tap.ok(pids and not any(loaded.values()),
-           "the %d mod_fcgid processes map neither libcurl nor ICU" % len(pids), loaded)
+           "the %d mod_fcgid processes map none of libcurl, ICU, libpq" % len(pids), loaded)
     st, _, body = env.http("alice", "PUT", "/v1/messages/%d/reactions/%%F0%%9F%%91%%8D" % message_id)
     tap.ok(st == 200, "a reaction through mod_fcgid (its emoji checked by ICU)", (st, body))
     icu = [pid for pid in webservers.responders_of(binary)

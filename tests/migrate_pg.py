@@ -12,13 +12,13 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import pgserver  # noqa: E402
-from chatenv import ChatEnv, BINARY  # noqa: E402
+from chatenv import ChatEnv, BINARY, without_libpq  # noqa: E402
 from tap import ok, eq, run, skip, done  # noqa: E402
 
 
-def migrate(*args):
+def migrate(*args, env=None):
     p = subprocess.run([BINARY, "migrate"] + list(args), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=60)
+                       stderr=subprocess.PIPE, text=True, timeout=60, env=env)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -96,6 +96,9 @@ def main():
         eq(migrate("--from", env.store)[0], 2, "migrate without --to: usage error")
         rc, _, err = migrate("--from", url, "--to", url)
         ok(rc == 1 and "SQLite store" in err, "PostgreSQL to PostgreSQL is refused", err)
+        rc, _, err = migrate("--from", env.store, "--to", url, env=without_libpq(env.dir))
+        ok(rc == 1 and err.startswith("galaxy-chat migrate: store: cannot load libpq.so.5: ")
+           and err.count("\n") == 1, "without libpq (loaded when first needed), a one-line error", err)
         rc, out, err = migrate("--from", env.store, "--to", url)
         eq(rc, 0, "migrate succeeds")
         ok("events" in out and "%d rows" % n_events in out, "it reports what it copied", out + err)

@@ -45,6 +45,16 @@ SECRET = "test secret, not for production 1234"
 DEMO_TITLE = "galaxy-chat demo"   # the title of the demo's login page (demo_logins)
 
 
+def without_libpq(directory):
+    """The environment for a galaxy-chat that cannot load libpq: a file that
+    is no library, named libpq.so.5 (pqlib.c loads libpq by that soname), in
+    a directory of directory put first in LD_LIBRARY_PATH."""
+    lib = os.path.join(directory, "no-libpq")
+    os.makedirs(lib, exist_ok=True)
+    open(os.path.join(lib, "libpq.so.5"), "w").close()
+    return dict(os.environ, LD_LIBRARY_PATH=lib)
+
+
 def connectable(path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:

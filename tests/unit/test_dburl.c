@@ -1,12 +1,25 @@
 /*
  * test_dburl.c - every database_connection form of GALAXY.md section 3,
- * the refusals, and that no message ever contains the password.
+ * the refusals, and that no message ever contains the password; libpq
+ * loaded only to ask it about a query keyword not every libpq knows.
  */
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dburl.h"
+#include "pqlib.h"
 #include "tap.h"
+
+/* Whether this process has libpq loaded (dlopen finds it only if so). */
+static int libpq_loaded(void)
+{
+	void *h = dlopen(PQLIB_SONAME, RTLD_LAZY | RTLD_NOLOAD);
+
+	if (h)
+		dlclose(h);
+	return h != NULL;
+}
 
 static void pg(const char *url, const char *want, const char *name)
 {
@@ -46,6 +59,7 @@ static void bad(const char *url, const char *want, const char *name)
 
 int main(void)
 {
+	ok(!libpq_loaded(), "libpq is not linked");
 	pg("postgresql://galaxy:s3cr3t@db.example.org:5433/galaxy",
 	   "host='db.example.org' port='5433' user='galaxy' password='s3cr3t' dbname='galaxy'",
 	   "user:pass@host:port/db");
@@ -56,6 +70,9 @@ int main(void)
 	   "dbname='galaxy' host='/var/run/postgresql'", "unix socket via ?host=");
 	pg("postgres:///galaxy?host=/var/run/postgresql",
 	   "dbname='galaxy' host='/var/run/postgresql'", "postgres:// alias");
+	pg("postgresql:///d?user=u&port=5433&password=p&dbname=e",
+	   "dbname='d' user='u' port='5433' password='p' dbname='e'", "the URL's parts in the query");
+	ok(!libpq_loaded(), "  and libpq was not loaded to parse these");
 	pg("postgresql+psycopg2://u@h/d", "host='h' user='u' dbname='d'", "postgresql+psycopg2://");
 	pg("PostgreSQL://h/d", "host='h' dbname='d'", "scheme case-insensitive");
 	pg("postgresql://u%40x:p%27%5C%20w%3A%2F%40@h/d%20b",
@@ -67,6 +84,7 @@ int main(void)
 	pg("postgresql://h/d?sslmode=require&isolation_level=IMMEDIATE&client_encoding=utf8",
 	   "host='h' dbname='d' sslmode='require' client_encoding='utf8'",
 	   "libpq query keywords kept, SQLAlchemy options dropped");
+	ok(libpq_loaded(), "  libpq was loaded to tell them apart");
 	pg("postgresql://", "", "everything defaulted");
 	pg("postgresql://u:@h", "host='h' user='u'", "empty password omitted");
 

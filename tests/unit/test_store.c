@@ -26,10 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "dburl.h"
+#include "pqlib.h"
 #include "presence.h"
 #include "store.h"
 #include "store_fixture.h"
@@ -2278,7 +2278,8 @@ int main(void)
 	}
 	snprintf(path, sizeof path, "%s/chat.sqlite", dir);
 	if ((pg_url = getenv("GC_TEST_PG_STORE"))) {
-		if (dburl_parse(pg_url, NULL, &url, err, sizeof err) < 0) {
+		if (dburl_parse(pg_url, NULL, &url, err, sizeof err) < 0 ||
+		    pqlib_load(err, sizeof err) < 0) {   /* for the test's own connections */
 			printf("Bail out! GC_TEST_PG_STORE: %s\n", err);
 			return 1;
 		}

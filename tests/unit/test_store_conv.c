@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "dburl.h"
+#include "pqlib.h"
 #include "store_fixture.h"
 #include "store_test.h"
 #define TAP_SHARED
