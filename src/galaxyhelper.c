@@ -3,7 +3,7 @@
  * (galaxyhelper.h): asking it, and starting it when none answers.
  *
  * Starting: a client that finds no helper listening runs `galaxy-chat
- * galaxy-helper` (posix_spawn of /proc/self/exe, stdin and stdout on
+ * galaxy-helper` (posix_spawn of this executable, stdin and stdout on
  * /dev/null, stderr too for a CGI request, no other descriptor, no signal
  * blocked) and waits for that process: it takes the lock, binds the socket
  * and forks the helper, or finds that another helper holds the lock and
@@ -83,6 +83,7 @@ void galaxyhelper_free(struct galaxyhelper *h)
 static int galaxyhelper_start(struct galaxyhelper *h, char *err, size_t errlen)
 {
 	char *argv[] = { "galaxy-chat", "galaxy-helper", "-c", h->cfg->path, NULL };
+	char exe[4096];
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, dfl;
@@ -106,7 +107,10 @@ static int galaxyhelper_start(struct galaxyhelper *h, char *err, size_t errlen)
 	if (h->cgi)   /* the web server reads a CGI's stderr to its end */
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	rc = posix_spawn(&pid, GALAXYHELPER_EXE, &fa, &at, argv, environ);
+	/* by its name, so that ps and /proc/PID/comm say galaxy-chat; a
+	 * replaced executable by the file this process still runs */
+	rc = posix_spawn(&pid, galaxyhelper_exe(exe, sizeof exe) == 0 ? exe : GALAXYHELPER_EXE, &fa,
+	                 &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (rc != 0) {

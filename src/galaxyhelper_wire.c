@@ -35,6 +35,17 @@ void galaxyhelper_settings(const struct cfg *cfg, char out[GALAXYHELPER_SETTINGS
 	         cfg->session_duration, cfg->use_remote_user, cfg->avatars == CFG_AVATARS_GRAVATAR);
 }
 
+int galaxyhelper_exe(char *out, size_t outlen)
+{
+	static const char tail[] = " (deleted)";
+	ssize_t n = outlen ? readlink(GALAXYHELPER_EXE, out, outlen - 1) : -1;
+
+	if (n < 0 || (size_t)n == outlen - 1)
+		return -1;
+	out[n] = '\0';
+	return (size_t)n >= sizeof tail - 1 && strcmp(out + n - (sizeof tail - 1), tail) == 0 ? -1 : 0;
+}
+
 int galaxyhelper_peer_ok(int fd)
 {
 	struct ucred cr;

@@ -59,6 +59,10 @@ int galaxyhelper_paths(const struct cfg *cfg, galaxyhelper_addr *addr, char *loc
  * build and the settings galaxydb_new() is given. */
 void galaxyhelper_settings(const struct cfg *cfg, char out[GALAXYHELPER_SETTINGS_MAX]);
 
+/* The path of the executable this process runs into out: 0, or -1 when
+ * it was replaced or removed (an upgrade) or cannot be read. */
+int galaxyhelper_exe(char *out, size_t outlen);
+
 /* Whether the peer of the connected socket fd runs as this user. */
 int galaxyhelper_peer_ok(int fd);
 

@@ -133,25 +133,13 @@ static void *galaxyhelper_thread_main(void *arg)
 	return NULL;
 }
 
-/* Whether the executable this process runs was replaced or removed. */
-static int galaxyhelper_exe_gone(void)
-{
-	static const char tail[] = " (deleted)";
-	char target[4096];
-	ssize_t n = readlink(GALAXYHELPER_EXE, target, sizeof target - 1);
-
-	if (n < 0)
-		return 0;
-	target[n] = '\0';
-	return (size_t)n >= sizeof tail - 1 && strcmp(target + n - (sizeof tail - 1), tail) == 0;
-}
-
 /* The helper, in the child that holds the lock and the socket: until it
  * leaves. */
 static int galaxyhelper_run(struct galaxyhelper_server *s)
 {
 	const struct cfg *cfg = s->cfg;
 	struct galaxyhelper_thread t[GALAXYHELPER_THREADS];
+	char exe[4096];
 	int n = 0;
 
 	atomic_store(&s->last_ms, monotime_ms());
@@ -171,7 +159,7 @@ static int galaxyhelper_run(struct galaxyhelper_server *s)
 		struct timespec second = { .tv_sec = 1 };
 		nanosleep(&second, NULL);
 		if (monotime_ms() - atomic_load(&s->last_ms) > cfg->galaxy_helper_idle * 1000LL ||
-		    galaxyhelper_exe_gone())
+		    galaxyhelper_exe(exe, sizeof exe) < 0)
 			if (!atomic_exchange(&s->leaving, 1))
 				unlink(s->addr.sun_path);
 	}

@@ -14,11 +14,13 @@ the samples, Galaxy's database on a real PostgreSQL, an SQLite store.
 * a configuration changed under it (a graceful restart with other Galaxy
   settings): the old helper leaves at the first question of the new
   processes, a new one answers;
-* it leaves after galaxy_helper_idle seconds without a question;
+* it leaves after galaxy_helper_idle seconds without a question, and
+  when its executable is replaced (an upgrade);
 * with galaxy_helper = no, no helper runs and the processes ask Galaxy
   themselves.
 """
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -183,6 +185,18 @@ def main_helper(pg):
         st, _, body = env.http("alice", "GET", "/v1/me")
         tap.ok(st == 200 and len(body.get("user", {}).get("gravatar") or "") == 32,
                "... with the new settings (gravatar hashes)", (st, body))
+        with open("/proc/%d/comm" % after[0]) as f:
+            comm = f.read().strip()
+        tap.eq(comm, "galaxy-chat", "ps names it galaxy-chat")
+
+        # an upgrade: the executable replaced under it (a new file renamed
+        # over it, as dpkg and make install do)
+        tmp = binary + ".new"
+        shutil.copy2(binary, tmp)
+        os.replace(tmp, binary)
+        gone = wait_until(lambda: not [p for p in after if p in helpers(binary)], 10)
+        tap.ok(gone, "it leaves once its executable was replaced", (after, helpers(binary)))
+
         log = env.apache.error_log()
         tap.ok("asks Galaxy's database itself" not in log,
                "no process had to ask Galaxy itself", log[-2000:])
