@@ -344,6 +344,16 @@ static void hub_fan_out(struct hub *h, size_t first, struct hub_done_list *dl)
 	while (w != &h->head) {
 		struct hub_waiter *next = w->next;
 		size_t n = 0;
+		if (w->checked < h->ring_from) {
+			/* one read brought more events than the ring holds (a lean
+			 * hub's 64, after a pause): those after w->checked that it
+			 * dropped were never offered to w, and answering w with the
+			 * ring's would skip them. Answered with none, at its own
+			 * cursor: its next turn asks the store from there. */
+			hub_finish(h, dl, w, NULL, 0);
+			w = next;
+			continue;
+		}
 		for (size_t i = first; i < h->ring_n && n < STORE_MAX_LIMIT; i++) {
 			struct store_event *ev = hub_ring_at(h, i);
 			if (ev->id <= w->checked)
