@@ -325,8 +325,9 @@ class LongPoll(Receiver):
 class Stream(Receiver):
     """GET /v1/stream?since=CURSOR (Server-Sent Events, doc/api.md "The
     event stream"), held as the browser's EventSource holds it: the URL
-    it was made with; the last event ID set by every `id:` field (also
-    the heartbeat's, which fires no event) and sent as Last-Event-ID on
+    it was made with; the last event ID set by every block's `id:` field
+    when the block ends (also the heartbeat's, which fires no event; a
+    block cut short sets nothing) and sent as Last-Event-ID on
     every reconnection; after the stream ends or drops, back after the
     server's `retry:` (ms). An answer other than 200 is retried as the web
     client retries (backoff). A stream that sends nothing, not even its
@@ -371,8 +372,13 @@ class Stream(Receiver):
             self._line(line.decode("utf-8", "replace"))
 
     def _line(self, line):
-        if not line:                     # the end of a block
+        if not line:                     # the end of a block: dispatched
             f, self.field = self.field, {}
+            # the last event ID takes the block's id only now (HTML's
+            # "dispatch the event"): a block cut short by a dropped
+            # connection sets nothing, as in a browser
+            if "id" in f:
+                self._cursor(f["id"])
             if "data" in f:
                 self._event(f)
             return
@@ -385,7 +391,6 @@ class Stream(Receiver):
             f["data"] = f["data"] + "\n" + v if "data" in f else v
         elif k == "id":
             self.field["id"] = v
-            self._cursor(v)
         elif k == "retry" and v.isdigit():
             self.retry_ms = int(v)
         elif k == "event":

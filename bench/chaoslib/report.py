@@ -93,7 +93,10 @@ def build(args, info, dep, ledger, sched, mem_after, sanitizer, wall_s, drained)
                   - sum(1 for r in ledger.rejected if r[2] == "message")},
         "exactly_once": {
             "deliveries_expected": expected, "drained": drained,
-            "acknowledged_but_lost": len(lost), "lost_samples": lost[:20],
+            "acknowledged_but_lost": len(lost),
+            # (user, event id, seconds from the start to its ack, its kind)
+            "lost_samples": [(u, eid, round(ledger.acks[eid][0] - ledger.t0, 2), ledger.acks[eid][4])
+                             for u, eid in lost[:20]],
             "delivered_twice": len(ledger.duplicates), "duplicate_samples": ledger.duplicates[:20],
             "out_of_order": len(ledger.out_of_order), "out_of_order_samples": ledger.out_of_order[:20],
             "stored_twice": len(twice), "stored_twice_samples": dict(list(twice.items())[:10]),
