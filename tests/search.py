@@ -30,7 +30,8 @@ FILL = ("INSERT INTO events (ts, type, room_id, user_id, username, text)"
         " {uid}, 'alice', '" + HEAVY + "' FROM {series}")
 SQLITE_SERIES = "(WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT %d) SELECT x FROM c)" % N
 PG_SERIES = "generate_series(1, %d) x" % N
-BUDGET_MS = 100
+BUDGET_MS = 100     # SQLite's: it finds the three newest matches within it
+PG_BUDGET_MS = 30   # PostgreSQL's: it answered the heavy search in 90 ms once, so 100 was not short
 SLACK_S = 1.5        # generous: machines are shared and noisy
 
 
@@ -63,8 +64,9 @@ def test_budget(env, pg, visible):
     st, _, b, took = search(env, "bob", q=HEAVY)
     eq(st, 200, "a search that runs out of time is answered 200")
     ok(b.get("partial") is True and b.get("more") is True, "saying partial and more", b)
-    ok(took < BUDGET_MS / 1000 + SLACK_S,
-       "within its budget of %d ms and some slack (%.2f s)" % (BUDGET_MS, took))
+    budget = PG_BUDGET_MS if pg else BUDGET_MS
+    ok(took < budget / 1000 + SLACK_S,
+       "within its budget of %d ms and some slack (%.2f s)" % (budget, took))
     ids = [e["id"] for e in b.get("events", [])]
     eq(ids, visible[:len(ids)], "what it found are the newest matches, none skipped")
     if not pg:   # SQLite stops between rows; PostgreSQL cancels the statement
@@ -163,7 +165,7 @@ def main(store_url=None, pg=None, db=None):
         t = time.monotonic()
         fill(env, pg, db)
         diag("%d messages written in %.1f s" % (N, time.monotonic() - t))
-        restart(env, search_timeout_ms=BUDGET_MS)
+        restart(env, search_timeout_ms=PG_BUDGET_MS if pg else BUDGET_MS)
         visible = [env.api("carol", "POST", "/v1/messages", body={"room": "all", "text": HEAVY + w})[2]["id"]
                    for w in (" first", " needle", " third")][::-1]
         test_budget(env, pg, visible)
