@@ -29,8 +29,12 @@
  * are kept per session key (by the SHA-256 of the decoded key, exactly as
  * it is looked up) and per API key (likewise), each digest taken after a
  * prefix naming its kind (AUTH_DOMAIN_*), so a session key and an API key
- * of the same text are two entries, for cfg->auth_cache_seconds, positive
- * ones and "no such session" alike, so a flood of replayed dead cookies
+ * of the same text are two entries, and after the settings the answer
+ * depends on (Galaxy's database, session_duration, use_remote_user,
+ * avatars), so that processes restarted with others do not take answers
+ * made under the old ones (a user without the gravatar hash just turned
+ * on, one let in by use_remote_user just turned off). An answer is kept
+ * for cfg->auth_cache_seconds, positive ones and "no such session" alike, so a flood of replayed dead cookies
  * or keys costs one query per key per window. Not per cookie text: Galaxy decodes upper-case hex and
  * strips any number of leading '!', so one session has many cookie values
  * (extra "!" blocks in front, hex case), and keyed by them one cookie could
@@ -94,6 +98,9 @@ struct auth {
 	pthread_cond_t freed;     /* a pool handle was given back */
 	struct galaxydb *pool[AUTH_POOL_SIZE];
 	int busy[AUTH_POOL_SIZE];
+	char *settings;           /* what Galaxy's answers depend on (auth_new): part of
+	                           * each cache id, so that answers cached under other
+	                           * settings (before a restart) are not this process's */
 	unsigned char bootstrap[CFG_BOOTSTRAP_KEYS][32];   /* SHA-256 of keys of no user */
 	size_t n_bootstrap;
 };
@@ -142,6 +149,14 @@ int auth_new(const struct cfg *cfg, enum auth_galaxy galaxy, struct auth **out, 
 	}
 	if (why[0])
 		log_warning("auth cache: %s; this process keeps its own", why);
+	if (asprintf(&a->settings, "%s\n%s\n%d %d %d\n", cfg_galaxy_database(cfg),
+	             cfg->galaxy_root ? cfg->galaxy_root : "", cfg->session_duration,
+	             cfg->use_remote_user, cfg->avatars == CFG_AVATARS_GRAVATAR) < 0) {
+		a->settings = NULL;
+		snprintf(err, errlen, "out of memory");
+		auth_free(a);
+		return -1;
+	}
 	if (!(a->watch = cookiewatch_open(cfg))) {
 		snprintf(err, errlen, "out of memory");
 		auth_free(a);
@@ -183,6 +198,7 @@ void auth_free(struct auth *a)
 	cardcache_free(a->cards);
 	EVP_MD_free(a->sha256);
 	galaxyhelper_free(a->helper);
+	free(a->settings);
 	dburl_free(&a->url);
 	pthread_cond_destroy(&a->freed);
 	pthread_mutex_destroy(&a->lock);
@@ -254,14 +270,17 @@ static enum auth_result auth_answer(struct auth *a, const char *domain, auth_loo
                                     enum metrics_counter query, const char *key, int may_ask,
                                     struct user *user, long long *fresh_ms, char *err, size_t errlen)
 {
-	char text[sizeof AUTH_DOMAIN_SESSION + SESSION_KEY_MAX];
 	unsigned char id[32];
 	enum auth_result res;
-	int n = snprintf(text, sizeof text, "%s%s", domain, key);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int digested = md && EVP_DigestInit_ex(md, a->sha256, NULL) &&
+	               EVP_DigestUpdate(md, domain, strlen(domain)) &&
+	               EVP_DigestUpdate(md, a->settings, strlen(a->settings)) &&
+	               EVP_DigestUpdate(md, key, strlen(key)) && EVP_DigestFinal_ex(md, id, NULL);
 
+	EVP_MD_CTX_free(md);
 	*fresh_ms = 0;
-	if (n < 0 || (size_t)n >= sizeof text ||
-	    !EVP_Digest(text, (size_t)n, id, NULL, a->sha256, NULL)) {
+	if (!digested) {
 		snprintf(err, errlen, "SHA-256 failed");
 		return AUTH_UNAVAILABLE;
 	}
