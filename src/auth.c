@@ -98,9 +98,9 @@ struct auth {
 	pthread_cond_t freed;     /* a pool handle was given back */
 	struct galaxydb *pool[AUTH_POOL_SIZE];
 	int busy[AUTH_POOL_SIZE];
-	char *settings;           /* what Galaxy's answers depend on (auth_new): part of
-	                           * each cache id, so that answers cached under other
-	                           * settings (before a restart) are not this process's */
+	unsigned char answers[32];   /* SHA-256 of cfg_galaxy_answers(): part of each
+	                              * cache id, so that answers cached under other
+	                              * settings (before a restart) are not this process's */
 	unsigned char bootstrap[CFG_BOOTSTRAP_KEYS][32];   /* SHA-256 of keys of no user */
 	size_t n_bootstrap;
 };
@@ -149,11 +149,11 @@ int auth_new(const struct cfg *cfg, enum auth_galaxy galaxy, struct auth **out, 
 	}
 	if (why[0])
 		log_warning("auth cache: %s; this process keeps its own", why);
-	if (asprintf(&a->settings, "%s\n%s\n%d %d %d\n", cfg_galaxy_database(cfg),
-	             cfg->galaxy_root ? cfg->galaxy_root : "", cfg->session_duration,
-	             cfg->use_remote_user, cfg->avatars == CFG_AVATARS_GRAVATAR) < 0) {
-		a->settings = NULL;
-		snprintf(err, errlen, "out of memory");
+	char *answers = cfg_galaxy_answers(cfg);
+	int digested = answers && EVP_Digest(answers, strlen(answers), a->answers, NULL, a->sha256, NULL);
+	free(answers);
+	if (!digested) {
+		snprintf(err, errlen, answers ? "SHA-256 failed" : "out of memory");
 		auth_free(a);
 		return -1;
 	}
@@ -198,7 +198,6 @@ void auth_free(struct auth *a)
 	cardcache_free(a->cards);
 	EVP_MD_free(a->sha256);
 	galaxyhelper_free(a->helper);
-	free(a->settings);
 	dburl_free(&a->url);
 	pthread_cond_destroy(&a->freed);
 	pthread_mutex_destroy(&a->lock);
@@ -270,17 +269,20 @@ static enum auth_result auth_answer(struct auth *a, const char *domain, auth_loo
                                     enum metrics_counter query, const char *key, int may_ask,
                                     struct user *user, long long *fresh_ms, char *err, size_t errlen)
 {
+	char text[sizeof AUTH_DOMAIN_SESSION + sizeof a->answers + SESSION_KEY_MAX];
+	size_t dn = strlen(domain), kn = strlen(key);
 	unsigned char id[32];
 	enum auth_result res;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int digested = md && EVP_DigestInit_ex(md, a->sha256, NULL) &&
-	               EVP_DigestUpdate(md, domain, strlen(domain)) &&
-	               EVP_DigestUpdate(md, a->settings, strlen(a->settings)) &&
-	               EVP_DigestUpdate(md, key, strlen(key)) && EVP_DigestFinal_ex(md, id, NULL);
 
-	EVP_MD_CTX_free(md);
 	*fresh_ms = 0;
-	if (!digested) {
+	if (dn + sizeof a->answers + kn > sizeof text) {
+		snprintf(err, errlen, "SHA-256 failed");
+		return AUTH_UNAVAILABLE;
+	}
+	memcpy(text, domain, dn);
+	memcpy(text + dn, a->answers, sizeof a->answers);
+	memcpy(text + dn + sizeof a->answers, key, kn);
+	if (!EVP_Digest(text, dn + sizeof a->answers + kn, id, NULL, a->sha256, NULL)) {
 		snprintf(err, errlen, "SHA-256 failed");
 		return AUTH_UNAVAILABLE;
 	}

@@ -593,6 +593,17 @@ const char *cfg_galaxy_database(const struct cfg *cfg)
 	return cfg->database_connection ? cfg->database_connection : GALAXY_DEFAULT_DATABASE;
 }
 
+char *cfg_galaxy_answers(const struct cfg *cfg)
+{
+	char *t;
+
+	if (asprintf(&t, "%s\n%s\n%d %d %d\n", cfg_galaxy_database(cfg),
+	             cfg->galaxy_root ? cfg->galaxy_root : "", cfg->session_duration,
+	             cfg->use_remote_user, cfg->avatars == CFG_AVATARS_GRAVATAR) < 0)
+		return NULL;
+	return t;
+}
+
 const char *cfg_key_name(size_t i)
 {
 	return i < CFG_NKEYS ? cfg_keys[i].name : NULL;

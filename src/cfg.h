@@ -125,4 +125,11 @@ const char *cfg_key_name(size_t i);
 /* Galaxy's database for cfg: database_connection, else Galaxy's default. */
 const char *cfg_galaxy_database(const struct cfg *cfg);
 
+/* What Galaxy's answers about a user depend on, as one text: Galaxy's
+ * database, galaxy_root, session_duration, use_remote_user and whether
+ * users carry gravatar hashes. Part of the auth cache's ids (auth.c) and
+ * of what a galaxy helper must have been started with (galaxyhelper_wire.c).
+ * Caller frees; NULL on ENOMEM. */
+char *cfg_galaxy_answers(const struct cfg *cfg);
+
 #endif

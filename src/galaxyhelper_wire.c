@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -29,10 +30,14 @@ int galaxyhelper_paths(const struct cfg *cfg, galaxyhelper_addr *addr, char *loc
 
 void galaxyhelper_settings(const struct cfg *cfg, char out[GALAXYHELPER_SETTINGS_MAX])
 {
-	snprintf(out, GALAXYHELPER_SETTINGS_MAX, "%s %zu %zu\n%s\n%s\n%d %d %d", PACKAGE_VERSION,
+	char *answers = cfg_galaxy_answers(cfg);
+
+	/* out of memory: a text unlike a helper's, which then leaves for a
+	 * new one: a start more, never an answer made under other settings */
+	snprintf(out, GALAXYHELPER_SETTINGS_MAX, "%s %zu %zu\n%s", PACKAGE_VERSION,
 	         sizeof(struct galaxyhelper_request), sizeof(struct galaxyhelper_answer),
-	         cfg_galaxy_database(cfg), cfg->galaxy_root ? cfg->galaxy_root : "",
-	         cfg->session_duration, cfg->use_remote_user, cfg->avatars == CFG_AVATARS_GRAVATAR);
+	         answers ? answers : "(out of memory)");
+	free(answers);
 }
 
 int galaxyhelper_exe(char *out, size_t outlen)
