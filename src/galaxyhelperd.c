@@ -83,6 +83,14 @@ static void galaxyhelper_answer(struct galaxydb *db, const struct galaxyhelper_r
 	an->result = res;
 }
 
+/* Makes s leave: its threads end within a second, and its socket goes at
+ * once (once), so that the next client starts a new helper. */
+static void galaxyhelper_leave(struct galaxyhelper_server *s)
+{
+	if (!atomic_exchange(&s->leaving, 1))
+		unlink(s->addr.sun_path);
+}
+
 /* One connection: its question, answered (or dropped when it is not one
  * of this user's processes, or not a question). */
 static void galaxyhelper_serve(struct galaxyhelper_thread *t, int fd)
@@ -106,8 +114,7 @@ static void galaxyhelper_serve(struct galaxyhelper_thread *t, int fd)
 	an.magic = GALAXYHELPER_MAGIC;
 	if (strcmp(rq.settings, s->settings) != 0) {
 		/* a client of another build or configuration: it starts its own */
-		if (!atomic_exchange(&s->leaving, 1))
-			unlink(s->addr.sun_path);
+		galaxyhelper_leave(s);
 		an.result = GALAXYHELPER_OTHER;
 	} else {
 		galaxyhelper_answer(t->db, &rq, &an);
@@ -160,11 +167,10 @@ static int galaxyhelper_run(struct galaxyhelper_server *s)
 		nanosleep(&second, NULL);
 		if (monotime_ms() - atomic_load(&s->last_ms) > cfg->galaxy_helper_idle * 1000LL ||
 		    galaxyhelper_exe(exe, sizeof exe) < 0)
-			if (!atomic_exchange(&s->leaving, 1))
-				unlink(s->addr.sun_path);
+			galaxyhelper_leave(s);
 	}
 	if (!n)
-		unlink(s->addr.sun_path);
+		galaxyhelper_leave(s);
 	while (n--) {
 		pthread_join(t[n].tid, NULL);
 		galaxydb_free(t[n].db);
