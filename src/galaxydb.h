@@ -6,8 +6,9 @@
  * One interface, two implementations (galaxydb_pg.c, galaxydb_sqlite.c).
  * A handle is one connection: not for concurrent use by several threads
  * (auth.c keeps a small pool), or a way to the host's helper process that
- * asks for the processes the web server starts (galaxyhelper.h). Connections are made lazily and remade after
- * a failure, so a database that comes back is used again by itself.
+ * asks for the processes the web server starts (galaxyhelper.h).
+ * Connections are made lazily and remade after a failure, so a database
+ * that comes back is used again by itself.
  */
 #ifndef GC_GALAXYDB_H
 #define GC_GALAXYDB_H
