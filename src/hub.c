@@ -1,7 +1,8 @@
 /*
  * hub.c - this process's waiting long polls and the thread that completes
- * them (see hub.h). One store read per change of the store's counter, then
- * fan-out from memory. The ring holds events as the store reads them now:
+ * them (see hub.h). One read of the new events per change of the store's
+ * counter (from the host's ring of new events when it has them, else from
+ * the store), then fan-out from memory. The ring holds events as the store reads them now:
  * a removal or an edit rewrites the events of the ring that show its
  * message's text.
  */
@@ -402,9 +403,12 @@ static void *hub_main(void *arg)
 	struct hub_done_list dl = { 0 };
 	char err[256];
 
-	/* The store is read when its change counter moved, when the last read
-	 * failed, and every HUB_REREAD_MS in case a writer died between its
-	 * commit and its wakeup: an idle hub sends almost no query. */
+	/* The new events are read when the store's change counter moved,
+	 * from the host's ring of them (store_events_recent) when it has
+	 * them, else from the store; the store itself when the ring says to,
+	 * when the last read failed, and every HUB_REREAD_MS in case a writer
+	 * died between its commit and its wakeup: an idle hub sends almost no
+	 * query. */
 	unsigned read_seq = 0;
 	long long read_at = 0, logged_at = 0, flushed_at = monotime_ms();
 	int stale = 1, failing = 0;
@@ -429,20 +433,27 @@ static void *hub_main(void *arg)
 		if (monotime_ms() - read_at >= HUB_REREAD_MS)
 			stale = 1;
 		while (stale || seq != read_seq) {
+			enum store_recent got;
+
 			evs.n = 0;
-			read_at = monotime_ms();
-			if (store_events_all(h->st, last, HUB_BATCH, &evs, err, sizeof err) != STORE_OK) {
-				/* once per HUB_ERROR_LOG_MS while the store is away */
-				if (!failing || read_at - logged_at >= HUB_ERROR_LOG_MS) {
-					log_error("hub: reading new events: %s", err);
-					logged_at = read_at;
+			if (!stale) {
+				got = store_events_recent(h->st, last, HUB_BATCH, &evs);
+			} else {
+				read_at = monotime_ms();
+				if (store_events_all(h->st, last, HUB_BATCH, &evs, err, sizeof err) != STORE_OK) {
+					/* once per HUB_ERROR_LOG_MS while the store is away */
+					if (!failing || read_at - logged_at >= HUB_ERROR_LOG_MS) {
+						log_error("hub: reading new events: %s", err);
+						logged_at = read_at;
+					}
+					failing = stale = 1;
+					break;
 				}
-				failing = stale = 1;
-				break;
+				if (failing)
+					log_info("hub: reading new events again");
+				failing = 0;
+				got = evs.n < HUB_BATCH ? STORE_RECENT_ALL : STORE_RECENT_MORE;
 			}
-			if (failing)
-				log_info("hub: reading new events again");
-			failing = 0;
 			pthread_mutex_lock(&h->lock);
 			for (size_t i = 0; i < evs.n; i++)
 				hub_ring_push(h, &evs.v[i]);
@@ -451,10 +462,9 @@ static void *hub_main(void *arg)
 			last = h->last_id;
 			pthread_mutex_unlock(&h->lock);
 			hub_deliver(&dl);
-			if (evs.n < HUB_BATCH) {
-				stale = 0;
+			stale = got == STORE_RECENT_ASK;
+			if (got == STORE_RECENT_ALL)
 				read_seq = seq;
-			}
 		}
 		store_events_clear(&evs);
 

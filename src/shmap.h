@@ -1,7 +1,7 @@
 /*
  * shmap.h - a file of fixed size mapped MAP_SHARED: state that every
- * galaxy-chat process of a host shares (the rate limits, the auth cache),
- * with one lock for its writers.
+ * galaxy-chat process of a host shares (the rate limits, the auth cache,
+ * the ring of new events), with one lock for its writers.
  *
  * The file lives beside a file store as "<store>-<suffix>", else in
  * /dev/shm. A zero-filled file must be valid and empty for its users, so

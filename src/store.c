@@ -341,6 +341,14 @@ enum store_result store_events_all(struct store *st, long long since, int limit,
 	return STORE_OK;
 }
 
+enum store_recent store_events_recent(struct store *st, long long since, int limit,
+                                      struct store_events *out)
+{
+	if (!st->drv->events_recent)
+		return STORE_RECENT_ASK;
+	return st->drv->events_recent(st, since, store_clamp(limit), out);
+}
+
 enum store_result store_max_id(struct store *st, long long *id, char *err, size_t errlen)
 {
 	if (st->drv->max_id(st, id) < 0)

@@ -229,6 +229,21 @@ enum store_result store_events_visible(struct store *st, long long user_id,
 enum store_result store_events_all(struct store *st, long long since, int limit,
                                    struct store_events *out, char *err, size_t errlen);
 
+/* What store_events_recent() gave. */
+enum store_recent {
+	STORE_RECENT_ALL,    /* every event committed after since, as far as the host knows */
+	STORE_RECENT_MORE,   /* limit reached: more may follow */
+	STORE_RECENT_ASK     /* store_events_all() must say what follows the last appended */
+};
+
+/* Appends to out the events with id > since, oldest first, at most limit,
+ * from the newest events the host's processes share (a SQLite store's
+ * "<store>-events", evring.h) without reading the store: the hub's read
+ * when the store's counter moved. A store with none shared answers
+ * STORE_RECENT_ASK at once. */
+enum store_recent store_events_recent(struct store *st, long long since, int limit,
+                                      struct store_events *out);
+
 /* The newest event id (0 for an empty store). */
 enum store_result store_max_id(struct store *st, long long *id, char *err, size_t errlen);
 

@@ -183,6 +183,10 @@ struct store_driver {
 	int (*max_id)(struct store *st, long long *id);
 	/* appends the events with id > since, oldest first, at most limit */
 	int (*events_after)(struct store *st, long long since, int limit, struct store_events *out);
+	/* appends the events with id > since the host's processes share, as
+	 * store_events_recent() says; NULL for a driver that shares none */
+	enum store_recent (*events_recent)(struct store *st, long long since, int limit,
+	                                   struct store_events *out);
 	/* appends the events with id > since user_id may see (store_event_visible),
 	 * oldest first, at most limit: the poll's scan, tuned per dialect */
 	int (*events_visible)(struct store *st, long long user_id, long long since, int limit,

@@ -294,21 +294,27 @@ static json_object *store_row_json(const struct store_row *r, enum event_type ty
 	return o;
 }
 
-int store_rows_event_push(struct store_events *out, const struct store_row *r)
+struct store_event *store_events_next(struct store_events *evs)
 {
-	struct store_event *ev;
-	json_object *o;
-
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 16;
-		struct store_event *v = realloc(out->v, cap * sizeof *v);
+	if (evs->n == evs->cap) {
+		size_t cap = evs->cap ? evs->cap * 2 : 16;
+		struct store_event *v = realloc(evs->v, cap * sizeof *v);
 
 		if (!v)
-			return -1;
-		out->v = v;
-		out->cap = cap;
+			return NULL;
+		evs->v = v;
+		evs->cap = cap;
 	}
-	ev = &out->v[out->n];
+	return &evs->v[evs->n];
+}
+
+int store_rows_event_push(struct store_events *out, const struct store_row *r)
+{
+	struct store_event *ev = store_events_next(out);
+	json_object *o;
+
+	if (!ev)
+		return -1;
 	ev->id = r->id;
 	ev->type = store_event_type(str(r->type));
 	ev->user_id = r->user_id;

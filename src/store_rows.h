@@ -71,6 +71,10 @@ struct store_row {
  * memory (out unchanged). */
 int store_rows_event_push(struct store_events *out, const struct store_row *r);
 
+/* Room for one more event at evs->v[evs->n] (the caller fills it and
+ * counts it), or NULL when out of memory. */
+struct store_event *store_events_next(struct store_events *evs);
+
 /* Appends the event r, matched by a search, to the JSON array out, with
  * the "fragments" of marked (its text with search.h's markers around the
  * matches). 0, or -1 when out of memory. */

@@ -306,7 +306,10 @@ static int sqls_event_add(struct store *base, const struct store_new_event *ev, 
 		sqlite3_bind_null(s, 12);
 	bind_id_or_null(s, 13, ev->seq);
 	sqlite3_bind_text(s, 14, ev->mentions, -1, SQLITE_STATIC);
-	return sqls_int(s, id) == 1 ? 0 : -1;
+	if (sqls_int(s, id) != 1)
+		return -1;
+	sqls_ring_note(st, *id);
+	return 0;
 }
 
 static int sqls_event_by_client(struct store *base, long long user_id, const char *client_id,
@@ -804,6 +807,7 @@ const struct store_driver store_sqlite_driver = {
 	.event_target = sqls_event_target, .thread_find = sqls_thread_find,
 	.event_mark_deleted = sqls_event_mark_deleted,
 	.max_id = sqls_max_id, .events_after = sqls_events_after,
+	.events_recent = sqls_events_recent,
 	.events_visible = sqls_events_visible, .history = sqls_history,
 	.event_get = sqls_event_get, .thread = sqls_thread, .direct_history = sqls_direct_history,
 	.open_questions = sqls_open_questions,

@@ -11,7 +11,9 @@
  * Every write runs in BEGIN IMMEDIATE, so checks and inserts in one call
  * see no other writer between them, and SQLite's single writer hands out
  * event ids that become visible in id order. After each commit that stored
- * an event the writer bumps the shared counter in "<store>-wake" (wake.c).
+ * an event the writer puts its events in the host's ring ("<store>-events",
+ * store_sqlite_ring.c) and bumps the shared counter in "<store>-wake"
+ * (wake.c).
  *
  * The schema is for people as much as for us: readable UTC text times,
  * usernames copied into events, a chat_log view and the admin views, and
@@ -27,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "evring.h"
 #include "monotime.h"
 #include "store_sqlite_conn.h"
 #include "wake.h"
@@ -146,6 +149,7 @@ int sqls_begin(struct store *base)
 		return -1;
 	}
 	st->write_seq = wake_write_seq(st->wake);
+	st->txn_first = st->txn_last = 0;
 	return sqls_exec(sqls_stmt(st, S_BEGIN));
 }
 
@@ -157,8 +161,9 @@ void sqls_rollback(struct store *base)
 	wake_write_done(st->wake);
 }
 
-/* Commits, lets writers waiting for the lock try again, and wakes the
- * waiting polls of every process if an event was stored. */
+/* Commits, lets writers waiting for the lock try again, and, if an event
+ * was stored, puts the events in the host's ring and wakes the waiting
+ * polls of every process. */
 int sqls_commit(struct store *base, int stored)
 {
 	struct sqls *st = sqls(base);
@@ -166,8 +171,10 @@ int sqls_commit(struct store *base, int stored)
 	if (sqls_exec(sqls_stmt(st, S_COMMIT)) < 0)
 		return -1;
 	wake_write_done(st->wake);
-	if (stored)
+	if (stored) {
+		sqls_ring_publish(st);
 		wake_bump(st->wake);
+	}
 	return 0;
 }
 
@@ -323,6 +330,7 @@ int sqls_open(const struct store_driver *drv, const char *path, struct store **o
 	sqlite3_stmt *s = NULL;
 	struct stat sb;
 	const char *mode = NULL;
+	long long max_id = 0;
 
 	*out = NULL;
 	if (store_check_dir(path, err, errlen) < 0)
@@ -371,6 +379,9 @@ int sqls_open(const struct store_driver *drv, const char *path, struct store **o
 		goto fail;
 	if (store_migrate(st, err, errlen) < 0)
 		goto fail_msg;
+	if (sqls_int(sqls_stmt(st, S_MAX_ID), &max_id) < 0)
+		goto fail;
+	sqls_ring_open(st, sb.st_mode & 0666, max_id);
 	*out = &st->base;
 	return 0;
 
@@ -410,6 +421,7 @@ void sqls_close(struct store *base)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	wake_close(st->wake);
+	evring_close(st->ring);
 	if (st->notify_fd >= 0)
 		close(st->notify_fd);   /* and with it the lock */
 	free(st->path);
