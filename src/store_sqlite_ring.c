@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "evring.h"
+#include "log.h"
 #include "store_sqlite_conn.h"
 #include "wake.h"
 
@@ -24,9 +25,15 @@ void sqls_ring_open(struct sqls *st, mode_t mode, long long max_id)
 {
 	char path[4096], err[256];
 
+	static int warned;   /* once per process: every connection would say it */
+
 	snprintf(path, sizeof path, "%s-events", st->path);
-	if (evring_open(path, mode, max_id, &st->ring, err, sizeof err) < 0)
+	if (evring_open(path, mode, max_id, &st->ring, err, sizeof err) < 0) {
 		st->ring = NULL;   /* only slower: every read asks the store */
+		if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+			log_warning("store %s: no ring of new events (%s): each process reads them "
+			            "from the store", st->path, err);
+	}
 	st->unpublished = sqls_unpublished(st);
 }
 
