@@ -10,7 +10,7 @@
  * to the store whenever the ring cannot vouch for what follows (an event
  * too big for a slot, a slot overwritten or being written, a gap behind a
  * newer event, or a writer that does not publish: see the driver's
- * events_recent in store_sqlite.c).
+ * events_recent in store_sqlite_ring.c).
  *
  * Slot i holds the event whose id is i modulo the ring's size. Each slot
  * is a seqlock: a writer makes its sequence odd (taking it with a

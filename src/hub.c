@@ -2,9 +2,9 @@
  * hub.c - this process's waiting long polls and the thread that completes
  * them (see hub.h). One read of the new events per change of the store's
  * counter (from the host's ring of new events when it has them, else from
- * the store), then fan-out from memory. The ring holds events as the store reads them now:
- * a removal or an edit rewrites the events of the ring that show its
- * message's text.
+ * the store), then fan-out from memory. The ring holds events as the store
+ * reads them now: a removal or an edit rewrites the events of the ring
+ * that show its message's text.
  */
 #include <errno.h>
 #include <pthread.h>
