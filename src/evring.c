@@ -43,7 +43,7 @@ struct evring_slot {
 	char bytes[];             /* the room (room_len bytes) then the JSON */
 };
 
-#define EVRING_ROOM_FOR (EVRING_SLOT_BYTES - sizeof(struct evring_slot))
+#define EVRING_DATA_BYTES (EVRING_SLOT_BYTES - sizeof(struct evring_slot))   /* room and JSON */
 #define EVRING_FILE_BYTES ((size_t)EVRING_HEAD_BYTES + (size_t)EVRING_SLOTS * EVRING_SLOT_BYTES)
 
 struct evring {
@@ -136,7 +136,7 @@ static void evring_put_one(struct evring *r, const struct store_event *ev, uint3
 	s->reply_to = ev->reply_to;
 	s->ts_ms = ev->ts_ms;
 	s->room_len = ev->room ? (int32_t)room : -1;
-	if (room + json > EVRING_ROOM_FOR) {
+	if (room + json > EVRING_DATA_BYTES) {
 		s->json_len = EVRING_TOO_BIG;
 	} else {
 		s->json_len = (uint32_t)json;
@@ -177,7 +177,7 @@ static int evring_copy(const struct evring_slot *s, const struct evring_slot *h,
 {
 	size_t room = h->room_len < 0 ? 0 : (size_t)h->room_len;
 
-	if (room > EVRING_ROOM_FOR || h->json_len > EVRING_ROOM_FOR - room)
+	if (room > EVRING_DATA_BYTES || h->json_len > EVRING_DATA_BYTES - room)
 		return -1;
 	*ev = (struct store_event){
 		.id = h->id, .type = (enum event_type)h->type, .user_id = h->user_id,
@@ -194,7 +194,8 @@ static int evring_copy(const struct evring_slot *s, const struct evring_slot *h,
 	return 0;
 }
 
-enum evring_got evring_get(struct evring *r, long long since, int limit, struct store_events *out)
+enum store_recent evring_get(struct evring *r, long long since, int limit,
+                             struct store_events *out)
 {
 	uint32_t generation = __atomic_load_n(&r->head->generation, __ATOMIC_ACQUIRE);
 
@@ -204,29 +205,29 @@ enum evring_got evring_get(struct evring *r, long long since, int limit, struct 
 		struct store_event ev;
 
 		if (seq & 1)
-			return EVRING_ASK;
+			return STORE_RECENT_ASK;
 		memcpy(&h, s, sizeof h);
 		if (h.generation != generation || h.id < id) {
 			/* not put yet: the end, unless a newer event is in */
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq ||
 			    __atomic_load_n(&r->head->newest, __ATOMIC_ACQUIRE) >= id)
-				return EVRING_ASK;
-			return EVRING_ALL;
+				return STORE_RECENT_ASK;
+			return STORE_RECENT_ALL;
 		}
 		if (h.id > id || h.json_len == EVRING_TOO_BIG)
-			return EVRING_ASK;
+			return STORE_RECENT_ASK;
 		struct store_event *to = store_events_next(out);
 		if (!to || evring_copy(s, &h, &ev) < 0)
-			return EVRING_ASK;
+			return STORE_RECENT_ASK;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq) {
 			free(ev.room);
 			free(ev.json);
-			return EVRING_ASK;
+			return STORE_RECENT_ASK;
 		}
 		*to = ev;
 		out->n++;
 	}
-	return EVRING_MORE;
+	return STORE_RECENT_MORE;
 }

@@ -52,14 +52,10 @@ void evring_put(struct evring *r, const struct store_event *evs, size_t n);
 void evring_published(struct evring *r);
 unsigned evring_publications(const struct evring *r);
 
-enum evring_got {
-	EVRING_ALL,     /* every event published after since was appended */
-	EVRING_MORE,    /* limit reached: more may follow */
-	EVRING_ASK      /* the store must say what follows the last appended */
-};
-
 /* Appends to out copies of the events after since, oldest first, at most
- * limit (out of memory: EVRING_ASK). */
-enum evring_got evring_get(struct evring *r, long long since, int limit, struct store_events *out);
+ * limit, and says what they are as store_events_recent() does (out of
+ * memory: STORE_RECENT_ASK). */
+enum store_recent evring_get(struct evring *r, long long since, int limit,
+                             struct store_events *out);
 
 #endif

@@ -379,7 +379,7 @@ int sqls_open(const struct store_driver *drv, const char *path, struct store **o
 		goto fail;
 	if (store_migrate(st, err, errlen) < 0)
 		goto fail_msg;
-	if (sqls_int(sqls_stmt(st, S_MAX_ID), &max_id) < 0)
+	if (drv->max_id(&st->base, &max_id) < 0)
 		goto fail;
 	sqls_ring_open(st, sb.st_mode & 0666, max_id);
 	*out = &st->base;

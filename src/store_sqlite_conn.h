@@ -26,7 +26,8 @@ struct sqls {
 	struct wake *wake;
 	struct evring *ring;           /* "<store>-events", NULL: none (store_sqlite_ring.c) */
 	long long txn_first, txn_last; /* the events this write transaction stored, 0: none */
-	unsigned unpublished;          /* sqls_unpublished() when last looked at */
+	unsigned unpublished;          /* the wake counter's lead over the ring's
+	                                * publications when last looked at */
 	int notify_fd;                 /* "<store>-notify", locked by notify's run; -1 */
 	unsigned write_seq;            /* wake's write counter before this
 	                                * connection last tried to lock */
@@ -87,12 +88,11 @@ int sqls_commit(struct store *base, int stored);
 /* The ring of new events (store_sqlite_ring.c): opened beside the store
  * (mode its mode, max_id its newest id; a ring that cannot be had leaves
  * st->ring NULL: slower, not wrong); each event stored noted; the
- * transaction's events put in it after its commit; the wake counter's
- * moves not matched by a publication; and the driver's events_recent. */
+ * transaction's events (noted since sqls_begin) put in it after its
+ * commit; and the driver's events_recent. */
 void sqls_ring_open(struct sqls *st, mode_t mode, long long max_id);
 void sqls_ring_note(struct sqls *st, long long id);
 void sqls_ring_publish(struct sqls *st);
-unsigned sqls_unpublished(const struct sqls *st);
 enum store_recent sqls_events_recent(struct store *base, long long since, int limit,
                                      struct store_events *out);
 

@@ -21,11 +21,21 @@
 #include "store_sqlite_conn.h"
 #include "wake.h"
 
+/* How far the wake counter moved beyond the publications. */
+static unsigned sqls_unpublished(const struct sqls *st)
+{
+	/* publications first: a commit counts its publication before it
+	 * moves the wake counter, so between the two loads only a commit
+	 * wholly in between can make the difference look larger */
+	unsigned published = st->ring ? evring_publications(st->ring) : 0;
+
+	return wake_seq(st->wake) - published;
+}
+
 void sqls_ring_open(struct sqls *st, mode_t mode, long long max_id)
 {
-	char path[4096], err[256];
-
 	static int warned;   /* once per process: every connection would say it */
+	char path[4096], err[256];
 
 	snprintf(path, sizeof path, "%s-events", st->path);
 	if (evring_open(path, mode, max_id, &st->ring, err, sizeof err) < 0) {
@@ -35,16 +45,6 @@ void sqls_ring_open(struct sqls *st, mode_t mode, long long max_id)
 			            "from the store", st->path, err);
 	}
 	st->unpublished = sqls_unpublished(st);
-}
-
-unsigned sqls_unpublished(const struct sqls *st)
-{
-	/* publications first: a commit counts its publication before it
-	 * moves the wake counter, so between the two loads only a commit
-	 * wholly in between can make the difference look larger */
-	unsigned published = st->ring ? evring_publications(st->ring) : 0;
-
-	return wake_seq(st->wake) - published;
 }
 
 void sqls_ring_note(struct sqls *st, long long id)
@@ -79,7 +79,6 @@ void sqls_ring_publish(struct sqls *st)
 	store_events_clear(&evs);
 	if (st->ring && whole)
 		evring_published(st->ring);
-	st->txn_first = st->txn_last = 0;
 }
 
 enum store_recent sqls_events_recent(struct store *base, long long since, int limit,
@@ -92,12 +91,5 @@ enum store_recent sqls_events_recent(struct store *base, long long since, int li
 		st->unpublished = unpublished;
 		return STORE_RECENT_ASK;
 	}
-	switch (evring_get(st->ring, since, limit, out)) {
-	case EVRING_ALL:
-		return STORE_RECENT_ALL;
-	case EVRING_MORE:
-		return STORE_RECENT_MORE;
-	default:
-		return STORE_RECENT_ASK;
-	}
+	return evring_get(st->ring, since, limit, out);
 }

@@ -100,21 +100,21 @@ static void test_ring(void)
 		return;
 	}
 	ok(stat(ring_path, &sb) == 0 && (sb.st_mode & 07777) == 0640, "with the store's mode");
-	is_int(evring_get(r, 0, 100, &got), EVRING_ALL, "an empty ring: every event (none)");
+	is_int(evring_get(r, 0, 100, &got), STORE_RECENT_ALL, "an empty ring: every event (none)");
 	is_int((long long)got.n, 0, "none");
 
 	put_range(r, 1, 3, 0);
 	is_int(evring_publications(r), 3, "each commit counted");
-	is_int(evring_get(r, 0, 100, &got), EVRING_ALL, "three put: all of them");
+	is_int(evring_get(r, 0, 100, &got), STORE_RECENT_ALL, "three put: all of them");
 	is_int((long long)got.n, 3, "three");
 	for (size_t i = 0; i < got.n; i++)
 		whole &= got.v[i].id == (long long)i + 1 && event_whole(&got.v[i]);
 	ok(whole, "each with every field and its JSON as put");
 	store_events_clear(&got);
-	is_int(evring_get(r, 0, 2, &got), EVRING_MORE, "a limit of two: more follow");
+	is_int(evring_get(r, 0, 2, &got), STORE_RECENT_MORE, "a limit of two: more follow");
 	is_int((long long)got.n, 2, "two given");
 	store_events_clear(&got);
-	is_int(evring_get(r, 3, 100, &got), EVRING_ALL, "after the newest: nothing more");
+	is_int(evring_get(r, 3, 100, &got), STORE_RECENT_ALL, "after the newest: nothing more");
 	is_int((long long)got.n, 0, "none");
 
 	/* too big for a slot: the events before it, then the store's turn */
@@ -122,27 +122,27 @@ static void test_ring(void)
 	evring_put(r, &big, 1);
 	event_free(&big);
 	put_range(r, 5, 5, 0);
-	is_int(evring_get(r, 2, 100, &got), EVRING_ASK, "an event too big for its slot: ask the store");
+	is_int(evring_get(r, 2, 100, &got), STORE_RECENT_ASK, "an event too big for its slot: ask the store");
 	ok(got.n == 1 && got.v[0].id == 3, "after the events before it");
 	store_events_clear(&got);
-	is_int(evring_get(r, 4, 100, &got), EVRING_ALL, "past it, the ring again");
+	is_int(evring_get(r, 4, 100, &got), STORE_RECENT_ALL, "past it, the ring again");
 	ok(got.n == 1 && got.v[0].id == 5 && event_whole(&got.v[0]), "with the event after it");
 	store_events_clear(&got);
 
 	/* a gap: 7 put before 6 (a writer between its commit and its put) */
 	put_range(r, 7, 7, 0);
-	is_int(evring_get(r, 5, 100, &got), EVRING_ASK, "a newer event put, the next not: ask the store");
+	is_int(evring_get(r, 5, 100, &got), STORE_RECENT_ASK, "a newer event put, the next not: ask the store");
 	is_int((long long)got.n, 0, "nothing given");
 	put_range(r, 6, 6, 0);
-	is_int(evring_get(r, 5, 100, &got), EVRING_ALL, "the gap filled: all");
+	is_int(evring_get(r, 5, 100, &got), STORE_RECENT_ALL, "the gap filled: all");
 	ok(got.n == 2 && got.v[0].id == 6 && got.v[1].id == 7, "both, in id order");
 	store_events_clear(&got);
 
 	/* overwritten: a reader more than a ring behind */
 	put_range(r, 8, EVRING_SLOTS + 10, 3);
-	is_int(evring_get(r, 7, 100, &got), EVRING_ASK, "a slot overwritten by a newer event: ask the store");
+	is_int(evring_get(r, 7, 100, &got), STORE_RECENT_ASK, "a slot overwritten by a newer event: ask the store");
 	is_int((long long)got.n, 0, "nothing given");
-	is_int(evring_get(r, 20, 100, &got), EVRING_MORE, "a reader within the ring is served");
+	is_int(evring_get(r, 20, 100, &got), STORE_RECENT_MORE, "a reader within the ring is served");
 	ok(got.n == 100 && got.v[0].id == 21 && event_whole(&got.v[99]), "from where it was");
 	store_events_clear(&got);
 	evring_close(r);
@@ -152,10 +152,10 @@ static void test_ring(void)
 	ok(evring_open(ring_path, 0640, 40, &r, err, sizeof err) == 0, "reopened beside an older store");
 	if (!r)
 		return;
-	is_int(evring_get(r, 40, 100, &got), EVRING_ALL, "the events past the store's newest are void");
+	is_int(evring_get(r, 40, 100, &got), STORE_RECENT_ALL, "the events past the store's newest are void");
 	is_int((long long)got.n, 0, "none of them given");
 	put_range(r, 41, 41, 20);
-	is_int(evring_get(r, 40, 100, &got), EVRING_ALL, "a new event 41 put");
+	is_int(evring_get(r, 40, 100, &got), STORE_RECENT_ALL, "a new event 41 put");
 	ok(got.n == 1 && got.v[0].id == 41 && strlen(got.v[0].json) == 20 + strlen("{\"id\":41,\"pad\":\"\"}"),
 	   "the new one, not the old copy's");
 	store_events_clear(&got);
@@ -208,7 +208,7 @@ static void test_torn(void)
 	t0 = now_ms();
 	while (now_ms() - t0 < 1500) {
 		struct store_events got = { 0 };
-		enum evring_got g = evring_get(r, since, 500, &got);
+		enum store_recent g = evring_get(r, since, 500, &got);
 
 		for (size_t i = 0; i < got.n; i++) {
 			whole &= event_whole(&got.v[i]);
@@ -216,7 +216,7 @@ static void test_torn(void)
 			since = got.v[i].id;
 		}
 		got_n += (long long)got.n;
-		if (g == EVRING_ASK) {   /* overwritten or being written: where the
+		if (g == STORE_RECENT_ASK) {   /* overwritten or being written: where the
 			                          * store would take the reader, near the writer */
 			asks++;
 			since = __atomic_load_n(latest, __ATOMIC_ACQUIRE) - 10;
