@@ -163,11 +163,16 @@ void sqls_rollback(struct store *base)
 
 /* Commits, lets writers waiting for the lock try again, and, if an event
  * was stored, puts the events in the host's ring and wakes the waiting
- * polls of every process. */
+ * polls of every process. The messages this transaction stored (and any
+ * a writer that does not flush left) enter the search index first, in
+ * one statement (schema step 7). */
 int sqls_commit(struct store *base, int stored)
 {
 	struct sqls *st = sqls(base);
 
+	if (st->txn_first && (sqls_exec(sqls_stmt(st, S_FTS_FLUSH)) < 0 ||
+	                      sqls_exec(sqls_stmt(st, S_FTS_FLUSHED)) < 0))
+		return -1;
 	if (sqls_exec(sqls_stmt(st, S_COMMIT)) < 0)
 		return -1;
 	wake_write_done(st->wake);

@@ -7,8 +7,9 @@
 #include "store_sqlite_sql.h"
 
 /* The triggers that keep the search index in step with events, as
- * version 2 made them and version 3 remakes them with the table: never
- * change them, make a new one. An edit is an UPDATE OF text. */
+ * version 2 made them and version 3 remakes them with the table (7
+ * replaces them): never change them, make a new one. An edit is an
+ * UPDATE OF text. */
 #define SQLS_FTS_TRIGGERS \
 	"CREATE TRIGGER events_fts_insert AFTER INSERT ON events" \
 	"  WHEN new.type IN ('message', 'direct') AND new.deleted_at IS NULL BEGIN" \
@@ -234,6 +235,34 @@ const char *const sqls_schema[SQLS_VERSION] = {
 	/* 6: when each user last said goodbye (POST /v1/me/presence), so that
 	 * "online" (SQL_ONLINE) ends then rather than a minute later */
 	"ALTER TABLE users ADD COLUMN left_at TEXT;",
+	/* 7: a new message waits in messages_fts_pending and enters the search
+	 * index with the others of its transaction, just before the commit
+	 * (S_FTS_FLUSH): FTS5 writes its pending terms out at the end of every
+	 * statement that touched it, so a trigger indexing each insert wrote
+	 * one index segment per message of a batch of posts. A removal or an
+	 * edit of a message still pending (written by a writer that does not
+	 * flush: the sqlite3 shell, an older galaxy-chat) takes it out of the
+	 * queue instead of out of the index. */
+	"CREATE TABLE messages_fts_pending (id INTEGER PRIMARY KEY);"
+	"DROP TRIGGER events_fts_insert; DROP TRIGGER events_fts_delete;"
+	"DROP TRIGGER events_fts_update;"
+	"CREATE TRIGGER events_fts_insert AFTER INSERT ON events"
+	"  WHEN new.type IN ('message', 'direct') AND new.deleted_at IS NULL BEGIN"
+	"  INSERT INTO messages_fts_pending (id) VALUES (new.id); END;"
+	"CREATE TRIGGER events_fts_delete AFTER DELETE ON events"
+	"  WHEN old.type IN ('message', 'direct') AND old.deleted_at IS NULL BEGIN"
+	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
+	"   SELECT 'delete', old.id, old.text"
+	"   WHERE NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE id = old.id);"
+	"  DELETE FROM messages_fts_pending WHERE id = old.id; END;"
+	"CREATE TRIGGER events_fts_update AFTER UPDATE OF text, deleted_at ON events"
+	"  WHEN old.type IN ('message', 'direct') BEGIN"
+	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
+	"   SELECT 'delete', old.id, old.text WHERE old.deleted_at IS NULL"
+	"   AND NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE id = old.id);"
+	"  DELETE FROM messages_fts_pending WHERE id = old.id;"
+	"  INSERT INTO messages_fts (rowid, text)"
+	"   SELECT new.id, new.text WHERE new.deleted_at IS NULL; END;",
 };
 
 #define SQLS_DETAIL EVENT_DETAIL("group_concat", "char")
@@ -265,6 +294,9 @@ const char *const sqls_sql[S_COUNT] = {
 	[S_PINS] = SQL_PINS,
 	[S_EVENT_BY_CLIENT] = SQL_EVENT_BY_CLIENT,
 	[S_EVENT_ADD] = SQL_EVENT_ADD,
+	[S_FTS_FLUSH] = "INSERT INTO messages_fts (rowid, text) SELECT e.id, e.text"
+		" FROM messages_fts_pending p CROSS JOIN events e ON e.id = p.id",
+	[S_FTS_FLUSHED] = "DELETE FROM messages_fts_pending",
 	[S_EVENTS_ALL] = SQL_EVENTS_ALL,
 	/* The ids a user sees: a merge of index range scans, each already in id
 	 * order, so the LIMIT stops them early: `all` (?4), direct messages to

@@ -7,7 +7,7 @@
 
 #include "store_sql.h"
 
-#define SQLS_VERSION 6   /* the schema version this galaxy-chat writes */
+#define SQLS_VERSION 7   /* the schema version this galaxy-chat writes */
 
 /* sqls_schema[v] upgrades a store from PRAGMA user_version v to v + 1. */
 extern const char *const sqls_schema[SQLS_VERSION];
@@ -19,7 +19,7 @@ enum stmt_id {
 	S_MEMBER_ADD, S_MEMBER_DEL, S_MEMBER_IS, S_ROOMS_ADHOC,
 	S_TOPICS_CONFIGURED, S_TOPIC_CONFIGURE, S_TOPIC_SET,
 	S_PIN_ADD, S_PIN_DEL, S_PINS_COUNT, S_PINS,
-	S_EVENT_BY_CLIENT, S_EVENT_ADD,
+	S_EVENT_BY_CLIENT, S_EVENT_ADD, S_FTS_FLUSH, S_FTS_FLUSHED,
 	S_EVENTS_ALL, S_EVENTS_VISIBLE, S_HISTORY, S_THREAD, S_EVENT_GET, S_DIRECT_HISTORY, S_OPEN,
 	S_MAX_ID,
 	S_MEMBERSHIPS, S_ROOMS, S_WHO,
