@@ -1,6 +1,6 @@
 /*
- * monotime.c - the monotonic clock in milliseconds and microseconds (see
- * monotime.h).
+ * monotime.c - the monotonic clock in milliseconds and microseconds, and
+ * deadlines on it (see monotime.h).
  */
 #include <time.h>
 
@@ -20,4 +20,18 @@ long long monotime_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct timespec monotime_after_us(long us)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += us / 1000000;
+	ts.tv_nsec += (us % 1000000) * 1000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
 }

@@ -5,12 +5,13 @@
  * that commit (store_post_batch() in store.c runs them; the rules of
  * posting stay there).
  *
- * No thread of its own and no waiting for company: a post that finds no
- * batch running becomes the leader and runs, on its own store connection,
- * every post queued by then (at first only itself); the posts arriving
- * meanwhile wait and are the next batch, run by one of them. So a lone
- * post costs what it did, and under load one fsync serves as many posts
- * as there are workers posting. Across processes (mod_fcgid, several
+ * No thread of its own: a post that finds no batch running becomes the
+ * leader and runs, on its own store connection, every post queued by then
+ * (at first only itself); the posts arriving meanwhile wait and are the
+ * next batch, run by one of them. A leader waits for company only when
+ * the last batch had some, and at most half a millisecond, for one post
+ * more than that batch had. So a lone post costs what it did, and under
+ * load one fsync serves as many posts as there are workers posting. Across processes (mod_fcgid, several
  * `--listen` servers) each process batches its own; their transactions
  * take the store's write lock in turn as before. Thread-safe.
  */

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "monotime.h"
 #include "store.h"
 #include "workers.h"
 
@@ -78,12 +79,7 @@ static int workers_short(struct workers *ws)
 	if (!ws->lean || workers_on_worker || ws->queued <= ws->waiting + ws->coming ||
 	    ws->n >= ws->max)
 		return ws->queued > ws->waiting + ws->coming;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += WORKERS_GRACE_MS * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	until = monotime_after_us(WORKERS_GRACE_MS * 1000L);
 	while (ws->queued > ws->waiting + ws->coming && !ws->stopping &&
 	       pthread_cond_timedwait(&ws->taken, &ws->lock, &until) != ETIMEDOUT)
 		;
