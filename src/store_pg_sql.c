@@ -157,6 +157,10 @@ const char *const pgs_schema_sql[PGS_SCHEMA_VERSION] = {
 	SQL_CHAT_LOG_V5,
 	/* 6: users.left_at (as store_sqlite.c's 6) */
 	"ALTER TABLE users ADD COLUMN left_at text;",
+	/* 7: nothing to change: SQLite's 7 queues new messages for its search
+	 * index, which PostgreSQL keeps itself; the step keeps the two
+	 * numbers equal, as `galaxy-chat migrate` needs */
+	"COMMENT ON INDEX events_fts IS 'the search index of messages: PostgreSQL keeps it in step';",
 };
 
 #define PGS_DETAIL EVENT_DETAIL("string_agg", "chr")

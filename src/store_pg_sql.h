@@ -13,7 +13,7 @@
 #define PGS_STATEMENT_TIMEOUT "10000"           /* milliseconds, for statements and for
                                                    a transaction left idle (by a frozen
                                                    process holding the writers' lock) */
-#define PGS_SCHEMA_VERSION 6                    /* the schema version this galaxy-chat writes */
+#define PGS_SCHEMA_VERSION 7                    /* the schema version this galaxy-chat writes */
 
 /* pgs_schema_sql[v] upgrades a database from version v to v + 1. */
 extern const char *const pgs_schema_sql[PGS_SCHEMA_VERSION];

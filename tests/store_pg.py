@@ -48,7 +48,7 @@ def run_tests(env, pg):
 
     for proc in (0, 1):   # a process answers once its store is open
         eq(api(None, "GET", "/v1/health", proc=proc)[0], 200, "process %d is up" % proc)
-    eq(pg.psql("SELECT version FROM chat_schema", db="chat").strip(), "6", "schema version 6")
+    eq(pg.psql("SELECT version FROM chat_schema", db="chat").strip(), "7", "schema version 7")
     p = subprocess.run([BINARY, "check", "-c", env.config], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=60)
     ok(p.returncode == 0 and "postgresql://chat:***@" in p.stdout and "newest event" in p.stdout,

@@ -2097,11 +2097,11 @@ static void test_pg_open(void)
 			_exit(st ? 0 : 1);
 		}
 	is_int(reap(4), 4, "four processes create the schema at once");
-	is_int(raw_int("SELECT version FROM chat_schema"), 6, "schema version 6");
+	is_int(raw_int("SELECT version FROM chat_schema"), 7, "schema version 7");
 	is_int(raw_int("SELECT count(*) FROM rooms WHERE persistent = 1"), 2, "all and NGS, persistent");
 	raw_exec("UPDATE chat_schema SET version = 99");
 	ok(!open_store(NULL, 0) && strstr(err, "newer"), "a newer schema is refused");
-	raw_exec("UPDATE chat_schema SET version = 6");
+	raw_exec("UPDATE chat_schema SET version = 7");
 	ok(store_open("postgresql://chat:hunter2@127.0.0.1:1/chat", NULL, 0, NULL, 0, &st, err,
 	              sizeof err) < 0 && !st, "an unreachable server: store_open fails");
 	ok(strstr(err, "PostgreSQL chat on 127.0.0.1:1") && !strstr(err, "hunter2"),
@@ -2151,7 +2151,7 @@ static void test_pg_upgrade(void)
 	snprintf(url, sizeof url, "%s?options=-csearch_path%%3Dup2", pg_url);
 	ok(store_open(url, NULL, 0, NULL, 0, &st, err, sizeof err) == 0, "opens");
 	if (st) {
-		is_int(pg_raw("SELECT version FROM up2.chat_schema"), 6, "upgraded to version 6, step by step");
+		is_int(pg_raw("SELECT version FROM up2.chat_schema"), 7, "upgraded to version 7, step by step");
 		msg = pg_raw("SELECT id FROM up2.events WHERE text = 'old words'");
 		ok(store_topic(st, &alice, "all", "after the upgrade", &ev, err, sizeof err) == STORE_OK &&
 		   ev > 0, "a topic event is stored");
