@@ -176,6 +176,11 @@ def test_edits(env, c, db, root):
 
     # the window
     old = c.post("alice", room="NGS", text="sent long ago")
+    # process 1's hub reads it before the shell's UPDATE below (a poll
+    # there from just before it is answered by that hub), so its ring
+    # holds the time the store gets back afterwards
+    ids = [x["id"] for x in c.events("bob", old - 1, timeout=5, proc=1)["events"]]
+    eq(ids, [old], "process 1's hub has the message")
     sent = db.rows("SELECT ts FROM events WHERE id = %d" % old)[0][0]
     db.rows("UPDATE events SET ts = '2020-01-01T00:00:00.000Z' WHERE id = %d" % old)
     st, _, b = edit(env, "alice", old, "too late")
