@@ -11,9 +11,10 @@
  * next batch, run by one of them. A leader waits for company only when
  * the last batch had some, and at most half a millisecond, for one post
  * more than that batch had. So a lone post costs what it did, and under
- * load one fsync serves as many posts as there are workers posting. Across processes (mod_fcgid, several
- * `--listen` servers) each process batches its own; their transactions
- * take the store's write lock in turn as before. Thread-safe.
+ * load one fsync serves as many posts as there are workers posting.
+ * Across processes (mod_fcgid, several `--listen` servers) each process
+ * batches its own; their transactions take the store's write lock in
+ * turn as before. Thread-safe.
  */
 #ifndef GC_POSTBATCH_H
 #define GC_POSTBATCH_H

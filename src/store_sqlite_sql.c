@@ -25,6 +25,14 @@
 	"  INSERT INTO messages_fts (rowid, text)" \
 	"   SELECT new.id, new.text WHERE new.deleted_at IS NULL; END;"
 
+/* Version 7's triggers: the old row of a message leaves the search index
+ * (when it was there: not removed, not still queued) or the queue. */
+#define SQLS_FTS_OLD_OUT \
+	"  INSERT INTO messages_fts (messages_fts, rowid, text)" \
+	"   SELECT 'delete', old.id, old.text WHERE old.deleted_at IS NULL" \
+	"   AND NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE id = old.id);" \
+	"  DELETE FROM messages_fts_pending WHERE id = old.id;"
+
 /* The events table as version 3 makes it: every planned type admitted,
  * and the columns of replies, edits, reactions and solved marks. */
 #define SQLS_EVENTS_V3(name) \
@@ -251,16 +259,10 @@ const char *const sqls_schema[SQLS_VERSION] = {
 	"  INSERT INTO messages_fts_pending (id) VALUES (new.id); END;"
 	"CREATE TRIGGER events_fts_delete AFTER DELETE ON events"
 	"  WHEN old.type IN ('message', 'direct') AND old.deleted_at IS NULL BEGIN"
-	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
-	"   SELECT 'delete', old.id, old.text"
-	"   WHERE NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE id = old.id);"
-	"  DELETE FROM messages_fts_pending WHERE id = old.id; END;"
+	SQLS_FTS_OLD_OUT " END;"
 	"CREATE TRIGGER events_fts_update AFTER UPDATE OF text, deleted_at ON events"
 	"  WHEN old.type IN ('message', 'direct') BEGIN"
-	"  INSERT INTO messages_fts (messages_fts, rowid, text)"
-	"   SELECT 'delete', old.id, old.text WHERE old.deleted_at IS NULL"
-	"   AND NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE id = old.id);"
-	"  DELETE FROM messages_fts_pending WHERE id = old.id;"
+	SQLS_FTS_OLD_OUT
 	"  INSERT INTO messages_fts (rowid, text)"
 	"   SELECT new.id, new.text WHERE new.deleted_at IS NULL; END;",
 };
